@@ -1,0 +1,1 @@
+"""The running service: settings, stores, HTTP/WebSocket app, observability and the CLI."""

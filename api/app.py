@@ -1,0 +1,101 @@
+"""The ASGI application: GraphQL at /graphql (HTTP and WebSocket), probes and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route, WebSocketRoute
+
+from api import embedded, health
+from api.graphql_http import GraphQLOverHTTP
+from api.graphql_metrics import GraphQLMetrics
+from api.metrics import Metrics
+from api.middleware import RequestObservation
+from api.settings import Settings
+from api.stores import open_stores
+from domain.clock import Clock, SystemClock
+from domain.platform import PlatformProfile
+from graph.schema import build_schema
+
+logger = logging.getLogger("agora.app")
+PLATFORM_NAME = "Agora"
+
+
+def platform_version() -> str:
+    try:
+        return version("agora")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0.0.0+local"
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
+    """Build the app; stores open in the lifespan (embedded ones start if no URL is set)."""
+    settings = settings or Settings()
+    metrics = Metrics()
+    schema = build_schema(extra_extensions=[lambda: GraphQLMetrics(metrics)])
+    graphql = GraphQLOverHTTP(
+        schema,
+        clock=clock or SystemClock(),
+        platform=PlatformProfile(PLATFORM_NAME, platform_version(), settings.currency),
+        graphiql=settings.graphiql_enabled,
+        allowed_origins=settings.cors_origins,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        urls = embedded.start_missing(
+            settings.data_dir, database_url=settings.database_url, redis_url=settings.redis_url
+        )
+        assert urls.database_url
+        assert urls.redis_url
+        stores = open_stores(settings, database_url=urls.database_url, redis_url=urls.redis_url)
+        metrics.watch_pool(stores.engine)
+        app.state.stores = stores
+        app.state.draining = False
+        logger.info("agora ready", extra={"env": settings.env})
+        try:
+            yield
+        finally:
+            app.state.draining = True
+            await stores.close()
+            logger.info("agora stopped")
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", health.healthz),
+            Route("/readyz", health.readyz),
+            Route("/metrics", health.metrics),
+        ],
+        middleware=[
+            Middleware(RequestObservation, metrics=metrics),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn's factory for `agora serve`: every worker process configures itself alike."""
+    from api.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    return create_app(settings)

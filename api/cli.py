@@ -1,0 +1,160 @@
+"""`agora`: serve the API, migrate the database, export the schema, check the setup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+
+from api import embedded
+from api.logs import configure_logging
+from api.migrations import current_revision, head_revision, upgrade_to_head
+from api.settings import Settings
+
+logger = logging.getLogger("agora.cli")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"agora: invalid configuration:\n{error}", file=sys.stderr)
+        return 2
+    return int(args.run(settings, args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agora", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    serve = commands.add_parser("serve", help="run the API (embedded stores if no URLs are set)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="API processes (default 1)")
+    serve.add_argument(
+        "--migrate", action="store_true", help="apply migrations first (always on embedded stores)"
+    )
+    serve.set_defaults(run=serve_command)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations up to head")
+    migrate.set_defaults(run=migrate_command)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL to stdout")
+    export.set_defaults(run=export_schema_command)
+
+    check = commands.add_parser("check", help="validate configuration and reach the stores")
+    check.set_defaults(run=check_command)
+    return parser
+
+
+def _resolve_stores(settings: Settings) -> tuple[str, str]:
+    """URLs of the stores to use, starting embedded ones where none is configured."""
+    if settings.env == "production" and settings.uses_embedded_stores:
+        raise SystemExit(
+            "agora: production needs DATABASE_URL and REDIS_URL; refusing embedded stores"
+        )
+    urls = embedded.start_missing(
+        settings.data_dir, database_url=settings.database_url, redis_url=settings.redis_url
+    )
+    assert urls.database_url
+    assert urls.redis_url
+    return urls.database_url, urls.redis_url
+
+
+def serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    configure_logging(settings.log_level, json=settings.log_json)
+    started = time.perf_counter()
+    database_url, redis_url = _resolve_stores(settings)
+    if settings.uses_embedded_stores or args.migrate:
+        upgrade_to_head(database_url)
+    # Worker processes build their app from the environment: hand them the resolved URLs.
+    os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
+    logger.info(
+        "starting",
+        extra={"host": args.host, "port": args.port, "workers": args.workers,
+               "embedded": settings.uses_embedded_stores,
+               "stores_ready_ms": round((time.perf_counter() - started) * 1000)},
+    )  # fmt: skip
+    uvicorn.run(
+        "api.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # type: ignore[arg-type]
+        proxy_headers=True,
+        ws_max_size=1 << 20,
+    )
+    return 0
+
+
+def migrate_command(settings: Settings, _: argparse.Namespace) -> int:
+    configure_logging(settings.log_level, json=settings.log_json)
+    database_url, _redis = _resolve_stores(settings)
+    upgrade_to_head(database_url)
+    print(f"database at revision {head_revision(database_url)}")
+    return 0
+
+
+def export_schema_command(_settings: Settings, _: argparse.Namespace) -> int:
+    from graph.schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+    return 0
+
+
+def check_command(settings: Settings, _: argparse.Namespace) -> int:
+    """Configuration, connectivity and migration state, one line each; non-zero if any fails."""
+    from api.stores import open_stores
+
+    print(f"environment     {settings.env}")
+    print(f"currency        {settings.currency}")
+    for store, url in (("database", settings.database_url), ("redis", settings.redis_url)):
+        print(f"{store:<16}{'embedded' if url is None else _redact(url)}")
+    try:
+        database_url, redis_url = _resolve_stores(settings)
+    except SystemExit as refusal:
+        print(refusal)
+        return 1
+
+    async def probe() -> tuple[bool, bool, str | None]:
+        stores = open_stores(settings, database_url=database_url, redis_url=redis_url)
+        try:
+            database, redis = await stores.database_ready(), await stores.redis_ready()
+            revision = await current_revision(database_url) if database else None
+            return database, redis, revision
+        finally:
+            await stores.close()
+
+    database, redis, revision = asyncio.run(probe())
+    head = head_revision(database_url)
+    print(f"database reach  {'ok' if database else 'FAILED'}")
+    print(f"redis reach     {'ok' if redis else 'FAILED'}")
+    migrated = revision == head
+    state = f"at head {head}" if migrated else f"at {revision}, head is {head}: run agora migrate"
+    print(f"migrations      {state}")
+    return 0 if database and redis and migrated else 1
+
+
+def _redact(url: str) -> str:
+    """Hide the password in a URL before printing it."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""GraphQL over HTTP as the GraphQL-over-HTTP spec says, SHOULDs included.
+
+- Media type negotiation: `application/graphql-response+json` (also when no Accept header
+  is sent, as the spec says after its 2025 watershed) or `application/json` (what legacy
+  clients sending `*/*` expect); 406 when neither is acceptable.
+- With `application/graphql-response+json`, a request error (unparsable document, failed
+  validation, uncoercible variables, no operation) answers 400 without a `data` entry;
+  with `application/json` it answers 200, as the spec recommends for legacy clients.
+- A malformed HTTP request (bad JSON, wrong parameter types) answers 400; a POST body that
+  is not JSON answers 415; a mutation sent by GET answers 405 with `Allow: POST`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+from domain.clock import Clock
+from domain.platform import PlatformProfile
+from graph.context import Context
+from graph.errors import UNEXPECTED_MESSAGE
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+_SUPPORTED = (GRAPHQL_RESPONSE_JSON, JSON)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header, or None when nothing we serve fits."""
+    if accept is None or not accept.strip():
+        return GRAPHQL_RESPONSE_JSON
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept.split(",")):
+        media, _, params = item.strip().partition(";")
+        media = media.strip().lower()
+        quality = _quality(params)
+        if quality <= 0:
+            continue
+        # Wildcards take application/json: clients that send */* are mostly legacy ones.
+        chosen = (
+            media if media in _SUPPORTED else JSON if media in ("*/*", "application/*") else None
+        )
+        if chosen is None:
+            continue
+        # Highest quality first; on a tie, the client's own order.
+        rank = (quality, -position, chosen)
+        if best is None or rank[:2] > best[:2]:
+            best = rank
+    return best[2] if best else None
+
+
+def _quality(params: str) -> float:
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """True when the operation never started executing (GraphQL spec: a request error)."""
+    if isinstance(result, PreExecutionError):
+        return True
+    # Execution errors always carry a path; request errors (variable coercion) never do.
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
+    )
+
+
+def graphql_error_body(message: str) -> bytes:
+    return json.dumps({"errors": [{"message": message}]}).encode()
+
+
+class GraphQLOverHTTP(GraphQL[Context, None]):
+    """strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec."""
+
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        clock: Clock,
+        platform: PlatformProfile,
+        graphiql: bool,
+        allowed_origins: list[str],
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=True,
+            keep_alive=True,
+            keep_alive_interval=15,
+            allowed_origins=allowed_origins,
+        )
+        self.clock = clock
+        self.platform = platform
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None and not self._wants_ide(request):
+            response: Response = Response(
+                f"Not Acceptable: this endpoint serves {' or '.join(_SUPPORTED)}",
+                status_code=406,
+                media_type="text/plain",
+            )
+        else:
+            request.state.media_type = media_type or JSON
+            try:
+                response = await self.run(request)
+            except HTTPException as error:
+                response = self._http_error(error, request.state.media_type)
+        await response(scope, receive, send)
+
+    def _wants_ide(self, request: Request) -> bool:
+        accept = request.headers.get("accept", "")
+        return self.graphql_ide is not None and request.method == "GET" and "text/html" in accept
+
+    def _http_error(self, error: HTTPException, media_type: str) -> Response:
+        status, reason = error.status_code, error.reason
+        headers = {}
+        if reason == "Unsupported content type":
+            status, reason = 415, f"Unsupported Media Type: send the request body as {JSON}"
+        if status == 405:
+            headers["Allow"] = "GET, POST"
+        if status == 405 and "mutations" in reason.lower():
+            headers["Allow"] = "POST"
+        return Response(
+            graphql_error_body(reason),
+            status_code=status,
+            headers=headers,
+            media_type=f"{media_type}; charset=utf-8",
+        )
+
+    async def execute_single(  # type: ignore[override]
+        self, request: Request, request_data: GraphQLRequestData, **kwargs: Any
+    ) -> ExecutionResult:
+        try:
+            return await super().execute_single(
+                request=request, request_data=request_data, **kwargs
+            )
+        except HTTPException as error:
+            if (
+                isinstance(error.__cause__, InvalidOperationTypeError)
+                and kwargs["request_adapter"].method == "GET"
+            ):
+                raise HTTPException(405, "Mutations must be sent by POST") from error
+            raise
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(request=request, response=response, clock=self.clock, platform=self.platform)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = getattr(request.state, "media_type", JSON)
+        request.state.sub_response = sub_response
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        body = process_result(result)
+        if is_request_error(result):
+            body.pop("data", None)
+            sub_response: Response = request.state.sub_response
+            if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+                unexpected = any(e.message == UNEXPECTED_MESSAGE for e in result.errors or ())
+                sub_response.status_code = 500 if unexpected else 400
+        return body
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = Response(
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or 200,
+            media_type=f"{sub_response.media_type}; charset=utf-8",
+        )
+        response.headers.raw.extend(
+            (k, v) for k, v in sub_response.headers.raw if k.lower() != b"content-type"
+        )
+        return response

@@ -1,0 +1,69 @@
+"""Prometheus metrics of one process: HTTP and GraphQL traffic, pools and connections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    """One registry per app, so tests can build many apps in one process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "agora_http_requests", "HTTP requests served.",
+            ["method", "route", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.http_latency = Histogram(
+            "agora_http_request_duration_seconds", "HTTP request latency.",
+            ["method", "route"], buckets=LATENCY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.graphql_operations = Counter(
+            "agora_graphql_operations", "GraphQL operations by root fields and outcome.",
+            ["type", "operation", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.graphql_latency = Histogram(
+            "agora_graphql_operation_duration_seconds", "GraphQL operation latency.",
+            ["type", "operation"], buckets=LATENCY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.websocket_connections = Gauge(
+            "agora_websocket_connections", "Open GraphQL WebSocket connections.",
+            registry=self.registry,
+        )  # fmt: skip
+
+    def watch_pool(self, engine: AsyncEngine) -> None:
+        self.registry.register(DatabasePoolCollector(engine))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class DatabasePoolCollector(Collector):
+    """Reads the SQLAlchemy pool at scrape time: nothing to update on the hot path."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        pool = self.engine.sync_engine.pool
+        readings = {
+            "agora_db_pool_size": ("Configured pool size.", "size"),
+            "agora_db_pool_checked_out": ("Connections in use.", "checkedout"),
+            "agora_db_pool_checked_in": ("Idle connections in the pool.", "checkedin"),
+            "agora_db_pool_overflow": ("Connections beyond the pool size.", "overflow"),
+        }
+        for name, (documentation, method) in readings.items():
+            reading = getattr(pool, method, None)
+            if reading is not None:
+                yield GaugeMetricFamily(name, documentation, value=float(reading()))

@@ -1,0 +1,60 @@
+"""Configuration from the environment (and an optional .env file), validated at start."""
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.money import currency_of
+
+Environment = Literal["dev", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGORA_", env_file=".env", extra="ignore")
+
+    env: Environment = Field("dev", description="dev shows GraphiQL; production needs real stores.")
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "AGORA_DATABASE_URL"),
+        description="PostgreSQL URL; unset starts the embedded PostgreSQL under data_dir.",
+    )
+    redis_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("REDIS_URL", "AGORA_REDIS_URL"),
+        description="Redis URL; unset starts the embedded Redis under data_dir.",
+    )
+    data_dir: Path = Field(Path(".agora"), description="Where the embedded stores keep data.")
+    currency: str = Field("CNY", description="The platform's home currency (ISO 4217).")
+    log_level: str = Field("info")
+    log_json: bool = Field(True, description="JSON log lines; false for human-readable ones.")
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(10, ge=0)
+    redis_max_connections: int = Field(100, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS and WebSocket."
+    )
+    shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, code: str) -> str:
+        currency_of(code)
+        return code
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @cached_property
+    def uses_embedded_stores(self) -> bool:
+        return self.database_url is None or self.redis_url is None
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.env == "dev"

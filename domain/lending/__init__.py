@@ -1,0 +1,1 @@
+"""Lending: loan schedules and quotes (later: products, applications, notes, repayments)."""

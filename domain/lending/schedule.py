@@ -1,0 +1,110 @@
+"""Repayment schedules (DESIGN.md section 4): exact to the minor unit, principal sums to P.
+
+All arithmetic is in minor units with Decimal; each rounded step uses the chosen mode.
+Two rules close the gaps rounding leaves: no installment repays more principal than is
+still owed, and the last installment repays whatever remains.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from enum import Enum
+
+
+class RepaymentMethod(Enum):
+    EQUAL_INSTALLMENT = "EQUAL_INSTALLMENT"  # 等额本息: level payment (French amortisation)
+    EQUAL_PRINCIPAL = "EQUAL_PRINCIPAL"  # 等额本金: level principal, falling interest
+    INTEREST_ONLY = "INTEREST_ONLY"  # 先息后本: interest monthly, principal at the end
+    BULLET = "BULLET"  # 到期一次还本付息: everything at the end
+
+
+class RoundingMode(Enum):
+    HALF_UP = ROUND_HALF_UP
+    HALF_EVEN = ROUND_HALF_EVEN
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledInstallment:
+    number: int  # 1-based
+    principal: int  # minor units
+    interest: int
+    remaining_principal: int  # owed after this installment is paid
+
+    @property
+    def total(self) -> int:
+        return self.principal + self.interest
+
+
+# Enough digits that (1 + r)^-600 keeps full precision before rounding to a minor unit.
+_CONTEXT = decimal.Context(prec=60)
+
+
+def monthly_rate(annual_rate: Decimal) -> Decimal:
+    return _CONTEXT.divide(annual_rate, Decimal(12))
+
+
+def build_schedule(
+    *,
+    principal: int,
+    annual_rate: Decimal,
+    term_months: int,
+    method: RepaymentMethod,
+    rounding: RoundingMode = RoundingMode.HALF_UP,
+) -> list[ScheduledInstallment]:
+    """The installments repaying `principal` minor units over `term_months` months."""
+    if principal <= 0:
+        raise ValueError("principal must be positive")
+    if term_months < 1:
+        raise ValueError("term must be at least one month")
+    if not Decimal(0) <= annual_rate <= Decimal(1):
+        raise ValueError("annual rate must be within 0..1")
+
+    def to_minor(value: Decimal) -> int:
+        return int(value.quantize(Decimal(1), rounding=rounding.value, context=_CONTEXT))
+
+    rate = monthly_rate(annual_rate)
+
+    def interest_on(balance: int) -> int:
+        return to_minor(_CONTEXT.multiply(balance, rate))
+
+    level_principal = _level_principal(principal, rate, term_months, method, to_minor)
+
+    installments: list[ScheduledInstallment] = []
+    balance = principal
+    for number in range(1, term_months + 1):
+        last = number == term_months
+        if method is RepaymentMethod.BULLET:
+            interest = to_minor(_CONTEXT.multiply(principal * term_months, rate)) if last else 0
+        else:
+            interest = interest_on(balance)
+        repaid = balance if last else min(level_principal(interest), balance)
+        balance -= repaid
+        installments.append(ScheduledInstallment(number, repaid, interest, balance))
+    return installments
+
+
+def _level_principal(
+    principal: int,
+    rate: Decimal,
+    term_months: int,
+    method: RepaymentMethod,
+    to_minor: Callable[[Decimal], int],
+) -> Callable[[int], int]:
+    """How much principal a non-final installment repays, given that period's interest."""
+    if method in (RepaymentMethod.INTEREST_ONLY, RepaymentMethod.BULLET):
+        return lambda _interest: 0
+    if method is RepaymentMethod.EQUAL_PRINCIPAL or rate == 0:
+        # With r = 0 the level payment is all principal: both methods agree.
+        part = to_minor(_CONTEXT.divide(Decimal(principal), Decimal(term_months)))
+        return lambda _interest: part
+    payment = to_minor(annuity_payment(principal, rate, term_months))
+    return lambda interest: payment - interest
+
+
+def annuity_payment(principal: int, rate: Decimal, term_months: int) -> Decimal:
+    """A = P·r / (1 − (1+r)^−n), unrounded; r > 0."""
+    growth = _CONTEXT.power(_CONTEXT.add(1, rate), -term_months)
+    return _CONTEXT.divide(_CONTEXT.multiply(principal, rate), 1 - growth)

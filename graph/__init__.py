@@ -1,0 +1,1 @@
+"""The GraphQL face of Agora: thin resolvers from input to use case to payload."""
