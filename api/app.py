@@ -57,12 +57,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         stores = open_stores(settings, database_url=urls.database_url, redis_url=urls.redis_url)
         metrics.watch_pool(stores.engine)
         app.state.stores = stores
-        app.state.draining = False
         logger.info("agora ready", extra={"env": settings.env})
         try:
             yield
         finally:
-            app.state.draining = True
             await stores.close()
             logger.info("agora stopped")
 

@@ -18,8 +18,6 @@ async def healthz(_: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     stores: Stores = request.app.state.stores
-    if request.app.state.draining:
-        return JSONResponse({"status": "draining"}, status_code=503)
     database, redis = await asyncio.gather(stores.database_ready(), stores.redis_ready())
     checks = {"database": "ok" if database else "down", "redis": "ok" if redis else "down"}
     ready = database and redis

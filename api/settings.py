@@ -7,13 +7,16 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.errors import InvalidInput
 from domain.money import currency_of
 
 Environment = Literal["dev", "test", "production"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AGORA_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="AGORA_", env_file=".env", extra="ignore", validate_by_name=True
+    )
 
     env: Environment = Field("dev", description="dev shows GraphiQL; production needs real stores.")
     database_url: str | None = Field(
@@ -41,7 +44,10 @@ class Settings(BaseSettings):
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, code: str) -> str:
-        currency_of(code)
+        try:
+            currency_of(code)
+        except InvalidInput as error:
+            raise ValueError(error.message) from error
         return code
 
     @field_validator("cors_origins", mode="before")

@@ -10,8 +10,9 @@ from domain.currencies import MINOR_UNIT_DIGITS
 from domain.errors import InvalidInput
 
 # Plain decimal notation only: no exponent, no sign other than a leading minus, no spaces,
-# so "1e3", "+5", " 5" and "NaN" never become amounts.
-_DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
+# so "1e3", "+5", " 5" and "NaN" never become amounts. ASCII digits only: `\d` would also
+# match "２" or "٥", which Decimal reads as 2 and 5.
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 
 # Amounts above this never fit a sane ledger entry and would overflow BIGINT after scaling.
 MAX_MINOR = 10**15

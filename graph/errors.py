@@ -47,9 +47,18 @@ class ClientErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [self._present(error) for error in result.errors or ()]
+        self._present_all(self.execution_context.result)
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        """Each result of a subscription or stream, before it is sent."""
+        self._present_all(result)
+        yield
+
+    def _present_all(self, result: object) -> None:
+        # Presenting is idempotent, so a stream's last result may pass here twice.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._present(error) for error in errors]  # type: ignore[attr-defined]
 
     def _present(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error

@@ -11,7 +11,9 @@ from strawberry.types import ExecutionContext
 
 from graph.errors import ClientErrors, is_unexpected
 from graph.lending.queries import LendingQueries
+from graph.operation_choice import RequireOperationName
 from graph.platform.queries import PlatformQueries
+from graph.platform.subscriptions import PlatformSubscriptions
 
 logger = logging.getLogger("agora.graph")
 
@@ -22,6 +24,11 @@ DOCUMENT_CACHE_SIZE = 1024
 
 @strawberry.type
 class Query(PlatformQueries, LendingQueries):
+    pass
+
+
+@strawberry.type
+class Subscription(PlatformSubscriptions):
     pass
 
 
@@ -43,7 +50,8 @@ def build_schema(*, extra_extensions: Sequence[ExtensionFactory] = ()) -> AgoraS
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        RequireOperationName,
         ClientErrors,
         *extra_extensions,
     ]
-    return AgoraSchema(query=Query, extensions=extensions)
+    return AgoraSchema(query=Query, subscription=Subscription, extensions=extensions)

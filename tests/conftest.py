@@ -1,0 +1,76 @@
+"""The harness: one real PostgreSQL database migrated per run, a real Redis, apps and servers.
+
+Integration tests get a clean database (every table truncated) and an empty Redis database
+before each test; e2e tests share one `agora serve` process per run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import redis.asyncio as redis
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.migrations import upgrade_to_head
+from api.settings import Settings
+from support.server import ServerProcess, server_env
+from support.stores import StoreUrls, locate_stores, recreate_database, truncate_all
+
+
+@pytest.fixture(scope="session")
+async def stores() -> StoreUrls:
+    located = await locate_stores()
+    await recreate_database(located.database_url)
+    await asyncio.to_thread(upgrade_to_head, located.database_url)  # alembic runs its own loop
+    return located
+
+
+@pytest.fixture
+async def clean_stores(stores: StoreUrls) -> StoreUrls:
+    """The stores, emptied: no test sees another's rows or keys."""
+    await truncate_all(stores.database_url)
+    client = redis.Redis.from_url(stores.redis_url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+    return stores
+
+
+def make_settings(stores: StoreUrls, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": "test",
+        "database_url": stores.database_url,
+        "redis_url": stores.redis_url,
+        "log_level": "warning",
+        **overrides,
+    }
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+async def app(clean_stores: StoreUrls) -> AsyncIterator[Starlette]:
+    """The ASGI app with its lifespan running (stores open), in this process."""
+    application = create_app(make_settings(clean_stores))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://agora.test") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def server(stores: StoreUrls) -> Iterator[ServerProcess]:
+    """One real `agora serve` for the e2e suite."""
+    process = ServerProcess(server_env(stores))
+    process.start()
+    yield process
+    process.stop()

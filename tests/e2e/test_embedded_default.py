@@ -1,0 +1,38 @@
+"""The newcomer's first command: `agora serve` with no store configured at all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+
+from support.server import ServerProcess
+
+STARTUP_BUDGET_SECONDS = 10.0
+
+
+def test_serves_on_embedded_postgres_and_redis_with_no_configuration(tmp_path: Path) -> None:
+    # given a directory with nothing in it and no store URLs in the environment
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    process = ServerProcess({}, cwd=tmp_path)
+    process.env = {**env, "AGORA_LOG_LEVEL": "warning", "AGORA_ENV": "dev"}
+
+    # when it starts
+    seconds = process.start()
+    try:
+        ready = httpx.get(process.url + "/readyz").json()
+        platform = httpx.post(
+            process.url + "/graphql", json={"query": "{ platform { name currency } }"}
+        ).json()
+        graphiql = httpx.get(process.url + "/graphql", headers={"accept": "text/html"})
+    finally:
+        process.stop()
+
+    # then both stores are real, embedded under ./.agora, and it was quick
+    assert ready == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
+    assert platform == {"data": {"platform": {"name": "Agora", "currency": "CNY"}}}
+    assert (tmp_path / ".agora" / "pg" / "PG_VERSION").exists()
+    assert seconds < STARTUP_BUDGET_SECONDS, f"took {seconds:.1f}s"
+    assert graphiql.status_code == 200  # dev shows GraphiQL
+    assert "graphiql" in graphiql.text.lower()

@@ -1,0 +1,119 @@
+"""What operators rely on: probes, metrics, request ids, logs and graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+
+import httpx
+import pytest
+import websockets
+
+from support.server import ServerProcess, server_env
+from support.stores import StoreUrls
+
+
+def test_healthz_says_alive(server: ServerProcess) -> None:
+    response = httpx.get(server.url + "/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_checks_both_stores(server: ServerProcess) -> None:
+    response = httpx.get(server.url + "/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
+
+
+def test_metrics_count_operations_by_root_field(server: ServerProcess) -> None:
+    httpx.post(server.url + "/graphql", json={"query": "query Mine { platform { name } }"})
+    httpx.post(server.url + "/graphql", json={"query": "{ nope }"})
+
+    text = httpx.get(server.url + "/metrics").text
+
+    assert 'agora_graphql_operations_total{operation="platform",outcome="ok",type="query"}' in text
+    assert 'outcome="rejected"' in text
+    assert "agora_graphql_operation_duration_seconds_bucket" in text
+    assert 'agora_http_requests_total{method="POST",route="/graphql",status="200"}' in text
+    assert "agora_db_pool_size" in text
+    assert "agora_websocket_connections" in text
+
+
+def test_request_id_is_echoed_or_made(server: ServerProcess) -> None:
+    given = httpx.get(server.url + "/healthz", headers={"x-request-id": "abc-123"})
+    hostile = httpx.get(server.url + "/healthz", headers={"x-request-id": "x" * 500})
+
+    assert given.headers["x-request-id"] == "abc-123"
+    assert len(hostile.headers["x-request-id"]) == 32
+
+
+def test_readyz_reports_a_store_that_is_down(stores: StoreUrls) -> None:
+    # Port 9 (discard) has no Redis: the process must still start and say what is missing.
+    process = ServerProcess(server_env(stores, REDIS_URL="redis://127.0.0.1:9/0"))
+    process.start(wait_for="/healthz")
+    try:
+        response = httpx.get(process.url + "/readyz", timeout=10)
+    finally:
+        process.stop()
+
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "redis": "down"}
+
+
+async def read_until_closed(ws: websockets.ClientConnection) -> None:
+    while True:  # anything still in flight, then the close frame
+        await asyncio.wait_for(ws.recv(), timeout=10)
+
+
+async def test_sigterm_closes_websockets_and_exits_cleanly(stores: StoreUrls) -> None:
+    process = ServerProcess(
+        server_env(stores, AGORA_SHUTDOWN_GRACE_SECONDS="3", AGORA_LOG_LEVEL="info")
+    )
+    process.start()
+    async with websockets.connect(process.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+
+        process.terminate()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await read_until_closed(ws)
+
+    exit_code = await asyncio.to_thread(process.wait, 15)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code in (1001, 1012)  # going away / service restart
+    # uvicorn re-raises the signal it handled once shutdown is complete.
+    assert exit_code in (0, -signal.SIGTERM)
+    assert "agora stopped" in process.output()
+
+
+def test_logs_are_json_lines_with_request_ids(stores: StoreUrls) -> None:
+    process = ServerProcess(server_env(stores, AGORA_LOG_LEVEL="info"))
+    process.start()
+    try:
+        httpx.get(process.url + "/healthz", headers={"x-request-id": "trace-me"})
+    finally:
+        process.stop()
+
+    records = [json.loads(line) for line in process.output().splitlines() if line.startswith("{")]
+    access = [r for r in records if r.get("logger") == "agora.access" and r["path"] == "/healthz"]
+    assert access
+    assert access[-1]["request_id"] == "trace-me"
+    assert access[-1]["status"] == 200
+    assert {"timestamp", "level", "event"} <= access[-1].keys()
+
+
+def test_several_workers_serve_the_same_api(stores: StoreUrls) -> None:
+    process = ServerProcess(server_env(stores), args=("--workers", "2"))
+    process.start()
+    try:
+        answers = {
+            httpx.post(process.url + "/graphql", json={"query": "{ platform { name } }"}).text
+            for _ in range(10)
+        }
+    finally:
+        process.stop()
+
+    assert answers == {'{"data":{"platform":{"name":"Agora"}}}'}

@@ -1,0 +1,81 @@
+"""The `agora` commands other than serve, run as a user would run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support.server import REPO, server_env
+from support.stores import StoreUrls
+
+
+def agora(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=REPO,
+        env={**os.environ, "AGORA_LOG_LEVEL": "warning", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_export_schema_prints_the_committed_sdl() -> None:
+    result = agora("export-schema", env={})
+
+    assert result.returncode == 0
+    assert result.stdout == (REPO / "schema.graphql").read_text()
+
+
+def test_migrate_then_check_reports_everything_ok(stores: StoreUrls) -> None:
+    migrated = agora("migrate", env=server_env(stores))
+    checked = agora("check", env=server_env(stores))
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert "database at revision" in migrated.stdout
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "database reach  ok" in checked.stdout
+    assert "redis reach     ok" in checked.stdout
+    assert "migrations      at head" in checked.stdout
+
+
+def test_check_fails_when_a_store_is_unreachable(stores: StoreUrls) -> None:
+    result = agora("check", env=server_env(stores, REDIS_URL="redis://127.0.0.1:9/0"))
+
+    assert result.returncode == 1
+    assert "redis reach     FAILED" in result.stdout
+
+
+def test_check_hides_passwords(stores: StoreUrls) -> None:
+    url = "postgresql+asyncpg://agora:s3cret@127.0.0.1:9/agora"
+    result = agora("check", env=server_env(stores, DATABASE_URL=url))
+
+    assert result.returncode == 1
+    assert "s3cret" not in result.stdout + result.stderr
+    assert "agora:***@127.0.0.1:9/agora" in result.stdout
+
+
+def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve"],
+        cwd=tmp_path,
+        env={**env, "AGORA_ENV": "production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "production needs DATABASE_URL and REDIS_URL" in result.stderr
+    assert not (tmp_path / ".agora").exists()
+
+
+def test_invalid_configuration_is_reported_not_crashed() -> None:
+    result = agora("check", env={"AGORA_CURRENCY": "XXX1"})
+
+    assert result.returncode == 2
+    assert "invalid configuration" in result.stderr
+    assert "currency" in result.stderr

@@ -1,0 +1,104 @@
+"""A real `agora serve` process on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from support.stores import StoreUrls
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_SECONDS = 30.0
+
+
+def server_env(stores: StoreUrls, **extra: str) -> dict[str, str]:
+    """Environment for a server process on the test stores."""
+    return {
+        "AGORA_ENV": "test",
+        "DATABASE_URL": stores.database_url,
+        "REDIS_URL": stores.redis_url,
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """Starts `agora serve`, waits until /readyz answers, stops it with SIGTERM."""
+
+    def __init__(self, env: Mapping[str, str], *, args: tuple[str, ...] = (), cwd: Path = REPO):
+        self.port = free_port()
+        self.env = {**os.environ, "AGORA_LOG_LEVEL": "warning", **env}
+        self.args = args
+        self.cwd = cwd
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="agora-serve-", suffix=".log")  # noqa: SIM115
+        self._output = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    def start(self, *, wait_for: str = "/readyz") -> float:
+        """Start the server; return the seconds until `wait_for` answered 200."""
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *self.args]
+        self.process = subprocess.Popen(
+            command, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        deadline = started + STARTUP_TIMEOUT_SECONDS
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"agora serve exited early:\n{self.output()}")
+            try:
+                if httpx.get(self.url + wait_for, timeout=1).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"agora serve was not ready in time:\n{self.output()}")
+
+    def terminate(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it will not go; the log stays readable."""
+        if self.process is not None and self.process.poll() is None:
+            self.terminate()
+            try:
+                self.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.wait(5)
+        if not self._log.closed:
+            self._output = self.output()
+            self._log.close()
+
+    def output(self) -> str:
+        if self._log.closed:
+            return self._output
+        with open(self._log.name, "rb") as log:
+            return log.read().decode(errors="replace")

@@ -1,0 +1,101 @@
+"""Where the tests' PostgreSQL and Redis live: local servers, or the embedded pair if none."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import redis.asyncio as redis
+from sqlalchemy.engine import make_url
+
+from api import embedded
+
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@dataclass(frozen=True)
+class StoreUrls:
+    database_url: str
+    redis_url: str
+    embedded: bool
+
+
+def _asyncpg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _postgres_reachable(url: str) -> bool:
+    try:
+        conn = await asyncpg.connect(_asyncpg_dsn(url, "postgres"), timeout=2)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
+async def _redis_reachable(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        return bool(await client.ping())
+    except (OSError, redis.RedisError):
+        return False
+    finally:
+        await client.aclose()
+
+
+async def locate_stores() -> StoreUrls:
+    """TEST_DATABASE_URL / TEST_REDIS_URL, else the local servers, else embedded ones."""
+    database_url = os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    postgres_up, redis_up = await asyncio.gather(
+        _postgres_reachable(database_url), _redis_reachable(redis_url)
+    )
+    if postgres_up and redis_up:
+        return StoreUrls(database_url, redis_url, embedded=False)
+    data_dir = Path(tempfile.mkdtemp(prefix="agora-test-"))
+    urls = await asyncio.to_thread(
+        embedded.start_missing,
+        data_dir,
+        database_url=database_url if postgres_up else None,
+        redis_url=redis_url if redis_up else None,
+    )
+    assert urls.database_url is not None
+    assert urls.redis_url is not None
+    if not postgres_up:  # the embedded server's database is ours; name the test one apart
+        database_url = str(make_url(urls.database_url).set(database="agora_test"))
+    return StoreUrls(database_url, urls.redis_url, embedded=True)
+
+
+async def recreate_database(url: str) -> None:
+    """Drop and create the test database, so every run starts from an empty schema."""
+    name = make_url(url).database
+    assert name, "the test database URL must name a database"
+    admin = await asyncpg.connect(_asyncpg_dsn(url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+async def truncate_all(url: str) -> None:
+    """Empty every table but Alembic's, fast enough to run before each test."""
+    conn = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        tables = await conn.fetch(
+            "SELECT quote_ident(tablename) AS name FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        if tables:
+            names = ", ".join(row["name"] for row in tables)
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
