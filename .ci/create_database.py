@@ -11,7 +11,9 @@ async def create(url: str) -> None:
     parsed = make_url(url).set(drivername="postgresql")
     admin = await asyncpg.connect(parsed.set(database="postgres").render_as_string(False))
     try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database):
+        if not await admin.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
+        ):
             await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()

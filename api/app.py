@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,11 +50,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        urls = embedded.start_missing(
-            settings.data_dir, database_url=settings.database_url, redis_url=settings.redis_url
-        )
-        assert urls.database_url
-        assert urls.redis_url
+        urls = await asyncio.to_thread(embedded.store_urls, settings)
+        assert urls.redis_url is not None
         stores = open_stores(settings, database_url=urls.database_url, redis_url=urls.redis_url)
         metrics.watch_pool(stores.engine)
         app.state.stores = stores

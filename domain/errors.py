@@ -2,7 +2,11 @@
 
 
 class DomainError(Exception):
-    """An expected outcome a client can act on (bad input, insufficient funds, ...)."""
+    """An expected outcome a client can act on (bad input, insufficient funds, ...).
+
+    `message` is the reason alone ("must be greater than zero"); `field` names the input at
+    fault, so each edge can spell it its own way ("annualRate: must be ...").
+    """
 
     code: str = "DOMAIN_ERROR"
 
@@ -13,8 +17,24 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
 
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
 
 class InvalidInput(DomainError):
     """Input that breaks a rule of the domain; nothing was changed."""
 
     code = "INVALID_INPUT"
+
+
+class InputRejected(InvalidInput):
+    """Several fields are invalid at once; `violations` lists each, so a form can mark all."""
+
+    def __init__(self, violations: list[InvalidInput]) -> None:
+        if not violations:
+            raise ValueError("a rejection needs at least one violation")
+        super().__init__("; ".join(str(v) for v in violations), field=violations[0].field)
+        self.violations = violations
+
+    def __str__(self) -> str:
+        return self.message

@@ -37,7 +37,7 @@ def currency_of(code: str, *, field: str = "currency") -> Currency:
     return Currency(code, digits)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Money:
     """An exact amount: `minor` units of `currency` (e.g. 12345 CNY is 123.45 yuan)."""
 
@@ -74,9 +74,7 @@ class Money:
 def parse_decimal(text: str, *, field: str) -> Decimal:
     """A decimal written in plain notation ("10000.00", "0.0435"); InvalidInput otherwise."""
     if not _DECIMAL.fullmatch(text):
-        raise InvalidInput(
-            f"{field} must be a decimal number like 1234.56, got {text!r}", field=field
-        )
+        raise InvalidInput(f"must be a decimal number like 1234.56, got {text!r}", field=field)
     return Decimal(text)
 
 
@@ -86,10 +84,10 @@ def parse_money(text: str, currency: Currency, *, field: str) -> Money:
     decimals = -value.as_tuple().exponent  # type: ignore[operator]  # finite by the regex
     if decimals > currency.digits:
         raise InvalidInput(
-            f"{field} has {decimals} decimals; {currency.code} allows {currency.digits}",
+            f"has {decimals} decimals; {currency.code} allows {currency.digits}",
             field=field,
         )
     minor = int(value * currency.scale)
     if abs(minor) > MAX_MINOR:
-        raise InvalidInput(f"{field} is too large", field=field)
+        raise InvalidInput("is too large", field=field)
     return Money(minor, currency.code)

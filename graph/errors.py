@@ -15,8 +15,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
 
-from domain.errors import DomainError
-from domain.lending.quote import QuoteRejected
+from domain.errors import DomainError, InputRejected
 
 UNEXPECTED_MESSAGE = "Unexpected error."
 
@@ -31,11 +30,18 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.path is not None or not error.nodes
 
 
+def client_message(error: DomainError) -> str:
+    """The reason, prefixed with the field as the client spells it ("annualRate: ...")."""
+    if isinstance(error, InputRejected):
+        return "; ".join(client_message(v) for v in error.violations)
+    return f"{to_camel_case(error.field)}: {error.message}" if error.field else error.message
+
+
 def typed_extensions(error: DomainError) -> dict[str, object]:
     extensions: dict[str, object] = {"code": error.code}
     if error.field:
         extensions["field"] = to_camel_case(error.field)
-    if isinstance(error, QuoteRejected):
+    if isinstance(error, InputRejected):
         extensions["violations"] = [
             {"field": to_camel_case(v.field or ""), "message": v.message} for v in error.violations
         ]
@@ -64,7 +70,7 @@ class ClientErrors(SchemaExtension):
         original = error.original_error
         if isinstance(original, DomainError):
             return GraphQLError(
-                original.message,
+                client_message(original),
                 nodes=error.nodes,
                 path=error.path,
                 original_error=original,

@@ -15,7 +15,7 @@ import redis.asyncio as redis
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.migrations import upgrade_to_head
+from api.schema_migrations import upgrade_to_head
 from api.settings import Settings
 from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, locate_stores, recreate_database, truncate_all

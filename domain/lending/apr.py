@@ -39,7 +39,7 @@ def monthly_irr(amount_lent: int, payments: Sequence[int], guess: Decimal = Deci
         if abs(candidate - rate) < _RATE_TOLERANCE:
             return candidate
         rate = candidate
-    return rate
+    raise ArithmeticError(f"the IRR did not converge in {_MAX_ITERATIONS} iterations")
 
 
 def annual_percentage_rate(

@@ -12,6 +12,10 @@ def add_months(start: date, months: int) -> date:
     return date(year, month + 1, min(start.day, last_day))
 
 
-def monthly_due_dates(first_due: date, count: int) -> list[date]:
-    """`count` due dates a month apart, each anchored to `first_due` so days never drift."""
-    return [add_months(first_due, n) for n in range(count)]
+def monthly_due_dates(anchor: date, count: int, *, months_to_first: int = 0) -> list[date]:
+    """`count` due dates a month apart, the first `months_to_first` months after `anchor`.
+
+    Every date is computed from the anchor, so its day of month never drifts: a loan taken
+    on Jan 31 falls due on Feb 28, Mar 31, Apr 30, ...
+    """
+    return [add_months(anchor, months_to_first + n) for n in range(count)]

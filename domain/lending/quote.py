@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from domain.errors import InvalidInput
+from domain.errors import InputRejected, InvalidInput
 from domain.lending.apr import annual_percentage_rate
-from domain.lending.calendar import add_months, monthly_due_dates
+from domain.lending.calendar import monthly_due_dates
 from domain.lending.schedule import RepaymentMethod, RoundingMode, build_schedule, monthly_rate
-from domain.money import Money, currency_of, parse_decimal, parse_money
+from domain.money import Currency, Money, currency_of, parse_decimal, parse_money
 
 T = TypeVar("T")
 
@@ -20,12 +20,8 @@ MAX_TERM_MONTHS = 600
 MAX_RATE_DECIMALS = 8
 
 
-class QuoteRejected(InvalidInput):
-    """One or more fields of a quote request are invalid; `violations` lists each of them."""
-
-    def __init__(self, violations: list[InvalidInput]) -> None:
-        super().__init__("; ".join(v.message for v in violations), field=violations[0].field)
-        self.violations = violations
+class QuoteRejected(InputRejected):
+    """One or more fields of a quote request are invalid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +31,11 @@ class LoanTerms:
     term_months: int
     method: RepaymentMethod
     rounding: RoundingMode
-    first_due_date: date
+    due_dates: tuple[date, ...]  # one per installment
+
+    @property
+    def first_due_date(self) -> date:
+        return self.due_dates[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +78,12 @@ def loan_terms(
             violations.append(violation)
             return None
 
-    money = check(lambda: _principal(principal, currency))
+    known_currency = check(lambda: currency_of(currency))
+    money = check(lambda: _principal(principal, known_currency))
     rate = check(lambda: _annual_rate(annual_rate))
     check(lambda: _term(term_months))
     if first_due_date is not None and first_due_date <= today:
-        violations.append(
-            InvalidInput("first_due_date must be after today", field="first_due_date")
-        )
+        violations.append(InvalidInput("must be after today", field="first_due_date"))
     if violations or money is None or rate is None:
         raise QuoteRejected(violations)
     return LoanTerms(
@@ -93,7 +92,11 @@ def loan_terms(
         term_months=term_months,
         method=method,
         rounding=rounding or RoundingMode.HALF_UP,
-        first_due_date=first_due_date or add_months(today, 1),
+        due_dates=tuple(
+            monthly_due_dates(first_due_date, term_months)
+            if first_due_date
+            else monthly_due_dates(today, term_months, months_to_first=1)
+        ),
     )
 
 
@@ -107,7 +110,6 @@ def quote_loan(terms: LoanTerms) -> LoanQuote:
         method=terms.method,
         rounding=terms.rounding,
     )
-    due_dates = monthly_due_dates(terms.first_due_date, terms.term_months)
     installments = [
         QuotedInstallment(
             number=item.number,
@@ -117,7 +119,7 @@ def quote_loan(terms: LoanTerms) -> LoanQuote:
             total=Money(item.total, currency),
             remaining_principal=Money(item.remaining_principal, currency),
         )
-        for item, due in zip(schedule, due_dates, strict=True)
+        for item, due in zip(schedule, terms.due_dates, strict=True)
     ]
     total_interest = sum(item.interest for item in schedule)
     return LoanQuote(
@@ -133,27 +135,29 @@ def quote_loan(terms: LoanTerms) -> LoanQuote:
     )
 
 
-def _principal(text: str, currency_code: str) -> Money:
-    amount = parse_money(text, currency_of(currency_code), field="principal")
-    if amount.minor <= 0:
-        raise InvalidInput("principal must be greater than zero", field="principal")
+def _principal(text: str, currency: Currency | None) -> Money | None:
+    """The principal; with an unknown currency only its form and sign can be judged."""
+    if currency is None:
+        value = parse_decimal(text, field="principal")
+        amount = None
+    else:
+        amount = parse_money(text, currency, field="principal")
+        value = Decimal(amount.minor)
+    if value <= 0:
+        raise InvalidInput("must be greater than zero", field="principal")
     return amount
 
 
 def _annual_rate(text: str) -> Decimal:
     rate = parse_decimal(text, field="annual_rate")
     if not Decimal(0) <= rate <= Decimal(1):
-        raise InvalidInput(
-            "annual_rate must be a fraction within 0..1 (0.0435 = 4.35 %)", field="annual_rate"
-        )
+        raise InvalidInput("must be a fraction within 0..1 (0.0435 = 4.35 %)", field="annual_rate")
     if -rate.as_tuple().exponent > MAX_RATE_DECIMALS:  # type: ignore[operator]
-        raise InvalidInput(
-            f"annual_rate allows at most {MAX_RATE_DECIMALS} decimals", field="annual_rate"
-        )
+        raise InvalidInput(f"allows at most {MAX_RATE_DECIMALS} decimals", field="annual_rate")
     return rate
 
 
 def _term(months: int) -> int:
     if not 1 <= months <= MAX_TERM_MONTHS:
-        raise InvalidInput(f"term_months must be within 1..{MAX_TERM_MONTHS}", field="term_months")
+        raise InvalidInput(f"must be within 1..{MAX_TERM_MONTHS}", field="term_months")
     return months

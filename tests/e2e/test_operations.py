@@ -82,6 +82,7 @@ async def test_sigterm_closes_websockets_and_exits_cleanly(stores: StoreUrls) ->
             await read_until_closed(ws)
 
     exit_code = await asyncio.to_thread(process.wait, 15)
+    process.stop()  # already exited: keeps its log readable and closes the file
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code in (1001, 1012)  # going away / service restart
     # uvicorn re-raises the signal it handled once shutdown is complete.

@@ -70,6 +70,7 @@ def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "production needs DATABASE_URL and REDIS_URL" in result.stderr
+    assert result.returncode == 2
     assert not (tmp_path / ".agora").exists()
 
 

@@ -45,7 +45,7 @@ async def test_business_errors_keep_code_and_field_in_client_spelling() -> None:
     result = await schema.execute("{ refused }")
 
     [error] = result.errors or []
-    assert error.message == "daily limit reached"
+    assert error.message == "amountMinor: daily limit reached"
     assert error.extensions == {"code": "LIMIT_EXCEEDED", "field": "amountMinor"}
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from alembic import command
 
-from api.migrations import alembic_config, current_revision, head_revision
+from api.schema_migrations import alembic_config, current_revision, head_revision
 from support.stores import StoreUrls
 
 

@@ -61,17 +61,12 @@ async def locate_stores() -> StoreUrls:
     if postgres_up and redis_up:
         return StoreUrls(database_url, redis_url, embedded=False)
     data_dir = Path(tempfile.mkdtemp(prefix="agora-test-"))
-    urls = await asyncio.to_thread(
-        embedded.start_missing,
-        data_dir,
-        database_url=database_url if postgres_up else None,
-        redis_url=redis_url if redis_up else None,
-    )
-    assert urls.database_url is not None
-    assert urls.redis_url is not None
     if not postgres_up:  # the embedded server's database is ours; name the test one apart
-        database_url = str(make_url(urls.database_url).set(database="agora_test"))
-    return StoreUrls(database_url, urls.redis_url, embedded=True)
+        embedded_url = await asyncio.to_thread(embedded.start_postgres, data_dir)
+        database_url = make_url(embedded_url).set(database="agora_test").render_as_string(False)
+    if not redis_up:
+        redis_url = await asyncio.to_thread(embedded.start_redis, data_dir)
+    return StoreUrls(database_url, redis_url, embedded=True)
 
 
 async def recreate_database(url: str) -> None:

@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped as a package so `agora migrate` finds them in any install."""
