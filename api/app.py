@@ -18,10 +18,12 @@ from api.graphql_http import GraphQLOverHTTP
 from api.graphql_metrics import GraphQLMetrics
 from api.metrics import Metrics
 from api.middleware import RequestObservation
+from api.services import build_services
 from api.settings import Settings
 from api.stores import open_stores
 from domain.clock import Clock, SystemClock
 from domain.platform import PlatformProfile
+from graph.hardening import HardeningPolicy
 from graph.schema import build_schema
 
 logger = logging.getLogger("agora.app")
@@ -39,13 +41,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     """Build the app; stores open in the lifespan (embedded ones start if no URL is set)."""
     settings = settings or Settings()
     metrics = Metrics()
-    schema = build_schema(extra_extensions=[lambda: GraphQLMetrics(metrics)])
+    hardening = HardeningPolicy.for_environment(settings.env)
+    schema = build_schema(policy=hardening, extra_extensions=[lambda: GraphQLMetrics(metrics)])
+    clock = clock or SystemClock()
     graphql = GraphQLOverHTTP(
         schema,
-        clock=clock or SystemClock(),
+        clock=clock,
         platform=PlatformProfile(PLATFORM_NAME, platform_version(), settings.currency),
         graphiql=settings.graphiql_enabled,
         allowed_origins=settings.cors_origins,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        hardening=hardening,
     )
 
     @asynccontextmanager
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         stores = open_stores(settings, database_url=urls.database_url, redis_url=urls.redis_url)
         metrics.watch_pool(stores.engine)
         app.state.stores = stores
+        app.state.services = build_services(settings, stores, clock)
         logger.info("agora ready", extra={"env": settings.env})
         try:
             yield

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ from api import embedded
 from api.logs import configure_logging
 from api.schema_migrations import current_revision, head_revision, upgrade_to_head
 from api.settings import Settings
+from domain.errors import DomainError
 
 logger = logging.getLogger("agora.cli")
 
@@ -56,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate configuration and reach the stores")
     check.set_defaults(run=check_command)
+
+    operator = commands.add_parser(
+        "create-operator", help="create a platform operator (password from AGORA_OPERATOR_PASSWORD)"
+    )
+    operator.add_argument("--email", required=True)
+    operator.add_argument("--name", default="Platform operator")
+    operator.set_defaults(run=create_operator_command)
     return parser
 
 
@@ -135,6 +144,26 @@ def check_command(settings: Settings, _: argparse.Namespace) -> int:
     state = f"at head {head}" if migrated else f"at {revision}, head is {head}: run agora migrate"
     print(f"migrations      {state}")
     return 0 if database and redis and migrated else 1
+
+
+def create_operator_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Operators cannot sign up through the API: they are made here, by whoever runs the box."""
+    from api.operators import create_operator
+
+    password = os.environ.get("AGORA_OPERATOR_PASSWORD") or getpass.getpass("Password: ")
+    urls = embedded.store_urls(settings)
+    assert urls.redis_url is not None
+    try:
+        participant_id = asyncio.run(
+            create_operator(
+                settings, urls.database_url, urls.redis_url, args.email, args.name, password
+            )
+        )
+    except DomainError as error:
+        print(f"agora: {error}", file=sys.stderr)
+        return 1
+    print(f"operator {participant_id} created")
+    return 0
 
 
 def _redact(url: str) -> str:

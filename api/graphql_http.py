@@ -21,15 +21,20 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from api.authentication import AuthenticationFailed
+from api.services import AppServices
+from domain.actors import Actor, Origin
 from domain.clock import Clock
 from domain.platform import PlatformProfile
 from graph.context import Context
 from graph.errors import UNEXPECTED_MESSAGE
+from graph.hardening import HardeningPolicy
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -83,8 +88,19 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
-def graphql_error_body(message: str) -> bytes:
-    return json.dumps({"errors": [{"message": message}]}).encode()
+def graphql_error_body(message: str, *, code: str | None = None) -> bytes:
+    error: dict[str, object] = {"message": message}
+    if code is not None:
+        error["extensions"] = {"code": code}
+    return json.dumps({"errors": [error]}).encode()
+
+
+def origin_of(request: Request | WebSocket) -> Origin:
+    return Origin(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+        request_id=getattr(request.state, "request_id", None),
+    )
 
 
 class GraphQLOverHTTP(GraphQL[Context, None]):
@@ -98,6 +114,8 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         platform: PlatformProfile,
         graphiql: bool,
         allowed_origins: list[str],
+        max_subscriptions_per_connection: int,
+        hardening: HardeningPolicy,
     ) -> None:
         super().__init__(
             schema,
@@ -106,8 +124,10 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             keep_alive=True,
             keep_alive_interval=15,
             allowed_origins=allowed_origins,
+            max_subscriptions_per_connection=max_subscriptions_per_connection,
         )
         self.clock = clock
+        self.hardening = hardening
         self.platform = platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,6 +157,14 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
     def _http_error(self, error: HTTPException, media_type: str) -> Response:
         status, reason = error.status_code, error.reason
         headers = {}
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            return Response(
+                graphql_error_body(reason, code="UNAUTHENTICATED"),
+                status_code=401,
+                headers=headers,
+                media_type=f"{media_type}; charset=utf-8",
+            )
         if reason == "Unsupported content type":
             status, reason = 415, f"Unsupported Media Type: send the request body as {JSON}"
         if status == 405:
@@ -168,7 +196,43 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context(request=request, response=response, clock=self.clock, platform=self.platform)
+        services: AppServices = request.app.state.services
+        origin = origin_of(request)
+        if isinstance(request, WebSocket):
+            actor = Actor.anonymous(origin)  # until connection_init (on_ws_connect)
+        else:
+            try:
+                actor = await services.authenticator.actor_for(
+                    request.headers.get("authorization"), origin
+                )
+            except AuthenticationFailed as failure:
+                raise HTTPException(401, str(failure)) from failure
+        return Context(
+            request=request,
+            response=response,
+            clock=self.clock,
+            platform=self.platform,
+            actor=actor,
+            db=services.stores.sessions,
+            identity=services.identity,
+            hardening=self.hardening,
+        )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object]:
+        """graphql-transport-ws / graphql-ws: credentials come in connection_init's payload."""
+        params = context.connection_params or {}
+        authorization = params.get("authorization") or params.get("Authorization")
+        services: AppServices = context.request.app.state.services
+        try:
+            context.actor = await services.authenticator.actor_for(
+                authorization if isinstance(authorization, str) else None, context.actor.origin
+            )
+        except AuthenticationFailed as failure:
+            raise ConnectionRejectionError(
+                {"message": str(failure), "code": "UNAUTHENTICATED"}
+            ) from None
+        # The ack tells the client whom the connection acts for.
+        return {"actor": context.actor.kind.value}
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

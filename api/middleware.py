@@ -42,6 +42,7 @@ class RequestObservation:
             await self.app(scope, receive, send)
             return
         request_id = request_id_from(scope)
+        scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             if scope["type"] == "websocket":

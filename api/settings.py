@@ -4,7 +4,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.errors import InvalidInput
@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = Field(
         "127.0.0.1", description="Proxies whose X-Forwarded-For is trusted (comma-separated, or *)."
     )
+    jwt_secret: SecretStr | None = Field(
+        None, description="Signs access tokens: 32+ random bytes, base64. Required in production."
+    )
+    data_key: SecretStr | None = Field(
+        None, description="Encrypts personal data: 32 random bytes, base64. Required in production."
+    )
+    max_subscriptions_per_connection: int = Field(20, ge=1)
     shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
 
     @field_validator("currency")

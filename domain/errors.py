@@ -1,5 +1,10 @@
 """Expected business failures: each carries a machine-readable code and the field at fault."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """An expected outcome a client can act on (bad input, insufficient funds, ...).
@@ -9,6 +14,9 @@ class DomainError(Exception):
     """
 
     code: str = "DOMAIN_ERROR"
+    # A refusal whose bookkeeping (failed-attempt counter, audit entry, revoked session) must
+    # be committed all the same: the unit of work commits, then reports the error.
+    keeps_changes: bool = False
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
@@ -38,3 +46,25 @@ class InputRejected(InvalidInput):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Violations:
+    """Collects every invalid field of an input, so one answer can list them all."""
+
+    def __init__(self) -> None:
+        self.found: list[InvalidInput] = []
+
+    def check(self, parse: Callable[..., T], *args: object) -> T | None:
+        """parse(*args), or None with its violation kept."""
+        try:
+            return parse(*args)
+        except InvalidInput as violation:
+            self.found.append(violation)
+            return None
+
+    def add(self, message: str, *, field: str) -> None:
+        self.found.append(InvalidInput(message, field=field))
+
+    def raise_if_any(self, rejection: type[InputRejected] = InputRejected) -> None:
+        if self.found:
+            raise rejection(self.found)

@@ -1,15 +1,20 @@
-"""What every resolver receives: the request, the clock and the platform's profile."""
+"""What every resolver receives: who is asking, the stores, the clock and the services."""
 
 from dataclasses import dataclass
 from typing import TypeAlias
 
 import strawberry
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from domain.actors import Actor
 from domain.clock import Clock
+from domain.participants.ports import IdentityServices
 from domain.platform import PlatformProfile
+from graph.hardening.policy import HardeningPolicy
 
 
 @dataclass
@@ -18,6 +23,12 @@ class Context:
     response: Response | WebSocket
     clock: Clock
     platform: PlatformProfile
+    actor: Actor  # WebSockets: anonymous until connection_init names someone
+    db: async_sessionmaker[AsyncSession]
+    identity: IdentityServices
+    hardening: HardeningPolicy  # page-size caps for connections
+    # The WebSocket's connection_init payload, set by strawberry before on_ws_connect.
+    connection_params: dict[str, object] | None = None
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

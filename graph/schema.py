@@ -9,9 +9,14 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
+from graph.audit.queries import AuditQueries
 from graph.errors import ClientErrors, is_unexpected
+from graph.hardening import HardeningPolicy, hardening_extensions
 from graph.lending.queries import LendingQueries
 from graph.operation_choice import RequireOperationName
+from graph.participants.mutations import ParticipantMutations
+from graph.participants.queries import ParticipantQueries
+from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
 
@@ -23,7 +28,12 @@ DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type
-class Query(PlatformQueries, LendingQueries):
+class Query(PlatformQueries, LendingQueries, ParticipantQueries, AuditQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(ParticipantMutations):
     pass
 
 
@@ -45,13 +55,23 @@ class AgoraSchema(strawberry.Schema):
                 logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
 
 
-def build_schema(*, extra_extensions: Sequence[ExtensionFactory] = ()) -> AgoraSchema:
-    """The schema with its standard extensions; callers may add their own (metrics, ...)."""
+def build_schema(
+    *, policy: HardeningPolicy | None = None, extra_extensions: Sequence[ExtensionFactory] = ()
+) -> AgoraSchema:
+    """The schema with its standard extensions and the limits of `policy` (secure defaults);
+    callers may add their own extensions (metrics, ...)."""
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        *hardening_extensions(policy or HardeningPolicy()),
         RequireOperationName,
         ClientErrors,
         *extra_extensions,
     ]
-    return AgoraSchema(query=Query, subscription=Subscription, extensions=extensions)
+    return AgoraSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        types=[Participant, KycSubmission, ApiKey],  # Node implementations reachable by node()
+    )

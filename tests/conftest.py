@@ -17,6 +17,12 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.schema_migrations import upgrade_to_head
 from api.settings import Settings
+from domain.actors import Actor
+from domain.clock import SystemClock
+from domain.participants.credentials import ParticipantKind
+from domain.participants.roles import Role
+from domain.participants.services.registration import register as register_participant
+from support.graphql import PASSWORD, Person, log_in, unique_email
 from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, locate_stores, recreate_database, truncate_all
 
@@ -74,3 +80,26 @@ def server(stores: StoreUrls) -> Iterator[ServerProcess]:
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+async def operator(app: Starlette, client: httpx.AsyncClient) -> Person:
+    """A signed-in operator (made the way `agora create-operator` makes one)."""
+    email = unique_email("operator")
+    services = app.state.services
+    async with services.stores.sessions() as session:
+        await register_participant(
+            session=session,
+            clock=SystemClock(),
+            actor=Actor.system(),
+            hasher=services.identity.hasher,
+            kind=ParticipantKind.PERSON,
+            display_name="Operator",
+            email=email,
+            phone=None,
+            password=PASSWORD,
+            roles=frozenset({Role.OPERATOR}),
+        )
+        await session.commit()
+    tokens = await log_in(client, email)
+    return Person(tokens["participant"]["id"], email, tokens["accessToken"], tokens["refreshToken"])

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
 
-from domain.errors import InputRejected, InvalidInput
+from domain.errors import InputRejected, InvalidInput, Violations
 from domain.lending.apr import annual_percentage_rate
 from domain.lending.calendar import monthly_due_dates
 from domain.lending.schedule import RepaymentMethod, RoundingMode, build_schedule, monthly_rate
 from domain.money import Currency, Money, currency_of, parse_decimal, parse_money
-
-T = TypeVar("T")
 
 MAX_TERM_MONTHS = 600
 MAX_RATE_DECIMALS = 8
@@ -69,23 +65,16 @@ def loan_terms(
     today: date,
 ) -> LoanTerms:
     """Validate a quote request; raise QuoteRejected listing every invalid field."""
-    violations: list[InvalidInput] = []
-
-    def check(parse: Callable[[], T]) -> T | None:
-        try:
-            return parse()
-        except InvalidInput as violation:
-            violations.append(violation)
-            return None
-
-    known_currency = check(lambda: currency_of(currency))
-    money = check(lambda: _principal(principal, known_currency))
-    rate = check(lambda: _annual_rate(annual_rate))
-    check(lambda: _term(term_months))
+    violations = Violations()
+    known_currency = violations.check(currency_of, currency)
+    money = violations.check(_principal, principal, known_currency)
+    rate = violations.check(_annual_rate, annual_rate)
+    violations.check(_term, term_months)
     if first_due_date is not None and first_due_date <= today:
-        violations.append(InvalidInput("must be after today", field="first_due_date"))
-    if violations or money is None or rate is None:
-        raise QuoteRejected(violations)
+        violations.add("must be after today", field="first_due_date")
+    violations.raise_if_any(QuoteRejected)
+    assert money is not None
+    assert rate is not None
     return LoanTerms(
         principal=money,
         annual_rate=rate,

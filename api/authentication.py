@@ -1,0 +1,68 @@
+"""Who is calling: an access token (people), an API key (machine clients), or nobody."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.security.revocations import RedisRevocations
+from api.security.tokens import InvalidAccessToken, JwtAccessTokens, person_from
+from domain.actors import Actor, Origin
+from domain.clock import Clock
+from domain.participants.secrets import API_KEY_PREFIX
+from domain.participants.services.api_keys import authenticate_api_key
+
+
+class AuthenticationFailed(Exception):
+    """Credentials were sent and are not valid: the request is refused (HTTP 401)."""
+
+
+class Authenticator:
+    def __init__(
+        self,
+        *,
+        tokens: JwtAccessTokens,
+        revocations: RedisRevocations,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+    ) -> None:
+        self._tokens = tokens
+        self._revocations = revocations
+        self._sessions = sessions
+        self._clock = clock
+
+    async def actor_for(self, authorization: str | None, origin: Origin) -> Actor:
+        """The caller behind an Authorization header value; anonymous without one."""
+        if not authorization:
+            return Actor.anonymous(origin)
+        scheme, _, credential = authorization.strip().partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential:
+            raise AuthenticationFailed("send credentials as 'Authorization: Bearer <token>'")
+        if credential.startswith(API_KEY_PREFIX):
+            return await self._machine_client(credential, origin)
+        return await self._person(credential, origin)
+
+    async def _machine_client(self, key: str, origin: Origin) -> Actor:
+        async with self._sessions() as session:
+            actor = await authenticate_api_key(
+                session, clock=self._clock, presented=key, origin=Actor.anonymous(origin)
+            )
+            await session.commit()  # last_used_at, at most once a minute
+        if actor is None:
+            raise AuthenticationFailed("this API key is not valid, or was revoked")
+        return actor
+
+    async def _person(self, token: str, origin: Origin) -> Actor:
+        try:
+            claims = self._tokens.verify(token, now=self._clock.now())
+        except InvalidAccessToken:
+            raise AuthenticationFailed("the access token is invalid or expired") from None
+        revoked = await self._revocations.is_revoked(
+            session_id=claims.session_id,
+            participant_id=claims.participant_id,
+            issued_at=claims.issued_at,
+        )
+        if revoked:
+            raise AuthenticationFailed("this session has ended: sign in again")
+        return person_from(claims, origin)

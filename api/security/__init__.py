@@ -1,0 +1,1 @@
+"""The implementations behind the identity ports: argon2, AES-GCM, JWT, Redis revocations."""

@@ -1,0 +1,87 @@
+"""Access tokens: short-lived JWTs (HS256) naming the participant, roles and session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import jwt
+
+from domain.actors import Actor, ActorKind, Origin
+from domain.participants.ports import IssuedToken
+from domain.participants.roles import Role
+
+ISSUER = "agora"
+AUDIENCE = "agora-api"
+ALGORITHM = "HS256"
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    participant_id: UUID
+    roles: frozenset[Role]
+    session_id: UUID
+    issued_at: int  # seconds since the epoch, as in the token
+
+
+class InvalidAccessToken(Exception):
+    pass
+
+
+class JwtAccessTokens:
+    def __init__(self, secret: bytes, *, lifetime: timedelta = ACCESS_TOKEN_LIFETIME) -> None:
+        if len(secret) < 32:
+            raise ValueError("the token secret must be at least 32 bytes")
+        self._secret = secret
+        self.lifetime = lifetime
+
+    def issue(self, actor: Actor, *, now: datetime) -> IssuedToken:
+        assert actor.kind is ActorKind.PERSON
+        assert actor.participant_id is not None
+        assert actor.session_id is not None
+        expires = now + self.lifetime
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": str(actor.participant_id),
+            "sid": str(actor.session_id),
+            "roles": sorted(r.value for r in actor.roles),
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+        }
+        return IssuedToken(jwt.encode(claims, self._secret, algorithm=ALGORITHM), expires)
+
+    def verify(self, token: str, *, now: datetime) -> AccessClaims:
+        """The claims of a valid token; InvalidAccessToken for anything else (alg none too)."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],  # only ours: no "none", no key confusion
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "sid"], "verify_iat": False},
+                leeway=0,
+            )
+            if claims["exp"] <= now.timestamp():  # the injected clock decides, not the wall
+                raise InvalidAccessToken("expired")
+            return AccessClaims(
+                participant_id=UUID(claims["sub"]),
+                roles=frozenset(Role(r) for r in claims.get("roles", [])),
+                session_id=UUID(claims["sid"]),
+                issued_at=int(claims["iat"]),
+            )
+        except (jwt.PyJWTError, ValueError, KeyError) as error:
+            raise InvalidAccessToken(str(error)) from error
+
+
+def person_from(claims: AccessClaims, origin: Origin) -> Actor:
+    return Actor(
+        ActorKind.PERSON,
+        participant_id=claims.participant_id,
+        roles=claims.roles,
+        session_id=claims.session_id,
+        origin=origin,
+    )

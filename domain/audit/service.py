@@ -1,0 +1,70 @@
+"""Recording and reading the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor
+from domain.audit.tables import AuditEntry
+
+
+class Outcome(Enum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"  # the attempt was made and failed (wrong password, ...)
+    DENIED = "DENIED"  # the caller was not allowed to attempt it
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    outcome: Outcome,
+    at: datetime,
+    target_type: str | None = None,
+    target_id: object | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an entry to the caller's transaction: it is kept iff the change is."""
+    entry = AuditEntry(
+        occurred_at=at,
+        actor_kind=actor.kind.value,
+        actor_id=actor.participant_id,
+        api_key_id=actor.api_key_id,
+        action=action,
+        outcome=outcome.value,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        ip=actor.origin.ip,
+        user_agent=(actor.origin.user_agent or "")[:256] or None,
+        request_id=actor.origin.request_id,
+        details=details or {},
+    )
+    session.add(entry)
+    return entry
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    limit: int,
+    before_id: int | None = None,
+    action: str | None = None,
+    actor_id: object | None = None,
+) -> list[AuditEntry]:
+    """Newest first, `limit` entries older than `before_id`; operators only."""
+    actor.require_operator()
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(col(AuditEntry.id) < before_id)
+    if action is not None:
+        query = query.where(col(AuditEntry.action) == action)
+    if actor_id is not None:
+        query = query.where(col(AuditEntry.actor_id) == actor_id)
+    return list((await session.exec(query)).all())

@@ -1,0 +1,52 @@
+"""Roles a participant plays, and scopes a machine client's API key may carry."""
+
+from enum import Enum
+
+
+class Role(Enum):
+    BORROWER = "BORROWER"
+    INVESTOR = "INVESTOR"
+    MERCHANT = "MERCHANT"
+    PARTNER_BANK = "PARTNER_BANK"
+    INSURER = "INSURER"
+    CORE_ENTERPRISE = "CORE_ENTERPRISE"  # confirms receivables in supply-chain finance
+    OPERATOR = "OPERATOR"
+
+
+# Anyone may sign up as these; the others are granted by an operator after due diligence,
+# and OPERATOR only from the command line.
+SELF_SERVICE_ROLES = frozenset({Role.BORROWER, Role.INVESTOR, Role.MERCHANT})
+GRANTABLE_ROLES = frozenset(Role) - {Role.OPERATOR}
+# Roles that act as machine clients through API keys.
+MACHINE_CLIENT_ROLES = frozenset({Role.MERCHANT, Role.PARTNER_BANK, Role.INSURER})
+
+
+class Scope(Enum):
+    """What an API key may do; checked by each use case a machine client can reach."""
+
+    PROFILE_READ = "profile:read"
+    OFFERS_READ = "offers:read"
+    OFFERS_WRITE = "offers:write"
+    PAYMENTS_READ = "payments:read"
+    PAYMENTS_WRITE = "payments:write"
+    PAYOUTS_READ = "payouts:read"
+    POLICIES_WRITE = "policies:write"
+    WALLET_READ = "wallet:read"
+
+
+# Which scopes a key of an owner with these roles may be given.
+SCOPES_BY_ROLE: dict[Role, frozenset[Scope]] = {
+    Role.MERCHANT: frozenset(
+        {Scope.PAYMENTS_READ, Scope.PAYMENTS_WRITE, Scope.PAYOUTS_READ, Scope.WALLET_READ}
+    ),
+    Role.PARTNER_BANK: frozenset({Scope.OFFERS_READ, Scope.OFFERS_WRITE, Scope.WALLET_READ}),
+    Role.INSURER: frozenset({Scope.POLICIES_WRITE, Scope.PAYOUTS_READ, Scope.WALLET_READ}),
+}
+
+
+def grantable_scopes(roles: frozenset[Role]) -> frozenset[Scope]:
+    """Scopes an owner with `roles` may put on a key (profile:read for every machine client)."""
+    scopes: set[Scope] = set()
+    for role in roles & MACHINE_CLIENT_ROLES:
+        scopes |= SCOPES_BY_ROLE[role] | {Scope.PROFILE_READ}
+    return frozenset(scopes)

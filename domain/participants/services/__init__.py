@@ -1,0 +1,1 @@
+"""Participant use cases, one module per group: registration, sessions, API keys, KYC."""

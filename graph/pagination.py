@@ -1,0 +1,69 @@
+"""Relay connections: opaque cursors over keyset pagination, pages capped by the policy."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from domain.errors import InvalidInput
+
+NodeType = TypeVar("NodeType")
+Row = TypeVar("Row")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeType]):
+    cursor: str
+    node: NodeType
+
+
+@strawberry.type
+class Connection(Generic[NodeType]):
+    edges: list[Edge[NodeType]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The nodes of this page, without their cursors.")
+    def nodes(self) -> list[NodeType]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(values: Sequence[object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([str(v) for v in values]).encode()).decode()
+
+
+def decode_cursor(cursor: str, arity: int) -> list[str]:
+    """The key values in a cursor; InvalidInput naming `after` for a cursor we did not make."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("is not a cursor from this list", field="after") from None
+    if not isinstance(values, list) or len(values) != arity:
+        raise InvalidInput("is not a cursor from this list", field="after")
+    return [str(v) for v in values]
+
+
+def connection(
+    rows: Sequence[Row],
+    *,
+    page: int,
+    key: Callable[[Row], Sequence[object]],
+    node: Callable[[Row], NodeType],
+) -> Connection[NodeType]:
+    """A page from `rows`, fetched with one extra row to know whether another page follows."""
+    edges = [Edge(cursor=encode_cursor(key(row)), node=node(row)) for row in rows[:page]]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > page, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )

@@ -1,0 +1,320 @@
+"""Sign-up, sessions, profile, KYC and API keys: each mutation one use case, one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from datetime import datetime, timedelta
+
+import strawberry
+
+from domain.participants import credentials, kyc, roles
+from domain.participants.services import api_keys, registration, sessions
+from domain.participants.services import kyc as kyc_service
+from domain.participants.services.sessions import SignedIn
+from graph.context import Info
+from graph.participants.types import ApiKey, KycSubmission, Participant
+from graph.payloads import UserError, run_mutation
+from graph.relay import uuid_of
+
+
+@strawberry.type
+class RegisterPayload:
+    participant: Participant | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.type(description="Tokens of a new session: send the access token as a Bearer token.")
+class SessionPayload:
+    access_token: str | None = None
+    access_token_expires_at: datetime | None = None
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Single use: trade it once for new tokens with refreshSession."
+    )
+    refresh_token_expires_at: datetime | None = None
+    participant: Participant | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, signed_in: SignedIn) -> SessionPayload:
+        return cls(
+            access_token=signed_in.access.token,
+            access_token_expires_at=signed_in.access.expires_at,
+            refresh_token=signed_in.refresh_token,
+            refresh_token_expires_at=signed_in.refresh_expires_at,
+            participant=Participant.of(signed_in.participant),
+        )
+
+
+@strawberry.type
+class ParticipantPayload:
+    participant: Participant | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.type
+class LogOutPayload:
+    ok: bool = False
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.type
+class KycSubmissionPayload:
+    submission: KycSubmission | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.type
+class ApiKeyPayload:
+    api_key: ApiKey | None = None
+    secret: str | None = strawberry.field(
+        default=None, description="The full key, shown this once: store it now."
+    )
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.type
+class RevealPayload:
+    document_number: str | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.input
+class RegisterInput:
+    kind: credentials.ParticipantKind
+    display_name: str
+    password: str
+    roles: list[roles.Role]
+    email: str | None = None
+    phone: str | None = strawberry.field(default=None, description="E.164, e.g. +8613800138000.")
+
+
+@strawberry.input
+class LogInInput:
+    login: str = strawberry.field(description="Email or phone number.")
+    password: str
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+
+
+@strawberry.input
+class SubmitKycInput:
+    document_type: kyc.DocumentType
+    legal_name: str
+    document_number: str
+
+
+@strawberry.input
+class DecideKycInput:
+    submission_id: strawberry.ID
+    decision: kyc.KycDecision
+    reason: str | None = None
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    scopes: list[roles.Scope]
+    expires_at: datetime | None = None
+
+
+@strawberry.type
+class ParticipantMutations:
+    @strawberry.mutation(description="Sign up as a borrower, investor and/or merchant.")
+    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            participant = await registration.register(
+                session=session, clock=ctx.clock, actor=ctx.actor, hasher=ctx.identity.hasher,
+                kind=input.kind, display_name=input.display_name,
+                email=input.email, phone=input.phone, password=input.password,
+                roles=frozenset(input.roles),
+            )  # fmt: skip
+            return RegisterPayload(participant=Participant.of(participant))
+
+        return await run_mutation(info, lambda errors: RegisterPayload(errors=errors), use_case)
+
+    @strawberry.mutation(description="Sign in with a password: an access and a refresh token.")
+    async def log_in(self, info: Info, input: LogInInput) -> SessionPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            return SessionPayload.of(
+                await sessions.log_in(
+                    session=session,
+                    clock=ctx.clock,
+                    actor=ctx.actor,
+                    identity=ctx.identity,
+                    login=input.login,
+                    password=input.password,
+                )
+            )
+
+        return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
+
+    @strawberry.mutation(description="Trade a refresh token for new tokens (it works once).")
+    async def refresh_session(self, info: Info, refresh_token: str) -> SessionPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            return SessionPayload.of(
+                await sessions.refresh_session(
+                    session=session,
+                    clock=ctx.clock,
+                    actor=ctx.actor,
+                    identity=ctx.identity,
+                    refresh_token=refresh_token,
+                )
+            )
+
+        return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
+
+    @strawberry.mutation(description="End this session: its tokens stop working at once.")
+    async def log_out(self, info: Info) -> LogOutPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            await sessions.log_out(
+                session=session, clock=ctx.clock, actor=ctx.actor, identity=ctx.identity
+            )
+            return LogOutPayload(ok=True)
+
+        return await run_mutation(info, lambda errors: LogOutPayload(errors=errors), use_case)
+
+    @strawberry.mutation(description="New password; every other session ends.")
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> SessionPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            return SessionPayload.of(
+                await sessions.change_password(
+                    session=session,
+                    clock=ctx.clock,
+                    actor=ctx.actor,
+                    identity=ctx.identity,
+                    current_password=input.current_password,
+                    new_password=input.new_password,
+                )
+            )
+
+        return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
+
+    @strawberry.mutation
+    async def update_profile(self, info: Info, display_name: str) -> ParticipantPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            participant = await registration.update_profile(
+                session=session, clock=ctx.clock, actor=ctx.actor, display_name=display_name
+            )
+            return ParticipantPayload(participant=Participant.of(participant))
+
+        return await run_mutation(info, lambda errors: ParticipantPayload(errors=errors), use_case)
+
+    @strawberry.mutation(description="Operators grant roles that need due diligence.")
+    async def grant_role(
+        self,
+        info: Info,
+        participant_id: strawberry.ID,
+        role: roles.Role,
+    ) -> ParticipantPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            participant = await registration.grant_role(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                participant_id=uuid_of(participant_id, "Participant"), role=role,
+            )  # fmt: skip
+            return ParticipantPayload(participant=Participant.of(participant))
+
+        return await run_mutation(info, lambda errors: ParticipantPayload(errors=errors), use_case)
+
+    @strawberry.mutation(description="Send identity documents (numbers only) for verification.")
+    async def submit_kyc(self, info: Info, input: SubmitKycInput) -> KycSubmissionPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            submission = await kyc_service.submit_kyc(
+                session=session, clock=ctx.clock, actor=ctx.actor, vault=ctx.identity.vault,
+                document_type=input.document_type,
+                legal_name=input.legal_name, document_number=input.document_number,
+            )  # fmt: skip
+            return KycSubmissionPayload(submission=KycSubmission.of(submission))
+
+        return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Operators verify or reject a pending KYC submission.")
+    async def decide_kyc(self, info: Info, input: DecideKycInput) -> KycSubmissionPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            submission = await kyc_service.decide_kyc(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                submission_id=uuid_of(input.submission_id, "KycSubmission"),
+                decision=input.decision, reason=input.reason,
+            )  # fmt: skip
+            return KycSubmissionPayload(submission=KycSubmission.of(submission))
+
+        return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Operators see a full document number, for a stated reason.")
+    async def reveal_document_number(
+        self, info: Info, submission_id: strawberry.ID, reason: str
+    ) -> RevealPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            number = await kyc_service.reveal_document_number(
+                session=session, clock=ctx.clock, actor=ctx.actor, vault=ctx.identity.vault,
+                submission_id=uuid_of(submission_id, "KycSubmission"), reason=reason,
+            )  # fmt: skip
+            return RevealPayload(document_number=number)
+
+        return await run_mutation(info, lambda errors: RevealPayload(errors=errors), use_case)
+
+    @strawberry.mutation(description="A new API key for your machine client.")
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            created = await api_keys.create_api_key(
+                session=session, clock=ctx.clock, actor=ctx.actor, name=input.name,
+                scopes=frozenset(input.scopes),
+                expires_at=input.expires_at,
+            )  # fmt: skip
+            return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
+
+        return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
+
+    @strawberry.mutation(
+        description="Replace a key: the new one is shown once; the old one lives overlapSeconds."
+    )
+    async def rotate_api_key(
+        self, info: Info, id: strawberry.ID, overlap_seconds: int = 0
+    ) -> ApiKeyPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            created = await api_keys.rotate_api_key(
+                session=session, clock=ctx.clock, actor=ctx.actor, key_id=uuid_of(id, "ApiKey"),
+                overlap=timedelta(seconds=overlap_seconds),
+            )  # fmt: skip
+            return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
+
+        return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
+
+    @strawberry.mutation
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            key = await api_keys.revoke_api_key(
+                session=session, clock=ctx.clock, actor=ctx.actor, key_id=uuid_of(id, "ApiKey")
+            )
+            return ApiKeyPayload(api_key=ApiKey.of(key))
+
+        return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)

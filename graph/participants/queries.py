@@ -1,0 +1,127 @@
+"""Reading participants, KYC submissions, API keys, and any object by its global ID."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+
+from domain.actors import NotFound
+from domain.errors import DomainError
+from domain.participants import kyc, roles
+from domain.participants.services import api_keys, registration
+from domain.participants.services import kyc as kyc_service
+from domain.participants.tables import ApiKey as ApiKeyRow
+from domain.participants.tables import KycSubmission as KycRow
+from graph.context import Info
+from graph.hardening.policy import page_size
+from graph.pagination import Connection, connection, decode_cursor
+from graph.participants.types import ApiKey, KycSubmission, Participant
+from graph.relay import Node, parse_global_id, uuid_of
+
+
+async def _visible_node(info: Info, type_name: str, key: UUID) -> Node | None:
+    actor = info.context.actor
+    async with info.context.db() as session:
+        if type_name == "Participant":
+            return Participant.of(
+                await registration.get_participant(session, actor=actor, participant_id=key)
+            )
+        if type_name == "KycSubmission":
+            submission = await session.get(KycRow, key)
+            if submission is not None and actor.may_see(submission.participant_id):
+                return KycSubmission.of(submission)
+        if type_name == "ApiKey":
+            key_row = await session.get(ApiKeyRow, key)
+            if key_row is not None and key_row.owner_id == actor.participant_id:
+                return ApiKey.of(key_row)
+    return None
+
+
+@strawberry.type
+class ParticipantQueries:
+    @strawberry.field(description="The signed-in participant (null when anonymous).")
+    async def me(self, info: Info) -> Participant | None:
+        participant_id = info.context.actor.participant_id
+        if participant_id is None:
+            return None
+        async with info.context.db() as session:
+            return Participant.of(
+                await registration.get_participant(
+                    session, actor=info.context.actor, participant_id=participant_id
+                )
+            )
+
+    @strawberry.field(
+        description="Any object by global ID; null if it does not exist or is not yours."
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        try:
+            type_name, key = parse_global_id(id)
+            return await _visible_node(info, type_name, UUID(key))
+        except (NotFound, ValueError):
+            return None
+
+    @strawberry.field(description="A participant: yourself, or anyone for the operator.")
+    async def participant(self, info: Info, id: strawberry.ID) -> Participant | None:
+        try:
+            key = uuid_of(id, "Participant")
+            async with info.context.db() as session:
+                row = await registration.get_participant(
+                    session, actor=info.context.actor, participant_id=key
+                )
+        except DomainError:
+            return None
+        return Participant.of(row)
+
+    @strawberry.field(description="Every participant, oldest first. Operators only.")
+    async def participants(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        role: roles.Role | None = None,
+        kyc_status: kyc.KycStatus | None = None,
+    ) -> Connection[Participant]:
+        page = page_size(first, info.context.hardening)
+        cursor = None
+        if after is not None:
+            created, ident = decode_cursor(after, 2)
+            cursor = (datetime.fromisoformat(created), UUID(ident))
+        async with info.context.db() as session:
+            rows = await registration.list_participants(
+                session,
+                actor=info.context.actor,
+                limit=page + 1,
+                after=cursor,
+                role=role,
+                kyc_status=kyc_status.value if kyc_status else None,
+            )
+        return connection(
+            rows, page=page, key=lambda r: (r.created_at.isoformat(), r.id), node=Participant.of
+        )
+
+    @strawberry.field(description="Your KYC submissions; the operator's review queue for them.")
+    async def kyc_submissions(
+        self,
+        info: Info,
+        first: int | None = None,
+        status: kyc.KycStatus | None = None,
+    ) -> list[KycSubmission]:
+        async with info.context.db() as session:
+            rows = await kyc_service.list_submissions(
+                session,
+                actor=info.context.actor,
+                limit=page_size(first, info.context.hardening),
+                status=status,
+            )
+        return [KycSubmission.of(row) for row in rows]
+
+    @strawberry.field(description="Your machine client's active API keys.")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        async with info.context.db() as session:
+            rows = await api_keys.list_api_keys(
+                session, clock=info.context.clock, actor=info.context.actor
+            )
+        return [ApiKey.of(row) for row in rows]

@@ -1,0 +1,81 @@
+"""Mutation payloads: the changed objects plus `errors: [UserError!]!`, and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from enum import Enum
+from typing import TypeVar
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.utils.str_converters import to_camel_case
+
+from domain.errors import DomainError, InputRejected
+from graph.context import Info
+
+
+@strawberry.enum(description="Why a mutation did not do what was asked.")
+class ErrorCode(Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
+    ALREADY_REGISTERED = "ALREADY_REGISTERED"
+    KYC_STATE = "KYC_STATE"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+
+
+@strawberry.type(
+    description="A business error: what went wrong, and which input field is at fault."
+)
+class UserError:
+    code: ErrorCode
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    """One UserError per invalid field; codes not in the enum would be a programming error."""
+    faults = error.violations if isinstance(error, InputRejected) else [error]
+    return [
+        UserError(
+            code=ErrorCode(fault.code),
+            message=fault.message,
+            field=to_camel_case(fault.field) if fault.field else None,
+        )
+        for fault in faults
+    ]
+
+
+@asynccontextmanager
+async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
+    """One use case, one transaction: commit on success, and on refusals that keep changes."""
+    async with info.context.db() as session:
+        try:
+            yield session
+        except DomainError as error:
+            if error.keeps_changes:
+                await session.commit()
+            raise
+        await session.commit()
+
+
+P = TypeVar("P")
+
+
+async def run_mutation(
+    info: Info,
+    refused: Callable[[list[UserError]], P],
+    use_case: Callable[[AsyncSession], Awaitable[P]],
+) -> P:
+    """Run `use_case` in a transaction; a DomainError becomes the payload's `errors`."""
+    try:
+        async with transaction(info) as session:
+            return await use_case(session)
+    except DomainError as error:
+        return refused(user_errors(error))

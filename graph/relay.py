@@ -1,0 +1,43 @@
+"""Relay global IDs ("Participant:<uuid>", base64) and the Node interface."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from uuid import UUID
+
+import strawberry
+
+from domain.actors import NotFound
+
+
+@strawberry.interface(description="An object with a global ID, refetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID
+
+
+def to_global_id(type_name: str, key: UUID | int) -> strawberry.ID:
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode())
+
+
+def parse_global_id(global_id: str) -> tuple[str, str]:
+    """(type name, key); NotFound for anything that is not one of our IDs."""
+    try:
+        decoded = base64.urlsafe_b64decode(global_id.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise NotFound("no such object") from None
+    type_name, _, key = decoded.partition(":")
+    if not type_name or not key:
+        raise NotFound("no such object")
+    return type_name, key
+
+
+def uuid_of(global_id: str, expected_type: str) -> UUID:
+    """The UUID inside a global ID of `expected_type`; NotFound for any other ID."""
+    type_name, key = parse_global_id(global_id)
+    if type_name != expected_type:
+        raise NotFound("no such object")
+    try:
+        return UUID(key)
+    except ValueError:
+        raise NotFound("no such object") from None
