@@ -43,7 +43,8 @@ ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
 
 
 def hardening_extensions(policy: HardeningPolicy) -> list[ExtensionFactory]:
-    """Extension factories for `build_schema(extra_extensions=...)`, after its caches."""
+    """The schema extensions of `policy`, as factories; list them after the ParserCache and
+    ValidationCache (the cost check relies on the validation being done)."""
     # Made once here, not per request: the validation cache is keyed by the rule classes.
     rules: list[type[ASTValidationRule]] = [
         depth_limit(policy.max_depth),

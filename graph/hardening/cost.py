@@ -42,6 +42,7 @@ from graph.hardening.codes import QUERY_TOO_COMPLEX, refusal
 from graph.hardening.policy import HardeningPolicy
 
 PAGE_ARGUMENTS = ("first", "last")
+GRAPHQL_INT_MAX = 2**31 - 1
 
 
 def operation_cost(
@@ -149,9 +150,10 @@ class _Pricing:
         value = self.value(argument.value)
         if value is None:
             return None
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool) and value <= GRAPHQL_INT_MAX:
             return max(value, 0)
-        return self.policy.max_page_size  # not an Int: coercion refuses it later
+        # Not an Int (a string, 10**4000, ...): coercion refuses it after we price it.
+        return self.policy.max_page_size
 
     def value(self, node: ValueNode) -> Any:
         if not isinstance(node, VariableNode):

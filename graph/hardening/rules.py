@@ -16,6 +16,7 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
@@ -56,7 +57,7 @@ class _FragmentMeasure(ValidationRule):
         self._fragments[name] = self.measure(fragment.selection_set)
         return self._fragments[name]
 
-    def measure_spread(self, selection: Any) -> int:
+    def measure_spread(self, selection: SelectionNode) -> int:
         if isinstance(selection, FragmentSpreadNode):
             return self.measure_fragment(selection.name.value)
         assert isinstance(selection, InlineFragmentNode)
