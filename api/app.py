@@ -14,6 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from api import embedded, health
+from api.body_limit import BodySizeLimit
 from api.graphql_http import GraphQLOverHTTP
 from api.graphql_metrics import GraphQLMetrics
 from api.metrics import Metrics
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         ],
         middleware=[
             Middleware(RequestObservation, metrics=metrics),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,

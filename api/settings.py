@@ -49,6 +49,7 @@ class Settings(BaseSettings):
         None, description="Encrypts personal data: 32 random bytes, base64. Required in production."
     )
     max_subscriptions_per_connection: int = Field(20, ge=1)
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="Larger request bodies get 413.")
     shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
 
     @field_validator("currency")

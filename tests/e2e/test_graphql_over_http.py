@@ -226,3 +226,20 @@ def test_graphiql_is_not_served_outside_dev(server: ServerProcess) -> None:
 
     assert response.status_code in (404, 406)
     assert "graphiql" not in response.text.lower()
+
+
+def test_oversized_bodies_are_refused_before_parsing(server: ServerProcess) -> None:
+    huge = '{"query": "{ __typename }", "padding": "' + "x" * (2 << 20) + '"}'
+
+    announced = httpx.post(server.url + "/graphql", content=huge, headers={"content-type": JSON})
+    streamed = httpx.post(
+        server.url + "/graphql",
+        content=(
+            chunk for chunk in [huge[i : i + 65536].encode() for i in range(0, len(huge), 65536)]
+        ),
+        headers={"content-type": JSON},
+    )
+
+    assert announced.status_code == 413
+    assert announced.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert streamed.status_code == 413

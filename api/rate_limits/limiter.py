@@ -1,0 +1,186 @@
+"""Counting hits in Redis: a moving window per (scope, key), failing open when Redis is down.
+
+Strategy: the moving window (`limits`' MovingWindowRateLimiter). It is exact — "5 per minute"
+means no more than 5 in any 60 seconds, which is what a brute-force limit must promise,
+where the sliding-window counter only estimates and can let through up to twice the limit
+to a burst timed across its window boundary — and its Retry-After is exact too: the moment
+the oldest hit in the window leaves it. Each hit is one Lua script, so concurrent hits from
+several processes never over-admit. Its price is memory: one ~20-byte list entry per hit
+still in the window (a key at 600/minute holds ~12 KB at most, and expires with its
+window), hence the cap on a limit's amount in `policy.parse_limit`.
+
+Failure: with Redis unreachable we let the request through (fail open), log a warning at
+most every `WARN_EVERY_SECONDS`, and count `agora_rate_limiter_errors_total`. The platform's
+rule is that with Redis down, mutations still succeed; failing closed would turn a Redis
+outage into a full outage, login included, for every user at once. Brute force during an
+outage is bounded by the outage, which the counter and the readiness probe make visible.
+There is deliberately no circuit breaker: under CPU saturation one slow answer would switch
+limits off for everyone, which is the moment an attacker wants; a refused connection fails
+in microseconds anyway, and a silent Redis costs each request at most `timeout_seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as redis
+from limits import RateLimitItem
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from prometheus_client import CollectorRegistry, Counter
+
+from api.rate_limits.keys import hashed_key
+from domain.rate_limits import RateLimited
+
+logger = logging.getLogger("agora.rate_limits")
+
+KEY_PREFIX = "agora:rate"
+# A healthy Redis answers in a millisecond; the margin is for a busy event loop, whose lag
+# counts against the timeout too (failing open only because we are loaded would be wrong).
+TIMEOUT_SECONDS = 1.0
+WARN_EVERY_SECONDS = 30.0
+_SCOPE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# What "unreachable" looks like: refused or reset connections, timeouts, Redis errors (OOM,
+# read-only replica). Anything else is a bug of ours and should surface, not fail open.
+_OUTAGE = (redis.RedisError, OSError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One hit's outcome. `remaining` is None when not counted (or Redis could not say)."""
+
+    allowed: bool
+    retry_after_seconds: int  # 0 when allowed; at least 1 when refused
+    remaining: int | None
+    limit: int
+
+
+def _limits_uri(redis_url: str) -> str:
+    # `limits` reads unix:// (the embedded Redis) as Valkey; its own spelling is redis+unix://.
+    if redis_url.startswith("unix://"):
+        return "redis+" + redis_url
+    return redis_url
+
+
+class RateLimiter:
+    """Counts hits per (scope, key) in Redis. Build it early; `open` it once the URL is known."""
+
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        *,
+        registry: CollectorRegistry | None = None,
+        enabled: bool = True,
+        max_connections: int = 50,
+        timeout_seconds: float = TIMEOUT_SECONDS,
+    ) -> None:
+        self.enabled = enabled
+        self.max_connections = max_connections
+        self.timeout_seconds = timeout_seconds
+        self.errors = Counter(
+            "agora_rate_limiter_errors", "Rate limit checks that failed open (Redis unreachable).",
+            ["scope"], registry=registry,
+        )  # fmt: skip
+        self.refusals = Counter(
+            "agora_rate_limit_refusals", "Hits refused by a rate limit.",
+            ["scope"], registry=registry,
+        )  # fmt: skip
+        self._pool: redis.BlockingConnectionPool | None = None
+        self._strategy: MovingWindowRateLimiter | None = None
+        self._warned_at = -math.inf
+        if redis_url is not None:
+            self.open(redis_url)
+
+    def open(self, redis_url: str) -> None:
+        """Point at Redis; nothing connects until the first hit."""
+        if self._pool is not None:
+            raise RuntimeError("the rate limiter is already open")
+        # Our own pool, so we can close it (limits' storage has no close) and set timeouts.
+        # A blocking one: a plain pool raises when all connections are busy, and a burst of
+        # traffic must queue for a connection, not fail open.
+        self._pool = redis.BlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=self.max_connections,
+            timeout=self.timeout_seconds,
+            socket_connect_timeout=self.timeout_seconds,
+            socket_timeout=self.timeout_seconds,
+        )
+        options: dict[str, Any] = {"connection_pool": self._pool}
+        storage = RedisStorage(
+            _limits_uri(redis_url), implementation="redispy", key_prefix=KEY_PREFIX, **options
+        )
+        self._strategy = MovingWindowRateLimiter(storage)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
+            self._strategy = None
+
+    async def hit(
+        self, scope: str, key: str, limit: RateLimitItem, *, count_remaining: bool = True
+    ) -> Decision:
+        """Count one hit of `key` against `limit`; refused hits are not counted.
+
+        `count_remaining=False` saves a Redis round trip (~100 µs of CPU) on allowed hits.
+        """
+        if not _SCOPE.fullmatch(scope):
+            raise ValueError(f"scope {scope!r} must match {_SCOPE.pattern}")
+        if not self.enabled:
+            return Decision(True, 0, None, limit.amount)
+        if self._strategy is None:
+            raise RuntimeError("open() the rate limiter (in the app's lifespan) before use")
+        identifier = hashed_key(key)
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                return await self._count(self._strategy, scope, identifier, limit, count_remaining)
+        except _OUTAGE as error:
+            return self._failed_open(scope, limit, error)
+
+    async def _count(
+        self,
+        strategy: MovingWindowRateLimiter,
+        scope: str,
+        identifier: str,
+        limit: RateLimitItem,
+        count_remaining: bool,
+    ) -> Decision:
+        if await strategy.hit(limit, scope, identifier):
+            remaining = None
+            if count_remaining:
+                remaining = (await strategy.get_window_stats(limit, scope, identifier)).remaining
+            return Decision(True, 0, remaining, limit.amount)
+        stats = await strategy.get_window_stats(limit, scope, identifier)
+        self.refusals.labels(scope).inc()
+        # The window may have moved on between the two calls: still ask for a second.
+        wait = math.ceil(stats.reset_time - time.time())
+        return Decision(False, min(max(wait, 1), limit.get_expiry()), 0, limit.amount)
+
+    def _failed_open(self, scope: str, limit: RateLimitItem, error: Exception) -> Decision:
+        self.errors.labels(scope).inc()
+        now = time.monotonic()
+        if now - self._warned_at >= WARN_EVERY_SECONDS:
+            self._warned_at = now
+            logger.warning(
+                "rate limits not enforced: Redis unreachable",
+                extra={"scope": scope, "error": repr(error)},
+            )
+        return Decision(True, 0, None, limit.amount)
+
+    async def clear(self, scope: str, key: str, limit: RateLimitItem) -> None:
+        """Forget `key`'s hits (an operator unblocking someone); raises if Redis is down."""
+        if self._strategy is not None:
+            await self._strategy.clear(limit, scope, hashed_key(key))
+
+
+async def check(limiter: RateLimiter, scope: str, key: str, limit: RateLimitItem) -> None:
+    """Count one hit; raise RateLimited (a DomainError, code RATE_LIMITED) when refused."""
+    decision = await limiter.hit(scope, key, limit, count_remaining=False)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after_seconds)
