@@ -19,6 +19,8 @@ from api.graphql_http import GraphQLOverHTTP
 from api.graphql_metrics import GraphQLMetrics
 from api.metrics import Metrics
 from api.middleware import RequestObservation
+from api.rate_limits import RateLimiter, RateLimitGuard
+from api.rate_limits.middleware import IpRateLimit
 from api.services import build_services
 from api.settings import Settings
 from api.stores import open_stores
@@ -45,6 +47,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     hardening = HardeningPolicy.for_environment(settings.env)
     schema = build_schema(policy=hardening, extra_extensions=[lambda: GraphQLMetrics(metrics)])
     clock = clock or SystemClock()
+    rate_limit_policy = settings.rate_limit_policy
+    # Built now for the middleware; it connects in the lifespan, once the Redis URL is known.
+    rate_limiter = RateLimiter(
+        registry=metrics.registry,
+        enabled=settings.rate_limits_enabled,
+        max_connections=settings.redis_max_connections,
+    )
     graphql = GraphQLOverHTTP(
         schema,
         clock=clock,
@@ -63,10 +72,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         metrics.watch_pool(stores.engine)
         app.state.stores = stores
         app.state.services = build_services(settings, stores, clock)
+        rate_limiter.open(urls.redis_url)
+        app.state.rate_limits = RateLimitGuard(rate_limiter, rate_limit_policy)
         logger.info("agora ready", extra={"env": settings.env})
         try:
             yield
         finally:
+            await rate_limiter.close()
             await stores.close()
             logger.info("agora stopped")
 
@@ -86,9 +98,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type", "x-request-id"],
-                expose_headers=["x-request-id"],
+                expose_headers=["x-request-id", "retry-after"],
                 max_age=600,
             ),
+            # Inside CORS, so a 429 carries CORS headers (a browser script can read it) and
+            # preflights are answered before they count; inside RequestObservation, so
+            # refusals are logged and measured with their request id.
+            Middleware(IpRateLimit, limiter=rate_limiter, policy=rate_limit_policy),
         ],
         lifespan=lifespan,
     )

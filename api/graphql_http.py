@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from api.authentication import AuthenticationFailed
+from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
 from api.services import AppServices
 from domain.actors import Actor, Origin
 from domain.clock import Clock
@@ -148,6 +149,10 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
                 response = await self.run(request)
             except HTTPException as error:
                 response = self._http_error(error, request.state.media_type)
+            except RateLimited as refused:  # the per-client limit, checked in get_context
+                response = rate_limited_response(
+                    refused.retry_after_seconds, request.state.media_type
+                )
         await response(scope, receive, send)
 
     def _wants_ide(self, request: Request) -> bool:
@@ -207,6 +212,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
                 )
             except AuthenticationFailed as failure:
                 raise HTTPException(401, str(failure)) from failure
+            await self._count_client_request(request, actor)
         return Context(
             request=request,
             response=response,
@@ -216,6 +222,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             db=services.stores.sessions,
             identity=services.identity,
             hardening=self.hardening,
+            rate_limits=request.app.state.rate_limits,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object]:
@@ -231,8 +238,29 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             raise ConnectionRejectionError(
                 {"message": str(failure), "code": "UNAUTHENTICATED"}
             ) from None
+        try:
+            await self._count_client_request(context.request, context.actor)
+        except RateLimited as refused:
+            raise ConnectionRejectionError(
+                {
+                    "message": refused.message,
+                    "code": refused.code,
+                    "retryAfter": refused.retry_after_seconds,
+                }
+            ) from None
         # The ack tells the client whom the connection acts for.
         return {"actor": context.actor.kind.value}
+
+    async def _count_client_request(self, request: Request | WebSocket, actor: Actor) -> None:
+        """The per-client limit: per API key, or per person across their sessions."""
+        if actor.api_key_id is not None:
+            client = f"api-key:{actor.api_key_id}"
+        elif actor.participant_id is not None:
+            client = f"participant:{actor.participant_id}"
+        else:
+            return  # anonymous: the per-IP middleware already counted this request
+        rate_limits: RateLimitGuard = request.app.state.rate_limits
+        await rate_limits.check_client(client)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api.rate_limits import RateLimitPolicy, parse_limit
 from domain.errors import InvalidInput
 from domain.money import currency_of
 
@@ -51,6 +52,19 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = Field(20, ge=1)
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Larger request bodies get 413.")
     shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
+    rate_limits_enabled: bool = Field(
+        True, description="Off only for benchmarks and load tests; limits guard sign-in."
+    )
+    rate_limit_per_ip: str = Field(
+        "600/minute", description="Requests and WebSocket handshakes per address (IPv6: per /64)."
+    )
+    rate_limit_per_client: str = Field(
+        "300/minute", description="GraphQL requests per signed-in person or API key."
+    )
+    rate_limit_login_per_ip: str = Field("20/minute", description="Sign-in attempts per address.")
+    rate_limit_login_per_account: str = Field(
+        "10/minute", description="Sign-in attempts per login, above the lockout's free tries."
+    )
 
     @field_validator("currency")
     @classmethod
@@ -61,12 +75,32 @@ class Settings(BaseSettings):
             raise ValueError(error.message) from error
         return code
 
+    @field_validator(
+        "rate_limit_per_ip",
+        "rate_limit_per_client",
+        "rate_limit_login_per_ip",
+        "rate_limit_login_per_account",
+    )
+    @classmethod
+    def _rate_limit(cls, text: str) -> str:
+        parse_limit(text)  # a typo stops the process at start, naming the variable
+        return text
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def rate_limit_policy(self) -> RateLimitPolicy:
+        return RateLimitPolicy.from_strings(
+            per_ip=self.rate_limit_per_ip,
+            per_client=self.rate_limit_per_client,
+            login_per_ip=self.rate_limit_login_per_ip,
+            login_per_account=self.rate_limit_login_per_account,
+        )
 
     @cached_property
     def uses_embedded_stores(self) -> bool:

@@ -1,7 +1,7 @@
 """What every resolver receives: who is asking, the stores, the clock and the services."""
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 import strawberry
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -17,6 +17,14 @@ from domain.platform import PlatformProfile
 from graph.hardening.policy import HardeningPolicy
 
 
+class RateLimits(Protocol):
+    """The limits resolvers check (api.rate_limits.RateLimitGuard); both raise RateLimited."""
+
+    async def check_client(self, client: str) -> None: ...
+
+    async def check_login(self, *, ip: str | None, login: str) -> None: ...
+
+
 @dataclass
 class Context:
     request: Request | WebSocket
@@ -27,6 +35,7 @@ class Context:
     db: async_sessionmaker[AsyncSession]
     identity: IdentityServices
     hardening: HardeningPolicy  # page-size caps for connections
+    rate_limits: RateLimits
     # The WebSocket's connection_init payload, set by strawberry before on_ws_connect.
     connection_params: dict[str, object] | None = None
 

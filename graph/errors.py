@@ -16,6 +16,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, InputRejected
+from domain.rate_limits import RateLimited
 
 UNEXPECTED_MESSAGE = "Unexpected error."
 
@@ -41,6 +42,8 @@ def typed_extensions(error: DomainError) -> dict[str, object]:
     extensions: dict[str, object] = {"code": error.code}
     if error.field:
         extensions["field"] = to_camel_case(error.field)
+    if isinstance(error, RateLimited):
+        extensions["retryAfter"] = error.retry_after_seconds
     if isinstance(error, InputRejected):
         extensions["violations"] = [
             {"field": to_camel_case(v.field or ""), "message": v.message} for v in error.violations

@@ -143,6 +143,8 @@ class ParticipantMutations:
         ctx = info.context
 
         async def use_case(session):  # type: ignore[no-untyped-def]
+            # Before the password is hashed: a refused attempt costs us one Redis round trip.
+            await ctx.rate_limits.check_login(ip=ctx.actor.origin.ip, login=input.login)
             return SessionPayload.of(
                 await sessions.log_in(
                     session=session,
