@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from api import embedded
 from api.logs import configure_logging
 from api.schema_migrations import current_revision, head_revision, upgrade_to_head
+from api.security.keys import MissingSecret, platform_keys
 from api.settings import Settings
 from domain.errors import DomainError
 
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(settings, args) or 0)
-    except embedded.EmbeddedStoresRefused as refusal:
+    except (embedded.EmbeddedStoresRefused, MissingSecret) as refusal:
         print(f"agora: {refusal}", file=sys.stderr)
         return 2
 
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, json=settings.log_json)
+    platform_keys(settings)  # refuse to start without keys, before anything else starts
     started = time.perf_counter()
     urls = embedded.store_urls(settings)
     database_url, redis_url = urls.database_url, urls.redis_url

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.authentication import Authenticator
-from api.security.keys import secret_bytes
+from api.security.keys import platform_keys
 from api.security.passwords import Argon2Hasher
 from api.security.revocations import RedisRevocations
 from api.security.tokens import JwtAccessTokens
@@ -24,14 +24,12 @@ class AppServices:
 
 
 def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServices:
-    def key(name: str, value: object) -> bytes:
-        return secret_bytes(value, name=name, env=settings.env, data_dir=settings.data_dir)  # type: ignore[arg-type]
-
-    tokens = JwtAccessTokens(key("jwt_secret", settings.jwt_secret))
+    token_key, data_key = platform_keys(settings)
+    tokens = JwtAccessTokens(token_key)
     revocations = RedisRevocations(stores.redis, token_lifetime=tokens.lifetime)
     identity = IdentityServices(
         hasher=Argon2Hasher(),
-        vault=AesGcmVault(key("data_key", settings.data_key)[:32]),
+        vault=AesGcmVault(data_key),
         access_tokens=tokens,
         revocations=revocations,
     )

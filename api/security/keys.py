@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from api.settings import Settings
+
 
 class MissingSecret(RuntimeError):
     pass
@@ -31,6 +33,17 @@ def secret_bytes(value: SecretStr | None, *, name: str, env: str, data_dir: Path
         with os.fdopen(fd, "w") as file:
             file.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
     return _decode(path.read_text().strip(), name)
+
+
+def platform_keys(settings: Settings) -> tuple[bytes, bytes]:
+    """(token signing key, personal-data key), or MissingSecret naming what is missing."""
+    token_key = secret_bytes(
+        settings.jwt_secret, name="jwt_secret", env=settings.env, data_dir=settings.data_dir
+    )
+    data_key = secret_bytes(
+        settings.data_key, name="data_key", env=settings.env, data_dir=settings.data_dir
+    )
+    return token_key, data_key[:32]
 
 
 def _decode(text: str, name: str) -> bytes:

@@ -404,6 +404,15 @@ def test_shared_environment_is_what_the_app_reads(monkeypatch: pytest.MonkeyPatc
     assert not settings.uses_embedded_stores
 
 
+def test_production_keys_must_come_from_the_operator() -> None:
+    # given the shared environment as written in the file
+    shared = load_compose()[SHARED_ENV_KEY]
+
+    # then both keys are required variables, never defaults baked into the file
+    for key in ("AGORA_JWT_SECRET", "AGORA_DATA_KEY"):
+        assert str(shared[key]).startswith("${" + key + ":?"), key
+
+
 # --- docker-compose.yml: order and shutdown -------------------------------------------------
 
 
