@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate configuration and reach the stores")
     check.set_defaults(run=check_command)
 
+    ledger = commands.add_parser("ledger", help="ledger maintenance")
+    ledger_commands = ledger.add_subparsers(required=True, metavar="action")
+    verify = ledger_commands.add_parser(
+        "verify", help="recompute every balance from the journal; non-zero exit on mismatch"
+    )
+    verify.set_defaults(run=ledger_verify_command)
+
     operator = commands.add_parser(
         "create-operator", help="create a platform operator (password from AGORA_OPERATOR_PASSWORD)"
     )
@@ -146,6 +153,37 @@ def check_command(settings: Settings, _: argparse.Namespace) -> int:
     state = f"at head {head}" if migrated else f"at {revision}, head is {head}: run agora migrate"
     print(f"migrations      {state}")
     return 0 if database and redis and migrated else 1
+
+
+def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from domain.ledger.services.verification import verify_ledger
+
+    database_url = embedded.store_urls(settings, with_redis=False).database_url
+
+    async def run() -> bool:
+        engine = create_async_engine(database_url)
+        try:
+            async with async_sessionmaker(engine, class_=AsyncSession)() as session:
+                report = await verify_ledger(session)
+        finally:
+            await engine.dispose()
+        print(f"accounts        {report.accounts}")
+        for currency, totals in sorted(report.currencies.items()):
+            state = "balanced" if totals.balanced else "UNBALANCED"
+            print(
+                f"{currency}             debits {totals.debits_posted} = credits "
+                f"{totals.credits_posted} posted, {totals.debits_pending} = "
+                f"{totals.credits_pending} pending: {state}"
+            )
+        for account in report.mismatched_accounts:
+            print(f"MISMATCH        account {account}: cached balances differ from the journal")
+        print("ledger          " + ("consistent" if report.consistent else "INCONSISTENT"))
+        return report.consistent
+
+    return 0 if asyncio.run(run()) else 1
 
 
 def create_operator_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import uuid
 
 import structlog
 from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import Metrics
@@ -72,6 +73,8 @@ class RequestObservation:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            status = 499  # the client left before the answer: not our error, nothing to send
         finally:
             elapsed = time.perf_counter() - started
             path = scope["path"]

@@ -16,7 +16,6 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.schema_migrations import upgrade_to_head
-from api.settings import Settings
 from domain.actors import Actor
 from domain.clock import SystemClock
 from domain.participants.credentials import ParticipantKind
@@ -24,7 +23,7 @@ from domain.participants.roles import Role
 from domain.participants.services.registration import register as register_participant
 from support.graphql import PASSWORD, Person, log_in, unique_email
 from support.server import ServerProcess, server_env
-from support.stores import StoreUrls, locate_stores, recreate_database, truncate_all
+from support.stores import StoreUrls, locate_stores, make_settings, recreate_database, truncate_all
 
 
 @pytest.fixture(scope="session")
@@ -45,17 +44,6 @@ async def clean_stores(stores: StoreUrls) -> StoreUrls:
     finally:
         await client.aclose()
     return stores
-
-
-def make_settings(stores: StoreUrls, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "env": "test",
-        "database_url": stores.database_url,
-        "redis_url": stores.redis_url,
-        "log_level": "warning",
-        **overrides,
-    }
-    return Settings.model_validate(values)
 
 
 @pytest.fixture

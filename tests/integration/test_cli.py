@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from support.server import REPO, server_env
 from support.stores import StoreUrls
+
+KEY = base64.b64encode(b"k" * 32).decode()
 
 
 def agora(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -62,7 +65,7 @@ def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "api.cli", "serve"],
         cwd=tmp_path,
-        env={**env, "AGORA_ENV": "production"},
+        env={**env, "AGORA_ENV": "production", "AGORA_JWT_SECRET": KEY, "AGORA_DATA_KEY": KEY},
         capture_output=True,
         text=True,
         timeout=60,
@@ -71,6 +74,22 @@ def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "production needs DATABASE_URL and REDIS_URL" in result.stderr
     assert result.returncode == 2
+    assert not (tmp_path / ".agora").exists()
+
+
+def test_production_refuses_to_start_without_its_keys(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve"],
+        cwd=tmp_path,
+        env={**os.environ, "AGORA_ENV": "production", "DATABASE_URL": "postgresql+asyncpg://x@h/d",
+             "REDIS_URL": "redis://h:1/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert "production needs AGORA_JWT_SECRET" in result.stderr
     assert not (tmp_path / ".agora").exists()
 
 

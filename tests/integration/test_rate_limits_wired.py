@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import make_settings
 from starlette.applications import Starlette
 
 from api.app import create_app
 from support.graphql import gql, log_in, signed_in
-from support.stores import StoreUrls
+from support.stores import StoreUrls, make_settings
 
 ME = "{ __typename }"
 

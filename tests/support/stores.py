@@ -13,6 +13,7 @@ import redis.asyncio as redis
 from sqlalchemy.engine import make_url
 
 from api import embedded
+from api.settings import Settings
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -94,3 +95,15 @@ async def truncate_all(url: str) -> None:
             await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
+
+
+def make_settings(stores: StoreUrls, **overrides: object) -> Settings:
+    """Settings of an in-process app on the test stores."""
+    values: dict[str, object] = {
+        "env": "test",
+        "database_url": stores.database_url,
+        "redis_url": stores.redis_url,
+        "log_level": "warning",
+        **overrides,
+    }
+    return Settings.model_validate(values)

@@ -1,0 +1,61 @@
+"""How much of the machine other work took while a benchmark ran (Linux /proc).
+
+"Other work" is every process but ours, plus time the hypervisor stole from this VM.
+
+The 2 cores are shared with whatever else runs here; a figure measured while another job
+held a core is not comparable with one measured on a quiet machine, so we report it.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    wall: float
+    machine_busy: float  # CPU seconds all processes used since boot
+    ours: float  # CPU seconds of this process, its waited children (wrk) and the servers
+
+
+def snapshot(server_pids: Iterable[int]) -> Snapshot | None:
+    """None where /proc is missing (not Linux): the report then omits the figure."""
+    try:
+        busy = _machine_busy_seconds()
+        servers = sum(_process_cpu_seconds(pid) for pid in server_pids)
+    except OSError:
+        return None
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ours = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + servers
+    return Snapshot(time.monotonic(), busy, ours)
+
+
+def foreign_share(before: Snapshot | None, after: Snapshot | None) -> float | None:
+    """Fraction of all cores that processes other than ours used between two snapshots."""
+    if before is None or after is None:
+        return None
+    foreign = (after.machine_busy - before.machine_busy) - (after.ours - before.ours)
+    capacity = (after.wall - before.wall) * (os.cpu_count() or 1)
+    return max(0.0, foreign / capacity)
+
+
+def _machine_busy_seconds() -> float:
+    # cpu  user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / _TICKS
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    # The command name (field 2) may hold spaces: split after its closing parenthesis.
+    after_name = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    utime, stime = int(after_name[11]), int(after_name[12])  # fields 14 and 15
+    return (utime + stime) / _TICKS

@@ -1,0 +1,1 @@
+"""Ledger use cases: opening accounts, posting transfers, holds, verification."""

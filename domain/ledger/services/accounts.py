@@ -1,0 +1,56 @@
+"""Opening ledger accounts: one per (kind, owner, currency, label), created on first use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.ledger.accounts import LIMITS, AccountKind
+from domain.ledger.services.posting import ACCOUNTS
+from domain.money import currency_of
+
+
+async def open_account(
+    session: AsyncSession,
+    *,
+    kind: AccountKind,
+    currency: str,
+    now: datetime,
+    owner_id: UUID | None = None,
+    label: str = "",
+) -> int:
+    """The account's id, creating it with its kind's limits if it does not exist yet."""
+    currency_of(currency)
+    limits = LIMITS[kind]
+    created = await (await session.connection()).execute(
+        insert(ACCOUNTS)
+        .values(
+            kind=kind.value,
+            currency=currency,
+            owner_id=owner_id,
+            label=label,
+            debits_must_not_exceed_credits=limits.debits_must_not_exceed_credits,
+            credits_must_not_exceed_debits=limits.credits_must_not_exceed_debits,
+            frozen=False,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(constraint="ledger_account_identity")
+        .returning(ACCOUNTS.c.id)
+    )
+    account_id = created.scalar()
+    if account_id is None:  # it existed already
+        account_id = (
+            await (await session.connection()).execute(
+                select(ACCOUNTS.c.id).where(
+                    ACCOUNTS.c.kind == kind.value,
+                    ACCOUNTS.c.owner_id.is_not_distinct_from(owner_id),
+                    ACCOUNTS.c.currency == currency,
+                    ACCOUNTS.c.label == label,
+                )
+            )
+        ).scalar_one()
+    return int(account_id)

@@ -1,0 +1,96 @@
+"""Two-phase transfers: a hold (pending transfer) is posted, in full or in part, or voided.
+
+A hold resolves at most once, even when a post and a void race: both lock the hold's
+accounts first, so the second sees the first's resolution; and the UNIQUE pending_id of the
+journal refuses a second resolution should anything slip past.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.errors import InvalidInput
+from domain.ledger.balances import TransferKind
+from domain.ledger.errors import HoldExpired, HoldNotPending
+from domain.ledger.services.posting import TRANSFERS, lock_accounts, move, write_back
+
+
+async def _pending(session: AsyncSession, hold_id: UUID):  # type: ignore[no-untyped-def]
+    hold = (
+        await (await session.connection()).execute(
+            select(TRANSFERS).where(TRANSFERS.c.id == hold_id)
+        )
+    ).first()
+    if hold is None or hold.kind != TransferKind.PENDING.value:
+        raise HoldNotPending("no such pending hold")
+    return hold
+
+
+async def _resolved(session: AsyncSession, hold_id: UUID) -> bool:
+    found = await (await session.connection()).execute(
+        select(TRANSFERS.c.id).where(TRANSFERS.c.pending_id == hold_id)
+    )
+    return found.first() is not None
+
+
+async def _resolve(
+    session: AsyncSession,
+    *,
+    hold_id: UUID,
+    now: datetime,
+    kind: TransferKind,
+    amount: int | None,
+    reason: str,
+) -> UUID:
+    """Insert the transfer resolving a hold (after locking its accounts); its id."""
+    hold = await _pending(session, hold_id)
+    accounts = await lock_accounts(session, {hold.debit_account_id, hold.credit_account_id})
+    if await _resolved(session, hold_id):
+        raise HoldNotPending("this hold was already posted, voided or expired")
+    if kind is TransferKind.POST_PENDING and hold.expires_at is not None and hold.expires_at <= now:
+        raise HoldExpired("the hold expired before it was posted")
+    moved = hold.amount if amount is None else amount
+    if not 0 < moved <= hold.amount:
+        raise InvalidInput(f"must be within 1..{hold.amount}", field="amount")
+    debit, credit = accounts[hold.debit_account_id], accounts[hold.credit_account_id]
+    move(kind, debit, credit, moved, held=hold.amount)
+    resolution = uuid4()
+    try:
+        async with session.begin_nested():
+            await (await session.connection()).execute(
+                insert(TRANSFERS).values(
+                    id=resolution, journal_id=hold.journal_id, kind=kind.value,
+                    debit_account_id=debit.id, credit_account_id=credit.id, amount=moved,
+                    currency=hold.currency, reason=reason, pending_id=hold_id,
+                    expires_at=None, created_at=now, details={},
+                )
+            )  # fmt: skip
+    except IntegrityError:
+        raise HoldNotPending("this hold was already posted, voided or expired") from None
+    await write_back(session, [debit, credit])
+    return resolution
+
+
+async def post_hold(
+    session: AsyncSession, *, hold_id: UUID, now: datetime, amount: int | None = None
+) -> UUID:
+    """Capture the hold: all of it, or `amount` of it with the rest released."""
+    return await _resolve(
+        session, hold_id=hold_id, now=now, kind=TransferKind.POST_PENDING, amount=amount,
+        reason="POST",
+    )  # fmt: skip
+
+
+async def void_hold(
+    session: AsyncSession, *, hold_id: UUID, now: datetime, expired: bool = False
+) -> UUID:
+    """Release the hold in full (`expired` when the worker times it out)."""
+    return await _resolve(
+        session, hold_id=hold_id, now=now, kind=TransferKind.VOID_PENDING, amount=None,
+        reason="EXPIRED" if expired else "VOID",
+    )  # fmt: skip

@@ -1,0 +1,160 @@
+"""Posting transfers: all legs of an operation in one transaction, or none.
+
+Accounts are locked in id order (no deadlocks between operations touching the same
+accounts), balances are checked in memory against each account's limits, then transfers are
+inserted and balances written back. SQLAlchemy Core, not the ORM: this is the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import insert, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.errors import InvalidInput
+from domain.ledger.balances import Balances, Limits, TransferKind, apply
+from domain.ledger.errors import AccountFrozen, CurrencyMismatch, InsufficientFunds
+from domain.ledger.tables import LedgerAccount, LedgerTransfer
+
+ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]
+TRANSFERS = LedgerTransfer.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """Move `amount` minor units from `debit_account` to `credit_account`."""
+
+    debit_account: int
+    credit_account: int
+    amount: int
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LockedAccount:
+    id: int
+    currency: str
+    frozen: bool
+    limits: Limits
+    balances: Balances
+
+
+async def lock_accounts(session: AsyncSession, ids: set[int]) -> dict[int, LockedAccount]:
+    """Row locks on `ids`, always taken in id order; missing ids are simply absent."""
+    rows = await (await session.connection()).execute(
+        select(ACCOUNTS)
+        .where(ACCOUNTS.c.id.in_(sorted(ids)))
+        .order_by(ACCOUNTS.c.id)
+        .with_for_update()
+    )
+    return {
+        row.id: LockedAccount(
+            id=row.id,
+            currency=row.currency,
+            frozen=row.frozen,
+            limits=Limits(row.debits_must_not_exceed_credits, row.credits_must_not_exceed_debits),
+            balances=Balances(
+                row.debits_pending, row.debits_posted, row.credits_pending, row.credits_posted
+            ),
+        )
+        for row in rows
+    }
+
+
+def _validate(leg: Leg) -> None:
+    if leg.amount <= 0:
+        raise InvalidInput("must be greater than zero", field="amount")
+    if leg.debit_account == leg.credit_account:
+        raise InvalidInput("debit and credit accounts must differ", field="credit_account")
+
+
+def _check_pair(
+    debit: LockedAccount | None, credit: LockedAccount | None
+) -> tuple[LockedAccount, LockedAccount]:
+    if debit is None or credit is None:
+        raise InvalidInput("no such ledger account", field="account")
+    if debit.currency != credit.currency:
+        raise CurrencyMismatch(f"cannot move {debit.currency} into a {credit.currency} account")
+    if debit.frozen or credit.frozen:
+        raise AccountFrozen("the account is frozen")
+    return debit, credit
+
+
+def move(
+    kind: TransferKind, debit: LockedAccount, credit: LockedAccount, amount: int, held: int = 0
+) -> None:
+    """Apply one transfer to locked accounts in memory; InsufficientFunds if a limit breaks."""
+    new_debit, new_credit = apply(kind, debit.balances, credit.balances, amount, held)
+    if not debit.limits.allow(new_debit):
+        raise InsufficientFunds("insufficient funds", field="amount")
+    if not credit.limits.allow(new_credit):
+        raise InsufficientFunds("the receiving account cannot take this amount", field="amount")
+    debit.balances, credit.balances = new_debit, new_credit
+
+
+async def write_back(session: AsyncSession, accounts: Sequence[LockedAccount]) -> None:
+    for account in accounts:
+        b = account.balances
+        await (await session.connection()).execute(
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.id == account.id)
+            .values(
+                debits_pending=b.debits_pending,
+                debits_posted=b.debits_posted,
+                credits_pending=b.credits_pending,
+                credits_posted=b.credits_posted,
+            )
+        )
+
+
+async def post_transfers(
+    session: AsyncSession,
+    *,
+    legs: Sequence[Leg],
+    now: datetime,
+    journal_id: UUID | None = None,
+    kind: TransferKind = TransferKind.POSTED,
+    expires_at: datetime | None = None,
+) -> list[UUID]:
+    """Post every leg (or hold, with kind=PENDING) under one journal id; all or nothing."""
+    if not legs:
+        raise InvalidInput("an operation needs at least one leg", field="legs")
+    if kind not in (TransferKind.POSTED, TransferKind.PENDING):
+        raise ValueError("resolve holds with post_hold / void_hold")
+    for leg in legs:
+        _validate(leg)
+    accounts = await lock_accounts(
+        session, {a for leg in legs for a in (leg.debit_account, leg.credit_account)}
+    )
+    journal = journal_id or uuid4()
+    rows = []
+    for leg in legs:
+        debit, credit = _check_pair(
+            accounts.get(leg.debit_account), accounts.get(leg.credit_account)
+        )
+        move(kind, debit, credit, leg.amount)
+        rows.append(
+            {
+                "id": uuid4(),
+                "journal_id": journal,
+                "kind": kind.value,
+                "debit_account_id": debit.id,
+                "credit_account_id": credit.id,
+                "amount": leg.amount,
+                "currency": debit.currency,
+                "reason": leg.reason,
+                "pending_id": None,
+                "expires_at": expires_at,
+                "created_at": now,
+                "details": leg.details,
+            }
+        )
+    await (await session.connection()).execute(insert(TRANSFERS), rows)
+    await write_back(session, list(accounts.values()))
+    return [row["id"] for row in rows]

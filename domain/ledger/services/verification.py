@@ -1,0 +1,90 @@
+"""`agora ledger verify`: every cached balance recomputed from the journal, and per currency
+all debits equal all credits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# Per account, the four sums the journal implies: posts and single-phase transfers are
+# posted; holds are pending until a post or void names them.
+RECOMPUTE = text(
+    """
+    WITH resolved AS (SELECT pending_id FROM ledger_transfer WHERE pending_id IS NOT NULL),
+    sides AS (
+        SELECT debit_account_id AS account_id, kind, amount, id, 'D' AS side FROM ledger_transfer
+        UNION ALL
+        SELECT credit_account_id, kind, amount, id, 'C' FROM ledger_transfer
+    ),
+    sums AS (
+        SELECT account_id,
+          COALESCE(SUM(amount) FILTER (WHERE side = 'D' AND kind = 'PENDING'
+                   AND id NOT IN (SELECT pending_id FROM resolved)), 0) AS debits_pending,
+          COALESCE(SUM(amount) FILTER (WHERE side = 'D'
+                   AND kind IN ('POSTED', 'POST_PENDING')), 0) AS debits_posted,
+          COALESCE(SUM(amount) FILTER (WHERE side = 'C' AND kind = 'PENDING'
+                   AND id NOT IN (SELECT pending_id FROM resolved)), 0) AS credits_pending,
+          COALESCE(SUM(amount) FILTER (WHERE side = 'C'
+                   AND kind IN ('POSTED', 'POST_PENDING')), 0) AS credits_posted
+        FROM sides GROUP BY account_id
+    )
+    SELECT a.id, a.currency,
+           a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted,
+           COALESCE(s.debits_pending, 0) AS j_debits_pending,
+           COALESCE(s.debits_posted, 0) AS j_debits_posted,
+           COALESCE(s.credits_pending, 0) AS j_credits_pending,
+           COALESCE(s.credits_posted, 0) AS j_credits_posted
+    FROM ledger_account a LEFT JOIN sums s ON s.account_id = a.id
+    ORDER BY a.id
+    """
+)
+COLUMNS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
+
+
+@dataclass
+class CurrencyTotals:
+    debits_posted: int = 0
+    credits_posted: int = 0
+    debits_pending: int = 0
+    credits_pending: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return (
+            self.debits_posted == self.credits_posted
+            and self.debits_pending == self.credits_pending
+        )
+
+
+@dataclass
+class LedgerReport:
+    accounts: int = 0
+    mismatched_accounts: list[int] = field(default_factory=list)
+    currencies: dict[str, CurrencyTotals] = field(default_factory=dict)
+
+    @property
+    def consistent(self) -> bool:
+        balanced = all(totals.balanced for totals in self.currencies.values())
+        return balanced and not self.mismatched_accounts
+
+
+async def verify_ledger(session: AsyncSession) -> LedgerReport:
+    """Read in one REPEATABLE READ snapshot so concurrent postings cannot skew the sums."""
+    await (await session.connection()).execute(
+        text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    )
+    report = LedgerReport()
+    for row in await (await session.connection()).execute(RECOMPUTE):
+        report.accounts += 1
+        cached = [getattr(row, c) for c in COLUMNS]
+        journal = [getattr(row, f"j_{c}") for c in COLUMNS]
+        if cached != journal:
+            report.mismatched_accounts.append(row.id)
+        totals = report.currencies.setdefault(row.currency, CurrencyTotals())
+        totals.debits_pending += row.debits_pending
+        totals.debits_posted += row.debits_posted
+        totals.credits_pending += row.credits_pending
+        totals.credits_posted += row.credits_posted
+    return report

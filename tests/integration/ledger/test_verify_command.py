@@ -1,0 +1,48 @@
+"""`agora ledger verify`, run as an operator would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from support.ledger import funded_wallets
+from support.server import REPO
+from support.stores import StoreUrls
+
+
+def verify(stores: StoreUrls) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "ledger", "verify"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": stores.database_url, "AGORA_LOG_LEVEL": "warning"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_verify_passes_on_sound_books_and_fails_on_a_tampered_balance(
+    sessions: async_sessionmaker[AsyncSession], clean_stores: StoreUrls
+) -> None:
+    _, (wallet, _) = await funded_wallets(sessions, [2_500, 1_000])
+
+    sound = verify(clean_stores)
+    async with sessions() as session:
+        await (await session.connection()).execute(
+            text("UPDATE ledger_account SET credits_posted = credits_posted + 1 WHERE id = :id"),
+            {"id": wallet},
+        )
+        await session.commit()
+    tampered = verify(clean_stores)
+
+    assert sound.returncode == 0, sound.stdout + sound.stderr
+    assert "CNY             debits 3500 = credits 3500 posted" in sound.stdout
+    assert "ledger          consistent" in sound.stdout
+    assert tampered.returncode == 1
+    assert f"MISMATCH        account {wallet}" in tampered.stdout
+    assert "UNBALANCED" in tampered.stdout
