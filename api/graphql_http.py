@@ -15,17 +15,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from api.authentication import AuthenticationFailed
 from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
@@ -184,19 +185,50 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         )
 
     async def execute_single(  # type: ignore[override]
-        self, request: Request, request_data: GraphQLRequestData, **kwargs: Any
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData,
+        context: Context,
+        root_value: None,
+        **_: Any,
     ) -> ExecutionResult:
+        """Queries by GET, queries and mutations by POST; subscriptions only over WebSocket
+        (strawberry would run one over plain HTTP as if it were a query)."""
+        get = request_adapter.method == "GET"
+        allowed = {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
         try:
-            return await super().execute_single(
-                request=request, request_data=request_data, **kwargs
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
             )
-        except HTTPException as error:
-            if (
-                isinstance(error.__cause__, InvalidOperationTypeError)
-                and kwargs["request_adapter"].method == "GET"
-            ):
-                raise HTTPException(405, "Mutations must be sent by POST") from error
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(
+                    400, "Subscriptions run over WebSocket: connect to /graphql"
+                ) from error
+            raise HTTPException(405, "Mutations must be sent by POST") from error
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """strawberry's parsing, with every malformed body a 400 (not a 500): JSON that is
+        not an object, bytes that are not UTF-8."""
+        try:
+            return await super().parse_http_body(request)
+        except (json.JSONDecodeError, HTTPException):
             raise
+        except (AttributeError, TypeError, UnicodeDecodeError, ValueError) as error:
+            raise HTTPException(400, "The body must be a JSON object with a query") from error
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

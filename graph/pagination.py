@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import strawberry
@@ -41,15 +42,33 @@ def encode_cursor(values: Sequence[object]) -> str:
     return base64.urlsafe_b64encode(json.dumps([str(v) for v in values]).encode()).decode()
 
 
-def decode_cursor(cursor: str, arity: int) -> list[str]:
-    """The key values in a cursor; InvalidInput naming `after` for a cursor we did not make."""
+MAX_BIGINT = 2**63 - 1
+
+
+def decode_cursor(cursor: str, *types: Callable[[str], object]) -> list[object]:
+    """The key values in a cursor, each parsed by its type (datetime.fromisoformat, UUID,
+    bigint, ...); InvalidInput naming `after` for anything we did not make."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError):
+        if not isinstance(values, list) or len(values) != len(types):
+            raise ValueError("wrong shape")
+        return [parse(str(value)) for parse, value in zip(types, values, strict=True)]
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError):
         raise InvalidInput("is not a cursor from this list", field="after") from None
-    if not isinstance(values, list) or len(values) != arity:
-        raise InvalidInput("is not a cursor from this list", field="after")
-    return [str(v) for v in values]
+
+
+def aware_datetime(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("naive")
+    return moment
+
+
+def bigint(text: str) -> int:
+    value = int(text)
+    if not 0 < value <= MAX_BIGINT:
+        raise ValueError("out of range")
+    return value
 
 
 def connection(

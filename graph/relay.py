@@ -32,12 +32,16 @@ def parse_global_id(global_id: str) -> tuple[str, str]:
     return type_name, key
 
 
+# uuid4 never makes the nil UUID, so no object has it.
+NO_SUCH_OBJECT = UUID(int=0)
+
+
 def uuid_of(global_id: str, expected_type: str) -> UUID:
-    """The UUID inside a global ID of `expected_type`; NotFound for any other ID."""
-    type_name, key = parse_global_id(global_id)
-    if type_name != expected_type:
-        raise NotFound("no such object")
+    """The UUID inside a global ID of `expected_type`; for any other string, an id no object
+    has, so the use case checks the caller first and then finds nothing, exactly as it does
+    for a well-formed id of a missing object."""
     try:
-        return UUID(key)
-    except ValueError:
-        raise NotFound("no such object") from None
+        type_name, key = parse_global_id(global_id)
+        return UUID(key) if type_name == expected_type else NO_SUCH_OBJECT
+    except (NotFound, ValueError):
+        return NO_SUCH_OBJECT

@@ -72,20 +72,18 @@ def loan_terms(
     violations.check(_term, term_months)
     if first_due_date is not None and first_due_date <= today:
         violations.add("must be after today", field="first_due_date")
+    due_dates = violations.check(_due_dates, first_due_date, today, term_months)
     violations.raise_if_any(QuoteRejected)
     assert money is not None
     assert rate is not None
+    assert due_dates is not None
     return LoanTerms(
         principal=money,
         annual_rate=rate,
         term_months=term_months,
         method=method,
         rounding=rounding or RoundingMode.HALF_UP,
-        due_dates=tuple(
-            monthly_due_dates(first_due_date, term_months)
-            if first_due_date
-            else monthly_due_dates(today, term_months, months_to_first=1)
-        ),
+        due_dates=due_dates,
     )
 
 
@@ -144,6 +142,20 @@ def _annual_rate(text: str) -> Decimal:
     if -rate.as_tuple().exponent > MAX_RATE_DECIMALS:  # type: ignore[operator]
         raise InvalidInput(f"allows at most {MAX_RATE_DECIMALS} decimals", field="annual_rate")
     return rate
+
+
+def _due_dates(first: date | None, today: date, months: int) -> tuple[date, ...]:
+    """Monthly due dates from `first` (default: a month from today, keeping today's day)."""
+    if not 1 <= months <= MAX_TERM_MONTHS:
+        return ()  # the term is reported on its own
+    try:
+        if first is None:
+            return tuple(monthly_due_dates(today, months, months_to_first=1))
+        return tuple(monthly_due_dates(first, months))
+    except (ValueError, OverflowError):  # past year 9999
+        raise InvalidInput(
+            "puts the schedule beyond the calendar", field="first_due_date"
+        ) from None
 
 
 def _term(months: int) -> int:

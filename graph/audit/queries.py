@@ -12,7 +12,7 @@ from domain.audit import service
 from domain.audit.tables import AuditEntry as AuditRow
 from graph.context import Info
 from graph.hardening.policy import page_size
-from graph.pagination import Connection, connection, decode_cursor
+from graph.pagination import Connection, bigint, connection, decode_cursor
 from graph.relay import to_global_id, uuid_of
 
 
@@ -73,7 +73,7 @@ class AuditQueries:
         actor_id: strawberry.ID | None = None,
     ) -> Connection[AuditEntry]:
         page = page_size(first, info.context.hardening)
-        before_id = int(decode_cursor(after, 1)[0]) if after else None
+        before_id = cast(int, decode_cursor(after, bigint)[0]) if after is not None else None
         async with info.context.db() as session:
             rows = await service.list_entries(
                 session,
@@ -81,6 +81,6 @@ class AuditQueries:
                 limit=page + 1,
                 before_id=before_id,
                 action=action,
-                actor_id=uuid_of(actor_id, "Participant") if actor_id else None,
+                actor_id=uuid_of(actor_id, "Participant") if actor_id is not None else None,
             )
         return connection(rows, page=page, key=lambda r: (r.id,), node=lambda r: AuditEntry(row=r))

@@ -25,6 +25,7 @@ from graph.hardening.cost import QueryCostLimit, operation_cost
 from graph.hardening.messages import HideSuggestions, TokenLimit
 from graph.hardening.policy import HardeningPolicy, page_size
 from graph.hardening.rules import IntrospectionDisabled, LimitRules, alias_limit, depth_limit
+from graph.hardening.text import RefuseNulCharacters
 
 __all__ = [
     "INTROSPECTION_DISABLED",
@@ -56,6 +57,7 @@ def hardening_extensions(policy: HardeningPolicy) -> list[ExtensionFactory]:
         partial(TokenLimit, max_token_count=policy.max_tokens),
         partial(LimitRules, rules),
         partial(QueryCostLimit, policy),
+        RefuseNulCharacters,
     ]
     if not policy.field_suggestions:
         extensions.append(HideSuggestions)

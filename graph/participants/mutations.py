@@ -41,7 +41,7 @@ class SessionPayload:
             access_token_expires_at=signed_in.access.expires_at,
             refresh_token=signed_in.refresh_token,
             refresh_token_expires_at=signed_in.refresh_expires_at,
-            participant=Participant.of(signed_in.participant),
+            participant=Participant.of(signed_in.participant, is_caller=True),
         )
 
 
@@ -134,7 +134,7 @@ class ParticipantMutations:
                 email=input.email, phone=input.phone, password=input.password,
                 roles=frozenset(input.roles),
             )  # fmt: skip
-            return RegisterPayload(participant=Participant.of(participant))
+            return RegisterPayload(participant=Participant.of(participant, is_caller=True))
 
         return await run_mutation(info, lambda errors: RegisterPayload(errors=errors), use_case)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 
 import strawberry
@@ -12,30 +13,30 @@ from domain.errors import DomainError
 from domain.participants import kyc, roles
 from domain.participants.services import api_keys, registration
 from domain.participants.services import kyc as kyc_service
-from domain.participants.tables import ApiKey as ApiKeyRow
-from domain.participants.tables import KycSubmission as KycRow
 from graph.context import Info
 from graph.hardening.policy import page_size
-from graph.pagination import Connection, connection, decode_cursor
+from graph.pagination import Connection, aware_datetime, connection, decode_cursor
 from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.relay import Node, parse_global_id, uuid_of
 
 
 async def _visible_node(info: Info, type_name: str, key: UUID) -> Node | None:
+    """The object if the caller may see it; None for missing and forbidden alike."""
     actor = info.context.actor
     async with info.context.db() as session:
-        if type_name == "Participant":
-            return Participant.of(
-                await registration.get_participant(session, actor=actor, participant_id=key)
-            )
-        if type_name == "KycSubmission":
-            submission = await session.get(KycRow, key)
-            if submission is not None and actor.may_see(submission.participant_id):
+        try:
+            if type_name == "Participant":
+                row = await registration.get_participant(session, actor=actor, participant_id=key)
+                return Participant.of(row)
+            if type_name == "KycSubmission":
+                submission = await kyc_service.get_submission(
+                    session, actor=actor, submission_id=key
+                )
                 return KycSubmission.of(submission)
-        if type_name == "ApiKey":
-            key_row = await session.get(ApiKeyRow, key)
-            if key_row is not None and key_row.owner_id == actor.participant_id:
-                return ApiKey.of(key_row)
+            if type_name == "ApiKey":
+                return ApiKey.of(await api_keys.get_api_key(session, actor=actor, key_id=key))
+        except DomainError:
+            return None
     return None
 
 
@@ -87,8 +88,8 @@ class ParticipantQueries:
         page = page_size(first, info.context.hardening)
         cursor = None
         if after is not None:
-            created, ident = decode_cursor(after, 2)
-            cursor = (datetime.fromisoformat(created), UUID(ident))
+            created, ident = decode_cursor(after, aware_datetime, UUID)
+            cursor = (cast(datetime, created), cast(UUID, ident))
         async with info.context.db() as session:
             rows = await registration.list_participants(
                 session,

@@ -29,6 +29,12 @@ DocumentType = strawberry.enum(kyc.DocumentType)
 @strawberry.type(description="A person or business on the platform.")
 class Participant(Node):
     row: strawberry.Private[ParticipantRow]
+    # True where the caller has just proved to be this participant (sign-up, sign-in),
+    # before the request's own credentials say so.
+    is_caller: strawberry.Private[bool] = False
+
+    def _shows_contact(self, info: Info) -> bool:
+        return self.is_caller or info.context.actor.may_see(self.row.id)
 
     @strawberry.field
     def display_name(self) -> str:
@@ -44,11 +50,11 @@ class Participant(Node):
 
     @strawberry.field(description="Only the participant and the operator see it.")
     def email(self, info: Info) -> str | None:
-        return self.row.email if info.context.actor.may_see(self.row.id) else None
+        return self.row.email if self._shows_contact(info) else None
 
     @strawberry.field(description="Only the participant and the operator see it.")
     def phone(self, info: Info) -> str | None:
-        return self.row.phone if info.context.actor.may_see(self.row.id) else None
+        return self.row.phone if self._shows_contact(info) else None
 
     @strawberry.field
     def kyc_status(self) -> kyc.KycStatus:
@@ -63,8 +69,8 @@ class Participant(Node):
         return self.row.created_at
 
     @classmethod
-    def of(cls, row: ParticipantRow) -> Participant:
-        return cls(id=to_global_id("Participant", row.id), row=row)
+    def of(cls, row: ParticipantRow, *, is_caller: bool = False) -> Participant:
+        return cls(id=to_global_id("Participant", row.id), row=row, is_caller=is_caller)
 
 
 @strawberry.type(description="Identity documents sent for verification; the number only masked.")

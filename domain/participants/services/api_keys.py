@@ -50,6 +50,10 @@ async def create_api_key(
     if not scopes <= allowed:
         refused = ", ".join(sorted(s.value for s in scopes - allowed))
         raise InvalidInput(f"your roles do not allow {refused}", field="scopes")
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise InvalidInput(
+            "must include a time zone, e.g. 2030-01-01T00:00:00Z", field="expires_at"
+        )
     if expires_at is not None and expires_at <= now:
         raise InvalidInput("must be in the future", field="expires_at")
     active = await _keys_of(session, owner_id, now)
@@ -93,7 +97,16 @@ async def _keys_of(session: AsyncSession, owner_id: UUID, now: datetime) -> list
 
 async def list_api_keys(session: AsyncSession, *, clock: Clock, actor: Actor) -> list[ApiKey]:
     """The caller's active keys (prefixes and scopes; never the secrets)."""
-    return await _keys_of(session, actor.require_participant(), clock.now())
+    return await _keys_of(session, actor.require_person(), clock.now())
+
+
+async def get_api_key(session: AsyncSession, *, actor: Actor, key_id: UUID) -> ApiKey:
+    """One of the caller's own keys (revoked ones too, for their history); NotFound otherwise."""
+    owner_id = actor.require_person()
+    key = await session.get(ApiKey, key_id)
+    if key is None or key.owner_id != owner_id:
+        raise NotFound("no such API key")
+    return key
 
 
 async def _owned_key(session: AsyncSession, actor: Actor, key_id: UUID) -> ApiKey:

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor, NotFound
+from domain.actors import Actor, Forbidden, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock, today
 from domain.errors import InvalidInput
@@ -25,6 +25,7 @@ from domain.participants.ports import SecretVault
 from domain.participants.tables import KycSubmission, Participant
 
 MIN_REASON_LENGTH = 10
+MAX_REASON_LENGTH = 500
 
 
 async def submit_kyc(
@@ -128,9 +129,13 @@ async def decide_kyc(
     actor.require_operator()
     if decision is KycDecision.REJECT and not (reason and reason.strip()):
         raise InvalidInput("a rejection needs a reason the participant can act on", field="reason")
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise InvalidInput(f"must be at most {MAX_REASON_LENGTH} characters", field="reason")
     submission = await session.get(KycSubmission, submission_id, with_for_update=True)
     if submission is None:
         raise NotFound("no such KYC submission")
+    if submission.participant_id == actor.participant_id:
+        raise Forbidden("four eyes: another operator must decide on your own KYC")
     participant = await session.get(Participant, submission.participant_id, with_for_update=True)
     assert participant is not None
     _decide(participant, submission, decision, reason, by=actor.participant_id, clock=clock)
@@ -139,6 +144,18 @@ async def decide_kyc(
         target_type="KycSubmission", target_id=submission.id,
         details={"decision": decision.value, "reason": reason, "level": participant.kyc_level},
     )  # fmt: skip
+    return submission
+
+
+async def get_submission(
+    session: AsyncSession, *, actor: Actor, submission_id: UUID
+) -> KycSubmission:
+    """A submission for its owner (a person, not a key) or an operator; NotFound otherwise."""
+    if not actor.is_operator:
+        actor.require_person()
+    submission = await session.get(KycSubmission, submission_id)
+    if submission is None or not actor.may_see(submission.participant_id):
+        raise NotFound("no such KYC submission")
     return submission
 
 
@@ -152,7 +169,7 @@ async def list_submissions(
 ) -> list[KycSubmission]:
     """The operator's queue (any participant), or a participant's own submissions."""
     if not actor.is_operator:
-        participant_id = actor.require_participant()
+        participant_id = actor.require_person()  # identity documents: never to an API key
     query = select(KycSubmission).order_by(col(KycSubmission.submitted_at).desc()).limit(limit)
     if participant_id is not None:
         query = query.where(col(KycSubmission.participant_id) == participant_id)
@@ -172,8 +189,10 @@ async def reveal_document_number(
 ) -> str:
     """The full number, for an operator who states why; the reason is audited."""
     actor.require_operator()
-    if len(reason.strip()) < MIN_REASON_LENGTH:
-        raise InvalidInput(f"state why, in at least {MIN_REASON_LENGTH} characters", field="reason")
+    if not MIN_REASON_LENGTH <= len(reason.strip()) <= MAX_REASON_LENGTH:
+        raise InvalidInput(
+            f"state why in {MIN_REASON_LENGTH}..{MAX_REASON_LENGTH} characters", field="reason"
+        )
     submission = await session.get(KycSubmission, submission_id)
     if submission is None:
         raise NotFound("no such KYC submission")

@@ -22,7 +22,7 @@ from domain.participants.credentials import (
 )
 from domain.participants.errors import AlreadyRegistered
 from domain.participants.ports import PasswordHasher
-from domain.participants.roles import GRANTABLE_ROLES, SELF_SERVICE_ROLES, Role
+from domain.participants.roles import GRANTABLE_ROLES, SELF_SERVICE_ROLES, Role, Scope
 from domain.participants.tables import Participant
 
 MAX_NAME_LENGTH = 120
@@ -111,7 +111,9 @@ async def _refuse_taken(session: AsyncSession, email: str | None, phone: str | N
 async def get_participant(
     session: AsyncSession, *, actor: Actor, participant_id: UUID
 ) -> Participant:
-    """The participant if the caller may see it; NotFound otherwise (never a hint it exists)."""
+    """The participant if the caller may see it; NotFound otherwise (never a hint it exists).
+    An API key needs the profile:read scope to read its owner's profile."""
+    actor.require_scope(Scope.PROFILE_READ)
     participant = await session.get(Participant, participant_id)
     if participant is None or not actor.may_see(participant.id):
         raise NotFound("no such participant")
@@ -143,7 +145,7 @@ async def list_participants(
 async def update_profile(
     *, session: AsyncSession, clock: Clock, actor: Actor, display_name: str
 ) -> Participant:
-    participant_id = actor.require_participant()
+    participant_id = actor.require_person()  # a machine client's key never edits the profile
     name = _display_name(display_name)
     participant = await get_participant(session, actor=actor, participant_id=participant_id)
     participant.display_name = name

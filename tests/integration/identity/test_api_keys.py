@@ -32,7 +32,7 @@ async def create_key(client: httpx.AsyncClient, owner: Person, scopes: list[str]
 async def test_a_merchant_key_acts_for_the_merchant(client: httpx.AsyncClient) -> None:
     merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
 
-    created = await create_key(client, merchant, ["PAYMENTS_WRITE", "PAYOUTS_READ"])
+    created = await create_key(client, merchant, ["PAYMENTS_WRITE", "PROFILE_READ"])
     me = (await gql(client, ME, token=created["secret"]))["data"]["me"]
     listed = await gql(client, "{ apiKeys { id prefix scopes } }", token=merchant.access_token)
 
@@ -41,7 +41,7 @@ async def test_a_merchant_key_acts_for_the_merchant(client: httpx.AsyncClient) -
     assert me == {"id": merchant.id, "roles": ["MERCHANT"]}
     assert listed["data"]["apiKeys"] == [
         {"id": created["apiKey"]["id"], "prefix": created["apiKey"]["prefix"],
-         "scopes": ["PAYMENTS_WRITE", "PAYOUTS_READ"]}
+         "scopes": ["PAYMENTS_WRITE", "PROFILE_READ"]}
     ]  # fmt: skip
     assert created["secret"] not in str(listed)
 
@@ -88,7 +88,7 @@ async def test_rotation_with_overlap_keeps_both_keys_alive_for_a_while(
     client: httpx.AsyncClient,
 ) -> None:
     merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
-    old = await create_key(client, merchant, ["PAYMENTS_READ"])
+    old = await create_key(client, merchant, ["PROFILE_READ"])
 
     rotated = (
         await gql(client, ROTATE, {"id": old["apiKey"]["id"], "overlap": 3600},
@@ -107,7 +107,7 @@ async def test_rotation_with_overlap_keeps_both_keys_alive_for_a_while(
 async def test_another_owners_key_looks_missing(client: httpx.AsyncClient) -> None:
     owner = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
     intruder = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
-    key = await create_key(client, owner, ["PAYMENTS_READ"])
+    key = await create_key(client, owner, ["PROFILE_READ"])
 
     revoke = await gql(client, REVOKE, {"id": key["apiKey"]["id"]}, token=intruder.access_token)
     node = await gql(
@@ -123,3 +123,15 @@ async def test_another_owners_key_looks_missing(client: httpx.AsyncClient) -> No
     assert revoke["data"]["revokeApiKey"]["errors"][0]["code"] == "NOT_FOUND"
     assert node["data"]["node"] is None
     assert (await gql(client, ME, token=key["secret"]))["data"]["me"]["id"] == owner.id
+
+
+async def test_a_key_reads_its_owners_profile_only_with_profile_read(
+    client: httpx.AsyncClient,
+) -> None:
+    merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
+    payments_only = await create_key(client, merchant, ["PAYMENTS_READ"])
+
+    refused = await gql(client, ME, token=payments_only["secret"])
+
+    assert refused["data"] == {"me": None}
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -1,0 +1,350 @@
+"""Insecure direct object references: another participant's object looks exactly like none.
+
+For every field that takes an id, a caller who may not see an object gets, byte for byte,
+the answer they get for an id that names nothing; lists never show it; malformed ids are
+just more ids that name nothing; and contact details show only to their owner and the
+operator.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from support.graphql import PASSWORD, gql
+from support.security import (
+    ANONYMOUS,
+    LEAKS,
+    Caller,
+    create_key,
+    create_person,
+    global_id,
+    missing_id,
+    running_app,
+    submit_kyc,
+)
+from support.stores import StoreUrls
+
+
+@dataclass
+class World:
+    app: Starlette
+    client: httpx.AsyncClient
+    owner: Caller = ANONYMOUS
+    ids: dict[str, str] = field(default_factory=dict)  # type name -> the owner's object
+    intruders: dict[str, Caller] = field(default_factory=dict)
+    operator: Caller = ANONYMOUS
+    serial: int = 500
+
+    async def new_owner(self) -> tuple[Caller, dict[str, str]]:
+        """A merchant with a phone, a pending KYC submission and an API key."""
+        self.serial += 1
+        owner = await create_person(
+            self.app, "owner", roles=["BORROWER", "MERCHANT"], phone=f"+86139{self.serial:08d}"
+        )
+        ids = {
+            "Participant": str(owner.id),
+            "KycSubmission": await submit_kyc(self.client, owner, self.serial),
+            "ApiKey": (await create_key(self.client, owner, ["PAYMENTS_READ"]))[0],
+        }
+        return owner, ids
+
+
+@pytest.fixture(scope="module")
+async def world(stores: StoreUrls) -> AsyncIterator[World]:
+    async with running_app(stores) as (app, client):
+        w = World(app, client)
+        w.operator = await create_person(app, "operator", roles=["OPERATOR"])
+        w.owner, w.ids = await w.new_owner()
+        merchant = await create_person(app, "merchant", roles=["MERCHANT"], kind="BUSINESS")
+        _, secret = await create_key(
+            client, merchant, ["PROFILE_READ", "PAYMENTS_READ", "PAYMENTS_WRITE", "WALLET_READ"]
+        )
+        w.intruders = {
+            "anonymous": ANONYMOUS,
+            "borrower": await create_person(app, "borrower", roles=["BORROWER"]),
+            "merchant": merchant,
+            "merchant_key": Caller("merchant_key", secret, merchant.id, merchant.email),
+            "operator": w.operator,
+        }
+        yield w
+
+
+@dataclass(frozen=True)
+class ById:
+    """A field that takes the id of a `type_name` object, as `$id`."""
+
+    name: str
+    type_name: str
+    document: str
+    operator_may: bool  # the operator is entitled to the object: no IDOR rule for them
+    reads: bool = False  # a query: its owner (or the operator) sees the object with it
+
+
+BY_ID = [
+    ById("node(Participant)", "Participant",
+         "query Q($id: ID!) { node(id: $id) { id ... on Participant { email phone } } }",
+         operator_may=True, reads=True),
+    ById("node(KycSubmission)", "KycSubmission",
+         "query Q($id: ID!) { node(id: $id) { id ... on KycSubmission { legalName } } }",
+         operator_may=True, reads=True),
+    ById("node(ApiKey)", "ApiKey",
+         "query Q($id: ID!) { node(id: $id) { id ... on ApiKey { prefix } } }",
+         operator_may=False, reads=True),
+    ById("participant", "Participant",
+         "query Q($id: ID!) { participant(id: $id) { id email phone } }",
+         operator_may=True, reads=True),
+    ById("auditLog(actorId)", "Participant",
+         "query Q($id: ID!) { auditLog(actorId: $id) { nodes { action } } }",
+         operator_may=True),
+    ById("revokeApiKey", "ApiKey",
+         "mutation M($id: ID!) { revokeApiKey(id: $id) { apiKey { id } errors { code field message } } }",  # noqa: E501
+         operator_may=False),
+    ById("rotateApiKey", "ApiKey",
+         "mutation M($id: ID!) { rotateApiKey(id: $id, overlapSeconds: 60) { apiKey { id } secret errors { code field message } } }",  # noqa: E501
+         operator_may=False),
+    ById("decideKyc", "KycSubmission",
+         """mutation M($id: ID!) { decideKyc(input: {submissionId: $id, decision: REJECT,
+              reason: "blurred scan"}) { submission { id status } errors { code field message } } }""",  # noqa: E501
+         operator_may=True),
+    ById("revealDocumentNumber", "KycSubmission",
+         """mutation M($id: ID!) { revealDocumentNumber(submissionId: $id,
+              reason: "fraud review ticket 4711") { documentNumber errors { code field message } } }""",  # noqa: E501
+         operator_may=True),
+    ById("grantRole", "Participant",
+         """mutation M($id: ID!) { grantRole(participantId: $id, role: INSURER) {
+              participant { id roles email } errors { code field message } } }""",
+         operator_may=True),
+]  # fmt: skip
+
+
+async def ask(world: World, caller: Caller, document: str, object_id: str) -> dict[str, Any]:
+    response = await world.client.post(
+        "/graphql",
+        json={"query": document, "variables": {"id": object_id}},
+        headers={"authorization": f"Bearer {caller.token}"} if caller.token else {},
+    )
+    assert response.status_code == 200, response.text
+    assert not any(leak in response.text for leak in LEAKS), response.text
+    body: dict[str, Any] = response.json()
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    assert "INTERNAL_ERROR" not in codes, body
+    return body
+
+
+def _intruder_cases() -> list[Any]:
+    return [
+        pytest.param(check, intruder, id=f"{check.name}-{intruder}")
+        for check in BY_ID
+        for intruder in ("anonymous", "borrower", "merchant", "merchant_key", "operator")
+        if not (intruder == "operator" and check.operator_may)
+    ]
+
+
+@pytest.mark.parametrize(("check", "intruder"), _intruder_cases())
+async def test_anothers_object_looks_exactly_like_a_missing_one(
+    world: World, check: ById, intruder: str
+) -> None:
+    caller = world.intruders[intruder]
+
+    theirs = await ask(world, caller, check.document, world.ids[check.type_name])
+    missing = await ask(world, caller, check.document, missing_id(check.type_name))
+
+    assert theirs == missing
+
+
+@pytest.mark.parametrize("check", [c for c in BY_ID if c.reads], ids=lambda c: c.name)
+async def test_the_ids_are_real_their_owner_sees_them(world: World, check: ById) -> None:
+    """The control for the test above: the same request by the owner finds the object."""
+    seen = await ask(world, world.owner, check.document, world.ids[check.type_name])
+    missing = await ask(world, world.owner, check.document, missing_id(check.type_name))
+
+    assert seen != missing
+    assert seen["data"][next(iter(seen["data"]))] is not None
+
+
+LISTS = """query Lists {
+  kycSubmissions(first: 100) { id participantId legalName documentNumberMasked }
+  pending: kycSubmissions(first: 100, status: PENDING) { id }
+  apiKeys { id prefix }
+}"""
+OPERATOR_LISTS = """query OperatorLists {
+  participants(first: 100) { nodes { id } }
+  auditLog(first: 100) { nodes { action actorId targetId } }
+}"""
+
+
+async def _lists(world: World, caller: Caller) -> list[dict[str, Any]]:
+    return [
+        await gql(world.client, LISTS, token=caller.token),
+        await gql(world.client, OPERATOR_LISTS, token=caller.token),
+    ]
+
+
+@pytest.mark.parametrize("intruder", ["anonymous", "borrower", "merchant", "merchant_key"])
+async def test_anothers_objects_never_show_in_lists(world: World, intruder: str) -> None:
+    caller = world.intruders[intruder]
+    before = await _lists(world, caller)
+
+    await world.new_owner()
+    after = await _lists(world, caller)
+
+    assert after == before
+
+
+async def test_the_operators_key_list_is_their_own_too(world: World) -> None:
+    before = await gql(world.client, "{ apiKeys { id } }", token=world.operator.token)
+
+    await world.new_owner()
+    after = await gql(world.client, "{ apiKeys { id } }", token=world.operator.token)
+
+    assert after == before == {"data": {"apiKeys": []}}
+
+
+def _b64(text: str | bytes) -> str:
+    raw = text.encode() if isinstance(text, str) else text
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def malformed_ids(type_name: str) -> dict[str, str]:
+    """Ids that name nothing, each wrong in its own way."""
+    key = uuid.uuid4()
+    other_type = "ApiKey" if type_name != "ApiKey" else "Participant"
+    return {
+        "not base64": "%%not-base64%%",
+        "empty": "",
+        "bare uuid": str(key),
+        "base64 of binary": _b64(b"\xff\xfe\x00\x01"),
+        "no colon": _b64(type_name),
+        "no key": _b64(f"{type_name}:"),
+        "unknown type": _b64(f"Loan:{key}"),
+        "another type": _b64(f"{other_type}:{key}"),
+        "not a uuid": _b64(f"{type_name}:12345"),
+        "injection": _b64(f"{type_name}:' OR '1'='1"),
+        "nul byte": _b64(f"{type_name}:\x00{key}"),
+        "unpadded": _b64(f"{type_name}:{key}!").rstrip("="),
+        "non-ascii": "参与者:" + str(key),
+        "very long": "QUFB" * 5000,
+        "unicode in base64": _b64(f"{type_name}:{key}é"),
+    }
+
+
+def without_messages(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with error messages blanked: the same answer, maybe worded otherwise."""
+
+    def blank(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ("…" if k == "message" else blank(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v) for v in value]
+        return value
+
+    return blank(body)  # type: ignore[no-any-return]
+
+
+def _malformed_cases() -> list[Any]:
+    return [
+        pytest.param(check, caller, id=f"{check.name}-{caller}")
+        for check in BY_ID
+        for caller in ("anonymous", "borrower", "merchant_key", "operator")
+    ]
+
+
+@pytest.mark.parametrize(("check", "caller_name"), _malformed_cases())
+async def test_a_malformed_id_is_just_a_missing_one(
+    world: World, check: ById, caller_name: str
+) -> None:
+    caller = world.intruders[caller_name]
+    missing = without_messages(
+        await ask(world, caller, check.document, missing_id(check.type_name))
+    )
+
+    answers = {
+        name: without_messages(await ask(world, caller, check.document, malformed))
+        for name, malformed in malformed_ids(check.type_name).items()
+    }
+
+    assert {name: answer for name, answer in answers.items() if answer != missing} == {}
+
+
+CONTACT = "{ id email phone }"
+
+
+async def test_contact_details_show_to_their_owner_and_the_operator(world: World) -> None:
+    owner, ids = await world.new_owner()
+    expected = {"id": ids["Participant"], "email": owner.email}
+    operator = world.operator.token
+
+    by_owner = await gql(world.client, f"{{ me {CONTACT} }}", token=owner.token)
+    by_operator = await gql(
+        world.client,
+        f"""query Q($id: ID!) {{
+          participant(id: $id) {CONTACT}
+          node(id: $id) {{ ... on Participant {CONTACT} }}
+          participants(first: 100) {{ nodes {CONTACT} }}
+        }}""",
+        {"id": ids["Participant"]},
+        token=operator,
+    )
+    granted = await gql(
+        world.client,
+        f"""mutation G($id: ID!) {{ grantRole(participantId: $id, role: INSURER) {{
+              participant {CONTACT} }} }}""",
+        {"id": ids["Participant"]},
+        token=operator,
+    )
+
+    me = by_owner["data"]["me"]
+    assert me["email"] == owner.email
+    assert me["phone"].startswith("+86139")
+    phone = me["phone"]
+    data = by_operator["data"]
+    listed = [p for p in data["participants"]["nodes"] if p["id"] == ids["Participant"]]
+    for seen in (
+        data["participant"],
+        data["node"],
+        *listed,
+        granted["data"]["grantRole"]["participant"],
+    ):
+        assert seen == {**expected, "phone": phone}
+
+
+async def test_signing_in_shows_the_contacts_of_whoever_proved_the_password(
+    world: World,
+) -> None:
+    """Whoever sends the right password is that participant, whatever token came with it."""
+    owner, ids = await world.new_owner()
+    other = world.intruders["borrower"]
+    log_in = f"""mutation L($input: LogInInput!) {{
+      logIn(input: $input) {{ participant {CONTACT} errors {{ code }} }} }}"""
+
+    seen = await gql(
+        world.client,
+        log_in,
+        {"input": {"login": owner.email, "password": PASSWORD}},
+        token=other.token,
+    )
+
+    participant = seen["data"]["logIn"]["participant"]
+    assert participant["id"] == ids["Participant"]
+    assert participant["email"] == owner.email
+    assert seen["data"]["logIn"]["errors"] == []
+
+
+async def test_a_participant_id_never_opens_another_type(world: World) -> None:
+    """The same UUID under another type name is another (missing) object."""
+    owner_key = world.ids["Participant"]
+    raw = base64.urlsafe_b64decode(owner_key).decode().partition(":")[2]
+    query = "query Q($id: ID!) { node(id: $id) { id } }"
+
+    for type_name in ("KycSubmission", "ApiKey", "AuditEntry"):
+        body = await gql(world.client, query, {"id": global_id(type_name, raw)},
+                         token=world.operator.token)  # fmt: skip
+        assert body == {"data": {"node": None}}

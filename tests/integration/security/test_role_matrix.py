@@ -1,0 +1,315 @@
+"""Who may call what: every query and mutation of the schema, for every kind of caller.
+
+Each row is one operation with its expected outcome per caller: OK (a value, no error),
+NULL (the nullable field is null) or the code that refuses it, whether it comes as a
+top-level error (queries) or in the payload's `errors` (mutations). Adding an operation is
+adding a row.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from graphql import FieldNode, OperationDefinitionNode, parse
+from starlette.applications import Starlette
+
+from support.graphql import PASSWORD, gql, unique_email
+from support.security import (
+    ANONYMOUS,
+    NULL,
+    OK,
+    Caller,
+    create_key,
+    create_person,
+    granted,
+    insert_api_key,
+    missing_id,
+    outcome,
+    refresh_token_of,
+    resident_id,
+    running_app,
+    submit_kyc,
+)
+from support.stores import StoreUrls
+
+UNAUTHENTICATED, FORBIDDEN, NOT_FOUND = "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
+INVALID_INPUT = "INVALID_INPUT"
+
+# name -> (self-service roles at sign-up, kind, role the operator grants afterwards)
+PEOPLE: dict[str, tuple[list[str], str, str | None]] = {
+    "borrower": (["BORROWER"], "PERSON", None),
+    "investor": (["INVESTOR"], "PERSON", None),
+    "merchant": (["MERCHANT"], "BUSINESS", None),
+    "partner_bank": (["INVESTOR"], "BUSINESS", "PARTNER_BANK"),
+    "insurer": (["INVESTOR"], "BUSINESS", "INSURER"),
+    "core_enterprise": (["INVESTOR"], "BUSINESS", "CORE_ENTERPRISE"),
+}
+# merchant_key: a MERCHANT's API key with the payments:read scope alone.
+CALLERS = ("anonymous", *PEOPLE, "merchant_key", "operator")
+
+
+def expect(default: str, **by_caller: str) -> dict[str, str]:
+    unknown = set(by_caller) - set(CALLERS)
+    assert not unknown, f"no such caller: {unknown}"
+    return {name: by_caller.get(name, default) for name in CALLERS}
+
+
+PUBLIC = expect(OK)
+OPERATORS_ONLY = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=OK)
+PEOPLE_ONLY = expect(OK, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+# What the operator may read; to anyone else it does not exist.
+OPERATOR_SEES = expect(NULL, operator=OK)
+# Your own object: only an API key without profile:read should be refused.
+YOURS = expect(OK, anonymous=NULL, merchant_key=FORBIDDEN)
+# By id, a refusal looks like a missing object: null, like someone else's.
+YOURS_BY_ID = expect(OK, anonymous=NULL, merchant_key=NULL)
+
+
+@dataclass
+class Matrix:
+    """The app, one signed-in caller of each kind, and a subject other callers act on."""
+
+    app: Starlette
+    client: httpx.AsyncClient
+    callers: dict[str, Caller] = field(default_factory=dict)
+    subject: Caller = ANONYMOUS
+    subject_submission: str = ""
+    subject_key: str = ""
+    serials: itertools.count[int] = field(default_factory=itertools.count)
+
+    async def make_caller(self, name: str) -> Caller:
+        """A new caller of kind `name`, with its own participant."""
+        if name == "anonymous":
+            return ANONYMOUS
+        if name == "operator":
+            return await create_person(self.app, name, roles=["OPERATOR"])
+        if name == "merchant_key":
+            owner = await create_person(self.app, name, roles=["MERCHANT"], kind="BUSINESS")
+            _, secret = await create_key(self.client, owner, ["PAYMENTS_READ"])
+            return Caller(name, secret, owner.id, owner.email)
+        roles, kind, grant = PEOPLE[name]
+        person = await create_person(self.app, name, roles=roles, kind=kind)
+        if grant is not None:
+            person = await granted(self.app, self.client, self.callers["operator"], person, grant)
+        return person
+
+    async def pending_submission(self) -> str:
+        person = await create_person(self.app, "applicant", roles=["BORROWER"])
+        return await submit_kyc(self.client, person, next(self.serials))
+
+    async def key_of(self, caller: Caller) -> str:
+        """A live key `caller` owns (anyone's id for the anonymous caller)."""
+        return missing_id("ApiKey") if caller.id is None else await insert_api_key(self.app, caller)
+
+
+Variables = Callable[[Matrix, Caller], Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    document: str
+    expected: dict[str, str]
+    variables: Variables = lambda m, c: {}
+    fresh_caller: bool = False  # the call changes the caller (password, session, KYC status)
+
+    @property
+    def field(self) -> str:
+        [operation] = parse(self.document).definitions
+        assert isinstance(operation, OperationDefinitionNode)
+        selection = operation.selection_set.selections[0]
+        assert isinstance(selection, FieldNode)
+        return selection.name.value
+
+
+def own_or_subject(m: Matrix, c: Caller) -> dict[str, str | None]:
+    return {"id": c.id or m.subject.id}
+
+
+QUOTE = {
+    "principal": "10000.00",
+    "currency": "CNY",
+    "annualRate": "0.0435",
+    "termMonths": 12,
+    "method": "EQUAL_INSTALLMENT",
+}
+QUOTE_LOAN = "query Q($input: LoanQuoteInput!) { quoteLoan(input: $input) { apr } }"
+NODE = "query Node($id: ID!) { node(id: $id) { id } }"
+PARTICIPANT = "query P($id: ID!) { participant(id: $id) { id } }"
+REGISTER = """mutation R($input: RegisterInput!) {
+  register(input: $input) { participant { id } errors { code } } }"""
+LOG_IN = """mutation L($input: LogInInput!) {
+  logIn(input: $input) { accessToken errors { code } } }"""
+REFRESH = """mutation R($t: String!) {
+  refreshSession(refreshToken: $t) { accessToken errors { code } } }"""
+LOG_OUT = "mutation { logOut { ok errors { code } } }"
+CHANGE_PASSWORD = """mutation C($input: ChangePasswordInput!) {
+  changePassword(input: $input) { accessToken errors { code } } }"""
+UPDATE_PROFILE = """mutation {
+  updateProfile(displayName: "Renamed") { participant { id } errors { code } } }"""
+GRANT = """mutation Grant($id: ID!, $role: Role!) {
+  grantRole(participantId: $id, role: $role) { participant { id } errors { code } } }"""
+SUBMIT_KYC = """mutation S($input: SubmitKycInput!) {
+  submitKyc(input: $input) { submission { id } errors { code } } }"""
+DECIDE = """mutation Decide($id: ID!) {
+  decideKyc(input: {submissionId: $id, decision: VERIFY}) { submission { id } errors { code } } }"""
+REVEAL = """mutation R($id: ID!) {
+  revealDocumentNumber(submissionId: $id, reason: "fraud review ticket 4711") {
+    documentNumber errors { code } } }"""
+CREATE_KEY = """mutation {
+  createApiKey(input: {name: "matrix", scopes: [PROFILE_READ]}) { secret errors { code } } }"""
+ROTATE = "mutation R($id: ID!) { rotateApiKey(id: $id) { apiKey { id } errors { code } } }"
+REVOKE = "mutation R($id: ID!) { revokeApiKey(id: $id) { apiKey { id } errors { code } } }"
+
+
+def subject(m: Matrix, c: Caller) -> dict[str, str | None]:
+    return {"id": m.subject.id}
+
+
+def new_sign_up(m: Matrix, c: Caller) -> dict[str, object]:
+    email = unique_email()
+    return {"input": {"kind": "PERSON", "displayName": "New", "email": email,
+                      "password": PASSWORD, "roles": ["BORROWER"]}}  # fmt: skip
+
+
+def new_document(m: Matrix, c: Caller) -> dict[str, object]:
+    number = resident_id(next(m.serials))
+    return {"input": {"documentType": "RESIDENT_ID", "legalName": "张三", "documentNumber": number}}
+
+
+def new_password(m: Matrix, c: Caller) -> dict[str, object]:
+    return {"input": {"currentPassword": PASSWORD, "newPassword": "another horse battery"}}
+
+
+def missing(type_name: str) -> Variables:
+    return lambda m, c: {"id": missing_id(type_name)}
+
+
+OPERATIONS = [
+    # Queries
+    Operation("platform", "{ platform { name version currency } }", PUBLIC),
+    Operation("quoteLoan", QUOTE_LOAN, PUBLIC, lambda m, c: {"input": QUOTE}),
+    Operation("me", "{ me { id email } }", YOURS),
+    Operation("node(own participant)", NODE, YOURS_BY_ID, own_or_subject),
+    Operation("node(another participant)", NODE, OPERATOR_SEES, subject),
+    Operation("node(another's KYC submission)", NODE, OPERATOR_SEES,
+              lambda m, c: {"id": m.subject_submission}),
+    # API keys are their owner's alone, the operator's neither.
+    Operation("node(another's API key)", NODE, expect(NULL), lambda m, c: {"id": m.subject_key}),
+    Operation("participant(own)", PARTICIPANT, YOURS_BY_ID, own_or_subject),
+    Operation("participant(another)", PARTICIPANT, OPERATOR_SEES, subject),
+    Operation("participants", "{ participants { nodes { id } } }", OPERATORS_ONLY),
+    Operation("kycSubmissions", "{ kycSubmissions { id legalName } }",
+              expect(OK, anonymous=UNAUTHENTICATED,
+                     merchant_key=FORBIDDEN)),
+    Operation("apiKeys", "{ apiKeys { id } }", PEOPLE_ONLY),
+    Operation("auditLog", "{ auditLog { nodes { action } } }", OPERATORS_ONLY),
+    # Mutations
+    Operation("register", REGISTER, PUBLIC, new_sign_up),
+    Operation("logIn", LOG_IN, PUBLIC,
+              lambda m, c: {"input": {"login": m.subject.email, "password": PASSWORD}}),
+    Operation("refreshSession", REFRESH, PUBLIC, lambda m, c: _refresh_variables(m)),
+    Operation("logOut", LOG_OUT, PEOPLE_ONLY, fresh_caller=True),
+    Operation("changePassword", CHANGE_PASSWORD, PEOPLE_ONLY, new_password, fresh_caller=True),
+    Operation("updateProfile", UPDATE_PROFILE,
+              expect(OK, anonymous=UNAUTHENTICATED,
+                     merchant_key=FORBIDDEN)),
+    Operation("grantRole(INSURER)", GRANT, OPERATORS_ONLY,
+              lambda m, c: {"id": m.subject.id, "role": "INSURER"}),
+    Operation("grantRole(OPERATOR)", GRANT,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=INVALID_INPUT),
+              lambda m, c: {"id": m.subject.id, "role": "OPERATOR"}),
+    Operation("submitKyc", SUBMIT_KYC, PEOPLE_ONLY, new_document, fresh_caller=True),
+    Operation("decideKyc(pending)", DECIDE, OPERATORS_ONLY, lambda m, c: _pending_variables(m)),
+    Operation("decideKyc(missing)", DECIDE,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
+              missing("KycSubmission")),
+    Operation("revealDocumentNumber", REVEAL, OPERATORS_ONLY,
+              lambda m, c: {"id": m.subject_submission}),
+    # profile:read is a scope of every machine-client role, and of no other.
+    Operation("createApiKey", CREATE_KEY,
+              expect(INVALID_INPUT, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN,
+                     merchant=OK, partner_bank=OK, insurer=OK)),
+    Operation("rotateApiKey(own)", ROTATE, PEOPLE_ONLY, lambda m, c: _own_key_variables(m, c)),
+    Operation("revokeApiKey(own)", REVOKE, PEOPLE_ONLY, lambda m, c: _own_key_variables(m, c)),
+    Operation("rotateApiKey(missing)", ROTATE,
+              expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
+              missing("ApiKey")),
+    Operation("revokeApiKey(missing)", REVOKE,
+              expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
+              missing("ApiKey")),
+]  # fmt: skip
+
+
+async def _refresh_variables(m: Matrix) -> dict[str, str]:
+    assert m.subject.email is not None
+    return {"t": await refresh_token_of(m.app, m.subject.email)}
+
+
+async def _pending_variables(m: Matrix) -> dict[str, str]:
+    return {"id": await m.pending_submission()}
+
+
+async def _own_key_variables(m: Matrix, c: Caller) -> dict[str, str]:
+    return {"id": await m.key_of(c)}
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for operation in OPERATIONS:
+        for caller, expected in operation.expected.items():
+            case_id = f"{operation.name}-{caller}"
+            cases.append(pytest.param(operation, caller, expected, id=case_id))
+    return cases
+
+
+@pytest.fixture(scope="module")
+async def matrix(stores: StoreUrls) -> AsyncIterator[Matrix]:
+    async with running_app(stores) as (app, client):
+        world = Matrix(app, client)
+        world.callers["operator"] = await world.make_caller("operator")
+        for name in CALLERS:
+            if name not in world.callers:
+                world.callers[name] = await world.make_caller(name)
+        world.subject = await create_person(
+            app, "subject", roles=["BORROWER", "MERCHANT"], phone="+8613800138000"
+        )
+        world.subject_submission = await submit_kyc(client, world.subject, next(world.serials))
+        world.subject_key, _ = await create_key(client, world.subject, ["PAYMENTS_READ"])
+        yield world
+
+
+@pytest.mark.parametrize(("operation", "caller_name", "expected"), _cases())
+async def test_role_matrix(
+    matrix: Matrix, operation: Operation, caller_name: str, expected: str
+) -> None:
+    caller = (
+        await matrix.make_caller(caller_name)
+        if operation.fresh_caller
+        else matrix.callers[caller_name]
+    )
+    variables = operation.variables(matrix, caller)
+    if inspect.isawaitable(variables):
+        variables = await variables
+
+    body = await gql(matrix.client, operation.document, variables, token=caller.token)
+
+    assert outcome(body, operation.field) == expected, body
+
+
+def test_the_matrix_covers_every_root_field() -> None:
+    """A new query or mutation must get its row."""
+    from graph.schema import build_schema
+
+    schema = build_schema()._schema
+    assert schema.query_type is not None
+    assert schema.mutation_type is not None
+    fields = {*schema.query_type.fields, *schema.mutation_type.fields}
+
+    assert fields == {operation.field for operation in OPERATIONS}
