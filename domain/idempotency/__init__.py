@@ -1,0 +1,1 @@
+"""Idempotent money mutations (Stripe's model): one key, one execution, one answer."""
