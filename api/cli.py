@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate configuration and reach the stores")
     check.set_defaults(run=check_command)
 
+    worker = commands.add_parser("worker", help="run background jobs (hold expiry, ...)")
+    worker.add_argument("--once", action="store_true", help="run every job once, then exit")
+    worker.set_defaults(run=worker_command)
+
     ledger = commands.add_parser("ledger", help="ledger maintenance")
     ledger_commands = ledger.add_subparsers(required=True, metavar="action")
     verify = ledger_commands.add_parser(
@@ -153,6 +157,15 @@ def check_command(settings: Settings, _: argparse.Namespace) -> int:
     state = f"at head {head}" if migrated else f"at {revision}, head is {head}: run agora migrate"
     print(f"migrations      {state}")
     return 0 if database and redis and migrated else 1
+
+
+def worker_command(settings: Settings, args: argparse.Namespace) -> int:
+    from api.worker import run_worker
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    database_url = embedded.store_urls(settings, with_redis=False).database_url
+    asyncio.run(run_worker(database_url, once=args.once))
+    return 0
 
 
 def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:

@@ -127,6 +127,8 @@ async def post_transfers(
         raise InvalidInput("an operation needs at least one leg", field="legs")
     if kind not in (TransferKind.POSTED, TransferKind.PENDING):
         raise ValueError("resolve holds with post_hold / void_hold")
+    if expires_at is not None and (kind is not TransferKind.PENDING or expires_at <= now):
+        raise InvalidInput("only a hold expires, and only in the future", field="expires_at")
     for leg in legs:
         _validate(leg)
     accounts = await lock_accounts(
