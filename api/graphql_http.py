@@ -254,6 +254,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             db=services.stores.sessions,
             identity=services.identity,
             hardening=self.hardening,
+            rail=services.rail,
             rate_limits=request.app.state.rate_limits,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api.authentication import Authenticator
 from api.security.keys import platform_keys
@@ -14,6 +14,7 @@ from api.settings import Settings
 from api.stores import Stores
 from domain.clock import Clock
 from domain.participants.ports import IdentityServices
+from domain.wallets.rails import PaymentRail, SimulatedRail
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class AppServices:
     stores: Stores
     identity: IdentityServices
     authenticator: Authenticator
+    # The simulated bank until a real rail is configured (a later capability).
+    rail: PaymentRail = field(default_factory=SimulatedRail)
 
 
 def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServices:

@@ -14,6 +14,7 @@ from domain.actors import Actor
 from domain.clock import Clock
 from domain.participants.ports import IdentityServices
 from domain.platform import PlatformProfile
+from domain.wallets.rails import PaymentRail
 from graph.hardening.policy import HardeningPolicy
 
 
@@ -35,6 +36,7 @@ class Context:
     db: async_sessionmaker[AsyncSession]
     identity: IdentityServices
     hardening: HardeningPolicy  # page-size caps for connections
+    rail: PaymentRail  # the banks: deposits and withdrawals
     rate_limits: RateLimits
     # The WebSocket's connection_init payload, set by strawberry before on_ws_connect.
     connection_params: dict[str, object] | None = None

@@ -19,6 +19,8 @@ from graph.participants.queries import ParticipantQueries
 from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
+from graph.wallets.mutations import WalletMutations
+from graph.wallets.queries import WalletQueries
 
 logger = logging.getLogger("agora.graph")
 
@@ -28,12 +30,12 @@ DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type
-class Query(PlatformQueries, LendingQueries, ParticipantQueries, AuditQueries):
+class Query(PlatformQueries, LendingQueries, ParticipantQueries, AuditQueries, WalletQueries):
     pass
 
 
 @strawberry.type
-class Mutation(ParticipantMutations):
+class Mutation(ParticipantMutations, WalletMutations):
     pass
 
 

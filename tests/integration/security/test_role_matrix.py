@@ -40,6 +40,7 @@ from support.stores import StoreUrls
 
 UNAUTHENTICATED, FORBIDDEN, NOT_FOUND = "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
 INVALID_INPUT = "INVALID_INPUT"
+LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 
 # name -> (self-service roles at sign-up, kind, role the operator grants afterwards)
 PEOPLE: dict[str, tuple[list[str], str, str | None]] = {
@@ -166,6 +167,14 @@ CREATE_KEY = """mutation {
   createApiKey(input: {name: "matrix", scopes: [PROFILE_READ]}) { secret errors { code } } }"""
 ROTATE = "mutation R($id: ID!) { rotateApiKey(id: $id) { apiKey { id } errors { code } } }"
 REVOKE = "mutation R($id: ID!) { revokeApiKey(id: $id) { apiKey { id } errors { code } } }"
+RAIL_MOVE = """mutation M($input: RailInput!, $key: String!) {{
+  {op}(input: $input, idempotencyKey: $key) {{ status errors {{ code }} }} }}"""
+TRANSFER = """mutation T($input: TransferInput!, $key: String!) {
+  transfer(input: $input, idempotencyKey: $key) { status errors { code } } }"""
+# Money needs a person; a key without wallet:read (the matrix's merchant key) is refused.
+WALLET_OWNERS = expect(OK, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+# Nobody in the matrix passed KYC, so nobody may send money out yet.
+UNVERIFIED_SENDERS = expect(LIMIT_EXCEEDED, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 
 
 def subject(m: Matrix, c: Caller) -> dict[str, str | None]:
@@ -210,6 +219,9 @@ OPERATIONS = [
                      merchant_key=FORBIDDEN)),
     Operation("apiKeys", "{ apiKeys { id } }", PEOPLE_ONLY),
     Operation("auditLog", "{ auditLog { nodes { action } } }", OPERATORS_ONLY),
+    Operation("wallets", "{ wallets { currency } }", WALLET_OWNERS),
+    Operation("walletStatement", '{ walletStatement(currency: "CNY") { nodes { id } } }',
+              WALLET_OWNERS),
     # Mutations
     Operation("register", REGISTER, PUBLIC, new_sign_up),
     Operation("logIn", LOG_IN, PUBLIC,
@@ -244,7 +256,18 @@ OPERATIONS = [
     Operation("revokeApiKey(missing)", REVOKE,
               expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
               missing("ApiKey")),
+    Operation("deposit", RAIL_MOVE.format(op="deposit"), WALLET_OWNERS, lambda m, c: money(m)),
+    Operation("withdraw", RAIL_MOVE.format(op="withdraw"), UNVERIFIED_SENDERS,
+              lambda m, c: money(m)),
+    Operation("transfer", TRANSFER, UNVERIFIED_SENDERS,
+              lambda m, c: money(m, recipientId=m.subject.id)),
 ]  # fmt: skip
+
+
+def money(m: Matrix, **extra: object) -> dict[str, object]:
+    """One unit of CNY under a fresh idempotency key."""
+    key = f"matrix-{next(m.serials)}"
+    return {"input": {"amount": "1.00", "currency": "CNY", **extra}, "key": key}
 
 
 async def _refresh_variables(m: Matrix) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Wallet use cases: balances and statements, deposits, withdrawals and transfers."""

@@ -1,0 +1,195 @@
+"""Money in, out and between wallets; each idempotent, limited by KYC level, and audited.
+
+Each use case answers a JSON-able dict, the record run_once keeps for replays.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor, NotFound
+from domain.audit.service import Outcome, record
+from domain.clock import Clock
+from domain.errors import InvalidInput
+from domain.idempotency.service import run_once
+from domain.ledger.accounts import AccountKind
+from domain.ledger.balances import TransferKind
+from domain.ledger.services.accounts import open_account
+from domain.ledger.services.holds import post_hold, void_hold
+from domain.ledger.services.posting import Leg, post_transfers
+from domain.money import Money
+from domain.participants.kyc import KycLevel
+from domain.participants.tables import Participant
+from domain.wallets.errors import RailDeclined
+from domain.wallets.limits import check_daily
+from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
+from domain.wallets.services.accounts import sent_today, wallet_account
+
+# A withdrawal's hold lasts until the bank answers; a week covers the slowest rail.
+WITHDRAWAL_HOLD = timedelta(days=7)
+
+
+async def settlement_account(
+    session: AsyncSession, currency: str, method: RailMethod, now: datetime
+) -> int:
+    """Money in flight with the outside world, one account per rail and currency."""
+    return await open_account(
+        session, kind=AccountKind.SETTLEMENT, currency=currency, now=now, label=method.value
+    )
+
+
+def _positive(amount: Money) -> None:
+    if amount.minor <= 0:
+        raise InvalidInput("must be greater than zero", field="amount")
+
+
+async def _participant(session: AsyncSession, participant_id: UUID) -> Participant:
+    participant = await session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound("no such participant", field="recipient_id")
+    return participant
+
+
+async def transfer(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    recipient_id: UUID,
+    amount: Money,
+    idempotency_key: str,
+    memo: str = "",
+) -> dict[str, Any]:
+    """Wallet to wallet, between participants, in one currency."""
+    sender_id = actor.require_person()
+    _positive(amount)
+    if recipient_id == sender_id:
+        raise InvalidInput("send to someone else", field="recipient_id")
+    if len(memo) > 140:
+        raise InvalidInput("must be at most 140 characters", field="memo")
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        sender = await _participant(session, sender_id)
+        await _participant(session, recipient_id)
+        source = await wallet_account(
+            session, owner_id=sender_id, currency=amount.currency, now=now
+        )
+        target = await wallet_account(
+            session, owner_id=recipient_id, currency=amount.currency, now=now
+        )
+        used = await sent_today(session, account_id=source, reason="P2P", now=now)
+        check_daily(level=KycLevel(sender.kyc_level), operation="transfer", used_today=used,
+                    amount=amount.minor)  # fmt: skip
+        journal = uuid4()
+        [transfer_id] = await post_transfers(
+            session, legs=[Leg(source, target, amount.minor, "P2P", {"memo": memo})],
+            now=now, journal_id=journal,
+        )  # fmt: skip
+        record(session, actor=actor, action="wallet.transfer", outcome=Outcome.SUCCESS, at=now,
+               target_type="Participant", target_id=recipient_id,
+               details={"amount": amount.minor, "currency": amount.currency})  # fmt: skip
+        return {"journal_id": str(journal), "transfer_id": str(transfer_id), "status": "SUCCEEDED"}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.transfer",
+        request={"to": str(recipient_id), "amount": amount.minor, "currency": amount.currency,
+                 "memo": memo},
+        execute=execute,
+    )  # fmt: skip
+
+
+async def deposit(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    rail: PaymentRail,
+    amount: Money,
+    method: RailMethod,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Collect from the participant's bank through the rail, then credit the wallet."""
+    owner_id = actor.require_person()
+    _positive(amount)
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        reference = uuid4().hex
+        result = await rail.collect(reference=reference, amount=amount, method=method)
+        if result.outcome is RailOutcome.FAILED:
+            raise RailDeclined(result.failure_reason or "the bank declined", field="amount")
+        if result.outcome is RailOutcome.PENDING:
+            raise RailDeclined("the bank has not confirmed; try again later", field="amount")
+        wallet = await wallet_account(session, owner_id=owner_id, currency=amount.currency, now=now)
+        settlement = await settlement_account(session, amount.currency, method, now)
+        journal = uuid4()
+        [transfer_id] = await post_transfers(
+            session, now=now, journal_id=journal,
+            legs=[Leg(settlement, wallet, amount.minor, "DEPOSIT",
+                      {"rail_reference": result.rail_reference})],
+        )  # fmt: skip
+        record(session, actor=actor, action="wallet.deposit", outcome=Outcome.SUCCESS, at=now,
+               details={"amount": amount.minor, "currency": amount.currency,
+                        "rail_reference": result.rail_reference})  # fmt: skip
+        return {"journal_id": str(journal), "transfer_id": str(transfer_id), "status": "SUCCEEDED"}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.deposit",
+        request={"amount": amount.minor, "currency": amount.currency, "method": method.value},
+        execute=execute,
+    )  # fmt: skip
+
+
+async def withdraw(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    rail: PaymentRail,
+    amount: Money,
+    method: RailMethod,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Hold the funds, pay out through the rail, then post the hold (or void it on failure).
+    A pending answer keeps the hold until the bank confirms."""
+    owner_id = actor.require_person()
+    _positive(amount)
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        owner = await _participant(session, owner_id)
+        wallet = await wallet_account(session, owner_id=owner_id, currency=amount.currency, now=now)
+        used = await sent_today(session, account_id=wallet, reason="WITHDRAWAL", now=now)
+        check_daily(level=KycLevel(owner.kyc_level), operation="withdrawal", used_today=used,
+                    amount=amount.minor)  # fmt: skip
+        settlement = await settlement_account(session, amount.currency, method, now)
+        journal = uuid4()
+        [hold] = await post_transfers(
+            session, legs=[Leg(wallet, settlement, amount.minor, "WITHDRAWAL")], now=now,
+            journal_id=journal, kind=TransferKind.PENDING, expires_at=now + WITHDRAWAL_HOLD,
+        )  # fmt: skip
+        result = await rail.pay_out(reference=str(hold), amount=amount, method=method)
+        if result.outcome is RailOutcome.FAILED:
+            await void_hold(session, hold_id=hold, now=now)
+            raise RailDeclined(
+                result.failure_reason or "the bank refused the payout", field="amount"
+            )
+        status = "PENDING"
+        if result.outcome is RailOutcome.SUCCEEDED:
+            await post_hold(session, hold_id=hold, now=now)
+            status = "SUCCEEDED"
+        record(session, actor=actor, action="wallet.withdraw", outcome=Outcome.SUCCESS, at=now,
+               details={"amount": amount.minor, "currency": amount.currency, "status": status,
+                        "rail_reference": result.rail_reference})  # fmt: skip
+        return {"journal_id": str(journal), "hold_id": str(hold), "status": status}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.withdraw",
+        request={"amount": amount.minor, "currency": amount.currency, "method": method.value},
+        execute=execute,
+    )  # fmt: skip

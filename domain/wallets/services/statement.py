@@ -1,0 +1,78 @@
+"""A wallet's statement: every journal entry that touched it, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import and_, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor
+from domain.ledger.accounts import AccountKind
+from domain.ledger.services.posting import ACCOUNTS, TRANSFERS
+from domain.money import Money
+from domain.participants.roles import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEntry:
+    id: UUID
+    at: datetime
+    kind: str  # POSTED, PENDING (a hold), POST_PENDING, VOID_PENDING
+    reason: str  # DEPOSIT, WITHDRAWAL, P2P, ESCROW, ...
+    incoming: bool
+    amount: Money
+    journal_id: UUID
+
+
+async def statement(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    currency: str,
+    limit: int,
+    before: tuple[datetime, UUID] | None = None,
+    reason: str | None = None,
+) -> list[StatementEntry]:
+    """The caller's entries in `currency`, keyset-paginated on (time, id) descending."""
+    owner_id = actor.require_participant()
+    actor.require_scope(Scope.WALLET_READ)
+    conn = await session.connection()
+    wallet = (
+        await conn.execute(
+            select(ACCOUNTS.c.id).where(
+                ACCOUNTS.c.owner_id == owner_id,
+                ACCOUNTS.c.kind == AccountKind.WALLET.value,
+                ACCOUNTS.c.currency == currency,
+            )
+        )
+    ).scalar()
+    if wallet is None:
+        return []
+    t = TRANSFERS.c
+    query = (
+        select(TRANSFERS)
+        .where(or_(t.debit_account_id == wallet, t.credit_account_id == wallet))
+        .order_by(t.created_at.desc(), t.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(
+            or_(t.created_at < before[0], and_(t.created_at == before[0], t.id < before[1]))
+        )
+    if reason is not None:
+        query = query.where(t.reason == reason)
+    return [
+        StatementEntry(
+            id=row.id,
+            at=row.created_at,
+            kind=row.kind,
+            reason=row.reason,
+            incoming=row.credit_account_id == wallet,
+            amount=Money(row.amount, row.currency),
+            journal_id=row.journal_id,
+        )
+        for row in await conn.execute(query)
+    ]

@@ -1,0 +1,108 @@
+"""Deposits, withdrawals and transfers: each needs an idempotencyKey (retries are safe)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.money import Money, currency_of, parse_money
+from domain.wallets import rails
+from domain.wallets.services import movements
+from domain.wallets.services.accounts import wallet_balances
+from graph.context import Info
+from graph.payloads import run_mutation
+from graph.relay import uuid_of
+from graph.wallets.types import MoneyMovementPayload, Wallet
+
+IdempotencyKey = Annotated[
+    str,
+    strawberry.argument(
+        description="Your unique key for this request (1..128 of A-Z a-z 0-9 . _ : -): a retry "
+        "with the same key and input returns the first answer and moves nothing again."
+    ),
+]
+
+
+@strawberry.input
+class MoneyInput:
+    amount: str = strawberry.field(description='Decimal string, e.g. "100.00".')
+    currency: str
+
+
+@strawberry.input
+class RailInput(MoneyInput):
+    method: rails.RailMethod = rails.RailMethod.BANK_CARD
+
+
+@strawberry.input
+class TransferInput(MoneyInput):
+    recipient_id: strawberry.ID
+    memo: str = ""
+
+
+def _money(input: MoneyInput) -> Money:
+    return parse_money(input.amount, currency_of(input.currency), field="amount")
+
+
+async def _payload(
+    session: AsyncSession, info: Info, answer: dict[str, Any], currency: str
+) -> MoneyMovementPayload:
+    """The payload for an answer (first or replayed), with the wallet as it is now."""
+    owner = info.context.actor.require_participant()
+    wallets = [w for w in await wallet_balances(session, owner_id=owner) if w.currency == currency]
+    return MoneyMovementPayload(
+        status=answer["status"],
+        journal_id=strawberry.ID(answer["journal_id"]),
+        wallet=Wallet.of(wallets[0]) if wallets else None,
+    )
+
+
+@strawberry.type
+class WalletMutations:
+    @strawberry.mutation(description="Move money from your bank into your wallet.")
+    async def deposit(
+        self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
+    ) -> MoneyMovementPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> MoneyMovementPayload:
+            answer = await movements.deposit(
+                session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
+                amount=_money(input), method=input.method, idempotency_key=idempotency_key,
+            )  # fmt: skip
+            return await _payload(session, info, answer, input.currency)
+
+        return await run_mutation(info, lambda e: MoneyMovementPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Move money from your wallet to your bank.")
+    async def withdraw(
+        self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
+    ) -> MoneyMovementPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> MoneyMovementPayload:
+            answer = await movements.withdraw(
+                session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
+                amount=_money(input), method=input.method, idempotency_key=idempotency_key,
+            )  # fmt: skip
+            return await _payload(session, info, answer, input.currency)
+
+        return await run_mutation(info, lambda e: MoneyMovementPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Send money from your wallet to another participant's.")
+    async def transfer(
+        self, info: Info, input: TransferInput, idempotency_key: IdempotencyKey
+    ) -> MoneyMovementPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> MoneyMovementPayload:
+            answer = await movements.transfer(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                recipient_id=uuid_of(input.recipient_id, "Participant"), amount=_money(input),
+                idempotency_key=idempotency_key, memo=input.memo,
+            )  # fmt: skip
+            return await _payload(session, info, answer, input.currency)
+
+        return await run_mutation(info, lambda e: MoneyMovementPayload(errors=e), use_case)

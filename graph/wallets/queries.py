@@ -1,0 +1,50 @@
+"""Reading wallets and their statements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+from uuid import UUID
+
+import strawberry
+
+from domain.money import currency_of
+from domain.wallets.services.accounts import my_wallets
+from domain.wallets.services.statement import statement
+from graph.context import Info
+from graph.hardening.policy import page_size
+from graph.pagination import Connection, aware_datetime, connection, decode_cursor
+from graph.wallets.types import StatementEntry, Wallet
+
+
+@strawberry.type
+class WalletQueries:
+    @strawberry.field(description="Your wallets, one per currency you have used.")
+    async def wallets(self, info: Info) -> list[Wallet]:
+        async with info.context.db() as session:
+            balances = await my_wallets(session, actor=info.context.actor)
+        return [Wallet.of(b) for b in balances]
+
+    @strawberry.field(description="Your wallet's entries in a currency, newest first.")
+    async def wallet_statement(
+        self,
+        info: Info,
+        currency: str,
+        first: int | None = None,
+        after: str | None = None,
+        reason: str | None = None,
+    ) -> Connection[StatementEntry]:
+        currency_of(currency)
+        page = page_size(first, info.context.hardening)
+        before = None
+        if after is not None:
+            at, ident = decode_cursor(after, aware_datetime, UUID)
+            before = (cast(datetime, at), cast(UUID, ident))
+        async with info.context.db() as session:
+            rows = await statement(
+                session, actor=info.context.actor, currency=currency, limit=page + 1,
+                before=before, reason=reason,
+            )  # fmt: skip
+        return connection(
+            rows, page=page, key=lambda e: (e.at.isoformat(), e.id), node=StatementEntry.of
+        )

@@ -1,0 +1,69 @@
+"""Wallets and statement entries as clients see them."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from datetime import datetime
+
+import strawberry
+
+from domain.wallets import rails
+from domain.wallets.services.accounts import WalletBalance
+from domain.wallets.services.statement import StatementEntry as Entry
+from graph.money import Money
+from graph.payloads import UserError
+from graph.relay import to_global_id
+
+RailMethod = strawberry.enum(rails.RailMethod, description="How money enters or leaves.")
+
+
+@strawberry.type(description="A participant's money in one currency.")
+class Wallet:
+    currency: str
+    available: Money = strawberry.field(description="What may be spent now.")
+    held: Money = strawberry.field(description="Reserved by holds (withdrawals in flight, ...).")
+    total: Money
+
+    @classmethod
+    def of(cls, balance: WalletBalance) -> Wallet:
+        return cls(
+            currency=balance.currency,
+            available=Money.of(balance.available),
+            held=Money.of(balance.held),
+            total=Money.of(balance.total),
+        )
+
+
+@strawberry.type(description="One journal entry that touched the wallet.")
+class StatementEntry:
+    id: strawberry.ID
+    at: datetime
+    kind: str = strawberry.field(
+        description="POSTED, PENDING (a hold), POST_PENDING or VOID_PENDING."
+    )
+    reason: str = strawberry.field(description="DEPOSIT, WITHDRAWAL, P2P, ...")
+    direction: str = strawberry.field(description="IN or OUT of this wallet.")
+    amount: Money
+    journal_id: strawberry.ID
+
+    @classmethod
+    def of(cls, entry: Entry) -> StatementEntry:
+        return cls(
+            id=to_global_id("LedgerTransfer", entry.id),
+            at=entry.at,
+            kind=entry.kind,
+            reason=entry.reason,
+            direction="IN" if entry.incoming else "OUT",
+            amount=Money.of(entry.amount),
+            journal_id=strawberry.ID(str(entry.journal_id)),
+        )
+
+
+@strawberry.type(description="The outcome of moving money; `errors` says why it did not.")
+class MoneyMovementPayload:
+    status: str | None = strawberry.field(
+        default=None, description="SUCCEEDED, or PENDING while a bank has not answered."
+    )
+    journal_id: strawberry.ID | None = None
+    wallet: Wallet | None = strawberry.field(default=None, description="Your wallet after it.")
+    errors: list[UserError] = field(default_factory=list)
