@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from enum import Enum
 from typing import TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
@@ -75,14 +78,35 @@ async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
 P = TypeVar("P")
 
 
+# PostgreSQL's "try again" answers: a serialization failure or a deadlock victim. The whole
+# transaction is replayed from the start, a bounded number of times.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+MAX_ATTEMPTS = 3
+
+
+def _retryable(error: DBAPIError) -> bool:
+    cause = error.orig
+    return (
+        getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES
+        or getattr(getattr(cause, "__cause__", None), "sqlstate", None) in RETRYABLE_SQLSTATES
+    )
+
+
 async def run_mutation(
     info: Info,
     refused: Callable[[list[UserError]], P],
     use_case: Callable[[AsyncSession], Awaitable[P]],
 ) -> P:
-    """Run `use_case` in a transaction; a DomainError becomes the payload's `errors`."""
-    try:
-        async with transaction(info) as session:
-            return await use_case(session)
-    except DomainError as error:
-        return refused(user_errors(error))
+    """Run `use_case` in a transaction; a DomainError becomes the payload's `errors`;
+    serialization failures and deadlocks are retried (with backoff) before giving up."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            async with transaction(info) as session:
+                return await use_case(session)
+        except DomainError as error:
+            return refused(user_errors(error))
+        except DBAPIError as error:
+            if attempt == MAX_ATTEMPTS or not _retryable(error):
+                raise
+            await asyncio.sleep(0.005 * 2**attempt * random.random())  # noqa: S311  # jitter
+    raise AssertionError("unreachable")

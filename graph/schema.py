@@ -20,6 +20,7 @@ from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
 from graph.wallets.mutations import WalletMutations
+from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
 
 logger = logging.getLogger("agora.graph")
@@ -35,7 +36,7 @@ class Query(PlatformQueries, LendingQueries, ParticipantQueries, AuditQueries, W
 
 
 @strawberry.type
-class Mutation(ParticipantMutations, WalletMutations):
+class Mutation(ParticipantMutations, WalletMutations, WalletOperations):
     pass
 
 

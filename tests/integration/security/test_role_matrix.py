@@ -171,6 +171,12 @@ RAIL_MOVE = """mutation M($input: RailInput!, $key: String!) {{
   {op}(input: $input, idempotencyKey: $key) {{ status errors {{ code }} }} }}"""
 TRANSFER = """mutation T($input: TransferInput!, $key: String!) {
   transfer(input: $input, idempotencyKey: $key) { status errors { code } } }"""
+ADJUST = """mutation A($input: AdjustWalletInput!, $key: String!) {
+  adjustWallet(input: $input, idempotencyKey: $key) { journalId errors { code } } }"""
+CREATE_HOLD = """mutation H($input: CreateHoldInput!, $key: String!) {
+  createHold(input: $input, idempotencyKey: $key) { holdId errors { code } } }"""
+RESOLVE_HOLD = """mutation R($id: ID!, $key: String!) {{
+  {op}(holdId: $id, idempotencyKey: $key) {{ status errors {{ code }} }} }}"""
 # Money needs a person; a key without wallet:read (the matrix's merchant key) is refused.
 WALLET_OWNERS = expect(OK, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 # Nobody in the matrix passed KYC, so nobody may send money out yet.
@@ -261,6 +267,18 @@ OPERATIONS = [
               lambda m, c: money(m)),
     Operation("transfer", TRANSFER, UNVERIFIED_SENDERS,
               lambda m, c: money(m, recipientId=m.subject.id)),
+    Operation("adjustWallet", ADJUST, OPERATORS_ONLY,
+              lambda m, c: money(m, participantId=m.subject.id, reason="matrix correction")),
+    # A new participant's wallet is empty: even the operator cannot hold what is not there.
+    Operation("createHold", CREATE_HOLD,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator="INSUFFICIENT_FUNDS"),
+              lambda m, c: _hold_on_empty_wallet(m)),
+    Operation("captureHold(missing)", RESOLVE_HOLD.format(op="captureHold"),
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
+              lambda m, c: {"id": missing_id("Hold"), "key": f"matrix-{next(m.serials)}"}),
+    Operation("releaseHold(missing)", RESOLVE_HOLD.format(op="releaseHold"),
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
+              lambda m, c: {"id": missing_id("Hold"), "key": f"matrix-{next(m.serials)}"}),
 ]  # fmt: skip
 
 
@@ -268,6 +286,11 @@ def money(m: Matrix, **extra: object) -> dict[str, object]:
     """One unit of CNY under a fresh idempotency key."""
     key = f"matrix-{next(m.serials)}"
     return {"input": {"amount": "1.00", "currency": "CNY", **extra}, "key": key}
+
+
+async def _hold_on_empty_wallet(m: Matrix) -> dict[str, object]:
+    newcomer = await create_person(m.app, "newcomer", roles=["INVESTOR"])
+    return money(m, participantId=newcomer.id, reason="matrix hold")
 
 
 async def _refresh_variables(m: Matrix) -> dict[str, str]:

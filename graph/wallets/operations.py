@@ -1,0 +1,147 @@
+"""Operator mutations on wallets: adjustments (audited, with a reason) and holds."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.money import currency_of, parse_money
+from domain.wallets.services import operations
+from graph.context import Info
+from graph.payloads import UserError, run_mutation
+from graph.relay import to_global_id, uuid_of
+from graph.wallets.mutations import IdempotencyKey, MoneyInput
+
+
+@strawberry.input
+class AdjustWalletInput(MoneyInput):
+    participant_id: strawberry.ID
+    reason: str = strawberry.field(description="Why, in 10..500 characters (audited).")
+
+
+@strawberry.input
+class CreateHoldInput(MoneyInput):
+    participant_id: strawberry.ID
+    reason: str
+    expires_at: datetime | None = None
+
+
+@strawberry.type
+class AdjustmentPayload:
+    journal_id: strawberry.ID | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.type(description="A hold's state after the operation: PENDING, POSTED or VOIDED.")
+class HoldPayload:
+    hold_id: strawberry.ID | None = None
+    status: str | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+def _hold(answer: dict[str, str]) -> HoldPayload:
+    return HoldPayload(
+        hold_id=to_global_id("Hold", UUID(answer["hold_id"])), status=answer["status"]
+    )
+
+
+def _hold_uuid(hold_id: strawberry.ID) -> UUID:
+    return uuid_of(hold_id, "Hold")
+
+
+@strawberry.type
+class WalletOperations:
+    @strawberry.mutation(description="Operators: credit (+) or debit (-) a wallet, with a reason.")
+    async def adjust_wallet(
+        self, info: Info, input: AdjustWalletInput, idempotency_key: IdempotencyKey
+    ) -> AdjustmentPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> AdjustmentPayload:
+            # Signed: "-5.00" debits; parse_money takes the sign as written.
+            amount = parse_money(input.amount, currency_of(input.currency), field="amount")
+            answer = await operations.adjust_wallet(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                participant_id=uuid_of(input.participant_id, "Participant"), amount=amount,
+                reason=input.reason, idempotency_key=idempotency_key,
+            )  # fmt: skip
+            return AdjustmentPayload(journal_id=strawberry.ID(answer["journal_id"]))
+
+        return await run_mutation(info, lambda e: AdjustmentPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Operators: reserve a participant's funds for a service.")
+    async def create_hold(
+        self, info: Info, input: CreateHoldInput, idempotency_key: IdempotencyKey
+    ) -> HoldPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> HoldPayload:
+            amount = parse_money(input.amount, currency_of(input.currency), field="amount")
+            return _hold(
+                await operations.create_hold(
+                    session=session,
+                    clock=ctx.clock,
+                    actor=ctx.actor,
+                    participant_id=uuid_of(input.participant_id, "Participant"),
+                    amount=amount,
+                    reason=input.reason,
+                    expires_at=input.expires_at,
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Operators: take all of a hold, or `amount` of it.")
+    async def capture_hold(
+        self,
+        info: Info,
+        hold_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
+        amount: str | None = None,
+        currency: str | None = None,
+    ) -> HoldPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> HoldPayload:
+            minor = None
+            if amount is not None:
+                minor = parse_money(amount, currency_of(currency or ""), field="amount").minor
+            return _hold(
+                await operations.resolve_hold(
+                    session=session,
+                    clock=ctx.clock,
+                    actor=ctx.actor,
+                    hold_id=_hold_uuid(hold_id),
+                    capture=True,
+                    amount=minor,
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Operators: release a hold in full.")
+    async def release_hold(
+        self, info: Info, hold_id: strawberry.ID, idempotency_key: IdempotencyKey
+    ) -> HoldPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> HoldPayload:
+            return _hold(
+                await operations.resolve_hold(
+                    session=session,
+                    clock=ctx.clock,
+                    actor=ctx.actor,
+                    hold_id=_hold_uuid(hold_id),
+                    capture=False,
+                    amount=None,
+                    idempotency_key=idempotency_key,
+                )
+            )
+
+        return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)
