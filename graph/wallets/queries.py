@@ -25,6 +25,13 @@ class WalletQueries:
             balances = await my_wallets(session, actor=info.context.actor)
         return [Wallet.of(b) for b in balances]
 
+    @strawberry.field(description="Your wallet in one currency (null if you never used it).")
+    async def wallet(self, info: Info, currency: str) -> Wallet | None:
+        currency_of(currency)
+        async with info.context.db() as session:
+            balances = await my_wallets(session, actor=info.context.actor)
+        return next((Wallet.of(b) for b in balances if b.currency == currency), None)
+
     @strawberry.field(description="Your wallet's entries in a currency, newest first.")
     async def wallet_statement(
         self,

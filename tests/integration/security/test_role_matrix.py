@@ -226,6 +226,8 @@ OPERATIONS = [
     Operation("apiKeys", "{ apiKeys { id } }", PEOPLE_ONLY),
     Operation("auditLog", "{ auditLog { nodes { action } } }", OPERATORS_ONLY),
     Operation("wallets", "{ wallets { currency } }", WALLET_OWNERS),
+    Operation("wallet", '{ wallet(currency: "CNY") { currency } }',
+              expect(NULL, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)),
     Operation("walletStatement", '{ walletStatement(currency: "CNY") { nodes { id } } }',
               WALLET_OWNERS),
     # Mutations

@@ -69,6 +69,9 @@ async def test_a_deposit_lands_in_the_wallet_and_a_retry_changes_nothing(
     again = await move(client, person, "deposit", "dep-1", amount="1000.00")
     wallets = await gql(client, WALLETS, token=person.access_token)
 
+    one = await gql(client, '{ wallet(currency: "CNY") { total { amount } } }',
+                    token=person.access_token)  # fmt: skip
+    assert one["data"]["wallet"] == {"total": {"amount": "1000.00"}}
     assert first["errors"] == []
     assert first["status"] == "SUCCEEDED"
     assert again["journalId"] == first["journalId"]
