@@ -6,7 +6,8 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
+from uuid import UUID
 
 import strawberry
 
@@ -62,6 +63,14 @@ def aware_datetime(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive")
     return moment
+
+
+def time_and_id(cursor: str | None) -> tuple[datetime, UUID] | None:
+    """The (moment, id) key of a keyset cursor over a time-ordered list; None for page one."""
+    if cursor is None:
+        return None
+    moment, ident = decode_cursor(cursor, aware_datetime, UUID)
+    return cast(datetime, moment), cast(UUID, ident)
 
 
 def bigint(text: str) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import cast
 from uuid import UUID
 
 import strawberry
@@ -15,7 +13,7 @@ from domain.participants.services import api_keys, registration
 from domain.participants.services import kyc as kyc_service
 from graph.context import Info
 from graph.hardening.policy import page_size
-from graph.pagination import Connection, aware_datetime, connection, decode_cursor
+from graph.pagination import Connection, connection, time_and_id
 from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.relay import Node, parse_global_id, uuid_of
 
@@ -86,10 +84,7 @@ class ParticipantQueries:
         kyc_status: kyc.KycStatus | None = None,
     ) -> Connection[Participant]:
         page = page_size(first, info.context.hardening)
-        cursor = None
-        if after is not None:
-            created, ident = decode_cursor(after, aware_datetime, UUID)
-            cursor = (cast(datetime, created), cast(UUID, ident))
+        cursor = time_and_id(after)
         async with info.context.db() as session:
             rows = await registration.list_participants(
                 session,

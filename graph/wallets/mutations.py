@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -59,6 +60,17 @@ async def _payload(
     )
 
 
+async def _movement(
+    info: Info, currency: str, move: Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+) -> MoneyMovementPayload:
+    """Run one money movement as a mutation: its answer with the wallet, or its errors."""
+
+    async def use_case(session: AsyncSession) -> MoneyMovementPayload:
+        return await _payload(session, info, await move(session), currency)
+
+    return await run_mutation(info, lambda e: MoneyMovementPayload(errors=e), use_case)
+
+
 @strawberry.type
 class WalletMutations:
     @strawberry.mutation(description="Move money from your bank into your wallet.")
@@ -66,43 +78,28 @@ class WalletMutations:
         self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
     ) -> MoneyMovementPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> MoneyMovementPayload:
-            answer = await movements.deposit(
-                session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
-                amount=_money(input), method=input.method, idempotency_key=idempotency_key,
-            )  # fmt: skip
-            return await _payload(session, info, answer, input.currency)
-
-        return await run_mutation(info, lambda e: MoneyMovementPayload(errors=e), use_case)
+        return await _movement(info, input.currency, lambda session: movements.deposit(
+            session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
+            amount=_money(input), method=input.method, idempotency_key=idempotency_key,
+        ))  # fmt: skip
 
     @strawberry.mutation(description="Move money from your wallet to your bank.")
     async def withdraw(
         self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
     ) -> MoneyMovementPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> MoneyMovementPayload:
-            answer = await movements.withdraw(
-                session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
-                amount=_money(input), method=input.method, idempotency_key=idempotency_key,
-            )  # fmt: skip
-            return await _payload(session, info, answer, input.currency)
-
-        return await run_mutation(info, lambda e: MoneyMovementPayload(errors=e), use_case)
+        return await _movement(info, input.currency, lambda session: movements.withdraw(
+            session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
+            amount=_money(input), method=input.method, idempotency_key=idempotency_key,
+        ))  # fmt: skip
 
     @strawberry.mutation(description="Send money from your wallet to another participant's.")
     async def transfer(
         self, info: Info, input: TransferInput, idempotency_key: IdempotencyKey
     ) -> MoneyMovementPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> MoneyMovementPayload:
-            answer = await movements.transfer(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                recipient_id=uuid_of(input.recipient_id, "Participant"), amount=_money(input),
-                idempotency_key=idempotency_key, memo=input.memo,
-            )  # fmt: skip
-            return await _payload(session, info, answer, input.currency)
-
-        return await run_mutation(info, lambda e: MoneyMovementPayload(errors=e), use_case)
+        return await _movement(info, input.currency, lambda session: movements.transfer(
+            session=session, clock=ctx.clock, actor=ctx.actor,
+            recipient_id=uuid_of(input.recipient_id, "Participant"), amount=_money(input),
+            idempotency_key=idempotency_key, memo=input.memo,
+        ))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import field
 from datetime import datetime
 from uuid import UUID
@@ -105,43 +106,41 @@ class WalletOperations:
         amount: str | None = None,
         currency: str | None = None,
     ) -> HoldPayload:
-        ctx = info.context
+        def minor() -> int | None:
+            if amount is None:
+                return None
+            return parse_money(amount, currency_of(currency or ""), field="amount").minor
 
-        async def use_case(session: AsyncSession) -> HoldPayload:
-            minor = None
-            if amount is not None:
-                minor = parse_money(amount, currency_of(currency or ""), field="amount").minor
-            return _hold(
-                await operations.resolve_hold(
-                    session=session,
-                    clock=ctx.clock,
-                    actor=ctx.actor,
-                    hold_id=_hold_uuid(hold_id),
-                    capture=True,
-                    amount=minor,
-                    idempotency_key=idempotency_key,
-                )
-            )
-
-        return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)
+        return await _resolve(info, hold_id, idempotency_key, capture=True, amount=minor)
 
     @strawberry.mutation(description="Operators: release a hold in full.")
     async def release_hold(
         self, info: Info, hold_id: strawberry.ID, idempotency_key: IdempotencyKey
     ) -> HoldPayload:
-        ctx = info.context
+        return await _resolve(info, hold_id, idempotency_key, capture=False, amount=lambda: None)
 
-        async def use_case(session: AsyncSession) -> HoldPayload:
-            return _hold(
-                await operations.resolve_hold(
-                    session=session,
-                    clock=ctx.clock,
-                    actor=ctx.actor,
-                    hold_id=_hold_uuid(hold_id),
-                    capture=False,
-                    amount=None,
-                    idempotency_key=idempotency_key,
-                )
+
+async def _resolve(
+    info: Info,
+    hold_id: strawberry.ID,
+    idempotency_key: str,
+    *,
+    capture: bool,
+    amount: Callable[[], int | None],
+) -> HoldPayload:
+    ctx = info.context
+
+    async def use_case(session: AsyncSession) -> HoldPayload:
+        return _hold(
+            await operations.resolve_hold(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                hold_id=_hold_uuid(hold_id),
+                capture=capture,
+                amount=amount(),
+                idempotency_key=idempotency_key,
             )
+        )
 
-        return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)
+    return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)

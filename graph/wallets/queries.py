@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import cast
-from uuid import UUID
-
 import strawberry
 
 from domain.money import currency_of
@@ -13,7 +9,7 @@ from domain.wallets.services.accounts import my_wallets
 from domain.wallets.services.statement import statement
 from graph.context import Info
 from graph.hardening.policy import page_size
-from graph.pagination import Connection, aware_datetime, connection, decode_cursor
+from graph.pagination import Connection, connection, time_and_id
 from graph.wallets.types import StatementEntry, Wallet
 
 
@@ -43,10 +39,7 @@ class WalletQueries:
     ) -> Connection[StatementEntry]:
         currency_of(currency)
         page = page_size(first, info.context.hardening)
-        before = None
-        if after is not None:
-            at, ident = decode_cursor(after, aware_datetime, UUID)
-            before = (cast(datetime, at), cast(UUID, ident))
+        before = time_and_id(after)
         async with info.context.db() as session:
             rows = await statement(
                 session, actor=info.context.actor, currency=currency, limit=page + 1,

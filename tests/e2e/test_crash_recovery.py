@@ -4,9 +4,6 @@ every transfer a client was told about is there exactly once."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from typing import Any
 
 import httpx
@@ -15,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.participants.identity_numbers import resident_id_check_char
 from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
-from support.server import REPO, ServerProcess, server_env
+from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls
 
 TRANSFER = """
@@ -27,15 +24,8 @@ mutation T($input: TransferInput!, $key: String!) {
 
 async def create_operator(stores: StoreUrls) -> str:
     email = unique_email("crash-operator")
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "api.cli", "create-operator", "--email", email],
-        cwd=REPO,
-        env={**os.environ, **server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
+    result = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
     assert result.returncode == 0, result.stderr
     return email
 
@@ -106,15 +96,7 @@ async def test_a_killed_server_loses_no_acknowledged_transfer(clean_stores: Stor
     second = ServerProcess(server_env(stores, AGORA_RATE_LIMITS_ENABLED="false"))
     second.start()
     second.stop()
-    verify = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "api.cli", "ledger", "verify"],
-        cwd=REPO,
-        env={**os.environ, **server_env(stores)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    verify = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
     engine = create_async_engine(stores.database_url)
     async with engine.connect() as conn:
         journals = [

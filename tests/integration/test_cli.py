@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from support.server import REPO, server_env
+from support.server import REPO, run_agora, server_env
 from support.stores import StoreUrls
 
 KEY = base64.b64encode(b"k" * 32).decode()
 
 
-def agora(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=REPO,
-        env={**os.environ, "AGORA_LOG_LEVEL": "warning", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+agora = run_agora
 
 
 def test_export_schema_prints_the_committed_sdl() -> None:
@@ -61,15 +50,10 @@ def test_check_hides_passwords(stores: StoreUrls) -> None:
 
 
 def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"],
-        cwd=tmp_path,
-        env={**env, "AGORA_ENV": "production", "AGORA_JWT_SECRET": KEY, "AGORA_DATA_KEY": KEY},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_agora(
+        "serve", cwd=tmp_path, inherit=False,
+        env={"AGORA_ENV": "production", "AGORA_JWT_SECRET": KEY, "AGORA_DATA_KEY": KEY},
+    )  # fmt: skip
 
     assert result.returncode != 0
     assert "production needs DATABASE_URL and REDIS_URL" in result.stderr
@@ -78,14 +62,10 @@ def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
 
 
 def test_production_refuses_to_start_without_its_keys(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"],
-        cwd=tmp_path,
-        env={**os.environ, "AGORA_ENV": "production", "DATABASE_URL": "postgresql+asyncpg://x@h/d",
+    result = run_agora(
+        "serve", cwd=tmp_path,
+        env={"AGORA_ENV": "production", "DATABASE_URL": "postgresql+asyncpg://x@h/d",
              "REDIS_URL": "redis://h:1/0"},
-        capture_output=True,
-        text=True,
-        timeout=60,
     )  # fmt: skip
 
     assert result.returncode == 2

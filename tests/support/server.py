@@ -30,6 +30,26 @@ def server_env(stores: StoreUrls, **extra: str) -> dict[str, str]:
     }
 
 
+def run_agora(
+    *args: str, env: Mapping[str, str], cwd: Path = REPO, inherit: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`agora <args>` as a user runs it; `inherit=False` starts from an environment without
+    the store URLs (as on a fresh machine)."""
+    base = (
+        dict(os.environ)
+        if inherit
+        else {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=cwd,
+        env={**base, "AGORA_LOG_LEVEL": "warning", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

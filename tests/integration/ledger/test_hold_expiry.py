@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -18,7 +15,7 @@ from domain.ledger.services.expiry import expire_due_holds
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.ledger.services.verification import verify_ledger
 from support.ledger import NOW, funded_wallets
-from support.server import REPO
+from support.server import run_agora
 from support.stores import StoreUrls
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -73,15 +70,8 @@ async def test_agora_worker_once_runs_the_jobs(sessions: Sessions, clean_stores:
     # placed and expired long before any real clock reading: due now
     await hold(sessions, buyer, escrow, 100, minutes=1, at=NOW - timedelta(days=30))
 
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "api.cli", "worker", "--once"],
-        cwd=REPO,
-        env={**os.environ, "DATABASE_URL": clean_stores.database_url, "AGORA_LOG_LEVEL": "info"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {"DATABASE_URL": clean_stores.database_url, "AGORA_LOG_LEVEL": "info"}
+    result = await asyncio.to_thread(run_agora, "worker", "--once", env=env)
 
     assert result.returncode == 0, result.stderr
     assert '"job": "hold-expiry"' in result.stderr

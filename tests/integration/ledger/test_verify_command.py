@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from support.ledger import funded_wallets
-from support.server import REPO
+from support.server import run_agora
 from support.stores import StoreUrls
 
 
 def verify(stores: StoreUrls) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", "ledger", "verify"],
-        cwd=REPO,
-        env={**os.environ, "DATABASE_URL": stores.database_url, "AGORA_LOG_LEVEL": "warning"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_agora("ledger", "verify", env={"DATABASE_URL": stores.database_url})
 
 
 async def test_verify_passes_on_sound_books_and_fails_on_a_tampered_balance(
