@@ -29,12 +29,15 @@ class Currency:
         return scale
 
 
+_CURRENCIES = {code: Currency(code, digits) for code, digits in MINOR_UNIT_DIGITS.items()}
+
+
 def currency_of(code: str, *, field: str = "currency") -> Currency:
     """The currency with this ISO 4217 code; InvalidInput naming `field` if unknown."""
-    digits = MINOR_UNIT_DIGITS.get(code)
-    if digits is None:
+    currency = _CURRENCIES.get(code)
+    if currency is None:
         raise InvalidInput(f"unknown currency {code!r}; expected an ISO 4217 code", field=field)
-    return Currency(code, digits)
+    return currency
 
 
 @dataclass(frozen=True, slots=True)
