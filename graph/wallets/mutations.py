@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from uuid import UUID
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +15,7 @@ from domain.wallets.services import movements
 from domain.wallets.services.accounts import wallet_balances
 from graph.context import Info
 from graph.payloads import run_mutation
-from graph.relay import uuid_of
+from graph.relay import to_global_id, uuid_of
 from graph.wallets.types import MoneyMovementPayload, Wallet
 
 IdempotencyKey = Annotated[
@@ -56,6 +57,7 @@ async def _payload(
     return MoneyMovementPayload(
         status=answer["status"],
         journal_id=strawberry.ID(answer["journal_id"]),
+        hold_id=to_global_id("Hold", UUID(answer["hold_id"])) if "hold_id" in answer else None,
         wallet=Wallet.of(wallets[0]) if wallets else None,
     )
 

@@ -65,5 +65,9 @@ class MoneyMovementPayload:
         default=None, description="SUCCEEDED, or PENDING while a bank has not answered."
     )
     journal_id: strawberry.ID | None = None
+    hold_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A pending withdrawal's hold: the bank's answer captures or releases it.",
+    )
     wallet: Wallet | None = strawberry.field(default=None, description="Your wallet after it.")
     errors: list[UserError] = field(default_factory=list)

@@ -13,7 +13,7 @@ from support.graphql import Person, gql, signed_in
 MOVE = """
 mutation {op}($input: {input_type}!, $key: String!) {{
   {op}(input: $input, idempotencyKey: $key) {{
-    status journalId wallet {{ available {{ amount }} held {{ amount }} total {{ amount }} }}
+    status journalId holdId wallet {{ available {{ amount }} held {{ amount }} total {{ amount }} }}
     errors {{ code field message }}
   }}
 }}
@@ -160,3 +160,27 @@ async def test_bad_amounts_are_typed_errors(client: httpx.AsyncClient) -> None:
                                  "message": "must be greater than zero"}  # fmt: skip
     assert decimals["errors"][0]["field"] == "amount"
     assert bad_key["errors"][0]["field"] == "idempotencyKey"
+
+
+async def test_a_pending_payout_stays_held_until_the_bank_answers(
+    app: Starlette, client: httpx.AsyncClient, operator: Person
+) -> None:
+    person = await verified(client, operator)
+    await move(client, person, "deposit", "dep-5", amount="100.00")
+    app.state.services.rail.by_amount[4_000] = RailOutcome.PENDING
+
+    pending = await move(client, person, "withdraw", "wd-4", amount="40.00")
+    confirmed = await gql(
+        client,
+        """mutation($id: ID!) { captureHold(holdId: $id, idempotencyKey: "bank-ok") {
+             status errors { code } } }""",
+        {"id": pending["holdId"]},
+        token=operator.access_token,
+    )
+    after = await gql(client, WALLETS, token=person.access_token)
+
+    assert pending["status"] == "PENDING"
+    assert pending["wallet"]["held"] == {"amount": "40.00"}
+    assert confirmed["data"]["captureHold"] == {"status": "POSTED", "errors": []}
+    assert after["data"]["wallets"][0]["available"]["amount"] == "60.00"
+    assert after["data"]["wallets"][0]["held"]["amount"] == "0.00"
