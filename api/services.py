@@ -37,6 +37,6 @@ def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServi
         revocations=revocations,
     )
     authenticator = Authenticator(
-        tokens=tokens, revocations=revocations, sessions=stores.sessions, clock=clock
+        tokens=tokens, revocations=revocations, engine=stores.engine, clock=clock
     )
     return AppServices(stores=stores, identity=identity, authenticator=authenticator)
