@@ -25,32 +25,32 @@ async def open_account(
 ) -> int:
     """The account's id, creating it with its kind's limits if it does not exist yet."""
     currency_of(currency)
-    limits = LIMITS[kind]
-    created = await (await session.connection()).execute(
-        insert(ACCOUNTS)
-        .values(
-            kind=kind.value,
-            currency=currency,
-            owner_id=owner_id,
-            label=label,
-            debits_must_not_exceed_credits=limits.debits_must_not_exceed_credits,
-            credits_must_not_exceed_debits=limits.credits_must_not_exceed_debits,
-            frozen=False,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(constraint="ledger_account_identity")
-        .returning(ACCOUNTS.c.id)
+    conn = await session.connection()
+    # Almost always the account exists: one SELECT; the INSERT only the first time.
+    find = select(ACCOUNTS.c.id).where(
+        ACCOUNTS.c.kind == kind.value,
+        ACCOUNTS.c.owner_id.is_not_distinct_from(owner_id),
+        ACCOUNTS.c.currency == currency,
+        ACCOUNTS.c.label == label,
     )
-    account_id = created.scalar()
-    if account_id is None:  # it existed already
-        account_id = (
-            await (await session.connection()).execute(
-                select(ACCOUNTS.c.id).where(
-                    ACCOUNTS.c.kind == kind.value,
-                    ACCOUNTS.c.owner_id.is_not_distinct_from(owner_id),
-                    ACCOUNTS.c.currency == currency,
-                    ACCOUNTS.c.label == label,
-                )
+    account_id = (await conn.execute(find)).scalar()
+    if account_id is None:
+        limits = LIMITS[kind]
+        created = await conn.execute(
+            insert(ACCOUNTS)
+            .values(
+                kind=kind.value,
+                currency=currency,
+                owner_id=owner_id,
+                label=label,
+                debits_must_not_exceed_credits=limits.debits_must_not_exceed_credits,
+                credits_must_not_exceed_debits=limits.credits_must_not_exceed_debits,
+                frozen=False,
+                created_at=now,
             )
-        ).scalar_one()
+            .on_conflict_do_nothing(constraint="ledger_account_identity")
+            .returning(ACCOUNTS.c.id)
+        )
+        # None: a concurrent first use created it between our SELECT and INSERT.
+        account_id = created.scalar() or (await conn.execute(find)).scalar_one()
     return int(account_id)
