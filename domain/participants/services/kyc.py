@@ -16,7 +16,6 @@ from domain.participants.identity_numbers import mask, normalise_document_number
 from domain.participants.kyc import (
     DocumentType,
     KycDecision,
-    KycLevel,
     KycStatus,
     level_for,
     next_status,
@@ -201,7 +200,3 @@ async def reveal_document_number(
         target_type="KycSubmission", target_id=submission.id, details={"reason": reason.strip()},
     )  # fmt: skip
     return vault.open(submission.document_number_sealed)
-
-
-def kyc_level(participant: Participant) -> KycLevel:
-    return KycLevel(participant.kyc_level)
