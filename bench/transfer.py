@@ -1,0 +1,1025 @@
+"""Benchmark: wallet-to-wallet `transfer` mutations per second, against pgbench in the same run.
+
+The money core end to end: each request is an authenticated (Bearer access token, checked
+against Redis), idempotent (a unique key per request), double-entry `transfer` of 0.01 CNY
+from a random participant to another, over HTTP to `agora serve` (real PostgreSQL and Redis,
+production settings, one uvicorn worker). There is no outbox yet: a transfer publishes no
+event, so none is measured (an outbox insert would add one more row per transfer).
+
+The ceiling is pgbench running bench/transfer_pgbench.sql, the same rows in the same tables
+as plain SQL (idempotency record, both accounts locked FOR UPDATE in id order, one
+ledger_transfer, both balances, one audit row), against the same database, in the same run.
+At 1, 4 and 16 concurrent clients, in interleaved rounds, it reports req/s (TPS), p50 and
+p99 of each and the ratio Agora / pgbench (target: at least 0.5 at 16 clients).
+
+Then it checks the books: every answer was HTTP 200 with `errors: []`, `agora ledger verify`
+passes, and the journal holds one P2P transfer, one idempotency record and one audit entry
+per successful answer (a few more are allowed for requests in flight when a load run ended).
+Results go to stdout and bench/results/transfer.json; exits 1 if anything was wrong.
+
+    python bench/transfer.py [--seconds 10] [--rounds 3] [--clients 1,4,16] [--participants 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+# isort: split
+# Siblings in bench/: running a script puts its own directory first on sys.path.
+import cpu
+import servers
+
+from domain.participants.identity_numbers import resident_id_check_char
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+PGBENCH_SCRIPT = REPO / "bench" / "transfer_pgbench.sql"
+DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_tx"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+# Fixed keys (32 bytes each, base64): tokens made during setup stay valid for the whole run.
+JWT_SECRET = base64.urlsafe_b64encode(b"agora-bench-transfer-jwt-secret!").decode()
+DATA_KEY = base64.urlsafe_b64encode(b"agora-bench-transfer-data-key-32").decode()
+PASSWORD = "bench horse battery staple"
+OPERATOR_EMAIL = "operator@bench-transfer.example"
+DEPOSIT = "1000000.00"  # per participant: 100,000,000 transfers of 0.01 before anyone runs dry
+AMOUNT = "0.01"  # the daily cap at KYC level 1 is 50,000.00 a sender: 5,000,000 transfers
+PGBENCH_FUNDING = 100_000_000  # minor units per pgbench account, as DEPOSIT
+RELOGIN_AFTER_SECONDS = 10 * 60  # access tokens live 15 minutes
+REQUEST_TIMEOUT_SECONDS = 10
+
+TRANSFER = (
+    "mutation Transfer($input: TransferInput!, $key: String!) { "
+    "transfer(input: $input, idempotencyKey: $key) { "
+    "status journalId wallet { available { amount } } errors { code field message } } }"
+)
+REGISTER = (
+    "mutation R($input: RegisterInput!) { register(input: $input) { "
+    "participant { id } errors { code message } } }"
+)
+LOG_IN = (
+    "mutation L($input: LogInInput!) { logIn(input: $input) { "
+    "accessToken participant { id } errors { code message } } }"
+)
+SUBMIT_KYC = (
+    "mutation K($input: SubmitKycInput!) { submitKyc(input: $input) { "
+    "submission { id status } errors { code message } } }"
+)
+DECIDE_KYC = (
+    "mutation D($input: DecideKycInput!) { decideKyc(input: $input) { "
+    "submission { status } errors { code message } } }"
+)
+DEPOSIT_MUTATION = (
+    "mutation P($input: RailInput!, $key: String!) { deposit(input: $input, "
+    "idempotencyKey: $key) { status errors { code message } } }"
+)
+
+# wrk: one Lua state per thread builds every request (a fresh idempotency key, a random
+# sender's token, a random other participant as recipient) and classifies every answer.
+_WRK_MARKER = "WRK_JSON "
+_WRK_SCRIPT = """\
+local tokens = {{ {tokens} }}
+local recipients = {{ {recipients} }}
+local template = [==[{template}]==]
+local prefix = "{prefix}"
+local n = #tokens
+
+local threads = {{}}
+local thread_count = 0
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("thread_number", thread_count)
+  table.insert(threads, thread)
+end
+
+sent = 0
+ok = 0
+failures = {{}}
+samples = {{}}
+function init(args)
+  math.randomseed(os.time() * 1000 + thread_number)
+end
+
+function request()
+  sent = sent + 1
+  local sender = math.random(n)
+  local recipient = math.random(n - 1)
+  if recipient >= sender then recipient = recipient + 1 end
+  local key = prefix .. thread_number .. "-" .. sent
+  local body = string.format(template, recipients[recipient], key)
+  return wrk.format("POST", "/graphql", {{
+    ["Content-Type"] = "application/json",
+    ["Accept"] = "application/json",
+    ["Authorization"] = "Bearer " .. tokens[sender],
+  }}, body)
+end
+
+local function fail(kind, body)
+  failures[kind] = (failures[kind] or 0) + 1
+  if #samples < 3 then table.insert(samples, string.sub(body or "", 1, 300)) end
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    fail("HTTP_" .. status, body)
+  elseif string.find(body, '"status":"SUCCEEDED"', 1, true)
+      and string.find(body, '"errors":[]', 1, true) then
+    ok = ok + 1
+  else
+    local found = false
+    for code in string.gmatch(body, '"code":"([%w_]+)"') do
+      fail(code, body)
+      found = true
+    end
+    if not found then fail("NO_CODE", body) end
+  end
+end
+
+local function quote(s)
+  return '"' .. string.gsub(s, '[%c"\\\\]', " ") .. '"'
+end
+
+function done(summary, latency, requests)
+  local answered_ok = 0
+  local kinds = {{}}
+  local sample_list = {{}}
+  for _, thread in ipairs(threads) do
+    answered_ok = answered_ok + thread:get("ok")
+    for kind, count in pairs(thread:get("failures")) do
+      kinds[kind] = (kinds[kind] or 0) + count
+    end
+    for _, sample in ipairs(thread:get("samples")) do
+      table.insert(sample_list, quote(sample))
+    end
+  end
+  local parts = {{}}
+  for kind, count in pairs(kinds) do
+    table.insert(parts, quote(kind) .. ":" .. count)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '{marker}{{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,' ..
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"ok":%d,' ..
+    '"failures":{{%s}},"samples":[%s]}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout, answered_ok,
+    table.concat(parts, ","), table.concat(sample_list, ",")))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str  # the relay global id
+    email: str
+    token: str = ""
+
+
+@dataclass
+class Run:
+    """One measured run of one side at one concurrency."""
+
+    side: str  # "agora" or "pgbench"
+    clients: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    ok: int  # agora: 200 with errors == []; pgbench: committed transactions
+    failures: dict[str, int] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request, by process group
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is needed (apt-get install -y wrk): requests are built per request in Lua",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    pgbench = find_pgbench()
+    asyncio.run(recreate_database(args.database_url))
+    print(f"revision {_revision(args.app_dir)} ({args.app_dir}); {args.participants} "
+          f"participants, clients {args.clients}, {args.rounds} rounds of {args.seconds} s "
+          f"({args.warmup} s agora warm-up)", flush=True)  # fmt: skip
+    anomalies: list[str] = []
+    started = time.monotonic()
+    with agora_server(args) as server:
+        create_operator(args)
+        people = set_up_participants(server.base_url, args.participants)
+        print(f"set up {len(people)} verified, funded participants "
+              f"in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
+        base = asyncio.run(set_up_pgbench_accounts(args.database_url, args.participants))
+        problem = first_transfer_problem(server.base_url, people)
+        if problem:
+            print(f"wrong answer, not measuring: {problem}", file=sys.stderr)
+            return 1
+        machine = MachineCpu(server.process.pid)
+        before = machine.snapshot()
+        runs, wrk_connections, warmup_ok = run_rounds(server.base_url, people, base, pgbench, args)
+        after = machine.snapshot()
+        served = agora_outcomes(server.base_url)
+    anomalies += logged_problems(server.log_path)
+    books = asyncio.run(count_books(args.database_url))
+    verified, verify_output = ledger_verify(args.database_url, args.app_dir)
+    results = summarize(runs, args.clients)
+    print_table(results)
+    shares = machine.shares(before, after)
+    print(
+        "\nCPU, share of the machine's cores over the measured runs: "
+        + ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
+    )
+    print("\nagora ledger verify:\n" + verify_output.rstrip())
+    successes = 1 + warmup_ok + sum(r.ok for r in runs if r.side == "agora")
+    pgbench_done = sum(r.ok for r in runs if r.side == "pgbench")
+    print_books(books, successes, pgbench_done)
+    anomalies += find_anomalies(runs, served, books, successes, wrk_connections, pgbench_done)
+    if not verified:
+        anomalies.append("agora ledger verify failed")
+    write_json(args, runs, results, served, books, shares, successes, anomalies)
+    for anomaly in anomalies:
+        print(f"ANOMALY: {anomaly}", file=sys.stderr)
+    return 1 if anomalies else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per side, concurrency, round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved; medians reported")
+    parser.add_argument("--warmup", type=int, default=3, help="agora seconds before each run")
+    parser.add_argument(
+        "--clients", type=lambda s: [int(c) for c in s.split(",")], default=[1, 4, 16]
+    )
+    parser.add_argument("--participants", type=int, default=32, help="and as many pgbench accounts")
+    parser.add_argument("--pool-size", type=int, default=20, help="AGORA_DB_POOL_SIZE")
+    parser.add_argument("--workers", type=int, default=1, help="agora serve --workers")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=REPO,
+        help="the checkout whose `agora` to run (default: this one), e.g. an experiment's copy",
+    )
+    parser.add_argument("--database-url", default=DATABASE_URL)
+    parser.add_argument("--redis-url", default=REDIS_URL)
+    parser.add_argument("--output", type=Path, default=RESULTS / "transfer.json")
+    return parser
+
+
+def find_pgbench() -> str:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
+    if not candidates:
+        raise SystemExit("pgbench not found: install PostgreSQL's client tools")
+    return str(candidates[-1])
+
+
+def _plain_url(url: str) -> str:
+    return url.replace("+asyncpg", "")
+
+
+async def recreate_database(url: str) -> None:
+    """A fresh, empty database each run (`agora serve --migrate` fills it): runs compare."""
+    server_url, _, name = _plain_url(url).rpartition("/")
+    connection = await asyncpg.connect(f"{server_url}/postgres")
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def agora_env(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "AGORA_ENV": "production",
+        "AGORA_LOG_LEVEL": "warning",  # access logs are info: keep them off the hot path
+        "AGORA_JWT_SECRET": JWT_SECRET,
+        "AGORA_DATA_KEY": DATA_KEY,
+        # One address sends all the load: the per-IP limit would refuse most of it.
+        "AGORA_RATE_LIMITS_ENABLED": "false",
+        "AGORA_DB_POOL_SIZE": str(args.pool_size),
+    }
+
+
+@contextmanager
+def agora_server(args: argparse.Namespace) -> Iterator[servers.Server]:
+    port = servers.free_port()
+    # api.cli is what the `agora` script runs; this interpreter works without an activated venv.
+    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate",
+            "--workers", str(args.workers)]  # fmt: skip
+    with servers.running("agora", argv, port=port, ready_path="/readyz",
+                         log_path=RESULTS / "transfer_agora.log", env=agora_env(args),
+                         cwd=args.app_dir) as server:  # fmt: skip
+        yield server
+
+
+def create_operator(args: argparse.Namespace) -> None:
+    env = {**agora_env(args), "AGORA_OPERATOR_PASSWORD": PASSWORD}
+    argv = [sys.executable, "-m", "api.cli", "create-operator", "--email", OPERATOR_EMAIL]
+    subprocess.run(argv, env=env, cwd=args.app_dir, check=True, capture_output=True)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def gql(base_url: str, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
+    """POST one GraphQL request; the `data` of a 200 answer without top-level errors."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(f"{base_url}/graphql", data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    payload = json.loads(raw) if raw else {}
+    if status != 200 or payload.get("errors") or not payload.get("data"):
+        raise RuntimeError(f"{query.split('(')[0]}: HTTP {status} {raw[:300]!r}")
+    return payload["data"]
+
+
+def _payload(data: dict[str, Any], name: str) -> dict[str, Any]:
+    payload: dict[str, Any] = data[name]
+    if payload.get("errors"):
+        raise RuntimeError(f"{name}: {payload['errors']}")
+    return payload
+
+
+def log_in(base_url: str, email: str) -> str:
+    data = gql(base_url, LOG_IN, {"input": {"login": email, "password": PASSWORD}})
+    token: str = _payload(data, "logIn")["accessToken"]
+    return token
+
+
+def set_up_participants(base_url: str, count: int) -> list[Participant]:
+    """Register, verify (KYC by the operator) and fund `count` investors, as a client would."""
+    operator = log_in(base_url, OPERATOR_EMAIL)
+
+    def one(number: int) -> Participant:
+        email = f"investor{number}@bench-transfer.example"
+        data = gql(base_url, REGISTER, {"input": {
+            "kind": "PERSON", "displayName": f"Investor {number}", "email": email,
+            "password": PASSWORD, "roles": ["INVESTOR"]}})  # fmt: skip
+        participant_id = _payload(data, "register")["participant"]["id"]
+        token = log_in(base_url, email)
+        first_17 = "11010519850612" + f"{number:03d}"  # born 1985-06-12: an adult
+        data = gql(base_url, SUBMIT_KYC, {"input": {
+            "documentType": "RESIDENT_ID", "legalName": "李雷",
+            "documentNumber": first_17 + resident_id_check_char(first_17)}}, token)  # fmt: skip
+        submission = _payload(data, "submitKyc")["submission"]["id"]
+        decision = {"input": {"submissionId": submission, "decision": "VERIFY"}}
+        data = gql(base_url, DECIDE_KYC, decision, operator)
+        if _payload(data, "decideKyc")["submission"]["status"] != "VERIFIED":
+            raise RuntimeError(f"KYC of {email} not verified: {data}")
+        data = gql(base_url, DEPOSIT_MUTATION, {
+            "input": {"amount": DEPOSIT, "currency": "CNY", "method": "BANK_CARD"},
+            "key": f"fund-{number}"}, token)  # fmt: skip
+        if _payload(data, "deposit")["status"] != "SUCCEEDED":
+            raise RuntimeError(f"deposit for {email} failed: {data}")
+        return Participant(participant_id, email, token)
+
+    # A few at a time: registration and sign-in hash passwords (argon2) on the server.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(one, range(1, count + 1)))
+
+
+def refresh_tokens(base_url: str, people: list[Participant]) -> list[Participant]:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        tokens = list(pool.map(lambda p: log_in(base_url, p.email), people))
+    return [Participant(p.id, p.email, t) for p, t in zip(people, tokens, strict=True)]
+
+
+async def set_up_pgbench_accounts(url: str, count: int) -> int:
+    """`count` funded WALLET accounts with consecutive ids for pgbench; the first id.
+
+    Funded through the journal (a ledger_transfer from a settlement account), so the
+    ledger still verifies with pgbench's transfers in it.
+    """
+    connection = await asyncpg.connect(_plain_url(url))
+    try:
+        async with connection.transaction():
+            source = await connection.fetchval(
+                """INSERT INTO ledger_account (kind, currency, owner_id, label, debits_pending,
+                     debits_posted, credits_pending, credits_posted,
+                     debits_must_not_exceed_credits, credits_must_not_exceed_debits, frozen,
+                     created_at)
+                   VALUES ('SETTLEMENT', 'CNY', NULL, 'pgbench-funding', 0, $1, 0, 0,
+                           false, false, false, now())
+                   RETURNING id""",
+                PGBENCH_FUNDING * count,
+            )
+            ids = await connection.fetch(
+                """INSERT INTO ledger_account (kind, currency, owner_id, label, debits_pending,
+                     debits_posted, credits_pending, credits_posted,
+                     debits_must_not_exceed_credits, credits_must_not_exceed_debits, frozen,
+                     created_at)
+                   SELECT 'WALLET', 'CNY', NULL, 'pgbench-' || n, 0, 0, 0, $1,
+                          true, false, false, now()
+                   FROM generate_series(1, $2) AS n ORDER BY n
+                   RETURNING id""",
+                PGBENCH_FUNDING,
+                count,
+            )
+            first, last = min(r["id"] for r in ids), max(r["id"] for r in ids)
+            if last - first != count - 1:
+                raise RuntimeError(f"pgbench accounts are not consecutive: {first}..{last}")
+            await connection.execute(
+                """INSERT INTO ledger_transfer (id, journal_id, kind, debit_account_id,
+                     credit_account_id, amount, currency, reason, pending_id, expires_at,
+                     created_at, details)
+                   SELECT gen_random_uuid(), gen_random_uuid(), 'POSTED', $1, id, $2, 'CNY',
+                          'PGBENCH_FUNDING', NULL, NULL, now(), '{}'
+                   FROM ledger_account WHERE id BETWEEN $3 AND $4""",
+                source,
+                PGBENCH_FUNDING,
+                first,
+                last,
+            )
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
+    return int(first)
+
+
+def first_transfer_problem(base_url: str, people: list[Participant]) -> str | None:
+    sender, recipient = people[0], people[1]
+    variables = {
+        "input": {"recipientId": recipient.id, "amount": AMOUNT, "currency": "CNY"},
+        "key": "first-answer",
+    }
+    try:
+        answer = gql(base_url, TRANSFER, variables, sender.token)["transfer"]
+    except RuntimeError as error:
+        return str(error)
+    if answer["errors"] or answer["status"] != "SUCCEEDED":
+        return f"transfer answered {answer}"
+    if answer["wallet"]["available"]["amount"] != f"{float(DEPOSIT) - float(AMOUNT):.2f}":
+        return f"sender's wallet after one transfer: {answer['wallet']}"
+    return None
+
+
+# --------------------------------------------------------------------------- load
+
+
+def run_rounds(
+    base_url: str, people: list[Participant], base: int, pgbench: str, args: argparse.Namespace
+) -> tuple[list[Run], int, int]:
+    """Rounds of (pgbench, agora) at each concurrency; (runs, wrk connections used in all,
+    successes during warm-ups)."""
+    runs: list[Run] = []
+    connections = warmup_ok = 0
+    logged_in_at = time.monotonic()
+    for number in range(1, args.rounds + 1):
+        if time.monotonic() - logged_in_at > RELOGIN_AFTER_SECONDS:
+            people, logged_in_at = refresh_tokens(base_url, people), time.monotonic()
+        for clients in args.clients:
+            run = measure_pgbench(pgbench, clients, args.seconds, base, args)
+            runs.append(run)
+            _report(f"round {number}", run)
+            if args.warmup:
+                warm = measure_agora(base_url, people, clients, args.warmup, f"w{number}c{clients}")
+                connections += clients
+                warmup_ok += warm.ok
+            run = measure_agora(base_url, people, clients, args.seconds, f"r{number}c{clients}")
+            connections += clients
+            runs.append(run)
+            _report(f"round {number}", run)
+    return runs, connections, warmup_ok
+
+
+def _report(phase: str, run: Run) -> None:
+    failures = ", ".join(f"{k} {v}" for k, v in run.failures.items()) or "none"
+    print(f"{phase} {run.side:<8}{run.clients:>3} clients {run.rps:9.1f}/s  "
+          f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  failures: {failures}",
+          flush=True)  # fmt: skip
+
+
+def measure_agora(
+    base_url: str, people: list[Participant], clients: int, seconds: int, label: str
+) -> Run:
+    template = json.dumps({
+        "query": TRANSFER,
+        "variables": {"input": {"recipientId": "RECIPIENT", "amount": AMOUNT,
+                                "currency": "CNY"}, "key": "KEY"},
+    }).replace('"RECIPIENT"', '"%s"').replace('"KEY"', '"%s"')  # fmt: skip
+    # A prefix per run and run date: no key repeats across runs against the same database.
+    prefix = f"b{int(time.time())}{label}-"
+    script = _WRK_SCRIPT.format(
+        tokens=", ".join(f'"{p.token}"' for p in people),
+        recipients=", ".join(f'"{p.id}"' for p in people),
+        template=template,
+        prefix=prefix,
+        marker=_WRK_MARKER,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-transfer-") as scratch, Probe() as probe:
+        script_path = Path(scratch, "transfer.lua")
+        script_path.write_text(script)
+        # One thread: wrk's event loop keeps up with one Python server, and the second
+        # core is better left to the server and PostgreSQL than to a second client thread.
+        argv = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s",
+                f"--timeout={REQUEST_TIMEOUT_SECONDS}s", "-s", str(script_path),
+                f"{base_url}/graphql"]  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    for line in done.stdout.splitlines():
+        if line.startswith(_WRK_MARKER):
+            report = json.loads(line.removeprefix(_WRK_MARKER))
+            break
+    else:
+        raise RuntimeError(f"wrk printed no summary:\n{done.stdout}\n{done.stderr}")
+    failures = dict(report["failures"])
+    for kind in ("connect", "read", "write", "timeout"):
+        if report[kind]:
+            failures[f"socket_{kind}"] = report[kind]
+    return Run(
+        side="agora",
+        clients=clients,
+        requests=report["requests"],
+        seconds=report["duration_us"] / 1e6,
+        p50_ms=report["p50_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+        ok=report["ok"],
+        failures=failures,
+        samples=report["samples"],
+        cpu=probe.per_request(report["requests"]),
+    )
+
+
+def measure_pgbench(
+    pgbench: str, clients: int, seconds: int, base: int, args: argparse.Namespace
+) -> Run:
+    threads = 1 if clients == 1 else 2  # -j: the machine has 2 cores
+    with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as scratch, Probe() as probe:
+        argv = [pgbench, "-n", "-f", str(PGBENCH_SCRIPT), "-c", str(clients),
+                "-j", str(threads), "-T", str(seconds), "-D", f"base={base}",
+                "-D", f"n={args.participants}", "-l", "--log-prefix", f"{scratch}/tx",
+                _plain_url(args.database_url)]  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
+        latencies = sorted(_pgbench_latencies(Path(scratch)))
+    processed = _pgbench_figure(done.stdout, r"number of transactions actually processed: (\d+)")
+    failed = _pgbench_figure(done.stdout, r"number of failed transactions: (\d+)", default=0)
+    tps = float(_pgbench_figure(done.stdout, r"tps = ([\d.]+) \(without initial", cast=float))
+    return Run(
+        side="pgbench",
+        clients=clients,
+        requests=int(processed),
+        seconds=processed / tps if tps else float(seconds),
+        p50_ms=_percentile(latencies, 50) / 1000,
+        p99_ms=_percentile(latencies, 99) / 1000,
+        ok=int(processed),
+        failures={"failed": int(failed)} if failed else {},
+        cpu=probe.per_request(int(processed)),
+    )
+
+
+def _pgbench_figure(text: str, pattern: str, *, cast: Any = int, default: Any = None) -> Any:
+    found = re.search(pattern, text)
+    if found is None:
+        if default is not None:
+            return default
+        raise RuntimeError(f"pgbench printed no {pattern!r}:\n{text}")
+    return cast(found.group(1))
+
+
+def _pgbench_latencies(scratch: Path) -> Iterator[int]:
+    # -l: "client_id transaction_no time script_no time_epoch time_us", time in µs; a failed
+    # transaction has a word instead of the time.
+    for log in scratch.glob("tx.*"):
+        for line in log.read_text().splitlines():
+            elapsed = line.split()[2]
+            if elapsed.isdigit():
+                yield int(elapsed)
+
+
+def _percentile(sorted_values: Sequence[float], percent: float) -> float:
+    """Nearest-rank percentile, as wrk reports it."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * percent // 100))
+    return sorted_values[int(rank) - 1]
+
+
+# --------------------------------------------------------------------------- CPU
+
+
+def _proc_cpu(pid: int, *, reaped_children: bool = False) -> float:
+    """CPU seconds of `pid` (and of its exited, waited-for children if asked); 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _pids_named(*names: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _postgres_cpu() -> float:
+    """All of the PostgreSQL cluster: live processes, plus the exited backends the postmaster
+    reaped (pgbench's connections end with each run)."""
+    pids = _pids_named("postgres")
+    postmasters = {pid for pid in pids if _parent(pid) not in pids}
+    return sum(_proc_cpu(pid, reaped_children=pid in postmasters) for pid in pids)
+
+
+def _tree(root: int | None) -> list[int]:
+    """`root` and its descendants (uvicorn's worker processes with --workers > 1)."""
+    if root is None:
+        return []
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parents[int(entry.name)] = _parent(int(entry.name))
+    tree, grew = {root}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return sorted(tree)
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except OSError:
+        return 0
+
+
+class Probe:
+    """CPU used by each process group during one run: the Agora server, PostgreSQL, Redis
+    and the load generator (wrk or pgbench, a child of this process)."""
+
+    agora_pid: int | None = None
+
+    def __enter__(self) -> Probe:
+        self.start = self._read()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.end = self._read()
+
+    def _read(self) -> dict[str, float]:
+        children = os.times()
+        return {
+            "agora": sum(_proc_cpu(pid) for pid in _tree(Probe.agora_pid)),
+            "postgres": _postgres_cpu(),
+            "redis": sum(_proc_cpu(pid) for pid in _pids_named("redis-server")),
+            "client": children.children_user + children.children_system,
+        }
+
+    def per_request(self, requests: int) -> dict[str, float]:
+        if not requests:
+            return {}
+        return {k: (self.end[k] - self.start[k]) * 1000 / requests for k in self.start}
+
+
+class MachineCpu:
+    """Shares of all cores over the measured runs: ours (per group) and everyone else's."""
+
+    def __init__(self, agora_pid: int) -> None:
+        Probe.agora_pid = agora_pid
+        self.agora_pid = agora_pid
+
+    def snapshot(self) -> tuple[cpu.Snapshot | None, dict[str, float]]:
+        probe = Probe()
+        return cpu.snapshot(_tree(self.agora_pid)), probe._read()
+
+    def shares(
+        self,
+        before: tuple[cpu.Snapshot | None, dict[str, float]],
+        after: tuple[cpu.Snapshot | None, dict[str, float]],
+    ) -> dict[str, float]:
+        (start, groups_start), (end, groups_end) = before, after
+        if start is None or end is None:
+            return {}
+        capacity = (end.wall - start.wall) * (os.cpu_count() or 1)
+        used = {k: (groups_end[k] - groups_start[k]) / capacity for k in groups_start}
+        busy = (end.machine_busy - start.machine_busy) / capacity
+        # Other work: neither this script and its children, nor the server, nor the stores.
+        foreign = busy - (end.ours - start.ours) / capacity - used["postgres"] - used["redis"]
+        return {**used, "other work": max(0.0, foreign), "idle": max(0.0, 1 - busy)}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def agora_outcomes(base_url: str) -> dict[str, dict[str, float]]:
+    """Agora's own count of what it answered: HTTP statuses and GraphQL outcomes."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    served: dict[str, dict[str, float]] = {"http_status": {}, "graphql_outcome": {}}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "agora_http_requests_total" and sample.labels["route"] == "/graphql":
+                bucket, label = served["http_status"], sample.labels["status"]
+            elif sample.name == "agora_graphql_operations_total":
+                bucket, label = served["graphql_outcome"], sample.labels["outcome"]
+            else:
+                continue
+            bucket[label] = bucket.get(label, 0) + sample.value
+    return served
+
+
+def logged_problems(log_path: Path) -> list[str]:
+    """What Agora logged, grouped: at warning level a healthy run logs nothing at all."""
+    counts: dict[str, int] = {}
+    for line in log_path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = None
+        if not isinstance(entry, dict):
+            entry = {"level": "unstructured", "event": line[:200]}
+        traceback = str(entry.get("exception") or "").strip().splitlines()
+        what = f"{entry.get('level')} {str(entry.get('event', '')).strip()}"
+        what += f" ({traceback[-1]})" if traceback else ""
+        counts[what] = counts.get(what, 0) + 1
+    return [f"agora logged {count}x {what}" for what, count in counts.items()]
+
+
+async def count_books(url: str) -> dict[str, int]:
+    """What the run left in the database, to hold against the answers counted."""
+    connection = await asyncpg.connect(_plain_url(url))
+    try:
+        row = await connection.fetchrow(
+            """SELECT
+                 (SELECT count(*) FROM ledger_transfer WHERE reason = 'P2P') AS p2p_transfers,
+                 (SELECT count(*) FROM idempotency_record WHERE operation = 'wallet.transfer'
+                    AND scope NOT LIKE 'pgbench:%' AND outcome = 'SUCCEEDED')
+                   AS agora_keys_succeeded,
+                 (SELECT count(*) FROM idempotency_record WHERE operation = 'wallet.transfer'
+                    AND scope NOT LIKE 'pgbench:%' AND outcome <> 'SUCCEEDED')
+                   AS agora_keys_other,
+                 (SELECT count(*) FROM audit_entry WHERE action = 'wallet.transfer'
+                    AND user_agent IS DISTINCT FROM 'pgbench') AS agora_audit_entries,
+                 (SELECT count(*) FROM ledger_transfer WHERE reason = 'PGBENCH')
+                   AS pgbench_transfers,
+                 (SELECT count(*) FROM idempotency_record WHERE scope LIKE 'pgbench:%')
+                   AS pgbench_keys,
+                 (SELECT count(*) FROM audit_entry WHERE user_agent = 'pgbench')
+                   AS pgbench_audit_entries,
+                 (SELECT count(*) FROM ledger_account WHERE kind = 'WALLET'
+                    AND debits_posted > credits_posted) AS overdrawn_wallets"""
+        )
+    finally:
+        await connection.close()
+    return dict(row)
+
+
+def ledger_verify(url: str, app_dir: Path) -> tuple[bool, str]:
+    """`agora ledger verify` on the benchmark's database: every balance from the journal."""
+    env = {**os.environ, "DATABASE_URL": url, "AGORA_LOG_LEVEL": "warning"}
+    argv = [sys.executable, "-m", "api.cli", "ledger", "verify"]
+    done = subprocess.run(argv, env=env, cwd=app_dir, capture_output=True, text=True, check=False)
+    return done.returncode == 0, done.stdout + done.stderr
+
+
+def print_books(books: dict[str, int], successes: int, pgbench_done: int) -> None:
+    print(f"\nsuccessful transfer answers (incl. warm-ups and the first): {successes}")
+    for name, count in books.items():
+        print(f"  {name:<24}{count:>10}")
+    print(f"pgbench transactions reported: {pgbench_done}")
+
+
+def find_anomalies(
+    runs: list[Run],
+    served: dict[str, dict[str, float]],
+    books: dict[str, int],
+    successes: int,
+    wrk_connections: int,
+    pgbench_done: int,
+) -> list[str]:
+    anomalies = [
+        f"{r.side} at {r.clients} clients: {k} x{v} (e.g. {r.samples[:1]})"
+        for r in runs
+        for k, v in r.failures.items()
+    ]
+    # wrk closes its connections with requests in flight at the end of each run: Agora
+    # counts those as 499 (client gone); any other status, or more 499s than that, is wrong.
+    abandoned = served["http_status"].get("499", 0)
+    anomalies += [
+        f"agora answered {count:.0f} GraphQL requests with HTTP {status}"
+        for status, count in served["http_status"].items()
+        if status not in ("200", "499")
+    ]
+    if abandoned > wrk_connections:
+        anomalies.append(f"{abandoned:.0f} requests abandoned (HTTP 499), more than in flight")
+    anomalies += [
+        f"agora counted {count:.0f} GraphQL operations as {outcome}"
+        for outcome, count in served["graphql_outcome"].items()
+        if outcome != "ok"
+    ]
+    p2p = books["p2p_transfers"]
+    # wrk closes its connections with requests in flight: the server may still commit those.
+    if not successes <= p2p <= successes + wrk_connections:
+        anomalies.append(
+            f"{p2p} P2P transfers in the journal for {successes} successful answers "
+            f"(up to {wrk_connections} more may have been in flight at the ends of runs)"
+        )
+    if not p2p == books["agora_keys_succeeded"] == books["agora_audit_entries"]:
+        anomalies.append(f"P2P transfers, idempotency records and audit entries differ: {books}")
+    if books["agora_keys_other"]:
+        anomalies.append(f"{books['agora_keys_other']} transfer keys refused or pending")
+    if not pgbench_done <= books["pgbench_transfers"] == books["pgbench_keys"]:
+        anomalies.append(f"pgbench reported {pgbench_done} transactions: {books}")
+    if books["overdrawn_wallets"]:
+        anomalies.append(f"{books['overdrawn_wallets']} wallets overdrawn")
+    return anomalies
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class Result:
+    clients: int
+    agora_rps: float
+    agora_p50_ms: float
+    agora_p99_ms: float
+    pgbench_tps: float
+    pgbench_p50_ms: float
+    pgbench_p99_ms: float
+    ratio: float
+    agora_cpu_ms: dict[str, float]  # per transfer, median over rounds
+    pgbench_cpu_ms: dict[str, float]
+    agora_rounds: list[float]
+    pgbench_rounds: list[float]
+
+
+def summarize(runs: list[Run], clients_list: list[int]) -> list[Result]:
+    results = []
+    for clients in clients_list:
+        agora = [r for r in runs if r.side == "agora" and r.clients == clients]
+        pg = [r for r in runs if r.side == "pgbench" and r.clients == clients]
+
+        def med(rs: list[Run], attribute: str) -> float:
+            return statistics.median(getattr(r, attribute) for r in rs)
+
+        def cpu_med(rs: list[Run]) -> dict[str, float]:
+            keys = rs[0].cpu.keys()
+            return {k: statistics.median(r.cpu.get(k, 0.0) for r in rs) for k in keys}
+
+        results.append(
+            Result(
+                clients=clients,
+                agora_rps=med(agora, "rps"),
+                agora_p50_ms=med(agora, "p50_ms"),
+                agora_p99_ms=med(agora, "p99_ms"),
+                pgbench_tps=med(pg, "rps"),
+                pgbench_p50_ms=med(pg, "p50_ms"),
+                pgbench_p99_ms=med(pg, "p99_ms"),
+                ratio=med(agora, "rps") / med(pg, "rps"),
+                agora_cpu_ms=cpu_med(agora),
+                pgbench_cpu_ms=cpu_med(pg),
+                agora_rounds=[r.rps for r in agora],
+                pgbench_rounds=[r.rps for r in pg],
+            )
+        )
+    return results
+
+
+def print_table(results: list[Result]) -> None:
+    print(f"\n{'':>8}{'--- Agora transfer (HTTP) ---':>32}{'--- pgbench (same SQL) ---':>32}")
+    print(f"{'clients':>8}{'req/s':>10}{'p50 ms':>11}{'p99 ms':>11}{'TPS':>10}{'p50 ms':>11}"
+          f"{'p99 ms':>11}{'Agora/pgbench':>15}")  # fmt: skip
+    for r in results:
+        print(f"{r.clients:>8}{r.agora_rps:>10.1f}{r.agora_p50_ms:>11.2f}{r.agora_p99_ms:>11.2f}"
+              f"{r.pgbench_tps:>10.1f}{r.pgbench_p50_ms:>11.2f}{r.pgbench_p99_ms:>11.2f}"
+              f"{r.ratio:>15.3f}")  # fmt: skip
+    print("\nCPU ms per transfer (median of rounds): agora / postgres / redis / load generator")
+    for r in results:
+        a, p = r.agora_cpu_ms, r.pgbench_cpu_ms
+        print(f"{r.clients:>8}  Agora {a['agora']:.2f} / {a['postgres']:.2f} / {a['redis']:.2f}"
+              f" / wrk {a['client']:.2f}     pgbench - / {p['postgres']:.2f} / - / "
+              f"pgbench {p['client']:.2f}")  # fmt: skip
+
+
+def write_json(
+    args: argparse.Namespace,
+    runs: list[Run],
+    results: list[Result],
+    served: dict[str, dict[str, float]],
+    books: dict[str, int],
+    shares: dict[str, float],
+    successes: int,
+    anomalies: list[str],
+) -> None:
+    report = {
+        "benchmark": "transfer",
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "revision": _revision(args.app_dir),
+        "app_dir": str(args.app_dir),
+        "machine": _machine(),
+        "cpu_shares": shares,
+        "settings": {
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "warmup_seconds": args.warmup,
+            "clients": args.clients,
+            "participants": args.participants,
+            "db_pool_size": args.pool_size,
+            "workers": args.workers,
+            "amount": AMOUNT,
+        },
+        "results": [asdict(r) for r in results],
+        "runs": [asdict(r) | {"rps": r.rps} for r in runs],
+        "agora_served": served,
+        "books": books,
+        "successful_answers": successes,
+        "anomalies": anomalies,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwritten to {args.output}")
+
+
+def _revision(app_dir: Path = REPO) -> str:
+    """The commit measured; "-dirty" when the work tree had uncommitted edits."""
+    try:
+        described = subprocess.run(
+            ["git", "-C", str(app_dir), "describe", "--always", "--dirty"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return described.stdout.strip()
+
+
+def _machine() -> dict[str, Any]:
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    except OSError:
+        pass
+    pgbench = subprocess.run([find_pgbench(), "--version"], capture_output=True, text=True)
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "pgbench": pgbench.stdout.strip(),
+        "wrk": (wrk.stdout + wrk.stderr).splitlines()[0] if wrk.stdout + wrk.stderr else "",
+        "versions": {
+            name: version(name)
+            for name in ("strawberry-graphql", "graphql-core", "uvicorn", "sqlalchemy", "asyncpg")
+        },
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
