@@ -3,14 +3,16 @@
 The money core end to end: each request is an authenticated (Bearer access token, checked
 against Redis), idempotent (a unique key per request), double-entry `transfer` of 0.01 CNY
 from a random participant to another, over HTTP to `agora serve` (real PostgreSQL and Redis,
-production settings, one uvicorn worker). There is no outbox yet: a transfer publishes no
-event, so none is measured (an outbox insert would add one more row per transfer).
+production settings, one uvicorn worker unless --workers). There is no outbox yet: a transfer
+publishes no event, so none is measured (an outbox insert would add one more row per transfer).
 
 The ceiling is pgbench running bench/transfer_pgbench.sql, the same rows in the same tables
 as plain SQL (idempotency record, both accounts locked FOR UPDATE in id order, one
 ledger_transfer, both balances, one audit row), against the same database, in the same run.
-At 1, 4 and 16 concurrent clients, in interleaved rounds, it reports req/s (TPS), p50 and
-p99 of each and the ratio Agora / pgbench (target: at least 0.5 at 16 clients).
+At 1, 4 and 16 concurrent clients, in rounds (each round: at each concurrency pgbench, then
+Agora after a warm-up), it reports the median req/s (TPS), p50 and p99 of each, the ratio
+Agora / pgbench (target: at least 0.5 at 16 clients) and the CPU each process group spent
+per transfer (Agora, PostgreSQL, Redis, the load generator).
 
 Then it checks the books: every answer was HTTP 200 with `errors: []`, `agora ledger verify`
 passes, and the journal holds one P2P transfer, one idempotency record and one audit entry
@@ -18,6 +20,7 @@ per successful answer (a few more are allowed for requests in flight when a load
 Results go to stdout and bench/results/transfer.json; exits 1 if anything was wrong.
 
     python bench/transfer.py [--seconds 10] [--rounds 3] [--clients 1,4,16] [--participants 32]
+                             [--workers 1] [--app-dir DIR: another checkout's `agora`]
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -202,7 +205,7 @@ class Participant:
 class Run:
     """One measured run of one side at one concurrency."""
 
-    side: str  # "agora" or "pgbench"
+    side: str  # "agora", "agora warm-up" or "pgbench"
     clients: int
     requests: int
     seconds: float
@@ -229,7 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     pgbench = find_pgbench()
     asyncio.run(recreate_database(args.database_url))
-    print(f"revision {_revision(args.app_dir)} ({args.app_dir}); {args.participants} "
+    args.revision = _revision(args.app_dir)  # now: the server loads this code at start
+    print(f"revision {args.revision} ({args.app_dir}); {args.participants} "
           f"participants, clients {args.clients}, {args.rounds} rounds of {args.seconds} s "
           f"({args.warmup} s agora warm-up)", flush=True)  # fmt: skip
     anomalies: list[str] = []
@@ -246,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         machine = MachineCpu(server.process.pid)
         before = machine.snapshot()
-        runs, wrk_connections, warmup_ok = run_rounds(server.base_url, people, base, pgbench, args)
+        runs = run_rounds(server.base_url, people, base, pgbench, args)
         after = machine.snapshot()
         served = agora_outcomes(server.base_url)
     anomalies += logged_problems(server.log_path)
@@ -260,7 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
     )
     print("\nagora ledger verify:\n" + verify_output.rstrip())
-    successes = 1 + warmup_ok + sum(r.ok for r in runs if r.side == "agora")
+    agora_runs = [r for r in runs if r.side.startswith("agora")]
+    successes = 1 + sum(r.ok for r in agora_runs)  # 1: the first answer, checked before
+    # wrk leaves one request per connection in flight when a run ends: the server may still
+    # commit those, and count them as HTTP 499 if the connection is gone by then.
+    wrk_connections = sum(r.clients for r in agora_runs)
     pgbench_done = sum(r.ok for r in runs if r.side == "pgbench")
     print_books(books, successes, pgbench_done)
     anomalies += find_anomalies(runs, served, books, successes, wrk_connections, pgbench_done)
@@ -499,11 +507,10 @@ def first_transfer_problem(base_url: str, people: list[Participant]) -> str | No
 
 def run_rounds(
     base_url: str, people: list[Participant], base: int, pgbench: str, args: argparse.Namespace
-) -> tuple[list[Run], int, int]:
-    """Rounds of (pgbench, agora) at each concurrency; (runs, wrk connections used in all,
-    successes during warm-ups)."""
+) -> list[Run]:
+    """Rounds of (pgbench, agora warm-up, agora) at each concurrency, warm-ups included
+    (side "agora warm-up": not in the figures, but their answers are checked too)."""
     runs: list[Run] = []
-    connections = warmup_ok = 0
     logged_in_at = time.monotonic()
     for number in range(1, args.rounds + 1):
         if time.monotonic() - logged_in_at > RELOGIN_AFTER_SECONDS:
@@ -514,13 +521,11 @@ def run_rounds(
             _report(f"round {number}", run)
             if args.warmup:
                 warm = measure_agora(base_url, people, clients, args.warmup, f"w{number}c{clients}")
-                connections += clients
-                warmup_ok += warm.ok
+                runs.append(replace(warm, side="agora warm-up"))
             run = measure_agora(base_url, people, clients, args.seconds, f"r{number}c{clients}")
-            connections += clients
             runs.append(run)
             _report(f"round {number}", run)
-    return runs, connections, warmup_ok
+    return runs
 
 
 def _report(phase: str, run: Run) -> None:
@@ -871,7 +876,12 @@ def find_anomalies(
         anomalies.append(f"P2P transfers, idempotency records and audit entries differ: {books}")
     if books["agora_keys_other"]:
         anomalies.append(f"{books['agora_keys_other']} transfer keys refused or pending")
-    if not pgbench_done <= books["pgbench_transfers"] == books["pgbench_keys"]:
+    pgbench_rows = (
+        books["pgbench_transfers"],
+        books["pgbench_keys"],
+        books["pgbench_audit_entries"],
+    )
+    if pgbench_rows != (pgbench_done,) * 3:
         anomalies.append(f"pgbench reported {pgbench_done} transactions: {books}")
     if books["overdrawn_wallets"]:
         anomalies.append(f"{books['overdrawn_wallets']} wallets overdrawn")
@@ -958,7 +968,7 @@ def write_json(
     report = {
         "benchmark": "transfer",
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "revision": _revision(args.app_dir),
+        "revision": args.revision,
         "app_dir": str(args.app_dir),
         "machine": _machine(),
         "cpu_shares": shares,

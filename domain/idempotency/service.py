@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor
+from domain.actors import Actor, ActorKind
 from domain.clock import Clock
 from domain.errors import DomainError
 from domain.idempotency.fingerprint import check_key, request_fingerprint
@@ -39,6 +39,8 @@ class StoredRefusal(DomainError):
 
 
 def caller_scope(actor: Actor) -> str:
+    if actor.kind is ActorKind.SYSTEM:
+        return "system"
     if actor.api_key_id is not None:
         return f"api-key:{actor.api_key_id}"
     return f"participant:{actor.require_participant()}"

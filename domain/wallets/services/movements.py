@@ -20,7 +20,7 @@ from domain.ledger.accounts import AccountKind
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.holds import post_hold, void_hold
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
 from domain.money import Money
 from domain.participants.kyc import KycLevel
 from domain.participants.tables import Participant
@@ -82,6 +82,8 @@ async def transfer(
         target = await wallet_account(
             session, owner_id=recipient_id, currency=amount.currency, now=now
         )
+        # Lock first, then sum: concurrent transfers of one sender see each other's outflow.
+        await lock_accounts(session, {source, target})
         used = await sent_today(session, account_id=source, reason="P2P", now=now)
         check_daily(level=KycLevel(sender.kyc_level), operation="transfer", used_today=used,
                     amount=amount.minor)  # fmt: skip
@@ -164,10 +166,11 @@ async def withdraw(
         now = clock.now()
         owner = await _participant(session, owner_id)
         wallet = await wallet_account(session, owner_id=owner_id, currency=amount.currency, now=now)
+        settlement = await settlement_account(session, amount.currency, method, now)
+        await lock_accounts(session, {wallet, settlement})  # then sum, as for transfers
         used = await sent_today(session, account_id=wallet, reason="WITHDRAWAL", now=now)
         check_daily(level=KycLevel(owner.kyc_level), operation="withdrawal", used_today=used,
                     amount=amount.minor)  # fmt: skip
-        settlement = await settlement_account(session, amount.currency, method, now)
         journal = uuid4()
         [hold] = await post_transfers(
             session, legs=[Leg(wallet, settlement, amount.minor, "WITHDRAWAL")], now=now,
