@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -97,6 +98,9 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
                "embedded": settings.uses_embedded_stores,
                "stores_ready_ms": round((time.perf_counter() - started) * 1000)},
     )  # fmt: skip
+    # uvicorn re-raises the SIGTERM it handled once it has drained; exiting through Python
+    # instead of dying by the signal lets atexit stop the embedded PostgreSQL and Redis.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "api.app:app_from_environment",
         factory=True,

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import httpx
+import psutil
 
 from support.server import ServerProcess
 
@@ -36,3 +37,14 @@ def test_serves_on_embedded_postgres_and_redis_with_no_configuration(tmp_path: P
     assert seconds < STARTUP_BUDGET_SECONDS, f"took {seconds:.1f}s"
     assert graphiql.status_code == 200  # dev shows GraphiQL
     assert "graphiql" in graphiql.text.lower()
+    # and SIGTERM stopped the embedded PostgreSQL with the service, leaving nothing behind
+    assert not embedded_postgres_running(tmp_path)
+
+
+def embedded_postgres_running(data_dir: Path) -> bool:
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if process.info["name"] == "postgres" and str(data_dir) in " ".join(
+            process.info["cmdline"] or []
+        ):
+            return True
+    return False
