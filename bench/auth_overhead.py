@@ -57,7 +57,6 @@ from prometheus_client.parser import text_string_to_metric_families
 # isort: split
 # Siblings in bench/: running a script puts its own directory first on sys.path.
 import cpu
-import header_load
 import load
 import servers
 
@@ -418,7 +417,7 @@ def run_unloaded(
 def _measure(
     scenario: Scenario, urls: dict[str, str], caller: Caller, *, connections: int, seconds: int
 ) -> load.Measurement:
-    return header_load.measure(
+    return load.measure(
         f"{urls[scenario.server]}/graphql",
         scenario.body,
         headers=caller.headers(scenario.auth),

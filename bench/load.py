@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ wrk.body = body_file:read("*a")
 body_file:close()
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
+{extra_headers}
 
 function done(summary, latency, requests)
   local e = summary.errors
@@ -66,19 +68,41 @@ def loader_name() -> str:
     return f"wrk {found.group(1)}" if found else "wrk"
 
 
-def measure(url: str, body: bytes, *, connections: int, seconds: int) -> Measurement:
-    """POST `body` to `url` for `seconds` over `connections` keep-alive connections."""
+_SAFE_HEADER = re.compile(r"[A-Za-z0-9-]+")
+
+
+def measure(
+    url: str,
+    body: bytes,
+    *,
+    connections: int,
+    seconds: int,
+    headers: Mapping[str, str] | None = None,
+) -> Measurement:
+    """POST `body` (with extra `headers`, e.g. Authorization) to `url` for `seconds` over
+    `connections` keep-alive connections."""
+    headers = dict(headers or {})
+    for name, value in headers.items():
+        if not _SAFE_HEADER.fullmatch(name) or any(c in value for c in "\r\n]"):
+            raise ValueError(f"header {name!r} cannot be sent safely")
     if shutil.which("wrk"):
-        return _measure_wrk(url, body, connections=connections, seconds=seconds)
-    return asyncio.run(_measure_asyncio(url, body, connections=connections, seconds=seconds))
+        return _measure_wrk(url, body, headers, connections=connections, seconds=seconds)
+    return asyncio.run(
+        _measure_asyncio(url, body, headers, connections=connections, seconds=seconds)
+    )
 
 
-def _measure_wrk(url: str, body: bytes, *, connections: int, seconds: int) -> Measurement:
+def _measure_wrk(
+    url: str, body: bytes, headers: Mapping[str, str], *, connections: int, seconds: int
+) -> Measurement:
+    extra = "".join(f'wrk.headers["{k}"] = [==[{v}]==]\n' for k, v in headers.items())
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as scratch:
         body_path = Path(scratch, "body.json")
         body_path.write_bytes(body)
         script_path = Path(scratch, "post.lua")
-        script_path.write_text(_WRK_SCRIPT.format(body_path=body_path, marker=_WRK_MARKER))
+        script_path.write_text(
+            _WRK_SCRIPT.format(body_path=body_path, marker=_WRK_MARKER, extra_headers=extra)
+        )
         # One thread: wrk's event loop keeps up with one Python server, and the second
         # core is better left to the server than to a second client thread.
         argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
@@ -100,12 +124,15 @@ def _measure_wrk(url: str, body: bytes, *, connections: int, seconds: int) -> Me
     )
 
 
-async def _measure_asyncio(url: str, body: bytes, *, connections: int, seconds: int) -> Measurement:
+async def _measure_asyncio(
+    url: str, body: bytes, headers: Mapping[str, str], *, connections: int, seconds: int
+) -> Measurement:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     request = (
         f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-        f"Content-Type: application/json\r\nAccept: application/json\r\n"
+        f"Content-Type: application/json\r\nAccept: application/json\r\n{extra}"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
     latencies: list[float] = []
