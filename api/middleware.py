@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import Metrics
+from domain.events.correlation import current_correlation_id
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -45,12 +46,14 @@ class RequestObservation:
         request_id = request_id_from(scope)
         scope.setdefault("state", {})["request_id"] = request_id  # request.state.request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        correlation = current_correlation_id.set(request_id)  # events caused by this request
         try:
             if scope["type"] == "websocket":
                 await self._websocket(scope, receive, send)
             else:
                 await self._http(scope, receive, send, request_id)
         finally:
+            current_correlation_id.reset(correlation)
             structlog.contextvars.unbind_contextvars("request_id")
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -6,9 +6,16 @@ Each context that adds tables adds its module here.
 from sqlmodel import SQLModel
 
 from domain.audit import tables as audit_tables
+from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
 from domain.participants import tables as participant_tables
 
 metadata = SQLModel.metadata
-TABLE_MODULES = (audit_tables, participant_tables, ledger_tables, idempotency_tables)
+TABLE_MODULES = (
+    audit_tables,
+    participant_tables,
+    ledger_tables,
+    idempotency_tables,
+    event_tables,
+)

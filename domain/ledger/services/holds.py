@@ -72,7 +72,9 @@ async def _resolve(
             )  # fmt: skip
     except IntegrityError:
         raise HoldNotPending("this hold was already posted, voided or expired") from None
-    await write_back(session, [debit, credit])
+    await write_back(
+        session, [debit, credit], journal_id=hold.journal_id, reason=hold.reason, now=now
+    )
     return resolution
 
 

@@ -17,9 +17,11 @@ from sqlalchemy import insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
+from domain.events.outbox import record_events
 from domain.ledger.balances import Balances, Limits, TransferKind, apply
 from domain.ledger.errors import AccountFrozen, CurrencyMismatch, InsufficientFunds
 from domain.ledger.tables import LedgerAccount, LedgerTransfer
+from domain.ledger.wallet_events import wallet_changes
 
 ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]
 TRANSFERS = LedgerTransfer.__table__  # type: ignore[attr-defined]
@@ -40,6 +42,8 @@ class Leg:
 class LockedAccount:
     id: int
     currency: str
+    kind: str
+    owner_id: UUID | None
     frozen: bool
     limits: Limits
     balances: Balances
@@ -57,6 +61,8 @@ async def lock_accounts(session: AsyncSession, ids: set[int]) -> dict[int, Locke
         row.id: LockedAccount(
             id=row.id,
             currency=row.currency,
+            kind=row.kind,
+            owner_id=row.owner_id,
             frozen=row.frozen,
             limits=Limits(row.debits_must_not_exceed_credits, row.credits_must_not_exceed_debits),
             balances=Balances(
@@ -98,7 +104,15 @@ def move(
     debit.balances, credit.balances = new_debit, new_credit
 
 
-async def write_back(session: AsyncSession, accounts: Sequence[LockedAccount]) -> None:
+async def write_back(
+    session: AsyncSession,
+    accounts: Sequence[LockedAccount],
+    *,
+    journal_id: UUID,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Store the new balances, and tell each wallet's owner how their wallet changed."""
     for account in accounts:
         b = account.balances
         await (await session.connection()).execute(
@@ -111,6 +125,8 @@ async def write_back(session: AsyncSession, accounts: Sequence[LockedAccount]) -
                 credits_posted=b.credits_posted,
             )
         )
+    await record_events(session, wallet_changes(accounts, journal_id=journal_id, reason=reason,
+                                                now=now))  # fmt: skip
 
 
 async def post_transfers(
@@ -158,5 +174,7 @@ async def post_transfers(
             }
         )
     await (await session.connection()).execute(insert(TRANSFERS), rows)
-    await write_back(session, list(accounts.values()))
+    await write_back(
+        session, list(accounts.values()), journal_id=journal, reason=legs[0].reason, now=now
+    )
     return [row["id"] for row in rows]

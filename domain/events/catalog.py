@@ -1,0 +1,29 @@
+"""Every event type Agora emits, the topic (Redis stream) it goes to, and its payload version.
+
+Adding an event type is one line here; subscriptions and webhooks pick it up by name.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class EventType(Enum):
+    """`<topic>.<what happened>`: the topic is the stream, so related events keep their order."""
+
+    WALLET_CHANGED = "wallet.changed"
+    MATCH_CREATED = "lending.match_created"
+    LOAN_FUNDED = "lending.loan_funded"
+    REPAYMENT_RECEIVED = "lending.repayment_received"
+    INSTALLMENT_DUE = "lending.installment_due"
+    PAYMENT_UPDATED = "payments.payment_updated"
+
+    @property
+    def topic(self) -> str:
+        return self.value.split(".", 1)[0]
+
+
+# Bumped when a type's payload changes shape; consumers read `version` before the payload.
+PAYLOAD_VERSIONS: dict[EventType, int] = {event_type: 1 for event_type in EventType}
+
+TOPICS: tuple[str, ...] = tuple(sorted({event_type.topic for event_type in EventType}))
