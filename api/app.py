@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from api import embedded, health
 from api.body_limit import BodySizeLimit
+from api.events.relay import OutboxRelay
+from api.events.running import relay_settings, running_relay
 from api.graphql_http import GraphQLOverHTTP
 from api.graphql_metrics import GraphQLMetrics
 from api.metrics import Metrics
@@ -74,9 +77,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.state.services = build_services(settings, stores, clock)
         rate_limiter.open(urls.redis_url)
         app.state.rate_limits = RateLimitGuard(rate_limiter, rate_limit_policy)
+        relay = OutboxRelay(
+            database_url=urls.database_url, redis_client=stores.redis, metrics=metrics,
+            settings=relay_settings(settings),
+        )  # fmt: skip
         logger.info("agora ready", extra={"env": settings.env})
         try:
-            yield
+            async with contextlib.AsyncExitStack() as background:
+                if settings.relay_enabled:
+                    await background.enter_async_context(running_relay(relay))
+                yield
         finally:
             await rate_limiter.close()
             await stores.close()

@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="run every job once, then exit")
     worker.set_defaults(run=worker_command)
 
+    relay = commands.add_parser("relay", help="publish outbox events to Redis (any number may run)")
+    relay.set_defaults(run=relay_command)
+
     ledger = commands.add_parser("ledger", help="ledger maintenance")
     ledger_commands = ledger.add_subparsers(required=True, metavar="action")
     verify = ledger_commands.add_parser(
@@ -169,6 +172,16 @@ def worker_command(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, json=settings.log_json)
     database_url = embedded.store_urls(settings, with_redis=False).database_url
     asyncio.run(run_worker(database_url, once=args.once))
+    return 0
+
+
+def relay_command(settings: Settings, _: argparse.Namespace) -> int:
+    from api.events.running import run_relay_until_signalled
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    urls = embedded.store_urls(settings)
+    assert urls.redis_url is not None
+    asyncio.run(run_relay_until_signalled(settings, urls.database_url, urls.redis_url))
     return 0
 
 

@@ -17,14 +17,19 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    """Ready when both stores answer. The event backlog is reported, not judged: mutations
+    still work while events wait, so a lagging relay must not take the API out of rotation."""
     stores: Stores = request.app.state.stores
-    database, redis = await asyncio.gather(stores.database_ready(), stores.redis_ready())
+    database, redis, backlog = await asyncio.gather(
+        stores.database_ready(), stores.redis_ready(), stores.event_backlog()
+    )
     checks = {"database": "ok" if database else "down", "redis": "ok" if redis else "down"}
     ready = database and redis
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
+    if backlog is not None:
+        unpublished, lag_seconds = backlog
+        body["events"] = {"unpublished": unpublished, "lagSeconds": round(lag_seconds, 3)}
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def metrics(request: Request) -> Response:

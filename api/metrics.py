@@ -42,6 +42,23 @@ class Metrics:
             registry=self.registry,
         )  # fmt: skip
 
+        self.outbox_unpublished = Gauge(
+            "agora_outbox_unpublished_events", "Committed events not yet published to Redis.",
+            registry=self.registry,
+        )  # fmt: skip
+        self.outbox_lag = Gauge(
+            "agora_outbox_lag_seconds", "Age of the oldest unpublished event (0 when none).",
+            registry=self.registry,
+        )  # fmt: skip
+        self.events_published = Counter(
+            "agora_events_published", "Events this process's relay published to Redis Streams.",
+            registry=self.registry,
+        )  # fmt: skip
+        self.relay_leader = Gauge(
+            "agora_outbox_relay_leader", "1 while this process's relay is the publishing leader.",
+            registry=self.registry,
+        )  # fmt: skip
+
     def watch_pool(self, engine: AsyncEngine) -> None:
         self.registry.register(DatabasePoolCollector(engine))
 

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = Field(20, ge=1)
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Larger request bodies get 413.")
     shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
+    relay_enabled: bool = Field(
+        True, description="Run the outbox relay in this process (one leader publishes at a time)."
+    )
+    event_stream_maxlen: int = Field(
+        100_000, ge=1000, description="Events kept per topic stream (approximate trimming)."
+    )
     rate_limits_enabled: bool = Field(
         True, description="Off only for benchmarks and load tests; limits guard sign-in."
     )

@@ -13,6 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.settings import Settings
 
 PING_TIMEOUT_SECONDS = 2.0
+BACKLOG_QUERY = (
+    "SELECT count(*) AS unpublished,"
+    " coalesce(extract(epoch FROM now() - min(occurred_at)), 0) AS lag_seconds"
+    " FROM outbox_event WHERE published_at IS NULL"
+)
 
 
 @dataclass
@@ -32,6 +37,15 @@ class Stores:
         except Exception:
             return False
         return True
+
+    async def event_backlog(self) -> tuple[int, float] | None:
+        """(unpublished events, seconds the oldest has waited), or None if unreadable."""
+        try:
+            async with asyncio.timeout(PING_TIMEOUT_SECONDS), self.engine.connect() as conn:
+                row = (await conn.execute(text(BACKLOG_QUERY))).one()
+        except Exception:
+            return None
+        return int(row.unpublished), float(row.lag_seconds)
 
     async def redis_ready(self) -> bool:
         try:

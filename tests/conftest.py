@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-import redis.asyncio as redis
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -23,7 +22,7 @@ from domain.participants.roles import Role
 from domain.participants.services.registration import register as register_participant
 from support.graphql import PASSWORD, Person, log_in, unique_email
 from support.server import ServerProcess, server_env
-from support.stores import StoreUrls, locate_stores, make_settings, recreate_database, truncate_all
+from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, recreate_database
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +36,7 @@ async def stores() -> StoreUrls:
 @pytest.fixture
 async def clean_stores(stores: StoreUrls) -> StoreUrls:
     """The stores, emptied: no test sees another's rows or keys."""
-    await truncate_all(stores.database_url)
-    client = redis.Redis.from_url(stores.redis_url)
-    try:
-        await client.flushdb()
-    finally:
-        await client.aclose()
-    return stores
+    return await empty_stores(stores)
 
 
 @pytest.fixture

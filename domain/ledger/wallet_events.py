@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.events.catalog import EventType
-from domain.events.outbox import event_row
+from domain.events.rows import event_row
 from domain.ledger.accounts import AccountKind
 from domain.ledger.balances import Balances
 

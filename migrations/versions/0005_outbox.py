@@ -39,7 +39,7 @@ def upgrade() -> None:
     op.create_index('ix_outbox_event_unpublished', 'outbox_event', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     # ### end Alembic commands ###
     # Positions are handed out by the relay, in publish order (the clients' cursors).
-    op.execute("CREATE SEQUENCE outbox_position AS BIGINT")
+    op.execute("CREATE SEQUENCE outbox_position AS BIGINT OWNED BY outbox_event.position")
     # Wake the relays at commit (NOTIFY is delivered only if the transaction commits).
     op.execute(
         """

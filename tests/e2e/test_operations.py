@@ -25,7 +25,10 @@ def test_readyz_checks_both_stores(server: ServerProcess) -> None:
     response = httpx.get(server.url + "/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["checks"] == {"database": "ok", "redis": "ok"}
+    assert set(body["events"]) == {"unpublished", "lagSeconds"}  # the relay's backlog
 
 
 def test_metrics_count_operations_by_root_field(server: ServerProcess) -> None:

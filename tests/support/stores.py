@@ -97,6 +97,17 @@ async def truncate_all(url: str) -> None:
         await conn.close()
 
 
+async def empty_stores(stores: StoreUrls) -> StoreUrls:
+    """The stores with every table truncated and the Redis database flushed."""
+    await truncate_all(stores.database_url)
+    client = redis.Redis.from_url(stores.redis_url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+    return stores
+
+
 def make_settings(stores: StoreUrls, **overrides: object) -> Settings:
     """Settings of an in-process app on the test stores."""
     values: dict[str, object] = {

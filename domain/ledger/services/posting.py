@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
-from domain.events.outbox import record_events
+from domain.events.services.outbox import record_events
 from domain.ledger.balances import Balances, Limits, TransferKind, apply
 from domain.ledger.errors import AccountFrozen, CurrencyMismatch, InsufficientFunds
 from domain.ledger.tables import LedgerAccount, LedgerTransfer

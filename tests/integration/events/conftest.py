@@ -1,14 +1,46 @@
-"""Event tests work on sessions of their own engine against the clean test database."""
+"""Event tests run on a database and a Redis of their own.
+
+The e2e suite's `agora serve` runs a relay on the shared test database for the whole session;
+here no relay may run but the test's own, so these tests get a separate database and a Redis
+server they own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from support.stores import StoreUrls
+from api.schema_migrations import upgrade_to_head
+from support.redis_server import OwnedRedis
+from support.stores import StoreUrls, empty_stores, recreate_database
+
+
+@pytest.fixture(scope="session")
+def owned_redis() -> Iterator[OwnedRedis]:
+    server = OwnedRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def event_stores(stores: StoreUrls, owned_redis: OwnedRedis) -> StoreUrls:
+    url = make_url(stores.database_url)
+    database_url = url.set(database=f"{url.database}_events").render_as_string(False)
+    await recreate_database(database_url)
+    await asyncio.to_thread(upgrade_to_head, database_url)
+    return StoreUrls(database_url, owned_redis.url, embedded=stores.embedded)
+
+
+@pytest.fixture
+async def clean_stores(event_stores: StoreUrls) -> StoreUrls:
+    """This folder's stores, emptied."""
+    return await empty_stores(event_stores)
 
 
 @pytest.fixture

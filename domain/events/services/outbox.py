@@ -14,34 +14,11 @@ from uuid import UUID
 from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.events.catalog import PAYLOAD_VERSIONS, EventType
-from domain.events.correlation import current_correlation_id
+from domain.events.catalog import EventType
+from domain.events.rows import event_row
 from domain.events.tables import OutboxEvent
 
 OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
-
-
-def event_row(
-    event_type: EventType,
-    *,
-    aggregate_type: str,
-    aggregate_id: object,
-    audience: Iterable[UUID],
-    payload: dict[str, Any],
-    occurred_at: datetime,
-) -> dict[str, Any]:
-    """The outbox row of one event (several may be inserted in one statement)."""
-    return {
-        "type": event_type.value,
-        "topic": event_type.topic,
-        "version": PAYLOAD_VERSIONS[event_type],
-        "aggregate_type": aggregate_type,
-        "aggregate_id": str(aggregate_id),
-        "audience": sorted(set(audience)),
-        "payload": payload,
-        "correlation_id": current_correlation_id.get(),
-        "occurred_at": occurred_at,
-    }
 
 
 async def record_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

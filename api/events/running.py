@@ -1,0 +1,47 @@
+"""Starting and stopping the relay: inside the API's lifespan, or alone as `agora relay`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+
+import redis.asyncio as redis
+
+from api.events.relay import OutboxRelay, RelaySettings
+from api.metrics import Metrics
+from api.settings import Settings
+
+
+def relay_settings(settings: Settings) -> RelaySettings:
+    return RelaySettings(stream_maxlen=settings.event_stream_maxlen)
+
+
+@contextlib.asynccontextmanager
+async def running_relay(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
+    """The relay runs in the background for the life of the block."""
+    task = asyncio.create_task(relay.run(), name="outbox-relay")
+    try:
+        yield relay
+    finally:
+        relay.stop()
+        try:
+            await asyncio.wait_for(task, timeout=5)
+        except TimeoutError:
+            task.cancel()
+
+
+async def run_relay_until_signalled(settings: Settings, database_url: str, redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    relay = OutboxRelay(
+        database_url=database_url, redis_client=client, metrics=Metrics(),
+        settings=relay_settings(settings),
+    )  # fmt: skip
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, relay.stop)
+    try:
+        await relay.run()
+    finally:
+        await client.aclose()

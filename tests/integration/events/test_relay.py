@@ -1,0 +1,200 @@
+"""The relay: committed events reach their topic streams once, in order, promptly, and
+survive a Redis outage."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from uuid import uuid4
+
+import pytest
+import redis.asyncio as redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.events.relay import OutboxRelay, RelaySettings
+from api.events.running import running_relay
+from api.events.streams import decode_event, stream_key
+from api.metrics import Metrics
+from domain.events.catalog import TOPICS, EventType
+from domain.events.services.outbox import OUTBOX, record_event
+from support.ledger import NOW
+from support.redis_server import OwnedRedis
+from support.stores import StoreUrls
+
+Sessions = async_sessionmaker[AsyncSession]
+FAST = RelaySettings(poll_seconds=0.05, max_backoff_seconds=0.2)
+
+
+@pytest.fixture
+async def bus(clean_stores: StoreUrls) -> AsyncIterator[redis.Redis]:
+    client = redis.Redis.from_url(clean_stores.redis_url)
+    yield client
+    await client.aclose()
+
+
+def relay_on(stores: StoreUrls, client: redis.Redis, settings: RelaySettings = FAST) -> OutboxRelay:
+    return OutboxRelay(
+        database_url=stores.database_url, redis_client=client, metrics=Metrics(),
+        settings=settings,
+    )  # fmt: skip
+
+
+async def record(sessions: Sessions, event_type: EventType, aggregate: str, n: int = 1) -> None:
+    async with sessions() as session:
+        for i in range(n):
+            await record_event(
+                session, event_type, aggregate_type="Loan", aggregate_id=aggregate,
+                audience=[uuid4()], payload={"i": i}, occurred_at=NOW,
+            )  # fmt: skip
+        await session.commit()
+
+
+async def streamed(client: redis.Redis) -> list[tuple[int, str, dict[str, object]]]:
+    """(position, type, payload) of every event in every topic stream, by position."""
+    events = []
+    for topic in TOPICS:
+        for _, fields in await client.xrange(stream_key(topic)):
+            event = decode_event(fields)
+            events.append((event.position, event.type, event.payload))
+    return sorted(events, key=lambda e: e[0])
+
+
+async def eventually(condition, within: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
+    while not await condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def unpublished(sessions: Sessions) -> int:
+    async with sessions() as session:
+        rows = await (await session.connection()).execute(
+            select(OUTBOX.c.id).where(OUTBOX.c.published_at.is_(None))
+        )
+        return len(rows.all())
+
+
+async def test_events_reach_their_topic_streams_in_order_with_positions(
+    clean_stores: StoreUrls, sessions: Sessions, bus: redis.Redis
+) -> None:
+    await record(sessions, EventType.MATCH_CREATED, "L1", n=3)
+    await record(sessions, EventType.PAYMENT_UPDATED, "P1", n=2)
+
+    async with running_relay(relay_on(clean_stores, bus)):
+        await eventually(lambda: _count(bus, 5))
+
+    events = await streamed(bus)
+    assert [e[0] for e in events] == [1, 2, 3, 4, 5]  # one order across topics
+    types = [e[1] for e in events]
+    assert types == ["lending.match_created"] * 3 + ["payments.payment_updated"] * 2
+    assert [e[2]["i"] for e in events] == [0, 1, 2, 0, 1]
+    entry_ids = [eid for eid, _ in await bus.xrange(stream_key("payments"))]
+    assert entry_ids == [b"4-0", b"5-0"]  # the entry id is the position
+    assert await unpublished(sessions) == 0
+
+
+async def _count(client: redis.Redis, n: int) -> bool:
+    return len(await streamed(client)) >= n
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_a_poll(
+    clean_stores: StoreUrls, sessions: Sessions, bus: redis.Redis
+) -> None:
+    slow_poll = RelaySettings(poll_seconds=30)
+    async with running_relay(relay_on(clean_stores, bus, slow_poll)):
+        await asyncio.sleep(0.3)  # leader, listening
+        started = time.monotonic()
+        await record(sessions, EventType.LOAN_FUNDED, "L7")
+        await eventually(lambda: _count(bus, 1), within=5)
+        elapsed = time.monotonic() - started
+
+    assert elapsed < 1.0, f"{elapsed:.3f}s: NOTIFY did not wake the relay"
+
+
+async def test_several_relays_publish_each_event_once_and_keep_aggregate_order(
+    clean_stores: StoreUrls, sessions: Sessions, bus: redis.Redis
+) -> None:
+    relays = [relay_on(clean_stores, bus) for _ in range(3)]
+    async with running_relay(relays[0]), running_relay(relays[1]), running_relay(relays[2]):
+        await asyncio.gather(
+            *(record(sessions, EventType.REPAYMENT_RECEIVED, f"L{a}", n=20) for a in range(10))
+        )
+        await eventually(lambda: _count(bus, 200))
+        await asyncio.sleep(0.3)  # time for any double publish to show
+
+    async with sessions() as session:
+        rows = (
+            await (await session.connection()).execute(
+                select(OUTBOX.c.id, OUTBOX.c.aggregate_id, OUTBOX.c.position).order_by(
+                    OUTBOX.c.position
+                )
+            )
+        ).all()
+    events = await streamed(bus)
+    assert len(events) == 200
+    assert [e[0] for e in events] == list(range(1, 201))  # gap-free, no duplicates
+    for aggregate in {row.aggregate_id for row in rows}:
+        ids = [row.id for row in rows if row.aggregate_id == aggregate]
+        assert ids == sorted(ids)  # each aggregate's events published in the order recorded
+
+
+async def test_a_leader_that_stopped_after_numbering_is_finished_by_the_next(
+    clean_stores: StoreUrls, sessions: Sessions, bus: redis.Redis
+) -> None:
+    await record(sessions, EventType.MATCH_CREATED, "L1", n=4)
+    first = relay_on(clean_stores, bus)
+    async with running_relay(first):
+        await eventually(lambda: _count(bus, 4))
+    # a leader that numbered two more and published them, but died before marking them
+    await record(sessions, EventType.MATCH_CREATED, "L1", n=2)
+    async with sessions() as session:
+        await (await session.connection()).exec_driver_sql(
+            "UPDATE outbox_event SET position = nextval('outbox_position') WHERE position IS NULL"
+        )
+        await session.commit()
+    async with running_relay(relay_on(clean_stores, bus)):
+        await eventually(lambda: _no_backlog(sessions))
+
+    assert [e[0] for e in await streamed(bus)] == [1, 2, 3, 4, 5, 6]
+
+
+async def _no_backlog(sessions: Sessions) -> bool:
+    return await unpublished(sessions) == 0
+
+
+async def test_with_redis_down_events_wait_and_go_out_when_it_returns(
+    clean_stores: StoreUrls, sessions: Sessions
+) -> None:
+    owned = OwnedRedis()
+    owned.start()
+    client = redis.Redis.from_url(owned.url, socket_connect_timeout=0.5)
+    metrics = Metrics()
+    relay = OutboxRelay(
+        database_url=clean_stores.database_url, redis_client=client, metrics=metrics,
+        settings=FAST,
+    )  # fmt: skip
+    try:
+        async with running_relay(relay):
+            await record(sessions, EventType.LOAN_FUNDED, "L1")
+            await eventually(lambda: _count(client, 1))
+
+            owned.stop()
+            await record(sessions, EventType.LOAN_FUNDED, "L1", n=5)  # commits regardless
+            await asyncio.sleep(0.5)
+            assert await unpublished(sessions) == 5
+            assert metrics.outbox_unpublished._value.get() == 5  # the lag gauge shows it
+
+            owned.start()  # an empty Redis: it kept nothing on disk
+            await eventually(lambda: _count(client, 5))
+            await eventually(lambda: _no_backlog(sessions))
+            after_outage = await streamed(client)
+    finally:
+        await client.aclose()
+        owned.stop()
+
+    # what waited in the outbox went out, in order, once
+    assert [(e[0], e[2]["i"]) for e in after_outage] == [(2, 0), (3, 1), (4, 2), (5, 3), (6, 4)]
+    assert metrics.outbox_unpublished._value.get() == 0
