@@ -9,6 +9,7 @@ from domain.audit import tables as audit_tables
 from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
+from domain.lending import tables as lending_tables
 from domain.participants import tables as participant_tables
 
 metadata = SQLModel.metadata
@@ -18,4 +19,5 @@ TABLE_MODULES = (
     ledger_tables,
     idempotency_tables,
     event_tables,
+    lending_tables,
 )
