@@ -12,6 +12,8 @@ from strawberry.types import ExecutionContext
 from graph.audit.queries import AuditQueries
 from graph.errors import ClientErrors, is_unexpected
 from graph.hardening import HardeningPolicy, hardening_extensions
+from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
+from graph.lending.offers import FundingOfferMutations, FundingOfferQueries
 from graph.lending.queries import LendingQueries
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
@@ -31,12 +33,26 @@ DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type
-class Query(PlatformQueries, LendingQueries, ParticipantQueries, AuditQueries, WalletQueries):
+class Query(
+    PlatformQueries,
+    LendingQueries,
+    FundingOfferQueries,
+    AutoInvestQueries,
+    ParticipantQueries,
+    AuditQueries,
+    WalletQueries,
+):
     pass
 
 
 @strawberry.type
-class Mutation(ParticipantMutations, WalletMutations, WalletOperations):
+class Mutation(
+    ParticipantMutations,
+    WalletMutations,
+    WalletOperations,
+    FundingOfferMutations,
+    AutoInvestMutations,
+):
     pass
 
 

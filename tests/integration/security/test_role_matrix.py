@@ -183,6 +183,40 @@ WALLET_OWNERS = expect(OK, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 UNVERIFIED_SENDERS = expect(LIMIT_EXCEEDED, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 
 
+# Lending: banks act through their PARTNER_BANK role, investors through INVESTOR (every
+# business in the matrix signed up as an investor first).
+BANKS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=OK)
+INVESTORS = expect(OK, anonymous=UNAUTHENTICATED, borrower=FORBIDDEN, merchant=FORBIDDEN,
+                   merchant_key=FORBIDDEN, operator=FORBIDDEN)  # fmt: skip
+CREATE_OFFER = """mutation O($input: FundingOfferInput!, $key: String!) {
+  createFundingOffer(input: $input, idempotencyKey: $key) { offer { id } errors { code } } }"""
+UPDATE_OFFER = """mutation U($id: ID!, $input: FundingOfferInput!) {
+  updateFundingOffer(id: $id, version: 1, input: $input) { offer { id } errors { code } } }"""
+WITHDRAW_OFFER = """mutation W($id: ID!) {
+  withdrawFundingOffer(id: $id) { offer { id } errors { code } } }"""
+CREATE_RULE = """mutation C($input: AutoInvestRuleInput!) {
+  createAutoInvestRule(input: $input) { rule { id } errors { code } } }"""
+UPDATE_RULE = """mutation U($id: ID!, $input: AutoInvestRuleInput!) {
+  updateAutoInvestRule(id: $id, input: $input) { rule { id } errors { code } } }"""
+DELETE_RULE = """mutation D($id: ID!) { deleteAutoInvestRule(id: $id) { errors { code } } }"""
+OFFER_TERMS = {
+    "currency": "CNY", "capacity": "100000.00", "rateFloor": "0.06", "grades": ["A"],
+    "minTermMonths": 3, "maxTermMonths": 12, "minAmount": "100.00", "maxAmount": "1000.00",
+}  # fmt: skip
+RULE_TERMS = {
+    "currency": "CNY", "grades": ["A", "B"], "minTermMonths": 3, "maxTermMonths": 12,
+    "minRate": "0.05", "maxPerLoan": "100.00", "dailyBudget": "1000.00",
+}  # fmt: skip
+
+
+def offer_variables(m: Matrix, c: Caller) -> dict[str, object]:
+    return {"input": OFFER_TERMS, "key": f"matrix-{next(m.serials)}"}
+
+
+def missing_with(type_name: str, terms: dict[str, object]) -> Variables:
+    return lambda m, c: {"id": missing_id(type_name), "input": terms}
+
+
 def subject(m: Matrix, c: Caller) -> dict[str, str | None]:
     return {"id": m.subject.id}
 
@@ -281,6 +315,24 @@ OPERATIONS = [
     Operation("releaseHold(missing)", RESOLVE_HOLD.format(op="releaseHold"),
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
               lambda m, c: {"id": missing_id("Hold"), "key": f"matrix-{next(m.serials)}"}),
+    # Lending
+    Operation("myFundingOffers", "{ myFundingOffers { id } }", BANKS),
+    Operation("myAutoInvestRules", "{ myAutoInvestRules { id } }", INVESTORS),
+    Operation("createFundingOffer", CREATE_OFFER, BANKS, offer_variables),
+    Operation("updateFundingOffer(missing)", UPDATE_OFFER,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=NOT_FOUND),
+              missing_with("FundingOffer", OFFER_TERMS)),
+    Operation("withdrawFundingOffer(missing)", WITHDRAW_OFFER,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=NOT_FOUND),
+              missing("FundingOffer")),
+    Operation("createAutoInvestRule", CREATE_RULE, INVESTORS,
+              lambda m, c: {"input": RULE_TERMS}),
+    Operation("updateAutoInvestRule(missing)", UPDATE_RULE,
+              {**INVESTORS, **{n: NOT_FOUND for n, o in INVESTORS.items() if o == OK}},
+              missing_with("AutoInvestRule", RULE_TERMS)),
+    Operation("deleteAutoInvestRule(missing)", DELETE_RULE,
+              {**INVESTORS, **{n: NOT_FOUND for n, o in INVESTORS.items() if o == OK}},
+              missing("AutoInvestRule")),
 ]  # fmt: skip
 
 

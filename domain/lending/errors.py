@@ -1,0 +1,21 @@
+"""Expected refusals of the lending marketplace."""
+
+from domain.errors import DomainError
+
+
+class VersionConflict(DomainError):
+    """Someone changed the object since the caller read it: read again, then retry."""
+
+    code = "VERSION_CONFLICT"
+
+
+class ApplicationRefused(DomainError):
+    """The application cannot become a loan (declined, in review, or already accepted)."""
+
+    code = "APPLICATION_REFUSED"
+
+
+class FundingRefused(DomainError):
+    """A note purchase the listing does not allow: size, share, state or deadline."""
+
+    code = "FUNDING_REFUSED"

@@ -1,0 +1,46 @@
+"""Parsing the lending inputs' decimal strings into minor units and rates, naming the field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+
+from domain.money import currency_of, parse_decimal, parse_money
+
+
+@strawberry.enum(description="Credit grade from the scorecard, A best.")
+class LoanGrade(Enum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+
+
+def minor(text: str, currency: str, field: str) -> int:
+    """`text` ("1000.00") in minor units of `currency`."""
+    return parse_money(text, currency_of(currency), field=field).minor
+
+
+def optional_minor(text: str | None, currency: str, field: str) -> int | None:
+    return None if text is None else minor(text, currency, field)
+
+
+def rate(text: str, field: str) -> Decimal:
+    """A rate as a fraction ("0.0435")."""
+    return parse_decimal(text, field=field)
+
+
+def optional_rate(text: str | None, field: str) -> Decimal | None:
+    return None if text is None else rate(text, field)
+
+
+def grades(chosen: list[LoanGrade]) -> frozenset[str]:
+    return frozenset(grade.value for grade in chosen)
+
+
+def rate_text(value: Decimal | None) -> str | None:
+    """A stored NUMERIC rate without trailing zeros: 0.06000000 -> "0.06"."""
+    return None if value is None else f"{value.normalize():f}"

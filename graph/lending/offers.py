@@ -1,0 +1,163 @@
+"""Partner banks' funding offers: post, revise by version, withdraw, list (API key clients)."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from datetime import datetime
+
+import strawberry
+
+from domain.lending import tables
+from domain.lending.funding_terms import OfferTerms
+from domain.lending.services import funding_offers
+from domain.money import Money as DomainMoney
+from graph.context import Info
+from graph.lending.inputs import (
+    LoanGrade,
+    grades,
+    minor,
+    optional_minor,
+    optional_rate,
+    rate_text,
+)
+from graph.money import Money
+from graph.payloads import UserError, run_mutation
+from graph.relay import to_global_id, uuid_of
+from graph.wallets.mutations import IdempotencyKey
+
+
+@strawberry.type(description="A partner bank's standing offer to fund loans it accepts.")
+class FundingOffer:
+    id: strawberry.ID
+    status: str = strawberry.field(description="OPEN or WITHDRAWN.")
+    version: int = strawberry.field(description="Send it back with updateFundingOffer.")
+    capacity: Money
+    committed: Money = strawberry.field(description="Already promised to matched loans.")
+    rate_floor: str | None
+    spread: str | None
+    grades: list[LoanGrade]
+    min_term_months: int
+    max_term_months: int
+    min_amount: Money
+    max_amount: Money
+    per_borrower_cap: Money | None
+    expires_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: tables.BankFundingOffer) -> FundingOffer:
+        def money(minor_units: int) -> Money:
+            return Money.of(DomainMoney(minor_units, row.currency))
+
+        return cls(
+            id=to_global_id("FundingOffer", row.id), status=row.status, version=row.version,
+            capacity=money(row.capacity), committed=money(row.committed),
+            rate_floor=rate_text(row.rate_floor), spread=rate_text(row.spread),
+            grades=[LoanGrade(g) for g in row.grades], min_term_months=row.min_term_months,
+            max_term_months=row.max_term_months, min_amount=money(row.min_amount),
+            max_amount=money(row.max_amount),
+            per_borrower_cap=None if row.per_borrower_cap is None else money(row.per_borrower_cap),
+            expires_at=row.expires_at, created_at=row.created_at,
+        )  # fmt: skip
+
+
+@strawberry.input(description="What a bank funds, and at what price: a rate floor or a spread.")
+class FundingOfferInput:
+    currency: str
+    capacity: str = strawberry.field(description='The most it will fund in total, "1000000.00".')
+    rate_floor: str | None = strawberry.field(
+        default=None, description='The least annual rate it funds at, "0.0600".'
+    )
+    spread: str | None = strawberry.field(
+        default=None, description="Or: the borrower's rate minus this is what it earns."
+    )
+    grades: list[LoanGrade]
+    min_term_months: int
+    max_term_months: int
+    min_amount: str = strawberry.field(description="Per loan.")
+    max_amount: str = strawberry.field(description="Per loan.")
+    per_borrower_cap: str | None = None
+    expires_at: datetime | None = None
+
+    def to_domain(self) -> OfferTerms:
+        return OfferTerms(
+            currency=self.currency, capacity=minor(self.capacity, self.currency, "capacity"),
+            rate_floor=optional_rate(self.rate_floor, "rate_floor"),
+            spread=optional_rate(self.spread, "spread"), grades=grades(self.grades),
+            min_term_months=self.min_term_months, max_term_months=self.max_term_months,
+            min_amount=minor(self.min_amount, self.currency, "min_amount"),
+            max_amount=minor(self.max_amount, self.currency, "max_amount"),
+            per_borrower_cap=optional_minor(self.per_borrower_cap, self.currency,
+                                            "per_borrower_cap"),
+            expires_at=self.expires_at,
+        )  # fmt: skip
+
+
+@strawberry.type
+class FundingOfferPayload:
+    offer: FundingOffer | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+def _refused(errors: list[UserError]) -> FundingOfferPayload:
+    return FundingOfferPayload(errors=errors)
+
+
+@strawberry.type
+class FundingOfferMutations:
+    @strawberry.mutation(description="Partner banks: post a funding offer (offers:write).")
+    async def create_funding_offer(
+        self, info: Info, input: FundingOfferInput, idempotency_key: IdempotencyKey
+    ) -> FundingOfferPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            offer_id = await funding_offers.create_funding_offer(
+                session=session, clock=ctx.clock, actor=ctx.actor, terms=input.to_domain(),
+                idempotency_key=idempotency_key,
+            )  # fmt: skip
+            row = await session.get(tables.BankFundingOffer, offer_id)
+            return FundingOfferPayload(offer=FundingOffer.of(row))
+
+        return await run_mutation(info, _refused, use_case)
+
+    @strawberry.mutation(
+        description="Partner banks: replace an offer's terms; `version` must be the one you "
+        "read (VERSION_CONFLICT otherwise)."
+    )
+    async def update_funding_offer(
+        self, info: Info, id: strawberry.ID, version: int, input: FundingOfferInput
+    ) -> FundingOfferPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            row = await funding_offers.update_funding_offer(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                offer_id=uuid_of(id, "FundingOffer"), expected_version=version,
+                terms=input.to_domain(),
+            )  # fmt: skip
+            return FundingOfferPayload(offer=FundingOffer.of(row))
+
+        return await run_mutation(info, _refused, use_case)
+
+    @strawberry.mutation(description="Partner banks: stop an offer funding new loans.")
+    async def withdraw_funding_offer(self, info: Info, id: strawberry.ID) -> FundingOfferPayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            row = await funding_offers.withdraw_funding_offer(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                offer_id=uuid_of(id, "FundingOffer"),
+            )  # fmt: skip
+            return FundingOfferPayload(offer=FundingOffer.of(row))
+
+        return await run_mutation(info, _refused, use_case)
+
+
+@strawberry.type
+class FundingOfferQueries:
+    @strawberry.field(description="Partner banks: your funding offers, newest first.")
+    async def my_funding_offers(self, info: Info) -> list[FundingOffer]:
+        async with info.context.db() as session:
+            rows = await funding_offers.my_funding_offers(session, actor=info.context.actor)
+        return [FundingOffer.of(row) for row in rows]
