@@ -1,0 +1,1 @@
+"""Risk control: an explainable credit scorecard (data, versioned) and fraud/velocity rules."""
