@@ -1,0 +1,1 @@
+"""Matching: choose who funds a loan among partner-bank offers and investors' auto-invest rules."""
