@@ -1,0 +1,121 @@
+"""Loan products: the operator's terms a loan is offered under, and the checks on them.
+
+A product fixes the amount and term ranges, how installments are computed (quote.py's four
+methods and rounding), the rate bounds the risk price must fall in, fees, penalties and the
+overdue clock, who may fund it and what covers the funders on default. Validation returns
+every violation with the field at fault, so an operator's form can mark them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from domain.currencies import MINOR_UNIT_DIGITS
+from domain.lending.debt_transfer import TransferRules
+from domain.lending.early_repayment import EarlyRepaymentInterest
+from domain.lending.fees import FeeRule
+from domain.lending.schedule import RepaymentMethod, RoundingMode
+
+MAX_TERM_MONTHS = 600
+
+
+class FundingChannel(Enum):
+    INVESTOR_NOTES = "INVESTOR_NOTES"  # P2P: listed, bought in notes
+    BANK_OFFERS = "BANK_OFFERS"  # partner banks' funding offers
+    PLATFORM_BOOK = "PLATFORM_BOOK"  # the platform's own money
+
+
+class CoverKind(Enum):
+    NONE = "NONE"
+    GUARANTEE = "GUARANTEE"  # a guarantee fund or guarantor pays funders on default
+    INSURANCE = "INSURANCE"  # an insurer's credit policy does
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    kind: CoverKind = CoverKind.NONE
+    share: Decimal = Decimal(0)  # of what is owed to funders at default that the cover pays
+    provider_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoanProduct:
+    code: str
+    name: str
+    currency: str
+    min_amount: int
+    max_amount: int
+    min_term: int
+    max_term: int
+    method: RepaymentMethod
+    min_rate: Decimal
+    max_rate: Decimal
+    rounding: RoundingMode = RoundingMode.HALF_UP
+    fees: tuple[FeeRule, ...] = ()
+    penalty_daily_rate: Decimal = Decimal("0.0005")  # 0.05 % a day
+    grace_days: int = 3
+    default_days: int = 90
+    funding_channels: frozenset[FundingChannel] = frozenset({FundingChannel.INVESTOR_NOTES})
+    cover: Cover = field(default_factory=Cover)
+    early_repayment: EarlyRepaymentInterest = EarlyRepaymentInterest.ACCRUED_TO_DATE
+    transfer: TransferRules | None = None  # None: its notes cannot be resold
+
+
+def product_violations(product: LoanProduct) -> list[Violation]:
+    """Everything wrong with a product's definition; empty when it can be offered."""
+    p = product
+    found = _failed(
+        (bool(p.code.strip() and p.name.strip()), "code", "code and name are required"),
+        (p.currency in MINOR_UNIT_DIGITS, "currency", "must be an ISO 4217 code"),
+        (0 < p.min_amount <= p.max_amount, "min_amount", "must be positive, at most max_amount"),
+        (1 <= p.min_term <= p.max_term <= MAX_TERM_MONTHS, "min_term", _TERMS),
+        (0 <= p.min_rate <= p.max_rate <= 1, "min_rate", "rates must be 0 <= min <= max <= 1"),
+        (0 <= p.penalty_daily_rate <= _MAX_DAILY, "penalty_daily_rate", "at most 0.01 a day"),
+        (0 <= p.grace_days < p.default_days, "grace_days", "must be >= 0, below default_days"),
+        (bool(p.funding_channels), "funding_channels", "at least one channel"),
+        (len({f.name for f in p.fees}) == len(p.fees), "fees", "fee names must be unique"),
+    )
+    found += [Violation("fees", problem) for rule in p.fees for problem in rule.problems()]
+    found += _cover_violations(p.cover)
+    if p.transfer is not None:
+        found += [Violation("transfer", problem) for problem in p.transfer.problems()]
+    return found
+
+
+def application_violations(
+    product: LoanProduct, *, amount: int, term_months: int, annual_rate: Decimal | None = None
+) -> list[Violation]:
+    """What keeps a loan of these terms out of `product` (the rate once risk has priced it)."""
+    p = product
+    amounts, terms = f"{p.min_amount}..{p.max_amount}", f"{p.min_term}..{p.max_term}"
+    rate_ok = annual_rate is None or p.min_rate <= annual_rate <= p.max_rate
+    return _failed(
+        (p.min_amount <= amount <= p.max_amount, "amount", f"must be within {amounts}"),
+        (p.min_term <= term_months <= p.max_term, "term_months", f"must be within {terms}"),
+        (rate_ok, "annual_rate", "the risk price is outside the product's rate bounds"),
+    )
+
+
+_TERMS = f"terms must be within 1..{MAX_TERM_MONTHS} months, min at most max"
+_MAX_DAILY = Decimal("0.01")
+
+
+def _failed(*rows: tuple[bool, str, str]) -> list[Violation]:
+    return [Violation(field, message) for ok, field, message in rows if not ok]
+
+
+def _cover_violations(cover: Cover) -> list[Violation]:
+    if cover.kind is CoverKind.NONE:
+        ok = cover.share == 0 and cover.provider_id is None
+        return [] if ok else [Violation("cover", "no cover takes no share and no provider")]
+    if not Decimal(0) < cover.share <= 1 or not cover.provider_id:
+        return [Violation("cover", "a cover needs a provider and a share within 0..1")]
+    return []

@@ -1,0 +1,69 @@
+"""Fees: percent half-up plus fixed, upfront or spread exactly over the installments."""
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.lending.fees import FeeRule, FeeTiming, fee_amount, plan_fees
+
+ORIGINATION = FeeRule("origination", FeeTiming.UPFRONT, percent=Decimal("0.02"))
+SERVICE = FeeRule("service", FeeTiming.SPREAD, percent=Decimal("0.003"), fixed=100)
+
+
+def test_a_percent_fee_rounds_half_up_once_on_the_whole_fee() -> None:
+    assert (
+        fee_amount(FeeRule("f", FeeTiming.UPFRONT, percent=Decimal("0.015")), 1_000_100) == 15_002
+    )
+    assert fee_amount(FeeRule("f", FeeTiming.UPFRONT, percent=Decimal("0.005")), 100) == 1  # .5 up
+    assert fee_amount(FeeRule("f", FeeTiming.UPFRONT, fixed=2_500), 10**9) == 2_500
+
+
+def test_upfront_fees_are_kept_back_and_spread_fees_split_with_odd_units_first() -> None:
+    plan = plan_fees([ORIGINATION, SERVICE], principal=1_000_000, installments=12)
+
+    assert plan.upfront == 20_000
+    assert plan.by_fee == {"origination": 20_000, "service": 3_100}
+    # 3,100 / 12 = 258.33: four units left over, one each to the first four installments.
+    assert plan.per_installment == (259,) * 4 + (258,) * 8
+    assert plan.total == 23_100
+
+
+def test_a_product_without_fees_charges_nothing() -> None:
+    plan = plan_fees([], principal=500_000, installments=3)
+
+    assert (plan.upfront, plan.per_installment, plan.total) == (0, (0, 0, 0), 0)
+
+
+def test_rule_problems_name_the_fee() -> None:
+    bad = FeeRule("service", FeeTiming.SPREAD, percent=Decimal("1.5"), fixed=-1)
+
+    assert bad.problems() == [
+        "service: percent must be within 0..1",
+        "service: fixed amount must not be negative",
+    ]
+
+
+@given(
+    st.integers(1, 10**12),
+    st.integers(1, 360),
+    st.lists(
+        st.builds(
+            FeeRule,
+            name=st.sampled_from(["a", "b", "c"]),
+            timing=st.sampled_from(FeeTiming),
+            percent=st.integers(0, 10_000).map(lambda n: Decimal(n) / 10_000),
+            fixed=st.integers(0, 10**6),
+        ),
+        max_size=4,
+    ),
+)
+def test_the_plan_charges_exactly_each_fee_once(
+    principal: int, installments: int, rules: list[FeeRule]
+) -> None:
+    plan = plan_fees(rules, principal=principal, installments=installments)
+
+    assert plan.total == sum(fee_amount(rule, principal) for rule in rules)
+    assert sum(plan.by_fee.values()) == plan.total
+    assert len(plan.per_installment) == installments
+    assert max(plan.per_installment) - min(plan.per_installment) <= len(rules)
