@@ -44,7 +44,9 @@ class LoanToFund:
 
 @dataclass(frozen=True, slots=True)
 class BankOffer:
-    """A partner bank's standing offer; it asks `rate_floor`, or `spread` over the reference."""
+    """A partner bank's standing offer; it asks `rate_floor`, or `spread` over the reference
+    rate given to `match_loan` (a market rate, or the loan's own rate when spreads are quoted
+    against the borrower's price: a spread of -0.02 then asks two points below it)."""
 
     offer_id: str
     funder_id: str

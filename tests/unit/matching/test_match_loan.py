@@ -159,6 +159,16 @@ def test_a_spread_offer_asks_the_reference_rate_plus_its_spread() -> None:
     assert result.fills[0].annual_rate == Decimal("0.0495")
 
 
+def test_a_spread_against_the_borrowers_own_rate_asks_below_it() -> None:
+    below = make_offer("below", rate_floor=None, spread=Decimal("-0.02"))
+    above = make_offer("above", rate_floor=None, spread=Decimal("0.01"))
+    loan = make_loan()
+
+    result = match_loan(loan, [above, below], [], now=NOW, reference_rate=loan.annual_rate)
+
+    assert [(f.source_id, f.annual_rate) for f in result.fills] == [("below", Decimal("0.08"))]
+
+
 def test_a_zero_rate_offer_is_the_cheapest() -> None:
     offers = [make_offer("free", rate_floor=Decimal(0), capacity=1), make_offer("paid")]
 
