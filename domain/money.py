@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from domain.currencies import MINOR_UNIT_DIGITS
 from domain.errors import InvalidInput
@@ -94,3 +96,42 @@ def parse_money(text: str, currency: Currency, *, field: str) -> Money:
     if abs(minor) > MAX_MINOR:
         raise InvalidInput("is too large", field=field)
     return Money(minor, currency.code)
+
+
+def round_half_up(value: Fraction) -> int:
+    """`value` to a whole minor unit, a tie away from zero (DESIGN.md: half-up by default)."""
+    whole, rest = divmod(abs(value.numerator), value.denominator)
+    if 2 * rest >= value.denominator:
+        whole += 1
+    return -whole if value < 0 else whole
+
+
+def split_exactly(
+    total: int, weights: Sequence[int | Fraction], *, favoured: int | None = None
+) -> list[int]:
+    """`total` minor units in parts proportional to `weights` that sum exactly to `total`.
+
+    Largest remainder (Hamilton): every part is its exact quota rounded toward zero, then the
+    units left over go one each to the largest fractional remainders. Equal remainders go to
+    position `favoured` first, then in order of position, so the result is deterministic.
+    Each part is its exact quota rounded down or up: never a whole unit off. A negative
+    total is split like its absolute value, every part negated.
+    """
+    if any(weight < 0 for weight in weights):
+        raise ValueError("weights must not be negative")
+    whole = sum(weights, Fraction(0))
+    if whole == 0:
+        if total:
+            raise ValueError("a non-zero total needs a positive weight")
+        return [0] * len(weights)
+    size = abs(total)
+    quotas = [Fraction(weight) * size / whole for weight in weights]
+    parts = [quota.numerator // quota.denominator for quota in quotas]
+    left = size - sum(parts)
+
+    def rank(index: int) -> tuple[Fraction, bool, int]:
+        return (parts[index] - quotas[index], index != favoured, index)
+
+    for index in sorted(range(len(weights)), key=rank)[:left]:
+        parts[index] += 1
+    return [-part for part in parts] if total < 0 else parts

@@ -1,0 +1,1 @@
+"""Revenue: split rules that share a payment among its parties, and their refund reversals."""
