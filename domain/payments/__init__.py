@@ -1,0 +1,1 @@
+"""Payments: intents with escrow, merchant fees, auto-release and settlement rules."""
