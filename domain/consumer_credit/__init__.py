@@ -1,0 +1,1 @@
+"""Consumer credit: buy now, pay later at merchant checkout (plans, refunds, credit limits)."""
