@@ -16,6 +16,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from api import embedded, health
 from api.body_limit import BodySizeLimit
+from api.events.feed import EventFeed
+from api.events.hub import EventHub
 from api.events.relay import OutboxRelay
 from api.events.running import relay_settings, running_relay
 from api.graphql_http import GraphQLOverHTTP
@@ -75,6 +77,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         metrics.watch_pool(stores.engine)
         app.state.stores = stores
         app.state.services = build_services(settings, stores, clock)
+        hub = EventHub(urls.redis_url, buffer_limit=settings.subscriber_buffer)
+        app.state.events = EventFeed(hub, redis_client=stores.redis, sessions=stores.sessions)
+        metrics.watch_events(hub)
+        await app.state.events.start()
         rate_limiter.open(urls.redis_url)
         app.state.rate_limits = RateLimitGuard(rate_limiter, rate_limit_policy)
         relay = OutboxRelay(
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                     await background.enter_async_context(running_relay(relay))
                 yield
         finally:
+            await app.state.events.stop()
             await rate_limiter.close()
             await stores.close()
             logger.info("agora stopped")

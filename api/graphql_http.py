@@ -256,6 +256,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             hardening=self.hardening,
             rail=services.rail,
             rate_limits=request.app.state.rate_limits,
+            events=request.app.state.events,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object]:

@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from api.events.hub import EventHub
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -62,6 +64,9 @@ class Metrics:
     def watch_pool(self, engine: AsyncEngine) -> None:
         self.registry.register(DatabasePoolCollector(engine))
 
+    def watch_events(self, hub: EventHub) -> None:
+        self.registry.register(EventHubCollector(hub))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -84,3 +89,28 @@ class DatabasePoolCollector(Collector):
             reading = getattr(pool, method, None)
             if reading is not None:
                 yield GaugeMetricFamily(name, documentation, value=float(reading()))
+
+
+class EventHubCollector(Collector):
+    """The subscription hub's counts, read at scrape time."""
+
+    def __init__(self, hub: EventHub) -> None:
+        self.hub = hub
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "agora_event_subscribers", "Local event subscriptions.",
+            value=float(self.hub.subscriber_count),
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "agora_event_reader_connected", "1 while the hub's stream reader is connected.",
+            value=1.0 if self.hub.connected else 0.0,
+        )  # fmt: skip
+        yield CounterMetricFamily(
+            "agora_event_deliveries", "Events handed to local subscribers.",
+            value=float(self.hub.delivered),
+        )  # fmt: skip
+        yield CounterMetricFamily(
+            "agora_event_overflows", "Subscriber buffers that overflowed (live: SLOW_CONSUMER).",
+            value=float(self.hub.overflows),
+        )  # fmt: skip

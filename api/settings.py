@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         None, description="Encrypts personal data: 32 random bytes, base64. Required in production."
     )
     max_subscriptions_per_connection: int = Field(20, ge=1)
+    subscriber_buffer: int = Field(
+        1000, ge=1, description="Events one subscription may have waiting; beyond, SLOW_CONSUMER."
+    )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Larger request bodies get 413.")
     shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
     relay_enabled: bool = Field(

@@ -1,7 +1,10 @@
 """What every resolver receives: who is asking, the stores, the clock and the services."""
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from datetime import datetime
+from typing import Any, Protocol, TypeAlias
+from uuid import UUID
 
 import strawberry
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -12,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from domain.actors import Actor
 from domain.clock import Clock
+from domain.events.interest import Interest
 from domain.participants.ports import IdentityServices
 from domain.platform import PlatformProfile
 from domain.wallets.rails import PaymentRail
@@ -26,6 +30,38 @@ class RateLimits(Protocol):
     async def check_login(self, *, ip: str | None, login: str) -> None: ...
 
 
+class DeliveredEvent(Protocol):
+    """An event as the stream carries it (api.events.streams.PublishedEvent)."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def aggregate_type(self) -> str: ...
+    @property
+    def aggregate_id(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def correlation_id(self) -> str | None: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def audience(self) -> tuple[UUID, ...]: ...
+
+
+class EventFeed(Protocol):
+    """Events as subscriptions follow them (api.events.feed.EventFeed)."""
+
+    def follow(self, interest: Interest, *, after: int | None) -> AsyncIterator[DeliveredEvent]:
+        """What `interest` admits after position `after` (from now on when None); raises
+        CursorExpired, SlowConsumer or EventsUnavailable as the stream ends."""
+        ...
+
+
 @dataclass
 class Context:
     request: Request | WebSocket
@@ -38,6 +74,7 @@ class Context:
     hardening: HardeningPolicy  # page-size caps for connections
     rail: PaymentRail  # the banks: deposits and withdrawals
     rate_limits: RateLimits
+    events: EventFeed
     # The WebSocket's connection_init payload, set by strawberry before on_ws_connect.
     connection_params: dict[str, object] | None = None
 

@@ -42,6 +42,10 @@ class ErrorCode(Enum):
     VERSION_CONFLICT = "VERSION_CONFLICT"
     APPLICATION_REFUSED = "APPLICATION_REFUSED"
     FUNDING_REFUSED = "FUNDING_REFUSED"
+    # How a subscription to events ends (in its final error's extensions.code).
+    CURSOR_EXPIRED = "CURSOR_EXPIRED"
+    SLOW_CONSUMER = "SLOW_CONSUMER"
+    EVENTS_UNAVAILABLE = "EVENTS_UNAVAILABLE"
 
 
 @strawberry.type(

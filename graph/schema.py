@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from graph.audit.queries import AuditQueries
 from graph.errors import ClientErrors, is_unexpected
+from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
 from graph.lending.offers import FundingOfferMutations, FundingOfferQueries
@@ -57,7 +58,7 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(PlatformSubscriptions):
+class Subscription(PlatformSubscriptions, EventSubscriptions):
     pass
 
 

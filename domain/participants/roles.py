@@ -32,6 +32,7 @@ class Scope(Enum):
     PAYOUTS_READ = "payouts:read"
     POLICIES_WRITE = "policies:write"
     WALLET_READ = "wallet:read"
+    EVENTS_READ = "events:read"  # subscriptions; each topic may need its own read scope too
 
 
 # Which scopes a key of an owner with these roles may be given.
@@ -45,8 +46,9 @@ SCOPES_BY_ROLE: dict[Role, frozenset[Scope]] = {
 
 
 def grantable_scopes(roles: frozenset[Role]) -> frozenset[Scope]:
-    """Scopes an owner with `roles` may put on a key (profile:read for every machine client)."""
+    """Scopes an owner with `roles` may put on a key (profile:read and events:read for every
+    machine client)."""
     scopes: set[Scope] = set()
     for role in roles & MACHINE_CLIENT_ROLES:
-        scopes |= SCOPES_BY_ROLE[role] | {Scope.PROFILE_READ}
+        scopes |= SCOPES_BY_ROLE[role] | {Scope.PROFILE_READ, Scope.EVENTS_READ}
     return frozenset(scopes)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.participants.identity_numbers import resident_id_check_char
 from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, create_operator, run_agora, server_env
 from support.stores import StoreUrls
 
 TRANSFER = """
@@ -22,11 +22,9 @@ mutation T($input: TransferInput!, $key: String!) {
 """
 
 
-async def create_operator(stores: StoreUrls) -> str:
+async def new_operator(stores: StoreUrls) -> str:
     email = unique_email("crash-operator")
-    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-    result = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
-    assert result.returncode == 0, result.stderr
+    await asyncio.to_thread(create_operator, stores, email, PASSWORD)
     return email
 
 
@@ -60,7 +58,7 @@ async def funded_verified_sender(client: httpx.AsyncClient, operator_token: str)
 
 async def test_a_killed_server_loses_no_acknowledged_transfer(clean_stores: StoreUrls) -> None:
     stores = clean_stores
-    operator_email = await create_operator(stores)
+    operator_email = await new_operator(stores)
     enough_acknowledged = asyncio.Event()
     first = ServerProcess(server_env(stores, AGORA_RATE_LIMITS_ENABLED="false"))
     first.start()

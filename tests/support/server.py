@@ -50,6 +50,13 @@ def run_agora(
     )
 
 
+def create_operator(stores: StoreUrls, email: str, password: str) -> None:
+    """An operator made as the runbook makes one: `agora create-operator`."""
+    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": password}
+    result = run_agora("create-operator", "--email", email, env=env)
+    assert result.returncode == 0, result.stderr
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,0 +1,1 @@
+"""Real-time events: typed subscriptions and the generic `events` stream."""

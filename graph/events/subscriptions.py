@@ -1,0 +1,71 @@
+"""Event subscriptions: one typed field per event users wait for, and the generic stream.
+
+Adding a typed subscription: a GraphQL type with a `from_stream(event)` (graph/events/types.py),
+a TypedEvent below, and one line in EventSubscriptions.
+"""
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from domain.events.catalog import EventType as Type
+from graph.context import Info
+from graph.events.following import AFTER, TypedEvent, follow, typed_subscription
+from graph.events.types import (
+    Event,
+    EventType,
+    InstallmentDueEvent,
+    LoanFundedEvent,
+    MatchCreatedEvent,
+    PaymentUpdatedEvent,
+    RepaymentReceivedEvent,
+    WalletChangedEvent,
+)
+
+WALLET_CHANGED = TypedEvent(
+    Type.WALLET_CHANGED, WalletChangedEvent, WalletChangedEvent.from_stream,
+    "Your wallets' balances, each time a posting touches one (operators: everyone's).",
+)  # fmt: skip
+MATCH_CREATED = TypedEvent(
+    Type.MATCH_CREATED, MatchCreatedEvent, MatchCreatedEvent.of,
+    "Matches between loan listings and investors that concern you.",
+)  # fmt: skip
+LOAN_FUNDED = TypedEvent(
+    Type.LOAN_FUNDED, LoanFundedEvent, LoanFundedEvent.of,
+    "Loans you borrow or fund, once fully funded.",
+)  # fmt: skip
+REPAYMENT_RECEIVED = TypedEvent(
+    Type.REPAYMENT_RECEIVED, RepaymentReceivedEvent, RepaymentReceivedEvent.of,
+    "Repayments on loans you borrow or hold notes of.",
+)  # fmt: skip
+INSTALLMENT_DUE = TypedEvent(
+    Type.INSTALLMENT_DUE, InstallmentDueEvent, InstallmentDueEvent.of,
+    "Installments of your loans falling due.",
+)  # fmt: skip
+PAYMENT_UPDATED = TypedEvent(
+    Type.PAYMENT_UPDATED, PaymentUpdatedEvent, PaymentUpdatedEvent.of,
+    "Payments you make or take, as their state changes.",
+)  # fmt: skip
+
+
+@strawberry.type
+class EventSubscriptions:
+    wallet_changed = typed_subscription(WALLET_CHANGED)
+    match_created = typed_subscription(MATCH_CREATED)
+    loan_funded = typed_subscription(LOAN_FUNDED)
+    repayment_received = typed_subscription(REPAYMENT_RECEIVED)
+    installment_due = typed_subscription(INSTALLMENT_DUE)
+    payment_updated = typed_subscription(PAYMENT_UPDATED)
+
+    @strawberry.subscription(
+        description="Every event you may see (of `types`, or all), in order; resumable."
+    )
+    async def events(
+        self,
+        info: Info,
+        types: list[EventType] | None = None,  # type: ignore[valid-type]
+        after: Annotated[str | None, AFTER] = None,
+    ) -> AsyncGenerator[Event, None]:
+        async for event in follow(info, types, after):
+            yield Event.from_stream(event)
