@@ -45,7 +45,11 @@ class EntryKind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class SettlementEntry:
-    """A released payment or a refund; all amounts are >= 0, the kind gives the direction."""
+    """A released payment or a refund; the kind gives the direction of its amounts.
+
+    The amounts are >= 0, except that a refund's fee or splits may be -1 minor unit when
+    largest remainder hands a unit back (see domain/revenue/refunds.py).
+    """
 
     kind: EntryKind
     reference: str  # the payment's or the refund's id
