@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from random import Random
 
 import pytest
 
@@ -251,3 +252,29 @@ def test_bad_inputs_are_refused() -> None:
         match_loan(make_loan(min_investment=7_500), [], [], now=NOW)
     with pytest.raises(ValueError, match="positive"):
         match_loan(make_loan(amount=0), [], [], now=NOW)
+
+
+def test_a_long_read_keeps_the_price_time_order_past_the_first_pops() -> None:
+    # Past a few hundred sources the engine sorts the rest instead of popping each one.
+    rng = Random(3)
+    offers = [
+        make_offer(
+            f"o{n:04d}",
+            rate_floor=Decimal(rng.randrange(50, 150)) / 1000,
+            created_at=T0 + timedelta(seconds=rng.randrange(100)),
+            capacity=rng.choice([0, 1_000]),
+        )
+        for n in range(1_500)
+    ]
+
+    result = match_loan(make_loan(), offers, [], now=NOW)
+    shuffled = match_loan(make_loan(), rng.sample(offers, len(offers)), [], now=NOW)
+
+    by_id = {o.offer_id: o for o in offers}
+    read = [by_id[d.source_id] for d in result.decisions]
+    assert len(read) == 1_500
+    assert read == sorted(offers, key=lambda o: (o.rate_floor, o.created_at, o.offer_id))
+    assert result.filled == 1_000 * sum(
+        1 for o in offers if o.capacity and o.rate_floor <= Decimal("0.10")
+    )
+    assert shuffled == result
