@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
-from domain.lending.rounding import half_up
+from domain.money import round_half_up
 
 
 def accrued_interest(period_interest: int, *, period_start: date, due_date: date, on: date) -> int:
@@ -18,4 +18,4 @@ def accrued_interest(period_interest: int, *, period_start: date, due_date: date
     if days <= 0:
         raise ValueError("a period must end after it starts")
     elapsed = min(max((on - period_start).days, 0), days)
-    return half_up(Fraction(period_interest * elapsed, days))
+    return round_half_up(Fraction(period_interest * elapsed, days))

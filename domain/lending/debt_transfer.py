@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
-from domain.lending.rounding import half_up
+from domain.money import round_half_up
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +54,22 @@ def price_bounds(outstanding_principal: int, accrued: int, rules: TransferRules)
     """The prices a note with this principal and accrued interest may be listed at."""
     if outstanding_principal <= 0 or accrued < 0:
         raise ValueError("only a note with principal outstanding can be sold")
-    high = outstanding_principal + accrued + half_up(outstanding_principal * rules.max_premium)
+    high = outstanding_principal + accrued + _share(outstanding_principal, rules.max_premium)
     share = rules.min_price_share
-    low = 1 if share is None else max(half_up(outstanding_principal * share), 1)
+    low = 1 if share is None else max(_share(outstanding_principal, share), 1)
     return PriceBounds(min(low, high), high)
 
 
 def transfer_fee(price: int, rules: TransferRules) -> int:
     """The seller's fee on a sale at `price`: the rate (half-up), at least the minimum,
     never more than the price."""
-    return min(max(half_up(price * rules.fee_rate), rules.min_fee), price)
+    return min(max(_share(price, rules.fee_rate), rules.min_fee), price)
 
 
 def settle_transfer(price: int, rules: TransferRules) -> TransferSettlement:
     fee = transfer_fee(price, rules)
     return TransferSettlement(price=price, fee=fee, seller_receives=price - fee)
+
+
+def _share(amount: int, fraction: Decimal) -> int:
+    return round_half_up(amount * Fraction(fraction))

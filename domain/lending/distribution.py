@@ -15,8 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from domain.lending.allocation import RepaymentAllocation
-from domain.lending.rounding import half_up
-from domain.lending.splits import split_by_weights
+from domain.money import round_half_up, split_exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +81,28 @@ def distribute_repayment(
     """Who gets what of `received`: each note's share, and the platform's spread and fees."""
     if len({note.note_id for note in notes}) != len(notes):
         raise ValueError("note ids must be unique")
-    ordered = sorted(notes, key=lambda note: note.note_id)
+    # Larger notes first, then by id: split_exactly gives equal remainders to the earlier.
+    ordered = sorted(notes, key=lambda note: (-note.principal, note.note_id))
     weights = [note.principal for note in ordered]
-    principal = split_by_weights(received.principal, weights)
-    gross_interest = split_by_weights(received.interest, weights)
-    penalty = split_by_weights(received.penalty, weights)
+    principal = split_exactly(received.principal, weights)
+    gross_interest = split_exactly(received.interest, weights)
+    penalty = split_exactly(received.penalty, weights)
     payouts = tuple(
-        HolderPayout(
-            note.note_id,
-            note.holder_id,
-            principal[n],
-            holder_interest(
-                gross_interest[n], holder_rate=note.annual_rate, borrower_rate=borrower_rate
+        sorted(
+            (
+                HolderPayout(
+                    note.note_id,
+                    note.holder_id,
+                    principal[n],
+                    holder_interest(
+                        gross_interest[n], holder_rate=note.annual_rate, borrower_rate=borrower_rate
+                    ),
+                    penalty[n],
+                )
+                for n, note in enumerate(ordered)
             ),
-            penalty[n],
+            key=lambda payout: payout.note_id,
         )
-        for n, note in enumerate(ordered)
     )
     spread = received.interest - sum(p.interest for p in payouts)
     return RepaymentDistribution(payouts, spread, received.fees)
@@ -108,4 +113,4 @@ def holder_interest(note_interest: int, *, holder_rate: Decimal, borrower_rate: 
     if borrower_rate <= 0 or holder_rate >= borrower_rate:
         return note_interest
     # A share below one of a whole number: half-up never takes it above `note_interest`.
-    return half_up(note_interest * Fraction(holder_rate) / Fraction(borrower_rate))
+    return round_half_up(note_interest * Fraction(holder_rate) / Fraction(borrower_rate))

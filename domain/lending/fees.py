@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
+from fractions import Fraction
 
-from domain.lending.rounding import half_up
-from domain.lending.splits import split_evenly
+from domain.money import round_half_up, split_exactly
 
 
 class FeeTiming(Enum):
@@ -50,7 +50,7 @@ class FeePlan:
 
 def fee_amount(rule: FeeRule, principal: int) -> int:
     """The whole fee for a loan of `principal`: percent (half-up) plus the fixed part."""
-    return half_up(principal * rule.percent) + rule.fixed
+    return round_half_up(principal * Fraction(rule.percent)) + rule.fixed
 
 
 def plan_fees(rules: Sequence[FeeRule], *, principal: int, installments: int) -> FeePlan:
@@ -64,6 +64,6 @@ def plan_fees(rules: Sequence[FeeRule], *, principal: int, installments: int) ->
         if rule.timing is FeeTiming.UPFRONT:
             upfront += amount
         else:
-            parts = split_evenly(amount, installments)
+            parts = split_exactly(amount, [1] * installments)  # odd units go first
             spread = [a + b for a, b in zip(spread, parts, strict=True)]
     return FeePlan(upfront, tuple(spread), by_fee)

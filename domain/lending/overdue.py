@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from fractions import Fraction
 
-from domain.lending.rounding import half_up
+from domain.money import round_half_up
 
 
 class DelinquencyBucket(Enum):
@@ -51,7 +52,7 @@ def bucket_for(days: int) -> DelinquencyBucket:
 
 def daily_penalty(overdue_principal: int, daily_rate: Decimal) -> int:
     """One day's penalty interest on the overdue principal, half-up."""
-    return half_up(overdue_principal * daily_rate)
+    return round_half_up(overdue_principal * Fraction(daily_rate))
 
 
 def chargeable_days(days_late: int, grace_days: int) -> int:

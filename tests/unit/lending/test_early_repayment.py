@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.lending.allocation import InstallmentAllocation, InstallmentDue
@@ -121,6 +121,7 @@ def test_a_prepayment_that_covers_the_payoff_is_refused() -> None:
         )
 
 
+@settings(deadline=None)
 @given(
     st.integers(1_000, 10**9),
     st.integers(2, 36),

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.lending.fees import FeeRule, FeeTiming, fee_amount, plan_fees
@@ -44,6 +44,7 @@ def test_rule_problems_name_the_fee() -> None:
     ]
 
 
+@settings(deadline=None)
 @given(
     st.integers(1, 10**12),
     st.integers(1, 360),

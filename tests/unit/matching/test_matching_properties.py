@@ -108,7 +108,7 @@ def markets(draw: st.DrawFn) -> Market:
     )
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(markets())
 def test_fills_and_remainder_sum_to_the_amount_and_every_fill_was_taken(market: Market) -> None:
     result = market.match()
@@ -125,7 +125,7 @@ def test_fills_and_remainder_sum_to_the_amount_and_every_fill_was_taken(market: 
     assert result.not_considered == 0 or result.unfilled == 0
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(markets())
 def test_no_fill_ever_breaks_a_constraint(market: Market) -> None:
     loan = market.loan
@@ -168,7 +168,7 @@ def fits_both(source: BankOffer | AutoInvestRule, loan: LoanToFund) -> bool:
     )
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(markets(), st.randoms(use_true_random=False))
 def test_the_same_sources_in_any_order_give_the_same_result(market: Market, random: Random) -> None:
     shuffled_offers, shuffled_rules = list(market.offers), list(market.rules)
@@ -181,7 +181,7 @@ def test_the_same_sources_in_any_order_give_the_same_result(market: Market, rand
     assert first == second
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(markets())
 def test_sources_are_considered_best_price_first_then_earliest_then_by_id(market: Market) -> None:
     result = market.match()
