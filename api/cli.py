@@ -171,7 +171,7 @@ def worker_command(settings: Settings, args: argparse.Namespace) -> int:
 
     configure_logging(settings.log_level, json=settings.log_json)
     database_url = embedded.store_urls(settings, with_redis=False).database_url
-    asyncio.run(run_worker(database_url, once=args.once))
+    asyncio.run(run_worker(settings, database_url, once=args.once))
     return 0
 
 

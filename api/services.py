@@ -15,6 +15,7 @@ from api.stores import Stores
 from domain.clock import Clock
 from domain.participants.ports import IdentityServices
 from domain.wallets.rails import PaymentRail, SimulatedRail
+from domain.webhooks.urls import EndpointUrlPolicy
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class AppServices:
     authenticator: Authenticator
     # The simulated bank until a real rail is configured (a later capability).
     rail: PaymentRail = field(default_factory=SimulatedRail)
+    # Where webhook endpoints may point (strict unless the settings say otherwise).
+    webhook_urls: EndpointUrlPolicy = field(default_factory=EndpointUrlPolicy)
 
 
 def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServices:
@@ -39,4 +42,9 @@ def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServi
     authenticator = Authenticator(
         tokens=tokens, revocations=revocations, engine=stores.engine, clock=clock
     )
-    return AppServices(stores=stores, identity=identity, authenticator=authenticator)
+    return AppServices(
+        stores=stores,
+        identity=identity,
+        authenticator=authenticator,
+        webhook_urls=settings.webhook_url_policy,
+    )

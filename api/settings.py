@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from api.rate_limits import RateLimitPolicy, parse_limit
 from domain.errors import InvalidInput
 from domain.money import currency_of
+from domain.webhooks.urls import EndpointUrlPolicy
 
 Environment = Literal["dev", "test", "production"]
 
@@ -74,6 +75,17 @@ class Settings(BaseSettings):
     rate_limit_login_per_account: str = Field(
         "10/minute", description="Sign-in attempts per login, above the lockout's free tries."
     )
+    webhook_allow_private_addresses: bool | None = Field(
+        None,
+        description="Deliver webhooks to private, loopback and link-local addresses "
+        "(unset: everywhere but production).",
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Per delivery attempt.")
+    webhook_disable_after_days: float = Field(
+        5.0,
+        ge=0,
+        description="Switch off an endpoint that failed every delivery this long (0: never).",
+    )
 
     @field_validator("currency")
     @classmethod
@@ -109,6 +121,16 @@ class Settings(BaseSettings):
             per_client=self.rate_limit_per_client,
             login_per_ip=self.rate_limit_login_per_ip,
             login_per_account=self.rate_limit_login_per_account,
+        )
+
+    @property
+    def webhook_url_policy(self) -> EndpointUrlPolicy:
+        """Production: https to public addresses only. Elsewhere: http to loopback too."""
+        production = self.env == "production"
+        allow_private = self.webhook_allow_private_addresses
+        return EndpointUrlPolicy(
+            allow_http_to_loopback=not production,
+            allow_private_addresses=not production if allow_private is None else allow_private,
         )
 
     @cached_property

@@ -1,7 +1,8 @@
 """`agora worker`: runs the platform's background jobs on a schedule, until told to stop.
 
-Several workers may run at once: every job claims its work with FOR UPDATE SKIP LOCKED and
-is idempotent, so nothing is done twice. Later issues add jobs to JOBS.
+Several workers may run at once: every job claims its work with FOR UPDATE SKIP LOCKED (or a
+locked cursor) and is idempotent, so nothing is done twice. Each job runs in a loop of its
+own, so a slow one (webhooks waiting on a receiver) never delays another (hold expiry).
 """
 
 from __future__ import annotations
@@ -9,18 +10,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import domain.tables  # noqa: F401  # every table: foreign keys across contexts must resolve
+from api.security.keys import platform_keys
+from api.security.vault import AesGcmVault
+from api.settings import Settings
+from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
 from domain.ledger.services.expiry import expire_due_holds
+from domain.participants.ports import SecretVault
+from domain.webhooks.ports import WebhookSender
+from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
+from domain.webhooks.services.fan_out import fan_out_events
 
 logger = logging.getLogger("agora.worker")
+STOP_GRACE_SECONDS = 15.0
 
-Job = Callable[[async_sessionmaker[AsyncSession], Clock], Awaitable[int]]
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """What jobs may use: the database, the clock, and the services some jobs need."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    vault: SecretVault
+    webhook_sender: WebhookSender
+    delivery_policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+
+
+Job = Callable[[WorkerContext], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -30,22 +55,77 @@ class ScheduledJob:
     every_seconds: float
 
 
-JOBS = (ScheduledJob("hold-expiry", expire_due_holds, every_seconds=5.0),)
+async def _expire_holds(w: WorkerContext) -> int:
+    return await expire_due_holds(w.sessions, w.clock)
 
 
-async def run_jobs_once(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> dict[str, int]:
-    """Every job once; what each did."""
-    done = {}
-    for job in JOBS:
-        done[job.name] = await job.run(sessions, clock)
-        if done[job.name]:
-            logger.info("job done", extra={"job": job.name, "items": done[job.name]})
+async def _fan_out_webhooks(w: WorkerContext) -> int:
+    return await fan_out_events(w.sessions, w.clock)
+
+
+async def _deliver_webhooks(w: WorkerContext) -> int:
+    return await deliver_due_webhooks(
+        w.sessions, w.clock, vault=w.vault, sender=w.webhook_sender, policy=w.delivery_policy
+    )
+
+
+JOBS = (
+    ScheduledJob("hold-expiry", _expire_holds, every_seconds=5.0),
+    ScheduledJob("webhook-fan-out", _fan_out_webhooks, every_seconds=1.0),
+    ScheduledJob("webhook-delivery", _deliver_webhooks, every_seconds=1.0),
+)
+
+
+async def run_job(job: ScheduledJob, context: WorkerContext) -> int:
+    done = await job.run(context)
+    if done:
+        logger.info("job done", extra={"job": job.name, "items": done})
     return done
 
 
-async def run_worker(database_url: str, *, once: bool = False, clock: Clock | None = None) -> None:
-    """Run the jobs (once, or every few seconds until SIGTERM/SIGINT)."""
-    clock = clock or SystemClock()
+async def run_jobs_once(context: WorkerContext) -> dict[str, int]:
+    """Every job once, in order; what each did."""
+    return {job.name: await run_job(job, context) for job in JOBS}
+
+
+@asynccontextmanager
+async def worker_context(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> AsyncIterator[WorkerContext]:
+    """The jobs' services as configured by `settings` (the vault opens webhook secrets)."""
+    _, data_key = platform_keys(settings)
+    sender = HttpWebhookSender(
+        settings.webhook_url_policy, timeout=settings.webhook_timeout_seconds
+    )
+    days = settings.webhook_disable_after_days
+    try:
+        yield WorkerContext(
+            sessions=sessions,
+            clock=clock,
+            vault=AesGcmVault(data_key),
+            webhook_sender=sender,
+            delivery_policy=DeliveryPolicy(disable_after=timedelta(days=days) if days else None),
+        )
+    finally:
+        await sender.aclose()
+
+
+async def _every(job: ScheduledJob, context: WorkerContext, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await run_job(job, context)
+        except Exception:  # one failed round must not end the worker; the next retries
+            logger.exception("job failed", extra={"job": job.name})
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=job.every_seconds)
+        except TimeoutError:
+            continue
+
+
+async def run_worker(
+    settings: Settings, database_url: str, *, once: bool = False, clock: Clock | None = None
+) -> None:
+    """Run the jobs (once, or each on its own schedule until SIGTERM/SIGINT)."""
     engine = create_async_engine(database_url, pool_size=4, max_overflow=0)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     stop = asyncio.Event()
@@ -53,16 +133,18 @@ async def run_worker(database_url: str, *, once: bool = False, clock: Clock | No
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        while True:
-            await run_jobs_once(sessions, clock)
+        async with worker_context(settings, sessions, clock or SystemClock()) as context:
             if once:
+                await run_jobs_once(context)
                 return
-            interval = min(job.every_seconds for job in JOBS)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-                logger.info("worker stopping")
-                return
-            except TimeoutError:
-                continue
+            loops = [asyncio.create_task(_every(job, context, stop)) for job in JOBS]
+            await stop.wait()
+            logger.info("worker stopping")
+            # Rounds in flight may finish; one stuck on a slow receiver is cut short (its
+            # deliveries' leases run out and another worker retries them).
+            _, unfinished = await asyncio.wait(loops, timeout=STOP_GRACE_SECONDS)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
     finally:
         await engine.dispose()

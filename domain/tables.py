@@ -11,6 +11,7 @@ from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
 from domain.participants import tables as participant_tables
+from domain.webhooks import tables as webhook_tables
 
 metadata = SQLModel.metadata
 TABLE_MODULES = (
@@ -20,4 +21,5 @@ TABLE_MODULES = (
     idempotency_tables,
     event_tables,
     lending_tables,
+    webhook_tables,
 )

@@ -1,7 +1,7 @@
 """What every resolver receives: who is asking, the stores, the clock and the services."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeAlias
 from uuid import UUID
@@ -19,6 +19,7 @@ from domain.events.interest import Interest
 from domain.participants.ports import IdentityServices
 from domain.platform import PlatformProfile
 from domain.wallets.rails import PaymentRail
+from domain.webhooks.urls import EndpointUrlPolicy
 from graph.hardening.policy import HardeningPolicy
 
 
@@ -77,6 +78,8 @@ class Context:
     events: EventFeed
     # The WebSocket's connection_init payload, set by strawberry before on_ws_connect.
     connection_params: dict[str, object] | None = None
+    # Where webhook endpoints may point: https to public addresses, unless configured.
+    webhook_urls: EndpointUrlPolicy = field(default_factory=EndpointUrlPolicy)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -25,6 +25,9 @@ from graph.platform.subscriptions import PlatformSubscriptions
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
+from graph.webhooks.mutations import WebhookMutations
+from graph.webhooks.queries import WebhookQueries
+from graph.webhooks.types import WebhookEndpoint
 
 logger = logging.getLogger("agora.graph")
 
@@ -42,6 +45,7 @@ class Query(
     ParticipantQueries,
     AuditQueries,
     WalletQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -53,6 +57,7 @@ class Mutation(
     WalletOperations,
     FundingOfferMutations,
     AutoInvestMutations,
+    WebhookMutations,
 ):
     pass
 
@@ -93,5 +98,6 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        types=[Participant, KycSubmission, ApiKey],  # Node implementations reachable by node()
+        # Node implementations reachable by node()
+        types=[Participant, KycSubmission, ApiKey, WebhookEndpoint],
     )

@@ -33,6 +33,8 @@ class Scope(Enum):
     POLICIES_WRITE = "policies:write"
     WALLET_READ = "wallet:read"
     EVENTS_READ = "events:read"  # subscriptions; each topic may need its own read scope too
+    WEBHOOKS_READ = "webhooks:read"  # the endpoints and their delivery log
+    WEBHOOKS_WRITE = "webhooks:write"  # register, change, rotate, delete, redeliver
 
 
 # Which scopes a key of an owner with these roles may be given.
@@ -43,12 +45,14 @@ SCOPES_BY_ROLE: dict[Role, frozenset[Scope]] = {
     Role.PARTNER_BANK: frozenset({Scope.OFFERS_READ, Scope.OFFERS_WRITE, Scope.WALLET_READ}),
     Role.INSURER: frozenset({Scope.POLICIES_WRITE, Scope.PAYOUTS_READ, Scope.WALLET_READ}),
 }
+# Every machine client may manage the webhooks its servers receive.
+WEBHOOK_SCOPES = frozenset({Scope.WEBHOOKS_READ, Scope.WEBHOOKS_WRITE})
 
 
 def grantable_scopes(roles: frozenset[Role]) -> frozenset[Scope]:
-    """Scopes an owner with `roles` may put on a key (profile:read and events:read for every
-    machine client)."""
+    """Scopes an owner with `roles` may put on a key (profile:read, events:read and the
+    webhooks scopes for every machine client)."""
     scopes: set[Scope] = set()
     for role in roles & MACHINE_CLIENT_ROLES:
-        scopes |= SCOPES_BY_ROLE[role] | {Scope.PROFILE_READ, Scope.EVENTS_READ}
+        scopes |= SCOPES_BY_ROLE[role] | WEBHOOK_SCOPES | {Scope.PROFILE_READ, Scope.EVENTS_READ}
     return frozenset(scopes)

@@ -11,11 +11,13 @@ from domain.errors import DomainError
 from domain.participants import kyc, roles
 from domain.participants.services import api_keys, registration
 from domain.participants.services import kyc as kyc_service
+from domain.webhooks.services import endpoints
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, connection, time_and_id
 from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.relay import Node, parse_global_id, uuid_of
+from graph.webhooks.types import WebhookEndpoint
 
 
 async def _visible_node(info: Info, type_name: str, key: UUID) -> Node | None:
@@ -33,6 +35,10 @@ async def _visible_node(info: Info, type_name: str, key: UUID) -> Node | None:
                 return KycSubmission.of(submission)
             if type_name == "ApiKey":
                 return ApiKey.of(await api_keys.get_api_key(session, actor=actor, key_id=key))
+            if type_name == "WebhookEndpoint":
+                return WebhookEndpoint.of(
+                    await endpoints.get_endpoint(session, actor=actor, endpoint_id=key)
+                )
         except DomainError:
             return None
     return None

@@ -26,6 +26,8 @@ from domain.participants.roles import Role
 from domain.participants.secrets import new_api_key, sha256_hex
 from domain.participants.services import registration, sessions
 from domain.participants.tables import ApiKey
+from domain.webhooks.signature import new_secret
+from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from support.graphql import PASSWORD, gql, unique_email
 from support.stores import StoreUrls, make_settings, truncate_all
 
@@ -193,6 +195,36 @@ async def insert_api_key(app: Starlette, owner: Caller) -> str:
         session.add(row)
         await session.commit()
         return global_id("ApiKey", row.id)
+
+
+async def insert_webhook_endpoint(app: Starlette, owner: Caller) -> str:
+    """An enabled webhook endpoint of `owner`, whatever its roles and scopes."""
+    assert owner.id is not None
+    now = SystemClock().now()
+    async with app.state.services.stores.sessions() as session:
+        row = WebhookEndpoint(
+            owner_id=key_of(owner.id), url="https://hooks.example.com/inserted",
+            event_types=[], secret_sealed=app.state.services.identity.vault.seal(new_secret()),
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(row)
+        await session.commit()
+        return global_id("WebhookEndpoint", row.id)
+
+
+async def insert_webhook_delivery(app: Starlette, owner: Caller, endpoint_id: str) -> str:
+    """A delivered message to `owner`'s endpoint, as the worker would have logged it."""
+    assert owner.id is not None
+    now = SystemClock().now()
+    async with app.state.services.stores.sessions() as session:
+        row = WebhookDelivery(
+            endpoint_id=key_of(endpoint_id), owner_id=key_of(owner.id), event_id=1,
+            event_position=1, event_type="wallet.changed", message_id="evt_1", body="{}",
+            status="SUCCEEDED", attempts=1, created_at=now, completed_at=now,
+        )  # fmt: skip
+        session.add(row)
+        await session.commit()
+        return global_id("WebhookDelivery", row.id)
 
 
 def resident_id(serial: int) -> str:

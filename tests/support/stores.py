@@ -13,6 +13,7 @@ import redis.asyncio as redis
 from sqlalchemy.engine import make_url
 
 from api import embedded
+from api.schema_migrations import upgrade_to_head
 from api.settings import Settings
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_test"
@@ -95,6 +96,16 @@ async def truncate_all(url: str) -> None:
             await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
+
+
+async def stores_of_their_own(stores: StoreUrls, suffix: str, redis_url: str) -> StoreUrls:
+    """A migrated database next to the test database (`<name>_<suffix>`), for tests that
+    must not share theirs with the e2e server's relay; and the Redis at `redis_url`."""
+    url = make_url(stores.database_url)
+    database_url = url.set(database=f"{url.database}_{suffix}").render_as_string(False)
+    await recreate_database(database_url)
+    await asyncio.to_thread(upgrade_to_head, database_url)  # alembic runs its own loop
+    return StoreUrls(database_url, redis_url, embedded=stores.embedded)
 
 
 async def empty_stores(stores: StoreUrls) -> StoreUrls:

@@ -7,17 +7,14 @@ server they own.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.schema_migrations import upgrade_to_head
 from support.redis_server import OwnedRedis
-from support.stores import StoreUrls, empty_stores, recreate_database
+from support.stores import StoreUrls, empty_stores, stores_of_their_own
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +27,7 @@ def owned_redis() -> Iterator[OwnedRedis]:
 
 @pytest.fixture(scope="session")
 async def event_stores(stores: StoreUrls, owned_redis: OwnedRedis) -> StoreUrls:
-    url = make_url(stores.database_url)
-    database_url = url.set(database=f"{url.database}_events").render_as_string(False)
-    await recreate_database(database_url)
-    await asyncio.to_thread(upgrade_to_head, database_url)
-    return StoreUrls(database_url, owned_redis.url, embedded=stores.embedded)
+    return await stores_of_their_own(stores, "events", owned_redis.url)
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from support.security import (
     create_key,
     create_person,
     global_id,
+    insert_webhook_delivery,
+    insert_webhook_endpoint,
     missing_id,
     running_app,
     submit_kyc,
@@ -53,7 +55,11 @@ class World:
             "Participant": str(owner.id),
             "KycSubmission": await submit_kyc(self.client, owner, self.serial),
             "ApiKey": (await create_key(self.client, owner, ["PAYMENTS_READ"]))[0],
+            "WebhookEndpoint": await insert_webhook_endpoint(self.app, owner),
         }
+        ids["WebhookDelivery"] = await insert_webhook_delivery(
+            self.app, owner, ids["WebhookEndpoint"]
+        )
         return owner, ids
 
 
@@ -118,6 +124,24 @@ BY_ID = [
          """mutation M($id: ID!) { revealDocumentNumber(submissionId: $id,
               reason: "fraud review ticket 4711") { documentNumber errors { code field message } } }""",  # noqa: E501
          operator_may=True),
+    ById("node(WebhookEndpoint)", "WebhookEndpoint",
+         "query Q($id: ID!) { node(id: $id) { id ... on WebhookEndpoint { url } } }",
+         operator_may=False, reads=True),
+    ById("updateWebhookEndpoint", "WebhookEndpoint",
+         "mutation M($id: ID!) { updateWebhookEndpoint(input: {id: $id, url: \"https://evil.example.com/\"}) { endpoint { id url } errors { code field message } } }",  # noqa: E501
+         operator_may=False),
+    ById("rotateWebhookSecret", "WebhookEndpoint",
+         "mutation M($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } secret errors { code field message } } }",  # noqa: E501
+         operator_may=False),
+    ById("deleteWebhookEndpoint", "WebhookEndpoint",
+         "mutation M($id: ID!) { deleteWebhookEndpoint(id: $id) { deletedId errors { code field message } } }",  # noqa: E501
+         operator_may=False),
+    ById("webhookDeliveries(endpointId)", "WebhookEndpoint",
+         "query Q($id: ID!) { webhookDeliveries(endpointId: $id) { nodes { id body } } }",
+         operator_may=False),
+    ById("redeliverWebhook", "WebhookDelivery",
+         "mutation M($id: ID!) { redeliverWebhook(deliveryId: $id) { delivery { id } errors { code field message } } }",  # noqa: E501
+         operator_may=False),
     ById("grantRole", "Participant",
          """mutation M($id: ID!) { grantRole(participantId: $id, role: INSURER) {
               participant { id roles email } errors { code field message } } }""",
@@ -174,6 +198,8 @@ LISTS = """query Lists {
   kycSubmissions(first: 100) { id participantId legalName documentNumberMasked }
   pending: kycSubmissions(first: 100, status: PENDING) { id }
   apiKeys { id prefix }
+  webhookEndpoints { id url }
+  webhookDeliveries(first: 100) { nodes { id body } }
 }"""
 OPERATOR_LISTS = """query OperatorLists {
   participants(first: 100) { nodes { id } }

@@ -29,6 +29,7 @@ from support.security import (
     create_person,
     granted,
     insert_api_key,
+    insert_webhook_endpoint,
     missing_id,
     outcome,
     refresh_token_of,
@@ -82,6 +83,7 @@ class Matrix:
     subject: Caller = ANONYMOUS
     subject_submission: str = ""
     subject_key: str = ""
+    subject_endpoint: str = ""
     serials: itertools.count[int] = field(default_factory=itertools.count)
 
     async def make_caller(self, name: str) -> Caller:
@@ -107,6 +109,12 @@ class Matrix:
     async def key_of(self, caller: Caller) -> str:
         """A live key `caller` owns (anyone's id for the anonymous caller)."""
         return missing_id("ApiKey") if caller.id is None else await insert_api_key(self.app, caller)
+
+    async def endpoint_of(self, caller: Caller) -> str:
+        """An endpoint `caller` owns (a missing one's id for the anonymous caller)."""
+        if caller.id is None:
+            return missing_id("WebhookEndpoint")
+        return await insert_webhook_endpoint(self.app, caller)
 
 
 Variables = Callable[[Matrix, Caller], Any]
@@ -179,6 +187,20 @@ RESOLVE_HOLD = """mutation R($id: ID!, $key: String!) {{
   {op}(holdId: $id, idempotencyKey: $key) {{ status errors {{ code }} }} }}"""
 # Money needs a person; a key without wallet:read (the matrix's merchant key) is refused.
 WALLET_OWNERS = expect(OK, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+# Webhooks are every participant's own (people, and keys with the webhooks scopes).
+WEBHOOK_OWNERS = expect(OK, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+WEBHOOK_MISSING = expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+CREATE_ENDPOINT = """mutation {
+  createWebhookEndpoint(input: {url: "https://hooks.example.com/matrix"}) {
+    secret errors { code } } }"""
+UPDATE_ENDPOINT = """mutation U($id: ID!) {
+  updateWebhookEndpoint(input: {id: $id, enabled: false}) { endpoint { id } errors { code } } }"""
+ROTATE_WEBHOOK_SECRET = """mutation R($id: ID!) {
+  rotateWebhookSecret(id: $id) { secret errors { code } } }"""
+DELETE_ENDPOINT = """mutation D($id: ID!) {
+  deleteWebhookEndpoint(id: $id) { deletedId errors { code } } }"""
+REDELIVER = """mutation R($id: ID!) {
+  redeliverWebhook(deliveryId: $id) { delivery { id } errors { code } } }"""
 # Nobody in the matrix passed KYC, so nobody may send money out yet.
 UNVERIFIED_SENDERS = expect(LIMIT_EXCEEDED, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 
@@ -333,6 +355,26 @@ OPERATIONS = [
     Operation("deleteAutoInvestRule(missing)", DELETE_RULE,
               {**INVESTORS, **{n: NOT_FOUND for n, o in INVESTORS.items() if o == OK}},
               missing("AutoInvestRule")),
+    # Webhooks: the operator has endpoints of its own, and no view of anyone else's.
+    Operation("webhookEndpoints", "{ webhookEndpoints { id } }", WEBHOOK_OWNERS),
+    Operation("webhookDeliveries", "{ webhookDeliveries { nodes { id } } }", WEBHOOK_OWNERS),
+    Operation("createWebhookEndpoint", CREATE_ENDPOINT, WEBHOOK_OWNERS),
+    Operation("updateWebhookEndpoint(own)", UPDATE_ENDPOINT, WEBHOOK_OWNERS,
+              lambda m, c: _own_endpoint_variables(m, c)),
+    Operation("rotateWebhookSecret(own)", ROTATE_WEBHOOK_SECRET, WEBHOOK_OWNERS,
+              lambda m, c: _own_endpoint_variables(m, c)),
+    Operation("deleteWebhookEndpoint(own)", DELETE_ENDPOINT, WEBHOOK_OWNERS,
+              lambda m, c: _own_endpoint_variables(m, c)),
+    Operation("updateWebhookEndpoint(another's)", UPDATE_ENDPOINT, WEBHOOK_MISSING,
+              lambda m, c: {"id": m.subject_endpoint}),
+    Operation("rotateWebhookSecret(missing)", ROTATE_WEBHOOK_SECRET, WEBHOOK_MISSING,
+              missing("WebhookEndpoint")),
+    Operation("deleteWebhookEndpoint(another's)", DELETE_ENDPOINT, WEBHOOK_MISSING,
+              lambda m, c: {"id": m.subject_endpoint}),
+    Operation("redeliverWebhook(missing)", REDELIVER, WEBHOOK_MISSING,
+              missing("WebhookDelivery")),
+    Operation("node(another's webhook endpoint)", NODE, expect(NULL),
+              lambda m, c: {"id": m.subject_endpoint}),
 ]  # fmt: skip
 
 
@@ -360,6 +402,10 @@ async def _own_key_variables(m: Matrix, c: Caller) -> dict[str, str]:
     return {"id": await m.key_of(c)}
 
 
+async def _own_endpoint_variables(m: Matrix, c: Caller) -> dict[str, str]:
+    return {"id": await m.endpoint_of(c)}
+
+
 def _cases() -> list[Any]:
     cases = []
     for operation in OPERATIONS:
@@ -382,6 +428,7 @@ async def matrix(stores: StoreUrls) -> AsyncIterator[Matrix]:
         )
         world.subject_submission = await submit_kyc(client, world.subject, next(world.serials))
         world.subject_key, _ = await create_key(client, world.subject, ["PAYMENTS_READ"])
+        world.subject_endpoint = await insert_webhook_endpoint(app, world.subject)
         yield world
 
 

@@ -1,0 +1,1 @@
+"""Webhook delivery over HTTP: the sender the worker's delivery job POSTs through."""

@@ -1,0 +1,1 @@
+"""Webhooks: participants' endpoints receive the events that concern them, signed, retried."""

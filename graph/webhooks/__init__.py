@@ -1,0 +1,1 @@
+"""Webhooks in GraphQL: endpoints, the delivery log, redelivery."""
