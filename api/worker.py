@@ -25,6 +25,7 @@ from api.settings import Settings
 from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
 from domain.ledger.services.expiry import expire_due_holds
+from domain.lending.services.expiry import expire_unfunded_loans
 from domain.participants.ports import SecretVault
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
@@ -59,6 +60,10 @@ async def _expire_holds(w: WorkerContext) -> int:
     return await expire_due_holds(w.sessions, w.clock)
 
 
+async def _expire_unfunded_loans(w: WorkerContext) -> int:
+    return await expire_unfunded_loans(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -71,6 +76,7 @@ async def _deliver_webhooks(w: WorkerContext) -> int:
 
 JOBS = (
     ScheduledJob("hold-expiry", _expire_holds, every_seconds=5.0),
+    ScheduledJob("loan-funding-expiry", _expire_unfunded_loans, every_seconds=5.0),
     ScheduledJob("webhook-fan-out", _fan_out_webhooks, every_seconds=1.0),
     ScheduledJob("webhook-delivery", _deliver_webhooks, every_seconds=1.0),
 )

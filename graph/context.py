@@ -80,6 +80,8 @@ class Context:
     connection_params: dict[str, object] | None = None
     # Where webhook endpoints may point: https to public addresses, unless configured.
     webhook_urls: EndpointUrlPolicy = field(default_factory=EndpointUrlPolicy)
+    # DataLoaders of this request, made on first use (graph/loaders.py): one batch per field.
+    loaders: dict[str, Any] = field(default_factory=dict)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -14,6 +14,7 @@ from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
+from graph.lending.investing import InvestingMutations, InvestingQueries
 from graph.lending.offers import FundingOfferMutations, FundingOfferQueries
 from graph.lending.queries import LendingQueries
 from graph.operation_choice import RequireOperationName
@@ -41,6 +42,7 @@ class Query(
     PlatformQueries,
     LendingQueries,
     FundingOfferQueries,
+    InvestingQueries,
     AutoInvestQueries,
     ParticipantQueries,
     AuditQueries,
@@ -56,6 +58,7 @@ class Mutation(
     WalletMutations,
     WalletOperations,
     FundingOfferMutations,
+    InvestingMutations,
     AutoInvestMutations,
     WebhookMutations,
 ):

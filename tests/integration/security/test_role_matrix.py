@@ -221,6 +221,8 @@ CREATE_RULE = """mutation C($input: AutoInvestRuleInput!) {
 UPDATE_RULE = """mutation U($id: ID!, $input: AutoInvestRuleInput!) {
   updateAutoInvestRule(id: $id, input: $input) { rule { id } errors { code } } }"""
 DELETE_RULE = """mutation D($id: ID!) { deleteAutoInvestRule(id: $id) { errors { code } } }"""
+BUY_NOTE = """mutation B($input: BuyNoteInput!, $key: String!) {
+  buyNote(input: $input, idempotencyKey: $key) { noteId errors { code } } }"""
 OFFER_TERMS = {
     "currency": "CNY", "capacity": "100000.00", "rateFloor": "0.06", "grades": ["A"],
     "minTermMonths": 3, "maxTermMonths": 12, "minAmount": "100.00", "maxAmount": "1000.00",
@@ -340,6 +342,10 @@ OPERATIONS = [
     # Lending
     Operation("myFundingOffers", "{ myFundingOffers { id } }", BANKS),
     Operation("myAutoInvestRules", "{ myAutoInvestRules { id } }", INVESTORS),
+    Operation("listings", "{ listings { nodes { id } } }", expect(OK, anonymous=UNAUTHENTICATED)),
+    Operation("buyNote(missing loan)", BUY_NOTE,
+              {**INVESTORS, **{n: NOT_FOUND for n, o in INVESTORS.items() if o == OK}},
+              lambda m, c: money(m, loanId=missing_id("Loan"))),
     Operation("createFundingOffer", CREATE_OFFER, BANKS, offer_variables),
     Operation("updateFundingOffer(missing)", UPDATE_OFFER,
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=NOT_FOUND),

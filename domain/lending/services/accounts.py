@@ -1,0 +1,60 @@
+"""The ledger accounts a loan's money moves through.
+
+Funders' money is held into the loan's escrow (a liability: owed to its note holders) and
+captured there on full funding; disbursement debits the loan's receivable (what the
+borrower owes) and credits the borrower's wallet. Repaid principal runs the other way:
+the receivable is credited and the escrow pays the holders, so both end at zero.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.ledger.accounts import AccountKind
+from domain.ledger.services.accounts import open_account
+
+
+def loan_label(loan_id: UUID) -> str:
+    return f"loan:{loan_id}"
+
+
+async def loan_escrow(session: AsyncSession, *, loan_id: UUID, currency: str, now: datetime) -> int:
+    """Funders' money committed to the loan: held in, captured on funding, repaid out."""
+    return await open_account(
+        session, kind=AccountKind.ESCROW, currency=currency, now=now, label=loan_label(loan_id)
+    )
+
+
+async def loan_receivable(
+    session: AsyncSession, *, loan_id: UUID, currency: str, now: datetime
+) -> int:
+    """Principal the borrower owes on the loan."""
+    return await open_account(
+        session, kind=AccountKind.LOAN_RECEIVABLE, currency=currency, now=now,
+        label=loan_label(loan_id),
+    )  # fmt: skip
+
+
+async def platform_revenue(
+    session: AsyncSession, *, stream: str, currency: str, now: datetime
+) -> int:
+    """The platform's revenue from one stream: interest_spread, origination_fee, ..."""
+    return await open_account(
+        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now, label=stream
+    )
+
+
+async def bank_funding(
+    session: AsyncSession, *, bank_id: UUID, currency: str, now: datetime
+) -> int:
+    """What a partner bank has advanced through the platform (debits lead)."""
+    return await open_account(
+        session, kind=AccountKind.BANK_FUNDING, currency=currency, now=now, owner_id=bank_id
+    )
+
+
+async def guarantee_fund(session: AsyncSession, *, currency: str, now: datetime) -> int:
+    return await open_account(session, kind=AccountKind.GUARANTEE_FUND, currency=currency, now=now)

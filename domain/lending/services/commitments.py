@@ -1,0 +1,78 @@
+"""Committing a funder's money to a listed loan: a ledger hold into the loan's escrow, a note
+for the funder, and the loan's committed total raised, under the loan's row lock.
+
+Every path that funds a loan (an investor's purchase, the matching engine's fills) goes
+through here, holding the loan row FOR UPDATE: so the check "is there room left?" and
+the raise of `committed` cannot interleave, and the loan is never overfunded (the table's
+CHECK says so too).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import NotFound
+from domain.ledger.balances import TransferKind
+from domain.ledger.services.posting import Leg, post_transfers
+from domain.lending.errors import FundingRefused
+from domain.lending.services.accounts import loan_escrow
+from domain.lending.services.disbursement import disburse
+from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
+from domain.lending.tables import Loan, LoanNote
+
+
+async def lock_loan(session: AsyncSession, loan_id: UUID) -> Loan:
+    """The loan, its row locked until the transaction ends; NotFound if there is none."""
+    loan = await session.get(Loan, loan_id, with_for_update=True, populate_existing=True)
+    if loan is None:
+        raise NotFound("no such loan", field="loan_id")
+    return loan
+
+
+def check_open(loan: Loan, now: datetime) -> None:
+    """FundingRefused unless the loan is listed and its funding deadline has not passed."""
+    if loan.state != LoanState.LISTED.value:
+        raise FundingRefused("the loan is not open for funding", field="loan_id")
+    if now >= loan.funding_deadline:
+        raise FundingRefused("the loan's funding deadline has passed", field="loan_id")
+
+
+async def commit_funds(
+    session: AsyncSession,
+    *,
+    loan: Loan,
+    funder_id: UUID,
+    funder_kind: str,
+    from_account: int,
+    amount: int,
+    annual_rate: Decimal,
+    now: datetime,
+    source_id: UUID | None = None,
+) -> LoanNote:
+    """Hold `amount` from `from_account` for the locked, open `loan`; the funder's note."""
+    if amount > loan.principal - loan.committed:
+        left = loan.principal - loan.committed
+        raise FundingRefused(f"only {left} minor units are left to fund", field="amount")
+    escrow = await loan_escrow(session, loan_id=loan.id, currency=loan.currency, now=now)
+    [hold_id] = await post_transfers(
+        session, legs=[Leg(from_account, escrow, amount, "LOAN_FUNDING", {"loan": str(loan.id)})],
+        now=now, kind=TransferKind.PENDING,
+    )  # fmt: skip
+    note = LoanNote(
+        loan_id=loan.id, holder_id=funder_id, funder_kind=funder_kind, source_id=source_id,
+        principal=amount, annual_rate=annual_rate, hold_id=hold_id,
+        status=NoteStatus.HELD.value, created_at=now,
+    )  # fmt: skip
+    session.add(note)
+    loan.committed += amount
+    loan.version += 1
+    await session.flush()
+    if loan.committed == loan.principal:
+        loan.state = transition(LoanState(loan.state), LoanEvent.FULLY_COMMITTED).value
+        loan.funded_at = now
+        await disburse(session, loan=loan, now=now)
+    return note

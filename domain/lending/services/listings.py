@@ -1,0 +1,61 @@
+"""Loans open for funding, as investors browse them: newest first, filtered, keyset-paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor
+from domain.lending.states import LoanState
+from domain.lending.tables import Loan
+
+
+@dataclass(frozen=True, slots=True)
+class ListingFilter:
+    grades: frozenset[str] = frozenset()  # empty: every grade
+    min_term_months: int | None = None
+    max_term_months: int | None = None
+    min_rate: Decimal | None = None  # what note holders earn
+    currency: str | None = None
+
+
+async def open_listings(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    now: datetime,
+    filters: ListingFilter,
+    limit: int,
+    after: tuple[datetime, UUID] | None = None,
+) -> list[Loan]:
+    """Listed loans still before their deadline that match `filters`, newest first."""
+    actor.require_participant()
+    query = select(Loan).where(
+        col(Loan.state) == LoanState.LISTED.value, col(Loan.funding_deadline) > now
+    )
+    if filters.grades:
+        query = query.where(col(Loan.grade).in_(sorted(filters.grades)))
+    if filters.min_term_months is not None:
+        query = query.where(col(Loan.term_months) >= filters.min_term_months)
+    if filters.max_term_months is not None:
+        query = query.where(col(Loan.term_months) <= filters.max_term_months)
+    if filters.min_rate is not None:
+        query = query.where(col(Loan.funder_rate) >= filters.min_rate)
+    if filters.currency is not None:
+        query = query.where(col(Loan.currency) == filters.currency)
+    if after is not None:
+        moment, loan_id = after
+        query = query.where(
+            or_(
+                col(Loan.listed_at) < moment,
+                and_(col(Loan.listed_at) == moment, col(Loan.id) < loan_id),
+            )
+        )
+    query = query.order_by(col(Loan.listed_at).desc(), col(Loan.id).desc()).limit(limit)
+    return list((await session.exec(query)).all())

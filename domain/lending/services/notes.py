@@ -1,0 +1,86 @@
+"""Investors buy notes of a listed loan: whole notes, within the listing's limits, paid by a
+hold on their wallet that is captured when the loan is fully funded."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor
+from domain.clock import Clock
+from domain.errors import InvalidInput
+from domain.idempotency.service import run_once
+from domain.lending.errors import FundingRefused
+from domain.lending.services.commitments import check_open, commit_funds, lock_loan
+from domain.lending.states import NoteStatus
+from domain.lending.tables import Loan, LoanNote, LoanProductRow
+from domain.money import Money
+from domain.participants.roles import Role
+from domain.wallets.services.accounts import wallet_account
+
+NOTES = LoanNote.__table__  # type: ignore[attr-defined]
+
+
+async def held_by(session: AsyncSession, *, loan_id: UUID, holder_id: UUID) -> int:
+    """Principal `holder_id` has committed to the loan so far."""
+    query = select(func.coalesce(func.sum(NOTES.c.principal), 0)).where(
+        NOTES.c.loan_id == loan_id,
+        NOTES.c.holder_id == holder_id,
+        NOTES.c.status.in_((NoteStatus.HELD.value, NoteStatus.ACTIVE.value)),
+    )
+    return int((await (await session.connection()).execute(query)).scalar_one())
+
+
+def check_purchase(loan: Loan, product: LoanProductRow, amount: Money, already: int) -> None:
+    """The listing's rules for one investor's purchase of `amount`."""
+    if amount.currency != loan.currency:
+        raise InvalidInput(f"the loan is in {loan.currency}", field="amount")
+    if amount.minor < product.min_investment or amount.minor % product.note_size:
+        size = Money(product.note_size, loan.currency).to_decimal_string()
+        least = Money(product.min_investment, loan.currency).to_decimal_string()
+        raise InvalidInput(f"must be a multiple of {size}, at least {least}", field="amount")
+    cap = int(product.max_investor_share * loan.principal)
+    if already + amount.minor > cap:
+        most = Money(max(cap - already, 0), loan.currency).to_decimal_string()
+        raise FundingRefused(f"one investor may add at most {most} more", field="amount")
+
+
+async def buy_note(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    loan_id: UUID,
+    amount: Money,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Commit `amount` of the investor's wallet to a listed loan; the note and its hold."""
+    investor_id = actor.require_person()
+    actor.require_role(Role.INVESTOR)
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        loan = await lock_loan(session, loan_id)
+        check_open(loan, now)
+        if loan.borrower_id == investor_id:
+            raise FundingRefused("you cannot fund your own loan", field="loan_id")
+        product = await session.get(LoanProductRow, loan.product_id)
+        assert product is not None  # a foreign key
+        already = await held_by(session, loan_id=loan_id, holder_id=investor_id)
+        check_purchase(loan, product, amount, already)
+        wallet = await wallet_account(session, owner_id=investor_id, currency=loan.currency,
+                                      now=now)  # fmt: skip
+        note = await commit_funds(
+            session, loan=loan, funder_id=investor_id, funder_kind="INVESTOR",
+            from_account=wallet, amount=amount.minor, annual_rate=loan.funder_rate, now=now,
+        )  # fmt: skip
+        return {"note_id": str(note.id), "hold_id": str(note.hold_id), "loan_id": str(loan_id)}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="lending.buy_note",
+        request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency},
+        execute=execute,
+    )  # fmt: skip

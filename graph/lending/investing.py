@@ -1,0 +1,107 @@
+"""Investors: browse listed loans (a Relay connection with filters) and buy notes."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from uuid import UUID
+
+import strawberry
+
+from domain.lending.services import notes
+from domain.lending.services.listings import ListingFilter, open_listings
+from domain.lending.tables import Loan as LoanRow
+from domain.money import Money as DomainMoney
+from domain.money import currency_of, parse_money
+from graph.context import Info
+from graph.hardening.policy import page_size
+from graph.lending.inputs import LoanGrade, grades, optional_rate
+from graph.lending.loans import Loan
+from graph.pagination import Connection, connection, time_and_id
+from graph.payloads import UserError, run_mutation
+from graph.relay import to_global_id, uuid_of
+from graph.wallets.mutations import IdempotencyKey, MoneyInput
+
+
+@strawberry.input(description="Which listings to show; every field optional.")
+class ListingFilterInput:
+    grades: list[LoanGrade] = strawberry.field(default_factory=list)
+    min_term_months: int | None = None
+    max_term_months: int | None = None
+    min_rate: str | None = strawberry.field(default=None, description="Least note rate, annual.")
+    currency: str | None = None
+
+    def to_domain(self) -> ListingFilter:
+        if self.currency is not None:
+            currency_of(self.currency)
+        return ListingFilter(
+            grades=grades(self.grades), min_term_months=self.min_term_months,
+            max_term_months=self.max_term_months,
+            min_rate=optional_rate(self.min_rate, "min_rate"), currency=self.currency,
+        )  # fmt: skip
+
+
+@strawberry.input
+class BuyNoteInput(MoneyInput):
+    loan_id: strawberry.ID
+
+
+@strawberry.type
+class BuyNotePayload:
+    note_id: strawberry.ID | None = None
+    hold_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The hold on your wallet until the loan is funded."
+    )
+    loan: Loan | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+@strawberry.type
+class InvestingQueries:
+    @strawberry.field(description="Loans open for funding, newest first.")
+    async def listings(
+        self,
+        info: Info,
+        filter: ListingFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Loan]:
+        page = page_size(first, info.context.hardening)
+        wanted = (filter or ListingFilterInput()).to_domain()
+        async with info.context.db() as session:
+            rows = await open_listings(
+                session, actor=info.context.actor, now=info.context.clock.now(),
+                filters=wanted, limit=page + 1, after=time_and_id(after),
+            )  # fmt: skip
+        return connection(
+            rows, page=page, key=lambda r: (r.listed_at.isoformat(), r.id), node=Loan.of
+        )
+
+
+@strawberry.type
+class InvestingMutations:
+    @strawberry.mutation(
+        description="Investors: buy notes of a listed loan; your wallet is held until the "
+        "loan is funded (captured) or expires (released)."
+    )
+    async def buy_note(
+        self, info: Info, input: BuyNoteInput, idempotency_key: IdempotencyKey
+    ) -> BuyNotePayload:
+        ctx = info.context
+
+        async def use_case(session):  # type: ignore[no-untyped-def]
+            amount: DomainMoney = parse_money(
+                input.amount, currency_of(input.currency), field="amount"
+            )
+            answer = await notes.buy_note(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                loan_id=uuid_of(input.loan_id, "Loan"), amount=amount,
+                idempotency_key=idempotency_key,
+            )  # fmt: skip
+            loan = await session.get(LoanRow, uuid_of(input.loan_id, "Loan"))
+            return BuyNotePayload(
+                note_id=to_global_id("LoanNote", UUID(answer["note_id"])),
+                hold_id=to_global_id("Hold", UUID(answer["hold_id"])),
+                loan=Loan.of(loan) if loan else None,
+            )
+
+        return await run_mutation(info, lambda e: BuyNotePayload(errors=e), use_case)

@@ -1,0 +1,128 @@
+"""Loans as clients see them: the listing, its schedule and its notes (read in batches)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from domain.lending import tables
+from domain.lending.services.reads import installments_of_loans, notes_of_loans, products_by_id
+from domain.money import Money as DomainMoney
+from graph.context import Info
+from graph.lending.inputs import LoanGrade, rate_text
+from graph.lending.types import RepaymentMethod
+from graph.loaders import loader
+from graph.money import Money
+from graph.relay import to_global_id
+
+
+def _money(minor: int, currency: str) -> Money:
+    return Money.of(DomainMoney(minor, currency))
+
+
+@strawberry.type(description="One scheduled installment and what has been paid of it.")
+class LoanInstallment:
+    number: int
+    due_date: date
+    principal: Money
+    interest: Money
+    fees: Money
+    penalty: Money = strawberry.field(description="Penalty interest accrued while overdue.")
+    paid: Money = strawberry.field(description="Paid so far, all components.")
+    outstanding: Money
+    days_past_due: int
+    bucket: str = strawberry.field(
+        description="CURRENT, DPD_1_30, DPD_31_60, DPD_61_90, DPD_90_PLUS."
+    )
+    paid_at: datetime | None
+
+    @classmethod
+    def of(cls, row: tables.LoanInstallment, currency: str) -> LoanInstallment:
+        due = row.principal_due + row.interest_due + row.fee_due + row.penalty_accrued
+        paid = row.principal_paid + row.interest_paid + row.fee_paid + row.penalty_paid
+        return cls(
+            number=row.number, due_date=row.due_date,
+            principal=_money(row.principal_due, currency),
+            interest=_money(row.interest_due, currency), fees=_money(row.fee_due, currency),
+            penalty=_money(row.penalty_accrued, currency), paid=_money(paid, currency),
+            outstanding=_money(due - paid, currency), days_past_due=row.days_past_due,
+            bucket=row.bucket, paid_at=row.paid_at,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A funder's claim on a loan.")
+class LoanNote:
+    id: strawberry.ID
+    funder_kind: str = strawberry.field(description="INVESTOR or BANK.")
+    status: str = strawberry.field(description="HELD, ACTIVE, RELEASED, SOLD or CLOSED.")
+    principal: Money
+    annual_rate: str
+    principal_received: Money
+    interest_received: Money
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: tables.LoanNote, currency: str) -> LoanNote:
+        return cls(
+            id=to_global_id("LoanNote", row.id), funder_kind=row.funder_kind, status=row.status,
+            principal=_money(row.principal, currency),
+            annual_rate=rate_text(row.annual_rate) or "0",
+            principal_received=_money(row.principal_received, currency),
+            interest_received=_money(row.interest_received, currency), created_at=row.created_at,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A loan: listed for funding, then repaid on its schedule.")
+class Loan:
+    row: strawberry.Private[tables.Loan]
+    id: strawberry.ID
+    state: str = strawberry.field(
+        description="LISTED, FUNDED, ACTIVE, CLOSED, DEFAULTED or EXPIRED."
+    )
+    grade: LoanGrade
+    principal: Money
+    committed: Money = strawberry.field(description="Promised by funders so far.")
+    remaining: Money = strawberry.field(description="Still to fund.")
+    term_months: int
+    repayment_method: RepaymentMethod
+    borrower_rate: str = strawberry.field(description="What the borrower pays, annual.")
+    note_rate: str = strawberry.field(description="What note holders earn, annual.")
+    listed_at: datetime
+    funding_deadline: datetime
+
+    @classmethod
+    def of(cls, row: tables.Loan) -> Loan:
+        currency = row.currency
+        return cls(
+            row=row, id=to_global_id("Loan", row.id), state=row.state,
+            grade=LoanGrade(row.grade), principal=_money(row.principal, currency),
+            committed=_money(row.committed, currency),
+            remaining=_money(row.principal - row.committed, currency),
+            term_months=row.term_months, repayment_method=RepaymentMethod(row.repayment_method),
+            borrower_rate=rate_text(row.borrower_rate) or "0",
+            note_rate=rate_text(row.funder_rate) or "0", listed_at=row.listed_at,
+            funding_deadline=row.funding_deadline,
+        )  # fmt: skip
+
+    @strawberry.field(description="Investors buy whole notes of this size.")
+    async def note_size(self, info: Info) -> Money:
+        product = await loader(info, "loan_products", products_by_id).load(self.row.product_id)
+        assert product is not None
+        return _money(product.note_size, self.row.currency)
+
+    @strawberry.field(description="The least one purchase may be.")
+    async def min_investment(self, info: Info) -> Money:
+        product = await loader(info, "loan_products", products_by_id).load(self.row.product_id)
+        assert product is not None
+        return _money(product.min_investment, self.row.currency)
+
+    @strawberry.field(description="The repayment schedule, once the loan is disbursed.")
+    async def installments(self, info: Info) -> list[LoanInstallment]:
+        rows = await loader(info, "loan_installments", installments_of_loans).load(self.row.id)
+        return [LoanInstallment.of(row, self.row.currency) for row in rows]
+
+    @strawberry.field(description="Funders' notes (each holder sees the loan's, not who).")
+    async def notes(self, info: Info) -> list[LoanNote]:
+        rows = await loader(info, "loan_notes", notes_of_loans).load(self.row.id)
+        return [LoanNote.of(row, self.row.currency) for row in rows]

@@ -1,0 +1,119 @@
+"""Investors browse listings (filters, Relay pages) and buy notes over GraphQL; reading a
+page of loans with their notes costs the same statements for 50 loans as for 5."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import event
+from starlette.applications import Starlette
+
+from domain.clock import FixedClock
+from graph.relay import to_global_id
+from support.graphql import gql
+from support.lending_world import fund_wallet, listed_loan
+from support.security import Caller, create_person, key_of
+
+LISTINGS = """
+query Listings($filter: ListingFilterInput, $first: Int, $after: String) {
+  listings(filter: $filter, first: $first, after: $after) {
+    edges { cursor node { id grade termMonths noteRate principal { amount }
+                          remaining { amount } noteSize { amount } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+BUY = """
+mutation Buy($input: BuyNoteInput!, $key: String!) {
+  buyNote(input: $input, idempotencyKey: $key) {
+    noteId holdId loan { id state committed { amount } remaining { amount } }
+    errors { code field message }
+  }
+}
+"""
+
+
+async def _borrower_and_investor(app: Starlette) -> tuple[Any, FixedClock, UUID, Caller]:
+    """The app's sessions, a clock at now, a borrower's id and a funded investor."""
+    sessions = app.state.services.stores.sessions
+    clock = FixedClock(datetime.now(UTC))
+    borrower = await create_person(app, "Borrower", roles=["BORROWER"])
+    investor = await create_person(app, "Investor", roles=["INVESTOR"])
+    assert borrower.id
+    assert investor.id
+    await fund_wallet(sessions, clock, key_of(investor.id), 10_000_000)
+    return sessions, clock, key_of(borrower.id), investor
+
+
+async def test_listings_filter_and_page_and_a_purchase_commits_funds(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    sessions, clock, borrower, investor = await _borrower_and_investor(app)
+    for grade, term, rate in [("A", 6, "0.08"), ("B", 12, "0.11"), ("C", 24, "0.15")] * 2:
+        await listed_loan(sessions, clock, borrower, grade=grade, term_months=term,
+                          rate=Decimal(rate))  # fmt: skip
+
+    page_one = await gql(client, LISTINGS, {"first": 4}, token=investor.token)
+    listings = page_one["data"]["listings"]
+    page_two = await gql(client, LISTINGS, {"first": 4, "after": listings["pageInfo"]["endCursor"]},
+                         token=investor.token)  # fmt: skip
+    wanted = {"grades": ["B", "C"], "minRate": "0.09", "maxTermMonths": 12}
+    filtered = await gql(client, LISTINGS, {"filter": wanted}, token=investor.token)
+
+    assert len(listings["edges"]) == 4
+    assert listings["pageInfo"]["hasNextPage"]
+    assert len(page_two["data"]["listings"]["edges"]) == 2
+    assert not page_two["data"]["listings"]["pageInfo"]["hasNextPage"]
+    chosen = [e["node"] for e in filtered["data"]["listings"]["edges"]]
+    assert [(n["grade"], n["termMonths"], n["noteRate"]) for n in chosen] == [("B", 12, "0.09")] * 2
+    assert chosen[0]["noteSize"] == {"amount": "50.00"}
+
+    bought = await gql(client, BUY, {"input": {"loanId": chosen[0]["id"], "amount": "2000.00",
+                                               "currency": "CNY"}, "key": "n1"},
+                       token=investor.token)  # fmt: skip
+    payload = bought["data"]["buyNote"]
+    assert payload["errors"] == []
+    assert payload["loan"]["committed"] == {"amount": "2000.00"}
+    assert payload["loan"]["remaining"] == {"amount": "8000.00"}
+    refused = await gql(client, BUY, {"input": {"loanId": chosen[0]["id"], "amount": "20.00",
+                                                "currency": "CNY"}, "key": "n2"},
+                        token=investor.token)  # fmt: skip
+    assert refused["data"]["buyNote"]["errors"][0]["field"] == "amount"
+
+
+async def test_a_page_of_loans_with_notes_costs_the_same_statements_for_5_or_50(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    sessions, clock, borrower, investor = await _borrower_and_investor(app)
+    for n in range(50):
+        loan = await listed_loan(sessions, clock, borrower)
+        purchase = {"loanId": to_global_id("Loan", loan.id), "amount": "100.00", "currency": "CNY"}
+        await gql(client, BUY, {"input": purchase, "key": f"k{n}"}, token=investor.token)
+    query = """query Q($first: Int) { listings(first: $first) { nodes {
+        id noteSize { amount } minInvestment { amount } installments { number }
+        notes { principal { amount } status } } } }"""
+    engine = app.state.services.stores.engine
+
+    async def statements_for(first: int) -> int:
+        count = 0
+
+        def seen(*_args: object) -> None:
+            nonlocal count
+            count += 1
+
+        event.listen(engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            body = await gql(client, query, {"first": first}, token=investor.token)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", seen)
+        nodes = body["data"]["listings"]["nodes"]
+        assert len(nodes) == first
+        assert all(node["notes"] == [{"principal": {"amount": "100.00"}, "status": "HELD"}]
+                   for node in nodes)  # fmt: skip
+        return count
+
+    assert await statements_for(5) == await statements_for(50)
