@@ -26,6 +26,8 @@ from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
 from domain.ledger.services.expiry import expire_due_holds
 from domain.lending.services.expiry import expire_unfunded_loans
+from domain.lending.services.overdue import age_overdue_installments
+from domain.lending.services.repaying import debit_due_installments
 from domain.participants.ports import SecretVault
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
@@ -64,6 +66,14 @@ async def _expire_unfunded_loans(w: WorkerContext) -> int:
     return await expire_unfunded_loans(w.sessions, w.clock)
 
 
+async def _debit_due_installments(w: WorkerContext) -> int:
+    return await debit_due_installments(w.sessions, w.clock)
+
+
+async def _age_overdue_installments(w: WorkerContext) -> int:
+    return await age_overdue_installments(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -79,6 +89,9 @@ JOBS = (
     ScheduledJob("loan-funding-expiry", _expire_unfunded_loans, every_seconds=5.0),
     ScheduledJob("webhook-fan-out", _fan_out_webhooks, every_seconds=1.0),
     ScheduledJob("webhook-delivery", _deliver_webhooks, every_seconds=1.0),
+    # Due dates: debit wallets first, then age what is still unpaid (once a day per loan).
+    ScheduledJob("loan-auto-debit", _debit_due_installments, every_seconds=60.0),
+    ScheduledJob("loan-overdue", _age_overdue_installments, every_seconds=60.0),
 )
 
 

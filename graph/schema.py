@@ -14,9 +14,14 @@ from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
+from graph.lending.borrowing import BorrowingMutations, BorrowingQueries
 from graph.lending.investing import InvestingMutations, InvestingQueries
+from graph.lending.market import MarketMutations, MarketQueries
 from graph.lending.offers import FundingOfferMutations, FundingOfferQueries
+from graph.lending.portfolio import PortfolioQueries
+from graph.lending.products import ProductMutations, ProductQueries
 from graph.lending.queries import LendingQueries
+from graph.lending.repaying import RepayingMutations, RepayingQueries
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
@@ -43,6 +48,11 @@ class Query(
     LendingQueries,
     FundingOfferQueries,
     InvestingQueries,
+    ProductQueries,
+    BorrowingQueries,
+    RepayingQueries,
+    PortfolioQueries,
+    MarketQueries,
     AutoInvestQueries,
     ParticipantQueries,
     AuditQueries,
@@ -59,6 +69,10 @@ class Mutation(
     WalletOperations,
     FundingOfferMutations,
     InvestingMutations,
+    ProductMutations,
+    BorrowingMutations,
+    RepayingMutations,
+    MarketMutations,
     AutoInvestMutations,
     WebhookMutations,
 ):

@@ -16,6 +16,7 @@ class EventType(Enum):
     LOAN_FUNDED = "lending.loan_funded"
     REPAYMENT_RECEIVED = "lending.repayment_received"
     INSTALLMENT_DUE = "lending.installment_due"
+    LOAN_DEFAULTED = "lending.loan_defaulted"
     PAYMENT_UPDATED = "payments.payment_updated"
 
     @property

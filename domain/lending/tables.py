@@ -75,25 +75,28 @@ class LoanProductRow(SQLModel, table=True):
     max_amount: int = _minor()
     min_term_months: int
     max_term_months: int
-    repayment_methods: list[str] = _strings()
+    repayment_method: str = Field(max_length=24)
     rounding: str = Field(max_length=16)
     min_rate: Decimal = _rate()
     max_rate: Decimal = _rate()
-    fee_kind: str = Field(max_length=16)  # PERCENT or FIXED
-    fee_rate: Decimal = _rate()  # of principal, when PERCENT
-    fee_fixed: int = _minor()  # minor units, when FIXED
-    fee_timing: str = Field(max_length=16)  # UPFRONT or SPREAD (over the installments)
-    penalty_rate: Decimal = _rate()  # annual, on overdue amounts
+    fees: list[dict[str, Any]] = _json(list)  # FeeRule: name, timing, percent, fixed
+    penalty_daily_rate: Decimal = _rate()
     grace_days: int
-    default_after_days: int
+    default_days: int
     funding_channels: list[str] = _strings()  # INVESTOR_NOTES, BANK_OFFERS, PLATFORM_BOOK
-    guarantee_cover: Decimal = _rate()  # share of outstanding principal; 0: none
+    cover_kind: str = Field(max_length=16)  # NONE, GUARANTEE, INSURANCE
+    cover_share: Decimal = _rate()  # of what funders are owed at default
+    cover_provider: str | None = Field(default=None, max_length=64)
+    early_repayment: str = Field(max_length=24)  # ACCRUED_TO_DATE or FULL_PERIOD
+    transfer_rules: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(JSONB, nullable=True)
+    )  # None: its notes cannot be resold
+    # How its loans are listed on the marketplace.
     platform_spread: Decimal = _rate()  # funders earn the borrower rate minus this
     note_size: int = _minor()
     min_investment: int = _minor()
     max_investor_share: Decimal = _rate()  # of the principal, per investor
     funding_days: int
-    details: dict[str, Any] = _json()  # anything the product rules add later
     created_by: UUID | None = Field(default=None, foreign_key="participant.id")
     created_at: datetime = _moment()
     superseded_at: datetime | None = _moment(nullable=True)

@@ -122,6 +122,12 @@ class Loan:
         rows = await loader(info, "loan_installments", installments_of_loans).load(self.row.id)
         return [LoanInstallment.of(row, self.row.currency) for row in rows]
 
+    @strawberry.field(description="The first installment not yet paid, if any.")
+    async def next_due(self, info: Info) -> LoanInstallment | None:
+        rows = await loader(info, "loan_installments", installments_of_loans).load(self.row.id)
+        unpaid = next((row for row in rows if row.paid_at is None), None)
+        return None if unpaid is None else LoanInstallment.of(unpaid, self.row.currency)
+
     @strawberry.field(description="Funders' notes (each holder sees the loan's, not who).")
     async def notes(self, info: Info) -> list[LoanNote]:
         rows = await loader(info, "loan_notes", notes_of_loans).load(self.row.id)

@@ -7,19 +7,27 @@ do not depend on the scorecard; the application tests go through the real use ca
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.security.passwords import Argon2Hasher
 from domain.actors import Actor, ActorKind
 from domain.clock import FixedClock
+from domain.errors import DomainError
+from domain.lending.debt_transfer import TransferRules
+from domain.lending.fees import FeeRule, FeeTiming
+from domain.lending.products import FundingChannel, LoanProduct
+from domain.lending.schedule import RepaymentMethod
+from domain.lending.services.product_terms import Marketplace, row_values
 from domain.lending.states import ApplicationStatus, LoanState
-from domain.lending.tables import Loan, LoanApplication, LoanProductRow
+from domain.lending.tables import Loan, LoanApplication, LoanInstallment, LoanProductRow
 from domain.money import Money
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
@@ -63,19 +71,20 @@ async def fund_wallet(sessions: Sessions, clock: FixedClock, owner: UUID, minor:
 
 
 def product_row(now: datetime, **changes: object) -> LoanProductRow:
-    values: dict[str, object] = dict(
-        code=f"P{next(_keys)}", version=1, name="Personal loan", currency="CNY",
-        min_amount=100_000, max_amount=10_000_000, min_term_months=3, max_term_months=36,
-        repayment_methods=["EQUAL_INSTALLMENT"], rounding="HALF_UP",
-        min_rate=Decimal("0.05"), max_rate=Decimal("0.24"), fee_kind="PERCENT",
-        fee_rate=Decimal("0.02"), fee_fixed=0, fee_timing="UPFRONT",
-        penalty_rate=Decimal("0.18"), grace_days=3, default_after_days=90,
-        funding_channels=["INVESTOR_NOTES", "BANK_OFFERS"], guarantee_cover=Decimal("0"),
-        platform_spread=Decimal("0.02"), note_size=5_000, min_investment=5_000,
-        max_investor_share=Decimal("0.5"), funding_days=7, created_at=now,
+    """A product row as createLoanProduct writes one: 2 % origination upfront, 18 % a year
+    (0.05 % a day) of penalty after 3 days' grace, default at 90 days past due."""
+    product = LoanProduct(
+        code=f"P{next(_keys)}", name="Personal loan", currency="CNY", min_amount=100_000,
+        max_amount=10_000_000, min_term=3, max_term=36, method=RepaymentMethod.EQUAL_INSTALLMENT,
+        min_rate=Decimal("0.05"), max_rate=Decimal("0.24"),
+        fees=(FeeRule("origination", FeeTiming.UPFRONT, percent=Decimal("0.02")),),
+        funding_channels=frozenset({FundingChannel.INVESTOR_NOTES, FundingChannel.BANK_OFFERS}),
+        transfer=TransferRules(max_premium=Decimal("0.01"), fee_rate=Decimal("0.005")),
     )  # fmt: skip
+    values = {"code": product.code, "version": 1, "created_at": now,
+              **row_values(product, Marketplace())}  # fmt: skip
     values.update(changes)
-    return LoanProductRow(**values)  # type: ignore[arg-type]
+    return LoanProductRow(**values)
 
 
 async def listed_loan(
@@ -109,3 +118,27 @@ async def listed_loan(
         session.add(loan)
         await session.commit()
     return loan
+
+
+async def outcome(sessions: Sessions, use_case: Callable[[AsyncSession], Awaitable[object]]) -> str:
+    """Run a use case in its own transaction: "OK", or the code of its refusal (whose
+    bookkeeping is committed, as the unit of work would)."""
+    async with sessions() as session:
+        try:
+            await use_case(session)
+        except DomainError as error:
+            if error.keeps_changes:
+                await session.commit()
+            return error.code
+        await session.commit()
+        return "OK"
+
+
+async def installments_of(sessions: Sessions, loan_id: UUID) -> list[LoanInstallment]:
+    async with sessions() as session:
+        rows = await session.exec(
+            select(LoanInstallment)
+            .where(col(LoanInstallment.loan_id) == loan_id)
+            .order_by(col(LoanInstallment.number))
+        )
+        return list(rows.all())

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.accounts import open_account
+from domain.lending.tables import LoanNote
 
 
 def loan_label(loan_id: UUID) -> str:
@@ -53,6 +54,17 @@ async def bank_funding(
     """What a partner bank has advanced through the platform (debits lead)."""
     return await open_account(
         session, kind=AccountKind.BANK_FUNDING, currency=currency, now=now, owner_id=bank_id
+    )
+
+
+async def holder_account(
+    session: AsyncSession, *, note: LoanNote, currency: str, now: datetime
+) -> int:
+    """Where a note's repayments go: an investor's wallet, a bank's funding account."""
+    if note.funder_kind == "BANK":
+        return await bank_funding(session, bank_id=note.holder_id, currency=currency, now=now)
+    return await open_account(
+        session, kind=AccountKind.WALLET, currency=currency, now=now, owner_id=note.holder_id
     )
 
 

@@ -21,8 +21,9 @@ from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.errors import FundingRefused
 from domain.lending.services.accounts import loan_escrow
 from domain.lending.services.disbursement import disburse
+from domain.lending.services.product_terms import product_of
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
-from domain.lending.tables import Loan, LoanNote
+from domain.lending.tables import Loan, LoanNote, LoanProductRow
 
 
 async def lock_loan(session: AsyncSession, loan_id: UUID) -> Loan:
@@ -74,5 +75,7 @@ async def commit_funds(
     if loan.committed == loan.principal:
         loan.state = transition(LoanState(loan.state), LoanEvent.FULLY_COMMITTED).value
         loan.funded_at = now
-        await disburse(session, loan=loan, now=now)
+        product = await session.get(LoanProductRow, loan.product_id)
+        assert product is not None  # a foreign key
+        await disburse(session, loan=loan, product=product_of(product), now=now)
     return note

@@ -13,6 +13,8 @@ from domain.events.catalog import EventType
 from domain.events.services.outbox import record_event
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.calendar import monthly_due_dates
+from domain.lending.fees import FeeTiming, fee_amount, plan_fees
+from domain.lending.products import LoanProduct
 from domain.lending.schedule import RepaymentMethod, RoundingMode, build_schedule
 from domain.lending.services.accounts import loan_receivable, platform_revenue
 from domain.lending.services.note_holds import resolve_held_notes
@@ -20,30 +22,27 @@ from domain.lending.states import LoanEvent, LoanState, transition
 from domain.lending.tables import Loan, LoanInstallment, LoanNote
 from domain.wallets.services.accounts import wallet_account
 
-ORIGINATION_FEE = "origination_fee"
 
-
-def installment_fees(total: int, count: int) -> list[int]:
-    """A fee spread over `count` installments: equal parts, the last takes the remainder."""
-    part = total // count
-    return [part] * (count - 1) + [total - part * (count - 1)]
-
-
-async def disburse(session: AsyncSession, *, loan: Loan, now: datetime) -> list[LoanNote]:
+async def disburse(
+    session: AsyncSession, *, loan: Loan, product: LoanProduct, now: datetime
+) -> list[LoanNote]:
     """Disburse the locked, FUNDED `loan`; its notes, now ACTIVE."""
     notes = await resolve_held_notes(session, loan_id=loan.id, now=now, capture=True)
-    currency = loan.currency
+    currency, tag = loan.currency, {"loan": str(loan.id)}
     receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
     wallet = await wallet_account(session, owner_id=loan.borrower_id, currency=currency, now=now)
-    legs = [Leg(receivable, wallet, loan.principal - loan.upfront_fee, "LOAN_DISBURSEMENT",
-                {"loan": str(loan.id)})]  # fmt: skip
-    if loan.upfront_fee:
-        revenue = await platform_revenue(session, stream=ORIGINATION_FEE, currency=currency,
-                                         now=now)  # fmt: skip
-        legs.append(Leg(receivable, revenue, loan.upfront_fee, "ORIGINATION_FEE",
-                        {"loan": str(loan.id)}))  # fmt: skip
+    legs = []
+    for rule in product.fees:  # each upfront fee to its own revenue stream
+        fee = fee_amount(rule, loan.principal)
+        if rule.timing is FeeTiming.UPFRONT and fee:
+            revenue = await platform_revenue(session, stream=f"{rule.name}_fee",
+                                             currency=currency, now=now)  # fmt: skip
+            legs.append(Leg(receivable, revenue, fee, "LOAN_FEE", tag))
+    loan.upfront_fee = sum(leg.amount for leg in legs)
+    legs.insert(0, Leg(receivable, wallet, loan.principal - loan.upfront_fee,
+                       "LOAN_DISBURSEMENT", tag))  # fmt: skip
     await post_transfers(session, legs=legs, now=now, journal_id=uuid4())
-    _write_schedule(session, loan, now)
+    _write_schedule(session, loan, product, now)
     loan.state = transition(LoanState(loan.state), LoanEvent.DISBURSED).value
     loan.disbursed_at = now
     await session.flush()
@@ -57,13 +56,14 @@ async def disburse(session: AsyncSession, *, loan: Loan, now: datetime) -> list[
     return notes
 
 
-def _write_schedule(session: AsyncSession, loan: Loan, now: datetime) -> None:
+def _write_schedule(session: AsyncSession, loan: Loan, product: LoanProduct, now: datetime) -> None:
     schedule = build_schedule(
         principal=loan.principal, annual_rate=loan.borrower_rate, term_months=loan.term_months,
         method=RepaymentMethod(loan.repayment_method), rounding=RoundingMode[loan.rounding],
     )  # fmt: skip
     dates = monthly_due_dates(now.astimezone(UTC).date(), loan.term_months, months_to_first=1)
-    fees = installment_fees(loan.spread_fee, loan.term_months)
+    fees = plan_fees(product.fees, principal=loan.principal,
+                     installments=loan.term_months).per_installment  # fmt: skip
     loan.first_due_date = dates[0]
     for item, due, fee in zip(schedule, dates, fees, strict=True):
         session.add(

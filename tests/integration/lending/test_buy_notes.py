@@ -13,13 +13,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.clock import FixedClock
-from domain.errors import DomainError
 from domain.lending.services.notes import buy_note
 from domain.lending.tables import Loan, LoanNote
 from domain.money import Money
 from domain.participants.roles import Role
 from domain.wallets.services.accounts import wallet_balances
-from support.lending_world import fund_wallet, listed_loan, participant
+from support.lending_world import fund_wallet, listed_loan, outcome, participant
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -27,16 +26,10 @@ Sessions = async_sessionmaker[AsyncSession]
 async def _buy(sessions: Sessions, clock: FixedClock, investor: Actor, loan: Loan, minor: int,
                key: str) -> str:  # fmt: skip
     """OK, or the refusal's code."""
-    async with sessions() as session:
-        try:
-            await buy_note(session=session, clock=clock, actor=investor, loan_id=loan.id,
-                           amount=Money(minor, "CNY"), idempotency_key=key)  # fmt: skip
-        except DomainError as error:
-            if error.keeps_changes:
-                await session.commit()
-            return error.code
-        await session.commit()
-        return "OK"
+    return await outcome(sessions, lambda session: buy_note(
+        session=session, clock=clock, actor=investor, loan_id=loan.id,
+        amount=Money(minor, "CNY"), idempotency_key=key,
+    ))  # fmt: skip
 
 
 async def _investor(sessions: Sessions, clock: FixedClock, minor: int = 10_000_000) -> Actor:

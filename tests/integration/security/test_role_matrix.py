@@ -221,6 +221,33 @@ CREATE_RULE = """mutation C($input: AutoInvestRuleInput!) {
 UPDATE_RULE = """mutation U($id: ID!, $input: AutoInvestRuleInput!) {
   updateAutoInvestRule(id: $id, input: $input) { rule { id } errors { code } } }"""
 DELETE_RULE = """mutation D($id: ID!) { deleteAutoInvestRule(id: $id) { errors { code } } }"""
+PRODUCT = {
+    "name": "Matrix loan", "currency": "CNY", "minAmount": "1000.00", "maxAmount": "50000.00",
+    "minTermMonths": 3, "maxTermMonths": 24, "repaymentMethod": "EQUAL_INSTALLMENT",
+    "minRate": "0.05", "maxRate": "0.24",
+}  # fmt: skip
+CREATE_PRODUCT = """mutation P($input: LoanProductInput!) {
+  createLoanProduct(input: $input) { product { id } errors { code } } }"""
+UPDATE_PRODUCT = """mutation U($id: ID!, $input: LoanProductInput!) {
+  updateLoanProduct(id: $id, input: $input) { product { id } errors { code } } }"""
+APPLY = """mutation A($input: ApplyForLoanInput!) {
+  applyForLoan(input: $input) { application { id } errors { code } } }"""
+ACCEPT = """mutation A($id: ID!, $key: String!) {
+  acceptLoanOffer(applicationId: $id, idempotencyKey: $key) { loan { id } errors { code } } }"""
+APPLICATION = "query A($id: ID!) { loanApplication(id: $id) { id } }"
+REPAY = """mutation R($input: RepayLoanInput!, $key: String!) {
+  repayLoan(input: $input, idempotencyKey: $key) { repaymentId errors { code } } }"""
+LIST_NOTE = """mutation L($input: ListNoteForSaleInput!) {
+  listNoteForSale(input: $input) { sale { id } errors { code } } }"""
+BUY_LISTED = """mutation B($id: ID!, $key: String!) {
+  buyListedNote(saleId: $id, idempotencyKey: $key) { noteId errors { code } } }"""
+PEOPLE_FIND_NOTHING = expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+
+
+def product_variables(m: Matrix, c: Caller) -> dict[str, object]:
+    return {"input": {**PRODUCT, "code": f"M{next(m.serials)}"}}
+
+
 BUY_NOTE = """mutation B($input: BuyNoteInput!, $key: String!) {
   buyNote(input: $input, idempotencyKey: $key) { noteId errors { code } } }"""
 OFFER_TERMS = {
@@ -343,6 +370,35 @@ OPERATIONS = [
     Operation("myFundingOffers", "{ myFundingOffers { id } }", BANKS),
     Operation("myAutoInvestRules", "{ myAutoInvestRules { id } }", INVESTORS),
     Operation("listings", "{ listings { nodes { id } } }", expect(OK, anonymous=UNAUTHENTICATED)),
+    Operation("loanProducts", "{ loanProducts { id } }", PUBLIC),
+    Operation("createLoanProduct", CREATE_PRODUCT, OPERATORS_ONLY, product_variables),
+    Operation("updateLoanProduct(missing)", UPDATE_PRODUCT,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
+              lambda m, c: {"id": missing_id("LoanProduct"), **product_variables(m, c)}),
+    # Nobody in the matrix passed KYC: the borrower is stopped there.
+    Operation("applyForLoan", APPLY,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, borrower="KYC_STATE"),
+              lambda m, c: {"input": {"productId": missing_id("LoanProduct"),
+                                      "amount": "1000.00", "currency": "CNY", "termMonths": 6,
+                                      "purpose": "matrix", "declaredMonthlyIncome": "1.00"}}),
+    Operation("acceptLoanOffer(missing)", ACCEPT, PEOPLE_FIND_NOTHING,
+              lambda m, c: {"id": missing_id("LoanApplication"), "key": f"m{next(m.serials)}"}),
+    Operation("loanApplication(missing)", APPLICATION, expect(NULL),
+              missing("LoanApplication")),
+    Operation("repayLoan(missing)", REPAY, PEOPLE_FIND_NOTHING,
+              lambda m, c: money(m, loanId=missing_id("Loan"))),
+    Operation("myLoans", "{ myLoans { id } }", PEOPLE_ONLY),
+    Operation("portfolio", "{ portfolio { outstandingPrincipal { amount } } }", PEOPLE_ONLY),
+    Operation("fundedLoans", "{ fundedLoans { loan { id } } }", BANKS),
+    Operation("repaymentsReceived", "{ repaymentsReceived { kind } }", PEOPLE_ONLY),
+    Operation("portfolioQuality", "{ portfolioQuality { bucket } }", OPERATORS_ONLY),
+    Operation("notesForSale", "{ notesForSale { id } }", expect(OK, anonymous=UNAUTHENTICATED)),
+    Operation("listNoteForSale(missing)", LIST_NOTE, PEOPLE_FIND_NOTHING,
+              lambda m, c: {"input": {"noteId": missing_id("LoanNote"), "price": "1.00",
+                                      "currency": "CNY"}}),
+    Operation("buyListedNote(missing)", BUY_LISTED,
+              {**INVESTORS, **{n: NOT_FOUND for n, o in INVESTORS.items() if o == OK}},
+              lambda m, c: {"id": missing_id("NoteSale"), "key": f"m{next(m.serials)}"}),
     Operation("buyNote(missing loan)", BUY_NOTE,
               {**INVESTORS, **{n: NOT_FOUND for n, o in INVESTORS.items() if o == OK}},
               lambda m, c: money(m, loanId=missing_id("Loan"))),

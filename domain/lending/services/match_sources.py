@@ -1,0 +1,163 @@
+"""What the matching engine reads: the loan's open part, and the offers and rules that might
+fund it, with capacity, budgets and exposures as they stand (net of holds)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from uuid import UUID
+
+from sqlalchemy import any_, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.ledger.accounts import AccountKind
+from domain.ledger.services.posting import ACCOUNTS
+from domain.lending.states import NoteStatus
+from domain.lending.tables import (
+    AutoInvestRuleRow,
+    BankFundingOffer,
+    Loan,
+    LoanNote,
+    LoanProductRow,
+)
+from domain.matching.sources import AutoInvestRule, BankOffer, LoanToFund
+
+LIVE_NOTES = (NoteStatus.HELD.value, NoteStatus.ACTIVE.value)
+
+
+async def loan_to_fund(session: AsyncSession, *, loan: Loan, product: LoanProductRow) -> LoanToFund:
+    shares = await session.exec(
+        select(LoanNote.holder_id, func.sum(LoanNote.principal))
+        .where(col(LoanNote.loan_id) == loan.id, col(LoanNote.status).in_(LIVE_NOTES))
+        .group_by(col(LoanNote.holder_id))
+    )
+    exposure = await session.exec(
+        select(LoanNote.holder_id, func.sum(LoanNote.principal - LoanNote.principal_received))
+        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
+        .where(
+            col(Loan.borrower_id) == loan.borrower_id,
+            col(LoanNote.status).in_(LIVE_NOTES),
+            col(LoanNote.funder_kind) == "BANK",
+        )
+        .group_by(col(LoanNote.holder_id))
+    )
+    return LoanToFund(
+        loan_id=str(loan.id), borrower_id=str(loan.borrower_id),
+        amount=loan.principal - loan.committed, currency=loan.currency, grade=loan.grade,
+        term_months=loan.term_months, annual_rate=loan.borrower_rate,
+        investor_rate=loan.funder_rate, note_size=product.note_size,
+        min_investment=product.min_investment,
+        max_per_investor=int(product.max_investor_share * loan.principal),
+        borrower_debt_by_funder={str(h): int(s) for h, s in exposure.all()},
+        loan_share_by_funder={str(h): int(s) for h, s in shares.all()},
+    )  # fmt: skip
+
+
+async def bank_offer_sources(
+    session: AsyncSession, *, loan: Loan, now: datetime
+) -> list[BankOffer]:
+    """Open offers that accept the loan's currency, grade and term, with room left."""
+    rows = await session.exec(
+        select(BankFundingOffer).where(
+            col(BankFundingOffer.status) == "OPEN",
+            col(BankFundingOffer.currency) == loan.currency,
+            or_(col(BankFundingOffer.expires_at).is_(None), col(BankFundingOffer.expires_at) > now),
+            col(BankFundingOffer.committed) < col(BankFundingOffer.capacity),
+            loan.grade == any_(col(BankFundingOffer.grades)),
+            col(BankFundingOffer.min_term_months) <= loan.term_months,
+            col(BankFundingOffer.max_term_months) >= loan.term_months,
+            col(BankFundingOffer.bank_id) != loan.borrower_id,
+        )
+    )
+    return [
+        BankOffer(
+            offer_id=str(o.id),
+            funder_id=str(o.bank_id),
+            currency=o.currency,
+            capacity=o.capacity - o.committed,
+            grades=frozenset(o.grades),
+            min_term=o.min_term_months,
+            max_term=o.max_term_months,
+            min_amount=o.min_amount,
+            max_amount=o.max_amount,
+            created_at=o.created_at,
+            rate_floor=o.rate_floor,
+            spread=o.spread,
+            per_borrower_cap=o.per_borrower_cap,
+            expires_at=o.expires_at,
+        )
+        for o in rows.all()
+    ]
+
+
+async def auto_invest_sources(
+    session: AsyncSession, *, loan: Loan, now: datetime
+) -> list[AutoInvestRule]:
+    """Active rules that accept the loan, each with what is left of today's budget and of
+    its investor's wallet."""
+    rules = (
+        await session.exec(
+            select(AutoInvestRuleRow).where(
+                col(AutoInvestRuleRow.active),
+                col(AutoInvestRuleRow.currency) == loan.currency,
+                loan.grade == any_(col(AutoInvestRuleRow.grades)),
+                col(AutoInvestRuleRow.min_term_months) <= loan.term_months,
+                col(AutoInvestRuleRow.max_term_months) >= loan.term_months,
+                col(AutoInvestRuleRow.min_rate) <= loan.funder_rate,
+                col(AutoInvestRuleRow.investor_id) != loan.borrower_id,
+            )
+        )
+    ).all()
+    if not rules:
+        return []
+    spent = await _spent_today(session, [r.id for r in rules], now)
+    available = await _wallets_available(session, {r.investor_id for r in rules}, loan.currency)
+    return [
+        AutoInvestRule(
+            rule_id=str(r.id),
+            investor_id=str(r.investor_id),
+            currency=r.currency,
+            grades=frozenset(r.grades),
+            min_term=r.min_term_months,
+            max_term=r.max_term_months,
+            min_rate=r.min_rate,
+            max_per_loan=r.max_per_loan,
+            budget_remaining=max(
+                0, min(r.daily_budget - spent.get(r.id, 0), available.get(r.investor_id, 0))
+            ),
+            created_at=r.created_at,
+        )
+        for r in rules
+    ]
+
+
+async def _spent_today(
+    session: AsyncSession, rule_ids: list[UUID], now: datetime
+) -> dict[UUID, int]:
+    midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
+    rows = await session.exec(
+        select(LoanNote.source_id, func.sum(LoanNote.principal))
+        .where(
+            col(LoanNote.source_id).in_(rule_ids),
+            col(LoanNote.created_at) >= midnight,
+            col(LoanNote.status) != NoteStatus.RELEASED.value,
+        )
+        .group_by(col(LoanNote.source_id))
+    )
+    return {source: int(total) for source, total in rows.all() if source is not None}
+
+
+async def _wallets_available(
+    session: AsyncSession, owners: set[UUID], currency: str
+) -> dict[UUID, int]:
+    rows = await (await session.connection()).execute(
+        select(
+            ACCOUNTS.c.owner_id,
+            ACCOUNTS.c.credits_posted - ACCOUNTS.c.debits_posted - ACCOUNTS.c.debits_pending,
+        ).where(
+            ACCOUNTS.c.kind == AccountKind.WALLET.value,
+            ACCOUNTS.c.currency == currency,
+            ACCOUNTS.c.owner_id.in_(owners),
+        )
+    )
+    return {owner: int(available) for owner, available in rows}

@@ -1,0 +1,112 @@
+"""Borrowers repay (a mutation, idempotent), and the worker debits wallets on due dates."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor, NotFound
+from domain.clock import Clock
+from domain.errors import InvalidInput
+from domain.idempotency.service import run_once
+from domain.ledger.services.posting import lock_accounts
+from domain.lending.services.commitments import lock_loan
+from domain.lending.services.repayments import receive_repayment
+from domain.lending.states import LoanState, LoanStateConflict
+from domain.money import Money
+from domain.wallets.services.accounts import wallet_account
+
+
+async def repay_loan(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    loan_id: UUID,
+    amount: Money,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Pay `amount` towards your loan: what is due first, then the next installment early;
+    anything beyond that stays in your wallet."""
+    borrower_id = actor.require_person()
+    if amount.minor <= 0:
+        raise InvalidInput("must be greater than zero", field="amount")
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        loan = await lock_loan(session, loan_id)
+        if loan.borrower_id != borrower_id:
+            raise NotFound("no such loan", field="loan_id")
+        if loan.state != LoanState.ACTIVE.value:
+            raise LoanStateConflict(f"the loan is {loan.state}", field="loan_id")
+        if amount.currency != loan.currency:
+            raise InvalidInput(f"the loan is in {loan.currency}", field="amount")
+        wallet = await wallet_account(session, owner_id=borrower_id, currency=loan.currency,
+                                      now=now)  # fmt: skip
+        repayment = await receive_repayment(
+            session, loan=loan, amount=amount.minor, from_account=wallet, payer_id=borrower_id,
+            kind="MANUAL", now=now,
+        )  # fmt: skip
+        if repayment is None:
+            raise InvalidInput("nothing is owed on this loan now", field="amount")
+        return {"repayment_id": str(repayment.id), "applied": repayment.amount,
+                "loan_state": loan.state}  # fmt: skip
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="lending.repay",
+        request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency},
+        execute=execute,
+    )  # fmt: skip
+
+
+CLAIM_DUE_LOANS = text(
+    """
+    SELECT l.id FROM loan l
+    WHERE l.state = 'ACTIVE'
+      AND EXISTS (SELECT 1 FROM loan_installment i
+                  WHERE i.loan_id = l.id AND i.paid_at IS NULL AND i.due_date <= :today)
+      AND NOT EXISTS (SELECT 1 FROM repayment r
+                      WHERE r.loan_id = l.id AND r.kind = 'AUTO_DEBIT'
+                        AND r.created_at >= :midnight)
+      AND l.id > :after
+    ORDER BY l.id
+    LIMIT 1
+    FOR UPDATE OF l SKIP LOCKED
+    """
+)
+
+
+async def debit_due_installments(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, limit: int = 1000
+) -> int:
+    """On and after due dates, take what is due from borrowers' wallets (as much as they
+    hold); one loan per transaction, at most one automatic debit per loan a day."""
+    now = clock.now()
+    today = now.astimezone(UTC).date()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    debited, after = 0, UUID(int=0)
+    for _ in range(limit):
+        async with sessions() as session:
+            conn = await session.connection()
+            loan_id = (await conn.execute(CLAIM_DUE_LOANS, {"today": today, "midnight": midnight,
+                                                            "after": after})).scalar()  # fmt: skip
+            if loan_id is None:
+                return debited
+            after = loan_id
+            loan = await lock_loan(session, loan_id)
+            wallet = await wallet_account(session, owner_id=loan.borrower_id,
+                                          currency=loan.currency, now=now)  # fmt: skip
+            [account] = (await lock_accounts(session, {wallet})).values()
+            available = account.balances.available_credit
+            if available > 0 and await receive_repayment(
+                session, loan=loan, amount=available, from_account=wallet,
+                payer_id=loan.borrower_id, kind="AUTO_DEBIT", now=now, only_due=True,
+            ) is not None:  # fmt: skip
+                debited += 1
+            await session.commit()
+    return debited

@@ -1,0 +1,149 @@
+"""The secondary market: a holder lists a note within the product's price bounds; another
+investor buys it, the seller paying the transfer fee; future repayments go to the buyer."""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor, NotFound
+from domain.clock import Clock
+from domain.errors import InvalidInput
+from domain.idempotency.service import run_once
+from domain.ledger.services.posting import Leg, post_transfers
+from domain.lending.accrual import accrued_interest
+from domain.lending.debt_transfer import TransferRules, price_bounds, settle_transfer, transfer_fee
+from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
+from domain.lending.errors import FundingRefused
+from domain.lending.services.accounts import platform_revenue
+from domain.lending.services.product_terms import product_of
+from domain.lending.services.repayments import live_notes
+from domain.lending.states import LoanState, NoteStatus
+from domain.lending.tables import Loan, LoanInstallment, LoanNote, LoanProductRow, NoteSale
+from domain.money import Money
+from domain.participants.roles import Role
+from domain.wallets.services.accounts import wallet_account
+
+TRANSFER_FEE = "transfer_fee"
+
+
+async def _rules(session: AsyncSession, loan: Loan) -> TransferRules:
+    row = await session.get(LoanProductRow, loan.product_id)
+    assert row is not None
+    rules = product_of(row).transfer
+    if rules is None:
+        raise FundingRefused("this product's notes cannot be resold", field="note_id")
+    return rules
+
+
+async def accrued_on_note(session: AsyncSession, loan: Loan, note: LoanNote, on: date) -> int:
+    """Interest the holder has earned in the current period and not yet received."""
+    rows = (
+        await session.exec(
+            select(LoanInstallment)
+            .where(col(LoanInstallment.loan_id) == loan.id)
+            .order_by(col(LoanInstallment.number))
+        )
+    ).all()
+    current = next((r for r in rows if r.paid_at is None), None)
+    if current is None or loan.disbursed_at is None:
+        return 0
+    previous = [r.due_date for r in rows if r.number == current.number - 1]
+    start = previous[0] if previous else loan.disbursed_at.astimezone(UTC).date()
+    notes = await live_notes(session, loan.id)
+    shares = distribute_repayment(
+        ReceivedRepayment(principal=0, interest=current.interest_due - current.interest_paid),
+        [NoteHolding(str(n.id), str(n.holder_id), n.principal - n.principal_received,
+                     n.annual_rate) for n in notes],
+        borrower_rate=loan.borrower_rate,
+    )  # fmt: skip
+    mine = next(p.interest for p in shares.payouts if p.note_id == str(note.id))
+    return accrued_interest(mine, period_start=start, due_date=current.due_date, on=on)
+
+
+async def list_note_for_sale(
+    *, session: AsyncSession, clock: Clock, actor: Actor, note_id: UUID, price: Money
+) -> NoteSale:
+    """Offer your note at `price`, within the product's bounds on the day."""
+    seller_id = actor.require_person()
+    now = clock.now()
+    note = await session.get(LoanNote, note_id, with_for_update=True)
+    if note is None or note.holder_id != seller_id:
+        raise NotFound("no such note", field="note_id")
+    loan = await session.get(Loan, note.loan_id)
+    assert loan is not None
+    if note.status != NoteStatus.ACTIVE.value or loan.state != LoanState.ACTIVE.value:
+        raise FundingRefused("only a note of a loan being repaid can be sold", field="note_id")
+    if price.currency != loan.currency:
+        raise InvalidInput(f"the note is in {loan.currency}", field="price")
+    rules = await _rules(session, loan)
+    outstanding = note.principal - note.principal_received
+    accrued = await accrued_on_note(session, loan, note, now.astimezone(UTC).date())
+    bounds = price_bounds(outstanding, accrued, rules)
+    if not bounds.admits(price.minor):
+        low = Money(bounds.low, loan.currency).to_decimal_string()
+        high = Money(bounds.high, loan.currency).to_decimal_string()
+        raise InvalidInput(f"must be within {low}..{high} today", field="price")
+    open_sale = await session.exec(
+        select(NoteSale).where(col(NoteSale.note_id) == note_id, col(NoteSale.status) == "OPEN")
+    )
+    if open_sale.first() is not None:
+        raise FundingRefused("the note is already for sale", field="note_id")
+    sale = NoteSale(note_id=note_id, seller_id=seller_id, price=price.minor,
+                    transfer_fee=transfer_fee(price.minor, rules), status="OPEN",
+                    created_at=now)  # fmt: skip
+    session.add(sale)
+    await session.flush()
+    return sale
+
+
+async def buy_listed_note(
+    *, session: AsyncSession, clock: Clock, actor: Actor, sale_id: UUID, idempotency_key: str
+) -> dict[str, Any]:
+    """Buy a note on sale: the seller is paid (less the fee) and the note becomes yours."""
+    buyer_id = actor.require_person()
+    actor.require_role(Role.INVESTOR)
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        sale = await session.get(NoteSale, sale_id, with_for_update=True)
+        if sale is None or sale.status != "OPEN":
+            raise NotFound("no such note on sale", field="sale_id")
+        if sale.seller_id == buyer_id:
+            raise FundingRefused("you cannot buy your own note", field="sale_id")
+        note = await session.get(LoanNote, sale.note_id, with_for_update=True)
+        assert note is not None
+        loan = await session.get(Loan, note.loan_id)
+        assert loan is not None
+        if note.status != NoteStatus.ACTIVE.value or loan.state != LoanState.ACTIVE.value:
+            raise FundingRefused("the note can no longer be sold", field="sale_id")
+        settlement = settle_transfer(sale.price, await _rules(session, loan))
+        buyer = await wallet_account(session, owner_id=buyer_id, currency=loan.currency, now=now)
+        seller = await wallet_account(session, owner_id=sale.seller_id, currency=loan.currency,
+                                      now=now)  # fmt: skip
+        tag = {"note": str(note.id), "sale": str(sale.id)}
+        legs = [Leg(buyer, seller, settlement.seller_receives, "NOTE_SALE", tag)]
+        if settlement.fee:
+            revenue = await platform_revenue(session, stream=TRANSFER_FEE,
+                                             currency=loan.currency, now=now)  # fmt: skip
+            legs.append(Leg(buyer, revenue, settlement.fee, "TRANSFER_FEE", tag))
+        await post_transfers(session, legs=legs, now=now, journal_id=uuid4())
+        bought = LoanNote(
+            loan_id=loan.id, holder_id=buyer_id, funder_kind="INVESTOR", source_id=sale.id,
+            principal=note.principal - note.principal_received, annual_rate=note.annual_rate,
+            status=NoteStatus.ACTIVE.value, created_at=now,
+        )  # fmt: skip
+        session.add(bought)
+        note.status = NoteStatus.SOLD.value
+        sale.status, sale.buyer_id, sale.sold_at = "SOLD", buyer_id, now
+        await session.flush()
+        return {"note_id": str(bought.id), "sale_id": str(sale.id)}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key,
+        operation="lending.buy_listed_note", request={"sale": str(sale_id)}, execute=execute,
+    )  # fmt: skip
