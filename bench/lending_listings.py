@@ -1,0 +1,217 @@
+"""Listings per second end to end through the API, with 1,000 open bank offers.
+
+Starts `agora serve` on a fresh database (`agora_bench_lending`), then, as clients would:
+an operator defines a product; ten partner banks post 1,000 funding offers through their API
+keys (rate floors 4.00 %..8.99 %; a bank funds at most 2,000.00 of one loan); borrowers
+register, pass KYC and apply (each once: the velocity rules would review a second).
+Measured: `acceptLoanOffer` for every approved application, from `--clients` concurrent
+clients. Each listing matches its loan against the open offers (the engine reads all
+1,000), locks the chosen offers in id order, holds the bank's funds, persists the matches
+and their events, and - the loan being fully funded - captures the holds, disburses and
+writes the 12-installment schedule, in one transaction. The same-run ceiling is the
+cheapest authenticated request of the same API (`{ loanProducts { id } }`) at the same
+concurrency.
+
+    .venv/bin/python bench/lending_listings.py     # ~4 min; --borrowers 200 --clients 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import servers
+from transfer import _payload, gql, recreate_database
+
+from domain.participants.identity_numbers import resident_id_check_char
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_lending"
+REDIS_URL = os.environ.get("AGORA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "bench horse battery staple"
+OPERATOR_EMAIL = "operator@bench-lending.example"
+BANKS = 10
+
+PRODUCT = """mutation($i: LoanProductInput!) { createLoanProduct(input: $i) { product { id }
+  errors { code message } } }"""
+REGISTER = """mutation($i: RegisterInput!) { register(input: $i) { participant { id }
+  errors { code message } } }"""
+LOG_IN = """mutation($i: LogInInput!) { logIn(input: $i) { accessToken errors { code } } }"""
+GRANT = """mutation($id: ID!) { grantRole(participantId: $id, role: PARTNER_BANK) {
+  errors { code } } }"""
+KEY = """mutation { createApiKey(input: {name: "bench", scopes: [OFFERS_WRITE, OFFERS_READ]}) {
+  secret errors { code } } }"""
+OFFER = """mutation($i: FundingOfferInput!, $k: String!) { createFundingOffer(input: $i,
+  idempotencyKey: $k) { offer { id } errors { code message } } }"""
+KYC = """mutation($i: SubmitKycInput!) { submitKyc(input: $i) { submission { id }
+  errors { code } } }"""
+DECIDE = """mutation($i: DecideKycInput!) { decideKyc(input: $i) { submission { status }
+  errors { code } } }"""
+APPLY = """mutation($i: ApplyForLoanInput!) { applyForLoan(input: $i) {
+  application { id status } errors { code message } } }"""
+ACCEPT = """mutation($id: ID!, $k: String!) { acceptLoanOffer(applicationId: $id,
+  idempotencyKey: $k) { loan { state committed { amount } } errors { code message } } }"""
+CEILING = "query { loanProducts { id } }"
+
+
+def env() -> dict[str, str]:
+    return {
+        **os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
+        "AGORA_ENV": "production", "AGORA_LOG_LEVEL": "warning",
+        "AGORA_JWT_SECRET": base64.urlsafe_b64encode(b"agora-bench-lending-jwt-secret!!").decode(),
+        "AGORA_DATA_KEY": base64.urlsafe_b64encode(b"agora-bench-lending-data-key-32!").decode(),
+        "AGORA_RATE_LIMITS_ENABLED": "false",
+    }  # fmt: skip
+
+
+@contextmanager
+def agora() -> Iterator[servers.Server]:
+    port = servers.free_port()
+    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate"]
+    with servers.running("agora", argv, port=port, ready_path="/readyz",
+                         log_path=RESULTS / "lending_listings_agora.log", env=env(),
+                         cwd=REPO) as server:  # fmt: skip
+        yield server
+
+
+def call(url: str, query: str, variables: dict[str, Any], name: str, token: str | None = None
+         ) -> dict[str, Any]:  # fmt: skip
+    return _payload(gql(url, query, variables, token), name)
+
+
+def log_in(url: str, email: str) -> str:
+    return str(call(url, LOG_IN, {"i": {"login": email, "password": PASSWORD}},
+                    "logIn")["accessToken"])  # fmt: skip
+
+
+def person(url: str, email: str, roles: list[str], kind: str = "PERSON") -> tuple[str, str]:
+    registered = call(url, REGISTER, {"i": {"kind": kind, "displayName": "Bench",
+                                            "email": email, "password": PASSWORD,
+                                            "roles": roles}}, "register")  # fmt: skip
+    return registered["participant"]["id"], log_in(url, email)
+
+
+def set_up(url: str, borrowers: int, offers: int) -> list[tuple[str, str]]:
+    """The product, the bank's offers, and (borrower token, approved application id)s."""
+    subprocess.run([sys.executable, "-m", "api.cli", "create-operator", "--email",
+                    OPERATOR_EMAIL], env={**env(), "AGORA_OPERATOR_PASSWORD": PASSWORD},
+                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
+    operator = log_in(url, OPERATOR_EMAIL)
+    product = call(url, PRODUCT, {"i": {
+        "code": "BENCH", "name": "Bench loan", "currency": "CNY", "minAmount": "1000.00",
+        "maxAmount": "50000.00", "minTermMonths": 3, "maxTermMonths": 24,
+        "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24",
+        "fundingChannels": ["BANK_OFFERS"]}}, "createLoanProduct", operator)  # fmt: skip
+    keys = []
+    for n in range(BANKS):  # a bank funds at most max_amount of one loan, over all its offers
+        email = f"bank{n}@bench-lending.example"
+        bank_id, _ = person(url, email, ["INVESTOR"], "BUSINESS")
+        call(url, GRANT, {"id": bank_id}, "grantRole", operator)
+        keys.append(call(url, KEY, {}, "createApiKey", log_in(url, email))["secret"])
+
+    def offer(n: int) -> None:
+        call(url, OFFER, {"i": {
+            "currency": "CNY", "capacity": "10000000.00",
+            "rateFloor": f"0.0{4 + n % 5}{n % 100:02d}",
+            "grades": ["A", "B", "C", "D", "E"], "minTermMonths": 3, "maxTermMonths": 24,
+            "minAmount": "100.00", "maxAmount": "2000.00"}, "k": f"offer-{n}"},
+            "createFundingOffer", keys[n % BANKS])  # fmt: skip
+
+    def borrower(n: int) -> tuple[str, str]:
+        _, token = person(url, f"borrower{n}@bench-lending.example", ["BORROWER"])
+        first_17 = "11010519850612" + f"{n:03d}"
+        submitted = call(url, KYC, {"i": {"documentType": "RESIDENT_ID", "legalName": "韩梅梅",
+                                          "documentNumber": first_17
+                                          + resident_id_check_char(first_17)}},
+                         "submitKyc", token)  # fmt: skip
+        call(url, DECIDE, {"i": {"submissionId": submitted["submission"]["id"],
+                                 "decision": "VERIFY"}}, "decideKyc", operator)  # fmt: skip
+        applied = call(url, APPLY, {"i": {
+            "productId": product["product"]["id"], "amount": "10000.00", "currency": "CNY",
+            "termMonths": 12, "purpose": "bench", "declaredMonthlyIncome": "30000.00"}},
+            "applyForLoan", token)  # fmt: skip
+        assert applied["application"]["status"] == "APPROVED", applied
+        return token, applied["application"]["id"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(offer, range(offers)))
+        return list(pool.map(borrower, range(1, borrowers + 1)))
+
+
+async def closed_loop(url: str, clients: int, jobs: list[tuple[str, dict[str, Any], str | None]]
+                      ) -> tuple[float, list[float], list[dict[str, Any]]]:  # fmt: skip
+    """Send every job from `clients` concurrent connections; (seconds, latencies, bodies)."""
+    queue = list(reversed(jobs))
+    latencies: list[float] = []
+    bodies: list[dict[str, Any]] = []
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            while queue:
+                query, variables, token = queue.pop()
+                headers = {"authorization": f"Bearer {token}"} if token else {}
+                started = time.perf_counter()
+                response = await http.post("/graphql", json={"query": query,
+                                                              "variables": variables},
+                                           headers=headers)  # fmt: skip
+                latencies.append(time.perf_counter() - started)
+                bodies.append(response.json())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return time.perf_counter() - started, latencies, bodies
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--borrowers", type=int, default=200)
+    parser.add_argument("--offers", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args(argv)
+    asyncio.run(recreate_database(DATABASE_URL))
+    with agora() as server:
+        started = time.perf_counter()
+        approved = set_up(server.base_url, args.borrowers, args.offers)
+        print(f"set up {args.offers} offers and {len(approved)} approved applications in "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        jobs = [(ACCEPT, {"id": app, "k": f"accept-{n}"}, token)
+                for n, (token, app) in enumerate(approved)]  # fmt: skip
+        took, latencies, bodies = asyncio.run(closed_loop(server.base_url, args.clients, jobs))
+        refused = [b for b in bodies if "errors" in b or b["data"]["acceptLoanOffer"]["errors"]]
+        states = {b["data"]["acceptLoanOffer"]["loan"]["state"] for b in bodies
+                  if b not in refused}  # fmt: skip
+        tokens = [token for token, _ in approved]
+        ceiling_jobs = [(CEILING, {}, tokens[n % len(tokens)]) for n in range(2000)]
+        c_took, _, c_bodies = asyncio.run(closed_loop(server.base_url, args.clients,
+                                                      ceiling_jobs))  # fmt: skip
+    rate = len(jobs) / took
+    p50 = statistics.median(latencies) * 1000
+    p95 = statistics.quantiles(latencies, n=20)[18] * 1000
+    print(f"listings: {len(jobs)} in {took:.1f} s = {rate:.1f} listings/s "
+          f"(p50 {p50:.0f} ms, p95 {p95:.0f} ms) against {args.offers} open offers, "
+          f"{args.clients} clients; loans now {sorted(states)}; "
+          f"refused {len(refused)}")  # fmt: skip
+    print(f"ceiling: {{ loanProducts }} {len(ceiling_jobs) / c_took:.0f} requests/s "
+          f"at the same concurrency")  # fmt: skip
+    return 1 if refused or any("errors" in b for b in c_bodies) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

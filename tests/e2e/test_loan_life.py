@@ -1,0 +1,234 @@
+"""A whole loan's life against a running `agora serve`, over HTTP and WebSocket: apply ->
+score -> list -> funded by a bank offer and two investors -> disbursed -> 12 repayments
+(one late, with penalty, aged by the worker's job on an injected clock) -> closed, the
+investor hearing of the funding on a WebSocket subscription; then
+`agora ledger verify` passes and every funder received principal plus its interest share,
+to the cent, as the distribution rules compute it independently of the database."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from gql import Client
+from gql import gql as document
+from gql.transport.websockets import WebsocketsTransport
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.clock import FixedClock
+from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
+from domain.lending.services.overdue import age_overdue_installments
+from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
+from support.security import resident_id
+from support.server import ServerProcess, run_agora, server_env
+from support.stores import StoreUrls
+
+Q = {
+    "product": """mutation($i: LoanProductInput!) { createLoanProduct(input: $i) {
+        product { id } errors { code field message } } }""",
+    "kyc": """mutation($i: SubmitKycInput!) { submitKyc(input: $i) { submission { id } } }""",
+    "decide": """mutation($i: DecideKycInput!) { decideKyc(input: $i) { errors { code } } }""",
+    "grant": """mutation($id: ID!) { grantRole(participantId: $id, role: PARTNER_BANK) {
+        errors { code } } }""",
+    "key": """mutation { createApiKey(input: {name: "funding", scopes: [OFFERS_READ,
+        OFFERS_WRITE]}) { secret errors { code } } }""",
+    "offer": """mutation($i: FundingOfferInput!) { createFundingOffer(input: $i,
+        idempotencyKey: "e2e-offer") { offer { id } errors { code field message } } }""",
+    "adjust": """mutation($i: AdjustWalletInput!, $k: String!) { adjustWallet(input: $i,
+        idempotencyKey: $k) { errors { code } } }""",
+    "apply": """mutation($i: ApplyForLoanInput!) { applyForLoan(input: $i) {
+        application { id status grade annualRate offer { apr } } errors { code message } } }""",
+    "accept": """mutation($id: ID!) { acceptLoanOffer(applicationId: $id,
+        idempotencyKey: "e2e-accept") { loan { id state committed { amount } }
+        errors { code } } }""",
+    "buy": """mutation($i: BuyNoteInput!, $k: String!) { buyNote(input: $i, idempotencyKey: $k) {
+        loan { state } errors { code message } } }""",
+    "loans": """query { myLoans { id state borrowerRate
+        nextDue { number dueDate outstanding { amount } }
+        installments { number dueDate principal { amount } interest { amount }
+                       penalty { amount } paid { amount } } } }""",
+    "repay": """mutation($i: RepayLoanInput!, $k: String!) { repayLoan(input: $i,
+        idempotencyKey: $k) { applied { amount } loan { state } errors { code message } } }""",
+    "portfolio": """query { portfolio { notes { id principal { amount } annualRate
+        principalReceived { amount } interestReceived { amount } } } }""",
+    "wallet": """query { wallet(currency: "CNY") { available { amount } } }""",
+}
+
+
+LOAN_FUNDED = 'subscription { loanFunded(after: "0") { aggregateId payload } }'
+
+
+async def first_event(server: ServerProcess, token: str, query: str) -> dict[str, Any]:
+    """The first event a WebSocket subscription delivers to the holder of `token`."""
+    transport = WebsocketsTransport(
+        url=server.ws_url, init_payload={"authorization": f"Bearer {token}"}
+    )
+    async with Client(transport=transport) as ws:
+        async for event in ws.subscribe(document(query)):
+            [value] = event.values()
+            return value  # type: ignore[no-any-return]
+    raise AssertionError("the subscription ended without an event")
+
+
+def minor(amount: str) -> int:
+    return int(Decimal(amount) * 100)
+
+
+def raw_id(global_id: str) -> str:
+    return base64.urlsafe_b64decode(global_id).decode().partition(":")[2]
+
+
+async def ok(client: httpx.AsyncClient, name: str, variables: dict[str, Any] | None = None,
+             *, token: str | None) -> dict[str, Any]:  # fmt: skip
+    body = await gql(client, Q[name], variables, token=token)
+    assert "errors" not in body, body
+    [payload] = body["data"].values()
+    assert not (isinstance(payload, dict) and payload.get("errors")), payload
+    return payload  # type: ignore[no-any-return]
+
+
+async def verified(client: httpx.AsyncClient, operator: str, roles: list[str], serial: int,
+                   kind: str = "PERSON") -> Any:  # fmt: skip
+    person = await signed_in(client, roles=roles, kind=kind)
+    document_ = {"documentType": "RESIDENT_ID", "legalName": "李四",
+                 "documentNumber": resident_id(serial)}  # fmt: skip
+    submitted = await ok(client, "kyc", {"i": document_}, token=person.access_token)
+    await ok(client, "decide", {"i": {"submissionId": submitted["submission"]["id"],
+                                      "decision": "VERIFY"}}, token=operator)  # fmt: skip
+    return person
+
+
+async def test_a_loan_from_application_to_closing(server: ServerProcess, stores: StoreUrls) -> None:
+    email = unique_email("lending-operator")
+    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
+    made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
+    assert made.returncode == 0, made.stderr
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        operator = (await log_in(client, email))["accessToken"]
+        serial = datetime.now(UTC).microsecond % 700
+        product = await ok(client, "product", {"i": {
+            "code": f"E2E{serial}", "name": "Personal loan", "currency": "CNY",
+            "minAmount": "1000.00", "maxAmount": "50000.00", "minTermMonths": 3,
+            "maxTermMonths": 24, "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05",
+            "maxRate": "0.24", "fundingChannels": ["INVESTOR_NOTES", "BANK_OFFERS"],
+            "fees": [{"name": "origination", "timing": "UPFRONT", "percent": "0.02"}],
+            "maxInvestorShare": "0.4"}}, token=operator)  # fmt: skip
+        borrower = await verified(client, operator, ["BORROWER"], serial)
+        bank = await signed_in(client, roles=["INVESTOR"], kind="BUSINESS")
+        await ok(client, "grant", {"id": bank.id}, token=operator)
+        bank_token = (await log_in(client, bank.email))["accessToken"]
+        bank_key = (await ok(client, "key", token=bank_token))["secret"]
+        await ok(client, "offer", {"i": {
+            "currency": "CNY", "capacity": "100000.00", "rateFloor": "0.06",
+            "grades": ["A", "B", "C", "D", "E"], "minTermMonths": 3, "maxTermMonths": 24,
+            "minAmount": "100.00", "maxAmount": "4000.00"}}, token=bank_key)  # fmt: skip
+        investors = [await signed_in(client, roles=["INVESTOR"]) for _ in range(2)]
+        for n, person in enumerate([*investors, borrower]):
+            await ok(client, "adjust", {"i": {"participantId": person.id, "amount": "5000.00",
+                                              "currency": "CNY",
+                                              "reason": "seed funds for the loan life test"},
+                                        "k": f"e2e-seed-{serial}-{n}"}, token=operator)  # fmt: skip
+
+        # apply -> score -> accept: listed, and the bank's offer matched at once
+        applied = await ok(client, "apply", {"i": {
+            "productId": product["product"]["id"], "amount": "10000.00", "currency": "CNY",
+            "termMonths": 12, "purpose": "a used car", "declaredMonthlyIncome": "20000.00"}},
+            token=borrower.access_token)  # fmt: skip
+        assert applied["application"]["status"] == "APPROVED"
+        listed = await ok(client, "accept", {"id": applied["application"]["id"]},
+                          token=borrower.access_token)  # fmt: skip
+        loan_id = listed["loan"]["id"]
+        assert listed["loan"]["state"] == "LISTED"
+        assert listed["loan"]["committed"] == {"amount": "4000.00"}
+
+        # investor one buys over WebSocket, investor two over HTTP: funded and disbursed
+        transport = WebsocketsTransport(
+            url=server.ws_url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            init_payload={"authorization": f"Bearer {investors[0].access_token}"},
+        )  # fmt: skip
+        async with Client(transport=transport) as ws:
+            purchase = {"loanId": loan_id, "amount": "3000.00", "currency": "CNY"}
+            bought = await ws.execute(document(Q["buy"]),
+                                      variable_values={"i": purchase, "k": "ws"})  # fmt: skip
+        assert bought["buyNote"]["errors"] == []
+        funded = await ok(client, "buy", {"i": {"loanId": loan_id, "amount": "3000.00",
+                                                "currency": "CNY"}, "k": "http"},
+                          token=investors[1].access_token)  # fmt: skip
+        assert funded["loan"]["state"] == "ACTIVE"
+        wallet = await ok(client, "wallet", token=borrower.access_token)
+        assert wallet["available"] == {"amount": "14800.00"}  # 5,000 + 10,000 - the 2 % fee
+        # the funding reached the investor's subscription (from the start of the streams)
+        funded_event = await asyncio.wait_for(
+            first_event(server, investors[1].access_token, LOAN_FUNDED), timeout=60
+        )
+        assert funded_event["aggregateId"] == raw_id(loan_id)
+        assert funded_event["payload"]["funders"] == 3
+
+        # twelve repayments; before the third the worker ages it ten days past due
+        [loan] = await ok(client, "loans", token=borrower.access_token)
+        engine = create_async_engine(stores.database_url)
+        try:
+            for number in range(1, 13):
+                if number == 3:
+                    third = date.fromisoformat(loan["installments"][2]["dueDate"])
+                    due = datetime.combine(third, time(12), tzinfo=UTC)
+                    clock = FixedClock(due)
+                    sessions = async_sessionmaker(engine, class_=AsyncSession,
+                                                  expire_on_commit=False)  # fmt: skip
+                    for _ in range(10):
+                        clock.advance(timedelta(days=1))
+                        await age_overdue_installments(sessions, clock)
+                [current] = await ok(client, "loans", token=borrower.access_token)
+                assert current["nextDue"]["number"] == number
+                repaid = await ok(client, "repay", {"i": {
+                    "loanId": loan_id, "amount": current["nextDue"]["outstanding"]["amount"],
+                    "currency": "CNY"}, "k": f"e2e-repay-{number}"},
+                    token=borrower.access_token)  # fmt: skip
+        finally:
+            await engine.dispose()
+        assert repaid["loan"]["state"] == "CLOSED"
+        [closed] = await ok(client, "loans", token=borrower.access_token)
+        assert minor(closed["installments"][2]["penalty"]["amount"]) > 0
+
+        verified_ledger = await asyncio.to_thread(run_agora, "ledger", "verify",
+                                                  env=server_env(stores))  # fmt: skip
+        assert verified_ledger.returncode == 0, verified_ledger.stdout + verified_ledger.stderr
+
+        # every funder: principal back, and interest exactly as the rules share it
+        funders = {
+            "bank": (bank_key, None),
+            "one": (investors[0].access_token, 5_000_00),
+            "two": (investors[1].access_token, 5_000_00),
+        }
+        holdings, notes_of = [], {}
+        for name, (token, _) in funders.items():
+            [note] = (await ok(client, "portfolio", token=token))["notes"]
+            notes_of[name] = note
+            principal = minor(note["principal"]["amount"])
+            holdings.append(NoteHolding(raw_id(note["id"]), name, principal,
+                                        Decimal(note["annualRate"])))  # fmt: skip
+        expected = dict.fromkeys(funders, 0)
+        for row in closed["installments"]:
+            shares = distribute_repayment(
+                ReceivedRepayment(principal=minor(row["principal"]["amount"]),
+                                  interest=minor(row["interest"]["amount"]),
+                                  penalty=minor(row["penalty"]["amount"])),
+                holdings, borrower_rate=Decimal(closed["borrowerRate"]),
+            )  # fmt: skip
+            for payout in shares.payouts:
+                expected[payout.holder_id] += payout.interest + payout.penalty
+            paid = {p.note_id: p.principal for p in shares.payouts}
+            holdings = [NoteHolding(h.note_id, h.holder_id, h.principal - paid[h.note_id],
+                                    h.annual_rate) for h in holdings]  # fmt: skip
+        for name, (token, seeded) in funders.items():
+            note = notes_of[name]
+            assert note["principalReceived"] == note["principal"]
+            assert minor(note["interestReceived"]["amount"]) == expected[name] > 0
+            if seeded is not None:  # an investor's wallet shows the same, to the cent
+                wallet = await ok(client, "wallet", token=token)
+                assert minor(wallet["available"]["amount"]) == seeded + expected[name]
