@@ -1,0 +1,318 @@
+"""Benchmark: real-time events, against a bare Redis XREAD -> WebSocket relay in the same run.
+
+Against one `agora serve` process (production settings, real PostgreSQL and Redis, its own
+relay and event hub) with clients in this process (one WebSocket per subscriber,
+graphql-transport-ws, permessage-deflate off), it measures:
+
+- latency: one subscriber to `walletChanged`, `--samples` deposits one after another over
+  HTTP; per deposit the time from sending the mutation to the event's arrival, from the
+  event's `occurredAt` (set in the use case, before its commit: an upper bound of
+  commit-to-client) to its arrival, and from the mutation's answer to the event's arrival;
+- fan-out: N subscribers (all to `walletChanged` of one participant, so one deposit concerns
+  them all) on one server process; one deposit; the time until all N received it, and the
+  spread between the first and the last;
+- memory per idle subscription: the server's RSS with N idle subscribers minus before, / N.
+
+The baseline, bench/bare_fanout.py, is a minimal Starlette relay (one XREAD BLOCK task, a
+queue and a task per socket, no GraphQL, no authentication, no filtering): the same N
+clients connect; one XADD; the same times and memory. Ratios are Agora / baseline.
+
+    python bench/fanout.py [--subscribers 1000,10000] [--samples 200]
+                           [--database-url URL] [--redis-url URL: its database is flushed]
+
+Needs PostgreSQL and Redis as bench/README.md says; raises this process's open-file limit to
+its hard limit (the servers inherit it). Results: stdout and bench/results/fanout.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis.asyncio as redis
+import servers
+import websockets
+from transfer import recreate_database
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_events"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+PASSWORD = "bench horse battery staple"
+CONNECT_CONCURRENCY = 200
+BARE_STREAM = "bench:bare-fanout"  # bare_fanout.STREAM
+SUBSCRIBE = json.dumps({"id": "w", "type": "subscribe", "payload": {
+    "query": "subscription { walletChanged { cursor occurredAt journalId "
+             "wallet { available { amount } } } }"}})  # fmt: skip
+Connect = Callable[[], Awaitable[websockets.ClientConnection]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    needed = max(args.subscribers) + 500  # per process: the clients here, the sockets there
+    if hard < needed:
+        print(f"open-file limit {hard} < {needed}: raise it (ulimit -Hn)", file=sys.stderr)
+        return 1
+    print(f"load average before: {os.getloadavg()}; open files {soft} -> {hard}")
+    try:
+        import uvloop  # the event loop uvicorn runs on: the clients are not the bottleneck
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    report = runner(run(args))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "fanout.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=lambda s: [int(n) for n in s.split(",")],
+                        default=[1000, 10_000])  # fmt: skip
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--database-url", default=DATABASE_URL)
+    parser.add_argument("--redis-url", default=REDIS_URL)
+    return parser
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    await recreate_database(args.database_url)
+    store = redis.Redis.from_url(args.redis_url)
+    await store.flushdb()  # streams of an earlier run hold positions the new database reuses
+    report: dict[str, Any] = {"at": datetime.now().isoformat(timespec="seconds"),
+                              "load_before": os.getloadavg()}  # fmt: skip
+    with agora_server(args) as agora, bare_server(args) as bare:
+        token = await sign_up(agora.base_url)
+        report["latency"] = await latency(agora, token, args.samples)
+        print("latency", report["latency"], flush=True)
+        for n in args.subscribers:
+            mine = await fan_out(agora, n, lambda: agora_socket(agora, token),
+                                 lambda: deposit(agora.base_url, token))  # fmt: skip
+            print(f"agora {n}", mine, flush=True)
+            theirs = await fan_out(bare, n, lambda: bare_socket(bare),
+                                   lambda: store.xadd(BARE_STREAM, {"event": "{}"}))  # fmt: skip
+            print(f"bare {n}", theirs, flush=True)
+            report[f"fanout_{n}"] = {
+                "agora": mine, "bare": theirs,
+                "ratio_all_received": round(mine["all_received_ms"] / theirs["all_received_ms"], 2),
+                "ratio_spread": round(mine["spread_ms"] / max(theirs["spread_ms"], 0.001), 2),
+                "ratio_memory": round(mine["kib_per_subscriber"] / theirs["kib_per_subscriber"], 2),
+            }  # fmt: skip
+    await store.aclose()
+    report["load_after"] = os.getloadavg()
+    return report
+
+
+# --------------------------------------------------------------------------- servers
+
+
+@contextmanager
+def agora_server(args: argparse.Namespace) -> Iterator[servers.Server]:
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
+           "AGORA_ENV": "production", "AGORA_LOG_LEVEL": "warning",
+           "AGORA_JWT_SECRET": key, "AGORA_DATA_KEY": key,
+           # every client comes from one address and one participant
+           "AGORA_RATE_LIMITS_ENABLED": "false"}  # fmt: skip
+    port = servers.free_port()
+    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate"]
+    with servers.running("agora", argv, port=port, ready_path="/readyz", env=env,
+                         log_path=RESULTS / "fanout_agora.log", cwd=REPO) as server:  # fmt: skip
+        yield server
+
+
+@contextmanager
+def bare_server(args: argparse.Namespace) -> Iterator[servers.Server]:
+    port = servers.free_port()
+    argv = [sys.executable, str(REPO / "bench" / "bare_fanout.py"), "--port", str(port),
+            "--redis-url", args.redis_url]  # fmt: skip
+    with servers.running("bare relay", argv, port=port, ready_path="/count", cwd=REPO,
+                         log_path=RESULTS / "fanout_bare.log") as server:  # fmt: skip
+        yield server
+
+
+def rss_kib(server: servers.Server) -> int:
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+async def subscribers_of(server: servers.Server) -> int:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        if server.name == "agora":
+            metrics = (await http.get("/metrics")).text
+            [line] = [m for m in metrics.splitlines() if m.startswith("agora_event_subscribers ")]
+            return int(float(line.split()[1]))
+        return int((await http.get("/count")).json()["subscribers"])
+
+
+# --------------------------------------------------------------------------- clients
+
+
+async def graphql(base_url: str, query: str, variables: dict[str, Any], token: str = "") -> Any:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        body = (await http.post("/graphql", json={"query": query, "variables": variables},
+                                headers=headers)).json()  # fmt: skip
+    assert not body.get("errors"), body
+    return body["data"]
+
+
+async def sign_up(base_url: str) -> str:
+    email = f"fanout-{os.getpid()}@bench.example"
+    register = "mutation R($i: RegisterInput!) { register(input: $i) { errors { code } } }"
+    log_in = "mutation L($i: LogInInput!) { logIn(input: $i) { accessToken } }"
+    await graphql(base_url, register, {"i": {"kind": "PERSON", "displayName": "Bench",
+                  "email": email, "password": PASSWORD, "roles": ["INVESTOR"]}})  # fmt: skip
+    data = await graphql(base_url, log_in, {"i": {"login": email, "password": PASSWORD}})
+    return str(data["logIn"]["accessToken"])
+
+
+_deposits = iter(range(1, 1 << 30))
+
+
+async def deposit(base_url: str, token: str) -> str:
+    data = await graphql(
+        base_url,
+        "mutation D($k: String!) { deposit(input: {amount: \"1.00\", currency: \"CNY\"}, "
+        "idempotencyKey: $k) { journalId errors { code } } }",
+        {"k": f"fanout-{next(_deposits)}"}, token,
+    )  # fmt: skip
+    assert data["deposit"]["errors"] == [], data
+    return str(data["deposit"]["journalId"])
+
+
+async def agora_socket(server: servers.Server, token: str) -> websockets.ClientConnection:
+    url = server.base_url.replace("http", "ws") + "/graphql"
+    ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                                  compression=None, ping_interval=None, max_queue=None)  # fmt: skip
+    await ws.send(json.dumps({"type": "connection_init",
+                              "payload": {"authorization": f"Bearer {token}"}}))  # fmt: skip
+    ack = json.loads(await ws.recv())
+    assert ack["type"] == "connection_ack", ack
+    await ws.send(SUBSCRIBE)
+    return ws
+
+
+async def bare_socket(server: servers.Server) -> websockets.ClientConnection:
+    url = server.base_url.replace("http", "ws") + "/ws"
+    return await websockets.connect(url, compression=None, ping_interval=None, max_queue=None)
+
+
+async def latency(server: servers.Server, token: str, samples: int) -> dict[str, Any]:
+    ws = await agora_socket(server, token)
+    await wait_for_subscribers(server, 1)
+    arrivals: dict[str, tuple[float, float, str]] = {}  # journal -> (perf, wall, occurredAt)
+    arrived_one = asyncio.Event()
+
+    async def read() -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message["type"] == "next":
+                event = message["payload"]["data"]["walletChanged"]
+                arrivals[event["journalId"]] = (
+                    time.perf_counter(),
+                    time.time(),
+                    event["occurredAt"],
+                )
+                arrived_one.set()
+
+    reader = asyncio.create_task(read())
+    sent_to_event, occurred_to_event, answer_to_event, mutation = [], [], [], []
+    for _ in range(samples):
+        sent = time.perf_counter()
+        journal = await deposit(server.base_url, token)
+        answered = time.perf_counter()
+        async with asyncio.timeout(30):  # an event that never comes fails the run
+            while journal not in arrivals:
+                arrived_one.clear()
+                await arrived_one.wait()
+        arrived, wall, occurred = arrivals[journal]
+        sent_to_event.append(arrived - sent)
+        answer_to_event.append(arrived - answered)
+        occurred_to_event.append(wall - datetime.fromisoformat(occurred).timestamp())
+        mutation.append(answered - sent)
+    reader.cancel()
+    await ws.close()
+    return {"samples": samples, "sent_to_event_ms": percentiles(sent_to_event),
+            "occurred_at_to_event_ms": percentiles(occurred_to_event),
+            "answer_to_event_ms": percentiles(answer_to_event),
+            "deposit_mutation_ms": percentiles(mutation)}  # fmt: skip
+
+
+async def fan_out(
+    server: servers.Server, n: int, connect: Connect, trigger: Callable[[], Awaitable[Any]]
+) -> dict[str, Any]:
+    before = rss_kib(server)
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def open_one() -> websockets.ClientConnection:
+        async with gate:
+            return await connect()
+
+    started = time.perf_counter()
+    sockets = await asyncio.gather(*(open_one() for _ in range(n)))
+    await wait_for_subscribers(server, n)
+    connect_seconds = time.perf_counter() - started
+    await asyncio.sleep(2)  # idle: let allocations settle
+    idle = rss_kib(server)
+    arrivals: list[float] = []
+
+    async def first_message(ws: websockets.ClientConnection) -> None:
+        await ws.recv()
+        arrivals.append(time.perf_counter())
+
+    waiting = [asyncio.create_task(first_message(ws)) for ws in sockets]
+    await asyncio.sleep(0.5)
+    fired = time.perf_counter()
+    await trigger()
+    await asyncio.wait_for(asyncio.gather(*waiting), timeout=120)
+    for ws in sockets:  # a reset, not a close handshake: no TIME_WAIT left on 10k ports
+        ws.transport.abort()
+    await wait_for_subscribers(server, 0)
+    return {"subscribers": n, "connect_s": round(connect_seconds, 1),
+            "all_received_ms": round((max(arrivals) - fired) * 1000, 1),
+            "first_received_ms": round((min(arrivals) - fired) * 1000, 1),
+            "median_received_ms": round((statistics.median(arrivals) - fired) * 1000, 1),
+            "spread_ms": round((max(arrivals) - min(arrivals)) * 1000, 1),
+            "rss_before_mib": round(before / 1024, 1), "rss_idle_mib": round(idle / 1024, 1),
+            "kib_per_subscriber": round((idle - before) / n, 1)}  # fmt: skip
+
+
+async def wait_for_subscribers(server: servers.Server, n: int) -> None:
+    deadline = time.monotonic() + 120
+    while await subscribers_of(server) != n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"{server.name}: {await subscribers_of(server)} subscribers, not {n}"
+            )
+        await asyncio.sleep(0.1)
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    return {"p50": round(statistics.median(ordered) * 1000, 2),
+            "p99": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+            "max": round(ordered[-1] * 1000, 2)}  # fmt: skip
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
