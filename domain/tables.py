@@ -11,6 +11,8 @@ from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
 from domain.participants import tables as participant_tables
+from domain.payments import tables as payment_tables
+from domain.revenue import tables as revenue_tables
 from domain.webhooks import tables as webhook_tables
 
 metadata = SQLModel.metadata
@@ -22,4 +24,6 @@ TABLE_MODULES = (
     event_tables,
     lending_tables,
     webhook_tables,
+    revenue_tables,
+    payment_tables,
 )
