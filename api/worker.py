@@ -32,6 +32,7 @@ from domain.participants.ports import SecretVault
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
 from domain.webhooks.services.fan_out import fan_out_events
+from domain.payments.services.release import release_due_payments
 
 logger = logging.getLogger("agora.worker")
 STOP_GRACE_SECONDS = 15.0
@@ -74,6 +75,10 @@ async def _age_overdue_installments(w: WorkerContext) -> int:
     return await age_overdue_installments(w.sessions, w.clock)
 
 
+async def _release_escrow(w: WorkerContext) -> int:
+    return await release_due_payments(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -92,6 +97,7 @@ JOBS = (
     # Due dates: debit wallets first, then age what is still unpaid (once a day per loan).
     ScheduledJob("loan-auto-debit", _debit_due_installments, every_seconds=60.0),
     ScheduledJob("loan-overdue", _age_overdue_installments, every_seconds=60.0),
+    ScheduledJob("escrow-auto-release", _release_escrow, every_seconds=30.0),
 )
 
 

@@ -26,6 +26,9 @@ from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
 from graph.participants.types import ApiKey, KycSubmission, Participant
+from graph.payments.mutations import PaymentMutations
+from graph.payments.queries import PaymentQueries
+from graph.payments.revenue import RevenueMutations
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
 from graph.wallets.mutations import WalletMutations
@@ -58,6 +61,7 @@ class Query(
     AuditQueries,
     WalletQueries,
     WebhookQueries,
+    PaymentQueries,
 ):
     pass
 
@@ -75,6 +79,8 @@ class Mutation(
     MarketMutations,
     AutoInvestMutations,
     WebhookMutations,
+    PaymentMutations,
+    RevenueMutations,
 ):
     pass
 

@@ -34,6 +34,13 @@ from support.security import (
 )
 from support.stores import StoreUrls
 
+ADJUST = """mutation A($input: AdjustWalletInput!, $key: String!) {
+  adjustWallet(input: $input, idempotencyKey: $key) { errors { code } } }"""
+CREATE_INTENT = """mutation C($input: CreatePaymentIntentInput!, $key: String!) {
+  createPaymentIntent(input: $input, idempotencyKey: $key) { paymentIntent { id } } }"""
+PAY = """mutation P($id: ID!, $key: String!) {
+  payIntent(paymentId: $id, idempotencyKey: $key) { paymentIntent { state } errors { code } } }"""
+
 
 @dataclass
 class World:
@@ -56,11 +63,29 @@ class World:
             "KycSubmission": await submit_kyc(self.client, owner, self.serial),
             "ApiKey": (await create_key(self.client, owner, ["PAYMENTS_READ"]))[0],
             "WebhookEndpoint": await insert_webhook_endpoint(self.app, owner),
+            "PaymentIntent": await self.paid_intent(owner),
         }
         ids["WebhookDelivery"] = await insert_webhook_delivery(
             self.app, owner, ids["WebhookEndpoint"]
         )
         return owner, ids
+
+    async def paid_intent(self, merchant: Caller) -> str:
+        """A payment to `merchant`, paid (held in escrow) by a shopper of its own."""
+        shopper = await create_person(self.app, "shopper", roles=["INVESTOR"])
+        funded = await gql(self.client, ADJUST, {"input": {
+            "participantId": shopper.id, "amount": "10.00", "currency": "CNY",
+            "reason": "funds for the IDOR payment"}, "key": f"fund-{self.serial}"},
+            token=self.operator.token)  # fmt: skip
+        assert funded["data"]["adjustWallet"]["errors"] == [], funded
+        created = await gql(self.client, CREATE_INTENT, {"input": {
+            "amount": "10.00", "currency": "CNY", "orderReference": f"idor-{self.serial}"},
+            "key": f"create-{self.serial}"}, token=merchant.token)  # fmt: skip
+        payment = created["data"]["createPaymentIntent"]["paymentIntent"]["id"]
+        paid = await gql(self.client, PAY, {"id": payment, "key": f"pay-{self.serial}"},
+                         token=shopper.token)  # fmt: skip
+        assert paid["data"]["payIntent"]["paymentIntent"]["state"] == "HELD", paid
+        return str(payment)
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +171,30 @@ BY_ID = [
          """mutation M($id: ID!) { grantRole(participantId: $id, role: INSURER) {
               participant { id roles email } errors { code field message } } }""",
          operator_may=True),
+    ById("paymentIntent", "PaymentIntent",
+         "query Q($id: ID!) { paymentIntent(id: $id) { id state amount { amount } } }",
+         operator_may=True, reads=True),
+    ById("paymentRefunds", "PaymentIntent",
+         "query Q($id: ID!) { paymentRefunds(paymentId: $id) { id } }", operator_may=True),
+    ById("confirmShipment", "PaymentIntent",
+         "mutation M($id: ID!) { confirmShipment(paymentId: $id) { paymentIntent { id } errors { code field message } } }",  # noqa: E501
+         operator_may=False),
+    ById("refundPayment", "PaymentIntent",
+         """mutation M($id: ID!) { refundPayment(input: {paymentId: $id}, idempotencyKey: "idor")
+              { refund { id } errors { code field message } } }""",
+         operator_may=False),
+    ById("cancelPaymentIntent", "PaymentIntent",
+         """mutation M($id: ID!) { cancelPaymentIntent(paymentId: $id, idempotencyKey: "idor")
+              { paymentIntent { id } errors { code field message } } }""",
+         operator_may=False),
+    ById("confirmReceipt", "PaymentIntent",
+         """mutation M($id: ID!) { confirmReceipt(paymentId: $id, idempotencyKey: "idor")
+              { paymentIntent { id } errors { code field message } } }""",
+         operator_may=False),
+    ById("openDispute", "PaymentIntent",
+         """mutation M($id: ID!) { openDispute(paymentId: $id, reason: "never arrived at all")
+              { dispute { id } errors { code field message } } }""",
+         operator_may=False),
 ]  # fmt: skip
 
 

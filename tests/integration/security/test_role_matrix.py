@@ -185,6 +185,38 @@ CREATE_HOLD = """mutation H($input: CreateHoldInput!, $key: String!) {
   createHold(input: $input, idempotencyKey: $key) { holdId errors { code } } }"""
 RESOLVE_HOLD = """mutation R($id: ID!, $key: String!) {{
   {op}(holdId: $id, idempotencyKey: $key) {{ status errors {{ code }} }} }}"""
+PAYMENT_INTENT = "query P($id: ID!) { paymentIntent(id: $id) { id } }"
+PAYMENT_REFUNDS = "query P($id: ID!) { paymentRefunds(paymentId: $id) { id } }"
+FEE_PLAN = """query F($id: ID) {
+  merchantFeePlan(currency: "CNY", merchantId: $id) { percentBps } }"""
+CREATE_INTENT = """mutation C($input: CreatePaymentIntentInput!, $key: String!) {
+  createPaymentIntent(input: $input, idempotencyKey: $key) {
+    paymentIntent { id } errors { code } } }"""
+INTENT_KEYED = """mutation M($id: ID!, $key: String!) {{
+  {op}(paymentId: $id, idempotencyKey: $key) {{ paymentIntent {{ id }} errors {{ code }} }} }}"""
+SHIP = """mutation S($id: ID!) {
+  confirmShipment(paymentId: $id) { paymentIntent { id } errors { code } } }"""
+REFUND = """mutation R($id: ID!, $key: String!) {
+  refundPayment(input: {paymentId: $id}, idempotencyKey: $key) {
+    refund { id } errors { code } } }"""
+OPEN_DISPUTE = """mutation D($id: ID!) {
+  openDispute(paymentId: $id, reason: "the parcel never arrived") {
+    dispute { id } errors { code } } }"""
+RESOLVE_DISPUTE = """mutation D($id: ID!, $key: String!) {
+  resolveDispute(input: {disputeId: $id, resolution: REFUND}, idempotencyKey: $key) {
+    dispute { id } errors { code } } }"""
+CREATE_SPLIT_RULE = """mutation S($input: CreateSplitRuleInput!) {
+  createSplitRule(input: $input) { splitRule { id } errors { code } } }"""
+ARCHIVE_SPLIT_RULE = """mutation A($id: ID!) {
+  archiveSplitRule(id: $id) { splitRule { id } errors { code } } }"""
+SET_FEE_PLAN = """mutation F($input: SetMerchantFeePlanInput!) {
+  setMerchantFeePlan(input: $input) { feePlan { percentBps } errors { code } } }"""
+# Merchants act on payments; the matrix's merchant key may read them, not write.
+MERCHANTS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK, merchant_key=OK)
+MERCHANT_WRITERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK)
+# Someone else's (or no) payment, by id: not found for whoever may act at all.
+MERCHANT_ON_MISSING = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=NOT_FOUND)
+SHOPPER_ON_MISSING = expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 # Money needs a person; a key without wallet:read (the matrix's merchant key) is refused.
 WALLET_OWNERS = expect(OK, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 # Webhooks are every participant's own (people, and keys with the webhooks scopes).
@@ -437,7 +469,46 @@ OPERATIONS = [
               missing("WebhookDelivery")),
     Operation("node(another's webhook endpoint)", NODE, expect(NULL),
               lambda m, c: {"id": m.subject_endpoint}),
+    # Payments
+    Operation("paymentIntent(missing)", PAYMENT_INTENT, expect(NULL), missing("PaymentIntent")),
+    Operation("paymentIntents", "{ paymentIntents { id } }", MERCHANTS),
+    Operation("paymentRefunds(missing)", PAYMENT_REFUNDS, PUBLIC, missing("PaymentIntent")),
+    Operation("splitRules", "{ splitRules { id } }", MERCHANTS),
+    Operation("merchantFeePlan(own)", FEE_PLAN, MERCHANTS, lambda m, c: {"id": None}),
+    Operation("merchantFeePlan(another)", FEE_PLAN,
+              expect(NOT_FOUND, anonymous=UNAUTHENTICATED, operator=OK), subject),
+    Operation("paymentDisputes", "{ paymentDisputes { id } }", OPERATORS_ONLY),
+    Operation("createPaymentIntent", CREATE_INTENT, MERCHANT_WRITERS,
+              lambda m, c: money(m, orderReference=f"order-{next(m.serials)}")),
+    Operation("payIntent(missing)", INTENT_KEYED.format(op="payIntent"), SHOPPER_ON_MISSING,
+              lambda m, c: keyed_missing(m, "PaymentIntent")),
+    Operation("confirmReceipt(missing)", INTENT_KEYED.format(op="confirmReceipt"),
+              SHOPPER_ON_MISSING, lambda m, c: keyed_missing(m, "PaymentIntent")),
+    Operation("cancelPaymentIntent(missing)", INTENT_KEYED.format(op="cancelPaymentIntent"),
+              MERCHANT_ON_MISSING, lambda m, c: keyed_missing(m, "PaymentIntent")),
+    Operation("confirmShipment(missing)", SHIP, MERCHANT_ON_MISSING, missing("PaymentIntent")),
+    Operation("refundPayment(missing)", REFUND, MERCHANT_ON_MISSING,
+              lambda m, c: keyed_missing(m, "PaymentIntent")),
+    Operation("openDispute(missing)", OPEN_DISPUTE, SHOPPER_ON_MISSING, missing("PaymentIntent")),
+    Operation("resolveDispute(missing)", RESOLVE_DISPUTE,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
+              lambda m, c: keyed_missing(m, "Dispute")),
+    Operation("createSplitRule", CREATE_SPLIT_RULE, MERCHANT_WRITERS, lambda m, c: _own_rule(c)),
+    Operation("archiveSplitRule(missing)", ARCHIVE_SPLIT_RULE, MERCHANT_ON_MISSING,
+              missing("SplitRule")),
+    Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
+              lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
+                                      "percentBps": 55}}),
 ]  # fmt: skip
+
+
+def keyed_missing(m: Matrix, type_name: str) -> dict[str, object]:
+    return {"id": missing_id(type_name), "key": f"matrix-{next(m.serials)}"}
+
+
+def _own_rule(c: Caller) -> dict[str, object]:
+    share = {"role": "MERCHANT", "partyId": c.id, "percentBps": 10_000}
+    return {"input": {"name": "all mine", "currency": "CNY", "shares": [share]}}
 
 
 def money(m: Matrix, **extra: object) -> dict[str, object]:

@@ -1,0 +1,15 @@
+"""Refusals of the payments context."""
+
+from domain.errors import DomainError
+
+
+class PaymentStateError(DomainError):
+    """The payment is not in a state that allows this (e.g. refunding a held payment)."""
+
+    code = "PAYMENT_STATE"
+
+
+class RefundTooLarge(DomainError):
+    """More than remains of the payment: never refund more than was captured."""
+
+    code = "REFUND_EXCEEDS_REMAINING"

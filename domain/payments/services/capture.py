@@ -1,0 +1,108 @@
+"""Capture: escrowed money leaves the hold and is shared out, every leg in one transaction.
+
+The hold on the shopper's wallet is posted into ESCROW (in full, or in part when a dispute
+gives some back: the rest of the hold returns to the shopper), then ESCROW pays the MDR fee
+to platform revenue ("mdr") and each split leg to its recipient. The merchant's leg is
+what its settlement later pays out; the settlement line is written here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.errors import InvalidInput
+from domain.ledger.services.holds import post_hold
+from domain.ledger.services.posting import Leg, post_transfers
+from domain.money import Money
+from domain.payments.fees import mdr_fee
+from domain.payments.services.accounts import escrow_account, mdr_account, party_account
+from domain.payments.settlement import EntryKind
+from domain.payments.tables import PaymentIntent, SettlementLine
+from domain.revenue.refunds import CapturedSplit
+from domain.revenue.services.fee_plans import merchant_terms
+from domain.revenue.services.split_rules import default_rule, merchant_only, rule_of
+from domain.revenue.splits import InvalidSplitRule, Party, Role, SplitLeg, SplitRule, apply_split
+from domain.revenue.tables import SplitRuleRow
+
+
+async def split_rule_for(session: AsyncSession, intent: PaymentIntent) -> SplitRule:
+    """The payment's own rule, else the merchant's default, else all to the merchant."""
+    row = None
+    if intent.split_rule_id is not None:
+        row = await session.get(SplitRuleRow, intent.split_rule_id)
+    if row is None:
+        row = await default_rule(session, merchant_id=intent.merchant_id, currency=intent.currency)
+    return merchant_only(intent.merchant_id) if row is None else rule_of(row)
+
+
+def split_json(split: CapturedSplit) -> dict[str, Any]:
+    return {"fee": split.fee.minor, "legs": legs_json(split.legs)}
+
+
+def legs_json(legs: tuple[SplitLeg, ...]) -> list[dict[str, Any]]:
+    return [{"role": leg.party.role.value, "partyId": leg.party.party_id,
+             "amount": leg.amount.minor} for leg in legs]  # fmt: skip
+
+
+def captured_split_of(intent: PaymentIntent) -> CapturedSplit:
+    stored = intent.captured_split
+    return CapturedSplit(
+        fee=Money(stored["fee"], intent.currency),
+        legs=tuple(
+            SplitLeg(
+                Party(Role(leg["role"]), leg["partyId"]), Money(leg["amount"], intent.currency)
+            )
+            for leg in stored["legs"]
+        ),
+    )
+
+
+def others_total(intent: PaymentIntent, legs: tuple[SplitLeg, ...]) -> int:
+    """What went to parties other than the intent's merchant (its settlement's `splits`)."""
+    merchant = Party(Role.MERCHANT, str(intent.merchant_id))
+    return sum(leg.amount.minor for leg in legs if leg.party != merchant)
+
+
+async def capture(
+    session: AsyncSession, intent: PaymentIntent, *, amount: int, now: datetime
+) -> CapturedSplit:
+    """Post `amount` of the intent's hold and share it: fee, then the split of the rest."""
+    assert intent.hold_id is not None, "only a paid intent is captured"
+    captured = Money(amount, intent.currency)
+    terms = await merchant_terms(session, merchant_id=intent.merchant_id, currency=intent.currency)
+    fee = mdr_fee(captured, terms.fee)
+    try:
+        legs = tuple(apply_split(captured - fee, await split_rule_for(session, intent)))
+    except InvalidSplitRule as error:
+        raise InvalidInput(
+            f"the split rule does not fit this amount: {error}", field="amount"
+        ) from None
+    await post_hold(session, hold_id=intent.hold_id, now=now, amount=amount)
+    escrow = await escrow_account(session, intent.currency, now)
+    details = {"payment": str(intent.id)}
+    transfers = [
+        Leg(escrow, await mdr_account(session, intent.currency, now), fee.minor, "MDR", details)
+    ]
+    for leg in legs:
+        target = await party_account(session, leg.party, intent.currency, now)
+        transfers.append(Leg(escrow, target, leg.amount.minor, "PAYMENT_SPLIT",
+                             {**details, "role": leg.party.role.value}))  # fmt: skip
+    await post_transfers(
+        session, legs=[t for t in transfers if t.amount > 0], now=now, journal_id=uuid4()
+    )
+    split = CapturedSplit(fee=fee, legs=legs)
+    intent.fee_amount, intent.captured_amount = fee.minor, amount
+    intent.captured_split = split_json(split)
+    intent.released_at = now
+    session.add(
+        SettlementLine(
+            merchant_id=intent.merchant_id, currency=intent.currency, kind=EntryKind.PAYMENT.value,
+            reference_id=intent.id, occurred_on=now.date(), gross=amount, fee=fee.minor,
+            splits=others_total(intent, legs),
+        )
+    )  # fmt: skip
+    return split

@@ -1,0 +1,152 @@
+"""Disputes: the shopper opens one while the money is held; the operator decides.
+
+Resolutions: RELEASE (the merchant is right: captured and shared as usual), REFUND (the
+hold is voided: everything back to the shopper) or PARTIAL (`refund_amount` back to the
+shopper straight out of escrow, the rest captured and shared).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor, NotFound
+from domain.audit.service import Outcome, record
+from domain.clock import Clock
+from domain.errors import InvalidInput
+from domain.idempotency.service import run_once
+from domain.ledger.services.holds import void_hold
+from domain.money import Money
+from domain.payments.errors import PaymentStateError
+from domain.payments.escrow import can_open_dispute
+from domain.payments.intents import PaymentEvent, PaymentState
+from domain.payments.services.capture import capture
+from domain.payments.services.intents import ESCROW_TERMS
+from domain.payments.services.release import release
+from domain.payments.services.updates import check_transition, locked_intent, transition
+from domain.payments.tables import Dispute, PaymentIntent, PaymentRefund
+
+
+class Resolution(Enum):
+    RELEASE = "RELEASE"
+    REFUND = "REFUND"
+    PARTIAL = "PARTIAL"
+
+
+async def open_dispute(
+    *, session: AsyncSession, clock: Clock, actor: Actor, payment_id: UUID, reason: str
+) -> Dispute:
+    """The shopper disputes a held payment before it is auto-released; release stops."""
+    shopper_id = actor.require_person()
+    if not 10 <= len(reason.strip()) <= 500:
+        raise InvalidInput("say what went wrong in 10..500 characters", field="reason")
+    now = clock.now()
+    intent = await locked_intent(session, payment_id)
+    if intent.shopper_id != shopper_id:
+        raise NotFound("no such payment", field="payment_id")
+    if not can_open_dispute(state=PaymentState(intent.state), now=now,
+                            shipped_at=intent.shipped_at, terms=ESCROW_TERMS):  # fmt: skip
+        raise PaymentStateError("a dispute opens only while the money is held", field="payment_id")
+    dispute = Dispute(
+        payment_id=intent.id, opened_by=shopper_id, reason=reason.strip(), opened_at=now
+    )
+    session.add(dispute)
+    await transition(session, intent, PaymentEvent.OPEN_DISPUTE, now)
+    return dispute
+
+
+async def payment_disputes(
+    session: AsyncSession, *, actor: Actor, open_only: bool
+) -> list[Dispute]:
+    """The operator's queue (oldest first)."""
+    actor.require_operator()
+    query = select(Dispute)
+    if open_only:
+        query = query.where(col(Dispute.state) == "OPEN")
+    return list((await session.exec(query.order_by(col(Dispute.opened_at)).limit(500))).all())
+
+
+def _refund_from_escrow(
+    session: AsyncSession, intent: PaymentIntent, amount: int, actor: Actor, now: datetime
+) -> None:
+    session.add(PaymentRefund(
+        payment_id=intent.id, amount=amount, currency=intent.currency, source="ESCROW",
+        reason="dispute", created_by=actor.participant_id, created_at=now,
+    ))  # fmt: skip
+
+
+async def resolve_dispute(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    dispute_id: UUID,
+    resolution: Resolution,
+    refund_amount: Money | None,
+    note: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """The operator's decision on an open dispute; audited."""
+    actor.require_operator()
+    dispute = await session.get(Dispute, dispute_id)
+    if dispute is None:
+        raise NotFound("no such dispute", field="dispute_id")
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        assert dispute is not None
+        intent = await locked_intent(session, dispute.payment_id)
+        await session.refresh(dispute)
+        if dispute.state != "OPEN":
+            raise PaymentStateError("this dispute is already resolved", field="dispute_id")
+        back = 0
+        if resolution is Resolution.RELEASE:
+            await release(session, intent, now, PaymentEvent.RESOLVE_RELEASE)
+        elif resolution is Resolution.REFUND:
+            check_transition(intent, PaymentEvent.RESOLVE_REFUND)
+            assert intent.hold_id is not None
+            await void_hold(session, hold_id=intent.hold_id, now=now)
+            back = intent.amount
+            _refund_from_escrow(session, intent, back, actor, now)
+            await transition(session, intent, PaymentEvent.RESOLVE_REFUND, now)
+        else:
+            if refund_amount is None or refund_amount.currency != intent.currency:
+                raise InvalidInput(
+                    f"give the part to refund, in {intent.currency}", field="refund_amount"
+                )
+            back = refund_amount.minor
+            if not 0 < back < intent.amount:
+                raise InvalidInput(
+                    "must be more than 0 and less than the payment", field="refund_amount"
+                )
+            check_transition(intent, PaymentEvent.RESOLVE_PARTIAL)
+            await capture(session, intent, amount=intent.amount - back, now=now)
+            _refund_from_escrow(session, intent, back, actor, now)
+            await transition(session, intent, PaymentEvent.RESOLVE_PARTIAL, now)
+        dispute.state, dispute.resolution, dispute.refund_amount = (
+            "RESOLVED",
+            resolution.value,
+            back,
+        )
+        dispute.note, dispute.resolved_by, dispute.resolved_at = (
+            note[:500],
+            actor.participant_id,
+            now,
+        )
+        session.add(dispute)
+        record(session, actor=actor, action="payments.resolve_dispute", outcome=Outcome.SUCCESS,
+               at=now, target_type="Dispute", target_id=dispute.id,
+               details={"resolution": resolution.value, "refund": back})  # fmt: skip
+        return {"dispute_id": str(dispute.id), "payment_id": str(intent.id)}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.resolve",
+        request={"dispute": str(dispute_id), "resolution": resolution.value,
+                 "refund": refund_amount.minor if refund_amount else None, "note": note},
+        execute=execute,
+    )  # fmt: skip

@@ -1,0 +1,100 @@
+"""Moving an intent through its transition table, and telling everyone concerned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import NotFound
+from domain.events.catalog import EventType
+from domain.events.services.outbox import record_event
+from domain.payments.errors import PaymentStateError
+from domain.payments.intents import IllegalTransition, PaymentEvent, PaymentState, next_state
+from domain.payments.tables import PaymentIntent
+from domain.revenue.splits import Role
+
+
+async def locked_intent(session: AsyncSession, payment_id: UUID) -> PaymentIntent:
+    """The intent, its row locked until the transaction ends: every change to a payment
+    (pay, release, refund, dispute) takes this lock first, so they happen one at a time."""
+    intent = (
+        await session.exec(
+            select(PaymentIntent)
+            .where(col(PaymentIntent.id) == payment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if intent is None:
+        raise NotFound("no such payment", field="payment_id")
+    return intent
+
+
+def audience(intent: PaymentIntent) -> list[UUID]:
+    """Merchant, shopper and every participant the captured split paid."""
+    people = {intent.merchant_id}
+    if intent.shopper_id is not None:
+        people.add(intent.shopper_id)
+    for leg in intent.captured_split.get("legs", []):
+        if leg["role"] != Role.PLATFORM.value:
+            people.add(UUID(leg["partyId"]))
+    return sorted(people, key=str)
+
+
+def payment_payload(intent: PaymentIntent) -> dict[str, Any]:
+    return {
+        "paymentId": str(intent.id), "state": intent.state, "mode": intent.mode,
+        "orderReference": intent.order_reference, "currency": intent.currency,
+        "amount": intent.amount, "captured": intent.captured_amount,
+        "refunded": intent.refunded_amount, "fee": intent.fee_amount,
+        "shippedAt": intent.shipped_at.isoformat() if intent.shipped_at else None,
+        "autoReleaseAt": intent.auto_release_at.isoformat() if intent.auto_release_at else None,
+    }  # fmt: skip
+
+
+async def announce(session: AsyncSession, intent: PaymentIntent, now: datetime) -> None:
+    await session.flush()
+    await record_event(
+        session, EventType.PAYMENT_UPDATED, aggregate_type="PaymentIntent",
+        aggregate_id=intent.id, audience=audience(intent), payload=payment_payload(intent),
+        occurred_at=now,
+    )  # fmt: skip
+
+
+def check_transition(intent: PaymentIntent, event: PaymentEvent) -> PaymentState:
+    try:
+        return next_state(PaymentState(intent.state), event)
+    except IllegalTransition as refusal:
+        raise PaymentStateError(str(refusal), field="payment_id") from None
+
+
+async def transition(
+    session: AsyncSession, intent: PaymentIntent, event: PaymentEvent, now: datetime
+) -> None:
+    """Apply `event` (PaymentStateError if the table forbids it) and record the change."""
+    intent.state = check_transition(intent, event).value
+    intent.updated_at = now
+    session.add(intent)
+    await announce(session, intent, now)
+
+
+async def require_payment(
+    session: AsyncSession,
+    payment_id: UUID,
+    *,
+    merchant_id: UUID | None = None,
+    shopper_id: UUID | None = None,
+) -> None:
+    """NotFound unless the payment exists (and is the merchant's, or the shopper's): checked
+    before the idempotency key is claimed, so probing others' ids leaves no trace."""
+    intent = await session.get(PaymentIntent, payment_id)
+    if (
+        intent is None
+        or (merchant_id is not None and intent.merchant_id != merchant_id)
+        or (shopper_id is not None and intent.shopper_id != shopper_id)
+    ):
+        raise NotFound("no such payment", field="payment_id")

@@ -1,0 +1,1 @@
+"""The GraphQL face of merchant commerce: payment intents, refunds, disputes, split rules."""

@@ -1,0 +1,188 @@
+"""Payment mutations: merchants create, ship, cancel and refund; shoppers pay, confirm and
+dispute; operators resolve disputes. Every one that moves money takes an idempotencyKey."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.money import Money as DomainMoney
+from domain.money import currency_of, parse_money
+from domain.payments.services import disputes, intents, paying, refunds, release
+from domain.payments.tables import Dispute as DisputeRow
+from domain.payments.tables import PaymentIntent as IntentRow
+from domain.payments.tables import PaymentRefund as RefundRow
+from graph.context import Info
+from graph.payloads import run_mutation
+from graph.payments.inputs import (
+    CreatePaymentIntentInput,
+    RefundPaymentInput,
+    ResolveDisputeInput,
+    new_intent,
+)
+from graph.payments.types import (
+    Dispute,
+    DisputePayload,
+    PaymentIntent,
+    PaymentIntentPayload,
+    PaymentRefund,
+    PaymentSource,
+    RefundPayload,
+)
+from graph.relay import uuid_of
+from graph.wallets.mutations import IdempotencyKey
+
+
+async def intent_payload(session: AsyncSession, answer: dict[str, Any]) -> PaymentIntentPayload:
+    """The payload for an answer (first or replayed), with the payment as it is now."""
+    row = await session.get(IntentRow, UUID(answer["payment_id"]), populate_existing=True)
+    return PaymentIntentPayload(payment_intent=PaymentIntent.of(row) if row else None)
+
+
+def _payment(id: strawberry.ID) -> UUID:
+    return uuid_of(id, "PaymentIntent")
+
+
+def _optional_money(amount: str | None, currency: str | None, field: str) -> DomainMoney | None:
+    if amount is None:
+        return None
+    return parse_money(amount, currency_of(currency or "", field="currency"), field=field)
+
+
+async def _intent_mutation(info: Info, use_case: Any) -> PaymentIntentPayload:
+    async def run(session: AsyncSession) -> PaymentIntentPayload:
+        return await intent_payload(session, await use_case(session))
+
+    return await run_mutation(info, lambda e: PaymentIntentPayload(errors=e), run)
+
+
+async def _dispute_payload(session: AsyncSession, dispute_id: UUID) -> DisputePayload:
+    dispute = await session.get(DisputeRow, dispute_id, populate_existing=True)
+    assert dispute is not None
+    intent = await session.get(IntentRow, dispute.payment_id, populate_existing=True)
+    assert intent is not None
+    return DisputePayload(dispute=Dispute.of(dispute, intent.currency),
+                          payment_intent=PaymentIntent.of(intent))  # fmt: skip
+
+
+@strawberry.type
+class PaymentMutations:
+    @strawberry.mutation(description="Merchants: ask a shopper to pay (escrow or direct).")
+    async def create_payment_intent(
+        self, info: Info, input: CreatePaymentIntentInput, idempotency_key: IdempotencyKey
+    ) -> PaymentIntentPayload:
+        ctx = info.context
+        return await _intent_mutation(info, lambda session: intents.create_payment_intent(
+            session=session, clock=ctx.clock, actor=ctx.actor, new=new_intent(input),
+            idempotency_key=idempotency_key,
+        ))  # fmt: skip
+
+    @strawberry.mutation(
+        description="Shoppers: pay from your wallet or by bank card; escrow holds the money "
+        "on your wallet until you confirm receipt or the auto-release time passes."
+    )
+    async def pay_intent(
+        self,
+        info: Info,
+        payment_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
+        source: PaymentSource = paying.PaymentSource.WALLET,
+    ) -> PaymentIntentPayload:
+        ctx = info.context
+        return await _intent_mutation(info, lambda session: paying.pay_intent(
+            session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
+            payment_id=_payment(payment_id), source=source,
+            idempotency_key=idempotency_key,
+        ))  # fmt: skip
+
+    @strawberry.mutation(description="Merchants: the goods are on their way (starts auto-release).")
+    async def confirm_shipment(self, info: Info, payment_id: strawberry.ID) -> PaymentIntentPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> PaymentIntentPayload:
+            row = await intents.confirm_shipment(session=session, clock=ctx.clock, actor=ctx.actor,
+                                                 payment_id=_payment(payment_id))  # fmt: skip
+            return PaymentIntentPayload(payment_intent=PaymentIntent.of(row))
+
+        return await run_mutation(info, lambda e: PaymentIntentPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Shoppers: the goods arrived; release the money.")
+    async def confirm_receipt(
+        self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
+    ) -> PaymentIntentPayload:
+        ctx = info.context
+        return await _intent_mutation(info, lambda session: release.confirm_receipt(
+            session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id),
+            idempotency_key=idempotency_key,
+        ))  # fmt: skip
+
+    @strawberry.mutation(description="Merchants: cancel an unpaid or held payment.")
+    async def cancel_payment_intent(
+        self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
+    ) -> PaymentIntentPayload:
+        ctx = info.context
+        return await _intent_mutation(info, lambda session: intents.cancel_payment(
+            session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id),
+            idempotency_key=idempotency_key,
+        ))  # fmt: skip
+
+    @strawberry.mutation(
+        description="Merchants: refund all that remains (no amount) or part of a payment; "
+        "the fee and every split share are reversed in proportion."
+    )
+    async def refund_payment(
+        self, info: Info, input: RefundPaymentInput, idempotency_key: IdempotencyKey
+    ) -> RefundPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> RefundPayload:
+            answer = await refunds.refund_payment(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                payment_id=_payment(input.payment_id),
+                amount=_optional_money(input.amount, input.currency, "amount"),
+                reason=input.reason, idempotency_key=idempotency_key,
+            )  # fmt: skip
+            refund = await session.get(RefundRow, UUID(answer["refund_id"]))
+            payload = await intent_payload(session, answer)
+            return RefundPayload(refund=PaymentRefund.of(refund) if refund else None,
+                                 payment_intent=payload.payment_intent)  # fmt: skip
+
+        return await run_mutation(info, lambda e: RefundPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Shoppers: dispute a payment while its money is held.")
+    async def open_dispute(
+        self, info: Info, payment_id: strawberry.ID, reason: str
+    ) -> DisputePayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> DisputePayload:
+            dispute = await disputes.open_dispute(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                payment_id=_payment(payment_id), reason=reason,
+            )  # fmt: skip
+            return await _dispute_payload(session, dispute.id)
+
+        return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)
+
+    @strawberry.mutation(
+        description="Operators: release, refund, or refund part of a disputed payment."
+    )
+    async def resolve_dispute(
+        self, info: Info, input: ResolveDisputeInput, idempotency_key: IdempotencyKey
+    ) -> DisputePayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> DisputePayload:
+            answer = await disputes.resolve_dispute(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                dispute_id=uuid_of(input.dispute_id, "Dispute"),
+                resolution=input.resolution,
+                refund_amount=_optional_money(input.refund_amount, input.currency, "refund_amount"),
+                note=input.note, idempotency_key=idempotency_key,
+            )  # fmt: skip
+            return await _dispute_payload(session, UUID(answer["dispute_id"]))
+
+        return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)
