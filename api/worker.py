@@ -29,10 +29,12 @@ from domain.lending.services.expiry import expire_unfunded_loans
 from domain.lending.services.overdue import age_overdue_installments
 from domain.lending.services.repaying import debit_due_installments
 from domain.participants.ports import SecretVault
+from domain.payments.services.release import release_due_payments
+from domain.payments.services.settlement import run_settlement
+from domain.wallets.rails import SimulatedRail
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
 from domain.webhooks.services.fan_out import fan_out_events
-from domain.payments.services.release import release_due_payments
 
 logger = logging.getLogger("agora.worker")
 STOP_GRACE_SECONDS = 15.0
@@ -79,6 +81,11 @@ async def _release_escrow(w: WorkerContext) -> int:
     return await release_due_payments(w.sessions, w.clock)
 
 
+async def _settle_merchants(w: WorkerContext) -> int:
+    # Payouts go through the simulated bank, as the API's do, until a real rail is configured.
+    return await run_settlement(w.sessions, w.clock, rail=SimulatedRail())
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -98,6 +105,8 @@ JOBS = (
     ScheduledJob("loan-auto-debit", _debit_due_installments, every_seconds=60.0),
     ScheduledJob("loan-overdue", _age_overdue_installments, every_seconds=60.0),
     ScheduledJob("escrow-auto-release", _release_escrow, every_seconds=30.0),
+    # Once a day per merchant (a second run the same day finds the batch written).
+    ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
 )
 
 

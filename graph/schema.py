@@ -29,6 +29,7 @@ from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
+from graph.payments.settlement import SettlementQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
 from graph.wallets.mutations import WalletMutations
@@ -62,6 +63,7 @@ class Query(
     WalletQueries,
     WebhookQueries,
     PaymentQueries,
+    SettlementQueries,
 ):
     pass
 

@@ -18,6 +18,7 @@ class EventType(Enum):
     INSTALLMENT_DUE = "lending.installment_due"
     LOAN_DEFAULTED = "lending.loan_defaulted"
     PAYMENT_UPDATED = "payments.payment_updated"
+    PAYOUT_UPDATED = "payments.payout_updated"
 
     @property
     def topic(self) -> str:

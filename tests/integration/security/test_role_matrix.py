@@ -496,6 +496,12 @@ OPERATIONS = [
     Operation("createSplitRule", CREATE_SPLIT_RULE, MERCHANT_WRITERS, lambda m, c: _own_rule(c)),
     Operation("archiveSplitRule(missing)", ARCHIVE_SPLIT_RULE, MERCHANT_ON_MISSING,
               missing("SplitRule")),
+    # Settlement reads need payouts:read, which the matrix's merchant key lacks.
+    Operation("settlementBatches", "{ settlementBatches { id } }", MERCHANT_WRITERS),
+    Operation("payouts", "{ payouts { id } }", MERCHANT_WRITERS),
+    Operation("settlementReportCsv(missing)",
+              "query C($id: ID!) { settlementReportCsv(batchId: $id) }", expect(NULL),
+              missing("SettlementBatch")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),
