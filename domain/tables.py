@@ -6,6 +6,7 @@ Each context that adds tables adds its module here.
 from sqlmodel import SQLModel
 
 from domain.audit import tables as audit_tables
+from domain.consumer_credit import tables as consumer_credit_tables
 from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
@@ -26,4 +27,5 @@ TABLE_MODULES = (
     webhook_tables,
     revenue_tables,
     payment_tables,
+    consumer_credit_tables,
 )

@@ -26,6 +26,7 @@ from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
 from graph.participants.types import ApiKey, KycSubmission, Participant
+from graph.payments.bnpl import BnplMutations, BnplQueries
 from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
@@ -64,6 +65,7 @@ class Query(
     WebhookQueries,
     PaymentQueries,
     SettlementQueries,
+    BnplQueries,
 ):
     pass
 
@@ -83,6 +85,7 @@ class Mutation(
     WebhookMutations,
     PaymentMutations,
     RevenueMutations,
+    BnplMutations,
 ):
     pass
 

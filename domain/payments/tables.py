@@ -58,8 +58,14 @@ class PaymentIntent(SQLModel, table=True):
     line_items: list[dict[str, Any]] = _json(list)
     split_rule_id: UUID | None = Field(default=None, foreign_key="split_rule.id")
     mode: str = Field(max_length=8)  # ESCROW or DIRECT
+    # Who pays for BNPL credit if the shopper pays in installments: BUYER, or MERCHANT (the
+    # merchant subsidises the interest, Huabei's 免息).
+    installment_fee_payer: str = Field(
+        default="BUYER",
+        sa_column=sa.Column(sa.String(8), nullable=False, server_default=sa.text("'BUYER'")),
+    )
     state: str = Field(max_length=24, index=True)  # PaymentState
-    funding: str | None = Field(default=None, max_length=16)  # WALLET, RAIL or BNPL
+    funding: str | None = Field(default=None, max_length=16)  # WALLET, BANK_CARD or BNPL
     hold_id: UUID | None = Field(default=None)  # the ledger hold on the shopper's wallet
     fee_amount: int = _money()  # the MDR charged at capture
     captured_amount: int = _money()  # shared among fee and split legs at release

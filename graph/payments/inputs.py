@@ -8,7 +8,7 @@ from domain.money import currency_of, parse_money
 from domain.payments.services.intents import LineItem, NewIntent
 from domain.revenue.services.split_rules import PLATFORM_PARTY, ShareInput
 from domain.revenue.splits import Role
-from graph.payments.types import DisputeResolution, SplitRole
+from graph.payments.types import DisputeResolution, FeePayer, SplitRole
 from graph.relay import uuid_of
 from graph.wallets.mutations import MoneyInput
 
@@ -41,6 +41,11 @@ class CreatePaymentIntentInput(MoneyInput):
     )
     split: list[SplitShareInput] = strawberry.field(
         default_factory=list, description="This payment's own split, instead of a rule."
+    )
+    installment_fee_payer: FeePayer = strawberry.field(
+        default=FeePayer.BUYER,
+        description="If the shopper pays in installments, who pays for the credit: the "
+        "BUYER (interest), or the MERCHANT (it gives up the interest, the buyer pays none).",
     )
 
 
@@ -85,4 +90,5 @@ def new_intent(input: CreatePaymentIntentInput) -> NewIntent:
         ),
         split_rule_id=uuid_of(input.split_rule_id, "SplitRule") if input.split_rule_id else None,
         split=tuple(share_input(share, input.currency) for share in input.split),
+        installment_fee_payer=input.installment_fee_payer.value,
     )  # fmt: skip

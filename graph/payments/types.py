@@ -9,6 +9,7 @@ from uuid import UUID
 
 import strawberry
 
+from domain.consumer_credit import plans
 from domain.money import Money as DomainMoney
 from domain.payments import intents, settlement
 from domain.payments.services import disputes, paying
@@ -28,11 +29,13 @@ PaymentSource = paying.PaymentSource
 SplitRole = splits.Role
 DisputeResolution = disputes.Resolution
 PayoutFrequency = settlement.PayoutFrequency
+FeePayer = plans.FeePayer
 strawberry.enum(PaymentState, description="Where a payment is in its life.")
 strawberry.enum(PaymentSource, description="How the shopper pays.")
 strawberry.enum(SplitRole, name="SplitRole", description="A split recipient's part in the payment.")
 strawberry.enum(DisputeResolution, description="The operator's decision on a dispute.")
 strawberry.enum(PayoutFrequency, description="How often a merchant is paid out.")
+strawberry.enum(FeePayer, description="Who pays for installment credit.")
 
 
 def _money(minor: int, currency: str) -> Money:
@@ -100,7 +103,7 @@ class PaymentIntent:
     order_reference: str
     description: str
     line_items: list[LineItem]
-    funding: str | None = strawberry.field(description="WALLET or RAIL, once paid.")
+    funding: str | None = strawberry.field(description="WALLET, BANK_CARD or BNPL, once paid.")
     fee: Money = strawberry.field(description="The merchant discount fee charged at capture.")
     captured: Money
     refunded: Money

@@ -58,6 +58,7 @@ class NewIntent:
     line_items: tuple[LineItem, ...] = ()
     split_rule_id: UUID | None = None
     split: tuple[ShareInput, ...] = ()  # this payment's own rule
+    installment_fee_payer: str = "BUYER"  # or MERCHANT: it subsidises BNPL interest
 
 
 def merchant_of(actor: Actor, *, write: bool) -> UUID:
@@ -76,6 +77,8 @@ def _check(new: NewIntent) -> None:
         violations.add("must be ESCROW or DIRECT", field="mode")
     if len(new.description) > 200:
         violations.add("must be at most 200 characters", field="description")
+    if new.installment_fee_payer not in ("BUYER", "MERCHANT"):
+        violations.add("must be BUYER or MERCHANT", field="installment_fee_payer")
     if new.split and new.split_rule_id is not None:
         violations.add("give a split rule or this payment's split, not both", field="split")
     for index, item in enumerate(new.line_items):
@@ -141,6 +144,7 @@ async def create_payment_intent(
                         for i in new.line_items],
             split_rule_id=await _split_rule_id(session, merchant_id, new, now), mode=new.mode,
             state=PaymentState.REQUIRES_PAYMENT.value, created_at=now, updated_at=now,
+            installment_fee_payer=new.installment_fee_payer,
         )  # fmt: skip
         session.add(intent)
         await announce(session, intent, now)
@@ -151,7 +155,7 @@ async def create_payment_intent(
         request={"amount": new.amount.minor, "currency": new.amount.currency,
                  "order": new.order_reference, "mode": new.mode, "description": new.description,
                  "items": [[i.name, i.quantity, i.unit_amount] for i in new.line_items],
-                 "rule": str(new.split_rule_id),
+                 "rule": str(new.split_rule_id), "bnpl": new.installment_fee_payer,
                  "split": [[s.role.value, s.party_id, s.percent_bps, s.amount] for s in new.split]},
         execute=execute,
     )  # fmt: skip

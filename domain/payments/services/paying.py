@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
-from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.posting import Leg, post_transfers
@@ -27,9 +26,8 @@ from domain.payments.intents import PaymentEvent
 from domain.payments.services.accounts import escrow_account
 from domain.payments.services.capture import capture
 from domain.payments.services.updates import (
-    check_transition,
-    locked_intent,
     require_payment,
+    start_paying,
     transition,
 )
 from domain.payments.tables import PaymentIntent
@@ -71,15 +69,11 @@ async def pay_intent(
 
     async def execute() -> dict[str, Any]:
         now = clock.now()
-        intent = await locked_intent(session, payment_id)
-        if intent.merchant_id == shopper_id:
-            raise InvalidInput("a merchant does not pay its own payment", field="payment_id")
-        check_transition(intent, PaymentEvent.PAY)
+        intent = await start_paying(session, payment_id=payment_id, shopper_id=shopper_id,
+                                    funding=source.value, now=now)  # fmt: skip
         currency = intent.currency
         wallet = await wallet_account(session, owner_id=shopper_id, currency=currency, now=now)
         escrow = await escrow_account(session, currency, now)
-        intent.shopper_id, intent.funding = shopper_id, source.value
-        await transition(session, intent, PaymentEvent.PAY, now)
         details: dict[str, Any] = {"payment": str(intent.id)}
         if source is PaymentSource.BANK_CARD:
             result = await _collect(rail, intent)

@@ -19,13 +19,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
+from domain.consumer_credit.services.accounts import discount_account
+from domain.consumer_credit.services.refunds import plan_of_payment, refund_legs
 from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.errors import PaymentStateError, RefundTooLarge
 from domain.payments.intents import refund_event
-from domain.payments.services.accounts import mdr_account, party_account
+from domain.payments.services.accounts import escrow_account, mdr_account, party_account
 from domain.payments.services.capture import captured_split_of, legs_json, others_total
 from domain.payments.services.intents import merchant_of
 from domain.payments.services.updates import (
@@ -41,17 +43,23 @@ from domain.wallets.services.accounts import wallet_account
 
 
 async def _reversal_legs(
-    session: AsyncSession, intent: PaymentIntent, reversal: Reversal, shopper: int, now: datetime
+    session: AsyncSession,
+    intent: PaymentIntent,
+    reversal: Reversal,
+    *,
+    fee_account: int,
+    target: int,
+    now: datetime,
 ) -> list[Leg]:
-    """Each party's give-back to the shopper; largest remainder may hand a party one unit
-    back (see domain/revenue/refunds.py), which goes the other way, after the rest."""
+    """Each party's give-back to `target`; largest remainder may hand a party one unit back
+    (see domain/revenue/refunds.py), which goes the other way, after the rest."""
     details = {"payment": str(intent.id)}
-    gives = [(await mdr_account(session, intent.currency, now), reversal.fee.minor, "MDR")]
+    gives = [(fee_account, reversal.fee.minor, "FEE")]
     for leg in reversal.legs:
         account = await party_account(session, leg.party, intent.currency, now)
         gives.append((account, leg.amount.minor, leg.party.role.value))
-    back = [Leg(a, shopper, n, "REFUND", {**details, "role": r}) for a, n, r in gives if n > 0]
-    forth = [Leg(shopper, a, -n, "REFUND", {**details, "role": r}) for a, n, r in gives if n < 0]
+    back = [Leg(a, target, n, "REFUND", {**details, "role": r}) for a, n, r in gives if n > 0]
+    forth = [Leg(target, a, -n, "REFUND", {**details, "role": r}) for a, n, r in gives if n < 0]
     return back + forth
 
 
@@ -85,7 +93,18 @@ async def refund_captured(
         session, owner_id=intent.shopper_id, currency=intent.currency, now=now
     )
     journal = uuid4()
-    legs = await _reversal_legs(session, intent, reversal, shopper, now)
+    plan = await plan_of_payment(session, intent.id) if intent.funding == "BNPL" else None
+    if plan is None:
+        fee_account = await mdr_account(session, intent.currency, now)
+        legs = await _reversal_legs(session, intent, reversal, fee_account=fee_account,
+                                    target=shopper, now=now)  # fmt: skip
+    else:  # a BNPL purchase: the refund pays off installments first (consumer_credit)
+        clearing = await escrow_account(session, intent.currency, now)
+        fee_account = await discount_account(session, intent.currency, now)
+        legs = await _reversal_legs(session, intent, reversal, fee_account=fee_account,
+                                    target=clearing, now=now)  # fmt: skip
+        legs += await refund_legs(session, plan, refund=amount, clearing=clearing,
+                                  shopper_wallet=shopper, now=now)  # fmt: skip
     await post_transfers(session, legs=legs, now=now, journal_id=journal)
     refund = PaymentRefund(
         payment_id=intent.id, amount=amount, currency=intent.currency, source="CAPTURED",

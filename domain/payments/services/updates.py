@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import NotFound
+from domain.errors import InvalidInput
 from domain.events.catalog import EventType
 from domain.events.services.outbox import record_event
 from domain.payments.errors import PaymentStateError
@@ -98,3 +99,15 @@ async def require_payment(
         or (shopper_id is not None and intent.shopper_id != shopper_id)
     ):
         raise NotFound("no such payment", field="payment_id")
+
+
+async def start_paying(
+    session: AsyncSession, *, payment_id: UUID, shopper_id: UUID, funding: str, now: datetime
+) -> PaymentIntent:
+    """Lock the intent and move it to PROCESSING as the shopper's, paid by `funding`."""
+    intent = await locked_intent(session, payment_id)
+    if intent.merchant_id == shopper_id:
+        raise InvalidInput("a merchant does not pay its own payment", field="payment_id")
+    intent.shopper_id, intent.funding = shopper_id, funding
+    await transition(session, intent, PaymentEvent.PAY, now)
+    return intent

@@ -211,6 +211,12 @@ ARCHIVE_SPLIT_RULE = """mutation A($id: ID!) {
   archiveSplitRule(id: $id) { splitRule { id } errors { code } } }"""
 SET_FEE_PLAN = """mutation F($input: SetMerchantFeePlanInput!) {
   setMerchantFeePlan(input: $input) { feePlan { percentBps } errors { code } } }"""
+PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
+  payInInstallments(paymentId: $id, installments: 3, idempotencyKey: $key) {
+    plan { id } errors { code } } }"""
+REPAY_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
+  repayInstallments(planId: $id, amount: "1.00", currency: "CNY", idempotencyKey: $key) {
+    plan { id } errors { code } } }"""
 # Merchants act on payments; the matrix's merchant key may read them, not write.
 MERCHANTS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK, merchant_key=OK)
 MERCHANT_WRITERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK)
@@ -502,6 +508,15 @@ OPERATIONS = [
     Operation("settlementReportCsv(missing)",
               "query C($id: ID!) { settlementReportCsv(batchId: $id) }", expect(NULL),
               missing("SettlementBatch")),
+    # BNPL: a person's own plans and credit; nobody in the matrix passed KYC.
+    Operation("bnplPlans", "{ bnplPlans { id } }", PEOPLE_ONLY),
+    Operation("creditLine", '{ creditLine(currency: "CNY") { used { amount } } }',
+              expect(NULL, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)),
+    Operation("payInInstallments(missing)", PAY_IN_INSTALLMENTS, SHOPPER_ON_MISSING,
+              lambda m, c: keyed_missing(m, "PaymentIntent")),
+    Operation("repayInstallments(missing)", REPAY_INSTALLMENTS,
+              expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
+              lambda m, c: keyed_missing(m, "BnplPlan")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),

@@ -1,0 +1,33 @@
+"""The platform book's BNPL accounts: what shoppers owe, and what BNPL earns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.ledger.accounts import AccountKind
+from domain.ledger.services.accounts import open_account
+
+
+async def receivable_account(session: AsyncSession, currency: str, now: datetime) -> int:
+    """Principal the platform book lent to shoppers and not yet repaid or refunded."""
+    return await open_account(
+        session, kind=AccountKind.LOAN_RECEIVABLE, currency=currency, now=now, label="bnpl"
+    )
+
+
+async def discount_account(session: AsyncSession, currency: str, now: datetime) -> int:
+    """Merchants' BNPL discount fees and interest subsidies."""
+    return await open_account(
+        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
+        label="bnpl_discount",
+    )  # fmt: skip
+
+
+async def interest_account(session: AsyncSession, currency: str, now: datetime) -> int:
+    """Interest shoppers paid on their installments."""
+    return await open_account(
+        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
+        label="bnpl_interest",
+    )  # fmt: skip

@@ -1,0 +1,106 @@
+"""Paying an intent in 3, 6 or 12 installments, funded by the platform's book.
+
+The merchant is paid at once, less its BNPL discount (and, when it subsidises the credit,
+the interest the shopper would have paid): the platform's receivable takes the whole price,
+the merchant's wallet what it receives, platform revenue the rest. A BNPL purchase is not
+held in escrow: the funder has paid the merchant. The shopper's credit line is consumed by
+the price and restored by principal repaid or refunded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor
+from domain.audit.service import Outcome, record
+from domain.clock import Clock, today
+from domain.consumer_credit.eligibility import PLATFORM_PRODUCT
+from domain.consumer_credit.plans import INSTALLMENT_COUNTS, FeePayer, bnpl_plan
+from domain.consumer_credit.services.accounts import discount_account, receivable_account
+from domain.consumer_credit.services.credit_lines import locked_line, use_credit
+from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
+from domain.errors import InvalidInput
+from domain.idempotency.service import run_once
+from domain.ledger.services.posting import Leg, post_transfers
+from domain.money import Money
+from domain.payments.intents import PaymentEvent
+from domain.payments.services.updates import require_payment, start_paying, transition
+from domain.payments.settlement import EntryKind
+from domain.payments.tables import SettlementLine
+from domain.wallets.services.accounts import wallet_account
+
+
+async def pay_in_installments(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    payment_id: UUID,
+    installments: int,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Buy now, pay later: the merchant is paid now, the shopper owes the installments."""
+    shopper_id = actor.require_person()
+    if installments not in INSTALLMENT_COUNTS:
+        raise InvalidInput("must be 3, 6 or 12", field="installments")
+    await require_payment(session, payment_id)
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        intent = await start_paying(session, payment_id=payment_id, shopper_id=shopper_id,
+                                    funding="BNPL", now=now)  # fmt: skip
+        line = await locked_line(session, shopper_id=shopper_id, currency=intent.currency, now=now)
+        use_credit(line, intent.amount, now)
+        plan = bnpl_plan(
+            price=Money(intent.amount, intent.currency), count=installments,
+            product=PLATFORM_PRODUCT, fee_payer=FeePayer(intent.installment_fee_payer),
+            purchased_on=today(clock),
+        )  # fmt: skip
+        kept = plan.merchant_fee.minor + plan.merchant_subsidy.minor
+        receivable = await receivable_account(session, intent.currency, now)
+        merchant = await wallet_account(session, owner_id=intent.merchant_id,
+                                        currency=intent.currency, now=now)  # fmt: skip
+        details = {"payment": str(intent.id)}
+        legs = [Leg(receivable, merchant, plan.merchant_receives.minor, "BNPL_PURCHASE", details)]
+        if kept:
+            discount = await discount_account(session, intent.currency, now)
+            legs.append(Leg(receivable, discount, kept, "BNPL_DISCOUNT", details))
+        await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
+                             journal_id=uuid4())  # fmt: skip
+        row = BnplPlanRow(
+            payment_id=intent.id, shopper_id=shopper_id, merchant_id=intent.merchant_id,
+            currency=intent.currency, price=intent.amount, installment_count=installments,
+            fee_payer=plan.fee_payer.value, annual_rate=PLATFORM_PRODUCT.annual_rate,
+            merchant_fee=plan.merchant_fee.minor, merchant_subsidy=plan.merchant_subsidy.minor,
+            state="ACTIVE", created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(row)
+        await session.flush()
+        for item in plan.installments:
+            session.add(BnplInstallmentRow(
+                plan_id=row.id, number=item.number, due_date=item.due_date,
+                principal_due=item.principal.minor, interest_due=item.interest.minor,
+            ))  # fmt: skip
+        intent.paid_at = intent.released_at = now
+        intent.captured_amount, intent.fee_amount = intent.amount, kept
+        intent.captured_split = {"fee": kept, "legs": [
+            {"role": "MERCHANT", "partyId": str(intent.merchant_id),
+             "amount": plan.merchant_receives.minor}]}  # fmt: skip
+        session.add(SettlementLine(
+            merchant_id=intent.merchant_id, currency=intent.currency,
+            kind=EntryKind.PAYMENT.value, reference_id=intent.id, occurred_on=now.date(),
+            gross=intent.amount, fee=kept, splits=0,
+        ))  # fmt: skip
+        await transition(session, intent, PaymentEvent.SUCCEED, now)
+        record(session, actor=actor, action="payments.pay_in_installments",
+               outcome=Outcome.SUCCESS, at=now, target_type="PaymentIntent",
+               target_id=intent.id, details={"installments": installments})  # fmt: skip
+        return {"payment_id": str(intent.id), "plan_id": str(row.id)}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="bnpl.checkout",
+        request={"payment": str(payment_id), "installments": installments}, execute=execute,
+    )  # fmt: skip

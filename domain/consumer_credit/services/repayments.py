@@ -1,0 +1,187 @@
+"""Shoppers repay their installments: by hand (idempotent), or by the automatic debit job.
+
+A repayment is allocated oldest installment first, interest before principal (the lending
+allocation rule, domain/lending/allocation.py); principal goes back to the platform's
+receivable and restores the credit line, interest to BNPL interest revenue. The job debits,
+on or after each due date, what the wallet can pay of what is due, one plan per transaction,
+claimed FOR UPDATE SKIP LOCKED; a second run finds nothing more due.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor, NotFound
+from domain.audit.service import Outcome, record
+from domain.clock import Clock, today
+from domain.consumer_credit.services.accounts import interest_account, receivable_account
+from domain.consumer_credit.services.credit_lines import give_back_credit, locked_line
+from domain.consumer_credit.services.refunds import installments_of
+from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
+from domain.errors import InvalidInput
+from domain.idempotency.service import run_once
+from domain.ledger.services.posting import Leg, post_transfers
+from domain.lending.allocation import InstallmentDue, allocate_repayment
+from domain.money import Money
+from domain.wallets.services.accounts import wallet_account, wallet_balances
+
+
+async def _locked_plan(session: AsyncSession, plan_id: UUID) -> BnplPlanRow | None:
+    return (
+        await session.exec(
+            select(BnplPlanRow).where(col(BnplPlanRow.id) == plan_id).with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()  # fmt: skip
+
+
+async def apply_repayment(
+    session: AsyncSession, plan: BnplPlanRow, *, amount: int, due_by: date | None, now: datetime
+) -> int:
+    """Pay up to `amount` of the plan's installments (only those due by `due_by`, if given);
+    what was applied."""
+    rows = [
+        r
+        for r in await installments_of(session, plan)
+        if r.principal_due + r.interest_due > 0 and (due_by is None or r.due_date <= due_by)
+    ]
+    allocation = allocate_repayment(amount, [
+        InstallmentDue(r.number, r.due_date, principal=r.principal_due, interest=r.interest_due)
+        for r in rows])  # fmt: skip
+    if allocation.applied == 0:
+        return 0
+    by_number = {r.number: r for r in rows}
+    principal = interest = 0
+    for part in allocation.installments:
+        row = by_number[part.number]
+        row.principal_due -= part.principal
+        row.interest_due -= part.interest
+        row.principal_paid += part.principal
+        row.interest_paid += part.interest
+        if row.principal_due + row.interest_due == 0:
+            row.paid_at = now
+        principal, interest = principal + part.principal, interest + part.interest
+        session.add(row)
+    c = plan.currency
+    wallet = await wallet_account(session, owner_id=plan.shopper_id, currency=c, now=now)
+    details = {"plan": str(plan.id)}
+    receivable = await receivable_account(session, c, now)
+    earned = await interest_account(session, c, now)
+    legs = [Leg(wallet, receivable, principal, "BNPL_REPAYMENT", details),
+            Leg(wallet, earned, interest, "BNPL_INTEREST", details)]  # fmt: skip
+    await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
+                         journal_id=uuid4())  # fmt: skip
+    line = await locked_line(session, shopper_id=plan.shopper_id, currency=c, now=now)
+    give_back_credit(line, principal, now)
+    session.add(line)
+    plan.interest_paid += interest
+    remaining = await installments_of(session, plan)
+    if all(r.principal_due + r.interest_due == 0 for r in remaining):
+        plan.state = "PAID"
+    plan.updated_at = now
+    session.add(plan)
+    applied: int = allocation.applied
+    return applied
+
+
+async def repay_installments(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    plan_id: UUID,
+    amount: Money,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """The shopper pays `amount` towards the plan from the wallet, oldest installment first;
+    more than is owed is not taken."""
+    shopper_id = actor.require_person()
+    if amount.minor <= 0:
+        raise InvalidInput("must be greater than zero", field="amount")
+    plan = await session.get(BnplPlanRow, plan_id)
+    if plan is None or plan.shopper_id != shopper_id:
+        raise NotFound("no such installment plan", field="plan_id")
+
+    async def execute() -> dict[str, Any]:
+        now = clock.now()
+        locked = await _locked_plan(session, plan_id)
+        assert locked is not None
+        if amount.currency != locked.currency:
+            raise InvalidInput(f"the plan is in {locked.currency}", field="amount")
+        applied = await apply_repayment(session, locked, amount=amount.minor, due_by=None, now=now)
+        if applied == 0:
+            raise InvalidInput("nothing is owed on this plan", field="plan_id")
+        record(session, actor=actor, action="bnpl.repay", outcome=Outcome.SUCCESS, at=now,
+               target_type="BnplPlan", target_id=plan_id, details={"applied": applied})  # fmt: skip
+        return {"plan_id": str(plan_id), "applied": applied}
+
+    return await run_once(
+        session, actor=actor, clock=clock, key=idempotency_key, operation="bnpl.repay",
+        request={"plan": str(plan_id), "amount": amount.minor, "currency": amount.currency},
+        execute=execute,
+    )  # fmt: skip
+
+
+CLAIM_DUE_PLAN = text(
+    """
+    SELECT p.id FROM bnpl_plan p
+    WHERE p.state = 'ACTIVE' AND p.id > :after AND EXISTS (
+        SELECT 1 FROM bnpl_installment i
+        WHERE i.plan_id = p.id AND i.due_date <= :today AND i.principal_due + i.interest_due > 0)
+    ORDER BY p.id
+    LIMIT 1
+    FOR UPDATE OF p SKIP LOCKED
+    """
+)
+NO_PLAN = UUID(int=0)
+
+
+async def collect_due_installments(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, limit: int = 500
+) -> int:
+    """Debit what each shopper's wallet can pay of what is due; plans debited."""
+    debited, after, day = 0, NO_PLAN, today(clock)
+    for _ in range(limit):
+        async with sessions() as session:
+            found = (await (await session.connection()).execute(
+                CLAIM_DUE_PLAN, {"today": day, "after": after})).scalar()  # fmt: skip
+            if found is None:
+                break
+            after = found
+            plan = await _locked_plan(session, found)
+            assert plan is not None
+            balances = await wallet_balances(session, owner_id=plan.shopper_id)
+            available = sum(b.available.minor for b in balances if b.currency == plan.currency)
+            if available > 0 and await apply_repayment(
+                session, plan, amount=available, due_by=day, now=clock.now()
+            ):
+                record(session, actor=Actor.system(), action="bnpl.auto_debit",
+                       outcome=Outcome.SUCCESS, at=clock.now(), target_type="BnplPlan",
+                       target_id=plan.id)  # fmt: skip
+                await session.commit()
+                debited += 1
+    return debited
+
+
+async def my_plans(
+    session: AsyncSession, *, actor: Actor
+) -> list[tuple[BnplPlanRow, list[BnplInstallmentRow]]]:
+    """The caller's installment plans, newest first, with their installments."""
+    shopper_id = actor.require_person()
+    plans = (await session.exec(
+        select(BnplPlanRow).where(col(BnplPlanRow.shopper_id) == shopper_id)
+        .order_by(col(BnplPlanRow.created_at).desc()).limit(100))).all()  # fmt: skip
+    result = []
+    for plan in plans:
+        rows = (await session.exec(
+            select(BnplInstallmentRow).where(col(BnplInstallmentRow.plan_id) == plan.id)
+            .order_by(col(BnplInstallmentRow.number)))).all()  # fmt: skip
+        result.append((plan, list(rows)))
+    return result

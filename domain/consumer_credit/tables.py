@@ -1,0 +1,96 @@
+"""BNPL at checkout: shoppers' credit lines, their installment plans and the installments.
+
+The installments live here rather than in the lending tables for now: BNPL reuses the
+lending *rules* (domain/lending/schedule.py for the plan, domain/lending/allocation.py for
+repayments), and moves onto the lending engine's loans and repayment machinery once that
+carries consumer purchases.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def _money() -> Any:
+    return Field(
+        default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default=sa.text("0"))
+    )
+
+
+def _timestamp(*, nullable: bool = False) -> Any:
+    return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
+
+
+class CreditLineRow(SQLModel, table=True):
+    """A shopper's BNPL credit in one currency: `used` is principal not yet repaid/refunded."""
+
+    __tablename__ = "credit_line"
+    __table_args__ = (
+        sa.UniqueConstraint("shopper_id", "currency", name="credit_line_per_currency"),
+        sa.CheckConstraint("credit_limit >= 0 AND used >= 0", name="amounts_not_negative"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    shopper_id: UUID = Field(foreign_key="participant.id")
+    currency: str = Field(max_length=3)
+    credit_limit: int = _money()
+    used: int = _money()
+    decided_by: str = Field(max_length=40)  # the eligibility rule's (or scorecard's) version
+    created_at: datetime = Field(sa_column=_timestamp())
+    updated_at: datetime = Field(sa_column=_timestamp())
+
+
+class BnplPlanRow(SQLModel, table=True):
+    """One purchase paid in installments, funded by the platform's book."""
+
+    __tablename__ = "bnpl_plan"
+    __table_args__ = (sa.CheckConstraint("price > 0", name="price_positive"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    payment_id: UUID = Field(foreign_key="payment_intent.id", unique=True)
+    shopper_id: UUID = Field(foreign_key="participant.id", index=True)
+    merchant_id: UUID = Field(foreign_key="participant.id")
+    currency: str = Field(max_length=3)
+    price: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    installment_count: int
+    fee_payer: str = Field(max_length=8)  # BUYER or MERCHANT
+    annual_rate: Decimal = Field(sa_column=sa.Column(sa.Numeric(12, 8), nullable=False))
+    merchant_fee: int = _money()
+    merchant_subsidy: int = _money()
+    refunded: int = _money()  # of the price, given back by the merchant
+    interest_paid: int = _money()
+    interest_refunded: int = _money()
+    state: str = Field(max_length=10)  # ACTIVE, PAID or REFUNDED
+    created_at: datetime = Field(sa_column=_timestamp())
+    updated_at: datetime = Field(sa_column=_timestamp())
+
+
+class BnplInstallmentRow(SQLModel, table=True):
+    __tablename__ = "bnpl_installment"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "number", name="bnpl_installment_number"),
+        # The automatic debit's scan: open installments by due date.
+        sa.Index(
+            "ix_bnpl_installment_open_due",
+            "due_date",
+            postgresql_where=sa.text("principal_due + interest_due > 0"),
+        ),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
+    )
+    plan_id: UUID = Field(foreign_key="bnpl_plan.id", index=True)
+    number: int
+    due_date: date
+    principal_due: int = _money()  # still owed
+    interest_due: int = _money()
+    principal_paid: int = _money()
+    interest_paid: int = _money()
+    paid_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))

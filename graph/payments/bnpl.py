@@ -1,0 +1,155 @@
+"""Buy now, pay later for shoppers: pay an intent in installments, repay, see plans and credit."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from datetime import date, datetime
+from uuid import UUID
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.consumer_credit.services import checkout, credit_lines, repayments
+from domain.consumer_credit.services.refunds import installments_of
+from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow, CreditLineRow
+from domain.money import Money as DomainMoney
+from domain.money import currency_of, parse_money
+from domain.payments.tables import PaymentIntent as IntentRow
+from graph.context import Info
+from graph.money import Money
+from graph.payloads import UserError, run_mutation
+from graph.payments.types import FeePayer, PaymentIntent
+from graph.relay import to_global_id, uuid_of
+from graph.wallets.mutations import IdempotencyKey
+
+
+@strawberry.type
+class BnplInstallment:
+    number: int
+    due_date: date
+    principal_due: Money = strawberry.field(description="Still owed.")
+    interest_due: Money
+    principal_paid: Money
+    interest_paid: Money
+    paid_at: datetime | None
+
+
+@strawberry.type(description="A purchase paid in installments.")
+class BnplPlan:
+    id: strawberry.ID
+    payment_id: strawberry.ID
+    price: Money
+    installment_count: int
+    fee_payer: FeePayer
+    annual_rate: str = strawberry.field(description='A decimal string, "0.15" = 15 % a year.')
+    refunded: Money
+    outstanding: Money = strawberry.field(description="Principal and interest still owed.")
+    state: str = strawberry.field(description="ACTIVE, PAID or REFUNDED.")
+    installments: list[BnplInstallment]
+
+    @classmethod
+    def of(cls, plan: BnplPlanRow, rows: list[BnplInstallmentRow]) -> BnplPlan:
+        def m(minor: int) -> Money:
+            return Money.of(DomainMoney(minor, plan.currency))
+
+        return cls(
+            id=to_global_id("BnplPlan", plan.id),
+            payment_id=to_global_id("PaymentIntent", plan.payment_id), price=m(plan.price),
+            installment_count=plan.installment_count, fee_payer=FeePayer(plan.fee_payer),
+            annual_rate=str(plan.annual_rate.normalize()), refunded=m(plan.refunded),
+            outstanding=m(sum(r.principal_due + r.interest_due for r in rows)), state=plan.state,
+            installments=[BnplInstallment(
+                number=r.number, due_date=r.due_date, principal_due=m(r.principal_due),
+                interest_due=m(r.interest_due), principal_paid=m(r.principal_paid),
+                interest_paid=m(r.interest_paid), paid_at=r.paid_at) for r in rows],
+        )  # fmt: skip
+
+
+@strawberry.type(description="Your installment credit in one currency.")
+class CreditLine:
+    currency: str
+    limit: Money
+    used: Money
+    available: Money
+
+    @classmethod
+    def of(cls, row: CreditLineRow) -> CreditLine:
+        def m(minor: int) -> Money:
+            return Money.of(DomainMoney(minor, row.currency))
+
+        return cls(currency=row.currency, limit=m(row.credit_limit), used=m(row.used),
+                   available=m(max(0, row.credit_limit - row.used)))  # fmt: skip
+
+
+@strawberry.type
+class BnplPayload:
+    plan: BnplPlan | None = None
+    payment_intent: PaymentIntent | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+async def _payload(session: AsyncSession, plan_id: UUID) -> BnplPayload:
+    plan = await session.get(BnplPlanRow, plan_id, populate_existing=True)
+    assert plan is not None
+    rows = await installments_of(session, plan)
+    intent = await session.get(IntentRow, plan.payment_id, populate_existing=True)
+    return BnplPayload(plan=BnplPlan.of(plan, rows),
+                       payment_intent=PaymentIntent.of(intent) if intent else None)  # fmt: skip
+
+
+@strawberry.type
+class BnplQueries:
+    @strawberry.field(description="Shoppers: your installment plans, newest first.")
+    async def bnpl_plans(self, info: Info) -> list[BnplPlan]:
+        async with info.context.db() as session:
+            found = await repayments.my_plans(session, actor=info.context.actor)
+        return [BnplPlan.of(plan, rows) for plan, rows in found]
+
+    @strawberry.field(description="Shoppers: your installment credit (null before first use).")
+    async def credit_line(self, info: Info, currency: str) -> CreditLine | None:
+        currency_of(currency)
+        async with info.context.db() as session:
+            row = await credit_lines.my_credit_line(session, actor=info.context.actor,
+                                                    currency=currency)  # fmt: skip
+        return CreditLine.of(row) if row else None
+
+
+@strawberry.type
+class BnplMutations:
+    @strawberry.mutation(
+        description="Shoppers: pay an intent in 3, 6 or 12 monthly installments; the merchant "
+        "is paid now, the platform funds the purchase."
+    )
+    async def pay_in_installments(
+        self, info: Info, payment_id: strawberry.ID, installments: int,
+        idempotency_key: IdempotencyKey,
+    ) -> BnplPayload:  # fmt: skip
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> BnplPayload:
+            answer = await checkout.pay_in_installments(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                payment_id=uuid_of(payment_id, "PaymentIntent"), installments=installments,
+                idempotency_key=idempotency_key,
+            )  # fmt: skip
+            return await _payload(session, UUID(answer["plan_id"]))
+
+        return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)
+
+    @strawberry.mutation(description="Shoppers: repay installments from your wallet, oldest first.")
+    async def repay_installments(
+        self, info: Info, plan_id: strawberry.ID, amount: str, currency: str,
+        idempotency_key: IdempotencyKey,
+    ) -> BnplPayload:  # fmt: skip
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> BnplPayload:
+            answer = await repayments.repay_installments(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                plan_id=uuid_of(plan_id, "BnplPlan"),
+                amount=parse_money(amount, currency_of(currency), field="amount"),
+                idempotency_key=idempotency_key,
+            )  # fmt: skip
+            return await _payload(session, UUID(answer["plan_id"]))
+
+        return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)
