@@ -120,7 +120,7 @@ async def set_up(client: httpx.AsyncClient, shoppers: int) -> dict[str, Any]:
 
 
 async def sales(
-    base_url: str, world: dict[str, Any], *, clients: int, seconds: float
+    base_url: str, world: dict[str, Any], *, clients: int, seconds: float, run: str
 ) -> dict[str, Any]:
     creates: list[float] = []
     pays: list[float] = []
@@ -137,11 +137,11 @@ async def sales(
                 started = time.perf_counter()
                 try:
                     created = await call(client, CREATE, {"input": {
-                        "amount": "10.00", "currency": "CNY", "orderReference": f"o-{n}",
-                        "mode": "DIRECT"}, "key": f"c-{n}"}, world["key"])  # fmt: skip
+                        "amount": "10.00", "currency": "CNY", "orderReference": f"{run}-o-{n}",
+                        "mode": "DIRECT"}, "key": f"{run}-c-{n}"}, world["key"])  # fmt: skip
                     middle = time.perf_counter()
                     paid = await call(client, PAY, {"id": created["paymentIntent"]["id"],
-                                                    "key": f"p-{n}"}, shopper)  # fmt: skip
+                                                    "key": f"{run}-p-{n}"}, shopper)  # fmt: skip
                     assert created["errors"] == [], created
                     assert paid["errors"] == [], paid
                     assert paid["paymentIntent"]["state"] == "SUCCEEDED", paid
@@ -223,10 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         async def run() -> dict[str, Any]:
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
                 world = await set_up(client, args.shoppers)
-            await sales(server.base_url, world, clients=args.clients, seconds=3)  # warm-up
+            await sales(server.base_url, world, clients=args.clients, seconds=3, run="warm")
             top = await ceiling(server.base_url, clients=args.clients, seconds=args.seconds)
             measured = await sales(server.base_url, world, clients=args.clients,
-                                   seconds=args.seconds)  # fmt: skip
+                                   seconds=args.seconds, run="measured")  # fmt: skip
             return {"clients": args.clients, "ceiling_typename": top, "sales": measured}
 
         report = asyncio.run(run())

@@ -27,9 +27,8 @@ from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.intents import PaymentEvent
+from domain.payments.services.capture import captured_split_of, record_payment_entry
 from domain.payments.services.updates import require_payment, start_paying, transition
-from domain.payments.settlement import EntryKind
-from domain.payments.tables import SettlementLine
 from domain.wallets.services.accounts import wallet_account
 
 
@@ -89,11 +88,7 @@ async def pay_in_installments(
         intent.captured_split = {"fee": kept, "legs": [
             {"role": "MERCHANT", "partyId": str(intent.merchant_id),
              "amount": plan.merchant_receives.minor}]}  # fmt: skip
-        session.add(SettlementLine(
-            merchant_id=intent.merchant_id, currency=intent.currency,
-            kind=EntryKind.PAYMENT.value, reference_id=intent.id, occurred_on=now.date(),
-            gross=intent.amount, fee=kept, splits=0,
-        ))  # fmt: skip
+        record_payment_entry(session, intent, captured_split_of(intent), now)
         await transition(session, intent, PaymentEvent.SUCCEED, now)
         record(session, actor=actor, action="payments.pay_in_installments",
                outcome=Outcome.SUCCESS, at=now, target_type="PaymentIntent",

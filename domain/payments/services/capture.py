@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +20,8 @@ from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.fees import mdr_fee
 from domain.payments.services.accounts import escrow_account, mdr_account, party_account
-from domain.payments.settlement import EntryKind
+from domain.payments.settlement import SettlementEntry
+from domain.payments.settlement_entries import payment_entry
 from domain.payments.tables import PaymentIntent, SettlementLine
 from domain.revenue.refunds import CapturedSplit
 from domain.revenue.services.fee_plans import merchant_terms
@@ -61,10 +62,25 @@ def captured_split_of(intent: PaymentIntent) -> CapturedSplit:
     )
 
 
-def others_total(intent: PaymentIntent, legs: tuple[SplitLeg, ...]) -> int:
-    """What went to parties other than the intent's merchant (its settlement's `splits`)."""
-    merchant = Party(Role.MERCHANT, str(intent.merchant_id))
-    return sum(leg.amount.minor for leg in legs if leg.party != merchant)
+def merchant_party(intent: PaymentIntent) -> Party:
+    return Party(Role.MERCHANT, str(intent.merchant_id))
+
+
+def settlement_line(intent: PaymentIntent, entry: SettlementEntry) -> SettlementLine:
+    """The row the settlement job reads for `entry` (domain/payments/settlement_entries.py)."""
+    return SettlementLine(
+        merchant_id=intent.merchant_id, currency=intent.currency, kind=entry.kind.value,
+        reference_id=UUID(entry.reference), occurred_on=entry.occurred_on,
+        gross=entry.gross.minor, fee=entry.fee.minor, splits=entry.splits.minor,
+    )  # fmt: skip
+
+
+def record_payment_entry(
+    session: AsyncSession, intent: PaymentIntent, split: CapturedSplit, now: datetime
+) -> None:
+    entry = payment_entry(reference=str(intent.id), released_on=now.date(), split=split,
+                          merchant=merchant_party(intent))  # fmt: skip
+    session.add(settlement_line(intent, entry))
 
 
 async def capture(
@@ -98,11 +114,5 @@ async def capture(
     intent.fee_amount, intent.captured_amount = fee.minor, amount
     intent.captured_split = split_json(split)
     intent.released_at = now
-    session.add(
-        SettlementLine(
-            merchant_id=intent.merchant_id, currency=intent.currency, kind=EntryKind.PAYMENT.value,
-            reference_id=intent.id, occurred_on=now.date(), gross=amount, fee=fee.minor,
-            splits=others_total(intent, legs),
-        )
-    )  # fmt: skip
+    record_payment_entry(session, intent, split, now)
     return split

@@ -28,7 +28,12 @@ from domain.money import Money
 from domain.payments.errors import PaymentStateError, RefundTooLarge
 from domain.payments.intents import refund_event
 from domain.payments.services.accounts import escrow_account, mdr_account, party_account
-from domain.payments.services.capture import captured_split_of, legs_json, others_total
+from domain.payments.services.capture import (
+    captured_split_of,
+    legs_json,
+    merchant_party,
+    settlement_line,
+)
 from domain.payments.services.intents import merchant_of
 from domain.payments.services.updates import (
     check_transition,
@@ -36,8 +41,8 @@ from domain.payments.services.updates import (
     require_payment,
     transition,
 )
-from domain.payments.settlement import EntryKind
-from domain.payments.tables import PaymentIntent, PaymentRefund, SettlementLine
+from domain.payments.settlement_entries import refund_entry
+from domain.payments.tables import PaymentIntent, PaymentRefund
 from domain.revenue.refunds import Reversal, reverse_for_refund
 from domain.wallets.services.accounts import wallet_account
 
@@ -114,13 +119,9 @@ async def refund_captured(
     )  # fmt: skip
     session.add(refund)
     await session.flush()
-    session.add(
-        SettlementLine(
-            merchant_id=intent.merchant_id, currency=intent.currency, kind=EntryKind.REFUND.value,
-            reference_id=refund.id, occurred_on=now.date(), gross=amount,
-            fee=reversal.fee.minor, splits=others_total(intent, reversal.legs),
-        )
-    )  # fmt: skip
+    entry = refund_entry(reference=str(refund.id), refunded_on=now.date(), reversal=reversal,
+                         merchant=merchant_party(intent))  # fmt: skip
+    session.add(settlement_line(intent, entry))
     intent.refunded_amount += amount
     await transition(session, intent, event, now)
     return refund
