@@ -24,6 +24,14 @@ class OutboxEvent(SQLModel, table=True):
             "id",
             postgresql_where=sa.text("published_at IS NULL"),
         ),
+        # A resuming subscriber's check: the first event of a topic after its cursor (one
+        # index probe per topic, not a walk over every later event of every topic).
+        sa.Index(
+            "ix_outbox_event_topic_position",
+            "topic",
+            "position",
+            postgresql_where=sa.text("position IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(
