@@ -1,7 +1,7 @@
 """Outbox: an index by topic and position, for checking a resuming subscriber's cursor.
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-29 18:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008'
-down_revision: str | None = '0010'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
