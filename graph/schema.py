@@ -15,6 +15,7 @@ from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
 from graph.lending.borrowing import BorrowingMutations, BorrowingQueries
+from graph.lending.decisions import DecisionQueries
 from graph.lending.investing import InvestingMutations, InvestingQueries
 from graph.lending.market import MarketMutations, MarketQueries
 from graph.lending.offers import FundingOfferMutations, FundingOfferQueries
@@ -57,6 +58,7 @@ class Query(
     BorrowingQueries,
     RepayingQueries,
     PortfolioQueries,
+    DecisionQueries,
     MarketQueries,
     AutoInvestQueries,
     ParticipantQueries,

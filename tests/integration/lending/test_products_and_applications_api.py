@@ -8,7 +8,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from support.graphql import gql
-from support.security import create_person, key_of
+from support.security import Caller, create_person, key_of
 
 PRODUCT_FIELDS = "id code version name fees { name timing percent } maxRate noteSize { amount }"
 CREATE = f"""mutation C($input: LoanProductInput!) {{ createLoanProduct(input: $input) {{
@@ -33,10 +33,8 @@ PRODUCT = {
 }  # fmt: skip
 
 
-async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
-    app: Starlette, client: httpx.AsyncClient
-) -> None:
-    operator = await create_person(app, "Operator", roles=["OPERATOR"])
+async def verified_borrower(app: Starlette) -> Caller:
+    """A signed-in borrower whose identity the operator verified."""
     borrower = await create_person(app, "Borrower", roles=["BORROWER"])
     assert borrower.id
     async with app.state.services.stores.sessions() as session:
@@ -45,6 +43,14 @@ async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
             {"id": key_of(borrower.id)},
         )
         await session.commit()
+    return borrower
+
+
+async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    operator = await create_person(app, "Operator", roles=["OPERATOR"])
+    borrower = await verified_borrower(app)
 
     created = await gql(client, CREATE, {"input": PRODUCT}, token=operator.token)
     first = created["data"]["createLoanProduct"]["product"]
@@ -91,3 +97,35 @@ async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
     assert loan["state"] == "LISTED"
     assert loan["principal"] == {"amount": "10000.00"}
     assert again["data"]["acceptLoanOffer"]["loan"]["id"] == loan["id"]
+
+
+DECISIONS = """query { scorecardVersions { version current baseFeatures: features { name reasonCode
+  bins { upper points } } bands { grade minScore annualRate } }
+  loanApplications(first: 5) { nodes { status scorecardVersion score reasons { code } } } }"""
+
+
+async def test_operators_see_the_scorecard_as_data_and_every_decision(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    operator = await create_person(app, "Operator", roles=["OPERATOR"])
+    borrower = await verified_borrower(app)
+    created = await gql(client, CREATE, {"input": PRODUCT}, token=operator.token)
+    product_id = created["data"]["createLoanProduct"]["product"]["id"]
+    # no income declared: the burden is unaffordable, the scorecard says so
+    await gql(client, APPLY, {"input": {"productId": product_id, "amount": "10000.00",
+                                        "currency": "CNY", "termMonths": 12, "purpose": "x",
+                                        "declaredMonthlyIncome": "0.00"}},
+              token=borrower.token)  # fmt: skip
+
+    seen = (await gql(client, DECISIONS, token=operator.token))["data"]
+    refused = await gql(client, DECISIONS, token=borrower.token)
+
+    [card] = seen["scorecardVersions"]
+    assert card["version"] == "2026-11-v1"
+    assert card["current"]
+    assert [band["grade"] for band in card["bands"]] == ["A", "B", "C", "D", "E"]
+    assert all(feature["bins"] for feature in card["baseFeatures"])
+    [decision] = seen["loanApplications"]["nodes"]
+    assert decision["scorecardVersion"] == "2026-11-v1"
+    assert decision["reasons"]
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

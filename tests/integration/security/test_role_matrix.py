@@ -430,6 +430,8 @@ OPERATIONS = [
     Operation("fundedLoans", "{ fundedLoans { loan { id } } }", BANKS),
     Operation("repaymentsReceived", "{ repaymentsReceived { kind } }", PEOPLE_ONLY),
     Operation("portfolioQuality", "{ portfolioQuality { bucket } }", OPERATORS_ONLY),
+    Operation("scorecardVersions", "{ scorecardVersions { version } }", OPERATORS_ONLY),
+    Operation("loanApplications", "{ loanApplications { nodes { id } } }", OPERATORS_ONLY),
     Operation("notesForSale", "{ notesForSale { id } }", expect(OK, anonymous=UNAUTHENTICATED)),
     Operation("listNoteForSale(missing)", LIST_NOTE, PEOPLE_FIND_NOTHING,
               lambda m, c: {"input": {"noteId": missing_id("LoanNote"), "price": "1.00",
