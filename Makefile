@@ -33,7 +33,7 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
-# alembic check compares the models with a database migrated to head.
+# alembic check compares the models with a database freshly migrated to head.
 migrations-check: install
 	$(BIN)/python .ci/create_database.py "$(CHECK_DATABASE_URL)"
 	DATABASE_URL="$(CHECK_DATABASE_URL)" $(BIN)/agora migrate

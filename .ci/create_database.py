@@ -1,4 +1,8 @@
-"""Create the database named in a PostgreSQL URL if it does not exist (CI's `alembic check`)."""
+"""Create the database named in a PostgreSQL URL afresh (CI's `alembic check`).
+
+Dropped first: a database left migrated by an older checkout (or by a migration chain that
+was reordered since) would make `alembic check` compare the models with the wrong tables.
+"""
 
 import asyncio
 import sys
@@ -7,17 +11,15 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 
-async def create(url: str) -> None:
+async def recreate(url: str) -> None:
     parsed = make_url(url).set(drivername="postgresql")
     admin = await asyncpg.connect(parsed.set(database="postgres").render_as_string(False))
     try:
-        if not await admin.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
-        ):
-            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()
 
 
 if __name__ == "__main__":
-    asyncio.run(create(sys.argv[1]))
+    asyncio.run(recreate(sys.argv[1]))
