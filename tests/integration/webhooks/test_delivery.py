@@ -12,8 +12,9 @@ from sqlalchemy import text
 from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.events.catalog import EventType
+from domain.webhooks.ports import SendResult
 from domain.webhooks.retries import MAX_ATTEMPTS
-from domain.webhooks.services.delivery import DeliveryPolicy
+from domain.webhooks.services.delivery import DeliveryPolicy, claim_due, record_outcome
 from domain.webhooks.services.endpoints import EndpointWithSecret, rotate_secret, update_endpoint
 from domain.webhooks.signature import BadSignature, MemorySeenIds, Replayed, verify
 from domain.webhooks.tables import WebhookEndpoint
@@ -346,3 +347,30 @@ async def test_only_the_types_an_endpoint_chose_are_sent(
     await deliver(sessions, clock)
 
     assert [json.loads(r.body)["type"] for r in receiver.received] == ["lending.loan_funded"]
+
+
+async def test_a_worker_that_dies_mid_post_is_replaced_when_its_lease_runs_out(
+    sessions: Sessions, clock: FixedClock, receiver: Receiver
+) -> None:
+    await one_event_owed(sessions, clock, receiver)
+    policy = DeliveryPolicy()
+    async with sessions() as session:  # a worker claims the delivery, then dies
+        claimed, taken = await claim_due(session, now=clock.now(), vault=VAULT, policy=policy)
+        await session.commit()
+    assert taken == 1
+
+    assert await deliver(sessions, clock) == 0  # leased: nobody else touches it meanwhile
+    clock.advance(policy.lease)
+    assert await deliver(sessions, clock) == 1  # the lease ran out: another worker delivers
+    async with sessions() as session:  # the first worker's late answer changes nothing
+        await record_outcome(
+            session, claimed[0], SendResult(500, 10), attempted_at=clock.now(), clock=clock,
+            policy=policy, jitter=0.5,
+        )  # fmt: skip
+        await session.commit()
+
+    [delivery] = await deliveries(sessions)
+    assert (delivery.status, delivery.attempts) == ("SUCCEEDED", 1)
+    assert len(receiver.received) == 1
+    logged = await attempts(sessions, delivery.id)
+    assert sorted((a.status_code, a.succeeded) for a in logged) == [(200, True), (500, False)]
