@@ -205,6 +205,10 @@ async def _track_endpoint_health(
         )
 
 
+def _lock_order(claimed: Claimed) -> tuple[str, str]:
+    return str(claimed.endpoint_id), str(claimed.delivery_id)
+
+
 async def deliver_due_webhooks(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
@@ -225,12 +229,15 @@ async def deliver_due_webhooks(
             break
         attempted_at = clock.now()
         results = await asyncio.gather(*(send(c, clock=clock, sender=sender) for c in claimed))
-        for one, result in zip(claimed, results, strict=True):
-            async with sessions() as session:
+        # One transaction for the batch's outcomes (one commit, not one per delivery), taken
+        # in endpoint order so that workers recording together always lock in the same order.
+        outcomes = sorted(zip(claimed, results, strict=True), key=lambda o: _lock_order(o[0]))
+        async with sessions() as session:
+            for one, result in outcomes:
                 await record_outcome(
                     session, one, result, attempted_at=attempted_at, clock=clock,
                     policy=policy, jitter=jitter(),
                 )  # fmt: skip
-                await session.commit()
+            await session.commit()
         attempted += len(claimed)
     return attempted
