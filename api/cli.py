@@ -210,6 +210,8 @@ def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:
             )
         for account in report.mismatched_accounts:
             print(f"MISMATCH        account {account}: cached balances differ from the journal")
+        for account in report.miscounted_outflows:
+            print(f"MISMATCH        wallet {account}: daily outflow differs from the journal")
         print("ledger          " + ("consistent" if report.consistent else "INCONSISTENT"))
         return report.consistent
 

@@ -3,24 +3,26 @@
 The money core end to end: each request is an authenticated (Bearer access token, checked
 against Redis), idempotent (a unique key per request), double-entry `transfer` of 0.01 CNY
 from a random participant to another, over HTTP to `agora serve` (real PostgreSQL and Redis,
-production settings, one uvicorn worker unless --workers). There is no outbox yet: a transfer
-publishes no event, so none is measured (an outbox insert would add one more row per transfer).
+production settings, one uvicorn worker unless --workers), recording a `wallet.changed`
+outbox event for each of the two wallets in the same transaction.
 
 The ceiling is pgbench running bench/transfer_pgbench.sql, the same rows in the same tables
 as plain SQL (idempotency record, both accounts locked FOR UPDATE in id order, one
-ledger_transfer, both balances, one audit row), against the same database, in the same run.
+ledger_transfer, both balances, one audit row, two outbox events), against the same database,
+in the same run.
 At 1, 4 and 16 concurrent clients, in rounds (each round: at each concurrency pgbench, then
 Agora after a warm-up), it reports the median req/s (TPS), p50 and p99 of each, the ratio
 Agora / pgbench (target: at least 0.5 at 16 clients) and the CPU each process group spent
 per transfer (Agora, PostgreSQL, Redis, the load generator).
 
 Then it checks the books: every answer was HTTP 200 with `errors: []`, `agora ledger verify`
-passes, and the journal holds one P2P transfer, one idempotency record and one audit entry
-per successful answer (a few more are allowed for requests in flight when a load run ended).
+passes, and the journal holds one P2P transfer, one idempotency record, one audit entry and
+a wallet.changed event for each of its two wallets per successful answer (a few more are
+allowed for requests in flight when a load run ended).
 Results go to stdout and bench/results/transfer.json; exits 1 if anything was wrong.
 
     python bench/transfer.py [--seconds 10] [--rounds 3] [--clients 1,4,16] [--participants 32]
-                             [--workers 1] [--app-dir DIR: another checkout's `agora`]
+                             [--workers 1] [--relay] [--app-dir DIR: another checkout's `agora`]
 """
 
 from __future__ import annotations
@@ -289,8 +291,16 @@ def _parser() -> argparse.ArgumentParser:
         "--clients", type=lambda s: [int(c) for c in s.split(",")], default=[1, 4, 16]
     )
     parser.add_argument("--participants", type=int, default=32, help="and as many pgbench accounts")
-    parser.add_argument("--pool-size", type=int, default=20, help="AGORA_DB_POOL_SIZE")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        help="AGORA_DB_POOL_SIZE per worker (default 20 / workers: PostgreSQL's 100 "
+        "connections are shared with pgbench and whoever else uses the machine)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="agora serve --workers")
+    parser.add_argument(
+        "--relay", action="store_true", help="also run the outbox relay in the server"
+    )
     parser.add_argument(
         "--app-dir",
         type=Path,
@@ -339,7 +349,10 @@ def agora_env(args: argparse.Namespace) -> dict[str, str]:
         "AGORA_DATA_KEY": DATA_KEY,
         # One address sends all the load: the per-IP limit would refuse most of it.
         "AGORA_RATE_LIMITS_ENABLED": "false",
-        "AGORA_DB_POOL_SIZE": str(args.pool_size),
+        "AGORA_DB_POOL_SIZE": str(args.pool_size or 20 // args.workers),
+        # The outbox rows are written either way, as pgbench writes them; publishing them to
+        # Redis is the relay's work (issue 5's benchmark), measured here only with --relay.
+        "AGORA_RELAY_ENABLED": "true" if args.relay else "false",
     }
 
 
@@ -798,7 +811,11 @@ async def count_books(url: str) -> dict[str, int]:
     connection = await asyncpg.connect(_plain_url(url))
     try:
         row = await connection.fetchrow(
-            """SELECT
+            """WITH p2p_events AS (
+                 SELECT payload->>'journal_id' AS journal, aggregate_id AS wallet
+                 FROM outbox_event
+                 WHERE type = 'wallet.changed' AND payload->>'reason' = 'P2P')
+               SELECT
                  (SELECT count(*) FROM ledger_transfer WHERE reason = 'P2P') AS p2p_transfers,
                  (SELECT count(*) FROM idempotency_record WHERE operation = 'wallet.transfer'
                     AND scope NOT LIKE 'pgbench:%' AND outcome = 'SUCCEEDED')
@@ -815,7 +832,17 @@ async def count_books(url: str) -> dict[str, int]:
                  (SELECT count(*) FROM audit_entry WHERE user_agent = 'pgbench')
                    AS pgbench_audit_entries,
                  (SELECT count(*) FROM ledger_account WHERE kind = 'WALLET'
-                    AND debits_posted > credits_posted) AS overdrawn_wallets"""
+                    AND debits_posted > credits_posted) AS overdrawn_wallets,
+                 (SELECT count(*) FROM outbox_event WHERE type = 'wallet.changed'
+                    AND payload->>'reason' = 'P2P') AS agora_wallet_events,
+                 (SELECT count(*) FROM ledger_transfer t
+                    JOIN p2p_events d ON d.journal = t.journal_id::text
+                                     AND d.wallet = t.debit_account_id::text
+                    JOIN p2p_events c ON c.journal = t.journal_id::text
+                                     AND c.wallet = t.credit_account_id::text
+                    WHERE t.reason = 'P2P') AS p2p_transfers_with_both_events,
+                 (SELECT count(*) FROM outbox_event WHERE type = 'wallet.changed'
+                    AND payload->>'reason' = 'PGBENCH') AS pgbench_wallet_events"""
         )
     finally:
         await connection.close()
@@ -874,14 +901,18 @@ def find_anomalies(
         )
     if not p2p == books["agora_keys_succeeded"] == books["agora_audit_entries"]:
         anomalies.append(f"P2P transfers, idempotency records and audit entries differ: {books}")
+    # One wallet.changed per wallet per transfer, recorded in the transfer's transaction.
+    if not books["agora_wallet_events"] == 2 * p2p == 2 * books["p2p_transfers_with_both_events"]:
+        anomalies.append(f"P2P transfers and their wallet.changed events differ: {books}")
     if books["agora_keys_other"]:
         anomalies.append(f"{books['agora_keys_other']} transfer keys refused or pending")
     pgbench_rows = (
         books["pgbench_transfers"],
         books["pgbench_keys"],
         books["pgbench_audit_entries"],
+        books["pgbench_wallet_events"] // 2,
     )
-    if pgbench_rows != (pgbench_done,) * 3:
+    if pgbench_rows != (pgbench_done,) * 4 or books["pgbench_wallet_events"] % 2:
         anomalies.append(f"pgbench reported {pgbench_done} transactions: {books}")
     if books["overdrawn_wallets"]:
         anomalies.append(f"{books['overdrawn_wallets']} wallets overdrawn")
@@ -978,8 +1009,9 @@ def write_json(
             "warmup_seconds": args.warmup,
             "clients": args.clients,
             "participants": args.participants,
-            "db_pool_size": args.pool_size,
+            "db_pool_size": args.pool_size or 20 // args.workers,
             "workers": args.workers,
+            "relay": args.relay,
             "amount": AMOUNT,
         },
         "results": [asdict(r) for r in results],

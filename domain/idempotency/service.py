@@ -5,6 +5,9 @@ INSERT waits on the unique index until the first transaction ends: if it committ
 duplicate reads the stored answer; if it rolled back, the duplicate runs instead. So exactly
 one execution happens, and a refusal (insufficient funds, ...) is an answer like any other:
 the same key gives the same refusal until it expires.
+
+The use case runs inside a savepoint, so a refusal undoes its changes and keeps the claim.
+run_once is the use case's whole transaction: call it before anything else is written.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +28,19 @@ from domain.idempotency.tables import IdempotencyRecord
 
 RETENTION = timedelta(hours=24)
 RECORDS = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+
+# Built once: constructing a statement costs SQLAlchemy more than executing a cached one,
+# and every money mutation runs these two.
+_CLAIM = (
+    insert(RECORDS)
+    .on_conflict_do_nothing(constraint="idempotency_scope_key")
+    .returning(RECORDS.c.id)
+)
+_STORE = (
+    update(RECORDS)
+    .where(RECORDS.c.id == bindparam("record_id"))
+    .values(outcome=bindparam("answer_outcome"), response=bindparam("answer"))
+)
 
 
 class IdempotencyKeyReused(DomainError):
@@ -61,19 +77,17 @@ async def run_once(
     fingerprint = request_fingerprint(operation, request)
     conn = await session.connection()
     claimed = await conn.execute(
-        insert(RECORDS)
-        .values(
-            scope=scope,
-            key=check_key(key),
-            operation=operation,
-            fingerprint=fingerprint,
-            outcome="PENDING",
-            response={},
-            created_at=now,
-            expires_at=now + RETENTION,
-        )
-        .on_conflict_do_nothing(constraint="idempotency_scope_key")
-        .returning(RECORDS.c.id)
+        _CLAIM,
+        {
+            "scope": scope,
+            "key": check_key(key),
+            "operation": operation,
+            "fingerprint": fingerprint,
+            "outcome": "PENDING",
+            "response": {},
+            "created_at": now,
+            "expires_at": now + RETENTION,
+        },
     )
     record_id = claimed.scalar()
     if record_id is None:
@@ -97,10 +111,15 @@ async def run_once(
                 expires_at=now + RETENTION,
             )
         )
+    # A plain SAVEPOINT, never released (the commit ends it): one round trip fewer than the
+    # ORM's begin_nested, and the refused attempt's ORM state is dropped with expunge_all.
+    await session.flush()
+    await conn.exec_driver_sql("SAVEPOINT run_once")
     try:
-        async with session.begin_nested():
-            response = await execute()
+        response = await execute()
     except DomainError as refusal:
+        session.expunge_all()
+        await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT run_once")
         answer = {"code": refusal.code, "message": refusal.message, "field": refusal.field}
         await _store(session, record_id, "REFUSED", answer)
         refusal.keeps_changes = True  # the record of the refusal, not what was undone
@@ -124,5 +143,5 @@ async def _store(
     session: AsyncSession, record_id: int, outcome: str, answer: dict[str, Any]
 ) -> None:
     await (await session.connection()).execute(
-        update(RECORDS).where(RECORDS.c.id == record_id).values(outcome=outcome, response=answer)
+        _STORE, {"record_id": record_id, "answer_outcome": outcome, "answer": answer}
     )

@@ -6,7 +6,7 @@ wallet (CHECK on the limits), a hold resolved twice (UNIQUE pending_id), an edit
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -101,3 +101,20 @@ class LedgerTransfer(SQLModel, table=True):
     details: dict[str, Any] = Field(
         default_factory=dict, sa_column=sa.Column(JSONB, nullable=False)
     )
+
+
+class DailyOutflow(SQLModel, table=True):
+    """What left a wallet for one reason on one day (UTC): the daily limits read this one row
+    instead of summing the day's journal. Kept by the ledger under the wallet's lock."""
+
+    __tablename__ = "ledger_daily_outflow"
+    __table_args__ = (sa.CheckConstraint("amount >= 0", name="outflow_not_negative"),)
+
+    account_id: int = Field(
+        sa_column=sa.Column(
+            sa.BigInteger, sa.ForeignKey("ledger_account.id"), primary_key=True, nullable=False
+        )
+    )
+    day: date = Field(sa_column=sa.Column(sa.Date, primary_key=True, nullable=False))
+    reason: str = Field(max_length=48, primary_key=True)
+    amount: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))

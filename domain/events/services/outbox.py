@@ -6,12 +6,13 @@ committed; the relay publishes it afterwards (a trigger NOTIFYs it at commit).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.catalog import EventType
@@ -20,11 +21,35 @@ from domain.events.tables import OutboxEvent
 
 OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
 
+# Any number of `event_row`s as one JSON array (`:events`): one prepared statement whatever
+# the count, in the rows' order; a writer of other rows may send it as a data-modifying CTE
+# of its own statement (the ledger does, with each posting: one round trip fewer).
+INSERT_EVENTS_SQL = """
+    INSERT INTO outbox_event (type, topic, version, aggregate_type, aggregate_id, audience,
+                              payload, correlation_id, occurred_at)
+    SELECT type, topic, version, aggregate_type, aggregate_id, audience, payload,
+           correlation_id, occurred_at
+    FROM ROWS FROM (jsonb_to_recordset(CAST(:events AS jsonb)) AS (
+        type text, topic text, version smallint, aggregate_type text, aggregate_id text,
+        audience uuid[], payload jsonb, correlation_id text, occurred_at timestamptz
+    )) WITH ORDINALITY AS e(type, topic, version, aggregate_type, aggregate_id, audience,
+                            payload, correlation_id, occurred_at, ordinal)
+    ORDER BY ordinal
+"""
+_INSERT_EVENTS = text(INSERT_EVENTS_SQL)
+
+
+def events_document(rows: list[dict[str, Any]]) -> str:
+    """The `:events` parameter of INSERT_EVENTS_SQL."""
+    return json.dumps(rows, default=str)  # UUIDs and datetimes as ISO text
+
 
 async def record_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Add `event_row`s to the caller's transaction, in order."""
     if rows:
-        await (await session.connection()).execute(insert(OUTBOX), rows)
+        await (await session.connection()).execute(
+            _INSERT_EVENTS, {"events": events_document(rows)}
+        )
 
 
 async def record_event(

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.accounts import LIMITS, AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.money import currency_of
+
+# Built once: building a statement costs SQLAlchemy more than executing a cached one.
+_FIND = select(ACCOUNTS.c.id).where(
+    ACCOUNTS.c.kind == bindparam("kind"),
+    ACCOUNTS.c.owner_id.is_not_distinct_from(bindparam("owner_id", type_=Uuid)),
+    ACCOUNTS.c.currency == bindparam("currency"),
+    ACCOUNTS.c.label == bindparam("label"),
+)
 
 
 async def open_account(
@@ -27,13 +35,8 @@ async def open_account(
     currency_of(currency)
     conn = await session.connection()
     # Almost always the account exists: one SELECT; the INSERT only the first time.
-    find = select(ACCOUNTS.c.id).where(
-        ACCOUNTS.c.kind == kind.value,
-        ACCOUNTS.c.owner_id.is_not_distinct_from(owner_id),
-        ACCOUNTS.c.currency == currency,
-        ACCOUNTS.c.label == label,
-    )
-    account_id = (await conn.execute(find)).scalar()
+    identity = {"kind": kind.value, "owner_id": owner_id, "currency": currency, "label": label}
+    account_id = (await conn.execute(_FIND, identity)).scalar()
     if account_id is None:
         limits = LIMITS[kind]
         created = await conn.execute(
@@ -52,5 +55,5 @@ async def open_account(
             .returning(ACCOUNTS.c.id)
         )
         # None: a concurrent first use created it between our SELECT and INSERT.
-        account_id = created.scalar() or (await conn.execute(find)).scalar_one()
+        account_id = created.scalar() or (await conn.execute(_FIND, identity)).scalar_one()
     return int(account_id)

@@ -17,7 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.errors import InvalidInput
 from domain.ledger.balances import TransferKind
 from domain.ledger.errors import HoldExpired, HoldNotPending
-from domain.ledger.services.posting import TRANSFERS, lock_accounts, move, write_back
+from domain.ledger.services.outflow import Outflow, give_back
+from domain.ledger.services.posting import TRANSFERS, is_wallet, lock_accounts, move, write_back
 
 
 async def _pending(session: AsyncSession, hold_id: UUID):  # type: ignore[no-untyped-def]
@@ -72,6 +73,9 @@ async def _resolve(
             )  # fmt: skip
     except IntegrityError:
         raise HoldNotPending("this hold was already posted, voided or expired") from None
+    if kind is TransferKind.VOID_PENDING and is_wallet(debit):
+        # A released hold gives back what it took of its day's limit.
+        await give_back(session, Outflow(debit.id, hold.reason, hold.amount, hold.created_at))
     await write_back(
         session, [debit, credit], journal_id=hold.journal_id, reason=hold.reason, now=now
     )

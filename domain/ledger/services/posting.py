@@ -7,19 +7,21 @@ inserted and balances written back. SQLAlchemy Core, not the ORM: this is the ho
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
-from domain.events.services.outbox import record_events
+from domain.ledger.accounts import AccountKind
 from domain.ledger.balances import Balances, Limits, TransferKind, apply
 from domain.ledger.errors import AccountFrozen, CurrencyMismatch, InsufficientFunds
+from domain.ledger.services.journal_writes import write_posting
+from domain.ledger.services.outflow import Outflow, outflow_rows
 from domain.ledger.tables import LedgerAccount, LedgerTransfer
 from domain.ledger.wallet_events import wallet_changes
 
@@ -49,28 +51,34 @@ class LockedAccount:
     balances: Balances
 
 
+# Built once: building a statement costs SQLAlchemy more than executing a cached one.
+_LOCK = (
+    select(ACCOUNTS)
+    .where(ACCOUNTS.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    .order_by(ACCOUNTS.c.id)
+    .with_for_update()
+)
+
+
+def locked_account(row: Any) -> LockedAccount:
+    """A row of ledger_account's columns, selected FOR UPDATE."""
+    return LockedAccount(
+        id=row.id,
+        currency=row.currency,
+        kind=row.kind,
+        owner_id=row.owner_id,
+        frozen=row.frozen,
+        limits=Limits(row.debits_must_not_exceed_credits, row.credits_must_not_exceed_debits),
+        balances=Balances(
+            row.debits_pending, row.debits_posted, row.credits_pending, row.credits_posted
+        ),
+    )
+
+
 async def lock_accounts(session: AsyncSession, ids: set[int]) -> dict[int, LockedAccount]:
     """Row locks on `ids`, always taken in id order; missing ids are simply absent."""
-    rows = await (await session.connection()).execute(
-        select(ACCOUNTS)
-        .where(ACCOUNTS.c.id.in_(sorted(ids)))
-        .order_by(ACCOUNTS.c.id)
-        .with_for_update()
-    )
-    return {
-        row.id: LockedAccount(
-            id=row.id,
-            currency=row.currency,
-            kind=row.kind,
-            owner_id=row.owner_id,
-            frozen=row.frozen,
-            limits=Limits(row.debits_must_not_exceed_credits, row.credits_must_not_exceed_debits),
-            balances=Balances(
-                row.debits_pending, row.debits_posted, row.credits_pending, row.credits_posted
-            ),
-        )
-        for row in rows
-    }
+    rows = await (await session.connection()).execute(_LOCK, {"ids": sorted(ids)})
+    return {row.id: locked_account(row) for row in rows}
 
 
 def _validate(leg: Leg) -> None:
@@ -104,6 +112,10 @@ def move(
     debit.balances, credit.balances = new_debit, new_credit
 
 
+def is_wallet(account: LockedAccount) -> bool:
+    return account.kind == AccountKind.WALLET.value
+
+
 async def write_back(
     session: AsyncSession,
     accounts: Sequence[LockedAccount],
@@ -111,22 +123,29 @@ async def write_back(
     journal_id: UUID,
     reason: str,
     now: datetime,
-) -> None:
-    """Store the new balances, and tell each wallet's owner how their wallet changed."""
-    for account in accounts:
-        b = account.balances
-        await (await session.connection()).execute(
-            update(ACCOUNTS)
-            .where(ACCOUNTS.c.id == account.id)
-            .values(
-                debits_pending=b.debits_pending,
-                debits_posted=b.debits_posted,
-                credits_pending=b.credits_pending,
-                credits_posted=b.credits_posted,
-            )
-        )
-    await record_events(session, wallet_changes(accounts, journal_id=journal_id, reason=reason,
-                                                now=now))  # fmt: skip
+    transfers: Sequence[dict[str, Any]] = (),
+    outflows: Sequence[Outflow] = (),
+) -> dict[tuple[int, str], int]:
+    """Store the new balances (with the transfers that made them and what they took out of
+    wallets today), and tell each wallet's owner how their wallet changed. The daily
+    outflow totals of `outflows`' wallets, these included."""
+    return await write_posting(
+        session,
+        transfers=transfers,
+        balances=[{"id": a.id, **asdict(a.balances)} for a in accounts],
+        outflows=outflow_rows(outflows),
+        events=wallet_changes(accounts, journal_id=journal_id, reason=reason, now=now),
+    )
+
+
+class Posting(list[UUID]):
+    """The posted transfers' ids, in the order of the legs; and what left each debited wallet
+    today by (wallet, reason), this posting included, which the daily limits read (a limit
+    refused rolls the posting back with the use case)."""
+
+    def __init__(self, transfer_ids: list[UUID], outflow_today: dict[tuple[int, str], int]):
+        super().__init__(transfer_ids)
+        self.outflow_today = outflow_today
 
 
 async def post_transfers(
@@ -137,8 +156,11 @@ async def post_transfers(
     journal_id: UUID | None = None,
     kind: TransferKind = TransferKind.POSTED,
     expires_at: datetime | None = None,
-) -> list[UUID]:
-    """Post every leg (or hold, with kind=PENDING) under one journal id; all or nothing."""
+    locked: Mapping[int, LockedAccount] | None = None,
+) -> Posting:
+    """Post every leg (or hold, with kind=PENDING) under one journal id; all or nothing.
+    `locked`: the legs' accounts, when the caller has locked them already (in id order, as
+    lock_accounts does), saving a round trip."""
     if not legs:
         raise InvalidInput("an operation needs at least one leg", field="legs")
     if kind not in (TransferKind.POSTED, TransferKind.PENDING):
@@ -147,9 +169,8 @@ async def post_transfers(
         raise InvalidInput("only a hold expires, and only in the future", field="expires_at")
     for leg in legs:
         _validate(leg)
-    accounts = await lock_accounts(
-        session, {a for leg in legs for a in (leg.debit_account, leg.credit_account)}
-    )
+    ids = {a for leg in legs for a in (leg.debit_account, leg.credit_account)}
+    accounts = dict(locked) if locked is not None else await lock_accounts(session, ids)
     journal = journal_id or uuid4()
     rows = []
     for leg in legs:
@@ -173,8 +194,14 @@ async def post_transfers(
                 "details": leg.details,
             }
         )
-    await (await session.connection()).execute(insert(TRANSFERS), rows)
-    await write_back(
-        session, list(accounts.values()), journal_id=journal, reason=legs[0].reason, now=now
-    )
-    return [row["id"] for row in rows]
+    # What leaves wallets counts toward their owners' daily limits.
+    outflows = [
+        Outflow(leg.debit_account, leg.reason, leg.amount, now)
+        for leg in legs
+        if is_wallet(accounts[leg.debit_account])
+    ]
+    totals = await write_back(
+        session, list(accounts.values()), journal_id=journal, reason=legs[0].reason, now=now,
+        transfers=rows, outflows=outflows,
+    )  # fmt: skip
+    return Posting([row["id"] for row in rows], totals)

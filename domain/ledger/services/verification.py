@@ -1,5 +1,5 @@
-"""`agora ledger verify`: every cached balance recomputed from the journal, and per currency
-all debits equal all credits."""
+"""`agora ledger verify`: every cached balance recomputed from the journal, per currency all
+debits equal all credits, and every wallet's daily outflow counter equals its journal."""
 
 from __future__ import annotations
 
@@ -40,6 +40,25 @@ RECOMPUTE = text(
     ORDER BY a.id
     """
 )
+# Per wallet, day (UTC) and reason, what the journal says left it (holds unless voided), held
+# against the counters the daily limits read.
+MISCOUNTED_OUTFLOWS = text(
+    """
+    WITH journal AS (
+        SELECT t.debit_account_id AS account_id, (t.created_at AT TIME ZONE 'UTC')::date AS day,
+               t.reason, SUM(t.amount) AS amount
+        FROM ledger_transfer t JOIN ledger_account a ON a.id = t.debit_account_id
+        WHERE a.kind = 'WALLET' AND t.kind IN ('POSTED', 'PENDING')
+          AND NOT EXISTS (SELECT 1 FROM ledger_transfer v
+                          WHERE v.pending_id = t.id AND v.kind = 'VOID_PENDING')
+        GROUP BY 1, 2, 3
+    )
+    SELECT DISTINCT account_id
+    FROM journal j FULL JOIN ledger_daily_outflow o USING (account_id, day, reason)
+    WHERE COALESCE(j.amount, 0) <> COALESCE(o.amount, 0)
+    ORDER BY account_id
+    """
+)
 COLUMNS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 
@@ -62,12 +81,13 @@ class CurrencyTotals:
 class LedgerReport:
     accounts: int = 0
     mismatched_accounts: list[int] = field(default_factory=list)
+    miscounted_outflows: list[int] = field(default_factory=list)  # wallets' daily counters
     currencies: dict[str, CurrencyTotals] = field(default_factory=dict)
 
     @property
     def consistent(self) -> bool:
         balanced = all(totals.balanced for totals in self.currencies.values())
-        return balanced and not self.mismatched_accounts
+        return balanced and not self.mismatched_accounts and not self.miscounted_outflows
 
 
 async def verify_ledger(session: AsyncSession) -> LedgerReport:
@@ -87,4 +107,6 @@ async def verify_ledger(session: AsyncSession) -> LedgerReport:
         totals.debits_posted += row.debits_posted
         totals.credits_pending += row.credits_pending
         totals.credits_posted += row.credits_posted
+    outflows = await (await session.connection()).execute(MISCOUNTED_OUTFLOWS)
+    report.miscounted_outflows = [row.account_id for row in outflows]
     return report

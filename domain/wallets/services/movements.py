@@ -20,14 +20,14 @@ from domain.ledger.accounts import AccountKind
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.holds import post_hold, void_hold
-from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
+from domain.ledger.services.posting import Leg, Posting, post_transfers
 from domain.money import Money
 from domain.participants.kyc import KycLevel
 from domain.participants.tables import Participant
 from domain.wallets.errors import RailDeclined
-from domain.wallets.limits import check_daily
+from domain.wallets.limits import check_daily, daily_cap
 from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
-from domain.wallets.services.accounts import sent_today, wallet_account
+from domain.wallets.services.accounts import lock_wallets, wallet_account
 
 # A withdrawal's hold lasts until the bank answers; a week covers the slowest rail.
 WITHDRAWAL_HOLD = timedelta(days=7)
@@ -40,6 +40,16 @@ async def settlement_account(
     return await open_account(
         session, kind=AccountKind.SETTLEMENT, currency=currency, now=now, label=method.value
     )
+
+
+def _within_daily_limit(
+    posting: Posting, wallet: int, reason: str, level: KycLevel, operation: str, amount: Money
+) -> None:
+    """Refuse (rolling the posting back with the use case) what passes today's limit. The
+    posting counted itself in the day's outflow under the wallet's lock, so concurrent
+    movements of one wallet each see the others'."""
+    used_before = posting.outflow_today[wallet, reason] - amount.minor
+    check_daily(level=level, operation=operation, used_today=used_before, amount=amount.minor)
 
 
 def _positive(amount: Money) -> None:
@@ -74,24 +84,21 @@ async def transfer(
 
     async def execute() -> dict[str, Any]:
         now = clock.now()
-        sender = await _participant(session, sender_id)
-        await _participant(session, recipient_id)
-        source = await wallet_account(
-            session, owner_id=sender_id, currency=amount.currency, now=now
+        holders = await lock_wallets(
+            session, owner_ids=(sender_id, recipient_id), currency=amount.currency, now=now
         )
-        target = await wallet_account(
-            session, owner_id=recipient_id, currency=amount.currency, now=now
-        )
-        # Lock first, then sum: concurrent transfers of one sender see each other's outflow.
-        await lock_accounts(session, {source, target})
-        used = await sent_today(session, account_id=source, reason="P2P", now=now)
-        check_daily(level=KycLevel(sender.kyc_level), operation="transfer", used_today=used,
-                    amount=amount.minor)  # fmt: skip
+        if recipient_id not in holders or sender_id not in holders:
+            raise NotFound("no such participant", field="recipient_id")
+        source, target = holders[sender_id].wallet, holders[recipient_id].wallet
+        level = KycLevel(holders[sender_id].kyc_level)
+        daily_cap(level=level, operation="transfer")  # an unverified sender moves nothing
         journal = uuid4()
-        [transfer_id] = await post_transfers(
-            session, legs=[Leg(source, target, amount.minor, "P2P", {"memo": memo})],
-            now=now, journal_id=journal,
+        posting = await post_transfers(
+            session, legs=[Leg(source.id, target.id, amount.minor, "P2P", {"memo": memo})],
+            now=now, journal_id=journal, locked={source.id: source, target.id: target},
         )  # fmt: skip
+        _within_daily_limit(posting, source.id, "P2P", level, "transfer", amount)
+        [transfer_id] = posting
         record(session, actor=actor, action="wallet.transfer", outcome=Outcome.SUCCESS, at=now,
                target_type="Participant", target_id=recipient_id,
                details={"amount": amount.minor, "currency": amount.currency})  # fmt: skip
@@ -167,15 +174,15 @@ async def withdraw(
         owner = await _participant(session, owner_id)
         wallet = await wallet_account(session, owner_id=owner_id, currency=amount.currency, now=now)
         settlement = await settlement_account(session, amount.currency, method, now)
-        await lock_accounts(session, {wallet, settlement})  # then sum, as for transfers
-        used = await sent_today(session, account_id=wallet, reason="WITHDRAWAL", now=now)
-        check_daily(level=KycLevel(owner.kyc_level), operation="withdrawal", used_today=used,
-                    amount=amount.minor)  # fmt: skip
+        level = KycLevel(owner.kyc_level)
+        daily_cap(level=level, operation="withdrawal")  # an unverified owner withdraws nothing
         journal = uuid4()
-        [hold] = await post_transfers(
+        posting = await post_transfers(
             session, legs=[Leg(wallet, settlement, amount.minor, "WITHDRAWAL")], now=now,
             journal_id=journal, kind=TransferKind.PENDING, expires_at=now + WITHDRAWAL_HOLD,
         )  # fmt: skip
+        _within_daily_limit(posting, wallet, "WITHDRAWAL", level, "withdrawal", amount)
+        [hold] = posting
         result = await rail.pay_out(reference=str(hold), amount=amount, method=method)
         if result.outcome is RailOutcome.FAILED:
             await void_hold(session, hold_id=hold, now=now)

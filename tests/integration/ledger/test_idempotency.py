@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, ActorKind
+from domain.audit.tables import AuditEntry
 from domain.clock import FixedClock
 from domain.errors import DomainError, InvalidInput
 from domain.idempotency.service import IdempotencyKeyReused, run_once
@@ -144,3 +145,38 @@ async def test_malformed_keys_are_refused(sessions: Sessions, key: str) -> None:
                 request={}, execute=never,
             )  # fmt: skip
     assert refused.value.field == "idempotency_key"
+
+
+async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Sessions) -> None:
+    """Rows the refused attempt wrote (flushed or still pending in the ORM) are undone; the
+    refusal itself is kept."""
+
+    def entry(action: str) -> AuditEntry:
+        return AuditEntry(occurred_at=NOW, actor_kind="PERSON", action=action, outcome="SUCCESS")
+
+    async with sessions() as session:
+
+        async def execute() -> dict[str, Any]:
+            session.add(entry("test.flushed"))
+            await session.flush()
+            session.add(entry("test.pending"))
+            raise InvalidInput("refused after writing", field="amount")
+
+        with pytest.raises(InvalidInput) as refused:
+            await run_once(
+                session, actor=person(), clock=FixedClock(NOW), key="refused-after-writes",
+                operation="test.refusal", request={}, execute=execute,
+            )  # fmt: skip
+        assert refused.value.keeps_changes
+        await session.commit()
+
+        conn = await session.connection()
+        entries = await conn.execute(text("SELECT count(*) FROM audit_entry"))
+        stored = await conn.execute(text("SELECT outcome, response FROM idempotency_record"))
+        assert entries.scalar_one() == 0
+        assert [tuple(row) for row in stored] == [
+            (
+                "REFUSED",
+                {"code": "INVALID_INPUT", "message": "refused after writing", "field": "amount"},
+            )
+        ]

@@ -1,9 +1,13 @@
-"""Concurrent transfers of one sender cannot together pass the daily limit."""
+"""Daily transfer limits: concurrent transfers of one sender cannot together pass the limit,
+and each UTC day starts afresh."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,14 +26,21 @@ from support.graphql import PASSWORD, unique_email
 from support.ledger import NOW
 from support.stores import StoreUrls
 
+Send = Callable[[int, str], Awaitable[str]]
 
-async def test_eight_concurrent_transfers_respect_what_is_left_of_the_limit(
-    app: Starlette, clean_stores: StoreUrls
-) -> None:
+
+@pytest.fixture
+async def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+async def send(app: Starlette, clean_stores: StoreUrls, clock: FixedClock) -> AsyncIterator[Send]:
+    """Transfers from a verified (level 1: 50,000.00 a day), funded sender, each in its own
+    transaction like a request: "OK" or the refusal's code."""
     engine = create_async_engine(clean_stores.database_url, pool_size=10)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-    clock, system = FixedClock(NOW), Actor.system()
-    hasher = app.state.services.identity.hasher
+    system, hasher = Actor.system(), app.state.services.identity.hasher
     async with sessions() as session:
         sender, recipient = [
             await register(
@@ -51,13 +62,13 @@ async def test_eight_concurrent_transfers_respect_what_is_left_of_the_limit(
         )
         await adjust_wallet(
             session=session, clock=clock, actor=system, participant_id=sender.id,
-            amount=Money(10_000_000, "CNY"), reason="seed for the race test",
+            amount=Money(20_000_000, "CNY"), reason="seed for the limit tests",
             idempotency_key="seed",
         )  # fmt: skip
         await session.commit()
     as_sender = Actor(ActorKind.PERSON, participant_id=sender.id)
 
-    async def send(minor: int, key: str) -> str:
+    async def one(minor: int, key: str) -> str:
         async with sessions() as session:
             try:
                 await transfer(
@@ -71,14 +82,27 @@ async def test_eight_concurrent_transfers_respect_what_is_left_of_the_limit(
             await session.commit()
             return "OK"
 
+    yield one
+    await engine.dispose()
+
+
+async def test_eight_concurrent_transfers_respect_what_is_left_of_the_limit(send: Send) -> None:
     # given 49,000.00 of the 50,000.00 daily limit already sent
     assert await send(4_900_000, "first") == "OK"
 
     # when eight transfers of 1,000.00 race for the last 1,000.00
-    try:
-        outcomes = await asyncio.gather(*(send(100_000, f"race-{n}") for n in range(8)))
-    finally:
-        await engine.dispose()
+    outcomes = await asyncio.gather(*(send(100_000, f"race-{n}") for n in range(8)))
 
     # then exactly one fits
     assert sorted(outcomes) == ["LIMIT_EXCEEDED"] * 7 + ["OK"]
+
+
+async def test_the_limit_starts_afresh_at_midnight_utc(send: Send, clock: FixedClock) -> None:
+    clock.set(NOW.replace(hour=23, minute=59))
+    assert await send(5_000_000, "all-of-today") == "OK"
+    assert await send(1, "one-more-today") == "LIMIT_EXCEEDED"
+
+    clock.advance(timedelta(minutes=2))
+
+    assert await send(5_000_000, "all-of-tomorrow") == "OK"
+    assert await send(1, "one-more-tomorrow") == "LIMIT_EXCEEDED"

@@ -1,0 +1,63 @@
+"""What left each wallet today, by reason: one counter row per (wallet, day, reason).
+
+The daily limits (KYC levels) need "how much did this wallet send today". Summing the day's
+journal gets slower with every transfer; instead the ledger keeps the sum as it posts, under
+the lock it already holds on the wallet, and returns the new total to the limit check. Holds
+count when
+made (as money that left) and are given back if voided; a partial capture changes nothing,
+as the hold's whole amount was counted. The day is the UTC date of the debit (for a void, of
+the hold it releases), so `agora ledger verify` can recompute every counter from the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.ledger.tables import DailyOutflow
+
+OUTFLOWS = DailyOutflow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Outflow:
+    """`amount` left `account_id` for `reason` on `at`'s day."""
+
+    account_id: int
+    reason: str
+    amount: int
+    at: datetime
+
+
+def _day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
+
+
+def outflow_rows(outflows: Iterable[Outflow]) -> list[dict[str, object]]:
+    """One row per (wallet, day, reason): what the postings add to each counter."""
+    sums: dict[tuple[int, date, str], int] = {}
+    for o in outflows:
+        key = (o.account_id, _day(o.at), o.reason)
+        sums[key] = sums.get(key, 0) + o.amount
+    return [
+        {"account_id": account_id, "day": day, "reason": reason, "amount": amount}
+        for (account_id, day, reason), amount in sums.items()
+    ]
+
+
+async def give_back(session: AsyncSession, released: Outflow) -> None:
+    """Take a voided hold's amount off the counter of the day it was made (an UPDATE: the
+    hold was counted then; PostgreSQL would check a negative INSERT before its conflict)."""
+    await (await session.connection()).execute(
+        update(OUTFLOWS)
+        .where(
+            OUTFLOWS.c.account_id == released.account_id,
+            OUTFLOWS.c.day == _day(released.at),
+            OUTFLOWS.c.reason == released.reason,
+        )
+        .values(amount=OUTFLOWS.c.amount - released.amount)
+    )
