@@ -21,8 +21,10 @@ def sign_up_and_in(server: ServerProcess) -> str:
             "roles": ["INVESTOR"]}}}).json()  # fmt: skip
         assert registered["data"]["register"]["errors"] == []
         tokens = http.post("/graphql", json={
-            "query": "mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }",
+            "query": "mutation($i: LogInInput!) {"
+                     " logIn(input: $i) { accessToken errors { code } } }",
             "variables": {"i": {"login": email, "password": PASSWORD}}}).json()  # fmt: skip
+    assert tokens["data"]["logIn"]["errors"] == [], tokens
     return str(tokens["data"]["logIn"]["accessToken"])
 
 

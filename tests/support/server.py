@@ -21,11 +21,19 @@ STARTUP_TIMEOUT_SECONDS = 30.0
 
 
 def server_env(stores: StoreUrls, **extra: str) -> dict[str, str]:
-    """Environment for a server process on the test stores."""
+    """Environment for a server process on the test stores.
+
+    The limiter stays on, with budgets for a whole suite of people signing in from 127.0.0.1
+    within a minute (on a fast machine the default 20 sign-ins a minute per address run out,
+    and a refused logIn looks like a bad token later); the limits themselves are tested
+    in tests/integration.
+    """
     return {
         "AGORA_ENV": "test",
         "DATABASE_URL": stores.database_url,
         "REDIS_URL": stores.redis_url,
+        "AGORA_RATE_LIMIT_PER_IP": "10000/minute",
+        "AGORA_RATE_LIMIT_LOGIN_PER_IP": "10000/minute",
         **extra,
     }
 
