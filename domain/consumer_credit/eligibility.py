@@ -16,6 +16,8 @@ from domain.consumer_credit.plans import BnplProduct
 RULE_VERSION = "kyc-level-2026-11"
 # Minor units of CNY by KYC level: 5,000.00 for a verified person, 20,000.00 for a business.
 LIMIT_BY_KYC_LEVEL = {1: 500_000, 2: 2_000_000}
+# The grade partner banks' offers see (their accepted grades), by the same stand-in.
+GRADE_BY_KYC_LEVEL = {1: "C", 2: "B"}
 # The platform book's product: 15 % a year on the financed price, 2.5 % merchant discount.
 PLATFORM_PRODUCT = BnplProduct(
     annual_rate=Decimal("0.15"), merchant_discount_percent=Decimal("2.5")
@@ -27,3 +29,8 @@ def credit_limit_for(kyc_level: int, currency: str) -> int | None:
     if currency != "CNY":
         return None  # the only currency the platform book lends in for now
     return LIMIT_BY_KYC_LEVEL.get(min(kyc_level, 2))
+
+
+def grade_for(kyc_level: int) -> str | None:
+    """The risk grade a shopper at `kyc_level` is matched with; None if not eligible."""
+    return GRADE_BY_KYC_LEVEL.get(min(kyc_level, 2))

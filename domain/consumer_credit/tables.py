@@ -1,4 +1,5 @@
-"""BNPL at checkout: shoppers' credit lines, their installment plans and the installments.
+"""BNPL at checkout: shoppers' credit lines, their installment plans, who funds them, and the
+installments.
 
 The installments live here rather than in the lending tables for now: BNPL reuses the
 lending *rules* (domain/lending/schedule.py for the plan, domain/lending/allocation.py for
@@ -47,7 +48,7 @@ class CreditLineRow(SQLModel, table=True):
 
 
 class BnplPlanRow(SQLModel, table=True):
-    """One purchase paid in installments, funded by the platform's book."""
+    """One purchase paid in installments, funded by partner banks' offers or the platform's book."""
 
     __tablename__ = "bnpl_plan"
     __table_args__ = (sa.CheckConstraint("price > 0", name="price_positive"),)
@@ -94,3 +95,34 @@ class BnplInstallmentRow(SQLModel, table=True):
     principal_paid: int = _money()
     interest_paid: int = _money()
     paid_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class BnplFundingRow(SQLModel, table=True):
+    """A funder's claim on a plan: a bank offer's fill, or the platform book's part.
+
+    Every plan's claims sum to its price; each repayment, refund and penalty is shared among
+    them by outstanding principal (domain/lending/distribution.py), the bank earning its rate.
+    """
+
+    __tablename__ = "bnpl_funding"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "principal > 0 AND 0 <= principal_repaid AND principal_repaid <= principal",
+            name="repaid_within_principal",
+        ),
+        sa.CheckConstraint(
+            "(funder_kind = 'BANK') = (funder_id IS NOT NULL AND offer_id IS NOT NULL)",
+            name="bank_names_its_offer",
+        ),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    plan_id: UUID = Field(foreign_key="bnpl_plan.id", index=True)
+    funder_kind: str = Field(max_length=16)  # BANK or PLATFORM_BOOK
+    funder_id: UUID | None = Field(default=None, foreign_key="participant.id", index=True)
+    offer_id: UUID | None = Field(default=None, foreign_key="bank_funding_offer.id")
+    principal: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    annual_rate: Decimal = Field(sa_column=sa.Column(sa.Numeric(12, 8), nullable=False))
+    principal_repaid: int = _money()  # repaid by the shopper or taken off by refunds
+    interest_received: int = _money()  # interest and penalty
+    created_at: datetime = Field(sa_column=_timestamp())

@@ -118,7 +118,8 @@ class BnplQueries:
 class BnplMutations:
     @strawberry.mutation(
         description="Shoppers: pay an intent in 3, 6 or 12 monthly installments; the merchant "
-        "is paid now, the platform funds the purchase."
+        "is paid now; partner banks' offers chosen by the matching engine fund the purchase, the "
+        "platform book what they don't."
     )
     async def pay_in_installments(
         self, info: Info, payment_id: strawberry.ID, installments: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,4 +31,19 @@ async def interest_account(session: AsyncSession, currency: str, now: datetime) 
     return await open_account(
         session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
         label="bnpl_interest",
+    )  # fmt: skip
+
+
+async def plan_escrow(session: AsyncSession, *, plan_id: UUID, currency: str, now: datetime) -> int:
+    """Principal partner banks advanced for one plan and are still owed (a liability)."""
+    return await open_account(
+        session, kind=AccountKind.ESCROW, currency=currency, now=now, label=f"bnpl:{plan_id}"
+    )
+
+
+async def penalty_account(session: AsyncSession, currency: str, now: datetime) -> int:
+    """Penalty interest on late installments the platform book's share earned."""
+    return await open_account(
+        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
+        label="bnpl_penalty",
     )  # fmt: skip

@@ -1,8 +1,10 @@
-"""Paying an intent in 3, 6 or 12 installments, funded by the platform's book.
+"""Paying an intent in 3, 6 or 12 installments, funded by partner banks' offers chosen by the
+matching engine, or by the platform's book (domain/consumer_credit/services/funding.py).
 
 The merchant is paid at once, less its BNPL discount (and, when it subsidises the credit,
 the interest the shopper would have paid): the platform's receivable takes the whole price,
-the merchant's wallet what it receives, platform revenue the rest. A BNPL purchase is not
+the merchant's wallet what it receives, platform revenue the rest; the banks' money moves
+into the plan's escrow. A BNPL purchase is not
 held in escrow: the funder has paid the merchant. The shopper's credit line is consumed by
 the price and restored by principal repaid or refunded.
 """
@@ -20,7 +22,9 @@ from domain.clock import Clock, today
 from domain.consumer_credit.eligibility import PLATFORM_PRODUCT
 from domain.consumer_credit.plans import INSTALLMENT_COUNTS, FeePayer, bnpl_plan
 from domain.consumer_credit.services.accounts import discount_account, receivable_account
-from domain.consumer_credit.services.credit_lines import locked_line, use_credit
+from domain.consumer_credit.services.claims import buyer_rate
+from domain.consumer_credit.services.credit_lines import locked_line, shopper_grade, use_credit
+from domain.consumer_credit.services.funding import fund_purchase
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
@@ -53,22 +57,13 @@ async def pay_in_installments(
                                     funding="BNPL", now=now)  # fmt: skip
         line = await locked_line(session, shopper_id=shopper_id, currency=intent.currency, now=now)
         use_credit(line, intent.amount, now)
+        grade = await shopper_grade(session, shopper_id)
         plan = bnpl_plan(
             price=Money(intent.amount, intent.currency), count=installments,
             product=PLATFORM_PRODUCT, fee_payer=FeePayer(intent.installment_fee_payer),
             purchased_on=today(clock),
         )  # fmt: skip
         kept = plan.merchant_fee.minor + plan.merchant_subsidy.minor
-        receivable = await receivable_account(session, intent.currency, now)
-        merchant = await wallet_account(session, owner_id=intent.merchant_id,
-                                        currency=intent.currency, now=now)  # fmt: skip
-        details = {"payment": str(intent.id)}
-        legs = [Leg(receivable, merchant, plan.merchant_receives.minor, "BNPL_PURCHASE", details)]
-        if kept:
-            discount = await discount_account(session, intent.currency, now)
-            legs.append(Leg(receivable, discount, kept, "BNPL_DISCOUNT", details))
-        await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
-                             journal_id=uuid4())  # fmt: skip
         row = BnplPlanRow(
             payment_id=intent.id, shopper_id=shopper_id, merchant_id=intent.merchant_id,
             currency=intent.currency, price=intent.amount, installment_count=installments,
@@ -83,6 +78,19 @@ async def pay_in_installments(
                 plan_id=row.id, number=item.number, due_date=item.due_date,
                 principal_due=item.principal.minor, interest_due=item.interest.minor,
             ))  # fmt: skip
+        legs = await fund_purchase(session, plan=row, grade=grade, buyer_rate=buyer_rate(row),
+                                   now=now)  # fmt: skip
+        receivable = await receivable_account(session, intent.currency, now)
+        merchant = await wallet_account(session, owner_id=intent.merchant_id,
+                                        currency=intent.currency, now=now)  # fmt: skip
+        details = {"payment": str(intent.id)}
+        legs.append(Leg(receivable, merchant, plan.merchant_receives.minor, "BNPL_PURCHASE",
+                        details))  # fmt: skip
+        if kept:
+            discount = await discount_account(session, intent.currency, now)
+            legs.append(Leg(receivable, discount, kept, "BNPL_DISCOUNT", details))
+        await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
+                             journal_id=uuid4())  # fmt: skip
         intent.paid_at = intent.released_at = now
         intent.captured_amount, intent.fee_amount = intent.amount, kept
         intent.captured_split = {"fee": kept, "legs": [

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.consumer_credit.credit_limit import CreditLimitExceeded as PureLimitExceeded
 from domain.consumer_credit.credit_limit import CreditLine, consume_credit, restore_credit
-from domain.consumer_credit.eligibility import RULE_VERSION, credit_limit_for
+from domain.consumer_credit.eligibility import RULE_VERSION, credit_limit_for, grade_for
 from domain.consumer_credit.errors import CreditLimitExceeded, NotEligible
 from domain.consumer_credit.tables import CreditLineRow
 from domain.money import Money
@@ -54,6 +54,15 @@ async def locked_line(
         )
     ).one()
     return line
+
+
+async def shopper_grade(session: AsyncSession, shopper_id: UUID) -> str:
+    """The grade banks' offers see for an eligible shopper (one with a credit line)."""
+    participant = await session.get(Participant, shopper_id)
+    grade = grade_for(participant.kyc_level if participant else 0)
+    if grade is None:
+        raise NotEligible("verify your identity to pay in installments", field="payment_id")
+    return grade
 
 
 def _pure(row: CreditLineRow) -> CreditLine:

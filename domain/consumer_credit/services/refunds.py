@@ -4,9 +4,10 @@ The merchant and the discount account give back their shares of the refund (as f
 payment), and that money first pays off the shopper's outstanding principal, from the last
 installment backwards (Affirm's rule, domain/consumer_credit/refunds.py): the receivable
 shrinks and the credit line is restored by as much. What exceeds the outstanding principal
-was already repaid by the shopper and goes back to the shopper's wallet. Unpaid interest on
-the principal taken off is waived; interest already paid stays with the book (the product
-does not refund it).
+was already repaid by the shopper and goes back to the shopper's wallet. The principal taken
+off is shared among the plan's funders, a bank's part leaving the plan's escrow for its
+funding account. Unpaid interest on the principal taken off is waived; interest already paid
+stays with the funders (the product does not refund it).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from domain.consumer_credit.refunds import (
     reduce_installments_for_refund,
 )
 from domain.consumer_credit.services.accounts import receivable_account
+from domain.consumer_credit.services.claims import claim_legs, claims_of, share_among_claims
 from domain.consumer_credit.services.credit_lines import give_back_credit, locked_line
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.ledger.services.posting import Leg
+from domain.lending.distribution import ReceivedRepayment
 from domain.money import Money
 
 
@@ -81,8 +84,14 @@ async def refund_legs(
     session.add(plan)
     details = {"payment": str(plan.payment_id)}
     receivable = await receivable_account(session, currency, now)
+    # The principal taken off is given back to the plan's funders: banks out of its escrow.
+    claims = await claims_of(session, plan)
+    taken_off = ReceivedRepayment(principal=reduction.principal_reduced.minor, interest=0)
+    shares = share_among_claims(plan, claims, taken_off)
+    session.add_all(claims)
     legs = [
         Leg(clearing, receivable, reduction.principal_reduced.minor, "BNPL_REFUND", details),
         Leg(clearing, shopper_wallet, reduction.to_wallet.minor, "REFUND", details),
+        *await claim_legs(session, plan, claims, shares, payer=clearing, now=now),
     ]
     return [leg for leg in legs if leg.amount > 0]

@@ -2,9 +2,10 @@
 
 A repayment is allocated oldest installment first, interest before principal (the lending
 allocation rule, domain/lending/allocation.py); principal goes back to the platform's
-receivable and restores the credit line, interest to BNPL interest revenue. The job debits,
-on or after each due date, what the wallet can pay of what is due, one plan per transaction,
-claimed FOR UPDATE SKIP LOCKED; a second run finds nothing more due.
+receivable and restores the credit line; each funder gets its share (a bank its principal
+and interest at its rate, the platform the spread: domain/consumer_credit/services/claims.py).
+The job debits, on or after each due date, what the wallet can pay of what is due, one plan
+per transaction, claimed FOR UPDATE SKIP LOCKED; a second run finds nothing more due.
 """
 
 from __future__ import annotations
@@ -21,14 +22,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock, today
-from domain.consumer_credit.services.accounts import interest_account, receivable_account
+from domain.consumer_credit.services.accounts import receivable_account
+from domain.consumer_credit.services.claims import claim_legs, claims_of, share_among_claims
 from domain.consumer_credit.services.credit_lines import give_back_credit, locked_line
 from domain.consumer_credit.services.refunds import installments_of
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.errors import InvalidInput
+from domain.events.catalog import EventType
+from domain.events.services.outbox import record_event
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.allocation import InstallmentDue, allocate_repayment
+from domain.lending.distribution import ReceivedRepayment
 from domain.money import Money
 from domain.wallets.services.accounts import wallet_account, wallet_balances
 
@@ -71,13 +76,15 @@ async def apply_repayment(
         session.add(row)
     c = plan.currency
     wallet = await wallet_account(session, owner_id=plan.shopper_id, currency=c, now=now)
-    details = {"plan": str(plan.id)}
     receivable = await receivable_account(session, c, now)
-    earned = await interest_account(session, c, now)
-    legs = [Leg(wallet, receivable, principal, "BNPL_REPAYMENT", details),
-            Leg(wallet, earned, interest, "BNPL_INTEREST", details)]  # fmt: skip
+    received = ReceivedRepayment.of(allocation)
+    claims = await claims_of(session, plan)
+    shares = share_among_claims(plan, claims, received)
+    legs = [Leg(wallet, receivable, principal, "BNPL_REPAYMENT", {"plan": str(plan.id)}),
+            *await claim_legs(session, plan, claims, shares, payer=wallet, now=now)]  # fmt: skip
     await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
                          journal_id=uuid4())  # fmt: skip
+    session.add_all(claims)
     line = await locked_line(session, shopper_id=plan.shopper_id, currency=c, now=now)
     give_back_credit(line, principal, now)
     session.add(line)
@@ -88,6 +95,14 @@ async def apply_repayment(
     plan.updated_at = now
     session.add(plan)
     applied: int = allocation.applied
+    await record_event(
+        session, EventType.REPAYMENT_RECEIVED, aggregate_type="BnplPlan", aggregate_id=plan.id,
+        audience=[plan.shopper_id, *(claim.funder_id for claim in claims if claim.funder_id)],
+        payload={"plan_id": str(plan.id), "amount": applied, "principal": received.principal,
+                 "interest": received.interest, "penalty": received.penalty, "currency": c,
+                 "plan_state": plan.state},
+        occurred_at=now,
+    )  # fmt: skip
     return applied
 
 

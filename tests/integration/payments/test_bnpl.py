@@ -6,44 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from sqlalchemy import text
 from sqlmodel import col, select
 
-from domain.consumer_credit.services import checkout, repayments
+from domain.consumer_credit.services import repayments
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow, CreditLineRow
 from domain.money import Money
-from domain.payments.services import intents, refunds
+from domain.payments.services import refunds
+from support.bnpl import buy, create_bnpl_intent, verify
 from support.payments import Shop, attempt, books_balance, revenue, wallet
-
-
-async def _verify(shop: Shop) -> None:
-    async with shop.sessions() as session:
-        await (await session.connection()).execute(
-            text("UPDATE participant SET kyc_level = 1 WHERE id = :id"), {"id": shop.shopper_id}
-        )
-        await session.commit()
-
-
-async def _intent(shop: Shop, minor: int, order: str, payer: str = "BUYER") -> UUID:
-    answers: list[UUID] = []
-
-    async def create(session: object) -> None:
-        answer = await intents.create_payment_intent(
-            session=session, clock=shop.clock, actor=shop.merchant,  # type: ignore[arg-type]
-            new=intents.NewIntent(Money(minor, "CNY"), order, installment_fee_payer=payer),
-            idempotency_key=f"create-{order}",
-        )  # fmt: skip
-        answers.append(UUID(answer["payment_id"]))
-
-    assert await attempt(shop.sessions, create) == "OK"  # type: ignore[arg-type]
-    return answers[0]
-
-
-async def _buy(shop: Shop, payment: UUID, count: int = 3, key: str = "") -> str:
-    return await attempt(shop.sessions, lambda session: checkout.pay_in_installments(
-        session=session, clock=shop.clock, actor=shop.shopper, payment_id=payment,
-        installments=count, idempotency_key=f"bnpl-{payment}{key}",
-    ))  # fmt: skip
 
 
 async def _state(shop: Shop) -> tuple[BnplPlanRow, list[BnplInstallmentRow], CreditLineRow]:
@@ -65,25 +35,25 @@ async def _refund(shop: Shop, payment: UUID, minor: int, key: str) -> str:
 async def test_an_unverified_shopper_may_not_and_a_verified_one_within_the_limit(
     shop: Shop,
 ) -> None:
-    payment = await _intent(shop, 30_000, "b-0")
-    assert await _buy(shop, payment) == "NOT_ELIGIBLE"
+    payment = await create_bnpl_intent(shop, 30_000, "b-0")
+    assert await buy(shop, payment) == "NOT_ELIGIBLE"
 
-    await _verify(shop)
-    too_big = await _intent(shop, 600_000, "b-big")
+    await verify(shop)
+    too_big = await create_bnpl_intent(shop, 600_000, "b-big")
 
-    assert await _buy(shop, too_big) == "CREDIT_LIMIT_EXCEEDED"
-    assert await _buy(shop, payment) == "NOT_ELIGIBLE"  # the same key: the same answer
-    assert await _buy(shop, payment, key="-again") == "OK"
+    assert await buy(shop, too_big) == "CREDIT_LIMIT_EXCEEDED"
+    assert await buy(shop, payment) == "NOT_ELIGIBLE"  # the same key: the same answer
+    assert await buy(shop, payment, key="-again") == "OK"
 
 
 async def test_the_merchant_is_paid_at_once_and_the_shopper_repays_with_interest(
     shop: Shop,
 ) -> None:
     # given a verified shopper buying 300.00 in 3 installments, paying the interest
-    await _verify(shop)
-    payment = await _intent(shop, 30_000, "b-1")
+    await verify(shop)
+    payment = await create_bnpl_intent(shop, 30_000, "b-1")
 
-    assert await _buy(shop, payment) == "OK"
+    assert await buy(shop, payment) == "OK"
 
     # then the merchant has the price less its 2.5 % discount, and the credit is used
     assert (await wallet(shop.sessions, shop.merchant_id)).available.minor == 30_000 - 750
@@ -119,9 +89,9 @@ async def test_the_merchant_is_paid_at_once_and_the_shopper_repays_with_interest
 async def test_a_refund_shrinks_the_last_installments_and_restores_the_credit_exactly(
     shop: Shop,
 ) -> None:
-    await _verify(shop)
-    payment = await _intent(shop, 60_000, "b-2")
-    assert await _buy(shop, payment, 6) == "OK"
+    await verify(shop)
+    payment = await create_bnpl_intent(shop, 60_000, "b-2")
+    assert await buy(shop, payment, 6) == "OK"
     plan, rows, _ = await _state(shop)
     paid = rows[0].principal_due + rows[0].interest_due
     assert await attempt(shop.sessions, lambda session: repayments.repay_installments(
@@ -152,10 +122,10 @@ async def test_a_refund_shrinks_the_last_installments_and_restores_the_credit_ex
 
 
 async def test_a_merchant_subsidised_plan_costs_the_shopper_no_interest(shop: Shop) -> None:
-    await _verify(shop)
-    payment = await _intent(shop, 120_000, "b-3", payer="MERCHANT")
+    await verify(shop)
+    payment = await create_bnpl_intent(shop, 120_000, "b-3", payer="MERCHANT")
 
-    assert await _buy(shop, payment, 12) == "OK"
+    assert await buy(shop, payment, 12) == "OK"
 
     plan, rows, _ = await _state(shop)
     assert all(r.interest_due == 0 for r in rows)
