@@ -53,7 +53,7 @@ def payoff_quote(
 ) -> EarlyPayoff:
     """What settles the whole loan on `on`, per installment, and what is waived."""
     settles, waived = [], []
-    due_now, future = _split_at(installments, on)
+    due_now, future = split_at(installments, on)
     settles += [_everything(item) for item in due_now]
     for position, item in enumerate(future):
         interest = current_period_interest(item, on=on, rule=rule) if position == 0 else 0
@@ -78,7 +78,7 @@ def prepay_partially(
     rounding: RoundingMode = RoundingMode.HALF_UP,
 ) -> PartialPrepayment:
     """Apply `amount` (less than the payoff) early: what is due, the current period, principal."""
-    due_now, future = _split_at(installments, on)
+    due_now, future = split_at(installments, on)
     if not future:
         raise ValueError("every installment is due: allocate the repayment instead")
     if amount >= payoff_quote(installments, on=on, rule=rule).total:
@@ -143,9 +143,10 @@ def _accrued(period_interest: int, installment: InstallmentDue, on: date) -> int
     )
 
 
-def _split_at(
+def split_at(
     installments: Sequence[InstallmentDue], on: date
 ) -> tuple[list[InstallmentDue], list[InstallmentDue]]:
+    """The installments due by `on` and those not yet due, each oldest first."""
     ordered = sorted(installments, key=lambda item: (item.due_date, item.number))
     return [i for i in ordered if i.due_date <= on], [i for i in ordered if i.due_date > on]
 

@@ -1,15 +1,17 @@
-"""Borrowers: their loans with schedules and next due, and repaying."""
+"""Borrowers: their loans with schedules and next due, what paying off costs, and repaying."""
 
 from __future__ import annotations
 
 from dataclasses import field
+from datetime import date
 from uuid import UUID
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.errors import DomainError
 from domain.lending import tables
-from domain.lending.services import repaying
+from domain.lending.services import payoff, repaying
 from domain.lending.services.portfolio import my_loans
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
@@ -24,6 +26,13 @@ from graph.wallets.mutations import IdempotencyKey, MoneyInput
 @strawberry.input
 class RepayLoanInput(MoneyInput):
     loan_id: strawberry.ID
+    prepay: bool = strawberry.field(
+        default=False,
+        description="Repay ahead of the schedule under the product's early-repayment rule: "
+        "at least the payoff (see loanPayoffQuote) closes the loan; less prepays principal "
+        "and lowers the installments not yet due. Otherwise what is due, then the next "
+        "installment as scheduled.",
+    )
 
 
 @strawberry.type
@@ -40,7 +49,8 @@ class RepayLoanPayload:
 class RepayingMutations:
     @strawberry.mutation(
         description="Borrowers: repay; penalty, fees, interest, then principal, oldest "
-        "installment first; what is not owed stays in your wallet."
+        "installment first: what is due, then the next installment, or with `prepay` ahead "
+        "of the schedule. What is not owed stays in your wallet."
     )
     async def repay_loan(
         self, info: Info, input: RepayLoanInput, idempotency_key: IdempotencyKey
@@ -53,7 +63,7 @@ class RepayingMutations:
             answer = await repaying.repay_loan(
                 session=session, clock=ctx.clock, actor=ctx.actor, loan_id=loan_id,
                 amount=parse_money(input.amount, currency, field="amount"),
-                idempotency_key=idempotency_key,
+                idempotency_key=idempotency_key, prepay=input.prepay,
             )  # fmt: skip
             loan = await session.get(tables.Loan, loan_id)
             assert loan is not None
@@ -66,8 +76,49 @@ class RepayingMutations:
         return await run_mutation(info, lambda e: RepayLoanPayload(errors=e), use_case)
 
 
+@strawberry.type(description="What paying a loan off today costs, under its product's rule.")
+class LoanPayoffQuote:
+    loan: Loan
+    on: date = strawberry.field(description="The day the quote holds for.")
+    total: Money = strawberry.field(description="Repay at least this today to close the loan.")
+    penalty: Money
+    fees: Money
+    interest: Money = strawberry.field(
+        description="Interest of what is due and of the current period (to date or whole, "
+        "as the product says)."
+    )
+    principal: Money
+    waived: Money = strawberry.field(description="Interest and fees of the periods not used.")
+
+    @classmethod
+    def of(cls, quote: payoff.PayoffQuote) -> LoanPayoffQuote:
+        def money(minor: int) -> Money:
+            return Money.of(DomainMoney(minor, quote.loan.currency))
+
+        return cls(
+            loan=Loan.of(quote.loan), on=quote.on, total=money(quote.total),
+            penalty=money(quote.penalty), fees=money(quote.fees),
+            interest=money(quote.interest), principal=money(quote.principal),
+            waived=money(quote.waived),
+        )  # fmt: skip
+
+
 @strawberry.type
 class RepayingQueries:
+    @strawberry.field(
+        description="Borrowers: what paying off your active loan costs today, or null."
+    )
+    async def loan_payoff_quote(self, info: Info, loan_id: strawberry.ID) -> LoanPayoffQuote | None:
+        ctx = info.context
+        async with ctx.db() as session:
+            try:
+                quote = await payoff.quote_payoff(
+                    session, clock=ctx.clock, actor=ctx.actor, loan_id=uuid_of(loan_id, "Loan")
+                )
+            except DomainError:  # not yours, or not being repaid: as if it did not exist
+                return None
+        return LoanPayoffQuote.of(quote)
+
     @strawberry.field(description="Your loans as a borrower, newest first.")
     async def my_loans(self, info: Info) -> list[Loan]:
         async with info.context.db() as session:

@@ -15,9 +15,11 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import lock_accounts
+from domain.lending.early_repayment import EarlyRepaymentInterest
 from domain.lending.services.commitments import lock_loan
-from domain.lending.services.repayments import receive_repayment
+from domain.lending.services.repayments import RepaymentScope, receive_repayment
 from domain.lending.states import LoanState, LoanStateConflict
+from domain.lending.tables import LoanProductRow
 from domain.money import Money
 from domain.wallets.services.accounts import wallet_account
 
@@ -30,9 +32,12 @@ async def repay_loan(
     loan_id: UUID,
     amount: Money,
     idempotency_key: str,
+    prepay: bool = False,
 ) -> dict[str, Any]:
     """Pay `amount` towards your loan: what is due first, then the next installment early;
-    anything beyond that stays in your wallet."""
+    or, to `prepay`, ahead of the schedule under the product's early-repayment rule (the
+    payoff, or principal prepaid and the installments not yet due re-amortised). Anything
+    beyond stays in your wallet."""
     borrower_id = actor.require_person()
     if amount.minor <= 0:
         raise InvalidInput("must be greater than zero", field="amount")
@@ -48,9 +53,14 @@ async def repay_loan(
             raise InvalidInput(f"the loan is in {loan.currency}", field="amount")
         wallet = await wallet_account(session, owner_id=borrower_id, currency=loan.currency,
                                       now=now)  # fmt: skip
+        scope, rule = RepaymentScope.NEXT_INSTALLMENT, EarlyRepaymentInterest.ACCRUED_TO_DATE
+        if prepay:
+            product = await session.get(LoanProductRow, loan.product_id)
+            assert product is not None
+            scope, rule = RepaymentScope.PREPAY, EarlyRepaymentInterest(product.early_repayment)
         repayment = await receive_repayment(
             session, loan=loan, amount=amount.minor, from_account=wallet, payer_id=borrower_id,
-            kind="MANUAL", now=now,
+            kind="MANUAL", now=now, scope=scope, early_rule=rule,
         )  # fmt: skip
         if repayment is None:
             raise InvalidInput("nothing is owed on this loan now", field="amount")
@@ -59,7 +69,8 @@ async def repay_loan(
 
     return await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="lending.repay",
-        request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency},
+        request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency,
+                 **({"prepay": True} if prepay else {})},
         execute=execute,
     )  # fmt: skip
 
@@ -105,7 +116,7 @@ async def debit_due_installments(
             available = account.balances.available_credit
             if available > 0 and await receive_repayment(
                 session, loan=loan, amount=available, from_account=wallet,
-                payer_id=loan.borrower_id, kind="AUTO_DEBIT", now=now, only_due=True,
+                payer_id=loan.borrower_id, kind="AUTO_DEBIT", now=now,
             ) is not None:  # fmt: skip
                 debited += 1
             await session.commit()

@@ -1,6 +1,8 @@
 """Receiving a repayment: allocated penalty -> fees -> interest -> principal, oldest
-installment first (allocation.py), shared exactly among the note holders and the platform
-(distribution.py), and posted as one journal, in the caller's transaction.
+installment first (allocation.py), or ahead of the schedule under the product's
+early-repayment rule when the borrower prepays (early_allocation.py), shared exactly among
+the note holders and the platform (distribution.py), and posted as one journal, in the
+caller's transaction.
 
 Principal runs back through the loan's books: the borrower's wallet credits the receivable
 and the escrow pays each holder; interest and penalty go from the wallet to the holders,
@@ -10,6 +12,7 @@ the platform's spread and fees to its revenue accounts.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import Enum
 from uuid import UUID, uuid4
 
 from sqlmodel import col, select
@@ -25,6 +28,9 @@ from domain.lending.distribution import (
     RepaymentDistribution,
     distribute_repayment,
 )
+from domain.lending.early_allocation import EarlyRepaymentAllocation, allocate_early_repayment
+from domain.lending.early_repayment import EarlyRepaymentInterest, split_at
+from domain.lending.schedule import RepaymentMethod, RoundingMode
 from domain.lending.services.accounts import (
     holder_account,
     loan_escrow,
@@ -35,6 +41,14 @@ from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
 
 INTEREST_SPREAD, INSTALLMENT_FEE = "interest_spread", "installment_fee"
+
+
+class RepaymentScope(Enum):
+    """How far ahead of the schedule a repayment may go."""
+
+    DUE = "DUE"  # only what is due: the automatic debit
+    NEXT_INSTALLMENT = "NEXT_INSTALLMENT"  # and the next installment, as scheduled
+    PREPAY = "PREPAY"  # and beyond, under the product's early-repayment rule
 
 
 def due_of(row: LoanInstallment, period_start: date | None) -> InstallmentDue:
@@ -48,14 +62,26 @@ def due_of(row: LoanInstallment, period_start: date | None) -> InstallmentDue:
     )  # fmt: skip
 
 
-async def open_installments(session: AsyncSession, loan_id: UUID) -> list[LoanInstallment]:
-    rows = await session.exec(
+async def schedule_of(
+    session: AsyncSession, loan_id: UUID, *, lock: bool = True
+) -> list[LoanInstallment]:
+    """Every installment of the loan, by number (paid ones give periods their start)."""
+    query = (
         select(LoanInstallment)
-        .where(col(LoanInstallment.loan_id) == loan_id, col(LoanInstallment.paid_at).is_(None))
+        .where(col(LoanInstallment.loan_id) == loan_id)
         .order_by(col(LoanInstallment.number))
-        .with_for_update()
     )
+    rows = await session.exec(query.with_for_update() if lock else query)
     return list(rows.all())
+
+
+def open_dues(loan: Loan, rows: list[LoanInstallment]) -> list[InstallmentDue]:
+    """What is still owed on each unpaid installment, its period starting at the previous
+    due date (the first at disbursement), as the early-repayment rules read it."""
+    assert loan.disbursed_at is not None
+    starts = [loan.disbursed_at.astimezone(UTC).date(), *(row.due_date for row in rows[:-1])]
+    pairs = zip(rows, starts, strict=True)
+    return [due_of(row, start) for row, start in pairs if row.paid_at is None]
 
 
 async def live_notes(session: AsyncSession, loan_id: UUID) -> list[LoanNote]:
@@ -67,13 +93,6 @@ async def live_notes(session: AsyncSession, loan_id: UUID) -> list[LoanNote]:
     return list(rows.all())
 
 
-def payable(installments: list[LoanInstallment], today: date) -> list[LoanInstallment]:
-    """What a repayment today may pay: everything due, and the next installment early."""
-    due = [row for row in installments if row.due_date <= today]
-    upcoming = [row for row in installments if row.due_date > today][:1]
-    return due + upcoming
-
-
 async def receive_repayment(
     session: AsyncSession,
     *,
@@ -83,14 +102,25 @@ async def receive_repayment(
     payer_id: UUID | None,
     kind: str,
     now: datetime,
-    only_due: bool = False,
+    scope: RepaymentScope = RepaymentScope.DUE,
+    early_rule: EarlyRepaymentInterest = EarlyRepaymentInterest.ACCRUED_TO_DATE,
 ) -> Repayment | None:
-    """Apply up to `amount` from `from_account` to the locked, ACTIVE loan; None if nothing
-    was owed. What exceeds what is owed stays where it was."""
+    """Apply up to `amount` from `from_account` to the locked, ACTIVE loan, as far ahead as
+    `scope` lets it (PREPAY: under the product's `early_rule`); None if nothing was owed.
+    What exceeds what may be paid stays where it was."""
     today = now.astimezone(UTC).date()
-    rows = await open_installments(session, loan.id)
-    offered = [r for r in rows if r.due_date <= today] if only_due else payable(rows, today)
-    allocation = allocate_repayment(amount, [due_of(row, None) for row in offered])
+    rows = await schedule_of(session, loan.id)
+    dues = open_dues(loan, rows)
+    if scope is RepaymentScope.PREPAY:
+        plan = allocate_early_repayment(
+            amount, dues, on=today, rule=early_rule, annual_rate=loan.borrower_rate,
+            method=RepaymentMethod(loan.repayment_method), rounding=RoundingMode[loan.rounding],
+        )  # fmt: skip
+    else:
+        due_now, future = split_at(dues, today)
+        ahead = future[:1] if scope is RepaymentScope.NEXT_INSTALLMENT else []
+        plan = EarlyRepaymentAllocation(allocate_repayment(amount, due_now + ahead), (), 0)
+    allocation = plan.allocation
     if allocation.applied == 0:
         return None
     received = ReceivedRepayment.of(allocation)
@@ -105,15 +135,7 @@ async def receive_repayment(
     legs = await _legs(session, loan=loan, notes=notes, received=received, shares=shares,
                        from_account=from_account, now=now)  # fmt: skip
     await post_transfers(session, legs=legs, now=now, journal_id=journal)
-    by_number = {row.number: row for row in offered}
-    for part in allocation.installments:
-        row = by_number[part.number]
-        row.principal_paid += part.principal
-        row.interest_paid += part.interest
-        row.fee_paid += part.fees
-        row.penalty_paid += part.penalty
-        if due_of(row, None).total == 0:
-            row.paid_at = now
+    _apply_to_schedule(rows, plan, now)
     by_note = {str(n.id): n for n in notes}
     for payout in shares.payouts:
         note = by_note[payout.note_id]
@@ -146,10 +168,35 @@ async def receive_repayment(
         payload={"loan_id": str(loan.id), "repayment_id": str(repayment.id), "kind": kind,
                  "amount": repayment.amount, "principal": received.principal,
                  "interest": received.interest, "penalty": received.penalty,
-                 "fees": received.fees, "currency": loan.currency, "loan_state": loan.state},
+                 "fees": received.fees, "principal_prepaid": plan.principal_prepaid,
+                 "rescheduled": bool(plan.remaining) and not plan.paid_off,
+                 "currency": loan.currency, "loan_state": loan.state},
         occurred_at=now,
     )  # fmt: skip
     return repayment
+
+
+def _apply_to_schedule(
+    rows: list[LoanInstallment], plan: EarlyRepaymentAllocation, now: datetime
+) -> None:
+    """Book what each installment received, then rewrite what the installments not yet due
+    still owe (re-amortised, or nothing once paid off)."""
+    by_number = {row.number: row for row in rows}
+    for part in plan.allocation.installments:
+        row = by_number[part.number]
+        row.principal_paid += part.principal
+        row.interest_paid += part.interest
+        row.fee_paid += part.fees
+        row.penalty_paid += part.penalty
+    for left in plan.remaining:
+        row = by_number[left.number]
+        row.principal_due = row.principal_paid + left.principal
+        row.interest_due = row.interest_paid + left.interest
+        row.fee_due = row.fee_paid + left.fees
+        row.penalty_accrued = row.penalty_paid + left.penalty
+    for row in rows:
+        if row.paid_at is None and due_of(row, None).total == 0:
+            row.paid_at = now
 
 
 async def _legs(

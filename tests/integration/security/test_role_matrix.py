@@ -273,6 +273,7 @@ APPLY = """mutation A($input: ApplyForLoanInput!) {
 ACCEPT = """mutation A($id: ID!, $key: String!) {
   acceptLoanOffer(applicationId: $id, idempotencyKey: $key) { loan { id } errors { code } } }"""
 APPLICATION = "query A($id: ID!) { loanApplication(id: $id) { id } }"
+PAYOFF = "query P($id: ID!) { loanPayoffQuote(loanId: $id) { total { amount } } }"
 REPAY = """mutation R($input: RepayLoanInput!, $key: String!) {
   repayLoan(input: $input, idempotencyKey: $key) { repaymentId errors { code } } }"""
 LIST_NOTE = """mutation L($input: ListNoteForSaleInput!) {
@@ -423,6 +424,7 @@ OPERATIONS = [
               lambda m, c: {"id": missing_id("LoanApplication"), "key": f"m{next(m.serials)}"}),
     Operation("loanApplication(missing)", APPLICATION, expect(NULL),
               missing("LoanApplication")),
+    Operation("loanPayoffQuote(missing)", PAYOFF, expect(NULL), missing("Loan")),
     Operation("repayLoan(missing)", REPAY, PEOPLE_FIND_NOTHING,
               lambda m, c: money(m, loanId=missing_id("Loan"))),
     Operation("myLoans", "{ myLoans { id } }", PEOPLE_ONLY),

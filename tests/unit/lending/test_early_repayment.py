@@ -1,42 +1,21 @@
 """Early repayment: the payoff on a date, per product rule, and partial prepayment."""
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.lending.allocation import InstallmentAllocation, InstallmentDue
-from domain.lending.calendar import monthly_due_dates
 from domain.lending.early_repayment import (
     EarlyRepaymentInterest,
     payoff_quote,
     prepay_partially,
 )
-from domain.lending.schedule import RepaymentMethod, build_schedule
+from domain.lending.schedule import RepaymentMethod
+from support.lending_schedule import METHOD, RATE, make_loan
 
 ACCRUED, FULL = EarlyRepaymentInterest.ACCRUED_TO_DATE, EarlyRepaymentInterest.FULL_PERIOD
-DISBURSED = date(2026, 1, 15)
-RATE = Decimal("0.12")
-METHOD = RepaymentMethod.EQUAL_INSTALLMENT
-
-
-def make_loan(
-    principal: int = 1_200_000, months: int = 12, paid: int = 0, fees: int = 0
-) -> list[InstallmentDue]:
-    """The unpaid installments of a loan whose first `paid` installments were repaid."""
-    schedule = build_schedule(
-        principal=principal, annual_rate=RATE, term_months=months, method=METHOD
-    )
-    dates = monthly_due_dates(DISBURSED, months, months_to_first=1)
-    starts = [DISBURSED, *dates[:-1]]
-    return [
-        InstallmentDue(
-            item.number, due, item.principal, item.interest, fees=fees, period_start=start
-        )
-        for item, due, start in zip(schedule, dates, starts, strict=True)
-    ][paid:]
 
 
 def ten_days_of_31(interest: int) -> int:
