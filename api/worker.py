@@ -24,6 +24,7 @@ from api.security.vault import AesGcmVault
 from api.settings import Settings
 from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
+from domain.consumer_credit.services.overdue import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
 from domain.ledger.services.expiry import expire_due_holds
 from domain.lending.services.expiry import expire_unfunded_loans
@@ -86,6 +87,10 @@ async def _debit_installments(w: WorkerContext) -> int:
     return await collect_due_installments(w.sessions, w.clock)
 
 
+async def _age_bnpl_installments(w: WorkerContext) -> int:
+    return await age_bnpl_installments(w.sessions, w.clock)
+
+
 async def _settle_merchants(w: WorkerContext) -> int:
     # Payouts go through the simulated bank, as the API's do, until a real rail is configured.
     return await run_settlement(w.sessions, w.clock, rail=SimulatedRail())
@@ -111,6 +116,7 @@ JOBS = (
     ScheduledJob("loan-overdue", _age_overdue_installments, every_seconds=60.0),
     ScheduledJob("escrow-auto-release", _release_escrow, every_seconds=30.0),
     ScheduledJob("bnpl-auto-debit", _debit_installments, every_seconds=60.0),
+    ScheduledJob("bnpl-overdue", _age_bnpl_installments, every_seconds=60.0),
     # Once a day per merchant (a second run the same day finds the batch written).
     ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
 )

@@ -34,6 +34,9 @@ class BnplProduct:
     annual_rate: Decimal  # the funder's rate on the financed price, 0.15 = 15 %
     merchant_discount_percent: Decimal  # the merchant's fee on a BNPL sale, 2.5 = 2.5 %
     refunds_paid_interest: bool = False  # whether a refund gives back interest already paid
+    # Late installments: penalty interest a day on the overdue principal, after the grace days.
+    penalty_daily_rate: Decimal = Decimal("0.0005")
+    grace_days: int = 3
 
 
 @dataclass(frozen=True, slots=True)

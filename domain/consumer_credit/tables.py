@@ -76,11 +76,11 @@ class BnplInstallmentRow(SQLModel, table=True):
     __tablename__ = "bnpl_installment"
     __table_args__ = (
         sa.UniqueConstraint("plan_id", "number", name="bnpl_installment_number"),
-        # The automatic debit's scan: open installments by due date.
+        # The automatic debit's and the overdue job's scan: open installments by due date.
         sa.Index(
             "ix_bnpl_installment_open_due",
             "due_date",
-            postgresql_where=sa.text("principal_due + interest_due > 0"),
+            postgresql_where=sa.text("paid_at IS NULL"),
         ),
     )
 
@@ -92,9 +92,19 @@ class BnplInstallmentRow(SQLModel, table=True):
     due_date: date
     principal_due: int = _money()  # still owed
     interest_due: int = _money()
+    penalty_due: int = _money()  # accrued by the overdue job, still owed
     principal_paid: int = _money()
     interest_paid: int = _money()
+    penalty_paid: int = _money()
+    days_past_due: int = 0
+    bucket: str = Field(default="CURRENT", max_length=16)  # lending's delinquency buckets
+    aged_on: date | None = None  # the business date the overdue job last saw it
+    reminded_on: date | None = None
     paid_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+    @property
+    def owed(self) -> int:
+        return self.principal_due + self.interest_due + self.penalty_due
 
 
 class BnplFundingRow(SQLModel, table=True):

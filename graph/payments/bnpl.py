@@ -29,8 +29,14 @@ class BnplInstallment:
     due_date: date
     principal_due: Money = strawberry.field(description="Still owed.")
     interest_due: Money
+    penalty_due: Money = strawberry.field(description="Penalty interest accrued while overdue.")
     principal_paid: Money
     interest_paid: Money
+    penalty_paid: Money
+    days_past_due: int
+    bucket: str = strawberry.field(
+        description="CURRENT, DPD_1_30, DPD_31_60, DPD_61_90, DPD_90_PLUS."
+    )
     paid_at: datetime | None
 
 
@@ -43,7 +49,7 @@ class BnplPlan:
     fee_payer: FeePayer
     annual_rate: str = strawberry.field(description='A decimal string, "0.15" = 15 % a year.')
     refunded: Money
-    outstanding: Money = strawberry.field(description="Principal and interest still owed.")
+    outstanding: Money = strawberry.field(description="Principal, interest and penalty still owed.")
     state: str = strawberry.field(description="ACTIVE, PAID or REFUNDED.")
     installments: list[BnplInstallment]
 
@@ -57,11 +63,13 @@ class BnplPlan:
             payment_id=to_global_id("PaymentIntent", plan.payment_id), price=m(plan.price),
             installment_count=plan.installment_count, fee_payer=FeePayer(plan.fee_payer),
             annual_rate=str(plan.annual_rate.normalize()), refunded=m(plan.refunded),
-            outstanding=m(sum(r.principal_due + r.interest_due for r in rows)), state=plan.state,
+            outstanding=m(sum(r.owed for r in rows)), state=plan.state,
             installments=[BnplInstallment(
                 number=r.number, due_date=r.due_date, principal_due=m(r.principal_due),
-                interest_due=m(r.interest_due), principal_paid=m(r.principal_paid),
-                interest_paid=m(r.interest_paid), paid_at=r.paid_at) for r in rows],
+                interest_due=m(r.interest_due), penalty_due=m(r.penalty_due),
+                principal_paid=m(r.principal_paid), interest_paid=m(r.interest_paid),
+                penalty_paid=m(r.penalty_paid), days_past_due=r.days_past_due, bucket=r.bucket,
+                paid_at=r.paid_at) for r in rows],
         )  # fmt: skip
 
 

@@ -70,7 +70,7 @@ async def refund_legs(
     )  # fmt: skip
     for row, after in zip(rows, reduction.installments, strict=True):
         row.principal_due, row.interest_due = after.principal_due.minor, after.interest_due.minor
-        if row.principal_due + row.interest_due == 0 and row.paid_at is None:
+        if row.owed == 0 and row.paid_at is None:
             row.paid_at = now
         session.add(row)
     line = await locked_line(session, shopper_id=plan.shopper_id, currency=currency, now=now)
@@ -78,7 +78,7 @@ async def refund_legs(
     session.add(line)
     plan.refunded += refund
     plan.state = "REFUNDED" if plan.refunded == plan.price else plan.state
-    if plan.state == "ACTIVE" and all(r.principal_due + r.interest_due == 0 for r in rows):
+    if plan.state == "ACTIVE" and all(r.owed == 0 for r in rows):
         plan.state = "PAID"
     plan.updated_at = now
     session.add(plan)

@@ -1,7 +1,7 @@
 """Shoppers repay their installments: by hand (idempotent), or by the automatic debit job.
 
-A repayment is allocated oldest installment first, interest before principal (the lending
-allocation rule, domain/lending/allocation.py); principal goes back to the platform's
+A repayment is allocated oldest installment first, penalty before interest before principal
+(the lending allocation rule, domain/lending/allocation.py); principal goes back to the platform's
 receivable and restores the credit line; each funder gets its share (a bank its principal
 and interest at its rate, the platform the spread: domain/consumer_credit/services/claims.py).
 The job debits, on or after each due date, what the wallet can pay of what is due, one plan
@@ -55,10 +55,11 @@ async def apply_repayment(
     rows = [
         r
         for r in await installments_of(session, plan)
-        if r.principal_due + r.interest_due > 0 and (due_by is None or r.due_date <= due_by)
+        if r.owed > 0 and (due_by is None or r.due_date <= due_by)
     ]
     allocation = allocate_repayment(amount, [
-        InstallmentDue(r.number, r.due_date, principal=r.principal_due, interest=r.interest_due)
+        InstallmentDue(r.number, r.due_date, principal=r.principal_due, interest=r.interest_due,
+                       penalty=r.penalty_due)
         for r in rows])  # fmt: skip
     if allocation.applied == 0:
         return 0
@@ -68,9 +69,11 @@ async def apply_repayment(
         row = by_number[part.number]
         row.principal_due -= part.principal
         row.interest_due -= part.interest
+        row.penalty_due -= part.penalty
         row.principal_paid += part.principal
         row.interest_paid += part.interest
-        if row.principal_due + row.interest_due == 0:
+        row.penalty_paid += part.penalty
+        if row.owed == 0:
             row.paid_at = now
         principal, interest = principal + part.principal, interest + part.interest
         session.add(row)
@@ -90,7 +93,7 @@ async def apply_repayment(
     session.add(line)
     plan.interest_paid += interest
     remaining = await installments_of(session, plan)
-    if all(r.principal_due + r.interest_due == 0 for r in remaining):
+    if all(r.owed == 0 for r in remaining):
         plan.state = "PAID"
     plan.updated_at = now
     session.add(plan)
@@ -149,7 +152,7 @@ CLAIM_DUE_PLAN = text(
     SELECT p.id FROM bnpl_plan p
     WHERE p.state = 'ACTIVE' AND p.id > :after AND EXISTS (
         SELECT 1 FROM bnpl_installment i
-        WHERE i.plan_id = p.id AND i.due_date <= :today AND i.principal_due + i.interest_due > 0)
+        WHERE i.plan_id = p.id AND i.due_date <= :today AND i.paid_at IS NULL)
     ORDER BY p.id
     LIMIT 1
     FOR UPDATE OF p SKIP LOCKED

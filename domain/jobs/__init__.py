@@ -1,0 +1,1 @@
+"""Scheduled work shared by every context: how the worker walks many rows."""
