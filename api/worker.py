@@ -31,6 +31,7 @@ from domain.lending.services.expiry import expire_unfunded_loans
 from domain.lending.services.overdue import age_overdue_installments
 from domain.lending.services.repaying import debit_due_installments
 from domain.participants.ports import SecretVault
+from domain.payments.services.payouts import resolve_pending_payouts
 from domain.payments.services.release import release_due_payments
 from domain.payments.services.settlement import run_settlement
 from domain.wallets.rails import SimulatedRail
@@ -96,6 +97,10 @@ async def _settle_merchants(w: WorkerContext) -> int:
     return await run_settlement(w.sessions, w.clock, rail=SimulatedRail())
 
 
+async def _resolve_payouts(w: WorkerContext) -> int:
+    return await resolve_pending_payouts(w.sessions, w.clock, rail=SimulatedRail())
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -119,6 +124,8 @@ JOBS = (
     ScheduledJob("bnpl-overdue", _age_bnpl_installments, every_seconds=60.0),
     # Once a day per merchant (a second run the same day finds the batch written).
     ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
+    # Payouts the bank answered PENDING: asked again until it pays or refuses.
+    ScheduledJob("payout-resolution", _resolve_payouts, every_seconds=60.0),
 )
 
 

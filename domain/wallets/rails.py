@@ -40,10 +40,15 @@ class PaymentRail(Protocol):
         """Push money out (a withdrawal)."""
         ...
 
+    async def payout_status(self, *, reference: str, amount: Money) -> RailResult:
+        """Ask again about a pay-out the bank answered PENDING: paid, refused, or still pending."""
+        ...
+
 
 @dataclass
 class SimulatedRail:
-    """Succeeds unless told otherwise: `script[reference]` or `by_amount[minor]` decide."""
+    """Succeeds unless told otherwise: `script[reference]` or `by_amount[minor]` decide (change
+    the script between calls to have the bank answer a pending pay-out later)."""
 
     script: dict[str, RailOutcome] = field(default_factory=dict)
     by_amount: dict[int, RailOutcome] = field(default_factory=dict)
@@ -62,3 +67,6 @@ class SimulatedRail:
 
     async def pay_out(self, *, reference: str, amount: Money, method: RailMethod) -> RailResult:
         return self._answer("payout", reference, amount)
+
+    async def payout_status(self, *, reference: str, amount: Money) -> RailResult:
+        return self._answer("payout-status", reference, amount)

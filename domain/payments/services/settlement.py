@@ -7,7 +7,9 @@ batch of the same day is never written, so running the job again does nothing.
 
 The payout is a hold on the merchant's wallet towards the bank-transfer settlement account:
 posted when the bank pays, voided (the money stays in the wallet) when it refuses, and then
-carried into the next batch, with a payments.payout_updated event telling the merchant.
+carried into the next batch, with a payments.payout_updated event telling the merchant; a
+pending answer keeps the hold until the worker hears from the bank
+(domain/payments/services/payouts.py).
 """
 
 from __future__ import annotations
@@ -22,13 +24,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock, today
-from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
 from domain.ledger.balances import TransferKind
 from domain.ledger.errors import InsufficientFunds
-from domain.ledger.services.holds import post_hold, void_hold
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
+from domain.payments.services.payouts import answer_payout, fail_payout, record_payout_updated
 from domain.payments.settlement import (
     EntryKind,
     SettlementBatch,
@@ -38,7 +38,7 @@ from domain.payments.settlement import (
 )
 from domain.payments.tables import Payout, SettlementBatchRow, SettlementLine
 from domain.revenue.services.fee_plans import merchant_terms
-from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
+from domain.wallets.rails import PaymentRail, RailMethod
 from domain.wallets.services.accounts import wallet_account
 from domain.wallets.services.movements import settlement_account
 
@@ -69,6 +69,7 @@ async def _carried_in(session: AsyncSession, merchant_id: UUID, currency: str, d
             )
             .order_by(col(SettlementBatchRow.settled_on).desc())
             .limit(1)
+            .with_for_update()  # a payout refused meanwhile carries into it: wait for that
         )
     ).first()
     return int(last or 0)
@@ -191,36 +192,16 @@ async def _pay_out(
     except InsufficientFunds:
         hold = None  # the merchant spent its balance: nothing leaves, all is carried over
     if hold is None:
-        _fail(payout, "the merchant's wallet does not hold the payout")
+        await fail_payout(session, payout, "the merchant's wallet does not hold the payout")
     else:
         payout.hold_id = hold
         result = await rail.pay_out(reference=str(payout.id), amount=amount,
                                     method=RailMethod.BANK_TRANSFER)  # fmt: skip
         payout.rail_reference = result.rail_reference
-        if result.outcome is RailOutcome.SUCCEEDED:
-            await post_hold(session, hold_id=hold, now=now)
-            payout.state = "PAID"
-        elif result.outcome is RailOutcome.FAILED:
-            await void_hold(session, hold_id=hold, now=now)
-            _fail(payout, result.failure_reason or "the bank refused the payout")
-    if payout.state == "FAILED":
-        await (await session.connection()).execute(
-            update(BATCHES).where(BATCHES.c.id == batch_id)
-            .values(carried_out=BATCHES.c.carried_out + amount.minor)
-        )  # fmt: skip
+        await answer_payout(session, payout, result, now=now)
     session.add(payout)
     await session.flush()
-    await record_event(
-        session, EventType.PAYOUT_UPDATED, aggregate_type="Payout", aggregate_id=payout.id,
-        audience=[merchant_id], occurred_at=now,
-        payload={"payoutId": str(payout.id), "batchId": str(batch_id), "state": payout.state,
-                 "amount": amount.minor, "currency": currency,
-                 "failureReason": payout.failure_reason},
-    )  # fmt: skip
-
-
-def _fail(payout: Payout, reason: str) -> None:
-    payout.state, payout.failure_reason = "FAILED", reason[:200]
+    await record_payout_updated(session, payout, now)
 
 
 async def run_settlement(
