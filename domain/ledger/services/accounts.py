@@ -14,12 +14,17 @@ from domain.ledger.services.posting import ACCOUNTS
 from domain.money import currency_of
 
 # Built once: building a statement costs SQLAlchemy more than executing a cached one.
-_FIND = select(ACCOUNTS.c.id).where(
+# Two forms, not `owner_id IS NOT DISTINCT FROM :owner`: PostgreSQL cannot use the identity
+# index for that, and would walk every wallet of the currency to find one.
+_SAME = (
     ACCOUNTS.c.kind == bindparam("kind"),
-    ACCOUNTS.c.owner_id.is_not_distinct_from(bindparam("owner_id", type_=Uuid)),
     ACCOUNTS.c.currency == bindparam("currency"),
     ACCOUNTS.c.label == bindparam("label"),
 )
+_FIND_OWNED = select(ACCOUNTS.c.id).where(
+    *_SAME, ACCOUNTS.c.owner_id == bindparam("owner_id", type_=Uuid)
+)
+_FIND_PLATFORM = select(ACCOUNTS.c.id).where(*_SAME, ACCOUNTS.c.owner_id.is_(None))
 
 
 async def open_account(
@@ -35,8 +40,9 @@ async def open_account(
     currency_of(currency)
     conn = await session.connection()
     # Almost always the account exists: one SELECT; the INSERT only the first time.
+    find = _FIND_PLATFORM if owner_id is None else _FIND_OWNED
     identity = {"kind": kind.value, "owner_id": owner_id, "currency": currency, "label": label}
-    account_id = (await conn.execute(_FIND, identity)).scalar()
+    account_id = (await conn.execute(find, identity)).scalar()
     if account_id is None:
         limits = LIMITS[kind]
         created = await conn.execute(
@@ -55,5 +61,5 @@ async def open_account(
             .returning(ACCOUNTS.c.id)
         )
         # None: a concurrent first use created it between our SELECT and INSERT.
-        account_id = created.scalar() or (await conn.execute(_FIND, identity)).scalar_one()
+        account_id = created.scalar() or (await conn.execute(find, identity)).scalar_one()
     return int(account_id)

@@ -1,0 +1,86 @@
+"""Finding and locking the accounts of a posting by what they are, in one statement.
+
+A use case that knows its accounts by identity (the payments ESCROW account, a participant's
+wallet, a revenue stream) would otherwise look each id up (a round trip apiece) and then lock
+them all (one more). Here one SELECT ... FOR UPDATE does both, in id order as lock_accounts
+does; only an account never used before costs an INSERT first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.ledger.accounts import AccountKind
+from domain.ledger.services.accounts import open_account
+from domain.ledger.services.posting import LockedAccount, locked_account
+
+
+@dataclass(frozen=True, slots=True)
+class AccountKey:
+    """An account by identity: (kind, owner, currency, label), as ledger_account_identity."""
+
+    kind: AccountKind
+    currency: str
+    owner_id: UUID | None = None
+    label: str = ""
+
+
+# Owned and platform accounts matched apart: `owner_id IS NOT DISTINCT FROM` would keep
+# PostgreSQL from using the identity index (it would walk every wallet of the currency).
+_LOCK_BY_KEY = text(
+    """
+    WITH k AS (
+        SELECT * FROM jsonb_to_recordset(CAST(:keys AS jsonb))
+            AS k(kind text, owner_id uuid, currency text, label text)
+    )
+    SELECT * FROM ledger_account
+    WHERE id IN (
+        SELECT a.id FROM ledger_account a JOIN k
+            ON a.kind = k.kind AND a.owner_id = k.owner_id
+           AND a.currency = k.currency AND a.label = k.label
+        UNION ALL
+        SELECT a.id FROM ledger_account a JOIN k
+            ON a.kind = k.kind AND a.owner_id IS NULL AND k.owner_id IS NULL
+           AND a.currency = k.currency AND a.label = k.label
+    )
+    ORDER BY id
+    FOR UPDATE
+    """
+)
+
+
+def _key_of(row: LockedAccount, label: str) -> AccountKey:
+    return AccountKey(AccountKind(row.kind), row.currency, row.owner_id, label)
+
+
+async def _lock(
+    session: AsyncSession, keys: Collection[AccountKey]
+) -> dict[AccountKey, LockedAccount]:
+    document = json.dumps(
+        [{"kind": k.kind.value, "owner_id": str(k.owner_id) if k.owner_id else None,
+          "currency": k.currency, "label": k.label} for k in keys]
+    )  # fmt: skip
+    rows = await (await session.connection()).execute(_LOCK_BY_KEY, {"keys": document})
+    return {_key_of(account := locked_account(row), row.label): account for row in rows}
+
+
+async def lock_accounts_by_key(
+    session: AsyncSession, keys: Collection[AccountKey], *, now: datetime
+) -> dict[AccountKey, LockedAccount]:
+    """Every account of `keys` locked (in id order) until the transaction ends, opened first
+    if it does not exist yet (with its kind's limits)."""
+    wanted = set(keys)
+    locked = await _lock(session, wanted)
+    if len(locked) < len(wanted):  # a first use: open what is missing, then lock them all
+        for key in wanted - locked.keys():
+            await open_account(session, kind=key.kind, currency=key.currency, now=now,
+                               owner_id=key.owner_id, label=key.label)  # fmt: skip
+        locked = await _lock(session, wanted)
+    return locked
