@@ -4,7 +4,8 @@ Escrow is a ledger hold: paying an escrow intent puts a PENDING transfer from th
 wallet to the payments ESCROW account, so the shopper's wallet shows the money as `held`
 (still theirs: a cancellation or a refunded dispute voids the hold) and nobody else can
 spend it. Release posts the hold into ESCROW and, in the same transaction, pays the MDR fee
-and every split leg out of ESCROW, so ESCROW nets to zero for every settled payment.
+and every split leg out of ESCROW, so ESCROW nets to zero for every settled payment. A direct
+payment goes through ESCROW the same way, in one posting: in from the wallet, out in shares.
 """
 
 from __future__ import annotations
@@ -15,31 +16,50 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.accounts import AccountKind
+from domain.ledger.services.account_locks import AccountKey
 from domain.ledger.services.accounts import open_account
 from domain.revenue.splits import Party, Role
-from domain.wallets.services.accounts import wallet_account
 
 MDR_LABEL = "mdr"  # the merchant discount fee stream of PLATFORM_REVENUE
 SHARE_LABEL = "revenue_share"  # the platform's own share when a split rule names it
 
 
+def escrow_key(currency: str) -> AccountKey:
+    return AccountKey(AccountKind.ESCROW, currency, label="payments")
+
+
+def mdr_key(currency: str) -> AccountKey:
+    return AccountKey(AccountKind.PLATFORM_REVENUE, currency, label=MDR_LABEL)
+
+
+def wallet_key(owner_id: UUID, currency: str) -> AccountKey:
+    return AccountKey(AccountKind.WALLET, currency, owner_id=owner_id)
+
+
+def card_settlement_key(currency: str) -> AccountKey:
+    """The card rail's money in flight (domain/wallets/services/movements.settlement_account)."""
+    return AccountKey(AccountKind.SETTLEMENT, currency, label="BANK_CARD")
+
+
+def party_key(party: Party, currency: str) -> AccountKey:
+    """A split recipient's account: the platform's revenue share, or a participant's wallet."""
+    if party.role is Role.PLATFORM:
+        return AccountKey(AccountKind.PLATFORM_REVENUE, currency, label=SHARE_LABEL)
+    return wallet_key(UUID(party.party_id), currency)
+
+
+async def _open(session: AsyncSession, key: AccountKey, now: datetime) -> int:
+    return await open_account(session, kind=key.kind, currency=key.currency, now=now,
+                              owner_id=key.owner_id, label=key.label)  # fmt: skip
+
+
 async def escrow_account(session: AsyncSession, currency: str, now: datetime) -> int:
-    return await open_account(
-        session, kind=AccountKind.ESCROW, currency=currency, now=now, label="payments"
-    )
+    return await _open(session, escrow_key(currency), now)
 
 
 async def mdr_account(session: AsyncSession, currency: str, now: datetime) -> int:
-    return await open_account(
-        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now, label=MDR_LABEL
-    )
+    return await _open(session, mdr_key(currency), now)
 
 
 async def party_account(session: AsyncSession, party: Party, currency: str, now: datetime) -> int:
-    """A split recipient's account: the platform's revenue share, or a participant's wallet."""
-    if party.role is Role.PLATFORM:
-        return await open_account(
-            session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
-            label=SHARE_LABEL,
-        )  # fmt: skip
-    return await wallet_account(session, owner_id=UUID(party.party_id), currency=currency, now=now)
+    return await _open(session, party_key(party, currency), now)

@@ -8,6 +8,7 @@ what its settlement later pays out; the settlement line is written here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,11 +16,12 @@ from uuid import UUID, uuid4
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
+from domain.ledger.services.account_locks import AccountKey, lock_accounts_by_key
 from domain.ledger.services.holds import post_hold
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.ledger.services.posting import Leg, LockedAccount, post_transfers
 from domain.money import Money
 from domain.payments.fees import mdr_fee
-from domain.payments.services.accounts import escrow_account, mdr_account, party_account
+from domain.payments.services.accounts import escrow_key, mdr_key, party_key
 from domain.payments.settlement import SettlementEntry
 from domain.payments.settlement_entries import payment_entry
 from domain.payments.tables import PaymentIntent, SettlementLine
@@ -83,11 +85,8 @@ def record_payment_entry(
     session.add(settlement_line(intent, entry))
 
 
-async def capture(
-    session: AsyncSession, intent: PaymentIntent, *, amount: int, now: datetime
-) -> CapturedSplit:
-    """Post `amount` of the intent's hold and share it: fee, then the split of the rest."""
-    assert intent.hold_id is not None, "only a paid intent is captured"
+async def split_of(session: AsyncSession, intent: PaymentIntent, amount: int) -> CapturedSplit:
+    """How `amount` of the intent is shared: the merchant's fee, then its split rule."""
     captured = Money(amount, intent.currency)
     terms = await merchant_terms(session, merchant_id=intent.merchant_id, currency=intent.currency)
     fee = mdr_fee(captured, terms.fee)
@@ -97,22 +96,58 @@ async def capture(
         raise InvalidInput(
             f"the split rule does not fit this amount: {error}", field="amount"
         ) from None
-    await post_hold(session, hold_id=intent.hold_id, now=now, amount=amount)
-    escrow = await escrow_account(session, intent.currency, now)
-    details = {"payment": str(intent.id)}
-    transfers = [
-        Leg(escrow, await mdr_account(session, intent.currency, now), fee.minor, "MDR", details)
-    ]
-    for leg in legs:
-        target = await party_account(session, leg.party, intent.currency, now)
-        transfers.append(Leg(escrow, target, leg.amount.minor, "PAYMENT_SPLIT",
-                             {**details, "role": leg.party.role.value}))  # fmt: skip
-    await post_transfers(
-        session, legs=[t for t in transfers if t.amount > 0], now=now, journal_id=uuid4()
-    )
-    split = CapturedSplit(fee=fee, legs=legs)
-    intent.fee_amount, intent.captured_amount = fee.minor, amount
+    return CapturedSplit(fee=fee, legs=legs)
+
+
+def share_keys(intent: PaymentIntent, split: CapturedSplit) -> set[AccountKey]:
+    """The accounts sharing out a capture touches: ESCROW, MDR revenue and the recipients."""
+    currency = intent.currency
+    return {escrow_key(currency), mdr_key(currency),
+            *(party_key(leg.party, currency) for leg in split.legs)}  # fmt: skip
+
+
+def share_legs(
+    intent: PaymentIntent, split: CapturedSplit, accounts: Mapping[AccountKey, LockedAccount]
+) -> list[Leg]:
+    """ESCROW pays the fee to MDR revenue and each split leg to its recipient (none of 0)."""
+    currency, details = intent.currency, {"payment": str(intent.id)}
+    escrow = accounts[escrow_key(currency)].id
+    legs = [Leg(escrow, accounts[mdr_key(currency)].id, split.fee.minor, "MDR", details)]
+    legs += [Leg(escrow, accounts[party_key(leg.party, currency)].id, leg.amount.minor,
+                 "PAYMENT_SPLIT", {**details, "role": leg.party.role.value})
+             for leg in split.legs]  # fmt: skip
+    return [leg for leg in legs if leg.amount > 0]
+
+
+def locked_for(
+    legs: Sequence[Leg], accounts: Mapping[AccountKey, LockedAccount]
+) -> dict[int, LockedAccount]:
+    """The locked accounts `legs` move money between, by id (post_transfers' `locked`)."""
+    used = {a for leg in legs for a in (leg.debit_account, leg.credit_account)}
+    return {a.id: a for a in accounts.values() if a.id in used}
+
+
+def record_capture(
+    session: AsyncSession, intent: PaymentIntent, split: CapturedSplit, amount: int, now: datetime
+) -> None:
+    """The intent's captured figures and the settlement line the merchant will be paid from."""
+    intent.fee_amount, intent.captured_amount = split.fee.minor, amount
     intent.captured_split = split_json(split)
     intent.released_at = now
     record_payment_entry(session, intent, split, now)
+
+
+async def capture(
+    session: AsyncSession, intent: PaymentIntent, *, amount: int, now: datetime
+) -> CapturedSplit:
+    """Post `amount` of the intent's hold and share it: fee, then the split of the rest."""
+    assert intent.hold_id is not None, "only a paid intent is captured"
+    split = await split_of(session, intent, amount)
+    await post_hold(session, hold_id=intent.hold_id, now=now, amount=amount)
+    # Locked after the hold is posted, so ESCROW's balance read here includes it.
+    accounts = await lock_accounts_by_key(session, share_keys(intent, split), now=now)
+    legs = share_legs(intent, split, accounts)
+    await post_transfers(session, legs=legs, now=now, journal_id=uuid4(),
+                         locked=locked_for(legs, accounts))  # fmt: skip
+    record_capture(session, intent, split, amount, now)
     return split

@@ -1,14 +1,16 @@
 """The shopper pays an intent: from the wallet, or by bank card through the rail.
 
-Either way the money ends as a hold on the shopper's wallet (a card payment is first
+An ESCROW intent's money ends as a hold on the shopper's wallet (a card payment is first
 collected into that wallet), so `held` shows what is in escrow and a cancellation or a
-refunded dispute returns it where it can be spent. A DIRECT intent is captured at once.
+refunded dispute returns it where it can be spent. A DIRECT intent is captured at once: one
+posting takes the money from the wallet into ESCROW and out to the fee and the split.
 A card the bank declines leaves the intent FAILED (the shopper pays a new intent); a bank
 that has not answered refuses the attempt, to be retried with the same key.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,23 +20,31 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
+from domain.events.services.outbox import record_events
 from domain.idempotency.service import run_once
 from domain.ledger.balances import TransferKind
+from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.intents import PaymentEvent
-from domain.payments.services.accounts import escrow_account
-from domain.payments.services.capture import capture
+from domain.payments.services.accounts import card_settlement_key, escrow_key, wallet_key
+from domain.payments.services.capture import (
+    locked_for,
+    record_capture,
+    share_keys,
+    share_legs,
+    split_of,
+)
 from domain.payments.services.updates import (
+    paying_intent,
     require_payment,
-    start_paying,
+    step,
     transition,
+    updated_event,
 )
 from domain.payments.tables import PaymentIntent
 from domain.wallets.errors import RailDeclined
 from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome, RailResult
-from domain.wallets.services.accounts import wallet_account
-from domain.wallets.services.movements import settlement_account
 
 
 class PaymentSource(Enum):
@@ -53,6 +63,63 @@ async def _collect(rail: PaymentRail, intent: PaymentIntent) -> RailResult:
     return result
 
 
+def _audit(session: AsyncSession, actor: Actor, intent: PaymentIntent, source: PaymentSource,
+           now: datetime) -> None:  # fmt: skip
+    record(session, actor=actor, action="payments.pay", outcome=Outcome.SUCCESS, at=now,
+           target_type="PaymentIntent", target_id=intent.id,
+           details={"amount": intent.amount, "currency": intent.currency,
+                    "source": source.value})  # fmt: skip
+
+
+async def _paid(
+    session: AsyncSession,
+    intent: PaymentIntent,
+    now: datetime,
+    events: list[dict[str, Any]],
+    collected: dict[str, Any] | None,
+) -> None:
+    """The shopper's money moves: into an escrow hold, or (direct) through ESCROW to the fee
+    and the split in one posting. All else is written first (the intent, `events` and its
+    own, the settlement line, the audit entry), so the shared accounts (ESCROW, revenue, the
+    merchant's wallet) stay locked only for the posting and the commit that follows.
+    `collected`: the rail's answer when a card paid into the shopper's wallet just now."""
+    currency, details = intent.currency, {"payment": str(intent.id)}
+    assert intent.shopper_id is not None
+    wallet, escrow = wallet_key(intent.shopper_id, currency), escrow_key(currency)
+    keys, split = {wallet, escrow}, None
+    if intent.mode == "ESCROW":
+        step(intent, PaymentEvent.HOLD, now)
+    else:
+        with session.no_autoflush:  # the intent is written once, below
+            split = await split_of(session, intent, intent.amount)
+        record_capture(session, intent, split, intent.amount, now)
+        step(intent, PaymentEvent.SUCCEED, now)
+        keys |= share_keys(intent, split)
+    if collected is not None:
+        keys.add(card_settlement_key(currency))
+    session.add(intent)
+    await session.flush()
+    await record_events(session, [*events, updated_event(intent, now)])
+    accounts = await lock_accounts_by_key(session, keys, now=now)
+    legs = []
+    if collected is not None:  # into the wallet first: the wallet pays what it holds
+        legs.append(Leg(accounts[card_settlement_key(currency)].id, accounts[wallet].id,
+                        intent.amount, "PAYMENT_COLLECT", {**details, **collected}))  # fmt: skip
+    pay = Leg(accounts[wallet].id, accounts[escrow].id, intent.amount, "PAYMENT", details)
+    if split is not None:
+        legs += [pay, *share_legs(intent, split, accounts)]
+        await post_transfers(session, legs=legs, now=now, journal_id=uuid4(),
+                             locked=locked_for(legs, accounts))  # fmt: skip
+        return
+    if legs:  # a posting, then the hold: post_transfers updates the locked balances it uses
+        await post_transfers(session, legs=legs, now=now, locked=locked_for(legs, accounts))
+    [intent.hold_id] = await post_transfers(
+        session, legs=[pay], now=now, journal_id=uuid4(), kind=TransferKind.PENDING,
+        locked=locked_for([pay], accounts),
+    )  # fmt: skip
+    session.add(intent)
+
+
 async def pay_intent(
     *,
     session: AsyncSession,
@@ -69,35 +136,21 @@ async def pay_intent(
 
     async def execute() -> dict[str, Any]:
         now = clock.now()
-        intent = await start_paying(session, payment_id=payment_id, shopper_id=shopper_id,
-                                    funding=source.value, now=now)  # fmt: skip
-        currency = intent.currency
-        wallet = await wallet_account(session, owner_id=shopper_id, currency=currency, now=now)
-        escrow = await escrow_account(session, currency, now)
-        details: dict[str, Any] = {"payment": str(intent.id)}
+        intent = await paying_intent(session, payment_id=payment_id, shopper_id=shopper_id,
+                                     funding=source.value, now=now)  # fmt: skip
+        processing = updated_event(intent, now)
+        collected = None
         if source is PaymentSource.BANK_CARD:
             result = await _collect(rail, intent)
             if result.outcome is RailOutcome.FAILED:
+                session.add(intent)
+                await record_events(session, [processing])
                 await transition(session, intent, PaymentEvent.FAIL, now)
                 return {"payment_id": str(intent.id), "state": intent.state}
-            settlement = await settlement_account(session, currency, RailMethod.BANK_CARD, now)
-            await post_transfers(session, now=now, legs=[
-                Leg(settlement, wallet, intent.amount, "PAYMENT_COLLECT",
-                    {**details, "rail_reference": result.rail_reference})])  # fmt: skip
-        [hold] = await post_transfers(
-            session, legs=[Leg(wallet, escrow, intent.amount, "PAYMENT", details)], now=now,
-            journal_id=uuid4(), kind=TransferKind.PENDING,
-        )  # fmt: skip
-        intent.hold_id, intent.paid_at = hold, now
-        if intent.mode == "ESCROW":
-            await transition(session, intent, PaymentEvent.HOLD, now)
-        else:
-            await capture(session, intent, amount=intent.amount, now=now)
-            await transition(session, intent, PaymentEvent.SUCCEED, now)
-        record(session, actor=actor, action="payments.pay", outcome=Outcome.SUCCESS, at=now,
-               target_type="PaymentIntent", target_id=intent.id,
-               details={"amount": intent.amount, "currency": currency,
-                        "source": source.value})  # fmt: skip
+            collected = {"rail_reference": result.rail_reference}
+        intent.paid_at = now
+        _audit(session, actor, intent, source, now)
+        await _paid(session, intent, now, [processing], collected)
         return {"payment_id": str(intent.id), "state": intent.state}
 
     return await run_once(

@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import NotFound
 from domain.errors import InvalidInput
 from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
+from domain.events.rows import event_row
+from domain.events.services.outbox import record_events
 from domain.payments.errors import PaymentStateError
 from domain.payments.intents import IllegalTransition, PaymentEvent, PaymentState, next_state
 from domain.payments.tables import PaymentIntent
@@ -57,13 +58,17 @@ def payment_payload(intent: PaymentIntent) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def updated_event(intent: PaymentIntent, now: datetime) -> dict[str, Any]:
+    """The payments.payment_updated outbox row of the intent as it is now."""
+    return event_row(
+        EventType.PAYMENT_UPDATED, aggregate_type="PaymentIntent", aggregate_id=intent.id,
+        audience=audience(intent), payload=payment_payload(intent), occurred_at=now,
+    )  # fmt: skip
+
+
 async def announce(session: AsyncSession, intent: PaymentIntent, now: datetime) -> None:
     await session.flush()
-    await record_event(
-        session, EventType.PAYMENT_UPDATED, aggregate_type="PaymentIntent",
-        aggregate_id=intent.id, audience=audience(intent), payload=payment_payload(intent),
-        occurred_at=now,
-    )  # fmt: skip
+    await record_events(session, [updated_event(intent, now)])
 
 
 def check_transition(intent: PaymentIntent, event: PaymentEvent) -> PaymentState:
@@ -73,12 +78,18 @@ def check_transition(intent: PaymentIntent, event: PaymentEvent) -> PaymentState
         raise PaymentStateError(str(refusal), field="payment_id") from None
 
 
+def step(intent: PaymentIntent, event: PaymentEvent, now: datetime) -> None:
+    """Apply `event` in memory (PaymentStateError if the table forbids it); the caller
+    records the change (see updated_event)."""
+    intent.state = check_transition(intent, event).value
+    intent.updated_at = now
+
+
 async def transition(
     session: AsyncSession, intent: PaymentIntent, event: PaymentEvent, now: datetime
 ) -> None:
     """Apply `event` (PaymentStateError if the table forbids it) and record the change."""
-    intent.state = check_transition(intent, event).value
-    intent.updated_at = now
+    step(intent, event, now)
     session.add(intent)
     await announce(session, intent, now)
 
@@ -101,13 +112,26 @@ async def require_payment(
         raise NotFound("no such payment", field="payment_id")
 
 
-async def start_paying(
+async def paying_intent(
     session: AsyncSession, *, payment_id: UUID, shopper_id: UUID, funding: str, now: datetime
 ) -> PaymentIntent:
-    """Lock the intent and move it to PROCESSING as the shopper's, paid by `funding`."""
+    """Lock the intent and move it to PROCESSING as the shopper's, paid by `funding`, in
+    memory: the caller flushes it and records the change."""
     intent = await locked_intent(session, payment_id)
     if intent.merchant_id == shopper_id:
         raise InvalidInput("a merchant does not pay its own payment", field="payment_id")
     intent.shopper_id, intent.funding = shopper_id, funding
-    await transition(session, intent, PaymentEvent.PAY, now)
+    step(intent, PaymentEvent.PAY, now)
+    return intent
+
+
+async def start_paying(
+    session: AsyncSession, *, payment_id: UUID, shopper_id: UUID, funding: str, now: datetime
+) -> PaymentIntent:
+    """Lock the intent and move it to PROCESSING as the shopper's, paid by `funding`."""
+    intent = await paying_intent(
+        session, payment_id=payment_id, shopper_id=shopper_id, funding=funding, now=now
+    )
+    session.add(intent)
+    await announce(session, intent, now)
     return intent
