@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from uuid import UUID
 
 from domain.currencies import MINOR_UNIT_DIGITS
 from domain.lending.debt_transfer import TransferRules
@@ -36,8 +37,18 @@ class CoverKind(Enum):
 @dataclass(frozen=True, slots=True)
 class Cover:
     kind: CoverKind = CoverKind.NONE
-    share: Decimal = Decimal(0)  # of what is owed to funders at default that the cover pays
+    share: Decimal = Decimal(0)  # of the funders' outstanding principal at default
+    # A participant's id (a guarantor or insurer, paying from its wallet), or for a
+    # guarantee any other name ("platform"): the platform's guarantee fund.
     provider_id: str | None = None
+
+    @property
+    def provider_participant(self) -> UUID | None:
+        """The guarantor or insurer who pays and takes the claim; None: the platform's fund."""
+        try:
+            return UUID(self.provider_id) if self.provider_id else None
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,4 +129,6 @@ def _cover_violations(cover: Cover) -> list[Violation]:
         return [] if ok else [Violation("cover", "no cover takes no share and no provider")]
     if not Decimal(0) < cover.share <= 1 or not cover.provider_id:
         return [Violation("cover", "a cover needs a provider and a share within 0..1")]
+    if cover.kind is CoverKind.INSURANCE and cover.provider_participant is None:
+        return [Violation("cover", "an insurance cover names the insurer's participant id")]
     return []

@@ -64,4 +64,5 @@ class NoteStatus(Enum):
     ACTIVE = "ACTIVE"  # a claim on a disbursed loan
     RELEASED = "RELEASED"  # the loan expired unfunded; the hold was voided
     SOLD = "SOLD"  # passed to another investor on the secondary market
-    CLOSED = "CLOSED"  # repaid, covered or written off
+    CLOSED = "CLOSED"  # repaid
+    DEFAULTED = "DEFAULTED"  # its loan defaulted: covered or written off, may still recover

@@ -55,7 +55,7 @@ class LoanInstallment:
 class LoanNote:
     id: strawberry.ID
     funder_kind: str = strawberry.field(description="INVESTOR or BANK.")
-    status: str = strawberry.field(description="HELD, ACTIVE, RELEASED, SOLD or CLOSED.")
+    status: str = strawberry.field(description="HELD, ACTIVE, RELEASED, SOLD, CLOSED or DEFAULTED.")
     principal: Money
     annual_rate: str
     principal_received: Money

@@ -51,7 +51,7 @@ class FundedLoan:
 class RepaymentShare:
     repayment_id: strawberry.ID
     loan_id: strawberry.ID
-    kind: str = strawberry.field(description="MANUAL, AUTO_DEBIT or GUARANTEE.")
+    kind: str = strawberry.field(description="MANUAL, AUTO_DEBIT, GUARANTEE or RECOVERY.")
     principal: Money
     interest: Money = strawberry.field(description="Interest and penalty.")
     received_at: datetime

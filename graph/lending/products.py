@@ -43,8 +43,14 @@ class FeeRuleInput:
 @strawberry.input
 class CoverInput:
     kind: CoverKind = products.CoverKind.NONE
-    share: str = strawberry.field(default="0", description="Share of what is owed it pays.")
-    provider_id: str | None = None
+    share: str = strawberry.field(
+        default="0", description="Share of the funders' outstanding principal it pays."
+    )
+    provider_id: str | None = strawberry.field(
+        default=None,
+        description="The guarantor's or insurer's participant id (it pays from its wallet and "
+        "takes the claim); for a guarantee, any other name means the platform's fund.",
+    )
 
 
 @strawberry.input

@@ -14,11 +14,11 @@ from domain.ledger.services.accounts import open_account
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.services.notes import buy_note
 from domain.lending.services.overdue import age_overdue_installments
-from domain.lending.services.repaying import debit_due_installments
+from domain.lending.services.repaying import debit_due_installments, repay_loan
 from domain.lending.tables import Loan
 from domain.money import Money
 from domain.participants.roles import Role
-from support.lending_world import fund_wallet, listed_loan, participant, product_row
+from support.lending_world import fund_wallet, listed_loan, outcome, participant, product_row
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -50,6 +50,17 @@ async def disbursed_loan(
     assert stored is not None
     assert stored.state == "ACTIVE"
     return stored, borrower, investors
+
+
+async def repay(
+    sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, minor: int, key: str,
+    *, prepay: bool = False,
+) -> str:  # fmt: skip
+    """The borrower's repayLoan use case in its own transaction: "OK" or the refusal's code."""
+    return await outcome(sessions, lambda session: repay_loan(
+        session=session, clock=clock, actor=borrower, loan_id=loan.id,
+        amount=Money(minor, "CNY"), idempotency_key=key, prepay=prepay,
+    ))  # fmt: skip
 
 
 async def seed_guarantee_fund(sessions: Sessions, clock: FixedClock, minor: int) -> None:

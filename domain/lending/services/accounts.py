@@ -3,7 +3,9 @@
 Funders' money is held into the loan's escrow (a liability: owed to its note holders) and
 captured there on full funding; disbursement debits the loan's receivable (what the
 borrower owes) and credits the borrower's wallet. Repaid principal runs the other way:
-the receivable is credited and the escrow pays the holders, so both end at zero.
+the receivable is credited and the escrow pays the holders, so both end at zero. On
+default the uncovered principal is written off both; what the cover paid stays on them,
+owed to the guarantor, until the borrower repays it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.accounts import open_account
+from domain.lending.products import Cover
 from domain.lending.tables import LoanNote
 
 
@@ -70,3 +73,16 @@ async def holder_account(
 
 async def guarantee_fund(session: AsyncSession, *, currency: str, now: datetime) -> int:
     return await open_account(session, kind=AccountKind.GUARANTEE_FUND, currency=currency, now=now)
+
+
+async def cover_account(
+    session: AsyncSession, *, cover: Cover, currency: str, now: datetime
+) -> int:
+    """Where a product's cover pays from and recoveries of its claim return to: the
+    guarantor's or insurer's wallet, or the platform's guarantee fund."""
+    provider = cover.provider_participant
+    if provider is None:
+        return await guarantee_fund(session, currency=currency, now=now)
+    return await open_account(
+        session, kind=AccountKind.WALLET, currency=currency, now=now, owner_id=provider
+    )

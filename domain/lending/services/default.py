@@ -1,10 +1,11 @@
-"""A loan past the product's default threshold: the cover (guarantee fund) pays each note
-holder its share of what they are still owed, and the rest of the loan is written off."""
+"""A loan past the product's default threshold: the cover (the platform's guarantee fund,
+or a guarantor's or insurer's wallet) pays each note holder its share of the principal
+they are still owed, and the claim for it passes to the cover; only the uncovered rest is
+written off. Later recoveries from the borrower: recoveries.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
 from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,8 +14,9 @@ from domain.events.catalog import EventType
 from domain.events.services.outbox import record_event
 from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
 from domain.lending.products import CoverKind, LoanProduct
+from domain.lending.recovery import cover_amount
 from domain.lending.services.accounts import (
-    guarantee_fund,
+    cover_account,
     holder_account,
     loan_escrow,
     loan_receivable,
@@ -22,13 +24,14 @@ from domain.lending.services.accounts import (
 from domain.lending.services.repayments import live_notes
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
 from domain.lending.tables import Loan, Repayment
-from domain.money import round_half_up, split_exactly
+from domain.money import split_exactly
 
 
 async def default_loan(
     session: AsyncSession, *, loan: Loan, product: LoanProduct, now: datetime
 ) -> None:
-    """Default the locked, ACTIVE loan: cover paid out, the remainder written off."""
+    """Default the locked, ACTIVE loan: cover paid out and its claim kept, the rest written
+    off; the notes stay as claims on what the borrower may still repay."""
     notes = await live_notes(session, loan.id)
     owed = [n.principal - n.principal_received for n in notes]
     outstanding = sum(owed)
@@ -37,30 +40,29 @@ async def default_loan(
     cover = 0
     covered: list[dict[str, object]] = []
     if product.cover.kind is not CoverKind.NONE and outstanding:
-        fund = await guarantee_fund(session, currency=currency, now=now)
-        [locked] = (await lock_accounts(session, {fund})).values()
-        # The fund pays what it can of its share; it cannot go below zero.
-        cover = min(
-            round_half_up(outstanding * Fraction(product.cover.share)),
-            locked.balances.available_credit,
-        )
+        account = await cover_account(session, cover=product.cover, currency=currency, now=now)
+        [locked] = (await lock_accounts(session, {account})).values()
+        cover = cover_amount(product.cover, outstanding, available=locked.balances.available_credit)
         for note, part in zip(notes, split_exactly(cover, owed), strict=True):
             if part:
-                account = await holder_account(session, note=note, currency=currency, now=now)
-                legs.append(Leg(fund, account, part, "GUARANTEE_COVER", tag))
+                holder = await holder_account(session, note=note, currency=currency, now=now)
+                legs.append(Leg(account, holder, part, "GUARANTEE_COVER", tag))
                 note.principal_received += part
                 covered.append({"note": str(note.id), "holder": str(note.holder_id),
                                 "cover": part})  # fmt: skip
     if outstanding:
-        escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
-        receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
-        legs.append(Leg(escrow, receivable, outstanding, "LOAN_WRITE_OFF", tag))
+        # What the cover paid stays on the loan's books: the borrower now owes it the cover.
+        if outstanding - cover:
+            escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
+            receivable = await loan_receivable(session, loan_id=loan.id, currency=currency,
+                                               now=now)  # fmt: skip
+            legs.append(Leg(escrow, receivable, outstanding - cover, "LOAN_WRITE_OFF", tag))
         journal = uuid4()
         await post_transfers(session, legs=legs, now=now, journal_id=journal)
         session.add(
             Repayment(
                 loan_id=loan.id,
-                payer_id=None,
+                payer_id=product.cover.provider_participant,
                 kind="GUARANTEE",
                 amount=cover,
                 principal=cover,
@@ -70,15 +72,19 @@ async def default_loan(
             )
         )
     for note in notes:
-        note.status = NoteStatus.CLOSED.value
+        note.status = NoteStatus.DEFAULTED.value
     loan.state = transition(LoanState(loan.state), LoanEvent.DEFAULT_THRESHOLD_PASSED).value
     loan.ended_at = now
     loan.version += 1
     await session.flush()
+    guarantor = product.cover.provider_participant
     await record_event(
         session, EventType.LOAN_DEFAULTED, aggregate_type="Loan", aggregate_id=loan.id,
-        audience=[loan.borrower_id, *(n.holder_id for n in notes)],
+        audience=[loan.borrower_id, *(n.holder_id for n in notes),
+                  *([guarantor] if guarantor and cover else [])],
         payload={"loan_id": str(loan.id), "outstanding": outstanding, "covered": cover,
-                 "written_off": outstanding - cover, "currency": currency},
+                 "written_off": outstanding - cover, "cover_kind": product.cover.kind.value,
+                 "cover_provider": product.cover.provider_id if cover else None,
+                 "currency": currency},
         occurred_at=now,
     )  # fmt: skip

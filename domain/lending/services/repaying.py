@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,11 +15,12 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import lock_accounts
-from domain.lending.early_repayment import EarlyRepaymentInterest
 from domain.lending.services.commitments import lock_loan
+from domain.lending.services.product_terms import product_of
+from domain.lending.services.recoveries import receive_recovery
 from domain.lending.services.repayments import RepaymentScope, receive_repayment
 from domain.lending.states import LoanState, LoanStateConflict
-from domain.lending.tables import LoanProductRow
+from domain.lending.tables import Loan, LoanProductRow, Repayment
 from domain.money import Money
 from domain.wallets.services.accounts import wallet_account
 
@@ -36,8 +37,9 @@ async def repay_loan(
 ) -> dict[str, Any]:
     """Pay `amount` towards your loan: what is due first, then the next installment early;
     or, to `prepay`, ahead of the schedule under the product's early-repayment rule (the
-    payoff, or principal prepaid and the installments not yet due re-amortised). Anything
-    beyond stays in your wallet."""
+    payoff, or principal prepaid and the installments not yet due re-amortised). On a
+    defaulted loan it repays the cover's claim, then the funders' loss. Anything beyond
+    stays in your wallet."""
     borrower_id = actor.require_person()
     if amount.minor <= 0:
         raise InvalidInput("must be greater than zero", field="amount")
@@ -47,21 +49,14 @@ async def repay_loan(
         loan = await lock_loan(session, loan_id)
         if loan.borrower_id != borrower_id:
             raise NotFound("no such loan", field="loan_id")
-        if loan.state != LoanState.ACTIVE.value:
+        if loan.state not in (LoanState.ACTIVE.value, LoanState.DEFAULTED.value):
             raise LoanStateConflict(f"the loan is {loan.state}", field="loan_id")
         if amount.currency != loan.currency:
             raise InvalidInput(f"the loan is in {loan.currency}", field="amount")
         wallet = await wallet_account(session, owner_id=borrower_id, currency=loan.currency,
                                       now=now)  # fmt: skip
-        scope, rule = RepaymentScope.NEXT_INSTALLMENT, EarlyRepaymentInterest.ACCRUED_TO_DATE
-        if prepay:
-            product = await session.get(LoanProductRow, loan.product_id)
-            assert product is not None
-            scope, rule = RepaymentScope.PREPAY, EarlyRepaymentInterest(product.early_repayment)
-        repayment = await receive_repayment(
-            session, loan=loan, amount=amount.minor, from_account=wallet, payer_id=borrower_id,
-            kind="MANUAL", now=now, scope=scope, early_rule=rule,
-        )  # fmt: skip
+        repayment = await _apply(session, loan=loan, amount=amount.minor, wallet=wallet,
+                                 now=now, prepay=prepay)  # fmt: skip
         if repayment is None:
             raise InvalidInput("nothing is owed on this loan now", field="amount")
         return {"repayment_id": str(repayment.id), "applied": repayment.amount,
@@ -72,6 +67,25 @@ async def repay_loan(
         request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency,
                  **({"prepay": True} if prepay else {})},
         execute=execute,
+    )  # fmt: skip
+
+
+async def _apply(
+    session: AsyncSession, *, loan: Loan, amount: int, wallet: int, now: datetime, prepay: bool
+) -> Repayment | None:
+    """A defaulted loan's claims, or the schedule (ahead of it only to `prepay`)."""
+    row = await session.get(LoanProductRow, loan.product_id)
+    assert row is not None
+    product = product_of(row)
+    if loan.state == LoanState.DEFAULTED.value:
+        return await receive_recovery(
+            session, loan=loan, product=product, amount=amount, from_account=wallet,
+            payer_id=loan.borrower_id, now=now,
+        )  # fmt: skip
+    scope = RepaymentScope.PREPAY if prepay else RepaymentScope.NEXT_INSTALLMENT
+    return await receive_repayment(
+        session, loan=loan, amount=amount, from_account=wallet, payer_id=loan.borrower_id,
+        kind="MANUAL", now=now, scope=scope, early_rule=product.early_repayment,
     )  # fmt: skip
 
 

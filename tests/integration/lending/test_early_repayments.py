@@ -18,23 +18,18 @@ from domain.ledger.services.verification import verify_ledger
 from domain.ledger.tables import LedgerAccount
 from domain.lending.accrual import accrued_interest
 from domain.lending.services.payoff import PayoffQuote, quote_payoff
-from domain.lending.services.repaying import repay_loan
 from domain.lending.states import LoanStateConflict
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
-from domain.money import Money
-from support.lending_life import disbursed_loan
-from support.lending_world import fund_wallet, installments_of, outcome
+from support.lending_life import disbursed_loan, repay
+from support.lending_world import fund_wallet, installments_of
 from support.payments import wallet
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def _repay(sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, minor: int,
+async def _prepay(sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, minor: int,
                  key: str) -> str:  # fmt: skip
-    return await outcome(sessions, lambda session: repay_loan(
-        session=session, clock=clock, actor=borrower, loan_id=loan.id,
-        amount=Money(minor, "CNY"), idempotency_key=key, prepay=True,
-    ))  # fmt: skip
+    return await repay(sessions, clock, borrower, loan, minor, key, prepay=True)
 
 
 async def _quote(sessions: Sessions, clock: FixedClock, actor: Actor, loan: Loan) -> PayoffQuote:
@@ -78,7 +73,7 @@ async def test_a_partial_prepayment_pays_interest_to_date_then_lowers_every_late
     disbursed = clock.now().astimezone(UTC).date()
     clock.set(clock.now() + timedelta(days=10))
 
-    assert await _repay(sessions, clock, borrower, loan, 300_000, "prepay") == "OK"
+    assert await _prepay(sessions, clock, borrower, loan, 300_000, "prepay") == "OK"
 
     after = await installments_of(sessions, loan.id)
     _, notes, [repayment] = await _state(sessions, loan)
@@ -112,8 +107,8 @@ async def test_paying_off_closes_the_loan_and_leaves_the_rest_in_the_wallet(
     assert quote.waived == sum(_total(r) for r in schedule) - quote.total
     held = (await wallet(sessions, borrower.participant_id)).available.minor
 
-    assert await _repay(sessions, clock, borrower, loan, quote.total + 5_000, "payoff") == "OK"
-    assert await _repay(sessions, clock, borrower, loan, quote.total + 5_000, "payoff") == "OK"
+    assert await _prepay(sessions, clock, borrower, loan, quote.total + 5_000, "payoff") == "OK"
+    assert await _prepay(sessions, clock, borrower, loan, quote.total + 5_000, "payoff") == "OK"
 
     stored, notes, [repayment] = await _state(sessions, loan)  # the replay changed nothing
     rows = await installments_of(sessions, loan.id)
@@ -138,7 +133,7 @@ async def test_paying_off_closes_the_loan_and_leaves_the_rest_in_the_wallet(
     assert set(event.audience) == {borrower.participant_id,
                                    *(i.participant_id for i in investors)}  # fmt: skip
     assert await _books_consistent(sessions)
-    assert await _repay(sessions, clock, borrower, loan, 100, "after") == "LOAN_STATE"
+    assert await _prepay(sessions, clock, borrower, loan, 100, "after") == "LOAN_STATE"
 
 
 async def test_a_full_period_product_charges_the_whole_current_period(
@@ -165,6 +160,6 @@ async def test_only_the_borrower_gets_a_quote_and_only_while_the_loan_is_repaid(
         await _quote(sessions, clock, investors[0], loan)
     quote = await _quote(sessions, clock, borrower, loan)
     assert quote.total == loan.principal  # on the day of disbursement no interest has run
-    assert await _repay(sessions, clock, borrower, loan, quote.total, "payoff") == "OK"
+    assert await _prepay(sessions, clock, borrower, loan, quote.total, "payoff") == "OK"
     with pytest.raises(LoanStateConflict):
         await _quote(sessions, clock, borrower, loan)

@@ -10,27 +10,16 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.verification import verify_ledger
 from domain.ledger.tables import LedgerAccount
 from domain.lending.services.overdue import age_overdue_installments
-from domain.lending.services.repaying import repay_loan
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
-from domain.money import Money
-from support.lending_life import disbursed_loan
-from support.lending_world import fund_wallet, installments_of, outcome
+from support.lending_life import disbursed_loan, repay
+from support.lending_world import fund_wallet, installments_of
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def _repay(sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, minor: int,
-                 key: str) -> str:  # fmt: skip
-    return await outcome(sessions, lambda session: repay_loan(
-        session=session, clock=clock, actor=borrower, loan_id=loan.id,
-        amount=Money(minor, "CNY"), idempotency_key=key,
-    ))  # fmt: skip
 
 
 async def _owed(sessions: Sessions, loan: Loan) -> list[LoanInstallment]:
@@ -61,7 +50,7 @@ async def test_twelve_repayments_one_late_close_the_loan_to_the_cent(
             clock.set(due)
         [current] = [r for r in await _owed(sessions, loan) if r.number == row.number]
         if current.paid_at is None:
-            assert await _repay(sessions, clock, borrower, loan, _left(current),
+            assert await repay(sessions, clock, borrower, loan, _left(current),
                                 f"r{row.number}") == "OK"  # fmt: skip
 
     rows = await _owed(sessions, loan)
@@ -101,11 +90,11 @@ async def test_repaying_nothing_owed_or_someone_elses_loan_is_refused(
     schedule = await _owed(sessions, loan)
     total = sum(_left(r) for r in schedule)
 
-    assert await _repay(sessions, clock, investors[0], loan, 100, "x") == "NOT_FOUND"
+    assert await repay(sessions, clock, investors[0], loan, 100, "x") == "NOT_FOUND"
     clock.set(clock.now() + timedelta(days=1))
     # early: only the next installment is payable; the overpayment stays in the wallet
-    assert await _repay(sessions, clock, borrower, loan, total, "early") == "OK"
+    assert await repay(sessions, clock, borrower, loan, total, "early") == "OK"
     [first, second] = (await _owed(sessions, loan))[:2]
     assert first.paid_at is not None
     assert second.paid_at is None
-    assert await _repay(sessions, clock, borrower, loan, 0, "zero") == "INVALID_INPUT"
+    assert await repay(sessions, clock, borrower, loan, 0, "zero") == "INVALID_INPUT"

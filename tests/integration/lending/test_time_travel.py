@@ -101,7 +101,7 @@ async def test_four_months_of_due_dates_aging_and_default_in_seconds(
     assert cover.kind == "GUARANTEE"
     assert cover.amount == (outstanding * 8 + 5) // 10
     assert sum(d["cover"] for d in cover.distribution) == cover.amount
-    assert {n.status for n in notes} == {"CLOSED"}
+    assert {n.status for n in notes} == {"DEFAULTED"}
     got = {i: b.available.minor for i, b in balances.items()}
     assert (
         sum(got.values())

@@ -89,3 +89,17 @@ def test_an_application_must_fit_the_amount_term_and_rate_bounds() -> None:
         Violation("term_months", "must be within 3..24"),
         Violation("annual_rate", "the risk price is outside the product's rate bounds"),
     ]
+
+
+def test_an_insurance_cover_names_the_insurer_and_a_guarantee_may_be_the_platform() -> None:
+    insurer = "7d9f6a52-0c1e-4f43-9d8e-2b1c6f3a9e10"
+    by_name = Cover(CoverKind.INSURANCE, Decimal("0.5"), "an insurer")
+    insured = Cover(CoverKind.INSURANCE, Decimal("0.5"), insurer)
+    platform = Cover(CoverKind.GUARANTEE, Decimal("0.8"), "platform")
+
+    assert product_violations(replace(CASH_LOAN, cover=by_name)) == [
+        Violation("cover", "an insurance cover names the insurer's participant id")
+    ]
+    assert product_violations(replace(CASH_LOAN, cover=insured)) == []
+    assert str(insured.provider_participant) == insurer
+    assert platform.provider_participant is None

@@ -1,0 +1,95 @@
+"""Money a borrower pays on a defaulted loan: to the claim the cover took over first (back
+to the guarantor's or insurer's account, or the platform's guarantee fund), then to the
+funders for the principal the cover left them (recovery.py); the rest stays with the payer.
+
+The covered principal is still on the loan's books (default.py): its recovery credits the
+receivable and the escrow pays the cover. The funders' uncovered principal was written off,
+so what they recover goes to them straight from the payer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.events.catalog import EventType
+from domain.events.services.outbox import record_event
+from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
+from domain.lending.products import LoanProduct
+from domain.lending.recovery import share_recovery
+from domain.lending.services.accounts import (
+    cover_account,
+    holder_account,
+    loan_escrow,
+    loan_receivable,
+)
+from domain.lending.states import NoteStatus
+from domain.lending.tables import Loan, LoanNote, Repayment
+
+
+async def receive_recovery(
+    session: AsyncSession,
+    *,
+    loan: Loan,
+    product: LoanProduct,
+    amount: int,
+    from_account: int,
+    payer_id: UUID | None,
+    now: datetime,
+) -> Repayment | None:
+    """Apply up to `amount` from `from_account` to the locked, DEFAULTED loan's claims; None
+    if nothing is owed on them any more."""
+    currency, tag = loan.currency, {"loan": str(loan.id)}
+    escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
+    [books] = (await lock_accounts(session, {escrow})).values()
+    notes = list((await session.exec(
+        select(LoanNote)
+        .where(col(LoanNote.loan_id) == loan.id, col(LoanNote.status) == NoteStatus.DEFAULTED.value)
+        .order_by(col(LoanNote.id))
+    )).all())  # fmt: skip
+    # The escrow still owes the cover exactly what the borrower has not repaid of it.
+    shares = share_recovery(
+        amount, guarantor_claim=books.balances.available_credit,
+        note_claims=[n.principal - n.principal_received for n in notes],
+    )  # fmt: skip
+    if shares.applied == 0:
+        return None
+    legs, distribution = [], []
+    if shares.guarantor:
+        cover = await cover_account(session, cover=product.cover, currency=currency, now=now)
+        receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
+        legs += [Leg(from_account, receivable, shares.guarantor, "LOAN_RECOVERY", tag),
+                 Leg(escrow, cover, shares.guarantor, "LOAN_RECOVERY", tag)]  # fmt: skip
+        distribution.append({"cover": product.cover.provider_id, "amount": shares.guarantor})
+    for note, part in zip(notes, shares.notes, strict=True):
+        if part:
+            holder = await holder_account(session, note=note, currency=currency, now=now)
+            legs.append(Leg(from_account, holder, part, "LOAN_RECOVERY", tag))
+            note.principal_received += part
+            distribution.append({"note": str(note.id), "holder": str(note.holder_id),
+                                 "principal": part, "interest": 0, "penalty": 0})  # fmt: skip
+    journal = uuid4()
+    await post_transfers(session, legs=legs, now=now, journal_id=journal)
+    repayment = Repayment(
+        loan_id=loan.id, payer_id=payer_id, kind="RECOVERY", amount=shares.applied,
+        principal=shares.applied, distribution=distribution, journal_id=journal, created_at=now,
+    )  # fmt: skip
+    session.add(repayment)
+    loan.version += 1
+    await session.flush()
+    guarantor = product.cover.provider_participant
+    await record_event(
+        session, EventType.REPAYMENT_RECEIVED, aggregate_type="Loan", aggregate_id=loan.id,
+        audience=[loan.borrower_id, *(n.holder_id for n in notes),
+                  *([guarantor] if guarantor and shares.guarantor else [])],
+        payload={"loan_id": str(loan.id), "repayment_id": str(repayment.id), "kind": "RECOVERY",
+                 "amount": repayment.amount, "principal": repayment.amount, "interest": 0,
+                 "penalty": 0, "fees": 0, "to_cover": shares.guarantor,
+                 "to_funders": sum(shares.notes), "currency": currency,
+                 "loan_state": loan.state},
+        occurred_at=now,
+    )  # fmt: skip
+    return repayment
