@@ -13,3 +13,9 @@ class RefundTooLarge(DomainError):
     """More than remains of the payment: never refund more than was captured."""
 
     code = "REFUND_EXCEEDS_REMAINING"
+
+
+class ExtensionLimitReached(DomainError):
+    """The buyer already pushed the escrow's release back as often as the terms allow."""
+
+    code = "EXTENSION_LIMIT_REACHED"

@@ -70,6 +70,25 @@ def can_open_dispute(
     return now < auto_release_at(shipped_at=shipped_at, terms=terms, extensions=extensions)
 
 
+def can_extend(
+    *,
+    state: PaymentState,
+    now: datetime,
+    shipped_at: datetime | None,
+    terms: EscrowTerms = EscrowTerms(),
+    extensions: int = 0,
+) -> bool:
+    """Whether the buyer may push the release of a shipped, held payment back once more:
+    before it runs out, and no more than `max_extensions` times."""
+    return (
+        shipped_at is not None
+        and extensions < terms.max_extensions
+        and can_open_dispute(
+            state=state, now=now, shipped_at=shipped_at, terms=terms, extensions=extensions
+        )
+    )
+
+
 def _aware(moment: datetime) -> None:
     if moment.tzinfo is None:
         raise ValueError("escrow times must carry a time zone (the clock's UTC)")

@@ -74,6 +74,10 @@ class PaymentIntent(SQLModel, table=True):
     captured_split: dict[str, Any] = _json(dict)
     shipped_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     auto_release_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # Times the shopper pushed auto-release back (domain/payments/escrow.py).
+    release_extensions: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
     paid_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     released_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     created_at: datetime = Field(sa_column=_timestamp(index=True))

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
-from domain.payments.services import disputes, intents, paying, refunds, release
+from domain.payments.services import disputes, extension, intents, paying, refunds, release
 from domain.payments.tables import Dispute as DisputeRow
 from domain.payments.tables import PaymentIntent as IntentRow
 from domain.payments.tables import PaymentRefund as RefundRow
@@ -115,6 +115,19 @@ class PaymentMutations:
     ) -> PaymentIntentPayload:
         ctx = info.context
         return await _intent_mutation(info, lambda session: release.confirm_receipt(
+            session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id),
+            idempotency_key=idempotency_key,
+        ))  # fmt: skip
+
+    @strawberry.mutation(
+        description="Shoppers: the goods are still on their way; push the auto-release of a "
+        "shipped payment held in escrow back by 3 days (once)."
+    )
+    async def extend_escrow(
+        self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
+    ) -> PaymentIntentPayload:
+        ctx = info.context
+        return await _intent_mutation(info, lambda session: extension.extend_escrow(
             session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id),
             idempotency_key=idempotency_key,
         ))  # fmt: skip

@@ -111,6 +111,9 @@ class PaymentIntent:
     splits: list[SplitAmount] = strawberry.field(description="Who received what at capture.")
     shipped_at: datetime | None
     auto_release_at: datetime | None
+    release_extensions: int = strawberry.field(
+        description="Times the shopper pushed the auto-release back (extendEscrow)."
+    )
     paid_at: datetime | None
     released_at: datetime | None
     created_at: datetime
@@ -130,7 +133,8 @@ class PaymentIntent:
             captured=_money(row.captured_amount, c), refunded=_money(row.refunded_amount, c),
             refundable=_money(row.captured_amount - row.refunded_amount, c),
             splits=_amounts(row.captured_split.get("legs", []), c), shipped_at=row.shipped_at,
-            auto_release_at=row.auto_release_at, paid_at=row.paid_at,
+            auto_release_at=row.auto_release_at, release_extensions=row.release_extensions,
+            paid_at=row.paid_at,
             released_at=row.released_at, created_at=row.created_at,
         )  # fmt: skip
 

@@ -21,6 +21,7 @@ from domain.participants.roles import Role
 from domain.participants.tables import Participant
 from domain.payments.services import intents, paying
 from domain.payments.services.paying import PaymentSource
+from domain.payments.tables import PaymentIntent
 from domain.revenue.services.split_rules import ShareInput
 from domain.revenue.splits import Role as SplitRole
 from domain.wallets.rails import SimulatedRail
@@ -130,6 +131,20 @@ async def pay(
         )  # fmt: skip
         await session.commit()
     return str(answer["state"])
+
+
+async def intent(shop: Shop, payment: UUID) -> PaymentIntent:
+    async with shop.sessions() as session:
+        found = await session.get(PaymentIntent, payment)
+        assert found is not None
+        return found
+
+
+async def ship(shop: Shop, payment: UUID) -> None:
+    async with shop.sessions() as session:
+        await intents.confirm_shipment(session=session, clock=shop.clock, actor=shop.merchant,
+                                       payment_id=payment)  # fmt: skip
+        await session.commit()
 
 
 async def create_and_pay(shop: Shop, minor: int, *, order: str) -> UUID:

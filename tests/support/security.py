@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio as redis
+from sqlalchemy import text
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -195,6 +196,17 @@ async def insert_api_key(app: Starlette, owner: Caller) -> str:
         session.add(row)
         await session.commit()
         return global_id("ApiKey", row.id)
+
+
+async def set_kyc_level(app: Starlette, person: Caller, level: int) -> None:
+    """`person` verified to `level`, as an operator's KYC decision would leave them."""
+    assert person.id is not None
+    async with app.state.services.stores.sessions() as session:
+        await (await session.connection()).execute(
+            text("UPDATE participant SET kyc_level = :level WHERE id = :id"),
+            {"level": level, "id": key_of(person.id)},
+        )
+        await session.commit()
 
 
 async def insert_webhook_endpoint(app: Starlette, owner: Caller) -> str:

@@ -28,7 +28,12 @@ from domain.payments.intents import PaymentEvent, PaymentState
 from domain.payments.services.capture import capture
 from domain.payments.services.intents import ESCROW_TERMS
 from domain.payments.services.release import release
-from domain.payments.services.updates import check_transition, locked_intent, transition
+from domain.payments.services.updates import (
+    check_transition,
+    locked_intent,
+    locked_shopper_intent,
+    transition,
+)
 from domain.payments.tables import Dispute, PaymentIntent, PaymentRefund
 
 
@@ -46,11 +51,10 @@ async def open_dispute(
     if not 10 <= len(reason.strip()) <= 500:
         raise InvalidInput("say what went wrong in 10..500 characters", field="reason")
     now = clock.now()
-    intent = await locked_intent(session, payment_id)
-    if intent.shopper_id != shopper_id:
-        raise NotFound("no such payment", field="payment_id")
+    intent = await locked_shopper_intent(session, payment_id, shopper_id)
     if not can_open_dispute(state=PaymentState(intent.state), now=now,
-                            shipped_at=intent.shipped_at, terms=ESCROW_TERMS):  # fmt: skip
+                            shipped_at=intent.shipped_at, terms=ESCROW_TERMS,
+                            extensions=intent.release_extensions):  # fmt: skip
         raise PaymentStateError("a dispute opens only while the money is held", field="payment_id")
     dispute = Dispute(
         payment_id=intent.id, opened_by=shopper_id, reason=reason.strip(), opened_at=now

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor, NotFound
+from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.idempotency.service import run_once
@@ -27,6 +27,7 @@ from domain.payments.services.intents import ESCROW_TERMS
 from domain.payments.services.updates import (
     check_transition,
     locked_intent,
+    locked_shopper_intent,
     require_payment,
     transition,
 )
@@ -51,9 +52,7 @@ async def confirm_receipt(
 
     async def execute() -> dict[str, Any]:
         now = clock.now()
-        intent = await locked_intent(session, payment_id)
-        if intent.shopper_id != shopper_id:
-            raise NotFound("no such payment", field="payment_id")
+        intent = await locked_shopper_intent(session, payment_id, shopper_id)
         await release(session, intent, now, PaymentEvent.RELEASE)
         record(session, actor=actor, action="payments.confirm_receipt", outcome=Outcome.SUCCESS,
                at=now, target_type="PaymentIntent", target_id=intent.id)  # fmt: skip
@@ -86,7 +85,7 @@ async def release_one_due(session: AsyncSession, clock: Clock) -> UUID | None:
         return None
     intent = await locked_intent(session, payment_id)  # already ours: loads the row
     if not release_due(state=PaymentState(intent.state), now=now, shipped_at=intent.shipped_at,
-                       terms=ESCROW_TERMS):  # fmt: skip
+                       terms=ESCROW_TERMS, extensions=intent.release_extensions):  # fmt: skip
         return None
     await release(session, intent, now, PaymentEvent.RELEASE)
     record(session, actor=Actor.system(), action="payments.auto_release", outcome=Outcome.SUCCESS,

@@ -36,6 +36,16 @@ async def locked_intent(session: AsyncSession, payment_id: UUID) -> PaymentInten
     return intent
 
 
+async def locked_shopper_intent(
+    session: AsyncSession, payment_id: UUID, shopper_id: UUID
+) -> PaymentIntent:
+    """The shopper's own payment, locked; another's is NotFound, as a missing one."""
+    intent = await locked_intent(session, payment_id)
+    if intent.shopper_id != shopper_id:
+        raise NotFound("no such payment", field="payment_id")
+    return intent
+
+
 def audience(intent: PaymentIntent) -> list[UUID]:
     """Merchant, shopper and every participant the captured split paid."""
     people = {intent.merchant_id}

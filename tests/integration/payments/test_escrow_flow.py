@@ -10,25 +10,21 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.money import Money
-from domain.payments.services import intents, refunds, release
+from domain.payments.services import refunds, release
 from domain.payments.services.paying import PaymentSource
-from domain.payments.tables import PaymentIntent, SettlementLine
+from domain.payments.tables import SettlementLine
 from domain.wallets.rails import SimulatedRail
-from support.payments import Shop, attempt, books_balance, create_intent, pay, revenue, wallet
-
-
-async def intent(shop: Shop, payment: UUID) -> PaymentIntent:
-    async with shop.sessions() as session:
-        found = await session.get(PaymentIntent, payment)
-        assert found is not None
-        return found
-
-
-async def ship(shop: Shop, payment: UUID) -> None:
-    async with shop.sessions() as session:
-        await intents.confirm_shipment(session=session, clock=shop.clock, actor=shop.merchant,
-                                       payment_id=payment)  # fmt: skip
-        await session.commit()
+from support.payments import (
+    Shop,
+    attempt,
+    books_balance,
+    create_intent,
+    intent,
+    pay,
+    revenue,
+    ship,
+    wallet,
+)
 
 
 async def refund(shop: Shop, payment: UUID, minor: int | None, key: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ from support.security import (
     insert_webhook_endpoint,
     missing_id,
     running_app,
+    set_kyc_level,
     submit_kyc,
 )
 from support.stores import StoreUrls
@@ -40,6 +41,9 @@ CREATE_INTENT = """mutation C($input: CreatePaymentIntentInput!, $key: String!) 
   createPaymentIntent(input: $input, idempotencyKey: $key) { paymentIntent { id } } }"""
 PAY = """mutation P($id: ID!, $key: String!) {
   payIntent(paymentId: $id, idempotencyKey: $key) { paymentIntent { state } errors { code } } }"""
+PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
+  payInInstallments(paymentId: $id, installments: 3, idempotencyKey: $key) {
+    plan { id } errors { code } } }"""
 
 
 @dataclass
@@ -64,6 +68,7 @@ class World:
             "ApiKey": (await create_key(self.client, owner, ["PAYMENTS_READ"]))[0],
             "WebhookEndpoint": await insert_webhook_endpoint(self.app, owner),
             "PaymentIntent": await self.paid_intent(owner),
+            "BnplPlan": await self.bnpl_plan(owner),
         }
         ids["WebhookDelivery"] = await insert_webhook_delivery(
             self.app, owner, ids["WebhookEndpoint"]
@@ -86,6 +91,19 @@ class World:
                          token=shopper.token)  # fmt: skip
         assert paid["data"]["payIntent"]["paymentIntent"]["state"] == "HELD", paid
         return str(payment)
+
+    async def bnpl_plan(self, merchant: Caller) -> str:
+        """A purchase from `merchant` paid in installments by a verified shopper of its own."""
+        shopper = await create_person(self.app, "bnpl-shopper", roles=["INVESTOR"])
+        await set_kyc_level(self.app, shopper, 1)
+        created = await gql(self.client, CREATE_INTENT, {"input": {
+            "amount": "30.00", "currency": "CNY", "orderReference": f"idor-bnpl-{self.serial}"},
+            "key": f"create-bnpl-{self.serial}"}, token=merchant.token)  # fmt: skip
+        payment = created["data"]["createPaymentIntent"]["paymentIntent"]["id"]
+        bought = await gql(self.client, PAY_IN_INSTALLMENTS, {
+            "id": payment, "key": f"bnpl-{self.serial}"}, token=shopper.token)  # fmt: skip
+        assert bought["data"]["payInInstallments"]["errors"] == [], bought
+        return str(bought["data"]["payInInstallments"]["plan"]["id"])
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +209,15 @@ BY_ID = [
          """mutation M($id: ID!) { confirmReceipt(paymentId: $id, idempotencyKey: "idor")
               { paymentIntent { id } errors { code field message } } }""",
          operator_may=False),
+    ById("extendEscrow", "PaymentIntent",
+         """mutation M($id: ID!) { extendEscrow(paymentId: $id, idempotencyKey: "idor")
+              { paymentIntent { id autoReleaseAt } errors { code field message } } }""",
+         operator_may=False),
+    ById("repayInstallments", "BnplPlan",
+         """mutation M($id: ID!) { repayInstallments(planId: $id, amount: "1.00",
+              currency: "CNY", idempotencyKey: "idor")
+              { plan { id outstanding { amount } } errors { code field message } } }""",
+         operator_may=False),
     ById("openDispute", "PaymentIntent",
          """mutation M($id: ID!) { openDispute(paymentId: $id, reason: "never arrived at all")
               { dispute { id } errors { code field message } } }""",
@@ -250,6 +277,8 @@ LISTS = """query Lists {
   webhookEndpoints { id url }
   webhookDeliveries(first: 100) { nodes { id body } }
 }"""
+# Apart: a refusal here (not a person) must not blank the lists above.
+SHOPPER_LISTS = "{ bnplPlans { id price { amount } installments { number } } }"
 OPERATOR_LISTS = """query OperatorLists {
   participants(first: 100) { nodes { id } }
   auditLog(first: 100) { nodes { action actorId targetId } }
@@ -260,6 +289,7 @@ async def _lists(world: World, caller: Caller) -> list[dict[str, Any]]:
     return [
         await gql(world.client, LISTS, token=caller.token),
         await gql(world.client, OPERATOR_LISTS, token=caller.token),
+        await gql(world.client, SHOPPER_LISTS, token=caller.token),
     ]
 
 

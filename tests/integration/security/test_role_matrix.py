@@ -494,6 +494,8 @@ OPERATIONS = [
               lambda m, c: keyed_missing(m, "PaymentIntent")),
     Operation("confirmReceipt(missing)", INTENT_KEYED.format(op="confirmReceipt"),
               SHOPPER_ON_MISSING, lambda m, c: keyed_missing(m, "PaymentIntent")),
+    Operation("extendEscrow(missing)", INTENT_KEYED.format(op="extendEscrow"),
+              SHOPPER_ON_MISSING, lambda m, c: keyed_missing(m, "PaymentIntent")),
     Operation("cancelPaymentIntent(missing)", INTENT_KEYED.format(op="cancelPaymentIntent"),
               MERCHANT_ON_MISSING, lambda m, c: keyed_missing(m, "PaymentIntent")),
     Operation("confirmShipment(missing)", SHIP, MERCHANT_ON_MISSING, missing("PaymentIntent")),

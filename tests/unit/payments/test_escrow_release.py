@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.payments.escrow import EscrowTerms, auto_release_at, can_open_dispute, release_due
+from domain.payments.escrow import (
+    EscrowTerms,
+    auto_release_at,
+    can_extend,
+    can_open_dispute,
+    release_due,
+)
 from domain.payments.intents import PaymentState
 
 SHIPPED = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
@@ -66,3 +72,26 @@ def test_naive_times_are_refused() -> None:
 def test_terms_must_make_sense() -> None:
     with pytest.raises(ValueError, match="positive"):
         EscrowTerms(auto_release_days=0)
+
+
+@given(moments, moments, st.integers(min_value=0, max_value=2))
+def test_the_buyer_extends_only_before_release_and_within_the_terms(
+    shipped_at: datetime, now: datetime, extensions: int
+) -> None:
+    extendable = can_extend(
+        state=HELD, now=now, shipped_at=shipped_at, terms=TERMS, extensions=extensions
+    )
+    due = release_due(
+        state=HELD, now=now, shipped_at=shipped_at, terms=TERMS, extensions=extensions
+    )
+
+    # an extension is never offered once release fell due, nor past the terms' count
+    assert extendable == (not due and extensions < TERMS.max_extensions)
+
+
+def test_an_unshipped_or_released_payment_is_not_extended() -> None:
+    now = SHIPPED + timedelta(days=1)
+    assert not can_extend(state=HELD, now=now, shipped_at=None, terms=TERMS)
+    for state in PaymentState:
+        if state is not HELD:
+            assert not can_extend(state=state, now=now, shipped_at=SHIPPED, terms=TERMS)
