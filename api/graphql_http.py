@@ -257,6 +257,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             rail=services.rail,
             rate_limits=request.app.state.rate_limits,
             events=request.app.state.events,
+            transfers=services.transfers,
             webhook_urls=services.webhook_urls,
         )
 

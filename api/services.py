@@ -15,6 +15,7 @@ from api.stores import Stores
 from domain.clock import Clock
 from domain.participants.ports import IdentityServices
 from domain.wallets.rails import PaymentRail, SimulatedRail
+from domain.wallets.services.transfer_queue import TransferQueue
 from domain.webhooks.urls import EndpointUrlPolicy
 
 
@@ -23,6 +24,7 @@ class AppServices:
     stores: Stores
     identity: IdentityServices
     authenticator: Authenticator
+    transfers: TransferQueue
     # The simulated bank until a real rail is configured (a later capability).
     rail: PaymentRail = field(default_factory=SimulatedRail)
     # Where webhook endpoints may point (strict unless the settings say otherwise).
@@ -46,5 +48,6 @@ def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServi
         stores=stores,
         identity=identity,
         authenticator=authenticator,
+        transfers=TransferQueue(stores.sessions, clock),
         webhook_urls=settings.webhook_url_policy,
     )

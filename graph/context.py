@@ -19,6 +19,7 @@ from domain.events.interest import Interest
 from domain.participants.ports import IdentityServices
 from domain.platform import PlatformProfile
 from domain.wallets.rails import PaymentRail
+from domain.wallets.services.transfer_queue import TransferQueue
 from domain.webhooks.urls import EndpointUrlPolicy
 from graph.hardening.policy import HardeningPolicy
 
@@ -76,6 +77,7 @@ class Context:
     rail: PaymentRail  # the banks: deposits and withdrawals
     rate_limits: RateLimits
     events: EventFeed
+    transfers: TransferQueue  # wallet-to-wallet transfers, grouped into batches (group commit)
     # The WebSocket's connection_init payload, set by strawberry before on_ws_connect.
     connection_params: dict[str, object] | None = None
     # Where webhook endpoints may point: https to public addresses, unless configured.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from enum import Enum
@@ -15,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, InputRejected
+from domain.transaction_retries import MAX_ATTEMPTS, back_off, retryable
 from graph.context import Info
 
 
@@ -92,20 +91,6 @@ async def transaction(info: Info) -> AsyncIterator[AsyncSession]:
 P = TypeVar("P")
 
 
-# PostgreSQL's "try again" answers: a serialization failure or a deadlock victim. The whole
-# transaction is replayed from the start, a bounded number of times.
-RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
-MAX_ATTEMPTS = 3
-
-
-def _retryable(error: DBAPIError) -> bool:
-    cause = error.orig
-    return (
-        getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES
-        or getattr(getattr(cause, "__cause__", None), "sqlstate", None) in RETRYABLE_SQLSTATES
-    )
-
-
 async def run_mutation(
     info: Info,
     refused: Callable[[list[UserError]], P],
@@ -120,7 +105,7 @@ async def run_mutation(
         except DomainError as error:
             return refused(user_errors(error))
         except DBAPIError as error:
-            if attempt == MAX_ATTEMPTS or not _retryable(error):
+            if attempt == MAX_ATTEMPTS or not retryable(error):
                 raise
-            await asyncio.sleep(0.005 * 2**attempt * random.random())  # noqa: S311  # jitter
+            await back_off(attempt)
     raise AssertionError("unreachable")

@@ -8,16 +8,20 @@ the same key gives the same refusal until it expires.
 
 The use case runs inside a savepoint, so a refusal undoes its changes and keeps the claim.
 run_once is the use case's whole transaction: call it before anything else is written.
+Batched use cases (several requests in one transaction) use its parts: `claim_keys` for all
+their keys at once, then `store_answers`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, ActorKind
@@ -29,17 +33,28 @@ from domain.idempotency.tables import IdempotencyRecord
 RETENTION = timedelta(hours=24)
 RECORDS = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
-# Built once: constructing a statement costs SQLAlchemy more than executing a cached one,
-# and every money mutation runs these two.
-_CLAIM = (
-    insert(RECORDS)
-    .on_conflict_do_nothing(constraint="idempotency_scope_key")
-    .returning(RECORDS.c.id)
+# One statement whatever the number of keys (the rows travel as one JSON document), taking
+# them in (scope, key) order: two transactions claiming overlapping keys wait, never deadlock.
+_CLAIM = text(
+    """
+    INSERT INTO idempotency_record AS r (scope, key, operation, fingerprint, outcome, response,
+                                         created_at, expires_at)
+    SELECT c.scope, c.key, c.operation, c.fingerprint, 'PENDING', '{}'::jsonb, c.created_at,
+           c.expires_at
+    FROM jsonb_to_recordset(CAST(:claims AS jsonb)) AS c(
+        scope text, key text, operation text, fingerprint text, created_at timestamptz,
+        expires_at timestamptz)
+    ORDER BY c.scope, c.key
+    ON CONFLICT ON CONSTRAINT idempotency_scope_key DO NOTHING
+    RETURNING r.id, r.scope, r.key
+    """
 )
-_STORE = (
-    update(RECORDS)
-    .where(RECORDS.c.id == bindparam("record_id"))
-    .values(outcome=bindparam("answer_outcome"), response=bindparam("answer"))
+_STORE = text(
+    """
+    UPDATE idempotency_record AS r SET outcome = a.outcome, response = a.response
+    FROM jsonb_to_recordset(CAST(:answers AS jsonb)) AS a(id bigint, outcome text, response jsonb)
+    WHERE r.id = a.id
+    """
 )
 
 
@@ -62,6 +77,107 @@ def caller_scope(actor: Actor) -> str:
     return f"participant:{actor.require_participant()}"
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A caller's key for one request: what makes a later request with the key "the same"."""
+
+    scope: str
+    key: str
+    operation: str
+    fingerprint: str
+
+
+def claim_of(actor: Actor, key: str, operation: str, request: dict[str, Any]) -> Claim:
+    return Claim(
+        caller_scope(actor), check_key(key), operation, request_fingerprint(operation, request)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """The stored outcome of a key's first attempt: its answer, or the refusal to raise."""
+
+    answer: dict[str, Any] | None = None
+    refusal: DomainError | None = None
+
+    def result(self) -> dict[str, Any]:
+        if self.refusal is not None:
+            raise self.refusal
+        assert self.answer is not None
+        return self.answer
+
+
+def refusal_answer(refusal: DomainError) -> dict[str, Any]:
+    """How a refusal is stored, to be replayed as a StoredRefusal."""
+    return {"code": refusal.code, "message": refusal.message, "field": refusal.field}
+
+
+async def claim_keys(
+    conn: AsyncConnection, claims: Sequence[Claim], now: datetime
+) -> list[int | Replay]:
+    """For each claim (distinct keys), in order: the id of its record, now ours to answer
+    (a new key, or an expired one taken again), or the Replay of the key's first attempt."""
+    expires = now + RETENTION
+    document = [
+        {"scope": c.scope, "key": c.key, "operation": c.operation,
+         "fingerprint": c.fingerprint, "created_at": now.isoformat(),
+         "expires_at": expires.isoformat()}
+        for c in claims
+    ]  # fmt: skip
+    rows = await conn.execute(_CLAIM, {"claims": json.dumps(document)})
+    claimed: dict[tuple[str, str], int | Replay] = {(r.scope, r.key): r.id for r in rows}
+    taken = [c for c in claims if (c.scope, c.key) not in claimed]
+    if taken:
+        by_key = {(c.scope, c.key): c for c in taken}
+        previous_rows = await conn.execute(
+            select(RECORDS)
+            .where(tuple_(RECORDS.c.scope, RECORDS.c.key).in_(list(by_key)))
+            .order_by(RECORDS.c.scope, RECORDS.c.key)
+            .with_for_update()
+        )
+        for previous in previous_rows:
+            claim = by_key[previous.scope, previous.key]
+            if previous.expires_at > now:
+                claimed[claim.scope, claim.key] = _replay(previous, claim)
+                continue
+            await conn.execute(  # expired: the key is free again
+                update(RECORDS)
+                .where(RECORDS.c.id == previous.id)
+                .values(operation=claim.operation, fingerprint=claim.fingerprint,
+                        created_at=now, expires_at=expires)
+            )  # fmt: skip
+            claimed[claim.scope, claim.key] = previous.id
+    return [claimed[c.scope, c.key] for c in claims]
+
+
+def _replay(previous: Any, claim: Claim) -> Replay:
+    if previous.operation != claim.operation or previous.fingerprint != claim.fingerprint:
+        return Replay(
+            refusal=IdempotencyKeyReused(
+                "this idempotency key was used for a different request", field="idempotency_key"
+            )
+        )
+    if previous.outcome == "REFUSED":
+        stored = previous.response
+        return Replay(refusal=StoredRefusal(stored["code"], stored["message"], stored["field"]))
+    return Replay(answer=dict(previous.response))
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a claimed key's attempt answered: SUCCEEDED with its response, or REFUSED."""
+
+    record_id: int
+    outcome: str
+    response: dict[str, Any]
+
+
+async def store_answers(conn: AsyncConnection, answers: Sequence[Answer]) -> None:
+    """Keep the answers of claimed keys, in one statement."""
+    document = [{"id": a.record_id, "outcome": a.outcome, "response": a.response} for a in answers]
+    await conn.execute(_STORE, {"answers": json.dumps(document)})
+
+
 async def run_once(
     session: AsyncSession,
     *,
@@ -73,44 +189,11 @@ async def run_once(
     execute: Callable[[], Awaitable[dict[str, Any]]],
 ) -> dict[str, Any]:
     """`execute()`'s answer, computed at most once per caller and key."""
-    scope, now = caller_scope(actor), clock.now()
-    fingerprint = request_fingerprint(operation, request)
+    claim = claim_of(actor, key, operation, request)
     conn = await session.connection()
-    claimed = await conn.execute(
-        _CLAIM,
-        {
-            "scope": scope,
-            "key": check_key(key),
-            "operation": operation,
-            "fingerprint": fingerprint,
-            "outcome": "PENDING",
-            "response": {},
-            "created_at": now,
-            "expires_at": now + RETENTION,
-        },
-    )
-    record_id = claimed.scalar()
-    if record_id is None:
-        previous = (
-            await conn.execute(
-                select(RECORDS)
-                .where(RECORDS.c.scope == scope, RECORDS.c.key == key)
-                .with_for_update()
-            )
-        ).one()
-        if previous.expires_at > now:
-            return _replay(previous, operation, fingerprint)
-        record_id = previous.id  # expired: the key is free again
-        await conn.execute(
-            update(RECORDS)
-            .where(RECORDS.c.id == record_id)
-            .values(
-                operation=operation,
-                fingerprint=fingerprint,
-                created_at=now,
-                expires_at=now + RETENTION,
-            )
-        )
+    [record_id] = await claim_keys(conn, [claim], clock.now())
+    if isinstance(record_id, Replay):
+        return record_id.result()
     # A plain SAVEPOINT, never released (the commit ends it): one round trip fewer than the
     # ORM's begin_nested, and the refused attempt's ORM state is dropped with expunge_all.
     await session.flush()
@@ -120,28 +203,8 @@ async def run_once(
     except DomainError as refusal:
         session.expunge_all()
         await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT run_once")
-        answer = {"code": refusal.code, "message": refusal.message, "field": refusal.field}
-        await _store(session, record_id, "REFUSED", answer)
+        await store_answers(conn, [Answer(record_id, "REFUSED", refusal_answer(refusal))])
         refusal.keeps_changes = True  # the record of the refusal, not what was undone
         raise
-    await _store(session, record_id, "SUCCEEDED", response)
+    await store_answers(conn, [Answer(record_id, "SUCCEEDED", response)])
     return response
-
-
-def _replay(previous: Any, operation: str, fingerprint: str) -> dict[str, Any]:
-    if previous.operation != operation or previous.fingerprint != fingerprint:
-        raise IdempotencyKeyReused(
-            "this idempotency key was used for a different request", field="idempotency_key"
-        )
-    if previous.outcome == "REFUSED":
-        stored = previous.response
-        raise StoredRefusal(stored["code"], stored["message"], stored["field"])
-    return dict(previous.response)
-
-
-async def _store(
-    session: AsyncSession, record_id: int, outcome: str, answer: dict[str, Any]
-) -> None:
-    await (await session.connection()).execute(
-        _STORE, {"record_id": record_id, "answer_outcome": outcome, "answer": answer}
-    )

@@ -9,12 +9,14 @@ from uuid import UUID
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.errors import DomainError
 from domain.money import Money, currency_of, parse_money
 from domain.wallets import rails
 from domain.wallets.services import movements
-from domain.wallets.services.accounts import wallet_balances
+from domain.wallets.services.accounts import WalletBalance, wallet_balances
+from domain.wallets.services.transfer_batch import TransferOrder
 from graph.context import Info
-from graph.payloads import run_mutation
+from graph.payloads import run_mutation, user_errors
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.types import MoneyMovementPayload, Wallet
 
@@ -48,18 +50,22 @@ def _money(input: MoneyInput) -> Money:
     return parse_money(input.amount, currency_of(input.currency), field="amount")
 
 
+def _answer_payload(answer: dict[str, Any], wallet: WalletBalance | None) -> MoneyMovementPayload:
+    return MoneyMovementPayload(
+        status=answer["status"],
+        journal_id=strawberry.ID(answer["journal_id"]),
+        hold_id=to_global_id("Hold", UUID(answer["hold_id"])) if "hold_id" in answer else None,
+        wallet=Wallet.of(wallet) if wallet else None,
+    )
+
+
 async def _payload(
     session: AsyncSession, info: Info, answer: dict[str, Any], currency: str
 ) -> MoneyMovementPayload:
     """The payload for an answer (first or replayed), with the wallet as it is now."""
     owner = info.context.actor.require_participant()
     wallets = [w for w in await wallet_balances(session, owner_id=owner) if w.currency == currency]
-    return MoneyMovementPayload(
-        status=answer["status"],
-        journal_id=strawberry.ID(answer["journal_id"]),
-        hold_id=to_global_id("Hold", UUID(answer["hold_id"])) if "hold_id" in answer else None,
-        wallet=Wallet.of(wallets[0]) if wallets else None,
-    )
+    return _answer_payload(answer, wallets[0] if wallets else None)
 
 
 async def _movement(
@@ -100,8 +106,18 @@ class WalletMutations:
         self, info: Info, input: TransferInput, idempotency_key: IdempotencyKey
     ) -> MoneyMovementPayload:
         ctx = info.context
-        return await _movement(info, input.currency, lambda session: movements.transfer(
-            session=session, clock=ctx.clock, actor=ctx.actor,
-            recipient_id=uuid_of(input.recipient_id, "Participant"), amount=_money(input),
-            idempotency_key=idempotency_key, memo=input.memo,
-        ))  # fmt: skip
+        try:
+            order = TransferOrder(
+                actor=ctx.actor, recipient_id=uuid_of(input.recipient_id, "Participant"),
+                amount=_money(input), idempotency_key=idempotency_key, memo=input.memo,
+            )  # fmt: skip
+            result = await ctx.transfers.submit(order)  # batched with concurrent transfers
+            answer = result.unwrap()
+        except DomainError as error:
+            return MoneyMovementPayload(errors=user_errors(error))
+        if result.wallet is not None:  # a first execution: the wallet as its batch left it
+            return _answer_payload(answer, result.wallet)
+        return await run_mutation(  # a replay: the wallet as it is now
+            info, lambda e: MoneyMovementPayload(errors=e),
+            lambda session: _payload(session, info, answer, input.currency),
+        )  # fmt: skip

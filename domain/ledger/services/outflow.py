@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.tables import DailyOutflow
@@ -61,3 +61,24 @@ async def give_back(session: AsyncSession, released: Outflow) -> None:
         )
         .values(amount=OUTFLOWS.c.amount - released.amount)
     )
+
+
+_TODAY = select(OUTFLOWS.c.account_id, OUTFLOWS.c.amount).where(
+    OUTFLOWS.c.account_id == any_(bindparam("ids", type_=ARRAY(BigInteger))),
+    OUTFLOWS.c.day == bindparam("day"),
+    OUTFLOWS.c.reason == bindparam("reason"),
+)
+
+
+async def outflow_today(
+    session: AsyncSession, account_ids: Iterable[int], reason: str, at: datetime
+) -> dict[int, int]:
+    """What left each of `account_ids` for `reason` on `at`'s day (0 if nothing); read under
+    the wallets' locks, it stays true until they are released."""
+    ids = sorted(set(account_ids))
+    rows = await (await session.connection()).execute(
+        _TODAY, {"ids": ids, "day": _day(at), "reason": reason}
+    )
+    used = dict.fromkeys(ids, 0)
+    used.update({row.account_id: row.amount for row in rows})
+    return used

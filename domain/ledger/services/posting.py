@@ -88,7 +88,7 @@ def _validate(leg: Leg) -> None:
         raise InvalidInput("debit and credit accounts must differ", field="credit_account")
 
 
-def _check_pair(
+def check_pair(
     debit: LockedAccount | None, credit: LockedAccount | None
 ) -> tuple[LockedAccount, LockedAccount]:
     if debit is None or credit is None:
@@ -138,6 +138,31 @@ async def write_back(
     )
 
 
+def transfer_row(
+    leg: Leg,
+    currency: str,
+    journal_id: UUID,
+    kind: TransferKind,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A ledger_transfer row for `leg` (a new id), as write_posting takes it."""
+    return {
+        "id": uuid4(),
+        "journal_id": journal_id,
+        "kind": kind.value,
+        "debit_account_id": leg.debit_account,
+        "credit_account_id": leg.credit_account,
+        "amount": leg.amount,
+        "currency": currency,
+        "reason": leg.reason,
+        "pending_id": None,
+        "expires_at": expires_at,
+        "created_at": now,
+        "details": leg.details,
+    }
+
+
 class Posting(list[UUID]):
     """The posted transfers' ids, in the order of the legs; and what left each debited wallet
     today by (wallet, reason), this posting included, which the daily limits read (a limit
@@ -174,26 +199,11 @@ async def post_transfers(
     journal = journal_id or uuid4()
     rows = []
     for leg in legs:
-        debit, credit = _check_pair(
+        debit, credit = check_pair(
             accounts.get(leg.debit_account), accounts.get(leg.credit_account)
         )
         move(kind, debit, credit, leg.amount)
-        rows.append(
-            {
-                "id": uuid4(),
-                "journal_id": journal,
-                "kind": kind.value,
-                "debit_account_id": debit.id,
-                "credit_account_id": credit.id,
-                "amount": leg.amount,
-                "currency": debit.currency,
-                "reason": leg.reason,
-                "pending_id": None,
-                "expires_at": expires_at,
-                "created_at": now,
-                "details": leg.details,
-            }
-        )
+        rows.append(transfer_row(leg, debit.currency, journal, kind, now, expires_at))
     # What leaves wallets counts toward their owners' daily limits.
     outflows = [
         Outflow(leg.debit_account, leg.reason, leg.amount, now)

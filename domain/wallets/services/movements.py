@@ -27,7 +27,8 @@ from domain.participants.tables import Participant
 from domain.wallets.errors import RailDeclined
 from domain.wallets.limits import check_daily, daily_cap
 from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
-from domain.wallets.services.accounts import lock_wallets, wallet_account
+from domain.wallets.services.accounts import wallet_account
+from domain.wallets.services.transfer_batch import TransferOrder, check_order, transfer_batch
 
 # A withdrawal's hold lasts until the bank answers; a week covers the slowest rail.
 WITHDRAWAL_HOLD = timedelta(days=7)
@@ -74,42 +75,12 @@ async def transfer(
     idempotency_key: str,
     memo: str = "",
 ) -> dict[str, Any]:
-    """Wallet to wallet, between participants, in one currency."""
-    sender_id = actor.require_person()
-    _positive(amount)
-    if recipient_id == sender_id:
-        raise InvalidInput("send to someone else", field="recipient_id")
-    if len(memo) > 140:
-        raise InvalidInput("must be at most 140 characters", field="memo")
-
-    async def execute() -> dict[str, Any]:
-        now = clock.now()
-        holders = await lock_wallets(
-            session, owner_ids=(sender_id, recipient_id), currency=amount.currency, now=now
-        )
-        if recipient_id not in holders or sender_id not in holders:
-            raise NotFound("no such participant", field="recipient_id")
-        source, target = holders[sender_id].wallet, holders[recipient_id].wallet
-        level = KycLevel(holders[sender_id].kyc_level)
-        daily_cap(level=level, operation="transfer")  # an unverified sender moves nothing
-        journal = uuid4()
-        posting = await post_transfers(
-            session, legs=[Leg(source.id, target.id, amount.minor, "P2P", {"memo": memo})],
-            now=now, journal_id=journal, locked={source.id: source, target.id: target},
-        )  # fmt: skip
-        _within_daily_limit(posting, source.id, "P2P", level, "transfer", amount)
-        [transfer_id] = posting
-        record(session, actor=actor, action="wallet.transfer", outcome=Outcome.SUCCESS, at=now,
-               target_type="Participant", target_id=recipient_id,
-               details={"amount": amount.minor, "currency": amount.currency})  # fmt: skip
-        return {"journal_id": str(journal), "transfer_id": str(transfer_id), "status": "SUCCEEDED"}
-
-    return await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.transfer",
-        request={"to": str(recipient_id), "amount": amount.minor, "currency": amount.currency,
-                 "memo": memo},
-        execute=execute,
-    )  # fmt: skip
+    """Wallet to wallet, between participants, in one currency: a batch of one (the API
+    batches concurrent transfers through a TransferQueue)."""
+    order = TransferOrder(actor, recipient_id, amount, idempotency_key, memo)
+    check_order(order)
+    [result] = await transfer_batch(session, clock=clock, orders=[order])
+    return result.unwrap()
 
 
 async def deposit(

@@ -1,0 +1,205 @@
+"""Wallet-to-wallet transfers, many in one transaction (group commit).
+
+Concurrent transfers share one transaction and a fixed number of statements, whatever their
+number: every key is claimed at once, every wallet locked at once (in id order, so two
+batches wait for each other and never deadlock), the transfers decided one after another in
+memory in arrival order, exactly as if each ran alone, then written together: the journal,
+the balances, the daily counters, the `wallet.changed` events, the audit rows and every
+key's answer. A refused transfer writes nothing but its refusal (kept for its key); the
+others go on. Nothing is acknowledged before the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor, NotFound
+from domain.audit.service import Outcome, record
+from domain.clock import Clock
+from domain.errors import DomainError, InvalidInput
+from domain.idempotency.service import (
+    Answer,
+    Claim,
+    Replay,
+    claim_keys,
+    claim_of,
+    refusal_answer,
+    store_answers,
+)
+from domain.ledger.balances import TransferKind
+from domain.ledger.services.journal_writes import write_posting
+from domain.ledger.services.outflow import Outflow, outflow_rows, outflow_today
+from domain.ledger.services.posting import Leg, LockedAccount, check_pair, move, transfer_row
+from domain.ledger.wallet_events import wallet_changes
+from domain.money import Money
+from domain.participants.kyc import KycLevel
+from domain.wallets.limits import check_daily, daily_cap
+from domain.wallets.services.accounts import Holder, WalletBalance, lock_wallets
+
+OPERATION = "wallet.transfer"
+REASON = "P2P"
+MAX_MEMO = 140
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOrder:
+    """A participant's request to send `amount` to `recipient_id`."""
+
+    actor: Actor
+    recipient_id: UUID
+    amount: Money
+    idempotency_key: str
+    memo: str = ""
+
+    @property
+    def sender_id(self) -> UUID:
+        return self.actor.require_person()
+
+    def claim(self) -> Claim:
+        request = {"to": str(self.recipient_id), "amount": self.amount.minor,
+                   "currency": self.amount.currency, "memo": self.memo}  # fmt: skip
+        return claim_of(self.actor, self.idempotency_key, OPERATION, request)
+
+
+def check_order(order: TransferOrder) -> None:
+    """What is wrong with the request itself, before anything is claimed or locked."""
+    sender = order.sender_id
+    if order.amount.minor <= 0:
+        raise InvalidInput("must be greater than zero", field="amount")
+    if order.recipient_id == sender:
+        raise InvalidInput("send to someone else", field="recipient_id")
+    if len(order.memo) > MAX_MEMO:
+        raise InvalidInput(f"must be at most {MAX_MEMO} characters", field="memo")
+    order.claim()  # a malformed key is refused here
+
+
+@dataclass(frozen=True, slots=True)
+class TransferResult:
+    """A transfer's answer (first or replayed) or its refusal; on a first attempt, the
+    sender's wallet as the batch left it."""
+
+    answer: dict[str, Any] | None = None
+    refusal: DomainError | None = None
+    wallet: WalletBalance | None = None
+
+    def unwrap(self) -> dict[str, Any]:
+        if self.refusal is not None:
+            raise self.refusal
+        assert self.answer is not None
+        return self.answer
+
+
+def _balance(account: LockedAccount) -> WalletBalance:
+    b = account.balances
+    return WalletBalance(
+        currency=account.currency,
+        available=Money(b.available_credit, account.currency),
+        held=Money(b.debits_pending, account.currency),
+    )
+
+
+@dataclass
+class _Batch:
+    """What the batch's decided transfers will write."""
+
+    now: datetime
+    used_today: dict[int, int]  # what left each sender's wallet today, as decided so far
+    transfers: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    outflows: list[Outflow]
+    touched: dict[int, LockedAccount]
+
+
+def _decide(
+    session: AsyncSession, batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]
+) -> dict[str, Any]:
+    """Apply one transfer to the locked wallets in memory, or refuse it changing nothing."""
+    sender, recipient = holders.get(order.sender_id), holders.get(order.recipient_id)
+    if sender is None or recipient is None:
+        raise NotFound("no such participant", field="recipient_id")
+    level = KycLevel(sender.kyc_level)
+    daily_cap(level=level, operation="transfer")  # an unverified sender moves nothing
+    source, target = check_pair(sender.wallet, recipient.wallet)
+    before = source.balances, target.balances
+    move(TransferKind.POSTED, source, target, order.amount.minor)
+    try:
+        check_daily(level=level, operation="transfer", used_today=batch.used_today[source.id],
+                    amount=order.amount.minor)  # fmt: skip
+    except DomainError:
+        source.balances, target.balances = before
+        raise
+    batch.used_today[source.id] += order.amount.minor
+    journal = uuid4()
+    leg = Leg(source.id, target.id, order.amount.minor, REASON, {"memo": order.memo})
+    row = transfer_row(leg, source.currency, journal, TransferKind.POSTED, batch.now)
+    batch.transfers.append(row)
+    batch.outflows.append(Outflow(source.id, REASON, leg.amount, batch.now))
+    pair = sorted((source, target), key=lambda account: account.id)
+    batch.events += wallet_changes(pair, journal_id=journal, reason=REASON, now=batch.now)
+    batch.touched.update({source.id: source, target.id: target})
+    record(session, actor=order.actor, action=OPERATION, outcome=Outcome.SUCCESS, at=batch.now,
+           target_type="Participant", target_id=order.recipient_id,
+           details={"amount": leg.amount, "currency": source.currency})  # fmt: skip
+    return {"journal_id": str(journal), "transfer_id": str(row["id"]), "status": "SUCCEEDED"}
+
+
+async def transfer_batch(
+    session: AsyncSession, *, clock: Clock, orders: list[TransferOrder]
+) -> list[TransferResult]:
+    """Run `orders` (checked, one currency, distinct keys) in the session's transaction; the
+    caller commits. One result per order, in order."""
+    if len({order.amount.currency for order in orders}) > 1:
+        raise ValueError("a batch moves one currency")
+    if not orders:
+        return []
+    now = clock.now()
+    conn = await session.connection()
+    claims = await claim_keys(conn, [order.claim() for order in orders], now)
+    results: list[TransferResult] = [
+        TransferResult(answer=c.answer, refusal=c.refusal) if isinstance(c, Replay) else
+        TransferResult()
+        for c in claims
+    ]  # fmt: skip
+    fresh = [(i, record_id) for i, record_id in enumerate(claims) if isinstance(record_id, int)]
+    if not fresh:
+        return results
+    owners = {p for i, _ in fresh for p in (orders[i].sender_id, orders[i].recipient_id)}
+    holders = await lock_wallets(
+        session, owner_ids=owners, currency=orders[0].amount.currency, now=now
+    )
+    senders = [holders[o.sender_id].wallet.id for o in orders if o.sender_id in holders]
+    batch = _Batch(now, await outflow_today(session, senders, REASON, now), [], [], [], {})
+    answers: list[Answer] = []
+    for i, record_id in fresh:
+        try:
+            answer = _decide(session, batch, orders[i], holders)
+        except DomainError as refusal:
+            answers.append(Answer(record_id, "REFUSED", refusal_answer(refusal)))
+            refusal.keeps_changes = True  # its refusal is kept for its key
+            results[i] = TransferResult(refusal=refusal)
+            continue
+        answers.append(Answer(record_id, "SUCCEEDED", answer))
+        results[i] = TransferResult(answer=answer)
+    if batch.transfers:
+        await write_posting(
+            session, transfers=batch.transfers,
+            balances=[{"id": a.id, **asdict(a.balances)} for a in batch.touched.values()],
+            outflows=outflow_rows(batch.outflows), events=batch.events,
+        )  # fmt: skip
+        await session.flush()  # the audit rows
+    await store_answers(conn, answers)
+    return [_with_wallet(result, orders[i], holders) for i, result in enumerate(results)]
+
+
+def _with_wallet(
+    result: TransferResult, order: TransferOrder, holders: dict[UUID, Holder]
+) -> TransferResult:
+    sender = holders.get(order.sender_id)
+    if sender is None or result.answer is None:
+        return result
+    return TransferResult(answer=result.answer, wallet=_balance(sender.wallet))
