@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         metrics.watch_pool(stores.engine)
         app.state.stores = stores
         app.state.services = build_services(settings, stores, clock)
+        metrics.watch_transfers(app.state.services.transfers)
         hub = EventHub(urls.redis_url, buffer_limit=settings.subscriber_buffer)
         app.state.events = EventFeed(hub, redis_client=stores.redis, sessions=stores.sessions)
         metrics.watch_events(hub)

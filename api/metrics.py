@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from api.events.hub import EventHub
+    from domain.wallets.services.transfer_queue import TransferQueue
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -67,6 +68,9 @@ class Metrics:
     def watch_events(self, hub: EventHub) -> None:
         self.registry.register(EventHubCollector(hub))
 
+    def watch_transfers(self, queue: TransferQueue) -> None:
+        self.registry.register(TransferQueueCollector(queue))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -113,4 +117,21 @@ class EventHubCollector(Collector):
         yield CounterMetricFamily(
             "agora_event_overflows", "Subscriber buffers that overflowed (live: SLOW_CONSUMER).",
             value=float(self.hub.overflows),
+        )  # fmt: skip
+
+
+class TransferQueueCollector(Collector):
+    """Group commit at work: transfers per committed batch is the ratio of the two."""
+
+    def __init__(self, queue: TransferQueue) -> None:
+        self.queue = queue
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "agora_transfer_batches", "Committed transactions of grouped transfers.",
+            value=float(self.queue.batches),
+        )  # fmt: skip
+        yield CounterMetricFamily(
+            "agora_transfer_batch_orders", "Transfers (and replays) those batches carried.",
+            value=float(self.queue.orders),
         )  # fmt: skip

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, InputRejected
-from domain.transaction_retries import MAX_ATTEMPTS, back_off, retryable
+from domain.ledger.services.retries import MAX_ATTEMPTS, back_off, retryable
 from graph.context import Info
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
-from domain.transaction_retries import MAX_ATTEMPTS, back_off, retryable
+from domain.ledger.services.retries import MAX_ATTEMPTS, back_off, retryable
 from domain.wallets.services.transfer_batch import (
     TransferOrder,
     TransferResult,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from starlette.applications import Starlette
 
@@ -111,6 +113,33 @@ async def test_a_verified_sender_transfers_and_the_books_balance(
     assert too_much["errors"][0]["code"] == "INSUFFICIENT_FUNDS"
     assert reused["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert theirs["data"]["wallets"][0]["available"]["amount"] == "120.50"
+    async with app.state.stores.sessions() as session:
+        assert (await verify_ledger(session)).consistent
+
+
+async def test_concurrent_transfers_each_get_their_own_answer_and_wallet(
+    app: Starlette, client: httpx.AsyncClient, operator: Person
+) -> None:
+    senders = [await verified(client, operator) for _ in range(3)]
+    recipient = await signed_in(client, roles=["BORROWER"])
+    for i, sender in enumerate(senders):
+        await move(client, sender, "deposit", f"dep-c{i}", amount="100.00")
+
+    sends = [(senders[i % 3], f"tx-c{i}", f"{i + 1}.00") for i in range(12)]
+    answers = await asyncio.gather(
+        *(move(client, who, "transfer", key, amount=amount, recipientId=recipient.id)
+          for who, key, amount in [*sends, sends[0]])  # the last: a retry of the first
+    )  # fmt: skip
+
+    assert all(answer["errors"] == [] for answer in answers)
+    assert len({answer["journalId"] for answer in answers}) == 12
+    assert answers[-1]["journalId"] == answers[0]["journalId"]
+    theirs = await gql(client, WALLETS, token=recipient.access_token)
+    assert theirs["data"]["wallets"][0]["available"]["amount"] == "78.00"  # 1 + 2 + ... + 12
+    for i, sender in enumerate(senders):  # 100 less what each sent: its wallet as it is now
+        mine = await gql(client, WALLETS, token=sender.access_token)
+        sent = sum(j + 1 for j in range(i, 12, 3))
+        assert mine["data"]["wallets"][0]["available"]["amount"] == f"{100 - sent}.00"
     async with app.state.stores.sessions() as session:
         assert (await verify_ledger(session)).consistent
 
