@@ -6,9 +6,10 @@ with P released payments (100) as their settlement lines (gross 100.00, fee 0.60
 those payments brought. The lines are written directly, not replayed through the API: the
 job reads only the lines and the wallets, and this measures the job.
 
-Timed: `run_settlement` with the worker's default, one transaction per merchant: lines taken
-FOR UPDATE SKIP LOCKED, the batch computed by the pure rule, written, lines marked, and a
-payout held, paid through the (simulated) rail and posted. The ceiling, in the same run on
+Timed: `run_settlement` with the worker's default, 50 merchants per transaction: their terms,
+lines (FOR UPDATE SKIP LOCKED), carried balances, batch rows, marked lines and wallets each
+one statement for all, the batches computed by the pure rule, and each payout checked, paid
+through the (simulated) rail and posted on its own. The ceiling, in the same run on
 the same rows: one SQL statement that computes every merchant's totals and marks every line
 (rolled back), the least database work a batch can take without payouts.
 Checks: one batch and one PAID payout per merchant, every line in a batch, and the ledger

@@ -19,6 +19,7 @@ from domain.ledger.accounts import AccountKind
 from domain.ledger.services.account_locks import AccountKey
 from domain.ledger.services.accounts import open_account
 from domain.revenue.splits import Party, Role
+from domain.wallets.rails import RailMethod
 
 MDR_LABEL = "mdr"  # the merchant discount fee stream of PLATFORM_REVENUE
 SHARE_LABEL = "revenue_share"  # the platform's own share when a split rule names it
@@ -36,9 +37,9 @@ def wallet_key(owner_id: UUID, currency: str) -> AccountKey:
     return AccountKey(AccountKind.WALLET, currency, owner_id=owner_id)
 
 
-def card_settlement_key(currency: str) -> AccountKey:
-    """The card rail's money in flight (domain/wallets/services/movements.settlement_account)."""
-    return AccountKey(AccountKind.SETTLEMENT, currency, label="BANK_CARD")
+def rail_key(currency: str, method: RailMethod) -> AccountKey:
+    """A rail's money in flight (domain/wallets/services/movements.settlement_account)."""
+    return AccountKey(AccountKind.SETTLEMENT, currency, label=method.value)
 
 
 def party_key(party: Party, currency: str) -> AccountKey:

@@ -27,7 +27,7 @@ from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.intents import PaymentEvent
-from domain.payments.services.accounts import card_settlement_key, escrow_key, wallet_key
+from domain.payments.services.accounts import escrow_key, rail_key, wallet_key
 from domain.payments.services.capture import (
     locked_for,
     record_capture,
@@ -96,14 +96,14 @@ async def _paid(
         step(intent, PaymentEvent.SUCCEED, now)
         keys |= share_keys(intent, split)
     if collected is not None:
-        keys.add(card_settlement_key(currency))
+        keys.add(rail_key(currency, RailMethod.BANK_CARD))
     session.add(intent)
     await session.flush()
     await record_events(session, [*events, updated_event(intent, now)])
     accounts = await lock_accounts_by_key(session, keys, now=now)
     legs = []
     if collected is not None:  # into the wallet first: the wallet pays what it holds
-        legs.append(Leg(accounts[card_settlement_key(currency)].id, accounts[wallet].id,
+        legs.append(Leg(accounts[rail_key(currency, RailMethod.BANK_CARD)].id, accounts[wallet].id,
                         intent.amount, "PAYMENT_COLLECT", {**details, **collected}))  # fmt: skip
     pay = Leg(accounts[wallet].id, accounts[escrow].id, intent.amount, "PAYMENT", details)
     if split is not None:

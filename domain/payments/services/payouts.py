@@ -12,6 +12,7 @@ change records payments.payout_updated (and so a webhook) for the merchant.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, text, update
@@ -22,7 +23,8 @@ from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
+from domain.events.rows import event_row
+from domain.events.services.outbox import record_events
 from domain.ledger.services.holds import post_hold, void_hold
 from domain.money import Money
 from domain.payments.tables import Payout, SettlementBatchRow
@@ -65,14 +67,19 @@ async def fail_payout(session: AsyncSession, payout: Payout, reason: str) -> Non
     )  # fmt: skip
 
 
-async def record_payout_updated(session: AsyncSession, payout: Payout, now: datetime) -> None:
-    await record_event(
-        session, EventType.PAYOUT_UPDATED, aggregate_type="Payout", aggregate_id=payout.id,
+def payout_updated_row(payout: Payout, now: datetime) -> dict[str, Any]:
+    """The payments.payout_updated outbox row of the payout as it is now."""
+    return event_row(
+        EventType.PAYOUT_UPDATED, aggregate_type="Payout", aggregate_id=payout.id,
         audience=[payout.merchant_id], occurred_at=now,
         payload={"payoutId": str(payout.id), "batchId": str(payout.batch_id),
                  "state": payout.state, "amount": payout.amount, "currency": payout.currency,
                  "failureReason": payout.failure_reason},
     )  # fmt: skip
+
+
+async def record_payout_updated(session: AsyncSession, payout: Payout, now: datetime) -> None:
+    await record_events(session, [payout_updated_row(payout, now)])
 
 
 CLAIM_PENDING = text(

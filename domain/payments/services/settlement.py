@@ -1,34 +1,49 @@
 """Daily settlement: each merchant's payable lines become one batch, and its payout goes out.
 
-Any number of workers may run it. Per merchant and currency, one transaction: the unsettled
-lines are taken FOR UPDATE SKIP LOCKED (a worker never waits on, or takes, lines another
-holds), and the batch row, UNIQUE per merchant, currency and day, is the claim: a second
-batch of the same day is never written, so running the job again does nothing.
+Any number of workers may run it. Merchants are settled MERCHANTS_PER_TRANSACTION at a time,
+each step one statement for all of them (their fee terms, their lines, what their last
+batches carried, the batch rows, the lines marked, their wallets locked), their payouts kept
+apart. The unsettled lines are taken FOR UPDATE SKIP LOCKED (a worker never waits on, or
+takes, lines another holds), and the batch row, UNIQUE per merchant, currency and day, is
+the claim: a second batch of the same day is never written, so running the job again does
+nothing.
 
-The payout is a hold on the merchant's wallet towards the bank-transfer settlement account:
-posted when the bank pays, voided (the money stays in the wallet) when it refuses, and then
-carried into the next batch, with a payments.payout_updated event telling the merchant; a
-pending answer keeps the hold until the worker hears from the bank
-(domain/payments/services/payouts.py).
+The payout leaves the merchant's wallet for the bank-transfer settlement account. The wallet
+is locked and checked to hold it before the bank is asked; then the bank's answer decides:
+paid, the transfer is posted; pending, it is a hold until the worker hears from the bank
+(domain/payments/services/payouts.py); refused (or a wallet short of it), nothing leaves and
+the amount is carried into the next batch. Each payout records payments.payout_updated.
 """
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import text, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock, today
-from domain.ledger.balances import TransferKind
-from domain.ledger.errors import InsufficientFunds
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.events.services.outbox import record_events
+from domain.ledger.balances import TransferKind, apply
+from domain.ledger.errors import AccountFrozen
+from domain.ledger.services.account_locks import lock_accounts_by_key
+from domain.ledger.services.posting import Leg, LockedAccount, post_transfers
 from domain.money import Money
-from domain.payments.services.payouts import answer_payout, fail_payout, record_payout_updated
+from domain.payments.services.accounts import rail_key, wallet_key
+from domain.payments.services.payouts import fail_payout, payout_updated_row
+from domain.payments.services.settlement_queries import (
+    CARRIED_IN,
+    CLAIM_BATCHES,
+    MARK_LINES,
+    MERCHANTS_TO_SETTLE,
+    PAYABLE_LINES,
+)
 from domain.payments.settlement import (
     EntryKind,
     SettlementBatch,
@@ -36,63 +51,19 @@ from domain.payments.settlement import (
     is_payout_day,
     settle_merchant,
 )
-from domain.payments.tables import Payout, SettlementBatchRow, SettlementLine
-from domain.revenue.services.fee_plans import merchant_terms
-from domain.wallets.rails import PaymentRail, RailMethod
-from domain.wallets.services.accounts import wallet_account
-from domain.wallets.services.movements import settlement_account
+from domain.payments.tables import Payout, SettlementLine
+from domain.revenue.services.fee_plans import terms_of_merchants
+from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
 
-BATCHES = SettlementBatchRow.__table__  # type: ignore[attr-defined]
-LINES = SettlementLine.__table__  # type: ignore[attr-defined]
+# Enough merchants to share the statements' cost, few enough that their wallets are not
+# held long (sales crediting them wait for the commit).
+MERCHANTS_PER_TRANSACTION = 50
 
-# Merchants with lines to settle, or with a balance carried from their last batch.
-MERCHANTS_TO_SETTLE = text(
-    """
-    SELECT merchant_id, currency FROM settlement_line WHERE batch_id IS NULL
-    UNION
-    SELECT merchant_id, currency FROM (
-        SELECT DISTINCT ON (merchant_id, currency) merchant_id, currency, carried_out
-        FROM settlement_batch ORDER BY merchant_id, currency, settled_on DESC
-    ) last WHERE carried_out <> 0
-    """
-)
+Pair = tuple[UUID, str]  # a merchant and a currency
 
 
-async def _carried_in(session: AsyncSession, merchant_id: UUID, currency: str, day: date) -> int:
-    last = (
-        await session.exec(
-            select(SettlementBatchRow.carried_out)
-            .where(
-                col(SettlementBatchRow.merchant_id) == merchant_id,
-                col(SettlementBatchRow.currency) == currency,
-                col(SettlementBatchRow.settled_on) < day,
-            )
-            .order_by(col(SettlementBatchRow.settled_on).desc())
-            .limit(1)
-            .with_for_update()  # a payout refused meanwhile carries into it: wait for that
-        )
-    ).first()
-    return int(last or 0)
-
-
-async def _payable_lines(
-    session: AsyncSession, merchant_id: UUID, currency: str, through: date
-) -> list[SettlementLine]:
-    query = (
-        select(SettlementLine)
-        .where(
-            col(SettlementLine.merchant_id) == merchant_id,
-            col(SettlementLine.currency) == currency,
-            col(SettlementLine.batch_id).is_(None),
-            col(SettlementLine.occurred_on) <= through,
-        )
-        .order_by(col(SettlementLine.id))
-        .with_for_update(skip_locked=True)
-    )
-    return list((await session.exec(query)).all())
-
-
-def line_entry(line: SettlementLine) -> SettlementEntry:
+def line_entry(line: SettlementLine | Any) -> SettlementEntry:
+    """The pure entry of a settlement line (a row, or a row read by PAYABLE_LINES)."""
     c = line.currency
     return SettlementEntry(
         EntryKind(line.kind), str(line.reference_id), line.occurred_on,
@@ -100,121 +71,156 @@ def line_entry(line: SettlementLine) -> SettlementEntry:
     )  # fmt: skip
 
 
-async def _claim_batch(
-    session: AsyncSession, merchant_id: UUID, currency: str, day: date, now: datetime
-) -> UUID | None:
-    """The day's batch row for the merchant, if no worker wrote it before (else None)."""
-    claimed = await (await session.connection()).execute(
-        insert(BATCHES)
-        .values(
-            id=uuid4(),
-            merchant_id=merchant_id,
-            currency=currency,
-            settled_on=day,
-            gross=0,
-            refunds=0,
-            fees=0,
-            splits=0,
-            net=0,
-            carried_in=0,
-            payout=0,
-            carried_out=0,
-            lines=0,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(constraint="settlement_batch_day")
-        .returning(BATCHES.c.id)
-    )
-    found: UUID | None = claimed.scalar()
-    return found
+@dataclass
+class _Batch:
+    id: UUID
+    merchant_id: UUID
+    settled: SettlementBatch
+    carried_in: int
+    line_ids: list[int]
 
 
-async def settle_merchant_day(
-    session: AsyncSession, *, merchant_id: UUID, currency: str, clock: Clock, rail: PaymentRail
-) -> UUID | None:
-    """Settle one merchant's day in the caller's transaction; the batch id, or None if there
-    was nothing to do (not a payout day, nothing payable, or already settled today)."""
-    now, day = clock.now(), today(clock)
-    terms = await merchant_terms(session, merchant_id=merchant_id, currency=currency)
-    if not is_payout_day(day, terms.schedule):
-        return None
-    through = day - timedelta(days=terms.schedule.delay_days)
-    lines = await _payable_lines(session, merchant_id, currency, through)
-    carried_in = await _carried_in(session, merchant_id, currency, day)
-    if not lines and carried_in == 0:
-        return None
-    batch_id = await _claim_batch(session, merchant_id, currency, day, now)
-    if batch_id is None:
-        return None
-    batch = settle_merchant(
-        merchant_id=str(merchant_id), entries=[line_entry(line) for line in lines], on=day,
-        schedule=terms.schedule, carried_in=Money(carried_in, currency),
-    )  # fmt: skip
+def _document(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(list(rows), default=str)  # UUIDs and dates as ISO text
+
+
+async def _batches(session: AsyncSession, pairs: Sequence[Pair], day: date) -> list[_Batch]:
+    """The batches due today of `pairs`, computed from their lines and carried balances."""
+    terms = await terms_of_merchants(session, pairs)
+    due = sorted(pair for pair in pairs if is_payout_day(day, terms[pair].schedule))
+    if not due:
+        return []
+    document = _document([
+        {"merchant_id": m, "currency": c,
+         "through": day - timedelta(days=terms[m, c].schedule.delay_days)}
+        for m, c in due
+    ])  # fmt: skip
     conn = await session.connection()
-    await conn.execute(
-        update(BATCHES).where(BATCHES.c.id == batch_id).values(
-            gross=batch.gross.minor, refunds=batch.refunds.minor, fees=batch.fees.minor,
-            splits=batch.splits.minor, net=batch.net.minor, carried_in=carried_in,
-            payout=batch.payout.minor, carried_out=batch.carried_out.minor, lines=len(lines),
-        )
-    )  # fmt: skip
-    if lines:
-        await conn.execute(
-            update(LINES)
-            .where(LINES.c.id.in_([line.id for line in lines]))
-            .values(batch_id=batch_id)
-        )
-    if batch.payout.minor > 0:
-        await _pay_out(session, batch_id, batch, merchant_id=merchant_id, rail=rail, now=now)
-    return batch_id
+    lines: dict[Pair, list[Any]] = defaultdict(list)
+    for row in await conn.execute(PAYABLE_LINES, {"due": document}):
+        lines[row.merchant_id, row.currency].append(row)
+    carried = {
+        (row.merchant_id, row.currency): int(row.carried_out)
+        for row in await conn.execute(CARRIED_IN, {"due": document, "day": day})
+    }
+    batches = []
+    for merchant_id, currency in due:
+        found, carried_in = lines[merchant_id, currency], carried.get((merchant_id, currency), 0)
+        if not found and carried_in == 0:
+            continue
+        settled = settle_merchant(
+            merchant_id=str(merchant_id), entries=[line_entry(line) for line in found], on=day,
+            schedule=terms[merchant_id, currency].schedule,
+            carried_in=Money(carried_in, currency),
+        )  # fmt: skip
+        batches.append(_Batch(uuid4(), merchant_id, settled, carried_in, [r.id for r in found]))
+    return batches
+
+
+async def _claim(session: AsyncSession, batches: list[_Batch], now: datetime) -> list[_Batch]:
+    """Write the batch rows no worker wrote today and mark their lines; those batches."""
+    if not batches:
+        return []
+    conn = await session.connection()
+    rows = [
+        {"id": b.id, "merchant_id": b.merchant_id, "currency": s.payout.currency,
+         "settled_on": s.settled_on, "gross": s.gross.minor, "refunds": s.refunds.minor,
+         "fees": s.fees.minor, "splits": s.splits.minor, "net": s.net.minor,
+         "carried_in": b.carried_in, "payout": s.payout.minor,
+         "carried_out": s.carried_out.minor, "lines": len(b.line_ids), "created_at": now}
+        for b in batches for s in (b.settled,)
+    ]  # fmt: skip
+    written = set((await conn.execute(CLAIM_BATCHES, {"batches": _document(rows)})).scalars())
+    claimed = [b for b in batches if b.id in written]
+    marks = [(line_id, b.id) for b in claimed for line_id in b.line_ids]
+    if marks:
+        await conn.execute(MARK_LINES, {"ids": [m[0] for m in marks],
+                                        "batches": [m[1] for m in marks]})  # fmt: skip
+    return claimed
+
+
+def _holds(wallet: LockedAccount, bank: LockedAccount, amount: int) -> bool:
+    """Whether the wallet may pay `amount` out, by the ledger's own limit rule."""
+    if wallet.frozen or bank.frozen:
+        raise AccountFrozen("the account is frozen")
+    after, _ = apply(TransferKind.POSTED, wallet.balances, bank.balances, amount)
+    return wallet.limits.allow(after)
 
 
 async def _pay_out(
     session: AsyncSession,
-    batch_id: UUID,
-    batch: SettlementBatch,
+    batch: _Batch,
     *,
-    merchant_id: UUID,
+    wallet: LockedAccount,
+    bank: LockedAccount,
     rail: PaymentRail,
     now: datetime,
-) -> None:
-    amount, currency = batch.payout, batch.payout.currency
-    payout = Payout(merchant_id=merchant_id, batch_id=batch_id, amount=amount.minor,
-                    currency=currency, state="PENDING", created_at=now, updated_at=now)  # fmt: skip
-    wallet = await wallet_account(session, owner_id=merchant_id, currency=currency, now=now)
-    bank = await settlement_account(session, currency, RailMethod.BANK_TRANSFER, now)
-    try:
-        async with session.begin_nested():
-            [hold] = await post_transfers(
-                session, legs=[Leg(wallet, bank, amount.minor, "PAYOUT", {"batch": str(batch_id)})],
-                now=now, kind=TransferKind.PENDING,
-            )  # fmt: skip
-    except InsufficientFunds:
-        hold = None  # the merchant spent its balance: nothing leaves, all is carried over
-    if hold is None:
+) -> Payout:
+    amount = batch.settled.payout
+    payout = Payout(merchant_id=batch.merchant_id, batch_id=batch.id, amount=amount.minor,
+                    currency=amount.currency, state="PENDING", created_at=now,
+                    updated_at=now)  # fmt: skip
+    if not _holds(wallet, bank, amount.minor):  # the merchant spent it: all is carried over
         await fail_payout(session, payout, "the merchant's wallet does not hold the payout")
+        return payout
+    result = await rail.pay_out(reference=str(payout.id), amount=amount,
+                                method=RailMethod.BANK_TRANSFER)  # fmt: skip
+    payout.rail_reference = result.rail_reference
+    if result.outcome is RailOutcome.FAILED:
+        await fail_payout(session, payout, result.failure_reason or "the bank refused the payout")
+        return payout
+    pending = result.outcome is RailOutcome.PENDING
+    [transfer] = await post_transfers(
+        session, legs=[Leg(wallet.id, bank.id, amount.minor, "PAYOUT", {"batch": str(batch.id)})],
+        now=now, kind=TransferKind.PENDING if pending else TransferKind.POSTED,
+        locked={wallet.id: wallet, bank.id: bank},
+    )  # fmt: skip
+    if pending:
+        payout.hold_id = transfer
     else:
-        payout.hold_id = hold
-        result = await rail.pay_out(reference=str(payout.id), amount=amount,
-                                    method=RailMethod.BANK_TRANSFER)  # fmt: skip
-        payout.rail_reference = result.rail_reference
-        await answer_payout(session, payout, result, now=now)
-    session.add(payout)
-    await session.flush()
-    await record_payout_updated(session, payout, now)
+        payout.state = "PAID"
+    return payout
+
+
+async def settle_merchants(
+    session: AsyncSession, *, pairs: Sequence[Pair], clock: Clock, rail: PaymentRail
+) -> int:
+    """Settle these merchants' day in the caller's transaction; how many batches were written
+    (none for a merchant whose payout day it is not, with nothing payable, or already settled
+    today)."""
+    now, day = clock.now(), today(clock)
+    claimed = await _claim(session, await _batches(session, pairs, day), now)
+    paying = [b for b in claimed if b.settled.payout.minor > 0]
+    if paying:
+        keys = {wallet_key(b.merchant_id, b.settled.payout.currency) for b in paying}
+        keys |= {rail_key(b.settled.payout.currency, RailMethod.BANK_TRANSFER) for b in paying}
+        accounts = await lock_accounts_by_key(session, keys, now=now)
+        payouts = []
+        for b in paying:
+            currency = b.settled.payout.currency
+            payouts.append(await _pay_out(
+                session, b, wallet=accounts[wallet_key(b.merchant_id, currency)],
+                bank=accounts[rail_key(currency, RailMethod.BANK_TRANSFER)], rail=rail, now=now,
+            ))  # fmt: skip
+        session.add_all(payouts)
+        await session.flush()
+        await record_events(session, [payout_updated_row(p, now) for p in payouts])
+    return len(claimed)
 
 
 async def run_settlement(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, *, rail: PaymentRail
 ) -> int:
-    """Settle every merchant with unsettled lines, one transaction each; batches written."""
+    """Settle every merchant with unsettled lines or a carried balance; batches written."""
     async with sessions() as session:
-        pairs = list((await (await session.connection()).execute(MERCHANTS_TO_SETTLE)).all())
+        pairs = [(row.merchant_id, row.currency) for row in
+                 await (await session.connection()).execute(MERCHANTS_TO_SETTLE)]  # fmt: skip
     written = 0
-    for merchant_id, currency in pairs:
+    for start in range(0, len(pairs), MERCHANTS_PER_TRANSACTION):
         async with sessions() as session:
-            if await settle_merchant_day(session, merchant_id=merchant_id, currency=currency,
-                                         clock=clock, rail=rail) is not None:  # fmt: skip
+            chunk = pairs[start : start + MERCHANTS_PER_TRANSACTION]
+            settled = await settle_merchants(session, pairs=chunk, clock=clock, rail=rail)
+            if settled:
                 await session.commit()
-                written += 1
+            written += settled
     return written

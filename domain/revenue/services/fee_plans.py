@@ -5,10 +5,12 @@ A merchant without a plan in a currency pays the platform's standard terms.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from sqlalchemy import tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,6 +63,19 @@ def _terms(row: MerchantFeePlan) -> MerchantTerms:
         ),
         standard=False,
     )
+
+
+async def terms_of_merchants(
+    session: AsyncSession, pairs: Collection[tuple[UUID, str]]
+) -> dict[tuple[UUID, str], MerchantTerms]:
+    """merchant_terms of many (merchant, currency) pairs in one query."""
+    rows = await session.exec(
+        select(MerchantFeePlan).where(
+            tuple_(col(MerchantFeePlan.merchant_id), col(MerchantFeePlan.currency)).in_(list(pairs))
+        )
+    )
+    planned = {(row.merchant_id, row.currency): _terms(row) for row in rows}
+    return {pair: planned.get(pair) or standard_terms(*pair) for pair in pairs}
 
 
 async def merchant_terms(
