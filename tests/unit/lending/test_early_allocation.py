@@ -95,16 +95,16 @@ def test_every_unit_is_applied_or_left_over_and_principal_is_conserved(
     loan = make_loan(principal, months, paid=data.draw(st.integers(0, months - 1)), fees=fees,
                      method=method)  # fmt: skip
     on = loan[0].period_start + timedelta(days=data.draw(st.integers(0, 75)))  # type: ignore[operator]
-    payoff = payoff_quote(loan, on=on, rule=rule).total if on < loan[-1].due_date else None
+    payoff = payoff_quote(loan, on=on, rule=rule).total  # everything, once all is due
+    ahead = on < loan[-1].due_date
     amount = data.draw(st.integers(0, 2 * sum(i.total for i in loan)))
 
     result = _early(amount, loan, on, rule=rule, method=method)
 
     paid = {item.number: item for item in result.allocation.installments}
     assert result.allocation.applied + result.allocation.leftover == amount
-    assert result.allocation.leftover == (0 if payoff is None or amount < payoff
-                                          else amount - payoff)  # fmt: skip
-    assert result.paid_off == (payoff is not None and amount >= payoff)
+    assert result.allocation.leftover == max(amount - payoff, 0)
+    assert result.paid_off == (ahead and amount >= payoff)
     # principal: paid, still owed on what is due, or rescheduled ahead, to the unit
     paid_principal = sum(p.principal for p in paid.values())
     due_left = sum(i.principal - _principal(paid, i.number) for i in loan if i.due_date <= on)
