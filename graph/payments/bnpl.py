@@ -9,9 +9,14 @@ from uuid import UUID
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.consumer_credit.services import checkout, credit_lines, repayments
+from domain.consumer_credit.services import bank_claims, checkout, credit_lines, repayments
 from domain.consumer_credit.services.refunds import installments_of
-from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow, CreditLineRow
+from domain.consumer_credit.tables import (
+    BnplFundingRow,
+    BnplInstallmentRow,
+    BnplPlanRow,
+    CreditLineRow,
+)
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.payments.tables import PaymentIntent as IntentRow
@@ -89,6 +94,37 @@ class CreditLine:
                    available=m(max(0, row.credit_limit - row.used)))  # fmt: skip
 
 
+@strawberry.type(description="A partner bank's claim on a purchase it funded.")
+class FundedPurchase:
+    id: strawberry.ID
+    plan_id: strawberry.ID
+    offer_id: strawberry.ID | None
+    principal: Money = strawberry.field(description="What the bank advanced.")
+    annual_rate: str = strawberry.field(description="What the bank earns, a decimal string.")
+    principal_repaid: Money = strawberry.field(description="Repaid, or taken off by refunds.")
+    interest_received: Money = strawberry.field(description="Interest and penalty received.")
+    outstanding: Money
+    installment_count: int
+    plan_state: str = strawberry.field(description="ACTIVE, PAID or REFUNDED.")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, plan: BnplPlanRow, claim: BnplFundingRow) -> FundedPurchase:
+        def m(minor: int) -> Money:
+            return Money.of(DomainMoney(minor, plan.currency))
+
+        return cls(
+            id=to_global_id("BnplFunding", claim.id), plan_id=to_global_id("BnplPlan", plan.id),
+            offer_id=to_global_id("FundingOffer", claim.offer_id) if claim.offer_id else None,
+            principal=m(claim.principal), annual_rate=str(claim.annual_rate.normalize()),
+            principal_repaid=m(claim.principal_repaid),
+            interest_received=m(claim.interest_received),
+            outstanding=m(claim.principal - claim.principal_repaid),
+            installment_count=plan.installment_count, plan_state=plan.state,
+            created_at=claim.created_at,
+        )  # fmt: skip
+
+
 @strawberry.type
 class BnplPayload:
     plan: BnplPlan | None = None
@@ -112,6 +148,15 @@ class BnplQueries:
         async with info.context.db() as session:
             found = await repayments.my_plans(session, actor=info.context.actor)
         return [BnplPlan.of(plan, rows) for plan, rows in found]
+
+    @strawberry.field(
+        description="Partner banks: the BNPL purchases your offers fund, newest first "
+        "(offers:read)."
+    )
+    async def funded_purchases(self, info: Info) -> list[FundedPurchase]:
+        async with info.context.db() as session:
+            found = await bank_claims.funded_purchases(session, actor=info.context.actor)
+        return [FundedPurchase.of(plan, claim) for plan, claim in found]
 
     @strawberry.field(description="Shoppers: your installment credit (null before first use).")
     async def credit_line(self, info: Info, currency: str) -> CreditLine | None:

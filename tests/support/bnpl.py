@@ -16,7 +16,7 @@ from domain.ledger.accounts import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.lending.tables import BankFundingOffer
 from domain.money import Money
-from domain.participants.roles import Role
+from domain.participants.roles import Role, Scope
 from domain.payments.services import intents
 from support.ledger import NOW
 from support.payments import Shop, attempt, make_participant
@@ -82,6 +82,12 @@ async def bank_with_offer(
         session.add(offer)
         await session.commit()
         return bank_id, offer.id
+
+
+def bank_key(bank_id: UUID) -> Actor:
+    """The bank's API key with offers:read."""
+    return Actor(ActorKind.API_KEY, participant_id=bank_id, roles=frozenset({Role.PARTNER_BANK}),
+                 scopes=frozenset({Scope.OFFERS_READ}), api_key_id=bank_id)  # fmt: skip
 
 
 async def bank_balance(sessions: async_sessionmaker[AsyncSession], bank_id: UUID) -> int:

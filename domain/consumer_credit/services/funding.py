@@ -23,8 +23,7 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import func, or_, update
-from sqlmodel import col, select
+from sqlalchemy import or_, text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.consumer_credit.services.accounts import plan_escrow
@@ -34,7 +33,7 @@ from domain.events.rows import event_row
 from domain.events.services.outbox import record_events
 from domain.ledger.services.posting import Leg
 from domain.lending.services.accounts import bank_funding
-from domain.lending.services.match_sources import bank_offer_sources
+from domain.lending.services.match_sources import LIVE_NOTES, bank_offer_sources
 from domain.lending.tables import BankFundingOffer, Loan
 from domain.matching.engine import match_loan
 from domain.matching.outcome import Fill
@@ -122,15 +121,28 @@ class _Listing:
     term_months: int
 
 
+# What each bank is still owed by a shopper: its BNPL claims and its live loan notes, so an
+# offer's per-borrower cap holds across the bank's whole exposure.
+BANK_EXPOSURE = text(
+    """
+    SELECT funder, sum(owed) FROM (
+        SELECT f.funder_id AS funder, f.principal - f.principal_repaid AS owed
+        FROM bnpl_funding f JOIN bnpl_plan p ON p.id = f.plan_id
+        WHERE p.shopper_id = :shopper AND f.funder_kind = 'BANK'
+        UNION ALL
+        SELECT n.holder_id, n.principal - n.principal_received
+        FROM loan_note n JOIN loan l ON l.id = n.loan_id
+        WHERE l.borrower_id = :shopper AND n.funder_kind = 'BANK'
+          AND n.status = ANY(:live)
+    ) exposure
+    GROUP BY funder
+    """
+)
+
+
 async def _bank_exposure(session: AsyncSession, shopper_id: UUID) -> dict[str, int]:
-    """Principal each bank funded for the shopper's purchases and is still owed."""
-    rows = await session.exec(
-        select(BnplFundingRow.funder_id,
-               func.sum(BnplFundingRow.principal - BnplFundingRow.principal_repaid))
-        .join(BnplPlanRow, col(BnplPlanRow.id) == col(BnplFundingRow.plan_id))
-        .where(col(BnplPlanRow.shopper_id) == shopper_id, col(BnplFundingRow.funder_kind) == BANK)
-        .group_by(col(BnplFundingRow.funder_id))
-    )  # fmt: skip
+    wanted = {"shopper": shopper_id, "live": list(LIVE_NOTES)}
+    rows = await (await session.connection()).execute(BANK_EXPOSURE, wanted)
     return {str(bank): int(owed) for bank, owed in rows.all()}
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlmodel import col, select
 
 from domain.consumer_credit.services import repayments
+from domain.consumer_credit.services.bank_claims import funded_purchases
 from domain.consumer_credit.tables import BnplFundingRow, BnplInstallmentRow, BnplPlanRow
 from domain.events.tables import OutboxEvent
 from domain.lending.distribution import holder_interest
@@ -21,6 +22,7 @@ from domain.payments.services import refunds
 from support.bnpl import (
     another_shopper,
     bank_balance,
+    bank_key,
     bank_with_offer,
     buy,
     create_bnpl_intent,
@@ -156,3 +158,35 @@ async def test_concurrent_checkouts_never_over_commit_an_offer(shop: Shop) -> No
     assert banked == (await _offer(shop, offer)).committed == 50_000
     assert await bank_balance(shop.sessions, bank) == -50_000
     assert await books_balance(shop.sessions)
+
+
+async def test_a_banks_cap_on_one_borrower_counts_what_it_already_funds(shop: Shop) -> None:
+    # given a bank lending at most 400.00 to any one shopper, and a second, dearer bank
+    await verify(shop)
+    capped, _ = await bank_with_offer(shop.sessions, "Capped", rate="0.05", per_borrower_cap=40_000)
+    other, _ = await bank_with_offer(shop.sessions, "Other", rate="0.07")
+    first = await create_bnpl_intent(shop, 30_000, "cap-1")
+    second = await create_bnpl_intent(shop, 30_000, "cap-2")
+
+    # when the shopper buys twice
+    assert await buy(shop, first) == "OK"
+    assert await buy(shop, second) == "OK"
+
+    # then the capped bank funds the first and 100.00 of the second, the other bank the rest
+    _, claims = await _claims(shop, second)
+    assert {(c.funder_id, c.principal) for c in claims} == {(capped, 10_000), (other, 20_000)}
+
+
+async def test_a_bank_sees_the_purchases_it_funds(shop: Shop) -> None:
+    await verify(shop)
+    bank, offer = await bank_with_offer(shop.sessions, "Viewer", rate="0.06")
+    payment = await create_bnpl_intent(shop, 30_000, "view-1")
+    assert await buy(shop, payment) == "OK"
+    async with shop.sessions() as session:
+        seen = await funded_purchases(session, actor=bank_key(bank))
+        by_another_bank = await funded_purchases(session, actor=bank_key(shop.referrer))
+
+    assert [(claim.offer_id, claim.principal, plan.payment_id) for plan, claim in seen] == [
+        (offer, 30_000, payment)
+    ]
+    assert by_another_bank == []

@@ -516,6 +516,7 @@ OPERATIONS = [
               missing("SettlementBatch")),
     # BNPL: a person's own plans and credit; nobody in the matrix passed KYC.
     Operation("bnplPlans", "{ bnplPlans { id } }", PEOPLE_ONLY),
+    Operation("fundedPurchases", "{ fundedPurchases { id } }", BANKS),
     Operation("creditLine", '{ creditLine(currency: "CNY") { used { amount } } }',
               expect(NULL, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)),
     Operation("payInInstallments(missing)", PAY_IN_INSTALLMENTS, SHOPPER_ON_MISSING,
