@@ -48,6 +48,11 @@ class FeePlan:
         return self.upfront + sum(self.per_installment)
 
 
+def fee_stream(name: str) -> str:
+    """The platform revenue stream a fee is booked to: "origination" -> "origination_fee"."""
+    return f"{name}_fee"
+
+
 def fee_amount(rule: FeeRule, principal: int) -> int:
     """The whole fee for a loan of `principal`: percent (half-up) plus the fixed part."""
     return round_half_up(principal * Fraction(rule.percent)) + rule.fixed
@@ -55,15 +60,40 @@ def fee_amount(rule: FeeRule, principal: int) -> int:
 
 def plan_fees(rules: Sequence[FeeRule], *, principal: int, installments: int) -> FeePlan:
     """When each fee is paid: upfront ones at disbursement, spread ones over the installments."""
-    upfront = 0
-    spread = [0] * installments
+    upfront = sum(fee_amount(r, principal) for r in rules if r.timing is FeeTiming.UPFRONT)
     by_fee: dict[str, int] = {}
     for rule in rules:
-        amount = fee_amount(rule, principal)
-        by_fee[rule.name] = by_fee.get(rule.name, 0) + amount
-        if rule.timing is FeeTiming.UPFRONT:
-            upfront += amount
-        else:
-            parts = split_exactly(amount, [1] * installments)  # odd units go first
-            spread = [a + b for a, b in zip(spread, parts, strict=True)]
-    return FeePlan(upfront, tuple(spread), by_fee)
+        by_fee[rule.name] = by_fee.get(rule.name, 0) + fee_amount(rule, principal)
+    spread = spread_fee_parts(rules, principal=principal, installments=installments)
+    return FeePlan(upfront, tuple(sum(part for _, part in parts) for parts in spread), by_fee)
+
+
+def spread_fee_parts(
+    rules: Sequence[FeeRule], *, principal: int, installments: int
+) -> list[list[tuple[str, int]]]:
+    """Each installment's spread fees by fee name, in the rules' order."""
+    per_rule = [
+        (rule.name, split_exactly(fee_amount(rule, principal), [1] * installments))  # odd first
+        for rule in rules
+        if rule.timing is FeeTiming.SPREAD
+    ]
+    return [[(name, parts[n]) for name, parts in per_rule] for n in range(installments)]
+
+
+def fees_paid_by_name(
+    parts: Sequence[tuple[str, int]], *, paid_before: int, paid_now: int
+) -> dict[str, int]:
+    """Which of an installment's fees (`parts`, in the rules' order) a payment of `paid_now`
+    settles after `paid_before` was paid: each fee in turn, so every unit has one name. What
+    exceeds the parts is named ""."""
+    paid: dict[str, int] = {}
+    start, end, offset = paid_before, paid_before + paid_now, 0
+    for name, part in parts:
+        taken = max(min(end, offset + part) - max(start, offset), 0)
+        if taken:
+            paid[name] = paid.get(name, 0) + taken
+        offset += part
+    beyond = paid_now - sum(paid.values())
+    if beyond:
+        paid[""] = beyond
+    return paid

@@ -11,6 +11,7 @@ the platform's spread and fees to its revenue accounts.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from enum import Enum
 from uuid import UUID, uuid4
@@ -21,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.events.catalog import EventType
 from domain.events.services.outbox import record_event
 from domain.ledger.services.posting import Leg, post_transfers
-from domain.lending.allocation import InstallmentDue, allocate_repayment
+from domain.lending.allocation import InstallmentDue, RepaymentAllocation, allocate_repayment
 from domain.lending.distribution import (
     NoteHolding,
     ReceivedRepayment,
@@ -30,6 +31,7 @@ from domain.lending.distribution import (
 )
 from domain.lending.early_allocation import EarlyRepaymentAllocation, allocate_early_repayment
 from domain.lending.early_repayment import EarlyRepaymentInterest, split_at
+from domain.lending.fees import fee_stream, fees_paid_by_name, spread_fee_parts
 from domain.lending.schedule import RepaymentMethod, RoundingMode
 from domain.lending.services.accounts import (
     holder_account,
@@ -37,9 +39,11 @@ from domain.lending.services.accounts import (
     loan_receivable,
     platform_revenue,
 )
+from domain.lending.services.product_terms import product_of
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
-from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
+from domain.lending.tables import Loan, LoanInstallment, LoanNote, LoanProductRow, Repayment
 
+# A fee the product's rules do not name (none should be) is booked as "installment_fee".
 INTEREST_SPREAD, INSTALLMENT_FEE = "interest_spread", "installment_fee"
 
 
@@ -131,9 +135,12 @@ async def receive_repayment(
                      n.annual_rate) for n in notes],
         borrower_rate=loan.borrower_rate,
     )  # fmt: skip
+    fees = await _fees_by_stream(session, loan, rows, allocation) if received.fees else {}
     journal = uuid4()
-    legs = await _legs(session, loan=loan, notes=notes, received=received, shares=shares,
-                       from_account=from_account, now=now)  # fmt: skip
+    legs = await _legs(
+        session, loan=loan, notes=notes, shares=shares, fees=fees, principal=received.principal,
+        from_account=from_account, now=now,
+    )  # fmt: skip
     await post_transfers(session, legs=legs, now=now, journal_id=journal)
     _apply_to_schedule(rows, plan, now)
     by_note = {str(n.id): n for n in notes}
@@ -150,8 +157,8 @@ async def receive_repayment(
                     for p in allocation.installments],
         distribution=[{"note": p.note_id, "holder": p.holder_id, "principal": p.principal,
                        "interest": p.interest, "penalty": p.penalty} for p in shares.payouts]
-        + [{"platform": INTEREST_SPREAD, "amount": shares.platform_spread},
-           {"platform": INSTALLMENT_FEE, "amount": shares.platform_fees}],
+        + [{"platform": INTEREST_SPREAD, "amount": shares.platform_spread}]
+        + [{"platform": stream, "amount": part} for stream, part in fees.items()],
         journal_id=journal, created_at=now,
     )  # fmt: skip
     session.add(repayment)
@@ -199,21 +206,42 @@ def _apply_to_schedule(
             row.paid_at = now
 
 
+async def _fees_by_stream(
+    session: AsyncSession, loan: Loan, rows: list[LoanInstallment], allocation: RepaymentAllocation
+) -> dict[str, int]:
+    """The fees received, by the revenue stream of the product's fee each unit settles (read
+    before the schedule takes the payment: each installment's fees are paid in rule order)."""
+    product = await session.get(LoanProductRow, loan.product_id)
+    assert product is not None
+    parts = spread_fee_parts(product_of(product).fees, principal=loan.principal,
+                             installments=loan.term_months)  # fmt: skip
+    by_number = {row.number: row for row in rows}
+    streams: Counter[str] = Counter()
+    for item in allocation.installments:
+        if item.fees:
+            named = fees_paid_by_name(parts[item.number - 1], paid_now=item.fees,
+                                      paid_before=by_number[item.number].fee_paid)  # fmt: skip
+            for name, amount in named.items():
+                streams[fee_stream(name) if name else INSTALLMENT_FEE] += amount
+    return dict(sorted(streams.items()))
+
+
 async def _legs(
     session: AsyncSession,
     *,
     loan: Loan,
     notes: list[LoanNote],
-    received: ReceivedRepayment,
     shares: RepaymentDistribution,
+    fees: dict[str, int],
+    principal: int,
     from_account: int,
     now: datetime,
 ) -> list[Leg]:
     currency, tag = loan.currency, {"loan": str(loan.id)}
     legs = []
-    if received.principal:
+    if principal:
         receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
-        legs.append(Leg(from_account, receivable, received.principal, "LOAN_PRINCIPAL", tag))
+        legs.append(Leg(from_account, receivable, principal, "LOAN_PRINCIPAL", tag))
     escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
     by_note = {str(n.id): n for n in notes}
     for payout in shares.payouts:
@@ -224,8 +252,7 @@ async def _legs(
         if payout.interest + payout.penalty:
             legs.append(Leg(from_account, account, payout.interest + payout.penalty,
                             "LOAN_INTEREST", tag))  # fmt: skip
-    for stream, part in ((INTEREST_SPREAD, shares.platform_spread),
-                         (INSTALLMENT_FEE, shares.platform_fees)):  # fmt: skip
+    for stream, part in ((INTEREST_SPREAD, shares.platform_spread), *fees.items()):
         if part:
             revenue = await platform_revenue(session, stream=stream, currency=currency, now=now)
             legs.append(Leg(from_account, revenue, part, stream.upper(), tag))

@@ -1,14 +1,23 @@
 """Fees: percent half-up plus fixed, upfront or spread exactly over the installments."""
 
+from collections import Counter
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.lending.fees import FeeRule, FeeTiming, fee_amount, plan_fees
+from domain.lending.fees import (
+    FeeRule,
+    FeeTiming,
+    fee_amount,
+    fees_paid_by_name,
+    plan_fees,
+    spread_fee_parts,
+)
 
 ORIGINATION = FeeRule("origination", FeeTiming.UPFRONT, percent=Decimal("0.02"))
 SERVICE = FeeRule("service", FeeTiming.SPREAD, percent=Decimal("0.003"), fixed=100)
+ORIGINATION_SPREAD = FeeRule("origination", FeeTiming.SPREAD, percent=Decimal("0.01"))
 
 
 def test_a_percent_fee_rounds_half_up_once_on_the_whole_fee() -> None:
@@ -68,3 +77,38 @@ def test_the_plan_charges_exactly_each_fee_once(
     assert sum(plan.by_fee.values()) == plan.total
     assert len(plan.per_installment) == installments
     assert max(plan.per_installment) - min(plan.per_installment) <= len(rules)
+
+
+def test_an_installments_fees_are_paid_in_the_rules_order() -> None:
+    parts = [("origination", 300), ("service", 200)]
+
+    assert fees_paid_by_name(parts, paid_before=0, paid_now=250) == {"origination": 250}
+    assert fees_paid_by_name(parts, paid_before=250, paid_now=100) == {
+        "origination": 50, "service": 50
+    }  # fmt: skip
+    assert fees_paid_by_name(parts, paid_before=450, paid_now=60) == {"service": 50, "": 10}
+
+
+@given(
+    st.integers(1, 10**9),
+    st.integers(1, 60),
+    st.lists(st.integers(0, 10**6), max_size=6),
+)
+def test_payments_in_any_chunks_name_each_fee_exactly(
+    principal: int, installments: int, chunks: list[int]
+) -> None:
+    rules = [ORIGINATION_SPREAD, SERVICE]
+    parts = spread_fee_parts(rules, principal=principal, installments=installments)
+    plan = plan_fees(rules, principal=principal, installments=installments)
+    first = parts[0]
+    owed = sum(part for _, part in first)
+    assert [sum(p for _, p in each) for each in parts] == list(plan.per_installment)
+
+    paid, named = 0, Counter[str]()
+    for chunk in [*chunks, owed]:  # the last chunk pays whatever is left
+        take = min(chunk, owed - paid)
+        got = fees_paid_by_name(first, paid_before=paid, paid_now=take)
+        assert sum(got.values()) == take
+        named.update(got)
+        paid += take
+    assert named == Counter(dict(first))
