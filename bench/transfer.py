@@ -217,6 +217,7 @@ class Run:
     failures: dict[str, int] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU ms per request, by process group
+    per_batch: float | None = None  # agora: transfers per committed transaction (group commit)
 
     @property
     def rps(self) -> float:
@@ -535,7 +536,9 @@ def run_rounds(
             if args.warmup:
                 warm = measure_agora(base_url, people, clients, args.warmup, f"w{number}c{clients}")
                 runs.append(replace(warm, side="agora warm-up"))
+            batched = transfer_batching(base_url)
             run = measure_agora(base_url, people, clients, args.seconds, f"r{number}c{clients}")
+            run.per_batch = _per_batch(batched, transfer_batching(base_url))
             runs.append(run)
             _report(f"round {number}", run)
     return runs
@@ -543,9 +546,25 @@ def run_rounds(
 
 def _report(phase: str, run: Run) -> None:
     failures = ", ".join(f"{k} {v}" for k, v in run.failures.items()) or "none"
+    batches = f"  {run.per_batch:.1f} transfers per commit" if run.per_batch else ""
     print(f"{phase} {run.side:<8}{run.clients:>3} clients {run.rps:9.1f}/s  "
-          f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  failures: {failures}",
+          f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  failures: {failures}{batches}",
           flush=True)  # fmt: skip
+
+
+def transfer_batching(base_url: str) -> tuple[float, float]:
+    """(committed batches, transfers they carried) from the server's /metrics (with several
+    workers: whichever answered the scrape, a sample of the whole)."""
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    readings = dict(re.findall(r"^(agora_transfer_batch\w*_total) (\S+)$", text, re.MULTILINE))
+    return (float(readings.get("agora_transfer_batches_total", 0)),
+            float(readings.get("agora_transfer_batch_orders_total", 0)))  # fmt: skip
+
+
+def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float | None:
+    batches, orders = after[0] - before[0], after[1] - before[1]
+    return orders / batches if batches > 0 else None
 
 
 def measure_agora(

@@ -6,17 +6,47 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.audit.tables import AuditEntry
 
+ENTRIES = AuditEntry.__table__  # type: ignore[attr-defined]
+
 
 class Outcome(Enum):
     SUCCESS = "SUCCESS"
     FAILURE = "FAILURE"  # the attempt was made and failed (wrong password, ...)
     DENIED = "DENIED"  # the caller was not allowed to attempt it
+
+
+def entry_row(
+    *,
+    actor: Actor,
+    action: str,
+    outcome: Outcome,
+    at: datetime,
+    target_type: str | None = None,
+    target_id: object | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An audit_entry row's columns (but its id)."""
+    return {
+        "occurred_at": at,
+        "actor_kind": actor.kind.value,
+        "actor_id": actor.participant_id,
+        "api_key_id": actor.api_key_id,
+        "action": action,
+        "outcome": outcome.value,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "ip": actor.origin.ip,
+        "user_agent": (actor.origin.user_agent or "")[:256] or None,
+        "request_id": actor.origin.request_id,
+        "details": details or {},
+    }
 
 
 def record(
@@ -31,22 +61,17 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an entry to the caller's transaction: it is kept iff the change is."""
-    entry = AuditEntry(
-        occurred_at=at,
-        actor_kind=actor.kind.value,
-        actor_id=actor.participant_id,
-        api_key_id=actor.api_key_id,
-        action=action,
-        outcome=outcome.value,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        ip=actor.origin.ip,
-        user_agent=(actor.origin.user_agent or "")[:256] or None,
-        request_id=actor.origin.request_id,
-        details=details or {},
-    )
+    entry = AuditEntry(**entry_row(actor=actor, action=action, outcome=outcome, at=at,
+                                   target_type=target_type, target_id=target_id,
+                                   details=details))  # fmt: skip
     session.add(entry)
     return entry
+
+
+async def record_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert `entry_row`s in one statement, without the ORM's unit of work (hot paths)."""
+    if rows:
+        await (await session.connection()).execute(insert(ENTRIES), rows)
 
 
 async def list_entries(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import StringValueNode, visit
+from graphql import DocumentNode, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from graph.hardening.codes import refusal
 
@@ -36,13 +37,26 @@ class _FindNul(Visitor):
         self.found = self.found or "\x00" in node.value
 
 
+def _literal_nul(context: ExecutionContext, document: DocumentNode) -> bool:
+    """Whether a string literal of the document holds a NUL. Only a raw NUL or a \\u escape
+    in the text can make one, so most documents need no walk."""
+    query = context.query
+    if query is not None and "\x00" not in query and "\\u" not in query:
+        return False
+    finder = _FindNul()
+    visit(document, finder)
+    return finder.found
+
+
 class RefuseNulCharacters(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None and not context.pre_execution_errors:
-            finder = _FindNul()
-            visit(context.graphql_document, finder)
-            if finder.found or _has_nul(context.variables):
-                message = "strings may not contain the NUL character (U+0000)"
-                context.pre_execution_errors = [refusal(message, NUL_IN_STRING)]
+        document = context.graphql_document
+        if (
+            document is not None
+            and not context.pre_execution_errors
+            and (_has_nul(context.variables) or _literal_nul(context, document))
+        ):
+            message = "strings may not contain the NUL character (U+0000)"
+            context.pre_execution_errors = [refusal(message, NUL_IN_STRING)]
         yield

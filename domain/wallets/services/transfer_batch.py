@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, NotFound
-from domain.audit.service import Outcome, record
+from domain.audit.service import Outcome, entry_row, record_rows
 from domain.clock import Clock
 from domain.errors import DomainError, InvalidInput
 from domain.idempotency.service import (
@@ -113,11 +113,10 @@ class _Batch:
     events: list[dict[str, Any]]
     outflows: list[Outflow]
     touched: dict[int, LockedAccount]
+    audit: list[dict[str, Any]]
 
 
-def _decide(
-    session: AsyncSession, batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]
-) -> dict[str, Any]:
+def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) -> dict[str, Any]:
     """Apply one transfer to the locked wallets in memory, or refuse it changing nothing."""
     sender, recipient = holders.get(order.sender_id), holders.get(order.recipient_id)
     if sender is None or recipient is None:
@@ -142,9 +141,11 @@ def _decide(
     pair = sorted((source, target), key=lambda account: account.id)
     batch.events += wallet_changes(pair, journal_id=journal, reason=REASON, now=batch.now)
     batch.touched.update({source.id: source, target.id: target})
-    record(session, actor=order.actor, action=OPERATION, outcome=Outcome.SUCCESS, at=batch.now,
-           target_type="Participant", target_id=order.recipient_id,
-           details={"amount": leg.amount, "currency": source.currency})  # fmt: skip
+    batch.audit.append(entry_row(
+        actor=order.actor, action=OPERATION, outcome=Outcome.SUCCESS, at=batch.now,
+        target_type="Participant", target_id=order.recipient_id,
+        details={"amount": leg.amount, "currency": source.currency},
+    ))  # fmt: skip
     return {"journal_id": str(journal), "transfer_id": str(row["id"]), "status": "SUCCEEDED"}
 
 
@@ -173,11 +174,11 @@ async def transfer_batch(
         session, owner_ids=owners, currency=orders[0].amount.currency, now=now
     )
     senders = [holders[o.sender_id].wallet.id for o in orders if o.sender_id in holders]
-    batch = _Batch(now, await outflow_today(session, senders, REASON, now), [], [], [], {})
+    batch = _Batch(now, await outflow_today(session, senders, REASON, now), [], [], [], {}, [])
     answers: list[Answer] = []
     for i, record_id in fresh:
         try:
-            answer = _decide(session, batch, orders[i], holders)
+            answer = _decide(batch, orders[i], holders)
         except DomainError as refusal:
             answers.append(Answer(record_id, "REFUSED", refusal_answer(refusal)))
             refusal.keeps_changes = True  # its refusal is kept for its key
@@ -191,7 +192,7 @@ async def transfer_batch(
             balances=[{"id": a.id, **asdict(a.balances)} for a in batch.touched.values()],
             outflows=outflow_rows(batch.outflows), events=batch.events,
         )  # fmt: skip
-        await session.flush()  # the audit rows
+        await record_rows(session, batch.audit)
     await store_answers(conn, answers)
     return [_with_wallet(result, orders[i], holders) for i, result in enumerate(results)]
 
