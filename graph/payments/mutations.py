@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.payments.services import disputes, extension, intents, paying, refunds, release
+from domain.payments.services.updates import current_intent
 from domain.payments.tables import Dispute as DisputeRow
 from domain.payments.tables import PaymentIntent as IntentRow
 from domain.payments.tables import PaymentRefund as RefundRow
@@ -38,7 +39,7 @@ from graph.wallets.mutations import IdempotencyKey
 
 async def intent_payload(session: AsyncSession, answer: dict[str, Any]) -> PaymentIntentPayload:
     """The payload for an answer (first or replayed), with the payment as it is now."""
-    row = await session.get(IntentRow, UUID(answer["payment_id"]), populate_existing=True)
+    row = await current_intent(session, UUID(answer["payment_id"]))
     return PaymentIntentPayload(payment_intent=PaymentIntent.of(row) if row else None)
 
 

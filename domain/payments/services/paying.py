@@ -36,6 +36,7 @@ from domain.payments.services.capture import (
     split_of,
 )
 from domain.payments.services.updates import (
+    mark_written,
     paying_intent,
     require_payment,
     step,
@@ -99,6 +100,7 @@ async def _paid(
         keys.add(rail_key(currency, RailMethod.BANK_CARD))
     session.add(intent)
     await session.flush()
+    mark_written(session, intent)
     await record_events(session, [*events, updated_event(intent, now)])
     accounts = await lock_accounts_by_key(session, keys, now=now)
     legs = []

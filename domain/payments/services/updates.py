@@ -76,8 +76,28 @@ def updated_event(intent: PaymentIntent, now: datetime) -> dict[str, Any]:
     )  # fmt: skip
 
 
+# The intents this transaction wrote, held here (the session's identity map holds unchanged
+# objects only weakly): the session has them as they are in the database.
+_WRITTEN = "payments.intents_written"
+
+
+def mark_written(session: AsyncSession, intent: PaymentIntent) -> None:
+    session.info.setdefault(_WRITTEN, {})[intent.id] = intent
+
+
+async def current_intent(session: AsyncSession, payment_id: UUID) -> PaymentIntent | None:
+    """The intent as it is now: as this transaction wrote it (no round trip), else read
+    afresh (a replayed answer: the session may hold an older copy). A refusal's rollback
+    empties the session, so an undone write is read again too."""
+    written = session.info.get(_WRITTEN, {}).get(payment_id)
+    if written is not None and written in session:
+        return written  # type: ignore[no-any-return]
+    return await session.get(PaymentIntent, payment_id, populate_existing=True)
+
+
 async def announce(session: AsyncSession, intent: PaymentIntent, now: datetime) -> None:
     await session.flush()
+    mark_written(session, intent)
     await record_events(session, [updated_event(intent, now)])
 
 

@@ -114,3 +114,8 @@ async def test_a_merchant_key_sells_with_a_split_and_refunds_part(
     assert (await _data(client, INTENT, {"id": payment}, referrer.access_token)) is not None
     stranger = await signed_in(client, roles=["INVESTOR"])
     assert (await _data(client, INTENT, {"id": payment}, stranger.access_token)) is None
+    # and a replayed answer shows the payment as it is now, not as it was then
+    replayed = await _data(client, PAY, {"id": payment, "key": "p1"}, shopper.access_token)
+    assert replayed["paymentIntent"] == {"state": "PARTIALLY_REFUNDED"}
+    again = await _data(client, CREATE, {"input": order, "key": "k1"}, key)
+    assert again["paymentIntent"]["state"] == "PARTIALLY_REFUNDED"
