@@ -29,7 +29,7 @@ WALLET_CHANGED = TypedEvent(
 )  # fmt: skip
 MATCH_CREATED = TypedEvent(
     Type.MATCH_CREATED, MatchCreatedEvent, MatchCreatedEvent.of,
-    "Matches between loan listings and investors that concern you.",
+    "Matches of loan listings and BNPL purchases with their funders that concern you.",
 )  # fmt: skip
 LOAN_FUNDED = TypedEvent(
     Type.LOAN_FUNDED, LoanFundedEvent, LoanFundedEvent.of,
@@ -37,11 +37,11 @@ LOAN_FUNDED = TypedEvent(
 )  # fmt: skip
 REPAYMENT_RECEIVED = TypedEvent(
     Type.REPAYMENT_RECEIVED, RepaymentReceivedEvent, RepaymentReceivedEvent.of,
-    "Repayments on loans you borrow or hold notes of.",
+    "Repayments on loans and BNPL plans you owe or fund.",
 )  # fmt: skip
 INSTALLMENT_DUE = TypedEvent(
     Type.INSTALLMENT_DUE, InstallmentDueEvent, InstallmentDueEvent.of,
-    "Installments of your loans falling due.",
+    "Installments of your loans and BNPL plans falling due.",
 )  # fmt: skip
 PAYMENT_UPDATED = TypedEvent(
     Type.PAYMENT_UPDATED, PaymentUpdatedEvent, PaymentUpdatedEvent.of,
