@@ -45,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_lending"
 REDIS_URL = os.environ.get("AGORA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+URLS = {"database": DATABASE_URL, "redis": REDIS_URL}  # --database-url, --redis-url
 PASSWORD = "bench horse battery staple"
 OPERATOR_EMAIL = "operator@bench-lending.example"
 BANKS = 10
@@ -73,7 +74,7 @@ CEILING = "query { loanProducts { id } }"
 
 def env() -> dict[str, str]:
     return {
-        **os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
+        **os.environ, "DATABASE_URL": URLS["database"], "REDIS_URL": URLS["redis"],
         "AGORA_ENV": "production", "AGORA_LOG_LEVEL": "warning",
         "AGORA_JWT_SECRET": base64.urlsafe_b64encode(b"agora-bench-lending-jwt-secret!!").decode(),
         "AGORA_DATA_KEY": base64.urlsafe_b64encode(b"agora-bench-lending-data-key-32!").decode(),
@@ -184,8 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--borrowers", type=int, default=200)
     parser.add_argument("--offers", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--database-url", default=DATABASE_URL, help="recreated")
+    parser.add_argument("--redis-url", default=REDIS_URL)
     args = parser.parse_args(argv)
-    asyncio.run(recreate_database(DATABASE_URL))
+    URLS.update(database=args.database_url, redis=args.redis_url)
+    asyncio.run(recreate_database(args.database_url))
     with agora() as server:
         started = time.perf_counter()
         approved = set_up(server.base_url, args.borrowers, args.offers)

@@ -7,6 +7,8 @@ journal refuses a second resolution should anything slip past.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -17,8 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.errors import InvalidInput
 from domain.ledger.balances import TransferKind
 from domain.ledger.errors import HoldExpired, HoldNotPending
+from domain.ledger.services.journal_writes import write_posting
 from domain.ledger.services.outflow import Outflow, give_back
 from domain.ledger.services.posting import TRANSFERS, is_wallet, lock_accounts, move, write_back
+from domain.ledger.wallet_events import wallet_changes
 
 
 async def _pending(session: AsyncSession, hold_id: UUID):  # type: ignore[no-untyped-def]
@@ -100,3 +104,52 @@ async def void_hold(
         session, hold_id=hold_id, now=now, kind=TransferKind.VOID_PENDING, amount=None,
         reason="EXPIRED" if expired else "VOID",
     )  # fmt: skip
+
+
+async def post_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: datetime) -> None:
+    """Capture several holds in full at once (a loan's funders, when it is fully funded): one
+    read of the holds, one lock of all their accounts in id order, one write, where
+    post_hold would take seven round trips each."""
+    if not hold_ids:
+        return
+    conn = await session.connection()
+    found = await conn.execute(select(TRANSFERS).where(TRANSFERS.c.id.in_(hold_ids)))
+    holds = {hold.id: hold for hold in found}
+    if len(holds) != len(set(hold_ids)) or any(
+        hold.kind != TransferKind.PENDING.value for hold in holds.values()
+    ):
+        raise HoldNotPending("no such pending hold")
+    ids = {a for hold in holds.values() for a in (hold.debit_account_id, hold.credit_account_id)}
+    accounts = await lock_accounts(session, ids)
+    resolved = await conn.execute(
+        select(TRANSFERS.c.id).where(TRANSFERS.c.pending_id.in_(hold_ids)).limit(1)
+    )
+    if resolved.first() is not None:
+        raise HoldNotPending("a hold was already posted, voided or expired")
+    rows, events = [], []
+    for hold_id in hold_ids:
+        hold = holds[hold_id]
+        if hold.expires_at is not None and hold.expires_at <= now:
+            raise HoldExpired("the hold expired before it was posted")
+        debit, credit = accounts[hold.debit_account_id], accounts[hold.credit_account_id]
+        move(TransferKind.POST_PENDING, debit, credit, hold.amount, held=hold.amount)
+        rows.append(
+            {
+                "id": uuid4(), "journal_id": hold.journal_id,
+                "kind": TransferKind.POST_PENDING.value, "debit_account_id": debit.id,
+                "credit_account_id": credit.id, "amount": hold.amount, "currency": hold.currency,
+                "reason": "POST", "pending_id": hold_id, "expires_at": None, "created_at": now,
+                "details": {},
+            }
+        )  # fmt: skip
+        events += wallet_changes(
+            [debit, credit], journal_id=hold.journal_id, reason=hold.reason, now=now
+        )
+    try:
+        async with session.begin_nested():
+            await write_posting(
+                session, transfers=rows, outflows=[], events=events,
+                balances=[{"id": a.id, **asdict(a.balances)} for a in accounts.values()],
+            )  # fmt: skip
+    except IntegrityError:
+        raise HoldNotPending("a hold was already posted, voided or expired") from None

@@ -9,6 +9,8 @@ CHECK says so too).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -42,6 +44,18 @@ def check_open(loan: Loan, now: datetime) -> None:
         raise FundingRefused("the loan's funding deadline has passed", field="loan_id")
 
 
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """One funder's money for a loan: `amount` held from `from_account` at `annual_rate`."""
+
+    funder_id: UUID
+    funder_kind: str  # INVESTOR or BANK
+    from_account: int
+    amount: int
+    annual_rate: Decimal
+    source_id: UUID | None = None  # the bank offer or auto-invest rule behind it
+
+
 async def commit_funds(
     session: AsyncSession,
     *,
@@ -55,21 +69,35 @@ async def commit_funds(
     source_id: UUID | None = None,
 ) -> LoanNote:
     """Hold `amount` from `from_account` for the locked, open `loan`; the funder's note."""
-    if amount > loan.principal - loan.committed:
+    commitment = Commitment(funder_id, funder_kind, from_account, amount, annual_rate, source_id)
+    [note] = await commit_all(session, loan=loan, commitments=[commitment], now=now)
+    return note
+
+
+async def commit_all(
+    session: AsyncSession, *, loan: Loan, commitments: Sequence[Commitment], now: datetime
+) -> list[LoanNote]:
+    """Hold every commitment for the locked, open `loan` in one posting, all or none; their
+    notes. The loan is disbursed if that funds it fully."""
+    total = sum(c.amount for c in commitments)
+    if total > loan.principal - loan.committed:
         left = loan.principal - loan.committed
         raise FundingRefused(f"only {left} minor units are left to fund", field="amount")
     escrow = await loan_escrow(session, loan_id=loan.id, currency=loan.currency, now=now)
-    [hold_id] = await post_transfers(
-        session, legs=[Leg(from_account, escrow, amount, "LOAN_FUNDING", {"loan": str(loan.id)})],
+    tag = {"loan": str(loan.id)}
+    hold_ids = await post_transfers(
+        session, legs=[Leg(c.from_account, escrow, c.amount, "LOAN_FUNDING", tag)
+                       for c in commitments],
         now=now, kind=TransferKind.PENDING,
     )  # fmt: skip
-    note = LoanNote(
-        loan_id=loan.id, holder_id=funder_id, funder_kind=funder_kind, source_id=source_id,
-        principal=amount, annual_rate=annual_rate, hold_id=hold_id,
-        status=NoteStatus.HELD.value, created_at=now,
-    )  # fmt: skip
-    session.add(note)
-    loan.committed += amount
+    notes = [
+        LoanNote(loan_id=loan.id, holder_id=c.funder_id, funder_kind=c.funder_kind,
+                 source_id=c.source_id, principal=c.amount, annual_rate=c.annual_rate,
+                 hold_id=hold_id, status=NoteStatus.HELD.value, created_at=now)
+        for c, hold_id in zip(commitments, hold_ids, strict=True)
+    ]  # fmt: skip
+    session.add_all(notes)
+    loan.committed += total
     loan.version += 1
     await session.flush()
     if loan.committed == loan.principal:
@@ -78,4 +106,4 @@ async def commit_funds(
         product = await session.get(LoanProductRow, loan.product_id)
         assert product is not None  # a foreign key
         await disburse(session, loan=loan, product=product_of(product), now=now)
-    return note
+    return notes

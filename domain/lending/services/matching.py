@@ -1,20 +1,26 @@
 """Matching a listed loan against open bank offers and auto-invest rules.
 
-The pure engine (domain/matching) chooses fills from a snapshot; here the chosen offers are
-then locked in id order and each fill is clipped to the room its offer has left, so an offer
-is never over-committed whatever other listings run at once (the table's CHECK agrees). The
-loan's row is locked by the caller first: the order is always loan, then offers by id.
+The pure engine (domain/matching) chooses fills from a snapshot read without locks. Investors'
+fills are committed first (each in a savepoint: a wallet spent since the snapshot is
+skipped). Then only the bank offers the engine chose are locked, in id order, and checked
+against the snapshot: if another listing used their room or the bank changed them, the
+locks are given back and the rest of the loan is matched again on a fresh read (a few
+times; the last try matches against the locked offers alone, which nobody can change
+meanwhile). So no offer is ever over-committed whatever other listings or processes do (the
+table's CHECK agrees), and the offers' rows, which every listing wants, stay locked only
+for the few statements that commit the banks' money. The loan's row is locked by the caller
+first: the order is always loan, then offers by id.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
@@ -22,20 +28,27 @@ from domain.events.catalog import EventType
 from domain.events.rows import event_row
 from domain.events.services.outbox import record_events
 from domain.lending.services.accounts import bank_funding
-from domain.lending.services.commitments import commit_funds
+from domain.lending.services.commitments import Commitment, commit_all, commit_funds
 from domain.lending.services.match_sources import (
     auto_invest_sources,
     bank_offer_sources,
     loan_to_fund,
+    lock_offers,
 )
 from domain.lending.states import LoanState
-from domain.lending.tables import BankFundingOffer, Loan, LoanMatch, LoanProductRow
+from domain.lending.tables import BankFundingOffer, Loan, LoanMatch, LoanNote, LoanProductRow
 from domain.matching.engine import match_loan
 from domain.matching.outcome import Fill, MatchResult
-from domain.matching.sources import SourceKind
+from domain.matching.sources import BankOffer, SourceKind
 from domain.wallets.services.accounts import wallet_account
 
 OFFERS = BankFundingOffer.__table__  # type: ignore[attr-defined]
+_ATTEMPTS = 3  # matches against a fresh read before settling for the locked offers
+_RAISE_COMMITTED = (
+    update(OFFERS)
+    .where(OFFERS.c.id == bindparam("offer_id"))
+    .values(committed=OFFERS.c.committed + bindparam("amount"))
+)
 
 
 async def match_listing(
@@ -43,9 +56,8 @@ async def match_listing(
 ) -> list[LoanMatch]:
     """Fund what the engine finds for the locked, listed `loan`; the persisted matches."""
     channels = set(product.funding_channels)
-    offers = (
-        await bank_offer_sources(session, loan=loan, now=now) if "BANK_OFFERS" in channels else []
-    )
+    banks = "BANK_OFFERS" in channels
+    offers = await bank_offer_sources(session, loan=loan, now=now) if banks else []
     rules = (
         await auto_invest_sources(session, loan=loan, now=now)
         if "INVESTOR_NOTES" in channels
@@ -55,82 +67,127 @@ async def match_listing(
         return []
     target = await loan_to_fund(session, loan=loan, product=product)
     result = match_loan(target, offers, rules, now=now, reference_rate=loan.borrower_rate)
-    room = await _lock_offers(session, [f for f in result.fills if f.kind is SourceKind.BANK_OFFER])
     matches = []
     for fill in result.fills:
-        if loan.state != LoanState.LISTED.value:
-            break
-        match = await _take(session, loan=loan, fill=fill, room=room, result=result, now=now)
-        if match is not None:
-            matches.append(match)
+        if fill.kind is SourceKind.AUTO_INVEST and loan.state == LoanState.LISTED.value:
+            match = await _investor_fill(session, loan=loan, fill=fill, result=result, now=now)
+            if match is not None:
+                matches.append(match)
+    if any(fill.kind is SourceKind.BANK_OFFER for fill in result.fills):
+        banked = await _bank_fills(
+            session, loan=loan, product=product, offers=offers, result=result, now=now
+        )
+        matches += banked
+    await session.flush()
     await record_events(session, [_event(loan, match, now) for match in matches])
     return matches
 
 
-async def _lock_offers(session: AsyncSession, fills: list[Fill]) -> dict[str, int]:
-    """Lock the offers the engine chose, in id order; the room each has left now."""
-    if not fills:
-        return {}
-    ids = sorted({UUID(fill.source_id) for fill in fills})
-    rows = await (await session.connection()).execute(
-        select(OFFERS.c.id, OFFERS.c.capacity, OFFERS.c.committed, OFFERS.c.status)
-        .where(OFFERS.c.id.in_(ids))
-        .order_by(OFFERS.c.id)
-        .with_for_update()
-    )
-    return {
-        str(row.id): (row.capacity - row.committed if row.status == "OPEN" else 0) for row in rows
-    }
-
-
-async def _take(
-    session: AsyncSession,
-    *,
-    loan: Loan,
-    fill: Fill,
-    room: dict[str, int],
-    result: MatchResult,
-    now: datetime,
+async def _investor_fill(
+    session: AsyncSession, *, loan: Loan, fill: Fill, result: MatchResult, now: datetime
 ) -> LoanMatch | None:
-    """Commit one fill (clipped to its offer's room); None if nothing could be taken."""
-    funder_id, source_id = UUID(fill.funder_id), UUID(fill.source_id)
-    amount = fill.amount
-    if fill.kind is SourceKind.BANK_OFFER:
-        amount = min(amount, room.get(fill.source_id, 0))
-        if amount <= 0:
-            return None
-        account = await bank_funding(session, bank_id=funder_id, currency=loan.currency, now=now)
-    else:
-        account = await wallet_account(session, owner_id=funder_id, currency=loan.currency,
-                                       now=now)  # fmt: skip
+    """Commit one investor's fill; None if their wallet no longer holds it."""
+    investor_id = UUID(fill.funder_id)
+    account = await wallet_account(session, owner_id=investor_id, currency=loan.currency,
+                                   now=now)  # fmt: skip
     try:
-        async with session.begin_nested():  # a wallet spent since the snapshot: skip it
+        async with session.begin_nested():
             note = await commit_funds(
-                session, loan=loan, funder_id=funder_id,
-                funder_kind="BANK" if fill.kind is SourceKind.BANK_OFFER else "INVESTOR",
-                from_account=account, amount=amount, annual_rate=fill.annual_rate, now=now,
-                source_id=source_id,
+                session, loan=loan, funder_id=investor_id, funder_kind="INVESTOR",
+                from_account=account, amount=fill.amount, annual_rate=fill.annual_rate,
+                now=now, source_id=UUID(fill.source_id),
             )  # fmt: skip
     except DomainError:
         return None
-    if fill.kind is SourceKind.BANK_OFFER:
-        room[fill.source_id] -= amount
-        await (await session.connection()).execute(
-            update(OFFERS)
-            .where(OFFERS.c.id == source_id)
-            .values(committed=OFFERS.c.committed + amount)
-        )
-    match = LoanMatch(
-        loan_id=loan.id, source_kind=fill.kind.value, source_id=source_id, funder_id=funder_id,
-        amount=amount, annual_rate=fill.annual_rate, note_id=note.id,
-        explanation=_explanation(result, fill, amount), created_at=now,
-    )  # fmt: skip
+    match = _match(loan, fill, note, result, now)
     session.add(match)
-    await session.flush()
     return match
 
 
-def _explanation(result: MatchResult, fill: Fill, amount: int) -> dict[str, Any]:
+async def _bank_fills(
+    session: AsyncSession,
+    *,
+    loan: Loan,
+    product: LoanProductRow,
+    offers: list[BankOffer],
+    result: MatchResult,
+    now: datetime,
+) -> list[LoanMatch]:
+    """Lock the chosen offers, check them, and commit the banks' money in one posting."""
+    if loan.state != LoanState.LISTED.value:
+        return []
+    accounts: dict[str, int] = {}
+    for attempt in range(1, _ATTEMPTS + 1):
+        fills = [fill for fill in result.fills if fill.kind is SourceKind.BANK_OFFER]
+        for bank in {fill.funder_id for fill in fills} - accounts.keys():  # before locking
+            accounts[bank] = await bank_funding(session, bank_id=UUID(bank),
+                                                currency=loan.currency, now=now)  # fmt: skip
+        if not fills:
+            return []
+        savepoint = await session.begin_nested()
+        locked = await lock_offers(
+            session, loan=loan, now=now, offer_ids={f.source_id for f in fills}
+        )
+        if _as_read(fills, {o.offer_id: o for o in offers}, locked):
+            await savepoint.commit()
+            break
+        if attempt == _ATTEMPTS:  # the locked offers alone: they cannot change under us
+            await savepoint.commit()
+            result = await _rematch(session, loan, product, list(locked.values()), now)
+            continue  # the engine's choice among locked offers needs no check
+        await savepoint.rollback()  # gives the locks back: the next read locks in id order again
+        offers = await bank_offer_sources(session, loan=loan, now=now)
+        result = await _rematch(session, loan, product, offers, now)
+    fills = [fill for fill in result.fills if fill.kind is SourceKind.BANK_OFFER]
+    if not fills:
+        return []
+    notes = await commit_all(
+        session, loan=loan, now=now,
+        commitments=[Commitment(UUID(f.funder_id), "BANK", accounts[f.funder_id], f.amount,
+                                f.annual_rate, UUID(f.source_id)) for f in fills],
+    )  # fmt: skip
+    await (await session.connection()).execute(
+        _RAISE_COMMITTED, [{"offer_id": UUID(f.source_id), "amount": f.amount} for f in fills]
+    )
+    matches = [
+        _match(loan, fill, note, result, now) for fill, note in zip(fills, notes, strict=True)
+    ]
+    session.add_all(matches)
+    return matches
+
+
+def _as_read(fills: list[Fill], read: dict[str, BankOffer], locked: dict[str, BankOffer]) -> bool:
+    """Every chosen offer is still open to the loan, on the terms read, with the room taken."""
+    for fill in fills:
+        current = locked.get(fill.source_id)
+        if current is None or current.capacity < fill.amount:
+            return False
+        if replace(current, capacity=0) != replace(read[fill.source_id], capacity=0):
+            return False
+    return True
+
+
+async def _rematch(
+    session: AsyncSession,
+    loan: Loan,
+    product: LoanProductRow,
+    offers: list[BankOffer],
+    now: datetime,
+) -> MatchResult:
+    """What is left of the loan, matched again against bank offers (investors had their turn)."""
+    target = await loan_to_fund(session, loan=loan, product=product)
+    return match_loan(target, offers, [], now=now, reference_rate=loan.borrower_rate)
+
+
+def _match(loan: Loan, fill: Fill, note: LoanNote, result: MatchResult, now: datetime) -> LoanMatch:
+    return LoanMatch(
+        loan_id=loan.id, source_kind=fill.kind.value, source_id=UUID(fill.source_id),
+        funder_id=UUID(fill.funder_id), amount=fill.amount, annual_rate=fill.annual_rate,
+        note_id=note.id, explanation=_explanation(result, fill), created_at=now,
+    )  # fmt: skip
+
+
+def _explanation(result: MatchResult, fill: Fill) -> dict[str, Any]:
     """Why this source was taken, and how many sources the engine passed over and why."""
     passed_over = Counter(d.code.value for d in result.decisions if d.code.value != "TAKEN")
     return {
@@ -138,7 +195,7 @@ def _explanation(result: MatchResult, fill: Fill, amount: int) -> dict[str, Any]
         "rank": next(n for n, d in enumerate(result.decisions, 1) if d.source_id == fill.source_id),
         "asking_rate": str(fill.annual_rate),
         "chosen": fill.amount,
-        "taken": amount,  # less when a concurrent listing used the offer's room first
+        "taken": fill.amount,
         "passed_over": dict(sorted(passed_over.items())),
         "not_considered": result.not_considered,
         "unfilled": result.unfilled,

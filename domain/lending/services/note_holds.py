@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.services.holds import post_hold, void_hold
+from domain.ledger.services.holds import post_holds, void_hold
 from domain.lending.states import NoteStatus
 from domain.lending.tables import LoanNote
 
@@ -24,11 +24,15 @@ async def resolve_held_notes(
             .order_by(col(LoanNote.created_at), col(LoanNote.id))
         )
     ).all()
+    holds = []
     for note in notes:
         assert note.hold_id is not None
-        if capture:
-            await post_hold(session, hold_id=note.hold_id, now=now)
-        else:
-            await void_hold(session, hold_id=note.hold_id, now=now)
+        holds.append(note.hold_id)
+    if capture:  # all at once: this runs while the funding offers' rows are locked
+        await post_holds(session, hold_ids=holds, now=now)
+    else:
+        for hold_id in holds:
+            await void_hold(session, hold_id=hold_id, now=now)
+    for note in notes:
         note.status = (NoteStatus.ACTIVE if capture else NoteStatus.RELEASED).value
     return list(notes)
