@@ -145,11 +145,9 @@ async def post_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: da
         events += wallet_changes(
             [debit, credit], journal_id=hold.journal_id, reason=hold.reason, now=now
         )
-    try:
-        async with session.begin_nested():
-            await write_posting(
-                session, transfers=rows, outflows=[], events=events,
-                balances=[{"id": a.id, **asdict(a.balances)} for a in accounts.values()],
-            )  # fmt: skip
-    except IntegrityError:
-        raise HoldNotPending("a hold was already posted, voided or expired") from None
+    # No savepoint: the accounts are locked and nothing resolved these holds; should the
+    # UNIQUE pending_id still refuse one, the whole use case fails, as it must.
+    await write_posting(
+        session, transfers=rows, outflows=[], events=events,
+        balances=[{"id": a.id, **asdict(a.balances)} for a in accounts.values()],
+    )  # fmt: skip

@@ -27,7 +27,7 @@ from domain.errors import DomainError
 from domain.events.catalog import EventType
 from domain.events.rows import event_row
 from domain.events.services.outbox import record_events
-from domain.lending.services.accounts import bank_funding
+from domain.lending.services.accounts import bank_funding, loan_escrow, loan_receivable
 from domain.lending.services.commitments import Commitment, commit_all, commit_funds
 from domain.lending.services.match_sources import (
     auto_invest_sources,
@@ -117,6 +117,7 @@ async def _bank_fills(
     if loan.state != LoanState.LISTED.value:
         return []
     accounts: dict[str, int] = {}
+    await _open_loan_accounts(session, loan, result, now)
     for attempt in range(1, _ATTEMPTS + 1):
         fills = [fill for fill in result.fills if fill.kind is SourceKind.BANK_OFFER]
         for bank in {fill.funder_id for fill in fills} - accounts.keys():  # before locking
@@ -154,6 +155,17 @@ async def _bank_fills(
     ]
     session.add_all(matches)
     return matches
+
+
+async def _open_loan_accounts(
+    session: AsyncSession, loan: Loan, result: MatchResult, now: datetime
+) -> None:
+    """Create the loan's ledger accounts before the offers are locked, not while they are:
+    its escrow, and if this match funds it, what disbursement pays through."""
+    await loan_escrow(session, loan_id=loan.id, currency=loan.currency, now=now)
+    if loan.committed + sum(f.amount for f in result.fills) == loan.principal:
+        await loan_receivable(session, loan_id=loan.id, currency=loan.currency, now=now)
+        await wallet_account(session, owner_id=loan.borrower_id, currency=loan.currency, now=now)
 
 
 def _as_read(fills: list[Fill], read: dict[str, BankOffer], locked: dict[str, BankOffer]) -> bool:
