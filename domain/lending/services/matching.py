@@ -68,9 +68,10 @@ async def match_listing(
     target = await loan_to_fund(session, loan=loan, product=product)
     result = match_loan(target, offers, rules, now=now, reference_rate=loan.borrower_rate)
     matches = []
+    why = _explanations(result)
     for fill in result.fills:
         if fill.kind is SourceKind.AUTO_INVEST and loan.state == LoanState.LISTED.value:
-            match = await _investor_fill(session, loan=loan, fill=fill, result=result, now=now)
+            match = await _investor_fill(session, loan=loan, fill=fill, why=why, now=now)
             if match is not None:
                 matches.append(match)
     if any(fill.kind is SourceKind.BANK_OFFER for fill in result.fills):
@@ -84,7 +85,12 @@ async def match_listing(
 
 
 async def _investor_fill(
-    session: AsyncSession, *, loan: Loan, fill: Fill, result: MatchResult, now: datetime
+    session: AsyncSession,
+    *,
+    loan: Loan,
+    fill: Fill,
+    why: dict[str, dict[str, Any]],
+    now: datetime,
 ) -> LoanMatch | None:
     """Commit one investor's fill; None if their wallet no longer holds it."""
     investor_id = UUID(fill.funder_id)
@@ -99,7 +105,7 @@ async def _investor_fill(
             )  # fmt: skip
     except DomainError:
         return None
-    match = _match(loan, fill, note, result, now)
+    match = _match(loan, fill, note, why[fill.source_id], now)
     session.add(match)
     return match
 
@@ -142,6 +148,7 @@ async def _bank_fills(
     fills = [fill for fill in result.fills if fill.kind is SourceKind.BANK_OFFER]
     if not fills:
         return []
+    why = _explanations(result)
     notes = await commit_all(
         session, loan=loan, now=now,
         commitments=[Commitment(UUID(f.funder_id), "BANK", accounts[f.funder_id], f.amount,
@@ -151,7 +158,8 @@ async def _bank_fills(
         _RAISE_COMMITTED, [{"offer_id": UUID(f.source_id), "amount": f.amount} for f in fills]
     )
     matches = [
-        _match(loan, fill, note, result, now) for fill, note in zip(fills, notes, strict=True)
+        _match(loan, fill, note, why[fill.source_id], now)
+        for fill, note in zip(fills, notes, strict=True)
     ]
     session.add_all(matches)
     return matches
@@ -191,26 +199,31 @@ async def _rematch(
     return match_loan(target, offers, [], now=now, reference_rate=loan.borrower_rate)
 
 
-def _match(loan: Loan, fill: Fill, note: LoanNote, result: MatchResult, now: datetime) -> LoanMatch:
+def _match(loan: Loan, fill: Fill, note: LoanNote, why: dict[str, Any], now: datetime) -> LoanMatch:
     return LoanMatch(
         loan_id=loan.id, source_kind=fill.kind.value, source_id=UUID(fill.source_id),
         funder_id=UUID(fill.funder_id), amount=fill.amount, annual_rate=fill.annual_rate,
-        note_id=note.id, explanation=_explanation(result, fill), created_at=now,
+        note_id=note.id, explanation=why, created_at=now,
     )  # fmt: skip
 
 
-def _explanation(result: MatchResult, fill: Fill) -> dict[str, Any]:
-    """Why this source was taken, and how many sources the engine passed over and why."""
+def _explanations(result: MatchResult) -> dict[str, dict[str, Any]]:
+    """Why each filled source was taken, and how many sources the engine passed over and
+    why: counted once per match, which may pass over thousands."""
     passed_over = Counter(d.code.value for d in result.decisions if d.code.value != "TAKEN")
+    ranks = {d.source_id: n for n, d in enumerate(result.decisions, 1) if d.amount}
     return {
-        "rule": "best price, then time priority",
-        "rank": next(n for n, d in enumerate(result.decisions, 1) if d.source_id == fill.source_id),
-        "asking_rate": str(fill.annual_rate),
-        "chosen": fill.amount,
-        "taken": fill.amount,
-        "passed_over": dict(sorted(passed_over.items())),
-        "not_considered": result.not_considered,
-        "unfilled": result.unfilled,
+        fill.source_id: {
+            "rule": "best price, then time priority",
+            "rank": ranks[fill.source_id],
+            "asking_rate": str(fill.annual_rate),
+            "chosen": fill.amount,
+            "taken": fill.amount,
+            "passed_over": dict(sorted(passed_over.items())),
+            "not_considered": result.not_considered,
+            "unfilled": result.unfilled,
+        }
+        for fill in result.fills
     }
 
 
