@@ -54,6 +54,11 @@ def _machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / _TICKS
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) the process has used so far."""
+    return _process_cpu_seconds(pid)
+
+
 def _process_cpu_seconds(pid: int) -> float:
     # The command name (field 2) may hold spaces: split after its closing parenthesis.
     after_name = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()

@@ -25,7 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +36,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cpu
 import servers
 from transfer import _payload, gql, recreate_database
 
@@ -156,8 +157,11 @@ def set_up(url: str, borrowers: int, offers: int) -> list[tuple[str, str]]:
         return list(pool.map(borrower, range(1, borrowers + 1)))
 
 
+Loop = tuple[float, list[float], list[dict[str, Any]]]  # seconds, latencies, answers
+
+
 async def closed_loop(url: str, clients: int, jobs: list[tuple[str, dict[str, Any], str | None]]
-                      ) -> tuple[float, list[float], list[dict[str, Any]]]:  # fmt: skip
+                      ) -> Loop:  # fmt: skip
     """Send every job from `clients` concurrent connections; (seconds, latencies, bodies)."""
     queue = list(reversed(jobs))
     latencies: list[float] = []
@@ -180,6 +184,16 @@ async def closed_loop(url: str, clients: int, jobs: list[tuple[str, dict[str, An
     return time.perf_counter() - started, latencies, bodies
 
 
+def measured(server: servers.Server, load: Coroutine[Any, Any, Loop]
+             ) -> tuple[float, list[float], list[dict[str, Any]], tuple[float, float]]:  # fmt: skip
+    """Run `load`; its results and (Agora's CPU seconds, other work's share of the cores)."""
+    pid = server.process.pid
+    cpu_before, before = cpu.process_cpu_seconds(pid), cpu.snapshot([pid])
+    took, latencies, bodies = asyncio.run(load)
+    cpu_used, after = cpu.process_cpu_seconds(pid) - cpu_before, cpu.snapshot([pid])
+    return took, latencies, bodies, (cpu_used, cpu.foreign_share(before, after) or 0.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--borrowers", type=int, default=200)
@@ -197,14 +211,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         jobs = [(ACCEPT, {"id": app, "k": f"accept-{n}"}, token)
                 for n, (token, app) in enumerate(approved)]  # fmt: skip
-        took, latencies, bodies = asyncio.run(closed_loop(server.base_url, args.clients, jobs))
+        listings = closed_loop(server.base_url, args.clients, jobs)
+        took, latencies, bodies, used = measured(server, listings)
         refused = [b for b in bodies if "errors" in b or b["data"]["acceptLoanOffer"]["errors"]]
         states = {b["data"]["acceptLoanOffer"]["loan"]["state"] for b in bodies
                   if b not in refused}  # fmt: skip
         tokens = [token for token, _ in approved]
         ceiling_jobs = [(CEILING, {}, tokens[n % len(tokens)]) for n in range(2000)]
-        c_took, _, c_bodies = asyncio.run(closed_loop(server.base_url, args.clients,
-                                                      ceiling_jobs))  # fmt: skip
+        ceiling = closed_loop(server.base_url, args.clients, ceiling_jobs)
+        c_took, _, c_bodies, c_used = measured(server, ceiling)
     rate = len(jobs) / took
     p50 = statistics.median(latencies) * 1000
     p95 = statistics.quantiles(latencies, n=20)[18] * 1000
@@ -212,8 +227,13 @@ def main(argv: list[str] | None = None) -> int:
           f"(p50 {p50:.0f} ms, p95 {p95:.0f} ms) against {args.offers} open offers, "
           f"{args.clients} clients; loans now {sorted(states)}; "
           f"refused {len(refused)}")  # fmt: skip
-    print(f"ceiling: {{ loanProducts }} {len(ceiling_jobs) / c_took:.0f} requests/s "
-          f"at the same concurrency")  # fmt: skip
+    c_rate = len(ceiling_jobs) / c_took
+    print(f"ceiling: {{ loanProducts }} {c_rate:.0f} requests/s at the same concurrency; "
+          f"listings/s vs ceiling {rate / c_rate:.4f}")  # fmt: skip
+    listing_cpu, ceiling_cpu = used[0] / len(jobs) * 1000, c_used[0] / len(ceiling_jobs) * 1000
+    print(f"Agora's CPU: {listing_cpu:.1f} ms per listing, {ceiling_cpu:.2f} ms per ceiling "
+          f"request (ratio {listing_cpu / ceiling_cpu:.0f}); other work took "
+          f"{used[1]:.0%} and {c_used[1]:.0%} of the cores")  # fmt: skip
     return 1 if refused or any("errors" in b for b in c_bodies) else 0
 
 
