@@ -47,9 +47,7 @@ async def _match(sessions: Sessions, clock: FixedClock, loan_id: UUID) -> None:
 
 async def _committed_by_source(session: AsyncSession) -> dict[UUID | None, int]:
     rows = await session.exec(
-        select(LoanNote.source_id, func.sum(LoanNote.principal)).group_by(
-            col(LoanNote.source_id)
-        )
+        select(LoanNote.source_id, func.sum(LoanNote.principal)).group_by(col(LoanNote.source_id))
     )
     return {source: int(total) for source, total in rows.all()}
 
@@ -80,4 +78,3 @@ async def test_concurrent_listings_never_over_commit_an_offer_and_spill_to_the_n
     assert sum(loan.committed for loan in funded) == sum(o.committed for o in offers.values())
     assert all(loan.committed == loan.principal for loan in funded)
     assert {loan.state for loan in funded} == {"ACTIVE"}
-
