@@ -17,9 +17,7 @@ from domain.currencies import MINOR_UNIT_DIGITS
 from domain.lending.debt_transfer import TransferRules
 from domain.lending.early_repayment import EarlyRepaymentInterest
 from domain.lending.fees import FeeRule
-from domain.lending.schedule import RepaymentMethod, RoundingMode
-
-MAX_TERM_MONTHS = 600
+from domain.lending.schedule import MAX_TERM_MONTHS, RepaymentMethod, RoundingMode
 
 
 class FundingChannel(Enum):

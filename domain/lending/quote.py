@@ -9,10 +9,15 @@ from decimal import Decimal
 from domain.errors import InputRejected, InvalidInput, Violations
 from domain.lending.apr import annual_percentage_rate
 from domain.lending.calendar import monthly_due_dates
-from domain.lending.schedule import RepaymentMethod, RoundingMode, build_schedule, monthly_rate
+from domain.lending.schedule import (
+    MAX_TERM_MONTHS,
+    RepaymentMethod,
+    RoundingMode,
+    build_schedule,
+    monthly_rate,
+)
 from domain.money import Currency, Money, currency_of, parse_decimal, parse_money
 
-MAX_TERM_MONTHS = 600
 MAX_RATE_DECIMALS = 8
 
 

@@ -14,6 +14,9 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import Enum
 from fractions import Fraction
 
+# Fifty years: the longest schedule a quote, a product or a loan may have.
+MAX_TERM_MONTHS = 600
+
 
 class RepaymentMethod(Enum):
     EQUAL_INSTALLMENT = "EQUAL_INSTALLMENT"  # 等额本息: level payment (French amortisation)

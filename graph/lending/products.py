@@ -32,6 +32,12 @@ CoverKind = products.CoverKind
 EarlyRepaymentInterest = early_repayment.EarlyRepaymentInterest
 
 
+PENALTY_DAILY_RATE = (
+    "Penalty interest a day on the overdue principal, after the grace days, as a fraction: "
+    '"0.0005" is 0.05 % a day (about 18 % a year).'
+)
+
+
 @strawberry.input
 class FeeRuleInput:
     name: str = strawberry.field(description='"origination", "service": its revenue stream.')
@@ -75,7 +81,7 @@ class LoanProductInput:
     min_rate: str
     max_rate: str
     fees: list[FeeRuleInput] = strawberry.field(default_factory=list)
-    penalty_daily_rate: str = "0.0005"
+    penalty_daily_rate: str = strawberry.field(default="0.0005", description=PENALTY_DAILY_RATE)
     grace_days: int = 3
     default_days: int = 90
     funding_channels: list[FundingChannel] = strawberry.field(
@@ -147,7 +153,7 @@ class LoanProduct:
     min_rate: str
     max_rate: str
     fees: list[FeeRule]
-    penalty_daily_rate: str
+    penalty_daily_rate: str = strawberry.field(description=PENALTY_DAILY_RATE)
     grace_days: int
     default_days: int
     funding_channels: list[FundingChannel]
