@@ -2,7 +2,8 @@
 
 Every source is ranked by what it costs the platform (a bank's asking rate, the note rate
 for investors), then by time priority (created first), then by id, so the outcome does not
-depend on the order sources arrive in. The ranking is a heap: building it is linear and
+depend on the order sources arrive in. The platform's own book, when given, comes after
+all of them: it lends only what they leave. The ranking is a heap: building it is linear and
 only the sources read before the loan is filled pay the log n of a pop, so one loan
 against 100k offers costs about one pass over them.
 """
@@ -16,7 +17,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from domain.matching.outcome import Decision, DecisionCode, Fill, MatchResult
-from domain.matching.sources import AutoInvestRule, BankOffer, LoanToFund, SourceKind
+from domain.matching.sources import (
+    AutoInvestRule,
+    BankOffer,
+    LoanToFund,
+    PlatformBook,
+    SourceKind,
+)
 
 _NO_PRICE = Decimal("Infinity")  # a spread offer with no reference rate ranks last
 Source = BankOffer | AutoInvestRule
@@ -44,8 +51,10 @@ def match_loan(
     *,
     now: datetime,
     reference_rate: Decimal | None = None,
+    platform_book: PlatformBook | None = None,
 ) -> MatchResult:
-    """Fills for `loan` by best price then time priority, every constraint respected."""
+    """Fills for `loan` by best price then time priority, every constraint respected; then
+    from `platform_book`, if given, what is still unfilled."""
     _check_loan(loan)
     bank_offers, auto_rules = list(offers), list(rules)
     queue = _ranked(loan, bank_offers, auto_rules, reference_rate)
@@ -74,7 +83,17 @@ def match_loan(
             fills.append(Fill(source_id, kind, funder_id, amount, asking))
             funders.added[funder_id] += amount
             remaining -= amount
-    unread = len(bank_offers) + len(auto_rules) - len(decisions)
+    if platform_book is not None and remaining:
+        book = platform_book
+        code, amount = _platform_book(book, loan, remaining, funders)
+        rate = loan.note_rate
+        decisions.append(Decision(book.book_id, SourceKind.PLATFORM_BOOK, book.funder_id, code,
+                                  amount, rate))  # fmt: skip
+        if amount:
+            fills.append(Fill(book.book_id, SourceKind.PLATFORM_BOOK, book.funder_id, amount, rate))
+            remaining -= amount
+    sources = len(bank_offers) + len(auto_rules) + (platform_book is not None)
+    unread = sources - len(decisions)
     return MatchResult(loan.loan_id, tuple(fills), remaining, tuple(decisions), unread)
 
 
@@ -160,6 +179,21 @@ def _auto_invest(
         (DecisionCode.LOAN_LIMIT_REACHED, _room(loan.max_per_investor, held)),
     )
     return _take(rooms, remaining, granule=loan.note_size, minimum=loan.min_investment)
+
+
+def _platform_book(
+    book: PlatformBook, loan: LoanToFund, remaining: int, funders: _Funders
+) -> tuple[DecisionCode, int]:
+    if book.currency != loan.currency:
+        return DecisionCode.CURRENCY_MISMATCH, 0
+    rooms = (
+        (DecisionCode.NO_CAPACITY, book.capacity),
+        (
+            DecisionCode.LOAN_LIMIT_REACHED,
+            _room(book.max_per_loan, funders.in_loan(book.funder_id)),
+        ),
+    )
+    return _take(rooms, remaining, granule=1, minimum=1)
 
 
 def _common_skip(source: Source, loan: LoanToFund) -> DecisionCode | None:

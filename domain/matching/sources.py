@@ -16,6 +16,7 @@ from enum import Enum
 class SourceKind(Enum):
     BANK_OFFER = "BANK_OFFER"
     AUTO_INVEST = "AUTO_INVEST"
+    PLATFORM_BOOK = "PLATFORM_BOOK"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +87,18 @@ class AutoInvestRule:
     max_per_loan: int
     budget_remaining: int  # what is left of today's budget (and of the wallet)
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformBook:
+    """The platform's own money, for products that accept it: the lender of last resort.
+
+    It funds only what every bank offer and auto-invest rule left, whatever their prices
+    (so it never takes a loan from a paying funder), in any amount, at the note rate, as
+    investors do (the platform's spread stays revenue)."""
+
+    book_id: str
+    funder_id: str  # who holds the notes it buys
+    currency: str
+    capacity: int  # what the operator lets it lend, less what its live notes still hold
+    max_per_loan: int | None = None  # its most in one loan; None: no limit

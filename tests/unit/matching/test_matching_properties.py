@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from domain.matching.engine import match_loan
 from domain.matching.outcome import DecisionCode, MatchResult
-from domain.matching.sources import AutoInvestRule, BankOffer, LoanToFund, SourceKind
+from domain.matching.sources import (
+    AutoInvestRule,
+    BankOffer,
+    LoanToFund,
+    PlatformBook,
+    SourceKind,
+)
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -83,17 +89,34 @@ def rules(draw: st.DrawFn, rule_id: str) -> AutoInvestRule:
     )
 
 
+@st.composite
+def books(draw: st.DrawFn) -> PlatformBook:
+    return PlatformBook(
+        book_id="book",
+        funder_id=draw(st.sampled_from(["platform", "f1"])),  # f1: also a bank, sharing limits
+        currency=draw(currencies),
+        capacity=draw(st.integers(0, 1_000_000)),
+        max_per_loan=draw(st.none() | amounts),
+    )
+
+
 @dataclass(frozen=True)
 class Market:
     loan: LoanToFund
     offers: list[BankOffer]
     rules: list[AutoInvestRule]
     reference: Decimal | None
+    book: PlatformBook | None = None
 
     def match(self) -> MatchResult:
         return match_loan(
-            self.loan, self.offers, self.rules, now=NOW, reference_rate=self.reference
-        )
+            self.loan, self.offers, self.rules, now=NOW, reference_rate=self.reference,
+            platform_book=self.book,
+        )  # fmt: skip
+
+    @property
+    def sources(self) -> int:
+        return len(self.offers) + len(self.rules) + (self.book is not None)
 
 
 @st.composite
@@ -105,6 +128,7 @@ def markets(draw: st.DrawFn) -> Market:
         # The same ids as offers on purpose: ids need only be unique within a kind.
         [draw(rules(f"s{n}")) for n in range(n_rules)],
         draw(st.none() | rates),
+        draw(st.none() | books()),
     )
 
 
@@ -120,8 +144,7 @@ def test_fills_and_remainder_sum_to_the_amount_and_every_fill_was_taken(market: 
         (f.source_id, f.kind, f.amount) for f in result.fills
     ]
     assert all(d.amount == 0 for d in result.decisions if d.code is not DecisionCode.TAKEN)
-    sources = len(market.offers) + len(market.rules)
-    assert len(result.decisions) + result.not_considered == sources
+    assert len(result.decisions) + result.not_considered == market.sources
     assert result.not_considered == 0 or result.unfilled == 0
 
 
@@ -149,6 +172,15 @@ def test_no_fill_ever_breaks_a_constraint(market: Market) -> None:
             assert in_loan[fill.funder_id] <= offer.max_amount
             cap = offer.per_borrower_cap
             assert cap is None or to_borrower[fill.funder_id] <= cap
+        elif fill.kind is SourceKind.PLATFORM_BOOK:
+            book = market.book
+            assert book is not None
+            assert fill.source_id == book.book_id
+            assert fill.funder_id == book.funder_id
+            assert book.currency == loan.currency
+            assert fill.annual_rate == loan.note_rate
+            assert 0 < fill.amount <= book.capacity
+            assert book.max_per_loan is None or in_loan[fill.funder_id] <= book.max_per_loan
         else:
             rule = by_rule[fill.source_id]
             assert fill.funder_id == rule.investor_id
@@ -199,9 +231,33 @@ def test_sources_are_considered_best_price_first_then_earliest_then_by_id(market
         ("AUTO_INVEST", r.rule_id): (market.loan.note_rate, r.created_at, r.rule_id, 1)
         for r in market.rules
     }
-    considered = [rank[(d.kind.value, d.source_id)] for d in result.decisions]
+    considered = [
+        rank[(d.kind.value, d.source_id)]
+        for d in result.decisions
+        if d.kind is not SourceKind.PLATFORM_BOOK
+    ]
     assert considered == sorted(rank.values())[: len(considered)]
-    assert [f.annual_rate for f in result.fills] == sorted(f.annual_rate for f in result.fills)
+    others = [f for f in result.fills if f.kind is not SourceKind.PLATFORM_BOOK]
+    assert [f.annual_rate for f in others] == sorted(f.annual_rate for f in others)
+
+
+@settings(max_examples=150, deadline=None)
+@given(markets())
+def test_the_platform_book_lends_last_and_only_what_the_others_left(market: Market) -> None:
+    result = market.match()
+    without_book = replace(market, book=None).match()
+
+    book = [d for d in result.decisions if d.kind is SourceKind.PLATFORM_BOOK]
+    others = [f for f in result.fills if f.kind is not SourceKind.PLATFORM_BOOK]
+    assert others == list(without_book.fills)  # the book changes nobody else's fill
+    assert result.decisions[: len(without_book.decisions)] == without_book.decisions
+    if book:  # considered only once every other source was read and some is still unfilled
+        assert result.decisions[-1] == book[0]
+        assert without_book.not_considered == 0
+        assert without_book.unfilled > 0
+        assert result.unfilled == without_book.unfilled - book[0].amount
+    else:
+        assert market.book is None or without_book.unfilled == 0
 
 
 def price(asking: Decimal | None) -> Decimal:
