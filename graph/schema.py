@@ -19,6 +19,7 @@ from graph.lending.decisions import DecisionQueries
 from graph.lending.investing import InvestingMutations, InvestingQueries
 from graph.lending.market import MarketMutations, MarketQueries
 from graph.lending.offers import FundingOfferMutations, FundingOfferQueries
+from graph.lending.platform_book import PlatformBookMutations, PlatformBookQueries
 from graph.lending.portfolio import PortfolioQueries
 from graph.lending.products import ProductMutations, ProductQueries
 from graph.lending.queries import LendingQueries
@@ -55,6 +56,7 @@ class Query(
     FundingOfferQueries,
     InvestingQueries,
     ProductQueries,
+    PlatformBookQueries,
     BorrowingQueries,
     RepayingQueries,
     PortfolioQueries,
@@ -80,6 +82,7 @@ class Mutation(
     FundingOfferMutations,
     InvestingMutations,
     ProductMutations,
+    PlatformBookMutations,
     BorrowingMutations,
     RepayingMutations,
     MarketMutations,

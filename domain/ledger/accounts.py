@@ -16,6 +16,7 @@ class AccountKind(Enum):
     GUARANTEE_FUND = "GUARANTEE_FUND"
     LOAN_RECEIVABLE = "LOAN_RECEIVABLE"  # principal lent and not yet repaid (an asset)
     BANK_FUNDING = "BANK_FUNDING"  # what a partner bank has advanced through the platform
+    PLATFORM_BOOK = "PLATFORM_BOOK"  # what the platform lent of its own money, and got back
     # The outside world: money entering and leaving through payment rails (an asset side).
     SETTLEMENT = "SETTLEMENT"
     ADJUSTMENT = "ADJUSTMENT"  # the operator's corrections, always with a reason
@@ -30,6 +31,7 @@ LIMITS: dict[AccountKind, Limits] = {
     AccountKind.GUARANTEE_FUND: Limits(debits_must_not_exceed_credits=True),
     AccountKind.LOAN_RECEIVABLE: Limits(credits_must_not_exceed_debits=True),
     AccountKind.BANK_FUNDING: Limits(),
+    AccountKind.PLATFORM_BOOK: Limits(),  # its capacity is the book's, checked when it lends
     AccountKind.SETTLEMENT: Limits(),
     AccountKind.ADJUSTMENT: Limits(),
 }

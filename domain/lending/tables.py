@@ -207,7 +207,7 @@ class LoanNote(SQLModel, table=True):
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     loan_id: UUID = Field(foreign_key="loan.id", index=True)
     holder_id: UUID = Field(foreign_key="participant.id", index=True)
-    funder_kind: str = Field(max_length=16)  # INVESTOR or BANK
+    funder_kind: str = Field(max_length=16)  # INVESTOR, BANK or PLATFORM (the platform book)
     source_id: UUID | None = None  # the bank offer or auto-invest rule that bought it
     principal: int = _minor()
     annual_rate: Decimal = _rate()
@@ -245,6 +245,25 @@ class BankFundingOffer(SQLModel, table=True):
     updated_at: datetime = _moment()
 
 
+class PlatformBookRow(SQLModel, table=True):
+    """The platform's own lending book in one currency, as the operator sets it: how much it
+    may have lent at once (principal its live notes still hold) and its most in one loan."""
+
+    __tablename__ = "platform_book"
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("max_per_loan IS NULL OR max_per_loan > 0", name="max_positive"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)  # matches' source id
+    currency: str = Field(max_length=3, unique=True)
+    capacity: int = _minor()
+    max_per_loan: int | None = _minor(nullable=True)
+    version: int = 1
+    updated_by: UUID | None = Field(default=None, foreign_key="participant.id")
+    updated_at: datetime = _moment()
+
+
 class AutoInvestRuleRow(SQLModel, table=True):
     __tablename__ = "auto_invest_rule"
 
@@ -269,7 +288,7 @@ class LoanMatch(SQLModel, table=True):
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     loan_id: UUID = Field(foreign_key="loan.id", index=True)
-    source_kind: str = Field(max_length=16)  # BANK_OFFER or AUTO_INVEST
+    source_kind: str = Field(max_length=16)  # BANK_OFFER, AUTO_INVEST or PLATFORM_BOOK
     source_id: UUID
     funder_id: UUID = Field(foreign_key="participant.id", index=True)
     amount: int = _minor()

@@ -54,7 +54,7 @@ class LoanInstallment:
 @strawberry.type(description="A funder's claim on a loan.")
 class LoanNote:
     id: strawberry.ID
-    funder_kind: str = strawberry.field(description="INVESTOR or BANK.")
+    funder_kind: str = strawberry.field(description="INVESTOR, BANK or PLATFORM (its own book).")
     status: str = strawberry.field(description="HELD, ACTIVE, RELEASED, SOLD, CLOSED or DEFAULTED.")
     principal: Money
     annual_rate: str

@@ -60,10 +60,20 @@ async def bank_funding(
     )
 
 
+async def platform_book_account(session: AsyncSession, *, currency: str, now: datetime) -> int:
+    """What the platform lent of its own money (debits) and got back (credits)."""
+    return await open_account(
+        session, kind=AccountKind.PLATFORM_BOOK, currency=currency, now=now, label="lending"
+    )
+
+
 async def holder_account(
     session: AsyncSession, *, note: LoanNote, currency: str, now: datetime
 ) -> int:
-    """Where a note's repayments go: an investor's wallet, a bank's funding account."""
+    """Where a note's repayments go: an investor's wallet, a bank's funding account, the
+    platform book's account."""
+    if note.funder_kind == "PLATFORM":
+        return await platform_book_account(session, currency=currency, now=now)
     if note.funder_kind == "BANK":
         return await bank_funding(session, bank_id=note.holder_id, currency=currency, now=now)
     return await open_account(

@@ -27,7 +27,12 @@ from domain.errors import DomainError
 from domain.events.catalog import EventType
 from domain.events.rows import event_row
 from domain.events.services.outbox import record_events
-from domain.lending.services.accounts import bank_funding, loan_escrow, loan_receivable
+from domain.lending.services.accounts import (
+    bank_funding,
+    loan_escrow,
+    loan_receivable,
+    platform_book_account,
+)
 from domain.lending.services.commitments import Commitment, commit_all, commit_funds
 from domain.lending.services.match_sources import (
     auto_invest_sources,
@@ -35,11 +40,17 @@ from domain.lending.services.match_sources import (
     loan_to_fund,
     lock_offers,
 )
+from domain.lending.services.platform_book import (
+    PLATFORM,
+    book_source,
+    lock_book,
+    platform_participant,
+)
 from domain.lending.states import LoanState
 from domain.lending.tables import BankFundingOffer, Loan, LoanMatch, LoanNote, LoanProductRow
 from domain.matching.engine import match_loan
 from domain.matching.outcome import Fill, MatchResult
-from domain.matching.sources import BankOffer, SourceKind
+from domain.matching.sources import BankOffer, PlatformBook, SourceKind
 from domain.wallets.services.accounts import wallet_account
 
 OFFERS = BankFundingOffer.__table__  # type: ignore[attr-defined]
@@ -63,10 +74,14 @@ async def match_listing(
         if "INVESTOR_NOTES" in channels
         else []
     )
-    if not offers and not rules:
+    book = (
+        await book_source(session, currency=loan.currency) if "PLATFORM_BOOK" in channels else None
+    )
+    if not offers and not rules and book is None:
         return []
     target = await loan_to_fund(session, loan=loan, product=product)
-    result = match_loan(target, offers, rules, now=now, reference_rate=loan.borrower_rate)
+    result = match_loan(target, offers, rules, now=now, reference_rate=loan.borrower_rate,
+                        platform_book=book)  # fmt: skip
     matches = []
     why = _explanations(result)
     for fill in result.fills:
@@ -74,11 +89,10 @@ async def match_listing(
             match = await _investor_fill(session, loan=loan, fill=fill, why=why, now=now)
             if match is not None:
                 matches.append(match)
-    if any(fill.kind is SourceKind.BANK_OFFER for fill in result.fills):
-        banked = await _bank_fills(
-            session, loan=loan, product=product, offers=offers, result=result, now=now
+    if any(fill.kind is not SourceKind.AUTO_INVEST for fill in result.fills):
+        matches += await _bank_and_book_fills(
+            session, loan=loan, product=product, offers=offers, book=book, result=result, now=now
         )
-        matches += banked
     await session.flush()
     await record_events(session, [_event(loan, match, now) for match in matches])
     return matches
@@ -110,27 +124,28 @@ async def _investor_fill(
     return match
 
 
-async def _bank_fills(
+async def _bank_and_book_fills(
     session: AsyncSession,
     *,
     loan: Loan,
     product: LoanProductRow,
     offers: list[BankOffer],
+    book: PlatformBook | None,
     result: MatchResult,
     now: datetime,
 ) -> list[LoanMatch]:
-    """Lock the chosen offers, check them, and commit the banks' money in one posting."""
+    """Lock the chosen offers and check them, then the platform book; commit the banks' and
+    the book's money in one posting."""
     if loan.state != LoanState.LISTED.value:
         return []
-    accounts: dict[str, int] = {}
-    await _open_loan_accounts(session, loan, result, now)
+    accounts = await _open_accounts(session, loan, result, book, now)
     for attempt in range(1, _ATTEMPTS + 1):
         fills = [fill for fill in result.fills if fill.kind is SourceKind.BANK_OFFER]
         for bank in {fill.funder_id for fill in fills} - accounts.keys():  # before locking
             accounts[bank] = await bank_funding(session, bank_id=UUID(bank),
                                                 currency=loan.currency, now=now)  # fmt: skip
         if not fills:
-            return []
+            break
         savepoint = await session.begin_nested()
         locked = await lock_offers(
             session, loan=loan, now=now, offer_ids={f.source_id for f in fills}
@@ -140,23 +155,27 @@ async def _bank_fills(
             break
         if attempt == _ATTEMPTS:  # the locked offers alone: they cannot change under us
             await savepoint.commit()
-            result = await _rematch(session, loan, product, list(locked.values()), now)
+            result = await _rematch(session, loan, product, list(locked.values()), book, now)
             continue  # the engine's choice among locked offers needs no check
         await savepoint.rollback()  # gives the locks back: the next read locks in id order again
         offers = await bank_offer_sources(session, loan=loan, now=now)
-        result = await _rematch(session, loan, product, offers, now)
-    fills = [fill for fill in result.fills if fill.kind is SourceKind.BANK_OFFER]
+        result = await _rematch(session, loan, product, offers, book, now)
+    why = _explanations(result)
+    fills = await _within_book(session, loan, result, why)
     if not fills:
         return []
-    why = _explanations(result)
     notes = await commit_all(
         session, loan=loan, now=now,
-        commitments=[Commitment(UUID(f.funder_id), "BANK", accounts[f.funder_id], f.amount,
-                                f.annual_rate, UUID(f.source_id)) for f in fills],
+        commitments=[Commitment(UUID(f.funder_id), _FUNDER_KIND[f.kind],
+                                accounts[f.funder_id], f.amount, f.annual_rate,
+                                UUID(f.source_id)) for f in fills],
     )  # fmt: skip
-    await (await session.connection()).execute(
-        _RAISE_COMMITTED, [{"offer_id": UUID(f.source_id), "amount": f.amount} for f in fills]
-    )
+    from_offers = [f for f in fills if f.kind is SourceKind.BANK_OFFER]
+    if from_offers:
+        await (await session.connection()).execute(
+            _RAISE_COMMITTED,
+            [{"offer_id": UUID(f.source_id), "amount": f.amount} for f in from_offers],
+        )
     matches = [
         _match(loan, fill, note, why[fill.source_id], now)
         for fill, note in zip(fills, notes, strict=True)
@@ -165,15 +184,48 @@ async def _bank_fills(
     return matches
 
 
-async def _open_loan_accounts(
-    session: AsyncSession, loan: Loan, result: MatchResult, now: datetime
-) -> None:
+_FUNDER_KIND = {SourceKind.BANK_OFFER: "BANK", SourceKind.PLATFORM_BOOK: PLATFORM}
+
+
+async def _within_book(
+    session: AsyncSession, loan: Loan, result: MatchResult, why: dict[str, dict[str, Any]]
+) -> list[Fill]:
+    """The banks' fills, and the book's as far as the book, locked now, can still lend (it is
+    last in line: taking less of it changes nobody else's fill)."""
+    fills = [fill for fill in result.fills if fill.kind is not SourceKind.AUTO_INVEST]
+    book_fill = next((f for f in fills if f.kind is SourceKind.PLATFORM_BOOK), None)
+    if book_fill is None:
+        return fills
+    book = await lock_book(session, currency=loan.currency)
+    room = 0 if book is None else book.capacity
+    if book is not None and book.max_per_loan is not None:
+        room = min(room, book.max_per_loan)
+    taken = min(book_fill.amount, room)
+    why[book_fill.source_id]["taken"] = taken
+    fills.remove(book_fill)
+    return [*fills, replace(book_fill, amount=taken)] if taken > 0 else fills
+
+
+async def _open_accounts(
+    session: AsyncSession,
+    loan: Loan,
+    result: MatchResult,
+    book: PlatformBook | None,
+    now: datetime,
+) -> dict[str, int]:
     """Create the loan's ledger accounts before the offers are locked, not while they are:
-    its escrow, and if this match funds it, what disbursement pays through."""
+    its escrow, what disbursement pays through if this match funds it, and the platform
+    book's (and the platform as its notes' holder) if it may lend (a match again after a
+    conflict may ask it for more); the funders' accounts by funder."""
     await loan_escrow(session, loan_id=loan.id, currency=loan.currency, now=now)
     if loan.committed + sum(f.amount for f in result.fills) == loan.principal:
         await loan_receivable(session, loan_id=loan.id, currency=loan.currency, now=now)
         await wallet_account(session, owner_id=loan.borrower_id, currency=loan.currency, now=now)
+    if book is None:
+        return {}
+    platform = await platform_participant(session, now=now)
+    account = await platform_book_account(session, currency=loan.currency, now=now)
+    return {str(platform): account}
 
 
 def _as_read(fills: list[Fill], read: dict[str, BankOffer], locked: dict[str, BankOffer]) -> bool:
@@ -192,11 +244,14 @@ async def _rematch(
     loan: Loan,
     product: LoanProductRow,
     offers: list[BankOffer],
+    book: PlatformBook | None,
     now: datetime,
 ) -> MatchResult:
-    """What is left of the loan, matched again against bank offers (investors had their turn)."""
+    """What is left of the loan, matched again against bank offers and the platform book
+    (investors had their turn)."""
     target = await loan_to_fund(session, loan=loan, product=product)
-    return match_loan(target, offers, [], now=now, reference_rate=loan.borrower_rate)
+    return match_loan(target, offers, [], now=now, reference_rate=loan.borrower_rate,
+                      platform_book=book)  # fmt: skip
 
 
 def _match(loan: Loan, fill: Fill, note: LoanNote, why: dict[str, Any], now: datetime) -> LoanMatch:

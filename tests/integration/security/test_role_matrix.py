@@ -268,6 +268,8 @@ CREATE_PRODUCT = """mutation P($input: LoanProductInput!) {
   createLoanProduct(input: $input) { product { id } errors { code } } }"""
 UPDATE_PRODUCT = """mutation U($id: ID!, $input: LoanProductInput!) {
   updateLoanProduct(id: $id, input: $input) { product { id } errors { code } } }"""
+SET_BOOK = """mutation { setPlatformBook(input: {currency: "EUR", capacity: "1000.00"}) {
+  book { available { amount } } errors { code } } }"""
 APPLY = """mutation A($input: ApplyForLoanInput!) {
   applyForLoan(input: $input) { application { id } errors { code } } }"""
 ACCEPT = """mutation A($id: ID!, $key: String!) {
@@ -433,6 +435,10 @@ OPERATIONS = [
     Operation("repaymentsReceived", "{ repaymentsReceived { kind } }", PEOPLE_ONLY),
     Operation("portfolioQuality", "{ portfolioQuality { bucket } }", OPERATORS_ONLY),
     Operation("scorecardVersions", "{ scorecardVersions { version } }", OPERATORS_ONLY),
+    # Never set in USD (the row below sets EUR): the operator reads null.
+    Operation("platformBook", '{ platformBook(currency: "USD") { capacity { amount } } }',
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NULL)),
+    Operation("setPlatformBook", SET_BOOK, OPERATORS_ONLY),
     Operation("loanApplications", "{ loanApplications { nodes { id } } }", OPERATORS_ONLY),
     Operation("notesForSale", "{ notesForSale { id } }", expect(OK, anonymous=UNAUTHENTICATED)),
     Operation("listNoteForSale(missing)", LIST_NOTE, PEOPLE_FIND_NOTHING,

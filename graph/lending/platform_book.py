@@ -1,0 +1,88 @@
+"""The platform's own lending book: operators set its capacity per currency and read where it
+stands; listings of products with the PLATFORM_BOOK channel take what other funders leave."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from datetime import datetime
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.lending.services import platform_book as service
+from domain.money import Money as DomainMoney
+from graph.context import Info
+from graph.lending.inputs import minor, optional_minor
+from graph.money import Money
+from graph.payloads import UserError, run_mutation
+
+
+@strawberry.type(
+    description="The platform's own money for loans in one currency: the lender of last resort, "
+    "funding what bank offers and investors leave of a listing, at the note rate."
+)
+class PlatformBook:
+    currency: str
+    capacity: Money = strawberry.field(description="The most it may have lent at once.")
+    max_per_loan: Money | None = strawberry.field(description="Its most in one loan.")
+    outstanding: Money = strawberry.field(description="Principal its live notes still hold.")
+    available: Money = strawberry.field(description="What it can lend now.")
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, view: service.PlatformBookView) -> PlatformBook:
+        def money(minor_units: int) -> Money:
+            return Money.of(DomainMoney(minor_units, view.currency))
+
+        return cls(
+            currency=view.currency, capacity=money(view.capacity),
+            max_per_loan=None if view.max_per_loan is None else money(view.max_per_loan),
+            outstanding=money(view.outstanding), available=money(view.available),
+            updated_at=view.updated_at,
+        )  # fmt: skip
+
+
+@strawberry.input
+class PlatformBookInput:
+    currency: str
+    capacity: str = strawberry.field(description='"5000000.00"; 0 stops it lending.')
+    max_per_loan: str | None = strawberry.field(default=None, description="Absent: no limit.")
+
+
+@strawberry.type
+class PlatformBookPayload:
+    book: PlatformBook | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+def _refused(errors: list[UserError]) -> PlatformBookPayload:
+    return PlatformBookPayload(errors=errors)
+
+
+@strawberry.type
+class PlatformBookMutations:
+    @strawberry.mutation(
+        description="Operators: how much of the platform's own money may be lent in a currency "
+        "(principal outstanding in its notes), and its most in one loan."
+    )
+    async def set_platform_book(self, info: Info, input: PlatformBookInput) -> PlatformBookPayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> PlatformBookPayload:
+            view = await service.set_platform_book(
+                session=session, clock=ctx.clock, actor=ctx.actor, currency=input.currency,
+                capacity=minor(input.capacity, input.currency, "capacity"),
+                max_per_loan=optional_minor(input.max_per_loan, input.currency, "max_per_loan"),
+            )  # fmt: skip
+            return PlatformBookPayload(book=PlatformBook.of(view))
+
+        return await run_mutation(info, _refused, use_case)
+
+
+@strawberry.type
+class PlatformBookQueries:
+    @strawberry.field(description="Operators: the platform book in a currency; null if never set.")
+    async def platform_book(self, info: Info, currency: str) -> PlatformBook | None:
+        async with info.context.db() as session:
+            view = await service.platform_book(session, actor=info.context.actor, currency=currency)
+        return None if view is None else PlatformBook.of(view)
