@@ -29,6 +29,7 @@ from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
 from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.payments.bnpl import BnplMutations, BnplQueries
+from graph.payments.bnpl_credit import BnplCreditMutations, BnplCreditQueries
 from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
@@ -70,6 +71,7 @@ class Query(
     PaymentQueries,
     SettlementQueries,
     BnplQueries,
+    BnplCreditQueries,
 ):
     pass
 
@@ -91,6 +93,7 @@ class Mutation(
     PaymentMutations,
     RevenueMutations,
     BnplMutations,
+    BnplCreditMutations,
 ):
     pass
 

@@ -39,6 +39,12 @@ class BnplProduct:
     grace_days: int = 3
 
 
+# The platform book's product: 15 % a year on the financed price, 2.5 % merchant discount.
+PLATFORM_PRODUCT = BnplProduct(
+    annual_rate=Decimal("0.15"), merchant_discount_percent=Decimal("2.5")
+)
+
+
 @dataclass(frozen=True, slots=True)
 class BnplInstallment:
     number: int  # 1-based

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -26,6 +27,37 @@ def _money() -> Any:
 
 def _timestamp(*, nullable: bool = False) -> Any:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
+
+
+def _json_list() -> Any:
+    return Field(
+        default_factory=list,
+        sa_column=sa.Column(JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    )
+
+
+class BnplCreditDecisionRow(SQLModel, table=True):
+    """The risk engine's decision on a shopper's BNPL credit, kept whatever it decided, with
+    the scorecard's and the limit rule's versions, every reason and every feature's points."""
+
+    __tablename__ = "bnpl_credit_decision"
+    __table_args__ = (sa.Index("ix_bnpl_credit_decision_shopper", "shopper_id", "decided_at"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    shopper_id: UUID = Field(foreign_key="participant.id")
+    currency: str = Field(max_length=3)
+    declared_monthly_income: int = _money()
+    status: str = Field(max_length=10)  # BnplDecisionStatus
+    score: int
+    grade: str = Field(max_length=8)  # A..E or REJECT
+    credit_limit: int = _money()  # 0 unless APPROVED
+    reason_codes: list[dict[str, Any]] = _json_list()
+    points: list[dict[str, Any]] = _json_list()
+    scorecard_version: str = Field(max_length=32)
+    limit_rule_version: str = Field(max_length=40)
+    fraud_action: str = Field(max_length=16)
+    fraud_reasons: list[dict[str, Any]] = _json_list()
+    decided_at: datetime = Field(sa_column=_timestamp())
 
 
 class CreditLineRow(SQLModel, table=True):
@@ -43,6 +75,8 @@ class CreditLineRow(SQLModel, table=True):
     credit_limit: int = _money()
     used: int = _money()
     decided_by: str = Field(max_length=40)  # the eligibility rule's (or scorecard's) version
+    # The risk engine's latest decision, which set the limit (None: set by the KYC stand-in).
+    decision_id: UUID | None = Field(default=None, foreign_key="bnpl_credit_decision.id")
     created_at: datetime = Field(sa_column=_timestamp())
     updated_at: datetime = Field(sa_column=_timestamp())
 

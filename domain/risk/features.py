@@ -44,6 +44,18 @@ class ApplicantFeatures:
         return values[name]
 
 
+@dataclass(frozen=True, slots=True)
+class OtherDebt:
+    """Debt on Agora the lending tables don't hold (BNPL plans): added to the loans' facts."""
+
+    monthly_burden: int = 0  # minor units a month
+    outstanding_principal: int = 0
+    overdue_count: int = 0  # installments ever paid late or still overdue
+
+
+NO_OTHER_DEBT = OtherDebt()
+
+
 FEATURE_NAMES = (
     "kyc_level",
     "debt_to_income",

@@ -9,13 +9,12 @@ from uuid import UUID
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.consumer_credit.services import bank_claims, checkout, credit_lines, repayments
+from domain.consumer_credit.services import bank_claims, checkout, repayments
 from domain.consumer_credit.services.refunds import installments_of
 from domain.consumer_credit.tables import (
     BnplFundingRow,
     BnplInstallmentRow,
     BnplPlanRow,
-    CreditLineRow,
 )
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
@@ -76,22 +75,6 @@ class BnplPlan:
                 penalty_paid=m(r.penalty_paid), days_past_due=r.days_past_due, bucket=r.bucket,
                 paid_at=r.paid_at) for r in rows],
         )  # fmt: skip
-
-
-@strawberry.type(description="Your installment credit in one currency.")
-class CreditLine:
-    currency: str
-    limit: Money
-    used: Money
-    available: Money
-
-    @classmethod
-    def of(cls, row: CreditLineRow) -> CreditLine:
-        def m(minor: int) -> Money:
-            return Money.of(DomainMoney(minor, row.currency))
-
-        return cls(currency=row.currency, limit=m(row.credit_limit), used=m(row.used),
-                   available=m(max(0, row.credit_limit - row.used)))  # fmt: skip
 
 
 @strawberry.type(description="A partner bank's claim on a purchase it funded.")
@@ -157,14 +140,6 @@ class BnplQueries:
         async with info.context.db() as session:
             found = await bank_claims.funded_purchases(session, actor=info.context.actor)
         return [FundedPurchase.of(plan, claim) for plan, claim in found]
-
-    @strawberry.field(description="Shoppers: your installment credit (null before first use).")
-    async def credit_line(self, info: Info, currency: str) -> CreditLine | None:
-        currency_of(currency)
-        async with info.context.db() as session:
-            row = await credit_lines.my_credit_line(session, actor=info.context.actor,
-                                                    currency=currency)  # fmt: skip
-        return CreditLine.of(row) if row else None
 
 
 @strawberry.type

@@ -1,7 +1,8 @@
 """BNPL funded by a partner bank, end to end against a running `agora serve`: the bank's key
-posts an offer, a verified shopper pays a merchant's intent in installments, the bank hears
-`matchCreated` on its WebSocket subscription and sees the purchase in `fundedPurchases`; the
-shopper repays, the bank gets its principal and interest, and `agora ledger verify` passes."""
+posts an offer, a verified shopper graded by the risk engine pays a merchant's intent in
+installments, the bank hears `matchCreated` on its WebSocket subscription and sees the
+purchase in `fundedPurchases`; the shopper repays, the bank gets its principal and interest,
+and `agora ledger verify` passes."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ Q = {
     "buy": """mutation($id: ID!) { payInInstallments(paymentId: $id, installments: 3,
         idempotencyKey: "bnpl-e2e") { plan { id outstanding { amount } }
         paymentIntent { state } errors { code message } } }""",
+    "credit": """mutation { decideBnplCredit(input: {currency: "CNY",
+        declaredMonthlyIncome: "4000.00"}) { decision { status grade scorecardVersion }
+        creditLine { limit { amount } } errors { code message } } }""",
     "adjust": """mutation($i: AdjustWalletInput!) { adjustWallet(input: $i,
         idempotencyKey: "bnpl-e2e-seed") { errors { code } } }""",
     "repay": """mutation($id: ID!, $amount: String!) { repayInstallments(planId: $id,
@@ -74,7 +78,8 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
             "currency": "CNY", "capacity": "10000.00", "rateFloor": "0.06", "grades": ["C"],
             "minTermMonths": 3, "maxTermMonths": 12, "minAmount": "10.00",
             "maxAmount": "5000.00"})  # fmt: skip
-        # a merchant's intent, and a shopper whose identity is verified (grade C)
+        # a merchant's intent, and a shopper whose identity is verified, graded C by the risk
+        # engine on the income declared
         merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
         shop_key = (await ok(client, "shop_key", merchant.access_token))["secret"]
         intent = await ok(client, "intent", shop_key, i={
@@ -86,6 +91,9 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
             "documentNumber": resident_id(serial)})  # fmt: skip
         await ok(client, "decide", operator, i={
             "submissionId": submitted["submission"]["id"], "decision": "VERIFY"})  # fmt: skip
+        credit = await ok(client, "credit", shopper.access_token)
+        assert (credit["decision"]["status"], credit["decision"]["grade"]) == ("APPROVED", "C")
+        assert credit["creditLine"]["limit"] == {"amount": "6000.00"}
 
         # when the shopper pays in 3 installments while the bank listens (from a cursor: the
         # subscription replays whatever is published before it is registered)

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, ActorKind
-from domain.consumer_credit.services import checkout
+from domain.consumer_credit.services import checkout, credit_decisions
+from domain.consumer_credit.tables import BnplCreditDecisionRow
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.lending.tables import BankFundingOffer
@@ -21,14 +22,29 @@ from domain.payments.services import intents
 from support.ledger import NOW
 from support.payments import Shop, attempt, make_participant
 
+# What verified shoppers declare: 4,000.00 a month (grade B: a 8,000.00 line; C: 6,000.00).
+MONTHLY_INCOME = 400_000
 
-async def verify(shop: Shop, shopper_id: UUID | None = None, level: int = 1) -> None:
+
+async def verify(
+    shop: Shop, shopper_id: UUID | None = None, level: int = 1, income: int = MONTHLY_INCOME
+) -> BnplCreditDecisionRow:
+    """Verify the shopper's identity, then let them ask the risk engine for BNPL credit."""
+    shopper_id = shopper_id or shop.shopper_id
     async with shop.sessions() as session:
         await (await session.connection()).execute(
             text("UPDATE participant SET kyc_level = :level WHERE id = :id"),
-            {"id": shopper_id or shop.shopper_id, "level": level},
+            {"id": shopper_id, "level": level},
         )
+        shopper = Actor(
+            ActorKind.PERSON, participant_id=shopper_id, roles=frozenset({Role.INVESTOR})
+        )
+        decision = await credit_decisions.decide_bnpl_credit(
+            session=session, clock=shop.clock, actor=shopper, currency="CNY",
+            declared_monthly_income=income,
+        )  # fmt: skip
         await session.commit()
+        return decision
 
 
 async def another_shopper(shop: Shop, name: str) -> Actor:

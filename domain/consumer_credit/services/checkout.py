@@ -5,8 +5,9 @@ The merchant is paid at once, less its BNPL discount (and, when it subsidises th
 the interest the shopper would have paid): the platform's receivable takes the whole price,
 the merchant's wallet what it receives, platform revenue the rest; the banks' money moves
 into the plan's escrow. A BNPL purchase is not
-held in escrow: the funder has paid the merchant. The shopper's credit line is consumed by
-the price and restored by principal repaid or refunded.
+held in escrow: the funder has paid the merchant. The shopper's credit line, limited by the
+risk engine's decision (services/credit_decisions.py), is consumed by the price and restored
+by principal repaid or refunded; banks' offers see the engine's grade.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock, today
-from domain.consumer_credit.eligibility import PLATFORM_PRODUCT
-from domain.consumer_credit.plans import INSTALLMENT_COUNTS, FeePayer, bnpl_plan
+from domain.consumer_credit.plans import INSTALLMENT_COUNTS, PLATFORM_PRODUCT, FeePayer, bnpl_plan
 from domain.consumer_credit.services.accounts import discount_account, receivable_account
 from domain.consumer_credit.services.claims import buyer_rate
-from domain.consumer_credit.services.credit_lines import locked_line, shopper_grade, use_credit
+from domain.consumer_credit.services.credit_decisions import current_decision, line_decision
+from domain.consumer_credit.services.credit_lines import locked_line, use_credit
 from domain.consumer_credit.services.funding import fund_purchase
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.errors import InvalidInput
@@ -33,6 +34,7 @@ from domain.money import Money
 from domain.payments.intents import PaymentEvent
 from domain.payments.services.capture import captured_split_of, record_payment_entry
 from domain.payments.services.updates import require_payment, start_paying, transition
+from domain.payments.tables import PaymentIntent
 from domain.wallets.services.accounts import wallet_account
 
 
@@ -50,14 +52,17 @@ async def pay_in_installments(
     if installments not in INSTALLMENT_COUNTS:
         raise InvalidInput("must be 3, 6 or 12", field="installments")
     await require_payment(session, payment_id)
+    # Decided (again, when stale) before the key's savepoint: a refusal keeps the decision.
+    currency = (await session.get(PaymentIntent, payment_id)).currency  # type: ignore[union-attr]
+    await current_decision(session, actor=actor, currency=currency, now=clock.now())
 
     async def execute() -> dict[str, Any]:
         now = clock.now()
         intent = await start_paying(session, payment_id=payment_id, shopper_id=shopper_id,
                                     funding="BNPL", now=now)  # fmt: skip
-        line = await locked_line(session, shopper_id=shopper_id, currency=intent.currency, now=now)
+        line = await locked_line(session, shopper_id=shopper_id, currency=intent.currency)
+        grade = (await line_decision(session, line)).grade  # the engine's, for banks' offers
         use_credit(line, intent.amount, now)
-        grade = await shopper_grade(session, shopper_id)
         plan = bnpl_plan(
             price=Money(intent.amount, intent.currency), count=installments,
             product=PLATFORM_PRODUCT, fee_payer=FeePayer(intent.installment_fee_payer),

@@ -1,48 +1,24 @@
-"""Shoppers' credit lines: opened on first use by the eligibility rule, locked while used."""
+"""Shoppers' credit lines: opened and limited by the risk engine's decisions
+(services/credit_decisions.py), consumed and restored exactly, locked while used."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.consumer_credit.credit_limit import CreditLimitExceeded as PureLimitExceeded
 from domain.consumer_credit.credit_limit import CreditLine, consume_credit, restore_credit
-from domain.consumer_credit.eligibility import RULE_VERSION, credit_limit_for, grade_for
 from domain.consumer_credit.errors import CreditLimitExceeded, NotEligible
 from domain.consumer_credit.tables import CreditLineRow
 from domain.money import Money
-from domain.participants.tables import Participant
-
-LINES = CreditLineRow.__table__  # type: ignore[attr-defined]
 
 
-async def locked_line(
-    session: AsyncSession, *, shopper_id: UUID, currency: str, now: datetime
-) -> CreditLineRow:
-    """The shopper's line, opened by the eligibility rule if need be, locked until commit."""
-    participant = await session.get(Participant, shopper_id)
-    limit = credit_limit_for(participant.kyc_level if participant else 0, currency)
-    if limit is None:
-        raise NotEligible("verify your identity to pay in installments", field="payment_id")
-    await (await session.connection()).execute(
-        insert(LINES)
-        .values(
-            shopper_id=shopper_id,
-            currency=currency,
-            credit_limit=limit,
-            used=0,
-            decided_by=RULE_VERSION,
-            created_at=now,
-            updated_at=now,
-            id=uuid4(),
-        )
-        .on_conflict_do_nothing(constraint="credit_line_per_currency")
-    )
+async def locked_line(session: AsyncSession, *, shopper_id: UUID, currency: str) -> CreditLineRow:
+    """The shopper's line, locked until commit; NotEligible before the risk engine opened one."""
     line = (
         await session.exec(
             select(CreditLineRow)
@@ -52,17 +28,10 @@ async def locked_line(
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-    ).one()
-    return line
-
-
-async def shopper_grade(session: AsyncSession, shopper_id: UUID) -> str:
-    """The grade banks' offers see for an eligible shopper (one with a credit line)."""
-    participant = await session.get(Participant, shopper_id)
-    grade = grade_for(participant.kyc_level if participant else 0)
-    if grade is None:
+    ).first()
+    if line is None:
         raise NotEligible("verify your identity to pay in installments", field="payment_id")
-    return grade
+    return line
 
 
 def _pure(row: CreditLineRow) -> CreditLine:

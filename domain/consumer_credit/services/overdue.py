@@ -20,8 +20,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
-from domain.consumer_credit.eligibility import PLATFORM_PRODUCT
 from domain.consumer_credit.overdue import catch_up
+from domain.consumer_credit.plans import PLATFORM_PRODUCT
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.events.catalog import EventType
 from domain.events.rows import event_row

@@ -73,7 +73,7 @@ async def refund_legs(
         if row.owed == 0 and row.paid_at is None:
             row.paid_at = now
         session.add(row)
-    line = await locked_line(session, shopper_id=plan.shopper_id, currency=currency, now=now)
+    line = await locked_line(session, shopper_id=plan.shopper_id, currency=currency)
     give_back_credit(line, reduction.principal_reduced.minor, now)
     session.add(line)
     plan.refunded += refund

@@ -88,7 +88,7 @@ async def apply_repayment(
     await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
                          journal_id=uuid4())  # fmt: skip
     session.add_all(claims)
-    line = await locked_line(session, shopper_id=plan.shopper_id, currency=c, now=now)
+    line = await locked_line(session, shopper_id=plan.shopper_id, currency=c)
     give_back_credit(line, principal, now)
     session.add(line)
     plan.interest_paid += interest

@@ -14,8 +14,32 @@ from domain.ledger.tables import LedgerAccount, LedgerTransfer
 from domain.lending.states import LoanState
 from domain.lending.tables import Loan, LoanApplication, LoanInstallment
 from domain.participants.tables import KycSubmission, Participant
-from domain.risk.features import ApplicantFeatures
-from domain.risk.fraud import ApplicationSignals
+from domain.risk.default_scorecard import DEFAULT_SCORECARD
+from domain.risk.features import NO_OTHER_DEBT, ApplicantFeatures, OtherDebt
+from domain.risk.fraud import ApplicationSignals, FraudRules, FraudVerdict, screen_application
+from domain.risk.score import CreditDecision, score_applicant
+
+
+async def assess_applicant(
+    session: AsyncSession,
+    *,
+    borrower: Participant,
+    declared_monthly_income: int,
+    new_monthly_payment: int,
+    now: datetime,
+    other_debt: OtherDebt = NO_OTHER_DEBT,
+) -> tuple[CreditDecision, FraudVerdict]:
+    """The risk engine on `borrower`: the current scorecard's decision and the fraud verdict."""
+    features = await applicant_features(
+        session, borrower=borrower, declared_monthly_income=declared_monthly_income,
+        new_monthly_payment=new_monthly_payment, now=now, other_debt=other_debt,
+    )  # fmt: skip
+    rules = FraudRules()
+    signals = await application_signals(
+        session, borrower_id=borrower.id, declared_monthly_income=declared_monthly_income,
+        since=now - rules.window,
+    )  # fmt: skip
+    return score_applicant(features, DEFAULT_SCORECARD), screen_application(signals, rules, now=now)
 
 
 async def applicant_features(
@@ -25,8 +49,10 @@ async def applicant_features(
     declared_monthly_income: int,
     new_monthly_payment: int,
     now: datetime,
+    other_debt: OtherDebt = NO_OTHER_DEBT,
 ) -> ApplicantFeatures:
-    """The scorecard's inputs for `borrower`, applying for a loan costing `new_monthly_payment`."""
+    """The scorecard's inputs for `borrower`, applying for a loan costing `new_monthly_payment`
+    a month, with `other_debt` (BNPL plans) added to what the loans owe."""
     borrower_id = borrower.id
     live = col(Loan.state) == LoanState.ACTIVE.value
     mine = col(Loan.borrower_id) == borrower_id
@@ -65,12 +91,12 @@ async def applicant_features(
     return ApplicantFeatures(
         kyc_level=borrower.kyc_level,
         declared_monthly_income=declared_monthly_income,
-        monthly_repayment_burden=burden + new_monthly_payment,
+        monthly_repayment_burden=burden + other_debt.monthly_burden + new_monthly_payment,
         loans_repaid_on_time=int(on_time),
-        overdue_count=int(overdue),
+        overdue_count=int(overdue) + other_debt.overdue_count,
         payments_last_90_days=await _payments(session, borrower_id, now - timedelta(days=90)),
         account_age_days=(now - borrower.created_at).days,
-        platform_debt=int(outstanding),
+        platform_debt=int(outstanding) + other_debt.outstanding_principal,
     )
 
 

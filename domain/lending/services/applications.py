@@ -18,7 +18,7 @@ from domain.idempotency.service import run_once
 from domain.lending.errors import ApplicationRefused
 from domain.lending.products import LoanProduct, application_violations
 from domain.lending.schedule import build_schedule
-from domain.lending.services.applicant_facts import applicant_features, application_signals
+from domain.lending.services.applicant_facts import assess_applicant
 from domain.lending.services.listing import list_loan
 from domain.lending.services.product_terms import product_of
 from domain.lending.states import ApplicationStatus
@@ -27,9 +27,9 @@ from domain.money import Money
 from domain.participants.kyc import KycStatus
 from domain.participants.roles import Role
 from domain.participants.tables import Participant
-from domain.risk.default_scorecard import DEFAULT_SCORECARD
-from domain.risk.fraud import FraudAction, FraudRules, screen_application
-from domain.risk.score import CreditDecision, score_applicant
+from domain.risk.fraud import FraudAction
+from domain.risk.records import fraud_records, point_records, reason_records
+from domain.risk.score import CreditDecision
 from domain.risk.scorecard import Grade
 
 # How long an approved offer may wait for the borrower's acceptance.
@@ -111,18 +111,10 @@ async def apply_for_loan(
     row = await current_product(session, product_id)
     product = product_of(row)
     _check_request(product, amount, term_months)
-    features = await applicant_features(
+    decision, verdict = await assess_applicant(
         session, borrower=borrower, declared_monthly_income=declared_monthly_income,
-        new_monthly_payment=_largest_payment(product, amount.minor, term_months),
-        now=now,
+        new_monthly_payment=_largest_payment(product, amount.minor, term_months), now=now,
     )  # fmt: skip
-    decision = score_applicant(features, DEFAULT_SCORECARD)
-    rules = FraudRules()
-    signals = await application_signals(
-        session, borrower_id=borrower_id, declared_monthly_income=declared_monthly_income,
-        since=now - rules.window,
-    )  # fmt: skip
-    verdict = screen_application(signals, rules, now=now)
     rate = decision.annual_rate
     if rate is not None:
         rate = None if rate > product.max_rate else max(rate, product.min_rate)
@@ -134,13 +126,9 @@ async def apply_for_loan(
         purpose=purpose.strip(), declared_monthly_income=declared_monthly_income,
         status=status.value, score=decision.score, grade=decision.grade.value,
         annual_rate=rate, credit_limit=decision.limit,
-        reason_codes=[{"code": r.code, "text": r.text, "points_lost": r.points_lost}
-                      for r in decision.reasons] + extra_reasons,
-        points=[{"feature": p.feature, "value": str(p.value), "bin": p.bin_label,
-                 "points": p.points, "points_lost": p.points_lost} for p in decision.points],
+        reason_codes=reason_records(decision) + extra_reasons, points=point_records(decision),
         scorecard_version=decision.scorecard_version, fraud_action=verdict.action.name,
-        fraud_reasons=[{"code": r.code, "text": r.text, "action": r.action.name}
-                       for r in verdict.reasons],
+        fraud_reasons=fraud_records(verdict),
         created_at=now,
     )  # fmt: skip
     session.add(application)

@@ -38,8 +38,8 @@ async def test_an_unverified_shopper_may_not_and_a_verified_one_within_the_limit
     payment = await create_bnpl_intent(shop, 30_000, "b-0")
     assert await buy(shop, payment) == "NOT_ELIGIBLE"
 
-    await verify(shop)
-    too_big = await create_bnpl_intent(shop, 600_000, "b-big")
+    decision = await verify(shop)
+    too_big = await create_bnpl_intent(shop, decision.credit_limit + 100, "b-big")
 
     assert await buy(shop, too_big) == "CREDIT_LIMIT_EXCEEDED"
     assert await buy(shop, payment) == "NOT_ELIGIBLE"  # the same key: the same answer
@@ -50,7 +50,7 @@ async def test_the_merchant_is_paid_at_once_and_the_shopper_repays_with_interest
     shop: Shop,
 ) -> None:
     # given a verified shopper buying 300.00 in 3 installments, paying the interest
-    await verify(shop)
+    decision = await verify(shop)
     payment = await create_bnpl_intent(shop, 30_000, "b-1")
 
     assert await buy(shop, payment) == "OK"
@@ -61,7 +61,7 @@ async def test_the_merchant_is_paid_at_once_and_the_shopper_repays_with_interest
     plan, rows, line = await _state(shop)
     assert sum(r.principal_due for r in rows) == 30_000
     assert all(r.interest_due > 0 for r in rows)
-    assert (line.credit_limit, line.used) == (500_000, 30_000)
+    assert (line.credit_limit, line.used) == (decision.credit_limit, 30_000)
 
     # when the shopper repays the first installment by hand
     first = rows[0].principal_due + rows[0].interest_due

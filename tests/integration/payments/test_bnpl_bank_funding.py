@@ -50,9 +50,11 @@ async def _offer(shop: Shop, offer_id: UUID) -> BankFundingOffer:
 
 
 async def test_the_cheapest_accepting_offer_funds_and_is_repaid_its_share(shop: Shop) -> None:
-    # given three banks: the cheapest does not lend to grade C, the next is cheaper than the last
-    await verify(shop)  # KYC level 1: grade C
-    _, picky = await bank_with_offer(shop.sessions, "Picky", rate="0.04", grades=["A", "B"])
+    # given a shopper the risk engine grades B (verified, income declared, some wallet activity)
+    # and three banks: the cheapest does not lend to grade B, the next is cheaper than the last
+    decision = await verify(shop)
+    assert (decision.status, decision.grade) == ("APPROVED", "B")
+    _, picky = await bank_with_offer(shop.sessions, "Picky", rate="0.04", grades=["A", "C"])
     bank, cheap = await bank_with_offer(shop.sessions, "Cheap", rate="0.06")
     _, dear = await bank_with_offer(shop.sessions, "Dear", rate="0.09")
     payment = await create_bnpl_intent(shop, 30_000, "f-1")
@@ -60,7 +62,7 @@ async def test_the_cheapest_accepting_offer_funds_and_is_repaid_its_share(shop: 
     # when the shopper buys 300.00 in 3 installments
     assert await buy(shop, payment) == "OK"
 
-    # then the cheapest offer that accepts grade C funds all of it, and the bank is told
+    # then the cheapest offer that accepts the engine's grade funds all of it, and the bank is told
     plan, claims = await _claims(shop, payment)
     assert [(c.funder_kind, c.funder_id, c.principal, c.annual_rate) for c in claims] == [
         ("BANK", bank, 30_000, Decimal("0.06"))

@@ -44,6 +44,9 @@ PAY = """mutation P($id: ID!, $key: String!) {
 PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
   payInInstallments(paymentId: $id, installments: 3, idempotencyKey: $key) {
     plan { id } errors { code } } }"""
+DECIDE_CREDIT = """mutation {
+  decideBnplCredit(input: {currency: "CNY", declaredMonthlyIncome: "4000.00"}) {
+    decision { status } errors { code } } }"""
 
 
 @dataclass
@@ -96,6 +99,8 @@ class World:
         """A purchase from `merchant` paid in installments by a verified shopper of its own."""
         shopper = await create_person(self.app, "bnpl-shopper", roles=["INVESTOR"])
         await set_kyc_level(self.app, shopper, 1)
+        decided = await gql(self.client, DECIDE_CREDIT, token=shopper.token)
+        assert decided["data"]["decideBnplCredit"]["errors"] == [], decided
         created = await gql(self.client, CREATE_INTENT, {"input": {
             "amount": "30.00", "currency": "CNY", "orderReference": f"idor-bnpl-{self.serial}"},
             "key": f"create-bnpl-{self.serial}"}, token=merchant.token)  # fmt: skip
