@@ -31,9 +31,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.clock import Clock, today
 from domain.events.services.outbox import record_events
 from domain.ledger.balances import TransferKind, apply
-from domain.ledger.errors import AccountFrozen
 from domain.ledger.services.account_locks import lock_accounts_by_key
-from domain.ledger.services.posting import Leg, LockedAccount, post_transfers
+from domain.ledger.services.posting import Leg, LockedAccount, check_pair
+from domain.ledger.services.posting_batch import PostingBatch
 from domain.money import Money
 from domain.payments.services.accounts import rail_key, wallet_key
 from domain.payments.services.payouts import fail_payout, payout_updated_row
@@ -132,17 +132,15 @@ async def _claim(session: AsyncSession, batches: list[_Batch], now: datetime) ->
     ]  # fmt: skip
     written = set((await conn.execute(CLAIM_BATCHES, {"batches": _document(rows)})).scalars())
     claimed = [b for b in batches if b.id in written]
-    marks = [(line_id, b.id) for b in claimed for line_id in b.line_ids]
+    marks = [{"batch_id": b.id, "lines": b.line_ids} for b in claimed if b.line_ids]
     if marks:
-        await conn.execute(MARK_LINES, {"ids": [m[0] for m in marks],
-                                        "batches": [m[1] for m in marks]})  # fmt: skip
+        await conn.execute(MARK_LINES, {"batches": _document(marks)})
     return claimed
 
 
 def _holds(wallet: LockedAccount, bank: LockedAccount, amount: int) -> bool:
     """Whether the wallet may pay `amount` out, by the ledger's own limit rule."""
-    if wallet.frozen or bank.frozen:
-        raise AccountFrozen("the account is frozen")
+    check_pair(wallet, bank)  # a frozen account refuses before the bank is asked
     after, _ = apply(TransferKind.POSTED, wallet.balances, bank.balances, amount)
     return wallet.limits.allow(after)
 
@@ -154,9 +152,9 @@ async def _pay_out(
     wallet: LockedAccount,
     bank: LockedAccount,
     rail: PaymentRail,
-    now: datetime,
+    postings: PostingBatch,
 ) -> Payout:
-    amount = batch.settled.payout
+    amount, now = batch.settled.payout, postings.now
     payout = Payout(merchant_id=batch.merchant_id, batch_id=batch.id, amount=amount.minor,
                     currency=amount.currency, state="PENDING", created_at=now,
                     updated_at=now)  # fmt: skip
@@ -170,11 +168,10 @@ async def _pay_out(
         await fail_payout(session, payout, result.failure_reason or "the bank refused the payout")
         return payout
     pending = result.outcome is RailOutcome.PENDING
-    [transfer] = await post_transfers(
-        session, legs=[Leg(wallet.id, bank.id, amount.minor, "PAYOUT", {"batch": str(batch.id)})],
-        now=now, kind=TransferKind.PENDING if pending else TransferKind.POSTED,
-        locked={wallet.id: wallet, bank.id: bank},
-    )  # fmt: skip
+    leg = Leg(wallet.id, bank.id, amount.minor, "PAYOUT", {"batch": str(batch.id)})
+    transfer = postings.add(
+        leg, wallet, bank, TransferKind.PENDING if pending else TransferKind.POSTED
+    )
     if pending:
         payout.hold_id = transfer
     else:
@@ -195,13 +192,15 @@ async def settle_merchants(
         keys = {wallet_key(b.merchant_id, b.settled.payout.currency) for b in paying}
         keys |= {rail_key(b.settled.payout.currency, RailMethod.BANK_TRANSFER) for b in paying}
         accounts = await lock_accounts_by_key(session, keys, now=now)
-        payouts = []
+        payouts, postings = [], PostingBatch(now)
         for b in paying:
             currency = b.settled.payout.currency
             payouts.append(await _pay_out(
                 session, b, wallet=accounts[wallet_key(b.merchant_id, currency)],
-                bank=accounts[rail_key(currency, RailMethod.BANK_TRANSFER)], rail=rail, now=now,
+                bank=accounts[rail_key(currency, RailMethod.BANK_TRANSFER)], rail=rail,
+                postings=postings,
             ))  # fmt: skip
+        await postings.write(session)
         session.add_all(payouts)
         await session.flush()
         await record_events(session, [payout_updated_row(p, now) for p in payouts])

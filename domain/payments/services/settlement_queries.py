@@ -70,10 +70,11 @@ CLAIM_BATCHES = text(
     """
 )
 
+# Each batch's lines, by id: the lines it was computed from, none added since.
 MARK_LINES = text(
     """
-    UPDATE settlement_line l SET batch_id = m.batch_id
-    FROM unnest(CAST(:ids AS bigint[]), CAST(:batches AS uuid[])) AS m(id, batch_id)
-    WHERE l.id = m.id
+    UPDATE settlement_line l SET batch_id = b.batch_id
+    FROM jsonb_to_recordset(CAST(:batches AS jsonb)) AS b(batch_id uuid, lines bigint[])
+    WHERE l.id = ANY(b.lines)
     """
 )

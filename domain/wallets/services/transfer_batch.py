@@ -11,7 +11,7 @@ others go on. Nothing is acknowledged before the commit.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -32,9 +32,9 @@ from domain.idempotency.service import (
     store_answers,
 )
 from domain.ledger.balances import TransferKind
-from domain.ledger.services.journal_writes import write_posting
-from domain.ledger.services.outflow import Outflow, outflow_rows, outflow_today
+from domain.ledger.services.outflow import Outflow, outflow_today
 from domain.ledger.services.posting import Leg, LockedAccount, check_pair, move, transfer_row
+from domain.ledger.services.posting_batch import write_postings
 from domain.ledger.wallet_events import wallet_changes
 from domain.money import Money
 from domain.participants.kyc import KycLevel
@@ -187,11 +187,9 @@ async def transfer_batch(
         answers.append(Answer(record_id, "SUCCEEDED", answer))
         results[i] = TransferResult(answer=answer)
     if batch.transfers:
-        await write_posting(
-            session, transfers=batch.transfers,
-            balances=[{"id": a.id, **asdict(a.balances)} for a in batch.touched.values()],
-            outflows=outflow_rows(batch.outflows), events=batch.events,
-        )  # fmt: skip
+        await write_postings(session, transfers=batch.transfers,
+                             accounts=batch.touched.values(), outflows=batch.outflows,
+                             events=batch.events)  # fmt: skip
         await record_rows(session, batch.audit)
     await store_answers(conn, answers)
     return [_with_wallet(result, orders[i], holders) for i, result in enumerate(results)]
