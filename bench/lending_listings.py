@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cpu
 import servers
+from autovacuum import autovacuum_on
 from transfer import _payload, gql, recreate_database
 
 from domain.participants.identity_numbers import resident_id_check_char
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     URLS.update(database=args.database_url, redis=args.redis_url)
     asyncio.run(recreate_database(args.database_url))
-    with agora() as server:
+    with autovacuum_on(args.database_url), agora() as server:
         started = time.perf_counter()
         approved = set_up(server.base_url, args.borrowers, args.offers)
         print(f"set up {args.offers} offers and {len(approved)} approved applications in "

@@ -33,6 +33,7 @@ import httpx
 
 # isort: split
 import servers
+from autovacuum import autovacuum_on
 from transfer import recreate_database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -215,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=REDIS_URL)
     args = parser.parse_args(argv)
     asyncio.run(recreate_database(args.database_url))
-    with agora_server(args) as server:
+    with autovacuum_on(args.database_url), agora_server(args) as server:
         env = {**agora_env(args), "AGORA_OPERATOR_PASSWORD": PASSWORD}
         create = [sys.executable, "-m", "api.cli", "create-operator", "--email", OPERATOR_EMAIL]
         subprocess.run(create, env=env, cwd=REPO, check=True, capture_output=True)

@@ -57,6 +57,7 @@ import asyncpg
 # Siblings in bench/: running a script puts its own directory first on sys.path.
 import cpu
 import servers
+from autovacuum import autovacuum_on
 
 from domain.participants.identity_numbers import resident_id_check_char
 
@@ -234,6 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     pgbench = find_pgbench()
+    with autovacuum_on(args.database_url):
+        return _measure(args, pgbench)
+
+
+def _measure(args: argparse.Namespace, pgbench: str) -> int:
     asyncio.run(recreate_database(args.database_url))
     args.revision = _revision(args.app_dir)  # now: the server loads this code at start
     print(f"revision {args.revision} ({args.app_dir}); {args.participants} "
