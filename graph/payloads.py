@@ -40,6 +40,7 @@ class ErrorCode(Enum):
     LOAN_STATE = "LOAN_STATE"
     VERSION_CONFLICT = "VERSION_CONFLICT"
     APPLICATION_REFUSED = "APPLICATION_REFUSED"
+    APPLICATION_NOT_IN_REVIEW = "APPLICATION_NOT_IN_REVIEW"
     FUNDING_REFUSED = "FUNDING_REFUSED"
     # How a subscription to events ends (in its final error's extensions.code).
     CURSOR_EXPIRED = "CURSOR_EXPIRED"

@@ -24,6 +24,7 @@ from graph.lending.portfolio import PortfolioQueries
 from graph.lending.products import ProductMutations, ProductQueries
 from graph.lending.queries import LendingQueries
 from graph.lending.repaying import RepayingMutations, RepayingQueries
+from graph.lending.reviews import ReviewMutations
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
@@ -86,6 +87,7 @@ class Mutation(
     ProductMutations,
     PlatformBookMutations,
     BorrowingMutations,
+    ReviewMutations,
     RepayingMutations,
     MarketMutations,
     AutoInvestMutations,

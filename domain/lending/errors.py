@@ -19,3 +19,9 @@ class FundingRefused(DomainError):
     """A note purchase the listing does not allow: size, share, state or deadline."""
 
     code = "FUNDING_REFUSED"
+
+
+class ApplicationNotInReview(DomainError):
+    """Only an application the fraud rules referred (status REVIEW) awaits a reviewer."""
+
+    code = "APPLICATION_NOT_IN_REVIEW"

@@ -106,6 +106,14 @@ class LoanApplication(SQLModel, table=True):
     """A borrower's request and the risk engine's decision on it, with its model version."""
 
     __tablename__ = "loan_application"
+    __table_args__ = (
+        # Referral comes after pricing, so a reviewer's approval has the engine's offer to give.
+        sa.CheckConstraint(
+            "status NOT IN ('APPROVED', 'REVIEW', 'ACCEPTED') OR annual_rate IS NOT NULL",
+            name="offer_priced",
+        ),
+        sa.CheckConstraint("(reviewed_at IS NULL) = (review_reason IS NULL)", name="review_whole"),
+    )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     borrower_id: UUID = Field(foreign_key="participant.id", index=True)
@@ -128,6 +136,10 @@ class LoanApplication(SQLModel, table=True):
     fraud_reasons: list[dict[str, Any]] = _json(list)
     created_at: datetime = _moment(index=True)
     accepted_at: datetime | None = _moment(nullable=True)
+    # An operator's decision on a referred (REVIEW) application; null when none was needed.
+    reviewed_by: UUID | None = Field(default=None, foreign_key="participant.id")
+    reviewed_at: datetime | None = _moment(nullable=True)
+    review_reason: str | None = Field(default=None, max_length=500)
 
 
 class Loan(SQLModel, table=True):

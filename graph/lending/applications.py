@@ -68,6 +68,10 @@ class LoanApplication:
     fraud_outcome: str = strawberry.field(description="ALLOW, REVIEW or DECLINE.")
     fraud_reasons: list[FraudReason]
     created_at: datetime
+    reviewed_at: datetime | None = strawberry.field(
+        description="When an operator decided it, if the fraud rules referred it to REVIEW."
+    )
+    review_reason: str | None = strawberry.field(description="The reviewer's reason.")
     offer: LoanOffer | None = strawberry.field(description="Only while APPROVED.")
 
     @classmethod
@@ -85,5 +89,6 @@ class LoanApplication:
             scorecard_version=row.scorecard_version, fraud_outcome=row.fraud_action,
             fraud_reasons=[FraudReason(code=r["code"], text=r["text"], action=r["action"])
                            for r in row.fraud_reasons],
-            created_at=row.created_at, offer=LoanOffer.of(offer) if offer else None,
+            created_at=row.created_at, reviewed_at=row.reviewed_at,
+            review_reason=row.review_reason, offer=LoanOffer.of(offer) if offer else None,
         )  # fmt: skip

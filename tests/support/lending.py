@@ -1,11 +1,26 @@
-"""Lending test helpers: a partner bank with an API key, and GraphQL documents."""
+"""Lending test helpers: a verified borrower, a partner bank with an API key, and GraphQL
+documents."""
 
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import text
 from starlette.applications import Starlette
 
-from support.security import Caller, create_key, create_person, granted
+from support.security import Caller, create_key, create_person, granted, key_of
+
+
+async def verified_borrower(app: Starlette, name: str = "Borrower") -> Caller:
+    """A signed-in borrower whose identity the operator verified."""
+    borrower = await create_person(app, name, roles=["BORROWER"])
+    assert borrower.id
+    async with app.state.services.stores.sessions() as session:
+        await (await session.connection()).execute(
+            text("UPDATE participant SET kyc_level = 1, kyc_status = 'VERIFIED' WHERE id = :id"),
+            {"id": key_of(borrower.id)},
+        )
+        await session.commit()
+    return borrower
 
 
 async def partner_bank(

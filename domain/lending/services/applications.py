@@ -171,7 +171,9 @@ async def accept_loan_offer(
             raise ApplicationRefused(
                 f"the application is {application.status}, not APPROVED", field="application_id"
             )
-        if now - application.created_at > OFFER_VALIDITY:
+        # A referred application's offer was made when the reviewer approved it.
+        offered_at = application.reviewed_at or application.created_at
+        if now - offered_at > OFFER_VALIDITY:
             raise ApplicationRefused("the offer has lapsed: apply again", field="application_id")
         product = await session.get(LoanProductRow, application.product_id)
         assert product is not None

@@ -4,11 +4,11 @@ offer (schedule, fees, total cost, APR), and accepts it: the loan is listed."""
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import text
 from starlette.applications import Starlette
 
 from support.graphql import gql
-from support.security import Caller, create_person, key_of
+from support.lending import verified_borrower
+from support.security import create_person
 
 PRODUCT_FIELDS = "id code version name fees { name timing percent } maxRate noteSize { amount }"
 CREATE = f"""mutation C($input: LoanProductInput!) {{ createLoanProduct(input: $input) {{
@@ -31,19 +31,6 @@ PRODUCT = {
     "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24",
     "fees": [{"name": "origination", "timing": "UPFRONT", "percent": "0.02"}],
 }  # fmt: skip
-
-
-async def verified_borrower(app: Starlette) -> Caller:
-    """A signed-in borrower whose identity the operator verified."""
-    borrower = await create_person(app, "Borrower", roles=["BORROWER"])
-    assert borrower.id
-    async with app.state.services.stores.sessions() as session:
-        await (await session.connection()).execute(
-            text("UPDATE participant SET kyc_level = 1, kyc_status = 'VERIFIED' WHERE id = :id"),
-            {"id": key_of(borrower.id)},
-        )
-        await session.commit()
-    return borrower
 
 
 async def test_products_are_versioned_and_a_borrower_applies_and_accepts(

@@ -275,6 +275,9 @@ APPLY = """mutation A($input: ApplyForLoanInput!) {
 ACCEPT = """mutation A($id: ID!, $key: String!) {
   acceptLoanOffer(applicationId: $id, idempotencyKey: $key) { loan { id } errors { code } } }"""
 APPLICATION = "query A($id: ID!) { loanApplication(id: $id) { id } }"
+DECIDE_REVIEW = """mutation D($id: ID!) {
+  decideLoanReview(input: {applicationId: $id, decision: APPROVE, reason: "matrix"}) {
+    application { id } errors { code } } }"""
 PAYOFF = "query P($id: ID!) { loanPayoffQuote(loanId: $id) { total { amount } } }"
 REPAY = """mutation R($input: RepayLoanInput!, $key: String!) {
   repayLoan(input: $input, idempotencyKey: $key) { repaymentId errors { code } } }"""
@@ -440,6 +443,9 @@ OPERATIONS = [
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NULL)),
     Operation("setPlatformBook", SET_BOOK, OPERATORS_ONLY),
     Operation("loanApplications", "{ loanApplications { nodes { id } } }", OPERATORS_ONLY),
+    Operation("decideLoanReview(missing)", DECIDE_REVIEW,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
+              missing("LoanApplication")),
     Operation("notesForSale", "{ notesForSale { id } }", expect(OK, anonymous=UNAUTHENTICATED)),
     Operation("listNoteForSale(missing)", LIST_NOTE, PEOPLE_FIND_NOTHING,
               lambda m, c: {"input": {"noteId": missing_id("LoanNote"), "price": "1.00",
