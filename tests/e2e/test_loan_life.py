@@ -1,7 +1,8 @@
 """A whole loan's life against a running `agora serve`, over HTTP and WebSocket: apply ->
 score -> list -> funded by a bank offer and two investors -> disbursed -> 12 repayments
 (one late, with penalty, aged by the worker's job on an injected clock) -> closed, the
-investor hearing of the funding on a WebSocket subscription; then
+borrower and every funder hearing of it live on WebSocket subscriptions (the bank's match,
+the funding, each repayment); then
 `agora ledger verify` passes and every funder received principal plus its interest share,
 to the cent, as the distribution rules compute it independently of the database."""
 
@@ -61,18 +62,23 @@ Q = {
 
 
 LOAN_FUNDED = 'subscription { loanFunded(after: "0") { aggregateId payload } }'
+MATCH_CREATED = 'subscription { matchCreated(after: "0") { aggregateId payload } }'
+REPAYMENT_RECEIVED = 'subscription { repaymentReceived(after: "0") { aggregateId payload } }'
 
 
-async def first_event(server: ServerProcess, token: str, query: str) -> dict[str, Any]:
-    """The first event a WebSocket subscription delivers to the holder of `token`."""
+async def events(server: ServerProcess, token: str, query: str, count: int) -> list[Any]:
+    """The first `count` events a subscription delivers, as they come (`after: "0"` so that
+    one opened just before the first event misses nothing)."""
     transport = WebsocketsTransport(
         url=server.ws_url, init_payload={"authorization": f"Bearer {token}"}
     )
+    received: list[Any] = []
     async with Client(transport=transport) as ws:
         async for event in ws.subscribe(document(query)):
-            [value] = event.values()
-            return value  # type: ignore[no-any-return]
-    raise AssertionError("the subscription ended without an event")
+            received += event.values()
+            if len(received) == count:
+                return received
+    raise AssertionError(f"the subscription ended after {len(received)} of {count} events")
 
 
 def minor(amount: str) -> int:
@@ -134,6 +140,18 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
                                               "reason": "seed funds for the loan life test"},
                                         "k": f"e2e-seed-{serial}-{n}"}, token=operator)  # fmt: skip
 
+        # everyone listens from now on: the bank's match, then a repayment a month
+        people = {
+            "borrower": borrower.access_token,
+            "bank": bank_token,
+            "one": investors[0].access_token,
+            "two": investors[1].access_token,
+        }
+        heard_matches = {who: asyncio.create_task(events(server, people[who], MATCH_CREATED, 1))
+                         for who in ("borrower", "bank")}  # fmt: skip
+        heard_repayments = {who: asyncio.create_task(events(server, token, REPAYMENT_RECEIVED, 12))
+                            for who, token in people.items()}  # fmt: skip
+
         # apply -> score -> accept: listed, and the bank's offer matched at once
         applied = await ok(client, "apply", {"i": {
             "productId": product["product"]["id"], "amount": "10000.00", "currency": "CNY",
@@ -145,6 +163,11 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
         loan_id = listed["loan"]["id"]
         assert listed["loan"]["state"] == "LISTED"
         assert listed["loan"]["committed"] == {"amount": "4000.00"}
+        for who, heard in heard_matches.items():  # pushed to the borrower and the bank
+            [match] = await asyncio.wait_for(heard, timeout=60)
+            assert match["aggregateId"] == raw_id(loan_id), who
+            assert (match["payload"]["amount"], match["payload"]["source_kind"]) == (
+                4000_00, "BANK_OFFER"), who  # fmt: skip
 
         # investor one buys over WebSocket, investor two over HTTP: funded and disbursed
         transport = WebsocketsTransport(
@@ -163,8 +186,8 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
         wallet = await ok(client, "wallet", token=borrower.access_token)
         assert wallet["available"] == {"amount": "14800.00"}  # 5,000 + 10,000 - the 2 % fee
         # the funding reached the investor's subscription (from the start of the streams)
-        funded_event = await asyncio.wait_for(
-            first_event(server, investors[1].access_token, LOAN_FUNDED), timeout=60
+        [funded_event] = await asyncio.wait_for(
+            events(server, investors[1].access_token, LOAN_FUNDED, 1), timeout=60
         )
         assert funded_event["aggregateId"] == raw_id(loan_id)
         assert funded_event["payload"]["funders"] == 3
@@ -172,6 +195,7 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
         # twelve repayments; before the third the worker ages it ten days past due
         [loan] = await ok(client, "loans", token=borrower.access_token)
         engine = create_async_engine(stores.database_url)
+        applied_minor = []
         try:
             for number in range(1, 13):
                 if number == 3:
@@ -189,11 +213,18 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
                     "loanId": loan_id, "amount": current["nextDue"]["outstanding"]["amount"],
                     "currency": "CNY"}, "k": f"e2e-repay-{number}"},
                     token=borrower.access_token)  # fmt: skip
+                applied_minor.append(minor(repaid["applied"]["amount"]))
         finally:
             await engine.dispose()
         assert repaid["loan"]["state"] == "CLOSED"
         [closed] = await ok(client, "loans", token=borrower.access_token)
         assert minor(closed["installments"][2]["penalty"]["amount"]) > 0
+        # each repayment reached the borrower and every funder, in order, as it was applied
+        for who, heard in heard_repayments.items():
+            repayments = await asyncio.wait_for(heard, timeout=60)
+            assert {r["aggregateId"] for r in repayments} == {raw_id(loan_id)}, who
+            assert [r["payload"]["amount"] for r in repayments] == applied_minor, who
+            assert repayments[-1]["payload"]["loan_state"] == "CLOSED", who
 
         verified_ledger = await asyncio.to_thread(run_agora, "ledger", "verify",
                                                   env=server_env(stores))  # fmt: skip
