@@ -42,6 +42,7 @@ class ErrorCode(Enum):
     APPLICATION_REFUSED = "APPLICATION_REFUSED"
     APPLICATION_NOT_IN_REVIEW = "APPLICATION_NOT_IN_REVIEW"
     FUNDING_REFUSED = "FUNDING_REFUSED"
+    SALE_NOT_OPEN = "SALE_NOT_OPEN"
     # How a subscription to events ends (in its final error's extensions.code).
     CURSOR_EXPIRED = "CURSOR_EXPIRED"
     SLOW_CONSUMER = "SLOW_CONSUMER"

@@ -25,3 +25,9 @@ class ApplicationNotInReview(DomainError):
     """Only an application the fraud rules referred (status REVIEW) awaits a reviewer."""
 
     code = "APPLICATION_NOT_IN_REVIEW"
+
+
+class SaleNotOpen(DomainError):
+    """The note on sale was bought or taken off the market already."""
+
+    code = "SALE_NOT_OPEN"

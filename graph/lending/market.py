@@ -110,6 +110,21 @@ class MarketMutations:
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
 
+    @strawberry.mutation(
+        description="Note holders: take your note off the market while nobody has bought it."
+    )
+    async def cancel_note_sale(self, info: Info, sale_id: strawberry.ID) -> NoteSalePayload:
+        ctx = info.context
+
+        async def use_case(session: AsyncSession) -> NoteSalePayload:
+            sale = await secondary_market.cancel_note_sale(
+                session=session, clock=ctx.clock, actor=ctx.actor,
+                sale_id=uuid_of(sale_id, "NoteSale"),
+            )  # fmt: skip
+            return NoteSalePayload(sale=await _view(session, sale))
+
+        return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
+
 
 @strawberry.type
 class MarketQueries:

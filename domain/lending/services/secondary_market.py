@@ -1,5 +1,6 @@
 """The secondary market: a holder lists a note within the product's price bounds; another
-investor buys it, the seller paying the transfer fee; future repayments go to the buyer."""
+investor buys it, the seller paying the transfer fee; future repayments go to the buyer.
+Until it is bought, the seller may take the note off the market."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, NotFound
+from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
@@ -18,7 +20,7 @@ from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.accrual import accrued_interest
 from domain.lending.debt_transfer import TransferRules, price_bounds, settle_transfer, transfer_fee
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
-from domain.lending.errors import FundingRefused
+from domain.lending.errors import FundingRefused, SaleNotOpen
 from domain.lending.services.accounts import platform_revenue
 from domain.lending.services.product_terms import product_of
 from domain.lending.services.repayments import live_notes
@@ -98,6 +100,26 @@ async def list_note_for_sale(
                     created_at=now)  # fmt: skip
     session.add(sale)
     await session.flush()
+    return sale
+
+
+async def cancel_note_sale(
+    *, session: AsyncSession, clock: Clock, actor: Actor, sale_id: UUID
+) -> NoteSale:
+    """Take your note off the market; a sale already bought or cancelled stays as it is."""
+    seller_id = actor.require_person()
+    # Locked as a purchase locks it: a cancel and a purchase racing for one sale are decided
+    # one after the other, and only one of them finds it OPEN.
+    sale = await session.get(NoteSale, sale_id, with_for_update=True)
+    if sale is None or sale.seller_id != seller_id:
+        raise NotFound("no such note on sale", field="sale_id")
+    if sale.status != "OPEN":
+        raise SaleNotOpen(f"the sale is {sale.status.lower()}", field="sale_id")
+    sale.status = "CANCELLED"
+    await session.flush()
+    record(session, actor=actor, action="lending.cancel_note_sale",
+           outcome=Outcome.SUCCESS, at=clock.now(), target_type="NoteSale",
+           target_id=sale.id, details={"note_id": str(sale.note_id)})  # fmt: skip
     return sale
 
 

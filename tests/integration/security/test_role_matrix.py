@@ -285,6 +285,8 @@ LIST_NOTE = """mutation L($input: ListNoteForSaleInput!) {
   listNoteForSale(input: $input) { sale { id } errors { code } } }"""
 BUY_LISTED = """mutation B($id: ID!, $key: String!) {
   buyListedNote(saleId: $id, idempotencyKey: $key) { noteId errors { code } } }"""
+CANCEL_SALE = """mutation C($id: ID!) {
+  cancelNoteSale(saleId: $id) { sale { id } errors { code } } }"""
 PEOPLE_FIND_NOTHING = expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 
 
@@ -450,6 +452,8 @@ OPERATIONS = [
     Operation("listNoteForSale(missing)", LIST_NOTE, PEOPLE_FIND_NOTHING,
               lambda m, c: {"input": {"noteId": missing_id("LoanNote"), "price": "1.00",
                                       "currency": "CNY"}}),
+    Operation("cancelNoteSale(missing)", CANCEL_SALE, PEOPLE_FIND_NOTHING,
+              lambda m, c: {"id": missing_id("NoteSale")}),
     Operation("buyListedNote(missing)", BUY_LISTED,
               {**INVESTORS, **{n: NOT_FOUND for n, o in INVESTORS.items() if o == OK}},
               lambda m, c: {"id": missing_id("NoteSale"), "key": f"m{next(m.serials)}"}),
