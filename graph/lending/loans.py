@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 import strawberry
 
 from domain.lending import tables
-from domain.lending.services.reads import installments_of_loans, notes_of_loans, products_by_id
+from domain.lending.services.reads import (
+    installments_of_loans,
+    matches_of_loans,
+    notes_of_loans,
+    products_by_id,
+)
 from domain.money import Money as DomainMoney
 from graph.context import Info
 from graph.lending.inputs import LoanGrade, rate_text
@@ -73,6 +79,52 @@ class LoanNote:
         )  # fmt: skip
 
 
+@strawberry.type(description="How many sources the engine passed over for one reason.")
+class PassedOver:
+    reason: str = strawberry.field(description="The engine's code, e.g. GRADE_NOT_ACCEPTED.")
+    count: int
+
+
+@strawberry.type(description="Why the matching engine chose a source for a loan.")
+class MatchExplanation:
+    rule: str = strawberry.field(description="How sources are ranked.")
+    rank: int = strawberry.field(description="The source's place in that order (1 = first).")
+    asking_rate: str
+    passed_over: list[PassedOver] = strawberry.field(
+        description="Sources read and refused before the loan was filled, by reason."
+    )
+    not_considered: int = strawberry.field(description="Sources left unread once it was filled.")
+    unfilled: Money = strawberry.field(description="What the engine left for others to fund.")
+
+
+@strawberry.type(description="A fill the matching engine chose for a loan, and why.")
+class LoanMatch:
+    id: strawberry.ID
+    source_kind: str = strawberry.field(description="BANK_OFFER, AUTO_INVEST or PLATFORM_BOOK.")
+    amount: Money
+    annual_rate: str = strawberry.field(description="What this funder earns, annual.")
+    yours: bool = strawberry.field(description="You are this match's funder.")
+    explanation: MatchExplanation
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: tables.LoanMatch, currency: str, viewer: UUID | None) -> LoanMatch:
+        why = row.explanation
+        explanation = MatchExplanation(
+            rule=why.get("rule", ""), rank=why.get("rank", 0),
+            asking_rate=why.get("asking_rate", rate_text(row.annual_rate) or "0"),
+            passed_over=[PassedOver(reason=code, count=count)
+                         for code, count in why.get("passed_over", {}).items()],
+            not_considered=why.get("not_considered", 0),
+            unfilled=_money(why.get("unfilled", 0), currency),
+        )  # fmt: skip
+        return cls(
+            id=to_global_id("LoanMatch", row.id), source_kind=row.source_kind,
+            amount=_money(row.amount, currency), annual_rate=rate_text(row.annual_rate) or "0",
+            yours=viewer == row.funder_id, explanation=explanation, created_at=row.created_at,
+        )  # fmt: skip
+
+
 @strawberry.type(description="A loan: listed for funding, then repaid on its schedule.")
 class Loan:
     row: strawberry.Private[tables.Loan]
@@ -132,3 +184,17 @@ class Loan:
     async def notes(self, info: Info) -> list[LoanNote]:
         rows = await loader(info, "loan_notes", notes_of_loans).load(self.row.id)
         return [LoanNote.of(row, self.row.currency) for row in rows]
+
+    @strawberry.field(
+        description="The matching engine's fills and their explanations: all of them for the "
+        "borrower and the operator, a funder's own for a funder, none for anyone else."
+    )
+    async def matches(self, info: Info) -> list[LoanMatch]:
+        actor = info.context.actor
+        if actor.participant_id is None and not actor.is_operator:
+            return []
+        rows = await loader(info, "loan_matches", matches_of_loans).load(self.row.id)
+        everyone = actor.may_see(self.row.borrower_id)
+        viewer = actor.participant_id
+        return [LoanMatch.of(row, self.row.currency, viewer)
+                for row in rows if everyone or row.funder_id == viewer]  # fmt: skip

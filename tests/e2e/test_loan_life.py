@@ -49,6 +49,11 @@ Q = {
         errors { code } } }""",
     "buy": """mutation($i: BuyNoteInput!, $k: String!) { buyNote(input: $i, idempotencyKey: $k) {
         loan { state } errors { code message } } }""",
+    "matches": """query { myLoans { matches { sourceKind amount { amount } annualRate yours
+        explanation { rule rank askingRate notConsidered unfilled { amount }
+                      passedOver { reason count } } } } }""",
+    "listed": """query { listings(first: 100) { edges { node { id
+        matches { yours amount { amount } } } } } }""",
     "loans": """query { myLoans { id state borrowerRate
         nextDue { number dueDate outstanding { amount } }
         installments { number dueDate principal { amount } interest { amount }
@@ -168,6 +173,21 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             assert match["aggregateId"] == raw_id(loan_id), who
             assert (match["payload"]["amount"], match["payload"]["source_kind"]) == (
                 4000_00, "BANK_OFFER"), who  # fmt: skip
+
+        # the borrower sees why the engine chose the bank: its rank and what it passed over
+        [mine] = await ok(client, "matches", token=borrower.access_token)
+        [match] = mine["matches"]
+        assert (match["sourceKind"], match["amount"], match["yours"]) == (
+            "BANK_OFFER", {"amount": "4000.00"}, False)  # fmt: skip
+        assert match["explanation"]["rank"] >= 1
+        assert match["explanation"]["rule"] == "best price, then time priority"
+        assert match["explanation"]["unfilled"] == {"amount": "6000.00"}
+        # on the listing, the bank sees its own match; another investor sees none
+        for token, expected in ((bank_token, [{"yours": True, "amount": {"amount": "4000.00"}}]),
+                                (investors[0].access_token, [])):  # fmt: skip
+            edges = (await ok(client, "listed", token=token))["edges"]
+            [node] = [edge["node"] for edge in edges if edge["node"]["id"] == loan_id]
+            assert node["matches"] == expected
 
         # investor one buys over WebSocket, investor two over HTTP: funded and disbursed
         transport = WebsocketsTransport(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.lending.tables import LoanInstallment, LoanNote, LoanProductRow
+from domain.lending.tables import LoanInstallment, LoanMatch, LoanNote, LoanProductRow
+
+T = TypeVar("T", bound=SQLModel)
 
 
 async def products_by_id(session: AsyncSession, ids: Sequence[UUID]) -> list[LoanProductRow | None]:
@@ -18,27 +21,31 @@ async def products_by_id(session: AsyncSession, ids: Sequence[UUID]) -> list[Loa
     return [found.get(key) for key in ids]
 
 
+async def _of_loans(
+    session: AsyncSession, model: type[T], loan_ids: Sequence[UUID], *order: Any
+) -> list[list[T]]:
+    """Each loan's rows of `model` (which has a `loan_id`), in `order`, keys in order."""
+    loan_id = col(model.loan_id)  # type: ignore[attr-defined]
+    rows = await session.exec(select(model).where(loan_id.in_(loan_ids)).order_by(loan_id, *order))
+    by_loan: defaultdict[UUID, list[T]] = defaultdict(list)
+    for row in rows.all():
+        by_loan[row.loan_id].append(row)  # type: ignore[attr-defined]
+    return [by_loan[key] for key in loan_ids]
+
+
 async def installments_of_loans(
     session: AsyncSession, loan_ids: Sequence[UUID]
 ) -> list[list[LoanInstallment]]:
-    rows = await session.exec(
-        select(LoanInstallment)
-        .where(col(LoanInstallment.loan_id).in_(loan_ids))
-        .order_by(col(LoanInstallment.loan_id), col(LoanInstallment.number))
-    )
-    by_loan: defaultdict[UUID, list[LoanInstallment]] = defaultdict(list)
-    for row in rows.all():
-        by_loan[row.loan_id].append(row)
-    return [by_loan[key] for key in loan_ids]
+    return await _of_loans(session, LoanInstallment, loan_ids, col(LoanInstallment.number))
 
 
 async def notes_of_loans(session: AsyncSession, loan_ids: Sequence[UUID]) -> list[list[LoanNote]]:
-    rows = await session.exec(
-        select(LoanNote)
-        .where(col(LoanNote.loan_id).in_(loan_ids))
-        .order_by(col(LoanNote.loan_id), col(LoanNote.created_at), col(LoanNote.id))
+    return await _of_loans(session, LoanNote, loan_ids, col(LoanNote.created_at), col(LoanNote.id))
+
+
+async def matches_of_loans(
+    session: AsyncSession, loan_ids: Sequence[UUID]
+) -> list[list[LoanMatch]]:
+    return await _of_loans(
+        session, LoanMatch, loan_ids, col(LoanMatch.created_at), col(LoanMatch.id)
     )
-    by_loan: defaultdict[UUID, list[LoanNote]] = defaultdict(list)
-    for row in rows.all():
-        by_loan[row.loan_id].append(row)
-    return [by_loan[key] for key in loan_ids]

@@ -19,7 +19,8 @@ from support.security import create_person, key_of
 MY_LOANS = """query MyLoans { myLoans { id state principal { amount }
   nextDue { number dueDate outstanding { amount } }
   installments { number principal { amount } interest { amount } bucket }
-  notes { principal { amount } status } } }"""
+  notes { principal { amount } status }
+  matches { amount { amount } explanation { rank passedOver { reason count } } } } }"""
 
 
 async def test_my_loans_cost_the_same_statements_for_5_or_50(
@@ -56,6 +57,7 @@ async def test_my_loans_cost_the_same_statements_for_5_or_50(
         assert all(len(loan["installments"]) == 12 for loan in loans)
         assert all(len(loan["notes"]) == 2 for loan in loans)
         assert all(loan["nextDue"]["number"] == 1 for loan in loans)
+        assert all(loan["matches"] == [] for loan in loans)  # funded by investors' purchases
         return count
 
     assert await statements_for(few.token, 5) == await statements_for(many.token, 50)
