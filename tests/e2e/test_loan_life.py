@@ -4,7 +4,8 @@ score -> list -> funded by a bank offer and two investors -> disbursed -> 12 rep
 borrower and every funder hearing of it live on WebSocket subscriptions (the bank's match,
 the funding, each repayment); then
 `agora ledger verify` passes and every funder received principal plus its interest share,
-to the cent, as the distribution rules compute it independently of the database."""
+to the cent, as the distribution rules compute it independently of the database. And the
+last notes of a listing, bought at once through two server processes, never overfund it."""
 
 from __future__ import annotations
 
@@ -283,3 +284,68 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             if seeded is not None:  # an investor's wallet shows the same, to the cent
                 wallet = await ok(client, "wallet", token=token)
                 assert minor(wallet["available"]["amount"]) == seeded + expected[name]
+
+
+async def test_investors_racing_through_two_processes_never_overfund_a_loan(
+    server: ServerProcess, stores: StoreUrls
+) -> None:
+    """The last notes of one listing, bought at once through two `agora serve` processes:
+    exactly what the loan needs is sold, the rest refused, and the books balance."""
+    email = unique_email("race-operator")
+    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
+    made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
+    assert made.returncode == 0, made.stderr
+    other = ServerProcess(server_env(stores))
+    await asyncio.to_thread(other.start)
+    try:
+        async with (
+            httpx.AsyncClient(base_url=server.url, timeout=30) as one,
+            httpx.AsyncClient(base_url=other.url, timeout=30) as two,
+        ):
+            operator = (await log_in(one, email))["accessToken"]
+            serial = (datetime.now(UTC).microsecond + 350) % 700
+            product = await ok(one, "product", {"i": {
+                "code": f"RACE{serial}", "name": "Notes only", "currency": "CNY",
+                "minAmount": "1000.00", "maxAmount": "50000.00", "minTermMonths": 3,
+                "maxTermMonths": 24, "repaymentMethod": "EQUAL_INSTALLMENT",
+                "minRate": "0.05", "maxRate": "0.24", "fundingChannels": ["INVESTOR_NOTES"],
+                "maxInvestorShare": "0.5"}}, token=operator)  # fmt: skip
+            borrower = await verified(one, operator, ["BORROWER"], serial)
+            applied = await ok(one, "apply", {"i": {
+                "productId": product["product"]["id"], "amount": "10000.00",
+                "currency": "CNY", "termMonths": 12, "purpose": "a kitchen",
+                "declaredMonthlyIncome": "20000.00"}}, token=borrower.access_token)  # fmt: skip
+            listed = await ok(one, "accept", {"id": applied["application"]["id"]},
+                              token=borrower.access_token)  # fmt: skip
+            loan_id = listed["loan"]["id"]
+            investors = [await signed_in(one, roles=["INVESTOR"]) for _ in range(12)]
+            for n, person in enumerate(investors):
+                await ok(one, "adjust", {"i": {"participantId": person.id, "amount": "5000.00",
+                                               "currency": "CNY",
+                                               "reason": "seed funds for the race test"},
+                                         "k": f"race-{serial}-{n}"}, token=operator)  # fmt: skip
+
+            # when twelve investors each ask for 2,000.00 of the 10,000.00, half through each
+            async def buy(n: int, person: Any) -> list[Any]:
+                client = one if n % 2 else two
+                body = await gql(client, Q["buy"], {"i": {"loanId": loan_id, "amount": "2000.00",
+                                                          "currency": "CNY"}, "k": f"race-{n}"},
+                                 token=person.access_token)  # fmt: skip
+                assert "errors" not in body, body
+                return body["data"]["buyNote"]["errors"]  # type: ignore[no-any-return]
+
+            outcomes = await asyncio.gather(*(buy(n, p) for n, p in enumerate(investors)))
+            wallets = [await ok(one, "wallet", token=p.access_token) for p in investors]
+            borrower_wallet = await ok(two, "wallet", token=borrower.access_token)
+    finally:
+        await asyncio.to_thread(other.stop)
+
+    # then five bought (the loan is funded and disbursed), seven were refused, nothing else
+    assert sum(errors == [] for errors in outcomes) == 5
+    assert {e["code"] for errors in outcomes for e in errors} <= {"FUNDING_REFUSED"}
+    spent = sorted(minor(w["available"]["amount"]) for w in wallets)
+    assert spent == [3_000_00] * 5 + [5_000_00] * 7  # buyers' holds captured, others untouched
+    assert borrower_wallet["available"] == {"amount": "10000.00"}  # disbursed once, no fee
+    verified_ledger = await asyncio.to_thread(run_agora, "ledger", "verify",
+                                              env=server_env(stores))  # fmt: skip
+    assert verified_ledger.returncode == 0, verified_ledger.stdout + verified_ledger.stderr
