@@ -7,15 +7,23 @@ from datetime import datetime
 from uuid import UUID
 
 import strawberry
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.errors import InvalidInput
 from domain.lending import tables
 from domain.lending.services import secondary_market
+from domain.lending.services.note_sale_listings import (
+    NoteSaleFilter,
+    NoteSaleListing,
+    open_note_sales,
+)
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from graph.context import Info
+from graph.hardening.policy import page_size
+from graph.lending.inputs import LoanGrade, grades, optional_rate, rate_text
 from graph.money import Money
+from graph.pagination import Connection, connection, time_and_id
 from graph.payloads import UserError, run_mutation
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
@@ -31,28 +39,59 @@ class NoteSale:
     transfer_fee: Money = strawberry.field(description="Paid by the seller out of the price.")
     outstanding_principal: Money
     annual_rate: str
+    grade: LoanGrade = strawberry.field(description="The loan's credit grade.")
+    term_months: int = strawberry.field(description="The loan's whole term.")
+    yours: bool = strawberry.field(description="You are the seller (you cannot buy it).")
     created_at: datetime
 
     @classmethod
-    def of(cls, sale: tables.NoteSale, note: tables.LoanNote, currency: str) -> NoteSale:
+    def of(cls, listing: NoteSaleListing, viewer: UUID | None) -> NoteSale:
+        sale, note, loan = listing.sale, listing.note, listing.loan
+
         def money(minor: int) -> Money:
-            return Money.of(DomainMoney(minor, currency))
+            return Money.of(DomainMoney(minor, loan.currency))
 
         return cls(
             id=to_global_id("NoteSale", sale.id), note_id=to_global_id("LoanNote", note.id),
             loan_id=to_global_id("Loan", note.loan_id), status=sale.status,
             price=money(sale.price), transfer_fee=money(sale.transfer_fee),
             outstanding_principal=money(note.principal - note.principal_received),
-            annual_rate=f"{note.annual_rate.normalize():f}", created_at=sale.created_at,
+            annual_rate=rate_text(note.annual_rate) or "", grade=LoanGrade(loan.grade),
+            term_months=loan.term_months, yours=sale.seller_id == viewer,
+            created_at=sale.created_at,
         )  # fmt: skip
 
 
-async def _view(session: AsyncSession, sale: tables.NoteSale) -> NoteSale:
+async def _view(session: AsyncSession, sale: tables.NoteSale, viewer: UUID | None) -> NoteSale:
     note = await session.get(tables.LoanNote, sale.note_id)
     assert note is not None
     loan = await session.get(tables.Loan, note.loan_id)
     assert loan is not None
-    return NoteSale.of(sale, note, loan.currency)
+    return NoteSale.of(NoteSaleListing(sale, note, loan), viewer)
+
+
+@strawberry.input(description="Narrow the notes on sale; every field left out matches all.")
+class NoteSaleFilterInput:
+    grades: list[LoanGrade] = strawberry.field(default_factory=list)
+    min_rate: str | None = strawberry.field(default=None, description="Least note rate, annual.")
+    currency: str | None = None
+    max_price: str | None = strawberry.field(
+        default=None, description="Dearest price, in `currency` (required with it)."
+    )
+    others_only: bool = strawberry.field(default=False, description="Leave out your own sales.")
+
+    def to_domain(self) -> NoteSaleFilter:
+        if self.max_price is not None and self.currency is None:
+            raise InvalidInput("needs a currency", field="max_price")
+        currency = None if self.currency is None else currency_of(self.currency)
+        max_price = None
+        if self.max_price is not None and currency is not None:
+            max_price = parse_money(self.max_price, currency, field="max_price").minor
+        return NoteSaleFilter(
+            grades=grades(self.grades), min_rate=optional_rate(self.min_rate, "min_rate"),
+            currency=None if currency is None else currency.code, max_price=max_price,
+            others_only=self.others_only,
+        )  # fmt: skip
 
 
 @strawberry.input
@@ -84,7 +123,7 @@ class MarketMutations:
                 note_id=uuid_of(input.note_id, "LoanNote"),
                 price=parse_money(input.price, currency_of(input.currency), field="price"),
             )  # fmt: skip
-            return NoteSalePayload(sale=await _view(session, sale))
+            return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
 
@@ -104,7 +143,7 @@ class MarketMutations:
             sale = await session.get(tables.NoteSale, UUID(answer["sale_id"]))
             assert sale is not None
             return NoteSalePayload(
-                sale=await _view(session, sale),
+                sale=await _view(session, sale, ctx.actor.participant_id),
                 note_id=to_global_id("LoanNote", UUID(answer["note_id"])),
             )
 
@@ -121,7 +160,7 @@ class MarketMutations:
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 sale_id=uuid_of(sale_id, "NoteSale"),
             )  # fmt: skip
-            return NoteSalePayload(sale=await _view(session, sale))
+            return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
 
@@ -129,15 +168,21 @@ class MarketMutations:
 @strawberry.type
 class MarketQueries:
     @strawberry.field(description="Notes on sale, newest first (signed-in callers).")
-    async def notes_for_sale(self, info: Info, first: int = 20) -> list[NoteSale]:
-        info.context.actor.require_participant()
+    async def notes_for_sale(
+        self,
+        info: Info,
+        filter: NoteSaleFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[NoteSale]:
+        page = page_size(first, info.context.hardening)
+        wanted = (filter or NoteSaleFilterInput()).to_domain()
+        actor = info.context.actor
         async with info.context.db() as session:
-            rows = await session.exec(
-                select(tables.NoteSale, tables.LoanNote, tables.Loan.currency)
-                .join(tables.LoanNote, col(tables.LoanNote.id) == col(tables.NoteSale.note_id))
-                .join(tables.Loan, col(tables.Loan.id) == col(tables.LoanNote.loan_id))
-                .where(col(tables.NoteSale.status) == "OPEN")
-                .order_by(col(tables.NoteSale.created_at).desc(), col(tables.NoteSale.id))
-                .limit(min(max(first, 1), 100))
+            rows = await open_note_sales(
+                session, actor=actor, filters=wanted, limit=page + 1, after=time_and_id(after)
             )
-            return [NoteSale.of(sale, note, currency) for sale, note, currency in rows.all()]
+        return connection(
+            rows, page=page, key=lambda r: (r.sale.created_at.isoformat(), r.sale.id),
+            node=lambda r: NoteSale.of(r, actor.participant_id),
+        )  # fmt: skip

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
+from domain.keyset import newest_first
 from domain.lending.tables import LoanApplication
 from domain.risk.default_scorecard import DEFAULT_SCORECARD, SCORECARDS
 from domain.risk.scorecard import Scorecard
@@ -36,18 +36,7 @@ async def application_decisions(
     query = select(LoanApplication)
     if status is not None:
         query = query.where(col(LoanApplication.status) == status)
-    if after is not None:
-        moment, application_id = after
-        query = query.where(
-            or_(
-                col(LoanApplication.created_at) < moment,
-                and_(
-                    col(LoanApplication.created_at) == moment,
-                    col(LoanApplication.id) < application_id,
-                ),
-            )
-        )
-    query = query.order_by(
-        col(LoanApplication.created_at).desc(), col(LoanApplication.id).desc()
-    ).limit(limit)
+    query = newest_first(
+        query, col(LoanApplication.created_at), col(LoanApplication.id), after=after, limit=limit
+    )
     return list((await session.exec(query)).all())

@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
+from domain.keyset import newest_first
 from domain.lending.states import LoanState
 from domain.lending.tables import Loan
 
@@ -49,13 +49,5 @@ async def open_listings(
         query = query.where(col(Loan.funder_rate) >= filters.min_rate)
     if filters.currency is not None:
         query = query.where(col(Loan.currency) == filters.currency)
-    if after is not None:
-        moment, loan_id = after
-        query = query.where(
-            or_(
-                col(Loan.listed_at) < moment,
-                and_(col(Loan.listed_at) == moment, col(Loan.id) < loan_id),
-            )
-        )
-    query = query.order_by(col(Loan.listed_at).desc(), col(Loan.id).desc()).limit(limit)
+    query = newest_first(query, col(Loan.listed_at), col(Loan.id), after=after, limit=limit)
     return list((await session.exec(query)).all())

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
+from domain.keyset import newest_first
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.posting import ACCOUNTS, TRANSFERS
 from domain.money import Money
@@ -52,18 +53,12 @@ async def statement(
     if wallet is None:
         return []
     t = TRANSFERS.c
-    query = (
-        select(TRANSFERS)
-        .where(or_(t.debit_account_id == wallet, t.credit_account_id == wallet))
-        .order_by(t.created_at.desc(), t.id.desc())
-        .limit(limit)
+    query = select(TRANSFERS).where(
+        or_(t.debit_account_id == wallet, t.credit_account_id == wallet)
     )
-    if before is not None:
-        query = query.where(
-            or_(t.created_at < before[0], and_(t.created_at == before[0], t.id < before[1]))
-        )
     if reason is not None:
         query = query.where(t.reason == reason)
+    query = newest_first(query, t.created_at, t.id, after=before, limit=limit)
     return [
         StatementEntry(
             id=row.id,

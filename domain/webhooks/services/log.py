@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
+from domain.keyset import newest_first
 from domain.participants.roles import Scope
 from domain.webhooks.deliveries import DeliveryStatus
 from domain.webhooks.errors import EndpointDisabled
@@ -45,21 +45,14 @@ async def list_deliveries(
             col(WebhookDelivery.owner_id) == owner_id,
             col(WebhookEndpoint.deleted_at).is_(None),
         )
-        .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
-        .limit(limit)
     )
-    if before is not None:
-        moment, last_id = before
-        query = query.where(
-            or_(
-                col(WebhookDelivery.created_at) < moment,
-                and_(col(WebhookDelivery.created_at) == moment, col(WebhookDelivery.id) < last_id),
-            )
-        )
     if endpoint_id is not None:
         query = query.where(col(WebhookDelivery.endpoint_id) == endpoint_id)
     if status is not None:
         query = query.where(col(WebhookDelivery.status) == status.value)
+    query = newest_first(
+        query, col(WebhookDelivery.created_at), col(WebhookDelivery.id), after=before, limit=limit
+    )
     deliveries = list((await session.exec(query)).all())
     return await _with_attempts(session, deliveries)
 

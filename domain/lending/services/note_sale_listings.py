@@ -1,0 +1,64 @@
+"""Notes on the secondary market, as investors browse them: newest first, filtered, keyset-paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor
+from domain.keyset import newest_first
+from domain.lending.tables import Loan, LoanNote, NoteSale
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSaleFilter:
+    grades: frozenset[str] = frozenset()  # the loan's grade; empty: every grade
+    min_rate: Decimal | None = None  # what the note earns
+    currency: str | None = None
+    max_price: int | None = None  # minor units; only with a currency
+    others_only: bool = False  # leave out the caller's own sales (it cannot buy them)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteSaleListing:
+    sale: NoteSale
+    note: LoanNote
+    loan: Loan
+
+
+async def open_note_sales(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    filters: NoteSaleFilter,
+    limit: int,
+    after: tuple[datetime, UUID] | None = None,
+) -> list[NoteSaleListing]:
+    """Open sales matching `filters`, newest first, each with its note and loan, in one query."""
+    caller = actor.require_participant()
+    query = (
+        select(NoteSale, LoanNote, Loan)
+        .join(LoanNote, col(LoanNote.id) == col(NoteSale.note_id))
+        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
+        .where(col(NoteSale.status) == "OPEN")
+    )
+    if filters.grades:
+        query = query.where(col(Loan.grade).in_(sorted(filters.grades)))
+    if filters.min_rate is not None:
+        query = query.where(col(LoanNote.annual_rate) >= filters.min_rate)
+    if filters.currency is not None:
+        query = query.where(col(Loan.currency) == filters.currency)
+    if filters.max_price is not None:
+        query = query.where(col(NoteSale.price) <= filters.max_price)
+    if filters.others_only:
+        query = query.where(col(NoteSale.seller_id) != caller)
+    query = newest_first(
+        query, col(NoteSale.created_at), col(NoteSale.id), after=after, limit=limit
+    )
+    rows = (await session.exec(query)).all()
+    return [NoteSaleListing(sale, note, loan) for sale, note, loan in rows]
