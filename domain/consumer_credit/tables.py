@@ -56,6 +56,7 @@ class BnplCreditDecisionRow(SQLModel, table=True):
     scorecard_version: str = Field(max_length=32)
     limit_rule_version: str = Field(max_length=40)
     fraud_action: str = Field(max_length=16)
+    fraud_rules_version: str = Field(max_length=32)
     fraud_reasons: list[dict[str, Any]] = _json_list()
     decided_at: datetime = Field(sa_column=_timestamp())
 

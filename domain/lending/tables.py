@@ -133,6 +133,7 @@ class LoanApplication(SQLModel, table=True):
     points: list[dict[str, Any]] = _json(list)
     scorecard_version: str = Field(max_length=32)
     fraud_action: str = Field(max_length=16)
+    fraud_rules_version: str = Field(max_length=32)
     fraud_reasons: list[dict[str, Any]] = _json(list)
     created_at: datetime = _moment(index=True)
     accepted_at: datetime | None = _moment(nullable=True)

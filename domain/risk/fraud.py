@@ -20,6 +20,8 @@ class FraudAction(Enum):
 
 @dataclass(frozen=True, slots=True)
 class FraudRules:
+    # Names these thresholds on every decision they make; change it whenever they change.
+    version: str = "2026-11-f1"
     window: timedelta = timedelta(hours=24)
     applications_to_review: int = 3  # this application included
     applications_to_decline: int = 6
@@ -48,6 +50,7 @@ class FraudReason:
 class FraudVerdict:
     action: FraudAction
     reasons: tuple[FraudReason, ...]  # most severe first, then by code
+    rules_version: str  # the FraudRules that reached it
 
 
 def screen_application(
@@ -61,7 +64,7 @@ def screen_application(
     ]
     reasons.sort(key=lambda r: (-r.action.value, r.code, r.text))
     action = reasons[0].action if reasons else FraudAction.ALLOW
-    return FraudVerdict(action, tuple(reasons))
+    return FraudVerdict(action, tuple(reasons), rules.version)
 
 
 def applications_in_window(earlier: Sequence[datetime], *, now: datetime, window: timedelta) -> int:

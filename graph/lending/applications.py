@@ -66,6 +66,7 @@ class LoanApplication:
     reasons: list[ReasonCode] = strawberry.field(description="Top factors, largest loss first.")
     scorecard_version: str
     fraud_outcome: str = strawberry.field(description="ALLOW, REVIEW or DECLINE.")
+    fraud_rules_version: str = strawberry.field(description="The fraud rules that screened it.")
     fraud_reasons: list[FraudReason]
     created_at: datetime
     reviewed_at: datetime | None = strawberry.field(
@@ -87,6 +88,7 @@ class LoanApplication:
             reasons=[ReasonCode(code=r["code"], text=r["text"], points_lost=r["points_lost"])
                      for r in row.reason_codes],
             scorecard_version=row.scorecard_version, fraud_outcome=row.fraud_action,
+            fraud_rules_version=row.fraud_rules_version,
             fraud_reasons=[FraudReason(code=r["code"], text=r["text"], action=r["action"])
                            for r in row.fraud_reasons],
             created_at=row.created_at, reviewed_at=row.reviewed_at,

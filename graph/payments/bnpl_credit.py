@@ -35,6 +35,7 @@ class BnplCreditDecision:
     )
     reasons: list[ReasonCode] = strawberry.field(description="Top factors, largest loss first.")
     fraud_outcome: str = strawberry.field(description="ALLOW, REVIEW or DECLINE.")
+    fraud_rules_version: str = strawberry.field(description="The fraud rules that screened it.")
     fraud_reasons: list[FraudReason]
     scorecard_version: str
     limit_rule_version: str
@@ -53,7 +54,7 @@ class BnplCreditDecision:
             declared_monthly_income=m(row.declared_monthly_income),
             reasons=[ReasonCode(code=r["code"], text=r["text"], points_lost=r["points_lost"])
                      for r in row.reason_codes],
-            fraud_outcome=row.fraud_action,
+            fraud_outcome=row.fraud_action, fraud_rules_version=row.fraud_rules_version,
             fraud_reasons=[FraudReason(code=r["code"], text=r["text"], action=r["action"])
                            for r in row.fraud_reasons],
             scorecard_version=row.scorecard_version, limit_rule_version=row.limit_rule_version,

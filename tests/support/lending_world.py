@@ -103,7 +103,8 @@ async def listed_loan(
             term_months=term_months, repayment_method="EQUAL_INSTALLMENT", purpose="test",
             declared_monthly_income=2_000_000, status=ApplicationStatus.ACCEPTED.value,
             score=700, grade=grade, annual_rate=rate, credit_limit=principal,
-            scorecard_version="test", fraud_action="ALLOW", created_at=now, accepted_at=now,
+            scorecard_version="test", fraud_action="ALLOW", fraud_rules_version="test",
+            created_at=now, accepted_at=now,
         )  # fmt: skip
         session.add(application)
         await session.flush()

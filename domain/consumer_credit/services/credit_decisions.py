@@ -119,7 +119,8 @@ async def _decide(
         reason_codes=reason_records(decision) + list(outcome.extra_reasons),
         points=point_records(decision),
         scorecard_version=decision.scorecard_version, limit_rule_version=BNPL_LIMIT_RULE.version,
-        fraud_action=verdict.action.name, fraud_reasons=fraud_records(verdict), decided_at=now,
+        fraud_action=verdict.action.name, fraud_rules_version=verdict.rules_version,
+        fraud_reasons=fraud_records(verdict), decided_at=now,
     )  # fmt: skip
     session.add(row)
     await session.flush()

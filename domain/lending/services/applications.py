@@ -128,7 +128,7 @@ async def apply_for_loan(
         annual_rate=rate, credit_limit=decision.limit,
         reason_codes=reason_records(decision) + extra_reasons, points=point_records(decision),
         scorecard_version=decision.scorecard_version, fraud_action=verdict.action.name,
-        fraud_reasons=fraud_records(verdict),
+        fraud_rules_version=verdict.rules_version, fraud_reasons=fraud_records(verdict),
         created_at=now,
     )  # fmt: skip
     session.add(application)

@@ -18,7 +18,8 @@ UPDATE = f"""mutation U($id: ID!, $input: LoanProductInput!) {{
     errors {{ code field }} }} }}"""
 PRODUCTS = "query { loanProducts { id code version } }"
 APPLY = """mutation A($input: ApplyForLoanInput!) { applyForLoan(input: $input) {
-  application { id status grade annualRate scorecardVersion reasons { code text pointsLost }
+  application { id status grade annualRate scorecardVersion fraudRulesVersion
+    reasons { code text pointsLost }
     offer { annualRate apr upfrontFee { amount } totalCost { amount } totalInterest { amount }
             installments { number total { amount } } } }
   errors { code field message } } }"""
@@ -68,6 +69,7 @@ async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
     assert stale["data"]["applyForLoan"]["errors"][0]["code"] == "NOT_FOUND"
     assert application["status"] == "APPROVED"
     assert application["scorecardVersion"] == "2026-11-v1"
+    assert application["fraudRulesVersion"] == "2026-11-f1"
     assert application["reasons"], "every decision says why"
     offer = application["offer"]
     assert offer["upfrontFee"] == {"amount": "200.00"}

@@ -14,6 +14,7 @@ from domain.consumer_credit.services import credit_decisions
 from domain.consumer_credit.tables import BnplCreditDecisionRow, CreditLineRow
 from domain.participants.roles import Role
 from domain.risk.default_scorecard import DEFAULT_SCORECARD
+from domain.risk.fraud import FraudRules
 from support.bnpl import another_shopper, buy, create_bnpl_intent, verify
 from support.payments import Shop
 
@@ -41,6 +42,7 @@ async def test_without_income_the_engine_declines_and_checkout_says_why(shop: Sh
     assert (decision.status, decision.credit_limit) == ("DECLINED", 0)
     assert decision.scorecard_version == DEFAULT_SCORECARD.version
     assert decision.limit_rule_version == BNPL_LIMIT_RULE.version
+    assert decision.fraud_rules_version == FraudRules().version
     codes = [r["code"] for r in decision.reason_codes]
     assert codes[0] == "DEBT_TO_INCOME"  # no income: the worst burden there is
     assert codes[-1] == "NO_INCOME"  # a passing grade, but nothing to size a limit by

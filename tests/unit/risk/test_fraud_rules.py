@@ -28,6 +28,15 @@ def test_a_first_application_with_nothing_shared_is_allowed() -> None:
 
     assert verdict.action is FraudAction.ALLOW
     assert verdict.reasons == ()
+    assert verdict.rules_version == RULES.version
+
+
+def test_a_verdict_names_the_rules_that_reached_it() -> None:
+    tighter = FraudRules(version="2026-12-f2", applications_to_review=2)
+
+    verdict = screen_application(ApplicationSignals(hours_ago(1)), tighter, now=NOW)
+
+    assert (verdict.action, verdict.rules_version) == (FraudAction.REVIEW, "2026-12-f2")
 
 
 def test_applications_outside_the_window_do_not_count() -> None:
