@@ -9,10 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
-from domain.keyset import newest_first
 from domain.lending.tables import LoanApplication
 from domain.risk.default_scorecard import DEFAULT_SCORECARD, SCORECARDS
 from domain.risk.scorecard import Scorecard
+from domain.services.keyset import newest_first
 
 
 def scorecard_versions(*, actor: Actor) -> list[tuple[Scorecard, bool]]:

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
-from domain.keyset import newest_first
 from domain.lending.states import LoanState
 from domain.lending.tables import Loan
+from domain.services.keyset import newest_first
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,11 @@ from sqlalchemy import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
-from domain.keyset import newest_first
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.posting import ACCOUNTS, TRANSFERS
 from domain.money import Money
 from domain.participants.roles import Scope
+from domain.services.keyset import newest_first
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
-from domain.keyset import newest_first
 from domain.participants.roles import Scope
+from domain.services.keyset import newest_first
 from domain.webhooks.deliveries import DeliveryStatus
 from domain.webhooks.errors import EndpointDisabled
 from domain.webhooks.services.endpoints import get_endpoint, owner_for

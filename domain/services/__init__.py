@@ -1,0 +1,1 @@
+"""Query building blocks the domain services of every module share."""
