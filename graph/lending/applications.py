@@ -8,11 +8,19 @@ import strawberry
 
 from domain.lending import tables
 from domain.lending.services.offer import LoanOffer as DomainOffer
+from domain.lending.states import ApplicationStatus as DomainStatus
 from domain.money import Money as DomainMoney
 from graph.lending.inputs import LoanGrade, rate_text
 from graph.lending.types import Installment, RepaymentMethod
 from graph.money import Money
 from graph.relay import to_global_id
+
+# Registered on the domain's enum, so fields and arguments are typed with it directly.
+strawberry.enum(
+    DomainStatus, name="LoanApplicationStatus",
+    description="APPROVED (an offer to accept), REVIEW (an operator decides), DECLINED, or "
+    "ACCEPTED (the loan is listed).",
+)  # fmt: skip
 
 
 @strawberry.type(description="One factor behind a credit decision, adverse-action style.")
@@ -54,7 +62,7 @@ class LoanOffer:
 @strawberry.type(description="A borrower's application and the risk engine's decision.")
 class LoanApplication:
     id: strawberry.ID
-    status: str = strawberry.field(description="APPROVED, REVIEW, DECLINED or ACCEPTED.")
+    status: DomainStatus
     amount: Money
     term_months: int
     repayment_method: RepaymentMethod
@@ -78,7 +86,7 @@ class LoanApplication:
     @classmethod
     def of(cls, row: tables.LoanApplication, offer: DomainOffer | None) -> LoanApplication:
         return cls(
-            id=to_global_id("LoanApplication", row.id), status=row.status,
+            id=to_global_id("LoanApplication", row.id), status=DomainStatus(row.status),
             amount=Money.of(DomainMoney(row.amount, row.currency)), term_months=row.term_months,
             repayment_method=RepaymentMethod(row.repayment_method), purpose=row.purpose,
             score=row.score,

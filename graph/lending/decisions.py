@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.lending.services.decisions import application_decisions, scorecard_versions
+from domain.lending.states import ApplicationStatus
 from domain.money import Money as DomainMoney
 from domain.risk.scorecard import Scorecard
 from graph.context import Info
@@ -79,7 +80,7 @@ class DecisionQueries:
     async def loan_applications(
         self,
         info: Info,
-        status: str | None = None,
+        status: ApplicationStatus | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[LoanApplication]:
@@ -87,7 +88,7 @@ class DecisionQueries:
         async with info.context.db() as session:
             rows = await application_decisions(
                 session, actor=info.context.actor, limit=page + 1, after=time_and_id(after),
-                status=status,
+                status=None if status is None else status.value,
             )  # fmt: skip
         return connection(
             rows, page=page, key=lambda r: (r.created_at.isoformat(), r.id),

@@ -44,7 +44,7 @@ ACCEPT = """mutation Acc($id: ID!, $key: String!) {
   acceptLoanOffer(applicationId: $id, idempotencyKey: $key) {
     loan { id state principal { amount } } errors { code } } }"""
 APPLICATION = f"query A($id: ID!) {{ loanApplication(id: $id) {{ {APPLICATION_FIELDS} }} }}"
-IN_REVIEW = """query { loanApplications(status: "REVIEW") { nodes { id status } } }"""
+IN_REVIEW = """query { loanApplications(status: REVIEW) { nodes { id status } } }"""
 MY_LOANS = "query { myLoans { id state } }"
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -159,7 +159,7 @@ async def test_only_operators_decide_with_a_reason_and_a_refusal_changes_nothing
 ) -> None:
     # given a referred application, and one the engine approved outright
     operator, borrower, referred = await _referred(app, client)
-    queue = await gql(client, "query { loanApplications(status: \"APPROVED\") { nodes { id } } }",
+    queue = await gql(client, "query { loanApplications(status: APPROVED) { nodes { id } } }",
                       token=operator.token)  # fmt: skip
     approved = queue["data"]["loanApplications"]["nodes"][0]["id"]
 
