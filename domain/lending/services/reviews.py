@@ -3,6 +3,7 @@ the offer the engine priced; declined, the reviewer's reason."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,11 +12,14 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
-from domain.lending.errors import ApplicationNotInReview
+from domain.lending.errors import ApplicationNotInReview, ApplicationRefused
 from domain.lending.states import ApplicationStatus
 from domain.lending.tables import LoanApplication
 
 MAX_REASON_LENGTH = 500
+# After this the engine's price and the facts it read are stale: a referral that waited
+# longer may only be declined, and the borrower applies again for a fresh decision.
+REVIEW_VALIDITY = timedelta(days=14)
 
 
 def _reason(reason: str) -> str:
@@ -52,6 +56,12 @@ async def decide_loan_review(
     # the engine's grade and rate as they stand.
     assert application.annual_rate is not None
     now = clock.now()
+    if approve and now - application.created_at > REVIEW_VALIDITY:
+        raise ApplicationRefused(
+            f"the referral waited over {REVIEW_VALIDITY.days} days and its price is stale: "
+            "decline it, and the borrower applies again",
+            field="application_id",
+        )
     outcome = ApplicationStatus.APPROVED if approve else ApplicationStatus.DECLINED
     application.status = outcome.value
     application.reviewed_by = actor.participant_id

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +18,7 @@ from starlette.applications import Starlette
 from domain.actors import Actor
 from domain.audit.tables import AuditEntry
 from domain.clock import FixedClock
+from domain.lending.errors import ApplicationRefused
 from domain.lending.services.applications import accept_loan_offer, apply_for_loan
 from domain.lending.services.reviews import decide_loan_review
 from domain.lending.tables import Loan, LoanApplication
@@ -191,17 +193,15 @@ async def test_only_operators_decide_with_a_reason_and_a_refusal_changes_nothing
     assert await _reviews(app) == []
 
 
-async def test_an_approved_referral_may_be_accepted_for_a_week_from_the_decision(
+async def _referred_directly(
     sessions: Sessions, clock: FixedClock
-) -> None:
-    # given an application referred on day 0 and approved on day 8, past the week an offer
-    # made at once would have lasted
+) -> tuple[Actor, LoanApplication]:
+    """A borrower's third application today, referred by the velocity rule: (borrower, it)."""
     product = product_row(clock.now())
     async with sessions() as session:
         session.add(product)
         await session.commit()
     borrower = await participant(sessions, clock, {Role.BORROWER})
-    operator = Actor.system()
     statuses = []
     for _ in range(3):
         async with sessions() as session:
@@ -213,6 +213,16 @@ async def test_an_approved_referral_may_be_accepted_for_a_week_from_the_decision
             await session.commit()
         statuses.append(referred.status)
     assert statuses == ["APPROVED", "APPROVED", "REVIEW"]
+    return borrower, referred
+
+
+async def test_an_approved_referral_may_be_accepted_for_a_week_from_the_decision(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    # given an application referred on day 0 and approved on day 8, past the week an offer
+    # made at once would have lasted
+    borrower, referred = await _referred_directly(sessions, clock)
+    operator = Actor.system()
     clock.advance(timedelta(days=8))
     async with sessions() as session:
         await decide_loan_review(
@@ -235,3 +245,29 @@ async def test_an_approved_referral_may_be_accepted_for_a_week_from_the_decision
         loan = await session.get(Loan, loan_id)
     assert loan is not None
     assert (loan.state, loan.borrower_rate) == ("LISTED", referred.annual_rate)
+
+
+async def test_a_referral_older_than_two_weeks_may_only_be_declined(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    _, referred = await _referred_directly(sessions, clock)
+    clock.advance(timedelta(days=14, seconds=1))
+
+    async with sessions() as session:
+        with pytest.raises(ApplicationRefused, match="stale"):
+            await decide_loan_review(
+                session=session, clock=clock, actor=Actor.system(), application_id=referred.id,
+                approve=True, reason="documents checked",
+            )  # fmt: skip
+    async with sessions() as session:
+        untouched = await session.get(LoanApplication, referred.id)
+        assert untouched is not None
+        before = (untouched.status, untouched.reviewed_at)
+        declined = await decide_loan_review(
+            session=session, clock=clock, actor=Actor.system(), application_id=referred.id,
+            approve=False, reason="too late to price: please apply again",
+        )  # fmt: skip
+        await session.commit()
+
+    assert before == ("REVIEW", None)
+    assert declined.status == "DECLINED"
