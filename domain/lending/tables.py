@@ -342,6 +342,13 @@ class NoteSale(SQLModel, table=True):
             unique=True,
             postgresql_where=sa.text("status = 'OPEN'"),
         ),
+        # The market as investors browse it: open sales newest first, keyset-paged.
+        sa.Index(
+            "note_sale_open_newest",
+            sa.text("created_at DESC"),
+            sa.text("id DESC"),
+            postgresql_where=sa.text("status = 'OPEN'"),
+        ),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
