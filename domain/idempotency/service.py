@@ -9,7 +9,7 @@ the same key gives the same refusal until it expires.
 The use case runs inside a savepoint, so a refusal undoes its changes and keeps the claim.
 run_once is the use case's whole transaction: call it before anything else is written.
 Batched use cases (several requests in one transaction) use its parts: `claim_keys` for all
-their keys at once, then `store_answers`.
+their keys at once, then `store_answers`. `prune_expired_keys` is the worker's housekeeping.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, ActorKind
@@ -117,6 +117,17 @@ async def claim_keys(
 ) -> list[int | Replay]:
     """For each claim (distinct keys), in order: the id of its record, now ours to answer
     (a new key, or an expired one taken again), or the Replay of the key's first attempt."""
+    claimed: dict[tuple[str, str], int | Replay] = {}
+    unclaimed = list(claims)
+    while unclaimed:  # a record pruned between our INSERT and SELECT is claimed again
+        claimed |= await _claim_round(conn, unclaimed, now)
+        unclaimed = [c for c in unclaimed if (c.scope, c.key) not in claimed]
+    return [claimed[c.scope, c.key] for c in claims]
+
+
+async def _claim_round(
+    conn: AsyncConnection, claims: Sequence[Claim], now: datetime
+) -> dict[tuple[str, str], int | Replay]:
     expires = now + RETENTION
     document = [
         {"scope": c.scope, "key": c.key, "operation": c.operation,
@@ -147,7 +158,7 @@ async def claim_keys(
                         created_at=now, expires_at=expires)
             )  # fmt: skip
             claimed[claim.scope, claim.key] = previous.id
-    return [claimed[c.scope, c.key] for c in claims]
+    return claimed
 
 
 def _replay(previous: Any, claim: Claim) -> Replay:
@@ -208,3 +219,37 @@ async def run_once(
         raise
     await store_answers(conn, [Answer(record_id, "SUCCEEDED", response)])
     return response
+
+
+PRUNE_BATCH = 1000
+
+# Expired records are only ever taken again as new claims, so the worker deletes them and the
+# table holds about a day of keys. Rows a claim holds (an expired key being taken again) are
+# skipped, and SKIP LOCKED rechecks expiry on the newest row version: a key just taken again
+# is never deleted (a claim that loses its record to us claims the key anew).
+_PRUNE = text(
+    """
+    DELETE FROM idempotency_record WHERE id IN (
+        SELECT id FROM idempotency_record
+        WHERE expires_at <= :now
+        ORDER BY expires_at
+        LIMIT :batch
+        FOR UPDATE SKIP LOCKED)
+    """
+)
+
+
+async def prune_expired_keys(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, batch: int = PRUNE_BATCH
+) -> int:
+    """Delete every record expired by now; how many went."""
+    done = 0
+    while True:
+        async with sessions() as session:
+            conn = await session.connection()
+            result = await conn.execute(_PRUNE, {"now": clock.now(), "batch": batch})
+            await session.commit()
+        pruned = int(result.rowcount)
+        done += pruned
+        if pruned < batch:
+            return done

@@ -16,7 +16,7 @@ from domain.actors import Actor, ActorKind
 from domain.audit.tables import AuditEntry
 from domain.clock import FixedClock
 from domain.errors import DomainError, InvalidInput
-from domain.idempotency.service import IdempotencyKeyReused, run_once
+from domain.idempotency.service import IdempotencyKeyReused, prune_expired_keys, run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from support.ledger import NOW, funded_wallets
 
@@ -55,9 +55,14 @@ async def pay(
         return answer
 
 
-async def count_transfers(sessions: Sessions) -> int:
+async def scalar(sessions: Sessions, query: Any) -> int:
+    """In a transaction of its own (activity statistics are read once per transaction)."""
     async with sessions() as session:
-        return int((await (await session.connection()).execute(TRANSFERS)).scalar_one())
+        return int((await (await session.connection()).execute(query)).scalar_one())
+
+
+async def count_transfers(sessions: Sessions) -> int:
+    return await scalar(sessions, TRANSFERS)
 
 
 async def test_a_repeated_request_returns_the_first_answer_and_moves_money_once(
@@ -131,6 +136,92 @@ async def test_an_expired_key_may_be_used_again(sessions: Sessions) -> None:
     await pay(sessions, actor, "daily", a, b, 100, clock)
 
     assert await count_transfers(sessions) == 2
+
+
+async def count_records(sessions: Sessions) -> int:
+    return await scalar(sessions, text("SELECT count(*) FROM idempotency_record"))
+
+
+async def test_pruning_deletes_expired_keys_only_and_live_ones_still_replay(
+    sessions: Sessions,
+) -> None:
+    _, (a, b) = await funded_wallets(sessions, [1_000, 0])
+    actor = person()
+    clock = FixedClock(NOW)
+    for n in range(7):
+        await pay(sessions, actor, f"old-{n}", a, b, 10, clock)
+    clock.advance(timedelta(hours=20))
+    live = await pay(sessions, actor, "live", a, b, 10, clock)
+    clock.advance(timedelta(hours=5))
+
+    assert await prune_expired_keys(sessions, clock, batch=3) == 7  # in batches of 3, 3, 1
+    assert await count_records(sessions) == 1
+    assert await prune_expired_keys(sessions, clock) == 0
+
+    assert await pay(sessions, actor, "live", a, b, 10, clock) == live
+    assert await count_transfers(sessions) == 8
+    await pay(sessions, actor, "old-0", a, b, 10, clock)  # a pruned key is a new key
+    assert await count_transfers(sessions) == 9
+
+
+async def test_a_key_pruned_between_its_claims_insert_and_select_is_claimed_anew(
+    sessions: Sessions,
+) -> None:
+    """The narrowest race: the claim's INSERT meets the expired record, pruning deletes it
+    before the claim's SELECT ... FOR UPDATE reads it; the claim takes the key anew."""
+    _, (a, b) = await funded_wallets(sessions, [1_000, 0])
+    actor = person()
+    clock = FixedClock(NOW)
+    await pay(sessions, actor, "narrow", a, b, 10, clock)
+    clock.advance(timedelta(hours=25))
+
+    async with sessions() as pruner:
+        conn = await pruner.connection()
+        lock = text("SELECT id FROM idempotency_record WHERE key = 'narrow' FOR UPDATE")
+        await conn.execute(lock)  # holds the record, as pruning's SELECT ... FOR UPDATE does
+        claim = asyncio.create_task(pay(sessions, actor, "narrow", a, b, 10, clock))
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()"
+        )
+        for _ in range(1000):  # until its SELECT waits on our lock (10 s at most)
+            if await scalar(sessions, waiting):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the claim never waited on the record's lock")
+        await conn.execute(text("DELETE FROM idempotency_record WHERE key = 'narrow'"))
+        await pruner.commit()
+        answer = await claim
+
+    assert "transfers" in answer
+    assert await count_transfers(sessions) == 2
+    assert await pay(sessions, actor, "narrow", a, b, 10, clock) == answer
+
+
+async def test_keys_taken_again_while_pruning_runs_execute_exactly_once(
+    sessions: Sessions,
+) -> None:
+    """Pruning races claims of the same expired keys: each claim either takes the old record
+    or, once pruning deleted it, claims the key anew; never both, never neither."""
+    _, (a, b) = await funded_wallets(sessions, [100_000, 0])
+    actor = person()
+    clock = FixedClock(NOW)
+    keys = [f"k-{n}" for n in range(40)]
+    for key in keys:
+        await pay(sessions, actor, key, a, b, 1, clock)
+    clock.advance(timedelta(hours=25))
+
+    results = await asyncio.gather(
+        *(pay(sessions, actor, key, a, b, 1, clock) for key in keys),
+        *(prune_expired_keys(sessions, clock, batch=4) for _ in range(4)),
+    )
+
+    assert all("transfers" in answer for answer in results[: len(keys)])
+    assert await count_transfers(sessions) == 2 * len(keys)
+    again = [await pay(sessions, actor, key, a, b, 1, clock) for key in keys]
+    assert again == results[: len(keys)]  # every key kept its new answer
+    assert await count_transfers(sessions) == 2 * len(keys)
 
 
 @pytest.mark.parametrize("key", ["", "x" * 129, "has space", "emoji-🙂"])
