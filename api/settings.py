@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Switch off an endpoint that failed every delivery this long (0: never).",
     )
+    webhook_log_retention_days: float = Field(
+        30.0,
+        ge=0,
+        description="Keep finished webhook deliveries and their attempts this long (0: forever).",
+    )
 
     @field_validator("currency")
     @classmethod

@@ -26,6 +26,7 @@ from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
 from domain.consumer_credit.services.overdue import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
+from domain.idempotency.service import prune_expired_keys
 from domain.ledger.services.expiry import expire_due_holds
 from domain.lending.services.expiry import expire_unfunded_loans
 from domain.lending.services.overdue import age_overdue_installments
@@ -38,6 +39,7 @@ from domain.wallets.rails import SimulatedRail
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
 from domain.webhooks.services.fan_out import fan_out_events
+from domain.webhooks.services.retention import LOG_RETENTION, prune_delivery_log
 
 logger = logging.getLogger("agora.worker")
 STOP_GRACE_SECONDS = 15.0
@@ -52,6 +54,7 @@ class WorkerContext:
     vault: SecretVault
     webhook_sender: WebhookSender
     delivery_policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    webhook_log_retention: timedelta | None = LOG_RETENTION  # None: kept forever
 
 
 Job = Callable[[WorkerContext], Awaitable[int]]
@@ -111,6 +114,16 @@ async def _deliver_webhooks(w: WorkerContext) -> int:
     )
 
 
+async def _prune_idempotency_keys(w: WorkerContext) -> int:
+    return await prune_expired_keys(w.sessions, w.clock)
+
+
+async def _prune_webhook_log(w: WorkerContext) -> int:
+    if w.webhook_log_retention is None:
+        return 0
+    return await prune_delivery_log(w.sessions, w.clock, keep=w.webhook_log_retention)
+
+
 JOBS = (
     ScheduledJob("hold-expiry", _expire_holds, every_seconds=5.0),
     ScheduledJob("loan-funding-expiry", _expire_unfunded_loans, every_seconds=5.0),
@@ -126,6 +139,9 @@ JOBS = (
     ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
     # Payouts the bank answered PENDING: asked again until it pays or refuses.
     ScheduledJob("payout-resolution", _resolve_payouts, every_seconds=60.0),
+    # Housekeeping: what is kept only for a while goes once its time is up.
+    ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
+    ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),
 )
 
 
@@ -150,7 +166,7 @@ async def worker_context(
     sender = HttpWebhookSender(
         settings.webhook_url_policy, timeout=settings.webhook_timeout_seconds
     )
-    days = settings.webhook_disable_after_days
+    days, log_days = settings.webhook_disable_after_days, settings.webhook_log_retention_days
     try:
         yield WorkerContext(
             sessions=sessions,
@@ -158,6 +174,7 @@ async def worker_context(
             vault=AesGcmVault(data_key),
             webhook_sender=sender,
             delivery_policy=DeliveryPolicy(disable_after=timedelta(days=days) if days else None),
+            webhook_log_retention=timedelta(days=log_days) if log_days else None,
         )
     finally:
         await sender.aclose()

@@ -65,6 +65,17 @@ class WebhookDelivery(SQLModel, table=True):
         ),
         # The owner's log, newest first.
         sa.Index("ix_webhook_delivery_owner", "owner_id", "created_at", "id"),
+        # The log's pruning: finished deliveries, oldest first, and the copies of each.
+        sa.Index(
+            "ix_webhook_delivery_finished",
+            "completed_at",
+            postgresql_where=sa.text("status <> 'PENDING'"),
+        ),
+        sa.Index(
+            "ix_webhook_delivery_redelivery_of",
+            "redelivery_of",
+            postgresql_where=sa.text("redelivery_of IS NOT NULL"),
+        ),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)

@@ -105,13 +105,18 @@ async def redeliver(
     )
     if not endpoint.enabled:
         raise EndpointDisabled("the endpoint is disabled: enable it first", field="id")
+    root_id = original.redelivery_of or original.id
+    # KEY SHARE on the first delivery: the log's pruning (which skips locked rows) cannot
+    # delete it under the copy; if it already has, the delivery is gone.
+    if await session.get(WebhookDelivery, root_id, with_for_update={"key_share": True}) is None:
+        raise NotFound("no such webhook delivery")
     now = clock.now()
     copy = WebhookDelivery(
         endpoint_id=original.endpoint_id, owner_id=original.owner_id,
         event_id=original.event_id, event_position=original.event_position,
         event_type=original.event_type, message_id=original.message_id, body=original.body,
         status=DeliveryStatus.PENDING.value, next_attempt_at=now, created_at=now,
-        redelivery_of=original.redelivery_of or original.id,
+        redelivery_of=root_id,
     )  # fmt: skip
     session.add(copy)
     record(
