@@ -54,3 +54,38 @@ def test_pure_domain_rules_import_only_the_standard_library() -> None:
 
     assert pure
     assert {path: roots for path, roots in offenders.items() if roots} == {}
+
+
+def module_file(module: str) -> Path | None:
+    """The file a dotted module name is, or None when it names something inside a module."""
+    path = REPO.joinpath(*module.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def is_pure(path: Path) -> bool:
+    return path.name not in IMPURE_DOMAIN_MODULES and "services" not in path.parts
+
+
+def test_pure_domain_rules_import_no_tables_or_use_cases() -> None:
+    """Pure rules build on the standard library, `domain.money` and other pure rules only:
+    never on a context's tables or use cases, which would bring the database with them."""
+    impure_imports: dict[str, list[str]] = {}
+    for path in (REPO / "domain").rglob("*.py"):
+        if not is_pure(path):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for module in modules:
+                target = module_file(module) if module.startswith("domain.") else None
+                if target is not None and not is_pure(target):
+                    impure_imports.setdefault(str(path.relative_to(REPO)), []).append(module)
+
+    assert impure_imports == {}
