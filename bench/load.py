@@ -1,4 +1,5 @@
 """Closed-loop HTTP load: POST one body over keep-alive connections, report req/s, p50, p99.
+Also what benchmarks do with it: scenarios measured in interleaved rounds, their medians.
 
 wrk when it is installed (C, so the client steals little of the 2 cores from the server);
 otherwise an asyncio client on raw streams, which costs more CPU and so reads lower.
@@ -8,22 +9,29 @@ is what a saturated server shows, not what an open-loop arrival rate would see.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+# isort: split
+# Siblings in bench/: running a script puts its own directory first on sys.path.
+import cpu
+
 REQUEST_TIMEOUT_SECONDS = 10
-# Marks the line wrk's `done` hook prints, amid wrk's own report.
-_WRK_MARKER = "WRK_JSON "
+# Marks the line a wrk script's `done` hook prints, amid wrk's own report.
+WRK_MARKER = "WRK_JSON "
 
 _WRK_SCRIPT = """\
 local body_file = assert(io.open([==[{body_path}]==], "rb"))
@@ -101,19 +109,9 @@ def _measure_wrk(
         body_path.write_bytes(body)
         script_path = Path(scratch, "post.lua")
         script_path.write_text(
-            _WRK_SCRIPT.format(body_path=body_path, marker=_WRK_MARKER, extra_headers=extra)
+            _WRK_SCRIPT.format(body_path=body_path, marker=WRK_MARKER, extra_headers=extra)
         )
-        # One thread: wrk's event loop keeps up with one Python server, and the second
-        # core is better left to the server than to a second client thread.
-        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
-                f"--timeout={REQUEST_TIMEOUT_SECONDS}s", "-s", str(script_path), url]  # fmt: skip
-        done = subprocess.run(argv, capture_output=True, text=True, check=True)
-    for line in done.stdout.splitlines():
-        if line.startswith(_WRK_MARKER):
-            report = json.loads(line.removeprefix(_WRK_MARKER))
-            break
-    else:
-        raise RuntimeError(f"wrk printed no summary:\n{done.stdout}\n{done.stderr}")
+        report = run_wrk(url, script_path, connections=connections, seconds=seconds)
     errors = sum(report[k] for k in ("connect", "read", "write", "status", "timeout"))
     return Measurement(
         requests=report["requests"],
@@ -122,6 +120,20 @@ def _measure_wrk(
         p99_ms=report["p99_us"] / 1000,
         errors=errors,
     )
+
+
+def run_wrk(url: str, script_path: Path, *, connections: int, seconds: int) -> dict[str, Any]:
+    """Run wrk with a Lua script whose `done` hook prints WRK_MARKER and a JSON object: that."""
+    # One thread: wrk's event loop keeps up with one Python server, and the second
+    # core is better left to the server than to a second client thread.
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
+            f"--timeout={REQUEST_TIMEOUT_SECONDS}s", "-s", str(script_path), url]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    for line in done.stdout.splitlines():
+        if line.startswith(WRK_MARKER):
+            report: dict[str, Any] = json.loads(line.removeprefix(WRK_MARKER))
+            return report
+    raise RuntimeError(f"wrk printed no summary:\n{done.stdout}\n{done.stderr}")
 
 
 async def _measure_asyncio(
@@ -147,8 +159,8 @@ async def _measure_asyncio(
     return Measurement(
         requests=len(latencies),
         seconds=elapsed,
-        p50_ms=_percentile(latencies, 50) * 1000,
-        p99_ms=_percentile(latencies, 99) * 1000,
+        p50_ms=percentile(latencies, 50) * 1000,
+        p99_ms=percentile(latencies, 99) * 1000,
         errors=errors[0],
     )
 
@@ -189,9 +201,169 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-def _percentile(sorted_values: list[float], percent: float) -> float:
-    """Nearest-rank percentile, as wrk reports it."""
-    if not sorted_values:
+def percentile(values: Sequence[float], percent: float) -> float:
+    """Nearest-rank percentile, as wrk reports it; NaN when there are no values."""
+    ordered = sorted(values)
+    if not ordered:
         return float("nan")
-    rank = max(1, math.ceil(percent / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+# -- scenarios in interleaved rounds ----------------------------------------------------------
+
+
+class Scenario(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+S = TypeVar("S", bound=Scenario)
+# Measures one scenario with (connections, seconds).
+MeasureScenario = Callable[[S, int, int], Measurement]
+
+
+def add_round_arguments(parser: argparse.ArgumentParser) -> None:
+    """--seconds, --rounds, --warmup, --connections and --unloaded-seconds, as
+    `interleaved_rounds` and `one_connection` take them."""
+    parser.add_argument("--seconds", type=int, default=10, help="per scenario and round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved; medians reported")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds per scenario, unrecorded")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--unloaded-seconds", type=int, default=5, help="per scenario, one connection"
+    )
+
+
+def round_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of `add_round_arguments`, for a results file."""
+    return {
+        "loader": loader_name(),
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "warmup_seconds": args.warmup,
+        "unloaded_seconds": args.unloaded_seconds,
+    }
+
+
+def print_plan(revision: str, args: argparse.Namespace) -> None:
+    print(
+        f"revision {revision}; load: {loader_name()}, {args.connections} connections, "
+        f"{args.rounds} rounds of {args.seconds} s, {args.warmup} s warm-up",
+        flush=True,
+    )
+
+
+@dataclass(frozen=True)
+class Rounds:
+    measured: dict[str, list[Measurement]]  # by scenario key, a measurement per round
+    unloaded: dict[str, Measurement]  # by scenario key, with one connection
+    foreign_share: float | None  # of the machine's cores, other work's meanwhile (cpu.py)
+
+
+def measure_scenarios(
+    scenarios: Sequence[S],
+    measure_one: MeasureScenario[S],
+    args: argparse.Namespace,
+    *,
+    server_pids: Sequence[int],
+    key_width: int,
+) -> Rounds:
+    """`interleaved_rounds`, then `one_connection`, with the options `add_round_arguments`
+    adds, and how much of the machine other work took meanwhile."""
+    before = cpu.snapshot(server_pids)
+    measured = interleaved_rounds(
+        scenarios, measure_one, rounds=args.rounds, seconds=args.seconds, warmup=args.warmup,
+        connections=args.connections, key_width=key_width,
+    )  # fmt: skip
+    unloaded = one_connection(
+        scenarios, measure_one, seconds=args.unloaded_seconds, key_width=key_width
+    )
+    return Rounds(measured, unloaded, cpu.foreign_share(before, cpu.snapshot(server_pids)))
+
+
+def print_foreign_share(share: float | None) -> None:
+    if share is not None:
+        print(f"\nother work on the machine meanwhile: {share:.0%} of its cores")
+
+
+def interleaved_rounds(
+    scenarios: Sequence[S],
+    measure_one: MeasureScenario[S],
+    *,
+    rounds: int,
+    seconds: int,
+    warmup: int,
+    connections: int,
+    key_width: int,
+) -> dict[str, list[Measurement]]:
+    """Warm every scenario up, then measure them in turn, round after round.
+
+    Interleaving spreads the machine's drift (other tenants, thermal) over all scenarios
+    alike, so the ratios stay fair even when the absolute figures wander.
+    """
+    for scenario in scenarios:
+        measure_one(scenario, connections, warmup)
+    measured: dict[str, list[Measurement]] = {s.key: [] for s in scenarios}
+    for number in range(1, rounds + 1):
+        for scenario in scenarios:
+            measurement = measure_one(scenario, connections, seconds)
+            measured[scenario.key].append(measurement)
+            print_measurement(f"round {number}", scenario.key, measurement, key_width)
+    return measured
+
+
+def one_connection(
+    scenarios: Sequence[S], measure_one: MeasureScenario[S], *, seconds: int, key_width: int
+) -> dict[str, Measurement]:
+    """Latency with one connection: under saturation p50 is mostly queueing (~ connections /
+    rps), this is the time one request takes when it has the server to itself."""
+    unloaded = {}
+    for scenario in scenarios:
+        measurement = measure_one(scenario, 1, seconds)
+        unloaded[scenario.key] = measurement
+        print_measurement("1 conn ", scenario.key, measurement, key_width)
+    return unloaded
+
+
+def print_measurement(phase: str, key: str, m: Measurement, key_width: int) -> None:
+    print(f"{phase} {key:<{key_width}} {m.rps:9.1f} req/s  p50 {m.p50_ms:7.2f} ms  "
+          f"p99 {m.p99_ms:7.2f} ms  errors {m.errors}", flush=True)  # fmt: skip
+
+
+def median(measurements: Sequence[Measurement], attribute: str) -> float:
+    return float(statistics.median(getattr(m, attribute) for m in measurements))
+
+
+@dataclass(frozen=True)
+class ScenarioFigures:
+    """A scenario's figures: medians over its rounds, latency with one connection."""
+
+    key: str
+    label: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    unloaded_p50_ms: float  # one connection: a lone client's latency, no queueing
+    unloaded_p99_ms: float
+    errors: int  # failed requests in the rounds and with one connection
+    rounds: list[dict[str, float]]
+
+
+def figures(rounds: Rounds, key: str) -> dict[str, Any]:
+    """ScenarioFigures' fields of scenario `key` but its label."""
+    measured, unloaded = rounds.measured[key], rounds.unloaded[key]
+    return {
+        "key": key,
+        "rps": median(measured, "rps"),
+        "p50_ms": median(measured, "p50_ms"),
+        "p99_ms": median(measured, "p99_ms"),
+        "unloaded_p50_ms": unloaded.p50_ms,
+        "unloaded_p99_ms": unloaded.p99_ms,
+        "errors": sum(m.errors for m in measured) + unloaded.errors,
+        "rounds": [
+            {"rps": m.rps, "p50_ms": m.p50_ms, "p99_ms": m.p99_ms, "requests": m.requests}
+            for m in measured
+        ],
+    }
