@@ -53,11 +53,11 @@ VALUES ('00000000-0000-0000-0000-0000000000a1', 'BENCH', 1, 'Bench', 'CNY', 1000
 INSERT INTO loan_application (id, borrower_id, product_id, amount, currency, term_months,
     repayment_method, purpose, declared_monthly_income, status, score, grade, annual_rate,
     credit_limit, reason_codes, points, scorecard_version, fraud_action, fraud_reasons,
-    created_at)
+    fraud_rules_version, created_at)
 SELECT md5('a' || n)::uuid, '00000000-0000-0000-0000-00000000b0b0',
        '00000000-0000-0000-0000-0000000000a1', 1200000, 'CNY', 12, 'EQUAL_INSTALLMENT',
        'bench', 2000000, 'ACCEPTED', 700, 'B', 0.12, 1200000, '[]', '[]', 'bench', 'ALLOW',
-       '[]', now()
+       '[]', 'bench', now()
 FROM generate_series(1, $1) AS n;
 INSERT INTO loan (id, application_id, borrower_id, product_id, currency, principal, committed,
     term_months, repayment_method, rounding, grade, borrower_rate, funder_rate, upfront_fee,
