@@ -298,12 +298,7 @@ def compare(results: dict[str, Result]) -> list[Comparison]:
 
 
 def print_tables(results: list[Result], comparisons: list[Comparison]) -> None:
-    print(f"\n{'':<32}{'-- saturated ' + '-' * 31:>44}{'-- 1 connection ---':>22}")
-    print(f"{'scenario':<32}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ms/req':>10}"
-          f"{'p50 ms':>11}{'p99 ms':>11}")  # fmt: skip
-    for r in results:
-        print(f"{r.label:<32}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.cost_ms:>10.3f}"
-              f"{r.unloaded_p50_ms:>11.2f}{r.unloaded_p99_ms:>11.2f}")  # fmt: skip
+    load.print_figures(results, label_width=32, extra=("ms/req", "cost_ms", 10, 3))
     print(f"\n{'ratio':<20}{'req/s':>8}{'p50':>8}{'p99':>8}{'+µs/req':>10}{'+µs 1conn':>11}  what")
     for c in comparisons:
         print(f"{c.numerator + ' / ' + c.denominator:<20}{c.rps_ratio:>8.3f}{c.p50_ratio:>8.3f}"

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import resource
@@ -43,15 +42,17 @@ from typing import Any
 
 import httpx
 import redis.asyncio as redis
-import servers
 import websockets
-from transfer import recreate_database
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "results"
+# isort: split
+# Siblings in bench/: running a script puts its own directory first on sys.path.
+import harness
+import load
+import servers
+from harness import REPO, RESULTS
+
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_events"
 REDIS_URL = "redis://127.0.0.1:6379/15"
-PASSWORD = "bench horse battery staple"
 CONNECT_CONCURRENCY = 200
 BARE_STREAM = "bench:bare-fanout"  # bare_fanout.STREAM
 SUBSCRIBE = json.dumps({"id": "w", "type": "subscribe", "payload": {
@@ -76,30 +77,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         runner = asyncio.run
     report = runner(run(args))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fanout.json").write_text(json.dumps(report, indent=2))
+    harness.write_results(RESULTS / "fanout.json", report)
     print(json.dumps(report, indent=2))
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, database_url=DATABASE_URL, redis_url=REDIS_URL)
     parser.add_argument("--subscribers", type=lambda s: [int(n) for n in s.split(",")],
                         default=[1000, 10_000])  # fmt: skip
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--database-url", default=DATABASE_URL)
-    parser.add_argument("--redis-url", default=REDIS_URL)
     return parser
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    await recreate_database(args.database_url)
+    await harness.recreate_database(args.database_url)
     store = redis.Redis.from_url(args.redis_url)
     await store.flushdb()  # streams of an earlier run hold positions the new database reuses
     report: dict[str, Any] = {"at": datetime.now().isoformat(timespec="seconds"),
                               "load_before": os.getloadavg()}  # fmt: skip
     with agora_server(args) as agora, bare_server(args) as bare:
-        token = await sign_up(agora.base_url)
+        email = f"fanout-{os.getpid()}@bench.example"
+        _, token = await asyncio.to_thread(harness.sign_up, agora.base_url, email, ["INVESTOR"])
         report["latency"] = await latency(agora, token, args.samples)
         print("latency", report["latency"], flush=True)
         for n in args.subscribers:
@@ -125,16 +124,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 @contextmanager
 def agora_server(args: argparse.Namespace) -> Iterator[servers.Server]:
-    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-           "AGORA_ENV": "production", "AGORA_LOG_LEVEL": "warning",
-           "AGORA_JWT_SECRET": key, "AGORA_DATA_KEY": key,
-           # every client comes from one address and one participant
-           "AGORA_RATE_LIMITS_ENABLED": "false"}  # fmt: skip
-    port = servers.free_port()
-    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate"]
-    with servers.running("agora", argv, port=port, ready_path="/readyz", env=env,
-                         log_path=RESULTS / "fanout_agora.log", cwd=REPO) as server:  # fmt: skip
+    # every client comes from one address and one participant: rate limits off
+    env = harness.agora_env(args.database_url, args.redis_url)
+    with harness.agora_server(env, "fanout_agora.log") as server:
         yield server
 
 
@@ -156,46 +148,27 @@ def rss_kib(server: servers.Server) -> int:
 
 
 async def subscribers_of(server: servers.Server) -> int:
+    if server.name == "agora":
+        samples = await asyncio.to_thread(harness.metric_samples, server.base_url)
+        return int(harness.metric_sum(samples, "agora_event_subscribers"))
     async with httpx.AsyncClient(base_url=server.base_url) as http:
-        if server.name == "agora":
-            metrics = (await http.get("/metrics")).text
-            [line] = [m for m in metrics.splitlines() if m.startswith("agora_event_subscribers ")]
-            return int(float(line.split()[1]))
         return int((await http.get("/count")).json()["subscribers"])
 
 
 # --------------------------------------------------------------------------- clients
 
 
-async def graphql(base_url: str, query: str, variables: dict[str, Any], token: str = "") -> Any:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        body = (await http.post("/graphql", json={"query": query, "variables": variables},
-                                headers=headers)).json()  # fmt: skip
-    assert not body.get("errors"), body
-    return body["data"]
-
-
-async def sign_up(base_url: str) -> str:
-    email = f"fanout-{os.getpid()}@bench.example"
-    register = "mutation R($i: RegisterInput!) { register(input: $i) { errors { code } } }"
-    log_in = "mutation L($i: LogInInput!) { logIn(input: $i) { accessToken } }"
-    await graphql(base_url, register, {"i": {"kind": "PERSON", "displayName": "Bench",
-                  "email": email, "password": PASSWORD, "roles": ["INVESTOR"]}})  # fmt: skip
-    data = await graphql(base_url, log_in, {"i": {"login": email, "password": PASSWORD}})
-    return str(data["logIn"]["accessToken"])
-
-
 _deposits = iter(range(1, 1 << 30))
 
 
 async def deposit(base_url: str, token: str) -> str:
-    data = await graphql(
-        base_url,
-        "mutation D($k: String!) { deposit(input: {amount: \"1.00\", currency: \"CNY\"}, "
-        "idempotencyKey: $k) { journalId errors { code } } }",
-        {"k": f"fanout-{next(_deposits)}"}, token,
-    )  # fmt: skip
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        data = await harness.gql_async(
+            http,
+            "mutation D($k: String!) { deposit(input: {amount: \"1.00\", currency: \"CNY\"}, "
+            "idempotencyKey: $k) { journalId errors { code } } }",
+            {"k": f"fanout-{next(_deposits)}"}, token,
+        )  # fmt: skip
     assert data["deposit"]["errors"] == [], data
     return str(data["deposit"]["journalId"])
 
@@ -310,7 +283,7 @@ async def wait_for_subscribers(server: servers.Server, n: int) -> None:
 def percentiles(seconds: list[float]) -> dict[str, float]:
     ordered = sorted(seconds)
     return {"p50": round(statistics.median(ordered) * 1000, 2),
-            "p99": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+            "p99": round(load.percentile(ordered, 99) * 1000, 2),
             "max": round(ordered[-1] * 1000, 2)}  # fmt: skip
 
 

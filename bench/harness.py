@@ -34,6 +34,7 @@ from prometheus_client.samples import Sample
 # isort: split
 # Siblings in bench/: running a script puts its own directory first on sys.path.
 import servers
+from autovacuum import autovacuum_on
 
 from api.schema_migrations import upgrade_to_head
 from domain.participants.identity_numbers import resident_id_check_char
@@ -153,6 +154,18 @@ def agora_server(
     with servers.running(name, argv, port=port, ready_path="/readyz",
                          log_path=RESULTS / log_name, env=env, cwd=app_dir) as server:  # fmt: skip
         yield server
+
+
+@contextmanager
+def fresh_agora(
+    args: argparse.Namespace, log_name: str, **settings: str
+) -> Iterator[tuple[servers.Server, dict[str, str]]]:
+    """A fresh database (args.database_url), autovacuum on as in production (autovacuum.py)
+    and `agora serve` on it: (the server, its environment, for `agora` commands)."""
+    asyncio.run(recreate_database(args.database_url))
+    env = agora_env(args.database_url, args.redis_url, **settings)
+    with autovacuum_on(args.database_url), agora_server(env, log_name) as server:
+        yield server, env
 
 
 def agora_cli(

@@ -17,17 +17,13 @@ concurrency.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import base64
 import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,36 +33,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cpu
+import harness
 import servers
-from autovacuum import autovacuum_on
-from transfer import _payload, gql, recreate_database
+from harness import call, log_in
 
-from domain.participants.identity_numbers import resident_id_check_char
-
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_lending"
 REDIS_URL = os.environ.get("AGORA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-URLS = {"database": DATABASE_URL, "redis": REDIS_URL}  # --database-url, --redis-url
-PASSWORD = "bench horse battery staple"
 OPERATOR_EMAIL = "operator@bench-lending.example"
 BANKS = 10
 
 PRODUCT = """mutation($i: LoanProductInput!) { createLoanProduct(input: $i) { product { id }
   errors { code message } } }"""
-REGISTER = """mutation($i: RegisterInput!) { register(input: $i) { participant { id }
-  errors { code message } } }"""
-LOG_IN = """mutation($i: LogInInput!) { logIn(input: $i) { accessToken errors { code } } }"""
 GRANT = """mutation($id: ID!) { grantRole(participantId: $id, role: PARTNER_BANK) {
   errors { code } } }"""
 KEY = """mutation { createApiKey(input: {name: "bench", scopes: [OFFERS_WRITE, OFFERS_READ]}) {
   secret errors { code } } }"""
 OFFER = """mutation($i: FundingOfferInput!, $k: String!) { createFundingOffer(input: $i,
   idempotencyKey: $k) { offer { id } errors { code message } } }"""
-KYC = """mutation($i: SubmitKycInput!) { submitKyc(input: $i) { submission { id }
-  errors { code } } }"""
-DECIDE = """mutation($i: DecideKycInput!) { decideKyc(input: $i) { submission { status }
-  errors { code } } }"""
 APPLY = """mutation($i: ApplyForLoanInput!) { applyForLoan(input: $i) {
   application { id status } errors { code message } } }"""
 ACCEPT = """mutation($id: ID!, $k: String!) { acceptLoanOffer(applicationId: $id,
@@ -74,48 +57,9 @@ ACCEPT = """mutation($id: ID!, $k: String!) { acceptLoanOffer(applicationId: $id
 CEILING = "query { loanProducts { id } }"
 
 
-def env() -> dict[str, str]:
-    return {
-        **os.environ, "DATABASE_URL": URLS["database"], "REDIS_URL": URLS["redis"],
-        "AGORA_ENV": "production", "AGORA_LOG_LEVEL": "warning",
-        "AGORA_JWT_SECRET": base64.urlsafe_b64encode(b"agora-bench-lending-jwt-secret!!").decode(),
-        "AGORA_DATA_KEY": base64.urlsafe_b64encode(b"agora-bench-lending-data-key-32!").decode(),
-        "AGORA_RATE_LIMITS_ENABLED": "false",
-    }  # fmt: skip
-
-
-@contextmanager
-def agora() -> Iterator[servers.Server]:
-    port = servers.free_port()
-    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate"]
-    with servers.running("agora", argv, port=port, ready_path="/readyz",
-                         log_path=RESULTS / "lending_listings_agora.log", env=env(),
-                         cwd=REPO) as server:  # fmt: skip
-        yield server
-
-
-def call(url: str, query: str, variables: dict[str, Any], name: str, token: str | None = None
-         ) -> dict[str, Any]:  # fmt: skip
-    return _payload(gql(url, query, variables, token), name)
-
-
-def log_in(url: str, email: str) -> str:
-    return str(call(url, LOG_IN, {"i": {"login": email, "password": PASSWORD}},
-                    "logIn")["accessToken"])  # fmt: skip
-
-
-def person(url: str, email: str, roles: list[str], kind: str = "PERSON") -> tuple[str, str]:
-    registered = call(url, REGISTER, {"i": {"kind": kind, "displayName": "Bench",
-                                            "email": email, "password": PASSWORD,
-                                            "roles": roles}}, "register")  # fmt: skip
-    return registered["participant"]["id"], log_in(url, email)
-
-
-def set_up(url: str, borrowers: int, offers: int) -> list[tuple[str, str]]:
+def set_up(url: str, env: dict[str, str], borrowers: int, offers: int) -> list[tuple[str, str]]:
     """The product, the bank's offers, and (borrower token, approved application id)s."""
-    subprocess.run([sys.executable, "-m", "api.cli", "create-operator", "--email",
-                    OPERATOR_EMAIL], env={**env(), "AGORA_OPERATOR_PASSWORD": PASSWORD},
-                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
+    harness.create_operator(env, OPERATOR_EMAIL)
     operator = log_in(url, OPERATOR_EMAIL)
     product = call(url, PRODUCT, {"i": {
         "code": "BENCH", "name": "Bench loan", "currency": "CNY", "minAmount": "1000.00",
@@ -125,7 +69,7 @@ def set_up(url: str, borrowers: int, offers: int) -> list[tuple[str, str]]:
     keys = []
     for n in range(BANKS):  # a bank funds at most max_amount of one loan, over all its offers
         email = f"bank{n}@bench-lending.example"
-        bank_id, _ = person(url, email, ["INVESTOR"], "BUSINESS")
+        bank_id, _ = harness.sign_up(url, email, ["INVESTOR"], kind="BUSINESS")
         call(url, GRANT, {"id": bank_id}, "grantRole", operator)
         keys.append(call(url, KEY, {}, "createApiKey", log_in(url, email))["secret"])
 
@@ -138,14 +82,8 @@ def set_up(url: str, borrowers: int, offers: int) -> list[tuple[str, str]]:
             "createFundingOffer", keys[n % BANKS])  # fmt: skip
 
     def borrower(n: int) -> tuple[str, str]:
-        _, token = person(url, f"borrower{n}@bench-lending.example", ["BORROWER"])
-        first_17 = "11010519850612" + f"{n:03d}"
-        submitted = call(url, KYC, {"i": {"documentType": "RESIDENT_ID", "legalName": "韩梅梅",
-                                          "documentNumber": first_17
-                                          + resident_id_check_char(first_17)}},
-                         "submitKyc", token)  # fmt: skip
-        call(url, DECIDE, {"i": {"submissionId": submitted["submission"]["id"],
-                                 "decision": "VERIFY"}}, "decideKyc", operator)  # fmt: skip
+        _, token = harness.sign_up(url, f"borrower{n}@bench-lending.example", ["BORROWER"])
+        harness.pass_kyc(url, token, operator, n, legal_name="韩梅梅")
         applied = call(url, APPLY, {"i": {
             "productId": product["product"]["id"], "amount": "10000.00", "currency": "CNY",
             "termMonths": 12, "purpose": "bench", "declaredMonthlyIncome": "30000.00"}},
@@ -196,18 +134,14 @@ def measured(server: servers.Server, load: Coroutine[Any, Any, Loop]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--borrowers", type=int, default=200)
-    parser.add_argument("--offers", type=int, default=1000)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--database-url", default=DATABASE_URL, help="recreated")
-    parser.add_argument("--redis-url", default=REDIS_URL)
+    parser = harness.arguments(__doc__, database_url=DATABASE_URL, redis_url=REDIS_URL)
+    parser.add_argument("--borrowers", type=int, default=200, help="approved applications listed")
+    parser.add_argument("--offers", type=int, default=1000, help="open bank offers")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent, listing and ceiling")
     args = parser.parse_args(argv)
-    URLS.update(database=args.database_url, redis=args.redis_url)
-    asyncio.run(recreate_database(args.database_url))
-    with autovacuum_on(args.database_url), agora() as server:
+    with harness.fresh_agora(args, "lending_listings_agora.log") as (server, env):
         started = time.perf_counter()
-        approved = set_up(server.base_url, args.borrowers, args.offers)
+        approved = set_up(server.base_url, env, args.borrowers, args.offers)
         print(f"set up {args.offers} offers and {len(approved)} approved applications in "
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         jobs = [(ACCEPT, {"id": app, "k": f"accept-{n}"}, token)

@@ -27,9 +27,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from transfer import recreate_database
+from harness import migrated_database, plain_url
 
-from api.schema_migrations import upgrade_to_head
 from domain.clock import FixedClock
 from domain.lending.services.overdue import age_overdue_installments
 
@@ -80,17 +79,8 @@ WHERE paid_at IS NULL AND due_date < $1::date
 """
 
 
-def _plain(url: str) -> str:
-    return url.replace("+asyncpg", "")
-
-
-async def fresh_database(url: str) -> None:
-    await recreate_database(url)
-    await asyncio.to_thread(upgrade_to_head, url)
-
-
 async def fill(url: str, loans: int) -> int:
-    conn = await asyncpg.connect(_plain(url))
+    conn = await asyncpg.connect(plain_url(url))
     try:
         async with conn.transaction():
             for statement in FILL.split(";\n"):
@@ -109,7 +99,7 @@ async def fill(url: str, loans: int) -> int:
 
 async def ceiling(url: str) -> float:
     """The same rows touched by one bare UPDATE, rolled back."""
-    conn = await asyncpg.connect(_plain(url))
+    conn = await asyncpg.connect(plain_url(url))
     try:
         started = time.perf_counter()
         async with conn.transaction():
@@ -132,7 +122,7 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=500, help="loans per transaction")
     parser.add_argument("--database-url", default=DATABASE_URL)
     args = parser.parse_args(argv)
-    await fresh_database(args.database_url)
+    await migrated_database(args.database_url)
     started = time.perf_counter()
     rows = await fill(args.database_url, args.loans)
     print(f"filled {rows:,} installments of {args.loans:,} loans in "
@@ -148,7 +138,7 @@ async def main(argv: list[str] | None = None) -> int:
         took = time.perf_counter() - started
     finally:
         await engine.dispose()
-    conn = await asyncpg.connect(_plain(args.database_url))
+    conn = await asyncpg.connect(plain_url(args.database_url))
     try:
         late, penalty = await conn.fetchrow(
             "SELECT count(*) FILTER (WHERE days_past_due > 0), sum(penalty_accrued)"

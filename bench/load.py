@@ -351,6 +351,23 @@ class ScenarioFigures:
     rounds: list[dict[str, float]]
 
 
+def print_figures(
+    results: Sequence[ScenarioFigures], *, label_width: int, extra: tuple[str, str, int, int]
+) -> None:
+    """The table of `results`: saturated req/s, p50, p99 and the `extra` column (title,
+    attribute, width, decimals), then p50 and p99 with one connection."""
+    title, attribute, width, decimals = extra
+    saturated = 30 + width
+    print(f"\n{'':<{label_width}}{'-- saturated ' + '-' * (saturated - 13):>{saturated}}"
+          f"{'-- 1 connection ---':>22}")  # fmt: skip
+    print(f"{'scenario':<{label_width}}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{title:>{width}}"
+          f"{'p50 ms':>11}{'p99 ms':>11}")  # fmt: skip
+    for r in results:
+        print(f"{r.label:<{label_width}}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
+              f"{getattr(r, attribute):>{width}.{decimals}f}"
+              f"{r.unloaded_p50_ms:>11.2f}{r.unloaded_p99_ms:>11.2f}")  # fmt: skip
+
+
 def figures(rounds: Rounds, key: str) -> dict[str, Any]:
     """ScenarioFigures' fields of scenario `key` but its label."""
     measured, unloaded = rounds.measured[key], rounds.unloaded[key]

@@ -20,7 +20,6 @@ figure is the median (p50) of --runs runs, in wall-clock and in this process's C
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import statistics
@@ -30,15 +29,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 
-# A sibling in bench/: running a script puts its own directory first on sys.path.
+# Siblings in bench/: running a script puts its own directory first on sys.path.
 import cpu
+import harness
+from harness import RESULTS
 
 from domain.matching.engine import match_loan
 from domain.matching.sources import AutoInvestRule, BankOffer, LoanToFund
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 REFERENCE_RATE = Decimal("0.0345")
 GRADE_SETS = [frozenset("A"), frozenset("AB"), frozenset("ABC"), frozenset("ABCDE")]
@@ -169,7 +168,6 @@ def main() -> int:
     share = cpu.foreign_share(before, cpu.snapshot([]))
     if share is not None:
         print(f"other work on the machine meanwhile: {share:.0%} of its cores")
-    RESULTS.mkdir(exist_ok=True)
     report = {
         "benchmark": "matching",
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -179,7 +177,7 @@ def main() -> int:
         "other_work_share_of_cores": share,
         "results": rows,
     }
-    (RESULTS / "matching.json").write_text(json.dumps(report, indent=2) + "\n")
+    harness.write_results(RESULTS / "matching.json", report)
     return 0
 
 

@@ -15,43 +15,31 @@ Checks: every answer 200 with `errors: []`, and `agora ledger verify` passes at 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import base64
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 # isort: split
-import servers
-from autovacuum import autovacuum_on
-from transfer import recreate_database
+# Siblings in bench/: running a script puts its own directory first on sys.path.
+import harness
+import load
+from harness import RESULTS
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_payments"
 REDIS_URL = "redis://127.0.0.1:6379/10"
-JWT_SECRET = base64.urlsafe_b64encode(b"agora-bench-payments-jwt-secret!").decode()
-DATA_KEY = base64.urlsafe_b64encode(b"agora-bench-payments-data-key-32").decode()
-PASSWORD = "bench horse battery staple"
 OPERATOR_EMAIL = "operator@bench-payments.example"
 
 CREATE = ("mutation C($input: CreatePaymentIntentInput!, $key: String!) { "
           "createPaymentIntent(input: $input, idempotencyKey: $key) { "
           "paymentIntent { id } errors { code message } } }")  # fmt: skip
-REGISTER = ("mutation R($i: RegisterInput!) { register(input: $i) { "
-            "participant { id } errors { code } } }")  # fmt: skip
-LOG_IN = ("mutation L($i: LogInInput!) { logIn(input: $i) { "
-          "accessToken participant { id } errors { code } } }")  # fmt: skip
+API_KEY = ('mutation { createApiKey(input: {name: "till", scopes: '
+           "[PAYMENTS_READ, PAYMENTS_WRITE]}) { secret errors { code } } }")  # fmt: skip
 RULE = ("mutation S($i: CreateSplitRuleInput!) { createSplitRule(input: $i) { "
         "errors { code } } }")  # fmt: skip
 FUND = ("mutation A($i: AdjustWalletInput!, $k: String!) { "
@@ -60,62 +48,33 @@ PAY = ("mutation P($id: ID!, $key: String!) { payIntent(paymentId: $id, idempote
        "{ paymentIntent { state } errors { code message } } }")  # fmt: skip
 
 
-def percentile(values: Sequence[float], percent: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))] if ordered else 0.0
-
-
 async def call(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str = ""
 ) -> Any:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    response = await client.post("/graphql", json={"query": query, "variables": variables},
-                                 headers=headers)  # fmt: skip
-    response.raise_for_status()
-    body = response.json()
-    if body.get("errors"):
-        raise RuntimeError(body)
-    return next(iter(body["data"].values()))
+    """The answer's one field of `data`; raises on any error but the payload's own."""
+    return next(iter((await harness.gql_async(client, query, variables, token)).values()))
 
 
-async def person(
-    client: httpx.AsyncClient, name: str, roles: list[str], kind: str = "PERSON"
-) -> tuple[str, str]:
-    email = f"{name}@bench-payments.example"
-    await call(client, REGISTER,
-               {"i": {"kind": kind, "displayName": name, "email": email, "password": PASSWORD,
-                      "roles": roles}})  # fmt: skip
-    return await log_in(client, email)
-
-
-async def log_in(client: httpx.AsyncClient, email: str) -> tuple[str, str]:
-    answer = await call(client, LOG_IN,
-                        {"i": {"login": email, "password": PASSWORD}})  # fmt: skip
-    return answer["participant"]["id"], answer["accessToken"]
-
-
-async def set_up(client: httpx.AsyncClient, shoppers: int) -> dict[str, Any]:
-    _, operator = await log_in(client, OPERATOR_EMAIL)
-    merchant_id, merchant = await person(client, "merchant", ["MERCHANT"], "BUSINESS")
-    referrer_id, _ = await person(client, "referrer", ["INVESTOR"])
-    key = (await call(client, 'mutation { createApiKey(input: {name: "till", scopes: '
-                      "[PAYMENTS_READ, PAYMENTS_WRITE]}) { secret errors { code } } }", {},
-                      merchant))["secret"]  # fmt: skip
+def set_up(base_url: str, shoppers: int) -> dict[str, Any]:
+    operator = harness.log_in(base_url, OPERATOR_EMAIL)
+    merchant_id, merchant = harness.sign_up(base_url, "merchant@bench-payments.example",
+                                            ["MERCHANT"], kind="BUSINESS",
+                                            display_name="merchant")  # fmt: skip
+    referrer_id, _ = harness.sign_up(base_url, "referrer@bench-payments.example", ["INVESTOR"],
+                                     display_name="referrer")  # fmt: skip
+    key = harness.call(base_url, API_KEY, {}, "createApiKey", merchant)["secret"]
     shares = [{"role": "MERCHANT", "partyId": merchant_id, "percentBps": 8000},
               {"role": "REFERRER", "partyId": referrer_id, "percentBps": 1500},
               {"role": "PLATFORM", "percentBps": 500}]  # fmt: skip
-    rule = await call(client, RULE,
-                      {"i": {"name": "three ways", "currency": "CNY", "shares": shares,
-                             "isDefault": True}}, key)  # fmt: skip
-    assert rule["errors"] == [], rule
+    harness.call(base_url, RULE, {"i": {"name": "three ways", "currency": "CNY", "shares": shares,
+                                        "isDefault": True}}, "createSplitRule", key)  # fmt: skip
     tokens = []
     for n in range(shoppers):
-        shopper_id, token = await person(client, f"shopper{n}", ["INVESTOR"])
-        funded = await call(client, FUND,
-                            {"i": {"participantId": shopper_id, "amount": "10000000.00",
-                                   "currency": "CNY", "reason": "bench shopper funds"},
-                             "k": f"fund-{n}"}, operator)  # fmt: skip
-        assert funded["errors"] == [], funded
+        shopper_id, token = harness.sign_up(base_url, f"shopper{n}@bench-payments.example",
+                                            ["INVESTOR"], display_name=f"shopper{n}")  # fmt: skip
+        harness.call(base_url, FUND, {"i": {"participantId": shopper_id, "amount": "10000000.00",
+                                            "currency": "CNY", "reason": "bench shopper funds"},
+                                      "k": f"fund-{n}"}, "adjustWallet", operator)  # fmt: skip
         tokens.append(token)
     return {"key": key, "shoppers": tokens}
 
@@ -161,7 +120,7 @@ async def sales(
         "sales": len(totals), "seconds": round(elapsed, 2),
         "sales_per_second": round(len(totals) / elapsed, 1),
         "requests_per_second": round(2 * len(totals) / elapsed, 1),
-        **{f"{name}_p{p}_ms": round(percentile(values, p) * 1000, 1)
+        **{f"{name}_p{p}_ms": round(load.percentile(values, p) * 1000, 1)
            for name, values in (("create", creates), ("pay", pays), ("sale", totals))
            for p in (50, 99)},
         "failures": len(failures), "failure_samples": failures[:3],
@@ -185,45 +144,20 @@ async def ceiling(base_url: str, *, clients: int, seconds: float) -> dict[str, A
     elapsed = time.perf_counter() - began
     return {"requests_per_second": round(len(latencies) / elapsed, 1),
             "p50_ms": round(statistics.median(latencies) * 1000, 1),
-            "p99_ms": round(percentile(latencies, 99) * 1000, 1)}  # fmt: skip
-
-
-def agora_env(args: argparse.Namespace) -> dict[str, str]:
-    return {
-        **os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-        "AGORA_ENV": "production", "AGORA_LOG_LEVEL": "warning",
-        "AGORA_JWT_SECRET": JWT_SECRET, "AGORA_DATA_KEY": DATA_KEY,
-        "AGORA_RATE_LIMITS_ENABLED": "false",  # one address sends all the load
-    }  # fmt: skip
-
-
-@contextmanager
-def agora_server(args: argparse.Namespace) -> Iterator[servers.Server]:
-    port = servers.free_port()
-    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate"]
-    with servers.running("agora", argv, port=port, ready_path="/readyz",
-                         log_path=RESULTS / "payments_api_agora.log", env=agora_env(args),
-                         cwd=REPO) as server:  # fmt: skip
-        yield server
+            "p99_ms": round(load.percentile(latencies, 99) * 1000, 1)}  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, database_url=DATABASE_URL, redis_url=REDIS_URL)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--shoppers", type=int, default=32)
-    parser.add_argument("--database-url", default=DATABASE_URL)
-    parser.add_argument("--redis-url", default=REDIS_URL)
     args = parser.parse_args(argv)
-    asyncio.run(recreate_database(args.database_url))
-    with autovacuum_on(args.database_url), agora_server(args) as server:
-        env = {**agora_env(args), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-        create = [sys.executable, "-m", "api.cli", "create-operator", "--email", OPERATOR_EMAIL]
-        subprocess.run(create, env=env, cwd=REPO, check=True, capture_output=True)
+    with harness.fresh_agora(args, "payments_api_agora.log") as (server, env):
+        harness.create_operator(env, OPERATOR_EMAIL)
+        world = set_up(server.base_url, args.shoppers)
 
         async def run() -> dict[str, Any]:
-            async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-                world = await set_up(client, args.shoppers)
             await sales(server.base_url, world, clients=args.clients, seconds=3, run="warm")
             top = await ceiling(server.base_url, clients=args.clients, seconds=args.seconds)
             measured = await sales(server.base_url, world, clients=args.clients,
@@ -231,15 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return {"clients": args.clients, "ceiling_typename": top, "sales": measured}
 
         report = asyncio.run(run())
-    verify_argv = [sys.executable, "-m", "api.cli", "ledger", "verify"]
-    verify = subprocess.run(
-        verify_argv, env=agora_env(args), cwd=REPO, capture_output=True, text=True, check=False
-    )
-    report["ledger_verify"] = "consistent" if verify.returncode == 0 else verify.stdout
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "payments_api.json").write_text(json.dumps(report, indent=2) + "\n")
+    verified, verify_output = harness.ledger_verify(args.database_url)
+    report["ledger_verify"] = "consistent" if verified else verify_output
+    harness.write_results(RESULTS / "payments_api.json", report)
     print(json.dumps(report, indent=2))
-    return 0 if verify.returncode == 0 and report["sales"]["failures"] == 0 else 1
+    return 0 if verified and report["sales"]["failures"] == 0 else 1
 
 
 if __name__ == "__main__":

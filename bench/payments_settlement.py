@@ -27,7 +27,6 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -37,9 +36,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 # isort: split
 # Siblings in bench/: running a script puts its own directory first on sys.path.
-from transfer import recreate_database
+import harness
+from harness import RESULTS
 
-from api.schema_migrations import upgrade_to_head
 from domain.clock import FixedClock
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.accounts import open_account
@@ -49,8 +48,6 @@ from domain.payments.services.settlement import run_settlement
 from domain.wallets.rails import SimulatedRail
 from domain.wallets.services.accounts import wallet_account
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_settlement"
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 GROSS, FEE, SPLITS = 10_000, 60, 1_000
@@ -141,16 +138,13 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, database_url=DATABASE_URL)
     parser.add_argument("--merchants", type=int, default=1_000)
     parser.add_argument("--payments-per-merchant", type=int, default=100)
-    parser.add_argument("--database-url", default=DATABASE_URL)
     args = parser.parse_args(argv)
-    asyncio.run(recreate_database(args.database_url))
-    upgrade_to_head(args.database_url)
+    asyncio.run(harness.migrated_database(args.database_url))
     report = asyncio.run(measure(args))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "payments_settlement.json").write_text(json.dumps(report, indent=2) + "\n")
+    harness.write_results(RESULTS / "payments_settlement.json", report)
     print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1
 

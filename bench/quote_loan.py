@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rounds = load.measure_scenarios(SCENARIOS, measure_one, args, server_pids=pids, key_width=6)
         served = harness.agora_outcomes(urls["agora"])
     results = summarize(rounds)
-    print_table(results)
+    load.print_figures(results, label_width=34, extra=("vs ceiling", "ratio", 12, 3))
     load.print_foreign_share(rounds.foreign_share)
     anomalies = find_anomalies(results, served)
     logged = harness.logged_problems(agora.log_path)
@@ -199,15 +199,6 @@ def summarize(rounds: load.Rounds) -> list[Result]:
         )
         for s in SCENARIOS
     ]
-
-
-def print_table(results: list[Result]) -> None:
-    print(f"\n{'':<34}{'-- saturated ' + '-' * 29:>42}{'-- 1 connection ---':>22}")
-    print(f"{'scenario':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs ceiling':>12}"
-          f"{'p50 ms':>11}{'p99 ms':>11}")  # fmt: skip
-    for r in results:
-        print(f"{r.label:<34}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.ratio:>12.3f}"
-              f"{r.unloaded_p50_ms:>11.2f}{r.unloaded_p99_ms:>11.2f}")  # fmt: skip
 
 
 def find_anomalies(results: list[Result], served: dict[str, dict[str, float]]) -> list[str]:

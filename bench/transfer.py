@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -40,14 +38,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -56,47 +49,24 @@ import asyncpg
 # isort: split
 # Siblings in bench/: running a script puts its own directory first on sys.path.
 import cpu
-import servers
+import harness
+import load
 from autovacuum import autovacuum_on
+from harness import REPO
 
-from domain.participants.identity_numbers import resident_id_check_char
-
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 PGBENCH_SCRIPT = REPO / "bench" / "transfer_pgbench.sql"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_tx"
 REDIS_URL = "redis://127.0.0.1:6379/15"
-# Fixed keys (32 bytes each, base64): tokens made during setup stay valid for the whole run.
-JWT_SECRET = base64.urlsafe_b64encode(b"agora-bench-transfer-jwt-secret!").decode()
-DATA_KEY = base64.urlsafe_b64encode(b"agora-bench-transfer-data-key-32").decode()
-PASSWORD = "bench horse battery staple"
 OPERATOR_EMAIL = "operator@bench-transfer.example"
 DEPOSIT = "1000000.00"  # per participant: 100,000,000 transfers of 0.01 before anyone runs dry
 AMOUNT = "0.01"  # the daily cap at KYC level 1 is 50,000.00 a sender: 5,000,000 transfers
 PGBENCH_FUNDING = 100_000_000  # minor units per pgbench account, as DEPOSIT
 RELOGIN_AFTER_SECONDS = 10 * 60  # access tokens live 15 minutes
-REQUEST_TIMEOUT_SECONDS = 10
 
 TRANSFER = (
     "mutation Transfer($input: TransferInput!, $key: String!) { "
     "transfer(input: $input, idempotencyKey: $key) { "
     "status journalId wallet { available { amount } } errors { code field message } } }"
-)
-REGISTER = (
-    "mutation R($input: RegisterInput!) { register(input: $input) { "
-    "participant { id } errors { code message } } }"
-)
-LOG_IN = (
-    "mutation L($input: LogInInput!) { logIn(input: $input) { "
-    "accessToken participant { id } errors { code message } } }"
-)
-SUBMIT_KYC = (
-    "mutation K($input: SubmitKycInput!) { submitKyc(input: $input) { "
-    "submission { id status } errors { code message } } }"
-)
-DECIDE_KYC = (
-    "mutation D($input: DecideKycInput!) { decideKyc(input: $input) { "
-    "submission { status } errors { code message } } }"
 )
 DEPOSIT_MUTATION = (
     "mutation P($input: RailInput!, $key: String!) { deposit(input: $input, "
@@ -105,7 +75,6 @@ DEPOSIT_MUTATION = (
 
 # wrk: one Lua state per thread builds every request (a fresh idempotency key, a random
 # sender's token, a random other participant as recipient) and classifies every answer.
-_WRK_MARKER = "WRK_JSON "
 _WRK_SCRIPT = """\
 local tokens = {{ {tokens} }}
 local recipients = {{ {recipients} }}
@@ -240,15 +209,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _measure(args: argparse.Namespace, pgbench: str) -> int:
-    asyncio.run(recreate_database(args.database_url))
-    args.revision = _revision(args.app_dir)  # now: the server loads this code at start
+    asyncio.run(harness.recreate_database(args.database_url))
+    args.revision = harness.revision(args.app_dir)  # now: the server loads this code at start
     print(f"revision {args.revision} ({args.app_dir}); {args.participants} "
           f"participants, clients {args.clients}, {args.rounds} rounds of {args.seconds} s "
           f"({args.warmup} s agora warm-up)", flush=True)  # fmt: skip
     anomalies: list[str] = []
     started = time.monotonic()
-    with agora_server(args) as server:
-        create_operator(args)
+    env = agora_env(args)
+    with harness.agora_server(env, "transfer_agora.log", workers=args.workers,
+                              app_dir=args.app_dir) as server:  # fmt: skip
+        harness.create_operator(env, OPERATOR_EMAIL, app_dir=args.app_dir)
         people = set_up_participants(server.base_url, args.participants)
         print(f"set up {len(people)} verified, funded participants "
               f"in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
@@ -261,10 +232,11 @@ def _measure(args: argparse.Namespace, pgbench: str) -> int:
         before = machine.snapshot()
         runs = run_rounds(server.base_url, people, base, pgbench, args)
         after = machine.snapshot()
-        served = agora_outcomes(server.base_url)
-    anomalies += logged_problems(server.log_path)
+        served = harness.agora_outcomes(server.base_url)
+    logged = harness.logged_problems(server.log_path)
+    anomalies += [f"agora logged {count}x {what}" for what, count in logged.items()]
     books = asyncio.run(count_books(args.database_url))
-    verified, verify_output = ledger_verify(args.database_url, args.app_dir)
+    verified, verify_output = harness.ledger_verify(args.database_url, app_dir=args.app_dir)
     results = summarize(runs, args.clients)
     print_table(results)
     shares = machine.shares(before, after)
@@ -284,13 +256,13 @@ def _measure(args: argparse.Namespace, pgbench: str) -> int:
     if not verified:
         anomalies.append("agora ledger verify failed")
     write_json(args, runs, results, served, books, shares, successes, anomalies)
-    for anomaly in anomalies:
-        print(f"ANOMALY: {anomaly}", file=sys.stderr)
-    return 1 if anomalies else 0
+    return harness.exit_status(anomalies)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(
+        __doc__, database_url=DATABASE_URL, redis_url=REDIS_URL, output="transfer.json"
+    )
     parser.add_argument("--seconds", type=int, default=10, help="per side, concurrency, round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved; medians reported")
     parser.add_argument("--warmup", type=int, default=3, help="agora seconds before each run")
@@ -314,9 +286,6 @@ def _parser() -> argparse.ArgumentParser:
         default=REPO,
         help="the checkout whose `agora` to run (default: this one), e.g. an experiment's copy",
     )
-    parser.add_argument("--database-url", default=DATABASE_URL)
-    parser.add_argument("--redis-url", default=REDIS_URL)
-    parser.add_argument("--output", type=Path, default=RESULTS / "transfer.json")
     return parser
 
 
@@ -330,116 +299,35 @@ def find_pgbench() -> str:
     return str(candidates[-1])
 
 
-def _plain_url(url: str) -> str:
-    return url.replace("+asyncpg", "")
-
-
-async def recreate_database(url: str) -> None:
-    """A fresh, empty database each run (`agora serve --migrate` fills it): runs compare."""
-    server_url, _, name = _plain_url(url).rpartition("/")
-    connection = await asyncpg.connect(f"{server_url}/postgres")
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
 def agora_env(args: argparse.Namespace) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "AGORA_ENV": "production",
-        "AGORA_LOG_LEVEL": "warning",  # access logs are info: keep them off the hot path
-        "AGORA_JWT_SECRET": JWT_SECRET,
-        "AGORA_DATA_KEY": DATA_KEY,
-        # One address sends all the load: the per-IP limit would refuse most of it.
-        "AGORA_RATE_LIMITS_ENABLED": "false",
-        "AGORA_DB_POOL_SIZE": str(args.pool_size or 20 // args.workers),
+    return harness.agora_env(
+        args.database_url,
+        args.redis_url,
+        AGORA_DB_POOL_SIZE=str(args.pool_size or 20 // args.workers),
         # The outbox rows are written either way, as pgbench writes them; publishing them to
         # Redis is the relay's work (issue 5's benchmark), measured here only with --relay.
-        "AGORA_RELAY_ENABLED": "true" if args.relay else "false",
-    }
-
-
-@contextmanager
-def agora_server(args: argparse.Namespace) -> Iterator[servers.Server]:
-    port = servers.free_port()
-    # api.cli is what the `agora` script runs; this interpreter works without an activated venv.
-    argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate",
-            "--workers", str(args.workers)]  # fmt: skip
-    with servers.running("agora", argv, port=port, ready_path="/readyz",
-                         log_path=RESULTS / "transfer_agora.log", env=agora_env(args),
-                         cwd=args.app_dir) as server:  # fmt: skip
-        yield server
-
-
-def create_operator(args: argparse.Namespace) -> None:
-    env = {**agora_env(args), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-    argv = [sys.executable, "-m", "api.cli", "create-operator", "--email", OPERATOR_EMAIL]
-    subprocess.run(argv, env=env, cwd=args.app_dir, check=True, capture_output=True)
+        AGORA_RELAY_ENABLED="true" if args.relay else "false",
+    )
 
 
 # --------------------------------------------------------------------------- setup
 
 
-def gql(base_url: str, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
-    """POST one GraphQL request; the `data` of a 200 answer without top-level errors."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    body = json.dumps({"query": query, "variables": variables}).encode()
-    request = urllib.request.Request(f"{base_url}/graphql", data=body, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    payload = json.loads(raw) if raw else {}
-    if status != 200 or payload.get("errors") or not payload.get("data"):
-        raise RuntimeError(f"{query.split('(')[0]}: HTTP {status} {raw[:300]!r}")
-    return payload["data"]
-
-
-def _payload(data: dict[str, Any], name: str) -> dict[str, Any]:
-    payload: dict[str, Any] = data[name]
-    if payload.get("errors"):
-        raise RuntimeError(f"{name}: {payload['errors']}")
-    return payload
-
-
-def log_in(base_url: str, email: str) -> str:
-    data = gql(base_url, LOG_IN, {"input": {"login": email, "password": PASSWORD}})
-    token: str = _payload(data, "logIn")["accessToken"]
-    return token
-
-
 def set_up_participants(base_url: str, count: int) -> list[Participant]:
     """Register, verify (KYC by the operator) and fund `count` investors, as a client would."""
-    operator = log_in(base_url, OPERATOR_EMAIL)
+    operator = harness.log_in(base_url, OPERATOR_EMAIL)
 
     def one(number: int) -> Participant:
         email = f"investor{number}@bench-transfer.example"
-        data = gql(base_url, REGISTER, {"input": {
-            "kind": "PERSON", "displayName": f"Investor {number}", "email": email,
-            "password": PASSWORD, "roles": ["INVESTOR"]}})  # fmt: skip
-        participant_id = _payload(data, "register")["participant"]["id"]
-        token = log_in(base_url, email)
-        first_17 = "11010519850612" + f"{number:03d}"  # born 1985-06-12: an adult
-        data = gql(base_url, SUBMIT_KYC, {"input": {
-            "documentType": "RESIDENT_ID", "legalName": "李雷",
-            "documentNumber": first_17 + resident_id_check_char(first_17)}}, token)  # fmt: skip
-        submission = _payload(data, "submitKyc")["submission"]["id"]
-        decision = {"input": {"submissionId": submission, "decision": "VERIFY"}}
-        data = gql(base_url, DECIDE_KYC, decision, operator)
-        if _payload(data, "decideKyc")["submission"]["status"] != "VERIFIED":
-            raise RuntimeError(f"KYC of {email} not verified: {data}")
-        data = gql(base_url, DEPOSIT_MUTATION, {
+        participant_id, token = harness.sign_up(
+            base_url, email, ["INVESTOR"], display_name=f"Investor {number}"
+        )
+        harness.pass_kyc(base_url, token, operator, number)
+        deposited = harness.call(base_url, DEPOSIT_MUTATION, {
             "input": {"amount": DEPOSIT, "currency": "CNY", "method": "BANK_CARD"},
-            "key": f"fund-{number}"}, token)  # fmt: skip
-        if _payload(data, "deposit")["status"] != "SUCCEEDED":
-            raise RuntimeError(f"deposit for {email} failed: {data}")
+            "key": f"fund-{number}"}, "deposit", token)  # fmt: skip
+        if deposited["status"] != "SUCCEEDED":
+            raise RuntimeError(f"deposit for {email} failed: {deposited}")
         return Participant(participant_id, email, token)
 
     # A few at a time: registration and sign-in hash passwords (argon2) on the server.
@@ -449,7 +337,7 @@ def set_up_participants(base_url: str, count: int) -> list[Participant]:
 
 def refresh_tokens(base_url: str, people: list[Participant]) -> list[Participant]:
     with ThreadPoolExecutor(max_workers=4) as pool:
-        tokens = list(pool.map(lambda p: log_in(base_url, p.email), people))
+        tokens = list(pool.map(lambda p: harness.log_in(base_url, p.email), people))
     return [Participant(p.id, p.email, t) for p, t in zip(people, tokens, strict=True)]
 
 
@@ -459,7 +347,7 @@ async def set_up_pgbench_accounts(url: str, count: int) -> int:
     Funded through the journal (a ledger_transfer from a settlement account), so the
     ledger still verifies with pgbench's transfers in it.
     """
-    connection = await asyncpg.connect(_plain_url(url))
+    connection = await asyncpg.connect(harness.plain_url(url))
     try:
         async with connection.transaction():
             source = await connection.fetchval(
@@ -512,7 +400,7 @@ def first_transfer_problem(base_url: str, people: list[Participant]) -> str | No
         "key": "first-answer",
     }
     try:
-        answer = gql(base_url, TRANSFER, variables, sender.token)["transfer"]
+        answer = harness.gql(base_url, TRANSFER, variables, sender.token)["transfer"]
     except RuntimeError as error:
         return str(error)
     if answer["errors"] or answer["status"] != "SUCCEEDED":
@@ -561,11 +449,9 @@ def _report(phase: str, run: Run) -> None:
 def transfer_batching(base_url: str) -> tuple[float, float]:
     """(committed batches, transfers they carried) from the server's /metrics (with several
     workers: whichever answered the scrape, a sample of the whole)."""
-    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    readings = dict(re.findall(r"^(agora_transfer_batch\w*_total) (\S+)$", text, re.MULTILINE))
-    return (float(readings.get("agora_transfer_batches_total", 0)),
-            float(readings.get("agora_transfer_batch_orders_total", 0)))  # fmt: skip
+    samples = harness.metric_samples(base_url)
+    return (harness.metric_sum(samples, "agora_transfer_batches_total"),
+            harness.metric_sum(samples, "agora_transfer_batch_orders_total"))  # fmt: skip
 
 
 def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float | None:
@@ -588,23 +474,13 @@ def measure_agora(
         recipients=", ".join(f'"{p.id}"' for p in people),
         template=template,
         prefix=prefix,
-        marker=_WRK_MARKER,
+        marker=load.WRK_MARKER,
     )
     with tempfile.TemporaryDirectory(prefix="bench-transfer-") as scratch, Probe() as probe:
         script_path = Path(scratch, "transfer.lua")
         script_path.write_text(script)
-        # One thread: wrk's event loop keeps up with one Python server, and the second
-        # core is better left to the server and PostgreSQL than to a second client thread.
-        argv = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s",
-                f"--timeout={REQUEST_TIMEOUT_SECONDS}s", "-s", str(script_path),
-                f"{base_url}/graphql"]  # fmt: skip
-        done = subprocess.run(argv, capture_output=True, text=True, check=True)
-    for line in done.stdout.splitlines():
-        if line.startswith(_WRK_MARKER):
-            report = json.loads(line.removeprefix(_WRK_MARKER))
-            break
-    else:
-        raise RuntimeError(f"wrk printed no summary:\n{done.stdout}\n{done.stderr}")
+        url = f"{base_url}/graphql"
+        report = load.run_wrk(url, script_path, connections=clients, seconds=seconds)
     failures = dict(report["failures"])
     for kind in ("connect", "read", "write", "timeout"):
         if report[kind]:
@@ -631,11 +507,11 @@ def measure_pgbench(
         argv = [pgbench, "-n", "-f", str(PGBENCH_SCRIPT), "-c", str(clients),
                 "-j", str(threads), "-T", str(seconds), "-D", f"base={base}",
                 "-D", f"n={args.participants}", "-l", "--log-prefix", f"{scratch}/tx",
-                _plain_url(args.database_url)]  # fmt: skip
+                harness.plain_url(args.database_url)]  # fmt: skip
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
-        latencies = sorted(_pgbench_latencies(Path(scratch)))
+        latencies = list(_pgbench_latencies(Path(scratch)))
     processed = _pgbench_figure(done.stdout, r"number of transactions actually processed: (\d+)")
     failed = _pgbench_figure(done.stdout, r"number of failed transactions: (\d+)", default=0)
     tps = float(_pgbench_figure(done.stdout, r"tps = ([\d.]+) \(without initial", cast=float))
@@ -644,8 +520,8 @@ def measure_pgbench(
         clients=clients,
         requests=int(processed),
         seconds=processed / tps if tps else float(seconds),
-        p50_ms=_percentile(latencies, 50) / 1000,
-        p99_ms=_percentile(latencies, 99) / 1000,
+        p50_ms=load.percentile(latencies, 50) / 1000,
+        p99_ms=load.percentile(latencies, 99) / 1000,
         ok=int(processed),
         failures={"failed": int(failed)} if failed else {},
         cpu=probe.per_request(int(processed)),
@@ -669,14 +545,6 @@ def _pgbench_latencies(scratch: Path) -> Iterator[int]:
             elapsed = line.split()[2]
             if elapsed.isdigit():
                 yield int(elapsed)
-
-
-def _percentile(sorted_values: Sequence[float], percent: float) -> float:
-    """Nearest-rank percentile, as wrk reports it."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, -(-len(sorted_values) * percent // 100))
-    return sorted_values[int(rank) - 1]
 
 
 # --------------------------------------------------------------------------- CPU
@@ -795,45 +663,9 @@ class MachineCpu:
 # --------------------------------------------------------------------------- checks
 
 
-def agora_outcomes(base_url: str) -> dict[str, dict[str, float]]:
-    """Agora's own count of what it answered: HTTP statuses and GraphQL outcomes."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    served: dict[str, dict[str, float]] = {"http_status": {}, "graphql_outcome": {}}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "agora_http_requests_total" and sample.labels["route"] == "/graphql":
-                bucket, label = served["http_status"], sample.labels["status"]
-            elif sample.name == "agora_graphql_operations_total":
-                bucket, label = served["graphql_outcome"], sample.labels["outcome"]
-            else:
-                continue
-            bucket[label] = bucket.get(label, 0) + sample.value
-    return served
-
-
-def logged_problems(log_path: Path) -> list[str]:
-    """What Agora logged, grouped: at warning level a healthy run logs nothing at all."""
-    counts: dict[str, int] = {}
-    for line in log_path.read_text(errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            entry = None
-        if not isinstance(entry, dict):
-            entry = {"level": "unstructured", "event": line[:200]}
-        traceback = str(entry.get("exception") or "").strip().splitlines()
-        what = f"{entry.get('level')} {str(entry.get('event', '')).strip()}"
-        what += f" ({traceback[-1]})" if traceback else ""
-        counts[what] = counts.get(what, 0) + 1
-    return [f"agora logged {count}x {what}" for what, count in counts.items()]
-
-
 async def count_books(url: str) -> dict[str, int]:
     """What the run left in the database, to hold against the answers counted."""
-    connection = await asyncpg.connect(_plain_url(url))
+    connection = await asyncpg.connect(harness.plain_url(url))
     try:
         row = await connection.fetchrow(
             """WITH p2p_events AS (
@@ -874,14 +706,6 @@ async def count_books(url: str) -> dict[str, int]:
     return dict(row)
 
 
-def ledger_verify(url: str, app_dir: Path) -> tuple[bool, str]:
-    """`agora ledger verify` on the benchmark's database: every balance from the journal."""
-    env = {**os.environ, "DATABASE_URL": url, "AGORA_LOG_LEVEL": "warning"}
-    argv = [sys.executable, "-m", "api.cli", "ledger", "verify"]
-    done = subprocess.run(argv, env=env, cwd=app_dir, capture_output=True, text=True, check=False)
-    return done.returncode == 0, done.stdout + done.stderr
-
-
 def print_books(books: dict[str, int], successes: int, pgbench_done: int) -> None:
     print(f"\nsuccessful transfer answers (incl. warm-ups and the first): {successes}")
     for name, count in books.items():
@@ -905,18 +729,9 @@ def find_anomalies(
     # wrk closes its connections with requests in flight at the end of each run: Agora
     # counts those as 499 (client gone); any other status, or more 499s than that, is wrong.
     abandoned = served["http_status"].get("499", 0)
-    anomalies += [
-        f"agora answered {count:.0f} GraphQL requests with HTTP {status}"
-        for status, count in served["http_status"].items()
-        if status not in ("200", "499")
-    ]
+    anomalies += harness.served_anomalies("agora", served, statuses=("200", "499"))
     if abandoned > wrk_connections:
         anomalies.append(f"{abandoned:.0f} requests abandoned (HTTP 499), more than in flight")
-    anomalies += [
-        f"agora counted {count:.0f} GraphQL operations as {outcome}"
-        for outcome, count in served["graphql_outcome"].items()
-        if outcome != "ok"
-    ]
     p2p = books["p2p_transfers"]
     # wrk closes its connections with requests in flight: the server may still commit those.
     if not successes <= p2p <= successes + wrk_connections:
@@ -1021,12 +836,18 @@ def write_json(
     successes: int,
     anomalies: list[str],
 ) -> None:
+    pgbench = subprocess.run([find_pgbench(), "--version"], capture_output=True, text=True)
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    wrk_says = (wrk.stdout + wrk.stderr).splitlines()
     report = {
-        "benchmark": "transfer",
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "revision": args.revision,
+        **harness.report_head(
+            "transfer",
+            args.revision,
+            ("strawberry-graphql", "graphql-core", "uvicorn", "sqlalchemy", "asyncpg"),
+            pgbench=pgbench.stdout.strip(),
+            wrk=wrk_says[0] if wrk_says else "",
+        ),
         "app_dir": str(args.app_dir),
-        "machine": _machine(),
         "cpu_shares": shares,
         "settings": {
             "seconds": args.seconds,
@@ -1046,46 +867,7 @@ def write_json(
         "successful_answers": successes,
         "anomalies": anomalies,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten to {args.output}")
-
-
-def _revision(app_dir: Path = REPO) -> str:
-    """The commit measured; "-dirty" when the work tree had uncommitted edits."""
-    try:
-        described = subprocess.run(
-            ["git", "-C", str(app_dir), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return described.stdout.strip()
-
-
-def _machine() -> dict[str, Any]:
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    pgbench = subprocess.run([find_pgbench(), "--version"], capture_output=True, text=True)
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "pgbench": pgbench.stdout.strip(),
-        "wrk": (wrk.stdout + wrk.stderr).splitlines()[0] if wrk.stdout + wrk.stderr else "",
-        "versions": {
-            name: version(name)
-            for name in ("strawberry-graphql", "graphql-core", "uvicorn", "sqlalchemy", "asyncpg")
-        },
-    }
+    harness.write_results(args.output, report, announce=True)
 
 
 if __name__ == "__main__":

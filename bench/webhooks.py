@@ -27,17 +27,16 @@ from pathlib import Path
 
 import asyncpg
 import cpu  # siblings in bench/: running a script puts its directory first on sys.path
+import harness
 import httpx
 import servers
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import domain.tables  # noqa: F401  # every table, so foreign keys resolve
 from api.events.outbox_queries import mark_published, number_next_batch
 from api.events.relay import asyncpg_dsn
-from api.schema_migrations import upgrade_to_head
 from api.security.vault import AesGcmVault
 from api.webhooks.sender import HttpWebhookSender
 from domain.actors import Actor, ActorKind
@@ -52,24 +51,12 @@ from domain.webhooks.services.endpoints import create_endpoint
 from domain.webhooks.services.fan_out import fan_out_events
 from domain.webhooks.urls import EndpointUrlPolicy
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = harness.RESULTS
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_webhooks"
 LOOPBACK = EndpointUrlPolicy(allow_http_to_loopback=True, allow_private_addresses=True)
 VAULT = AesGcmVault(os.urandom(32))
 CLOCK = SystemClock()
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def fresh_database(url: str) -> None:
-    name = make_url(url).database
-    admin = await asyncpg.connect(asyncpg_dsn(make_url(url).set(database="postgres")
-                                              .render_as_string(False)))  # fmt: skip
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    await asyncio.to_thread(upgrade_to_head, url)
 
 
 async def seed(sessions: Sessions, url: str, receiver: str, endpoints: int, events: int) -> None:
@@ -156,7 +143,7 @@ async def timed_ceiling(receiver: str, posts: int, concurrency: int, body: bytes
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
-    await fresh_database(args.database_url)
+    await harness.migrated_database(args.database_url)
     engine = create_async_engine(args.database_url, pool_size=16, max_overflow=0)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     port = servers.free_port()
@@ -198,16 +185,14 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.arguments(__doc__, database_url=DEFAULT_DATABASE_URL)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--endpoints", type=int, default=20)
     parser.add_argument("--workers", type=lambda s: [int(w) for w in s.split(",")], default=[1, 4])
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     args = parser.parse_args()
     results = asyncio.run(run(args))
     results["at"] = datetime.now(UTC).isoformat()
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "webhooks.json").write_text(json.dumps(results, indent=2))
+    harness.write_results(RESULTS / "webhooks.json", results)
 
 
 if __name__ == "__main__":
