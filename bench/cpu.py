@@ -1,4 +1,5 @@
-"""How much of the machine other work took while a benchmark ran (Linux /proc).
+"""How much of the machine other work took while a benchmark ran, and how much CPU given
+processes used (Linux /proc).
 
 "Other work" is every process but ours, plus time the hypervisor stole from this VM.
 
@@ -29,7 +30,7 @@ def snapshot(server_pids: Iterable[int]) -> Snapshot | None:
     """None where /proc is missing (not Linux): the report then omits the figure."""
     try:
         busy = _machine_busy_seconds()
-        servers = sum(_process_cpu_seconds(pid) for pid in server_pids)
+        servers = sum(process_cpu_seconds(pid) for pid in server_pids)
     except OSError:
         return None
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -54,13 +55,68 @@ def _machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / _TICKS
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """CPU seconds (user and system) the process has used so far."""
-    return _process_cpu_seconds(pid)
-
-
-def _process_cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """CPU seconds (user and system) the process has used so far; with `reaped_children`,
+    also its exited children's that it waited for. OSError if it is gone."""
     # The command name (field 2) may hold spaces: split after its closing parenthesis.
     after_name = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    utime, stime = int(after_name[11]), int(after_name[12])  # fields 14 and 15
-    return (utime + stime) / _TICKS
+    ticks = int(after_name[11]) + int(after_name[12])  # fields 14 and 15: utime, stime
+    if reaped_children:
+        ticks += int(after_name[13]) + int(after_name[14])  # cutime, cstime
+    return ticks / _TICKS
+
+
+def cpu_seconds_of(pids: Iterable[int]) -> float:
+    """CPU seconds the processes have used so far; 0 for those gone meanwhile."""
+    return sum(_cpu_seconds_or_zero(pid) for pid in pids)
+
+
+def _cpu_seconds_or_zero(pid: int, *, reaped_children: bool = False) -> float:
+    try:
+        return process_cpu_seconds(pid, reaped_children=reaped_children)
+    except OSError:
+        return 0.0
+
+
+def pids_named(*names: str) -> list[int]:
+    """Processes whose command name is one of `names`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def postgres_cpu_seconds() -> float:
+    """All of the PostgreSQL cluster: live processes, plus the exited backends the postmaster
+    reaped (pgbench's connections end with each run)."""
+    pids = pids_named("postgres")
+    postmasters = {pid for pid in pids if _parent(pid) not in pids}
+    return sum(_cpu_seconds_or_zero(pid, reaped_children=pid in postmasters) for pid in pids)
+
+
+def process_tree(root: int | None) -> list[int]:
+    """`root` and its descendants (uvicorn's worker processes with --workers > 1)."""
+    if root is None:
+        return []
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parents[int(entry.name)] = _parent(int(entry.name))
+    tree, grew = {root}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return sorted(tree)
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except OSError:
+        return 0

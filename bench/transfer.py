@@ -550,61 +550,6 @@ def _pgbench_latencies(scratch: Path) -> Iterator[int]:
 # --------------------------------------------------------------------------- CPU
 
 
-def _proc_cpu(pid: int, *, reaped_children: bool = False) -> float:
-    """CPU seconds of `pid` (and of its exited, waited-for children if asked); 0 if gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if reaped_children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _pids_named(*names: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in names:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
-def _postgres_cpu() -> float:
-    """All of the PostgreSQL cluster: live processes, plus the exited backends the postmaster
-    reaped (pgbench's connections end with each run)."""
-    pids = _pids_named("postgres")
-    postmasters = {pid for pid in pids if _parent(pid) not in pids}
-    return sum(_proc_cpu(pid, reaped_children=pid in postmasters) for pid in pids)
-
-
-def _tree(root: int | None) -> list[int]:
-    """`root` and its descendants (uvicorn's worker processes with --workers > 1)."""
-    if root is None:
-        return []
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            parents[int(entry.name)] = _parent(int(entry.name))
-    tree, grew = {root}, True
-    while grew:
-        found = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= found
-        grew = bool(found)
-    return sorted(tree)
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
-    except OSError:
-        return 0
-
-
 class Probe:
     """CPU used by each process group during one run: the Agora server, PostgreSQL, Redis
     and the load generator (wrk or pgbench, a child of this process)."""
@@ -621,9 +566,9 @@ class Probe:
     def _read(self) -> dict[str, float]:
         children = os.times()
         return {
-            "agora": sum(_proc_cpu(pid) for pid in _tree(Probe.agora_pid)),
-            "postgres": _postgres_cpu(),
-            "redis": sum(_proc_cpu(pid) for pid in _pids_named("redis-server")),
+            "agora": cpu.cpu_seconds_of(cpu.process_tree(Probe.agora_pid)),
+            "postgres": cpu.postgres_cpu_seconds(),
+            "redis": cpu.cpu_seconds_of(cpu.pids_named("redis-server")),
             "client": children.children_user + children.children_system,
         }
 
@@ -642,7 +587,7 @@ class MachineCpu:
 
     def snapshot(self) -> tuple[cpu.Snapshot | None, dict[str, float]]:
         probe = Probe()
-        return cpu.snapshot(_tree(self.agora_pid)), probe._read()
+        return cpu.snapshot(cpu.process_tree(self.agora_pid)), probe._read()
 
     def shares(
         self,
