@@ -7,6 +7,7 @@ checkout link the merchant hands its shopper (a random UUID, like Stripe's clien
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -176,12 +177,15 @@ def may_see(actor: Actor, intent: PaymentIntent) -> bool:
     return actor.participant_id in audience(intent)
 
 
-async def get_payment(session: AsyncSession, *, actor: Actor, payment_id: UUID) -> PaymentIntent:
-    """The payment if the caller may see it; NotFound otherwise, as if it did not exist."""
+async def get_payment(
+    session: AsyncSession, *, actor: Actor, payment_id: UUID, field: str = "id"
+) -> PaymentIntent:
+    """The payment if the caller may see it; NotFound (on `field`) otherwise, as if it did
+    not exist."""
     actor.require_participant()
     intent = await session.get(PaymentIntent, payment_id)
     if intent is None or not may_see(actor, intent):
-        raise NotFound("no such payment", field="id")
+        raise NotFound("no such payment", field=field)
     return intent
 
 
@@ -255,3 +259,19 @@ async def payment_refunds(
         .order_by(col(PaymentRefund.created_at), col(PaymentRefund.id))
     )
     return list((await session.exec(query)).all())
+
+
+async def refunds_by_id(
+    session: AsyncSession, *, actor: Actor, ids: Collection[UUID]
+) -> list[PaymentRefund]:
+    """The refunds of `ids` that paymentRefunds shows the caller: those of payments the
+    caller may see."""
+    rows = (await session.exec(select(PaymentRefund).where(col(PaymentRefund.id).in_(ids)))).all()
+    seen = []
+    for row in rows:
+        try:
+            await get_payment(session, actor=actor, payment_id=row.payment_id)
+        except NotFound:
+            continue
+        seen.append(row)
+    return seen
