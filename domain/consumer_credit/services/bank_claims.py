@@ -28,7 +28,6 @@ async def funded_purchases(
     if ids is not None:
         query = query.where(col(BnplFundingRow.id).in_(ids))
     rows = await session.exec(
-        query.order_by(col(BnplFundingRow.created_at).desc(), col(BnplFundingRow.id))
-        .limit(limit)
+        query.order_by(col(BnplFundingRow.created_at).desc(), col(BnplFundingRow.id)).limit(limit)
     )
     return list(rows.all())

@@ -47,10 +47,9 @@ async def merchant_batches(
     query = select(SettlementBatchRow).where(col(SettlementBatchRow.merchant_id) == merchant_id)
     if ids is not None:
         query = query.where(col(SettlementBatchRow.id).in_(ids))
-    query = (
-        query.order_by(col(SettlementBatchRow.settled_on).desc(), col(SettlementBatchRow.currency))
-        .limit(limit)
-    )
+    query = query.order_by(
+        col(SettlementBatchRow.settled_on).desc(), col(SettlementBatchRow.currency)
+    ).limit(limit)
     return list((await session.exec(query)).all())
 
 
@@ -90,8 +89,5 @@ async def merchant_payouts(
     query = select(Payout).where(col(Payout.merchant_id) == merchant_id)
     if ids is not None:
         query = query.where(col(Payout.id).in_(ids))
-    query = (
-        query.order_by(col(Payout.created_at).desc(), col(Payout.id))
-        .limit(limit)
-    )
+    query = query.order_by(col(Payout.created_at).desc(), col(Payout.id)).limit(limit)
     return list((await session.exec(query)).all())
