@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from domain.actors import Actor
 from domain.consumer_credit.services import bank_claims, credit_decisions, repayments
 from domain.payments.services import disputes, intents, reports
 from domain.revenue.services import split_rules
 from graph.context import Info
-from graph.nodes import in_key_order, one_by_one, register_node
+from graph.nodes import in_key_order, register_node
 from graph.payments.bnpl import BnplPlan, FundedPurchase
 from graph.payments.bnpl_credit import BnplCreditDecision
 from graph.payments.queries import disputes_view
@@ -20,8 +17,10 @@ from graph.payments.settlement import Payout, SettlementBatch
 from graph.payments.types import Dispute, PaymentIntent, PaymentRefund, SplitRule
 
 
-async def _payment(session: AsyncSession, actor: Actor, key: UUID) -> PaymentIntent:
-    return PaymentIntent.of(await intents.get_payment(session, actor=actor, payment_id=key))
+async def _payments(info: Info, keys: list[UUID]) -> list[PaymentIntent | None]:
+    async with info.context.db() as session:
+        rows = await intents.payments_by_id(session, actor=info.context.actor, ids=keys)
+    return in_key_order(keys, rows, PaymentIntent.of)
 
 
 async def _refunds(info: Info, keys: list[UUID]) -> list[PaymentRefund | None]:
@@ -83,7 +82,7 @@ async def _decisions(info: Info, keys: list[UUID]) -> list[BnplCreditDecision | 
     return in_key_order(keys, rows, BnplCreditDecision.of)
 
 
-register_node("PaymentIntent", PaymentIntent, one_by_one(_payment))
+register_node("PaymentIntent", PaymentIntent, _payments)
 register_node("PaymentRefund", PaymentRefund, _refunds)
 register_node("Dispute", Dispute, _disputes)
 register_node("SplitRule", SplitRule, _split_rules)
