@@ -1,5 +1,6 @@
 """The one GraphQL schema: every context's queries merged into the root types."""
 
+import importlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,10 +26,10 @@ from graph.lending.products import ProductMutations, ProductQueries
 from graph.lending.queries import LendingQueries
 from graph.lending.repaying import RepayingMutations, RepayingQueries
 from graph.lending.reviews import ReviewMutations
+from graph.nodes import NodeQueries, node_types
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
-from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.payments.bnpl import BnplMutations, BnplQueries
 from graph.payments.bnpl_credit import BnplCreditMutations, BnplCreditQueries
 from graph.payments.mutations import PaymentMutations
@@ -42,7 +43,10 @@ from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
-from graph.webhooks.types import WebhookEndpoint
+
+# Each context's node registrations (graph/nodes.py), imported for their effect.
+for _context in ("participants", "webhooks", "payments", "lending", "wallets"):
+    importlib.import_module(f"graph.{_context}.nodes")
 
 logger = logging.getLogger("agora.graph")
 
@@ -65,6 +69,7 @@ class Query(
     DecisionQueries,
     MarketQueries,
     AutoInvestQueries,
+    NodeQueries,
     ParticipantQueries,
     AuditQueries,
     WalletQueries,
@@ -136,6 +141,6 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        # Node implementations reachable by node()
-        types=[Participant, KycSubmission, ApiKey, WebhookEndpoint],
+        # Every Node type: node() reaches them all, some through nothing else
+        types=node_types(),
     )

@@ -13,7 +13,7 @@ from domain.money import Money as DomainMoney
 from graph.lending.inputs import LoanGrade, rate_text
 from graph.lending.types import Installment, RepaymentMethod
 from graph.money import Money
-from graph.relay import to_global_id
+from graph.relay import Node, to_global_id
 
 # Registered on the domain's enum, so fields and arguments are typed with it directly.
 strawberry.enum(
@@ -60,7 +60,7 @@ class LoanOffer:
 
 
 @strawberry.type(description="A borrower's application and the risk engine's decision.")
-class LoanApplication:
+class LoanApplication(Node):
     id: strawberry.ID
     status: DomainStatus
     amount: Money

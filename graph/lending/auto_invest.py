@@ -15,11 +15,11 @@ from graph.context import Info
 from graph.lending.inputs import LoanGrade, grades, minor, rate, rate_text
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 
 
 @strawberry.type(description="Buy notes of loans that fit, as soon as they are listed.")
-class AutoInvestRule:
+class AutoInvestRule(Node):
     id: strawberry.ID
     active: bool
     grades: list[LoanGrade]

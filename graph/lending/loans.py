@@ -7,6 +7,7 @@ from uuid import UUID
 
 import strawberry
 
+from domain.actors import Actor
 from domain.lending import tables
 from domain.lending.services.reads import (
     installments_of_loans,
@@ -20,7 +21,7 @@ from graph.lending.inputs import LoanGrade, rate_text
 from graph.lending.types import RepaymentMethod
 from graph.loaders import loader
 from graph.money import Money
-from graph.relay import to_global_id
+from graph.relay import Node, to_global_id
 
 
 def _money(minor: int, currency: str) -> Money:
@@ -58,7 +59,7 @@ class LoanInstallment:
 
 
 @strawberry.type(description="A funder's claim on a loan.")
-class LoanNote:
+class LoanNote(Node):
     id: strawberry.ID
     funder_kind: str = strawberry.field(description="INVESTOR, BANK or PLATFORM (its own book).")
     status: str = strawberry.field(description="HELD, ACTIVE, RELEASED, SOLD, CLOSED or DEFAULTED.")
@@ -98,7 +99,7 @@ class MatchExplanation:
 
 
 @strawberry.type(description="A fill the matching engine chose for a loan, and why.")
-class LoanMatch:
+class LoanMatch(Node):
     id: strawberry.ID
     source_kind: str = strawberry.field(description="BANK_OFFER, AUTO_INVEST or PLATFORM_BOOK.")
     amount: Money
@@ -126,7 +127,7 @@ class LoanMatch:
 
 
 @strawberry.type(description="A loan: listed for funding, then repaid on its schedule.")
-class Loan:
+class Loan(Node):
     row: strawberry.Private[tables.Loan]
     id: strawberry.ID
     state: str = strawberry.field(
@@ -190,11 +191,16 @@ class Loan:
         "borrower and the operator, a funder's own for a funder, none for anyone else."
     )
     async def matches(self, info: Info) -> list[LoanMatch]:
-        actor = info.context.actor
-        if actor.participant_id is None and not actor.is_operator:
-            return []
         rows = await loader(info, "loan_matches", matches_of_loans).load(self.row.id)
-        everyone = actor.may_see(self.row.borrower_id)
-        viewer = actor.participant_id
-        return [LoanMatch.of(row, self.row.currency, viewer)
-                for row in rows if everyone or row.funder_id == viewer]  # fmt: skip
+        return shown_matches(info.context.actor, self.row, rows)
+
+
+def shown_matches(actor: Actor, loan: tables.Loan, rows: list[tables.LoanMatch]) -> list[LoanMatch]:
+    """The matches of `loan` the caller may see: all for its borrower and the operator, a
+    funder's own for a funder, none for anyone else."""
+    if actor.participant_id is None and not actor.is_operator:
+        return []
+    everyone = actor.may_see(loan.borrower_id)
+    viewer = actor.participant_id
+    return [LoanMatch.of(row, loan.currency, viewer)
+            for row in rows if everyone or row.funder_id == viewer]  # fmt: skip

@@ -25,12 +25,12 @@ from graph.lending.inputs import LoanGrade, grades, optional_rate, rate_text
 from graph.money import Money
 from graph.pagination import Connection, connection, time_and_id
 from graph.payloads import UserError, run_mutation
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
 
 @strawberry.type(description="A note offered on the secondary market.")
-class NoteSale:
+class NoteSale(Node):
     id: strawberry.ID
     note_id: strawberry.ID
     loan_id: strawberry.ID

@@ -22,12 +22,12 @@ from graph.lending.inputs import (
 )
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
 
 @strawberry.type(description="A partner bank's standing offer to fund loans it accepts.")
-class FundingOffer:
+class FundingOffer(Node):
     id: strawberry.ID
     status: str = strawberry.field(description="OPEN or WITHDRAWN.")
     version: int = strawberry.field(description="Send it back with updateFundingOffer.")

@@ -17,7 +17,7 @@ from graph.lending.inputs import minor, optional_minor, optional_rate, rate, rat
 from graph.lending.types import RepaymentMethod, RoundingMode
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 
 # The domain's enums, registered with GraphQL as they are.
 strawberry.enum(fees.FeeTiming, description="When a fee is paid.")
@@ -140,7 +140,7 @@ class FeeRule:
 
 
 @strawberry.type(description="One version of a loan product.")
-class LoanProduct:
+class LoanProduct(Node):
     id: strawberry.ID
     code: str
     version: int

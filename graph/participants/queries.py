@@ -1,47 +1,18 @@
-"""Reading participants, KYC submissions, API keys, and any object by its global ID."""
+"""Reading participants, KYC submissions and API keys."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 import strawberry
 
-from domain.actors import NotFound
 from domain.errors import DomainError
 from domain.participants import kyc, roles
 from domain.participants.services import api_keys, registration
 from domain.participants.services import kyc as kyc_service
-from domain.webhooks.services import endpoints
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, connection, time_and_id
 from graph.participants.types import ApiKey, KycSubmission, Participant
-from graph.relay import Node, parse_global_id, uuid_of
-from graph.webhooks.types import WebhookEndpoint
-
-
-async def _visible_node(info: Info, type_name: str, key: UUID) -> Node | None:
-    """The object if the caller may see it; None for missing and forbidden alike."""
-    actor = info.context.actor
-    async with info.context.db() as session:
-        try:
-            if type_name == "Participant":
-                row = await registration.get_participant(session, actor=actor, participant_id=key)
-                return Participant.of(row)
-            if type_name == "KycSubmission":
-                submission = await kyc_service.get_submission(
-                    session, actor=actor, submission_id=key
-                )
-                return KycSubmission.of(submission)
-            if type_name == "ApiKey":
-                return ApiKey.of(await api_keys.get_api_key(session, actor=actor, key_id=key))
-            if type_name == "WebhookEndpoint":
-                return WebhookEndpoint.of(
-                    await endpoints.get_endpoint(session, actor=actor, endpoint_id=key)
-                )
-        except DomainError:
-            return None
-    return None
+from graph.relay import uuid_of
 
 
 @strawberry.type
@@ -57,16 +28,6 @@ class ParticipantQueries:
                     session, actor=info.context.actor, participant_id=participant_id
                 )
             )
-
-    @strawberry.field(
-        description="Any object by global ID; null if it does not exist or is not yours."
-    )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        try:
-            type_name, key = parse_global_id(id)
-            return await _visible_node(info, type_name, UUID(key))
-        except (NotFound, ValueError):
-            return None
 
     @strawberry.field(description="A participant: yourself, or anyone for the operator.")
     async def participant(self, info: Info, id: strawberry.ID) -> Participant | None:

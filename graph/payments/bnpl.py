@@ -23,7 +23,7 @@ from graph.context import Info
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
 from graph.payments.types import FeePayer, PaymentIntent
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
 
@@ -45,7 +45,7 @@ class BnplInstallment:
 
 
 @strawberry.type(description="A purchase paid in installments.")
-class BnplPlan:
+class BnplPlan(Node):
     id: strawberry.ID
     payment_id: strawberry.ID
     price: Money
@@ -78,7 +78,7 @@ class BnplPlan:
 
 
 @strawberry.type(description="A partner bank's claim on a purchase it funded.")
-class FundedPurchase:
+class FundedPurchase(Node):
     id: strawberry.ID
     plan_id: strawberry.ID
     offer_id: strawberry.ID | None

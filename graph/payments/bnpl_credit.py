@@ -19,11 +19,11 @@ from graph.hardening.policy import page_size
 from graph.lending.applications import FraudReason, ReasonCode
 from graph.money import Money
 from graph.payloads import ErrorCode, UserError, run_mutation
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 
 
 @strawberry.type(description="The risk engine's decision on a shopper's installment credit.")
-class BnplCreditDecision:
+class BnplCreditDecision(Node):
     id: strawberry.ID
     shopper_id: strawberry.ID
     status: str = strawberry.field(description="APPROVED, REVIEW (referred) or DECLINED.")

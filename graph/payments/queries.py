@@ -4,10 +4,12 @@ operator's dispute queue."""
 from __future__ import annotations
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
 from domain.money import currency_of
 from domain.payments.services import disputes, intents
+from domain.payments.tables import Dispute as DisputeRow
 from domain.payments.tables import PaymentIntent as IntentRow
 from domain.revenue.services import fee_plans, split_rules
 from graph.context import Info
@@ -90,8 +92,13 @@ class PaymentQueries:
             rows = await disputes.payment_disputes(
                 session, actor=info.context.actor, open_only=open_only
             )
-            currencies = {}
-            for row in rows:
-                intent = await session.get(IntentRow, row.payment_id)
-                currencies[row.id] = intent.currency if intent else "CNY"
-        return [Dispute.of(row, currencies[row.id]) for row in rows]
+            return await disputes_view(session, rows)
+
+
+async def disputes_view(session: AsyncSession, rows: list[DisputeRow]) -> list[Dispute]:
+    """The disputes in the currencies of their payments."""
+    currencies = {}
+    for row in rows:
+        intent = await session.get(IntentRow, row.payment_id)
+        currencies[row.id] = intent.currency if intent else "CNY"
+    return [Dispute.of(row, currencies[row.id]) for row in rows]

@@ -14,11 +14,11 @@ from domain.payments.tables import SettlementBatchRow
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.money import Money
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 
 
 @strawberry.type(description="A merchant's payout to its bank.")
-class Payout:
+class Payout(Node):
     id: strawberry.ID
     batch_id: strawberry.ID
     amount: Money
@@ -39,7 +39,7 @@ class Payout:
 @strawberry.type(
     description="One day's settlement of a merchant: net = gross - refunds - fees - splits."
 )
-class SettlementBatch:
+class SettlementBatch(Node):
     id: strawberry.ID
     settled_on: date
     gross: Money

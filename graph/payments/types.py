@@ -21,7 +21,7 @@ from domain.revenue.services.fee_plans import MerchantTerms
 from domain.revenue.tables import SplitRuleRow
 from graph.money import Money
 from graph.payloads import UserError
-from graph.relay import to_global_id
+from graph.relay import Node, to_global_id
 
 # The domain's enums serve as GraphQL enums as they are (strawberry registers them in place).
 PaymentState = intents.PaymentState
@@ -73,7 +73,7 @@ class LineItem:
 
 
 @strawberry.type(description="Money given back to the shopper, and who gave what.")
-class PaymentRefund:
+class PaymentRefund(Node):
     id: strawberry.ID
     amount: Money
     source: str = strawberry.field(description="CAPTURED (after release) or ESCROW (dispute).")
@@ -93,7 +93,7 @@ class PaymentRefund:
 
 
 @strawberry.type(description="A merchant's request for payment, and what became of it.")
-class PaymentIntent:
+class PaymentIntent(Node):
     id: strawberry.ID
     merchant_id: strawberry.ID
     shopper_id: strawberry.ID | None
@@ -140,7 +140,7 @@ class PaymentIntent:
 
 
 @strawberry.type
-class Dispute:
+class Dispute(Node):
     id: strawberry.ID
     payment_id: strawberry.ID
     reason: str
@@ -181,7 +181,7 @@ class SplitShare:
 
 
 @strawberry.type(description="Who shares a merchant's payments, and how.")
-class SplitRule:
+class SplitRule(Node):
     id: strawberry.ID
     name: str
     currency: str

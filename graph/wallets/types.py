@@ -12,7 +12,7 @@ from domain.wallets.services.accounts import WalletBalance
 from domain.wallets.services.statement import StatementEntry as Entry
 from graph.money import Money
 from graph.payloads import UserError
-from graph.relay import to_global_id
+from graph.relay import Node, to_global_id
 
 RailMethod = strawberry.enum(rails.RailMethod, description="How money enters or leaves.")
 
@@ -35,7 +35,7 @@ class Wallet:
 
 
 @strawberry.type(description="One journal entry that touched the wallet.")
-class StatementEntry:
+class StatementEntry(Node):
     id: strawberry.ID
     at: datetime
     kind: str = strawberry.field(

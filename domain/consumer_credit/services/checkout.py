@@ -33,7 +33,8 @@ from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.intents import PaymentEvent
 from domain.payments.services.capture import captured_split_of, record_payment_entry
-from domain.payments.services.updates import require_payment, start_paying, transition
+from domain.payments.services.intents import get_payment
+from domain.payments.services.updates import start_paying, transition
 from domain.payments.tables import PaymentIntent
 from domain.wallets.services.accounts import wallet_account
 
@@ -51,7 +52,8 @@ async def pay_in_installments(
     shopper_id = actor.require_person()
     if installments not in INSTALLMENT_COUNTS:
         raise InvalidInput("must be 3, 6 or 12", field="installments")
-    await require_payment(session, payment_id)
+    # As payIntent: a payment the caller may not see answers as a missing one.
+    await get_payment(session, actor=actor, payment_id=payment_id, field="payment_id")
     # Decided (again, when stale) before the key's savepoint: a refusal keeps the decision.
     currency = (await session.get(PaymentIntent, payment_id)).currency  # type: ignore[union-attr]
     await current_decision(session, actor=actor, currency=currency, now=clock.now())

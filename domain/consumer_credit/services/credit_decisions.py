@@ -4,6 +4,7 @@ screened, the decision stored with its versions and reasons, and the line set by
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -198,9 +199,15 @@ async def _decision_of(
 
 
 async def my_credit_decisions(
-    session: AsyncSession, *, actor: Actor, limit: int, shopper_id: UUID | None = None
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    limit: int,
+    shopper_id: UUID | None = None,
+    ids: Collection[UUID] | None = None,
 ) -> list[BnplCreditDecisionRow]:
-    """BNPL credit decisions, newest first: the caller's own, or (operators) anyone's."""
+    """BNPL credit decisions, newest first: the caller's own, or (operators) anyone's;
+    only those of `ids` when given."""
     if actor.is_operator:
         query = select(BnplCreditDecisionRow)
         if shopper_id is not None:
@@ -209,5 +216,7 @@ async def my_credit_decisions(
         query = select(BnplCreditDecisionRow).where(
             col(BnplCreditDecisionRow.shopper_id) == actor.require_person()
         )
+    if ids is not None:
+        query = query.where(col(BnplCreditDecisionRow.id).in_(ids))
     query = query.order_by(col(BnplCreditDecisionRow.decided_at).desc()).limit(limit)
     return list((await session.exec(query)).all())

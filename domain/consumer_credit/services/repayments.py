@@ -10,6 +10,7 @@ per transaction, claimed FOR UPDATE SKIP LOCKED; a second run finds nothing more
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -189,13 +190,16 @@ async def collect_due_installments(
 
 
 async def my_plans(
-    session: AsyncSession, *, actor: Actor
+    session: AsyncSession, *, actor: Actor, ids: Collection[UUID] | None = None
 ) -> list[tuple[BnplPlanRow, list[BnplInstallmentRow]]]:
-    """The caller's installment plans, newest first, with their installments."""
+    """The caller's installment plans, newest first, with their installments; only those
+    of `ids` when given."""
     shopper_id = actor.require_person()
+    mine = select(BnplPlanRow).where(col(BnplPlanRow.shopper_id) == shopper_id)
+    if ids is not None:
+        mine = mine.where(col(BnplPlanRow.id).in_(ids))
     plans = (await session.exec(
-        select(BnplPlanRow).where(col(BnplPlanRow.shopper_id) == shopper_id)
-        .order_by(col(BnplPlanRow.created_at).desc()).limit(100))).all()  # fmt: skip
+        mine.order_by(col(BnplPlanRow.created_at).desc()).limit(100))).all()  # fmt: skip
     result = []
     for plan in plans:
         rows = (await session.exec(

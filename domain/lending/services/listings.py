@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -33,12 +34,16 @@ async def open_listings(
     filters: ListingFilter,
     limit: int,
     after: tuple[datetime, UUID] | None = None,
+    ids: Collection[UUID] | None = None,
 ) -> list[Loan]:
-    """Listed loans still before their deadline that match `filters`, newest first."""
+    """Listed loans still before their deadline that match `filters`, newest first; only
+    those of `ids` when given."""
     actor.require_participant()
     query = select(Loan).where(
         col(Loan.state) == LoanState.LISTED.value, col(Loan.funding_deadline) > now
     )
+    if ids is not None:
+        query = query.where(col(Loan.id).in_(ids))
     if filters.grades:
         query = query.where(col(Loan.grade).in_(sorted(filters.grades)))
     if filters.min_term_months is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -38,8 +39,10 @@ async def open_note_sales(
     filters: NoteSaleFilter,
     limit: int,
     after: tuple[datetime, UUID] | None = None,
+    ids: Collection[UUID] | None = None,
 ) -> list[NoteSaleListing]:
-    """Open sales matching `filters`, newest first, each with its note and loan, in one query."""
+    """Open sales matching `filters`, newest first, each with its note and loan, in one query;
+    only those of `ids` when given."""
     caller = actor.require_participant()
     query = (
         select(NoteSale, LoanNote, Loan)
@@ -57,6 +60,8 @@ async def open_note_sales(
         query = query.where(col(NoteSale.price) <= filters.max_price)
     if filters.others_only:
         query = query.where(col(NoteSale.seller_id) != caller)
+    if ids is not None:
+        query = query.where(col(NoteSale.id).in_(ids))
     query = newest_first(
         query, col(NoteSale.created_at), col(NoteSale.id), after=after, limit=limit
     )

@@ -9,13 +9,14 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor
+from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
 from domain.lending.errors import FundingRefused
 from domain.lending.services.commitments import check_open, commit_funds, lock_loan
-from domain.lending.states import NoteStatus
+from domain.lending.services.portfolio import visible_loans
+from domain.lending.states import LoanState, NoteStatus
 from domain.lending.tables import Loan, LoanNote, LoanProductRow
 from domain.money import Money
 from domain.participants.roles import Role
@@ -64,6 +65,10 @@ async def buy_note(
     async def execute() -> dict[str, Any]:
         now = clock.now()
         loan = await lock_loan(session, loan_id)
+        if loan.state != LoanState.LISTED.value and not await visible_loans(
+            session, actor=actor, now=now, ids=[loan_id]
+        ):  # not public and not yours: its state must not answer, as for no loan at all
+            raise NotFound("no such loan", field="loan_id")
         check_open(loan, now)
         if loan.borrower_id == investor_id:
             raise FundingRefused("you cannot fund your own loan", field="loan_id")

@@ -4,7 +4,9 @@ portfolio and received repayments, and the book's quality by delinquency bucket.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import func
@@ -12,22 +14,57 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
+from domain.errors import DomainError
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
 from domain.lending.overdue import DelinquencyBucket, bucket_for
+from domain.lending.services.listings import ListingFilter, open_listings
 from domain.lending.states import LoanState, NoteStatus
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
 from domain.participants.roles import Role, Scope
 
 
-async def my_loans(session: AsyncSession, *, actor: Actor) -> list[Loan]:
-    """The caller's loans as a borrower, newest first."""
+async def my_loans(
+    session: AsyncSession, *, actor: Actor, ids: Collection[UUID] | None = None
+) -> list[Loan]:
+    """The caller's loans as a borrower, newest first; only those of `ids` when given."""
     borrower_id = actor.require_person()
-    rows = await session.exec(
-        select(Loan)
-        .where(col(Loan.borrower_id) == borrower_id)
-        .order_by(col(Loan.listed_at).desc(), col(Loan.id))
-    )
+    query = select(Loan).where(col(Loan.borrower_id) == borrower_id)
+    if ids is not None:
+        query = query.where(col(Loan.id).in_(ids))
+    rows = await session.exec(query.order_by(col(Loan.listed_at).desc(), col(Loan.id)))
     return list(rows.all())
+
+
+async def visible_loans(
+    session: AsyncSession, *, actor: Actor, now: datetime, ids: Collection[UUID]
+) -> list[Loan]:
+    """The loans of `ids` some query shows the caller: open listings (any participant), the
+    borrower's own (myLoans), a partner bank's funded ones (fundedLoans)."""
+    found: dict[UUID, Loan] = {}
+    reads = (
+        open_listings(session, actor=actor, now=now, filters=ListingFilter(), limit=len(ids),
+                      ids=ids),
+        my_loans(session, actor=actor, ids=ids),
+        _funded_only(session, actor=actor, ids=ids),
+    )  # fmt: skip
+    for read in reads:
+        try:
+            found.update((loan.id, loan) for loan in await read)
+        except DomainError:  # not a borrower, not a bank: that query shows nothing
+            continue
+    return list(found.values())
+
+
+async def _funded_only(session: AsyncSession, *, actor: Actor, ids: Collection[UUID]) -> list[Loan]:
+    return [loan for loan, _ in await funded_loans(session, actor=actor, ids=ids)]
+
+
+def note_holder(actor: Actor) -> UUID:
+    """Who reads notes as their holder: a participant; a key needs offers:read."""
+    holder_id = actor.require_participant()
+    if actor.api_key_id is not None:
+        actor.require_scope(Scope.OFFERS_READ)
+    return holder_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +79,7 @@ class Portfolio:
 
 async def portfolio(session: AsyncSession, *, actor: Actor, currency: str) -> Portfolio:
     """An investor's (or bank's) notes and what they add up to."""
-    holder_id = actor.require_participant()
-    if actor.api_key_id is not None:
-        actor.require_scope(Scope.OFFERS_READ)
+    holder_id = note_holder(actor)
     notes = list(
         (
             await session.exec(
@@ -127,16 +162,21 @@ async def _interest_left(session: AsyncSession, loan_ids: set[UUID]) -> dict[UUI
     return {loan_id: int(left) for loan_id, left in rows.all()}
 
 
-async def funded_loans(session: AsyncSession, *, actor: Actor) -> list[tuple[Loan, LoanNote]]:
-    """A partner bank's loans, with its note in each, newest first."""
+async def funded_loans(
+    session: AsyncSession, *, actor: Actor, ids: Collection[UUID] | None = None
+) -> list[tuple[Loan, LoanNote]]:
+    """A partner bank's loans, with its note in each, newest first; only the loans of `ids`
+    when given."""
     bank_id = actor.require_role(Role.PARTNER_BANK)
     actor.require_scope(Scope.OFFERS_READ)
-    rows = await session.exec(
+    query = (
         select(Loan, LoanNote)
         .join(LoanNote, col(LoanNote.loan_id) == col(Loan.id))
         .where(col(LoanNote.holder_id) == bank_id, col(LoanNote.funder_kind) == "BANK")
-        .order_by(col(LoanNote.created_at).desc(), col(LoanNote.id))
     )
+    if ids is not None:
+        query = query.where(col(Loan.id).in_(ids))
+    rows = await session.exec(query.order_by(col(LoanNote.created_at).desc(), col(LoanNote.id)))
     return list(rows.all())
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.lending.tables import LoanInstallment, LoanMatch, LoanNote, LoanProductRow
+from domain.lending.tables import Loan, LoanInstallment, LoanMatch, LoanNote, LoanProductRow
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -49,3 +49,23 @@ async def matches_of_loans(
     return await _of_loans(
         session, LoanMatch, loan_ids, col(LoanMatch.created_at), col(LoanMatch.id)
     )
+
+
+async def notes_by_id(session: AsyncSession, ids: Sequence[UUID]) -> list[tuple[LoanNote, Loan]]:
+    """The notes of `ids`, each with its loan."""
+    rows = await session.exec(
+        select(LoanNote, Loan)
+        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
+        .where(col(LoanNote.id).in_(ids))
+    )
+    return list(rows.all())
+
+
+async def matches_by_id(session: AsyncSession, ids: Sequence[UUID]) -> list[tuple[LoanMatch, Loan]]:
+    """The matches of `ids`, each with its loan."""
+    rows = await session.exec(
+        select(LoanMatch, Loan)
+        .join(Loan, col(Loan.id) == col(LoanMatch.loan_id))
+        .where(col(LoanMatch.id).in_(ids))
+    )
+    return list(rows.all())

@@ -7,6 +7,7 @@ shopper straight out of escrow, the rest captured and shared).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -65,13 +66,15 @@ async def open_dispute(
 
 
 async def payment_disputes(
-    session: AsyncSession, *, actor: Actor, open_only: bool
+    session: AsyncSession, *, actor: Actor, open_only: bool, ids: Collection[UUID] | None = None
 ) -> list[Dispute]:
-    """The operator's queue (oldest first)."""
+    """The operator's queue (oldest first); only those of `ids` when given."""
     actor.require_operator()
     query = select(Dispute)
     if open_only:
         query = query.where(col(Dispute.state) == "OPEN")
+    if ids is not None:
+        query = query.where(col(Dispute.id).in_(ids))
     return list((await session.exec(query.order_by(col(Dispute.opened_at)).limit(500))).all())
 
 

@@ -35,10 +35,10 @@ from domain.payments.services.capture import (
     share_legs,
     split_of,
 )
+from domain.payments.services.intents import get_payment
 from domain.payments.services.updates import (
     mark_written,
     paying_intent,
-    require_payment,
     step,
     transition,
     updated_event,
@@ -134,7 +134,9 @@ async def pay_intent(
 ) -> dict[str, Any]:
     """Pay the intent; its state after (HELD, SUCCEEDED, or FAILED when the card bounced)."""
     shopper_id = actor.require_person()
-    await require_payment(session, payment_id)
+    # Another's payment the caller may not see (paid, by someone else) is no payment at all:
+    # its state must not answer. Checked before the key is claimed, so probing leaves no trace.
+    await get_payment(session, actor=actor, payment_id=payment_id, field="payment_id")
 
     async def execute() -> dict[str, Any]:
         now = clock.now()

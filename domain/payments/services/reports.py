@@ -6,6 +6,7 @@ route: one authentication path (API keys with payouts:read), one audit of who re
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -39,16 +40,16 @@ def _merchant(actor: Actor) -> UUID:
 
 
 async def merchant_batches(
-    session: AsyncSession, *, actor: Actor, limit: int
+    session: AsyncSession, *, actor: Actor, limit: int, ids: Collection[UUID] | None = None
 ) -> list[SettlementBatchRow]:
-    """The caller's settlement batches, newest first."""
+    """The caller's settlement batches, newest first; only those of `ids` when given."""
     merchant_id = _merchant(actor)
-    query = (
-        select(SettlementBatchRow)
-        .where(col(SettlementBatchRow.merchant_id) == merchant_id)
-        .order_by(col(SettlementBatchRow.settled_on).desc(), col(SettlementBatchRow.currency))
-        .limit(limit)
-    )
+    query = select(SettlementBatchRow).where(col(SettlementBatchRow.merchant_id) == merchant_id)
+    if ids is not None:
+        query = query.where(col(SettlementBatchRow.id).in_(ids))
+    query = query.order_by(
+        col(SettlementBatchRow.settled_on).desc(), col(SettlementBatchRow.currency)
+    ).limit(limit)
     return list((await session.exec(query)).all())
 
 
@@ -80,13 +81,13 @@ async def batch_report(session: AsyncSession, *, actor: Actor, batch_id: UUID) -
     return BatchReport(row, batch, payout)
 
 
-async def merchant_payouts(session: AsyncSession, *, actor: Actor, limit: int) -> list[Payout]:
-    """The caller's payouts, newest first."""
+async def merchant_payouts(
+    session: AsyncSession, *, actor: Actor, limit: int, ids: Collection[UUID] | None = None
+) -> list[Payout]:
+    """The caller's payouts, newest first; only those of `ids` when given."""
     merchant_id = _merchant(actor)
-    query = (
-        select(Payout)
-        .where(col(Payout.merchant_id) == merchant_id)
-        .order_by(col(Payout.created_at).desc(), col(Payout.id))
-        .limit(limit)
-    )
+    query = select(Payout).where(col(Payout.merchant_id) == merchant_id)
+    if ids is not None:
+        query = query.where(col(Payout.id).in_(ids))
+    query = query.order_by(col(Payout.created_at).desc(), col(Payout.id)).limit(limit)
     return list((await session.exec(query)).all())

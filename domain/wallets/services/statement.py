@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -32,32 +33,33 @@ async def statement(
     session: AsyncSession,
     *,
     actor: Actor,
-    currency: str,
+    currency: str | None,
     limit: int,
     before: tuple[datetime, UUID] | None = None,
     reason: str | None = None,
+    ids: Collection[UUID] | None = None,
 ) -> list[StatementEntry]:
-    """The caller's entries in `currency`, keyset-paginated on (time, id) descending."""
+    """The caller's entries in `currency` (None: every currency), keyset-paginated on (time,
+    id) descending; only the transfers of `ids` when given."""
     owner_id = actor.require_participant()
     actor.require_scope(Scope.WALLET_READ)
     conn = await session.connection()
-    wallet = (
-        await conn.execute(
-            select(ACCOUNTS.c.id).where(
-                ACCOUNTS.c.owner_id == owner_id,
-                ACCOUNTS.c.kind == AccountKind.WALLET.value,
-                ACCOUNTS.c.currency == currency,
-            )
-        )
-    ).scalar()
-    if wallet is None:
+    mine = select(ACCOUNTS.c.id).where(
+        ACCOUNTS.c.owner_id == owner_id, ACCOUNTS.c.kind == AccountKind.WALLET.value
+    )
+    if currency is not None:
+        mine = mine.where(ACCOUNTS.c.currency == currency)
+    wallets = set((await conn.execute(mine)).scalars())
+    if not wallets:
         return []
     t = TRANSFERS.c
     query = select(TRANSFERS).where(
-        or_(t.debit_account_id == wallet, t.credit_account_id == wallet)
+        or_(t.debit_account_id.in_(wallets), t.credit_account_id.in_(wallets))
     )
     if reason is not None:
         query = query.where(t.reason == reason)
+    if ids is not None:
+        query = query.where(t.id.in_(ids))
     query = newest_first(query, t.created_at, t.id, after=before, limit=limit)
     return [
         StatementEntry(
@@ -65,7 +67,7 @@ async def statement(
             at=row.created_at,
             kind=row.kind,
             reason=row.reason,
-            incoming=row.credit_account_id == wallet,
+            incoming=row.credit_account_id in wallets,
             amount=Money(row.amount, row.currency),
             journal_id=row.journal_id,
         )

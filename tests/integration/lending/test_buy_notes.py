@@ -97,7 +97,9 @@ async def test_many_investors_racing_for_the_last_notes_never_overfund(
     )
 
     assert outcomes.count("OK") == 2
-    assert set(outcomes) == {"OK", "FUNDING_REFUSED"}
+    # The losers waited on the loan's lock: funded, it is no longer public, so it is no loan
+    # at all to them (NOT_FOUND), unless they came while it was open but full.
+    assert set(outcomes) - {"OK"} <= {"FUNDING_REFUSED", "NOT_FOUND"}
     async with sessions() as session:
         stored = await session.get(Loan, loan.id)
         total = (await session.exec(select(func.sum(LoanNote.principal)))).one()  # type: ignore[call-overload,arg-type]

@@ -117,3 +117,39 @@ async def test_a_page_of_loans_with_notes_costs_the_same_statements_for_5_or_50(
         return count
 
     assert await statements_for(5) == await statements_for(50)
+
+
+async def test_nodes_reads_5_or_50_loans_and_their_notes_in_the_same_statements(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    sessions, clock, borrower, investor = await _borrower_and_investor(app)
+    loans = []
+    for n in range(50):
+        loan = await listed_loan(sessions, clock, borrower)
+        loans.append(to_global_id("Loan", loan.id))
+        note = await gql(client, BUY, {"input": {"loanId": loans[-1], "amount": "100.00",
+                                                 "currency": "CNY"}, "key": f"n{n}"},
+                         token=investor.token)  # fmt: skip
+        loans.append(note["data"]["buyNote"]["noteId"])
+    query = """query Q($ids: [ID!]!) { nodes(ids: $ids) { id
+        ... on Loan { noteSize { amount } notes { status } }
+        ... on LoanNote { status } } }"""
+    engine = app.state.services.stores.engine
+
+    async def statements_for(count: int) -> int:
+        statements = 0
+
+        def seen(*_args: object) -> None:
+            nonlocal statements
+            statements += 1
+
+        ids = loans[: 2 * count]
+        event.listen(engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            body = await gql(client, query, {"ids": ids}, token=investor.token)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", seen)
+        assert [node["id"] for node in body["data"]["nodes"]] == ids
+        return statements
+
+    assert await statements_for(5) == await statements_for(50)

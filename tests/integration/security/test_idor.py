@@ -18,7 +18,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from graph.nodes import registered_id_types
+from graph.schema import build_schema
 from support.graphql import PASSWORD, gql
+from support.node_world import NodeObject, node_objects
 from support.security import (
     ANONYMOUS,
     LEAKS,
@@ -28,6 +31,7 @@ from support.security import (
     global_id,
     insert_webhook_delivery,
     insert_webhook_endpoint,
+    key_of,
     missing_id,
     running_app,
     set_kyc_level,
@@ -58,6 +62,7 @@ class World:
     intruders: dict[str, Caller] = field(default_factory=dict)
     operator: Caller = ANONYMOUS
     serial: int = 500
+    nodes: dict[str, NodeObject] = field(default_factory=dict)  # Node type -> one object
 
     async def new_owner(self) -> tuple[Caller, dict[str, str]]:
         """A merchant with a phone, a pending KYC submission and an API key."""
@@ -124,10 +129,22 @@ async def world(stores: StoreUrls) -> AsyncIterator[World]:
         w.intruders = {
             "anonymous": ANONYMOUS,
             "borrower": await create_person(app, "borrower", roles=["BORROWER"]),
+            "investor": await create_person(app, "investor", roles=["INVESTOR"]),
             "merchant": merchant,
             "merchant_key": Caller("merchant_key", secret, merchant.id, merchant.email),
             "operator": w.operator,
         }
+        owner, operator = w.owner, w.operator
+        w.nodes = {
+            "Participant": NodeObject(w.ids["Participant"], [owner, operator]),
+            "KycSubmission": NodeObject(w.ids["KycSubmission"], [owner, operator]),
+            "ApiKey": NodeObject(w.ids["ApiKey"], [owner]),
+            "WebhookEndpoint": NodeObject(w.ids["WebhookEndpoint"], [owner]),
+            "WebhookDelivery": NodeObject(w.ids["WebhookDelivery"], [owner]),
+            "PaymentIntent": NodeObject(w.ids["PaymentIntent"], [owner, operator]),
+            **await node_objects(app, client, operator, owner),
+        }
+        w.ids["Loan"] = w.nodes["Loan"].id
         yield w
 
 
@@ -223,6 +240,18 @@ BY_ID = [
               currency: "CNY", idempotencyKey: "idor")
               { plan { id outstanding { amount } } errors { code field message } } }""",
          operator_may=False),
+    ById("payIntent", "PaymentIntent",
+         """mutation M($id: ID!, $key: String!) { payIntent(paymentId: $id, idempotencyKey: $key)
+              { paymentIntent { id state } errors { code field message } } }""",
+         operator_may=True),
+    ById("payInInstallments", "PaymentIntent",
+         """mutation M($id: ID!, $key: String!) { payInInstallments(paymentId: $id,
+              installments: 3, idempotencyKey: $key) { plan { id } errors { code field message } } }""",  # noqa: E501
+         operator_may=True),
+    ById("buyNote", "Loan",
+         """mutation M($id: ID!, $key: String!) { buyNote(input: {loanId: $id, amount: "100.00",
+              currency: "CNY"}, idempotencyKey: $key) { noteId errors { code field message } } }""",
+         operator_may=False),
     ById("openDispute", "PaymentIntent",
          """mutation M($id: ID!) { openDispute(paymentId: $id, reason: "never arrived at all")
               { dispute { id } errors { code field message } } }""",
@@ -230,10 +259,17 @@ BY_ID = [
 ]  # fmt: skip
 
 
-async def ask(world: World, caller: Caller, document: str, object_id: str) -> dict[str, Any]:
+async def ask(
+    world: World, caller: Caller, document: str, object_id: str | list[str]
+) -> dict[str, Any]:
+    """The answer to `document` with `$id` (`$ids`) set, and a key of its own if it takes one
+    (a refusal is stored under its key: the next request must not meet it)."""
+    variables: dict[str, Any] = {"ids" if isinstance(object_id, list) else "id": object_id}
+    if "$key" in document:
+        variables["key"] = f"idor-{uuid.uuid4().hex}"
     response = await world.client.post(
         "/graphql",
-        json={"query": document, "variables": {"id": object_id}},
+        json={"query": document, "variables": variables},
         headers={"authorization": f"Bearer {caller.token}"} if caller.token else {},
     )
     assert response.status_code == 200, response.text
@@ -244,11 +280,14 @@ async def ask(world: World, caller: Caller, document: str, object_id: str) -> di
     return body
 
 
+INTRUDERS = ("anonymous", "borrower", "investor", "merchant", "merchant_key", "operator")
+
+
 def _intruder_cases() -> list[Any]:
     return [
         pytest.param(check, intruder, id=f"{check.name}-{intruder}")
         for check in BY_ID
-        for intruder in ("anonymous", "borrower", "merchant", "merchant_key", "operator")
+        for intruder in INTRUDERS
         if not (intruder == "operator" and check.operator_may)
     ]
 
@@ -458,3 +497,113 @@ async def test_a_participant_id_never_opens_another_type(world: World) -> None:
         body = await gql(world.client, query, {"id": global_id(type_name, raw)},
                          token=world.operator.token)  # fmt: skip
         assert body == {"data": {"node": None}}
+
+
+# Every Node type: its object through node and nodes, to whoever its own query shows it, and
+# to nobody else.
+NODE = "query Q($id: ID!) { node(id: $id) { __typename id } }"
+NODES = "query Q($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+
+
+def id_type(global_id_: str) -> str:
+    return base64.urlsafe_b64decode(global_id_).decode().partition(":")[0]
+
+
+def node_type_names() -> set[str]:
+    schema = build_schema()._schema
+    node = schema.get_type("Node")
+    return {t.name for t in schema.get_possible_types(node)}  # type: ignore[arg-type]
+
+
+NODE_TYPES = sorted(node_type_names())
+
+
+def _seers(world: World, type_name: str) -> list[Caller]:
+    found = world.nodes[type_name]
+    if found.public:
+        named = [c for n, c in world.intruders.items() if n != "anonymous" or found.anonymous_too]
+        return [world.owner, *named]
+    return found.entitled
+
+
+def _blind(world: World, type_name: str) -> list[str]:
+    found = world.nodes[type_name]
+    if found.anonymous_too:
+        return []
+    if found.public:
+        return ["anonymous"]
+    return [n for n, c in world.intruders.items() if c not in found.entitled]
+
+
+async def test_every_node_type_has_a_row_in_the_table(world: World) -> None:
+    """A new Node type fails here until the world holds one of its objects and says who may
+    see it."""
+    assert set(world.nodes) == node_type_names()
+    assert sorted(registered_id_types().values()) == sorted(node_type_names())
+
+
+@pytest.mark.parametrize("type_name", NODE_TYPES)
+async def test_whoever_its_query_shows_it_to_finds_it_by_node_and_nodes(
+    world: World, type_name: str
+) -> None:
+    object_id = world.nodes[type_name].id
+    expected = {"__typename": type_name, "id": object_id}
+
+    for caller in _seers(world, type_name):
+        by_node = await ask(world, caller, NODE, object_id)
+        by_nodes = await ask(world, caller, NODES, [object_id, missing_id(id_type(object_id))])
+
+        assert by_node == {"data": {"node": expected}}, caller.name
+        assert by_nodes == {"data": {"nodes": [expected, None]}}, caller.name
+
+
+@pytest.mark.parametrize("type_name", NODE_TYPES)
+async def test_anyone_else_gets_exactly_what_a_missing_id_gets(
+    world: World, type_name: str
+) -> None:
+    object_id = world.nodes[type_name].id
+    missing = missing_id(id_type(object_id))
+
+    for name in _blind(world, type_name):
+        caller = world.intruders[name]
+        theirs = await ask(world, caller, NODE, object_id)
+        none = await ask(world, caller, NODE, missing)
+        theirs_in_a_list = await ask(world, caller, NODES, [object_id])
+        none_in_a_list = await ask(world, caller, NODES, [missing])
+
+        assert theirs == none == {"data": {"node": None}}, name
+        assert theirs_in_a_list == none_in_a_list == {"data": {"nodes": [None]}}, name
+
+
+@pytest.mark.parametrize("type_name", NODE_TYPES)
+async def test_an_id_never_opens_another_type(world: World, type_name: str) -> None:
+    """The key of an object under any other type's name names nothing, even to its owner."""
+    object_id = world.nodes[type_name].id
+    key = key_of(object_id)
+    others = [global_id(t, key) for t in registered_id_types() if t != id_type(object_id)]
+
+    for caller in _seers(world, type_name):
+        body = await ask(world, caller, NODES, others)
+
+        assert body == {"data": {"nodes": [None] * len(others)}}, caller.name
+
+
+async def test_nodes_answers_in_the_order_asked_with_null_for_every_kind_of_nothing(
+    world: World,
+) -> None:
+    mine = [world.nodes[t].id for t in NODE_TYPES if world.owner in _seers(world, t)]
+    theirs = world.nodes["Loan"].id  # the borrower's, not the owner's
+    nothing = [missing_id("Loan"), "%%not-base64%%", global_id("NoSuchType", uuid.uuid4())]
+    ids = [nothing[0], *mine, theirs, *nothing[1:], mine[0]]
+
+    body = await ask(world, world.owner, NODES, ids)
+
+    found = [None if n is None else n["id"] for n in body["data"]["nodes"]]
+    assert found == [None, *mine, None, None, None, mine[0]]
+
+
+async def test_nodes_refuses_more_ids_than_a_page_holds(world: World) -> None:
+    body = await ask(world, world.owner, NODES, [missing_id("Loan")] * 1000)
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

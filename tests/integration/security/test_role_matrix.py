@@ -150,6 +150,7 @@ QUOTE = {
 }
 QUOTE_LOAN = "query Q($input: LoanQuoteInput!) { quoteLoan(input: $input) { apr } }"
 NODE = "query Node($id: ID!) { node(id: $id) { id } }"
+NODES = "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }"
 PARTICIPANT = "query P($id: ID!) { participant(id: $id) { id } }"
 REGISTER = """mutation R($input: RegisterInput!) {
   register(input: $input) { participant { id } errors { code } } }"""
@@ -348,6 +349,9 @@ OPERATIONS = [
               lambda m, c: {"id": m.subject_submission}),
     # API keys are their owner's alone, the operator's neither.
     Operation("node(another's API key)", NODE, expect(NULL), lambda m, c: {"id": m.subject_key}),
+    # A list whatever is asked: nulls for what the caller may not see (test_idor checks which).
+    Operation("nodes(another's objects)", NODES, PUBLIC,
+              lambda m, c: {"ids": [m.subject.id, m.subject_submission, m.subject_key]}),
     Operation("participant(own)", PARTICIPANT, YOURS_BY_ID, own_or_subject),
     Operation("participant(another)", PARTICIPANT, OPERATOR_SEES, subject),
     Operation("participants", "{ participants { nodes { id } } }", OPERATORS_ONLY),

@@ -1,0 +1,199 @@
+"""One object of every Node type, and who may see each: the IDOR table's world.
+
+Objects a client makes in one or two calls are made through the API; those only a long
+life makes (settlement, a bank's claim, an active loan and its notes) are inserted as the
+use cases leave them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlmodel import SQLModel
+from starlette.applications import Starlette
+
+from domain.clock import FixedClock, SystemClock
+from domain.consumer_credit.tables import BnplFundingRow
+from domain.lending.tables import AutoInvestRuleRow, LoanMatch, LoanNote, NoteSale
+from domain.payments.tables import Payout, SettlementBatchRow
+from support.graphql import gql
+from support.lending import CREATE_OFFER, offer_input, partner_bank, verified_borrower
+from support.lending_world import listed_loan
+from support.security import Caller, create_person, global_id, key_of, set_kyc_level
+
+ADJUST = """mutation A($input: AdjustWalletInput!, $key: String!) {
+  adjustWallet(input: $input, idempotencyKey: $key) { errors { code } } }"""
+CREATE_INTENT = """mutation C($input: CreatePaymentIntentInput!, $key: String!) {
+  createPaymentIntent(input: $input, idempotencyKey: $key) {
+    paymentIntent { id } errors { code field message } } }"""
+PAY = """mutation P($id: ID!, $key: String!) {
+  payIntent(paymentId: $id, idempotencyKey: $key) {
+    paymentIntent { state } errors { code field message } } }"""
+REFUND = """mutation R($id: ID!) {
+  refundPayment(input: {paymentId: $id, amount: "1.00", currency: "CNY"},
+                idempotencyKey: "node-refund") { refund { id } errors { code field message } } }"""
+DISPUTE = """mutation D($id: ID!) {
+  openDispute(paymentId: $id, reason: "the parcel never arrived") {
+    dispute { id } errors { code field message } } }"""
+SPLIT_RULE = """mutation S($merchant: ID!) {
+  createSplitRule(input: {name: "platform tenth", currency: "CNY",
+                          shares: [{role: PLATFORM, percentBps: 1000},
+                                  {role: MERCHANT, partyId: $merchant, percentBps: 9000}]}) {
+    splitRule { id } errors { code field message } } }"""
+DECIDE_CREDIT = """mutation {
+  decideBnplCredit(input: {currency: "CNY", declaredMonthlyIncome: "4000.00"}) {
+    decision { id status } errors { code } } }"""
+PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
+  payInInstallments(paymentId: $id, installments: 3, idempotencyKey: $key) {
+    plan { id } errors { code field message } } }"""
+STATEMENT = '{ walletStatement(currency: "CNY", first: 1) { nodes { id } } }'
+
+
+@dataclass
+class NodeObject:
+    """An object's global id, who may see it, and whether every participant may."""
+
+    id: str
+    entitled: list[Caller] = field(default_factory=list)
+    public: bool = False  # any signed-in participant sees it
+    anonymous_too: bool = False  # ... and anyone at all
+
+
+async def insert(app: Starlette, *rows: SQLModel) -> None:
+    async with app.state.services.stores.sessions() as session:
+        for row in rows:
+            session.add(row)
+            await session.flush()  # no ORM relationships: rows go in the order flushed
+        await session.commit()
+
+
+async def _ok(client: httpx.AsyncClient, document: str, variables: dict[str, Any] | None,
+              caller: Caller, *path: str) -> Any:  # fmt: skip
+    body = await gql(client, document, variables, token=caller.token)
+    payload = body["data"][path[0]]
+    assert not payload.get("errors"), body
+    for step in path[1:]:
+        payload = payload[step]
+    return payload
+
+
+async def _fund(client: httpx.AsyncClient, operator: Caller, person: Caller, key: str) -> None:
+    await _ok(client, ADJUST, {"input": {
+        "participantId": person.id, "amount": "100.00", "currency": "CNY",
+        "reason": "funds for the node table"}, "key": key}, operator, "adjustWallet")  # fmt: skip
+
+
+async def _intent(client: httpx.AsyncClient, merchant: Caller, order: str, mode: str) -> str:
+    terms = {"amount": "10.00", "currency": "CNY", "orderReference": order, "mode": mode}
+    variables = {"input": terms, "key": f"create-{order}"}
+    return str(
+        await _ok(client, CREATE_INTENT, variables, merchant, "createPaymentIntent",
+                  "paymentIntent", "id")
+    )  # fmt: skip
+
+
+async def node_objects(
+    app: Starlette, client: httpx.AsyncClient, operator: Caller, merchant: Caller
+) -> dict[str, NodeObject]:
+    """GraphQL type name -> one object of that type (besides those of `World.new_owner`)."""
+    now = SystemClock().now()
+    objects: dict[str, NodeObject] = {}
+
+    # payments: a direct payment refunded in part; a held one disputed
+    shopper = await create_person(app, "node-shopper", roles=["INVESTOR"])
+    await _fund(client, operator, shopper, "node-shopper")
+    direct = await _intent(client, merchant, "node-direct", "DIRECT")
+    await _ok(client, PAY, {"id": direct, "key": "node-pay-direct"}, shopper, "payIntent")
+    refund = await _ok(client, REFUND, {"id": direct}, merchant, "refundPayment", "refund", "id")
+    objects["PaymentRefund"] = NodeObject(refund, [merchant, shopper, operator])
+    held = await _intent(client, merchant, "node-held", "ESCROW")
+    await _ok(client, PAY, {"id": held, "key": "node-pay-held"}, shopper, "payIntent")
+    dispute = await _ok(client, DISPUTE, {"id": held}, shopper, "openDispute", "dispute", "id")
+    objects["Dispute"] = NodeObject(dispute, [operator])
+    rule = await _ok(client, SPLIT_RULE, {"merchant": merchant.id}, merchant, "createSplitRule",
+                     "splitRule", "id")  # fmt: skip
+    objects["SplitRule"] = NodeObject(rule, [merchant])
+    statement = await _ok(client, STATEMENT, None, shopper, "walletStatement", "nodes")
+    objects["StatementEntry"] = NodeObject(statement[0]["id"], [shopper])
+
+    # settlement, as the daily job leaves it
+    assert merchant.id is not None
+    batch = SettlementBatchRow(
+        merchant_id=key_of(merchant.id), currency="CNY", settled_on=date(2026, 1, 5),
+        gross=1_000, refunds=0, fees=6, splits=0, net=994, carried_in=0, payout=994,
+        carried_out=0, lines=1, created_at=now,
+    )  # fmt: skip
+    payout = Payout(merchant_id=batch.merchant_id, batch_id=batch.id, amount=994,
+                    currency="CNY", state="PENDING", created_at=now, updated_at=now)  # fmt: skip
+    await insert(app, batch, payout)
+    objects["SettlementBatch"] = NodeObject(global_id("SettlementBatch", batch.id), [merchant])
+    objects["Payout"] = NodeObject(global_id("Payout", payout.id), [merchant])
+
+    # BNPL: a verified shopper's decision and plan; a partner bank's claim on the plan
+    buyer = await create_person(app, "node-bnpl", roles=["INVESTOR"])
+    await set_kyc_level(app, buyer, 1)
+    decision = await _ok(client, DECIDE_CREDIT, None, buyer, "decideBnplCredit", "decision")
+    objects["BnplCreditDecision"] = NodeObject(decision["id"], [buyer, operator])
+    bnpl = await _intent(client, merchant, "node-bnpl", "ESCROW")
+    plan = await _ok(client, PAY_IN_INSTALLMENTS, {"id": bnpl, "key": "node-bnpl"}, buyer,
+                     "payInInstallments", "plan", "id")  # fmt: skip
+    objects["BnplPlan"] = NodeObject(plan, [buyer])
+    bank, _ = await partner_bank(app, client, operator, "node-bank")
+    offer = await _ok(client, CREATE_OFFER, {"input": offer_input(), "key": "node-offer"}, bank,
+                      "createFundingOffer", "offer", "id")  # fmt: skip
+    objects["FundingOffer"] = NodeObject(offer, [bank])
+    assert bank.id is not None
+    claim = BnplFundingRow(
+        plan_id=key_of(plan), funder_kind="BANK", funder_id=key_of(bank.id),
+        offer_id=key_of(offer), principal=1_000, annual_rate=Decimal("0.08"),
+        principal_repaid=0, interest_received=0, created_at=now,
+    )  # fmt: skip
+    await insert(app, claim)
+    objects["FundedPurchase"] = NodeObject(global_id("BnplFunding", claim.id), [bank])
+
+    # lending: a loan being repaid (not public), an investor's note, match and open sale
+    borrower = await verified_borrower(app, "node-borrower")
+    investor = await create_person(app, "node-investor", roles=["INVESTOR"])
+    assert borrower.id is not None
+    assert investor.id is not None
+    loan = await listed_loan(app.state.services.stores.sessions, FixedClock(now),
+                             key_of(borrower.id))  # fmt: skip
+    async with app.state.services.stores.sessions() as session:
+        await (await session.connection()).execute(
+            text("UPDATE loan SET state = 'ACTIVE' WHERE id = :id"), {"id": loan.id}
+        )
+        await session.commit()
+    investor_id = key_of(investor.id)
+    note = LoanNote(loan_id=loan.id, holder_id=investor_id, funder_kind="INVESTOR",
+                    principal=100_000, annual_rate=Decimal("0.08"), status="ACTIVE",
+                    principal_received=0, interest_received=0, created_at=now)  # fmt: skip
+    rule_row = AutoInvestRuleRow(
+        investor_id=investor_id, currency="CNY", grades=["B"], min_term_months=3,
+        max_term_months=24, min_rate=Decimal("0.05"), max_per_loan=100_000,
+        daily_budget=500_000, created_at=now, updated_at=now,
+    )  # fmt: skip
+    match = LoanMatch(loan_id=loan.id, source_kind="AUTO_INVEST", source_id=rule_row.id,
+                      funder_id=investor_id, amount=100_000, annual_rate=Decimal("0.08"),
+                      note_id=note.id, explanation={}, created_at=now)  # fmt: skip
+    sale = NoteSale(note_id=note.id, seller_id=investor_id, price=100_000, transfer_fee=500,
+                    status="OPEN", created_at=datetime(2026, 1, 5, tzinfo=UTC))  # fmt: skip
+    await insert(app, note, rule_row, match, sale)
+    objects["Loan"] = NodeObject(global_id("Loan", loan.id), [borrower])
+    objects["LoanNote"] = NodeObject(global_id("LoanNote", note.id), [investor, borrower])
+    # A funder sees its match on a loan it sees (Loan.matches); no query shows an investor
+    # a loan being repaid, so only the borrower sees this one.
+    objects["LoanMatch"] = NodeObject(global_id("LoanMatch", match.id), [borrower])
+    objects["NoteSale"] = NodeObject(global_id("NoteSale", sale.id), public=True)
+    objects["AutoInvestRule"] = NodeObject(global_id("AutoInvestRule", rule_row.id), [investor])
+    objects["LoanApplication"] = NodeObject(
+        global_id("LoanApplication", loan.application_id), [borrower, operator]
+    )
+    objects["LoanProduct"] = NodeObject(
+        global_id("LoanProduct", loan.product_id), public=True, anonymous_too=True
+    )
+    return objects
