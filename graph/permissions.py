@@ -4,12 +4,14 @@
     @strawberry.mutation(description="Partner banks: a new funding offer.")
     async def create_funding_offer(...)
 
-A declaration names who may call the field at all: ANYONE (anonymous callers and every API key
-included), SIGNED_IN (any participant), or holders of one of the given roles (Role.OPERATOR:
-operators only). API keys are refused unless the declaration names the scope (or scopes, all
-needed) a key must carry, or says ANY_KEY. A refused call does nothing: a mutation answers in
-its payload's `errors` (UNAUTHENTICATED or FORBIDDEN), a query or subscription with that error,
-and a field declared `looks_missing` answers as for a missing object (null, or an empty list).
+A declaration names who may call the field at all: ANYONE (anonymous callers included, and API
+keys unless `key=` names the scopes they need), SIGNED_IN (any participant), or holders of one
+of the given roles (Role.OPERATOR: operators only). For SIGNED_IN and roles, API keys are
+refused unless the declaration names the scope (or scopes, all needed) a key must carry, or
+says ANY_KEY: a field nobody thought about is closed to keys. A refused call does nothing: a
+mutation answers in its payload's `errors` (UNAUTHENTICATED or FORBIDDEN), a query or
+subscription with that error, and a field declared `looks_missing` answers as for a missing
+object (null, or an empty list).
 
 This is the edge check; the use cases still check every object (they are the real guard).
 Checking costs a few attribute reads and one set test per root field: no I/O.
@@ -125,7 +127,8 @@ def declaration_of(field: StrawberryField) -> Permission | None:
 
 
 class Declared(FieldExtension):
-    """A field's permission, readable from the schema; checks nothing (ANYONE)."""
+    """A field's permission, readable from the schema. Alone (ANYONE, any key) it checks
+    nothing and costs nothing per call; Checked does the checking."""
 
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
