@@ -24,6 +24,7 @@ from strawberry.dataloader import DataLoader
 from domain.actors import Actor, NotFound
 from domain.errors import DomainError, InvalidInput
 from graph.context import Info
+from graph.permissions import ANYONE, allow
 from graph.relay import Node, parse_global_id
 
 R = TypeVar("R")
@@ -120,12 +121,15 @@ def _load_one(info: Info, global_id: str) -> Awaitable[Node | None]:
 
 @strawberry.type
 class NodeQueries:
+    # Anyone may ask: each type's loader applies that type's own query rules.
+    @allow(ANYONE)
     @strawberry.field(
         description="Any object by global ID; null if it does not exist or is not yours."
     )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await _load_one(info, id)
 
+    @allow(ANYONE)
     @strawberry.field(
         description="Objects by global ID, in the order asked (as many as a page holds); "
         "null for each one that does not exist or is not yours."

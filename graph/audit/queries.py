@@ -10,9 +10,11 @@ from strawberry.scalars import JSON
 
 from domain.audit import service
 from domain.audit.tables import AuditEntry as AuditRow
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, bigint, connection, decode_cursor
+from graph.permissions import allow
 from graph.relay import to_global_id, uuid_of
 
 
@@ -63,6 +65,7 @@ class AuditEntry:
 
 @strawberry.type
 class AuditQueries:
+    @allow(Role.OPERATOR)
     @strawberry.field(description="The audit log, newest first. Operators only.")
     async def audit_log(
         self,

@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 
 from domain.events.catalog import EventType as Type
+from domain.participants.roles import Scope
 from graph.context import Info
 from graph.events.following import AFTER, TypedEvent, follow, typed_subscription
 from graph.events.types import (
@@ -22,6 +23,7 @@ from graph.events.types import (
     RepaymentReceivedEvent,
     WalletChangedEvent,
 )
+from graph.permissions import SIGNED_IN, allow
 
 WALLET_CHANGED = TypedEvent(
     Type.WALLET_CHANGED, WalletChangedEvent, WalletChangedEvent.from_stream,
@@ -49,15 +51,27 @@ PAYMENT_UPDATED = TypedEvent(
 )  # fmt: skip
 
 
+LENDING_EVENTS = {Scope.EVENTS_READ, Scope.OFFERS_READ}
+
+
 @strawberry.type
 class EventSubscriptions:
-    wallet_changed = typed_subscription(WALLET_CHANGED)
-    match_created = typed_subscription(MATCH_CREATED)
-    loan_funded = typed_subscription(LOAN_FUNDED)
-    repayment_received = typed_subscription(REPAYMENT_RECEIVED)
-    installment_due = typed_subscription(INSTALLMENT_DUE)
-    payment_updated = typed_subscription(PAYMENT_UPDATED)
+    # A key follows what it may read: balances need wallet:read, payments payments:read, and
+    # lending (matches, loans, repayments) offers:read, as portfolio and fundedLoans do.
+    wallet_changed = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.WALLET_READ})(
+        typed_subscription(WALLET_CHANGED)
+    )
+    match_created = allow(SIGNED_IN, key=LENDING_EVENTS)(typed_subscription(MATCH_CREATED))
+    loan_funded = allow(SIGNED_IN, key=LENDING_EVENTS)(typed_subscription(LOAN_FUNDED))
+    repayment_received = allow(SIGNED_IN, key=LENDING_EVENTS)(
+        typed_subscription(REPAYMENT_RECEIVED)
+    )
+    installment_due = allow(SIGNED_IN, key=LENDING_EVENTS)(typed_subscription(INSTALLMENT_DUE))
+    payment_updated = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.PAYMENTS_READ})(
+        typed_subscription(PAYMENT_UPDATED)
+    )
 
+    @allow(SIGNED_IN, key=Scope.EVENTS_READ)
     @strawberry.subscription(
         description="Every event you may see (of `types`, or all), in order; resumable."
     )

@@ -11,10 +11,12 @@ from domain.lending import tables
 from domain.lending.funding_terms import AutoInvestTerms
 from domain.lending.services import auto_invest
 from domain.money import Money as DomainMoney
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.lending.inputs import LoanGrade, grades, minor, rate, rate_text
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
+from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 
 
@@ -74,6 +76,7 @@ def _refused(errors: list[UserError]) -> AutoInvestRulePayload:
 
 @strawberry.type
 class AutoInvestMutations:
+    @allow(Role.INVESTOR)
     @strawberry.mutation(description="Investors: a new auto-invest rule.")
     async def create_auto_invest_rule(
         self, info: Info, input: AutoInvestRuleInput
@@ -88,6 +91,7 @@ class AutoInvestMutations:
 
         return await run_mutation(info, _refused, use_case)
 
+    @allow(Role.INVESTOR)
     @strawberry.mutation(description="Investors: change a rule's terms, or pause it.")
     async def update_auto_invest_rule(
         self, info: Info, id: strawberry.ID, input: AutoInvestRuleInput, active: bool = True
@@ -103,6 +107,7 @@ class AutoInvestMutations:
 
         return await run_mutation(info, _refused, use_case)
 
+    @allow(Role.INVESTOR)
     @strawberry.mutation(description="Investors: delete a rule (notes it bought stay yours).")
     async def delete_auto_invest_rule(self, info: Info, id: strawberry.ID) -> AutoInvestRulePayload:
         ctx = info.context
@@ -118,6 +123,7 @@ class AutoInvestMutations:
 
 @strawberry.type
 class AutoInvestQueries:
+    @allow(Role.INVESTOR)
     @strawberry.field(description="Investors: your auto-invest rules, oldest first.")
     async def my_auto_invest_rules(self, info: Info) -> list[AutoInvestRule]:
         async with info.context.db() as session:

@@ -14,10 +14,12 @@ from domain.lending.services import applications
 from domain.lending.services.offer import loan_offer
 from domain.lending.states import ApplicationStatus
 from domain.money import currency_of, parse_money
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.lending.applications import LoanApplication
 from graph.lending.loans import Loan
 from graph.payloads import UserError, run_mutation
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
@@ -58,6 +60,7 @@ async def application_view(
 
 @strawberry.type
 class BorrowingMutations:
+    @allow(Role.BORROWER)
     @strawberry.mutation(
         description="Borrowers (KYC verified): apply; the decision comes back at once with "
         "its reasons, and an offer if approved."
@@ -80,6 +83,7 @@ class BorrowingMutations:
 
         return await run_mutation(info, lambda e: LoanApplicationPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Borrowers: accept an approved offer; the loan is listed for funding and "
         "matched against partner banks' offers and investors' rules at once."
@@ -104,6 +108,7 @@ class BorrowingMutations:
 
 @strawberry.type
 class BorrowingQueries:
+    @allow(SIGNED_IN, looks_missing=True)
     @strawberry.field(description="An application you made (operators: any), or null.")
     async def loan_application(self, info: Info, id: strawberry.ID) -> LoanApplication | None:
         async with info.context.db() as session:

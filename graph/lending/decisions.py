@@ -7,12 +7,14 @@ import strawberry
 from domain.lending.services.decisions import application_decisions, scorecard_versions
 from domain.lending.states import ApplicationStatus
 from domain.money import Money as DomainMoney
+from domain.participants.roles import Role
 from domain.risk.scorecard import Scorecard
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.lending.applications import LoanApplication
 from graph.money import Money
 from graph.pagination import Connection, connection, time_and_id
+from graph.permissions import allow
 
 
 @strawberry.type(description="Values below `upper` (none: no bound) score these points.")
@@ -69,6 +71,7 @@ class ScorecardVersion:
 
 @strawberry.type
 class DecisionQueries:
+    @allow(Role.OPERATOR)
     @strawberry.field(description="Operators: every scorecard version, points and all.")
     def scorecard_versions(self, info: Info) -> list[ScorecardVersion]:
         return [
@@ -76,6 +79,7 @@ class DecisionQueries:
             for card, current in scorecard_versions(actor=info.context.actor)
         ]
 
+    @allow(Role.OPERATOR)
     @strawberry.field(description="Operators: applications and their decisions, newest first.")
     async def loan_applications(
         self,

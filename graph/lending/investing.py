@@ -12,12 +12,14 @@ from domain.lending.services.listings import ListingFilter, open_listings
 from domain.lending.tables import Loan as LoanRow
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.lending.inputs import LoanGrade, grades, optional_rate
 from graph.lending.loans import Loan
 from graph.pagination import Connection, connection, time_and_id
 from graph.payloads import UserError, run_mutation
+from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
@@ -57,6 +59,7 @@ class BuyNotePayload:
 
 @strawberry.type
 class InvestingQueries:
+    @allow(SIGNED_IN, key=ANY_KEY)
     @strawberry.field(description="Loans open for funding, newest first.")
     async def listings(
         self,
@@ -79,6 +82,7 @@ class InvestingQueries:
 
 @strawberry.type
 class InvestingMutations:
+    @allow(Role.INVESTOR)
     @strawberry.mutation(
         description="Investors: buy notes of a listed loan; your wallet is held until the "
         "loan is funded (captured) or expires (released)."

@@ -19,12 +19,14 @@ from domain.lending.services.note_sale_listings import (
 )
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.lending.inputs import LoanGrade, grades, optional_rate, rate_text
 from graph.money import Money
 from graph.pagination import Connection, connection, time_and_id
 from graph.payloads import UserError, run_mutation
+from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
@@ -110,6 +112,7 @@ class NoteSalePayload:
 
 @strawberry.type
 class MarketMutations:
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Note holders: offer a note at a price within its bounds (at most its "
         "outstanding principal, accrued interest and the product's premium cap)."
@@ -127,6 +130,7 @@ class MarketMutations:
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
 
+    @allow(Role.INVESTOR)
     @strawberry.mutation(
         description="Investors: buy a note on sale; future repayments on it are yours."
     )
@@ -149,6 +153,7 @@ class MarketMutations:
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Note holders: take your note off the market while nobody has bought it."
     )
@@ -167,6 +172,7 @@ class MarketMutations:
 
 @strawberry.type
 class MarketQueries:
+    @allow(SIGNED_IN, key=ANY_KEY)
     @strawberry.field(description="Notes on sale, newest first (signed-in callers).")
     async def notes_for_sale(
         self,

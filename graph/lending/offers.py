@@ -11,6 +11,7 @@ from domain.lending import tables
 from domain.lending.funding_terms import OfferTerms
 from domain.lending.services import funding_offers
 from domain.money import Money as DomainMoney
+from domain.participants.roles import Role, Scope
 from graph.context import Info
 from graph.lending.inputs import (
     LoanGrade,
@@ -22,6 +23,7 @@ from graph.lending.inputs import (
 )
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
+from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
@@ -105,6 +107,7 @@ def _refused(errors: list[UserError]) -> FundingOfferPayload:
 
 @strawberry.type
 class FundingOfferMutations:
+    @allow(Role.PARTNER_BANK, key=Scope.OFFERS_WRITE)
     @strawberry.mutation(description="Partner banks: post a funding offer (offers:write).")
     async def create_funding_offer(
         self, info: Info, input: FundingOfferInput, idempotency_key: IdempotencyKey
@@ -121,6 +124,7 @@ class FundingOfferMutations:
 
         return await run_mutation(info, _refused, use_case)
 
+    @allow(Role.PARTNER_BANK, key=Scope.OFFERS_WRITE)
     @strawberry.mutation(
         description="Partner banks: replace an offer's terms; `version` must be the one you "
         "read (VERSION_CONFLICT otherwise)."
@@ -140,6 +144,7 @@ class FundingOfferMutations:
 
         return await run_mutation(info, _refused, use_case)
 
+    @allow(Role.PARTNER_BANK, key=Scope.OFFERS_WRITE)
     @strawberry.mutation(description="Partner banks: stop an offer funding new loans.")
     async def withdraw_funding_offer(self, info: Info, id: strawberry.ID) -> FundingOfferPayload:
         ctx = info.context
@@ -156,6 +161,7 @@ class FundingOfferMutations:
 
 @strawberry.type
 class FundingOfferQueries:
+    @allow(Role.PARTNER_BANK, key=Scope.OFFERS_READ)
     @strawberry.field(description="Partner banks: your funding offers, newest first.")
     async def my_funding_offers(self, info: Info) -> list[FundingOffer]:
         async with info.context.db() as session:

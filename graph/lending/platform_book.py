@@ -11,10 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending.services import platform_book as service
 from domain.money import Money as DomainMoney
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.lending.inputs import minor, optional_minor
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
+from graph.permissions import allow
 
 
 @strawberry.type(
@@ -61,6 +63,7 @@ def _refused(errors: list[UserError]) -> PlatformBookPayload:
 
 @strawberry.type
 class PlatformBookMutations:
+    @allow(Role.OPERATOR)
     @strawberry.mutation(
         description="Operators: how much of the platform's own money may be lent in a currency "
         "(principal outstanding in its notes), and its most in one loan."
@@ -81,6 +84,7 @@ class PlatformBookMutations:
 
 @strawberry.type
 class PlatformBookQueries:
+    @allow(Role.OPERATOR)
     @strawberry.field(description="Operators: the platform book in a currency; null if never set.")
     async def platform_book(self, info: Info, currency: str) -> PlatformBook | None:
         async with info.context.db() as session:

@@ -11,9 +11,11 @@ from domain.lending.overdue import DelinquencyBucket as Bucket
 from domain.lending.services import portfolio as service
 from domain.money import Money as DomainMoney
 from domain.money import currency_of
+from domain.participants.roles import Role, Scope
 from graph.context import Info
 from graph.lending.loans import Loan, LoanNote
 from graph.money import Money
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id
 
 strawberry.enum(Bucket, description="Days past due of the worst installment.")
@@ -66,6 +68,7 @@ class BucketTotal:
 
 @strawberry.type
 class PortfolioQueries:
+    @allow(SIGNED_IN, key=Scope.OFFERS_READ)
     @strawberry.field(description="Investors and banks: your notes and what they add up to.")
     async def portfolio(self, info: Info, currency: str = "CNY") -> Portfolio:
         currency_of(currency)
@@ -73,6 +76,7 @@ class PortfolioQueries:
             found = await service.portfolio(session, actor=info.context.actor, currency=currency)
         return Portfolio.of(found)
 
+    @allow(Role.PARTNER_BANK, key=Scope.OFFERS_READ)
     @strawberry.field(description="Partner banks: the loans you fund (offers:read).")
     async def funded_loans(self, info: Info) -> list[FundedLoan]:
         async with info.context.db() as session:
@@ -80,6 +84,7 @@ class PortfolioQueries:
         return [FundedLoan(loan=Loan.of(loan), note=LoanNote.of(note, loan.currency))
                 for loan, note in rows]  # fmt: skip
 
+    @allow(SIGNED_IN, key=Scope.OFFERS_READ)
     @strawberry.field(description="Funders: your shares of repayments, newest first.")
     async def repayments_received(self, info: Info) -> list[RepaymentShare]:
         async with info.context.db() as session:
@@ -96,6 +101,7 @@ class PortfolioQueries:
             for s in shares
         ]
 
+    @allow(Role.OPERATOR)
     @strawberry.field(description="Operators: active loans by their worst delinquency bucket.")
     async def portfolio_quality(self, info: Info, currency: str = "CNY") -> list[BucketTotal]:
         currency_of(currency)

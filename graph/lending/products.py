@@ -12,11 +12,13 @@ from domain.lending import debt_transfer, early_repayment, fees, products, table
 from domain.lending.services import products as service
 from domain.lending.services.product_terms import Marketplace, marketplace_of, product_of
 from domain.money import Money as DomainMoney
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.lending.inputs import minor, optional_minor, optional_rate, rate, rate_text
 from graph.lending.types import RepaymentMethod, RoundingMode
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
+from graph.permissions import ANYONE, allow
 from graph.relay import Node, to_global_id, uuid_of
 
 # The domain's enums, registered with GraphQL as they are.
@@ -202,6 +204,7 @@ def _refused(errors: list[UserError]) -> LoanProductPayload:
 
 @strawberry.type
 class ProductMutations:
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: a new loan product (version 1).")
     async def create_loan_product(self, info: Info, input: LoanProductInput) -> LoanProductPayload:
         ctx = info.context
@@ -215,6 +218,7 @@ class ProductMutations:
 
         return await run_mutation(info, _refused, use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(
         description="Operators: the next version of a product; loans already sold keep theirs."
     )
@@ -236,6 +240,7 @@ class ProductMutations:
 
 @strawberry.type
 class ProductQueries:
+    @allow(ANYONE)
     @strawberry.field(description="The loan products on offer (each one's current version).")
     async def loan_products(self, info: Info) -> list[LoanProduct]:
         async with info.context.db() as session:

@@ -6,10 +6,12 @@ from domain.clock import today
 from domain.lending.quote import loan_terms, quote_loan
 from graph.context import Info
 from graph.lending.types import LoanQuote, LoanQuoteInput
+from graph.permissions import ANYONE, allow
 
 
 @strawberry.type
 class LendingQueries:
+    @allow(ANYONE)
     @strawberry.field(
         description="Price a loan: installments, totals and APR. Invalid fields are reported "
         "as an INVALID_INPUT error naming each of them."

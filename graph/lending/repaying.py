@@ -19,6 +19,7 @@ from graph.context import Info
 from graph.lending.loans import Loan
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
@@ -47,6 +48,7 @@ class RepayLoanPayload:
 
 @strawberry.type
 class RepayingMutations:
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Borrowers: repay; penalty, fees, interest, then principal, oldest "
         "installment first: what is due, then the next installment, or with `prepay` ahead "
@@ -105,6 +107,7 @@ class LoanPayoffQuote:
 
 @strawberry.type
 class RepayingQueries:
+    @allow(SIGNED_IN, looks_missing=True)
     @strawberry.field(
         description="Borrowers: what paying off your active loan costs today, or null."
     )
@@ -119,6 +122,7 @@ class RepayingQueries:
                 return None
         return LoanPayoffQuote.of(quote)
 
+    @allow(SIGNED_IN)
     @strawberry.field(description="Your loans as a borrower, newest first.")
     async def my_loans(self, info: Info) -> list[Loan]:
         async with info.context.db() as session:

@@ -9,10 +9,12 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending.services.reviews import decide_loan_review
+from domain.participants.roles import Role
 from graph.context import Info
 from graph.lending.applications import LoanApplication
 from graph.lending.borrowing import application_view
 from graph.payloads import UserError, run_mutation
+from graph.permissions import allow
 from graph.relay import uuid_of
 
 
@@ -39,6 +41,7 @@ class DecideLoanReviewPayload:
 
 @strawberry.type
 class ReviewMutations:
+    @allow(Role.OPERATOR)
     @strawberry.mutation(
         description="Operators: approve or decline an application in REVIEW; approved, the "
         "borrower may accept the offer the risk engine priced."

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 import strawberry
 
 from domain.participants import credentials, kyc, roles
+from domain.participants.roles import Role
 from domain.participants.services import api_keys, registration, sessions
 from domain.participants.services import kyc as kyc_service
 from domain.participants.services.sessions import SignedIn
 from graph.context import Info
 from graph.participants.types import ApiKey, KycSubmission, Participant
 from graph.payloads import UserError, run_mutation
+from graph.permissions import ANYONE, SIGNED_IN, allow
 from graph.relay import uuid_of
 
 
@@ -123,6 +125,7 @@ class CreateApiKeyInput:
 
 @strawberry.type
 class ParticipantMutations:
+    @allow(ANYONE)
     @strawberry.mutation(description="Sign up as a borrower, investor and/or merchant.")
     async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
         ctx = info.context
@@ -138,6 +141,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: RegisterPayload(errors=errors), use_case)
 
+    @allow(ANYONE)
     @strawberry.mutation(description="Sign in with a password: an access and a refresh token.")
     async def log_in(self, info: Info, input: LogInInput) -> SessionPayload:
         ctx = info.context
@@ -158,6 +162,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
 
+    @allow(ANYONE)
     @strawberry.mutation(description="Trade a refresh token for new tokens (it works once).")
     async def refresh_session(self, info: Info, refresh_token: str) -> SessionPayload:
         ctx = info.context
@@ -175,6 +180,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="End this session: its tokens stop working at once.")
     async def log_out(self, info: Info) -> LogOutPayload:
         ctx = info.context
@@ -187,6 +193,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: LogOutPayload(errors=errors), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="New password; every other session ends.")
     async def change_password(self, info: Info, input: ChangePasswordInput) -> SessionPayload:
         ctx = info.context
@@ -205,6 +212,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation
     async def update_profile(self, info: Info, display_name: str) -> ParticipantPayload:
         ctx = info.context
@@ -217,6 +225,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: ParticipantPayload(errors=errors), use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators grant roles that need due diligence.")
     async def grant_role(
         self,
@@ -235,6 +244,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: ParticipantPayload(errors=errors), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="Send identity documents (numbers only) for verification.")
     async def submit_kyc(self, info: Info, input: SubmitKycInput) -> KycSubmissionPayload:
         ctx = info.context
@@ -249,6 +259,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators verify or reject a pending KYC submission.")
     async def decide_kyc(self, info: Info, input: DecideKycInput) -> KycSubmissionPayload:
         ctx = info.context
@@ -263,6 +274,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators see a full document number, for a stated reason.")
     async def reveal_document_number(
         self, info: Info, submission_id: strawberry.ID, reason: str
@@ -278,6 +290,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: RevealPayload(errors=errors), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="A new API key for your machine client.")
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
         ctx = info.context
@@ -292,6 +305,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Replace a key: the new one is shown once; the old one lives overlapSeconds."
     )
@@ -309,6 +323,7 @@ class ParticipantMutations:
 
         return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyPayload:
         ctx = info.context

@@ -6,17 +6,20 @@ import strawberry
 
 from domain.errors import DomainError
 from domain.participants import kyc, roles
+from domain.participants.roles import Role, Scope
 from domain.participants.services import api_keys, registration
 from domain.participants.services import kyc as kyc_service
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, connection, time_and_id
 from graph.participants.types import ApiKey, KycSubmission, Participant
+from graph.permissions import ANYONE, SIGNED_IN, allow
 from graph.relay import uuid_of
 
 
 @strawberry.type
 class ParticipantQueries:
+    @allow(ANYONE, key=Scope.PROFILE_READ)
     @strawberry.field(description="The signed-in participant (null when anonymous).")
     async def me(self, info: Info) -> Participant | None:
         participant_id = info.context.actor.participant_id
@@ -29,6 +32,7 @@ class ParticipantQueries:
                 )
             )
 
+    @allow(SIGNED_IN, key=Scope.PROFILE_READ, looks_missing=True)
     @strawberry.field(description="A participant: yourself, or anyone for the operator.")
     async def participant(self, info: Info, id: strawberry.ID) -> Participant | None:
         try:
@@ -41,6 +45,7 @@ class ParticipantQueries:
             return None
         return Participant.of(row)
 
+    @allow(Role.OPERATOR)
     @strawberry.field(description="Every participant, oldest first. Operators only.")
     async def participants(
         self,
@@ -65,6 +70,7 @@ class ParticipantQueries:
             rows, page=page, key=lambda r: (r.created_at.isoformat(), r.id), node=Participant.of
         )
 
+    @allow(SIGNED_IN)
     @strawberry.field(description="Your KYC submissions; the operator's review queue for them.")
     async def kyc_submissions(
         self,
@@ -81,6 +87,7 @@ class ParticipantQueries:
             )
         return [KycSubmission.of(row) for row in rows]
 
+    @allow(SIGNED_IN)
     @strawberry.field(description="Your machine client's active API keys.")
     async def api_keys(self, info: Info) -> list[ApiKey]:
         async with info.context.db() as session:

@@ -18,11 +18,13 @@ from domain.consumer_credit.tables import (
 )
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
+from domain.participants.roles import Role, Scope
 from domain.payments.tables import PaymentIntent as IntentRow
 from graph.context import Info
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
 from graph.payments.types import FeePayer, PaymentIntent
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
@@ -126,12 +128,14 @@ async def _payload(session: AsyncSession, plan_id: UUID) -> BnplPayload:
 
 @strawberry.type
 class BnplQueries:
+    @allow(SIGNED_IN)
     @strawberry.field(description="Shoppers: your installment plans, newest first.")
     async def bnpl_plans(self, info: Info) -> list[BnplPlan]:
         async with info.context.db() as session:
             found = await repayments.my_plans(session, actor=info.context.actor)
         return [BnplPlan.of(plan, rows) for plan, rows in found]
 
+    @allow(Role.PARTNER_BANK, key=Scope.OFFERS_READ)
     @strawberry.field(
         description="Partner banks: the BNPL purchases your offers fund, newest first "
         "(offers:read)."
@@ -144,6 +148,7 @@ class BnplQueries:
 
 @strawberry.type
 class BnplMutations:
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Shoppers: pay an intent in 3, 6 or 12 monthly installments; the merchant "
         "is paid now; partner banks' offers chosen by the matching engine fund the purchase, the "
@@ -165,6 +170,7 @@ class BnplMutations:
 
         return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="Shoppers: repay installments from your wallet, oldest first.")
     async def repay_installments(
         self, info: Info, plan_id: strawberry.ID, amount: str, currency: str,

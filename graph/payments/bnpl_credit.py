@@ -19,6 +19,7 @@ from graph.hardening.policy import page_size
 from graph.lending.applications import FraudReason, ReasonCode
 from graph.money import Money
 from graph.payloads import ErrorCode, UserError, run_mutation
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
 
 
@@ -106,6 +107,7 @@ class BnplCreditPayload:
 
 @strawberry.type
 class BnplCreditQueries:
+    @allow(SIGNED_IN)
     @strawberry.field(description="Shoppers: your installment credit (null before a decision).")
     async def credit_line(self, info: Info, currency: str) -> CreditLine | None:
         currency_of(currency)
@@ -114,6 +116,7 @@ class BnplCreditQueries:
                                                     currency=currency)  # fmt: skip
             return await credit_line_view(session, row) if row else None
 
+    @allow(SIGNED_IN)
     @strawberry.field(
         description="BNPL credit decisions, newest first: shoppers their own; operators "
         "anyone's (or one shopper's)."
@@ -131,6 +134,7 @@ class BnplCreditQueries:
 
 @strawberry.type
 class BnplCreditMutations:
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Shoppers (identity verified): ask the risk engine for installment credit "
         "now. The decision is kept and shown whatever it says; the credit line takes its limit. "

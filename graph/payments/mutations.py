@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
+from domain.participants.roles import Role, Scope
 from domain.payments.services import disputes, extension, intents, paying, refunds, release
 from domain.payments.services.updates import current_intent
 from domain.payments.tables import Dispute as DisputeRow
@@ -33,6 +34,7 @@ from graph.payments.types import (
     PaymentSource,
     RefundPayload,
 )
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
@@ -71,6 +73,7 @@ async def _dispute_payload(session: AsyncSession, dispute_id: UUID) -> DisputePa
 
 @strawberry.type
 class PaymentMutations:
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: ask a shopper to pay (escrow or direct).")
     async def create_payment_intent(
         self, info: Info, input: CreatePaymentIntentInput, idempotency_key: IdempotencyKey
@@ -81,6 +84,7 @@ class PaymentMutations:
             idempotency_key=idempotency_key,
         ))  # fmt: skip
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Shoppers: pay from your wallet or by bank card; escrow holds the money "
         "on your wallet until you confirm receipt or the auto-release time passes."
@@ -99,6 +103,7 @@ class PaymentMutations:
             idempotency_key=idempotency_key,
         ))  # fmt: skip
 
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: the goods are on their way (starts auto-release).")
     async def confirm_shipment(self, info: Info, payment_id: strawberry.ID) -> PaymentIntentPayload:
         ctx = info.context
@@ -110,6 +115,7 @@ class PaymentMutations:
 
         return await run_mutation(info, lambda e: PaymentIntentPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="Shoppers: the goods arrived; release the money.")
     async def confirm_receipt(
         self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
@@ -120,6 +126,7 @@ class PaymentMutations:
             idempotency_key=idempotency_key,
         ))  # fmt: skip
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Shoppers: the goods are still on their way; push the auto-release of a "
         "shipped payment held in escrow back by 3 days (once)."
@@ -133,6 +140,7 @@ class PaymentMutations:
             idempotency_key=idempotency_key,
         ))  # fmt: skip
 
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: cancel an unpaid or held payment.")
     async def cancel_payment_intent(
         self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
@@ -143,6 +151,7 @@ class PaymentMutations:
             idempotency_key=idempotency_key,
         ))  # fmt: skip
 
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(
         description="Merchants: refund all that remains (no amount) or part of a payment; "
         "the fee and every split share are reversed in proportion."
@@ -166,6 +175,7 @@ class PaymentMutations:
 
         return await run_mutation(info, lambda e: RefundPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="Shoppers: dispute a payment while its money is held.")
     async def open_dispute(
         self, info: Info, payment_id: strawberry.ID, reason: str
@@ -181,6 +191,7 @@ class PaymentMutations:
 
         return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(
         description="Operators: release, refund, or refund part of a disputed payment."
     )

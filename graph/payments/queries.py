@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
 from domain.money import currency_of
+from domain.participants.roles import Role, Scope
 from domain.payments.services import disputes, intents
 from domain.payments.tables import Dispute as DisputeRow
 from domain.payments.tables import PaymentIntent as IntentRow
@@ -22,11 +23,13 @@ from graph.payments.types import (
     PaymentState,
     SplitRule,
 )
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 
 
 @strawberry.type
 class PaymentQueries:
+    @allow(SIGNED_IN, key=Scope.PAYMENTS_READ, looks_missing=True)
     @strawberry.field(
         description="A payment you made, received or share in (null if not yours or none). "
         "An unpaid one is visible to any signed-in person with its id: it is the checkout link."
@@ -41,6 +44,7 @@ class PaymentQueries:
                 return None
         return PaymentIntent.of(row)
 
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_READ)
     @strawberry.field(description="Merchants: your payments, newest first.")
     async def payment_intents(
         self, info: Info, state: PaymentState | None = None, first: int | None = None
@@ -53,6 +57,7 @@ class PaymentQueries:
             )  # fmt: skip
         return [PaymentIntent.of(row) for row in rows]
 
+    @allow(SIGNED_IN, key=Scope.PAYMENTS_READ, looks_missing=True)
     @strawberry.field(description="The refunds of a payment you can see, oldest first.")
     async def payment_refunds(self, info: Info, payment_id: strawberry.ID) -> list[PaymentRefund]:
         async with info.context.db() as session:
@@ -65,12 +70,14 @@ class PaymentQueries:
                 return []
         return [PaymentRefund.of(row) for row in rows]
 
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_READ)
     @strawberry.field(description="Merchants: your split rules in use.")
     async def split_rules(self, info: Info) -> list[SplitRule]:
         async with info.context.db() as session:
             rows = await split_rules.list_split_rules(session, actor=info.context.actor)
         return [SplitRule.of(row) for row in rows]
 
+    @allow(SIGNED_IN, key=Scope.PAYMENTS_READ)
     @strawberry.field(
         description="A merchant's fee plan in a currency: merchants their own (no id), "
         "operators anyone's."
@@ -86,6 +93,7 @@ class PaymentQueries:
             )  # fmt: skip
         return MerchantFeePlan.of(terms)
 
+    @allow(Role.OPERATOR)
     @strawberry.field(description="Operators: disputes, oldest first (open ones by default).")
     async def payment_disputes(self, info: Info, open_only: bool = True) -> list[Dispute]:
         async with info.context.db() as session:

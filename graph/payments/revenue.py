@@ -6,6 +6,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.money import currency_of, parse_money
+from domain.participants.roles import Role, Scope
 from domain.payments import settlement
 from domain.revenue.services import fee_plans, split_rules
 from graph.context import Info
@@ -18,6 +19,7 @@ from graph.payments.types import (
     SplitRule,
     SplitRulePayload,
 )
+from graph.permissions import allow
 from graph.relay import uuid_of
 
 
@@ -43,6 +45,7 @@ class SetMerchantFeePlanInput:
 
 @strawberry.type
 class RevenueMutations:
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: a split rule for your payments.")
     async def create_split_rule(self, info: Info, input: CreateSplitRuleInput) -> SplitRulePayload:
         ctx = info.context
@@ -58,6 +61,7 @@ class RevenueMutations:
 
         return await run_mutation(info, lambda e: SplitRulePayload(errors=e), use_case)
 
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: stop using a split rule for new payments.")
     async def archive_split_rule(self, info: Info, id: strawberry.ID) -> SplitRulePayload:
         ctx = info.context
@@ -70,6 +74,7 @@ class RevenueMutations:
 
         return await run_mutation(info, lambda e: SplitRulePayload(errors=e), use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: a merchant's fee (MDR) and payout schedule.")
     async def set_merchant_fee_plan(
         self, info: Info, input: SetMerchantFeePlanInput

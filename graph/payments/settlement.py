@@ -8,12 +8,14 @@ import strawberry
 
 from domain.errors import DomainError
 from domain.money import Money as DomainMoney
+from domain.participants.roles import Role, Scope
 from domain.payments.services import reports
 from domain.payments.tables import Payout as PayoutRow
 from domain.payments.tables import SettlementBatchRow
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.money import Money
+from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 
 
@@ -67,6 +69,7 @@ class SettlementBatch(Node):
 
 @strawberry.type
 class SettlementQueries:
+    @allow(Role.MERCHANT, key=Scope.PAYOUTS_READ)
     @strawberry.field(
         description="Merchants (payouts:read): your settlement batches, newest first."
     )
@@ -78,6 +81,7 @@ class SettlementQueries:
             rows = await reports.merchant_batches(session, actor=info.context.actor, limit=limit)
         return [SettlementBatch.of(row) for row in rows]
 
+    @allow(Role.MERCHANT, Role.OPERATOR, key=Scope.PAYOUTS_READ, looks_missing=True)
     @strawberry.field(
         description="A settlement batch's report as CSV text (RFC 4180): one row per payment or "
         "refund, then TOTAL, CARRIED_IN, PAYOUT and CARRIED_OUT. Null if not yours."
@@ -93,6 +97,7 @@ class SettlementQueries:
                 return None
         return report.csv
 
+    @allow(Role.MERCHANT, key=Scope.PAYOUTS_READ)
     @strawberry.field(description="Merchants (payouts:read): your payouts, newest first.")
     async def payouts(self, info: Info, first: int | None = None) -> list[Payout]:
         limit = page_size(first, info.context.hardening)

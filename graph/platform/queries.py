@@ -3,6 +3,7 @@
 import strawberry
 
 from graph.context import Info
+from graph.permissions import ANYONE, allow
 
 
 @strawberry.type(description="The platform answering this API.")
@@ -14,6 +15,7 @@ class Platform:
 
 @strawberry.type
 class PlatformQueries:
+    @allow(ANYONE)
     @strawberry.field(description="Name, version and home currency of the platform.")
     def platform(self, info: Info) -> Platform:
         profile = info.context.platform

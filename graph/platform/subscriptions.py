@@ -8,6 +8,7 @@ import strawberry
 
 from domain.errors import InvalidInput
 from graph.context import Info
+from graph.permissions import ANYONE, allow
 
 MIN_INTERVAL_SECONDS = 1
 MAX_INTERVAL_SECONDS = 300
@@ -21,6 +22,7 @@ class Heartbeat:
 
 @strawberry.type
 class PlatformSubscriptions:
+    @allow(ANYONE)
     @strawberry.subscription(
         description="Ticks every intervalSeconds (1..300), starting at once; for connection checks."
     )

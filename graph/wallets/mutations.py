@@ -17,6 +17,7 @@ from domain.wallets.services.accounts import WalletBalance, wallet_balances
 from domain.wallets.services.transfer_batch import TransferOrder
 from graph.context import Info
 from graph.payloads import run_mutation, user_errors
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.types import MoneyMovementPayload, Wallet
 
@@ -81,6 +82,7 @@ async def _movement(
 
 @strawberry.type
 class WalletMutations:
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="Move money from your bank into your wallet.")
     async def deposit(
         self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
@@ -91,6 +93,7 @@ class WalletMutations:
             amount=_money(input), method=input.method, idempotency_key=idempotency_key,
         ))  # fmt: skip
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="Move money from your wallet to your bank.")
     async def withdraw(
         self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
@@ -101,6 +104,7 @@ class WalletMutations:
             amount=_money(input), method=input.method, idempotency_key=idempotency_key,
         ))  # fmt: skip
 
+    @allow(SIGNED_IN)
     @strawberry.mutation(description="Send money from your wallet to another participant's.")
     async def transfer(
         self, info: Info, input: TransferInput, idempotency_key: IdempotencyKey

@@ -11,9 +11,11 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.money import currency_of, parse_money
+from domain.participants.roles import Role
 from domain.wallets.services import operations
 from graph.context import Info
 from graph.payloads import UserError, run_mutation
+from graph.permissions import allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
@@ -56,6 +58,7 @@ def _hold_uuid(hold_id: strawberry.ID) -> UUID:
 
 @strawberry.type
 class WalletOperations:
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: credit (+) or debit (-) a wallet, with a reason.")
     async def adjust_wallet(
         self, info: Info, input: AdjustWalletInput, idempotency_key: IdempotencyKey
@@ -74,6 +77,7 @@ class WalletOperations:
 
         return await run_mutation(info, lambda e: AdjustmentPayload(errors=e), use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: reserve a participant's funds for a service.")
     async def create_hold(
         self, info: Info, input: CreateHoldInput, idempotency_key: IdempotencyKey
@@ -97,6 +101,7 @@ class WalletOperations:
 
         return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: take all of a hold, or `amount` of it.")
     async def capture_hold(
         self,
@@ -113,6 +118,7 @@ class WalletOperations:
 
         return await _resolve(info, hold_id, idempotency_key, capture=True, amount=minor)
 
+    @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: release a hold in full.")
     async def release_hold(
         self, info: Info, hold_id: strawberry.ID, idempotency_key: IdempotencyKey

@@ -5,22 +5,26 @@ from __future__ import annotations
 import strawberry
 
 from domain.money import currency_of
+from domain.participants.roles import Scope
 from domain.wallets.services.accounts import my_wallets
 from domain.wallets.services.statement import statement
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, connection, time_and_id
+from graph.permissions import SIGNED_IN, allow
 from graph.wallets.types import StatementEntry, Wallet
 
 
 @strawberry.type
 class WalletQueries:
+    @allow(SIGNED_IN, key=Scope.WALLET_READ)
     @strawberry.field(description="Your wallets, one per currency you have used.")
     async def wallets(self, info: Info) -> list[Wallet]:
         async with info.context.db() as session:
             balances = await my_wallets(session, actor=info.context.actor)
         return [Wallet.of(b) for b in balances]
 
+    @allow(SIGNED_IN, key=Scope.WALLET_READ)
     @strawberry.field(description="Your wallet in one currency (null if you never used it).")
     async def wallet(self, info: Info, currency: str) -> Wallet | None:
         currency_of(currency)
@@ -28,6 +32,7 @@ class WalletQueries:
             balances = await my_wallets(session, actor=info.context.actor)
         return next((Wallet.of(b) for b in balances if b.currency == currency), None)
 
+    @allow(SIGNED_IN, key=Scope.WALLET_READ)
     @strawberry.field(description="Your wallet's entries in a currency, newest first.")
     async def wallet_statement(
         self,

@@ -8,9 +8,11 @@ from datetime import timedelta
 import strawberry
 
 from domain.events.catalog import EventType
+from domain.participants.roles import Scope
 from domain.webhooks.services import endpoints, log
 from graph.context import Info
 from graph.payloads import UserError, run_mutation
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 from graph.webhooks.types import WebhookDelivery, WebhookEndpoint
 
@@ -61,6 +63,7 @@ class UpdateWebhookEndpointInput:
 
 @strawberry.type
 class WebhookMutations:
+    @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(description="Register a URL to receive your events, signed.")
     async def create_webhook_endpoint(
         self, info: Info, input: CreateWebhookEndpointInput
@@ -79,6 +82,7 @@ class WebhookMutations:
 
         return await run_mutation(info, lambda e: WebhookEndpointPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(description="Change an endpoint's URL, event types, description or state.")
     async def update_webhook_endpoint(
         self, info: Info, input: UpdateWebhookEndpointInput
@@ -96,6 +100,7 @@ class WebhookMutations:
 
         return await run_mutation(info, lambda e: WebhookEndpointPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(
         description="A new signing secret, shown once; the old one also signs for overlapSeconds."
     )
@@ -116,6 +121,7 @@ class WebhookMutations:
 
         return await run_mutation(info, lambda e: WebhookEndpointPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(description="Delete an endpoint: nothing more is delivered to it.")
     async def delete_webhook_endpoint(
         self, info: Info, id: strawberry.ID
@@ -131,6 +137,7 @@ class WebhookMutations:
 
         return await run_mutation(info, lambda e: DeleteWebhookEndpointPayload(errors=e), use_case)
 
+    @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(
         description="Send a delivery's message again now (same webhook-id and body)."
     )

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.participants.roles import Scope
 from domain.webhooks.deliveries import DeliveryStatus
 from domain.webhooks.services import endpoints, log
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, connection, time_and_id
+from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 from graph.webhooks.types import WebhookDelivery, WebhookEndpoint
 
 
 @strawberry.type
 class WebhookQueries:
+    @allow(SIGNED_IN, key=Scope.WEBHOOKS_READ)
     @strawberry.field(description="Your webhook endpoints, oldest first.")
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
         async with info.context.db() as session:
             rows = await endpoints.list_endpoints(session, actor=info.context.actor)
         return [WebhookEndpoint.of(row) for row in rows]
 
+    @allow(SIGNED_IN, key=Scope.WEBHOOKS_READ)
     @strawberry.field(description="Your webhook deliveries, newest first, with every attempt.")
     async def webhook_deliveries(
         self,
