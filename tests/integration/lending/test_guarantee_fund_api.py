@@ -76,6 +76,7 @@ async def test_operators_fund_the_guarantee_fund_and_it_pays_defaults_or_reports
     assert [(a.actor_id, a.details["amount"]) for a in audits] == [
         (key_of(operator.id or ""), 1_500_000)
     ]
+    assert {e.version for e in events} == {2}
     shortfalls = {e.aggregate_id: (e.payload["cover_due"], e.payload["shortfall"]) for e in events}
     assert shortfalls == {str(key_of(first)): (1_000_000, 0),
                           str(key_of(second)): (1_000_000, 500_000)}  # fmt: skip
