@@ -26,7 +26,7 @@ async def _check(session: AsyncSession, product: LoanProduct, market: Marketplac
     """`product` with its cover bound to the offer that agrees to it; InputRejected listing
     every fault otherwise."""
     found = [InvalidInput(v.message, field=v.field) for v in product_violations(product)]
-    if not found:
+    if not any((v.field or "").startswith("cover") for v in found):
         try:
             product = await attach_cover(session, product)
         except InvalidInput as refused:

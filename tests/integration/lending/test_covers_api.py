@@ -49,6 +49,7 @@ async def test_a_cover_naming_anyone_who_has_not_offered_it_is_refused_and_nothi
 
     # the attack: any investor named as the insurer of a product
     attack = await create_product(client, operator, **cover(investor.id))
+    with_other_faults = await create_product(client, operator, minRate="0.5", **cover(investor.id))
     raw_uuid = await create_product(client, operator, **cover(str(key_of(investor.id))))
     loan_id = global_id("Loan", key_of(investor.id))
     wrong_type = await create_product(client, operator, **cover(loan_id))
@@ -70,6 +71,10 @@ async def test_a_cover_naming_anyone_who_has_not_offered_it_is_refused_and_nothi
         assert [(e["code"], e["field"]) for e in refused["errors"]] == [
             ("INVALID_INPUT", "cover.providerId")
         ], refused
+    assert {(e["code"], e["field"]) for e in with_other_faults["errors"]} == {
+        ("INVALID_INPUT", "minRate"),
+        ("INVALID_INPUT", "cover.providerId"),
+    }  # every fault at once
     assert offered["errors"] == []
     assert [(e["code"], e["field"]) for e in too_much["errors"]] == [
         ("INVALID_INPUT", "cover.share")
