@@ -16,6 +16,7 @@ from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
 from graph.lending.borrowing import BorrowingMutations, BorrowingQueries
+from graph.lending.covers import CoverMutations, CoverQueries
 from graph.lending.decisions import DecisionQueries
 from graph.lending.investing import InvestingMutations, InvestingQueries
 from graph.lending.market import MarketMutations, MarketQueries
@@ -62,6 +63,7 @@ class Query(
     FundingOfferQueries,
     InvestingQueries,
     ProductQueries,
+    CoverQueries,
     PlatformBookQueries,
     BorrowingQueries,
     RepayingQueries,
@@ -90,6 +92,7 @@ class Mutation(
     FundingOfferMutations,
     InvestingMutations,
     ProductMutations,
+    CoverMutations,
     PlatformBookMutations,
     BorrowingMutations,
     ReviewMutations,

@@ -26,6 +26,10 @@ class EventType(Enum):
 
 
 # Bumped when a type's payload changes shape; consumers read `version` before the payload.
-PAYLOAD_VERSIONS: dict[EventType, int] = {event_type: 1 for event_type in EventType}
+PAYLOAD_VERSIONS: dict[EventType, int] = {event_type: 1 for event_type in EventType} | {
+    # 2: paid_by (INSURANCE, GUARANTEE or GUARANTEE_FUND), cover_due and shortfall; the
+    # platform's fund is cover_provider null, no longer "platform".
+    EventType.LOAN_DEFAULTED: 2,
+}
 
 TOPICS: tuple[str, ...] = tuple(sorted({event_type.topic for event_type in EventType}))

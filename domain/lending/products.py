@@ -34,19 +34,23 @@ class CoverKind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Cover:
+    """Who pays a product's funders on default, and how much of what they are still owed.
+
+    A provider (insurer or guarantor) pays from its wallet under the cover offer it published
+    and the operator attached (`offer_id`); a guarantee without one is the platform's fund.
+    """
+
     kind: CoverKind = CoverKind.NONE
     share: Decimal = Decimal(0)  # of the funders' outstanding principal at default
-    # A participant's id (a guarantor or insurer, paying from its wallet), or for a
-    # guarantee any other name ("platform"): the platform's guarantee fund.
-    provider_id: str | None = None
+    provider_id: UUID | None = None  # None: the platform's guarantee fund (or no cover)
+    offer_id: UUID | None = None
 
     @property
-    def provider_participant(self) -> UUID | None:
-        """The guarantor or insurer who pays and takes the claim; None: the platform's fund."""
-        try:
-            return UUID(self.provider_id) if self.provider_id else None
-        except ValueError:
-            return None
+    def payout_kind(self) -> str:
+        """How a payout of this cover is named to the funders it pays."""
+        if self.kind is CoverKind.GUARANTEE and self.provider_id is None:
+            return "GUARANTEE_FUND"
+        return self.kind.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +127,13 @@ def _failed(*rows: tuple[bool, str, str]) -> list[Violation]:
 
 def _cover_violations(cover: Cover) -> list[Violation]:
     if cover.kind is CoverKind.NONE:
-        ok = cover.share == 0 and cover.provider_id is None
+        ok = cover.share == 0 and cover.provider_id is None and cover.offer_id is None
         return [] if ok else [Violation("cover", "no cover takes no share and no provider")]
-    if not Decimal(0) < cover.share <= 1 or not cover.provider_id:
-        return [Violation("cover", "a cover needs a provider and a share within 0..1")]
-    if cover.kind is CoverKind.INSURANCE and cover.provider_participant is None:
-        return [Violation("cover", "an insurance cover names the insurer's participant id")]
-    return []
+    found = []
+    if not Decimal(0) < cover.share <= 1:
+        found.append(Violation("cover.share", "must be within 0..1, above 0"))
+    if cover.kind is CoverKind.INSURANCE and cover.provider_id is None:
+        found.append(Violation("cover.provider_id", "an insurance cover names its insurer"))
+    if cover.provider_id is None and cover.offer_id is not None:
+        found.append(Violation("cover.offer_id", "the platform's fund takes no cover offer"))
+    return found

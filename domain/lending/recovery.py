@@ -18,11 +18,17 @@ from domain.lending.products import Cover, CoverKind
 from domain.money import round_half_up, split_exactly
 
 
-def cover_amount(cover: Cover, outstanding: int, *, available: int) -> int:
-    """What the cover pays on `outstanding` principal: its share, half-up, at most `available`."""
+def cover_due(cover: Cover, outstanding: int) -> int:
+    """What the cover owes on `outstanding` principal: its share, half-up."""
     if cover.kind is CoverKind.NONE or outstanding <= 0:
         return 0
-    return max(min(round_half_up(outstanding * Fraction(cover.share)), available), 0)
+    return round_half_up(outstanding * Fraction(cover.share))
+
+
+def cover_amount(cover: Cover, outstanding: int, *, available: int) -> int:
+    """What the cover pays on `outstanding` principal: what it owes, at most `available`;
+    the rest is its shortfall."""
+    return max(min(cover_due(cover, outstanding), available), 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,10 @@ class LoanProductRow(SQLModel, table=True):
     funding_channels: list[str] = _strings()  # INVESTOR_NOTES, BANK_OFFERS, PLATFORM_BOOK
     cover_kind: str = Field(max_length=16)  # NONE, GUARANTEE, INSURANCE
     cover_share: Decimal = _rate()  # of what funders are owed at default
-    cover_provider: str | None = Field(default=None, max_length=64)
+    # The guarantor or insurer who pays (null: the platform's guarantee fund, or no cover),
+    # and the cover offer of theirs the operator attached (null for the fund and old rows).
+    cover_provider: UUID | None = Field(default=None, foreign_key="participant.id")
+    cover_offer_id: UUID | None = Field(default=None, foreign_key="cover_offer.id")
     early_repayment: str = Field(max_length=24)  # ACCRUED_TO_DATE or FULL_PERIOD
     transfer_rules: dict[str, Any] | None = Field(
         default=None, sa_column=sa.Column(JSONB, nullable=True)
@@ -100,6 +103,33 @@ class LoanProductRow(SQLModel, table=True):
     created_by: UUID | None = Field(default=None, foreign_key="participant.id")
     created_at: datetime = _moment()
     superseded_at: datetime | None = _moment(nullable=True)
+
+
+class CoverOfferRow(SQLModel, table=True):
+    """What an insurer or guarantor agrees to cover: its kind, currency, the most of the
+    funders' outstanding principal it pays on a default, and the largest loan it covers.
+    Operators attach an OPEN offer to a product; withdrawing it stops new loans under those
+    products, while the loans already listed keep the cover their product version names."""
+
+    __tablename__ = "cover_offer"
+    __table_args__ = (
+        sa.CheckConstraint("share > 0 AND share <= 1", name="share_within_one"),
+        sa.CheckConstraint("max_loan_amount IS NULL OR max_loan_amount > 0", name="max_positive"),
+        sa.CheckConstraint(
+            "(status = 'WITHDRAWN') = (withdrawn_at IS NOT NULL)", name="withdrawn_whole"
+        ),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    provider_id: UUID = Field(foreign_key="participant.id", index=True)
+    kind: str = Field(max_length=16)  # GUARANTEE or INSURANCE
+    currency: str = Field(max_length=3)
+    share: Decimal = _rate()
+    max_loan_amount: int | None = _minor(nullable=True)
+    terms: str = Field(default="", max_length=500)
+    status: str = Field(max_length=16)  # OPEN or WITHDRAWN
+    created_at: datetime = _moment()
+    withdrawn_at: datetime | None = _moment(nullable=True)
 
 
 class LoanApplication(SQLModel, table=True):
@@ -319,8 +349,11 @@ class Repayment(SQLModel, table=True):
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     loan_id: UUID = Field(foreign_key="loan.id", index=True)
     payer_id: UUID | None = Field(default=None, foreign_key="participant.id")
-    kind: str = Field(max_length=16)  # MANUAL, AUTO_DEBIT, GUARANTEE
+    # MANUAL, AUTO_DEBIT, RECOVERY, or a cover's payout on default: INSURANCE (an insurer),
+    # GUARANTEE (a guarantor), GUARANTEE_FUND (the platform's guarantee fund).
+    kind: str = Field(max_length=16)
     amount: int = _minor()
+    shortfall: int = _minor()  # a cover's payout: what it owed beyond what it could pay
     penalty: int = _minor()
     fees: int = _minor()
     interest: int = _minor()

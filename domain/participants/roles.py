@@ -8,8 +8,9 @@ class Role(Enum):
     INVESTOR = "INVESTOR"
     MERCHANT = "MERCHANT"
     PARTNER_BANK = "PARTNER_BANK"
-    INSURER = "INSURER"
-    CORE_ENTERPRISE = "CORE_ENTERPRISE"  # confirms receivables in supply-chain finance
+    INSURER = "INSURER"  # publishes credit-insurance cover offers for loan products
+    GUARANTOR = "GUARANTOR"  # publishes guarantee cover offers, pays funders on default
+    CORE_ENTERPRISE = "CORE_ENTERPRISE"  # reserved: will confirm supply-chain receivables
     OPERATOR = "OPERATOR"
 
 
@@ -18,7 +19,7 @@ class Role(Enum):
 SELF_SERVICE_ROLES = frozenset({Role.BORROWER, Role.INVESTOR, Role.MERCHANT})
 GRANTABLE_ROLES = frozenset(Role) - {Role.OPERATOR}
 # Roles that act as machine clients through API keys.
-MACHINE_CLIENT_ROLES = frozenset({Role.MERCHANT, Role.PARTNER_BANK, Role.INSURER})
+MACHINE_CLIENT_ROLES = frozenset({Role.MERCHANT, Role.PARTNER_BANK, Role.INSURER, Role.GUARANTOR})
 
 
 class Scope(Enum):
@@ -30,7 +31,8 @@ class Scope(Enum):
     PAYMENTS_READ = "payments:read"
     PAYMENTS_WRITE = "payments:write"
     PAYOUTS_READ = "payouts:read"
-    POLICIES_WRITE = "policies:write"
+    POLICIES_WRITE = "policies:write"  # an insurer's cover offers (credit insurance)
+    GUARANTEES_WRITE = "guarantees:write"  # a guarantor's cover offers
     WALLET_READ = "wallet:read"
     EVENTS_READ = "events:read"  # subscriptions; each topic may need its own read scope too
     WEBHOOKS_READ = "webhooks:read"  # the endpoints and their delivery log
@@ -44,6 +46,7 @@ SCOPES_BY_ROLE: dict[Role, frozenset[Scope]] = {
     ),
     Role.PARTNER_BANK: frozenset({Scope.OFFERS_READ, Scope.OFFERS_WRITE, Scope.WALLET_READ}),
     Role.INSURER: frozenset({Scope.POLICIES_WRITE, Scope.PAYOUTS_READ, Scope.WALLET_READ}),
+    Role.GUARANTOR: frozenset({Scope.GUARANTEES_WRITE, Scope.WALLET_READ}),
 }
 # Every machine client may manage the webhooks its servers receive.
 WEBHOOK_SCOPES = frozenset({Scope.WEBHOOKS_READ, Scope.WEBHOOKS_WRITE})

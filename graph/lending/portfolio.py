@@ -4,6 +4,7 @@ book's quality by delinquency bucket."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 
@@ -49,11 +50,27 @@ class FundedLoan:
     note: LoanNote
 
 
+@strawberry.enum(description="Who paid, and how: the borrower, or a cover on default.")
+class RepaymentKind(Enum):
+    MANUAL = strawberry.enum_value("MANUAL", description="The borrower repaid.")
+    AUTO_DEBIT = strawberry.enum_value("AUTO_DEBIT", description="Debited from the borrower.")
+    RECOVERY = strawberry.enum_value(
+        "RECOVERY", description="The borrower repaid after the loan defaulted."
+    )
+    INSURANCE = strawberry.enum_value(
+        "INSURANCE", description="An insurer's credit insurance paid on default."
+    )
+    GUARANTEE = strawberry.enum_value("GUARANTEE", description="A guarantor paid on default.")
+    GUARANTEE_FUND = strawberry.enum_value(
+        "GUARANTEE_FUND", description="The platform's guarantee fund paid on default."
+    )
+
+
 @strawberry.type(description="Your share of one repayment.")
 class RepaymentShare:
     repayment_id: strawberry.ID
     loan_id: strawberry.ID
-    kind: str = strawberry.field(description="MANUAL, AUTO_DEBIT, GUARANTEE or RECOVERY.")
+    kind: RepaymentKind
     principal: Money
     interest: Money = strawberry.field(description="Interest and penalty.")
     received_at: datetime
@@ -93,7 +110,7 @@ class PortfolioQueries:
             RepaymentShare(
                 repayment_id=to_global_id("Repayment", s.repayment.id),
                 loan_id=to_global_id("Loan", s.repayment.loan_id),
-                kind=s.repayment.kind,
+                kind=RepaymentKind(s.repayment.kind),
                 principal=Money.of(DomainMoney(s.principal, s.currency)),
                 interest=Money.of(DomainMoney(s.interest, s.currency)),
                 received_at=s.repayment.created_at,

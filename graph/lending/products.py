@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import field
 from datetime import datetime
+from uuid import UUID
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.errors import InvalidInput
 from domain.lending import debt_transfer, early_repayment, fees, products, tables
 from domain.lending.services import products as service
 from domain.lending.services.product_terms import Marketplace, marketplace_of, product_of
@@ -19,7 +21,7 @@ from graph.lending.types import RepaymentMethod, RoundingMode
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
 from graph.permissions import ANYONE, allow
-from graph.relay import Node, to_global_id, uuid_of
+from graph.relay import NO_SUCH_OBJECT, Node, to_global_id, uuid_of
 
 # The domain's enums, registered with GraphQL as they are.
 strawberry.enum(fees.FeeTiming, description="When a fee is paid.")
@@ -48,17 +50,47 @@ class FeeRuleInput:
     fixed: str = strawberry.field(default="0", description="A fixed amount.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="Who pays the funders on default. A provider pays only under a cover offer it "
+    "published itself (publishCoverOffer): the product names the provider, and the offer if "
+    "the provider has several open ones; it must hold the role (INSURER for INSURANCE, "
+    "GUARANTOR for GUARANTEE), and the offer must be OPEN, of this kind and currency, cover "
+    "at least this share and loans up to maxAmount. A GUARANTEE naming no provider is paid "
+    "by the platform's guarantee fund (fundGuaranteeFund)."
+)
 class CoverInput:
     kind: CoverKind = products.CoverKind.NONE
     share: str = strawberry.field(
         default="0", description="Share of the funders' outstanding principal it pays."
     )
-    provider_id: str | None = strawberry.field(
+    provider_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="The guarantor's or insurer's participant id (it pays from its wallet and "
-        "takes the claim); for a guarantee, any other name means the platform's fund.",
+        description="The insurer's or guarantor's Participant id (it pays from its wallet and "
+        "takes the claim); null for a GUARANTEE: the platform's guarantee fund.",
     )
+    offer_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The provider's CoverOffer id; needed only if it has several open offers "
+        "of this kind and currency.",
+    )
+
+    def to_domain(self) -> products.Cover:
+        return products.Cover(
+            self.kind,
+            rate(self.share, "cover.share"),
+            _id_of(self.provider_id, "Participant", "cover.provider_id"),
+            _id_of(self.offer_id, "CoverOffer", "cover.offer_id"),
+        )
+
+
+def _id_of(global_id: str | None, type_name: str, field: str) -> UUID | None:
+    """The UUID in a global id of `type_name`; INVALID_INPUT on `field` for anything else."""
+    if global_id is None:
+        return None
+    key = uuid_of(global_id, type_name)
+    if key == NO_SUCH_OBJECT:
+        raise InvalidInput(f"must be a {type_name} id", field=field)
+    return key
 
 
 @strawberry.input
@@ -114,7 +146,7 @@ class LoanProductInput:
             penalty_daily_rate=rate(self.penalty_daily_rate, "penalty_daily_rate"),
             grace_days=self.grace_days, default_days=self.default_days,
             funding_channels=frozenset(self.funding_channels),
-            cover=products.Cover(cover.kind, rate(cover.share, "cover"), cover.provider_id),
+            cover=cover.to_domain(),
             early_repayment=self.early_repayment,
             transfer=None if transfer is None else debt_transfer.TransferRules(
                 max_premium=rate(transfer.max_premium, "transfer"),
@@ -141,17 +173,48 @@ class FeeRule:
     fixed: Money
 
 
-@strawberry.type(description="One version of a loan product.")
+@strawberry.type(description="A product's cover as attached: who pays the funders on default.")
+class Cover:
+    kind: CoverKind
+    share: str = strawberry.field(description="Of the funders' outstanding principal.")
+    provider_id: strawberry.ID | None = strawberry.field(
+        description="The insurer or guarantor; null: the platform's guarantee fund (or none)."
+    )
+    offer_id: strawberry.ID | None = strawberry.field(
+        description="The provider's cover offer the operator attached."
+    )
+
+    @classmethod
+    def of(cls, cover: products.Cover) -> Cover:
+        return cls(
+            kind=cover.kind, share=rate_text(cover.share) or "0",
+            provider_id=None if cover.provider_id is None
+            else to_global_id("Participant", cover.provider_id),
+            offer_id=None if cover.offer_id is None else to_global_id("CoverOffer", cover.offer_id),
+        )  # fmt: skip
+
+
+@strawberry.type(description="Resale rules of a product's notes on the secondary market.")
+class TransferRules:
+    max_premium: str
+    min_price_share: str | None
+    fee_rate: str
+    min_fee: Money
+
+
+@strawberry.type(description="One version of a loan product: every setting of its input.")
 class LoanProduct(Node):
     id: strawberry.ID
     code: str
     version: int
     name: str
+    currency: str
     min_amount: Money
     max_amount: Money
     min_term_months: int
     max_term_months: int
     repayment_method: RepaymentMethod
+    rounding: RoundingMode
     min_rate: str
     max_rate: str
     fees: list[FeeRule]
@@ -159,10 +222,16 @@ class LoanProduct(Node):
     grace_days: int
     default_days: int
     funding_channels: list[FundingChannel]
-    cover_kind: CoverKind
-    cover_share: str
+    cover: Cover
+    cover_kind: CoverKind = strawberry.field(description="cover.kind.")
+    cover_share: str = strawberry.field(description="cover.share.")
+    early_repayment: EarlyRepaymentInterest
+    transfer: TransferRules | None = strawberry.field(
+        description="Null: its notes cannot be resold."
+    )
     note_size: Money
     min_investment: Money
+    max_investor_share: str = strawberry.field(description="Of a loan, per investor.")
     platform_spread: str
     funding_days: int
     created_at: datetime
@@ -170,6 +239,7 @@ class LoanProduct(Node):
     @classmethod
     def of(cls, row: tables.LoanProductRow) -> LoanProduct:
         product, market = product_of(row), marketplace_of(row)
+        transfer = product.transfer
 
         def money(value: int) -> Money:
             return Money.of(DomainMoney(value, row.currency))
@@ -178,15 +248,24 @@ class LoanProduct(Node):
             id=to_global_id("LoanProduct", row.id), code=row.code, version=row.version,
             name=row.name, min_amount=money(row.min_amount), max_amount=money(row.max_amount),
             min_term_months=row.min_term_months, max_term_months=row.max_term_months,
-            repayment_method=RepaymentMethod(row.repayment_method),
+            currency=row.currency, repayment_method=RepaymentMethod(row.repayment_method),
+            rounding=RoundingMode[product.rounding.name],
             min_rate=rate_text(row.min_rate) or "0", max_rate=rate_text(row.max_rate) or "0",
             fees=[FeeRule(name=f.name, timing=f.timing, percent=rate_text(f.percent) or "0",
                           fixed=money(f.fixed)) for f in product.fees],
             penalty_daily_rate=rate_text(product.penalty_daily_rate) or "0",
             grace_days=product.grace_days, default_days=product.default_days,
             funding_channels=sorted(product.funding_channels, key=lambda c: c.value),
-            cover_kind=product.cover.kind, cover_share=rate_text(product.cover.share) or "0",
+            cover=Cover.of(product.cover), cover_kind=product.cover.kind,
+            cover_share=rate_text(product.cover.share) or "0",
+            early_repayment=product.early_repayment,
+            transfer=None if transfer is None else TransferRules(
+                max_premium=rate_text(transfer.max_premium) or "0",
+                min_price_share=rate_text(transfer.min_price_share),
+                fee_rate=rate_text(transfer.fee_rate) or "0", min_fee=money(transfer.min_fee),
+            ),
             note_size=money(market.note_size), min_investment=money(market.min_investment),
+            max_investor_share=rate_text(market.max_investor_share) or "0",
             platform_spread=rate_text(market.platform_spread) or "0",
             funding_days=market.funding_days, created_at=row.created_at,
         )  # fmt: skip

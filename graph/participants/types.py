@@ -20,6 +20,28 @@ Role = strawberry.enum(roles.Role, description="What a participant does on the p
 Scope = strawberry.enum(
     roles.Scope, description="What an API key may do: PAYMENTS_WRITE is `payments:write`, ..."
 )
+
+
+def _describe(enum: type, descriptions: dict[str, str]) -> None:
+    """Give registered domain enum values their schema descriptions (the domain stays free of
+    strawberry)."""
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = descriptions.get(value.name, value.description)
+
+
+_describe(roles.Role, {
+    "INSURER": "Publishes INSURANCE cover offers for loan products (publishCoverOffer).",
+    "GUARANTOR": "Publishes GUARANTEE cover offers for loan products (publishCoverOffer).",
+    "CORE_ENTERPRISE": "Reserved for a later capability (confirming supply-chain "
+    "receivables): nothing accepts or needs this role yet.",
+})  # fmt: skip
+_describe(
+    roles.Scope,
+    {
+        "POLICIES_WRITE": "An insurer's cover offers: publishCoverOffer, withdrawCoverOffer.",
+        "GUARANTEES_WRITE": "A guarantor's cover offers: publishCoverOffer, withdrawCoverOffer.",
+    },
+)
 ParticipantKind = strawberry.enum(DomainKind)
 KycStatus = strawberry.enum(kyc.KycStatus)
 KycDecision = strawberry.enum(kyc.KycDecision)

@@ -90,7 +90,7 @@ async def cover_account(
 ) -> int:
     """Where a product's cover pays from and recoveries of its claim return to: the
     guarantor's or insurer's wallet, or the platform's guarantee fund."""
-    provider = cover.provider_participant
+    provider = cover.provider_id
     if provider is None:
         return await guarantee_fund(session, currency=currency, now=now)
     return await open_account(

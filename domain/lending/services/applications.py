@@ -19,6 +19,7 @@ from domain.lending.errors import ApplicationRefused
 from domain.lending.products import LoanProduct, application_violations
 from domain.lending.schedule import build_schedule
 from domain.lending.services.applicant_facts import assess_applicant
+from domain.lending.services.cover_offers import require_cover_in_force
 from domain.lending.services.listing import list_loan
 from domain.lending.services.product_terms import product_of
 from domain.lending.states import ApplicationStatus
@@ -109,6 +110,7 @@ async def apply_for_loan(
     if borrower.kyc_status != KycStatus.VERIFIED.value:
         raise KycRequired("verify your identity before applying", field="kyc")
     row = await current_product(session, product_id)
+    await require_cover_in_force(session, row)
     product = product_of(row)
     _check_request(product, amount, term_months)
     decision, verdict = await assess_applicant(

@@ -1,7 +1,8 @@
 """A loan past the product's default threshold: the cover (the platform's guarantee fund,
 or a guarantor's or insurer's wallet) pays each note holder its share of the principal
 they are still owed, and the claim for it passes to the cover; only the uncovered rest is
-written off. Later recoveries from the borrower: recoveries.py."""
+written off. What the cover owed beyond what its account held is its shortfall, stated in
+the payout's row and the event, never silent. Later recoveries: recoveries.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from domain.events.catalog import EventType
 from domain.events.services.outbox import record_event
 from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
 from domain.lending.products import CoverKind, LoanProduct
-from domain.lending.recovery import cover_amount
+from domain.lending.recovery import cover_amount, cover_due
 from domain.lending.services.accounts import (
     cover_account,
     holder_account,
@@ -36,8 +37,10 @@ async def default_loan(
     owed = [n.principal - n.principal_received for n in notes]
     outstanding = sum(owed)
     currency, tag = loan.currency, {"loan": str(loan.id)}
+    payout = product.cover.payout_kind  # INSURANCE, GUARANTEE or GUARANTEE_FUND
     legs: list[Leg] = []
     cover = 0
+    due = cover_due(product.cover, outstanding)
     covered: list[dict[str, object]] = []
     if product.cover.kind is not CoverKind.NONE and outstanding:
         account = await cover_account(session, cover=product.cover, currency=currency, now=now)
@@ -46,7 +49,7 @@ async def default_loan(
         for note, part in zip(notes, split_exactly(cover, owed), strict=True):
             if part:
                 holder = await holder_account(session, note=note, currency=currency, now=now)
-                legs.append(Leg(account, holder, part, "GUARANTEE_COVER", tag))
+                legs.append(Leg(account, holder, part, f"{payout}_COVER", tag))
                 note.principal_received += part
                 covered.append({"note": str(note.id), "holder": str(note.holder_id),
                                 "cover": part})  # fmt: skip
@@ -59,32 +62,29 @@ async def default_loan(
             legs.append(Leg(escrow, receivable, outstanding - cover, "LOAN_WRITE_OFF", tag))
         journal = uuid4()
         await post_transfers(session, legs=legs, now=now, journal_id=journal)
-        session.add(
-            Repayment(
-                loan_id=loan.id,
-                payer_id=product.cover.provider_participant,
-                kind="GUARANTEE",
-                amount=cover,
-                principal=cover,
-                distribution=covered,
-                journal_id=journal,
-                created_at=now,
-            )
-        )
+        if product.cover.kind is not CoverKind.NONE:
+            session.add(Repayment(
+                loan_id=loan.id, payer_id=product.cover.provider_id, kind=payout, amount=cover,
+                principal=cover, shortfall=due - cover, distribution=covered,
+                journal_id=journal, created_at=now,
+            ))  # fmt: skip
     for note in notes:
         note.status = NoteStatus.DEFAULTED.value
     loan.state = transition(LoanState(loan.state), LoanEvent.DEFAULT_THRESHOLD_PASSED).value
     loan.ended_at = now
     loan.version += 1
     await session.flush()
-    guarantor = product.cover.provider_participant
+    guarantor = product.cover.provider_id
     await record_event(
         session, EventType.LOAN_DEFAULTED, aggregate_type="Loan", aggregate_id=loan.id,
         audience=[loan.borrower_id, *(n.holder_id for n in notes),
                   *([guarantor] if guarantor and cover else [])],
         payload={"loan_id": str(loan.id), "outstanding": outstanding, "covered": cover,
                  "written_off": outstanding - cover, "cover_kind": product.cover.kind.value,
-                 "cover_provider": product.cover.provider_id if cover else None,
+                 "paid_by": payout if cover else None,
+                 "cover_provider": str(guarantor) if guarantor and cover else None,
+                 # What the cover owed and could not pay (its account held too little).
+                 "cover_due": due, "shortfall": due - cover,
                  "currency": currency},
         occurred_at=now,
     )  # fmt: skip

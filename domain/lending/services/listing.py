@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending.fees import plan_fees
+from domain.lending.services.cover_offers import require_cover_in_force
 from domain.lending.services.matching import match_listing
 from domain.lending.services.product_terms import product_of
 from domain.lending.states import LoanState
@@ -20,6 +21,7 @@ async def list_loan(
     """A LISTED loan for `application`, already matched as far as standing funding goes."""
     assert application.annual_rate is not None
     assert application.grade is not None
+    await require_cover_in_force(session, product)
     plan = plan_fees(
         product_of(product).fees, principal=application.amount,
         installments=application.term_months,

@@ -37,7 +37,8 @@ def product_of(row: LoanProductRow) -> LoanProduct:
         penalty_daily_rate=row.penalty_daily_rate, grace_days=row.grace_days,
         default_days=row.default_days,
         funding_channels=frozenset(FundingChannel(c) for c in row.funding_channels),
-        cover=Cover(CoverKind(row.cover_kind), row.cover_share, row.cover_provider),
+        cover=Cover(CoverKind(row.cover_kind), row.cover_share, row.cover_provider,
+                    row.cover_offer_id),
         early_repayment=EarlyRepaymentInterest(row.early_repayment),
         transfer=None if transfer is None else TransferRules(
             max_premium=Decimal(transfer["max_premium"]),
@@ -71,7 +72,7 @@ def row_values(product: LoanProduct, market: Marketplace) -> dict[str, Any]:
         "default_days": product.default_days,
         "funding_channels": sorted(c.value for c in product.funding_channels),
         "cover_kind": product.cover.kind.value, "cover_share": product.cover.share,
-        "cover_provider": product.cover.provider_id,
+        "cover_provider": product.cover.provider_id, "cover_offer_id": product.cover.offer_id,
         "early_repayment": product.early_repayment.value,
         "transfer_rules": None if transfer is None else {
             "max_premium": str(transfer.max_premium),

@@ -15,18 +15,22 @@ from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InputRejected, InvalidInput
 from domain.lending.products import LoanProduct, product_violations
+from domain.lending.services.cover_offers import attach_cover
 from domain.lending.services.product_terms import Marketplace, row_values
 from domain.lending.tables import LoanProductRow
-from domain.participants.tables import Participant
 
 PRODUCTS = LoanProductRow.__table__  # type: ignore[attr-defined]
 
 
-async def _check(session: AsyncSession, product: LoanProduct, market: Marketplace) -> None:
+async def _check(session: AsyncSession, product: LoanProduct, market: Marketplace) -> LoanProduct:
+    """`product` with its cover bound to the offer that agrees to it; InputRejected listing
+    every fault otherwise."""
     found = [InvalidInput(v.message, field=v.field) for v in product_violations(product)]
-    provider = product.cover.provider_participant
-    if provider is not None and await session.get(Participant, provider) is None:
-        found.append(InvalidInput("no participant has this id", field="cover"))
+    if not any((v.field or "").startswith("cover") for v in found):
+        try:
+            product = await attach_cover(session, product)
+        except InvalidInput as refused:
+            found.append(refused)
     if market.note_size <= 0 or market.min_investment % market.note_size:
         found.append(InvalidInput("a positive note size that divides min_investment",
                                   field="note_size"))  # fmt: skip
@@ -38,6 +42,7 @@ async def _check(session: AsyncSession, product: LoanProduct, market: Marketplac
         found.append(InvalidInput("must be within 1..90", field="funding_days"))
     if found:
         raise InputRejected(found)
+    return product
 
 
 async def create_loan_product(
@@ -46,7 +51,7 @@ async def create_loan_product(
 ) -> LoanProductRow:  # fmt: skip
     """Version 1 of a new product code."""
     actor.require_operator()
-    await _check(session, product, market)
+    product = await _check(session, product, market)
     taken = await session.exec(
         select(LoanProductRow.id).where(col(LoanProductRow.code) == product.code)
     )
@@ -75,7 +80,7 @@ async def update_loan_product(
         raise InvalidInput("a newer version exists: update that one", field="product_id")
     if product.code != current.code:
         raise InvalidInput("a product keeps its code", field="code")
-    await _check(session, product, market)
+    product = await _check(session, product, market)
     now = clock.now()
     await (await session.connection()).execute(
         update(PRODUCTS).where(PRODUCTS.c.id == product_id).values(superseded_at=now)

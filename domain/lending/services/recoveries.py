@@ -63,7 +63,9 @@ async def receive_recovery(
         receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
         legs += [Leg(from_account, receivable, shares.guarantor, "LOAN_RECOVERY", tag),
                  Leg(escrow, cover, shares.guarantor, "LOAN_RECOVERY", tag)]  # fmt: skip
-        distribution.append({"cover": product.cover.provider_id, "amount": shares.guarantor})
+        provider = product.cover.provider_id
+        distribution.append({"cover": str(provider) if provider else None,
+                             "amount": shares.guarantor})  # fmt: skip
     for note, part in zip(notes, shares.notes, strict=True):
         if part:
             holder = await holder_account(session, note=note, currency=currency, now=now)
@@ -80,7 +82,7 @@ async def receive_recovery(
     session.add(repayment)
     loan.version += 1
     await session.flush()
-    guarantor = product.cover.provider_participant
+    guarantor = product.cover.provider_id
     await record_event(
         session, EventType.REPAYMENT_RECEIVED, aggregate_type="Loan", aggregate_id=loan.id,
         audience=[loan.borrower_id, *(n.holder_id for n in notes),

@@ -8,20 +8,15 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor
 from domain.clock import FixedClock
-from domain.errors import InvalidInput
 from domain.events.tables import OutboxEvent
 from domain.ledger.services.verification import verify_ledger
 from domain.ledger.tables import LedgerAccount
 from domain.lending.services.overdue import age_overdue_installments
-from domain.lending.services.product_terms import Marketplace, product_of
-from domain.lending.services.products import create_loan_product
 from domain.lending.tables import Loan, LoanNote, Repayment
 from domain.participants.roles import Role
 from support.lending_life import disbursed_loan, repay, seed_guarantee_fund
@@ -29,7 +24,6 @@ from support.lending_world import (
     fund_wallet,
     installments_of,
     participant,
-    product_row,
 )
 from support.payments import wallet
 
@@ -78,7 +72,7 @@ async def test_the_insurer_pays_its_share_takes_the_claim_and_is_repaid_first(
     await fund_wallet(sessions, clock, insurer.require_participant(), 10_000_000)
     loan, borrower, investors = await disbursed_loan(
         sessions, clock, cover_kind="INSURANCE", cover_share=Decimal("0.5"),
-        cover_provider=str(insurer.participant_id), default_days=30,
+        cover_provider=insurer.participant_id, default_days=30,
     )  # fmt: skip
     funders = [i.participant_id for i in investors]
     before = {f: await _available(sessions, f) for f in funders}
@@ -88,7 +82,7 @@ async def test_the_insurer_pays_its_share_takes_the_claim_and_is_repaid_first(
     stored, notes, [cover] = await _rows(sessions, loan)
     assert stored.state == "DEFAULTED"
     assert {n.status for n in notes} == {"DEFAULTED"}
-    assert cover.kind == "GUARANTEE"
+    assert cover.kind == "INSURANCE"
     assert cover.amount == loan.principal // 2  # half of all the principal, nothing repaid
     assert await _available(sessions, insurer.participant_id) == 10_000_000 - cover.amount
     paid = {f: await _available(sessions, f) - before[f] for f in funders}
@@ -130,32 +124,17 @@ async def test_a_guarantee_fund_short_of_its_share_pays_what_it_holds(
 ) -> None:
     loan, borrower, _ = await disbursed_loan(
         sessions, clock, cover_kind="GUARANTEE", cover_share=Decimal(1),
-        cover_provider="platform", default_days=30,
+        cover_provider=None, default_days=30,
     )  # fmt: skip
     await seed_guarantee_fund(sessions, clock, 250_000)
 
     await _default(sessions, clock, loan)
 
     _, _, [cover] = await _rows(sessions, loan)
-    assert cover.amount == 250_000
+    assert (cover.kind, cover.amount, cover.shortfall) == ("GUARANTEE_FUND", 250_000, 750_000)
     assert set((await _loan_books(sessions, loan)).values()) == {250_000}
     await fund_wallet(sessions, clock, borrower.require_participant(), 100_000)
     assert await repay(sessions, clock, borrower, loan, 100_000, "back") == "OK"
     assert set((await _loan_books(sessions, loan)).values()) == {150_000}
     async with sessions() as session:
         assert (await verify_ledger(session)).consistent
-
-
-async def test_a_cover_provider_id_must_be_a_participant(
-    sessions: Sessions, clock: FixedClock
-) -> None:
-    nobody = "7d9f6a52-0c1e-4f43-9d8e-2b1c6f3a9e10"
-    row = product_row(clock.now(), cover_kind="INSURANCE", cover_share=Decimal("0.5"),
-                      cover_provider=nobody)  # fmt: skip
-    product = product_of(row)
-
-    async with sessions() as session:
-        with pytest.raises(InvalidInput, match="no participant has this id") as refused:
-            await create_loan_product(session=session, clock=clock, actor=Actor.system(),
-                                      product=product, market=Marketplace())  # fmt: skip
-    assert refused.value.field == "cover"

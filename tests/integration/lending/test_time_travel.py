@@ -33,7 +33,7 @@ async def test_four_months_of_due_dates_aging_and_default_in_seconds(
 ) -> None:
     loan, borrower, investors = await disbursed_loan(
         sessions, clock, cover_kind="GUARANTEE", cover_share=Decimal("0.8"),
-        cover_provider="platform", default_days=60,
+        cover_provider=None, default_days=60,
     )  # fmt: skip
     assert Marketplace().funding_days == 7
     await seed_guarantee_fund(sessions, clock, 10_000_000)
@@ -98,7 +98,7 @@ async def test_four_months_of_due_dates_aging_and_default_in_seconds(
     assert stored.state == "DEFAULTED"
     outstanding = loan.principal - installments[0].principal_due
     cover = repayments[-1]
-    assert cover.kind == "GUARANTEE"
+    assert cover.kind == "GUARANTEE_FUND"
     assert cover.amount == (outstanding * 8 + 5) // 10
     assert sum(d["cover"] for d in cover.distribution) == cover.amount
     assert {n.status for n in notes} == {"DEFAULTED"}

@@ -269,6 +269,13 @@ CREATE_PRODUCT = """mutation P($input: LoanProductInput!) {
   createLoanProduct(input: $input) { product { id } errors { code } } }"""
 UPDATE_PRODUCT = """mutation U($id: ID!, $input: LoanProductInput!) {
   updateLoanProduct(id: $id, input: $input) { product { id } errors { code } } }"""
+PUBLISH_COVER = """mutation P($key: String!) { publishCoverOffer(idempotencyKey: $key,
+  input: {kind: INSURANCE, currency: "CNY", share: "0.5"}) { offer { id } errors { code } } }"""
+WITHDRAW_COVER = """mutation W($id: ID!) { withdrawCoverOffer(id: $id) {
+  offer { id } errors { code } } }"""
+FUND_GUARANTEES = """mutation F($key: String!) { fundGuaranteeFund(idempotencyKey: $key,
+  input: {amount: "1.00", currency: "CNY"}) { guaranteeFund { balance { amount } }
+  errors { code } } }"""
 SET_BOOK = """mutation { setPlatformBook(input: {currency: "EUR", capacity: "1000.00"}) {
   book { available { amount } } errors { code } } }"""
 APPLY = """mutation A($input: ApplyForLoanInput!) {
@@ -309,6 +316,10 @@ RULE_TERMS = {
 
 def offer_variables(m: Matrix, c: Caller) -> dict[str, object]:
     return {"input": OFFER_TERMS, "key": f"matrix-{next(m.serials)}"}
+
+
+def serial_key(m: Matrix, c: Caller) -> dict[str, object]:
+    return {"key": f"matrix-{next(m.serials)}"}
 
 
 def missing_with(type_name: str, terms: dict[str, object]) -> Variables:
@@ -448,6 +459,14 @@ OPERATIONS = [
     Operation("platformBook", '{ platformBook(currency: "USD") { capacity { amount } } }',
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NULL)),
     Operation("setPlatformBook", SET_BOOK, OPERATORS_ONLY),
+    Operation("coverOffers", "{ coverOffers { id } }", expect(OK, anonymous=UNAUTHENTICATED)),
+    Operation("publishCoverOffer", PUBLISH_COVER,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, insurer=OK), serial_key),
+    Operation("withdrawCoverOffer(missing)", WITHDRAW_COVER,
+              expect(NOT_FOUND, anonymous=UNAUTHENTICATED), missing("CoverOffer")),
+    Operation("guaranteeFund", '{ guaranteeFund(currency: "CNY") { balance { amount } } }',
+              OPERATORS_ONLY),
+    Operation("fundGuaranteeFund", FUND_GUARANTEES, OPERATORS_ONLY, serial_key),
     Operation("loanApplications", "{ loanApplications { nodes { id } } }", OPERATORS_ONLY),
     Operation("decideLoanReview(missing)", DECIDE_REVIEW,
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from decimal import Decimal
+from uuid import UUID
 
 from domain.lending.debt_transfer import TransferRules
 from domain.lending.fees import FeeRule, FeeTiming
@@ -29,7 +30,7 @@ CASH_LOAN = LoanProduct(
     max_rate=Decimal("0.24"),
     fees=(FeeRule("origination", FeeTiming.UPFRONT, percent=Decimal("0.01")),),
     funding_channels=frozenset({FundingChannel.INVESTOR_NOTES, FundingChannel.BANK_OFFERS}),
-    cover=Cover(CoverKind.GUARANTEE, Decimal("0.8"), "guarantee-fund"),
+    cover=Cover(CoverKind.GUARANTEE, Decimal("0.8")),
     transfer=TransferRules(max_premium=Decimal("0.01")),
 )
 
@@ -68,7 +69,7 @@ def test_every_broken_field_is_reported_at_once() -> None:
         "funding_channels",
         "fees",
         "fees",
-        "cover",
+        "cover.provider_id",
         "transfer",
     ]
 
@@ -92,14 +93,19 @@ def test_an_application_must_fit_the_amount_term_and_rate_bounds() -> None:
 
 
 def test_an_insurance_cover_names_the_insurer_and_a_guarantee_may_be_the_platform() -> None:
-    insurer = "7d9f6a52-0c1e-4f43-9d8e-2b1c6f3a9e10"
-    by_name = Cover(CoverKind.INSURANCE, Decimal("0.5"), "an insurer")
+    insurer = UUID("7d9f6a52-0c1e-4f43-9d8e-2b1c6f3a9e10")
+    unnamed = Cover(CoverKind.INSURANCE, Decimal("0.5"), None)
     insured = Cover(CoverKind.INSURANCE, Decimal("0.5"), insurer)
-    platform = Cover(CoverKind.GUARANTEE, Decimal("0.8"), "platform")
+    platform = Cover(CoverKind.GUARANTEE, Decimal("0.8"), None)
+    fund_with_offer = Cover(CoverKind.GUARANTEE, Decimal("0.8"), None, insurer)
 
-    assert product_violations(replace(CASH_LOAN, cover=by_name)) == [
-        Violation("cover", "an insurance cover names the insurer's participant id")
+    assert product_violations(replace(CASH_LOAN, cover=unnamed)) == [
+        Violation("cover.provider_id", "an insurance cover names its insurer")
     ]
     assert product_violations(replace(CASH_LOAN, cover=insured)) == []
-    assert str(insured.provider_participant) == insurer
-    assert platform.provider_participant is None
+    assert product_violations(replace(CASH_LOAN, cover=platform)) == []
+    assert product_violations(replace(CASH_LOAN, cover=fund_with_offer)) == [
+        Violation("cover.offer_id", "the platform's fund takes no cover offer")
+    ]
+    assert (insured.payout_kind, platform.payout_kind) == ("INSURANCE", "GUARANTEE_FUND")
+    assert Cover(CoverKind.GUARANTEE, Decimal(1), insurer).payout_kind == "GUARANTEE"

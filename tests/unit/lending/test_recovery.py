@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.products import Cover, CoverKind
-from domain.lending.recovery import cover_amount, share_recovery
+from domain.lending.recovery import cover_amount, cover_due, share_recovery
 
-GUARANTEE = Cover(CoverKind.GUARANTEE, Decimal("0.8"), "platform")
+GUARANTEE = Cover(CoverKind.GUARANTEE, Decimal("0.8"))  # no provider: the platform's fund
 
 
 def test_the_cover_pays_its_share_as_far_as_its_account_holds() -> None:
@@ -17,6 +17,17 @@ def test_the_cover_pays_its_share_as_far_as_its_account_holds() -> None:
     assert cover_amount(GUARANTEE, 1_000_000, available=300_000) == 300_000
     assert cover_amount(GUARANTEE, 1_000_000, available=-5) == 0
     assert cover_amount(Cover(), 1_000_000, available=10**9) == 0
+
+
+@given(st.integers(0, 10**12), st.integers(-10, 10**12))
+def test_what_the_cover_pays_and_its_shortfall_make_what_it_owes(
+    outstanding: int, available: int
+) -> None:
+    paid = cover_amount(GUARANTEE, outstanding, available=available)
+    shortfall = cover_due(GUARANTEE, outstanding) - paid
+    assert 0 <= paid <= max(available, 0)
+    assert shortfall >= 0
+    assert shortfall == 0 or paid == max(available, 0)
 
 
 def test_the_guarantor_is_repaid_before_any_funder() -> None:
