@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
+from api.app import create_app
 from api.webhooks.sender import HttpWebhookSender
 from domain.clock import SystemClock
 from domain.webhooks.services.delivery import deliver_due_webhooks
 from domain.webhooks.signature import verify
 from support.graphql import Person, gql, signed_in
 from support.security import Caller, create_key
+from support.stores import StoreUrls, make_production_settings
 from support.webhooks import LOOPBACK, Receiver, fan_out
 
 FIELDS = "id url description eventTypes enabled disabledReason previousSecretExpiresAt"
@@ -244,3 +248,34 @@ async def test_api_keys_need_the_webhook_scopes(client: httpx.AsyncClient) -> No
 
 def _caller(person: Person) -> Caller:
     return Caller("merchant", person.access_token, person.id, person.email)
+
+
+@pytest.fixture
+async def production_client(clean_stores: StoreUrls) -> AsyncIterator[httpx.AsyncClient]:
+    application = create_app(make_production_settings(clean_stores))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://agora.test") as http:
+            yield http
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://127.1/x", "https://2130706433/x", "https://0x7f000001/x", "https://0/x",
+     "https://[::ffff:127.0.0.1]/x", "https://0177.0.0.1/x", "https://0xa9fea9fe/x"],
+)  # fmt: skip
+async def test_production_refuses_numeric_forms_of_private_addresses_at_registration(
+    production_client: httpx.AsyncClient, url: str
+) -> None:
+    merchant = await signed_in(production_client, roles=["MERCHANT"], kind="BUSINESS")
+
+    created = await create(production_client, merchant, url)
+
+    assert created["endpoint"] is None
+    assert created["errors"] == [
+        {"code": "INVALID_INPUT", "field": "url",
+         "message": "must not point at a private or reserved address"}
+    ]  # fmt: skip
+    assert (await gql(production_client, ENDPOINTS, token=merchant.access_token))["data"] == {
+        "webhookEndpoints": []
+    }
