@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     data_key: SecretStr | None = Field(
         None, description="Encrypts personal data: 32 random bytes, base64. Required in production."
     )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus sends for /metrics; without one, production "
+        "answers /metrics with 404 (elsewhere it is open).",
+    )
     max_subscriptions_per_connection: int = Field(20, ge=1)
     subscriber_buffer: int = Field(
         1000, ge=1, description="Events one subscription may have waiting; beyond, SLOW_CONSUMER."
@@ -111,6 +116,11 @@ class Settings(BaseSettings):
     def _rate_limit(cls, text: str) -> str:
         parse_limit(text)  # a typo stops the process at start, naming the variable
         return text
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
