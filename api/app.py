@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         allowed_origins=settings.cors_origins,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         hardening=hardening,
+        max_json_depth=settings.max_json_depth,
     )
 
     @asynccontextmanager

@@ -8,11 +8,14 @@
   with `application/json` it answers 200, as the spec recommends for legacy clients.
 - A malformed HTTP request (bad JSON, wrong parameter types) answers 400; a POST body that
   is not JSON answers 415; a mutation sent by GET answers 405 with `Allow: POST`.
+- JSON nested deeper than AGORA_MAX_JSON_DEPTH (a body, a GET parameter, a WebSocket message)
+  is refused before it is parsed: 400 over HTTP, close 4400 over WebSocket.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -20,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -29,6 +32,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from api.authentication import AuthenticationFailed
+from api.json_depth import DEFAULT_MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
 from api.services import AppServices
 from domain.actors import Actor, Origin
@@ -105,8 +109,24 @@ def origin_of(request: Request | WebSocket) -> Origin:
     )
 
 
+class DepthCheckedWebSocket(ASGIWebSocketAdapter):
+    """A WebSocket whose messages nest no deeper than the view allows: close 4400 otherwise
+    (both protocols; graphql-ws would otherwise skip a message it cannot parse)."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        try:
+            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+                yield message
+        except JsonTooDeep as refused:
+            await self.close(4400, str(refused))
+
+
 class GraphQLOverHTTP(GraphQL[Context, None]):
     """strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec."""
+
+    websocket_adapter_class = DepthCheckedWebSocket
 
     def __init__(
         self,
@@ -118,6 +138,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         allowed_origins: list[str],
         max_subscriptions_per_connection: int,
         hardening: HardeningPolicy,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         super().__init__(
             schema,
@@ -131,6 +152,12 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         self.clock = clock
         self.hardening = hardening
         self.platform = platform
+        self.max_json_depth = max_json_depth
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Every JSON text the view reads (bodies, GET parameters, WebSocket messages)."""
+        check_json_depth(data, self.max_json_depth)
+        return super().decode_json(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -225,6 +252,8 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         not an object, bytes that are not UTF-8."""
         try:
             return await super().parse_http_body(request)
+        except JsonTooDeep as refused:
+            raise HTTPException(400, str(refused)) from None
         except (json.JSONDecodeError, HTTPException):
             raise
         except (AttributeError, TypeError, UnicodeDecodeError, ValueError) as error:

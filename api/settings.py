@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         1000, ge=1, description="Events one subscription may have waiting; beyond, SLOW_CONSUMER."
     )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Larger request bodies get 413.")
+    max_json_depth: int = Field(
+        64, ge=8, le=1000, description="JSON nested deeper (body, WebSocket message) is refused."
+    )
     shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
     relay_enabled: bool = Field(
         True, description="Run the outbox relay in this process (one leader publishes at a time)."
