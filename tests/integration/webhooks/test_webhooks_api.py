@@ -231,7 +231,7 @@ async def test_another_participants_endpoint_and_deliveries_look_missing(
 
 async def test_api_keys_need_the_webhook_scopes(client: httpx.AsyncClient) -> None:
     merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
-    _, writer = await create_key(client, _caller(merchant), ["WEBHOOKS_WRITE"])
+    _, writer = await create_key(client, _caller(merchant), ["WEBHOOKS_WRITE", "WALLET_READ"])
     _, reader = await create_key(client, _caller(merchant), ["WEBHOOKS_READ"])
     _, payments = await create_key(client, _caller(merchant), ["PAYMENTS_READ"])
 
@@ -244,6 +244,69 @@ async def test_api_keys_need_the_webhook_scopes(client: httpx.AsyncClient) -> No
     assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     assert [e["id"] for e in listed["data"]["webhookEndpoints"]] == [made["endpoint"]["id"]]
     assert not_listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_key_points_endpoints_only_at_events_it_may_read(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
+    _, hooks_only = await create_key(client, _caller(merchant), ["WEBHOOKS_WRITE"])
+    _, payments = await create_key(
+        client, _caller(merchant), ["WEBHOOKS_WRITE", "WEBHOOKS_READ", "PAYMENTS_READ"]
+    )
+
+    no_read_scope = await create(client, hooks_only, "https://hooks.example.com/a")
+    named_wallet = await create(
+        client, hooks_only, "https://hooks.example.com/b", eventTypes=["WALLET_CHANGED"]
+    )
+    named_match = await create(
+        client, payments, "https://hooks.example.com/c", eventTypes=["MATCH_CREATED"]
+    )
+    every_type = await create(client, payments, "https://hooks.example.com/d")
+    persons = await create(client, merchant, "https://hooks.example.com/e")
+
+    for refused, scope in [(no_read_scope, None), (named_wallet, "wallet:read"),
+                           (named_match, "offers:read")]:  # fmt: skip
+        assert refused["endpoint"] is None
+        assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+        assert scope is None or scope in refused["errors"][0]["message"]
+    # "every type" from a key is every type it may receive; a person's is every type
+    assert every_type["endpoint"]["eventTypes"] == ["PAYMENT_UPDATED"]
+    assert persons["endpoint"]["eventTypes"] == []
+
+    # a key may not send the person's every-type endpoint elsewhere, nor widen its own
+    moved = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": persons["endpoint"]["id"], "url": "https://evil.example.com/"}},
+        token=payments,
+    )
+    widened = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": every_type["endpoint"]["id"], "eventTypes": ["WALLET_CHANGED"]}},
+        token=payments,
+    )
+    narrowed = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": persons["endpoint"]["id"], "eventTypes": ["PAYMENT_UPDATED"]}},
+        token=payments,
+    )
+    assert [e["code"] for e in moved["data"]["updateWebhookEndpoint"]["errors"]] == ["FORBIDDEN"]
+    assert [e["code"] for e in widened["data"]["updateWebhookEndpoint"]["errors"]] == ["FORBIDDEN"]
+    assert narrowed["data"]["updateWebhookEndpoint"]["endpoint"]["eventTypes"] == [
+        "PAYMENT_UPDATED"
+    ]  # fmt: skip
+
+    # the merchant's wallet moves: owed to the person's endpoint, not to the key's
+    wallet_hook = await create(client, merchant, "https://hooks.example.com/f")
+    await gql(client, DEPOSIT, {"key": "scoped"}, token=merchant.access_token)
+    await fan_out(app.state.services.stores.sessions, SystemClock())
+    for endpoint, owed in [(every_type, 0), (wallet_hook, 1)]:
+        variables = {"endpoint": endpoint["endpoint"]["id"]}
+        log = await gql(client, DELIVERIES, variables, token=merchant.access_token)
+        assert len(log["data"]["webhookDeliveries"]["nodes"]) == owed
 
 
 def _caller(person: Person) -> Caller:
