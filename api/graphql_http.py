@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -23,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -32,6 +31,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from api.authentication import AuthenticationFailed
+from api.graphql_ws import DepthCheckedWebSocket, RevocableLegacyWS, RevocableTransportWS
 from api.json_depth import DEFAULT_MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
 from api.services import AppServices
@@ -109,24 +109,12 @@ def origin_of(request: Request | WebSocket) -> Origin:
     )
 
 
-class DepthCheckedWebSocket(ASGIWebSocketAdapter):
-    """A WebSocket whose messages nest no deeper than the view allows: close 4400 otherwise
-    (both protocols; graphql-ws would otherwise skip a message it cannot parse)."""
-
-    async def iter_json(
-        self, *, ignore_parsing_errors: bool = False
-    ) -> AsyncGenerator[object, None]:
-        try:
-            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
-                yield message
-        except JsonTooDeep as refused:
-            await self.close(4400, str(refused))
-
-
 class GraphQLOverHTTP(GraphQL[Context, None]):
     """strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec."""
 
     websocket_adapter_class = DepthCheckedWebSocket
+    graphql_transport_ws_handler_class = RevocableTransportWS
+    graphql_ws_handler_class = RevocableLegacyWS
 
     def __init__(
         self,
@@ -296,13 +284,15 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         authorization = params.get("authorization") or params.get("Authorization")
         services: AppServices = context.request.app.state.services
         try:
-            context.actor = await services.authenticator.actor_for(
+            caller = await services.authenticator.caller_for(
                 authorization if isinstance(authorization, str) else None, context.actor.origin
             )
         except AuthenticationFailed as failure:
             raise ConnectionRejectionError(
                 {"message": str(failure), "code": "UNAUTHENTICATED"}
             ) from None
+        context.actor = caller.actor
+        context.request.state.grant = caller.grant  # watched for revocation (api/graphql_ws.py)
         try:
             await self._count_client_request(context.request, context.actor)
         except RateLimited as refused:

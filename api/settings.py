@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         "answers /metrics with 404 (elsewhere it is open).",
     )
     max_subscriptions_per_connection: int = Field(20, ge=1)
+    revocation_recheck_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="How often open WebSockets are re-checked against revocations (a backstop: "
+        "revocations are announced to every process and close sockets at once).",
+    )
     subscriber_buffer: int = Field(
         1000, ge=1, description="Events one subscription may have waiting; beyond, SLOW_CONSUMER."
     )
