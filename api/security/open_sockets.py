@@ -13,6 +13,7 @@ indexed by session, participant and API key, and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -108,7 +109,13 @@ class OpenSockets:
     def _end(self, sockets: list[WatchedSocket]) -> None:
         for socket in sockets:
             self.forget(socket)
-            self._spawn(socket.end(), name="agora-end-revoked-socket")
+            self._spawn(self._end_safely(socket), name="agora-end-revoked-socket")
+
+    async def _end_safely(self, socket: WatchedSocket) -> None:
+        try:
+            await socket.end()
+        except Exception:  # the socket is forgotten either way; its client is likely gone
+            logger.warning("ending a revoked socket failed", exc_info=True)
 
     def _spawn(self, work: Awaitable[None], *, name: str) -> None:
         task = asyncio.ensure_future(work)
@@ -190,9 +197,12 @@ class OpenSockets:
                             self.apply(revocation)
             except (redis.RedisError, OSError) as error:
                 logger.warning("revocation channel lost (%s); retrying in %.1fs", error, delay)
+            except Exception:
+                logger.exception("following the revocation channel failed; retrying")
             finally:
                 self.listening.clear()
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with contextlib.suppress(Exception):  # a connection already broken
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 (jitter)
             delay = min(delay * 2, BACKOFF_MAX_SECONDS)
             # Announcements made while away are lost: catch up on what they would have ended.
