@@ -26,6 +26,7 @@ from api.metrics import Metrics
 from api.middleware import RequestObservation
 from api.rate_limits import RateLimiter, RateLimitGuard
 from api.rate_limits.middleware import IpRateLimit
+from api.security.open_sockets import OpenSockets
 from api.services import build_services
 from api.settings import Settings
 from api.stores import open_stores
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         allowed_origins=settings.cors_origins,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         hardening=hardening,
+        max_json_depth=settings.max_json_depth,
     )
 
     @asynccontextmanager
@@ -78,6 +80,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.state.stores = stores
         app.state.services = build_services(settings, stores, clock)
         metrics.watch_transfers(app.state.services.transfers)
+        app.state.open_sockets = OpenSockets(
+            redis_client=stores.redis, revocations=app.state.services.revocations,
+            engine=stores.engine, clock=clock, recheck_seconds=settings.revocation_recheck_seconds,
+        )  # fmt: skip
+        await app.state.open_sockets.start()
         hub = EventHub(urls.redis_url, buffer_limit=settings.subscriber_buffer)
         app.state.events = EventFeed(hub, redis_client=stores.redis, sessions=stores.sessions)
         metrics.watch_events(hub)
@@ -95,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                     await background.enter_async_context(running_relay(relay))
                 yield
         finally:
+            await app.state.open_sockets.stop()
             await app.state.events.stop()
             await rate_limiter.close()
             await stores.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.security.revocations import RedisRevocations
+from api.security.revocations import RedisRevocations, TokenGrant
 from api.security.tokens import InvalidAccessToken, JwtAccessTokens, person_from
 from domain.actors import Actor, Origin
 from domain.clock import Clock
@@ -14,6 +16,12 @@ from domain.participants.services.api_keys import authenticate_api_key
 
 class AuthenticationFailed(Exception):
     """Credentials were sent and are not valid: the request is refused (HTTP 401)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    actor: Actor
+    grant: TokenGrant | None = None  # a person's token: what its revocation is checked against
 
 
 class Authenticator:
@@ -32,14 +40,18 @@ class Authenticator:
 
     async def actor_for(self, authorization: str | None, origin: Origin) -> Actor:
         """The caller behind an Authorization header value; anonymous without one."""
+        return (await self.caller_for(authorization, origin)).actor
+
+    async def caller_for(self, authorization: str | None, origin: Origin) -> Caller:
+        """The caller, with what its credential was issued for (to watch for its revocation)."""
         if not authorization:
-            return Actor.anonymous(origin)
+            return Caller(Actor.anonymous(origin))
         scheme, _, credential = authorization.strip().partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
             raise AuthenticationFailed("send credentials as 'Authorization: Bearer <token>'")
         if credential.startswith(API_KEY_PREFIX):
-            return await self._machine_client(credential, origin)
+            return Caller(await self._machine_client(credential, origin))
         return await self._person(credential, origin)
 
     async def _machine_client(self, key: str, origin: Origin) -> Actor:
@@ -53,7 +65,7 @@ class Authenticator:
             raise AuthenticationFailed("this API key is not valid, or was revoked")
         return actor
 
-    async def _person(self, token: str, origin: Origin) -> Actor:
+    async def _person(self, token: str, origin: Origin) -> Caller:
         try:
             claims = self._tokens.verify(token, now=self._clock.now())
         except InvalidAccessToken:
@@ -65,4 +77,5 @@ class Authenticator:
         )
         if revoked:
             raise AuthenticationFailed("this session has ended: sign in again")
-        return person_from(claims, origin)
+        grant = TokenGrant(claims.session_id, claims.participant_id, claims.issued_at)
+        return Caller(person_from(claims, origin), grant)

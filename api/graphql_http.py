@@ -8,6 +8,8 @@
   with `application/json` it answers 200, as the spec recommends for legacy clients.
 - A malformed HTTP request (bad JSON, wrong parameter types) answers 400; a POST body that
   is not JSON answers 415; a mutation sent by GET answers 405 with `Allow: POST`.
+- JSON nested deeper than AGORA_MAX_JSON_DEPTH (a body, a GET parameter, a WebSocket message)
+  is refused before it is parsed: 400 over HTTP, close 4400 over WebSocket.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from api.authentication import AuthenticationFailed
+from api.graphql_ws import DepthCheckedWebSocket, RevocableLegacyWS, RevocableTransportWS
+from api.json_depth import DEFAULT_MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
 from api.services import AppServices
 from domain.actors import Actor, Origin
@@ -108,6 +112,10 @@ def origin_of(request: Request | WebSocket) -> Origin:
 class GraphQLOverHTTP(GraphQL[Context, None]):
     """strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec."""
 
+    websocket_adapter_class = DepthCheckedWebSocket
+    graphql_transport_ws_handler_class = RevocableTransportWS
+    graphql_ws_handler_class = RevocableLegacyWS
+
     def __init__(
         self,
         schema: Any,
@@ -118,6 +126,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         allowed_origins: list[str],
         max_subscriptions_per_connection: int,
         hardening: HardeningPolicy,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         super().__init__(
             schema,
@@ -131,6 +140,12 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         self.clock = clock
         self.hardening = hardening
         self.platform = platform
+        self.max_json_depth = max_json_depth
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Every JSON text the view reads (bodies, GET parameters, WebSocket messages)."""
+        check_json_depth(data, self.max_json_depth)
+        return super().decode_json(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -225,6 +240,8 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         not an object, bytes that are not UTF-8."""
         try:
             return await super().parse_http_body(request)
+        except JsonTooDeep as refused:
+            raise HTTPException(400, str(refused)) from None
         except (json.JSONDecodeError, HTTPException):
             raise
         except (AttributeError, TypeError, UnicodeDecodeError, ValueError) as error:
@@ -267,13 +284,15 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         authorization = params.get("authorization") or params.get("Authorization")
         services: AppServices = context.request.app.state.services
         try:
-            context.actor = await services.authenticator.actor_for(
+            caller = await services.authenticator.caller_for(
                 authorization if isinstance(authorization, str) else None, context.actor.origin
             )
         except AuthenticationFailed as failure:
             raise ConnectionRejectionError(
                 {"message": str(failure), "code": "UNAUTHENTICATED"}
             ) from None
+        context.actor = caller.actor
+        context.request.state.grant = caller.grant  # watched for revocation (api/graphql_ws.py)
         try:
             await self._count_client_request(context.request, context.actor)
         except RateLimited as refused:

@@ -25,6 +25,7 @@ class AppServices:
     identity: IdentityServices
     authenticator: Authenticator
     transfers: TransferQueue
+    revocations: RedisRevocations
     # The simulated bank until a real rail is configured (a later capability).
     rail: PaymentRail = field(default_factory=SimulatedRail)
     # Where webhook endpoints may point (strict unless the settings say otherwise).
@@ -49,5 +50,6 @@ def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServi
         identity=identity,
         authenticator=authenticator,
         transfers=TransferQueue(stores.sessions, clock),
+        revocations=revocations,
         webhook_urls=settings.webhook_url_policy,
     )

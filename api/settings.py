@@ -50,11 +50,26 @@ class Settings(BaseSettings):
     data_key: SecretStr | None = Field(
         None, description="Encrypts personal data: 32 random bytes, base64. Required in production."
     )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token Prometheus sends for /metrics; without one, production "
+        "answers /metrics with 404 (elsewhere it is open).",
+    )
     max_subscriptions_per_connection: int = Field(20, ge=1)
+    revocation_recheck_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="How often open WebSockets are re-checked against revocations (a backstop: "
+        "revocations are announced to every process and close sockets at once).",
+    )
     subscriber_buffer: int = Field(
         1000, ge=1, description="Events one subscription may have waiting; beyond, SLOW_CONSUMER."
     )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Larger request bodies get 413.")
+    max_json_depth: int = Field(
+        64, ge=8, le=1000, description="JSON nested deeper (body, WebSocket message) is refused."
+    )
     shutdown_grace_seconds: float = Field(10.0, ge=0, description="Drain time on SIGTERM.")
     relay_enabled: bool = Field(
         True, description="Run the outbox relay in this process (one leader publishes at a time)."
@@ -111,6 +126,11 @@ class Settings(BaseSettings):
     def _rate_limit(cls, text: str) -> str:
         parse_limit(text)  # a typo stops the process at start, naming the variable
         return text
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from domain.errors import InvalidInput
 from domain.webhooks.ports import SendResult
-from domain.webhooks.urls import EndpointUrlPolicy, IpAddress, address_allowed
+from domain.webhooks.urls import EndpointUrlPolicy, IpAddress, address_allowed, host_address
 
 SNIPPET_BYTES = 500
 Resolver = Callable[[str, int], Awaitable[list[IpAddress]]]
@@ -96,10 +97,11 @@ class HttpWebhookSender:
 
 
 def _literal(host: str) -> IpAddress | None:
+    """The address a numeric host names (every form registration reads), None for a name."""
     try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
+        return host_address(host)
+    except InvalidInput:
+        raise RefusedTarget(f"refused: {host} is not a valid address") from None
 
 
 async def resolve_host(host: str, port: int) -> list[IpAddress]:

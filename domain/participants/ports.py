@@ -43,11 +43,16 @@ class AccessTokens(Protocol):
 
 
 class SessionRevocations(Protocol):
-    """Makes access tokens die before they expire: per session, or all of a participant's."""
+    """Makes access tokens die before they expire: per session, or all of a participant's;
+    and ends what a revoked credential still holds open (WebSocket subscriptions)."""
 
     async def revoke_session(self, session_id: UUID) -> None: ...
 
     async def revoke_all_issued_before(self, participant_id: UUID, moment: datetime) -> None: ...
+
+    async def revoke_api_key(self, api_key_id: UUID) -> None:
+        """The key's row is already revoked: end its open connections."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

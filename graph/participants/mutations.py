@@ -316,8 +316,8 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             created = await api_keys.rotate_api_key(
-                session=session, clock=ctx.clock, actor=ctx.actor, key_id=uuid_of(id, "ApiKey"),
-                overlap=timedelta(seconds=overlap_seconds),
+                session=session, clock=ctx.clock, actor=ctx.actor, identity=ctx.identity,
+                key_id=uuid_of(id, "ApiKey"), overlap=timedelta(seconds=overlap_seconds),
             )  # fmt: skip
             return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
 
@@ -330,8 +330,9 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             key = await api_keys.revoke_api_key(
-                session=session, clock=ctx.clock, actor=ctx.actor, key_id=uuid_of(id, "ApiKey")
-            )
+                session=session, clock=ctx.clock, actor=ctx.actor, identity=ctx.identity,
+                key_id=uuid_of(id, "ApiKey"),
+            )  # fmt: skip
             return ApiKeyPayload(api_key=ApiKey.of(key))
 
         return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)

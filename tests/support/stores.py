@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import tempfile
 from dataclasses import dataclass
@@ -117,6 +118,16 @@ async def empty_stores(stores: StoreUrls) -> StoreUrls:
     finally:
         await client.aclose()
     return stores
+
+
+# A key for both production secrets (32 bytes, base64): production refuses to start without.
+PRODUCTION_KEY = base64.urlsafe_b64encode(b"agora-test-production-key-32byte").decode()
+
+
+def make_production_settings(stores: StoreUrls, **overrides: object) -> Settings:
+    """Settings of an in-process app as production runs it, on the test stores."""
+    keys = {"jwt_secret": PRODUCTION_KEY, "data_key": PRODUCTION_KEY}
+    return make_settings(stores, env="production", **keys, **overrides)
 
 
 def make_settings(stores: StoreUrls, **overrides: object) -> Settings:

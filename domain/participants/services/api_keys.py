@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -16,6 +17,7 @@ from domain.actors import Actor, ActorKind, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.participants.ports import IdentityServices
 from domain.participants.roles import Role, Scope, grantable_scopes
 from domain.participants.secrets import api_key_prefix, new_api_key, same_hash, sha256_hex
 from domain.participants.tables import ApiKey, Participant
@@ -121,9 +123,16 @@ async def _owned_key(session: AsyncSession, actor: Actor, key_id: UUID) -> ApiKe
 
 
 async def rotate_api_key(
-    *, session: AsyncSession, clock: Clock, actor: Actor, key_id: UUID, overlap: timedelta
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    identity: IdentityServices,
+    key_id: UUID,
+    overlap: timedelta,
 ) -> NewApiKey:
-    """A new key with the same name and scopes; the old one works `overlap` longer, then dies."""
+    """A new key with the same name and scopes; the old one works `overlap` longer, then dies
+    (at once without overlap: its open connections end too)."""
     if not timedelta(0) <= overlap <= MAX_ROTATION_OVERLAP:
         raise InvalidInput("must be within 0 seconds..7 days", field="overlap_seconds")
     old = await _owned_key(session, actor, key_id)
@@ -135,6 +144,7 @@ async def rotate_api_key(
         old.expires_at = min(old.expires_at or now + overlap, now + overlap)
     else:
         old.revoked_at = now
+        await identity.revocations.revoke_api_key(old.id)
     session.add(created.record)
     record(
         session, actor=actor, action="api_key.rotate", outcome=Outcome.SUCCESS, at=now,
@@ -145,10 +155,12 @@ async def rotate_api_key(
 
 
 async def revoke_api_key(
-    *, session: AsyncSession, clock: Clock, actor: Actor, key_id: UUID
+    *, session: AsyncSession, clock: Clock, actor: Actor, identity: IdentityServices, key_id: UUID
 ) -> ApiKey:
+    """The key stops working: its requests get 401 and its open connections end."""
     key = await _owned_key(session, actor, key_id)
     key.revoked_at = clock.now()
+    await identity.revocations.revoke_api_key(key.id)
     record(
         session, actor=actor, action="api_key.revoke", outcome=Outcome.SUCCESS, at=key.revoked_at,
         target_type="ApiKey", target_id=key.id,
@@ -195,3 +207,23 @@ async def authenticate_api_key(
         api_key_id=key.id,
         origin=origin.origin,
     )
+
+
+async def live_api_keys(
+    conn: AsyncConnection, *, clock: Clock, key_ids: Collection[UUID]
+) -> set[UUID]:
+    """Those of `key_ids` that still work (not revoked, not expired): one SELECT, for the
+    re-check of connections opened with keys."""
+    if not key_ids:
+        return set()
+    now = clock.now()
+    rows = await conn.execute(
+        sa_select(KEYS.c.id, KEYS.c.revoked_at, KEYS.c.expires_at).where(
+            KEYS.c.id.in_(list(key_ids))
+        )
+    )
+    return {
+        row.id
+        for row in rows
+        if row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
+    }

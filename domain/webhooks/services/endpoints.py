@@ -1,7 +1,8 @@
 """Webhook endpoints: registered, changed, rotated and deleted by the participant they serve.
 
 Only their owner sees or touches an endpoint (the operator neither: its secrets and URLs are
-the owner's business); anyone else's looks missing. API keys need the webhooks scopes.
+the owner's business); anyone else's looks missing. API keys need the webhooks scopes, and
+may point an endpoint only at event types they may receive (domain/events/scopes.py).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor, NotFound
+from domain.actors import Actor, Forbidden, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.events.catalog import EventType
+from domain.events.scopes import receivable_types, require_receivable
 from domain.participants.ports import SecretVault
 from domain.participants.roles import Scope
 from domain.webhooks.deliveries import DeliveryStatus
@@ -59,6 +61,23 @@ def _types(event_types: Iterable[EventType]) -> list[str]:
     return sorted({event_type.value for event_type in event_types})
 
 
+def _receivable(actor: Actor, event_types: Iterable[EventType]) -> list[str]:
+    """`event_types` as stored (none: every type). An API key may name only types it may
+    receive, and its "every type" is every type it may receive."""
+    wanted = set(event_types)
+    if wanted:
+        require_receivable(actor, wanted)
+        return _types(wanted)
+    allowed = receivable_types(actor)
+    if not allowed:
+        raise Forbidden("this API key lacks the read scope of every event type")
+    return [] if allowed == frozenset(EventType) else _types(allowed)
+
+
+def _stored_types(endpoint: WebhookEndpoint) -> set[EventType]:
+    return {EventType(value) for value in endpoint.event_types} or set(EventType)
+
+
 async def create_endpoint(
     *,
     session: AsyncSession,
@@ -75,7 +94,7 @@ async def create_endpoint(
     now = clock.now()
     endpoint = WebhookEndpoint(
         owner_id=owner_id, url=check_endpoint_url(url, url_policy),
-        description=_description(description), event_types=_types(event_types),
+        description=_description(description), event_types=_receivable(actor, event_types),
         secret_sealed=b"", created_at=now, updated_at=now,
     )  # fmt: skip
     if await _count_endpoints(session, owner_id) >= MAX_ENDPOINTS_PER_OWNER:
@@ -151,7 +170,9 @@ async def update_endpoint(
     if url is not None:
         endpoint.url = check_endpoint_url(url, url_policy)
     if event_types is not None:
-        endpoint.event_types = _types(event_types)
+        endpoint.event_types = _receivable(actor, event_types)
+    elif url is not None:  # where the endpoint's events go: a key must be allowed them all
+        require_receivable(actor, _stored_types(endpoint))
     if description is not None:
         endpoint.description = _description(description)
     if enabled is True and not endpoint.enabled:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
+from api.app import create_app
 from api.webhooks.sender import HttpWebhookSender
 from domain.clock import SystemClock
 from domain.webhooks.services.delivery import deliver_due_webhooks
 from domain.webhooks.signature import verify
 from support.graphql import Person, gql, signed_in
 from support.security import Caller, create_key
+from support.stores import StoreUrls, make_production_settings
 from support.webhooks import LOOPBACK, Receiver, fan_out
 
 FIELDS = "id url description eventTypes enabled disabledReason previousSecretExpiresAt"
@@ -227,7 +231,7 @@ async def test_another_participants_endpoint_and_deliveries_look_missing(
 
 async def test_api_keys_need_the_webhook_scopes(client: httpx.AsyncClient) -> None:
     merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
-    _, writer = await create_key(client, _caller(merchant), ["WEBHOOKS_WRITE"])
+    _, writer = await create_key(client, _caller(merchant), ["WEBHOOKS_WRITE", "WALLET_READ"])
     _, reader = await create_key(client, _caller(merchant), ["WEBHOOKS_READ"])
     _, payments = await create_key(client, _caller(merchant), ["PAYMENTS_READ"])
 
@@ -242,5 +246,99 @@ async def test_api_keys_need_the_webhook_scopes(client: httpx.AsyncClient) -> No
     assert not_listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+async def test_a_key_points_endpoints_only_at_events_it_may_read(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
+    _, hooks_only = await create_key(client, _caller(merchant), ["WEBHOOKS_WRITE"])
+    _, payments = await create_key(
+        client, _caller(merchant), ["WEBHOOKS_WRITE", "WEBHOOKS_READ", "PAYMENTS_READ"]
+    )
+
+    no_read_scope = await create(client, hooks_only, "https://hooks.example.com/a")
+    named_wallet = await create(
+        client, hooks_only, "https://hooks.example.com/b", eventTypes=["WALLET_CHANGED"]
+    )
+    named_match = await create(
+        client, payments, "https://hooks.example.com/c", eventTypes=["MATCH_CREATED"]
+    )
+    every_type = await create(client, payments, "https://hooks.example.com/d")
+    persons = await create(client, merchant, "https://hooks.example.com/e")
+
+    for refused, scope in [(no_read_scope, None), (named_wallet, "wallet:read"),
+                           (named_match, "offers:read")]:  # fmt: skip
+        assert refused["endpoint"] is None
+        assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+        assert scope is None or scope in refused["errors"][0]["message"]
+    # "every type" from a key is every type it may receive; a person's is every type
+    assert every_type["endpoint"]["eventTypes"] == ["PAYMENT_UPDATED"]
+    assert persons["endpoint"]["eventTypes"] == []
+
+    # a key may not send the person's every-type endpoint elsewhere, nor widen its own
+    moved = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": persons["endpoint"]["id"], "url": "https://evil.example.com/"}},
+        token=payments,
+    )
+    widened = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": every_type["endpoint"]["id"], "eventTypes": ["WALLET_CHANGED"]}},
+        token=payments,
+    )
+    narrowed = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": persons["endpoint"]["id"], "eventTypes": ["PAYMENT_UPDATED"]}},
+        token=payments,
+    )
+    assert [e["code"] for e in moved["data"]["updateWebhookEndpoint"]["errors"]] == ["FORBIDDEN"]
+    assert [e["code"] for e in widened["data"]["updateWebhookEndpoint"]["errors"]] == ["FORBIDDEN"]
+    assert narrowed["data"]["updateWebhookEndpoint"]["endpoint"]["eventTypes"] == [
+        "PAYMENT_UPDATED"
+    ]  # fmt: skip
+
+    # the merchant's wallet moves: owed to the person's endpoint, not to the key's
+    wallet_hook = await create(client, merchant, "https://hooks.example.com/f")
+    await gql(client, DEPOSIT, {"key": "scoped"}, token=merchant.access_token)
+    await fan_out(app.state.services.stores.sessions, SystemClock())
+    for endpoint, owed in [(every_type, 0), (wallet_hook, 1)]:
+        variables = {"endpoint": endpoint["endpoint"]["id"]}
+        log = await gql(client, DELIVERIES, variables, token=merchant.access_token)
+        assert len(log["data"]["webhookDeliveries"]["nodes"]) == owed
+
+
 def _caller(person: Person) -> Caller:
     return Caller("merchant", person.access_token, person.id, person.email)
+
+
+@pytest.fixture
+async def production_client(clean_stores: StoreUrls) -> AsyncIterator[httpx.AsyncClient]:
+    application = create_app(make_production_settings(clean_stores))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://agora.test") as http:
+            yield http
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://127.1/x", "https://2130706433/x", "https://0x7f000001/x", "https://0/x",
+     "https://[::ffff:127.0.0.1]/x", "https://0177.0.0.1/x", "https://0xa9fea9fe/x"],
+)  # fmt: skip
+async def test_production_refuses_numeric_forms_of_private_addresses_at_registration(
+    production_client: httpx.AsyncClient, url: str
+) -> None:
+    merchant = await signed_in(production_client, roles=["MERCHANT"], kind="BUSINESS")
+
+    created = await create(production_client, merchant, url)
+
+    assert created["endpoint"] is None
+    assert created["errors"] == [
+        {"code": "INVALID_INPUT", "field": "url",
+         "message": "must not point at a private or reserved address"}
+    ]  # fmt: skip
+    assert (await gql(production_client, ENDPOINTS, token=merchant.access_token))["data"] == {
+        "webhookEndpoints": []
+    }

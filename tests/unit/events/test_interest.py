@@ -12,6 +12,7 @@ from domain.actors import Actor, ActorKind, Forbidden, Unauthenticated
 from domain.errors import InvalidInput
 from domain.events.catalog import EventType
 from domain.events.interest import Interest, interest_of
+from domain.events.scopes import EVENT_READ_SCOPES
 from domain.participants.roles import Role, Scope
 
 PERSON = Actor(ActorKind.PERSON, participant_id=uuid4(), roles=frozenset({Role.INVESTOR}))
@@ -39,7 +40,7 @@ def test_anonymous_callers_are_refused() -> None:
         interest_of(Actor.anonymous())
 
 
-def test_an_api_key_needs_events_read_and_the_topics_read_scope() -> None:
+def test_an_api_key_needs_events_read_and_the_types_read_scope() -> None:
     with pytest.raises(Forbidden):
         interest_of(api_key(Scope.WALLET_READ), [EventType.WALLET_CHANGED])
     with pytest.raises(Forbidden):
@@ -51,9 +52,31 @@ def test_an_api_key_needs_events_read_and_the_topics_read_scope() -> None:
 def test_all_types_for_an_api_key_means_all_it_may_read() -> None:
     interest = interest_of(api_key(Scope.EVENTS_READ, Scope.PAYMENTS_READ))
 
-    assert "wallet.changed" not in interest.types
-    assert "payments.payment_updated" in interest.types
-    assert "lending.loan_funded" in interest.types  # lending needs no further scope
+    assert interest.types == {"payments.payment_updated"}
+
+
+def test_an_events_read_only_key_may_follow_nothing() -> None:
+    for event_type in EventType:
+        with pytest.raises(Forbidden):
+            interest_of(api_key(Scope.EVENTS_READ), [event_type])
+    with pytest.raises(Forbidden):
+        interest_of(api_key(Scope.EVENTS_READ))
+
+
+@pytest.mark.parametrize("event_type", list(EventType))
+def test_each_event_type_needs_the_read_scope_of_its_subject(event_type: EventType) -> None:
+    scope = EVENT_READ_SCOPES[event_type]
+    others = set(Scope) - {scope}
+
+    with pytest.raises(Forbidden, match=scope.value):
+        interest_of(api_key(*others), [event_type])
+    assert interest_of(api_key(Scope.EVENTS_READ, scope), [event_type]).types == {event_type.value}
+    assert event_type.value in interest_of(PERSON, [event_type]).types
+
+
+def test_every_event_type_has_its_read_scope() -> None:
+    assert set(EVENT_READ_SCOPES) == set(EventType)
+    assert EVENT_READ_SCOPES[EventType.MATCH_CREATED] is Scope.OFFERS_READ
 
 
 def test_an_empty_list_of_types_is_a_mistake() -> None:

@@ -1,0 +1,41 @@
+"""What an API key needs, besides `events:read`, to receive each event type: the read scope
+of the event's subject, so an event tells a key nothing its queries would refuse it.
+
+One line per event type (a test checks the table covers the catalog). People are not
+concerned: they receive every event that concerns them, whatever their roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from domain.actors import Actor, ActorKind
+from domain.events.catalog import EventType
+from domain.participants.roles import Scope
+
+EVENT_READ_SCOPES: dict[EventType, Scope] = {
+    EventType.WALLET_CHANGED: Scope.WALLET_READ,  # balances, as wallet queries show them
+    EventType.MATCH_CREATED: Scope.OFFERS_READ,  # loans and their funding, as myLoans shows
+    EventType.LOAN_FUNDED: Scope.OFFERS_READ,
+    EventType.REPAYMENT_RECEIVED: Scope.OFFERS_READ,
+    EventType.INSTALLMENT_DUE: Scope.OFFERS_READ,
+    EventType.LOAN_DEFAULTED: Scope.OFFERS_READ,
+    EventType.PAYMENT_UPDATED: Scope.PAYMENTS_READ,  # payment intents
+    EventType.PAYOUT_UPDATED: Scope.PAYOUTS_READ,  # payouts and settlement reports
+}
+
+
+def may_receive(actor: Actor, event_type: EventType) -> bool:
+    """Whether `actor` may be sent events of `event_type` that concern it."""
+    return actor.kind is not ActorKind.API_KEY or EVENT_READ_SCOPES[event_type] in actor.scopes
+
+
+def require_receivable(actor: Actor, event_types: Iterable[EventType]) -> None:
+    """Forbidden, naming the missing scope, if `actor` may not receive one of `event_types`."""
+    for event_type in sorted(set(event_types), key=lambda t: t.value):
+        actor.require_scope(EVENT_READ_SCOPES[event_type])
+
+
+def receivable_types(actor: Actor) -> frozenset[EventType]:
+    """Every event type `actor` may receive."""
+    return frozenset(t for t in EventType if may_receive(actor, t))
