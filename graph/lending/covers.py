@@ -20,7 +20,7 @@ from graph.lending.products import CoverKind
 from graph.money import Money
 from graph.payloads import UserError, run_mutation
 from graph.permissions import ANY_KEY, allow
-from graph.relay import to_global_id, uuid_of
+from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
 
@@ -29,7 +29,7 @@ from graph.wallets.mutations import IdempotencyKey, MoneyInput
     "on default. An operator attaches an OPEN offer to a product (LoanProductInput.cover); "
     "withdrawn, it covers no new loan, and the loans already listed keep their cover."
 )
-class CoverOffer:
+class CoverOffer(Node):
     id: strawberry.ID
     provider_id: strawberry.ID = strawberry.field(description="The insurer or guarantor.")
     kind: CoverKind

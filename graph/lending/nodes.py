@@ -8,7 +8,13 @@ from collections import defaultdict
 from uuid import UUID
 
 from domain.errors import DomainError
-from domain.lending.services import applications, auto_invest, funding_offers, products
+from domain.lending.services import (
+    applications,
+    auto_invest,
+    cover_offers,
+    funding_offers,
+    products,
+)
 from domain.lending.services.note_sale_listings import NoteSaleFilter, open_note_sales
 from domain.lending.services.portfolio import note_holder, visible_loans
 from domain.lending.services.reads import matches_by_id, notes_by_id
@@ -18,6 +24,7 @@ from graph.context import Info
 from graph.lending.applications import LoanApplication
 from graph.lending.auto_invest import AutoInvestRule
 from graph.lending.borrowing import application_view
+from graph.lending.covers import CoverOffer
 from graph.lending.loans import Loan, LoanMatch, LoanNote, shown_matches
 from graph.lending.market import NoteSale
 from graph.lending.offers import FundingOffer
@@ -114,6 +121,12 @@ async def _rules(info: Info, keys: list[UUID]) -> list[AutoInvestRule | None]:
     return in_key_order(keys, rows, AutoInvestRule.of)
 
 
+async def _cover_offers(info: Info, keys: list[UUID]) -> list[CoverOffer | None]:
+    async with info.context.db() as session:
+        rows = await cover_offers.cover_offers(session, actor=info.context.actor)
+    return in_key_order(keys, rows, CoverOffer.of)
+
+
 register_node("Loan", Loan, _loans)
 register_node("LoanNote", LoanNote, _notes)
 register_node("LoanMatch", LoanMatch, _matches)
@@ -122,3 +135,4 @@ register_node("LoanApplication", LoanApplication, _applications)
 register_node("LoanProduct", LoanProduct, _products)
 register_node("FundingOffer", FundingOffer, _offers)
 register_node("AutoInvestRule", AutoInvestRule, _rules)
+register_node("CoverOffer", CoverOffer, _cover_offers)

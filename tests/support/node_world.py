@@ -21,6 +21,7 @@ from domain.clock import FixedClock, SystemClock
 from domain.consumer_credit.tables import BnplFundingRow
 from domain.lending.tables import AutoInvestRuleRow, LoanMatch, LoanNote, NoteSale
 from domain.payments.tables import Payout, SettlementBatchRow
+from support.covers import provider, publish
 from support.graphql import gql
 from support.lending import CREATE_OFFER, offer_input, partner_bank, verified_borrower
 from support.lending_world import listed_loan
@@ -196,4 +197,9 @@ async def node_objects(
     objects["LoanProduct"] = NodeObject(
         global_id("LoanProduct", loan.product_id), public=True, anonymous_too=True
     )
+
+    # covers: an insurer's standing offer to cover products' loans
+    insurer, _ = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])
+    cover = await publish(client, insurer.token or "", "node-cover", kind="INSURANCE", share="0.8")
+    objects["CoverOffer"] = NodeObject(cover["offer"]["id"], [insurer, operator])
     return objects
