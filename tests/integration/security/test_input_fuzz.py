@@ -6,9 +6,9 @@ a lone surrogate, a NUL, 100,000 characters, years 9999 and 0001, a datetime wit
 zone and an Int beyond 32 bits — all refused at the edge, so one request per root field and
 probe carries the probe in every position at once and must list each as INVALID_INPUT — and,
 one position at a time with the other arguments valid-looking, what the edge lets through to
-the use cases: decimals of 30 digits, a string of exactly the length limit, the first and last
-moments of the accepted years. No answer may be an INTERNAL_ERROR or a 5xx, and nothing may be
-logged at ERROR. New fields are covered without anyone adding them.
+the use cases (as a merchant too): decimals of 30 digits, a string of exactly the length limit,
+the first and last moments of the accepted years. No answer may be an INTERNAL_ERROR or a 5xx,
+and nothing may be logged at ERROR. New fields are covered without anyone adding them.
 """
 
 from __future__ import annotations
@@ -284,6 +284,7 @@ async def fuzz(stores: StoreUrls) -> AsyncIterator[Fuzz]:
         callers = {
             "operator": await create_person(app, "operator", roles=["OPERATOR"]),
             "person": await create_person(app, "person", roles=["BORROWER", "INVESTOR"]),
+            "merchant": await create_person(app, "merchant", roles=["MERCHANT"], kind="BUSINESS"),
         }
         yield Fuzz(app, client, callers)
 
@@ -380,7 +381,7 @@ async def test_what_no_column_can_hold_is_refused_at_the_edge_in_every_position(
     assert errors_logged == []
 
 
-@pytest.mark.parametrize("caller", ["operator", "person"])
+@pytest.mark.parametrize("caller", ["operator", "person", "merchant"])
 async def test_what_the_edge_lets_through_breaks_no_use_case(
     fuzz: Fuzz, errors_logged: list[logging.LogRecord], caller: str
 ) -> None:
