@@ -14,6 +14,7 @@ there are any.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -31,11 +32,15 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     ListValueNode,
+    ObjectFieldNode,
     ObjectValueNode,
+    TypeInfo,
+    TypeInfoVisitor,
     ValidationRule,
     ValueNode,
     VariableNode,
     VisitorAction,
+    get_named_type,
     get_operation_ast,
     is_input_type,
     type_from_ast,
@@ -195,10 +200,46 @@ def variable_faults(
         type_ = type_from_ast(schema, definition.type)
         if name not in variables or not is_input_type(type_):
             continue
-        for path, reason in faults(type_, variables[name], ()):
+        limit = _declared_limits(schema, document).get(name, DEFAULT_MAX_LENGTH)
+        for path, reason in faults(type_, variables[name], (), limit):
             where = _usage(document, name) or (f"${name}",)
             errors.append(invalid_input((*where, *path), reason, definition))
     return errors
+
+
+# Per parsed document (the parser cache hands the same one to every request with its text),
+# dropped with it.
+_LIMITS: dict[int, dict[str, int]] = {}
+
+
+def _declared_limits(schema: GraphQLSchema, document: DocumentNode) -> dict[str, int]:
+    """The limits of the input fields that variables are passed to inside object literals
+    (`{code: $code}`), where the variable's own type cannot tell them."""
+    key = id(document)
+    if key not in _LIMITS:
+        finder = _FindLimits(TypeInfo(schema))
+        visit(document, TypeInfoVisitor(finder.type_info, finder))
+        _LIMITS[key] = finder.limits
+        weakref.finalize(document, _LIMITS.pop, key, None)
+    return _LIMITS[key]
+
+
+class _FindLimits(Visitor):
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.limits: dict[str, int] = {}
+
+    def enter_object_field(self, node: ObjectFieldNode, *_args: object) -> None:
+        parent = get_named_type(self.type_info.get_parent_input_type())
+        if not isinstance(parent, GraphQLInputObjectType) or node.name.value not in parent.fields:
+            return
+        limit = max_length(parent.fields[node.name.value])
+        values = node.value.values if isinstance(node.value, ListValueNode) else [node.value]
+        for value in values:
+            if isinstance(value, VariableNode) and limit != DEFAULT_MAX_LENGTH:
+                name = value.name.value
+                self.limits[name] = min(limit, self.limits.get(name, limit))
 
 
 class _FindUsage(Visitor):

@@ -157,6 +157,20 @@ async def test_a_100000_character_product_code_is_invalid_input(
     assert errors_logged == []
 
 
+async def test_a_code_passed_inside_a_literal_keeps_its_column_limit(
+    world: World, errors_logged: list[logging.LogRecord]
+) -> None:
+    fields = ", ".join(f"{k}: {_literal(v)}" for k, v in PRODUCT.items() if k != "code")
+    fields = fields.replace('"EQUAL_INSTALLMENT"', "EQUAL_INSTALLMENT")
+    query = f"""mutation P($code: String!) {{
+      createLoanProduct(input: {{code: $code, {fields}}}) {{ errors {{ code }} }} }}"""
+
+    answer = await world.send(query, {"code": "C" * 41}, world.operator)
+
+    assert refused(answer) == [("INVALID_INPUT", "code")], answer
+    assert errors_logged == []
+
+
 async def test_a_nul_in_a_literal_is_invalid_input_on_its_field(
     world: World, errors_logged: list[logging.LogRecord]
 ) -> None:

@@ -172,6 +172,14 @@ async def test_a_variable_inside_a_literal_is_named_where_it_is_passed() -> None
     assert errors == [{"code": "INVALID_INPUT", "field": "lines[0].name"}]
 
 
+async def test_a_variable_inside_a_literal_keeps_the_limit_of_its_field() -> None:
+    query = """mutation O($c: String!) { order(input: {lines: [{name: "n", code: $c}]}) }"""
+
+    errors = await refusals(query, {"c": "toolong"})
+
+    assert errors == [{"code": "INVALID_INPUT", "field": "lines[0].code"}]
+
+
 async def test_a_plain_argument_is_named_by_itself() -> None:
     errors = await refusals("query Q($t: String!) { echo(text: $t) }", {"t": "\ud800"})
 
