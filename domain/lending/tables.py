@@ -18,6 +18,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 RATE = sa.Numeric(12, 8)
+PRODUCT_CODE_LENGTH = 40
+PRODUCT_NAME_LENGTH = 120
 
 
 def _minor(*, nullable: bool = False, default: bool = True) -> Any:
@@ -67,9 +69,9 @@ class LoanProductRow(SQLModel, table=True):
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
-    code: str = Field(max_length=40)
+    code: str = Field(max_length=PRODUCT_CODE_LENGTH)
     version: int
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=PRODUCT_NAME_LENGTH)
     currency: str = Field(max_length=3)
     min_amount: int = _minor()
     max_amount: int = _minor()

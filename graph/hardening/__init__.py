@@ -3,7 +3,8 @@
 `hardening_extensions(policy)` gives the schema extensions (as factories: one instance per
 request) that refuse, before anything executes and with a typed `extensions.code`:
 documents of too many tokens, too deep, with too many aliases, too costly, introspection
-when the policy disables it; and that drop "Did you mean ...?" hints when it says so.
+when the policy disables it, input values no use case can hold (graph/hardening/inputs.py);
+and that drop "Did you mean ...?" hints when it says so.
 Connections cap their page with `page_size(first, policy)`.
 """
 
@@ -22,10 +23,10 @@ from graph.hardening.codes import (
     TOO_MANY_TOKENS,
 )
 from graph.hardening.cost import QueryCostLimit, operation_cost
+from graph.hardening.inputs import RefuseUnfitLiterals, RefuseUnfitVariables
 from graph.hardening.messages import HideSuggestions, TokenLimit
 from graph.hardening.policy import HardeningPolicy, page_size
 from graph.hardening.rules import IntrospectionDisabled, LimitRules, alias_limit, depth_limit
-from graph.hardening.text import RefuseNulCharacters
 
 __all__ = [
     "INTROSPECTION_DISABLED",
@@ -50,6 +51,7 @@ def hardening_extensions(policy: HardeningPolicy) -> list[ExtensionFactory]:
     rules: list[type[ASTValidationRule]] = [
         depth_limit(policy.max_depth),
         alias_limit(policy.max_aliases),
+        RefuseUnfitLiterals,
     ]
     if not policy.introspection:
         rules.append(IntrospectionDisabled)
@@ -57,7 +59,7 @@ def hardening_extensions(policy: HardeningPolicy) -> list[ExtensionFactory]:
         partial(TokenLimit, max_token_count=policy.max_tokens),
         partial(LimitRules, rules),
         partial(QueryCostLimit, policy),
-        RefuseNulCharacters,
+        RefuseUnfitVariables,
     ]
     if not policy.field_suggestions:
         extensions.append(HideSuggestions)

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from domain.errors import InvalidInput
 from domain.money import currency_of, parse_decimal, parse_money
 
 
@@ -28,9 +29,17 @@ def optional_minor(text: str | None, currency: str, field: str) -> int | None:
     return None if text is None else minor(text, currency, field)
 
 
+# Rates are stored as NUMERIC(12, 8) (domain/lending/tables.py RATE): anything from 10,000
+# up overflows the column, and even a filter compared with one fails in the database.
+RATE_BOUND = Decimal(10_000)
+
+
 def rate(text: str, field: str) -> Decimal:
-    """A rate as a fraction ("0.0435")."""
-    return parse_decimal(text, field=field)
+    """A rate as a fraction ("0.0435"), within what the rate columns hold."""
+    value = parse_decimal(text, field=field)
+    if abs(value) >= RATE_BOUND:
+        raise InvalidInput(f"must be below {RATE_BOUND} in size", field=field)
+    return value
 
 
 def optional_rate(text: str | None, field: str) -> Decimal | None:

@@ -16,6 +16,7 @@ from domain.lending.services.product_terms import Marketplace, marketplace_of, p
 from domain.money import Money as DomainMoney
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.hardening.inputs import MAX_LENGTH
 from graph.lending.inputs import minor, optional_minor, optional_rate, rate, rate_text
 from graph.lending.types import RepaymentMethod, RoundingMode
 from graph.money import Money
@@ -103,8 +104,8 @@ class TransferRulesInput:
 
 @strawberry.input(description="A product's terms; amounts and rates are decimal strings.")
 class LoanProductInput:
-    code: str
-    name: str
+    code: str = strawberry.field(metadata={MAX_LENGTH: tables.PRODUCT_CODE_LENGTH})
+    name: str = strawberry.field(metadata={MAX_LENGTH: tables.PRODUCT_NAME_LENGTH})
     currency: str
     min_amount: str
     max_amount: str

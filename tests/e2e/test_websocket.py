@@ -64,6 +64,28 @@ async def test_subscription_errors_are_typed(server: ServerProcess, subprotocol:
     assert error["extensions"] == {"code": "INVALID_INPUT", "field": "intervalSeconds"}
 
 
+UNFIT_CURSOR = gql("subscription W($after: String) { walletChanged(after: $after) { cursor } }")
+
+
+@pytest.mark.parametrize(
+    "after", ["\ud800", "a\x00b", "x" * 100_000], ids=["surrogate", "nul", "long"]
+)
+async def test_unfit_subscription_input_is_refused_on_its_field(
+    server: ServerProcess, after: str
+) -> None:
+    subprotocol = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
+    transport = WebsocketsTransport(url=server.ws_url, subprotocols=[subprotocol])
+
+    async with Client(transport=transport) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(UNFIT_CURSOR, variable_values={"after": after}):
+                pass
+
+    assert refused.value.errors is not None
+    [error] = refused.value.errors
+    assert error["extensions"] == {"code": "INVALID_INPUT", "field": "after"}
+
+
 async def test_queries_run_over_graphql_transport_ws(server: ServerProcess) -> None:
     subprotocol = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL
     transport = WebsocketsTransport(url=server.ws_url, subprotocols=[subprotocol])
