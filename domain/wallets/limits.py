@@ -1,21 +1,21 @@
 """Daily limits by KYC level (pure): whether a level may move money at all, and how much more
 may leave a wallet today."""
 
-from domain.participants.kyc import KycLevel, limits_for
+from domain.participants.kyc import KycLevel, KycRequired, limits_for
 from domain.wallets.errors import LimitExceeded
 
 
 def daily_cap(*, level: KycLevel, operation: str) -> int | None:
-    """The level's daily cap for `operation` in minor units (None: no cap); LimitExceeded
+    """The level's daily cap for `operation` in minor units (None: no cap); KycRequired
     when the level may not do it at all."""
     limits = limits_for(level)
     if operation == "withdrawal" and not limits.may_withdraw:
-        raise LimitExceeded("verify your identity (KYC) before withdrawing", field="amount")
+        raise KycRequired("verify your identity (KYC) before withdrawing", field="amount")
     cap = (
         limits.daily_withdrawal_minor if operation == "withdrawal" else limits.daily_transfer_minor
     )
     if cap == 0:
-        raise LimitExceeded(f"verify your identity (KYC) before any {operation}", field="amount")
+        raise KycRequired(f"verify your identity (KYC) before any {operation}", field="amount")
     return cap
 
 

@@ -24,7 +24,7 @@ from domain.lending.services.product_terms import product_of
 from domain.lending.states import ApplicationStatus
 from domain.lending.tables import LoanApplication, LoanProductRow
 from domain.money import Money
-from domain.participants.kyc import KycStatus
+from domain.participants.kyc import KycRequired, KycStatus
 from domain.participants.roles import Role
 from domain.participants.tables import Participant
 from domain.risk.fraud import FraudAction
@@ -34,10 +34,6 @@ from domain.risk.scorecard import Grade
 
 # How long an approved offer may wait for the borrower's acceptance.
 OFFER_VALIDITY = timedelta(days=7)
-
-
-class KycRequired(InvalidInput):
-    code = "KYC_STATE"
 
 
 async def current_product(session: AsyncSession, product_id: UUID) -> LoanProductRow:

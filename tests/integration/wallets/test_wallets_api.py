@@ -91,8 +91,8 @@ async def test_unverified_participants_cannot_send_or_withdraw(client: httpx.Asy
     sent = await move(client, person, "transfer", "tx-1", amount="10.00", recipientId=other.id)
     out = await move(client, person, "withdraw", "wd-1", amount="10.00")
 
-    assert sent["errors"][0]["code"] == "LIMIT_EXCEEDED"
-    assert out["errors"][0]["code"] == "LIMIT_EXCEEDED"
+    assert sent["errors"][0]["code"] == "KYC_REQUIRED"
+    assert out["errors"][0]["code"] == "KYC_REQUIRED"
 
 
 async def test_a_verified_sender_transfers_and_the_books_balance(
