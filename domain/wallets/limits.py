@@ -1,6 +1,7 @@
 """Daily limits by KYC level (pure): whether a level may move money at all, and how much more
 may leave a wallet today."""
 
+from domain.money import Money
 from domain.participants.kyc import KycLevel, KycRequired, limits_for
 from domain.wallets.errors import LimitExceeded
 
@@ -19,12 +20,14 @@ def daily_cap(*, level: KycLevel, operation: str) -> int | None:
     return cap
 
 
-def check_daily(*, level: KycLevel, operation: str, used_today: int, amount: int) -> None:
-    """LimitExceeded when `amount` on top of today's `used_today` passes the level's cap."""
+def check_daily(*, level: KycLevel, operation: str, used_today: int, amount: Money) -> None:
+    """LimitExceeded when `amount` on top of today's `used_today` (minor units of its currency)
+    passes the level's cap."""
     cap = daily_cap(level=level, operation=operation)
-    if cap is not None and used_today + amount > cap:
+    if cap is not None and used_today + amount.minor > cap:
+        limit, left = Money(cap, amount.currency), Money(max(cap - used_today, 0), amount.currency)
         raise LimitExceeded(
-            f"today's {operation} limit at your verification level is {cap} minor units; "
-            f"{max(cap - used_today, 0)} remain",
+            f"today's {operation} limit at your verification level is {limit.text()}; "
+            f"{left.text()} remains",
             field="amount",
         )

@@ -73,7 +73,7 @@ def _status(decision: CreditDecision, fraud: FraudAction, rate: Decimal | None,
     if amount > decision.limit:
         return ApplicationStatus.DECLINED, [
             {"code": "AMOUNT_ABOVE_LIMIT", "text": "the amount asked is above your credit "
-             f"limit of {decision.limit} minor units", "points_lost": 0}
+             f"limit of {Money(decision.limit, decision.currency).text()}", "points_lost": 0}
         ]  # fmt: skip
     if fraud is FraudAction.REVIEW:
         return ApplicationStatus.REVIEW, []

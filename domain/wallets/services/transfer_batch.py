@@ -128,7 +128,7 @@ def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) ->
     move(TransferKind.POSTED, source, target, order.amount.minor)
     try:
         check_daily(level=level, operation="transfer", used_today=batch.used_today[source.id],
-                    amount=order.amount.minor)  # fmt: skip
+                    amount=order.amount)  # fmt: skip
     except DomainError:
         source.balances, target.balances = before
         raise

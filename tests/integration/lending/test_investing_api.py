@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from domain.clock import FixedClock
 from graph.relay import to_global_id
 from support.graphql import gql
-from support.lending_world import fund_wallet, listed_loan
+from support.lending_world import fund_wallet, listed_loan, product_row
 from support.security import Caller, create_person, key_of
 
 LISTINGS = """
@@ -117,3 +117,29 @@ async def test_a_page_of_loans_with_notes_costs_the_same_statements_for_5_or_50(
         return count
 
     assert await statements_for(5) == await statements_for(50)
+
+
+async def test_a_refusal_speaks_money_as_the_schema_does(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # given a 10,000.00 CNY loan of which one investor took 6,000.00
+    sessions, clock, borrower, first = await _borrower_and_investor(app)
+    second = await create_person(app, "Second", roles=["INVESTOR"])
+    assert second.id
+    await fund_wallet(sessions, clock, key_of(second.id), 10_000_000)
+    product = product_row(clock.now(), max_investor_share=Decimal(1))
+    loan = to_global_id("Loan", (await listed_loan(sessions, clock, borrower, product=product)).id)
+    taken = await gql(client, BUY, {"input": {"loanId": loan, "amount": "6000.00",
+                                              "currency": "CNY"}, "key": "first"},
+                      token=first.token)  # fmt: skip
+    assert taken["data"]["buyNote"]["errors"] == []
+
+    # when another asks for more than is left
+    refused = await gql(client, BUY, {"input": {"loanId": loan, "amount": "5000.00",
+                                                "currency": "CNY"}, "key": "second"},
+                        token=second.token)  # fmt: skip
+
+    # then the message says how much, as a decimal string with its currency
+    [error] = refused["data"]["buyNote"]["errors"]
+    assert (error["code"], error["field"]) == ("FUNDING_REFUSED", "amount")
+    assert error["message"] == "only 4000.00 CNY is left to fund"
