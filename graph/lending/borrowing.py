@@ -17,7 +17,7 @@ from domain.money import currency_of, parse_money
 from graph.context import Info
 from graph.lending.applications import LoanApplication
 from graph.lending.loans import Loan
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.relay import uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
@@ -39,7 +39,7 @@ class LoanApplicationPayload:
 
 
 @strawberry.type
-class AcceptLoanOfferPayload:
+class AcceptLoanOfferPayload(IdempotentPayload):
     loan: Loan | None = None
     errors: list[UserError] = field(default_factory=list)
 

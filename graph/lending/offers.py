@@ -21,7 +21,7 @@ from graph.lending.inputs import (
     rate_text,
 )
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
 
@@ -94,7 +94,7 @@ class FundingOfferInput:
 
 
 @strawberry.type
-class FundingOfferPayload:
+class FundingOfferPayload(IdempotentPayload):
     offer: FundingOffer | None = None
     errors: list[UserError] = field(default_factory=list)
 

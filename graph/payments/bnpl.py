@@ -21,7 +21,7 @@ from domain.money import currency_of, parse_money
 from domain.payments.tables import PaymentIntent as IntentRow
 from graph.context import Info
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.payments.types import FeePayer, PaymentIntent
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
@@ -109,7 +109,7 @@ class FundedPurchase:
 
 
 @strawberry.type
-class BnplPayload:
+class BnplPayload(IdempotentPayload):
     plan: BnplPlan | None = None
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)

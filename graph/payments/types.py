@@ -20,7 +20,7 @@ from domain.revenue import splits
 from domain.revenue.services.fee_plans import MerchantTerms
 from domain.revenue.tables import SplitRuleRow
 from graph.money import Money
-from graph.payloads import UserError
+from graph.payloads import IdempotentPayload, UserError
 from graph.relay import to_global_id
 
 # The domain's enums serve as GraphQL enums as they are (strawberry registers them in place).
@@ -229,20 +229,20 @@ class MerchantFeePlan:
 
 
 @strawberry.type
-class PaymentIntentPayload:
+class PaymentIntentPayload(IdempotentPayload):
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)
 
 
 @strawberry.type
-class RefundPayload:
+class RefundPayload(IdempotentPayload):
     refund: PaymentRefund | None = None
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)
 
 
 @strawberry.type
-class DisputePayload:
+class DisputePayload(IdempotentPayload):
     dispute: Dispute | None = None
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)

@@ -143,3 +143,39 @@ async def test_a_refusal_speaks_money_as_the_schema_does(
     [error] = refused["data"]["buyNote"]["errors"]
     assert (error["code"], error["field"]) == ("FUNDING_REFUSED", "amount")
     assert error["message"] == "only 4000.00 CNY is left to fund"
+
+
+BUY_MARKED = """
+mutation Buy($input: BuyNoteInput!, $key: String!) {
+  buyNote(input: $input, idempotencyKey: $key) {
+    noteId errors { code field message } idempotency { key replayed firstSeenAt }
+  }
+}
+"""
+
+
+async def test_a_replayed_refusal_says_it_is_a_replay_and_is_otherwise_the_same(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # given an investor with too little money, refused for a note
+    sessions, clock, borrower, _ = await _borrower_and_investor(app)
+    poor = await create_person(app, "Poor", roles=["INVESTOR"])
+    assert poor.id
+    loan = to_global_id("Loan", (await listed_loan(sessions, clock, borrower)).id)
+    ask = {"input": {"loanId": loan, "amount": "100.00", "currency": "CNY"}, "key": "buy-1"}
+    first = (await gql(client, BUY_MARKED, ask, token=poor.token))["data"]["buyNote"]
+    assert [e["code"] for e in first["errors"]] == ["INSUFFICIENT_FUNDS"]
+
+    # when they deposit, then retry with the same key
+    await fund_wallet(sessions, clock, key_of(poor.id), 1_000_000)
+    again = (await gql(client, BUY_MARKED, ask, token=poor.token))["data"]["buyNote"]
+    fresh = await gql(client, BUY_MARKED, {**ask, "key": "buy-2"}, token=poor.token)
+
+    # then the stored refusal comes back, saying it is a replay of the first answer
+    assert first["idempotency"]["replayed"] is False
+    assert again["idempotency"] == {**first["idempotency"], "replayed": True}
+    assert again == {**first, "idempotency": again["idempotency"]}
+    # and a new key is a new request
+    bought = fresh["data"]["buyNote"]
+    assert bought["errors"] == []
+    assert (bought["idempotency"]["key"], bought["idempotency"]["replayed"]) == ("buy-2", False)
