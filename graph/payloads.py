@@ -87,7 +87,8 @@ class Idempotency:
         description="False: the request ran now. True: the key was used before, so this is the "
         "stored answer of its first request, replayed exactly as first given (a refusal too, "
         "such as INSUFFICIENT_FUNDS, even if a retry would succeed now) and nothing was done "
-        "again; only this field tells the two apart. To try again, send a new key."
+        "again; only this field tells the two apart (objects the answer links to, such as a "
+        "wallet or a loan, are read as they are now). To try again, send a new key."
     )
     first_seen_at: datetime = strawberry.field(
         description="When the key's first request was answered: now, unless replayed."
