@@ -75,6 +75,10 @@ class Money:
         whole, frac = divmod(abs(self.minor), 10**digits)
         return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
 
+    def text(self) -> str:
+        """`35000 CNY` -> "350.00 CNY": money in a message, spoken as the schema speaks it."""
+        return f"{self.to_decimal_string()} {self.currency}"
+
 
 def parse_decimal(text: str, *, field: str) -> Decimal:
     """A decimal written in plain notation ("10000.00", "0.0435"); InvalidInput otherwise."""

@@ -40,8 +40,7 @@ def consume_credit(line: CreditLine, amount: Money) -> CreditLine:
         raise ValueError("a purchase on credit must be greater than zero")
     if amount.minor > line.available.minor:
         raise CreditLimitExceeded(
-            f"{amount.to_decimal_string()} is more than the "
-            f"{line.available.to_decimal_string()} available"
+            f"{amount.text()} is more than the {line.available.text()} available"
         )
     return CreditLine(line.limit, line.used + amount)
 

@@ -69,7 +69,8 @@ def reduce_installments_for_refund(
     remaining = purchase.price.minor - purchase.refunded_before.minor
     if not 0 < refund.minor <= remaining:
         raise RefundExceedsPurchase(
-            f"a refund must be more than 0 and at most the {remaining} not yet refunded"
+            "a refund must be more than 0 and at most the "
+            f"{Money(remaining, currency).text()} not yet refunded"
         )
     left = refund.minor
     waived = 0

@@ -10,6 +10,10 @@ The use case runs inside a savepoint, so a refusal undoes its changes and keeps 
 run_once is the use case's whole transaction: call it before anything else is written.
 Batched use cases (several requests in one transaction) use its parts: `claim_keys` for all
 their keys at once, then `store_answers`. `prune_expired_keys` is the worker's housekeeping.
+
+Either way, how the key was answered (run now, or replayed from its first attempt, and when
+that was) is a `KeyUse`, known from the claim itself: saying so costs no round trip. run_once
+leaves it in the session's `info` (`key_use(session)`), where the edge reads it for the answer.
 """
 
 from __future__ import annotations
@@ -94,11 +98,23 @@ def claim_of(actor: Actor, key: str, operation: str, request: dict[str, Any]) ->
 
 
 @dataclass(frozen=True, slots=True)
+class KeyUse:
+    """How a request's idempotency key was answered: run now (`replayed` False), or the stored
+    answer of the key's first attempt, made at `first_seen_at`, replayed unchanged."""
+
+    key: str
+    replayed: bool
+    first_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Replay:
-    """The stored outcome of a key's first attempt: its answer, or the refusal to raise."""
+    """The stored outcome of a key's first attempt: its answer, or the refusal to raise;
+    `key_use` is None when the key was used for another request (a refusal of its own)."""
 
     answer: dict[str, Any] | None = None
     refusal: DomainError | None = None
+    key_use: KeyUse | None = None
 
     def result(self) -> dict[str, Any]:
         if self.refusal is not None:
@@ -168,10 +184,21 @@ def _replay(previous: Any, claim: Claim) -> Replay:
                 "this idempotency key was used for a different request", field="idempotency_key"
             )
         )
+    use = KeyUse(claim.key, replayed=True, first_seen_at=previous.created_at)
     if previous.outcome == "REFUSED":
         stored = previous.response
-        return Replay(refusal=StoredRefusal(stored["code"], stored["message"], stored["field"]))
-    return Replay(answer=dict(previous.response))
+        refusal = StoredRefusal(stored["code"], stored["message"], stored["field"])
+        return Replay(refusal=refusal, key_use=use)
+    return Replay(answer=dict(previous.response), key_use=use)
+
+
+_KEY_USE = "idempotency.key_use"
+
+
+def key_use(session: AsyncSession) -> KeyUse | None:
+    """How run_once answered the key of the use case that ran in `session`, if one did."""
+    use: KeyUse | None = session.info.get(_KEY_USE)
+    return use
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +229,12 @@ async def run_once(
     """`execute()`'s answer, computed at most once per caller and key."""
     claim = claim_of(actor, key, operation, request)
     conn = await session.connection()
-    [record_id] = await claim_keys(conn, [claim], clock.now())
+    now = clock.now()
+    [record_id] = await claim_keys(conn, [claim], now)
     if isinstance(record_id, Replay):
+        session.info[_KEY_USE] = record_id.key_use
         return record_id.result()
+    session.info[_KEY_USE] = KeyUse(claim.key, replayed=False, first_seen_at=now)
     # A plain SAVEPOINT, never released (the commit ends it): one round trip fewer than the
     # ORM's begin_nested, and the refused attempt's ORM state is dropped with expunge_all.
     await session.flush()

@@ -18,6 +18,7 @@ from domain.lending.debt_transfer import TransferRules
 from domain.lending.early_repayment import EarlyRepaymentInterest
 from domain.lending.fees import FeeRule
 from domain.lending.schedule import MAX_TERM_MONTHS, RepaymentMethod, RoundingMode
+from domain.money import Money
 
 
 class FundingChannel(Enum):
@@ -108,7 +109,8 @@ def application_violations(
 ) -> list[Violation]:
     """What keeps a loan of these terms out of `product` (the rate once risk has priced it)."""
     p = product
-    amounts, terms = f"{p.min_amount}..{p.max_amount}", f"{p.min_term}..{p.max_term}"
+    least, most = Money(p.min_amount, p.currency), Money(p.max_amount, p.currency)
+    amounts, terms = f"{least.text()}..{most.text()}", f"{p.min_term}..{p.max_term}"
     rate_ok = annual_rate is None or p.min_rate <= annual_rate <= p.max_rate
     return _failed(
         (p.min_amount <= amount <= p.max_amount, "amount", f"must be within {amounts}"),

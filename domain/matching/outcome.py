@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -59,3 +60,8 @@ class MatchResult:
     @property
     def filled(self) -> int:
         return sum(fill.amount for fill in self.fills)
+
+    def passed_over(self) -> Counter[DecisionCode]:
+        """The sources read and refused, by reason. Every source given is exactly one of a
+        fill, one of these, or among `not_considered`. Counted when asked, not per match."""
+        return Counter(d.code for d in self.decisions if d.code is not DecisionCode.TAKEN)

@@ -45,6 +45,12 @@ class KycTransitionRefused(DomainError):
     code = "KYC_STATE"
 
 
+class KycRequired(DomainError):
+    """The participant must verify their identity (KYC) before doing this."""
+
+    code = "KYC_REQUIRED"
+
+
 def next_status(current: KycStatus, event: str) -> KycStatus:
     """The status after `event`; KycTransitionRefused if the machine does not allow it."""
     try:

@@ -40,6 +40,10 @@ class PaymentIntent(SQLModel, table=True):
             " AND captured_amount <= amount AND refunded_amount <= captured_amount",
             name="refunds_within_captured",
         ),
+        sa.CheckConstraint(
+            "escrow_refunded_amount >= 0 AND captured_amount + escrow_refunded_amount <= amount",
+            name="escrow_refunds_within_amount",
+        ),
         # The auto-release worker's scan: held, shipped payments by release time.
         sa.Index(
             "ix_payment_intent_auto_release",
@@ -70,6 +74,8 @@ class PaymentIntent(SQLModel, table=True):
     fee_amount: int = _money()  # the MDR charged at capture
     captured_amount: int = _money()  # shared among fee and split legs at release
     refunded_amount: int = _money()  # of the captured amount, given back
+    # Given back straight out of escrow when a dispute was resolved: never captured.
+    escrow_refunded_amount: int = _money()
     # The captured split, for refund reversals: {"fee": n, "legs": [{role, partyId, amount}]}.
     captured_split: dict[str, Any] = _json(dict)
     shipped_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
@@ -82,6 +88,12 @@ class PaymentIntent(SQLModel, table=True):
     released_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     created_at: datetime = Field(sa_column=_timestamp(index=True))
     updated_at: datetime = Field(sa_column=_timestamp())
+
+    @property
+    def refunded_total(self) -> int:
+        """Everything given back to the shopper, by any path: refunds of the captured money
+        and a dispute's refund out of escrow."""
+        return self.refunded_amount + self.escrow_refunded_amount
 
 
 class PaymentRefund(SQLModel, table=True):

@@ -68,7 +68,7 @@ def reversed_after(split: CapturedSplit, refunded: Money) -> Reversal:
     _same_currency(split, refunded)
     if not 0 <= refunded.minor <= split.captured.minor:
         raise RefundExceedsRemaining(
-            f"refunds total {refunded.minor}, beyond the {split.captured.minor} captured"
+            f"refunds total {refunded.text()}, beyond the {split.captured.text()} captured"
         )
     fee, *legs = split_exactly(
         refunded.minor, [split.fee.minor, *(leg.amount.minor for leg in split.legs)]
@@ -82,7 +82,8 @@ def reverse_for_refund(split: CapturedSplit, *, refunded_before: Money, refund: 
     remaining = split.captured.minor - refunded_before.minor
     if not 0 < refund.minor <= remaining:
         raise RefundExceedsRemaining(
-            f"a refund must be more than 0 and at most the {remaining} that remains"
+            "a refund must be more than 0 and at most the "
+            f"{Money(remaining, refund.currency).text()} that remains"
         )
     before = reversed_after(split, refunded_before)
     after = reversed_after(split, refunded_before + refund)

@@ -18,7 +18,7 @@ from domain.participants.roles import Role
 from graph.context import Info
 from graph.lending.applications import LoanApplication
 from graph.lending.loans import Loan
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 from graph.wallets.mutations import IdempotencyKey
@@ -41,7 +41,7 @@ class LoanApplicationPayload:
 
 
 @strawberry.type
-class AcceptLoanOfferPayload:
+class AcceptLoanOfferPayload(IdempotentPayload):
     loan: Loan | None = None
     errors: list[UserError] = field(default_factory=list)
 

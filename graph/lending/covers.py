@@ -18,7 +18,7 @@ from graph.context import Info
 from graph.lending.inputs import optional_minor, rate, rate_text
 from graph.lending.products import CoverKind
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.permissions import ANY_KEY, allow
 from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
@@ -84,7 +84,7 @@ class CoverOfferInput:
 
 
 @strawberry.type
-class CoverOfferPayload:
+class CoverOfferPayload(IdempotentPayload):
     offer: CoverOffer | None = None
     errors: list[UserError] = field(default_factory=list)
 
@@ -137,7 +137,7 @@ class FundGuaranteeFundInput(MoneyInput):
 
 
 @strawberry.type
-class GuaranteeFundPayload:
+class GuaranteeFundPayload(IdempotentPayload):
     guarantee_fund: GuaranteeFund | None = None
     errors: list[UserError] = field(default_factory=list)
 

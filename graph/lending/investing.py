@@ -18,7 +18,7 @@ from graph.hardening.policy import page_size
 from graph.lending.inputs import LoanGrade, grades, optional_rate
 from graph.lending.loans import Loan
 from graph.pagination import Connection, connection, time_and_id
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
@@ -48,7 +48,7 @@ class BuyNoteInput(MoneyInput):
 
 
 @strawberry.type
-class BuyNotePayload:
+class BuyNotePayload(IdempotentPayload):
     note_id: strawberry.ID | None = None
     hold_id: strawberry.ID | None = strawberry.field(
         default=None, description="The hold on your wallet until the loan is funded."

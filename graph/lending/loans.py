@@ -92,9 +92,15 @@ class MatchExplanation:
     rank: int = strawberry.field(description="The source's place in that order (1 = first).")
     asking_rate: str
     passed_over: list[PassedOver] = strawberry.field(
-        description="Sources read and refused before the loan was filled, by reason."
+        description="Sources refused, by reason: those the engine read before the loan was "
+        "filled, and every open offer or active rule that cannot take this loan at all "
+        "(currency, grade, term, expiry, no room left, asking more than it pays). With the "
+        "matches and notConsidered, every source is counted once."
     )
-    not_considered: int = strawberry.field(description="Sources left unread once it was filled.")
+    not_considered: int = strawberry.field(
+        description="Sources that could take the loan but were left unread once it was "
+        "filled (they ask more, or came later)."
+    )
     unfilled: Money = strawberry.field(description="What the engine left for others to fund.")
 
 

@@ -25,7 +25,7 @@ from graph.hardening.policy import page_size
 from graph.lending.inputs import LoanGrade, grades, optional_rate, rate_text
 from graph.money import Money
 from graph.pagination import Connection, connection, time_and_id
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
@@ -104,7 +104,7 @@ class ListNoteForSaleInput:
 
 
 @strawberry.type
-class NoteSalePayload:
+class NoteSalePayload(IdempotentPayload):
     sale: NoteSale | None = None
     note_id: strawberry.ID | None = strawberry.field(default=None, description="Your new note.")
     errors: list[UserError] = field(default_factory=list)

@@ -22,7 +22,7 @@ from graph.lending.inputs import (
     rate_text,
 )
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey
@@ -96,7 +96,7 @@ class FundingOfferInput:
 
 
 @strawberry.type
-class FundingOfferPayload:
+class FundingOfferPayload(IdempotentPayload):
     offer: FundingOffer | None = None
     errors: list[UserError] = field(default_factory=list)
 

@@ -18,7 +18,7 @@ from domain.money import currency_of, parse_money
 from graph.context import Info
 from graph.lending.loans import Loan
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
@@ -37,7 +37,7 @@ class RepayLoanInput(MoneyInput):
 
 
 @strawberry.type
-class RepayLoanPayload:
+class RepayLoanPayload(IdempotentPayload):
     repayment_id: strawberry.ID | None = None
     applied: Money | None = strawberry.field(
         default=None, description="What was taken; the rest of the amount stayed in your wallet."

@@ -22,7 +22,7 @@ from domain.participants.roles import Role, Scope
 from domain.payments.tables import PaymentIntent as IntentRow
 from graph.context import Info
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.payments.types import FeePayer, PaymentIntent
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
@@ -111,7 +111,7 @@ class FundedPurchase(Node):
 
 
 @strawberry.type
-class BnplPayload:
+class BnplPayload(IdempotentPayload):
     plan: BnplPlan | None = None
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)

@@ -20,7 +20,7 @@ from domain.revenue import splits
 from domain.revenue.services.fee_plans import MerchantTerms
 from domain.revenue.tables import SplitRuleRow
 from graph.money import Money
-from graph.payloads import UserError
+from graph.payloads import IdempotentPayload, UserError
 from graph.relay import Node, to_global_id
 
 # The domain's enums serve as GraphQL enums as they are (strawberry registers them in place).
@@ -106,8 +106,13 @@ class PaymentIntent(Node):
     funding: str | None = strawberry.field(description="WALLET, BANK_CARD or BNPL, once paid.")
     fee: Money = strawberry.field(description="The merchant discount fee charged at capture.")
     captured: Money
-    refunded: Money
-    refundable: Money = strawberry.field(description="What may still be refunded.")
+    refunded: Money = strawberry.field(
+        description="Everything given back to the shopper: refunds of what was captured and, "
+        "when a dispute was resolved with a refund, what went back straight out of escrow."
+    )
+    refundable: Money = strawberry.field(
+        description="What may still be refunded: what was captured, less its refunds."
+    )
     splits: list[SplitAmount] = strawberry.field(description="Who received what at capture.")
     shipped_at: datetime | None
     auto_release_at: datetime | None
@@ -130,7 +135,7 @@ class PaymentIntent(Node):
             line_items=[LineItem(name=i["name"], quantity=i["quantity"],
                                  unit_amount=_money(i["unitAmount"], c)) for i in row.line_items],
             funding=row.funding, fee=_money(row.fee_amount, c),
-            captured=_money(row.captured_amount, c), refunded=_money(row.refunded_amount, c),
+            captured=_money(row.captured_amount, c), refunded=_money(row.refunded_total, c),
             refundable=_money(row.captured_amount - row.refunded_amount, c),
             splits=_amounts(row.captured_split.get("legs", []), c), shipped_at=row.shipped_at,
             auto_release_at=row.auto_release_at, release_extensions=row.release_extensions,
@@ -229,20 +234,20 @@ class MerchantFeePlan:
 
 
 @strawberry.type
-class PaymentIntentPayload:
+class PaymentIntentPayload(IdempotentPayload):
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)
 
 
 @strawberry.type
-class RefundPayload:
+class RefundPayload(IdempotentPayload):
     refund: PaymentRefund | None = None
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)
 
 
 @strawberry.type
-class DisputePayload:
+class DisputePayload(IdempotentPayload):
     dispute: Dispute | None = None
     payment_intent: PaymentIntent | None = None
     errors: list[UserError] = field(default_factory=list)

@@ -16,7 +16,7 @@ from domain.wallets.services import movements
 from domain.wallets.services.accounts import WalletBalance, wallet_balances
 from domain.wallets.services.transfer_batch import TransferOrder
 from graph.context import Info
-from graph.payloads import run_mutation, user_errors
+from graph.payloads import run_mutation, user_errors, with_key_use
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.types import MoneyMovementPayload, Wallet
@@ -116,12 +116,16 @@ class WalletMutations:
                 amount=_money(input), idempotency_key=idempotency_key, memo=input.memo,
             )  # fmt: skip
             result = await ctx.transfers.submit(order)  # batched with concurrent transfers
-            answer = result.unwrap()
         except DomainError as error:
             return MoneyMovementPayload(errors=user_errors(error))
+        try:
+            answer = result.unwrap()
+        except DomainError as error:
+            return with_key_use(MoneyMovementPayload(errors=user_errors(error)), result.key_use)
         if result.wallet is not None:  # a first execution: the wallet as its batch left it
-            return _answer_payload(answer, result.wallet)
-        return await run_mutation(  # a replay: the wallet as it is now
+            return with_key_use(_answer_payload(answer, result.wallet), result.key_use)
+        payload = await run_mutation(  # a replay: the wallet as it is now
             info, lambda e: MoneyMovementPayload(errors=e),
             lambda session: _payload(session, info, answer, input.currency),
         )  # fmt: skip
+        return with_key_use(payload, result.key_use)

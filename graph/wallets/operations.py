@@ -14,7 +14,7 @@ from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
 from domain.wallets.services import operations
 from graph.context import Info
-from graph.payloads import UserError, run_mutation
+from graph.payloads import IdempotentPayload, UserError, run_mutation
 from graph.permissions import allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.mutations import IdempotencyKey, MoneyInput
@@ -34,13 +34,13 @@ class CreateHoldInput(MoneyInput):
 
 
 @strawberry.type
-class AdjustmentPayload:
+class AdjustmentPayload(IdempotentPayload):
     journal_id: strawberry.ID | None = None
     errors: list[UserError] = field(default_factory=list)
 
 
 @strawberry.type(description="A hold's state after the operation: PENDING, POSTED or VOIDED.")
-class HoldPayload:
+class HoldPayload(IdempotentPayload):
     hold_id: strawberry.ID | None = None
     status: str | None = None
     errors: list[UserError] = field(default_factory=list)

@@ -11,7 +11,7 @@ from domain.wallets import rails
 from domain.wallets.services.accounts import WalletBalance
 from domain.wallets.services.statement import StatementEntry as Entry
 from graph.money import Money
-from graph.payloads import UserError
+from graph.payloads import IdempotentPayload, UserError
 from graph.relay import Node, to_global_id
 
 RailMethod = strawberry.enum(rails.RailMethod, description="How money enters or leaves.")
@@ -60,7 +60,7 @@ class StatementEntry(Node):
 
 
 @strawberry.type(description="The outcome of moving money; `errors` says why it did not.")
-class MoneyMovementPayload:
+class MoneyMovementPayload(IdempotentPayload):
     status: str | None = strawberry.field(
         default=None, description="SUCCEEDED, or PENDING while a bank has not answered."
     )

@@ -1,7 +1,7 @@
 """Cover offers: insurers and guarantors agree to what they cover; a product names the
 provider by id and the offer it attached; a cover's payout names its kind and its shortfall.
 
-Revision ID: 0022_cover_offers
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-07 04:10:00.000000
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0022_cover_offers"
+revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

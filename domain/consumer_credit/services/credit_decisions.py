@@ -32,6 +32,7 @@ from domain.consumer_credit.tables import (
 from domain.errors import InvalidInput
 from domain.lending.services.applicant_facts import assess_applicant
 from domain.lending.tables import LoanApplication
+from domain.participants.kyc import KycRequired
 from domain.participants.tables import Participant
 from domain.risk.features import OtherDebt
 from domain.risk.records import fraud_records, point_records, reason_records
@@ -67,7 +68,7 @@ async def current_decision(
     assert shopper is not None
     try:
         _require_decidable(shopper, currency)
-    except NotEligible:
+    except (KycRequired, NotEligible):
         return None
     line = await _line(session, shopper.id, currency)
     decision = await _decision_of(session, line)
@@ -97,7 +98,7 @@ def refusal_text(decision: BnplCreditDecisionRow) -> str:
 
 def _require_decidable(shopper: Participant, currency: str) -> None:
     if shopper.kyc_level < 1:
-        raise NotEligible("verify your identity to pay in installments", field="payment_id")
+        raise KycRequired("verify your identity (KYC) to pay in installments", field="payment_id")
     if currency != BNPL_LIMIT_RULE.currency:
         raise NotEligible(f"installments are lent in {BNPL_LIMIT_RULE.currency} only",
                           field="currency")  # fmt: skip

@@ -12,13 +12,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.consumer_credit.credit_limit import CreditLimitExceeded as PureLimitExceeded
 from domain.consumer_credit.credit_limit import CreditLine, consume_credit, restore_credit
+from domain.consumer_credit.eligibility import BNPL_LIMIT_RULE
 from domain.consumer_credit.errors import CreditLimitExceeded, NotEligible
 from domain.consumer_credit.tables import CreditLineRow
 from domain.money import Money
+from domain.participants.kyc import KycRequired
 
 
 async def locked_line(session: AsyncSession, *, shopper_id: UUID, currency: str) -> CreditLineRow:
-    """The shopper's line, locked until commit; NotEligible before the risk engine opened one."""
+    """The shopper's line, locked until commit. The risk engine opens one in the currency it
+    lends in for every verified shopper: without one, KycRequired (or NotEligible in another
+    currency)."""
     line = (
         await session.exec(
             select(CreditLineRow)
@@ -30,7 +34,11 @@ async def locked_line(session: AsyncSession, *, shopper_id: UUID, currency: str)
         )
     ).first()
     if line is None:
-        raise NotEligible("verify your identity to pay in installments", field="payment_id")
+        if currency != BNPL_LIMIT_RULE.currency:
+            raise NotEligible(
+                f"installments are lent in {BNPL_LIMIT_RULE.currency} only", field="payment_id"
+            )
+        raise KycRequired("verify your identity (KYC) to pay in installments", field="payment_id")
     return line
 
 

@@ -23,6 +23,7 @@ from domain.ledger.services.journal_writes import write_posting
 from domain.ledger.services.outflow import Outflow, give_back
 from domain.ledger.services.posting import TRANSFERS, is_wallet, lock_accounts, move, write_back
 from domain.ledger.wallet_events import wallet_changes
+from domain.money import Money
 
 
 async def _pending(session: AsyncSession, hold_id: UUID):  # type: ignore[no-untyped-def]
@@ -61,7 +62,8 @@ async def _resolve(
         raise HoldExpired("the hold expired before it was posted")
     moved = hold.amount if amount is None else amount
     if not 0 < moved <= hold.amount:
-        raise InvalidInput(f"must be within 1..{hold.amount}", field="amount")
+        least, most = Money(1, hold.currency).text(), Money(hold.amount, hold.currency).text()
+        raise InvalidInput(f"must be within {least}..{most}", field="amount")
     debit, credit = accounts[hold.debit_account_id], accounts[hold.credit_account_id]
     move(kind, debit, credit, moved, held=hold.amount)
     resolution = uuid4()

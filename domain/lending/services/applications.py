@@ -25,7 +25,7 @@ from domain.lending.services.product_terms import product_of
 from domain.lending.states import ApplicationStatus
 from domain.lending.tables import LoanApplication, LoanProductRow
 from domain.money import Money
-from domain.participants.kyc import KycStatus
+from domain.participants.kyc import KycRequired, KycStatus
 from domain.participants.roles import Role
 from domain.participants.tables import Participant
 from domain.risk.fraud import FraudAction
@@ -35,10 +35,6 @@ from domain.risk.scorecard import Grade
 
 # How long an approved offer may wait for the borrower's acceptance.
 OFFER_VALIDITY = timedelta(days=7)
-
-
-class KycRequired(InvalidInput):
-    code = "KYC_STATE"
 
 
 async def current_product(session: AsyncSession, product_id: UUID) -> LoanProductRow:
@@ -78,7 +74,7 @@ def _status(decision: CreditDecision, fraud: FraudAction, rate: Decimal | None,
     if amount > decision.limit:
         return ApplicationStatus.DECLINED, [
             {"code": "AMOUNT_ABOVE_LIMIT", "text": "the amount asked is above your credit "
-             f"limit of {decision.limit} minor units", "points_lost": 0}
+             f"limit of {Money(decision.limit, decision.currency).text()}", "points_lost": 0}
         ]  # fmt: skip
     if fraud is FraudAction.REVIEW:
         return ApplicationStatus.REVIEW, []

@@ -26,6 +26,7 @@ from domain.lending.services.disbursement import disburse
 from domain.lending.services.product_terms import product_of
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
 from domain.lending.tables import Loan, LoanNote, LoanProductRow
+from domain.money import Money
 
 
 async def lock_loan(session: AsyncSession, loan_id: UUID) -> Loan:
@@ -81,8 +82,8 @@ async def commit_all(
     notes. The loan is disbursed if that funds it fully."""
     total = sum(c.amount for c in commitments)
     if total > loan.principal - loan.committed:
-        left = loan.principal - loan.committed
-        raise FundingRefused(f"only {left} minor units are left to fund", field="amount")
+        left = Money(loan.principal - loan.committed, loan.currency)
+        raise FundingRefused(f"only {left.text()} is left to fund", field="amount")
     escrow = await loan_escrow(session, loan_id=loan.id, currency=loan.currency, now=now)
     tag = {"loan": str(loan.id)}
     hold_ids = await post_transfers(

@@ -1,5 +1,11 @@
 """What the matching engine reads: the loan's open part, and the offers and rules that might
-fund it, with capacity, budgets and exposures as they stand (net of holds)."""
+fund it, with capacity, budgets and exposures as they stand (net of holds).
+
+The reads leave out, in SQL, the open offers and active rules that cannot take the loan at
+all (currency, grade, term, expiry, room, rate); `screened_sources` counts those by reason,
+with the same conditions, so an explanation accounts for every source without the engine
+building an object for each refusal.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import Select, any_, func, or_
+from sqlalchemy import ColumnElement, Select, any_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +29,7 @@ from domain.lending.tables import (
     LoanNote,
     LoanProductRow,
 )
+from domain.matching.outcome import DecisionCode
 from domain.matching.sources import AutoInvestRule, BankOffer, LoanToFund
 
 OFFERS = BankFundingOffer.__table__  # type: ignore[attr-defined]
@@ -81,6 +88,28 @@ async def lock_offers(
     return {offer.offer_id: offer for offer in _offers(rows)}
 
 
+_Screens = list[tuple[DecisionCode, ColumnElement[bool]]]
+
+
+def _offer_sources(loan: Loan) -> ColumnElement[bool]:
+    """The bank offers that are sources for the loan at all: open, and not the borrower's."""
+    return sa.and_(OFFERS.c.status == "OPEN", OFFERS.c.bank_id != loan.borrower_id)
+
+
+def _offer_screens(loan: Loan, now: datetime) -> _Screens:
+    """What an offer must meet to be read for the loan, each with the engine's code for
+    failing it, in the engine's order."""
+    o = OFFERS.c
+    return [
+        (DecisionCode.CURRENCY_MISMATCH, o.currency == loan.currency),
+        (DecisionCode.GRADE_NOT_ACCEPTED, sa.literal(loan.grade) == any_(o.grades)),
+        (DecisionCode.TERM_OUT_OF_RANGE,
+         sa.and_(o.min_term_months <= loan.term_months, o.max_term_months >= loan.term_months)),
+        (DecisionCode.EXPIRED, or_(o.expires_at.is_(None), o.expires_at > now)),
+        (DecisionCode.NO_CAPACITY, o.committed < o.capacity),
+    ]  # fmt: skip
+
+
 def _open_offers(loan: Loan, now: datetime) -> Select[Any]:
     o = OFFERS.c
     return sa.select(
@@ -88,16 +117,53 @@ def _open_offers(loan: Loan, now: datetime) -> Select[Any]:
         sa.func.array_to_string(o.grades, _GRADES_SEPARATOR), o.min_term_months,
         o.max_term_months, o.min_amount, o.max_amount, o.created_at, o.rate_floor, o.spread,
         o.per_borrower_cap, o.expires_at,
-    ).where(
-        o.status == "OPEN",
-        o.currency == loan.currency,
-        or_(o.expires_at.is_(None), o.expires_at > now),
-        o.committed < o.capacity,
-        sa.literal(loan.grade) == any_(o.grades),
-        o.min_term_months <= loan.term_months,
-        o.max_term_months >= loan.term_months,
-        o.bank_id != loan.borrower_id,
-    )  # fmt: skip
+    ).where(_offer_sources(loan), *(meets for _, meets in _offer_screens(loan, now)))  # fmt: skip
+
+
+RULES = AutoInvestRuleRow.__table__  # type: ignore[attr-defined]
+
+
+def _rule_sources(loan: Loan) -> ColumnElement[bool]:
+    """The auto-invest rules that are sources for the loan at all: active, not the borrower's."""
+    return sa.and_(RULES.c.active, RULES.c.investor_id != loan.borrower_id)
+
+
+def _rule_screens(loan: Loan) -> _Screens:
+    r = RULES.c
+    return [
+        (DecisionCode.CURRENCY_MISMATCH, r.currency == loan.currency),
+        (DecisionCode.GRADE_NOT_ACCEPTED, sa.literal(loan.grade) == any_(r.grades)),
+        (DecisionCode.TERM_OUT_OF_RANGE,
+         sa.and_(r.min_term_months <= loan.term_months, r.max_term_months >= loan.term_months)),
+        (DecisionCode.RATE_TOO_LOW, r.min_rate <= loan.funder_rate),
+    ]  # fmt: skip
+
+
+def _screened(table: sa.Table, sources: ColumnElement[bool], screens: _Screens) -> Select[Any]:
+    """The sources that fail a screen, each under the first it fails."""
+    reason = sa.case(*((~meets, code.value) for code, meets in screens)).label("reason")
+    return (
+        sa.select(reason)
+        .select_from(table)
+        .where(sources, ~sa.and_(*(meets for _, meets in screens)))
+    )
+
+
+async def screened_sources(
+    session: AsyncSession, *, loan: Loan, now: datetime, offers: bool, rules: bool
+) -> dict[DecisionCode, int]:
+    """How many open offers (if `offers`) and active rules (if `rules`) the reads above left
+    out because they cannot take the loan at all, by the engine's code; one statement."""
+    parts = ([_screened(OFFERS, _offer_sources(loan), _offer_screens(loan, now))] if offers
+             else []) + ([_screened(RULES, _rule_sources(loan), _rule_screens(loan))] if rules
+                         else [])  # fmt: skip
+    if not parts:
+        return {}
+    screened = sa.union_all(*parts).subquery()
+    rows = await (await session.connection()).execute(
+        sa.select(screened.c.reason, func.count()).group_by(screened.c.reason)
+    )
+    return {DecisionCode(reason): int(count) for reason, count in rows}
 
 
 _GRADES_SEPARATOR = ","  # grades are short codes ("A".."E"), never containing it
@@ -128,13 +194,7 @@ async def auto_invest_sources(
     rules = (
         await session.exec(
             select(AutoInvestRuleRow).where(
-                col(AutoInvestRuleRow.active),
-                col(AutoInvestRuleRow.currency) == loan.currency,
-                loan.grade == any_(col(AutoInvestRuleRow.grades)),
-                col(AutoInvestRuleRow.min_term_months) <= loan.term_months,
-                col(AutoInvestRuleRow.max_term_months) >= loan.term_months,
-                col(AutoInvestRuleRow.min_rate) <= loan.funder_rate,
-                col(AutoInvestRuleRow.investor_id) != loan.borrower_id,
+                _rule_sources(loan), *(meets for _, meets in _rule_screens(loan))
             )
         )
     ).all()

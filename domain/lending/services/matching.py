@@ -39,6 +39,7 @@ from domain.lending.services.match_sources import (
     bank_offer_sources,
     loan_to_fund,
     lock_offers,
+    screened_sources,
 )
 from domain.lending.services.platform_book import (
     PLATFORM,
@@ -49,7 +50,7 @@ from domain.lending.services.platform_book import (
 from domain.lending.states import LoanState
 from domain.lending.tables import BankFundingOffer, Loan, LoanMatch, LoanNote, LoanProductRow
 from domain.matching.engine import match_loan
-from domain.matching.outcome import Fill, MatchResult
+from domain.matching.outcome import DecisionCode, Fill, MatchResult
 from domain.matching.sources import BankOffer, PlatformBook, SourceKind
 from domain.wallets.services.accounts import wallet_account
 
@@ -82,8 +83,13 @@ async def match_listing(
     target = await loan_to_fund(session, loan=loan, product=product)
     result = match_loan(target, offers, rules, now=now, reference_rate=loan.borrower_rate,
                         platform_book=book)  # fmt: skip
+    screened: dict[DecisionCode, int] = {}
+    if result.fills:  # only matches keep an explanation
+        screened = await screened_sources(
+            session, loan=loan, now=now, offers=banks, rules="INVESTOR_NOTES" in channels
+        )
     matches = []
-    why = _explanations(result)
+    why = _explanations(result, screened)
     for fill in result.fills:
         if fill.kind is SourceKind.AUTO_INVEST and loan.state == LoanState.LISTED.value:
             match = await _investor_fill(session, loan=loan, fill=fill, why=why, now=now)
@@ -91,8 +97,9 @@ async def match_listing(
                 matches.append(match)
     if any(fill.kind is not SourceKind.AUTO_INVEST for fill in result.fills):
         matches += await _bank_and_book_fills(
-            session, loan=loan, product=product, offers=offers, book=book, result=result, now=now
-        )
+            session, loan=loan, product=product, offers=offers, book=book, result=result,
+            screened=screened, now=now,
+        )  # fmt: skip
     await session.flush()
     await record_events(session, [_event(loan, match, now) for match in matches])
     return matches
@@ -132,6 +139,7 @@ async def _bank_and_book_fills(
     offers: list[BankOffer],
     book: PlatformBook | None,
     result: MatchResult,
+    screened: dict[DecisionCode, int],
     now: datetime,
 ) -> list[LoanMatch]:
     """Lock the chosen offers and check them, then the platform book; commit the banks' and
@@ -160,7 +168,7 @@ async def _bank_and_book_fills(
         await savepoint.rollback()  # gives the locks back: the next read locks in id order again
         offers = await bank_offer_sources(session, loan=loan, now=now)
         result = await _rematch(session, loan, product, offers, book, now)
-    why = _explanations(result)
+    why = _explanations(result, screened)
     fills = await _within_book(session, loan, result, why)
     if not fills:
         return []
@@ -262,10 +270,15 @@ def _match(loan: Loan, fill: Fill, note: LoanNote, why: dict[str, Any], now: dat
     )  # fmt: skip
 
 
-def _explanations(result: MatchResult) -> dict[str, dict[str, Any]]:
-    """Why each filled source was taken, and how many sources the engine passed over and
-    why: counted once per match, which may pass over thousands."""
-    passed_over = Counter(d.code.value for d in result.decisions if d.code.value != "TAKEN")
+def _explanations(
+    result: MatchResult, screened: dict[DecisionCode, int]
+) -> dict[str, dict[str, Any]]:
+    """Why each filled source was taken, and how many sources were passed over and why: those
+    the engine read and refused, and those the reads `screened` out (they cannot take the
+    loan at all); counted once per match, which may pass over thousands."""
+    passed_over = Counter({code.value: n for code, n in screened.items()})
+    for code, n in result.passed_over().items():
+        passed_over[code.value] += n
     ranks = {d.source_id: n for n, d in enumerate(result.decisions, 1) if d.amount}
     return {
         fill.source_id: {

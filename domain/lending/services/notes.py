@@ -40,12 +40,12 @@ def check_purchase(loan: Loan, product: LoanProductRow, amount: Money, already: 
     if amount.currency != loan.currency:
         raise InvalidInput(f"the loan is in {loan.currency}", field="amount")
     if amount.minor < product.min_investment or amount.minor % product.note_size:
-        size = Money(product.note_size, loan.currency).to_decimal_string()
-        least = Money(product.min_investment, loan.currency).to_decimal_string()
+        size = Money(product.note_size, loan.currency).text()
+        least = Money(product.min_investment, loan.currency).text()
         raise InvalidInput(f"must be a multiple of {size}, at least {least}", field="amount")
     cap = int(product.max_investor_share * loan.principal)
     if already + amount.minor > cap:
-        most = Money(max(cap - already, 0), loan.currency).to_decimal_string()
+        most = Money(max(cap - already, 0), loan.currency).text()
         raise FundingRefused(f"one investor may add at most {most} more", field="amount")
 
 

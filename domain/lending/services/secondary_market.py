@@ -87,9 +87,8 @@ async def list_note_for_sale(
     accrued = await accrued_on_note(session, loan, note, now.astimezone(UTC).date())
     bounds = price_bounds(outstanding, accrued, rules)
     if not bounds.admits(price.minor):
-        low = Money(bounds.low, loan.currency).to_decimal_string()
-        high = Money(bounds.high, loan.currency).to_decimal_string()
-        raise InvalidInput(f"must be within {low}..{high} today", field="price")
+        low, high = Money(bounds.low, loan.currency).text(), Money(bounds.high, loan.currency)
+        raise InvalidInput(f"must be within {low}..{high.text()} today", field="price")
     open_sale = await session.exec(
         select(NoteSale).where(col(NoteSale.note_id) == note_id, col(NoteSale.status) == "OPEN")
     )

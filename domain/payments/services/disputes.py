@@ -81,6 +81,7 @@ async def payment_disputes(
 def _refund_from_escrow(
     session: AsyncSession, intent: PaymentIntent, amount: int, actor: Actor, now: datetime
 ) -> None:
+    intent.escrow_refunded_amount += amount
     session.add(PaymentRefund(
         payment_id=intent.id, amount=amount, currency=intent.currency, source="ESCROW",
         reason="dispute", created_by=actor.participant_id, created_at=now,

@@ -83,7 +83,7 @@ async def refund_captured(
         raise PaymentStateError("nothing of this payment was captured", field="payment_id")
     if not 0 < amount <= remaining:
         raise RefundTooLarge(
-            f"at most {Money(remaining, intent.currency).to_decimal_string()} remains",
+            f"at most {Money(remaining, intent.currency).text()} remains",
             field="amount",
         )
     event = refund_event(

@@ -62,7 +62,7 @@ def payment_payload(intent: PaymentIntent) -> dict[str, Any]:
         "paymentId": str(intent.id), "state": intent.state, "mode": intent.mode,
         "orderReference": intent.order_reference, "currency": intent.currency,
         "amount": intent.amount, "captured": intent.captured_amount,
-        "refunded": intent.refunded_amount, "fee": intent.fee_amount,
+        "refunded": intent.refunded_total, "fee": intent.fee_amount,
         "shippedAt": intent.shipped_at.isoformat() if intent.shipped_at else None,
         "autoReleaseAt": intent.auto_release_at.isoformat() if intent.auto_release_at else None,
     }  # fmt: skip

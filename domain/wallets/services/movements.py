@@ -50,7 +50,7 @@ def _within_daily_limit(
     posting counted itself in the day's outflow under the wallet's lock, so concurrent
     movements of one wallet each see the others'."""
     used_before = posting.outflow_today[wallet, reason] - amount.minor
-    check_daily(level=level, operation=operation, used_today=used_before, amount=amount.minor)
+    check_daily(level=level, operation=operation, used_today=used_before, amount=amount)
 
 
 def _positive(amount: Money) -> None:

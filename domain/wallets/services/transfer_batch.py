@@ -25,6 +25,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.idempotency.service import (
     Answer,
     Claim,
+    KeyUse,
     Replay,
     claim_keys,
     claim_of,
@@ -80,12 +81,13 @@ def check_order(order: TransferOrder) -> None:
 
 @dataclass(frozen=True, slots=True)
 class TransferResult:
-    """A transfer's answer (first or replayed) or its refusal; on a first attempt, the
-    sender's wallet as the batch left it."""
+    """A transfer's answer (first or replayed) or its refusal, and how its key was answered;
+    on a first attempt, the sender's wallet as the batch left it."""
 
     answer: dict[str, Any] | None = None
     refusal: DomainError | None = None
     wallet: WalletBalance | None = None
+    key_use: KeyUse | None = None
 
     def unwrap(self) -> dict[str, Any]:
         if self.refusal is not None:
@@ -128,7 +130,7 @@ def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) ->
     move(TransferKind.POSTED, source, target, order.amount.minor)
     try:
         check_daily(level=level, operation="transfer", used_today=batch.used_today[source.id],
-                    amount=order.amount.minor)  # fmt: skip
+                    amount=order.amount)  # fmt: skip
     except DomainError:
         source.balances, target.balances = before
         raise
@@ -160,10 +162,12 @@ async def transfer_batch(
         return []
     now = clock.now()
     conn = await session.connection()
-    claims = await claim_keys(conn, [order.claim() for order in orders], now)
+    keys = [order.claim() for order in orders]
+    claims = await claim_keys(conn, keys, now)
+    fresh_use = [KeyUse(key.key, replayed=False, first_seen_at=now) for key in keys]
     results: list[TransferResult] = [
-        TransferResult(answer=c.answer, refusal=c.refusal) if isinstance(c, Replay) else
-        TransferResult()
+        TransferResult(answer=c.answer, refusal=c.refusal, key_use=c.key_use)
+        if isinstance(c, Replay) else TransferResult()
         for c in claims
     ]  # fmt: skip
     fresh = [(i, record_id) for i, record_id in enumerate(claims) if isinstance(record_id, int)]
@@ -182,10 +186,10 @@ async def transfer_batch(
         except DomainError as refusal:
             answers.append(Answer(record_id, "REFUSED", refusal_answer(refusal)))
             refusal.keeps_changes = True  # its refusal is kept for its key
-            results[i] = TransferResult(refusal=refusal)
+            results[i] = TransferResult(refusal=refusal, key_use=fresh_use[i])
             continue
         answers.append(Answer(record_id, "SUCCEEDED", answer))
-        results[i] = TransferResult(answer=answer)
+        results[i] = TransferResult(answer=answer, key_use=fresh_use[i])
     if batch.transfers:
         await write_postings(session, transfers=batch.transfers,
                              accounts=batch.touched.values(), outflows=batch.outflows,
@@ -201,4 +205,5 @@ def _with_wallet(
     sender = holders.get(order.sender_id)
     if sender is None or result.answer is None:
         return result
-    return TransferResult(answer=result.answer, wallet=_balance(sender.wallet))
+    return TransferResult(answer=result.answer, wallet=_balance(sender.wallet),
+                          key_use=result.key_use)  # fmt: skip

@@ -15,7 +15,7 @@ from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.events.tables import OutboxEvent
 from domain.lending.funding_terms import AutoInvestTerms, OfferTerms
-from domain.lending.services.applications import KycRequired, accept_loan_offer, apply_for_loan
+from domain.lending.services.applications import accept_loan_offer, apply_for_loan
 from domain.lending.services.auto_invest import create_auto_invest_rule
 from domain.lending.services.funding_offers import create_funding_offer
 from domain.lending.services.notes import buy_note
@@ -29,6 +29,7 @@ from domain.lending.tables import (
 )
 from domain.money import Money
 from domain.participants.credentials import ParticipantKind
+from domain.participants.kyc import KycRequired
 from domain.participants.roles import Role
 from domain.wallets.services.accounts import wallet_balances
 from support.lending_world import fund_wallet, participant, product_row

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from domain.clock import FixedClock
 from graph.relay import to_global_id
 from support.graphql import gql
-from support.lending_world import fund_wallet, listed_loan
+from support.lending_world import fund_wallet, listed_loan, product_row
 from support.security import Caller, create_person, key_of
 
 LISTINGS = """
@@ -153,3 +153,65 @@ async def test_nodes_reads_5_or_50_loans_and_their_notes_in_the_same_statements(
         return statements
 
     assert await statements_for(5) == await statements_for(50)
+
+
+async def test_a_refusal_speaks_money_as_the_schema_does(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # given a 10,000.00 CNY loan of which one investor took 6,000.00
+    sessions, clock, borrower, first = await _borrower_and_investor(app)
+    second = await create_person(app, "Second", roles=["INVESTOR"])
+    assert second.id
+    await fund_wallet(sessions, clock, key_of(second.id), 10_000_000)
+    product = product_row(clock.now(), max_investor_share=Decimal(1))
+    loan = to_global_id("Loan", (await listed_loan(sessions, clock, borrower, product=product)).id)
+    taken = await gql(client, BUY, {"input": {"loanId": loan, "amount": "6000.00",
+                                              "currency": "CNY"}, "key": "first"},
+                      token=first.token)  # fmt: skip
+    assert taken["data"]["buyNote"]["errors"] == []
+
+    # when another asks for more than is left
+    refused = await gql(client, BUY, {"input": {"loanId": loan, "amount": "5000.00",
+                                                "currency": "CNY"}, "key": "second"},
+                        token=second.token)  # fmt: skip
+
+    # then the message says how much, as a decimal string with its currency
+    [error] = refused["data"]["buyNote"]["errors"]
+    assert (error["code"], error["field"]) == ("FUNDING_REFUSED", "amount")
+    assert error["message"] == "only 4000.00 CNY is left to fund"
+
+
+BUY_MARKED = """
+mutation Buy($input: BuyNoteInput!, $key: String!) {
+  buyNote(input: $input, idempotencyKey: $key) {
+    noteId errors { code field message } idempotency { key replayed firstSeenAt }
+  }
+}
+"""
+
+
+async def test_a_replayed_refusal_says_it_is_a_replay_and_is_otherwise_the_same(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # given an investor with too little money, refused for a note
+    sessions, clock, borrower, _ = await _borrower_and_investor(app)
+    poor = await create_person(app, "Poor", roles=["INVESTOR"])
+    assert poor.id
+    loan = to_global_id("Loan", (await listed_loan(sessions, clock, borrower)).id)
+    ask = {"input": {"loanId": loan, "amount": "100.00", "currency": "CNY"}, "key": "buy-1"}
+    first = (await gql(client, BUY_MARKED, ask, token=poor.token))["data"]["buyNote"]
+    assert [e["code"] for e in first["errors"]] == ["INSUFFICIENT_FUNDS"]
+
+    # when they deposit, then retry with the same key
+    await fund_wallet(sessions, clock, key_of(poor.id), 1_000_000)
+    again = (await gql(client, BUY_MARKED, ask, token=poor.token))["data"]["buyNote"]
+    fresh = await gql(client, BUY_MARKED, {**ask, "key": "buy-2"}, token=poor.token)
+
+    # then the stored refusal comes back, saying it is a replay of the first answer
+    assert first["idempotency"]["replayed"] is False
+    assert again["idempotency"] == {**first["idempotency"], "replayed": True}
+    assert again == {**first, "idempotency": again["idempotency"]}
+    # and a new key is a new request
+    bought = fresh["data"]["buyNote"]
+    assert bought["errors"] == []
+    assert (bought["idempotency"]["key"], bought["idempotency"]["replayed"]) == ("buy-2", False)

@@ -36,13 +36,13 @@ async def test_an_unverified_shopper_may_not_and_a_verified_one_within_the_limit
     shop: Shop,
 ) -> None:
     payment = await create_bnpl_intent(shop, 30_000, "b-0")
-    assert await buy(shop, payment) == "NOT_ELIGIBLE"
+    assert await buy(shop, payment) == "KYC_REQUIRED"
 
     decision = await verify(shop)
     too_big = await create_bnpl_intent(shop, decision.credit_limit + 100, "b-big")
 
     assert await buy(shop, too_big) == "CREDIT_LIMIT_EXCEEDED"
-    assert await buy(shop, payment) == "NOT_ELIGIBLE"  # the same key: the same answer
+    assert await buy(shop, payment) == "KYC_REQUIRED"  # the same key: the same answer
     assert await buy(shop, payment, key="-again") == "OK"
 
 

@@ -121,5 +121,5 @@ async def test_an_unverified_shopper_gets_no_decision(shop: Shop) -> None:
     stranger = Actor(ActorKind.PERSON, participant_id=shop.shopper_id,
                      roles=frozenset({Role.INVESTOR}))  # fmt: skip
     payment = await create_bnpl_intent(shop, 30_000, "d-5")
-    assert await buy(shop, payment, shopper=stranger) == "NOT_ELIGIBLE"
+    assert await buy(shop, payment, shopper=stranger) == "KYC_REQUIRED"
     assert await _decisions(shop) == []

@@ -119,3 +119,72 @@ async def test_a_merchant_key_sells_with_a_split_and_refunds_part(
     assert replayed["paymentIntent"] == {"state": "PARTIALLY_REFUNDED"}
     again = await _data(client, CREATE, {"input": order, "key": "k1"}, key)
     assert again["paymentIntent"]["state"] == "PARTIALLY_REFUNDED"
+
+
+DISPUTE = """mutation D($id: ID!) { openDispute(paymentId: $id, reason: "the parcel never came") {
+  dispute { id } errors { code field message } } }"""
+RESOLVE = """mutation R($input: ResolveDisputeInput!, $key: String!) {
+  resolveDispute(input: $input, idempotencyKey: $key) { errors { code field message } } }"""
+REFUNDED = """query I($id: ID!) {
+  paymentIntent(id: $id) { state captured { amount } refunded { amount } refundable { amount } }
+  paymentRefunds(paymentId: $id) { amount { amount } source } }"""
+
+
+async def test_refunds_out_of_escrow_by_a_dispute_count_with_the_merchants_own(
+    client: httpx.AsyncClient, operator: Person
+) -> None:
+    # given two payments of 200.00 held in escrow, each disputed by the shopper
+    merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
+    shopper = await signed_in(client, roles=["INVESTOR"])
+    seed = {
+        "participantId": shopper.id,
+        "amount": "500.00",
+        "currency": "CNY",
+        "reason": "seed the shopper",
+    }
+    seeded = await _data(client, ADJUST.replace('"seed"', '"seed-disputes"'), {"input": seed},
+                         operator.access_token)  # fmt: skip
+    assert seeded["errors"] == []
+    payments, disputes = [], []
+    for n in range(2):
+        order = {"amount": "200.00", "currency": "CNY", "orderReference": f"D-{n}"}
+        created = await _data(client, CREATE, {"input": order, "key": f"d{n}"},
+                              merchant.access_token)  # fmt: skip
+        payments.append(created["paymentIntent"]["id"])
+        paid = await _data(client, PAY, {"id": payments[n], "key": f"p{n}"}, shopper.access_token)
+        assert paid["errors"] == [], paid
+        opened = await _data(client, DISPUTE, {"id": payments[n]}, shopper.access_token)
+        assert opened["errors"] == [], opened
+        disputes.append(opened["dispute"]["id"])
+
+    # when the operator gives 50.00 of the first back and all of the second, and the merchant
+    # then refunds 30.00 more of the first
+    partial = {"disputeId": disputes[0], "resolution": "PARTIAL", "refundAmount": "50.00",
+               "currency": "CNY", "note": "half the order arrived"}  # fmt: skip
+    whole = {"disputeId": disputes[1], "resolution": "REFUND", "note": "nothing arrived"}
+    for n, resolution in enumerate([partial, whole]):
+        resolved = await _data(client, RESOLVE, {"input": resolution, "key": f"r{n}"},
+                               operator.access_token)  # fmt: skip
+        assert resolved["errors"] == []
+    after_dispute = await gql(client, REFUNDED, {"id": payments[0]}, token=merchant.access_token)
+    more = {"paymentId": payments[0], "amount": "30.00", "currency": "CNY"}
+    refunded = await _data(client, REFUND, {"input": more, "key": "more"}, merchant.access_token)
+    first = await gql(client, REFUNDED, {"id": payments[0]}, token=merchant.access_token)
+    second = await gql(client, REFUNDED, {"id": payments[1]}, token=shopper.access_token)
+
+    # then every refund, by any path, is in refunded and paymentRefunds; refundable is what is
+    # left of what the merchant captured
+    assert after_dispute["data"]["paymentIntent"] == {
+        "state": "PARTIALLY_REFUNDED", "captured": {"amount": "150.00"},
+        "refunded": {"amount": "50.00"}, "refundable": {"amount": "150.00"}}  # fmt: skip
+    assert refunded["errors"] == []
+    assert first["data"]["paymentIntent"] == {
+        "state": "PARTIALLY_REFUNDED", "captured": {"amount": "150.00"},
+        "refunded": {"amount": "80.00"}, "refundable": {"amount": "120.00"}}  # fmt: skip
+    assert first["data"]["paymentRefunds"] == [
+        {"amount": {"amount": "50.00"}, "source": "ESCROW"},
+        {"amount": {"amount": "30.00"}, "source": "CAPTURED"}]  # fmt: skip
+    assert second["data"] == {
+        "paymentIntent": {"state": "REFUNDED", "captured": {"amount": "0.00"},
+                          "refunded": {"amount": "200.00"}, "refundable": {"amount": "0.00"}},
+        "paymentRefunds": [{"amount": {"amount": "200.00"}, "source": "ESCROW"}]}  # fmt: skip

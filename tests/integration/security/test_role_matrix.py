@@ -41,7 +41,7 @@ from support.stores import StoreUrls
 
 UNAUTHENTICATED, FORBIDDEN, NOT_FOUND = "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
 INVALID_INPUT = "INVALID_INPUT"
-LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+KYC_REQUIRED = "KYC_REQUIRED"
 
 # name -> (self-service roles at sign-up, kind, role the operator grants afterwards)
 PEOPLE: dict[str, tuple[list[str], str, str | None]] = {
@@ -241,7 +241,7 @@ DELETE_ENDPOINT = """mutation D($id: ID!) {
 REDELIVER = """mutation R($id: ID!) {
   redeliverWebhook(deliveryId: $id) { delivery { id } errors { code } } }"""
 # Nobody in the matrix passed KYC, so nobody may send money out yet.
-UNVERIFIED_SENDERS = expect(LIMIT_EXCEEDED, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+UNVERIFIED_SENDERS = expect(KYC_REQUIRED, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
 
 
 # Lending: banks act through their PARTNER_BANK role, investors through INVESTOR (every
@@ -438,7 +438,7 @@ OPERATIONS = [
               lambda m, c: {"id": missing_id("LoanProduct"), **product_variables(m, c)}),
     # Nobody in the matrix passed KYC: the borrower is stopped there.
     Operation("applyForLoan", APPLY,
-              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, borrower="KYC_STATE"),
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, borrower=KYC_REQUIRED),
               lambda m, c: {"input": {"productId": missing_id("LoanProduct"),
                                       "amount": "1000.00", "currency": "CNY", "termMonths": 6,
                                       "purpose": "matrix", "declaredMonthlyIncome": "1.00"}}),
@@ -564,7 +564,7 @@ OPERATIONS = [
     Operation("bnplCreditDecisions", "{ bnplCreditDecisions { id } }", PEOPLE_ONLY),
     Operation("decideBnplCredit",
               'mutation { decideBnplCredit(input: {currency: "CNY"}) { errors { code } } }',
-              expect("NOT_ELIGIBLE", anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)),
+              expect(KYC_REQUIRED, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)),
     Operation("payInInstallments(missing)", PAY_IN_INSTALLMENTS, SHOPPER_ON_MISSING,
               lambda m, c: keyed_missing(m, "PaymentIntent")),
     Operation("repayInstallments(missing)", REPAY_INSTALLMENTS,

@@ -91,8 +91,8 @@ async def test_unverified_participants_cannot_send_or_withdraw(client: httpx.Asy
     sent = await move(client, person, "transfer", "tx-1", amount="10.00", recipientId=other.id)
     out = await move(client, person, "withdraw", "wd-1", amount="10.00")
 
-    assert sent["errors"][0]["code"] == "LIMIT_EXCEEDED"
-    assert out["errors"][0]["code"] == "LIMIT_EXCEEDED"
+    assert sent["errors"][0]["code"] == "KYC_REQUIRED"
+    assert out["errors"][0]["code"] == "KYC_REQUIRED"
 
 
 async def test_a_verified_sender_transfers_and_the_books_balance(
@@ -213,3 +213,39 @@ async def test_a_pending_payout_stays_held_until_the_bank_answers(
     assert confirmed["data"]["captureHold"] == {"status": "POSTED", "errors": []}
     assert after["data"]["wallets"][0]["available"]["amount"] == "60.00"
     assert after["data"]["wallets"][0]["held"]["amount"] == "0.00"
+
+
+MARKED = MOVE.replace("errors {{", "idempotency {{ key replayed firstSeenAt }} errors {{")
+
+
+async def test_replayed_transfers_and_deposits_say_so_and_are_otherwise_the_same(
+    client: httpx.AsyncClient, operator: Person
+) -> None:
+    # given a verified sender's deposit, a transfer and a refused transfer
+    sender = await verified(client, operator)
+    recipient = await signed_in(client, roles=["BORROWER"])
+    asks = [("deposit", "RailInput", "m-dep", {"amount": "100.00"}),
+            ("transfer", "TransferInput", "m-tx", {"amount": "10.00", "recipientId": recipient.id}),
+            ("transfer", "TransferInput", "m-no", {"amount": "900.00",
+                                                   "recipientId": recipient.id})]  # fmt: skip
+
+    async def ask(op: str, input_type: str, key: str, input: dict[str, str]) -> dict:
+        body = await gql(client, MARKED.format(op=op, input_type=input_type),
+                         {"input": {"currency": "CNY", **input}, "key": key},
+                         token=sender.access_token)  # fmt: skip
+        return body["data"][op]
+
+    firsts = [await ask(*a) for a in asks]
+
+    # when each is sent again with its key
+    agains = [await ask(*a) for a in asks]
+
+    # then each is the first answer, marked as replayed and nothing else changed
+    assert [f["errors"] for f in firsts][2][0]["code"] == "INSUFFICIENT_FUNDS"
+    assert [f["idempotency"]["replayed"] for f in firsts] == [False] * 3
+    assert [f["idempotency"]["key"] for f in firsts] == ["m-dep", "m-tx", "m-no"]
+    for first, again in zip(firsts, agains, strict=True):
+        assert again["idempotency"] == {**first["idempotency"], "replayed": True}
+        if first is firsts[0]:  # the deposit's wallet is as it is now, after the transfer
+            first = {**first, "wallet": again["wallet"]}
+        assert again == {**first, "idempotency": again["idempotency"]}

@@ -30,7 +30,7 @@ def test_a_purchase_uses_credit_and_repaid_principal_restores_it() -> None:
 
 
 def test_a_purchase_beyond_the_available_credit_is_refused() -> None:
-    with pytest.raises(CreditLimitExceeded, match=r"5000\.01 is more than the 5000\.00"):
+    with pytest.raises(CreditLimitExceeded, match=r"5000\.01 CNY is more than the 5000\.00 CNY"):
         consume_credit(make_line(), cny(500_001))
 
 

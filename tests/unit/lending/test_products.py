@@ -86,7 +86,7 @@ def test_an_application_must_fit_the_amount_term_and_rate_bounds() -> None:
     assert application_violations(
         CASH_LOAN, amount=99_999, term_months=36, annual_rate=Decimal("0.25")
     ) == [
-        Violation("amount", "must be within 100000..20000000"),
+        Violation("amount", "must be within 1000.00 CNY..200000.00 CNY"),
         Violation("term_months", "must be within 3..24"),
         Violation("annual_rate", "the risk price is outside the product's rate bounds"),
     ]

@@ -150,6 +150,24 @@ def test_fills_and_remainder_sum_to_the_amount_and_every_fill_was_taken(market: 
 
 @settings(max_examples=150, deadline=None)
 @given(markets())
+def test_every_source_is_filled_passed_over_or_not_considered_exactly_once(
+    market: Market,
+) -> None:
+    result = market.match()
+
+    filled = {(f.kind, f.source_id) for f in result.fills}
+    passed = [(d.kind, d.source_id) for d in result.decisions if d.code is not DecisionCode.TAKEN]
+    assert len(filled) == len(result.fills)
+    assert filled.isdisjoint(passed)
+    assert len(set(passed)) == len(passed)
+    assert sum(result.passed_over().values()) == len(passed)
+    assert len(result.fills) + sum(result.passed_over().values()) + result.not_considered == (
+        market.sources
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(markets())
 def test_no_fill_ever_breaks_a_constraint(market: Market) -> None:
     loan = market.loan
 
