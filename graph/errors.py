@@ -10,7 +10,9 @@
 """
 
 from collections.abc import Iterator
+from enum import Enum
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
@@ -87,3 +89,64 @@ class ClientErrors(SchemaExtension):
                 extensions={"code": "INTERNAL_ERROR"},
             )
         return error
+
+
+@strawberry.enum(description="Why a mutation did not do what was asked.")
+class ErrorCode(Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
+    ALREADY_REGISTERED = "ALREADY_REGISTERED"
+    KYC_STATE = "KYC_STATE"
+    KYC_REQUIRED = "KYC_REQUIRED"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    ACCOUNT_FROZEN = "ACCOUNT_FROZEN"
+    HOLD_NOT_PENDING = "HOLD_NOT_PENDING"
+    HOLD_EXPIRED = "HOLD_EXPIRED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    RAIL_DECLINED = "RAIL_DECLINED"
+    LOAN_STATE = "LOAN_STATE"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    APPLICATION_REFUSED = "APPLICATION_REFUSED"
+    APPLICATION_NOT_IN_REVIEW = "APPLICATION_NOT_IN_REVIEW"
+    FUNDING_REFUSED = "FUNDING_REFUSED"
+    SALE_NOT_OPEN = "SALE_NOT_OPEN"
+    # How a subscription to events ends (in its final error's extensions.code).
+    CURSOR_EXPIRED = "CURSOR_EXPIRED"
+    SLOW_CONSUMER = "SLOW_CONSUMER"
+    EVENTS_UNAVAILABLE = "EVENTS_UNAVAILABLE"
+    ENDPOINT_DISABLED = "ENDPOINT_DISABLED"
+    PAYMENT_STATE = "PAYMENT_STATE"
+    REFUND_EXCEEDS_REMAINING = "REFUND_EXCEEDS_REMAINING"
+    EXTENSION_LIMIT_REACHED = "EXTENSION_LIMIT_REACHED"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
+
+
+@strawberry.type(
+    description="A business error: what went wrong, and which input field is at fault."
+)
+class UserError:
+    code: ErrorCode
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    """One UserError per invalid field; codes not in the enum would be a programming error."""
+    faults = error.violations if isinstance(error, InputRejected) else [error]
+    return [
+        UserError(
+            code=ErrorCode(fault.code),
+            message=fault.message,
+            field=to_camel_case(fault.field) if fault.field else None,
+        )
+        for fault in faults
+    ]

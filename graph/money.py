@@ -13,3 +13,9 @@ class Money:
     @classmethod
     def of(cls, money: DomainMoney) -> "Money":
         return cls(amount=money.to_decimal_string(), currency=money.currency)
+
+
+@strawberry.input
+class MoneyInput:
+    amount: str = strawberry.field(description='Decimal string, e.g. "100.00".')
+    currency: str

@@ -32,7 +32,7 @@ from strawberry.types.field import StrawberryField
 from domain.actors import Actor, ActorKind, Forbidden, Unauthenticated
 from domain.errors import DomainError
 from domain.participants.roles import Role, Scope
-from graph.payloads import user_errors
+from graph.errors import user_errors
 
 
 class Audience(Enum):

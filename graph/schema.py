@@ -11,6 +11,8 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
 from graph.audit.queries import AuditQueries
+from graph.consumer_credit.bnpl import BnplMutations, BnplQueries
+from graph.consumer_credit.credit_decisions import BnplCreditMutations, BnplCreditQueries
 from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
@@ -31,8 +33,6 @@ from graph.nodes import NodeQueries, node_types
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
-from graph.payments.bnpl import BnplMutations, BnplQueries
-from graph.payments.bnpl_credit import BnplCreditMutations, BnplCreditQueries
 from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
@@ -46,7 +46,7 @@ from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
 
 # Each context's node registrations (graph/nodes.py), imported for their effect.
-for _context in ("participants", "webhooks", "payments", "lending", "wallets"):
+for _context in ("participants", "webhooks", "payments", "consumer_credit", "lending", "wallets"):
     importlib.import_module(f"graph.{_context}.nodes")
 
 logger = logging.getLogger("agora.graph")

@@ -13,9 +13,10 @@ from domain.lending.services import auto_invest
 from domain.money import Money as DomainMoney
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
 from graph.lending.inputs import LoanGrade, grades, minor, rate, rate_text
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 

@@ -16,12 +16,13 @@ from domain.lending.states import ApplicationStatus
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
+from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.applications import LoanApplication
 from graph.lending.loans import Loan
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
-from graph.wallets.mutations import IdempotencyKey
 
 
 @strawberry.input

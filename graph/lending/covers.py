@@ -15,13 +15,14 @@ from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
+from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.inputs import optional_minor, rate, rate_text
 from graph.lending.products import CoverKind
-from graph.money import Money
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.money import Money, MoneyInput
+from graph.payloads import run_mutation
 from graph.permissions import ANY_KEY, allow
 from graph.relay import Node, to_global_id, uuid_of
-from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
 
 @strawberry.type(

@@ -14,14 +14,16 @@ from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
 from graph.hardening.policy import page_size
+from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.inputs import LoanGrade, grades, optional_rate
 from graph.lending.loans import Loan
+from graph.money import MoneyInput
 from graph.pagination import Connection, connection, time_and_id
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
-from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
 
 @strawberry.input(description="Which listings to show; every field optional.")

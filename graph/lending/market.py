@@ -21,14 +21,15 @@ from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
 from graph.hardening.policy import page_size
+from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.inputs import LoanGrade, grades, optional_rate, rate_text
 from graph.money import Money
 from graph.pagination import Connection, connection, time_and_id
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
-from graph.wallets.mutations import IdempotencyKey
 
 
 @strawberry.type(description="A note offered on the secondary market.")

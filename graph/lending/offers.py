@@ -13,6 +13,8 @@ from domain.lending.services import funding_offers
 from domain.money import Money as DomainMoney
 from domain.participants.roles import Role, Scope
 from graph.context import Info
+from graph.errors import UserError
+from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.inputs import (
     LoanGrade,
     grades,
@@ -22,10 +24,9 @@ from graph.lending.inputs import (
     rate_text,
 )
 from graph.money import Money
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
-from graph.wallets.mutations import IdempotencyKey
 
 
 @strawberry.type(description="A partner bank's standing offer to fund loans it accepts.")

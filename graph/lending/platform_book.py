@@ -13,9 +13,10 @@ from domain.lending.services import platform_book as service
 from domain.money import Money as DomainMoney
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
 from graph.lending.inputs import minor, optional_minor
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import allow
 
 

@@ -16,11 +16,12 @@ from domain.lending.services.product_terms import Marketplace, marketplace_of, p
 from domain.money import Money as DomainMoney
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
 from graph.hardening.inputs import MAX_LENGTH
 from graph.lending.inputs import minor, optional_minor, optional_rate, rate, rate_text
 from graph.lending.types import RepaymentMethod, RoundingMode
 from graph.money import Money
-from graph.payloads import UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import ANYONE, allow
 from graph.relay import NO_SUCH_OBJECT, Node, to_global_id, uuid_of
 

@@ -16,12 +16,13 @@ from domain.lending.services.portfolio import my_loans
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from graph.context import Info
+from graph.errors import UserError
+from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.loans import Loan
-from graph.money import Money
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.money import Money, MoneyInput
+from graph.payloads import run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
-from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
 
 @strawberry.input

@@ -11,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.lending.services.reviews import decide_loan_review
 from domain.participants.roles import Role
 from graph.context import Info
+from graph.errors import UserError
 from graph.lending.applications import LoanApplication
 from graph.lending.borrowing import application_view
-from graph.payloads import UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import allow
 from graph.relay import uuid_of
 

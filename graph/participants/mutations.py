@@ -13,8 +13,9 @@ from domain.participants.services import api_keys, registration, sessions
 from domain.participants.services import kyc as kyc_service
 from domain.participants.services.sessions import SignedIn
 from graph.context import Info
+from graph.errors import UserError
 from graph.participants.types import ApiKey, KycSubmission, Participant
-from graph.payloads import UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import ANYONE, SIGNED_IN, allow
 from graph.relay import uuid_of
 

@@ -8,9 +8,9 @@ from domain.money import currency_of, parse_money
 from domain.payments.services.intents import LineItem, NewIntent
 from domain.revenue.services.split_rules import PLATFORM_PARTY, ShareInput
 from domain.revenue.splits import Role
+from graph.money import MoneyInput
 from graph.payments.types import DisputeResolution, FeePayer, SplitRole
 from graph.relay import uuid_of
-from graph.wallets.mutations import MoneyInput
 
 
 @strawberry.input

@@ -18,6 +18,7 @@ from domain.payments.tables import Dispute as DisputeRow
 from domain.payments.tables import PaymentIntent as IntentRow
 from domain.payments.tables import PaymentRefund as RefundRow
 from graph.context import Info
+from graph.idempotency import IdempotencyKey
 from graph.payloads import run_mutation
 from graph.payments.inputs import (
     CreatePaymentIntentInput,
@@ -36,7 +37,6 @@ from graph.payments.types import (
 )
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
-from graph.wallets.mutations import IdempotencyKey
 
 
 async def intent_payload(session: AsyncSession, answer: dict[str, Any]) -> PaymentIntentPayload:

@@ -1,17 +1,14 @@
-"""Payments, refunds, disputes, split rules, settlement, payouts and BNPL as nodes: each read
+"""Payments, refunds, disputes, split rules, settlement and payouts as nodes: each read
 by the use case of its own query, in one batch per type."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from domain.consumer_credit.services import bank_claims, credit_decisions, repayments
 from domain.payments.services import disputes, intents, reports
 from domain.revenue.services import split_rules
 from graph.context import Info
 from graph.nodes import in_key_order, register_node
-from graph.payments.bnpl import BnplPlan, FundedPurchase
-from graph.payments.bnpl_credit import BnplCreditDecision
 from graph.payments.queries import disputes_view
 from graph.payments.settlement import Payout, SettlementBatch
 from graph.payments.types import Dispute, PaymentIntent, PaymentRefund, SplitRule
@@ -60,34 +57,9 @@ async def _payouts(info: Info, keys: list[UUID]) -> list[Payout | None]:
     return in_key_order(keys, rows, Payout.of)
 
 
-async def _plans(info: Info, keys: list[UUID]) -> list[BnplPlan | None]:
-    async with info.context.db() as session:
-        found = await repayments.my_plans(session, actor=info.context.actor, ids=keys)
-    return in_key_order(keys, found, lambda f: BnplPlan.of(*f), lambda f: f[0].id)
-
-
-async def _funded(info: Info, keys: list[UUID]) -> list[FundedPurchase | None]:
-    async with info.context.db() as session:
-        found = await bank_claims.funded_purchases(
-            session, actor=info.context.actor, limit=len(keys), ids=keys
-        )
-    return in_key_order(keys, found, lambda f: FundedPurchase.of(*f), lambda f: f[1].id)
-
-
-async def _decisions(info: Info, keys: list[UUID]) -> list[BnplCreditDecision | None]:
-    async with info.context.db() as session:
-        rows = await credit_decisions.my_credit_decisions(
-            session, actor=info.context.actor, limit=len(keys), ids=keys
-        )
-    return in_key_order(keys, rows, BnplCreditDecision.of)
-
-
 register_node("PaymentIntent", PaymentIntent, _payments)
 register_node("PaymentRefund", PaymentRefund, _refunds)
 register_node("Dispute", Dispute, _disputes)
 register_node("SplitRule", SplitRule, _split_rules)
 register_node("SettlementBatch", SettlementBatch, _batches)
 register_node("Payout", Payout, _payouts)
-register_node("BnplPlan", BnplPlan, _plans)
-register_node("BnplFunding", FundedPurchase, _funded)
-register_node("BnplCreditDecision", BnplCreditDecision, _decisions)

@@ -19,8 +19,9 @@ from domain.payments.tables import PaymentRefund as RefundRow
 from domain.revenue import splits
 from domain.revenue.services.fee_plans import MerchantTerms
 from domain.revenue.tables import SplitRuleRow
+from graph.errors import UserError
+from graph.idempotency import IdempotentPayload
 from graph.money import Money
-from graph.payloads import IdempotentPayload, UserError
 from graph.relay import Node, to_global_id
 
 # The domain's enums serve as GraphQL enums as they are (strawberry registers them in place).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -16,24 +16,13 @@ from domain.wallets.services import movements
 from domain.wallets.services.accounts import WalletBalance, wallet_balances
 from domain.wallets.services.transfer_batch import TransferOrder
 from graph.context import Info
-from graph.payloads import run_mutation, user_errors, with_key_use
+from graph.errors import user_errors
+from graph.idempotency import IdempotencyKey, with_key_use
+from graph.money import MoneyInput
+from graph.payloads import run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 from graph.wallets.types import MoneyMovementPayload, Wallet
-
-IdempotencyKey = Annotated[
-    str,
-    strawberry.argument(
-        description="Your unique key for this request (1..128 of A-Z a-z 0-9 . _ : -): a retry "
-        "with the same key and input returns the first answer and moves nothing again."
-    ),
-]
-
-
-@strawberry.input
-class MoneyInput:
-    amount: str = strawberry.field(description='Decimal string, e.g. "100.00".')
-    currency: str
 
 
 @strawberry.input

@@ -14,10 +14,12 @@ from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
 from domain.wallets.services import operations
 from graph.context import Info
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.errors import UserError
+from graph.idempotency import IdempotencyKey, IdempotentPayload
+from graph.money import MoneyInput
+from graph.payloads import run_mutation
 from graph.permissions import allow
 from graph.relay import to_global_id, uuid_of
-from graph.wallets.mutations import IdempotencyKey, MoneyInput
 
 
 @strawberry.input

@@ -10,8 +10,9 @@ import strawberry
 from domain.wallets import rails
 from domain.wallets.services.accounts import WalletBalance
 from domain.wallets.services.statement import StatementEntry as Entry
+from graph.errors import UserError
+from graph.idempotency import IdempotentPayload
 from graph.money import Money
-from graph.payloads import IdempotentPayload, UserError
 from graph.relay import Node, to_global_id
 
 RailMethod = strawberry.enum(rails.RailMethod, description="How money enters or leaves.")

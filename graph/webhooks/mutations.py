@@ -11,7 +11,8 @@ from domain.events.catalog import EventType
 from domain.participants.roles import Scope
 from domain.webhooks.services import endpoints, log
 from graph.context import Info
-from graph.payloads import UserError, run_mutation
+from graph.errors import UserError
+from graph.payloads import run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 from graph.webhooks.types import WebhookDelivery, WebhookEndpoint

@@ -5,7 +5,7 @@ import pkgutil
 
 import domain
 from domain.errors import DomainError
-from graph.payloads import ErrorCode
+from graph.errors import ErrorCode
 
 
 def all_subclasses(cls: type) -> set[type]:

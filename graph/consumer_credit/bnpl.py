@@ -21,12 +21,13 @@ from domain.money import currency_of, parse_money
 from domain.participants.roles import Role, Scope
 from domain.payments.tables import PaymentIntent as IntentRow
 from graph.context import Info
+from graph.errors import UserError
+from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.money import Money
-from graph.payloads import IdempotentPayload, UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.payments.types import FeePayer, PaymentIntent
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
-from graph.wallets.mutations import IdempotencyKey
 
 
 @strawberry.type

@@ -15,10 +15,11 @@ from domain.consumer_credit.tables import BnplCreditDecisionRow, CreditLineRow
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from graph.context import Info
+from graph.errors import ErrorCode, UserError
 from graph.hardening.policy import page_size
 from graph.lending.applications import FraudReason, ReasonCode
 from graph.money import Money
-from graph.payloads import ErrorCode, UserError, run_mutation
+from graph.payloads import run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
 
