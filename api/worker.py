@@ -30,7 +30,7 @@ from domain.idempotency.service import prune_expired_keys
 from domain.ledger.services.expiry import expire_due_holds
 from domain.lending.services.expiry import expire_unfunded_loans
 from domain.lending.services.overdue import age_overdue_installments
-from domain.lending.services.repaying import debit_due_installments
+from domain.lending.services.repay_loan import debit_due_installments
 from domain.participants.ports import SecretVault
 from domain.payments.services.payouts import resolve_pending_payouts
 from domain.payments.services.release import release_due_payments

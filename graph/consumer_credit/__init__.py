@@ -1,1 +1,2 @@
-"""The GraphQL face of consumer credit: BNPL plans at checkout, their repayments, banks' claims on them, and the credit decisions behind them."""
+"""The GraphQL face of consumer credit: BNPL plans at checkout, their repayments, banks'
+claims on them, and the credit decisions behind them."""

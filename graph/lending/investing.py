@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 
 from domain.lending.services import notes
-from domain.lending.services.listings import ListingFilter, open_listings
+from domain.lending.services.open_listings import ListingFilter, open_listings
 from domain.lending.tables import Loan as LoanRow
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money

@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
 from domain.lending import tables
-from domain.lending.services import payoff, repaying
+from domain.lending.services import payoff
 from domain.lending.services.portfolio import my_loans
+from domain.lending.services.repay_loan import repay_loan
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from graph.context import Info
@@ -63,7 +64,7 @@ class RepayingMutations:
         async def use_case(session: AsyncSession) -> RepayLoanPayload:
             currency = currency_of(input.currency)
             loan_id = uuid_of(input.loan_id, "Loan")
-            answer = await repaying.repay_loan(
+            answer = await repay_loan(
                 session=session, clock=ctx.clock, actor=ctx.actor, loan_id=loan_id,
                 amount=parse_money(input.amount, currency, field="amount"),
                 idempotency_key=idempotency_key, prepay=input.prepay,

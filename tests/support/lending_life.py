@@ -14,7 +14,7 @@ from domain.ledger.services.accounts import open_account
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.services.notes import buy_note
 from domain.lending.services.overdue import age_overdue_installments
-from domain.lending.services.repaying import debit_due_installments, repay_loan
+from domain.lending.services.repay_loan import debit_due_installments, repay_loan
 from domain.lending.tables import Loan
 from domain.money import Money
 from domain.participants.roles import Role

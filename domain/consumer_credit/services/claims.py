@@ -30,7 +30,7 @@ from domain.lending.distribution import (
     distribute_repayment,
 )
 from domain.lending.services.accounts import bank_funding, platform_revenue
-from domain.lending.services.repayments import INTEREST_SPREAD
+from domain.lending.services.receive_repayment import INTEREST_SPREAD
 
 
 def buyer_rate(plan: BnplPlanRow) -> Decimal:

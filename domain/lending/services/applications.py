@@ -20,7 +20,7 @@ from domain.lending.products import LoanProduct, application_violations
 from domain.lending.schedule import build_schedule
 from domain.lending.services.applicant_facts import assess_applicant
 from domain.lending.services.cover_offers import require_cover_in_force
-from domain.lending.services.listing import list_loan
+from domain.lending.services.list_loan import list_loan
 from domain.lending.services.product_terms import product_of
 from domain.lending.states import ApplicationStatus
 from domain.lending.tables import LoanApplication, LoanProductRow

@@ -2,7 +2,7 @@
 or a guarantor's or insurer's wallet) pays each note holder its share of the principal
 they are still owed, and the claim for it passes to the cover; only the uncovered rest is
 written off. What the cover owed beyond what its account held is its shortfall, stated in
-the payout's row and the event, never silent. Later recoveries: recoveries.py."""
+the payout's row and the event, never silent. Later recoveries: receive_recovery.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from domain.lending.services.accounts import (
     loan_escrow,
     loan_receivable,
 )
-from domain.lending.services.repayments import live_notes
+from domain.lending.services.receive_repayment import live_notes
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
 from domain.lending.tables import Loan, Repayment
 from domain.money import split_exactly

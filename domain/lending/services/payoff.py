@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.clock import Clock, today
 from domain.lending.early_repayment import EarlyRepaymentInterest, payoff_quote
-from domain.lending.services.repayments import open_dues, schedule_of
+from domain.lending.services.receive_repayment import open_dues, schedule_of
 from domain.lending.states import LoanState, LoanStateConflict
 from domain.lending.tables import Loan, LoanProductRow
 

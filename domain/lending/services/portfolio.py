@@ -17,7 +17,7 @@ from domain.actors import Actor
 from domain.errors import DomainError
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
 from domain.lending.overdue import DelinquencyBucket, bucket_for
-from domain.lending.services.listings import ListingFilter, open_listings
+from domain.lending.services.open_listings import ListingFilter, open_listings
 from domain.lending.states import LoanState, NoteStatus
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
 from domain.participants.roles import Role, Scope

@@ -23,7 +23,7 @@ from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribu
 from domain.lending.errors import FundingRefused, SaleNotOpen
 from domain.lending.services.accounts import platform_revenue
 from domain.lending.services.product_terms import product_of
-from domain.lending.services.repayments import live_notes
+from domain.lending.services.receive_repayment import live_notes
 from domain.lending.states import LoanState, NoteStatus
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, LoanProductRow, NoteSale
 from domain.money import Money

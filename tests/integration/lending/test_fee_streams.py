@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import FixedClock
 from domain.ledger.services.verification import verify_ledger
-from domain.lending.services.repaying import debit_due_installments
+from domain.lending.services.repay_loan import debit_due_installments
 from support.lending_life import disbursed_loan, repay
 from support.lending_world import fund_wallet, installments_of
 from support.payments import revenue

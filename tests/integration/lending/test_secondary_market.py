@@ -18,7 +18,7 @@ from domain.audit.tables import AuditEntry
 from domain.clock import FixedClock
 from domain.errors import DomainError
 from domain.lending.errors import SaleNotOpen
-from domain.lending.services.repaying import repay_loan
+from domain.lending.services.repay_loan import repay_loan
 from domain.lending.services.secondary_market import (
     buy_listed_note,
     cancel_note_sale,

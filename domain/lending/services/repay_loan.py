@@ -17,8 +17,8 @@ from domain.idempotency.service import run_once
 from domain.ledger.services.posting import lock_accounts
 from domain.lending.services.commitments import lock_loan
 from domain.lending.services.product_terms import product_of
-from domain.lending.services.recoveries import receive_recovery
-from domain.lending.services.repayments import RepaymentScope, receive_repayment
+from domain.lending.services.receive_recovery import receive_recovery
+from domain.lending.services.receive_repayment import RepaymentScope, receive_repayment
 from domain.lending.states import LoanState, LoanStateConflict
 from domain.lending.tables import Loan, LoanProductRow, Repayment
 from domain.money import Money
