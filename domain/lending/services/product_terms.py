@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from domain.lending.debt_transfer import TransferRules
 from domain.lending.early_repayment import EarlyRepaymentInterest
 from domain.lending.fees import FeeRule, FeeTiming
 from domain.lending.products import Cover, CoverKind, FundingChannel, LoanProduct
 from domain.lending.schedule import RepaymentMethod, RoundingMode
-from domain.lending.tables import LoanProductRow
+from domain.lending.tables import Loan, LoanProductRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +86,10 @@ def row_values(product: LoanProduct, market: Marketplace) -> dict[str, Any]:
         "min_investment": market.min_investment,
         "max_investor_share": market.max_investor_share, "funding_days": market.funding_days,
     }  # fmt: skip
+
+
+async def sold_under(session: AsyncSession, loan: Loan) -> LoanProduct:
+    """The product version `loan` was sold under (a version never changes once written)."""
+    row = await session.get(LoanProductRow, loan.product_id)
+    assert row is not None, "every loan names the product version it was sold under"
+    return product_of(row)

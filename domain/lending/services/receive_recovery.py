@@ -15,9 +15,7 @@ from uuid import UUID, uuid4
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
-from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
+from domain.ledger.services.posting import Leg, lock_accounts
 from domain.lending.products import LoanProduct
 from domain.lending.recovery import share_recovery
 from domain.lending.services.accounts import (
@@ -26,6 +24,7 @@ from domain.lending.services.accounts import (
     loan_escrow,
     loan_receivable,
 )
+from domain.lending.services.book_repayment import book_repayment
 from domain.lending.states import NoteStatus
 from domain.lending.tables import Loan, LoanNote, Repayment
 
@@ -73,25 +72,15 @@ async def receive_recovery(
             note.principal_received += part
             distribution.append({"note": str(note.id), "holder": str(note.holder_id),
                                  "principal": part, "interest": 0, "penalty": 0})  # fmt: skip
-    journal = uuid4()
-    await post_transfers(session, legs=legs, now=now, journal_id=journal)
     repayment = Repayment(
         loan_id=loan.id, payer_id=payer_id, kind="RECOVERY", amount=shares.applied,
-        principal=shares.applied, distribution=distribution, journal_id=journal, created_at=now,
+        principal=shares.applied, distribution=distribution, journal_id=uuid4(),
+        created_at=now,
     )  # fmt: skip
-    session.add(repayment)
-    loan.version += 1
-    await session.flush()
     guarantor = product.cover.provider_id
-    await record_event(
-        session, EventType.REPAYMENT_RECEIVED, aggregate_type="Loan", aggregate_id=loan.id,
+    return await book_repayment(
+        session, loan=loan, repayment=repayment, legs=legs,
         audience=[loan.borrower_id, *(n.holder_id for n in notes),
                   *([guarantor] if guarantor and shares.guarantor else [])],
-        payload={"loan_id": str(loan.id), "repayment_id": str(repayment.id), "kind": "RECOVERY",
-                 "amount": repayment.amount, "principal": repayment.amount, "interest": 0,
-                 "penalty": 0, "fees": 0, "to_cover": shares.guarantor,
-                 "to_funders": sum(shares.notes), "currency": currency,
-                 "loan_state": loan.state},
-        occurred_at=now,
+        details={"to_cover": shares.guarantor, "to_funders": sum(shares.notes)}, now=now,
     )  # fmt: skip
-    return repayment

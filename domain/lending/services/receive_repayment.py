@@ -19,9 +19,7 @@ from uuid import UUID, uuid4
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.ledger.services.posting import Leg
 from domain.lending.allocation import InstallmentDue, RepaymentAllocation, allocate_repayment
 from domain.lending.distribution import (
     NoteHolding,
@@ -30,8 +28,9 @@ from domain.lending.distribution import (
     distribute_repayment,
 )
 from domain.lending.early_allocation import EarlyRepaymentAllocation, allocate_early_repayment
-from domain.lending.early_repayment import EarlyRepaymentInterest, split_at
+from domain.lending.early_repayment import split_at
 from domain.lending.fees import fee_stream, fees_paid_by_name, spread_fee_parts
+from domain.lending.products import LoanProduct
 from domain.lending.schedule import RepaymentMethod, RoundingMode
 from domain.lending.services.accounts import (
     holder_account,
@@ -39,9 +38,9 @@ from domain.lending.services.accounts import (
     loan_receivable,
     platform_revenue,
 )
-from domain.lending.services.product_terms import product_of
+from domain.lending.services.book_repayment import book_repayment
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
-from domain.lending.tables import Loan, LoanInstallment, LoanNote, LoanProductRow, Repayment
+from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
 
 # A fee the product's rules do not name (none should be) is booked as "installment_fee".
 INTEREST_SPREAD, INSTALLMENT_FEE = "interest_spread", "installment_fee"
@@ -105,19 +104,19 @@ async def receive_repayment(
     from_account: int,
     payer_id: UUID | None,
     kind: str,
+    product: LoanProduct,
     now: datetime,
     scope: RepaymentScope = RepaymentScope.DUE,
-    early_rule: EarlyRepaymentInterest = EarlyRepaymentInterest.ACCRUED_TO_DATE,
 ) -> Repayment | None:
-    """Apply up to `amount` from `from_account` to the locked, ACTIVE loan, as far ahead as
-    `scope` lets it (PREPAY: under the product's `early_rule`); None if nothing was owed.
-    What exceeds what may be paid stays where it was."""
+    """Apply up to `amount` from `from_account` to the locked, ACTIVE loan sold under
+    `product`, as far ahead as `scope` lets it (PREPAY: under the product's early-repayment
+    rule); None if nothing was owed. What exceeds what may be paid stays where it was."""
     today = now.astimezone(UTC).date()
     rows = await schedule_of(session, loan.id)
     dues = open_dues(loan, rows)
     if scope is RepaymentScope.PREPAY:
         plan = allocate_early_repayment(
-            amount, dues, on=today, rule=early_rule, annual_rate=loan.borrower_rate,
+            amount, dues, on=today, rule=product.early_repayment, annual_rate=loan.borrower_rate,
             method=RepaymentMethod(loan.repayment_method), rounding=RoundingMode[loan.rounding],
         )  # fmt: skip
     else:
@@ -135,13 +134,11 @@ async def receive_repayment(
                      n.annual_rate) for n in notes],
         borrower_rate=loan.borrower_rate,
     )  # fmt: skip
-    fees = await _fees_by_stream(session, loan, rows, allocation) if received.fees else {}
-    journal = uuid4()
+    fees = _fees_by_stream(product, loan, rows, allocation) if received.fees else {}
     legs = await _legs(
         session, loan=loan, notes=notes, shares=shares, fees=fees, principal=received.principal,
         from_account=from_account, now=now,
     )  # fmt: skip
-    await post_transfers(session, legs=legs, now=now, journal_id=journal)
     _apply_to_schedule(rows, plan, now)
     by_note = {str(n.id): n for n in notes}
     for payout in shares.payouts:
@@ -159,28 +156,20 @@ async def receive_repayment(
                        "interest": p.interest, "penalty": p.penalty} for p in shares.payouts]
         + [{"platform": INTEREST_SPREAD, "amount": shares.platform_spread}]
         + [{"platform": stream, "amount": part} for stream, part in fees.items()],
-        journal_id=journal, created_at=now,
+        journal_id=uuid4(), created_at=now,
     )  # fmt: skip
-    session.add(repayment)
     if all(row.paid_at is not None for row in rows):
         loan.state = transition(LoanState(loan.state), LoanEvent.REPAID).value
         loan.ended_at = now
         for note in notes:
             note.status = NoteStatus.CLOSED.value
-    loan.version += 1
-    await session.flush()
-    await record_event(
-        session, EventType.REPAYMENT_RECEIVED, aggregate_type="Loan", aggregate_id=loan.id,
+    return await book_repayment(
+        session, loan=loan, repayment=repayment, legs=legs,
         audience=[loan.borrower_id, *(n.holder_id for n in notes)],
-        payload={"loan_id": str(loan.id), "repayment_id": str(repayment.id), "kind": kind,
-                 "amount": repayment.amount, "principal": received.principal,
-                 "interest": received.interest, "penalty": received.penalty,
-                 "fees": received.fees, "principal_prepaid": plan.principal_prepaid,
-                 "rescheduled": bool(plan.remaining) and not plan.paid_off,
-                 "currency": loan.currency, "loan_state": loan.state},
-        occurred_at=now,
+        details={"principal_prepaid": plan.principal_prepaid,
+                 "rescheduled": bool(plan.remaining) and not plan.paid_off},
+        now=now,
     )  # fmt: skip
-    return repayment
 
 
 def _apply_to_schedule(
@@ -206,14 +195,12 @@ def _apply_to_schedule(
             row.paid_at = now
 
 
-async def _fees_by_stream(
-    session: AsyncSession, loan: Loan, rows: list[LoanInstallment], allocation: RepaymentAllocation
+def _fees_by_stream(
+    product: LoanProduct, loan: Loan, rows: list[LoanInstallment], allocation: RepaymentAllocation
 ) -> dict[str, int]:
     """The fees received, by the revenue stream of the product's fee each unit settles (read
     before the schedule takes the payment: each installment's fees are paid in rule order)."""
-    product = await session.get(LoanProductRow, loan.product_id)
-    assert product is not None
-    parts = spread_fee_parts(product_of(product).fees, principal=loan.principal,
+    parts = spread_fee_parts(product.fees, principal=loan.principal,
                              installments=loan.term_months)  # fmt: skip
     by_number = {row.number: row for row in rows}
     streams: Counter[str] = Counter()

@@ -16,11 +16,11 @@ from domain.errors import InvalidInput
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import lock_accounts
 from domain.lending.services.commitments import lock_loan
-from domain.lending.services.product_terms import product_of
+from domain.lending.services.product_terms import sold_under
 from domain.lending.services.receive_recovery import receive_recovery
 from domain.lending.services.receive_repayment import RepaymentScope, receive_repayment
 from domain.lending.states import LoanState, LoanStateConflict
-from domain.lending.tables import Loan, LoanProductRow, Repayment
+from domain.lending.tables import Loan, Repayment
 from domain.money import Money
 from domain.wallets.services.accounts import wallet_account
 
@@ -74,9 +74,7 @@ async def _apply(
     session: AsyncSession, *, loan: Loan, amount: int, wallet: int, now: datetime, prepay: bool
 ) -> Repayment | None:
     """A defaulted loan's claims, or the schedule (ahead of it only to `prepay`)."""
-    row = await session.get(LoanProductRow, loan.product_id)
-    assert row is not None
-    product = product_of(row)
+    product = await sold_under(session, loan)
     if loan.state == LoanState.DEFAULTED.value:
         return await receive_recovery(
             session, loan=loan, product=product, amount=amount, from_account=wallet,
@@ -85,7 +83,7 @@ async def _apply(
     scope = RepaymentScope.PREPAY if prepay else RepaymentScope.NEXT_INSTALLMENT
     return await receive_repayment(
         session, loan=loan, amount=amount, from_account=wallet, payer_id=loan.borrower_id,
-        kind="MANUAL", now=now, scope=scope, early_rule=product.early_repayment,
+        kind="MANUAL", product=product, now=now, scope=scope,
     )  # fmt: skip
 
 
@@ -131,6 +129,7 @@ async def debit_due_installments(
             if available > 0 and await receive_repayment(
                 session, loan=loan, amount=available, from_account=wallet,
                 payer_id=loan.borrower_id, kind="AUTO_DEBIT", now=now,
+                product=await sold_under(session, loan),
             ) is not None:  # fmt: skip
                 debited += 1
             await session.commit()

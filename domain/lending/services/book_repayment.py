@@ -1,0 +1,46 @@
+"""The end every way of receiving money on a loan shares (a repayment on the schedule, a
+recovery after default): the legs posted as one journal, the repayment kept, the loan's
+version moved on, and `lending.repayment_received` told to whoever the money concerns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.events.catalog import EventType
+from domain.events.services.outbox import record_event
+from domain.ledger.services.posting import Leg, post_transfers
+from domain.lending.tables import Loan, Repayment
+
+
+async def book_repayment(
+    session: AsyncSession,
+    *,
+    loan: Loan,
+    repayment: Repayment,
+    legs: list[Leg],
+    audience: Iterable[UUID],
+    details: dict[str, object],
+    now: datetime,
+) -> Repayment:
+    """Post `legs` as the repayment's journal and keep `repayment` on the locked `loan`, whose
+    state the caller has already moved; the event carries the repayment's amounts, the loan's
+    state and the caller's `details`."""
+    await post_transfers(session, legs=legs, now=now, journal_id=repayment.journal_id)
+    session.add(repayment)
+    loan.version += 1
+    await session.flush()
+    await record_event(
+        session, EventType.REPAYMENT_RECEIVED, aggregate_type="Loan", aggregate_id=loan.id,
+        audience=list(audience),
+        payload={"loan_id": str(loan.id), "repayment_id": str(repayment.id),
+                 "kind": repayment.kind, "amount": repayment.amount,
+                 "principal": repayment.principal, "interest": repayment.interest,
+                 "penalty": repayment.penalty, "fees": repayment.fees, **details,
+                 "currency": loan.currency, "loan_state": loan.state},
+        occurred_at=now,
+    )  # fmt: skip
+    return repayment
