@@ -11,141 +11,30 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from starlette.applications import Starlette
 
 from graph.nodes import registered_id_types
 from graph.schema import build_schema
 from support.graphql import PASSWORD, gql
-from support.node_world import NodeObject, node_objects
+from support.node_world import NodeWorld, node_world
 from support.security import (
-    ANONYMOUS,
     LEAKS,
     Caller,
-    create_key,
-    create_person,
     global_id,
-    insert_webhook_delivery,
-    insert_webhook_endpoint,
     key_of,
     missing_id,
     running_app,
-    set_kyc_level,
-    submit_kyc,
 )
 from support.stores import StoreUrls
 
-ADJUST = """mutation A($input: AdjustWalletInput!, $key: String!) {
-  adjustWallet(input: $input, idempotencyKey: $key) { errors { code } } }"""
-CREATE_INTENT = """mutation C($input: CreatePaymentIntentInput!, $key: String!) {
-  createPaymentIntent(input: $input, idempotencyKey: $key) { paymentIntent { id } } }"""
-PAY = """mutation P($id: ID!, $key: String!) {
-  payIntent(paymentId: $id, idempotencyKey: $key) { paymentIntent { state } errors { code } } }"""
-PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
-  payInInstallments(paymentId: $id, installments: 3, idempotencyKey: $key) {
-    plan { id } errors { code } } }"""
-DECIDE_CREDIT = """mutation {
-  decideBnplCredit(input: {currency: "CNY", declaredMonthlyIncome: "4000.00"}) {
-    decision { status } errors { code } } }"""
-
-
-@dataclass
-class World:
-    app: Starlette
-    client: httpx.AsyncClient
-    owner: Caller = ANONYMOUS
-    ids: dict[str, str] = field(default_factory=dict)  # type name -> the owner's object
-    intruders: dict[str, Caller] = field(default_factory=dict)
-    operator: Caller = ANONYMOUS
-    serial: int = 500
-    nodes: dict[str, NodeObject] = field(default_factory=dict)  # Node type -> one object
-
-    async def new_owner(self) -> tuple[Caller, dict[str, str]]:
-        """A merchant with a phone, a pending KYC submission and an API key."""
-        self.serial += 1
-        owner = await create_person(
-            self.app, "owner", roles=["BORROWER", "MERCHANT"], phone=f"+86139{self.serial:08d}"
-        )
-        ids = {
-            "Participant": str(owner.id),
-            "KycSubmission": await submit_kyc(self.client, owner, self.serial),
-            "ApiKey": (await create_key(self.client, owner, ["PAYMENTS_READ"]))[0],
-            "WebhookEndpoint": await insert_webhook_endpoint(self.app, owner),
-            "PaymentIntent": await self.paid_intent(owner),
-            "BnplPlan": await self.bnpl_plan(owner),
-        }
-        ids["WebhookDelivery"] = await insert_webhook_delivery(
-            self.app, owner, ids["WebhookEndpoint"]
-        )
-        return owner, ids
-
-    async def paid_intent(self, merchant: Caller) -> str:
-        """A payment to `merchant`, paid (held in escrow) by a shopper of its own."""
-        shopper = await create_person(self.app, "shopper", roles=["INVESTOR"])
-        funded = await gql(self.client, ADJUST, {"input": {
-            "participantId": shopper.id, "amount": "10.00", "currency": "CNY",
-            "reason": "funds for the IDOR payment"}, "key": f"fund-{self.serial}"},
-            token=self.operator.token)  # fmt: skip
-        assert funded["data"]["adjustWallet"]["errors"] == [], funded
-        created = await gql(self.client, CREATE_INTENT, {"input": {
-            "amount": "10.00", "currency": "CNY", "orderReference": f"idor-{self.serial}"},
-            "key": f"create-{self.serial}"}, token=merchant.token)  # fmt: skip
-        payment = created["data"]["createPaymentIntent"]["paymentIntent"]["id"]
-        paid = await gql(self.client, PAY, {"id": payment, "key": f"pay-{self.serial}"},
-                         token=shopper.token)  # fmt: skip
-        assert paid["data"]["payIntent"]["paymentIntent"]["state"] == "HELD", paid
-        return str(payment)
-
-    async def bnpl_plan(self, merchant: Caller) -> str:
-        """A purchase from `merchant` paid in installments by a verified shopper of its own."""
-        shopper = await create_person(self.app, "bnpl-shopper", roles=["INVESTOR"])
-        await set_kyc_level(self.app, shopper, 1)
-        decided = await gql(self.client, DECIDE_CREDIT, token=shopper.token)
-        assert decided["data"]["decideBnplCredit"]["errors"] == [], decided
-        created = await gql(self.client, CREATE_INTENT, {"input": {
-            "amount": "30.00", "currency": "CNY", "orderReference": f"idor-bnpl-{self.serial}"},
-            "key": f"create-bnpl-{self.serial}"}, token=merchant.token)  # fmt: skip
-        payment = created["data"]["createPaymentIntent"]["paymentIntent"]["id"]
-        bought = await gql(self.client, PAY_IN_INSTALLMENTS, {
-            "id": payment, "key": f"bnpl-{self.serial}"}, token=shopper.token)  # fmt: skip
-        assert bought["data"]["payInInstallments"]["errors"] == [], bought
-        return str(bought["data"]["payInInstallments"]["plan"]["id"])
-
 
 @pytest.fixture(scope="module")
-async def world(stores: StoreUrls) -> AsyncIterator[World]:
+async def world(stores: StoreUrls) -> AsyncIterator[NodeWorld]:
     async with running_app(stores) as (app, client):
-        w = World(app, client)
-        w.operator = await create_person(app, "operator", roles=["OPERATOR"])
-        w.owner, w.ids = await w.new_owner()
-        merchant = await create_person(app, "merchant", roles=["MERCHANT"], kind="BUSINESS")
-        _, secret = await create_key(
-            client, merchant, ["PROFILE_READ", "PAYMENTS_READ", "PAYMENTS_WRITE", "WALLET_READ"]
-        )
-        w.intruders = {
-            "anonymous": ANONYMOUS,
-            "borrower": await create_person(app, "borrower", roles=["BORROWER"]),
-            "investor": await create_person(app, "investor", roles=["INVESTOR"]),
-            "merchant": merchant,
-            "merchant_key": Caller("merchant_key", secret, merchant.id, merchant.email),
-            "operator": w.operator,
-        }
-        owner, operator = w.owner, w.operator
-        w.nodes = {
-            "Participant": NodeObject(w.ids["Participant"], [owner, operator]),
-            "KycSubmission": NodeObject(w.ids["KycSubmission"], [owner, operator]),
-            "ApiKey": NodeObject(w.ids["ApiKey"], [owner]),
-            "WebhookEndpoint": NodeObject(w.ids["WebhookEndpoint"], [owner]),
-            "WebhookDelivery": NodeObject(w.ids["WebhookDelivery"], [owner]),
-            "PaymentIntent": NodeObject(w.ids["PaymentIntent"], [owner, operator]),
-            **await node_objects(app, client, operator, owner),
-        }
-        w.ids["Loan"] = w.nodes["Loan"].id
-        yield w
+        yield await node_world(app, client)
 
 
 @dataclass(frozen=True)
@@ -260,7 +149,7 @@ BY_ID = [
 
 
 async def ask(
-    world: World, caller: Caller, document: str, object_id: str | list[str]
+    world: NodeWorld, caller: Caller, document: str, object_id: str | list[str]
 ) -> dict[str, Any]:
     """The answer to `document` with `$id` (`$ids`) set, and a key of its own if it takes one
     (a refusal is stored under its key: the next request must not meet it)."""
@@ -294,7 +183,7 @@ def _intruder_cases() -> list[Any]:
 
 @pytest.mark.parametrize(("check", "intruder"), _intruder_cases())
 async def test_anothers_object_looks_exactly_like_a_missing_one(
-    world: World, check: ById, intruder: str
+    world: NodeWorld, check: ById, intruder: str
 ) -> None:
     caller = world.intruders[intruder]
 
@@ -305,7 +194,7 @@ async def test_anothers_object_looks_exactly_like_a_missing_one(
 
 
 @pytest.mark.parametrize("check", [c for c in BY_ID if c.reads], ids=lambda c: c.name)
-async def test_the_ids_are_real_their_owner_sees_them(world: World, check: ById) -> None:
+async def test_the_ids_are_real_their_owner_sees_them(world: NodeWorld, check: ById) -> None:
     """The control for the test above: the same request by the owner finds the object."""
     seen = await ask(world, world.owner, check.document, world.ids[check.type_name])
     missing = await ask(world, world.owner, check.document, missing_id(check.type_name))
@@ -329,7 +218,7 @@ OPERATOR_LISTS = """query OperatorLists {
 }"""
 
 
-async def _lists(world: World, caller: Caller) -> list[dict[str, Any]]:
+async def _lists(world: NodeWorld, caller: Caller) -> list[dict[str, Any]]:
     return [
         await gql(world.client, LISTS, token=caller.token),
         await gql(world.client, OPERATOR_LISTS, token=caller.token),
@@ -338,7 +227,7 @@ async def _lists(world: World, caller: Caller) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("intruder", ["anonymous", "borrower", "merchant", "merchant_key"])
-async def test_anothers_objects_never_show_in_lists(world: World, intruder: str) -> None:
+async def test_anothers_objects_never_show_in_lists(world: NodeWorld, intruder: str) -> None:
     caller = world.intruders[intruder]
     before = await _lists(world, caller)
 
@@ -348,7 +237,7 @@ async def test_anothers_objects_never_show_in_lists(world: World, intruder: str)
     assert after == before
 
 
-async def test_the_operators_key_list_is_their_own_too(world: World) -> None:
+async def test_the_operators_key_list_is_their_own_too(world: NodeWorld) -> None:
     before = await gql(world.client, "{ apiKeys { id } }", token=world.operator.token)
 
     await world.new_owner()
@@ -408,7 +297,7 @@ def _malformed_cases() -> list[Any]:
 
 @pytest.mark.parametrize(("check", "caller_name"), _malformed_cases())
 async def test_a_malformed_id_is_just_a_missing_one(
-    world: World, check: ById, caller_name: str
+    world: NodeWorld, check: ById, caller_name: str
 ) -> None:
     caller = world.intruders[caller_name]
     missing = without_messages(
@@ -426,7 +315,7 @@ async def test_a_malformed_id_is_just_a_missing_one(
 CONTACT = "{ id email phone }"
 
 
-async def test_contact_details_show_to_their_owner_and_the_operator(world: World) -> None:
+async def test_contact_details_show_to_their_owner_and_the_operator(world: NodeWorld) -> None:
     owner, ids = await world.new_owner()
     expected = {"id": ids["Participant"], "email": owner.email}
     operator = world.operator.token
@@ -466,7 +355,7 @@ async def test_contact_details_show_to_their_owner_and_the_operator(world: World
 
 
 async def test_signing_in_shows_the_contacts_of_whoever_proved_the_password(
-    world: World,
+    world: NodeWorld,
 ) -> None:
     """Whoever sends the right password is that participant, whatever token came with it."""
     owner, ids = await world.new_owner()
@@ -487,7 +376,7 @@ async def test_signing_in_shows_the_contacts_of_whoever_proved_the_password(
     assert seen["data"]["logIn"]["errors"] == []
 
 
-async def test_a_participant_id_never_opens_another_type(world: World) -> None:
+async def test_a_participant_id_never_opens_another_type(world: NodeWorld) -> None:
     """The same UUID under another type name is another (missing) object."""
     owner_key = world.ids["Participant"]
     raw = base64.urlsafe_b64decode(owner_key).decode().partition(":")[2]
@@ -518,7 +407,7 @@ def node_type_names() -> set[str]:
 NODE_TYPES = sorted(node_type_names())
 
 
-def _seers(world: World, type_name: str) -> list[Caller]:
+def _seers(world: NodeWorld, type_name: str) -> list[Caller]:
     found = world.nodes[type_name]
     if found.public:
         named = [c for n, c in world.intruders.items() if n != "anonymous" or found.anonymous_too]
@@ -526,7 +415,7 @@ def _seers(world: World, type_name: str) -> list[Caller]:
     return found.entitled
 
 
-def _blind(world: World, type_name: str) -> list[str]:
+def _blind(world: NodeWorld, type_name: str) -> list[str]:
     found = world.nodes[type_name]
     if found.anonymous_too:
         return []
@@ -535,7 +424,7 @@ def _blind(world: World, type_name: str) -> list[str]:
     return [n for n, c in world.intruders.items() if c not in found.entitled]
 
 
-async def test_every_node_type_has_a_row_in_the_table(world: World) -> None:
+async def test_every_node_type_has_a_row_in_the_table(world: NodeWorld) -> None:
     """A new Node type fails here until the world holds one of its objects and says who may
     see it."""
     assert set(world.nodes) == node_type_names()
@@ -544,7 +433,7 @@ async def test_every_node_type_has_a_row_in_the_table(world: World) -> None:
 
 @pytest.mark.parametrize("type_name", NODE_TYPES)
 async def test_whoever_its_query_shows_it_to_finds_it_by_node_and_nodes(
-    world: World, type_name: str
+    world: NodeWorld, type_name: str
 ) -> None:
     object_id = world.nodes[type_name].id
     expected = {"__typename": type_name, "id": object_id}
@@ -559,7 +448,7 @@ async def test_whoever_its_query_shows_it_to_finds_it_by_node_and_nodes(
 
 @pytest.mark.parametrize("type_name", NODE_TYPES)
 async def test_anyone_else_gets_exactly_what_a_missing_id_gets(
-    world: World, type_name: str
+    world: NodeWorld, type_name: str
 ) -> None:
     object_id = world.nodes[type_name].id
     missing = missing_id(id_type(object_id))
@@ -576,7 +465,7 @@ async def test_anyone_else_gets_exactly_what_a_missing_id_gets(
 
 
 @pytest.mark.parametrize("type_name", NODE_TYPES)
-async def test_an_id_never_opens_another_type(world: World, type_name: str) -> None:
+async def test_an_id_never_opens_another_type(world: NodeWorld, type_name: str) -> None:
     """The key of an object under any other type's name names nothing, even to its owner."""
     object_id = world.nodes[type_name].id
     key = key_of(object_id)
@@ -589,7 +478,7 @@ async def test_an_id_never_opens_another_type(world: World, type_name: str) -> N
 
 
 async def test_nodes_answers_in_the_order_asked_with_null_for_every_kind_of_nothing(
-    world: World,
+    world: NodeWorld,
 ) -> None:
     mine = [world.nodes[t].id for t in NODE_TYPES if world.owner in _seers(world, t)]
     theirs = world.nodes["Loan"].id  # the borrower's, not the owner's
@@ -602,7 +491,7 @@ async def test_nodes_answers_in_the_order_asked_with_null_for_every_kind_of_noth
     assert found == [None, *mine, None, None, None, mine[0]]
 
 
-async def test_nodes_refuses_more_ids_than_a_page_holds(world: World) -> None:
+async def test_nodes_refuses_more_ids_than_a_page_holds(world: NodeWorld) -> None:
     body = await ask(world, world.owner, NODES, [missing_id("Loan")] * 1000)
 
     assert body["data"] is None

@@ -1,0 +1,209 @@
+"""Every id any root field takes, walked from the schema: another's object answers as none.
+
+Each position of type ID (an argument, or a field of an input object at any depth) names the
+Node type it takes in ID_TYPES, or says why no participant's object can leak through it; a
+position missing from the table fails, so a new field cannot escape. For each named position
+a stranger (every role but OPERATOR, verified, funded, and its key with every scope: only
+ownership can refuse them) sends the world's object of that type, then a random id of the same
+type, the other arguments valid-looking: the two answers must be identical, and neither an
+INTERNAL_ERROR.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from domain.participants.roles import Role
+from support.node_world import NodeWorld, node_world, stranger
+from support.schema_walk import (
+    POSITIONS,
+    ROOT_FIELDS,
+    ROOTS,
+    Position,
+    every_field,
+    permission_of,
+    request,
+    with_value,
+)
+from support.security import LEAKS, Caller, missing_id, running_app
+from support.stores import StoreUrls
+
+
+@dataclass(frozen=True)
+class Exempt:
+    """Why a position needs no IDOR check."""
+
+    reason: str
+
+
+OPERATORS_ONLY = Exempt("operators only: an operator may act on every participant's objects")
+NODE = Exempt("node/nodes: every Node type is walked in test_idor")
+ANY_PARTICIPANT = Exempt("anyone may pay anyone: the recipient need not be seen")
+
+# Position -> the Node type whose id it takes, or why it needs no check. The single truth.
+ID_TYPES: dict[str, str | Exempt] = {
+    "Query.node(id)": NODE,
+    "Query.nodes(ids)": NODE,
+    "Query.participant(id)": "Participant",
+    "Query.merchantFeePlan(merchantId)": "Participant",
+    "Query.bnplCreditDecisions(shopperId)": "Participant",
+    "Query.auditLog(actorId)": OPERATORS_ONLY,
+    "Query.loanApplication(id)": "LoanApplication",
+    "Query.loanPayoffQuote(loanId)": "Loan",
+    "Query.webhookDeliveries(endpointId)": "WebhookEndpoint",
+    "Query.paymentIntent(id)": "PaymentIntent",
+    "Query.paymentRefunds(paymentId)": "PaymentIntent",
+    "Query.settlementReportCsv(batchId)": "SettlementBatch",
+    # participants
+    "Mutation.grantRole(participantId)": OPERATORS_ONLY,
+    "Mutation.decideKyc(input.submissionId)": OPERATORS_ONLY,
+    "Mutation.revealDocumentNumber(submissionId)": OPERATORS_ONLY,
+    "Mutation.rotateApiKey(id)": "ApiKey",
+    "Mutation.revokeApiKey(id)": "ApiKey",
+    # wallets
+    "Mutation.transfer(input.recipientId)": ANY_PARTICIPANT,
+    "Mutation.adjustWallet(input.participantId)": OPERATORS_ONLY,
+    "Mutation.createHold(input.participantId)": OPERATORS_ONLY,
+    "Mutation.captureHold(holdId)": OPERATORS_ONLY,
+    "Mutation.releaseHold(holdId)": OPERATORS_ONLY,
+    # lending
+    "Mutation.updateFundingOffer(id)": "FundingOffer",
+    "Mutation.withdrawFundingOffer(id)": "FundingOffer",
+    "Mutation.withdrawCoverOffer(id)": "CoverOffer",
+    "Mutation.createLoanProduct(input.cover.providerId)": OPERATORS_ONLY,
+    "Mutation.createLoanProduct(input.cover.offerId)": OPERATORS_ONLY,
+    "Mutation.updateLoanProduct(id)": OPERATORS_ONLY,
+    "Mutation.updateLoanProduct(input.cover.providerId)": OPERATORS_ONLY,
+    "Mutation.updateLoanProduct(input.cover.offerId)": OPERATORS_ONLY,
+    "Mutation.applyForLoan(input.productId)": Exempt(
+        "PUBLIC: every product is open to every borrower"
+    ),
+    "Mutation.acceptLoanOffer(applicationId)": "LoanApplication",
+    "Mutation.decideLoanReview(input.applicationId)": OPERATORS_ONLY,
+    "Mutation.buyNote(input.loanId)": "Loan",
+    "Mutation.repayLoan(input.loanId)": "Loan",
+    "Mutation.listNoteForSale(input.noteId)": "LoanNote",
+    "Mutation.buyListedNote(saleId)": Exempt("PUBLIC: a listed note is for sale to every investor"),
+    "Mutation.cancelNoteSale(saleId)": Exempt(
+        "PUBLIC: every investor sees an open sale; only its seller may cancel it"
+    ),
+    "Mutation.updateAutoInvestRule(id)": "AutoInvestRule",
+    "Mutation.deleteAutoInvestRule(id)": "AutoInvestRule",
+    # webhooks
+    "Mutation.updateWebhookEndpoint(input.id)": "WebhookEndpoint",
+    "Mutation.rotateWebhookSecret(id)": "WebhookEndpoint",
+    "Mutation.deleteWebhookEndpoint(id)": "WebhookEndpoint",
+    "Mutation.redeliverWebhook(deliveryId)": "WebhookDelivery",
+    # payments
+    "Mutation.createPaymentIntent(input.splitRuleId)": "SplitRule",
+    "Mutation.createPaymentIntent(input.split.partyId)": ANY_PARTICIPANT,
+    "Mutation.createSplitRule(input.shares.partyId)": ANY_PARTICIPANT,
+    "Mutation.archiveSplitRule(id)": "SplitRule",
+    "Mutation.payIntent(paymentId)": "PaymentIntent",
+    "Mutation.confirmShipment(paymentId)": "PaymentIntent",
+    "Mutation.confirmReceipt(paymentId)": "PaymentIntent",
+    "Mutation.extendEscrow(paymentId)": "PaymentIntent",
+    "Mutation.cancelPaymentIntent(paymentId)": "PaymentIntent",
+    "Mutation.refundPayment(input.paymentId)": "PaymentIntent",
+    "Mutation.openDispute(paymentId)": "PaymentIntent",
+    "Mutation.resolveDispute(input.disputeId)": OPERATORS_ONLY,
+    "Mutation.setMerchantFeePlan(input.merchantId)": OPERATORS_ONLY,
+    "Mutation.payInInstallments(paymentId)": "PaymentIntent",
+    "Mutation.repayInstallments(planId)": "BnplPlan",
+}  # fmt: skip
+
+
+def name_of(position: Position) -> str:
+    """`Mutation.buyNote(input.loanId)`: the field, and the path to the id (lists entered)."""
+    steps = ".".join(str(step) for step in position.path if isinstance(step, str))
+    return f"{ROOTS[position.operation]}.{position.field}({steps})"
+
+
+ID_POSITIONS = {name_of(p): p for p in POSITIONS if p.scalar == "ID"}
+PERMISSIONS = {(r.operation, r.name): permission_of(r) for r in ROOT_FIELDS}
+CHECKED = sorted(name for name, named in ID_TYPES.items() if isinstance(named, str))
+
+
+def test_every_id_position_of_the_schema_is_in_the_table() -> None:
+    """A new field taking an id fails here until the table names the type it takes."""
+    assert sorted(set(ID_POSITIONS) - set(ID_TYPES)) == []
+    assert sorted(set(ID_TYPES) - set(ID_POSITIONS)) == []  # no stale rows either
+    assert len(CHECKED) > 30
+
+
+def test_operator_only_exemptions_are_declared_operators_only() -> None:
+    exempted = [ID_POSITIONS[n] for n, named in ID_TYPES.items() if named is OPERATORS_ONLY]
+
+    assert [
+        name_of(p) for p in exempted if PERMISSIONS[p.operation, p.field].roles != {Role.OPERATOR}
+    ] == []
+
+
+@dataclass
+class Walk:
+    world: NodeWorld
+    person: Caller
+    key: Caller
+
+
+@pytest.fixture(scope="module")
+async def walk(stores: StoreUrls) -> AsyncIterator[Walk]:
+    async with running_app(stores) as (app, client):
+        world = await node_world(app, client)
+        yield Walk(world, *await stranger(world))
+
+
+def id_type(global_id: str) -> str:
+    return base64.urlsafe_b64decode(global_id).decode().partition(":")[0]
+
+
+def _selection(type_: Any) -> str:
+    """Every field of the answer but the replay marker, errors with their messages."""
+    return every_field(type_, skip=("idempotency",))
+
+
+async def ask(walk: Walk, caller: Caller, query: str, variables: dict[str, Any]) -> Any:
+    """The answer, with a fresh idempotency key (a refusal is kept under its key)."""
+    if "idempotencyKey" in variables:
+        variables = {**variables, "idempotencyKey": f"walk-{uuid.uuid4().hex}"}
+    headers = {"authorization": f"Bearer {caller.token}"}
+    response = await walk.world.client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert not any(leak in response.text for leak in LEAKS), response.text
+    body = response.json()
+    assert "INTERNAL_ERROR" not in response.text, body
+    return body
+
+
+@pytest.mark.parametrize("name", CHECKED)
+async def test_anothers_object_answers_exactly_as_a_missing_one(walk: Walk, name: str) -> None:
+    position = ID_POSITIONS[name]
+    type_name = ID_TYPES[name]
+    assert isinstance(type_name, str)
+    assert position.operation != "subscription", "the walk sends queries and mutations only"
+    theirs = walk.world.nodes[type_name]
+    assert not theirs.public, f"{type_name} is public: exempt {name} and say why"
+    permission = PERMISSIONS[position.operation, position.field]
+    callers = [walk.person] + ([walk.key] if permission.key_scopes is not None else [])
+    query, variables = request(position.operation, position.field, {position.path: theirs.id},
+                               select=_selection)  # fmt: skip
+    none = missing_id(id_type(theirs.id))
+    missing = with_value(position.operation, position.field, variables, position.path, none)
+
+    answers = {
+        caller.name: (await ask(walk, caller, query, variables),
+                      await ask(walk, caller, query, missing))
+        for caller in callers
+    }  # fmt: skip
+
+    assert {who: pair for who, pair in answers.items() if pair[0] != pair[1]} == {}, query
+    # The id was judged: no other argument was refused first.
+    assert "INVALID_INPUT" not in str(answers), answers
