@@ -19,8 +19,16 @@ from typing import Any
 
 import pytest
 
-from domain.participants.roles import Role
-from support.node_world import NodeWorld, node_world, stranger
+from domain.actors import Actor, ActorKind
+from domain.participants.roles import GRANTABLE_ROLES, Role, grantable_scopes
+from support.node_world import (
+    NodeObject,
+    NodeWorld,
+    malformed_ids,
+    node_world,
+    stranger,
+    without_messages,
+)
 from support.schema_walk import (
     POSITIONS,
     ROOT_FIELDS,
@@ -42,12 +50,20 @@ class Exempt:
     reason: str
 
 
+@dataclass(frozen=True)
+class OperatorsToo:
+    """A position whose field shows an operator the object, though `node` does not."""
+
+    type_name: str
+    reason: str
+
+
 OPERATORS_ONLY = Exempt("operators only: an operator may act on every participant's objects")
 NODE = Exempt("node/nodes: every Node type is walked in test_idor")
 ANY_PARTICIPANT = Exempt("anyone may pay anyone: the recipient need not be seen")
 
 # Position -> the Node type whose id it takes, or why it needs no check. The single truth.
-ID_TYPES: dict[str, str | Exempt] = {
+ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Query.node(id)": NODE,
     "Query.nodes(ids)": NODE,
     "Query.participant(id)": "Participant",
@@ -59,7 +75,9 @@ ID_TYPES: dict[str, str | Exempt] = {
     "Query.webhookDeliveries(endpointId)": "WebhookEndpoint",
     "Query.paymentIntent(id)": "PaymentIntent",
     "Query.paymentRefunds(paymentId)": "PaymentIntent",
-    "Query.settlementReportCsv(batchId)": "SettlementBatch",
+    "Query.settlementReportCsv(batchId)": OperatorsToo(
+        "SettlementBatch", "operators read every merchant's settlement report"
+    ),
     # participants
     "Mutation.grantRole(participantId)": OPERATORS_ONLY,
     "Mutation.decideKyc(input.submissionId)": OPERATORS_ONLY,
@@ -127,7 +145,7 @@ def name_of(position: Position) -> str:
 
 ID_POSITIONS = {name_of(p): p for p in POSITIONS if p.scalar == "ID"}
 PERMISSIONS = {(r.operation, r.name): permission_of(r) for r in ROOT_FIELDS}
-CHECKED = sorted(name for name, named in ID_TYPES.items() if isinstance(named, str))
+CHECKED = sorted(name for name, named in ID_TYPES.items() if not isinstance(named, Exempt))
 
 
 def test_every_id_position_of_the_schema_is_in_the_table() -> None:
@@ -148,8 +166,22 @@ def test_operator_only_exemptions_are_declared_operators_only() -> None:
 @dataclass
 class Walk:
     world: NodeWorld
-    person: Caller
-    key: Caller
+    stranger: Caller
+    strangers_key: Caller
+
+    def intruders(self, call: Call) -> list[Caller]:
+        """The stranger, its key, and every intruder of the world the object is not for."""
+        everyone = [self.stranger, self.strangers_key, *self.world.intruders.values()]
+        entitled = call.theirs.entitled
+        if call.operators_too:
+            entitled = [*entitled, self.world.operator]
+        return [caller for caller in everyone if caller not in entitled]
+
+
+# What the stranger is to the declarations: every role but OPERATOR, a key with every scope.
+STRANGER = Actor(ActorKind.PERSON, uuid.uuid4(), GRANTABLE_ROLES)
+STRANGERS_KEY = Actor(ActorKind.API_KEY, uuid.uuid4(), GRANTABLE_ROLES,
+                      grantable_scopes(GRANTABLE_ROLES), api_key_id=uuid.uuid4())  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -172,38 +204,77 @@ async def ask(walk: Walk, caller: Caller, query: str, variables: dict[str, Any])
     """The answer, with a fresh idempotency key (a refusal is kept under its key)."""
     if "idempotencyKey" in variables:
         variables = {**variables, "idempotencyKey": f"walk-{uuid.uuid4().hex}"}
-    headers = {"authorization": f"Bearer {caller.token}"}
+    headers = {"authorization": f"Bearer {caller.token}"} if caller.token else {}
     response = await walk.world.client.post(
         "/graphql", json={"query": query, "variables": variables}, headers=headers
     )
     assert response.status_code == 200, response.text
     assert not any(leak in response.text for leak in LEAKS), response.text
-    body = response.json()
-    assert "INTERNAL_ERROR" not in response.text, body
-    return body
+    assert "INTERNAL_ERROR" not in response.text, response.text
+    return response.json()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One named position's request, about the world's object of its type."""
+
+    position: Position
+    theirs: NodeObject
+    query: str
+    variables: dict[str, Any]
+    operators_too: bool
+
+    def naming(self, object_id: str) -> dict[str, Any]:
+        p = self.position
+        return with_value(p.operation, p.field, self.variables, p.path, object_id)
+
+
+def call_of(walk: Walk, name: str) -> Call:
+    position = ID_POSITIONS[name]
+    named = ID_TYPES[name]
+    assert not isinstance(named, Exempt)
+    type_name = named if isinstance(named, str) else named.type_name
+    assert position.operation != "subscription", "the walk sends queries and mutations only"
+    theirs = walk.world.nodes[type_name]
+    assert not theirs.public, f"{type_name} is public: exempt {name} and say why"
+    # Only whose the object is can refuse the stranger: the declaration lets them by.
+    permission = PERMISSIONS[position.operation, position.field]
+    assert permission.refusal(STRANGER) is None or permission.refusal(STRANGERS_KEY) is None
+    query, variables = request(position.operation, position.field, {position.path: theirs.id},
+                               select=_selection)  # fmt: skip
+    return Call(position, theirs, query, variables, isinstance(named, OperatorsToo))
 
 
 @pytest.mark.parametrize("name", CHECKED)
 async def test_anothers_object_answers_exactly_as_a_missing_one(walk: Walk, name: str) -> None:
-    position = ID_POSITIONS[name]
-    type_name = ID_TYPES[name]
-    assert isinstance(type_name, str)
-    assert position.operation != "subscription", "the walk sends queries and mutations only"
-    theirs = walk.world.nodes[type_name]
-    assert not theirs.public, f"{type_name} is public: exempt {name} and say why"
-    permission = PERMISSIONS[position.operation, position.field]
-    callers = [walk.person] + ([walk.key] if permission.key_scopes is not None else [])
-    query, variables = request(position.operation, position.field, {position.path: theirs.id},
-                               select=_selection)  # fmt: skip
-    none = missing_id(id_type(theirs.id))
-    missing = with_value(position.operation, position.field, variables, position.path, none)
+    call = call_of(walk, name)
+    differ = {}
+    for object_id in (call.theirs.id, *call.theirs.variants):
+        missing = call.naming(missing_id(id_type(object_id)))
+        for caller in walk.intruders(call):
+            theirs_answer = await ask(walk, caller, call.query, call.naming(object_id))
+            missing_answer = await ask(walk, caller, call.query, missing)
 
-    answers = {
-        caller.name: (await ask(walk, caller, query, variables),
-                      await ask(walk, caller, query, missing))
-        for caller in callers
-    }  # fmt: skip
+            if theirs_answer != missing_answer:
+                differ[caller.name, object_id] = (theirs_answer, missing_answer)
+            # The id was judged: no other argument was refused first.
+            assert "INVALID_INPUT" not in str(missing_answer), (call.query, missing_answer)
 
-    assert {who: pair for who, pair in answers.items() if pair[0] != pair[1]} == {}, query
-    # The id was judged: no other argument was refused first.
-    assert "INVALID_INPUT" not in str(answers), answers
+    assert differ == {}, call.query
+
+
+@pytest.mark.parametrize("name", CHECKED)
+async def test_a_malformed_id_answers_as_a_missing_one(walk: Walk, name: str) -> None:
+    call = call_of(walk, name)
+    # The owner too: an id that names nothing must not read as "no id" (all of mine).
+    for caller in (walk.stranger, walk.world.operator, walk.world.owner):
+        missing = await ask(walk, caller, call.query,
+                            call.naming(missing_id(id_type(call.theirs.id))))  # fmt: skip
+
+        answers = {
+            kind: without_messages(await ask(walk, caller, call.query, call.naming(malformed)))
+            for kind, malformed in malformed_ids(id_type(call.theirs.id)).items()
+        }
+
+        wrong = {kind: a for kind, a in answers.items() if a != without_messages(missing)}
+        assert wrong == {}, (caller.name, call.query)
