@@ -2,11 +2,13 @@
 
 Each position of type ID (an argument, or a field of an input object at any depth) names the
 Node type it takes in ID_TYPES, or says why no participant's object can leak through it; a
-position missing from the table fails, so a new field cannot escape. For each named position
-a stranger (every role but OPERATOR, verified, funded, and its key with every scope: only
-ownership can refuse them) sends the world's object of that type, then a random id of the same
-type, the other arguments valid-looking: the two answers must be identical, and neither an
-INTERNAL_ERROR.
+position missing from the table fails, so a new field cannot escape. For each named position,
+the world's objects of that type (one in each state the world holds) are sent by a stranger
+(every role but OPERATOR, verified, funded, and its key with every scope: only ownership can
+refuse them) and by every intruder they are not for, the other arguments valid-looking; each
+answer must be identical to the answer for a random id of the same type, and never an
+INTERNAL_ERROR. Malformed ids (empty, not base64, another type's ...) answer as a missing id
+too, to the owner as well.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ class OperatorsToo:
     reason: str
 
 
+@dataclass(frozen=True)
+class Public(Exempt):
+    """Every participant sees objects of `type_name`: whose they are is no secret."""
+
+    type_name: str = ""
+
+
 OPERATORS_ONLY = Exempt("operators only: an operator may act on every participant's objects")
 NODE = Exempt("node/nodes: every Node type is walked in test_idor")
 ANY_PARTICIPANT = Exempt("anyone may pay anyone: the recipient need not be seen")
@@ -99,17 +108,19 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.updateLoanProduct(id)": OPERATORS_ONLY,
     "Mutation.updateLoanProduct(input.cover.providerId)": OPERATORS_ONLY,
     "Mutation.updateLoanProduct(input.cover.offerId)": OPERATORS_ONLY,
-    "Mutation.applyForLoan(input.productId)": Exempt(
-        "PUBLIC: every product is open to every borrower"
+    "Mutation.applyForLoan(input.productId)": Public(
+        "every product is open to every borrower", "LoanProduct"
     ),
     "Mutation.acceptLoanOffer(applicationId)": "LoanApplication",
     "Mutation.decideLoanReview(input.applicationId)": OPERATORS_ONLY,
     "Mutation.buyNote(input.loanId)": "Loan",
     "Mutation.repayLoan(input.loanId)": "Loan",
     "Mutation.listNoteForSale(input.noteId)": "LoanNote",
-    "Mutation.buyListedNote(saleId)": Exempt("PUBLIC: a listed note is for sale to every investor"),
-    "Mutation.cancelNoteSale(saleId)": Exempt(
-        "PUBLIC: every investor sees an open sale; only its seller may cancel it"
+    "Mutation.buyListedNote(saleId)": Public(
+        "a listed note is for sale to every investor", "NoteSale"
+    ),
+    "Mutation.cancelNoteSale(saleId)": Public(
+        "every investor sees an open sale; only its seller may cancel it", "NoteSale"
     ),
     "Mutation.updateAutoInvestRule(id)": "AutoInvestRule",
     "Mutation.deleteAutoInvestRule(id)": "AutoInvestRule",
@@ -161,6 +172,12 @@ def test_operator_only_exemptions_are_declared_operators_only() -> None:
     assert [
         name_of(p) for p in exempted if PERMISSIONS[p.operation, p.field].roles != {Role.OPERATOR}
     ] == []
+
+
+def test_node_exemptions_are_node_and_nodes() -> None:
+    assert sorted(n for n, named in ID_TYPES.items() if named is NODE) == [
+        "Query.node(id)", "Query.nodes(ids)"
+    ]  # fmt: skip
 
 
 @dataclass
@@ -278,3 +295,10 @@ async def test_a_malformed_id_answers_as_a_missing_one(walk: Walk, name: str) ->
 
         wrong = {kind: a for kind, a in answers.items() if a != without_messages(missing)}
         assert wrong == {}, (caller.name, call.query)
+
+
+async def test_what_is_exempt_as_public_is_public(walk: Walk) -> None:
+    public = {named.type_name for named in ID_TYPES.values() if isinstance(named, Public)}
+
+    assert public
+    assert {t for t in public if not walk.world.nodes[t].public} == set()
