@@ -66,6 +66,11 @@ DECIDE_CREDIT = """mutation {
 PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
   payInInstallments(paymentId: $id, installments: 3, idempotencyKey: $key) {
     plan { id } errors { code field message } } }"""
+SHIP = """mutation S($id: ID!) {
+  confirmShipment(paymentId: $id) { paymentIntent { state } errors { code field message } } }"""
+CANCEL = """mutation X($id: ID!) {
+  cancelPaymentIntent(paymentId: $id, idempotencyKey: "node-cancel") {
+    paymentIntent { state } errors { code field message } } }"""
 STATEMENT = '{ walletStatement(currency: "CNY", first: 1) { nodes { id } } }'
 
 
@@ -132,7 +137,13 @@ async def node_objects(
     await _ok(client, PAY, {"id": held, "key": "node-pay-held"}, shopper, "payIntent")
     dispute = await _ok(client, DISPUTE, {"id": held}, shopper, "openDispute", "dispute", "id")
     objects["Dispute"] = NodeObject(dispute, [operator])
-    objects["PaymentIntent"] = NodeObject(direct, [merchant, shopper, operator], variants=[held])
+    shipped = await _intent(client, merchant, "node-shipped", "ESCROW")
+    await _ok(client, PAY, {"id": shipped, "key": "node-pay-shipped"}, shopper, "payIntent")
+    await _ok(client, SHIP, {"id": shipped}, merchant, "confirmShipment")
+    cancelled = await _intent(client, merchant, "node-cancelled", "ESCROW")
+    await _ok(client, CANCEL, {"id": cancelled}, merchant, "cancelPaymentIntent")
+    objects["PaymentIntent"] = NodeObject(direct, [merchant, shopper, operator],
+                                          variants=[held, shipped, cancelled])  # fmt: skip
     rule = await _ok(client, SPLIT_RULE, {"merchant": merchant.id}, merchant, "createSplitRule",
                      "splitRule", "id")  # fmt: skip
     objects["SplitRule"] = NodeObject(rule, [merchant])
