@@ -45,3 +45,9 @@ def uuid_of(global_id: str, expected_type: str) -> UUID:
         return UUID(key) if type_name == expected_type else NO_SUCH_OBJECT
     except (NotFound, ValueError):
         return NO_SUCH_OBJECT
+
+
+def optional_uuid_of(global_id: str | None, expected_type: str) -> UUID | None:
+    """None when no id is given; any string given, the empty one too, as `uuid_of` reads it:
+    an id that names nothing must not read as no id at all ("all of mine")."""
+    return None if global_id is None else uuid_of(global_id, expected_type)

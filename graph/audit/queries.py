@@ -15,7 +15,7 @@ from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, bigint, connection, decode_cursor
 from graph.permissions import allow
-from graph.relay import to_global_id, uuid_of
+from graph.relay import optional_uuid_of, to_global_id
 
 
 @strawberry.type(description="Who did what, when, from where, and how it ended.")
@@ -84,6 +84,6 @@ class AuditQueries:
                 limit=page + 1,
                 before_id=before_id,
                 action=action,
-                actor_id=uuid_of(actor_id, "Participant") if actor_id is not None else None,
+                actor_id=optional_uuid_of(actor_id, "Participant"),
             )
         return connection(rows, page=page, key=lambda r: (r.id,), node=lambda r: AuditEntry(row=r))

@@ -21,7 +21,7 @@ from graph.lending.applications import FraudReason, ReasonCode
 from graph.money import Money
 from graph.payloads import run_mutation
 from graph.permissions import SIGNED_IN, allow
-from graph.relay import Node, to_global_id, uuid_of
+from graph.relay import Node, optional_uuid_of, to_global_id
 
 
 @strawberry.type(description="The risk engine's decision on a shopper's installment credit.")
@@ -128,7 +128,7 @@ class BnplCreditQueries:
         async with info.context.db() as session:
             rows = await credit_decisions.my_credit_decisions(
                 session, actor=info.context.actor, limit=page_size(first, info.context.hardening),
-                shopper_id=uuid_of(shopper_id, "Participant") if shopper_id else None,
+                shopper_id=optional_uuid_of(shopper_id, "Participant"),
             )  # fmt: skip
         return [BnplCreditDecision.of(row) for row in rows]
 

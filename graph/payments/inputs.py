@@ -10,7 +10,7 @@ from domain.revenue.services.split_rules import PLATFORM_PARTY, ShareInput
 from domain.revenue.splits import Role
 from graph.money import MoneyInput
 from graph.payments.types import DisputeResolution, FeePayer, SplitRole
-from graph.relay import uuid_of
+from graph.relay import optional_uuid_of, uuid_of
 
 
 @strawberry.input
@@ -88,7 +88,7 @@ def new_intent(input: CreatePaymentIntentInput) -> NewIntent:
                      parse_money(item.unit_amount, currency, field="unit_amount").minor)
             for item in input.line_items
         ),
-        split_rule_id=uuid_of(input.split_rule_id, "SplitRule") if input.split_rule_id else None,
+        split_rule_id=optional_uuid_of(input.split_rule_id, "SplitRule"),
         split=tuple(share_input(share, input.currency) for share in input.split),
         installment_fee_payer=input.installment_fee_payer.value,
     )  # fmt: skip

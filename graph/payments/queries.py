@@ -24,7 +24,7 @@ from graph.payments.types import (
     SplitRule,
 )
 from graph.permissions import SIGNED_IN, allow
-from graph.relay import uuid_of
+from graph.relay import optional_uuid_of, uuid_of
 
 
 @strawberry.type
@@ -89,7 +89,7 @@ class PaymentQueries:
         async with info.context.db() as session:
             terms = await fee_plans.visible_terms(
                 session, actor=info.context.actor, currency=currency,
-                merchant_id=uuid_of(merchant_id, "Participant") if merchant_id else None,
+                merchant_id=optional_uuid_of(merchant_id, "Participant"),
             )  # fmt: skip
         return MerchantFeePlan.of(terms)
 

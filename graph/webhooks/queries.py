@@ -11,7 +11,7 @@ from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, connection, time_and_id
 from graph.permissions import SIGNED_IN, allow
-from graph.relay import uuid_of
+from graph.relay import optional_uuid_of
 from graph.webhooks.types import WebhookDelivery, WebhookEndpoint
 
 
@@ -39,7 +39,7 @@ class WebhookQueries:
         async with info.context.db() as session:
             rows = await log.list_deliveries(
                 session, actor=info.context.actor, limit=page + 1, before=before,
-                endpoint_id=uuid_of(endpoint_id, "WebhookEndpoint") if endpoint_id else None,
+                endpoint_id=optional_uuid_of(endpoint_id, "WebhookEndpoint"),
                 status=status,
             )  # fmt: skip
         return connection(

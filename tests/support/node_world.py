@@ -1,4 +1,4 @@
-"""One object of every Node type, and who may see each: the IDOR table's world.
+"""One object of every Node type, and who may see each: the IDOR tests' world.
 
 Objects a client makes in one or two calls are made through the API; those only a long
 life makes (settlement, a bank's claim, an active loan and its notes) are inserted as the
@@ -7,6 +7,8 @@ use cases leave them.
 
 from __future__ import annotations
 
+import base64
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -20,12 +22,24 @@ from starlette.applications import Starlette
 from domain.clock import FixedClock, SystemClock
 from domain.consumer_credit.tables import BnplFundingRow
 from domain.lending.tables import AutoInvestRuleRow, LoanMatch, LoanNote, NoteSale
+from domain.participants.roles import GRANTABLE_ROLES, grantable_scopes
 from domain.payments.tables import Payout, SettlementBatchRow
 from support.covers import provider, publish
 from support.graphql import gql
 from support.lending import CREATE_OFFER, offer_input, partner_bank, verified_borrower
 from support.lending_world import listed_loan
-from support.security import Caller, create_person, global_id, key_of, set_kyc_level
+from support.security import (
+    ANONYMOUS,
+    Caller,
+    create_key,
+    create_person,
+    global_id,
+    insert_webhook_delivery,
+    insert_webhook_endpoint,
+    key_of,
+    set_kyc_level,
+    submit_kyc,
+)
 
 ADJUST = """mutation A($input: AdjustWalletInput!, $key: String!) {
   adjustWallet(input: $input, idempotencyKey: $key) { errors { code } } }"""
@@ -52,6 +66,11 @@ DECIDE_CREDIT = """mutation {
 PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
   payInInstallments(paymentId: $id, installments: 3, idempotencyKey: $key) {
     plan { id } errors { code field message } } }"""
+SHIP = """mutation S($id: ID!) {
+  confirmShipment(paymentId: $id) { paymentIntent { state } errors { code field message } } }"""
+CANCEL = """mutation X($id: ID!) {
+  cancelPaymentIntent(paymentId: $id, idempotencyKey: "node-cancel") {
+    paymentIntent { state } errors { code field message } } }"""
 STATEMENT = '{ walletStatement(currency: "CNY", first: 1) { nodes { id } } }'
 
 
@@ -63,6 +82,8 @@ class NodeObject:
     entitled: list[Caller] = field(default_factory=list)
     public: bool = False  # any signed-in participant sees it
     anonymous_too: bool = False  # ... and anyone at all
+    # More of its type, in other states, that no caller but the world's own sees
+    variants: list[str] = field(default_factory=list)
 
 
 async def insert(app: Starlette, *rows: SQLModel) -> None:
@@ -116,6 +137,13 @@ async def node_objects(
     await _ok(client, PAY, {"id": held, "key": "node-pay-held"}, shopper, "payIntent")
     dispute = await _ok(client, DISPUTE, {"id": held}, shopper, "openDispute", "dispute", "id")
     objects["Dispute"] = NodeObject(dispute, [operator])
+    shipped = await _intent(client, merchant, "node-shipped", "ESCROW")
+    await _ok(client, PAY, {"id": shipped, "key": "node-pay-shipped"}, shopper, "payIntent")
+    await _ok(client, SHIP, {"id": shipped}, merchant, "confirmShipment")
+    cancelled = await _intent(client, merchant, "node-cancelled", "ESCROW")
+    await _ok(client, CANCEL, {"id": cancelled}, merchant, "cancelPaymentIntent")
+    objects["PaymentIntent"] = NodeObject(direct, [merchant, shopper, operator],
+                                          variants=[held, shipped, cancelled])  # fmt: skip
     rule = await _ok(client, SPLIT_RULE, {"merchant": merchant.id}, merchant, "createSplitRule",
                      "splitRule", "id")  # fmt: skip
     objects["SplitRule"] = NodeObject(rule, [merchant])
@@ -144,6 +172,7 @@ async def node_objects(
     plan = await _ok(client, PAY_IN_INSTALLMENTS, {"id": bnpl, "key": "node-bnpl"}, buyer,
                      "payInInstallments", "plan", "id")  # fmt: skip
     objects["BnplPlan"] = NodeObject(plan, [buyer])
+    objects["PaymentIntent"].variants.append(bnpl)
     bank, _ = await partner_bank(app, client, operator, "node-bank")
     offer = await _ok(client, CREATE_OFFER, {"input": offer_input(), "key": "node-offer"}, bank,
                       "createFundingOffer", "offer", "id")  # fmt: skip
@@ -203,3 +232,148 @@ async def node_objects(
     cover = await publish(client, insurer.token or "", "node-cover", kind="INSURANCE", share="0.8")
     objects["CoverOffer"] = NodeObject(cover["offer"]["id"], [insurer, operator])
     return objects
+
+
+@dataclass
+class NodeWorld:
+    """An owner's objects, the intruders who may not see them, and one object of every Node
+    type with who may see it."""
+
+    app: Starlette
+    client: httpx.AsyncClient
+    owner: Caller = ANONYMOUS
+    ids: dict[str, str] = field(default_factory=dict)  # type name -> the owner's object
+    intruders: dict[str, Caller] = field(default_factory=dict)
+    operator: Caller = ANONYMOUS
+    serial: int = 500
+    nodes: dict[str, NodeObject] = field(default_factory=dict)  # Node type -> one object
+
+    async def new_owner(self) -> tuple[Caller, dict[str, str]]:
+        """A merchant with a phone, a pending KYC submission and an API key."""
+        self.serial += 1
+        owner = await create_person(
+            self.app, "owner", roles=["BORROWER", "MERCHANT"], phone=f"+86139{self.serial:08d}"
+        )
+        ids = {
+            "Participant": str(owner.id),
+            "KycSubmission": await submit_kyc(self.client, owner, self.serial),
+            "ApiKey": (await create_key(self.client, owner, ["PAYMENTS_READ"]))[0],
+            "WebhookEndpoint": await insert_webhook_endpoint(self.app, owner),
+            "PaymentIntent": await self.paid_intent(owner),
+            "BnplPlan": await self.bnpl_plan(owner),
+        }
+        ids["WebhookDelivery"] = await insert_webhook_delivery(
+            self.app, owner, ids["WebhookEndpoint"]
+        )
+        return owner, ids
+
+    async def paid_intent(self, merchant: Caller) -> str:
+        """A payment to `merchant`, paid (held in escrow) by a shopper of its own."""
+        shopper = await create_person(self.app, "shopper", roles=["INVESTOR"])
+        await _fund(self.client, self.operator, shopper, f"fund-{self.serial}")
+        payment = await _intent(self.client, merchant, f"idor-{self.serial}", "ESCROW")
+        paid = await _ok(self.client, PAY, {"id": payment, "key": f"pay-{self.serial}"},
+                         shopper, "payIntent", "paymentIntent")  # fmt: skip
+        assert paid["state"] == "HELD", paid
+        return payment
+
+    async def bnpl_plan(self, merchant: Caller) -> str:
+        """A purchase from `merchant` paid in installments by a verified shopper of its own."""
+        shopper = await create_person(self.app, "bnpl-shopper", roles=["INVESTOR"])
+        await set_kyc_level(self.app, shopper, 1)
+        await _ok(self.client, DECIDE_CREDIT, None, shopper, "decideBnplCredit")
+        payment = await _intent(self.client, merchant, f"idor-bnpl-{self.serial}", "ESCROW")
+        variables = {"id": payment, "key": f"bnpl-{self.serial}"}
+        plan = await _ok(self.client, PAY_IN_INSTALLMENTS, variables, shopper,
+                         "payInInstallments", "plan")  # fmt: skip
+        return str(plan["id"])
+
+
+async def node_world(app: Starlette, client: httpx.AsyncClient) -> NodeWorld:
+    """An owner (a borrower and merchant) with one of each of its objects, intruders of every
+    kind, and one object of every Node type."""
+    w = NodeWorld(app, client)
+    w.operator = await create_person(app, "operator", roles=["OPERATOR"])
+    w.owner, w.ids = await w.new_owner()
+    merchant = await create_person(app, "merchant", roles=["MERCHANT"], kind="BUSINESS")
+    _, secret = await create_key(
+        client, merchant, ["PROFILE_READ", "PAYMENTS_READ", "PAYMENTS_WRITE", "WALLET_READ"]
+    )
+    w.intruders = {
+        "anonymous": ANONYMOUS,
+        "borrower": await create_person(app, "borrower", roles=["BORROWER"]),
+        "investor": await create_person(app, "investor", roles=["INVESTOR"]),
+        "merchant": merchant,
+        "merchant_key": Caller("merchant_key", secret, merchant.id, merchant.email),
+        "operator": w.operator,
+    }
+    owner, operator = w.owner, w.operator
+    w.nodes = {
+        "Participant": NodeObject(w.ids["Participant"], [owner, operator]),
+        "KycSubmission": NodeObject(w.ids["KycSubmission"], [owner, operator]),
+        "ApiKey": NodeObject(w.ids["ApiKey"], [owner]),
+        "WebhookEndpoint": NodeObject(w.ids["WebhookEndpoint"], [owner]),
+        "WebhookDelivery": NodeObject(w.ids["WebhookDelivery"], [owner]),
+        **await node_objects(app, client, operator, owner),
+    }
+    w.nodes["PaymentIntent"].variants.append(w.ids["PaymentIntent"])
+    w.ids["Loan"] = w.nodes["Loan"].id
+    return w
+
+
+async def stranger(world: NodeWorld) -> tuple[Caller, Caller]:
+    """(a participant holding every role but OPERATOR, verified and funded, and its key with
+    every scope): entitled to nothing of the world's, so only ownership can refuse it."""
+    roles = sorted(role.value for role in GRANTABLE_ROLES)
+    person = await create_person(world.app, "stranger", roles=roles, kind="BUSINESS")
+    async with world.app.state.services.stores.sessions() as session:
+        await (await session.connection()).execute(
+            text("UPDATE participant SET kyc_level = 1, kyc_status = 'VERIFIED' WHERE id = :id"),
+            {"id": key_of(person.id or "")},
+        )
+        await session.commit()
+    await _fund(world.client, world.operator, person, "stranger")
+    scopes = sorted(scope.name for scope in grantable_scopes(GRANTABLE_ROLES))
+    _, secret = await create_key(world.client, person, scopes)
+    return person, Caller("stranger_key", secret, person.id, person.email)
+
+
+def _b64(text: str | bytes) -> str:
+    raw = text.encode() if isinstance(text, str) else text
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def malformed_ids(type_name: str) -> dict[str, str]:
+    """Ids that name nothing, each wrong in its own way."""
+    key = uuid.uuid4()
+    other_type = "ApiKey" if type_name != "ApiKey" else "Participant"
+    return {
+        "not base64": "%%not-base64%%",
+        "empty": "",
+        "bare uuid": str(key),
+        "base64 of binary": _b64(b"\xff\xfe\x00\x01"),
+        "no colon": _b64(type_name),
+        "no key": _b64(f"{type_name}:"),
+        "unknown type": _b64(f"Loan:{key}"),
+        "another type": _b64(f"{other_type}:{key}"),
+        "not a uuid": _b64(f"{type_name}:12345"),
+        "injection": _b64(f"{type_name}:' OR '1'='1"),
+        "nul byte": _b64(f"{type_name}:\x00{key}"),
+        "unpadded": _b64(f"{type_name}:{key}!").rstrip("="),
+        "non-ascii": "参与者:" + str(key),
+        "very long": "QUFB" * 2500,  # the edge's limit: longer is INVALID_INPUT, whatever it names
+        "unicode in base64": _b64(f"{type_name}:{key}é"),
+    }
+
+
+def without_messages(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with error messages blanked: the same answer, maybe worded otherwise."""
+
+    def blank(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ("…" if k == "message" else blank(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v) for v in value]
+        return value
+
+    return blank(body)  # type: ignore[no-any-return]

@@ -23,7 +23,7 @@ from domain.actors import Actor
 from domain.clock import SystemClock
 from domain.participants.credentials import ParticipantKind
 from domain.participants.identity_numbers import resident_id_check_char
-from domain.participants.roles import Role
+from domain.participants.roles import SELF_SERVICE_ROLES, Role
 from domain.participants.secrets import new_api_key, sha256_hex
 from domain.participants.services import registration, sessions
 from domain.participants.tables import ApiKey
@@ -106,10 +106,11 @@ async def create_person(
     kind: str = "PERSON",
     phone: str | None = None,
 ) -> Caller:
-    """A participant signed up with `roles` (OPERATOR the command line's way) and signed in."""
+    """A participant signed up with `roles` and signed in (roles only an operator grants, such
+    as OPERATOR, the command line's way)."""
     services = app.state.services
     email = unique_email(name.lower())
-    operator = "OPERATOR" in roles
+    operator = not {Role(r) for r in roles} <= SELF_SERVICE_ROLES
     async with services.stores.sessions() as session:
         await registration.register(
             session=session, clock=SystemClock(),

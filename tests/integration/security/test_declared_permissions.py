@@ -19,25 +19,9 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from graphql import (
-    GraphQLEnumType,
-    GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLInputType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLScalarType,
-    Undefined,
-    get_named_type,
-    is_composite_type,
-)
 from sqlalchemy import text
 from starlette.applications import Starlette
 from strawberry.types.base import StrawberryList
-from strawberry.types.field import StrawberryField
-from strawberry.utils.str_converters import to_camel_case
 from test_role_matrix import CALLERS, OPERATIONS, PEOPLE
 
 from domain.actors import Actor, ActorKind, Origin
@@ -50,62 +34,23 @@ from domain.participants.tables import ApiKey
 from domain.platform import PlatformProfile
 from graph.context import Context
 from graph.hardening.policy import HardeningPolicy
-from graph.permissions import Declared, Permission, declaration_of
-from graph.schema import build_schema
+from graph.permissions import Declared, Permission
 from support.graphql import PASSWORD, gql, unique_email
+from support.schema_walk import ROOT_FIELDS, SCHEMA, RootField, document, permission_of
 from support.security import (
     ANONYMOUS,
     NULL,
     OK,
     Caller,
-    global_id,
     key_of,
     running_app,
     sign_in,
 )
 from support.stores import StoreUrls
 
-SCHEMA = build_schema()
-ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 ALL_SCOPES = grantable_scopes(frozenset(GRANTABLE_ROLES))
 EVERY_ROLE_BUT_OPERATOR = frozenset(GRANTABLE_ROLES)
 EMPTY = "EMPTY"  # a list field's refusal: [] (as for a missing object)
-
-
-@dataclass(frozen=True)
-class RootField:
-    operation: str  # query, mutation or subscription
-    strawberry_field: StrawberryField
-    graphql_field: GraphQLField
-
-    @property
-    def name(self) -> str:
-        return to_camel_case(self.strawberry_field.python_name)
-
-    def __str__(self) -> str:
-        return f"{ROOTS[self.operation]}.{self.name}"
-
-
-def root_fields() -> list[RootField]:
-    fields = []
-    for operation, type_name in ROOTS.items():
-        definition = SCHEMA.get_type_by_name(type_name)
-        graphql_type = SCHEMA._schema.get_type(type_name)
-        assert definition is not None
-        assert isinstance(graphql_type, GraphQLObjectType)
-        for strawberry_field in definition.fields:  # type: ignore[union-attr]
-            name = to_camel_case(strawberry_field.python_name)
-            fields.append(RootField(operation, strawberry_field, graphql_type.fields[name]))
-    return fields
-
-
-ROOT_FIELDS = root_fields()
-
-
-def permission_of(root: RootField) -> Permission:
-    declared = declaration_of(root.strawberry_field)
-    assert declared is not None, f"{root} declares nobody"
-    return declared
 
 
 def test_every_root_field_declares_exactly_one_permission() -> None:
@@ -222,76 +167,6 @@ def expected_refusal(root: RootField, permission: Permission, caller: Refused) -
     if permission.looks_missing and root.operation != "mutation":
         return EMPTY if isinstance(root.strawberry_field.type, StrawberryList) else NULL
     return "UNAUTHENTICATED" if caller.roles is None else "FORBIDDEN"
-
-
-# Arguments from the schema's types: required ones only, each the simplest value of its type.
-SCALARS: dict[str, object] = {
-    "ID": None,  # made per argument: the global id of a missing object
-    "String": "x",
-    "Int": 1,
-    "Float": 1.5,
-    "Boolean": True,
-    "Date": "2030-01-01",
-    "DateTime": "2030-01-01T00:00:00+00:00",
-    "JSON": {},
-}
-
-
-def value_of(type_: GraphQLInputType, name: str) -> object:
-    if isinstance(type_, GraphQLNonNull):
-        return value_of(type_.of_type, name)
-    if isinstance(type_, GraphQLList):
-        return [value_of(type_.of_type, name)]
-    if isinstance(type_, GraphQLEnumType):
-        return next(iter(type_.values))
-    if isinstance(type_, GraphQLInputObjectType):
-        return {
-            field_name: value_of(f.type, field_name)
-            for field_name, f in type_.fields.items()
-            if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
-        }
-    assert isinstance(type_, GraphQLScalarType)
-    if type_.name == "ID":
-        return _missing_id(name)
-    return SCALARS.get(type_.name, "1")  # a scalar added later: a string most parse
-
-
-def _missing_id(argument: str) -> str:
-    """A global id of an object that does not exist, of the type the argument names."""
-    type_name = argument[0].upper() + argument[1:].removesuffix("Id") if argument != "id" else "X"
-    return global_id(type_name, uuid4())
-
-
-def selection(type_: GraphQLOutputType) -> str:
-    """Enough to see whether anything came back: a payload's `errors` and each other field."""
-    named = get_named_type(type_)
-    if not is_composite_type(named):
-        return ""
-    if isinstance(named, GraphQLObjectType) and "errors" in named.fields:
-        parts = ["errors { code }"]
-        for name, f in named.fields.items():
-            if name != "errors":
-                parts.append(
-                    f"{name} {{ __typename }}"
-                    if is_composite_type(get_named_type(f.type))
-                    else name
-                )
-        return "{ " + " ".join(parts) + " }"
-    return "{ __typename }"
-
-
-def document(root: RootField) -> tuple[str, dict[str, object]]:
-    required = {
-        name: argument
-        for name, argument in root.graphql_field.args.items()
-        if isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
-    }
-    declared = ", ".join(f"${name}: {argument.type}" for name, argument in required.items())
-    passed = ", ".join(f"{name}: ${name}" for name in required)
-    head = f"{root.operation} Call({declared})" if declared else f"{root.operation} Call"
-    call = f"{root.name}({passed})" if passed else root.name
-    variables = {name: value_of(argument.type, name) for name, argument in required.items()}
-    return f"{head} {{ {call} {selection(root.graphql_field.type)} }}", variables
 
 
 @dataclass

@@ -30,13 +30,11 @@ from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
-    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
-    get_named_type,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,6 +42,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from graph.schema import build_schema
+from support.schema_walk import every_field
 from support.security import (
     LEAKS,
     Caller,
@@ -329,26 +328,6 @@ def plain(value: Any) -> Any:
 # --- Documents ---
 
 
-def selection(type_: Any, depth: int = 2) -> str:
-    """Every argument-free field of `type_`, nested `depth` levels."""
-    named = get_named_type(type_)
-    if isinstance(named, GraphQLInterfaceType):
-        return "{ __typename id }"
-    if not isinstance(named, GraphQLObjectType):
-        return ""
-    parts = ["__typename"]
-    for name, field_ in named.fields.items():
-        if any(isinstance(a.type, GraphQLNonNull) for a in field_.args.values()):
-            continue
-        inner = get_named_type(field_.type)
-        if isinstance(inner, GraphQLObjectType | GraphQLInterfaceType):
-            if depth > 0:
-                parts.append(f"{name} {selection(inner, depth - 1)}")
-        else:
-            parts.append(name)
-    return "{ " + " ".join(parts) + " }"
-
-
 ROOTS: dict[str, GraphQLObjectType] = {
     "query": SCHEMA.query_type,  # type: ignore[dict-item]
     "mutation": SCHEMA.mutation_type,  # type: ignore[dict-item]
@@ -388,7 +367,7 @@ def documents(draw: st.DrawFn, excluded: set[str], *, wrong: bool = True) -> Req
         arguments.append(f"unknownArgument: {literal(draw(json_values))}")
     head = f"{operation} Fuzz" + (f"({', '.join(declarations)})" if declarations else "")
     args = f"({', '.join(arguments)})" if arguments else ""
-    query = f"{head} {{ {name}{args} {selection(field_.type)} }}"
+    query = f"{head} {{ {name}{args} {every_field(field_.type)} }}"
     accept = draw(st.sampled_from([None, "application/json", "application/graphql-response+json"]))
     return Request(query, variables, accept=accept)
 

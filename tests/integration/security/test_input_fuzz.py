@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,197 +23,20 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import (
-    GraphQLEnumType,
-    GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLInputType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLScalarType,
-    Undefined,
-    get_named_type,
-    is_leaf_type,
-)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from api.graphql_http import GraphQLOverHTTP
-from graph.hardening.inputs import DEFAULT_MAX_LENGTH, max_length
-from graph.schema import build_schema
-from support.security import LEAKS, Caller, create_person, missing_id, running_app
+from support.schema_walk import POSITIONS, Position, request
+from support.security import LEAKS, Caller, create_person, running_app
 from support.stores import StoreUrls
 
-SCHEMA = build_schema()._schema
-ROOTS: dict[str, GraphQLObjectType] = {
-    "query": SCHEMA.query_type,  # type: ignore[dict-item]
-    "mutation": SCHEMA.mutation_type,  # type: ignore[dict-item]
-    "subscription": SCHEMA.subscription_type,  # type: ignore[dict-item]
-}
 # One at a time, these run: a signed-in fuzzer must not end the session it fuzzes with.
 ENDS_THE_SESSION = {"logOut", "changePassword"}
 TEXT = ("String", "ID")
 MOMENTS = ("DateTime", "Date")
-Path = tuple[str | int, ...]
-_serial = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a value goes: a root field, and the path from its argument down to a leaf."""
-
-    operation: str
-    field: str
-    path: Path
-    scalar: str
-    limit: int = DEFAULT_MAX_LENGTH
-
-
-def positions() -> Iterator[Position]:
-    for operation, root in ROOTS.items():
-        for name, field in root.fields.items():
-            for arg_name, arg in field.args.items():
-                yield from _leaves(operation, name, arg.type, (arg_name,), DEFAULT_MAX_LENGTH, ())
-
-
-def _leaves(
-    operation: str,
-    field: str,
-    type_: GraphQLInputType,
-    path: Path,
-    limit: int,
-    seen: tuple[str, ...],
-) -> Iterator[Position]:
-    named = get_named_type(type_)
-    if isinstance(named, GraphQLInputObjectType):
-        if named.name in seen:
-            return
-        for name, input_field in named.fields.items():
-            inner = (*path, *_list_steps(type_), name)
-            yield from _leaves(
-                operation, field, input_field.type, inner, max_length(input_field),
-                (*seen, named.name),
-            )  # fmt: skip
-    elif isinstance(named, GraphQLScalarType):
-        yield Position(operation, field, (*path, *_list_steps(type_)), named.name, limit)
-
-
-def _list_steps(type_: GraphQLInputType) -> Path:
-    """A list is entered at its first item."""
-    steps: Path = ()
-    while isinstance(type_, GraphQLNonNull | GraphQLList):
-        if isinstance(type_, GraphQLList):
-            steps = (*steps, 0)
-        type_ = type_.of_type
-    return steps
-
-
-POSITIONS = list(positions())
-
-# --- Valid-looking values ---
-
-RATE_WORDS = ("rate", "spread", "share", "percent", "premium")
-AMOUNT_WORDS = ("amount", "price", "capacity", "principal", "fixed", "size", "investment",
-                "cap", "fee", "limit", "total", "balance", "deposit")  # fmt: skip
-
-
-def sample(type_: GraphQLInputType, name: str) -> Any:
-    """A value of `type_` that a field called `name` could well be given."""
-    if isinstance(type_, GraphQLNonNull):
-        return sample(type_.of_type, name)
-    if isinstance(type_, GraphQLList):
-        return [sample(type_.of_type, name)]
-    if isinstance(type_, GraphQLEnumType):
-        return next(iter(type_.values))
-    if isinstance(type_, GraphQLInputObjectType):
-        return {
-            n: sample(f.type, n)
-            for n, f in type_.fields.items()
-            if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
-        }
-    assert isinstance(type_, GraphQLScalarType)
-    return _scalar_sample(type_.name, name.lower())
-
-
-def _scalar_sample(scalar: str, name: str) -> Any:
-    if scalar == "Int":
-        return 3
-    if scalar == "Float":
-        return 1.5
-    if scalar == "Boolean":
-        return False
-    if scalar == "ID":
-        return missing_id("Participant")
-    if scalar == "DateTime":
-        return "2030-01-01T00:00:00+08:00"
-    if scalar == "Date":
-        return "2030-01-31"
-    if scalar == "JSON":
-        return {}
-    if "currency" in name:
-        return "CNY"
-    if any(word in name for word in RATE_WORDS):
-        return "0.05"
-    if any(word in name for word in AMOUNT_WORDS):
-        return "100.00"
-    if "email" in name or "login" in name:
-        return f"fuzz{next(_serial)}@example.com"
-    if "password" in name:
-        return "correct horse battery staple"
-    if "url" in name:
-        return "https://example.com/hook"
-    if "key" in name or "reference" in name:
-        return f"fuzz-{next(_serial)}"
-    if "phone" in name:
-        return "+8613800138000"
-    if name in ("after", "before"):
-        return None
-    return f"fuzz{next(_serial)}"  # unique: a code or name taken once must not stop the next
-
-
-# --- Requests ---
-
-
-def request(operation: str, field_name: str, probes: dict[Path, Any]) -> tuple[str, dict[str, Any]]:
-    """A document calling `field_name` with valid-looking required arguments and each
-    probe at its path (as variables, one per argument)."""
-    field: GraphQLField = ROOTS[operation].fields[field_name]
-    arguments = {
-        n: sample(a.type, n)
-        for n, a in field.args.items()
-        if isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
-    }
-    for path, value in probes.items():
-        arguments[str(path[0])] = _put(
-            arguments.get(str(path[0])), field.args[str(path[0])].type, path[1:], value
-        )
-    declarations = ", ".join(f"${n}: {field.args[n].type}" for n in arguments)
-    passed = ", ".join(f"{n}: ${n}" for n in arguments)
-    head = f"{operation} Probe" + (f"({declarations})" if declarations else "")
-    call = f"{field_name}({passed})" if passed else field_name
-    selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
-    return f"{head} {{ {call}{selection} }}", arguments
-
-
-def _put(container: Any, type_: GraphQLInputType, path: Path, value: Any) -> Any:
-    """`container` (of `type_`) with `value` at `path`, made where missing."""
-    if isinstance(type_, GraphQLNonNull):
-        return _put(container, type_.of_type, path, value)
-    if not path:
-        return value
-    step, rest = path[0], path[1:]
-    if isinstance(type_, GraphQLList):
-        items = list(container) if isinstance(container, list) and container else [None]
-        items[0] = _put(items[0], type_.of_type, rest, value)
-        return items
-    assert isinstance(type_, GraphQLInputObjectType)
-    assert isinstance(step, str)
-    fields = dict(container) if isinstance(container, dict) else sample(type_, "")
-    fields[step] = _put(fields.get(step), type_.fields[step].type, rest, value)
-    return fields
 
 
 @dataclass
