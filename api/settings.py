@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     rate_limit_login_per_account: str = Field(
         "10/minute", description="Sign-in attempts per login, above the lockout's free tries."
     )
+    rate_limit_timeout_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How long a hit waits for Redis; unanswered by then, it is refused (429).",
+    )
     webhook_allow_private_addresses: bool | None = Field(
         None,
         description="Deliver webhooks to private, loopback and link-local addresses "

@@ -18,6 +18,7 @@ from api.settings import Settings
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+PATIENT_RATE_LIMIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ def make_settings(stores: StoreUrls, **overrides: object) -> Settings:
         "database_url": stores.database_url,
         "redis_url": stores.redis_url,
         "log_level": "warning",
+        # A hit Redis does not answer in time is refused: on a loaded machine the default
+        # second can pass in the event loop alone. The timeout is tested in test_rate_limits.
+        "rate_limit_timeout_seconds": PATIENT_RATE_LIMIT_SECONDS,
         **overrides,
     }
     return Settings.model_validate(values)
