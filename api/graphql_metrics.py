@@ -19,8 +19,8 @@ MAX_LABEL_LENGTH = 120
 
 
 class GraphQLMetrics(SchemaExtension):
-    def __init__(self, metrics: Metrics) -> None:
-        self.metrics = metrics
+    """Counts into the metrics of the app serving the request (`app.state.metrics`), so one
+    schema serves several apps (tests build many in one process)."""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -34,8 +34,9 @@ class GraphQLMetrics(SchemaExtension):
             outcome = "rejected"
         else:
             outcome = "error"
-        self.metrics.graphql_operations.labels(operation_type, operation, outcome).inc()
-        self.metrics.graphql_latency.labels(operation_type, operation).observe(elapsed)
+        metrics: Metrics = self.execution_context.context.request.app.state.metrics
+        metrics.graphql_operations.labels(operation_type, operation, outcome).inc()
+        metrics.graphql_latency.labels(operation_type, operation).observe(elapsed)
 
     def _labels(self) -> tuple[str, str]:
         document = self.execution_context.graphql_document

@@ -37,7 +37,10 @@ def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServi
     tokens = JwtAccessTokens(token_key)
     revocations = RedisRevocations(stores.redis, token_lifetime=tokens.lifetime)
     identity = IdentityServices(
-        hasher=Argon2Hasher(),
+        hasher=Argon2Hasher(
+            time_cost=settings.password_hash_iterations,
+            memory_cost_kib=settings.password_hash_memory_kib,
+        ),
         vault=AesGcmVault(data_key),
         access_tokens=tokens,
         revocations=revocations,

@@ -2,9 +2,9 @@
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.rate_limits import RateLimitPolicy, parse_limit
@@ -13,6 +13,8 @@ from domain.money import currency_of
 from domain.webhooks.urls import EndpointUrlPolicy
 
 Environment = Literal["dev", "test", "production"]
+PASSWORD_HASH_ITERATIONS = 2
+PASSWORD_HASH_MEMORY_KIB = 19_456
 
 
 class Settings(BaseSettings):
@@ -90,6 +92,19 @@ class Settings(BaseSettings):
     rate_limit_login_per_account: str = Field(
         "10/minute", description="Sign-in attempts per login, above the lockout's free tries."
     )
+    rate_limit_timeout_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How long a hit waits for Redis; unanswered by then, it is refused (429).",
+    )
+    # OWASP's argon2id minimum (19 MiB, 2 iterations) is the default and, in production, the
+    # floor; the test suite lowers it, as hashing is not what most of its tests are about.
+    password_hash_iterations: int = Field(
+        PASSWORD_HASH_ITERATIONS, ge=1, description="argon2id iterations per password hash."
+    )
+    password_hash_memory_kib: int = Field(
+        PASSWORD_HASH_MEMORY_KIB, ge=8, description="argon2id memory per password hash (KiB)."
+    )
     webhook_allow_private_addresses: bool | None = Field(
         None,
         description="Deliver webhooks to private, loopback and link-local addresses "
@@ -106,6 +121,19 @@ class Settings(BaseSettings):
         ge=0,
         description="Keep finished webhook deliveries and their attempts this long (0: forever).",
     )
+
+    @model_validator(mode="after")
+    def _password_hashing_strong_enough(self) -> Self:
+        weaker = (
+            self.password_hash_iterations < PASSWORD_HASH_ITERATIONS
+            or self.password_hash_memory_kib < PASSWORD_HASH_MEMORY_KIB
+        )
+        if self.env == "production" and weaker:
+            raise ValueError(
+                "password hashing below argon2id's minimum (2 iterations, 19456 KiB) "
+                "is refused in production"
+            )
+        return self
 
     @field_validator("currency")
     @classmethod

@@ -1,6 +1,6 @@
 """The harness: one real PostgreSQL database migrated per run, a real Redis, apps and servers.
 
-Integration tests get a clean database (every table truncated) and an empty Redis database
+Integration tests get a clean database (every table emptied) and an empty Redis database
 before each test; e2e tests share one `agora serve` process per run.
 """
 

@@ -9,14 +9,22 @@ several processes never over-admit. Its price is memory: one ~20-byte list entry
 still in the window (a key at 600/minute holds ~12 KB at most, and expires with its
 window), hence the cap on a limit's amount in `policy.parse_limit`.
 
-Failure: with Redis unreachable we let the request through (fail open), log a warning at
-most every `WARN_EVERY_SECONDS`, and count `agora_rate_limiter_errors_total`. The platform's
-rule is that with Redis down, mutations still succeed; failing closed would turn a Redis
-outage into a full outage, login included, for every user at once. Brute force during an
-outage is bounded by the outage, which the counter and the readiness probe make visible.
+Failure: a limit is never overshot because Redis was slow. Two cases are told apart.
+- Redis refuses us (connection refused or reset, no route, an error reply such as OOM or
+  READONLY): it is down, the hit was not counted, and waiting would not help. We let the
+  request through (fail open), log a warning at most every `WARN_EVERY_SECONDS`, and count
+  `agora_rate_limiter_errors_total`. The platform's rule is that with Redis down, mutations
+  still succeed; failing closed would turn a Redis outage into a full outage, login
+  included, for every user at once. Brute force during an outage is bounded by the outage,
+  which the counter and the readiness probe make visible.
+- Redis does not answer within `timeout_seconds` (waiting for a pooled connection,
+  connecting, or the script's reply): it, or our event loop, is slow, and the hit may have
+  been counted or be counted still. Letting it through would let a burst past the limit
+  exactly when the machine is loaded, which is the moment an attacker wants; so the hit is
+  refused with Retry-After 1 s and counted in `agora_rate_limiter_timeouts_total`. A Redis
+  that accepts connections but never answers looks the same and is treated the same.
 There is deliberately no circuit breaker: under CPU saturation one slow answer would switch
-limits off for everyone, which is the moment an attacker wants; a refused connection fails
-in microseconds anyway, and a silent Redis costs each request at most `timeout_seconds`.
+limits off for everyone; a refused connection fails in microseconds anyway.
 """
 
 from __future__ import annotations
@@ -42,13 +50,21 @@ logger = logging.getLogger("agora.rate_limits")
 
 KEY_PREFIX = "agora:rate"
 # A healthy Redis answers in a millisecond; the margin is for a busy event loop, whose lag
-# counts against the timeout too (failing open only because we are loaded would be wrong).
+# counts against the timeout too (a hit without an answer in time is refused, see above).
 TIMEOUT_SECONDS = 1.0
 WARN_EVERY_SECONDS = 30.0
 _SCOPE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-# What "unreachable" looks like: refused or reset connections, timeouts, Redis errors (OOM,
-# read-only replica). Anything else is a bug of ours and should surface, not fail open.
+# What "unreachable" looks like: refused or reset connections, Redis errors (OOM, read-only
+# replica); and what "slow" looks like: timeouts, which `_is_slow` picks out of these.
+# Anything else is a bug of ours and should surface, not fail open.
 _OUTAGE = (redis.RedisError, OSError, TimeoutError)
+_TIMEOUTS = (TimeoutError, redis.TimeoutError)  # asyncio's and socket's are TimeoutError
+
+
+def _is_slow(error: BaseException) -> bool:
+    """A timeout anywhere: ours, a socket's, or the pool's wait for a free connection
+    (which redis-py raises as a ConnectionError caused by a TimeoutError)."""
+    return isinstance(error, _TIMEOUTS) or isinstance(error.__cause__, _TIMEOUTS)
 
 
 @dataclass(frozen=True)
@@ -91,9 +107,16 @@ class RateLimiter:
             "agora_rate_limit_refusals", "Hits refused by a rate limit.",
             ["scope"], registry=registry,
         )  # fmt: skip
+        self.timeouts = Counter(
+            "agora_rate_limiter_timeouts",
+            "Hits refused because Redis did not answer in time (never let through uncounted).",
+            ["scope"],
+            registry=registry,
+        )
         self._pool: redis.BlockingConnectionPool | None = None
         self._strategy: MovingWindowRateLimiter | None = None
         self._warned_at = -math.inf
+        self._slow_warned_at = -math.inf
         if redis_url is not None:
             self.open(redis_url)
 
@@ -141,6 +164,8 @@ class RateLimiter:
             async with asyncio.timeout(self.timeout_seconds):
                 return await self._count(self._strategy, scope, identifier, limit, count_remaining)
         except _OUTAGE as error:
+            if _is_slow(error):
+                return self._refused_unanswered(scope, limit, error)
             return self._failed_open(scope, limit, error)
 
     async def _count(
@@ -172,6 +197,21 @@ class RateLimiter:
                 extra={"scope": scope, "error": repr(error)},
             )
         return Decision(True, 0, None, limit.amount)
+
+    def _refused_unanswered(self, scope: str, limit: RateLimitItem, error: Exception) -> Decision:
+        self.timeouts.labels(scope).inc()
+        now = time.monotonic()
+        if now - self._slow_warned_at >= WARN_EVERY_SECONDS:
+            self._slow_warned_at = now
+            logger.warning(
+                "rate limit hits refused: Redis did not answer in time",
+                extra={
+                    "scope": scope,
+                    "timeout_seconds": self.timeout_seconds,
+                    "error": repr(error),
+                },
+            )
+        return Decision(False, 1, None, limit.amount)
 
     async def clear(self, scope: str, key: str, limit: RateLimitItem) -> None:
         """Forget `key`'s hits (an operator unblocking someone); raises if Redis is down."""

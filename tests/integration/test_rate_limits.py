@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import tempfile
@@ -32,7 +33,7 @@ from api.rate_limits import (
 )
 from api.rate_limits.limiter import KEY_PREFIX
 from api.rate_limits.middleware import IpRateLimit
-from support.stores import StoreUrls
+from support.stores import PATIENT_RATE_LIMIT_SECONDS, StoreUrls
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
 
@@ -55,7 +56,11 @@ async def registry() -> CollectorRegistry:
 @pytest.fixture
 async def limiter(stores: StoreUrls, registry: CollectorRegistry) -> AsyncIterator[RateLimiter]:
     await delete_rate_keys(stores.redis_url)
-    rate_limiter = RateLimiter(stores.redis_url, registry=registry)
+    # Counting is what these tests check, not how long Redis may take: on a loaded machine
+    # the default second can pass before an answer is read (the timeout has its own tests).
+    rate_limiter = RateLimiter(
+        stores.redis_url, registry=registry, timeout_seconds=PATIENT_RATE_LIMIT_SECONDS
+    )
     try:
         yield rate_limiter
     finally:
@@ -113,7 +118,8 @@ async def test_concurrent_hits_never_overshoot_the_limit(
     stores: StoreUrls, limiter: RateLimiter
 ) -> None:
     limit = parse_limit("10/minute")
-    other_process = RateLimiter(stores.redis_url)  # its own connections, as another worker
+    # Its own connections, as another worker; as patient as the fixture's.
+    other_process = RateLimiter(stores.redis_url, timeout_seconds=PATIENT_RATE_LIMIT_SECONDS)
     try:
         decisions = await asyncio.gather(
             *(
@@ -273,6 +279,71 @@ async def test_with_redis_down_hits_are_allowed_counted_and_logged(
     assert metric(registry, "agora_rate_limiter_errors_total", "login-ip") == 4
     warnings = [r for r in caplog.records if r.name == "agora.rate_limits"]
     assert len(warnings) == 1  # one line per WARN_EVERY_SECONDS, not one per request
+
+
+# --- Redis slow: never let a hit through uncounted ----------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def silent_redis() -> AsyncIterator[str]:
+    """A server that accepts connections and reads what it is sent, but never answers: what a
+    slow Redis (or a slow event loop of ours) looks like from the limiter."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while await reader.read(4096):
+            pass
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_hits_redis_does_not_answer_in_time_are_refused_not_let_through(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    registry = CollectorRegistry()
+    limit = parse_limit("100/minute")
+    async with silent_redis() as url:
+        # One connection: the second and third hits time out waiting for it in the pool.
+        limiter = RateLimiter(url, registry=registry, max_connections=1, timeout_seconds=0.2)
+        try:
+            with caplog.at_level(logging.WARNING, logger="agora.rate_limits"):
+                decisions = await asyncio.gather(
+                    *(limiter.hit("login-ip", "1.2.3.4", limit) for _ in range(3))
+                )
+                with pytest.raises(RateLimited) as refused:
+                    await check(limiter, "login-ip", "1.2.3.4", limit)
+        finally:
+            await limiter.close()
+
+    assert [(d.allowed, d.retry_after_seconds) for d in decisions] == [(False, 1)] * 3
+    assert refused.value.retry_after_seconds == 1
+    assert metric(registry, "agora_rate_limiter_timeouts_total", "login-ip") == 4
+    assert metric(registry, "agora_rate_limiter_errors_total", "login-ip") == 0
+    assert metric(registry, "agora_rate_limit_refusals_total", "login-ip") == 0
+    warnings = [r for r in caplog.records if r.name == "agora.rate_limits"]
+    assert len(warnings) == 1
+
+
+async def test_the_middleware_answers_429_when_redis_does_not_answer_in_time() -> None:
+    async with silent_redis() as url:
+        limiter = RateLimiter(url, timeout_seconds=0.2)
+        try:
+            async with http_client(tiny_app(limiter), "1.2.3.4") as client:
+                response = await client.post("/graphql", json=QUERY)
+        finally:
+            await limiter.close()
+
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "1"
 
 
 # --- the middleware ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from support.stores import StoreUrls
+from support.stores import PATIENT_RATE_LIMIT_SECONDS, StoreUrls
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -26,7 +26,8 @@ def server_env(stores: StoreUrls, **extra: str) -> dict[str, str]:
     The limiter stays on, with budgets for a whole suite of people signing in from 127.0.0.1
     within a minute (on a fast machine the default 20 sign-ins a minute per address run out,
     and a refused logIn looks like a bad token later); the limits themselves are tested
-    in tests/integration.
+    in tests/integration. A hit waits for Redis generously and passwords are hashed cheaply
+    (`make_settings` says why).
     """
     return {
         "AGORA_ENV": "test",
@@ -34,6 +35,9 @@ def server_env(stores: StoreUrls, **extra: str) -> dict[str, str]:
         "REDIS_URL": stores.redis_url,
         "AGORA_RATE_LIMIT_PER_IP": "10000/minute",
         "AGORA_RATE_LIMIT_LOGIN_PER_IP": "10000/minute",
+        "AGORA_RATE_LIMIT_TIMEOUT_SECONDS": str(PATIENT_RATE_LIMIT_SECONDS),
+        "AGORA_PASSWORD_HASH_ITERATIONS": "1",
+        "AGORA_PASSWORD_HASH_MEMORY_KIB": "8",
         **extra,
     }
 

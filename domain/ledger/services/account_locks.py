@@ -34,6 +34,11 @@ class AccountKey:
 
 # Owned and platform accounts matched apart: `owner_id IS NOT DISTINCT FROM` would keep
 # PostgreSQL from using the identity index (it would walk every wallet of the currency).
+# The ids are found first, as one array (an InitPlan, run once), so the rows are locked by a
+# scan of ledger_account alone. Joined to the keys instead (`id IN (SELECT ...)`), once the
+# table was large enough for a nested loop over the unique-ified ids, PostgreSQL's recheck
+# of a row another transaction had updated while we waited dropped it: accounts a
+# concurrent posting had just used went missing from the answer.
 _LOCK_BY_KEY = text(
     """
     WITH k AS (
@@ -41,7 +46,7 @@ _LOCK_BY_KEY = text(
             AS k(kind text, owner_id uuid, currency text, label text)
     )
     SELECT * FROM ledger_account
-    WHERE id IN (
+    WHERE id = ANY(ARRAY(
         SELECT a.id FROM ledger_account a JOIN k
             ON a.kind = k.kind AND a.owner_id = k.owner_id
            AND a.currency = k.currency AND a.label = k.label
@@ -49,7 +54,7 @@ _LOCK_BY_KEY = text(
         SELECT a.id FROM ledger_account a JOIN k
             ON a.kind = k.kind AND a.owner_id IS NULL AND k.owner_id IS NULL
            AND a.currency = k.currency AND a.label = k.label
-    )
+    ))
     ORDER BY id
     FOR UPDATE
     """
