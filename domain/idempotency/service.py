@@ -22,7 +22,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, ActorKind
 from domain.clock import Clock
 from domain.errors import DomainError
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.fingerprint import check_key, request_fingerprint
 from domain.idempotency.tables import IdempotencyRecord
 
@@ -216,6 +217,24 @@ async def store_answers(conn: AsyncConnection, answers: Sequence[Answer]) -> Non
     await conn.execute(_STORE, {"answers": json.dumps(document)})
 
 
+A = TypeVar("A", bound=StoredAnswer)
+
+
+@overload
+async def run_once(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    clock: Clock,
+    key: str,
+    operation: str,
+    request: dict[str, Any],
+    execute: Callable[[], Awaitable[A]],
+    answer: type[A],
+) -> A: ...
+
+
+@overload
 async def run_once(
     session: AsyncSession,
     *,
@@ -225,15 +244,32 @@ async def run_once(
     operation: str,
     request: dict[str, Any],
     execute: Callable[[], Awaitable[dict[str, Any]]],
-) -> dict[str, Any]:
-    """`execute()`'s answer, computed at most once per caller and key."""
+    answer: None = None,
+) -> dict[str, Any]: ...
+
+
+async def run_once(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    clock: Clock,
+    key: str,
+    operation: str,
+    request: dict[str, Any],
+    execute: Callable[[], Awaitable[Any]],
+    answer: type[StoredAnswer] | None = None,
+) -> Any:
+    """`execute()`'s answer, computed at most once per caller and key: a StoredAnswer of type
+    `answer`, the first attempt's replayed as the same typed object (or, for a use case not yet
+    typed, the JSON object itself)."""
     claim = claim_of(actor, key, operation, request)
     conn = await session.connection()
     now = clock.now()
     [record_id] = await claim_keys(conn, [claim], now)
     if isinstance(record_id, Replay):
         session.info[_KEY_USE] = record_id.key_use
-        return record_id.result()
+        stored = record_id.result()
+        return stored if answer is None else answer.from_stored(stored)
     session.info[_KEY_USE] = KeyUse(claim.key, replayed=False, first_seen_at=now)
     # A plain SAVEPOINT, never released (the commit ends it): one round trip fewer than the
     # ORM's begin_nested, and the refused attempt's ORM state is dropped with expunge_all.
@@ -247,7 +283,8 @@ async def run_once(
         await store_answers(conn, [Answer(record_id, "REFUSED", refusal_answer(refusal))])
         refusal.keeps_changes = True  # the record of the refusal, not what was undone
         raise
-    await store_answers(conn, [Answer(record_id, "SUCCEEDED", response)])
+    kept = response if answer is None else response.to_stored()
+    await store_answers(conn, [Answer(record_id, "SUCCEEDED", kept)])
     return response
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from domain.actors import Actor, ActorKind
 from domain.audit.tables import AuditEntry
 from domain.clock import FixedClock
 from domain.errors import DomainError, InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import IdempotencyKeyReused, prune_expired_keys, run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from support.ledger import NOW, funded_wallets
@@ -271,3 +273,30 @@ async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Session
                 {"code": "INVALID_INPUT", "message": "refused after writing", "field": "amount"},
             )
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Posted(StoredAnswer):
+    transfer_id: UUID
+    count: int
+
+
+async def test_a_typed_answer_is_replayed_as_the_same_typed_object(sessions: Sessions) -> None:
+    _, (a, b) = await funded_wallets(sessions, [1_000, 0])
+    actor, answers = person(), []
+    for _ in range(2):
+        async with sessions() as session:
+
+            async def execute() -> Posted:
+                ids = await post_transfers(session, legs=[Leg(a, b, 5, "P2P")], now=NOW)
+                return Posted(transfer_id=ids[0], count=len(ids))
+
+            answers.append(await run_once(
+                session, actor=actor, clock=FixedClock(NOW), key="typed", operation="x",
+                request={}, execute=execute, answer=Posted,
+            ))  # fmt: skip
+            await session.commit()
+
+    assert answers[0] == answers[1]
+    assert isinstance(answers[1], Posted)
+    assert await count_transfers(sessions) == 1
