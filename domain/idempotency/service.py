@@ -1,5 +1,8 @@
 """`run_once`: the one line a money use case adds to become idempotent.
 
+A use case's answer is a StoredAnswer (domain/idempotency/answers.py), a small frozen dataclass
+named for what happened: its key keeps it as JSON, and a replay answers the same typed object.
+
 The key is claimed by an INSERT in the use case's own transaction. A concurrent duplicate's
 INSERT waits on the unique index until the first transaction ends: if it committed, the
 duplicate reads the stored answer; if it rolled back, the duplicate runs instead. So exactly
@@ -22,7 +25,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
@@ -220,7 +223,6 @@ async def store_answers(conn: AsyncConnection, answers: Sequence[Answer]) -> Non
 A = TypeVar("A", bound=StoredAnswer)
 
 
-@overload
 async def run_once(
     session: AsyncSession,
     *,
@@ -231,45 +233,16 @@ async def run_once(
     request: dict[str, Any],
     execute: Callable[[], Awaitable[A]],
     answer: type[A],
-) -> A: ...
-
-
-@overload
-async def run_once(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    clock: Clock,
-    key: str,
-    operation: str,
-    request: dict[str, Any],
-    execute: Callable[[], Awaitable[dict[str, Any]]],
-    answer: None = None,
-) -> dict[str, Any]: ...
-
-
-async def run_once(
-    session: AsyncSession,
-    *,
-    actor: Actor,
-    clock: Clock,
-    key: str,
-    operation: str,
-    request: dict[str, Any],
-    execute: Callable[[], Awaitable[Any]],
-    answer: type[StoredAnswer] | None = None,
-) -> Any:
-    """`execute()`'s answer, computed at most once per caller and key: a StoredAnswer of type
-    `answer`, the first attempt's replayed as the same typed object (or, for a use case not yet
-    typed, the JSON object itself)."""
+) -> A:
+    """`execute()`'s answer, computed at most once per caller and key: the first attempt's
+    is kept (StoredAnswer.to_stored) and replayed as the same `answer` object."""
     claim = claim_of(actor, key, operation, request)
     conn = await session.connection()
     now = clock.now()
     [record_id] = await claim_keys(conn, [claim], now)
     if isinstance(record_id, Replay):
         session.info[_KEY_USE] = record_id.key_use
-        stored = record_id.result()
-        return stored if answer is None else answer.from_stored(stored)
+        return answer.from_stored(record_id.result())
     session.info[_KEY_USE] = KeyUse(claim.key, replayed=False, first_seen_at=now)
     # A plain SAVEPOINT, never released (the commit ends it): one round trip fewer than the
     # ORM's begin_nested, and the refused attempt's ORM state is dropped with expunge_all.
@@ -283,8 +256,7 @@ async def run_once(
         await store_answers(conn, [Answer(record_id, "REFUSED", refusal_answer(refusal))])
         refusal.keeps_changes = True  # the record of the refusal, not what was undone
         raise
-    kept = response if answer is None else response.to_stored()
-    await store_answers(conn, [Answer(record_id, "SUCCEEDED", kept)])
+    await store_answers(conn, [Answer(record_id, "SUCCEEDED", response.to_stored())])
     return response
 
 

@@ -26,6 +26,11 @@ Sessions = async_sessionmaker[AsyncSession]
 TRANSFERS = text("SELECT count(*) FROM ledger_transfer WHERE reason = 'P2P'")
 
 
+@dataclass(frozen=True, slots=True)
+class Moved(StoredAnswer):
+    transfers: tuple[UUID, ...]
+
+
 def person() -> Actor:
     return Actor(ActorKind.PERSON, participant_id=uuid4())
 
@@ -38,23 +43,24 @@ async def pay(
     clock = clock or FixedClock(NOW)
     async with sessions() as session:
 
-        async def execute() -> dict[str, Any]:
+        async def execute() -> Moved:
             ids = await post_transfers(
                 session, legs=[Leg(debit, credit, amount, "P2P")], now=clock.now()
             )
-            return {"transfers": [str(i) for i in ids]}
+            return Moved(transfers=tuple(ids))
 
         try:
             answer = await run_once(
                 session, actor=actor, clock=clock, key=key, operation="wallet.transfer",
                 request={"from": debit, "to": credit, "amount": amount}, execute=execute,
+                answer=Moved,
             )  # fmt: skip
         except DomainError as error:
             if error.keeps_changes:
                 await session.commit()
             return {"error": error.code}
         await session.commit()
-        return answer
+        return answer.to_stored()  # as kept for the key
 
 
 async def scalar(sessions: Sessions, query: Any) -> int:
@@ -228,14 +234,14 @@ async def test_keys_taken_again_while_pruning_runs_execute_exactly_once(
 
 @pytest.mark.parametrize("key", ["", "x" * 129, "has space", "emoji-🙂"])
 async def test_malformed_keys_are_refused(sessions: Sessions, key: str) -> None:
-    async def never() -> dict[str, Any]:
+    async def never() -> Moved:
         raise AssertionError("must not run")
 
     async with sessions() as session:
         with pytest.raises(InvalidInput) as refused:
             await run_once(
                 session, actor=person(), clock=FixedClock(NOW), key=key, operation="x",
-                request={}, execute=never,
+                request={}, execute=never, answer=Moved,
             )  # fmt: skip
     assert refused.value.field == "idempotency_key"
 
@@ -249,7 +255,7 @@ async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Session
 
     async with sessions() as session:
 
-        async def execute() -> dict[str, Any]:
+        async def execute() -> Moved:
             session.add(entry("test.flushed"))
             await session.flush()
             session.add(entry("test.pending"))
@@ -258,7 +264,7 @@ async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Session
         with pytest.raises(InvalidInput) as refused:
             await run_once(
                 session, actor=person(), clock=FixedClock(NOW), key="refused-after-writes",
-                operation="test.refusal", request={}, execute=execute,
+                operation="test.refusal", request={}, execute=execute, answer=Moved,
             )  # fmt: skip
         assert refused.value.keeps_changes
         await session.commit()
