@@ -1,5 +1,8 @@
 """`run_once`: the one line a money use case adds to become idempotent.
 
+A use case's answer is a StoredAnswer (domain/idempotency/answers.py), a small frozen dataclass
+named for what happened: its key keeps it as JSON, and a replay answers the same typed object.
+
 The key is claimed by an INSERT in the use case's own transaction. A concurrent duplicate's
 INSERT waits on the unique index until the first transaction ends: if it committed, the
 duplicate reads the stored answer; if it rolled back, the duplicate runs instead. So exactly
@@ -22,7 +25,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
@@ -31,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, ActorKind
 from domain.clock import Clock
 from domain.errors import DomainError
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.fingerprint import check_key, request_fingerprint
 from domain.idempotency.tables import IdempotencyRecord
 
@@ -216,6 +220,9 @@ async def store_answers(conn: AsyncConnection, answers: Sequence[Answer]) -> Non
     await conn.execute(_STORE, {"answers": json.dumps(document)})
 
 
+A = TypeVar("A", bound=StoredAnswer)
+
+
 async def run_once(
     session: AsyncSession,
     *,
@@ -224,16 +231,18 @@ async def run_once(
     key: str,
     operation: str,
     request: dict[str, Any],
-    execute: Callable[[], Awaitable[dict[str, Any]]],
-) -> dict[str, Any]:
-    """`execute()`'s answer, computed at most once per caller and key."""
+    execute: Callable[[], Awaitable[A]],
+    answer: type[A],
+) -> A:
+    """`execute()`'s answer, computed at most once per caller and key: the first attempt's
+    is kept (StoredAnswer.to_stored) and replayed as the same `answer` object."""
     claim = claim_of(actor, key, operation, request)
     conn = await session.connection()
     now = clock.now()
     [record_id] = await claim_keys(conn, [claim], now)
     if isinstance(record_id, Replay):
         session.info[_KEY_USE] = record_id.key_use
-        return record_id.result()
+        return answer.from_stored(record_id.result())
     session.info[_KEY_USE] = KeyUse(claim.key, replayed=False, first_seen_at=now)
     # A plain SAVEPOINT, never released (the commit ends it): one round trip fewer than the
     # ORM's begin_nested, and the refused attempt's ORM state is dropped with expunge_all.
@@ -247,7 +256,7 @@ async def run_once(
         await store_answers(conn, [Answer(record_id, "REFUSED", refusal_answer(refusal))])
         refusal.keeps_changes = True  # the record of the refusal, not what was undone
         raise
-    await store_answers(conn, [Answer(record_id, "SUCCEEDED", response)])
+    await store_answers(conn, [Answer(record_id, "SUCCEEDED", response.to_stored())])
     return response
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import field
 from datetime import date, datetime
-from uuid import UUID
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.consumer_credit.services import bank_claims, checkout, repayments
-from domain.consumer_credit.services.refunds import installments_of
+from domain.consumer_credit.services.repayments import PlanWritten
 from domain.consumer_credit.tables import (
     BnplFundingRow,
     BnplInstallmentRow,
@@ -19,7 +18,6 @@ from domain.consumer_credit.tables import (
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role, Scope
-from domain.payments.tables import PaymentIntent as IntentRow
 from graph.context import Info
 from graph.errors import UserError
 from graph.idempotency import IdempotencyKey, IdempotentPayload
@@ -118,13 +116,9 @@ class BnplPayload(IdempotentPayload):
     errors: list[UserError] = field(default_factory=list)
 
 
-async def _payload(session: AsyncSession, plan_id: UUID) -> BnplPayload:
-    plan = await session.get(BnplPlanRow, plan_id, populate_existing=True)
-    assert plan is not None
-    rows = await installments_of(session, plan)
-    intent = await session.get(IntentRow, plan.payment_id, populate_existing=True)
-    return BnplPayload(plan=BnplPlan.of(plan, rows),
-                       payment_intent=PaymentIntent.of(intent) if intent else None)  # fmt: skip
+def _payload(written: PlanWritten) -> BnplPayload:
+    return BnplPayload(plan=BnplPlan.of(written.plan, list(written.installments)),
+                       payment_intent=PaymentIntent.of(written.intent))  # fmt: skip
 
 
 @strawberry.type
@@ -162,12 +156,12 @@ class BnplMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> BnplPayload:
-            answer = await checkout.pay_in_installments(
+            bought = await checkout.pay_in_installments(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 payment_id=uuid_of(payment_id, "PaymentIntent"), installments=installments,
                 idempotency_key=idempotency_key,
             )  # fmt: skip
-            return await _payload(session, UUID(answer["plan_id"]))
+            return _payload(bought)
 
         return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)
 
@@ -180,12 +174,12 @@ class BnplMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> BnplPayload:
-            answer = await repayments.repay_installments(
+            repaid = await repayments.repay_installments(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 plan_id=uuid_of(plan_id, "BnplPlan"),
                 amount=parse_money(amount, currency_of(currency), field="amount"),
                 idempotency_key=idempotency_key,
             )  # fmt: skip
-            return await _payload(session, UUID(answer["plan_id"]))
+            return _payload(repaid)
 
         return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)

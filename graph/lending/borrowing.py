@@ -95,13 +95,11 @@ class BorrowingMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> AcceptLoanOfferPayload:
-            loan_id = await applications.accept_loan_offer(
+            loan = await applications.accept_loan_offer(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 application_id=uuid_of(application_id, "LoanApplication"),
                 idempotency_key=idempotency_key,
             )  # fmt: skip
-            loan = await session.get(tables.Loan, loan_id)
-            assert loan is not None
             return AcceptLoanOfferPayload(loan=Loan.of(loan))
 
         return await run_mutation(info, lambda e: AcceptLoanOfferPayload(errors=e), use_case)

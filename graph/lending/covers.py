@@ -158,13 +158,11 @@ class CoverMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> CoverOfferPayload:
-            offer_id = await cover_offers.publish_cover_offer(
+            offer = await cover_offers.publish_cover_offer(
                 session=session, clock=ctx.clock, actor=ctx.actor, terms=input.to_domain(),
                 idempotency_key=idempotency_key,
             )  # fmt: skip
-            row = await session.get(tables.CoverOfferRow, offer_id)
-            assert row is not None
-            return CoverOfferPayload(offer=CoverOffer.of(row))
+            return CoverOfferPayload(offer=CoverOffer.of(offer))
 
         return await run_mutation(info, lambda e: CoverOfferPayload(errors=e), use_case)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import field
-from uuid import UUID
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending.services import notes
 from domain.lending.services.open_listings import ListingFilter, open_listings
-from domain.lending.tables import Loan as LoanRow
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
@@ -94,20 +93,19 @@ class InvestingMutations:
     ) -> BuyNotePayload:
         ctx = info.context
 
-        async def use_case(session):  # type: ignore[no-untyped-def]
+        async def use_case(session: AsyncSession) -> BuyNotePayload:
             amount: DomainMoney = parse_money(
                 input.amount, currency_of(input.currency), field="amount"
             )
-            answer = await notes.buy_note(
+            bought = await notes.buy_note(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 loan_id=uuid_of(input.loan_id, "Loan"), amount=amount,
                 idempotency_key=idempotency_key,
             )  # fmt: skip
-            loan = await session.get(LoanRow, uuid_of(input.loan_id, "Loan"))
             return BuyNotePayload(
-                note_id=to_global_id("LoanNote", UUID(answer["note_id"])),
-                hold_id=to_global_id("Hold", UUID(answer["hold_id"])),
-                loan=Loan.of(loan) if loan else None,
+                note_id=to_global_id("LoanNote", bought.note_id),
+                hold_id=to_global_id("Hold", bought.hold_id),
+                loan=Loan.of(bought.loan),
             )
 
         return await run_mutation(info, lambda e: BuyNotePayload(errors=e), use_case)

@@ -15,6 +15,7 @@ from domain.lending.services import secondary_market
 from domain.lending.services.note_sale_listings import (
     NoteSaleFilter,
     NoteSaleListing,
+    listing_of,
     open_note_sales,
 )
 from domain.money import Money as DomainMoney
@@ -66,11 +67,7 @@ class NoteSale(Node):
 
 
 async def _view(session: AsyncSession, sale: tables.NoteSale, viewer: UUID | None) -> NoteSale:
-    note = await session.get(tables.LoanNote, sale.note_id)
-    assert note is not None
-    loan = await session.get(tables.Loan, note.loan_id)
-    assert loan is not None
-    return NoteSale.of(NoteSaleListing(sale, note, loan), viewer)
+    return NoteSale.of(await listing_of(session, sale), viewer)
 
 
 @strawberry.input(description="Narrow the notes on sale; every field left out matches all.")
@@ -141,15 +138,13 @@ class MarketMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> NoteSalePayload:
-            answer = await secondary_market.buy_listed_note(
+            bought = await secondary_market.buy_listed_note(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 sale_id=uuid_of(sale_id, "NoteSale"), idempotency_key=idempotency_key,
             )  # fmt: skip
-            sale = await session.get(tables.NoteSale, UUID(answer["sale_id"]))
-            assert sale is not None
             return NoteSalePayload(
-                sale=await _view(session, sale, ctx.actor.participant_id),
-                note_id=to_global_id("LoanNote", UUID(answer["note_id"])),
+                sale=NoteSale.of(bought.listing, ctx.actor.participant_id),
+                note_id=to_global_id("LoanNote", bought.note_id),
             )
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)

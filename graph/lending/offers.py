@@ -116,12 +116,11 @@ class FundingOfferMutations:
         ctx = info.context
 
         async def use_case(session):  # type: ignore[no-untyped-def]
-            offer_id = await funding_offers.create_funding_offer(
+            offer = await funding_offers.create_funding_offer(
                 session=session, clock=ctx.clock, actor=ctx.actor, terms=input.to_domain(),
                 idempotency_key=idempotency_key,
             )  # fmt: skip
-            row = await session.get(tables.BankFundingOffer, offer_id)
-            return FundingOfferPayload(offer=FundingOffer.of(row))
+            return FundingOfferPayload(offer=FundingOffer.of(offer))
 
         return await run_mutation(info, _refused, use_case)
 

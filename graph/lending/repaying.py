@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import field
 from datetime import date
-from uuid import UUID
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
-from domain.lending import tables
 from domain.lending.services import payoff
 from domain.lending.services.portfolio import my_loans
 from domain.lending.services.repay_loan import repay_loan
@@ -64,17 +62,15 @@ class RepayingMutations:
         async def use_case(session: AsyncSession) -> RepayLoanPayload:
             currency = currency_of(input.currency)
             loan_id = uuid_of(input.loan_id, "Loan")
-            answer = await repay_loan(
+            repaid = await repay_loan(
                 session=session, clock=ctx.clock, actor=ctx.actor, loan_id=loan_id,
                 amount=parse_money(input.amount, currency, field="amount"),
                 idempotency_key=idempotency_key, prepay=input.prepay,
             )  # fmt: skip
-            loan = await session.get(tables.Loan, loan_id)
-            assert loan is not None
             return RepayLoanPayload(
-                repayment_id=to_global_id("Repayment", UUID(answer["repayment_id"])),
-                applied=Money.of(DomainMoney(answer["applied"], loan.currency)),
-                loan=Loan.of(loan),
+                repayment_id=to_global_id("Repayment", repaid.repayment_id),
+                applied=Money.of(repaid.applied),
+                loan=Loan.of(repaid.loan),
             )
 
         return await run_mutation(info, lambda e: RepayLoanPayload(errors=e), use_case)

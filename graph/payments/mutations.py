@@ -3,7 +3,7 @@ dispute; operators resolve disputes. Every one that moves money takes an idempot
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import strawberry
@@ -13,10 +13,7 @@ from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role, Scope
 from domain.payments.services import disputes, extension, intents, paying, refunds, release
-from domain.payments.services.updates import current_intent
-from domain.payments.tables import Dispute as DisputeRow
 from domain.payments.tables import PaymentIntent as IntentRow
-from domain.payments.tables import PaymentRefund as RefundRow
 from graph.context import Info
 from graph.idempotency import IdempotencyKey
 from graph.payloads import run_mutation
@@ -39,10 +36,9 @@ from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 
 
-async def intent_payload(session: AsyncSession, answer: dict[str, Any]) -> PaymentIntentPayload:
-    """The payload for an answer (first or replayed), with the payment as it is now."""
-    row = await current_intent(session, UUID(answer["payment_id"]))
-    return PaymentIntentPayload(payment_intent=PaymentIntent.of(row) if row else None)
+def intent_payload(row: IntentRow) -> PaymentIntentPayload:
+    """The payload for a use case's intent (as it wrote it, or as it is now on a replay)."""
+    return PaymentIntentPayload(payment_intent=PaymentIntent.of(row))
 
 
 def _payment(id: strawberry.ID) -> UUID:
@@ -55,18 +51,17 @@ def _optional_money(amount: str | None, currency: str | None, field: str) -> Dom
     return parse_money(amount, currency_of(currency or "", field="currency"), field=field)
 
 
-async def _intent_mutation(info: Info, use_case: Any) -> PaymentIntentPayload:
+async def _intent_mutation(
+    info: Info, use_case: Callable[[AsyncSession], Awaitable[IntentRow]]
+) -> PaymentIntentPayload:
     async def run(session: AsyncSession) -> PaymentIntentPayload:
-        return await intent_payload(session, await use_case(session))
+        return intent_payload(await use_case(session))
 
     return await run_mutation(info, lambda e: PaymentIntentPayload(errors=e), run)
 
 
-async def _dispute_payload(session: AsyncSession, dispute_id: UUID) -> DisputePayload:
-    dispute = await session.get(DisputeRow, dispute_id, populate_existing=True)
-    assert dispute is not None
-    intent = await session.get(IntentRow, dispute.payment_id, populate_existing=True)
-    assert intent is not None
+def _dispute_payload(written: disputes.DisputeWritten) -> DisputePayload:
+    dispute, intent = written.dispute, written.intent
     return DisputePayload(dispute=Dispute.of(dispute, intent.currency),
                           payment_intent=PaymentIntent.of(intent))  # fmt: skip
 
@@ -162,16 +157,14 @@ class PaymentMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> RefundPayload:
-            answer = await refunds.refund_payment(
+            refunded = await refunds.refund_payment(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 payment_id=_payment(input.payment_id),
                 amount=_optional_money(input.amount, input.currency, "amount"),
                 reason=input.reason, idempotency_key=idempotency_key,
             )  # fmt: skip
-            refund = await session.get(RefundRow, UUID(answer["refund_id"]))
-            payload = await intent_payload(session, answer)
-            return RefundPayload(refund=PaymentRefund.of(refund) if refund else None,
-                                 payment_intent=payload.payment_intent)  # fmt: skip
+            return RefundPayload(refund=PaymentRefund.of(refunded.refund),
+                                 payment_intent=PaymentIntent.of(refunded.intent))  # fmt: skip
 
         return await run_mutation(info, lambda e: RefundPayload(errors=e), use_case)
 
@@ -183,11 +176,11 @@ class PaymentMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> DisputePayload:
-            dispute = await disputes.open_dispute(
+            opened = await disputes.open_dispute(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 payment_id=_payment(payment_id), reason=reason,
             )  # fmt: skip
-            return await _dispute_payload(session, dispute.id)
+            return _dispute_payload(opened)
 
         return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)
 
@@ -201,13 +194,13 @@ class PaymentMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> DisputePayload:
-            answer = await disputes.resolve_dispute(
+            resolved = await disputes.resolve_dispute(
                 session=session, clock=ctx.clock, actor=ctx.actor,
                 dispute_id=uuid_of(input.dispute_id, "Dispute"),
                 resolution=input.resolution,
                 refund_amount=_optional_money(input.refund_amount, input.currency, "refund_amount"),
                 note=input.note, idempotency_key=idempotency_key,
             )  # fmt: skip
-            return await _dispute_payload(session, UUID(answer["dispute_id"]))
+            return _dispute_payload(resolved)
 
         return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)

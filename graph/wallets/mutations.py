@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
-from uuid import UUID
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +12,7 @@ from domain.money import Money, currency_of, parse_money
 from domain.wallets import rails
 from domain.wallets.services import movements
 from domain.wallets.services.accounts import WalletBalance, wallet_balances
-from domain.wallets.services.transfer_batch import TransferOrder
+from domain.wallets.services.transfer_batch import MoneyMoved, TransferOrder
 from graph.context import Info
 from graph.errors import user_errors
 from graph.idempotency import IdempotencyKey, with_key_use
@@ -40,17 +38,17 @@ def _money(input: MoneyInput) -> Money:
     return parse_money(input.amount, currency_of(input.currency), field="amount")
 
 
-def _answer_payload(answer: dict[str, Any], wallet: WalletBalance | None) -> MoneyMovementPayload:
+def _answer_payload(answer: MoneyMoved, wallet: WalletBalance | None) -> MoneyMovementPayload:
     return MoneyMovementPayload(
-        status=answer["status"],
-        journal_id=strawberry.ID(answer["journal_id"]),
-        hold_id=to_global_id("Hold", UUID(answer["hold_id"])) if "hold_id" in answer else None,
+        status=answer.status,
+        journal_id=strawberry.ID(str(answer.journal_id)),
+        hold_id=to_global_id("Hold", answer.hold_id) if answer.hold_id is not None else None,
         wallet=Wallet.of(wallet) if wallet else None,
     )
 
 
 async def _payload(
-    session: AsyncSession, info: Info, answer: dict[str, Any], currency: str
+    session: AsyncSession, info: Info, answer: MoneyMoved, currency: str
 ) -> MoneyMovementPayload:
     """The payload for an answer (first or replayed), with the wallet as it is now."""
     owner = info.context.actor.require_participant()
@@ -59,7 +57,7 @@ async def _payload(
 
 
 async def _movement(
-    info: Info, currency: str, move: Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+    info: Info, currency: str, move: Callable[[AsyncSession], Awaitable[MoneyMoved]]
 ) -> MoneyMovementPayload:
     """Run one money movement as a mutation: its answer with the wallet, or its errors."""
 

@@ -48,10 +48,8 @@ class HoldPayload(IdempotentPayload):
     errors: list[UserError] = field(default_factory=list)
 
 
-def _hold(answer: dict[str, str]) -> HoldPayload:
-    return HoldPayload(
-        hold_id=to_global_id("Hold", UUID(answer["hold_id"])), status=answer["status"]
-    )
+def _hold(answer: operations.HoldChanged) -> HoldPayload:
+    return HoldPayload(hold_id=to_global_id("Hold", answer.hold_id), status=answer.status)
 
 
 def _hold_uuid(hold_id: strawberry.ID) -> UUID:
@@ -75,7 +73,7 @@ class WalletOperations:
                 participant_id=uuid_of(input.participant_id, "Participant"), amount=amount,
                 reason=input.reason, idempotency_key=idempotency_key,
             )  # fmt: skip
-            return AdjustmentPayload(journal_id=strawberry.ID(answer["journal_id"]))
+            return AdjustmentPayload(journal_id=strawberry.ID(str(answer.journal_id)))
 
         return await run_mutation(info, lambda e: AdjustmentPayload(errors=e), use_case)
 

@@ -65,7 +65,7 @@ async def create_bnpl_intent(shop: Shop, minor: int, order: str, payer: str = "B
             new=intents.NewIntent(Money(minor, "CNY"), order, installment_fee_payer=payer),
             idempotency_key=f"create-{order}",
         )  # fmt: skip
-        answers.append(UUID(answer["payment_id"]))
+        answers.append(answer.id)
 
     assert await attempt(shop.sessions, create) == "OK"
     return answers[0]

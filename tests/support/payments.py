@@ -114,7 +114,7 @@ async def create_intent(
             idempotency_key=f"create-{order}",
         )  # fmt: skip
         await session.commit()
-    return UUID(answer["payment_id"])
+    return answer.id
 
 
 async def pay(
@@ -130,7 +130,7 @@ async def pay(
             payment_id=payment, source=source, idempotency_key=f"pay-{payment}",
         )  # fmt: skip
         await session.commit()
-    return str(answer["state"])
+    return str(answer.state)
 
 
 async def intent(shop: Shop, payment: UUID) -> PaymentIntent:

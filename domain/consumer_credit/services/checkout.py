@@ -12,7 +12,7 @@ by principal repaid or refunded; banks' offers see the engine's grade.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,8 +26,10 @@ from domain.consumer_credit.services.claims import buyer_rate
 from domain.consumer_credit.services.credit_decisions import current_decision, line_decision
 from domain.consumer_credit.services.credit_lines import locked_line, use_credit
 from domain.consumer_credit.services.funding import fund_purchase
+from domain.consumer_credit.services.repayments import PlanWritten, plan_now
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
@@ -39,6 +41,14 @@ from domain.payments.tables import PaymentIntent
 from domain.wallets.services.accounts import wallet_account
 
 
+@dataclass(frozen=True, slots=True)
+class PlanBought(StoredAnswer):
+    """What a checkout's key keeps: the payment and the installment plan that paid it."""
+
+    payment_id: UUID
+    plan_id: UUID
+
+
 async def pay_in_installments(
     *,
     session: AsyncSession,
@@ -47,7 +57,7 @@ async def pay_in_installments(
     payment_id: UUID,
     installments: int,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> PlanWritten:
     """Buy now, pay later: the merchant is paid now, the shopper owes the installments."""
     shopper_id = actor.require_person()
     if installments not in INSTALLMENT_COUNTS:
@@ -58,7 +68,9 @@ async def pay_in_installments(
     currency = (await session.get(PaymentIntent, payment_id)).currency  # type: ignore[union-attr]
     await current_decision(session, actor=actor, currency=currency, now=clock.now())
 
-    async def execute() -> dict[str, Any]:
+    written: list[PlanWritten] = []
+
+    async def execute() -> PlanBought:
         now = clock.now()
         intent = await start_paying(session, payment_id=payment_id, shopper_id=shopper_id,
                                     funding="BNPL", now=now)  # fmt: skip
@@ -80,11 +92,13 @@ async def pay_in_installments(
         )  # fmt: skip
         session.add(row)
         await session.flush()
-        for item in plan.installments:
-            session.add(BnplInstallmentRow(
+        rows = tuple(
+            BnplInstallmentRow(
                 plan_id=row.id, number=item.number, due_date=item.due_date,
                 principal_due=item.principal.minor, interest_due=item.interest.minor,
-            ))  # fmt: skip
+            ) for item in plan.installments
+        )  # fmt: skip
+        session.add_all(rows)
         legs = await fund_purchase(session, plan=row, grade=grade, buyer_rate=buyer_rate(row),
                                    now=now)  # fmt: skip
         receivable = await receivable_account(session, intent.currency, now)
@@ -108,9 +122,12 @@ async def pay_in_installments(
         record(session, actor=actor, action="payments.pay_in_installments",
                outcome=Outcome.SUCCESS, at=now, target_type="PaymentIntent",
                target_id=intent.id, details={"installments": installments})  # fmt: skip
-        return {"payment_id": str(intent.id), "plan_id": str(row.id)}
+        written.append(PlanWritten(row, rows, intent))
+        return PlanBought(payment_id=intent.id, plan_id=row.id)
 
-    return await run_once(
+    answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="bnpl.checkout",
         request={"payment": str(payment_id), "installments": installments}, execute=execute,
+        answer=PlanBought,
     )  # fmt: skip
+    return written[0] if written else await plan_now(session, answer.plan_id)

@@ -11,8 +11,8 @@ per transaction, claimed FOR UPDATE SKIP LOCKED; a second run finds nothing more
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import text
@@ -31,11 +31,13 @@ from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.errors import InvalidInput
 from domain.events.catalog import EventType
 from domain.events.services.outbox import record_event
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.allocation import InstallmentDue, allocate_repayment
 from domain.lending.distribution import ReceivedRepayment
 from domain.money import Money
+from domain.payments.tables import PaymentIntent
 from domain.wallets.services.accounts import wallet_account, wallet_balances
 
 
@@ -110,6 +112,35 @@ async def apply_repayment(
     return applied
 
 
+@dataclass(frozen=True, slots=True)
+class PlanWritten:
+    """An installment plan as a use case left it (or, for a replayed answer, as it is now),
+    with its installments in order and its payment."""
+
+    plan: BnplPlanRow
+    installments: tuple[BnplInstallmentRow, ...]
+    intent: PaymentIntent
+
+
+async def plan_now(session: AsyncSession, plan_id: UUID) -> PlanWritten:
+    """A plan, its installments and its payment as they are now (read afresh: the session may
+    hold older copies)."""
+    plan = await session.get(BnplPlanRow, plan_id, populate_existing=True)
+    assert plan is not None  # plans are never deleted
+    rows = await installments_of(session, plan)
+    intent = await session.get(PaymentIntent, plan.payment_id, populate_existing=True)
+    assert intent is not None  # a foreign key
+    return PlanWritten(plan, tuple(rows), intent)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRepaid(StoredAnswer):
+    """What a plan repayment's key keeps: the plan and what was applied (minor units)."""
+
+    plan_id: UUID
+    applied: int
+
+
 async def repay_installments(
     *,
     session: AsyncSession,
@@ -118,7 +149,7 @@ async def repay_installments(
     plan_id: UUID,
     amount: Money,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> PlanWritten:
     """The shopper pays `amount` towards the plan from the wallet, oldest installment first;
     more than is owed is not taken."""
     shopper_id = actor.require_person()
@@ -128,7 +159,9 @@ async def repay_installments(
     if plan is None or plan.shopper_id != shopper_id:
         raise NotFound("no such installment plan", field="plan_id")
 
-    async def execute() -> dict[str, Any]:
+    written: list[PlanWritten] = []
+
+    async def execute() -> PlanRepaid:
         now = clock.now()
         locked = await _locked_plan(session, plan_id)
         assert locked is not None
@@ -139,13 +172,18 @@ async def repay_installments(
             raise InvalidInput("nothing is owed on this plan", field="plan_id")
         record(session, actor=actor, action="bnpl.repay", outcome=Outcome.SUCCESS, at=now,
                target_type="BnplPlan", target_id=plan_id, details={"applied": applied})  # fmt: skip
-        return {"plan_id": str(plan_id), "applied": applied}
+        rows = await installments_of(session, locked)  # as just paid (rows the session holds)
+        intent = await session.get(PaymentIntent, locked.payment_id)
+        assert intent is not None  # a foreign key
+        written.append(PlanWritten(locked, tuple(rows), intent))
+        return PlanRepaid(plan_id=plan_id, applied=applied)
 
-    return await run_once(
+    answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="bnpl.repay",
         request={"plan": str(plan_id), "amount": amount.minor, "currency": amount.currency},
-        execute=execute,
+        execute=execute, answer=PlanRepaid,
     )  # fmt: skip
+    return written[0] if written else await plan_now(session, answer.plan_id)
 
 
 CLAIM_DUE_PLAN = text(

@@ -3,6 +3,7 @@ listed and matched against standing offers and rules at once)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InputRejected, InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.lending.errors import ApplicationRefused
 from domain.lending.products import LoanProduct, application_violations
@@ -23,7 +25,7 @@ from domain.lending.services.cover_offers import require_cover_in_force
 from domain.lending.services.list_loan import list_loan
 from domain.lending.services.product_terms import product_of
 from domain.lending.states import ApplicationStatus
-from domain.lending.tables import LoanApplication, LoanProductRow
+from domain.lending.tables import Loan, LoanApplication, LoanProductRow
 from domain.money import Money
 from domain.participants.kyc import KycRequired, KycStatus
 from domain.participants.roles import Role
@@ -149,6 +151,13 @@ async def own_application(
     return application
 
 
+@dataclass(frozen=True, slots=True)
+class OfferAccepted(StoredAnswer):
+    """What accepting an offer's key keeps: the loan it listed."""
+
+    loan_id: UUID
+
+
 async def accept_loan_offer(
     *,
     session: AsyncSession,
@@ -156,11 +165,11 @@ async def accept_loan_offer(
     actor: Actor,
     application_id: UUID,
     idempotency_key: str,
-) -> UUID:
-    """List the approved application's loan (matched at once); the loan's id."""
+) -> Loan:
+    """List the approved application's loan (matched at once); the loan (as it is now)."""
     borrower_id = actor.require_person()
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> OfferAccepted:
         now = clock.now()
         application = await session.get(LoanApplication, application_id, with_for_update=True)
         if application is None or application.borrower_id != borrower_id:
@@ -180,10 +189,12 @@ async def accept_loan_offer(
         application.accepted_at = now
         record(session, actor=actor, action="lending.accept", outcome=Outcome.SUCCESS, at=now,
                target_type="Loan", target_id=loan.id)  # fmt: skip
-        return {"loan_id": str(loan.id)}
+        return OfferAccepted(loan_id=loan.id)
 
     answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="lending.accept",
-        request={"application": str(application_id)}, execute=execute,
+        request={"application": str(application_id)}, execute=execute, answer=OfferAccepted,
     )  # fmt: skip
-    return UUID(answer["loan_id"])
+    loan = await session.get(Loan, answer.loan_id)  # the row just written
+    assert loan is not None  # loans are never deleted
+    return loan

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import update
@@ -23,6 +22,7 @@ from domain.actors import Actor, ActorKind, Forbidden, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.lending.errors import ApplicationRefused
 from domain.lending.products import CoverKind, LoanProduct
@@ -68,14 +68,21 @@ def _check(terms: CoverTerms) -> None:
         raise InvalidInput("at most 500 characters", field="terms")
 
 
+@dataclass(frozen=True, slots=True)
+class CoverOfferPublished(StoredAnswer):
+    """What a cover offer's key keeps: the offer it made."""
+
+    offer_id: UUID
+
+
 async def publish_cover_offer(
     *, session: AsyncSession, clock: Clock, actor: Actor, terms: CoverTerms, idempotency_key: str
-) -> UUID:
+) -> CoverOfferRow:
     """The provider's standing offer to cover products' loans; the same key, the same offer."""
     provider_id = _provider(actor, terms.kind)
     _check(terms)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> CoverOfferPublished:
         now = clock.now()
         offer = CoverOfferRow(
             provider_id=provider_id, kind=terms.kind.value, currency=terms.currency,
@@ -87,15 +94,18 @@ async def publish_cover_offer(
         record(session, actor=actor, action="lending.cover_offer.publish",
                outcome=Outcome.SUCCESS, at=now, target_type="CoverOffer", target_id=offer.id,
                details={"kind": terms.kind.value, "share": str(terms.share)})  # fmt: skip
-        return {"offer_id": str(offer.id)}
+        return CoverOfferPublished(offer_id=offer.id)
 
     request = {"kind": terms.kind.value, "currency": terms.currency, "share": str(terms.share),
                "max_loan_amount": terms.max_loan_amount, "terms": terms.terms}  # fmt: skip
     answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key,
         operation="lending.cover_offer.publish", request=request, execute=execute,
+        answer=CoverOfferPublished,
     )  # fmt: skip
-    return UUID(answer["offer_id"])
+    offer = await session.get(CoverOfferRow, answer.offer_id)  # the row just written
+    assert offer is not None  # offers are never deleted
+    return offer
 
 
 async def withdraw_cover_offer(

@@ -6,7 +6,7 @@ fall below what is already committed to loans; the table's CHECK refuses it as w
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.lending.errors import VersionConflict
 from domain.lending.funding_terms import OfferTerms, check_offer
@@ -41,15 +42,22 @@ def _columns(terms: OfferTerms) -> dict[str, Any]:
     return values
 
 
+@dataclass(frozen=True, slots=True)
+class OfferPosted(StoredAnswer):
+    """What an offer's key keeps: the offer it made."""
+
+    offer_id: UUID
+
+
 async def create_funding_offer(
     *, session: AsyncSession, clock: Clock, actor: Actor, terms: OfferTerms, idempotency_key: str
-) -> UUID:
-    """Post a standing offer; the same key returns the same offer."""
+) -> BankFundingOffer:
+    """Post a standing offer; the same key returns the same offer (as it is now)."""
     bank_id = _bank(actor, Scope.OFFERS_WRITE)
     currency_of(terms.currency)
     check_offer(terms, now=clock.now())
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> OfferPosted:
         now = clock.now()
         offer = BankFundingOffer(
             bank_id=bank_id, status=OPEN, created_at=now, updated_at=now, **_columns(terms)
@@ -58,14 +66,16 @@ async def create_funding_offer(
         await session.flush()
         record(session, actor=actor, action="lending.offer.create", outcome=Outcome.SUCCESS,
                at=now, target_type="BankFundingOffer", target_id=offer.id)  # fmt: skip
-        return {"offer_id": str(offer.id)}
+        return OfferPosted(offer_id=offer.id)
 
     request = {k: str(v) for k, v in _columns(terms).items()}
     answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key,
-        operation="lending.offer.create", request=request, execute=execute,
+        operation="lending.offer.create", request=request, execute=execute, answer=OfferPosted,
     )  # fmt: skip
-    return UUID(answer["offer_id"])
+    offer = await session.get(BankFundingOffer, answer.offer_id)  # the row just written
+    assert offer is not None  # offers are never deleted
+    return offer
 
 
 async def _own_offer(session: AsyncSession, bank_id: UUID, offer_id: UUID) -> BankFundingOffer:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import func, select
@@ -21,6 +20,7 @@ from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.accounts import AccountKind
 from domain.ledger.services.accounts import open_account
@@ -48,16 +48,24 @@ async def platform_capital(session: AsyncSession, *, currency: str, now: datetim
                               now=now, label="guarantee_fund")  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class GuaranteeFundFunded(StoredAnswer):
+    """The platform's money moved into its guarantee fund, as journal `journal_id`."""
+
+    journal_id: UUID
+    transfer_id: UUID
+
+
 async def fund_guarantee_fund(
     *, session: AsyncSession, clock: Clock, actor: Actor, amount: Money, idempotency_key: str
-) -> dict[str, Any]:
+) -> GuaranteeFundFunded:
     """Operators: move `amount` of the platform's own money into the guarantee fund; the same
     key moves it once."""
     actor.require_operator()
     if amount.minor <= 0:
         raise InvalidInput("must be greater than zero", field="amount")
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> GuaranteeFundFunded:
         now = clock.now()
         source = await platform_capital(session, currency=amount.currency, now=now)
         fund = await guarantee_fund(session, currency=amount.currency, now=now)
@@ -70,12 +78,13 @@ async def fund_guarantee_fund(
                outcome=Outcome.SUCCESS, at=now, target_type="LedgerAccount", target_id=fund,
                details={"amount": amount.minor, "currency": amount.currency,
                         "journal_id": str(journal)})  # fmt: skip
-        return {"journal_id": str(journal), "transfer_id": str(transfer_id)}
+        return GuaranteeFundFunded(journal_id=journal, transfer_id=transfer_id)
 
     return await run_once(
         session, actor=actor, clock=clock, key=idempotency_key,
         operation="lending.guarantee_fund.fund",
         request={"amount": amount.minor, "currency": amount.currency}, execute=execute,
+        answer=GuaranteeFundFunded,
     )  # fmt: skip
 
 

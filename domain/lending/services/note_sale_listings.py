@@ -32,6 +32,15 @@ class NoteSaleListing:
     loan: Loan
 
 
+async def listing_of(session: AsyncSession, sale: NoteSale) -> NoteSaleListing:
+    """A sale with its note and the note's loan (the session's rows, if it holds them)."""
+    note = await session.get(LoanNote, sale.note_id)
+    assert note is not None  # a foreign key
+    loan = await session.get(Loan, note.loan_id)
+    assert loan is not None  # a foreign key
+    return NoteSaleListing(sale, note, loan)
+
+
 async def open_note_sales(
     session: AsyncSession,
     *,

@@ -3,7 +3,7 @@ hold on their wallet that is captured when the loan is fully funded."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.lending.errors import FundingRefused
 from domain.lending.services.commitments import check_open, commit_funds, lock_loan
@@ -49,6 +50,24 @@ def check_purchase(loan: Loan, product: LoanProductRow, amount: Money, already: 
         raise FundingRefused(f"one investor may add at most {most} more", field="amount")
 
 
+@dataclass(frozen=True, slots=True)
+class NoteKept(StoredAnswer):
+    """What a note purchase's key keeps: the note, its hold on the wallet, and its loan."""
+
+    note_id: UUID
+    hold_id: UUID
+    loan_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class NoteBought:
+    """A note bought (first or replayed): the note, its hold, and the loan as it is now."""
+
+    note_id: UUID
+    hold_id: UUID
+    loan: Loan
+
+
 async def buy_note(
     *,
     session: AsyncSession,
@@ -57,12 +76,12 @@ async def buy_note(
     loan_id: UUID,
     amount: Money,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> NoteBought:
     """Commit `amount` of the investor's wallet to a listed loan; the note and its hold."""
     investor_id = actor.require_person()
     actor.require_role(Role.INVESTOR)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> NoteKept:
         now = clock.now()
         loan = await lock_loan(session, loan_id)
         if loan.state != LoanState.LISTED.value and not await visible_loans(
@@ -82,10 +101,14 @@ async def buy_note(
             session, loan=loan, funder_id=investor_id, funder_kind="INVESTOR",
             from_account=wallet, amount=amount.minor, annual_rate=loan.funder_rate, now=now,
         )  # fmt: skip
-        return {"note_id": str(note.id), "hold_id": str(note.hold_id), "loan_id": str(loan_id)}
+        assert note.hold_id is not None  # commit_funds holds the funds
+        return NoteKept(note_id=note.id, hold_id=note.hold_id, loan_id=loan_id)
 
-    return await run_once(
+    answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="lending.buy_note",
         request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency},
-        execute=execute,
+        execute=execute, answer=NoteKept,
     )  # fmt: skip
+    loan = await session.get(Loan, loan_id)  # the row just locked, or as it is now on a replay
+    assert loan is not None  # found by the first attempt; loans are never deleted
+    return NoteBought(note_id=answer.note_id, hold_id=answer.hold_id, loan=loan)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import lock_accounts
 from domain.lending.services.commitments import lock_loan
@@ -25,6 +26,25 @@ from domain.money import Money
 from domain.wallets.services.accounts import wallet_account
 
 
+@dataclass(frozen=True, slots=True)
+class Repaid(StoredAnswer):
+    """What a repayment's key keeps: the repayment, what it took (minor units of the loan's
+    currency) and the state it left the loan in."""
+
+    repayment_id: UUID
+    applied: int
+    loan_state: str
+
+
+@dataclass(frozen=True, slots=True)
+class RepaymentApplied:
+    """A repayment (first or replayed), with the loan as it is now."""
+
+    repayment_id: UUID
+    applied: Money
+    loan: Loan
+
+
 async def repay_loan(
     *,
     session: AsyncSession,
@@ -34,7 +54,7 @@ async def repay_loan(
     amount: Money,
     idempotency_key: str,
     prepay: bool = False,
-) -> dict[str, Any]:
+) -> RepaymentApplied:
     """Pay `amount` towards your loan: what is due first, then the next installment early;
     or, to `prepay`, ahead of the schedule under the product's early-repayment rule (the
     payoff, or principal prepaid and the installments not yet due re-amortised). On a
@@ -44,7 +64,7 @@ async def repay_loan(
     if amount.minor <= 0:
         raise InvalidInput("must be greater than zero", field="amount")
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> Repaid:
         now = clock.now()
         loan = await lock_loan(session, loan_id)
         if loan.borrower_id != borrower_id:
@@ -59,15 +79,17 @@ async def repay_loan(
                                  now=now, prepay=prepay)  # fmt: skip
         if repayment is None:
             raise InvalidInput("nothing is owed on this loan now", field="amount")
-        return {"repayment_id": str(repayment.id), "applied": repayment.amount,
-                "loan_state": loan.state}  # fmt: skip
+        return Repaid(repayment_id=repayment.id, applied=repayment.amount, loan_state=loan.state)
 
-    return await run_once(
+    answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="lending.repay",
         request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency,
                  **({"prepay": True} if prepay else {})},
-        execute=execute,
+        execute=execute, answer=Repaid,
     )  # fmt: skip
+    loan = await session.get(Loan, loan_id)  # the row just written, or as it is now on a replay
+    assert loan is not None  # the borrower's, checked by the first attempt
+    return RepaymentApplied(answer.repayment_id, Money(answer.applied, loan.currency), loan)
 
 
 async def _apply(

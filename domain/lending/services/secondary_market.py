@@ -4,8 +4,8 @@ Until it is bought, the seller may take the note off the market."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlmodel import col, select
@@ -15,6 +15,7 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.accrual import accrued_interest
@@ -22,6 +23,7 @@ from domain.lending.debt_transfer import TransferRules, price_bounds, settle_tra
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
 from domain.lending.errors import FundingRefused, SaleNotOpen
 from domain.lending.services.accounts import platform_revenue
+from domain.lending.services.note_sale_listings import NoteSaleListing, listing_of
 from domain.lending.services.product_terms import product_of
 from domain.lending.services.receive_repayment import live_notes
 from domain.lending.states import LoanState, NoteStatus
@@ -122,14 +124,31 @@ async def cancel_note_sale(
     return sale
 
 
+@dataclass(frozen=True, slots=True)
+class SaleKept(StoredAnswer):
+    """What a purchase's key keeps: the buyer's new note and the sale."""
+
+    note_id: UUID
+    sale_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ListedNoteBought:
+    """A note bought on sale (first or replayed): the buyer's new note, and the sale with the
+    sold note and its loan as they are now."""
+
+    note_id: UUID
+    listing: NoteSaleListing
+
+
 async def buy_listed_note(
     *, session: AsyncSession, clock: Clock, actor: Actor, sale_id: UUID, idempotency_key: str
-) -> dict[str, Any]:
+) -> ListedNoteBought:
     """Buy a note on sale: the seller is paid (less the fee) and the note becomes yours."""
     buyer_id = actor.require_person()
     actor.require_role(Role.INVESTOR)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> SaleKept:
         now = clock.now()
         sale = await session.get(NoteSale, sale_id, with_for_update=True)
         if sale is None or sale.status != "OPEN":
@@ -162,9 +181,13 @@ async def buy_listed_note(
         note.status = NoteStatus.SOLD.value
         sale.status, sale.buyer_id, sale.sold_at = "SOLD", buyer_id, now
         await session.flush()
-        return {"note_id": str(bought.id), "sale_id": str(sale.id)}
+        return SaleKept(note_id=bought.id, sale_id=sale.id)
 
-    return await run_once(
+    answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key,
         operation="lending.buy_listed_note", request={"sale": str(sale_id)}, execute=execute,
+        answer=SaleKept,
     )  # fmt: skip
+    sale = await session.get(NoteSale, answer.sale_id)  # just written, or as it is now
+    assert sale is not None  # sales are never deleted
+    return ListedNoteBought(note_id=answer.note_id, listing=await listing_of(session, sale))

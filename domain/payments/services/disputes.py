@@ -8,9 +8,9 @@ shopper straight out of escrow, the rest captured and shared).
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -20,6 +20,7 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.holds import void_hold
 from domain.money import Money
@@ -31,6 +32,7 @@ from domain.payments.services.intents import ESCROW_TERMS
 from domain.payments.services.release import release
 from domain.payments.services.updates import (
     check_transition,
+    intent_now,
     locked_intent,
     locked_shopper_intent,
     transition,
@@ -44,9 +46,18 @@ class Resolution(Enum):
     PARTIAL = "PARTIAL"
 
 
+@dataclass(frozen=True, slots=True)
+class DisputeWritten:
+    """A dispute as a use case left it (or, for a replayed decision, as it is now), and its
+    payment."""
+
+    dispute: Dispute
+    intent: PaymentIntent
+
+
 async def open_dispute(
     *, session: AsyncSession, clock: Clock, actor: Actor, payment_id: UUID, reason: str
-) -> Dispute:
+) -> DisputeWritten:
     """The shopper disputes a held payment before it is auto-released; release stops."""
     shopper_id = actor.require_person()
     if not 10 <= len(reason.strip()) <= 500:
@@ -62,7 +73,7 @@ async def open_dispute(
     )
     session.add(dispute)
     await transition(session, intent, PaymentEvent.OPEN_DISPUTE, now)
-    return dispute
+    return DisputeWritten(dispute, intent)
 
 
 async def payment_disputes(
@@ -88,6 +99,14 @@ def _refund_from_escrow(
     ))  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class DisputeKept(StoredAnswer):
+    """What a decision's key keeps: the dispute and its payment."""
+
+    dispute_id: UUID
+    payment_id: UUID
+
+
 async def resolve_dispute(
     *,
     session: AsyncSession,
@@ -98,14 +117,16 @@ async def resolve_dispute(
     refund_amount: Money | None,
     note: str,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> DisputeWritten:
     """The operator's decision on an open dispute; audited."""
     actor.require_operator()
     dispute = await session.get(Dispute, dispute_id)
     if dispute is None:
         raise NotFound("no such dispute", field="dispute_id")
 
-    async def execute() -> dict[str, Any]:
+    written: list[DisputeWritten] = []
+
+    async def execute() -> DisputeKept:
         now = clock.now()
         assert dispute is not None
         intent = await locked_intent(session, dispute.payment_id)
@@ -150,11 +171,16 @@ async def resolve_dispute(
         record(session, actor=actor, action="payments.resolve_dispute", outcome=Outcome.SUCCESS,
                at=now, target_type="Dispute", target_id=dispute.id,
                details={"resolution": resolution.value, "refund": back})  # fmt: skip
-        return {"dispute_id": str(dispute.id), "payment_id": str(intent.id)}
+        written.append(DisputeWritten(dispute, intent))
+        return DisputeKept(dispute_id=dispute.id, payment_id=intent.id)
 
-    return await run_once(
+    answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="payments.resolve",
         request={"dispute": str(dispute_id), "resolution": resolution.value,
                  "refund": refund_amount.minor if refund_amount else None, "note": note},
-        execute=execute,
+        execute=execute, answer=DisputeKept,
     )  # fmt: skip
+    if written:
+        return written[0]
+    await session.refresh(dispute)  # as it is now: the session holds an older copy
+    return DisputeWritten(dispute, await intent_now(session, answer.payment_id))

@@ -8,7 +8,6 @@ extension racing the worker's release sees it (and is refused) or is seen by it.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,22 +15,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
-from domain.idempotency.service import run_once
 from domain.payments.errors import ExtensionLimitReached, PaymentStateError
 from domain.payments.escrow import auto_release_at, can_extend
 from domain.payments.intents import PaymentState
 from domain.payments.services.intents import ESCROW_TERMS
-from domain.payments.services.updates import announce, locked_shopper_intent, require_payment
+from domain.payments.services.updates import (
+    announce,
+    intent_once,
+    locked_shopper_intent,
+    require_payment,
+)
+from domain.payments.tables import PaymentIntent
 
 
 async def extend_escrow(
     *, session: AsyncSession, clock: Clock, actor: Actor, payment_id: UUID, idempotency_key: str
-) -> dict[str, Any]:
+) -> PaymentIntent:
     """Give yourself `extension_days` more before a shipped, held payment is released."""
     shopper_id = actor.require_person()
     await require_payment(session, payment_id, shopper_id=shopper_id)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> PaymentIntent:
         now = clock.now()
         intent = await locked_shopper_intent(session, payment_id, shopper_id)
         extensions = intent.release_extensions
@@ -56,9 +60,9 @@ async def extend_escrow(
         record(session, actor=actor, action="payments.extend_escrow", outcome=Outcome.SUCCESS,
                at=now, target_type="PaymentIntent", target_id=intent.id,
                details={"auto_release_at": intent.auto_release_at.isoformat()})  # fmt: skip
-        return {"payment_id": str(intent.id)}
+        return intent
 
-    return await run_once(
+    return await intent_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="payments.extend",
         request={"payment": str(payment_id)}, execute=execute,
     )  # fmt: skip

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -19,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.errors import InvalidInput, Violations
-from domain.idempotency.service import run_once
 from domain.ledger.services.holds import void_hold
 from domain.money import Money
 from domain.participants.roles import Role as ParticipantRole
@@ -31,6 +29,7 @@ from domain.payments.intents import PaymentEvent, PaymentState
 from domain.payments.services.updates import (
     announce,
     audience,
+    intent_once,
     locked_intent,
     require_payment,
     transition,
@@ -123,12 +122,12 @@ async def _split_rule_id(
 
 async def create_payment_intent(
     *, session: AsyncSession, clock: Clock, actor: Actor, new: NewIntent, idempotency_key: str
-) -> dict[str, Any]:
+) -> PaymentIntent:
     """A payment the shopper can pay; the same key and input give the same intent."""
     merchant_id = merchant_of(actor, write=True)
     _check(new)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> PaymentIntent:
         now = clock.now()
         taken = await session.exec(
             select(PaymentIntent.id).where(
@@ -149,9 +148,9 @@ async def create_payment_intent(
         )  # fmt: skip
         session.add(intent)
         await announce(session, intent, now)
-        return {"payment_id": str(intent.id)}
+        return intent
 
-    return await run_once(
+    return await intent_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="payments.create",
         request={"amount": new.amount.minor, "currency": new.amount.currency,
                  "order": new.order_reference, "mode": new.mode, "description": new.description,
@@ -228,21 +227,21 @@ async def confirm_shipment(
 
 async def cancel_payment(
     *, session: AsyncSession, clock: Clock, actor: Actor, payment_id: UUID, idempotency_key: str
-) -> dict[str, Any]:
+) -> PaymentIntent:
     """The merchant cancels an unpaid or held payment; a held one's money goes back."""
     merchant_id = merchant_of(actor, write=True)
     await require_payment(session, payment_id, merchant_id=merchant_id)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> PaymentIntent:
         now = clock.now()
         intent = await _own_intent(session, merchant_id, payment_id)
         held = intent.state == PaymentState.HELD.value
         await transition(session, intent, PaymentEvent.CANCEL, now)
         if held and intent.hold_id is not None:
             await void_hold(session, hold_id=intent.hold_id, now=now)
-        return {"payment_id": str(intent.id)}
+        return intent
 
-    return await run_once(
+    return await intent_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="payments.cancel",
         request={"payment": str(payment_id)}, execute=execute,
     )  # fmt: skip

@@ -21,7 +21,6 @@ from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.events.services.outbox import record_events
-from domain.idempotency.service import run_once
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.posting import Leg, post_transfers
@@ -37,7 +36,7 @@ from domain.payments.services.capture import (
 )
 from domain.payments.services.intents import get_payment
 from domain.payments.services.updates import (
-    mark_written,
+    intent_once,
     paying_intent,
     step,
     transition,
@@ -100,7 +99,6 @@ async def _paid(
         keys.add(rail_key(currency, RailMethod.BANK_CARD))
     session.add(intent)
     await session.flush()
-    mark_written(session, intent)
     await record_events(session, [*events, updated_event(intent, now)])
     accounts = await lock_accounts_by_key(session, keys, now=now)
     legs = []
@@ -131,14 +129,14 @@ async def pay_intent(
     payment_id: UUID,
     source: PaymentSource,
     idempotency_key: str,
-) -> dict[str, Any]:
-    """Pay the intent; its state after (HELD, SUCCEEDED, or FAILED when the card bounced)."""
+) -> PaymentIntent:
+    """Pay the intent; the intent after (HELD, SUCCEEDED, or FAILED when the card bounced)."""
     shopper_id = actor.require_person()
     # Another's payment the caller may not see (paid, by someone else) is no payment at all:
     # its state must not answer. Checked before the key is claimed, so probing leaves no trace.
     await get_payment(session, actor=actor, payment_id=payment_id, field="payment_id")
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> PaymentIntent:
         now = clock.now()
         intent = await paying_intent(session, payment_id=payment_id, shopper_id=shopper_id,
                                      funding=source.value, now=now)  # fmt: skip
@@ -150,14 +148,15 @@ async def pay_intent(
                 session.add(intent)
                 await record_events(session, [processing])
                 await transition(session, intent, PaymentEvent.FAIL, now)
-                return {"payment_id": str(intent.id), "state": intent.state}
+                return intent
             collected = {"rail_reference": result.rail_reference}
         intent.paid_at = now
         _audit(session, actor, intent, source, now)
         await _paid(session, intent, now, [processing], collected)
-        return {"payment_id": str(intent.id), "state": intent.state}
+        return intent
 
-    return await run_once(
+    return await intent_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="payments.pay",
         request={"payment": str(payment_id), "source": source.value}, execute=execute,
+        keep_state=True,
     )  # fmt: skip

@@ -10,8 +10,8 @@ with INSUFFICIENT_FUNDS: nothing is given back in part.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,7 @@ from domain.clock import Clock
 from domain.consumer_credit.services.accounts import discount_account
 from domain.consumer_credit.services.refunds import plan_of_payment, refund_legs
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
@@ -37,6 +38,7 @@ from domain.payments.services.capture import (
 from domain.payments.services.intents import merchant_of
 from domain.payments.services.updates import (
     check_transition,
+    intent_now,
     locked_intent,
     require_payment,
     transition,
@@ -127,6 +129,22 @@ async def refund_captured(
     return refund
 
 
+@dataclass(frozen=True, slots=True)
+class RefundKept(StoredAnswer):
+    """What a refund's key keeps: the payment and its refund."""
+
+    payment_id: UUID
+    refund_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Refunded:
+    """A refund (first or replayed), with its payment as it is now."""
+
+    refund: PaymentRefund
+    intent: PaymentIntent
+
+
 async def refund_payment(
     *,
     session: AsyncSession,
@@ -136,7 +154,7 @@ async def refund_payment(
     amount: Money | None,
     reason: str,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> Refunded:
     """The merchant refunds `amount` (everything that remains when None) of a payment."""
     merchant_id = merchant_of(actor, write=True)
     if amount is not None and amount.minor <= 0:
@@ -145,7 +163,9 @@ async def refund_payment(
         raise InvalidInput("must be at most 200 characters", field="reason")
     await require_payment(session, payment_id, merchant_id=merchant_id)
 
-    async def execute() -> dict[str, Any]:
+    written: list[Refunded] = []
+
+    async def execute() -> RefundKept:
         now = clock.now()
         intent = await locked_intent(session, payment_id)
         if intent.merchant_id != merchant_id:
@@ -158,11 +178,17 @@ async def refund_payment(
         record(session, actor=actor, action="payments.refund", outcome=Outcome.SUCCESS, at=now,
                target_type="PaymentIntent", target_id=intent.id,
                details={"amount": minor, "currency": intent.currency})  # fmt: skip
-        return {"payment_id": str(intent.id), "refund_id": str(refund.id)}
+        written.append(Refunded(refund, intent))
+        return RefundKept(payment_id=intent.id, refund_id=refund.id)
 
-    return await run_once(
+    answer = await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="payments.refund",
         request={"payment": str(payment_id), "amount": amount.minor if amount else None,
                  "currency": amount.currency if amount else None, "reason": reason},
-        execute=execute,
+        execute=execute, answer=RefundKept,
     )  # fmt: skip
+    if written:
+        return written[0]
+    refund = await session.get(PaymentRefund, answer.refund_id)
+    assert refund is not None  # refunds are never deleted
+    return Refunded(refund, await intent_now(session, answer.payment_id))

@@ -9,7 +9,6 @@ refund, dispute or cancellation racing it locks the same row, so each sees the o
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -19,13 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
-from domain.idempotency.service import run_once
 from domain.payments.escrow import release_due
 from domain.payments.intents import PaymentEvent, PaymentState
 from domain.payments.services.capture import capture
 from domain.payments.services.intents import ESCROW_TERMS
 from domain.payments.services.updates import (
     check_transition,
+    intent_once,
     locked_intent,
     locked_shopper_intent,
     require_payment,
@@ -45,20 +44,20 @@ async def release(
 
 async def confirm_receipt(
     *, session: AsyncSession, clock: Clock, actor: Actor, payment_id: UUID, idempotency_key: str
-) -> dict[str, Any]:
+) -> PaymentIntent:
     """The shopper got the goods: the money goes to the merchant and the split parties."""
     shopper_id = actor.require_person()
     await require_payment(session, payment_id, shopper_id=shopper_id)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> PaymentIntent:
         now = clock.now()
         intent = await locked_shopper_intent(session, payment_id, shopper_id)
         await release(session, intent, now, PaymentEvent.RELEASE)
         record(session, actor=actor, action="payments.confirm_receipt", outcome=Outcome.SUCCESS,
                at=now, target_type="PaymentIntent", target_id=intent.id)  # fmt: skip
-        return {"payment_id": str(intent.id)}
+        return intent
 
-    return await run_once(
+    return await intent_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="payments.confirm",
         request={"payment": str(payment_id)}, execute=execute,
     )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -9,11 +11,14 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import NotFound
+from domain.actors import Actor, NotFound
+from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.events.catalog import EventType
 from domain.events.rows import event_row
 from domain.events.services.outbox import record_events
+from domain.idempotency.answers import StoredAnswer
+from domain.idempotency.service import run_once
 from domain.payments.errors import PaymentStateError
 from domain.payments.intents import IllegalTransition, PaymentEvent, PaymentState, next_state
 from domain.payments.tables import PaymentIntent
@@ -76,28 +81,52 @@ def updated_event(intent: PaymentIntent, now: datetime) -> dict[str, Any]:
     )  # fmt: skip
 
 
-# The intents this transaction wrote, held here (the session's identity map holds unchanged
-# objects only weakly): the session has them as they are in the database.
-_WRITTEN = "payments.intents_written"
+@dataclass(frozen=True, slots=True)
+class PaymentWritten(StoredAnswer):
+    """What the key of a use case writing one payment keeps: the payment and, when the use
+    case says (paying), the state it left it in."""
+
+    payment_id: UUID
+    state: str | None = None
 
 
-def mark_written(session: AsyncSession, intent: PaymentIntent) -> None:
-    session.info.setdefault(_WRITTEN, {})[intent.id] = intent
+async def intent_once(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    clock: Clock,
+    key: str,
+    operation: str,
+    request: dict[str, Any],
+    execute: Callable[[], Awaitable[PaymentIntent]],
+    keep_state: bool = False,
+) -> PaymentIntent:
+    """run_once for a use case writing one payment: the intent `execute()` wrote (no round
+    trip), or for a replayed answer the intent as it is now (read afresh: the session may
+    hold an older copy)."""
+    written: list[PaymentIntent] = []
+
+    async def run() -> PaymentWritten:
+        intent = await execute()
+        written.append(intent)
+        return PaymentWritten(intent.id, intent.state if keep_state else None)
+
+    answer = await run_once(session, actor=actor, clock=clock, key=key, operation=operation,
+                            request=request, execute=run, answer=PaymentWritten)  # fmt: skip
+    if written:
+        return written[0]
+    return await intent_now(session, answer.payment_id)
 
 
-async def current_intent(session: AsyncSession, payment_id: UUID) -> PaymentIntent | None:
-    """The intent as it is now: as this transaction wrote it (no round trip), else read
-    afresh (a replayed answer: the session may hold an older copy). A refusal's rollback
-    empties the session, so an undone write is read again too."""
-    written = session.info.get(_WRITTEN, {}).get(payment_id)
-    if written is not None and written in session:
-        return written  # type: ignore[no-any-return]
-    return await session.get(PaymentIntent, payment_id, populate_existing=True)
+async def intent_now(session: AsyncSession, payment_id: UUID) -> PaymentIntent:
+    """A payment as it is now (read afresh: the session may hold an older copy)."""
+    intent = await session.get(PaymentIntent, payment_id, populate_existing=True)
+    assert intent is not None  # payments are never deleted
+    return intent
 
 
 async def announce(session: AsyncSession, intent: PaymentIntent, now: datetime) -> None:
     await session.flush()
-    mark_written(session, intent)
     await record_events(session, [updated_event(intent, now)])
 
 

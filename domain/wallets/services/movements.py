@@ -1,12 +1,11 @@
 """Money in, out and between wallets; each idempotent, limited by KYC level, and audited.
 
-Each use case answers a JSON-able dict, the record run_once keeps for replays.
+Each use case answers what moved (MoneyMoved), the result run_once keeps for replays.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,7 +27,12 @@ from domain.wallets.errors import RailDeclined
 from domain.wallets.limits import check_daily, daily_cap
 from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
 from domain.wallets.services.accounts import wallet_account
-from domain.wallets.services.transfer_batch import TransferOrder, check_order, transfer_batch
+from domain.wallets.services.transfer_batch import (
+    MoneyMoved,
+    TransferOrder,
+    check_order,
+    transfer_batch,
+)
 
 # A withdrawal's hold lasts until the bank answers; a week covers the slowest rail.
 WITHDRAWAL_HOLD = timedelta(days=7)
@@ -74,7 +78,7 @@ async def transfer(
     amount: Money,
     idempotency_key: str,
     memo: str = "",
-) -> dict[str, Any]:
+) -> MoneyMoved:
     """Wallet to wallet, between participants, in one currency: a batch of one (the API
     batches concurrent transfers through a TransferQueue)."""
     order = TransferOrder(actor, recipient_id, amount, idempotency_key, memo)
@@ -92,12 +96,12 @@ async def deposit(
     amount: Money,
     method: RailMethod,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> MoneyMoved:
     """Collect from the participant's bank through the rail, then credit the wallet."""
     owner_id = actor.require_person()
     _positive(amount)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> MoneyMoved:
         now = clock.now()
         reference = uuid4().hex
         result = await rail.collect(reference=reference, amount=amount, method=method)
@@ -116,12 +120,12 @@ async def deposit(
         record(session, actor=actor, action="wallet.deposit", outcome=Outcome.SUCCESS, at=now,
                details={"amount": amount.minor, "currency": amount.currency,
                         "rail_reference": result.rail_reference})  # fmt: skip
-        return {"journal_id": str(journal), "transfer_id": str(transfer_id), "status": "SUCCEEDED"}
+        return MoneyMoved(journal_id=journal, transfer_id=transfer_id, status="SUCCEEDED")
 
     return await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.deposit",
         request={"amount": amount.minor, "currency": amount.currency, "method": method.value},
-        execute=execute,
+        execute=execute, answer=MoneyMoved,
     )  # fmt: skip
 
 
@@ -134,13 +138,13 @@ async def withdraw(
     amount: Money,
     method: RailMethod,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> MoneyMoved:
     """Hold the funds, pay out through the rail, then post the hold (or void it on failure).
     A pending answer keeps the hold until the bank confirms."""
     owner_id = actor.require_person()
     _positive(amount)
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> MoneyMoved:
         now = clock.now()
         owner = await _participant(session, owner_id)
         wallet = await wallet_account(session, owner_id=owner_id, currency=amount.currency, now=now)
@@ -167,10 +171,10 @@ async def withdraw(
         record(session, actor=actor, action="wallet.withdraw", outcome=Outcome.SUCCESS, at=now,
                details={"amount": amount.minor, "currency": amount.currency, "status": status,
                         "rail_reference": result.rail_reference})  # fmt: skip
-        return {"journal_id": str(journal), "hold_id": str(hold), "status": status}
+        return MoneyMoved(journal_id=journal, hold_id=hold, status=status)
 
     return await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.withdraw",
         request={"amount": amount.minor, "currency": amount.currency, "method": method.value},
-        execute=execute,
+        execute=execute, answer=MoneyMoved,
     )  # fmt: skip

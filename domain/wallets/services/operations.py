@@ -7,8 +7,8 @@ purchase), then are captured into platform escrow or released.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.accounts import AccountKind
 from domain.ledger.balances import TransferKind
@@ -46,6 +47,22 @@ async def _wallet_of(
     return await wallet_account(session, owner_id=participant_id, currency=currency, now=now)
 
 
+@dataclass(frozen=True, slots=True)
+class WalletAdjusted(StoredAnswer):
+    """An operator's adjustment, posted as the journal `journal_id`; `status` SUCCEEDED."""
+
+    journal_id: UUID
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoldChanged(StoredAnswer):
+    """A hold as an operation left it: `status` PENDING (made), POSTED or VOIDED."""
+
+    hold_id: UUID
+    status: str
+
+
 async def adjust_wallet(
     *,
     session: AsyncSession,
@@ -55,14 +72,14 @@ async def adjust_wallet(
     amount: Money,
     reason: str,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> WalletAdjusted:
     """Credit (amount > 0) or debit (amount < 0) a wallet against ADJUSTMENT; operators only."""
     actor.require_operator()
     reason = _reason(reason)
     if amount.minor == 0:
         raise InvalidInput("must not be zero", field="amount")
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> WalletAdjusted:
         now = clock.now()
         wallet = await _wallet_of(session, participant_id, amount.currency, now)
         adjustments = await open_account(
@@ -78,13 +95,13 @@ async def adjust_wallet(
         details = {"amount": amount.minor, "currency": amount.currency, "reason": reason}
         record(session, actor=actor, action="wallet.adjust", outcome=Outcome.SUCCESS, at=now,
                target_type="Participant", target_id=participant_id, details=details)  # fmt: skip
-        return {"journal_id": str(journal), "status": "SUCCEEDED"}
+        return WalletAdjusted(journal_id=journal, status="SUCCEEDED")
 
     return await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.adjust",
         request={"participant": str(participant_id), "amount": amount.minor,
                  "currency": amount.currency, "reason": reason},
-        execute=execute,
+        execute=execute, answer=WalletAdjusted,
     )  # fmt: skip
 
 
@@ -98,7 +115,7 @@ async def create_hold(
     reason: str,
     expires_at: datetime | None,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> HoldChanged:
     """Reserve `amount` of a wallet for a platform service; capture or release it later."""
     actor.require_operator()
     if amount.minor <= 0:
@@ -106,7 +123,7 @@ async def create_hold(
     if expires_at is not None and expires_at.tzinfo is None:
         raise InvalidInput("must include a time zone", field="expires_at")
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> HoldChanged:
         now = clock.now()
         wallet = await _wallet_of(session, participant_id, amount.currency, now)
         escrow = await open_account(
@@ -119,14 +136,14 @@ async def create_hold(
         details = {"hold": str(hold), "amount": amount.minor, "currency": amount.currency}
         record(session, actor=actor, action="hold.create", outcome=Outcome.SUCCESS, at=now,
                target_type="Participant", target_id=participant_id, details=details)  # fmt: skip
-        return {"hold_id": str(hold), "status": "PENDING"}
+        return HoldChanged(hold_id=hold, status="PENDING")
 
     return await run_once(
         session, actor=actor, clock=clock, key=idempotency_key, operation="hold.create",
         request={"participant": str(participant_id), "amount": amount.minor,
                  "currency": amount.currency, "reason": reason,
                  "expires_at": expires_at.isoformat() if expires_at else None},
-        execute=execute,
+        execute=execute, answer=HoldChanged,
     )  # fmt: skip
 
 
@@ -139,7 +156,7 @@ async def resolve_hold(
     capture: bool,
     amount: int | None,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> HoldChanged:
     """Capture (all, or `amount` minor units) or release a hold; operators only."""
     actor.require_operator()
     exists = await (await session.connection()).execute(
@@ -148,7 +165,7 @@ async def resolve_hold(
     if exists.first() is None:
         raise NotFound("no such hold", field="hold_id")
 
-    async def execute() -> dict[str, Any]:
+    async def execute() -> HoldChanged:
         now = clock.now()
         if capture:
             await post_hold(session, hold_id=hold_id, now=now, amount=amount)
@@ -157,10 +174,10 @@ async def resolve_hold(
         record(session, actor=actor, action="hold.capture" if capture else "hold.release",
                outcome=Outcome.SUCCESS, at=now, target_type="Hold", target_id=hold_id,
                details={"amount": amount})  # fmt: skip
-        return {"hold_id": str(hold_id), "status": "POSTED" if capture else "VOIDED"}
+        return HoldChanged(hold_id=hold_id, status="POSTED" if capture else "VOIDED")
 
     return await run_once(
         session, actor=actor, clock=clock, key=idempotency_key,
         operation="hold.capture" if capture else "hold.release",
-        request={"hold": str(hold_id), "amount": amount}, execute=execute,
+        request={"hold": str(hold_id), "amount": amount}, execute=execute, answer=HoldChanged,
     )  # fmt: skip

@@ -22,6 +22,7 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, entry_row, record_rows
 from domain.clock import Clock
 from domain.errors import DomainError, InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import (
     Answer,
     Claim,
@@ -80,16 +81,28 @@ def check_order(order: TransferOrder) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class MoneyMoved(StoredAnswer):
+    """Money moved in or out of a wallet or between wallets: by the journal `journal_id`, as
+    the posted `transfer_id` or, while the bank has not confirmed a withdrawal, the `hold_id`
+    on the wallet; `status` SUCCEEDED or PENDING."""
+
+    journal_id: UUID
+    status: str
+    transfer_id: UUID | None = None
+    hold_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TransferResult:
     """A transfer's answer (first or replayed) or its refusal, and how its key was answered;
     on a first attempt, the sender's wallet as the batch left it."""
 
-    answer: dict[str, Any] | None = None
+    answer: MoneyMoved | None = None
     refusal: DomainError | None = None
     wallet: WalletBalance | None = None
     key_use: KeyUse | None = None
 
-    def unwrap(self) -> dict[str, Any]:
+    def unwrap(self) -> MoneyMoved:
         if self.refusal is not None:
             raise self.refusal
         assert self.answer is not None
@@ -118,7 +131,7 @@ class _Batch:
     audit: list[dict[str, Any]]
 
 
-def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) -> dict[str, Any]:
+def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) -> MoneyMoved:
     """Apply one transfer to the locked wallets in memory, or refuse it changing nothing."""
     sender, recipient = holders.get(order.sender_id), holders.get(order.recipient_id)
     if sender is None or recipient is None:
@@ -148,7 +161,7 @@ def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) ->
         target_type="Participant", target_id=order.recipient_id,
         details={"amount": leg.amount, "currency": source.currency},
     ))  # fmt: skip
-    return {"journal_id": str(journal), "transfer_id": str(row["id"]), "status": "SUCCEEDED"}
+    return MoneyMoved(journal_id=journal, transfer_id=row["id"], status="SUCCEEDED")
 
 
 async def transfer_batch(
@@ -166,7 +179,8 @@ async def transfer_batch(
     claims = await claim_keys(conn, keys, now)
     fresh_use = [KeyUse(key.key, replayed=False, first_seen_at=now) for key in keys]
     results: list[TransferResult] = [
-        TransferResult(answer=c.answer, refusal=c.refusal, key_use=c.key_use)
+        TransferResult(answer=None if c.answer is None else MoneyMoved.from_stored(c.answer),
+                       refusal=c.refusal, key_use=c.key_use)
         if isinstance(c, Replay) else TransferResult()
         for c in claims
     ]  # fmt: skip
@@ -188,7 +202,7 @@ async def transfer_batch(
             refusal.keeps_changes = True  # its refusal is kept for its key
             results[i] = TransferResult(refusal=refusal, key_use=fresh_use[i])
             continue
-        answers.append(Answer(record_id, "SUCCEEDED", answer))
+        answers.append(Answer(record_id, "SUCCEEDED", answer.to_stored()))
         results[i] = TransferResult(answer=answer, key_use=fresh_use[i])
     if batch.transfers:
         await write_postings(session, transfers=batch.transfers,

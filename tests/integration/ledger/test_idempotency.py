@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import text
@@ -16,12 +17,18 @@ from domain.actors import Actor, ActorKind
 from domain.audit.tables import AuditEntry
 from domain.clock import FixedClock
 from domain.errors import DomainError, InvalidInput
+from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import IdempotencyKeyReused, prune_expired_keys, run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from support.ledger import NOW, funded_wallets
 
 Sessions = async_sessionmaker[AsyncSession]
 TRANSFERS = text("SELECT count(*) FROM ledger_transfer WHERE reason = 'P2P'")
+
+
+@dataclass(frozen=True, slots=True)
+class Moved(StoredAnswer):
+    transfers: tuple[UUID, ...]
 
 
 def person() -> Actor:
@@ -36,23 +43,24 @@ async def pay(
     clock = clock or FixedClock(NOW)
     async with sessions() as session:
 
-        async def execute() -> dict[str, Any]:
+        async def execute() -> Moved:
             ids = await post_transfers(
                 session, legs=[Leg(debit, credit, amount, "P2P")], now=clock.now()
             )
-            return {"transfers": [str(i) for i in ids]}
+            return Moved(transfers=tuple(ids))
 
         try:
             answer = await run_once(
                 session, actor=actor, clock=clock, key=key, operation="wallet.transfer",
                 request={"from": debit, "to": credit, "amount": amount}, execute=execute,
+                answer=Moved,
             )  # fmt: skip
         except DomainError as error:
             if error.keeps_changes:
                 await session.commit()
             return {"error": error.code}
         await session.commit()
-        return answer
+        return answer.to_stored()  # as kept for the key
 
 
 async def scalar(sessions: Sessions, query: Any) -> int:
@@ -226,14 +234,14 @@ async def test_keys_taken_again_while_pruning_runs_execute_exactly_once(
 
 @pytest.mark.parametrize("key", ["", "x" * 129, "has space", "emoji-🙂"])
 async def test_malformed_keys_are_refused(sessions: Sessions, key: str) -> None:
-    async def never() -> dict[str, Any]:
+    async def never() -> Moved:
         raise AssertionError("must not run")
 
     async with sessions() as session:
         with pytest.raises(InvalidInput) as refused:
             await run_once(
                 session, actor=person(), clock=FixedClock(NOW), key=key, operation="x",
-                request={}, execute=never,
+                request={}, execute=never, answer=Moved,
             )  # fmt: skip
     assert refused.value.field == "idempotency_key"
 
@@ -247,7 +255,7 @@ async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Session
 
     async with sessions() as session:
 
-        async def execute() -> dict[str, Any]:
+        async def execute() -> Moved:
             session.add(entry("test.flushed"))
             await session.flush()
             session.add(entry("test.pending"))
@@ -256,7 +264,7 @@ async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Session
         with pytest.raises(InvalidInput) as refused:
             await run_once(
                 session, actor=person(), clock=FixedClock(NOW), key="refused-after-writes",
-                operation="test.refusal", request={}, execute=execute,
+                operation="test.refusal", request={}, execute=execute, answer=Moved,
             )  # fmt: skip
         assert refused.value.keeps_changes
         await session.commit()
@@ -271,3 +279,30 @@ async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Session
                 {"code": "INVALID_INPUT", "message": "refused after writing", "field": "amount"},
             )
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Posted(StoredAnswer):
+    transfer_id: UUID
+    count: int
+
+
+async def test_a_typed_answer_is_replayed_as_the_same_typed_object(sessions: Sessions) -> None:
+    _, (a, b) = await funded_wallets(sessions, [1_000, 0])
+    actor, answers = person(), []
+    for _ in range(2):
+        async with sessions() as session:
+
+            async def execute() -> Posted:
+                ids = await post_transfers(session, legs=[Leg(a, b, 5, "P2P")], now=NOW)
+                return Posted(transfer_id=ids[0], count=len(ids))
+
+            answers.append(await run_once(
+                session, actor=actor, clock=FixedClock(NOW), key="typed", operation="x",
+                request={}, execute=execute, answer=Posted,
+            ))  # fmt: skip
+            await session.commit()
+
+    assert answers[0] == answers[1]
+    assert isinstance(answers[1], Posted)
+    assert await count_transfers(sessions) == 1

@@ -125,10 +125,10 @@ async def test_listing_matches_standing_funding_then_investors_complete_it(
     application = await _apply(sessions, clock, borrower, product.id)
 
     async with sessions() as session:
-        loan_id = await accept_loan_offer(
+        loan_id = (await accept_loan_offer(
             session=session, clock=clock, actor=borrower, application_id=application.id,
             idempotency_key="acc",
-        )  # fmt: skip
+        )).id  # fmt: skip
         await session.commit()
 
     async with sessions() as session:

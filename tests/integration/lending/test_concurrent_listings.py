@@ -25,7 +25,7 @@ from support.lending_world import Sessions, listed_loan, participant, product_ro
 async def _offer(sessions: Sessions, clock: FixedClock, rate: str, capacity: int) -> UUID:
     bank = await participant(sessions, clock, {Role.PARTNER_BANK}, kind=ParticipantKind.BUSINESS)
     async with sessions() as session:
-        offer_id = await create_funding_offer(
+        offer = await create_funding_offer(
             session=session, clock=clock, actor=bank, idempotency_key=f"offer-{rate}",
             terms=OfferTerms(currency="CNY", capacity=capacity, rate_floor=Decimal(rate),
                              spread=None, grades=frozenset("ABCDE"), min_term_months=3,
@@ -33,7 +33,7 @@ async def _offer(sessions: Sessions, clock: FixedClock, rate: str, capacity: int
                              per_borrower_cap=None, expires_at=None),
         )  # fmt: skip
         await session.commit()
-    return offer_id
+    return offer.id
 
 
 async def _match(sessions: Sessions, clock: FixedClock, loan_id: UUID) -> None:

@@ -234,10 +234,10 @@ async def test_an_approved_referral_may_be_accepted_for_a_week_from_the_decision
     # when the borrower accepts six days after the decision
     clock.advance(timedelta(days=6))
     async with sessions() as session:
-        loan_id = await accept_loan_offer(
+        loan_id = (await accept_loan_offer(
             session=session, clock=clock, actor=borrower, application_id=referred.id,
             idempotency_key="acc",
-        )  # fmt: skip
+        )).id  # fmt: skip
         await session.commit()
 
     # then the loan is listed at the engine's price

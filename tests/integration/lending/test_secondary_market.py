@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, time, timedelta
-from uuid import UUID
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -86,7 +85,7 @@ async def test_a_sold_note_pays_its_next_repayment_to_the_buyer(
         await session.commit()
     async with sessions() as session:
         notes = {n.id: n for n in (await session.exec(select(LoanNote))).all()}
-    bought = notes[UUID(answer["note_id"])]
+    bought = notes[answer.note_id]
     assert notes[note.id].status == "SOLD"
     assert notes[note.id].interest_received == 0
     assert bought.holder_id == buyer.participant_id

@@ -17,12 +17,12 @@ from support.payments import Shop, books_balance, create_and_pay, revenue, walle
 
 async def _open(shop: Shop, payment: UUID) -> UUID:
     async with shop.sessions() as session:
-        dispute = await disputes.open_dispute(
+        opened = await disputes.open_dispute(
             session=session, clock=shop.clock, actor=shop.shopper, payment_id=payment,
             reason="the parcel never arrived",
         )  # fmt: skip
         await session.commit()
-        return dispute.id
+        return opened.dispute.id
 
 
 async def _resolve(

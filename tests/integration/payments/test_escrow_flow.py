@@ -31,11 +31,13 @@ async def refund(shop: Shop, payment: UUID, minor: int | None, key: str) -> dict
     answers: list[dict[str, str]] = []
 
     async def use_case(session: AsyncSession) -> None:
-        answers.append(await refunds.refund_payment(
+        refunded = await refunds.refund_payment(
             session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment,
             amount=None if minor is None else Money(minor, "CNY"), reason="returned",
             idempotency_key=key,
-        ))  # fmt: skip
+        )  # fmt: skip
+        answers.append({"payment_id": str(refunded.intent.id),
+                        "refund_id": str(refunded.refund.id)})  # fmt: skip
 
     code = await attempt(shop.sessions, use_case)
     return answers[0] if code == "OK" else {"error": code}

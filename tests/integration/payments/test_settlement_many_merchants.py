@@ -35,7 +35,7 @@ async def _sell(shop: Shop, merchant: UUID, minor: int) -> None:
             idempotency_key=uuid4().hex,
         )  # fmt: skip
         await session.commit()
-    assert await pay(shop, UUID(answer["payment_id"])) == "SUCCEEDED"
+    assert await pay(shop, answer.id) == "SUCCEEDED"
 
 
 async def test_merchants_settled_together_are_paid_apart(shop: Shop) -> None:

@@ -28,7 +28,7 @@ from domain.participants.roles import Role
 from domain.participants.services.registration import register
 from domain.wallets.services.movements import transfer
 from domain.wallets.services.operations import adjust_wallet
-from domain.wallets.services.transfer_batch import TransferOrder, transfer_batch
+from domain.wallets.services.transfer_batch import MoneyMoved, TransferOrder, transfer_batch
 from domain.wallets.services.transfer_queue import TransferQueue
 from support.graphql import PASSWORD, unique_email
 from support.ledger import NOW
@@ -106,14 +106,14 @@ async def _state(session: AsyncSession, people: People) -> dict[str, Any]:
     return {"balances": balances, "counters": counters, "events": events}
 
 
-def _outcome(answer: dict[str, Any] | DomainError) -> str:
-    return answer.code if isinstance(answer, DomainError) else answer["status"]
+def _outcome(answer: MoneyMoved | DomainError) -> str:
+    return answer.code if isinstance(answer, DomainError) else answer.status
 
 
 async def _one_at_a_time(
     session: AsyncSession, orders: list[TransferOrder]
-) -> list[dict[str, Any] | DomainError]:
-    outcomes: list[dict[str, Any] | DomainError] = []
+) -> list[MoneyMoved | DomainError]:
+    outcomes: list[MoneyMoved | DomainError] = []
     for o in orders:
         try:
             outcomes.append(await transfer(
@@ -198,7 +198,7 @@ async def test_the_queue_batches_concurrent_callers_and_answers_each_once(
     again = people.order(0, 1, 1_000, "q0")  # the same key and input as the first: a replay
     results = await asyncio.gather(*(queue.submit(o) for o in [*orders, again, again]))
     answers = [r.unwrap() for r in results]
-    assert len({a["transfer_id"] for a in answers}) == 30  # 30 transfers for 32 callers
+    assert len({a.transfer_id for a in answers}) == 30  # 30 transfers for 32 callers
     assert answers[30] == answers[31] == answers[0]
     assert queue.orders == 32
     assert queue.batches < 30
