@@ -16,6 +16,7 @@ is checked:
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -135,6 +136,8 @@ def run_tour(readme: Path, *, url: str, workdir: Path, timeout: float = 240) -> 
     result = subprocess.run(
         ["bash", "-c", "\n".join(parts)],
         cwd=workdir,
+        # The tour keeps its last answer in $TMPDIR: each run its own, whatever runs beside it.
+        env={**os.environ, "TMPDIR": str(workdir)},
         capture_output=True,
         text=True,
         timeout=timeout,
