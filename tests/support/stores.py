@@ -167,7 +167,9 @@ PRODUCTION_KEY = base64.urlsafe_b64encode(b"agora-test-production-key-32byte").d
 def make_production_settings(stores: StoreUrls, **overrides: object) -> Settings:
     """Settings of an in-process app as production runs it, on the test stores."""
     keys = {"jwt_secret": PRODUCTION_KEY, "data_key": PRODUCTION_KEY}
-    return make_settings(stores, env="production", **keys, **overrides)
+    # Production refuses password hashing below argon2id's minimum: hash at that cost.
+    floor = {"password_hash_iterations": 2, "password_hash_memory_kib": 19_456}
+    return make_settings(stores, env="production", **keys, **floor, **overrides)
 
 
 def make_settings(stores: StoreUrls, **overrides: object) -> Settings:
