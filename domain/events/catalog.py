@@ -1,6 +1,7 @@
 """Every event type Agora emits, the topic (Redis stream) it goes to, and its payload version.
 
-Adding an event type is one line here; subscriptions and webhooks pick it up by name.
+Adding an event type is one line here and its payload's dataclass in the emitting context's
+`events.py` (domain/events/payloads.py); subscriptions and webhooks pick it up by name.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ PAYLOAD_VERSIONS: dict[EventType, int] = {event_type: 1 for event_type in EventT
     # 2: paid_by (INSURANCE, GUARANTEE or GUARANTEE_FUND), cover_due and shortfall; the
     # platform's fund is cover_provider null, no longer "platform".
     EventType.LOAN_DEFAULTED: 2,
+    # 2: snake_case keys (payment_id, order_reference, shipped_at, auto_release_at; payout_id,
+    # batch_id, failure_reason), as every other payload; version 1 was camelCase.
+    EventType.PAYMENT_UPDATED: 2,
+    EventType.PAYOUT_UPDATED: 2,
 }
 
 TOPICS: tuple[str, ...] = tuple(sorted({event_type.topic for event_type in EventType}))

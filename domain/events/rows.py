@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.events.catalog import PAYLOAD_VERSIONS, EventType
 from domain.events.correlation import current_correlation_id
+from domain.events.payloads import EventPayload
 
 
 def event_row(
@@ -32,3 +33,13 @@ def event_row(
         "correlation_id": current_correlation_id.get(),
         "occurred_at": occurred_at,
     }
+
+
+def payload_row(
+    event: EventPayload, *, aggregate_id: object, audience: Iterable[UUID], occurred_at: datetime
+) -> dict[str, Any]:
+    """The outbox row of one typed event: its type, aggregate type and payload its own."""
+    return event_row(
+        event.EVENT_TYPE, aggregate_type=event.AGGREGATE_TYPE, aggregate_id=aggregate_id,
+        audience=audience, payload=event.to_payload(), occurred_at=occurred_at,
+    )  # fmt: skip

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.rows import payload_row
 from domain.ledger.accounts import AccountKind
 from domain.ledger.balances import Balances
+from domain.ledger.events import WalletChanged
 
 
 class _Account(Protocol):
@@ -34,20 +34,19 @@ def wallet_changes(
     accounts: Iterable[_Account], *, journal_id: UUID, reason: str, now: datetime
 ) -> list[dict[str, Any]]:
     """One outbox row per wallet among `accounts`, with its balances after the change."""
+    journal = str(journal_id)
     return [
-        event_row(
-            EventType.WALLET_CHANGED,
-            aggregate_type="Wallet",
+        payload_row(
+            WalletChanged(
+                currency=account.currency,
+                available=account.balances.available_credit,
+                held=account.balances.debits_pending,
+                total=account.balances.credit_balance,
+                journal_id=journal,
+                reason=reason,
+            ),
             aggregate_id=account.id,
             audience=[account.owner_id],
-            payload={
-                "currency": account.currency,
-                "available": account.balances.available_credit,
-                "held": account.balances.debits_pending,
-                "total": account.balances.credit_balance,
-                "journal_id": str(journal_id),
-                "reason": reason,
-            },
             occurred_at=now,
         )
         for account in accounts

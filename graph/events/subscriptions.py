@@ -1,7 +1,8 @@
-"""Event subscriptions: one typed field per event users wait for, and the generic stream.
+"""Event subscriptions: one typed field per event type, and the generic stream.
 
-Adding a typed subscription: a GraphQL type with a `from_stream(event)` (graph/events/types.py),
-a TypedEvent below, and one line in EventSubscriptions.
+Adding a typed subscription: the event's payload dataclass (domain/<context>/events.py), a
+GraphQL type with a `from_stream(event)` that reads it (graph/events/types.py, TYPED_EVENTS),
+a TypedEvent below, and one line in EventSubscriptions with its @allow.
 """
 
 from collections.abc import AsyncGenerator
@@ -13,42 +14,36 @@ from domain.events.catalog import EventType as Type
 from domain.participants.roles import Scope
 from graph.context import Info
 from graph.events.following import AFTER, TypedEvent, follow, typed_subscription
-from graph.events.types import (
-    Event,
-    EventType,
-    InstallmentDueEvent,
-    LoanFundedEvent,
-    MatchCreatedEvent,
-    PaymentUpdatedEvent,
-    RepaymentReceivedEvent,
-    WalletChangedEvent,
-)
+from graph.events.types import TYPED_EVENTS, Event, EventType
 from graph.permissions import SIGNED_IN, allow
 
-WALLET_CHANGED = TypedEvent(
-    Type.WALLET_CHANGED, WalletChangedEvent, WalletChangedEvent.from_stream,
-    "Your wallets' balances, each time a posting touches one (operators: everyone's).",
-)  # fmt: skip
-MATCH_CREATED = TypedEvent(
-    Type.MATCH_CREATED, MatchCreatedEvent, MatchCreatedEvent.of,
-    "Matches of loan listings and BNPL purchases with their funders that concern you.",
-)  # fmt: skip
-LOAN_FUNDED = TypedEvent(
-    Type.LOAN_FUNDED, LoanFundedEvent, LoanFundedEvent.of,
-    "Loans you borrow or fund, once fully funded.",
-)  # fmt: skip
-REPAYMENT_RECEIVED = TypedEvent(
-    Type.REPAYMENT_RECEIVED, RepaymentReceivedEvent, RepaymentReceivedEvent.of,
-    "Repayments on loans and BNPL plans you owe or fund.",
-)  # fmt: skip
-INSTALLMENT_DUE = TypedEvent(
-    Type.INSTALLMENT_DUE, InstallmentDueEvent, InstallmentDueEvent.of,
-    "Installments of your loans and BNPL plans falling due.",
-)  # fmt: skip
-PAYMENT_UPDATED = TypedEvent(
-    Type.PAYMENT_UPDATED, PaymentUpdatedEvent, PaymentUpdatedEvent.of,
-    "Payments you make or take, as their state changes.",
-)  # fmt: skip
+DESCRIPTIONS: dict[Type, str] = {
+    Type.WALLET_CHANGED: "Your wallets' balances, each time a posting touches one "
+    "(operators: everyone's).",
+    Type.MATCH_CREATED: "Matches of loan listings and BNPL purchases with their funders that "
+    "concern you.",
+    Type.LOAN_FUNDED: "Loans you borrow or fund, once fully funded.",
+    Type.REPAYMENT_RECEIVED: "Repayments on loans and BNPL plans you owe or fund.",
+    Type.INSTALLMENT_DUE: "Installments of your loans and BNPL plans falling due.",
+    Type.LOAN_DEFAULTED: "Loans you borrow, fund or cover, as they default.",
+    Type.PAYMENT_UPDATED: "Payments you make or take, as their state changes.",
+    Type.PAYOUT_UPDATED: "Your payouts, as their state changes.",
+}
+
+
+def _typed(event_type: Type) -> TypedEvent:
+    graphql_type = TYPED_EVENTS[event_type]
+    return TypedEvent(event_type, graphql_type, graphql_type.from_stream, DESCRIPTIONS[event_type])
+
+
+WALLET_CHANGED = _typed(Type.WALLET_CHANGED)
+MATCH_CREATED = _typed(Type.MATCH_CREATED)
+LOAN_FUNDED = _typed(Type.LOAN_FUNDED)
+REPAYMENT_RECEIVED = _typed(Type.REPAYMENT_RECEIVED)
+INSTALLMENT_DUE = _typed(Type.INSTALLMENT_DUE)
+LOAN_DEFAULTED = _typed(Type.LOAN_DEFAULTED)
+PAYMENT_UPDATED = _typed(Type.PAYMENT_UPDATED)
+PAYOUT_UPDATED = _typed(Type.PAYOUT_UPDATED)
 
 
 LENDING_EVENTS = {Scope.EVENTS_READ, Scope.OFFERS_READ}
@@ -57,7 +52,8 @@ LENDING_EVENTS = {Scope.EVENTS_READ, Scope.OFFERS_READ}
 @strawberry.type
 class EventSubscriptions:
     # A key follows what it may read: balances need wallet:read, payments payments:read, and
-    # lending (matches, loans, repayments) offers:read, as portfolio and fundedLoans do.
+    # lending (matches, loans, repayments, defaults) offers:read, as portfolio and
+    # fundedLoans do; payouts payouts:read.
     wallet_changed = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.WALLET_READ})(
         typed_subscription(WALLET_CHANGED)
     )
@@ -67,8 +63,12 @@ class EventSubscriptions:
         typed_subscription(REPAYMENT_RECEIVED)
     )
     installment_due = allow(SIGNED_IN, key=LENDING_EVENTS)(typed_subscription(INSTALLMENT_DUE))
+    loan_defaulted = allow(SIGNED_IN, key=LENDING_EVENTS)(typed_subscription(LOAN_DEFAULTED))
     payment_updated = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.PAYMENTS_READ})(
         typed_subscription(PAYMENT_UPDATED)
+    )
+    payout_updated = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.PAYOUTS_READ})(
+        typed_subscription(PAYOUT_UPDATED)
     )
 
     @allow(SIGNED_IN, key=Scope.EVENTS_READ)

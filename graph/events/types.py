@@ -1,17 +1,40 @@
-"""Events as subscribers see them: a common interface, the generic Event, and typed ones."""
+"""Events as subscribers see them: a common interface, the generic Event, and typed ones.
+
+A typed event reads its payload through the dataclass its context recorded it with
+(domain/<context>/events.py), so its fields are the webhook body's `data`, field by field
+(camelCase, money as Money, ids as global ids where the schema has a node for them).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar, overload
+from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.consumer_credit.events import (
+    PlanInstallmentDue,
+    PlanMatchCreated,
+    PlanRepaymentReceived,
+)
 from domain.events import catalog
+from domain.events.payloads import EventPayload, parse
+from domain.ledger.events import WalletChanged
+from domain.lending.events import (
+    LoanDefaulted,
+    LoanFunded,
+    LoanInstallmentDue,
+    LoanMatchCreated,
+    LoanRepaymentReceived,
+)
 from domain.money import Money as DomainMoney
+from domain.payments.events import PaymentUpdated, PayoutUpdated
 from domain.wallets.services.accounts import WalletBalance
 from graph.context import DeliveredEvent
+from graph.money import Money
+from graph.relay import to_global_id
 from graph.wallets.types import Wallet
 
 EventType = strawberry.enum(
@@ -60,6 +83,38 @@ class Event(PayloadEvent):
         return cls.of(event, type=catalog.EventType(event.type))  # type: ignore[no-any-return]
 
 
+P = TypeVar("P", bound=EventPayload)
+Q = TypeVar("Q", bound=EventPayload)
+
+
+@overload
+def payload_of(event: DeliveredEvent, kind: type[P]) -> P: ...
+@overload
+def payload_of(event: DeliveredEvent, kind: type[P], other: type[Q]) -> P | Q: ...
+def payload_of(
+    event: DeliveredEvent, kind: type[EventPayload], other: type[EventPayload] | None = None
+) -> EventPayload:
+    """The event's typed payload, a `kind` or an `other` (an event type may be about several
+    aggregates: a lending match is about a Loan, a BNPL one about a BnplPlan)."""
+    typed = parse(catalog.EventType(event.type), event.aggregate_type, event.payload, event.version)
+    if not isinstance(typed, (kind, other or kind)):
+        raise TypeError(f"{event.type} about {event.aggregate_type}: not a {kind.__name__}")
+    return typed
+
+
+def money(minor: int, currency: str) -> Money:
+    return Money.of(DomainMoney(minor, currency))
+
+
+def maybe_money(minor: int | None, currency: str) -> Money | None:
+    return None if minor is None else money(minor, currency)
+
+
+def node_id(type_name: str, key: str | None) -> strawberry.ID | None:
+    """The global id of the `type_name` node with this key (as the payload stores it)."""
+    return None if key is None else to_global_id(type_name, UUID(key))
+
+
 @strawberry.type(description="A wallet's balances changed: every posting that touches it.")
 class WalletChangedEvent(DomainEvent):
     wallet: Wallet = strawberry.field(description="The wallet right after the change.")
@@ -68,45 +123,255 @@ class WalletChangedEvent(DomainEvent):
 
     @classmethod
     def from_stream(cls, event: DeliveredEvent) -> WalletChangedEvent:
-        payload = event.payload
-        currency = payload["currency"]
+        changed = payload_of(event, WalletChanged)
+        currency = changed.currency
         balance = WalletBalance(
             currency=currency,
-            available=DomainMoney(payload["available"], currency),
-            held=DomainMoney(payload["held"], currency),
+            available=DomainMoney(changed.available, currency),
+            held=DomainMoney(changed.held, currency),
         )
         return cls(
             cursor=str(event.position),
             occurred_at=event.occurred_at,
             correlation_id=event.correlation_id,
             wallet=Wallet.of(balance),
-            journal_id=strawberry.ID(payload["journal_id"]),
-            reason=payload["reason"],
+            journal_id=strawberry.ID(changed.journal_id),
+            reason=changed.reason,
         )
 
 
-# The lending and commerce capabilities will give these typed fields; until then they carry
-# the recorded payload (see README: "Adding a typed subscription").
-@strawberry.type(description="Investors were matched with a loan listing.")
+# Typed events keep the generic fields (aggregateType, aggregateId, version, payload) beside
+# their own, so a client may read either.
+@strawberry.type(
+    description="A funder was matched with a loan listing (loanId) or a bank's offer with a "
+    "BNPL purchase's plan (planId)."
+)
 class MatchCreatedEvent(PayloadEvent):
-    pass
+    loan_id: strawberry.ID | None = strawberry.field(description="Lending: the Loan.")
+    match_id: strawberry.ID | None = strawberry.field(description="Lending: the LoanMatch.")
+    plan_id: strawberry.ID | None = strawberry.field(description="BNPL: the BnplPlan.")
+    payment_id: strawberry.ID | None = strawberry.field(
+        description="BNPL: the purchase's PaymentIntent."
+    )
+    funding_id: strawberry.ID | None = strawberry.field(description="BNPL: the BnplFunding.")
+    offer_id: strawberry.ID | None = strawberry.field(description="BNPL: the bank's FundingOffer.")
+    source_kind: str = strawberry.field(description="What funded it (BANK_OFFER, ...).")
+    amount: Money
+    annual_rate: str = strawberry.field(description='Decimal string, e.g. "0.085".')
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> MatchCreatedEvent:
+        m = payload_of(event, LoanMatchCreated, PlanMatchCreated)
+        loan = m if isinstance(m, LoanMatchCreated) else None
+        plan = m if isinstance(m, PlanMatchCreated) else None
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            loan_id=node_id("Loan", loan.loan_id if loan else None),
+            match_id=node_id("LoanMatch", loan.match_id if loan else None),
+            plan_id=node_id("BnplPlan", plan.plan_id if plan else None),
+            payment_id=node_id("PaymentIntent", plan.payment_id if plan else None),
+            funding_id=node_id("BnplFunding", plan.funding_id if plan else None),
+            offer_id=node_id("FundingOffer", plan.offer_id if plan else None),
+            source_kind=m.source_kind,
+            amount=money(m.amount, m.currency),
+            annual_rate=m.annual_rate,
+        )
 
 
-@strawberry.type(description="A loan was fully funded.")
+@strawberry.type(description="A loan was fully funded and disbursed.")
 class LoanFundedEvent(PayloadEvent):
-    pass
+    loan_id: strawberry.ID = strawberry.field(description="The Loan.")
+    principal: Money
+    disbursed: Money = strawberry.field(description="The principal less upfront fees.")
+    funders: int = strawberry.field(description="How many notes funded it.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> LoanFundedEvent:
+        f = payload_of(event, LoanFunded)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            loan_id=node_id("Loan", f.loan_id),
+            principal=money(f.principal, f.currency),
+            disbursed=money(f.disbursed, f.currency),
+            funders=f.funders,
+        )
 
 
-@strawberry.type(description="A repayment was received and allocated.")
+@strawberry.type(
+    description="A repayment (or recovery) was received on a loan (loanId), or a shopper "
+    "paid towards a BNPL plan (planId), and allocated."
+)
 class RepaymentReceivedEvent(PayloadEvent):
-    pass
+    loan_id: strawberry.ID | None = strawberry.field(description="Lending: the Loan.")
+    repayment_id: str | None = strawberry.field(description="Lending: the repayment's id.")
+    kind: str | None = strawberry.field(description="Lending: MANUAL, AUTO_DEBIT, RECOVERY.")
+    loan_state: str | None = strawberry.field(description="Lending: the loan's state after.")
+    plan_id: strawberry.ID | None = strawberry.field(description="BNPL: the BnplPlan.")
+    plan_state: str | None = strawberry.field(description="BNPL: the plan's state after.")
+    amount: Money = strawberry.field(description="What was applied.")
+    principal: Money
+    interest: Money
+    penalty: Money
+    fees: Money | None = strawberry.field(description="Lending: fees paid.")
+    principal_prepaid: Money | None = strawberry.field(
+        description="A repayment: principal paid ahead of schedule."
+    )
+    rescheduled: bool | None = strawberry.field(
+        description="A repayment: the installments not yet due were rewritten."
+    )
+    to_cover: Money | None = strawberry.field(
+        description="A recovery: what went back to the cover provider."
+    )
+    to_funders: Money | None = strawberry.field(
+        description="A recovery: what went to the note holders."
+    )
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> RepaymentReceivedEvent:
+        r = payload_of(event, LoanRepaymentReceived, PlanRepaymentReceived)
+        c = r.currency
+        loan = r if isinstance(r, LoanRepaymentReceived) else None
+        plan = r if isinstance(r, PlanRepaymentReceived) else None
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            loan_id=node_id("Loan", loan.loan_id if loan else None),
+            repayment_id=loan.repayment_id if loan else None,
+            kind=loan.kind if loan else None,
+            loan_state=loan.loan_state if loan else None,
+            plan_id=node_id("BnplPlan", plan.plan_id if plan else None),
+            plan_state=plan.plan_state if plan else None,
+            amount=money(r.amount, c),
+            principal=money(r.principal, c),
+            interest=money(r.interest, c),
+            penalty=money(r.penalty, c),
+            fees=maybe_money(loan.fees if loan else None, c),
+            principal_prepaid=maybe_money(loan.principal_prepaid if loan else None, c),
+            rescheduled=loan.rescheduled if loan else None,
+            to_cover=maybe_money(loan.to_cover if loan else None, c),
+            to_funders=maybe_money(loan.to_funders if loan else None, c),
+        )
 
 
-@strawberry.type(description="An installment fell due.")
+@strawberry.type(description="An installment of a loan (loanId) or a BNPL plan (planId) fell due.")
 class InstallmentDueEvent(PayloadEvent):
-    pass
+    loan_id: strawberry.ID | None = strawberry.field(description="Lending: the Loan.")
+    plan_id: strawberry.ID | None = strawberry.field(description="BNPL: the BnplPlan.")
+    number: int = strawberry.field(description="The installment's number, from 1.")
+    due_date: date
+    amount: Money = strawberry.field(description="What it still owes.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> InstallmentDueEvent:
+        d = payload_of(event, LoanInstallmentDue, PlanInstallmentDue)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            loan_id=node_id("Loan", d.loan_id if isinstance(d, LoanInstallmentDue) else None),
+            plan_id=node_id("BnplPlan", d.plan_id if isinstance(d, PlanInstallmentDue) else None),
+            number=d.number,
+            due_date=date.fromisoformat(d.due_date),
+            amount=money(d.amount, d.currency),
+        )
 
 
-@strawberry.type(description="A payment changed state.")
+@strawberry.type(description="A loan defaulted: what was outstanding, covered, written off.")
+class LoanDefaultedEvent(PayloadEvent):
+    loan_id: strawberry.ID = strawberry.field(description="The Loan.")
+    outstanding: Money
+    covered: Money = strawberry.field(description="What the cover paid the note holders.")
+    written_off: Money
+    cover_kind: str = strawberry.field(description="NONE, INSURANCE, GUARANTEE, ...")
+    paid_by: str | None = strawberry.field(
+        description="INSURANCE, GUARANTEE or GUARANTEE_FUND; null when nothing was paid."
+    )
+    cover_provider: strawberry.ID | None = strawberry.field(
+        description="The Participant who paid; null for the platform's fund."
+    )
+    cover_due: Money = strawberry.field(description="What the cover owed.")
+    shortfall: Money = strawberry.field(description="What it owed and could not pay.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> LoanDefaultedEvent:
+        d = payload_of(event, LoanDefaulted)
+        c = d.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            loan_id=node_id("Loan", d.loan_id),
+            outstanding=money(d.outstanding, c),
+            covered=money(d.covered, c),
+            written_off=money(d.written_off, c),
+            cover_kind=d.cover_kind,
+            paid_by=d.paid_by,
+            cover_provider=node_id("Participant", d.cover_provider),
+            cover_due=money(d.cover_due, c),
+            shortfall=money(d.shortfall, c),
+        )
+
+
+@strawberry.type(description="A payment changed state: the intent as it is after.")
 class PaymentUpdatedEvent(PayloadEvent):
-    pass
+    payment_id: strawberry.ID = strawberry.field(description="The PaymentIntent.")
+    state: str
+    mode: str = strawberry.field(description="ESCROW or DIRECT.")
+    order_reference: str
+    amount: Money
+    captured: Money
+    refunded: Money
+    fee: Money
+    shipped_at: datetime | None
+    auto_release_at: datetime | None
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PaymentUpdatedEvent:
+        p = payload_of(event, PaymentUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            payment_id=node_id("PaymentIntent", p.payment_id),
+            state=p.state,
+            mode=p.mode,
+            order_reference=p.order_reference,
+            amount=money(p.amount, c),
+            captured=money(p.captured, c),
+            refunded=money(p.refunded, c),
+            fee=money(p.fee, c),
+            shipped_at=_moment(p.shipped_at),
+            auto_release_at=_moment(p.auto_release_at),
+        )
+
+
+@strawberry.type(description="A payout changed state.")
+class PayoutUpdatedEvent(PayloadEvent):
+    payout_id: strawberry.ID = strawberry.field(description="The Payout.")
+    batch_id: strawberry.ID = strawberry.field(description="The SettlementBatch it pays.")
+    state: str
+    amount: Money
+    failure_reason: str | None
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PayoutUpdatedEvent:
+        p = payload_of(event, PayoutUpdated)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            payout_id=node_id("Payout", p.payout_id),
+            batch_id=node_id("SettlementBatch", p.batch_id),
+            state=p.state,
+            amount=money(p.amount, p.currency),
+            failure_reason=p.failure_reason,
+        )
+
+
+def _moment(iso: str | None) -> datetime | None:
+    return None if iso is None else datetime.fromisoformat(iso)
+
+
+TYPED_EVENTS: dict[catalog.EventType, Any] = {
+    catalog.EventType.WALLET_CHANGED: WalletChangedEvent,
+    catalog.EventType.MATCH_CREATED: MatchCreatedEvent,
+    catalog.EventType.LOAN_FUNDED: LoanFundedEvent,
+    catalog.EventType.REPAYMENT_RECEIVED: RepaymentReceivedEvent,
+    catalog.EventType.INSTALLMENT_DUE: InstallmentDueEvent,
+    catalog.EventType.LOAN_DEFAULTED: LoanDefaultedEvent,
+    catalog.EventType.PAYMENT_UPDATED: PaymentUpdatedEvent,
+    catalog.EventType.PAYOUT_UPDATED: PayoutUpdatedEvent,
+}
+"""The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.catalog import EventType
 from domain.events.services.outbox import record_event
-from support.events import wallet_payload
+from support.events import match_payload, wallet_payload
 from support.graphql import Person, gql, log_in, signed_in
 from support.security import key_of
 from support.server import ServerProcess
@@ -93,7 +93,7 @@ async def test_a_key_hears_match_created_only_with_offers_read(
             await received(events_only_ws, EVENTS, 1, after=after)
         wallet_hears = asyncio.create_task(received(wallet_ws, EVENTS, 1, after=after))
         offers_hear = asyncio.create_task(received(offers_ws, MATCH_CREATED, 1, after=after))
-        await record(stores, EventType.MATCH_CREATED, bank, {"amount": 30_000})
+        await record(stores, EventType.MATCH_CREATED, bank, match_payload(30_000))
         await record(stores, EventType.WALLET_CHANGED, bank, wallet_payload(available=500))
         [first_for_wallet_key] = await wallet_hears
         [match] = await offers_hear
@@ -104,4 +104,4 @@ async def test_a_key_hears_match_created_only_with_offers_read(
     assert "offers:read" in typed.value.errors[0]["message"]  # type: ignore[index]
     # the match, recorded first, was not sent to the key without offers:read
     assert first_for_wallet_key["type"] == "WALLET_CHANGED"
-    assert match["payload"] == {"amount": 30_000}
+    assert match["payload"]["amount"] == 30_000

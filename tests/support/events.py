@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import redis.asyncio as redis
 from sqlalchemy import func, insert, text
@@ -22,6 +22,7 @@ from api.events.streams import PublishedEvent, encode_event, entry_id, stream_ke
 from domain.events.catalog import EventType
 from domain.events.rows import event_row
 from domain.events.services.outbox import OUTBOX
+from domain.lending.events import LoanMatchCreated
 
 _positions = itertools.count(1_000_000)  # stream-only events: far from the sequence's
 
@@ -30,6 +31,14 @@ def wallet_payload(available: int = 10_000, held: int = 0, reason: str = "DEPOSI
     return {"currency": "CNY", "available": available, "held": held,
             "total": available + held, "journal_id": "0b0e3a4e-0000-4000-8000-000000000001",
             "reason": reason}  # fmt: skip
+
+
+def match_payload(amount: int = 30_000) -> dict[str, Any]:
+    """A lending.match_created payload about a Loan, as matching records one."""
+    return LoanMatchCreated(
+        loan_id=str(uuid4()), match_id=str(uuid4()), source_kind="BID", amount=amount,
+        currency="CNY", annual_rate="0.08",
+    ).to_payload()  # fmt: skip
 
 
 def stream_row(

@@ -26,10 +26,10 @@ from uuid import UUID
 from sqlalchemy import or_, text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.consumer_credit.events import PlanMatchCreated
 from domain.consumer_credit.services.accounts import plan_escrow
 from domain.consumer_credit.tables import BnplFundingRow, BnplPlanRow
-from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
 from domain.ledger.services.posting import Leg
 from domain.lending.services.accounts import bank_funding
@@ -165,12 +165,12 @@ async def _commit_capacity(
 
 def _match_created(plan: BnplPlanRow, claim: BnplFundingRow, now: datetime) -> dict[str, Any]:
     assert claim.funder_id is not None
-    return event_row(
-        EventType.MATCH_CREATED, aggregate_type="BnplPlan", aggregate_id=plan.id,
-        audience=[plan.shopper_id, claim.funder_id],
-        payload={"plan_id": str(plan.id), "payment_id": str(plan.payment_id),
-                 "funding_id": str(claim.id), "source_kind": "BANK_OFFER",
-                 "offer_id": str(claim.offer_id), "amount": claim.principal,
-                 "currency": plan.currency, "annual_rate": str(claim.annual_rate)},
+    created = PlanMatchCreated(
+        plan_id=str(plan.id), payment_id=str(plan.payment_id), funding_id=str(claim.id),
+        source_kind="BANK_OFFER", offer_id=str(claim.offer_id), amount=claim.principal,
+        currency=plan.currency, annual_rate=str(claim.annual_rate),
+    )  # fmt: skip
+    return payload_row(
+        created, aggregate_id=plan.id, audience=[plan.shopper_id, claim.funder_id],
         occurred_at=now,
     )  # fmt: skip

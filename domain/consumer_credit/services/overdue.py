@@ -20,11 +20,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
+from domain.consumer_credit.events import PlanInstallmentDue
 from domain.consumer_credit.overdue import catch_up
 from domain.consumer_credit.plans import PLATFORM_PRODUCT
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
-from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
 from domain.jobs.services.batches import in_batches
 from domain.lending.overdue import reminder_due
@@ -85,14 +85,11 @@ async def age_plans(
 
 
 def _reminder(plan: BnplPlanRow, row: BnplInstallmentRow, now: datetime) -> dict[str, Any]:
-    return event_row(
-        EventType.INSTALLMENT_DUE, aggregate_type="BnplPlan", aggregate_id=plan.id,
-        audience=[plan.shopper_id],
-        payload={"plan_id": str(plan.id), "number": row.number,
-                 "due_date": row.due_date.isoformat(), "amount": row.owed,
-                 "currency": plan.currency},
-        occurred_at=now,
+    due = PlanInstallmentDue(
+        plan_id=str(plan.id), number=row.number, due_date=row.due_date.isoformat(),
+        amount=row.owed, currency=plan.currency,
     )  # fmt: skip
+    return payload_row(due, aggregate_id=plan.id, audience=[plan.shopper_id], occurred_at=now)
 
 
 async def age_bnpl_installments(

@@ -23,14 +23,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock, today
+from domain.consumer_credit.events import PlanRepaymentReceived
 from domain.consumer_credit.services.accounts import receivable_account
 from domain.consumer_credit.services.claims import claim_legs, claims_of, share_among_claims
 from domain.consumer_credit.services.credit_lines import give_back_credit, locked_line
 from domain.consumer_credit.services.refunds import installments_of
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.errors import InvalidInput
-from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
+from domain.events.services.outbox import emit
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
@@ -101,13 +101,13 @@ async def apply_repayment(
     plan.updated_at = now
     session.add(plan)
     applied: int = allocation.applied
-    await record_event(
-        session, EventType.REPAYMENT_RECEIVED, aggregate_type="BnplPlan", aggregate_id=plan.id,
+    repaid = PlanRepaymentReceived(
+        plan_id=str(plan.id), amount=applied, principal=received.principal,
+        interest=received.interest, penalty=received.penalty, currency=c, plan_state=plan.state,
+    )  # fmt: skip
+    await emit(
+        session, repaid, aggregate_id=plan.id, occurred_at=now,
         audience=[plan.shopper_id, *(claim.funder_id for claim in claims if claim.funder_id)],
-        payload={"plan_id": str(plan.id), "amount": applied, "principal": received.principal,
-                 "interest": received.interest, "penalty": received.penalty, "currency": c,
-                 "plan_state": plan.state},
-        occurred_at=now,
     )  # fmt: skip
     return applied
 

@@ -1,4 +1,5 @@
-"""`record_event`: the one call a use case makes to tell the world what it did.
+"""`emit`: the one call a use case makes to tell the world what it did (a typed event,
+`domain/<context>/events.py`); `record_events` for several rows built with `payload_row`.
 
 The row joins the caller's transaction, so an event exists if and only if its change
 committed; the relay publishes it afterwards (a trigger NOTIFYs it at commit).
@@ -16,7 +17,8 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.payloads import EventPayload
+from domain.events.rows import event_row, payload_row
 from domain.events.tables import OutboxEvent
 
 OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
@@ -62,7 +64,7 @@ async def record_event(
     payload: dict[str, Any],
     occurred_at: datetime,
 ) -> None:
-    """Add one event to the caller's transaction."""
+    """Add one event with a free-form payload (tests; use cases record typed events)."""
     await record_events(
         session,
         [
@@ -72,3 +74,18 @@ async def record_event(
             )
         ],
     )  # fmt: skip
+
+
+async def emit(
+    session: AsyncSession,
+    event: EventPayload,
+    *,
+    aggregate_id: object,
+    audience: Iterable[UUID],
+    occurred_at: datetime,
+) -> None:
+    """Add one typed event to the caller's transaction."""
+    await record_events(
+        session,
+        [payload_row(event, aggregate_id=aggregate_id, audience=audience, occurred_at=occurred_at)],
+    )

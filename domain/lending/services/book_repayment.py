@@ -10,9 +10,9 @@ from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
+from domain.events.services.outbox import emit
 from domain.ledger.services.posting import Leg, post_transfers
+from domain.lending.events import LoanRepaymentReceived
 from domain.lending.tables import Loan, Repayment
 
 
@@ -23,24 +23,26 @@ async def book_repayment(
     repayment: Repayment,
     legs: list[Leg],
     audience: Iterable[UUID],
-    details: dict[str, object],
     now: datetime,
+    principal_prepaid: int | None = None,
+    rescheduled: bool | None = None,
+    to_cover: int | None = None,
+    to_funders: int | None = None,
 ) -> Repayment:
     """Post `legs` as the repayment's journal and keep `repayment` on the locked `loan`, whose
     state the caller has already moved; the event carries the repayment's amounts, the loan's
-    state and the caller's `details`."""
+    state and what only the caller's kind knows (a repayment's prepaid principal and
+    rescheduling, a recovery's shares)."""
     await post_transfers(session, legs=legs, now=now, journal_id=repayment.journal_id)
     session.add(repayment)
     loan.version += 1
     await session.flush()
-    await record_event(
-        session, EventType.REPAYMENT_RECEIVED, aggregate_type="Loan", aggregate_id=loan.id,
-        audience=list(audience),
-        payload={"loan_id": str(loan.id), "repayment_id": str(repayment.id),
-                 "kind": repayment.kind, "amount": repayment.amount,
-                 "principal": repayment.principal, "interest": repayment.interest,
-                 "penalty": repayment.penalty, "fees": repayment.fees, **details,
-                 "currency": loan.currency, "loan_state": loan.state},
-        occurred_at=now,
+    received = LoanRepaymentReceived(
+        loan_id=str(loan.id), repayment_id=str(repayment.id), kind=repayment.kind,
+        amount=repayment.amount, principal=repayment.principal, interest=repayment.interest,
+        penalty=repayment.penalty, fees=repayment.fees, currency=loan.currency,
+        loan_state=loan.state, principal_prepaid=principal_prepaid, rescheduled=rescheduled,
+        to_cover=to_cover, to_funders=to_funders,
     )  # fmt: skip
+    await emit(session, received, aggregate_id=loan.id, audience=audience, occurred_at=now)
     return repayment

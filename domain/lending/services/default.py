@@ -11,9 +11,9 @@ from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
+from domain.events.services.outbox import emit
 from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
+from domain.lending.events import LoanDefaulted
 from domain.lending.products import CoverKind, LoanProduct
 from domain.lending.recovery import cover_amount, cover_due
 from domain.lending.services.accounts import (
@@ -75,16 +75,15 @@ async def default_loan(
     loan.version += 1
     await session.flush()
     guarantor = product.cover.provider_id
-    await record_event(
-        session, EventType.LOAN_DEFAULTED, aggregate_type="Loan", aggregate_id=loan.id,
+    defaulted = LoanDefaulted(
+        loan_id=str(loan.id), outstanding=outstanding, covered=cover,
+        written_off=outstanding - cover, cover_kind=product.cover.kind.value,
+        paid_by=payout if cover else None,
+        cover_provider=str(guarantor) if guarantor and cover else None,
+        cover_due=due, shortfall=due - cover, currency=currency,
+    )  # fmt: skip
+    await emit(
+        session, defaulted, aggregate_id=loan.id, occurred_at=now,
         audience=[loan.borrower_id, *(n.holder_id for n in notes),
                   *([guarantor] if guarantor and cover else [])],
-        payload={"loan_id": str(loan.id), "outstanding": outstanding, "covered": cover,
-                 "written_off": outstanding - cover, "cover_kind": product.cover.kind.value,
-                 "paid_by": payout if cover else None,
-                 "cover_provider": str(guarantor) if guarantor and cover else None,
-                 # What the cover owed and could not pay (its account held too little).
-                 "cover_due": due, "shortfall": due - cover,
-                 "currency": currency},
-        occurred_at=now,
     )  # fmt: skip

@@ -9,10 +9,10 @@ from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.events.catalog import EventType
-from domain.events.services.outbox import record_event
+from domain.events.services.outbox import emit
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.calendar import monthly_due_dates
+from domain.lending.events import LoanFunded
 from domain.lending.fees import FeeTiming, fee_amount, plan_fees
 from domain.lending.products import LoanProduct
 from domain.lending.schedule import RepaymentMethod, RoundingMode, build_schedule
@@ -46,12 +46,13 @@ async def disburse(
     loan.state = transition(LoanState(loan.state), LoanEvent.DISBURSED).value
     loan.disbursed_at = now
     await session.flush()
-    await record_event(
-        session, EventType.LOAN_FUNDED, aggregate_type="Loan", aggregate_id=loan.id,
+    funded = LoanFunded(
+        loan_id=str(loan.id), principal=loan.principal, currency=currency,
+        disbursed=loan.principal - loan.upfront_fee, funders=len(notes),
+    )  # fmt: skip
+    await emit(
+        session, funded, aggregate_id=loan.id, occurred_at=now,
         audience=[loan.borrower_id, *(note.holder_id for note in notes)],
-        payload={"loan_id": str(loan.id), "principal": loan.principal, "currency": currency,
-                 "disbursed": loan.principal - loan.upfront_fee, "funders": len(notes)},
-        occurred_at=now,
     )  # fmt: skip
     return notes
 

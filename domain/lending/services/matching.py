@@ -24,9 +24,9 @@ from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
-from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
+from domain.lending.events import LoanMatchCreated
 from domain.lending.services.accounts import (
     bank_funding,
     loan_escrow,
@@ -296,11 +296,11 @@ def _explanations(
 
 
 def _event(loan: Loan, match: LoanMatch, now: datetime) -> dict[str, Any]:
-    return event_row(
-        EventType.MATCH_CREATED, aggregate_type="Loan", aggregate_id=loan.id,
-        audience=[loan.borrower_id, match.funder_id],
-        payload={"loan_id": str(loan.id), "match_id": str(match.id),
-                 "source_kind": match.source_kind, "amount": match.amount,
-                 "currency": loan.currency, "annual_rate": str(match.annual_rate)},
+    created = LoanMatchCreated(
+        loan_id=str(loan.id), match_id=str(match.id), source_kind=match.source_kind,
+        amount=match.amount, currency=loan.currency, annual_rate=str(match.annual_rate),
+    )  # fmt: skip
+    return payload_row(
+        created, aggregate_id=loan.id, audience=[loan.borrower_id, match.funder_id],
         occurred_at=now,
     )  # fmt: skip

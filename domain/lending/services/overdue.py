@@ -22,9 +22,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
-from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
+from domain.lending.events import LoanInstallmentDue
 from domain.lending.overdue import age_installment, days_past_due, penalty_to_date, reminder_due
 from domain.lending.services.default import default_loan
 from domain.lending.services.product_terms import product_of
@@ -163,14 +163,11 @@ def _age(row: _Open, today: date, daily_rate: Decimal, grace: int, default_days:
 
 def _reminder(loan: Any, row: _Open, now: datetime) -> dict[str, Any]:
     owed = row.owed
-    return event_row(
-        EventType.INSTALLMENT_DUE, aggregate_type="Loan", aggregate_id=loan.id,
-        audience=[loan.borrower_id],
-        payload={"loan_id": str(loan.id), "number": row.number,
-                 "due_date": row.due_date.isoformat(), "amount": owed,
-                 "currency": loan.currency},
-        occurred_at=now,
+    due = LoanInstallmentDue(
+        loan_id=str(loan.id), number=row.number, due_date=row.due_date.isoformat(),
+        amount=owed, currency=loan.currency,
     )  # fmt: skip
+    return payload_row(due, aggregate_id=loan.id, audience=[loan.borrower_id], occurred_at=now)
 
 
 async def age_overdue_installments(

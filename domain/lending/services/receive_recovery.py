@@ -82,5 +82,5 @@ async def receive_recovery(
         session, loan=loan, repayment=repayment, legs=legs,
         audience=[loan.borrower_id, *(n.holder_id for n in notes),
                   *([guarantor] if guarantor and shares.guarantor else [])],
-        details={"to_cover": shares.guarantor, "to_funders": sum(shares.notes)}, now=now,
+        to_cover=shares.guarantor, to_funders=sum(shares.notes), now=now,
     )  # fmt: skip

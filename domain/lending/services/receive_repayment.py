@@ -166,9 +166,8 @@ async def receive_repayment(
     return await book_repayment(
         session, loan=loan, repayment=repayment, legs=legs,
         audience=[loan.borrower_id, *(n.holder_id for n in notes)],
-        details={"principal_prepaid": plan.principal_prepaid,
-                 "rescheduled": bool(plan.remaining) and not plan.paid_off},
-        now=now,
+        principal_prepaid=plan.principal_prepaid,
+        rescheduled=bool(plan.remaining) and not plan.paid_off, now=now,
     )  # fmt: skip
 
 

@@ -22,11 +22,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
-from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
 from domain.ledger.services.holds import post_hold, void_hold
 from domain.money import Money
+from domain.payments.events import PayoutUpdated
 from domain.payments.tables import Payout, SettlementBatchRow
 from domain.wallets.rails import PaymentRail, RailOutcome, RailResult
 
@@ -69,13 +69,12 @@ async def fail_payout(session: AsyncSession, payout: Payout, reason: str) -> Non
 
 def payout_updated_row(payout: Payout, now: datetime) -> dict[str, Any]:
     """The payments.payout_updated outbox row of the payout as it is now."""
-    return event_row(
-        EventType.PAYOUT_UPDATED, aggregate_type="Payout", aggregate_id=payout.id,
-        audience=[payout.merchant_id], occurred_at=now,
-        payload={"payoutId": str(payout.id), "batchId": str(payout.batch_id),
-                 "state": payout.state, "amount": payout.amount, "currency": payout.currency,
-                 "failureReason": payout.failure_reason},
+    updated = PayoutUpdated(
+        payout_id=str(payout.id), batch_id=str(payout.batch_id), state=payout.state,
+        amount=payout.amount, currency=payout.currency, failure_reason=payout.failure_reason,
     )  # fmt: skip
+    return payload_row(updated, aggregate_id=payout.id, audience=[payout.merchant_id],
+                       occurred_at=now)  # fmt: skip
 
 
 async def record_payout_updated(session: AsyncSession, payout: Payout, now: datetime) -> None:

@@ -14,12 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.errors import InvalidInput
-from domain.events.catalog import EventType
-from domain.events.rows import event_row
+from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.payments.errors import PaymentStateError
+from domain.payments.events import PaymentUpdated
 from domain.payments.intents import IllegalTransition, PaymentEvent, PaymentState, next_state
 from domain.payments.tables import PaymentIntent
 from domain.revenue.splits import Role
@@ -62,22 +62,23 @@ def audience(intent: PaymentIntent) -> list[UUID]:
     return sorted(people, key=str)
 
 
-def payment_payload(intent: PaymentIntent) -> dict[str, Any]:
-    return {
-        "paymentId": str(intent.id), "state": intent.state, "mode": intent.mode,
-        "orderReference": intent.order_reference, "currency": intent.currency,
-        "amount": intent.amount, "captured": intent.captured_amount,
-        "refunded": intent.refunded_total, "fee": intent.fee_amount,
-        "shippedAt": intent.shipped_at.isoformat() if intent.shipped_at else None,
-        "autoReleaseAt": intent.auto_release_at.isoformat() if intent.auto_release_at else None,
-    }  # fmt: skip
+def payment_updated(intent: PaymentIntent) -> PaymentUpdated:
+    """The payments.payment_updated event of the intent as it is now."""
+    return PaymentUpdated(
+        payment_id=str(intent.id), state=intent.state, mode=intent.mode,
+        order_reference=intent.order_reference, currency=intent.currency,
+        amount=intent.amount, captured=intent.captured_amount,
+        refunded=intent.refunded_total, fee=intent.fee_amount,
+        shipped_at=intent.shipped_at.isoformat() if intent.shipped_at else None,
+        auto_release_at=intent.auto_release_at.isoformat() if intent.auto_release_at else None,
+    )  # fmt: skip
 
 
 def updated_event(intent: PaymentIntent, now: datetime) -> dict[str, Any]:
     """The payments.payment_updated outbox row of the intent as it is now."""
-    return event_row(
-        EventType.PAYMENT_UPDATED, aggregate_type="PaymentIntent", aggregate_id=intent.id,
-        audience=audience(intent), payload=payment_payload(intent), occurred_at=now,
+    return payload_row(
+        payment_updated(intent), aggregate_id=intent.id, audience=audience(intent),
+        occurred_at=now,
     )  # fmt: skip
 
 
