@@ -24,9 +24,9 @@ from support.server import ServerProcess, server_env
 from support.stores import StoreUrls
 from support.subscribers import EVENTS, published_high_water, received, sign_up, ws_session
 
-BUFFER = 20  # a reading client may fall this many events behind (a pause of ~0.2 s)
+BUFFER = 30  # a reading client may fall this many events behind (a pause of ~0.6 s)
 EVENT_COUNT = 250  # 8 MB: more than the server's socket buffer (4 MB) can absorb
-PACE_SECONDS = 0.01
+PACE_SECONDS = 0.02
 BLOB = "x" * 32_768  # large events fill the socket buffers of a client that does not read
 
 
