@@ -61,61 +61,54 @@ def _forget(context: Context, watched: WatchedSocket | None) -> None:
         sockets.forget(watched)
 
 
-class RevocableTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, ending with 4401 when the socket's credentials are revoked."""
+class Revocable:
+    """What both protocols add: a signed-in socket is watched from connection_init on, and
+    ends with 4401 once its credentials are revoked (nothing it sends is handled after)."""
 
     watched: WatchedSocket | None = None
     revoked = False
+    context: Context
+    websocket: Any
+    connection_acknowledged: bool
 
     async def handle(self) -> None:
         try:
-            await super().handle()
+            await super().handle()  # type: ignore[misc]
         finally:
             _forget(self.context, self.watched)
 
     async def handle_message(self, message: Any) -> None:
         if not self.revoked:  # what arrives between the revocation and the close
-            await super().handle_message(message)
+            await super().handle_message(message)  # type: ignore[misc]
 
     async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
+        await super().handle_connection_init(message)  # type: ignore[misc]
         if self.connection_acknowledged and self.watched is None:
             self.watched = _watch(self.context, self.end_revoked)
 
     async def end_revoked(self) -> None:
         self.revoked = True
-        for operation_id in list(self.operations):
-            await self.cleanup_operation(operation_id)
+        await self.stop_operations()
         with suppress(Exception):  # the client may be gone already
             await self.websocket.close(REVOKED_CLOSE_CODE, REVOKED_CLOSE_REASON)
 
+    async def stop_operations(self) -> None:
+        raise NotImplementedError
 
-class RevocableLegacyWS(BaseGraphQLWSHandler[Context, None]):
+
+class RevocableTransportWS(Revocable, BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, ending with 4401 when the socket's credentials are revoked."""
+
+    async def stop_operations(self) -> None:
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+
+
+class RevocableLegacyWS(Revocable, BaseGraphQLWSHandler[Context, None]):
     """graphql-ws, ending with 4401 when the socket's credentials are revoked."""
 
-    watched: WatchedSocket | None = None
-    revoked = False
-
-    async def handle(self) -> None:
-        try:
-            await super().handle()
-        finally:
-            _forget(self.context, self.watched)
-
-    async def handle_message(self, message: Any) -> None:
-        if not self.revoked:
-            await super().handle_message(message)
-
-    async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
-        if self.connection_acknowledged and self.watched is None:
-            self.watched = _watch(self.context, self.end_revoked)
-
-    async def end_revoked(self) -> None:
-        self.revoked = True
+    async def stop_operations(self) -> None:
         if self.keep_alive_task is not None:
             self.keep_alive_task.cancel()
         for operation_id in list(self.tasks):
             await self.cleanup_operation(operation_id)  # each says `complete`
-        with suppress(Exception):
-            await self.websocket.close(REVOKED_CLOSE_CODE, REVOKED_CLOSE_REASON)
