@@ -91,9 +91,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.state.services = build_services(settings, stores, clock)
         metrics.watch_transfers(app.state.services.transfers)
         app.state.open_sockets = OpenSockets(
-            redis_client=stores.redis, revocations=app.state.services.revocations,
-            engine=stores.engine, clock=clock, recheck_seconds=settings.revocation_recheck_seconds,
-        )  # fmt: skip
+            redis_client=stores.redis,
+            revocations=app.state.services.revocations,
+            engine=stores.engine,
+            clock=clock,
+            recheck_seconds=settings.revocation_recheck_seconds,
+        )
         await app.state.open_sockets.start()
         hub = EventHub(urls.redis_url, buffer_limit=settings.subscriber_buffer)
         app.state.events = EventFeed(hub, redis_client=stores.redis, sessions=stores.sessions)
@@ -102,9 +105,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         rate_limiter.open(urls.redis_url)
         app.state.rate_limits = RateLimitGuard(rate_limiter, rate_limit_policy)
         relay = OutboxRelay(
-            database_url=urls.database_url, redis_client=stores.redis, metrics=metrics,
+            database_url=urls.database_url,
+            redis_client=stores.redis,
+            metrics=metrics,
             settings=relay_settings(settings),
-        )  # fmt: skip
+        )
         logger.info("agora ready", extra={"env": settings.env})
         try:
             async with contextlib.AsyncExitStack() as background:

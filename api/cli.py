@@ -97,10 +97,14 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
     logger.info(
         "starting",
-        extra={"host": args.host, "port": args.port, "workers": args.workers,
-               "embedded": settings.uses_embedded_stores,
-               "stores_ready_ms": round((time.perf_counter() - started) * 1000)},
-    )  # fmt: skip
+        extra={
+            "host": args.host,
+            "port": args.port,
+            "workers": args.workers,
+            "embedded": settings.uses_embedded_stores,
+            "stores_ready_ms": round((time.perf_counter() - started) * 1000),
+        },
+    )
     # uvicorn re-raises the SIGTERM it handled once it has drained; exiting through Python
     # instead of dying by the signal lets atexit stop the embedded PostgreSQL and Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

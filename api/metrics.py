@@ -25,42 +25,57 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.http_requests = Counter(
-            "agora_http_requests", "HTTP requests served.",
-            ["method", "route", "status"], registry=self.registry,
-        )  # fmt: skip
-        self.http_latency = Histogram(
-            "agora_http_request_duration_seconds", "HTTP request latency.",
-            ["method", "route"], buckets=LATENCY_BUCKETS, registry=self.registry,
-        )  # fmt: skip
-        self.graphql_operations = Counter(
-            "agora_graphql_operations", "GraphQL operations by root fields and outcome.",
-            ["type", "operation", "outcome"], registry=self.registry,
-        )  # fmt: skip
-        self.graphql_latency = Histogram(
-            "agora_graphql_operation_duration_seconds", "GraphQL operation latency.",
-            ["type", "operation"], buckets=LATENCY_BUCKETS, registry=self.registry,
-        )  # fmt: skip
-        self.websocket_connections = Gauge(
-            "agora_websocket_connections", "Open GraphQL WebSocket connections.",
+            "agora_http_requests",
+            "HTTP requests served.",
+            ["method", "route", "status"],
             registry=self.registry,
-        )  # fmt: skip
+        )
+        self.http_latency = Histogram(
+            "agora_http_request_duration_seconds",
+            "HTTP request latency.",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.graphql_operations = Counter(
+            "agora_graphql_operations",
+            "GraphQL operations by root fields and outcome.",
+            ["type", "operation", "outcome"],
+            registry=self.registry,
+        )
+        self.graphql_latency = Histogram(
+            "agora_graphql_operation_duration_seconds",
+            "GraphQL operation latency.",
+            ["type", "operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.websocket_connections = Gauge(
+            "agora_websocket_connections",
+            "Open GraphQL WebSocket connections.",
+            registry=self.registry,
+        )
 
         self.outbox_unpublished = Gauge(
-            "agora_outbox_unpublished_events", "Committed events not yet published to Redis.",
+            "agora_outbox_unpublished_events",
+            "Committed events not yet published to Redis.",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.outbox_lag = Gauge(
-            "agora_outbox_lag_seconds", "Age of the oldest unpublished event (0 when none).",
+            "agora_outbox_lag_seconds",
+            "Age of the oldest unpublished event (0 when none).",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.events_published = Counter(
-            "agora_events_published", "Events this process's relay published to Redis Streams.",
+            "agora_events_published",
+            "Events this process's relay published to Redis Streams.",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.relay_leader = Gauge(
-            "agora_outbox_relay_leader", "1 while this process's relay is the publishing leader.",
+            "agora_outbox_relay_leader",
+            "1 while this process's relay is the publishing leader.",
             registry=self.registry,
-        )  # fmt: skip
+        )
 
     def watch_pool(self, engine: AsyncEngine) -> None:
         self.registry.register(DatabasePoolCollector(engine))
@@ -103,21 +118,25 @@ class EventHubCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield GaugeMetricFamily(
-            "agora_event_subscribers", "Local event subscriptions.",
+            "agora_event_subscribers",
+            "Local event subscriptions.",
             value=float(self.hub.subscriber_count),
-        )  # fmt: skip
+        )
         yield GaugeMetricFamily(
-            "agora_event_reader_connected", "1 while the hub's stream reader is connected.",
+            "agora_event_reader_connected",
+            "1 while the hub's stream reader is connected.",
             value=1.0 if self.hub.connected else 0.0,
-        )  # fmt: skip
+        )
         yield CounterMetricFamily(
-            "agora_event_deliveries", "Events handed to local subscribers.",
+            "agora_event_deliveries",
+            "Events handed to local subscribers.",
             value=float(self.hub.delivered),
-        )  # fmt: skip
+        )
         yield CounterMetricFamily(
-            "agora_event_overflows", "Subscriber buffers that overflowed (live: SLOW_CONSUMER).",
+            "agora_event_overflows",
+            "Subscriber buffers that overflowed (live: SLOW_CONSUMER).",
             value=float(self.hub.overflows),
-        )  # fmt: skip
+        )
 
 
 class TransferQueueCollector(Collector):
@@ -128,10 +147,12 @@ class TransferQueueCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield CounterMetricFamily(
-            "agora_transfer_batches", "Committed transactions of grouped transfers.",
+            "agora_transfer_batches",
+            "Committed transactions of grouped transfers.",
             value=float(self.queue.batches),
-        )  # fmt: skip
+        )
         yield CounterMetricFamily(
-            "agora_transfer_batch_orders", "Transfers (and replays) those batches carried.",
+            "agora_transfer_batch_orders",
+            "Transfers (and replays) those batches carried.",
             value=float(self.queue.orders),
-        )  # fmt: skip
+        )

@@ -87,6 +87,9 @@ class RequestObservation:
             self.metrics.http_latency.labels(method, route).observe(elapsed)
             if route != "/metrics":
                 access_log.info(
-                    "request", method=method, path=path, status=status,
+                    "request",
+                    method=method,
+                    path=path,
+                    status=status,
                     duration_ms=round(elapsed * 1000, 2),
-                )  # fmt: skip
+                )

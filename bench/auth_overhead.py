@@ -217,8 +217,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         server_known, server_anomalies = served_problems(name, served[name], server.log_path)
         known += server_known
         anomalies += server_anomalies
-    write_json(args.output, args, revision, results, comparisons, served, known, anomalies,
-               rounds.foreign_share)  # fmt: skip
+    write_json(
+        args.output,
+        args,
+        revision,
+        results,
+        comparisons,
+        served,
+        known,
+        anomalies,
+        rounds.foreign_share,
+    )
     for note in known:
         print(f"note (not a failure): {note}", file=sys.stderr)
     return harness.exit_status(anomalies)
@@ -301,9 +310,11 @@ def print_tables(results: list[Result], comparisons: list[Comparison]) -> None:
     load.print_figures(results, label_width=32, extra=("ms/req", "cost_ms", 10, 3))
     print(f"\n{'ratio':<20}{'req/s':>8}{'p50':>8}{'p99':>8}{'+µs/req':>10}{'+µs 1conn':>11}  what")
     for c in comparisons:
-        print(f"{c.numerator + ' / ' + c.denominator:<20}{c.rps_ratio:>8.3f}{c.p50_ratio:>8.3f}"
-              f"{c.p99_ratio:>8.3f}{c.added_cost_us:>10.0f}{c.added_unloaded_p50_us:>11.0f}"
-              f"  {c.meaning}")  # fmt: skip
+        print(
+            f"{c.numerator + ' / ' + c.denominator:<20}{c.rps_ratio:>8.3f}{c.p50_ratio:>8.3f}"
+            f"{c.p99_ratio:>8.3f}{c.added_cost_us:>10.0f}{c.added_unloaded_p50_us:>11.0f}"
+            f"  {c.meaning}"
+        )
 
 
 # -- checks -------------------------------------------------------------------------------

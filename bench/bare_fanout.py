@@ -78,9 +78,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args(argv)
     # The uvicorn settings api/cli.py uses for `agora serve`.
-    uvicorn.run(build_app(args.redis_url), host="127.0.0.1", port=args.port, workers=1,
-                log_config=None, log_level="warning", access_log=False,
-                ws_max_size=1 << 20)  # fmt: skip
+    uvicorn.run(
+        build_app(args.redis_url),
+        host="127.0.0.1",
+        port=args.port,
+        workers=1,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        ws_max_size=1 << 20,
+    )
 
 
 if __name__ == "__main__":

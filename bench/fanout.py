@@ -55,9 +55,16 @@ DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_events"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 CONNECT_CONCURRENCY = 200
 BARE_STREAM = "bench:bare-fanout"  # bare_fanout.STREAM
-SUBSCRIBE = json.dumps({"id": "w", "type": "subscribe", "payload": {
-    "query": "subscription { walletChanged { cursor occurredAt journalId "
-             "wallet { available { amount } } } }"}})  # fmt: skip
+SUBSCRIBE = json.dumps(
+    {
+        "id": "w",
+        "type": "subscribe",
+        "payload": {
+            "query": "subscription { walletChanged { cursor occurredAt journalId "
+            "wallet { available { amount } } } }"
+        },
+    }
+)
 Connect = Callable[[], Awaitable[websockets.ClientConnection]]
 
 
@@ -84,8 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = harness.arguments(__doc__, database_url=DATABASE_URL, redis_url=REDIS_URL)
-    parser.add_argument("--subscribers", type=lambda s: [int(n) for n in s.split(",")],
-                        default=[1000, 10_000])  # fmt: skip
+    parser.add_argument(
+        "--subscribers", type=lambda s: [int(n) for n in s.split(",")], default=[1000, 10_000]
+    )
     parser.add_argument("--samples", type=int, default=200)
     return parser
 
@@ -94,26 +102,31 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await harness.recreate_database(args.database_url)
     store = redis.Redis.from_url(args.redis_url)
     await store.flushdb()  # streams of an earlier run hold positions the new database reuses
-    report: dict[str, Any] = {"at": datetime.now().isoformat(timespec="seconds"),
-                              "load_before": os.getloadavg()}  # fmt: skip
+    report: dict[str, Any] = {
+        "at": datetime.now().isoformat(timespec="seconds"),
+        "load_before": os.getloadavg(),
+    }
     with agora_server(args) as agora, bare_server(args) as bare:
         email = f"fanout-{os.getpid()}@bench.example"
         _, token = await asyncio.to_thread(harness.sign_up, agora.base_url, email, ["INVESTOR"])
         report["latency"] = await latency(agora, token, args.samples)
         print("latency", report["latency"], flush=True)
         for n in args.subscribers:
-            mine = await fan_out(agora, n, lambda: agora_socket(agora, token),
-                                 lambda: deposit(agora.base_url, token))  # fmt: skip
+            mine = await fan_out(
+                agora, n, lambda: agora_socket(agora, token), lambda: deposit(agora.base_url, token)
+            )
             print(f"agora {n}", mine, flush=True)
-            theirs = await fan_out(bare, n, lambda: bare_socket(bare),
-                                   lambda: store.xadd(BARE_STREAM, {"event": "{}"}))  # fmt: skip
+            theirs = await fan_out(
+                bare, n, lambda: bare_socket(bare), lambda: store.xadd(BARE_STREAM, {"event": "{}"})
+            )
             print(f"bare {n}", theirs, flush=True)
             report[f"fanout_{n}"] = {
-                "agora": mine, "bare": theirs,
+                "agora": mine,
+                "bare": theirs,
                 "ratio_all_received": round(mine["all_received_ms"] / theirs["all_received_ms"], 2),
                 "ratio_spread": round(mine["spread_ms"] / max(theirs["spread_ms"], 0.001), 2),
                 "ratio_memory": round(mine["kib_per_subscriber"] / theirs["kib_per_subscriber"], 2),
-            }  # fmt: skip
+            }
     await store.aclose()
     report["load_after"] = os.getloadavg()
     return report
@@ -133,10 +146,22 @@ def agora_server(args: argparse.Namespace) -> Iterator[servers.Server]:
 @contextmanager
 def bare_server(args: argparse.Namespace) -> Iterator[servers.Server]:
     port = servers.free_port()
-    argv = [sys.executable, str(REPO / "bench" / "bare_fanout.py"), "--port", str(port),
-            "--redis-url", args.redis_url]  # fmt: skip
-    with servers.running("bare relay", argv, port=port, ready_path="/count", cwd=REPO,
-                         log_path=RESULTS / "fanout_bare.log") as server:  # fmt: skip
+    argv = [
+        sys.executable,
+        str(REPO / "bench" / "bare_fanout.py"),
+        "--port",
+        str(port),
+        "--redis-url",
+        args.redis_url,
+    ]
+    with servers.running(
+        "bare relay",
+        argv,
+        port=port,
+        ready_path="/count",
+        cwd=REPO,
+        log_path=RESULTS / "fanout_bare.log",
+    ) as server:
         yield server
 
 
@@ -165,20 +190,27 @@ async def deposit(base_url: str, token: str) -> str:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         data = await harness.gql_async(
             http,
-            "mutation D($k: String!) { deposit(input: {amount: \"1.00\", currency: \"CNY\"}, "
+            'mutation D($k: String!) { deposit(input: {amount: "1.00", currency: "CNY"}, '
             "idempotencyKey: $k) { journalId errors { code } } }",
-            {"k": f"fanout-{next(_deposits)}"}, token,
-        )  # fmt: skip
+            {"k": f"fanout-{next(_deposits)}"},
+            token,
+        )
     assert data["deposit"]["errors"] == [], data
     return str(data["deposit"]["journalId"])
 
 
 async def agora_socket(server: servers.Server, token: str) -> websockets.ClientConnection:
     url = server.base_url.replace("http", "ws") + "/graphql"
-    ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                                  compression=None, ping_interval=None, max_queue=None)  # fmt: skip
-    await ws.send(json.dumps({"type": "connection_init",
-                              "payload": {"authorization": f"Bearer {token}"}}))  # fmt: skip
+    ws = await websockets.connect(
+        url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        compression=None,
+        ping_interval=None,
+        max_queue=None,
+    )
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+    )
     ack = json.loads(await ws.recv())
     assert ack["type"] == "connection_ack", ack
     await ws.send(SUBSCRIBE)
@@ -225,10 +257,13 @@ async def latency(server: servers.Server, token: str, samples: int) -> dict[str,
         mutation.append(answered - sent)
     reader.cancel()
     await ws.close()
-    return {"samples": samples, "sent_to_event_ms": percentiles(sent_to_event),
-            "occurred_at_to_event_ms": percentiles(occurred_to_event),
-            "answer_to_event_ms": percentiles(answer_to_event),
-            "deposit_mutation_ms": percentiles(mutation)}  # fmt: skip
+    return {
+        "samples": samples,
+        "sent_to_event_ms": percentiles(sent_to_event),
+        "occurred_at_to_event_ms": percentiles(occurred_to_event),
+        "answer_to_event_ms": percentiles(answer_to_event),
+        "deposit_mutation_ms": percentiles(mutation),
+    }
 
 
 async def fan_out(
@@ -261,13 +296,17 @@ async def fan_out(
     for ws in sockets:  # a reset, not a close handshake: no TIME_WAIT left on 10k ports
         ws.transport.abort()
     await wait_for_subscribers(server, 0)
-    return {"subscribers": n, "connect_s": round(connect_seconds, 1),
-            "all_received_ms": round((max(arrivals) - fired) * 1000, 1),
-            "first_received_ms": round((min(arrivals) - fired) * 1000, 1),
-            "median_received_ms": round((statistics.median(arrivals) - fired) * 1000, 1),
-            "spread_ms": round((max(arrivals) - min(arrivals)) * 1000, 1),
-            "rss_before_mib": round(before / 1024, 1), "rss_idle_mib": round(idle / 1024, 1),
-            "kib_per_subscriber": round((idle - before) / n, 1)}  # fmt: skip
+    return {
+        "subscribers": n,
+        "connect_s": round(connect_seconds, 1),
+        "all_received_ms": round((max(arrivals) - fired) * 1000, 1),
+        "first_received_ms": round((min(arrivals) - fired) * 1000, 1),
+        "median_received_ms": round((statistics.median(arrivals) - fired) * 1000, 1),
+        "spread_ms": round((max(arrivals) - min(arrivals)) * 1000, 1),
+        "rss_before_mib": round(before / 1024, 1),
+        "rss_idle_mib": round(idle / 1024, 1),
+        "kib_per_subscriber": round((idle - before) / n, 1),
+    }
 
 
 async def wait_for_subscribers(server: servers.Server, n: int) -> None:
@@ -282,9 +321,11 @@ async def wait_for_subscribers(server: servers.Server, n: int) -> None:
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
     ordered = sorted(seconds)
-    return {"p50": round(statistics.median(ordered) * 1000, 2),
-            "p99": round(load.percentile(ordered, 99) * 1000, 2),
-            "max": round(ordered[-1] * 1000, 2)}  # fmt: skip
+    return {
+        "p50": round(statistics.median(ordered) * 1000, 2),
+        "p99": round(load.percentile(ordered, 99) * 1000, 2),
+        "max": round(ordered[-1] * 1000, 2),
+    }
 
 
 if __name__ == "__main__":

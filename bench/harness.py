@@ -151,8 +151,15 @@ def agora_server(
     argv = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--migrate"]
     if workers is not None:
         argv += ["--workers", str(workers)]
-    with servers.running(name, argv, port=port, ready_path="/readyz",
-                         log_path=RESULTS / log_name, env=env, cwd=app_dir) as server:  # fmt: skip
+    with servers.running(
+        name,
+        argv,
+        port=port,
+        ready_path="/readyz",
+        log_path=RESULTS / log_name,
+        env=env,
+        cwd=app_dir,
+    ) as server:
         yield server
 
 
@@ -177,8 +184,13 @@ def agora_cli(
 
 def create_operator(env: Mapping[str, str], email: str, *, app_dir: Path = REPO) -> None:
     """An operator who signs in with `email` and PASSWORD."""
-    agora_cli({**env, "AGORA_OPERATOR_PASSWORD": PASSWORD}, "create-operator", "--email", email,
-              app_dir=app_dir)  # fmt: skip
+    agora_cli(
+        {**env, "AGORA_OPERATOR_PASSWORD": PASSWORD},
+        "create-operator",
+        "--email",
+        email,
+        app_dir=app_dir,
+    )
 
 
 def ledger_verify(database_url: str, *, app_dir: Path = REPO) -> tuple[bool, str]:
@@ -235,8 +247,9 @@ async def gql_async(
 ) -> Any:
     """`gql` on an httpx client (its base_url the server's), for loads run in asyncio."""
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    response = await client.post("/graphql", json={"query": query, "variables": variables},
-                                 headers=headers)  # fmt: skip
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
     response.raise_for_status()
     answer = response.json()
     if answer.get("errors"):
@@ -259,9 +272,20 @@ def sign_up(
     display_name: str = "Bench",
 ) -> tuple[str, str]:
     """Register with PASSWORD and sign in: (the participant's global id, an access token)."""
-    registered = call(base_url, REGISTER, {"input": {
-        "kind": kind, "displayName": display_name, "email": email, "password": PASSWORD,
-        "roles": list(roles)}}, "register")  # fmt: skip
+    registered = call(
+        base_url,
+        REGISTER,
+        {
+            "input": {
+                "kind": kind,
+                "displayName": display_name,
+                "email": email,
+                "password": PASSWORD,
+                "roles": list(roles),
+            }
+        },
+        "register",
+    )
     return registered["participant"]["id"], log_in(base_url, email)
 
 
@@ -271,10 +295,19 @@ def pass_kyc(
     """Submit a resident ID unique by `number` (born 1985-06-12: an adult); the operator
     verifies it."""
     first_17 = "11010519850612" + f"{number:03d}"
-    submitted = call(base_url, SUBMIT_KYC, {"input": {
-        "documentType": "RESIDENT_ID", "legalName": legal_name,
-        "documentNumber": first_17 + resident_id_check_char(first_17)}},
-        "submitKyc", token)  # fmt: skip
+    submitted = call(
+        base_url,
+        SUBMIT_KYC,
+        {
+            "input": {
+                "documentType": "RESIDENT_ID",
+                "legalName": legal_name,
+                "documentNumber": first_17 + resident_id_check_char(first_17),
+            }
+        },
+        "submitKyc",
+        token,
+    )
     decision = {"input": {"submissionId": submitted["submission"]["id"], "decision": "VERIFY"}}
     decided = call(base_url, DECIDE_KYC, decision, "decideKyc", operator)
     if decided["submission"]["status"] != "VERIFIED":
@@ -370,8 +403,10 @@ def revision(app_dir: Path = REPO) -> str:
     try:
         described = subprocess.run(
             ["git", "-C", str(app_dir), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return described.stdout.strip()

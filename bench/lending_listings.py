@@ -61,11 +61,27 @@ def set_up(url: str, env: dict[str, str], borrowers: int, offers: int) -> list[t
     """The product, the bank's offers, and (borrower token, approved application id)s."""
     harness.create_operator(env, OPERATOR_EMAIL)
     operator = log_in(url, OPERATOR_EMAIL)
-    product = call(url, PRODUCT, {"i": {
-        "code": "BENCH", "name": "Bench loan", "currency": "CNY", "minAmount": "1000.00",
-        "maxAmount": "50000.00", "minTermMonths": 3, "maxTermMonths": 24,
-        "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24",
-        "fundingChannels": ["BANK_OFFERS"]}}, "createLoanProduct", operator)  # fmt: skip
+    product = call(
+        url,
+        PRODUCT,
+        {
+            "i": {
+                "code": "BENCH",
+                "name": "Bench loan",
+                "currency": "CNY",
+                "minAmount": "1000.00",
+                "maxAmount": "50000.00",
+                "minTermMonths": 3,
+                "maxTermMonths": 24,
+                "repaymentMethod": "EQUAL_INSTALLMENT",
+                "minRate": "0.05",
+                "maxRate": "0.24",
+                "fundingChannels": ["BANK_OFFERS"],
+            }
+        },
+        "createLoanProduct",
+        operator,
+    )
     keys = []
     for n in range(BANKS):  # a bank funds at most max_amount of one loan, over all its offers
         email = f"bank{n}@bench-lending.example"
@@ -74,20 +90,45 @@ def set_up(url: str, env: dict[str, str], borrowers: int, offers: int) -> list[t
         keys.append(call(url, KEY, {}, "createApiKey", log_in(url, email))["secret"])
 
     def offer(n: int) -> None:
-        call(url, OFFER, {"i": {
-            "currency": "CNY", "capacity": "10000000.00",
-            "rateFloor": f"0.0{4 + n % 5}{n % 100:02d}",
-            "grades": ["A", "B", "C", "D", "E"], "minTermMonths": 3, "maxTermMonths": 24,
-            "minAmount": "100.00", "maxAmount": "2000.00"}, "k": f"offer-{n}"},
-            "createFundingOffer", keys[n % BANKS])  # fmt: skip
+        call(
+            url,
+            OFFER,
+            {
+                "i": {
+                    "currency": "CNY",
+                    "capacity": "10000000.00",
+                    "rateFloor": f"0.0{4 + n % 5}{n % 100:02d}",
+                    "grades": ["A", "B", "C", "D", "E"],
+                    "minTermMonths": 3,
+                    "maxTermMonths": 24,
+                    "minAmount": "100.00",
+                    "maxAmount": "2000.00",
+                },
+                "k": f"offer-{n}",
+            },
+            "createFundingOffer",
+            keys[n % BANKS],
+        )
 
     def borrower(n: int) -> tuple[str, str]:
         _, token = harness.sign_up(url, f"borrower{n}@bench-lending.example", ["BORROWER"])
         harness.pass_kyc(url, token, operator, n, legal_name="韩梅梅")
-        applied = call(url, APPLY, {"i": {
-            "productId": product["product"]["id"], "amount": "10000.00", "currency": "CNY",
-            "termMonths": 12, "purpose": "bench", "declaredMonthlyIncome": "30000.00"}},
-            "applyForLoan", token)  # fmt: skip
+        applied = call(
+            url,
+            APPLY,
+            {
+                "i": {
+                    "productId": product["product"]["id"],
+                    "amount": "10000.00",
+                    "currency": "CNY",
+                    "termMonths": 12,
+                    "purpose": "bench",
+                    "declaredMonthlyIncome": "30000.00",
+                }
+            },
+            "applyForLoan",
+            token,
+        )
         assert applied["application"]["status"] == "APPROVED", applied
         return token, applied["application"]["id"]
 
@@ -99,8 +140,9 @@ def set_up(url: str, env: dict[str, str], borrowers: int, offers: int) -> list[t
 Loop = tuple[float, list[float], list[dict[str, Any]]]  # seconds, latencies, answers
 
 
-async def closed_loop(url: str, clients: int, jobs: list[tuple[str, dict[str, Any], str | None]]
-                      ) -> Loop:  # fmt: skip
+async def closed_loop(
+    url: str, clients: int, jobs: list[tuple[str, dict[str, Any], str | None]]
+) -> Loop:
     """Send every job from `clients` concurrent connections; (seconds, latencies, bodies)."""
     queue = list(reversed(jobs))
     latencies: list[float] = []
@@ -112,9 +154,9 @@ async def closed_loop(url: str, clients: int, jobs: list[tuple[str, dict[str, An
                 query, variables, token = queue.pop()
                 headers = {"authorization": f"Bearer {token}"} if token else {}
                 started = time.perf_counter()
-                response = await http.post("/graphql", json={"query": query,
-                                                              "variables": variables},
-                                           headers=headers)  # fmt: skip
+                response = await http.post(
+                    "/graphql", json={"query": query, "variables": variables}, headers=headers
+                )
                 latencies.append(time.perf_counter() - started)
                 bodies.append(response.json())
 
@@ -123,8 +165,9 @@ async def closed_loop(url: str, clients: int, jobs: list[tuple[str, dict[str, An
     return time.perf_counter() - started, latencies, bodies
 
 
-def measured(server: servers.Server, load: Coroutine[Any, Any, Loop]
-             ) -> tuple[float, list[float], list[dict[str, Any]], tuple[float, float]]:  # fmt: skip
+def measured(
+    server: servers.Server, load: Coroutine[Any, Any, Loop]
+) -> tuple[float, list[float], list[dict[str, Any]], tuple[float, float]]:
     """Run `load`; its results and (Agora's CPU seconds, other work's share of the cores)."""
     pid = server.process.pid
     cpu_before, before = cpu.process_cpu_seconds(pid), cpu.snapshot([pid])
@@ -142,15 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     with harness.fresh_agora(args, "lending_listings_agora.log") as (server, env):
         started = time.perf_counter()
         approved = set_up(server.base_url, env, args.borrowers, args.offers)
-        print(f"set up {args.offers} offers and {len(approved)} approved applications in "
-              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
-        jobs = [(ACCEPT, {"id": app, "k": f"accept-{n}"}, token)
-                for n, (token, app) in enumerate(approved)]  # fmt: skip
+        print(
+            f"set up {args.offers} offers and {len(approved)} approved applications in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        jobs = [
+            (ACCEPT, {"id": app, "k": f"accept-{n}"}, token)
+            for n, (token, app) in enumerate(approved)
+        ]
         listings = closed_loop(server.base_url, args.clients, jobs)
         took, latencies, bodies, used = measured(server, listings)
         refused = [b for b in bodies if "errors" in b or b["data"]["acceptLoanOffer"]["errors"]]
-        states = {b["data"]["acceptLoanOffer"]["loan"]["state"] for b in bodies
-                  if b not in refused}  # fmt: skip
+        states = {b["data"]["acceptLoanOffer"]["loan"]["state"] for b in bodies if b not in refused}
         tokens = [token for token, _ in approved]
         ceiling_jobs = [(CEILING, {}, tokens[n % len(tokens)]) for n in range(2000)]
         ceiling = closed_loop(server.base_url, args.clients, ceiling_jobs)
@@ -158,17 +204,23 @@ def main(argv: list[str] | None = None) -> int:
     rate = len(jobs) / took
     p50 = statistics.median(latencies) * 1000
     p95 = statistics.quantiles(latencies, n=20)[18] * 1000
-    print(f"listings: {len(jobs)} in {took:.1f} s = {rate:.1f} listings/s "
-          f"(p50 {p50:.0f} ms, p95 {p95:.0f} ms) against {args.offers} open offers, "
-          f"{args.clients} clients; loans now {sorted(states)}; "
-          f"refused {len(refused)}")  # fmt: skip
+    print(
+        f"listings: {len(jobs)} in {took:.1f} s = {rate:.1f} listings/s "
+        f"(p50 {p50:.0f} ms, p95 {p95:.0f} ms) against {args.offers} open offers, "
+        f"{args.clients} clients; loans now {sorted(states)}; "
+        f"refused {len(refused)}"
+    )
     c_rate = len(ceiling_jobs) / c_took
-    print(f"ceiling: {{ loanProducts }} {c_rate:.0f} requests/s at the same concurrency; "
-          f"listings/s vs ceiling {rate / c_rate:.4f}")  # fmt: skip
+    print(
+        f"ceiling: {{ loanProducts }} {c_rate:.0f} requests/s at the same concurrency; "
+        f"listings/s vs ceiling {rate / c_rate:.4f}"
+    )
     listing_cpu, ceiling_cpu = used[0] / len(jobs) * 1000, c_used[0] / len(ceiling_jobs) * 1000
-    print(f"Agora's CPU: {listing_cpu:.1f} ms per listing, {ceiling_cpu:.2f} ms per ceiling "
-          f"request (ratio {listing_cpu / ceiling_cpu:.0f}); other work took "
-          f"{used[1]:.0%} and {c_used[1]:.0%} of the cores")  # fmt: skip
+    print(
+        f"Agora's CPU: {listing_cpu:.1f} ms per listing, {ceiling_cpu:.2f} ms per ceiling "
+        f"request (ratio {listing_cpu / ceiling_cpu:.0f}); other work took "
+        f"{used[1]:.0%} and {c_used[1]:.0%} of the cores"
+    )
     return 1 if refused or any("errors" in b for b in c_bodies) else 0
 
 

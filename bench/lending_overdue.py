@@ -125,11 +125,12 @@ async def main(argv: list[str] | None = None) -> int:
     await migrated_database(args.database_url)
     started = time.perf_counter()
     rows = await fill(args.database_url, args.loans)
-    print(f"filled {rows:,} installments of {args.loans:,} loans in "
-          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(
+        f"filled {rows:,} installments of {args.loans:,} loans in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     bare = await ceiling(args.database_url)
-    print(f"ceiling: one SQL UPDATE of the same rows: {bare:.1f} s "
-          f"({rows / bare:,.0f} rows/s)")  # fmt: skip
+    print(f"ceiling: one SQL UPDATE of the same rows: {bare:.1f} s ({rows / bare:,.0f} rows/s)")
     engine = create_async_engine(args.database_url, pool_size=2)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     try:
@@ -146,9 +147,11 @@ async def main(argv: list[str] | None = None) -> int:
         )
     finally:
         await conn.close()
-    print(f"daily overdue job: {aged:,} loans, {late:,} installments aged in {took:.1f} s "
-          f"({late / took:,.0f} installments/s; {took / bare:.1f}x the ceiling); "
-          f"penalty accrued {penalty:,} minor units")  # fmt: skip
+    print(
+        f"daily overdue job: {aged:,} loans, {late:,} installments aged in {took:.1f} s "
+        f"({late / took:,.0f} installments/s; {took / bare:.1f}x the ceiling); "
+        f"penalty accrued {penalty:,} minor units"
+    )
     return 0 if late == rows else 1
 
 

@@ -126,8 +126,16 @@ def run_wrk(url: str, script_path: Path, *, connections: int, seconds: int) -> d
     """Run wrk with a Lua script whose `done` hook prints WRK_MARKER and a JSON object: that."""
     # One thread: wrk's event loop keeps up with one Python server, and the second
     # core is better left to the server than to a second client thread.
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
-            f"--timeout={REQUEST_TIMEOUT_SECONDS}s", "-s", str(script_path), url]  # fmt: skip
+    argv = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={REQUEST_TIMEOUT_SECONDS}s",
+        "-s",
+        str(script_path),
+        url,
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, check=True)
     for line in done.stdout.splitlines():
         if line.startswith(WRK_MARKER):
@@ -274,9 +282,14 @@ def measure_scenarios(
     adds, and how much of the machine other work took meanwhile."""
     before = cpu.snapshot(server_pids)
     measured = interleaved_rounds(
-        scenarios, measure_one, rounds=args.rounds, seconds=args.seconds, warmup=args.warmup,
-        connections=args.connections, key_width=key_width,
-    )  # fmt: skip
+        scenarios,
+        measure_one,
+        rounds=args.rounds,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        connections=args.connections,
+        key_width=key_width,
+    )
     unloaded = one_connection(
         scenarios, measure_one, seconds=args.unloaded_seconds, key_width=key_width
     )
@@ -328,8 +341,11 @@ def one_connection(
 
 
 def print_measurement(phase: str, key: str, m: Measurement, key_width: int) -> None:
-    print(f"{phase} {key:<{key_width}} {m.rps:9.1f} req/s  p50 {m.p50_ms:7.2f} ms  "
-          f"p99 {m.p99_ms:7.2f} ms  errors {m.errors}", flush=True)  # fmt: skip
+    print(
+        f"{phase} {key:<{key_width}} {m.rps:9.1f} req/s  p50 {m.p50_ms:7.2f} ms  "
+        f"p99 {m.p99_ms:7.2f} ms  errors {m.errors}",
+        flush=True,
+    )
 
 
 def median(measurements: Sequence[Measurement], attribute: str) -> float:
@@ -358,14 +374,20 @@ def print_figures(
     attribute, width, decimals), then p50 and p99 with one connection."""
     title, attribute, width, decimals = extra
     saturated = 30 + width
-    print(f"\n{'':<{label_width}}{'-- saturated ' + '-' * (saturated - 13):>{saturated}}"
-          f"{'-- 1 connection ---':>22}")  # fmt: skip
-    print(f"{'scenario':<{label_width}}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{title:>{width}}"
-          f"{'p50 ms':>11}{'p99 ms':>11}")  # fmt: skip
+    print(
+        f"\n{'':<{label_width}}{'-- saturated ' + '-' * (saturated - 13):>{saturated}}"
+        f"{'-- 1 connection ---':>22}"
+    )
+    print(
+        f"{'scenario':<{label_width}}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{title:>{width}}"
+        f"{'p50 ms':>11}{'p99 ms':>11}"
+    )
     for r in results:
-        print(f"{r.label:<{label_width}}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-              f"{getattr(r, attribute):>{width}.{decimals}f}"
-              f"{r.unloaded_p50_ms:>11.2f}{r.unloaded_p99_ms:>11.2f}")  # fmt: skip
+        print(
+            f"{r.label:<{label_width}}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
+            f"{getattr(r, attribute):>{width}.{decimals}f}"
+            f"{r.unloaded_p50_ms:>11.2f}{r.unloaded_p99_ms:>11.2f}"
+        )
 
 
 def figures(rounds: Rounds, key: str) -> dict[str, Any]:

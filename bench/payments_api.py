@@ -35,17 +35,24 @@ DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_payment
 REDIS_URL = "redis://127.0.0.1:6379/10"
 OPERATOR_EMAIL = "operator@bench-payments.example"
 
-CREATE = ("mutation C($input: CreatePaymentIntentInput!, $key: String!) { "
-          "createPaymentIntent(input: $input, idempotencyKey: $key) { "
-          "paymentIntent { id } errors { code message } } }")  # fmt: skip
-API_KEY = ('mutation { createApiKey(input: {name: "till", scopes: '
-           "[PAYMENTS_READ, PAYMENTS_WRITE]}) { secret errors { code } } }")  # fmt: skip
-RULE = ("mutation S($i: CreateSplitRuleInput!) { createSplitRule(input: $i) { "
-        "errors { code } } }")  # fmt: skip
-FUND = ("mutation A($i: AdjustWalletInput!, $k: String!) { "
-        "adjustWallet(input: $i, idempotencyKey: $k) { errors { code } } }")  # fmt: skip
-PAY = ("mutation P($id: ID!, $key: String!) { payIntent(paymentId: $id, idempotencyKey: $key) "
-       "{ paymentIntent { state } errors { code message } } }")  # fmt: skip
+CREATE = (
+    "mutation C($input: CreatePaymentIntentInput!, $key: String!) { "
+    "createPaymentIntent(input: $input, idempotencyKey: $key) { "
+    "paymentIntent { id } errors { code message } } }"
+)
+API_KEY = (
+    'mutation { createApiKey(input: {name: "till", scopes: '
+    "[PAYMENTS_READ, PAYMENTS_WRITE]}) { secret errors { code } } }"
+)
+RULE = "mutation S($i: CreateSplitRuleInput!) { createSplitRule(input: $i) { errors { code } } }"
+FUND = (
+    "mutation A($i: AdjustWalletInput!, $k: String!) { "
+    "adjustWallet(input: $i, idempotencyKey: $k) { errors { code } } }"
+)
+PAY = (
+    "mutation P($id: ID!, $key: String!) { payIntent(paymentId: $id, idempotencyKey: $key) "
+    "{ paymentIntent { state } errors { code message } } }"
+)
 
 
 async def call(
@@ -57,24 +64,49 @@ async def call(
 
 def set_up(base_url: str, shoppers: int) -> dict[str, Any]:
     operator = harness.log_in(base_url, OPERATOR_EMAIL)
-    merchant_id, merchant = harness.sign_up(base_url, "merchant@bench-payments.example",
-                                            ["MERCHANT"], kind="BUSINESS",
-                                            display_name="merchant")  # fmt: skip
-    referrer_id, _ = harness.sign_up(base_url, "referrer@bench-payments.example", ["INVESTOR"],
-                                     display_name="referrer")  # fmt: skip
+    merchant_id, merchant = harness.sign_up(
+        base_url,
+        "merchant@bench-payments.example",
+        ["MERCHANT"],
+        kind="BUSINESS",
+        display_name="merchant",
+    )
+    referrer_id, _ = harness.sign_up(
+        base_url, "referrer@bench-payments.example", ["INVESTOR"], display_name="referrer"
+    )
     key = harness.call(base_url, API_KEY, {}, "createApiKey", merchant)["secret"]
-    shares = [{"role": "MERCHANT", "partyId": merchant_id, "percentBps": 8000},
-              {"role": "REFERRER", "partyId": referrer_id, "percentBps": 1500},
-              {"role": "PLATFORM", "percentBps": 500}]  # fmt: skip
-    harness.call(base_url, RULE, {"i": {"name": "three ways", "currency": "CNY", "shares": shares,
-                                        "isDefault": True}}, "createSplitRule", key)  # fmt: skip
+    shares = [
+        {"role": "MERCHANT", "partyId": merchant_id, "percentBps": 8000},
+        {"role": "REFERRER", "partyId": referrer_id, "percentBps": 1500},
+        {"role": "PLATFORM", "percentBps": 500},
+    ]
+    harness.call(
+        base_url,
+        RULE,
+        {"i": {"name": "three ways", "currency": "CNY", "shares": shares, "isDefault": True}},
+        "createSplitRule",
+        key,
+    )
     tokens = []
     for n in range(shoppers):
-        shopper_id, token = harness.sign_up(base_url, f"shopper{n}@bench-payments.example",
-                                            ["INVESTOR"], display_name=f"shopper{n}")  # fmt: skip
-        harness.call(base_url, FUND, {"i": {"participantId": shopper_id, "amount": "10000000.00",
-                                            "currency": "CNY", "reason": "bench shopper funds"},
-                                      "k": f"fund-{n}"}, "adjustWallet", operator)  # fmt: skip
+        shopper_id, token = harness.sign_up(
+            base_url, f"shopper{n}@bench-payments.example", ["INVESTOR"], display_name=f"shopper{n}"
+        )
+        harness.call(
+            base_url,
+            FUND,
+            {
+                "i": {
+                    "participantId": shopper_id,
+                    "amount": "10000000.00",
+                    "currency": "CNY",
+                    "reason": "bench shopper funds",
+                },
+                "k": f"fund-{n}",
+            },
+            "adjustWallet",
+            operator,
+        )
         tokens.append(token)
     return {"key": key, "shoppers": tokens}
 
@@ -96,12 +128,27 @@ async def sales(
                 n = next(counter)
                 started = time.perf_counter()
                 try:
-                    created = await call(client, CREATE, {"input": {
-                        "amount": "10.00", "currency": "CNY", "orderReference": f"{run}-o-{n}",
-                        "mode": "DIRECT"}, "key": f"{run}-c-{n}"}, world["key"])  # fmt: skip
+                    created = await call(
+                        client,
+                        CREATE,
+                        {
+                            "input": {
+                                "amount": "10.00",
+                                "currency": "CNY",
+                                "orderReference": f"{run}-o-{n}",
+                                "mode": "DIRECT",
+                            },
+                            "key": f"{run}-c-{n}",
+                        },
+                        world["key"],
+                    )
                     middle = time.perf_counter()
-                    paid = await call(client, PAY, {"id": created["paymentIntent"]["id"],
-                                                    "key": f"{run}-p-{n}"}, shopper)  # fmt: skip
+                    paid = await call(
+                        client,
+                        PAY,
+                        {"id": created["paymentIntent"]["id"], "key": f"{run}-p-{n}"},
+                        shopper,
+                    )
                     assert created["errors"] == [], created
                     assert paid["errors"] == [], paid
                     assert paid["paymentIntent"]["state"] == "SUCCEEDED", paid
@@ -117,14 +164,18 @@ async def sales(
     await asyncio.gather(*(loop(i) for i in range(clients)))
     elapsed = time.perf_counter() - began
     return {
-        "sales": len(totals), "seconds": round(elapsed, 2),
+        "sales": len(totals),
+        "seconds": round(elapsed, 2),
         "sales_per_second": round(len(totals) / elapsed, 1),
         "requests_per_second": round(2 * len(totals) / elapsed, 1),
-        **{f"{name}_p{p}_ms": round(load.percentile(values, p) * 1000, 1)
-           for name, values in (("create", creates), ("pay", pays), ("sale", totals))
-           for p in (50, 99)},
-        "failures": len(failures), "failure_samples": failures[:3],
-    }  # fmt: skip
+        **{
+            f"{name}_p{p}_ms": round(load.percentile(values, p) * 1000, 1)
+            for name, values in (("create", creates), ("pay", pays), ("sale", totals))
+            for p in (50, 99)
+        },
+        "failures": len(failures),
+        "failure_samples": failures[:3],
+    }
 
 
 async def ceiling(base_url: str, *, clients: int, seconds: float) -> dict[str, Any]:
@@ -142,9 +193,11 @@ async def ceiling(base_url: str, *, clients: int, seconds: float) -> dict[str, A
     began = time.perf_counter()
     await asyncio.gather(*(loop() for _ in range(clients)))
     elapsed = time.perf_counter() - began
-    return {"requests_per_second": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 1),
-            "p99_ms": round(load.percentile(latencies, 99) * 1000, 1)}  # fmt: skip
+    return {
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(load.percentile(latencies, 99) * 1000, 1),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,8 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         async def run() -> dict[str, Any]:
             await sales(server.base_url, world, clients=args.clients, seconds=3, run="warm")
             top = await ceiling(server.base_url, clients=args.clients, seconds=args.seconds)
-            measured = await sales(server.base_url, world, clients=args.clients,
-                                   seconds=args.seconds, run="measured")  # fmt: skip
+            measured = await sales(
+                server.base_url, world, clients=args.clients, seconds=args.seconds, run="measured"
+            )
             return {"clients": args.clients, "ceiling_typename": top, "sales": measured}
 
         report = asyncio.run(run())

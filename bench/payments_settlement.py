@@ -78,26 +78,39 @@ async def set_up(sessions: async_sessionmaker[AsyncSession], merchants: int, eac
         conn = await session.connection()
         ids = [uuid4() for _ in range(merchants)]
         await conn.execute(
-            text("INSERT INTO participant (id, kind, display_name, password_hash, roles,"
-                 " kyc_status, kyc_level, failed_logins, created_at, updated_at)"
-                 " SELECT unnest(CAST(:ids AS uuid[])), 'BUSINESS', 'merchant', '-',"
-                 " ARRAY['MERCHANT'], 'NOT_SUBMITTED', 0, 0, :now, :now"),
+            text(
+                "INSERT INTO participant (id, kind, display_name, password_hash, roles,"
+                " kyc_status, kyc_level, failed_logins, created_at, updated_at)"
+                " SELECT unnest(CAST(:ids AS uuid[])), 'BUSINESS', 'merchant', '-',"
+                " ARRAY['MERCHANT'], 'NOT_SUBMITTED', 0, 0, :now, :now"
+            ),
             {"ids": ids, "now": NOW},
-        )  # fmt: skip
+        )
         await conn.execute(
-            text("INSERT INTO settlement_line (merchant_id, currency, kind, reference_id,"
-                 " occurred_on, gross, fee, splits) SELECT m, 'CNY', 'PAYMENT',"
-                 " gen_random_uuid(), :day, :gross, :fee, :splits"
-                 " FROM unnest(CAST(:ids AS uuid[])) m, generate_series(1, :each)"),
-            {"ids": ids, "day": yesterday, "gross": GROSS, "fee": FEE, "splits": SPLITS,
-             "each": each},
-        )  # fmt: skip
-        funding = await open_account(session, kind=AccountKind.ADJUSTMENT, currency="CNY",
-                                     now=NOW, label="bench")  # fmt: skip
+            text(
+                "INSERT INTO settlement_line (merchant_id, currency, kind, reference_id,"
+                " occurred_on, gross, fee, splits) SELECT m, 'CNY', 'PAYMENT',"
+                " gen_random_uuid(), :day, :gross, :fee, :splits"
+                " FROM unnest(CAST(:ids AS uuid[])) m, generate_series(1, :each)"
+            ),
+            {
+                "ids": ids,
+                "day": yesterday,
+                "gross": GROSS,
+                "fee": FEE,
+                "splits": SPLITS,
+                "each": each,
+            },
+        )
+        funding = await open_account(
+            session, kind=AccountKind.ADJUSTMENT, currency="CNY", now=NOW, label="bench"
+        )
         net = each * (GROSS - FEE - SPLITS)
         for start in range(0, merchants, 200):
-            wallets = [await wallet_account(session, owner_id=m, currency="CNY", now=NOW)
-                       for m in ids[start:start + 200]]  # fmt: skip
+            wallets = [
+                await wallet_account(session, owner_id=m, currency="CNY", now=NOW)
+                for m in ids[start : start + 200]
+            ]
             legs = [Leg(funding, wallet, net, "ADJUSTMENT") for wallet in wallets]
             await post_transfers(session, legs=legs, now=NOW)
         await session.commit()
@@ -110,31 +123,42 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     async with engine.connect() as conn:
         transaction = await conn.begin()
         started = time.perf_counter()
-        await conn.execute(CEILING, {"through": (NOW - timedelta(days=1)).date(),
-                                     "day": NOW.date()})  # fmt: skip
+        await conn.execute(
+            CEILING, {"through": (NOW - timedelta(days=1)).date(), "day": NOW.date()}
+        )
         ceiling = time.perf_counter() - started
         await transaction.rollback()
     started = time.perf_counter()
     written = await run_settlement(sessions, FixedClock(NOW), rail=SimulatedRail())
     elapsed = time.perf_counter() - started
     async with engine.connect() as conn:
-        checks = (await conn.execute(text(
-            "SELECT (SELECT count(*) FROM settlement_batch), (SELECT count(*) FROM payout"
-            " WHERE state = 'PAID'), (SELECT count(*) FROM settlement_line WHERE batch_id IS NULL)"
-        ))).one()  # fmt: skip
+        checks = (
+            await conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM settlement_batch),"
+                    " (SELECT count(*) FROM payout WHERE state = 'PAID'),"
+                    " (SELECT count(*) FROM settlement_line WHERE batch_id IS NULL)"
+                )
+            )
+        ).one()
     async with sessions() as session:
         consistent = (await verify_ledger(session)).consistent
     await engine.dispose()
     payments = args.merchants * args.payments_per_merchant
     ok = written == checks[0] == checks[1] == args.merchants and checks[2] == 0 and consistent
     return {
-        "merchants": args.merchants, "payments": payments, "batches": checks[0],
-        "paid_payouts": checks[1], "unsettled_lines": checks[2], "ledger_consistent": consistent,
+        "merchants": args.merchants,
+        "payments": payments,
+        "batches": checks[0],
+        "paid_payouts": checks[1],
+        "unsettled_lines": checks[2],
+        "ledger_consistent": consistent,
         "settlement_seconds": round(elapsed, 2),
         "payments_per_second": round(payments / elapsed),
         "merchants_per_second": round(args.merchants / elapsed, 1),
-        "ceiling_one_statement_seconds": round(ceiling, 2), "ok": ok,
-    }  # fmt: skip
+        "ceiling_one_statement_seconds": round(ceiling, 2),
+        "ok": ok,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

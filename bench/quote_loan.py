@@ -110,12 +110,11 @@ def typename_check(data: dict[str, Any]) -> str | None:
 
 
 SCENARIOS = (
-    Scenario("bare", "bare strawberry { __typename }", "bare", TYPENAME_QUERY, {},
-             typename_check),
+    Scenario("bare", "bare strawberry { __typename }", "bare", TYPENAME_QUERY, {}, typename_check),
     Scenario("agora", "Agora { __typename }", "agora", TYPENAME_QUERY, {}, typename_check),
     quote_scenario(12),
     quote_scenario(360),
-)  # fmt: skip
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,8 +174,14 @@ def bare_server() -> Iterator[servers.Server]:
     port = servers.free_port()
     argv = [sys.executable, str(REPO / "bench" / "bare_strawberry.py"), "--port", str(port)]
     ready = "/graphql?query=" + urllib.parse.quote(TYPENAME_QUERY)
-    with servers.running("bare strawberry", argv, port=port, ready_path=ready,
-                         log_path=RESULTS / "bare_strawberry.log", cwd=REPO) as server:  # fmt: skip
+    with servers.running(
+        "bare strawberry",
+        argv,
+        port=port,
+        ready_path=ready,
+        log_path=RESULTS / "bare_strawberry.log",
+        cwd=REPO,
+    ) as server:
         yield server
 
 

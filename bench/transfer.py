@@ -200,8 +200,10 @@ class Run:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if shutil.which("wrk") is None:
-        print("wrk is needed (apt-get install -y wrk): requests are built per request in Lua",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "wrk is needed (apt-get install -y wrk): requests are built per request in Lua",
+            file=sys.stderr,
+        )
         return 2
     pgbench = find_pgbench()
     with autovacuum_on(args.database_url):
@@ -211,18 +213,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _measure(args: argparse.Namespace, pgbench: str) -> int:
     asyncio.run(harness.recreate_database(args.database_url))
     args.revision = harness.revision(args.app_dir)  # now: the server loads this code at start
-    print(f"revision {args.revision} ({args.app_dir}); {args.participants} "
-          f"participants, clients {args.clients}, {args.rounds} rounds of {args.seconds} s "
-          f"({args.warmup} s agora warm-up)", flush=True)  # fmt: skip
+    print(
+        f"revision {args.revision} ({args.app_dir}); {args.participants} "
+        f"participants, clients {args.clients}, {args.rounds} rounds of {args.seconds} s "
+        f"({args.warmup} s agora warm-up)",
+        flush=True,
+    )
     anomalies: list[str] = []
     started = time.monotonic()
     env = agora_env(args)
-    with harness.agora_server(env, "transfer_agora.log", workers=args.workers,
-                              app_dir=args.app_dir) as server:  # fmt: skip
+    with harness.agora_server(
+        env, "transfer_agora.log", workers=args.workers, app_dir=args.app_dir
+    ) as server:
         harness.create_operator(env, OPERATOR_EMAIL, app_dir=args.app_dir)
         people = set_up_participants(server.base_url, args.participants)
-        print(f"set up {len(people)} verified, funded participants "
-              f"in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
+        print(
+            f"set up {len(people)} verified, funded participants "
+            f"in {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
         base = asyncio.run(set_up_pgbench_accounts(args.database_url, args.participants))
         problem = first_transfer_problem(server.base_url, people)
         if problem:
@@ -323,9 +332,16 @@ def set_up_participants(base_url: str, count: int) -> list[Participant]:
             base_url, email, ["INVESTOR"], display_name=f"Investor {number}"
         )
         harness.pass_kyc(base_url, token, operator, number)
-        deposited = harness.call(base_url, DEPOSIT_MUTATION, {
-            "input": {"amount": DEPOSIT, "currency": "CNY", "method": "BANK_CARD"},
-            "key": f"fund-{number}"}, "deposit", token)  # fmt: skip
+        deposited = harness.call(
+            base_url,
+            DEPOSIT_MUTATION,
+            {
+                "input": {"amount": DEPOSIT, "currency": "CNY", "method": "BANK_CARD"},
+                "key": f"fund-{number}",
+            },
+            "deposit",
+            token,
+        )
         if deposited["status"] != "SUCCEEDED":
             raise RuntimeError(f"deposit for {email} failed: {deposited}")
         return Participant(participant_id, email, token)
@@ -441,17 +457,21 @@ def run_rounds(
 def _report(phase: str, run: Run) -> None:
     failures = ", ".join(f"{k} {v}" for k, v in run.failures.items()) or "none"
     batches = f"  {run.per_batch:.1f} transfers per commit" if run.per_batch else ""
-    print(f"{phase} {run.side:<8}{run.clients:>3} clients {run.rps:9.1f}/s  "
-          f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  failures: {failures}{batches}",
-          flush=True)  # fmt: skip
+    print(
+        f"{phase} {run.side:<8}{run.clients:>3} clients {run.rps:9.1f}/s  "
+        f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  failures: {failures}{batches}",
+        flush=True,
+    )
 
 
 def transfer_batching(base_url: str) -> tuple[float, float]:
     """(committed batches, transfers they carried) from the server's /metrics (with several
     workers: whichever answered the scrape, a sample of the whole)."""
     samples = harness.metric_samples(base_url)
-    return (harness.metric_sum(samples, "agora_transfer_batches_total"),
-            harness.metric_sum(samples, "agora_transfer_batch_orders_total"))  # fmt: skip
+    return (
+        harness.metric_sum(samples, "agora_transfer_batches_total"),
+        harness.metric_sum(samples, "agora_transfer_batch_orders_total"),
+    )
 
 
 def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float | None:
@@ -462,11 +482,19 @@ def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float
 def measure_agora(
     base_url: str, people: list[Participant], clients: int, seconds: int, label: str
 ) -> Run:
-    template = json.dumps({
-        "query": TRANSFER,
-        "variables": {"input": {"recipientId": "RECIPIENT", "amount": AMOUNT,
-                                "currency": "CNY"}, "key": "KEY"},
-    }).replace('"RECIPIENT"', '"%s"').replace('"KEY"', '"%s"')  # fmt: skip
+    template = (
+        json.dumps(
+            {
+                "query": TRANSFER,
+                "variables": {
+                    "input": {"recipientId": "RECIPIENT", "amount": AMOUNT, "currency": "CNY"},
+                    "key": "KEY",
+                },
+            }
+        )
+        .replace('"RECIPIENT"', '"%s"')
+        .replace('"KEY"', '"%s"')
+    )
     # A prefix per run and run date: no key repeats across runs against the same database.
     prefix = f"b{int(time.time())}{label}-"
     script = _WRK_SCRIPT.format(
@@ -504,10 +532,26 @@ def measure_pgbench(
 ) -> Run:
     threads = 1 if clients == 1 else 2  # -j: the machine has 2 cores
     with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as scratch, Probe() as probe:
-        argv = [pgbench, "-n", "-f", str(PGBENCH_SCRIPT), "-c", str(clients),
-                "-j", str(threads), "-T", str(seconds), "-D", f"base={base}",
-                "-D", f"n={args.participants}", "-l", "--log-prefix", f"{scratch}/tx",
-                harness.plain_url(args.database_url)]  # fmt: skip
+        argv = [
+            pgbench,
+            "-n",
+            "-f",
+            str(PGBENCH_SCRIPT),
+            "-c",
+            str(clients),
+            "-j",
+            str(threads),
+            "-T",
+            str(seconds),
+            "-D",
+            f"base={base}",
+            "-D",
+            f"n={args.participants}",
+            "-l",
+            "--log-prefix",
+            f"{scratch}/tx",
+            harness.plain_url(args.database_url),
+        ]
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
@@ -757,18 +801,24 @@ def summarize(runs: list[Run], clients_list: list[int]) -> list[Result]:
 
 def print_table(results: list[Result]) -> None:
     print(f"\n{'':>8}{'--- Agora transfer (HTTP) ---':>32}{'--- pgbench (same SQL) ---':>32}")
-    print(f"{'clients':>8}{'req/s':>10}{'p50 ms':>11}{'p99 ms':>11}{'TPS':>10}{'p50 ms':>11}"
-          f"{'p99 ms':>11}{'Agora/pgbench':>15}")  # fmt: skip
+    print(
+        f"{'clients':>8}{'req/s':>10}{'p50 ms':>11}{'p99 ms':>11}{'TPS':>10}{'p50 ms':>11}"
+        f"{'p99 ms':>11}{'Agora/pgbench':>15}"
+    )
     for r in results:
-        print(f"{r.clients:>8}{r.agora_rps:>10.1f}{r.agora_p50_ms:>11.2f}{r.agora_p99_ms:>11.2f}"
-              f"{r.pgbench_tps:>10.1f}{r.pgbench_p50_ms:>11.2f}{r.pgbench_p99_ms:>11.2f}"
-              f"{r.ratio:>15.3f}")  # fmt: skip
+        print(
+            f"{r.clients:>8}{r.agora_rps:>10.1f}{r.agora_p50_ms:>11.2f}{r.agora_p99_ms:>11.2f}"
+            f"{r.pgbench_tps:>10.1f}{r.pgbench_p50_ms:>11.2f}{r.pgbench_p99_ms:>11.2f}"
+            f"{r.ratio:>15.3f}"
+        )
     print("\nCPU ms per transfer (median of rounds): agora / postgres / redis / load generator")
     for r in results:
         a, p = r.agora_cpu_ms, r.pgbench_cpu_ms
-        print(f"{r.clients:>8}  Agora {a['agora']:.2f} / {a['postgres']:.2f} / {a['redis']:.2f}"
-              f" / wrk {a['client']:.2f}     pgbench - / {p['postgres']:.2f} / - / "
-              f"pgbench {p['client']:.2f}")  # fmt: skip
+        print(
+            f"{r.clients:>8}  Agora {a['agora']:.2f} / {a['postgres']:.2f} / {a['redis']:.2f}"
+            f" / wrk {a['client']:.2f}     pgbench - / {p['postgres']:.2f} / - / "
+            f"pgbench {p['client']:.2f}"
+        )
 
 
 def write_json(

@@ -64,27 +64,51 @@ async def seed(sessions: Sessions, url: str, receiver: str, endpoints: int, even
     for n in range(endpoints):
         now = CLOCK.now()
         async with sessions() as session:
-            row = Participant(kind="BUSINESS", display_name=f"m{n}", password_hash="-",
-                              roles=["MERCHANT"], created_at=now, updated_at=now)  # fmt: skip
+            row = Participant(
+                kind="BUSINESS",
+                display_name=f"m{n}",
+                password_hash="-",
+                roles=["MERCHANT"],
+                created_at=now,
+                updated_at=now,
+            )
             session.add(row)
             await session.flush()
             owner = Actor(ActorKind.PERSON, participant_id=row.id, roles=frozenset({Role.MERCHANT}))
-            await create_endpoint(session=session, clock=CLOCK, actor=owner, vault=VAULT,
-                                  url_policy=LOOPBACK, url=f"{receiver}/hook?m={n}")  # fmt: skip
+            await create_endpoint(
+                session=session,
+                clock=CLOCK,
+                actor=owner,
+                vault=VAULT,
+                url_policy=LOOPBACK,
+                url=f"{receiver}/hook?m={n}",
+            )
             await session.commit()
         owners.append(row.id)
     payload = {
-        "currency": "CNY", "available": 100_000, "held": 0, "total": 100_000,
-        "journal_id": "00000000-0000-0000-0000-000000000000", "reason": "DEPOSIT",
-    }  # fmt: skip
+        "currency": "CNY",
+        "available": 100_000,
+        "held": 0,
+        "total": 100_000,
+        "journal_id": "00000000-0000-0000-0000-000000000000",
+        "reason": "DEPOSIT",
+    }
     for start in range(0, events, 500):
         async with sessions() as session:
-            await record_events(session, [
-                event_row(EventType.WALLET_CHANGED, aggregate_type="Wallet", aggregate_id=n,
-                          audience=[owners[n % endpoints]], payload=payload,
-                          occurred_at=CLOCK.now())
-                for n in range(start, min(events, start + 500))
-            ])  # fmt: skip
+            await record_events(
+                session,
+                [
+                    event_row(
+                        EventType.WALLET_CHANGED,
+                        aggregate_type="Wallet",
+                        aggregate_id=n,
+                        audience=[owners[n % endpoints]],
+                        payload=payload,
+                        occurred_at=CLOCK.now(),
+                    )
+                    for n in range(start, min(events, start + 500))
+                ],
+            )
             await session.commit()
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
@@ -132,8 +156,9 @@ async def timed_ceiling(receiver: str, posts: int, concurrency: int, body: bytes
     async def post_all(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             queue.get_nowait()
-            response = await client.post(f"{receiver}/hook", content=body,
-                                         headers={"content-type": "application/json"})  # fmt: skip
+            response = await client.post(
+                f"{receiver}/hook", content=body, headers={"content-type": "application/json"}
+            )
             assert response.status_code == 204
 
     started = time.perf_counter()
@@ -155,8 +180,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     ]
     results: dict[str, object] = {"events": args.events, "endpoints": args.endpoints, "runs": []}
     try:
-        with servers.running("receiver", argv, port=port, ready_path="/healthz",
-                             log_path=RESULTS / "webhook_receiver.log") as receiver:  # fmt: skip
+        with servers.running(
+            "receiver",
+            argv,
+            port=port,
+            ready_path="/healthz",
+            log_path=RESULTS / "webhook_receiver.log",
+        ) as receiver:
             await seed(sessions, args.database_url, receiver.base_url, args.endpoints, args.events)
             body = json.dumps({"id": "evt_1", "type": "wallet.changed", "data": {}}).encode()
             for workers in args.workers:
@@ -164,8 +194,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 before = cpu.snapshot([receiver.process.pid])
                 created, fan_out_s = await timed_fan_out(sessions)
                 delivered, delivery_s = await timed_delivery(sessions, workers)
-                ceiling_s = await timed_ceiling(receiver.base_url, delivered,
-                                                workers * DeliveryPolicy().batch, body)  # fmt: skip
+                ceiling_s = await timed_ceiling(
+                    receiver.base_url, delivered, workers * DeliveryPolicy().batch, body
+                )
                 foreign = cpu.foreign_share(before, cpu.snapshot([receiver.process.pid]))
                 row = {
                     "workers": workers,

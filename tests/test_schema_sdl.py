@@ -17,11 +17,17 @@ def test_every_mutation_taking_an_idempotency_key_says_how_the_key_was_answered(
     schema = build_schema()._schema
     mutation = schema.mutation_type
     assert mutation is not None
-    keyed = {name: field.type for name, field in mutation.fields.items()
-             if "idempotencyKey" in field.args}  # fmt: skip
+    keyed = {
+        name: field.type
+        for name, field in mutation.fields.items()
+        if "idempotencyKey" in field.args
+    }
     marked = schema.get_type("IdempotentPayload")
 
     assert len(keyed) >= 20
-    unmarked = [name for name, type_ in keyed.items()
-                if marked not in getattr(type_, "of_type", type_).interfaces]  # fmt: skip
+    unmarked = [
+        name
+        for name, type_ in keyed.items()
+        if marked not in getattr(type_, "of_type", type_).interfaces
+    ]
     assert unmarked == []

@@ -144,8 +144,9 @@ class OutboxRelay:
             asyncio.ensure_future(self._stop.wait()),
         ]
         try:
-            await asyncio.wait(waiters, timeout=self._settings.poll_seconds,
-                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            await asyncio.wait(
+                waiters, timeout=self._settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for waiter in waiters:
                 waiter.cancel()

@@ -35,9 +35,11 @@ async def running_relay(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
 async def run_relay_until_signalled(settings: Settings, database_url: str, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     relay = OutboxRelay(
-        database_url=database_url, redis_client=client, metrics=Metrics(),
+        database_url=database_url,
+        redis_client=client,
+        metrics=Metrics(),
         settings=relay_settings(settings),
-    )  # fmt: skip
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, relay.stop)

@@ -100,13 +100,17 @@ class RateLimiter:
         self.max_connections = max_connections
         self.timeout_seconds = timeout_seconds
         self.errors = Counter(
-            "agora_rate_limiter_errors", "Rate limit checks that failed open (Redis unreachable).",
-            ["scope"], registry=registry,
-        )  # fmt: skip
+            "agora_rate_limiter_errors",
+            "Rate limit checks that failed open (Redis unreachable).",
+            ["scope"],
+            registry=registry,
+        )
         self.refusals = Counter(
-            "agora_rate_limit_refusals", "Hits refused by a rate limit.",
-            ["scope"], registry=registry,
-        )  # fmt: skip
+            "agora_rate_limit_refusals",
+            "Hits refused by a rate limit.",
+            ["scope"],
+            registry=registry,
+        )
         self.timeouts = Counter(
             "agora_rate_limiter_timeouts",
             "Hits refused because Redis did not answer in time (never let through uncounted).",

@@ -35,9 +35,11 @@ class Revocation:
 
     def encode(self) -> str:
         fields = {
-            "session": self.session_id, "participant": self.participant_id,
-            "before": self.issued_before, "api_key": self.api_key_id,
-        }  # fmt: skip
+            "session": self.session_id,
+            "participant": self.participant_id,
+            "before": self.issued_before,
+            "api_key": self.api_key_id,
+        }
         return json.dumps({k: str(v) if isinstance(v, UUID) else v for k, v in fields.items()})
 
     @classmethod

@@ -61,9 +61,17 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an entry to the caller's transaction: it is kept iff the change is."""
-    entry = AuditEntry(**entry_row(actor=actor, action=action, outcome=outcome, at=at,
-                                   target_type=target_type, target_id=target_id,
-                                   details=details))  # fmt: skip
+    entry = AuditEntry(
+        **entry_row(
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            at=at,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+        )
+    )
     session.add(entry)
     return entry
 

@@ -69,8 +69,11 @@ BNPL_LIMIT_RULE = BNPL_LIMITS_2026_11_V1
 
 
 # Added to the scorecard's reasons when a passing grade earns no credit: no income to size it.
-NO_INCOME_REASON = {"code": "NO_INCOME", "text": "No income declared to set a limit by",
-                    "points_lost": 0}  # fmt: skip
+NO_INCOME_REASON = {
+    "code": "NO_INCOME",
+    "text": "No income declared to set a limit by",
+    "points_lost": 0,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +121,9 @@ def limit_rule_problems(rule: BnplLimitRule) -> list[str]:
         problems.append("limits must be A, B, ... in order, without REJECT")
     if rule.step <= 0:
         problems.append("the step must be positive")
-    if any(g.cap < 0 or not g.income_multiple.is_finite() or g.income_multiple < 0
-           for g in rule.limits):  # fmt: skip
+    if any(
+        g.cap < 0 or not g.income_multiple.is_finite() or g.income_multiple < 0 for g in rule.limits
+    ):
         problems.append("caps and multiples must not be negative")
     for better, worse in itertools.pairwise(rule.limits):
         if better.cap < worse.cap or better.income_multiple < worse.income_multiple:

@@ -38,9 +38,13 @@ def catch_up(
 ) -> CaughtUp:
     """The installment on `on`, and the penalty of the days since it was last aged."""
     aging = age_installment(
-        due_date=due_date, on=on, overdue_principal=overdue_principal, daily_rate=daily_rate,
-        grace_days=grace_days, default_days=0,
-    )  # fmt: skip
+        due_date=due_date,
+        on=on,
+        overdue_principal=overdue_principal,
+        daily_rate=daily_rate,
+        grace_days=grace_days,
+        default_days=0,
+    )
     before = days_past_due(due_date, last_aged) if last_aged else 0
     charged = penalty_to_date(
         overdue_principal, daily_rate, days_late=aging.days_past_due, grace_days=grace_days

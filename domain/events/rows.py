@@ -40,6 +40,10 @@ def payload_row(
 ) -> dict[str, Any]:
     """The outbox row of one typed event: its type, aggregate type and payload its own."""
     return event_row(
-        event.EVENT_TYPE, aggregate_type=event.AGGREGATE_TYPE, aggregate_id=aggregate_id,
-        audience=audience, payload=event.to_payload(), occurred_at=occurred_at,
-    )  # fmt: skip
+        event.EVENT_TYPE,
+        aggregate_type=event.AGGREGATE_TYPE,
+        aggregate_id=aggregate_id,
+        audience=audience,
+        payload=event.to_payload(),
+        occurred_at=occurred_at,
+    )

@@ -150,11 +150,16 @@ async def _claim_round(
 ) -> dict[tuple[str, str], int | Replay]:
     expires = now + RETENTION
     document = [
-        {"scope": c.scope, "key": c.key, "operation": c.operation,
-         "fingerprint": c.fingerprint, "created_at": now.isoformat(),
-         "expires_at": expires.isoformat()}
+        {
+            "scope": c.scope,
+            "key": c.key,
+            "operation": c.operation,
+            "fingerprint": c.fingerprint,
+            "created_at": now.isoformat(),
+            "expires_at": expires.isoformat(),
+        }
         for c in claims
-    ]  # fmt: skip
+    ]
     rows = await conn.execute(_CLAIM, {"claims": json.dumps(document)})
     claimed: dict[tuple[str, str], int | Replay] = {(r.scope, r.key): r.id for r in rows}
     taken = [c for c in claims if (c.scope, c.key) not in claimed]
@@ -174,9 +179,13 @@ async def _claim_round(
             await conn.execute(  # expired: the key is free again
                 update(RECORDS)
                 .where(RECORDS.c.id == previous.id)
-                .values(operation=claim.operation, fingerprint=claim.fingerprint,
-                        created_at=now, expires_at=expires)
-            )  # fmt: skip
+                .values(
+                    operation=claim.operation,
+                    fingerprint=claim.fingerprint,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
             claimed[claim.scope, claim.key] = previous.id
     return claimed
 

@@ -65,9 +65,14 @@ def allocate_early_repayment(
             RepaymentAllocation(paid, amount - payoff.total), settled, prepaid
         )
     partial = prepay_partially(
-        amount, installments, on=on, rule=rule, annual_rate=annual_rate, method=method,
+        amount,
+        installments,
+        on=on,
+        rule=rule,
+        annual_rate=annual_rate,
+        method=method,
         rounding=rounding,
-    )  # fmt: skip
+    )
     paid = _with_principal(partial.settled, future[0].number, partial.principal_prepaid)
     return EarlyRepaymentAllocation(
         RepaymentAllocation(paid, 0), partial.rescheduled, partial.principal_prepaid

@@ -26,8 +26,12 @@ class DelinquencyBucket(Enum):
     DPD_90_PLUS = "DPD_90_PLUS"
 
 
-_BUCKETS = ((0, DelinquencyBucket.CURRENT), (30, DelinquencyBucket.DPD_1_30),
-            (60, DelinquencyBucket.DPD_31_60), (90, DelinquencyBucket.DPD_61_90))  # fmt: skip
+_BUCKETS = (
+    (0, DelinquencyBucket.CURRENT),
+    (30, DelinquencyBucket.DPD_1_30),
+    (60, DelinquencyBucket.DPD_31_60),
+    (90, DelinquencyBucket.DPD_61_90),
+)
 
 
 @dataclass(frozen=True, slots=True)

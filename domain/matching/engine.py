@@ -121,8 +121,9 @@ def _match(
         book = platform_book
         code, amount = _platform_book(book, loan, remaining, funders)
         rate = loan.note_rate
-        decisions.append(Decision(book.book_id, SourceKind.PLATFORM_BOOK, book.funder_id, code,
-                                  amount, rate))  # fmt: skip
+        decisions.append(
+            Decision(book.book_id, SourceKind.PLATFORM_BOOK, book.funder_id, code, amount, rate)
+        )
         if amount:
             fills.append(Fill(book.book_id, SourceKind.PLATFORM_BOOK, book.funder_id, amount, rate))
             remaining -= amount

@@ -22,10 +22,15 @@ def reason_records(decision: CreditDecision) -> list[dict[str, Any]]:
 def point_records(decision: CreditDecision) -> list[dict[str, Any]]:
     """Every feature's value, bin and points, in the scorecard's order."""
     return [
-        {"feature": p.feature, "value": str(p.value), "bin": p.bin_label,
-         "points": p.points, "points_lost": p.points_lost}
+        {
+            "feature": p.feature,
+            "value": str(p.value),
+            "bin": p.bin_label,
+            "points": p.points,
+            "points_lost": p.points_lost,
+        }
         for p in decision.points
-    ]  # fmt: skip
+    ]
 
 
 def fraud_records(verdict: FraudVerdict) -> list[dict[str, Any]]:

@@ -65,17 +65,31 @@ class BnplPlan(Node):
 
         return cls(
             id=to_global_id("BnplPlan", plan.id),
-            payment_id=to_global_id("PaymentIntent", plan.payment_id), price=m(plan.price),
-            installment_count=plan.installment_count, fee_payer=FeePayer(plan.fee_payer),
-            annual_rate=str(plan.annual_rate.normalize()), refunded=m(plan.refunded),
-            outstanding=m(sum(r.owed for r in rows)), state=plan.state,
-            installments=[BnplInstallment(
-                number=r.number, due_date=r.due_date, principal_due=m(r.principal_due),
-                interest_due=m(r.interest_due), penalty_due=m(r.penalty_due),
-                principal_paid=m(r.principal_paid), interest_paid=m(r.interest_paid),
-                penalty_paid=m(r.penalty_paid), days_past_due=r.days_past_due, bucket=r.bucket,
-                paid_at=r.paid_at) for r in rows],
-        )  # fmt: skip
+            payment_id=to_global_id("PaymentIntent", plan.payment_id),
+            price=m(plan.price),
+            installment_count=plan.installment_count,
+            fee_payer=FeePayer(plan.fee_payer),
+            annual_rate=str(plan.annual_rate.normalize()),
+            refunded=m(plan.refunded),
+            outstanding=m(sum(r.owed for r in rows)),
+            state=plan.state,
+            installments=[
+                BnplInstallment(
+                    number=r.number,
+                    due_date=r.due_date,
+                    principal_due=m(r.principal_due),
+                    interest_due=m(r.interest_due),
+                    penalty_due=m(r.penalty_due),
+                    principal_paid=m(r.principal_paid),
+                    interest_paid=m(r.interest_paid),
+                    penalty_paid=m(r.penalty_paid),
+                    days_past_due=r.days_past_due,
+                    bucket=r.bucket,
+                    paid_at=r.paid_at,
+                )
+                for r in rows
+            ],
+        )
 
 
 @strawberry.type(description="A partner bank's claim on a purchase it funded.")
@@ -98,15 +112,18 @@ class FundedPurchase(Node):
             return Money.of(DomainMoney(minor, plan.currency))
 
         return cls(
-            id=to_global_id("BnplFunding", claim.id), plan_id=to_global_id("BnplPlan", plan.id),
+            id=to_global_id("BnplFunding", claim.id),
+            plan_id=to_global_id("BnplPlan", plan.id),
             offer_id=to_global_id("FundingOffer", claim.offer_id) if claim.offer_id else None,
-            principal=m(claim.principal), annual_rate=str(claim.annual_rate.normalize()),
+            principal=m(claim.principal),
+            annual_rate=str(claim.annual_rate.normalize()),
             principal_repaid=m(claim.principal_repaid),
             interest_received=m(claim.interest_received),
             outstanding=m(claim.principal - claim.principal_repaid),
-            installment_count=plan.installment_count, plan_state=plan.state,
+            installment_count=plan.installment_count,
+            plan_state=plan.state,
             created_at=claim.created_at,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type
@@ -117,8 +134,10 @@ class BnplPayload(IdempotentPayload):
 
 
 def _payload(written: PlanWritten) -> BnplPayload:
-    return BnplPayload(plan=BnplPlan.of(written.plan, list(written.installments)),
-                       payment_intent=PaymentIntent.of(written.intent))  # fmt: skip
+    return BnplPayload(
+        plan=BnplPlan.of(written.plan, list(written.installments)),
+        payment_intent=PaymentIntent.of(written.intent),
+    )
 
 
 @strawberry.type
@@ -150,17 +169,23 @@ class BnplMutations:
         "platform book what they don't."
     )
     async def pay_in_installments(
-        self, info: Info, payment_id: strawberry.ID, installments: int,
+        self,
+        info: Info,
+        payment_id: strawberry.ID,
+        installments: int,
         idempotency_key: IdempotencyKey,
-    ) -> BnplPayload:  # fmt: skip
+    ) -> BnplPayload:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> BnplPayload:
             bought = await checkout.pay_in_installments(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                payment_id=uuid_of(payment_id, "PaymentIntent"), installments=installments,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                payment_id=uuid_of(payment_id, "PaymentIntent"),
+                installments=installments,
                 idempotency_key=idempotency_key,
-            )  # fmt: skip
+            )
             return _payload(bought)
 
         return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)
@@ -168,18 +193,24 @@ class BnplMutations:
     @allow(SIGNED_IN)
     @strawberry.mutation(description="Shoppers: repay installments from your wallet, oldest first.")
     async def repay_installments(
-        self, info: Info, plan_id: strawberry.ID, amount: str, currency: str,
+        self,
+        info: Info,
+        plan_id: strawberry.ID,
+        amount: str,
+        currency: str,
         idempotency_key: IdempotencyKey,
-    ) -> BnplPayload:  # fmt: skip
+    ) -> BnplPayload:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> BnplPayload:
             repaid = await repayments.repay_installments(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 plan_id=uuid_of(plan_id, "BnplPlan"),
                 amount=parse_money(amount, currency_of(currency), field="amount"),
                 idempotency_key=idempotency_key,
-            )  # fmt: skip
+            )
             return _payload(repaid)
 
         return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)

@@ -51,17 +51,27 @@ class BnplCreditDecision(Node):
 
         return cls(
             id=to_global_id("BnplCreditDecision", row.id),
-            shopper_id=to_global_id("Participant", row.shopper_id), status=row.status,
-            score=row.score, grade=row.grade, credit_limit=m(row.credit_limit),
+            shopper_id=to_global_id("Participant", row.shopper_id),
+            status=row.status,
+            score=row.score,
+            grade=row.grade,
+            credit_limit=m(row.credit_limit),
             declared_monthly_income=m(row.declared_monthly_income),
-            reasons=[ReasonCode(code=r["code"], text=r["text"], points_lost=r["points_lost"])
-                     for r in row.reason_codes],
-            fraud_outcome=row.fraud_action, fraud_rules_version=row.fraud_rules_version,
-            fraud_reasons=[FraudReason(code=r["code"], text=r["text"], action=r["action"])
-                           for r in row.fraud_reasons],
-            scorecard_version=row.scorecard_version, limit_rule_version=row.limit_rule_version,
-            decided_at=row.decided_at, valid_until=row.decided_at + DECISION_VALIDITY,
-        )  # fmt: skip
+            reasons=[
+                ReasonCode(code=r["code"], text=r["text"], points_lost=r["points_lost"])
+                for r in row.reason_codes
+            ],
+            fraud_outcome=row.fraud_action,
+            fraud_rules_version=row.fraud_rules_version,
+            fraud_reasons=[
+                FraudReason(code=r["code"], text=r["text"], action=r["action"])
+                for r in row.fraud_reasons
+            ],
+            scorecard_version=row.scorecard_version,
+            limit_rule_version=row.limit_rule_version,
+            decided_at=row.decided_at,
+            valid_until=row.decided_at + DECISION_VALIDITY,
+        )
 
 
 @strawberry.type(description="Your installment credit in one currency.")
@@ -79,9 +89,13 @@ class CreditLine:
         def m(minor: int) -> Money:
             return Money.of(DomainMoney(minor, row.currency))
 
-        return cls(currency=row.currency, limit=m(row.credit_limit), used=m(row.used),
-                   available=m(max(0, row.credit_limit - row.used)),
-                   decision=BnplCreditDecision.of(decision) if decision else None)  # fmt: skip
+        return cls(
+            currency=row.currency,
+            limit=m(row.credit_limit),
+            used=m(row.used),
+            available=m(max(0, row.credit_limit - row.used)),
+            decision=BnplCreditDecision.of(decision) if decision else None,
+        )
 
 
 async def credit_line_view(session: AsyncSession, row: CreditLineRow) -> CreditLine:
@@ -113,8 +127,9 @@ class BnplCreditQueries:
     async def credit_line(self, info: Info, currency: str) -> CreditLine | None:
         currency_of(currency)
         async with info.context.db() as session:
-            row = await credit_lines.my_credit_line(session, actor=info.context.actor,
-                                                    currency=currency)  # fmt: skip
+            row = await credit_lines.my_credit_line(
+                session, actor=info.context.actor, currency=currency
+            )
             return await credit_line_view(session, row) if row else None
 
     @allow(SIGNED_IN)
@@ -127,9 +142,11 @@ class BnplCreditQueries:
     ) -> list[BnplCreditDecision]:
         async with info.context.db() as session:
             rows = await credit_decisions.my_credit_decisions(
-                session, actor=info.context.actor, limit=page_size(first, info.context.hardening),
+                session,
+                actor=info.context.actor,
+                limit=page_size(first, info.context.hardening),
                 shopper_id=optional_uuid_of(shopper_id, "Participant"),
-            )  # fmt: skip
+            )
         return [BnplCreditDecision.of(row) for row in rows]
 
 
@@ -150,17 +167,32 @@ class BnplCreditMutations:
             currency = currency_of(input.currency).code
             income = input.declared_monthly_income
             row = await credit_decisions.decide_bnpl_credit(
-                session=session, clock=ctx.clock, actor=ctx.actor, currency=currency,
-                declared_monthly_income=None if income is None else parse_money(
-                    income, currency_of(currency), field="declared_monthly_income").minor,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                currency=currency,
+                declared_monthly_income=None
+                if income is None
+                else parse_money(
+                    income, currency_of(currency), field="declared_monthly_income"
+                ).minor,
+            )
             line = await credit_lines.my_credit_line(session, actor=ctx.actor, currency=currency)
-            errors = [] if row.status == BnplDecisionStatus.APPROVED.value else [UserError(
-                code=ErrorCode.NOT_ELIGIBLE, message=credit_decisions.refusal_text(row),
-                field=None)]  # fmt: skip
+            errors = (
+                []
+                if row.status == BnplDecisionStatus.APPROVED.value
+                else [
+                    UserError(
+                        code=ErrorCode.NOT_ELIGIBLE,
+                        message=credit_decisions.refusal_text(row),
+                        field=None,
+                    )
+                ]
+            )
             return BnplCreditPayload(
-                decision=BnplCreditDecision.of(row), errors=errors,
+                decision=BnplCreditDecision.of(row),
+                errors=errors,
                 credit_line=CreditLine.of(line, row) if line else None,
-            )  # fmt: skip
+            )
 
         return await run_mutation(info, lambda e: BnplCreditPayload(errors=e), use_case)

@@ -17,10 +17,11 @@ from graph.relay import Node, to_global_id
 
 # Registered on the domain's enum, so fields and arguments are typed with it directly.
 strawberry.enum(
-    DomainStatus, name="LoanApplicationStatus",
+    DomainStatus,
+    name="LoanApplicationStatus",
     description="APPROVED (an offer to accept), REVIEW (an operator decides), DECLINED, or "
     "ACCEPTED (the loan is listed).",
-)  # fmt: skip
+)
 
 
 @strawberry.type(description="One factor behind a credit decision, adverse-action style.")
@@ -55,8 +56,9 @@ class LoanOffer:
             installment_fees=[Money.of(fee) for fee in offer.installment_fees],
             upfront_fee=Money.of(offer.upfront_fee),
             total_interest=Money.of(offer.quote.total_interest),
-            total_cost=Money.of(offer.total_cost), apr=str(offer.apr),
-        )  # fmt: skip
+            total_cost=Money.of(offer.total_cost),
+            apr=str(offer.apr),
+        )
 
 
 @strawberry.type(description="A borrower's application and the risk engine's decision.")
@@ -86,19 +88,29 @@ class LoanApplication(Node):
     @classmethod
     def of(cls, row: tables.LoanApplication, offer: DomainOffer | None) -> LoanApplication:
         return cls(
-            id=to_global_id("LoanApplication", row.id), status=DomainStatus(row.status),
-            amount=Money.of(DomainMoney(row.amount, row.currency)), term_months=row.term_months,
-            repayment_method=RepaymentMethod(row.repayment_method), purpose=row.purpose,
+            id=to_global_id("LoanApplication", row.id),
+            status=DomainStatus(row.status),
+            amount=Money.of(DomainMoney(row.amount, row.currency)),
+            term_months=row.term_months,
+            repayment_method=RepaymentMethod(row.repayment_method),
+            purpose=row.purpose,
             score=row.score,
             grade=LoanGrade(row.grade) if row.grade and row.grade != "REJECT" else None,
             annual_rate=rate_text(row.annual_rate),
             credit_limit=Money.of(DomainMoney(row.credit_limit, row.currency)),
-            reasons=[ReasonCode(code=r["code"], text=r["text"], points_lost=r["points_lost"])
-                     for r in row.reason_codes],
-            scorecard_version=row.scorecard_version, fraud_outcome=row.fraud_action,
+            reasons=[
+                ReasonCode(code=r["code"], text=r["text"], points_lost=r["points_lost"])
+                for r in row.reason_codes
+            ],
+            scorecard_version=row.scorecard_version,
+            fraud_outcome=row.fraud_action,
             fraud_rules_version=row.fraud_rules_version,
-            fraud_reasons=[FraudReason(code=r["code"], text=r["text"], action=r["action"])
-                           for r in row.fraud_reasons],
-            created_at=row.created_at, reviewed_at=row.reviewed_at,
-            review_reason=row.review_reason, offer=LoanOffer.of(offer) if offer else None,
-        )  # fmt: skip
+            fraud_reasons=[
+                FraudReason(code=r["code"], text=r["text"], action=r["action"])
+                for r in row.fraud_reasons
+            ],
+            created_at=row.created_at,
+            reviewed_at=row.reviewed_at,
+            review_reason=row.review_reason,
+            offer=LoanOffer.of(offer) if offer else None,
+        )

@@ -36,13 +36,16 @@ class AutoInvestRule(Node):
     @classmethod
     def of(cls, row: tables.AutoInvestRuleRow) -> AutoInvestRule:
         return cls(
-            id=to_global_id("AutoInvestRule", row.id), active=row.active,
-            grades=[LoanGrade(g) for g in row.grades], min_term_months=row.min_term_months,
-            max_term_months=row.max_term_months, min_rate=rate_text(row.min_rate) or "0",
+            id=to_global_id("AutoInvestRule", row.id),
+            active=row.active,
+            grades=[LoanGrade(g) for g in row.grades],
+            min_term_months=row.min_term_months,
+            max_term_months=row.max_term_months,
+            min_rate=rate_text(row.min_rate) or "0",
             max_per_loan=Money.of(DomainMoney(row.max_per_loan, row.currency)),
             daily_budget=Money.of(DomainMoney(row.daily_budget, row.currency)),
             created_at=row.created_at,
-        )  # fmt: skip
+        )
 
 
 @strawberry.input
@@ -57,12 +60,14 @@ class AutoInvestRuleInput:
 
     def to_domain(self) -> AutoInvestTerms:
         return AutoInvestTerms(
-            currency=self.currency, grades=grades(self.grades),
-            min_term_months=self.min_term_months, max_term_months=self.max_term_months,
+            currency=self.currency,
+            grades=grades(self.grades),
+            min_term_months=self.min_term_months,
+            max_term_months=self.max_term_months,
             min_rate=rate(self.min_rate, "min_rate"),
             max_per_loan=minor(self.max_per_loan, self.currency, "max_per_loan"),
             daily_budget=minor(self.daily_budget, self.currency, "daily_budget"),
-        )  # fmt: skip
+        )
 
 
 @strawberry.type
@@ -101,9 +106,13 @@ class AutoInvestMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             row = await auto_invest.update_auto_invest_rule(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                rule_id=uuid_of(id, "AutoInvestRule"), terms=input.to_domain(), active=active,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                rule_id=uuid_of(id, "AutoInvestRule"),
+                terms=input.to_domain(),
+                active=active,
+            )
             return AutoInvestRulePayload(rule=AutoInvestRule.of(row))
 
         return await run_mutation(info, _refused, use_case)

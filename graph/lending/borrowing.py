@@ -72,14 +72,17 @@ class BorrowingMutations:
         async def use_case(session: AsyncSession) -> LoanApplicationPayload:
             currency = currency_of(input.currency)
             row = await applications.apply_for_loan(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 product_id=uuid_of(input.product_id, "LoanProduct"),
                 amount=parse_money(input.amount, currency, field="amount"),
-                term_months=input.term_months, purpose=input.purpose,
+                term_months=input.term_months,
+                purpose=input.purpose,
                 declared_monthly_income=parse_money(
                     input.declared_monthly_income, currency, field="declared_monthly_income"
                 ).minor,
-            )  # fmt: skip
+            )
             return LoanApplicationPayload(application=await application_view(session, info, row))
 
         return await run_mutation(info, lambda e: LoanApplicationPayload(errors=e), use_case)
@@ -96,10 +99,12 @@ class BorrowingMutations:
 
         async def use_case(session: AsyncSession) -> AcceptLoanOfferPayload:
             loan = await applications.accept_loan_offer(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 application_id=uuid_of(application_id, "LoanApplication"),
                 idempotency_key=idempotency_key,
-            )  # fmt: skip
+            )
             return AcceptLoanOfferPayload(loan=Loan.of(loan))
 
         return await run_mutation(info, lambda e: AcceptLoanOfferPayload(errors=e), use_case)

@@ -52,12 +52,15 @@ class CoverOffer(Node):
         return cls(
             id=to_global_id("CoverOffer", row.id),
             provider_id=to_global_id("Participant", row.provider_id),
-            kind=CoverKind(row.kind), currency=row.currency,
+            kind=CoverKind(row.kind),
+            currency=row.currency,
             share=rate_text(row.share) or "0",
             max_loan_amount=None if limit is None else Money.of(DomainMoney(limit, row.currency)),
-            terms=row.terms, status=row.status, created_at=row.created_at,
+            terms=row.terms,
+            status=row.status,
+            created_at=row.created_at,
             withdrawn_at=row.withdrawn_at,
-        )  # fmt: skip
+        )
 
 
 @strawberry.input(description="What an insurer (INSURANCE) or a guarantor (GUARANTEE) covers.")
@@ -77,11 +80,12 @@ class CoverOfferInput:
 
     def to_domain(self) -> cover_offers.CoverTerms:
         return cover_offers.CoverTerms(
-            kind=self.kind, currency=self.currency, share=rate(self.share, "share"),
-            max_loan_amount=optional_minor(self.max_loan_amount, self.currency,
-                                           "max_loan_amount"),
+            kind=self.kind,
+            currency=self.currency,
+            share=rate(self.share, "share"),
+            max_loan_amount=optional_minor(self.max_loan_amount, self.currency, "max_loan_amount"),
             terms=self.terms,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type
@@ -122,14 +126,23 @@ class GuaranteeFund:
             return Money.of(DomainMoney(minor, view.currency))
 
         return cls(
-            currency=view.currency, balance=money(view.balance),
-            contributed=money(view.contributed), covered=money(view.covered),
-            paid=money(view.paid), shortfall=money(view.shortfall),
-            shortfalls=[FundShortfall(loan_id=to_global_id("Loan", s.loan_id),
-                                      owed=money(s.owed), paid=money(s.paid),
-                                      shortfall=money(s.shortfall), at=s.at)
-                        for s in view.shortfalls],
-        )  # fmt: skip
+            currency=view.currency,
+            balance=money(view.balance),
+            contributed=money(view.contributed),
+            covered=money(view.covered),
+            paid=money(view.paid),
+            shortfall=money(view.shortfall),
+            shortfalls=[
+                FundShortfall(
+                    loan_id=to_global_id("Loan", s.loan_id),
+                    owed=money(s.owed),
+                    paid=money(s.paid),
+                    shortfall=money(s.shortfall),
+                    at=s.at,
+                )
+                for s in view.shortfalls
+            ],
+        )
 
 
 @strawberry.input(description="How much of the platform's own money to put in, in a currency.")
@@ -159,9 +172,12 @@ class CoverMutations:
 
         async def use_case(session: AsyncSession) -> CoverOfferPayload:
             offer = await cover_offers.publish_cover_offer(
-                session=session, clock=ctx.clock, actor=ctx.actor, terms=input.to_domain(),
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                terms=input.to_domain(),
                 idempotency_key=idempotency_key,
-            )  # fmt: skip
+            )
             return CoverOfferPayload(offer=CoverOffer.of(offer))
 
         return await run_mutation(info, lambda e: CoverOfferPayload(errors=e), use_case)
@@ -176,9 +192,11 @@ class CoverMutations:
 
         async def use_case(session: AsyncSession) -> CoverOfferPayload:
             row = await cover_offers.withdraw_cover_offer(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 offer_id=uuid_of(id, "CoverOffer"),
-            )  # fmt: skip
+            )
             return CoverOfferPayload(offer=CoverOffer.of(row))
 
         return await run_mutation(info, lambda e: CoverOfferPayload(errors=e), use_case)
@@ -195,10 +213,12 @@ class CoverMutations:
         async def use_case(session: AsyncSession) -> GuaranteeFundPayload:
             currency = currency_of(input.currency)
             await guarantee_fund.fund_guarantee_fund(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 amount=parse_money(input.amount, currency, field="amount"),
                 idempotency_key=idempotency_key,
-            )  # fmt: skip
+            )
             view = await guarantee_fund.guarantee_fund_view(
                 session, actor=ctx.actor, currency=currency.code
             )

@@ -52,21 +52,36 @@ class ScorecardVersion:
     @classmethod
     def of(cls, card: Scorecard, current: bool) -> ScorecardVersion:
         return cls(
-            version=card.version, current=current, base_points=card.base_points,
+            version=card.version,
+            current=current,
+            base_points=card.base_points,
             features=[
                 ScorecardFeature(
-                    name=f.name, higher_is_better=f.higher_is_better,
-                    reason_code=f.reason_code, reason_text=f.reason_text,
-                    bins=[ScorecardBin(upper=None if b.upper is None else str(b.upper),
-                                       points=b.points, label=b.label) for b in f.bins],
+                    name=f.name,
+                    higher_is_better=f.higher_is_better,
+                    reason_code=f.reason_code,
+                    reason_text=f.reason_text,
+                    bins=[
+                        ScorecardBin(
+                            upper=None if b.upper is None else str(b.upper),
+                            points=b.points,
+                            label=b.label,
+                        )
+                        for b in f.bins
+                    ],
                 )
                 for f in card.features
             ],
-            bands=[GradeBand(grade=b.grade.value, min_score=b.min_score,
-                             annual_rate=str(b.annual_rate),
-                             limit=Money.of(DomainMoney(b.limit, card.currency)))
-                   for b in card.bands],
-        )  # fmt: skip
+            bands=[
+                GradeBand(
+                    grade=b.grade.value,
+                    min_score=b.min_score,
+                    annual_rate=str(b.annual_rate),
+                    limit=Money.of(DomainMoney(b.limit, card.currency)),
+                )
+                for b in card.bands
+            ],
+        )
 
 
 @strawberry.type
@@ -91,10 +106,15 @@ class DecisionQueries:
         page = page_size(first, info.context.hardening)
         async with info.context.db() as session:
             rows = await application_decisions(
-                session, actor=info.context.actor, limit=page + 1, after=time_and_id(after),
+                session,
+                actor=info.context.actor,
+                limit=page + 1,
+                after=time_and_id(after),
                 status=None if status is None else status.value,
-            )  # fmt: skip
+            )
         return connection(
-            rows, page=page, key=lambda r: (r.created_at.isoformat(), r.id),
+            rows,
+            page=page,
+            key=lambda r: (r.created_at.isoformat(), r.id),
             node=lambda r: LoanApplication.of(r, None),
-        )  # fmt: skip
+        )

@@ -37,10 +37,12 @@ class ListingFilterInput:
         if self.currency is not None:
             currency_of(self.currency)
         return ListingFilter(
-            grades=grades(self.grades), min_term_months=self.min_term_months,
+            grades=grades(self.grades),
+            min_term_months=self.min_term_months,
             max_term_months=self.max_term_months,
-            min_rate=optional_rate(self.min_rate, "min_rate"), currency=self.currency,
-        )  # fmt: skip
+            min_rate=optional_rate(self.min_rate, "min_rate"),
+            currency=self.currency,
+        )
 
 
 @strawberry.input
@@ -73,9 +75,13 @@ class InvestingQueries:
         wanted = (filter or ListingFilterInput()).to_domain()
         async with info.context.db() as session:
             rows = await open_listings(
-                session, actor=info.context.actor, now=info.context.clock.now(),
-                filters=wanted, limit=page + 1, after=time_and_id(after),
-            )  # fmt: skip
+                session,
+                actor=info.context.actor,
+                now=info.context.clock.now(),
+                filters=wanted,
+                limit=page + 1,
+                after=time_and_id(after),
+            )
         return connection(
             rows, page=page, key=lambda r: (r.listed_at.isoformat(), r.id), node=Loan.of
         )
@@ -98,10 +104,13 @@ class InvestingMutations:
                 input.amount, currency_of(input.currency), field="amount"
             )
             bought = await notes.buy_note(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                loan_id=uuid_of(input.loan_id, "Loan"), amount=amount,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                loan_id=uuid_of(input.loan_id, "Loan"),
+                amount=amount,
                 idempotency_key=idempotency_key,
-            )  # fmt: skip
+            )
             return BuyNotePayload(
                 note_id=to_global_id("LoanNote", bought.note_id),
                 hold_id=to_global_id("Hold", bought.hold_id),

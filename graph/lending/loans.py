@@ -49,13 +49,18 @@ class LoanInstallment:
         due = row.principal_due + row.interest_due + row.fee_due + row.penalty_accrued
         paid = row.principal_paid + row.interest_paid + row.fee_paid + row.penalty_paid
         return cls(
-            number=row.number, due_date=row.due_date,
+            number=row.number,
+            due_date=row.due_date,
             principal=_money(row.principal_due, currency),
-            interest=_money(row.interest_due, currency), fees=_money(row.fee_due, currency),
-            penalty=_money(row.penalty_accrued, currency), paid=_money(paid, currency),
-            outstanding=_money(due - paid, currency), days_past_due=row.days_past_due,
-            bucket=row.bucket, paid_at=row.paid_at,
-        )  # fmt: skip
+            interest=_money(row.interest_due, currency),
+            fees=_money(row.fee_due, currency),
+            penalty=_money(row.penalty_accrued, currency),
+            paid=_money(paid, currency),
+            outstanding=_money(due - paid, currency),
+            days_past_due=row.days_past_due,
+            bucket=row.bucket,
+            paid_at=row.paid_at,
+        )
 
 
 @strawberry.type(description="A funder's claim on a loan.")
@@ -72,12 +77,15 @@ class LoanNote(Node):
     @classmethod
     def of(cls, row: tables.LoanNote, currency: str) -> LoanNote:
         return cls(
-            id=to_global_id("LoanNote", row.id), funder_kind=row.funder_kind, status=row.status,
+            id=to_global_id("LoanNote", row.id),
+            funder_kind=row.funder_kind,
+            status=row.status,
             principal=_money(row.principal, currency),
             annual_rate=rate_text(row.annual_rate) or "0",
             principal_received=_money(row.principal_received, currency),
-            interest_received=_money(row.interest_received, currency), created_at=row.created_at,
-        )  # fmt: skip
+            interest_received=_money(row.interest_received, currency),
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type(description="How many sources the engine passed over for one reason.")
@@ -118,18 +126,25 @@ class LoanMatch(Node):
     def of(cls, row: tables.LoanMatch, currency: str, viewer: UUID | None) -> LoanMatch:
         why = row.explanation
         explanation = MatchExplanation(
-            rule=why.get("rule", ""), rank=why.get("rank", 0),
+            rule=why.get("rule", ""),
+            rank=why.get("rank", 0),
             asking_rate=why.get("asking_rate", rate_text(row.annual_rate) or "0"),
-            passed_over=[PassedOver(reason=code, count=count)
-                         for code, count in why.get("passed_over", {}).items()],
+            passed_over=[
+                PassedOver(reason=code, count=count)
+                for code, count in why.get("passed_over", {}).items()
+            ],
             not_considered=why.get("not_considered", 0),
             unfilled=_money(why.get("unfilled", 0), currency),
-        )  # fmt: skip
+        )
         return cls(
-            id=to_global_id("LoanMatch", row.id), source_kind=row.source_kind,
-            amount=_money(row.amount, currency), annual_rate=rate_text(row.annual_rate) or "0",
-            yours=viewer == row.funder_id, explanation=explanation, created_at=row.created_at,
-        )  # fmt: skip
+            id=to_global_id("LoanMatch", row.id),
+            source_kind=row.source_kind,
+            amount=_money(row.amount, currency),
+            annual_rate=rate_text(row.annual_rate) or "0",
+            yours=viewer == row.funder_id,
+            explanation=explanation,
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type(description="A loan: listed for funding, then repaid on its schedule.")
@@ -154,15 +169,20 @@ class Loan(Node):
     def of(cls, row: tables.Loan) -> Loan:
         currency = row.currency
         return cls(
-            row=row, id=to_global_id("Loan", row.id), state=row.state,
-            grade=LoanGrade(row.grade), principal=_money(row.principal, currency),
+            row=row,
+            id=to_global_id("Loan", row.id),
+            state=row.state,
+            grade=LoanGrade(row.grade),
+            principal=_money(row.principal, currency),
             committed=_money(row.committed, currency),
             remaining=_money(row.principal - row.committed, currency),
-            term_months=row.term_months, repayment_method=RepaymentMethod(row.repayment_method),
+            term_months=row.term_months,
+            repayment_method=RepaymentMethod(row.repayment_method),
             borrower_rate=rate_text(row.borrower_rate) or "0",
-            note_rate=rate_text(row.funder_rate) or "0", listed_at=row.listed_at,
+            note_rate=rate_text(row.funder_rate) or "0",
+            listed_at=row.listed_at,
             funding_deadline=row.funding_deadline,
-        )  # fmt: skip
+        )
 
     @strawberry.field(description="Investors buy whole notes of this size.")
     async def note_size(self, info: Info) -> Money:
@@ -208,5 +228,8 @@ def shown_matches(actor: Actor, loan: tables.Loan, rows: list[tables.LoanMatch])
         return []
     everyone = actor.may_see(loan.borrower_id)
     viewer = actor.participant_id
-    return [LoanMatch.of(row, loan.currency, viewer)
-            for row in rows if everyone or row.funder_id == viewer]  # fmt: skip
+    return [
+        LoanMatch.of(row, loan.currency, viewer)
+        for row in rows
+        if everyone or row.funder_id == viewer
+    ]

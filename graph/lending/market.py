@@ -56,14 +56,19 @@ class NoteSale(Node):
             return Money.of(DomainMoney(minor, loan.currency))
 
         return cls(
-            id=to_global_id("NoteSale", sale.id), note_id=to_global_id("LoanNote", note.id),
-            loan_id=to_global_id("Loan", note.loan_id), status=sale.status,
-            price=money(sale.price), transfer_fee=money(sale.transfer_fee),
+            id=to_global_id("NoteSale", sale.id),
+            note_id=to_global_id("LoanNote", note.id),
+            loan_id=to_global_id("Loan", note.loan_id),
+            status=sale.status,
+            price=money(sale.price),
+            transfer_fee=money(sale.transfer_fee),
             outstanding_principal=money(note.principal - note.principal_received),
-            annual_rate=rate_text(note.annual_rate) or "", grade=LoanGrade(loan.grade),
-            term_months=loan.term_months, yours=sale.seller_id == viewer,
+            annual_rate=rate_text(note.annual_rate) or "",
+            grade=LoanGrade(loan.grade),
+            term_months=loan.term_months,
+            yours=sale.seller_id == viewer,
             created_at=sale.created_at,
-        )  # fmt: skip
+        )
 
 
 async def _view(session: AsyncSession, sale: tables.NoteSale, viewer: UUID | None) -> NoteSale:
@@ -88,10 +93,12 @@ class NoteSaleFilterInput:
         if self.max_price is not None and currency is not None:
             max_price = parse_money(self.max_price, currency, field="max_price").minor
         return NoteSaleFilter(
-            grades=grades(self.grades), min_rate=optional_rate(self.min_rate, "min_rate"),
-            currency=None if currency is None else currency.code, max_price=max_price,
+            grades=grades(self.grades),
+            min_rate=optional_rate(self.min_rate, "min_rate"),
+            currency=None if currency is None else currency.code,
+            max_price=max_price,
             others_only=self.others_only,
-        )  # fmt: skip
+        )
 
 
 @strawberry.input
@@ -120,10 +127,12 @@ class MarketMutations:
 
         async def use_case(session: AsyncSession) -> NoteSalePayload:
             sale = await secondary_market.list_note_for_sale(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 note_id=uuid_of(input.note_id, "LoanNote"),
                 price=parse_money(input.price, currency_of(input.currency), field="price"),
-            )  # fmt: skip
+            )
             return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
@@ -139,9 +148,12 @@ class MarketMutations:
 
         async def use_case(session: AsyncSession) -> NoteSalePayload:
             bought = await secondary_market.buy_listed_note(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                sale_id=uuid_of(sale_id, "NoteSale"), idempotency_key=idempotency_key,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                sale_id=uuid_of(sale_id, "NoteSale"),
+                idempotency_key=idempotency_key,
+            )
             return NoteSalePayload(
                 sale=NoteSale.of(bought.listing, ctx.actor.participant_id),
                 note_id=to_global_id("LoanNote", bought.note_id),
@@ -158,9 +170,11 @@ class MarketMutations:
 
         async def use_case(session: AsyncSession) -> NoteSalePayload:
             sale = await secondary_market.cancel_note_sale(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 sale_id=uuid_of(sale_id, "NoteSale"),
-            )  # fmt: skip
+            )
             return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
 
         return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
@@ -185,6 +199,8 @@ class MarketQueries:
                 session, actor=actor, filters=wanted, limit=page + 1, after=time_and_id(after)
             )
         return connection(
-            rows, page=page, key=lambda r: (r.sale.created_at.isoformat(), r.sale.id),
+            rows,
+            page=page,
+            key=lambda r: (r.sale.created_at.isoformat(), r.sale.id),
             node=lambda r: NoteSale.of(r, actor.participant_id),
-        )  # fmt: skip
+        )

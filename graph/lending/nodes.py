@@ -50,10 +50,15 @@ async def _notes(info: Info, keys: list[UUID]) -> list[LoanNote | None]:
         holder = None
     async with info.context.db() as session:
         found = await notes_by_id(session, keys)
-        loans = {loan.id for loan in await visible_loans(
-            session, actor=actor, now=info.context.clock.now(),
-            ids=sorted({note.loan_id for note, _ in found}),
-        )}  # fmt: skip
+        loans = {
+            loan.id
+            for loan in await visible_loans(
+                session,
+                actor=actor,
+                now=info.context.clock.now(),
+                ids=sorted({note.loan_id for note, _ in found}),
+            )
+        }
     shown = [(n, loan) for n, loan in found if n.holder_id == holder or n.loan_id in loans]
     return in_key_order(keys, shown, lambda f: LoanNote.of(f[0], f[1].currency), lambda f: f[0].id)
 
@@ -63,10 +68,15 @@ async def _matches(info: Info, keys: list[UUID]) -> list[LoanMatch | None]:
     actor = info.context.actor
     async with info.context.db() as session:
         found = await matches_by_id(session, keys)
-        loans = {loan.id for loan in await visible_loans(
-            session, actor=actor, now=info.context.clock.now(),
-            ids=sorted({match.loan_id for match, _ in found}),
-        )}  # fmt: skip
+        loans = {
+            loan.id
+            for loan in await visible_loans(
+                session,
+                actor=actor,
+                now=info.context.clock.now(),
+                ids=sorted({match.loan_id for match, _ in found}),
+            )
+        }
     by_loan: defaultdict[UUID, list[tuple[LoanMatchRow, LoanRow]]] = defaultdict(list)
     for match, loan in found:
         if loan.id in loans:

@@ -53,15 +53,22 @@ class FundingOffer(Node):
             return Money.of(DomainMoney(minor_units, row.currency))
 
         return cls(
-            id=to_global_id("FundingOffer", row.id), status=row.status, version=row.version,
-            capacity=money(row.capacity), committed=money(row.committed),
-            rate_floor=rate_text(row.rate_floor), spread=rate_text(row.spread),
-            grades=[LoanGrade(g) for g in row.grades], min_term_months=row.min_term_months,
-            max_term_months=row.max_term_months, min_amount=money(row.min_amount),
+            id=to_global_id("FundingOffer", row.id),
+            status=row.status,
+            version=row.version,
+            capacity=money(row.capacity),
+            committed=money(row.committed),
+            rate_floor=rate_text(row.rate_floor),
+            spread=rate_text(row.spread),
+            grades=[LoanGrade(g) for g in row.grades],
+            min_term_months=row.min_term_months,
+            max_term_months=row.max_term_months,
+            min_amount=money(row.min_amount),
             max_amount=money(row.max_amount),
             per_borrower_cap=None if row.per_borrower_cap is None else money(row.per_borrower_cap),
-            expires_at=row.expires_at, created_at=row.created_at,
-        )  # fmt: skip
+            expires_at=row.expires_at,
+            created_at=row.created_at,
+        )
 
 
 @strawberry.input(description="What a bank funds, and at what price: a rate floor or a spread.")
@@ -84,16 +91,20 @@ class FundingOfferInput:
 
     def to_domain(self) -> OfferTerms:
         return OfferTerms(
-            currency=self.currency, capacity=minor(self.capacity, self.currency, "capacity"),
+            currency=self.currency,
+            capacity=minor(self.capacity, self.currency, "capacity"),
             rate_floor=optional_rate(self.rate_floor, "rate_floor"),
-            spread=optional_rate(self.spread, "spread"), grades=grades(self.grades),
-            min_term_months=self.min_term_months, max_term_months=self.max_term_months,
+            spread=optional_rate(self.spread, "spread"),
+            grades=grades(self.grades),
+            min_term_months=self.min_term_months,
+            max_term_months=self.max_term_months,
             min_amount=minor(self.min_amount, self.currency, "min_amount"),
             max_amount=minor(self.max_amount, self.currency, "max_amount"),
-            per_borrower_cap=optional_minor(self.per_borrower_cap, self.currency,
-                                            "per_borrower_cap"),
+            per_borrower_cap=optional_minor(
+                self.per_borrower_cap, self.currency, "per_borrower_cap"
+            ),
             expires_at=self.expires_at,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type
@@ -117,9 +128,12 @@ class FundingOfferMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             offer = await funding_offers.create_funding_offer(
-                session=session, clock=ctx.clock, actor=ctx.actor, terms=input.to_domain(),
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                terms=input.to_domain(),
                 idempotency_key=idempotency_key,
-            )  # fmt: skip
+            )
             return FundingOfferPayload(offer=FundingOffer.of(offer))
 
         return await run_mutation(info, _refused, use_case)
@@ -136,10 +150,13 @@ class FundingOfferMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             row = await funding_offers.update_funding_offer(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                offer_id=uuid_of(id, "FundingOffer"), expected_version=version,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                offer_id=uuid_of(id, "FundingOffer"),
+                expected_version=version,
                 terms=input.to_domain(),
-            )  # fmt: skip
+            )
             return FundingOfferPayload(offer=FundingOffer.of(row))
 
         return await run_mutation(info, _refused, use_case)
@@ -151,9 +168,11 @@ class FundingOfferMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             row = await funding_offers.withdraw_funding_offer(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 offer_id=uuid_of(id, "FundingOffer"),
-            )  # fmt: skip
+            )
             return FundingOfferPayload(offer=FundingOffer.of(row))
 
         return await run_mutation(info, _refused, use_case)

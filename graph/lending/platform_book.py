@@ -38,11 +38,13 @@ class PlatformBook:
             return Money.of(DomainMoney(minor_units, view.currency))
 
         return cls(
-            currency=view.currency, capacity=money(view.capacity),
+            currency=view.currency,
+            capacity=money(view.capacity),
             max_per_loan=None if view.max_per_loan is None else money(view.max_per_loan),
-            outstanding=money(view.outstanding), available=money(view.available),
+            outstanding=money(view.outstanding),
+            available=money(view.available),
             updated_at=view.updated_at,
-        )  # fmt: skip
+        )
 
 
 @strawberry.input
@@ -74,10 +76,13 @@ class PlatformBookMutations:
 
         async def use_case(session: AsyncSession) -> PlatformBookPayload:
             view = await service.set_platform_book(
-                session=session, clock=ctx.clock, actor=ctx.actor, currency=input.currency,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                currency=input.currency,
                 capacity=minor(input.capacity, input.currency, "capacity"),
                 max_per_loan=optional_minor(input.max_per_loan, input.currency, "max_per_loan"),
-            )  # fmt: skip
+            )
             return PlatformBookPayload(book=PlatformBook.of(view))
 
         return await run_mutation(info, _refused, use_case)

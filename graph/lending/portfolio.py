@@ -98,8 +98,10 @@ class PortfolioQueries:
     async def funded_loans(self, info: Info) -> list[FundedLoan]:
         async with info.context.db() as session:
             rows = await service.funded_loans(session, actor=info.context.actor)
-        return [FundedLoan(loan=Loan.of(loan), note=LoanNote.of(note, loan.currency))
-                for loan, note in rows]  # fmt: skip
+        return [
+            FundedLoan(loan=Loan.of(loan), note=LoanNote.of(note, loan.currency))
+            for loan, note in rows
+        ]
 
     @allow(SIGNED_IN, key=Scope.OFFERS_READ)
     @strawberry.field(description="Funders: your shares of repayments, newest first.")

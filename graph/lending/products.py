@@ -137,33 +137,43 @@ class LoanProductInput:
         cover = self.cover or CoverInput()
         transfer = self.transfer
         product = products.LoanProduct(
-            code=self.code.strip(), name=self.name.strip(), currency=c,
+            code=self.code.strip(),
+            name=self.name.strip(),
+            currency=c,
             min_amount=minor(self.min_amount, c, "min_amount"),
             max_amount=minor(self.max_amount, c, "max_amount"),
-            min_term=self.min_term_months, max_term=self.max_term_months,
-            method=self.repayment_method.to_domain(), min_rate=rate(self.min_rate, "min_rate"),
-            max_rate=rate(self.max_rate, "max_rate"), rounding=self.rounding.to_domain(),
-            fees=tuple(fees.FeeRule(f.name, f.timing, rate(f.percent, "fees"),
-                                    minor(f.fixed, c, "fees")) for f in self.fees),
+            min_term=self.min_term_months,
+            max_term=self.max_term_months,
+            method=self.repayment_method.to_domain(),
+            min_rate=rate(self.min_rate, "min_rate"),
+            max_rate=rate(self.max_rate, "max_rate"),
+            rounding=self.rounding.to_domain(),
+            fees=tuple(
+                fees.FeeRule(f.name, f.timing, rate(f.percent, "fees"), minor(f.fixed, c, "fees"))
+                for f in self.fees
+            ),
             penalty_daily_rate=rate(self.penalty_daily_rate, "penalty_daily_rate"),
-            grace_days=self.grace_days, default_days=self.default_days,
+            grace_days=self.grace_days,
+            default_days=self.default_days,
             funding_channels=frozenset(self.funding_channels),
             cover=cover.to_domain(),
             early_repayment=self.early_repayment,
-            transfer=None if transfer is None else debt_transfer.TransferRules(
+            transfer=None
+            if transfer is None
+            else debt_transfer.TransferRules(
                 max_premium=rate(transfer.max_premium, "transfer"),
                 min_price_share=optional_rate(transfer.min_price_share, "transfer"),
                 fee_rate=rate(transfer.fee_rate, "transfer"),
                 min_fee=optional_minor(transfer.min_fee, c, "transfer") or 0,
             ),
-        )  # fmt: skip
+        )
         market = Marketplace(
             platform_spread=rate(self.platform_spread, "platform_spread"),
             note_size=minor(self.note_size, c, "note_size"),
             min_investment=minor(self.min_investment, c, "min_investment"),
             max_investor_share=rate(self.max_investor_share, "max_investor_share"),
             funding_days=self.funding_days,
-        )  # fmt: skip
+        )
         return product, market
 
 
@@ -189,11 +199,13 @@ class Cover:
     @classmethod
     def of(cls, cover: products.Cover) -> Cover:
         return cls(
-            kind=cover.kind, share=rate_text(cover.share) or "0",
-            provider_id=None if cover.provider_id is None
+            kind=cover.kind,
+            share=rate_text(cover.share) or "0",
+            provider_id=None
+            if cover.provider_id is None
             else to_global_id("Participant", cover.provider_id),
             offer_id=None if cover.offer_id is None else to_global_id("CoverOffer", cover.offer_id),
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="Resale rules of a product's notes on the secondary market.")
@@ -247,30 +259,51 @@ class LoanProduct(Node):
             return Money.of(DomainMoney(value, row.currency))
 
         return cls(
-            id=to_global_id("LoanProduct", row.id), code=row.code, version=row.version,
-            name=row.name, min_amount=money(row.min_amount), max_amount=money(row.max_amount),
-            min_term_months=row.min_term_months, max_term_months=row.max_term_months,
-            currency=row.currency, repayment_method=RepaymentMethod(row.repayment_method),
+            id=to_global_id("LoanProduct", row.id),
+            code=row.code,
+            version=row.version,
+            name=row.name,
+            min_amount=money(row.min_amount),
+            max_amount=money(row.max_amount),
+            min_term_months=row.min_term_months,
+            max_term_months=row.max_term_months,
+            currency=row.currency,
+            repayment_method=RepaymentMethod(row.repayment_method),
             rounding=RoundingMode[product.rounding.name],
-            min_rate=rate_text(row.min_rate) or "0", max_rate=rate_text(row.max_rate) or "0",
-            fees=[FeeRule(name=f.name, timing=f.timing, percent=rate_text(f.percent) or "0",
-                          fixed=money(f.fixed)) for f in product.fees],
+            min_rate=rate_text(row.min_rate) or "0",
+            max_rate=rate_text(row.max_rate) or "0",
+            fees=[
+                FeeRule(
+                    name=f.name,
+                    timing=f.timing,
+                    percent=rate_text(f.percent) or "0",
+                    fixed=money(f.fixed),
+                )
+                for f in product.fees
+            ],
             penalty_daily_rate=rate_text(product.penalty_daily_rate) or "0",
-            grace_days=product.grace_days, default_days=product.default_days,
+            grace_days=product.grace_days,
+            default_days=product.default_days,
             funding_channels=sorted(product.funding_channels, key=lambda c: c.value),
-            cover=Cover.of(product.cover), cover_kind=product.cover.kind,
+            cover=Cover.of(product.cover),
+            cover_kind=product.cover.kind,
             cover_share=rate_text(product.cover.share) or "0",
             early_repayment=product.early_repayment,
-            transfer=None if transfer is None else TransferRules(
+            transfer=None
+            if transfer is None
+            else TransferRules(
                 max_premium=rate_text(transfer.max_premium) or "0",
                 min_price_share=rate_text(transfer.min_price_share),
-                fee_rate=rate_text(transfer.fee_rate) or "0", min_fee=money(transfer.min_fee),
+                fee_rate=rate_text(transfer.fee_rate) or "0",
+                min_fee=money(transfer.min_fee),
             ),
-            note_size=money(market.note_size), min_investment=money(market.min_investment),
+            note_size=money(market.note_size),
+            min_investment=money(market.min_investment),
             max_investor_share=rate_text(market.max_investor_share) or "0",
             platform_spread=rate_text(market.platform_spread) or "0",
-            funding_days=market.funding_days, created_at=row.created_at,
-        )  # fmt: skip
+            funding_days=market.funding_days,
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type
@@ -311,9 +344,13 @@ class ProductMutations:
         async def use_case(session: AsyncSession) -> LoanProductPayload:
             product, market = input.to_domain()
             row = await service.update_loan_product(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                product_id=uuid_of(id, "LoanProduct"), product=product, market=market,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                product_id=uuid_of(id, "LoanProduct"),
+                product=product,
+                market=market,
+            )
             return LoanProductPayload(product=LoanProduct.of(row))
 
         return await run_mutation(info, _refused, use_case)

@@ -63,10 +63,14 @@ class RepayingMutations:
             currency = currency_of(input.currency)
             loan_id = uuid_of(input.loan_id, "Loan")
             repaid = await repay_loan(
-                session=session, clock=ctx.clock, actor=ctx.actor, loan_id=loan_id,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                loan_id=loan_id,
                 amount=parse_money(input.amount, currency, field="amount"),
-                idempotency_key=idempotency_key, prepay=input.prepay,
-            )  # fmt: skip
+                idempotency_key=idempotency_key,
+                prepay=input.prepay,
+            )
             return RepayLoanPayload(
                 repayment_id=to_global_id("Repayment", repaid.repayment_id),
                 applied=Money.of(repaid.applied),
@@ -96,11 +100,15 @@ class LoanPayoffQuote:
             return Money.of(DomainMoney(minor, quote.loan.currency))
 
         return cls(
-            loan=Loan.of(quote.loan), on=quote.on, total=money(quote.total),
-            penalty=money(quote.penalty), fees=money(quote.fees),
-            interest=money(quote.interest), principal=money(quote.principal),
+            loan=Loan.of(quote.loan),
+            on=quote.on,
+            total=money(quote.total),
+            penalty=money(quote.penalty),
+            fees=money(quote.fees),
+            interest=money(quote.interest),
+            principal=money(quote.principal),
             waived=money(quote.waived),
-        )  # fmt: skip
+        )
 
 
 @strawberry.type

@@ -54,10 +54,13 @@ class ReviewMutations:
 
         async def use_case(session: AsyncSession) -> DecideLoanReviewPayload:
             row = await decide_loan_review(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 application_id=uuid_of(input.application_id, "LoanApplication"),
-                approve=input.decision is LoanReviewDecision.APPROVE, reason=input.reason,
-            )  # fmt: skip
+                approve=input.decision is LoanReviewDecision.APPROVE,
+                reason=input.reason,
+            )
             return DecideLoanReviewPayload(application=await application_view(session, info, row))
 
         return await run_mutation(info, lambda e: DecideLoanReviewPayload(errors=e), use_case)

@@ -133,11 +133,17 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             participant = await registration.register(
-                session=session, clock=ctx.clock, actor=ctx.actor, hasher=ctx.identity.hasher,
-                kind=input.kind, display_name=input.display_name,
-                email=input.email, phone=input.phone, password=input.password,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                hasher=ctx.identity.hasher,
+                kind=input.kind,
+                display_name=input.display_name,
+                email=input.email,
+                phone=input.phone,
+                password=input.password,
                 roles=frozenset(input.roles),
-            )  # fmt: skip
+            )
             return RegisterPayload(participant=Participant.of(participant, is_caller=True))
 
         return await run_mutation(info, lambda errors: RegisterPayload(errors=errors), use_case)
@@ -238,9 +244,12 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             participant = await registration.grant_role(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                participant_id=uuid_of(participant_id, "Participant"), role=role,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                participant_id=uuid_of(participant_id, "Participant"),
+                role=role,
+            )
             return ParticipantPayload(participant=Participant.of(participant))
 
         return await run_mutation(info, lambda errors: ParticipantPayload(errors=errors), use_case)
@@ -252,10 +261,14 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             submission = await kyc_service.submit_kyc(
-                session=session, clock=ctx.clock, actor=ctx.actor, vault=ctx.identity.vault,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                vault=ctx.identity.vault,
                 document_type=input.document_type,
-                legal_name=input.legal_name, document_number=input.document_number,
-            )  # fmt: skip
+                legal_name=input.legal_name,
+                document_number=input.document_number,
+            )
             return KycSubmissionPayload(submission=KycSubmission.of(submission))
 
         return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
@@ -267,10 +280,13 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             submission = await kyc_service.decide_kyc(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 submission_id=uuid_of(input.submission_id, "KycSubmission"),
-                decision=input.decision, reason=input.reason,
-            )  # fmt: skip
+                decision=input.decision,
+                reason=input.reason,
+            )
             return KycSubmissionPayload(submission=KycSubmission.of(submission))
 
         return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
@@ -284,9 +300,13 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             number = await kyc_service.reveal_document_number(
-                session=session, clock=ctx.clock, actor=ctx.actor, vault=ctx.identity.vault,
-                submission_id=uuid_of(submission_id, "KycSubmission"), reason=reason,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                vault=ctx.identity.vault,
+                submission_id=uuid_of(submission_id, "KycSubmission"),
+                reason=reason,
+            )
             return RevealPayload(document_number=number)
 
         return await run_mutation(info, lambda errors: RevealPayload(errors=errors), use_case)
@@ -298,10 +318,13 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             created = await api_keys.create_api_key(
-                session=session, clock=ctx.clock, actor=ctx.actor, name=input.name,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                name=input.name,
                 scopes=frozenset(input.scopes),
                 expires_at=input.expires_at,
-            )  # fmt: skip
+            )
             return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
 
         return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
@@ -317,9 +340,13 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             created = await api_keys.rotate_api_key(
-                session=session, clock=ctx.clock, actor=ctx.actor, identity=ctx.identity,
-                key_id=uuid_of(id, "ApiKey"), overlap=timedelta(seconds=overlap_seconds),
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                identity=ctx.identity,
+                key_id=uuid_of(id, "ApiKey"),
+                overlap=timedelta(seconds=overlap_seconds),
+            )
             return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
 
         return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
@@ -331,9 +358,12 @@ class ParticipantMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             key = await api_keys.revoke_api_key(
-                session=session, clock=ctx.clock, actor=ctx.actor, identity=ctx.identity,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                identity=ctx.identity,
                 key_id=uuid_of(id, "ApiKey"),
-            )  # fmt: skip
+            )
             return ApiKeyPayload(api_key=ApiKey.of(key))
 
         return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)

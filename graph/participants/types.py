@@ -29,12 +29,15 @@ def _describe(enum: type, descriptions: dict[str, str]) -> None:
         value.description = descriptions.get(value.name, value.description)
 
 
-_describe(roles.Role, {
-    "INSURER": "Publishes INSURANCE cover offers for loan products (publishCoverOffer).",
-    "GUARANTOR": "Publishes GUARANTEE cover offers for loan products (publishCoverOffer).",
-    "CORE_ENTERPRISE": "Reserved for a later capability (confirming supply-chain "
-    "receivables): nothing accepts or needs this role yet.",
-})  # fmt: skip
+_describe(
+    roles.Role,
+    {
+        "INSURER": "Publishes INSURANCE cover offers for loan products (publishCoverOffer).",
+        "GUARANTOR": "Publishes GUARANTEE cover offers for loan products (publishCoverOffer).",
+        "CORE_ENTERPRISE": "Reserved for a later capability (confirming supply-chain "
+        "receivables): nothing accepts or needs this role yet.",
+    },
+)
 _describe(
     roles.Scope,
     {

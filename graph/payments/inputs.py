@@ -82,13 +82,18 @@ def new_intent(input: CreatePaymentIntentInput) -> NewIntent:
     currency = currency_of(input.currency)
     return NewIntent(
         amount=parse_money(input.amount, currency, field="amount"),
-        order_reference=input.order_reference, mode=input.mode, description=input.description,
+        order_reference=input.order_reference,
+        mode=input.mode,
+        description=input.description,
         line_items=tuple(
-            LineItem(item.name, item.quantity,
-                     parse_money(item.unit_amount, currency, field="unit_amount").minor)
+            LineItem(
+                item.name,
+                item.quantity,
+                parse_money(item.unit_amount, currency, field="unit_amount").minor,
+            )
             for item in input.line_items
         ),
         split_rule_id=optional_uuid_of(input.split_rule_id, "SplitRule"),
         split=tuple(share_input(share, input.currency) for share in input.split),
         installment_fee_payer=input.installment_fee_payer.value,
-    )  # fmt: skip
+    )

@@ -62,8 +62,9 @@ async def _intent_mutation(
 
 def _dispute_payload(written: disputes.DisputeWritten) -> DisputePayload:
     dispute, intent = written.dispute, written.intent
-    return DisputePayload(dispute=Dispute.of(dispute, intent.currency),
-                          payment_intent=PaymentIntent.of(intent))  # fmt: skip
+    return DisputePayload(
+        dispute=Dispute.of(dispute, intent.currency), payment_intent=PaymentIntent.of(intent)
+    )
 
 
 @strawberry.type
@@ -74,10 +75,16 @@ class PaymentMutations:
         self, info: Info, input: CreatePaymentIntentInput, idempotency_key: IdempotencyKey
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(info, lambda session: intents.create_payment_intent(
-            session=session, clock=ctx.clock, actor=ctx.actor, new=new_intent(input),
-            idempotency_key=idempotency_key,
-        ))  # fmt: skip
+        return await _intent_mutation(
+            info,
+            lambda session: intents.create_payment_intent(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                new=new_intent(input),
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation(
@@ -92,11 +99,18 @@ class PaymentMutations:
         source: PaymentSource = paying.PaymentSource.WALLET,
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(info, lambda session: paying.pay_intent(
-            session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
-            payment_id=_payment(payment_id), source=source,
-            idempotency_key=idempotency_key,
-        ))  # fmt: skip
+        return await _intent_mutation(
+            info,
+            lambda session: paying.pay_intent(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                rail=ctx.rail,
+                payment_id=_payment(payment_id),
+                source=source,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: the goods are on their way (starts auto-release).")
@@ -104,8 +118,9 @@ class PaymentMutations:
         ctx = info.context
 
         async def use_case(session: AsyncSession) -> PaymentIntentPayload:
-            row = await intents.confirm_shipment(session=session, clock=ctx.clock, actor=ctx.actor,
-                                                 payment_id=_payment(payment_id))  # fmt: skip
+            row = await intents.confirm_shipment(
+                session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id)
+            )
             return PaymentIntentPayload(payment_intent=PaymentIntent.of(row))
 
         return await run_mutation(info, lambda e: PaymentIntentPayload(errors=e), use_case)
@@ -116,10 +131,16 @@ class PaymentMutations:
         self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(info, lambda session: release.confirm_receipt(
-            session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id),
-            idempotency_key=idempotency_key,
-        ))  # fmt: skip
+        return await _intent_mutation(
+            info,
+            lambda session: release.confirm_receipt(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                payment_id=_payment(payment_id),
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation(
@@ -130,10 +151,16 @@ class PaymentMutations:
         self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(info, lambda session: extension.extend_escrow(
-            session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id),
-            idempotency_key=idempotency_key,
-        ))  # fmt: skip
+        return await _intent_mutation(
+            info,
+            lambda session: extension.extend_escrow(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                payment_id=_payment(payment_id),
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: cancel an unpaid or held payment.")
@@ -141,10 +168,16 @@ class PaymentMutations:
         self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(info, lambda session: intents.cancel_payment(
-            session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id),
-            idempotency_key=idempotency_key,
-        ))  # fmt: skip
+        return await _intent_mutation(
+            info,
+            lambda session: intents.cancel_payment(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                payment_id=_payment(payment_id),
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(
@@ -158,13 +191,18 @@ class PaymentMutations:
 
         async def use_case(session: AsyncSession) -> RefundPayload:
             refunded = await refunds.refund_payment(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 payment_id=_payment(input.payment_id),
                 amount=_optional_money(input.amount, input.currency, "amount"),
-                reason=input.reason, idempotency_key=idempotency_key,
-            )  # fmt: skip
-            return RefundPayload(refund=PaymentRefund.of(refunded.refund),
-                                 payment_intent=PaymentIntent.of(refunded.intent))  # fmt: skip
+                reason=input.reason,
+                idempotency_key=idempotency_key,
+            )
+            return RefundPayload(
+                refund=PaymentRefund.of(refunded.refund),
+                payment_intent=PaymentIntent.of(refunded.intent),
+            )
 
         return await run_mutation(info, lambda e: RefundPayload(errors=e), use_case)
 
@@ -177,9 +215,12 @@ class PaymentMutations:
 
         async def use_case(session: AsyncSession) -> DisputePayload:
             opened = await disputes.open_dispute(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                payment_id=_payment(payment_id), reason=reason,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                payment_id=_payment(payment_id),
+                reason=reason,
+            )
             return _dispute_payload(opened)
 
         return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)
@@ -195,12 +236,15 @@ class PaymentMutations:
 
         async def use_case(session: AsyncSession) -> DisputePayload:
             resolved = await disputes.resolve_dispute(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 dispute_id=uuid_of(input.dispute_id, "Dispute"),
                 resolution=input.resolution,
                 refund_amount=_optional_money(input.refund_amount, input.currency, "refund_amount"),
-                note=input.note, idempotency_key=idempotency_key,
-            )  # fmt: skip
+                note=input.note,
+                idempotency_key=idempotency_key,
+            )
             return _dispute_payload(resolved)
 
         return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)

@@ -52,9 +52,11 @@ class PaymentQueries:
         limit = page_size(first, info.context.hardening)
         async with info.context.db() as session:
             rows = await intents.merchant_payments(
-                session, actor=info.context.actor, limit=limit,
+                session,
+                actor=info.context.actor,
+                limit=limit,
                 state=state,
-            )  # fmt: skip
+            )
         return [PaymentIntent.of(row) for row in rows]
 
     @allow(SIGNED_IN, key=Scope.PAYMENTS_READ, looks_missing=True)
@@ -63,9 +65,10 @@ class PaymentQueries:
         async with info.context.db() as session:
             try:
                 rows = await intents.payment_refunds(
-                    session, actor=info.context.actor,
+                    session,
+                    actor=info.context.actor,
                     payment_id=uuid_of(payment_id, "PaymentIntent"),
-                )  # fmt: skip
+                )
             except DomainError:
                 return []
         return [PaymentRefund.of(row) for row in rows]
@@ -88,9 +91,11 @@ class PaymentQueries:
         currency_of(currency)
         async with info.context.db() as session:
             terms = await fee_plans.visible_terms(
-                session, actor=info.context.actor, currency=currency,
+                session,
+                actor=info.context.actor,
+                currency=currency,
                 merchant_id=optional_uuid_of(merchant_id, "Participant"),
-            )  # fmt: skip
+            )
         return MerchantFeePlan.of(terms)
 
     @allow(Role.OPERATOR)

@@ -52,11 +52,14 @@ class RevenueMutations:
 
         async def use_case(session: AsyncSession) -> SplitRulePayload:
             row = await split_rules.create_split_rule(
-                session=session, clock=ctx.clock, actor=ctx.actor, name=input.name,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                name=input.name,
                 currency=currency_of(input.currency).code,
                 shares=[share_input(s, input.currency) for s in input.shares],
                 is_default=input.is_default,
-            )  # fmt: skip
+            )
             return SplitRulePayload(split_rule=SplitRule.of(row))
 
         return await run_mutation(info, lambda e: SplitRulePayload(errors=e), use_case)
@@ -84,17 +87,22 @@ class RevenueMutations:
         async def use_case(session: AsyncSession) -> MerchantFeePlanPayload:
             currency = currency_of(input.currency)
             terms = await fee_plans.set_fee_plan(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 plan=fee_plans.FeePlanInput(
-                    merchant_id=uuid_of(input.merchant_id, "Participant"), currency=currency.code,
+                    merchant_id=uuid_of(input.merchant_id, "Participant"),
+                    currency=currency.code,
                     percent_bps=input.percent_bps,
                     fixed=parse_money(input.fixed, currency, field="fixed").minor,
                     payout_frequency=input.payout_frequency,
-                    delay_days=input.delay_days, weekday=input.weekday,
-                    minimum_payout=parse_money(input.minimum_payout, currency,
-                                               field="minimum_payout").minor,
+                    delay_days=input.delay_days,
+                    weekday=input.weekday,
+                    minimum_payout=parse_money(
+                        input.minimum_payout, currency, field="minimum_payout"
+                    ).minor,
                 ),
-            )  # fmt: skip
+            )
             return MerchantFeePlanPayload(fee_plan=MerchantFeePlan.of(terms))
 
         return await run_mutation(info, lambda e: MerchantFeePlanPayload(errors=e), use_case)

@@ -33,9 +33,11 @@ class Payout(Node):
         return cls(
             id=to_global_id("Payout", row.id),
             batch_id=to_global_id("SettlementBatch", row.batch_id),
-            amount=Money.of(DomainMoney(row.amount, row.currency)), state=row.state,
-            failure_reason=row.failure_reason, created_at=row.created_at,
-        )  # fmt: skip
+            amount=Money.of(DomainMoney(row.amount, row.currency)),
+            state=row.state,
+            failure_reason=row.failure_reason,
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type(
@@ -60,11 +62,18 @@ class SettlementBatch(Node):
             return Money.of(DomainMoney(minor, row.currency))
 
         return cls(
-            id=to_global_id("SettlementBatch", row.id), settled_on=row.settled_on,
-            gross=m(row.gross), refunds=m(row.refunds), fees=m(row.fees), splits=m(row.splits),
-            net=m(row.net), carried_in=m(row.carried_in), payout=m(row.payout),
-            carried_out=m(row.carried_out), lines=row.lines,
-        )  # fmt: skip
+            id=to_global_id("SettlementBatch", row.id),
+            settled_on=row.settled_on,
+            gross=m(row.gross),
+            refunds=m(row.refunds),
+            fees=m(row.fees),
+            splits=m(row.splits),
+            net=m(row.net),
+            carried_in=m(row.carried_in),
+            payout=m(row.payout),
+            carried_out=m(row.carried_out),
+            lines=row.lines,
+        )
 
 
 @strawberry.type
@@ -90,9 +99,10 @@ class SettlementQueries:
         async with info.context.db() as session:
             try:
                 report = await reports.batch_report(
-                    session, actor=info.context.actor,
+                    session,
+                    actor=info.context.actor,
                     batch_id=uuid_of(batch_id, "SettlementBatch"),
-                )  # fmt: skip
+                )
             except DomainError:
                 return None
         return report.csv

@@ -86,11 +86,14 @@ class PaymentRefund(Node):
     @classmethod
     def of(cls, row: RefundRow) -> PaymentRefund:
         return cls(
-            id=to_global_id("PaymentRefund", row.id), amount=_money(row.amount, row.currency),
-            source=row.source, reason=row.reason,
+            id=to_global_id("PaymentRefund", row.id),
+            amount=_money(row.amount, row.currency),
+            source=row.source,
+            reason=row.reason,
             fee_reversed=_money(row.fee_reversed, row.currency),
-            legs_reversed=_amounts(row.legs_reversed, row.currency), created_at=row.created_at,
-        )  # fmt: skip
+            legs_reversed=_amounts(row.legs_reversed, row.currency),
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type(description="A merchant's request for payment, and what became of it.")
@@ -131,18 +134,30 @@ class PaymentIntent(Node):
             id=to_global_id("PaymentIntent", row.id),
             merchant_id=to_global_id("Participant", row.merchant_id),
             shopper_id=to_global_id("Participant", row.shopper_id) if row.shopper_id else None,
-            state=intents.PaymentState(row.state), mode=row.mode, amount=_money(row.amount, c),
-            order_reference=row.order_reference, description=row.description,
-            line_items=[LineItem(name=i["name"], quantity=i["quantity"],
-                                 unit_amount=_money(i["unitAmount"], c)) for i in row.line_items],
-            funding=row.funding, fee=_money(row.fee_amount, c),
-            captured=_money(row.captured_amount, c), refunded=_money(row.refunded_total, c),
+            state=intents.PaymentState(row.state),
+            mode=row.mode,
+            amount=_money(row.amount, c),
+            order_reference=row.order_reference,
+            description=row.description,
+            line_items=[
+                LineItem(
+                    name=i["name"], quantity=i["quantity"], unit_amount=_money(i["unitAmount"], c)
+                )
+                for i in row.line_items
+            ],
+            funding=row.funding,
+            fee=_money(row.fee_amount, c),
+            captured=_money(row.captured_amount, c),
+            refunded=_money(row.refunded_total, c),
             refundable=_money(row.captured_amount - row.refunded_amount, c),
-            splits=_amounts(row.captured_split.get("legs", []), c), shipped_at=row.shipped_at,
-            auto_release_at=row.auto_release_at, release_extensions=row.release_extensions,
+            splits=_amounts(row.captured_split.get("legs", []), c),
+            shipped_at=row.shipped_at,
+            auto_release_at=row.auto_release_at,
+            release_extensions=row.release_extensions,
             paid_at=row.paid_at,
-            released_at=row.released_at, created_at=row.created_at,
-        )  # fmt: skip
+            released_at=row.released_at,
+            created_at=row.created_at,
+        )
 
 
 @strawberry.type
@@ -161,11 +176,15 @@ class Dispute(Node):
     def of(cls, row: DisputeRow, currency: str) -> Dispute:
         return cls(
             id=to_global_id("Dispute", row.id),
-            payment_id=to_global_id("PaymentIntent", row.payment_id), reason=row.reason,
-            state=row.state, resolution=row.resolution,
+            payment_id=to_global_id("PaymentIntent", row.payment_id),
+            reason=row.reason,
+            state=row.state,
+            resolution=row.resolution,
             refund_amount=_money(row.refund_amount, currency) if row.resolution else None,
-            note=row.note, opened_at=row.opened_at, resolved_at=row.resolved_at,
-        )  # fmt: skip
+            note=row.note,
+            opened_at=row.opened_at,
+            resolved_at=row.resolved_at,
+        )
 
 
 @strawberry.type
@@ -226,12 +245,16 @@ class MerchantFeePlan:
     @classmethod
     def of(cls, terms: MerchantTerms) -> MerchantFeePlan:
         return cls(
-            merchant_id=to_global_id("Participant", terms.merchant_id), currency=terms.currency,
-            percent_bps=terms.percent_bps, fixed=Money.of(terms.fee.fixed),
-            payout_frequency=terms.schedule.frequency, delay_days=terms.schedule.delay_days,
-            weekday=terms.schedule.weekday, minimum_payout=Money.of(terms.schedule.minimum_payout),
+            merchant_id=to_global_id("Participant", terms.merchant_id),
+            currency=terms.currency,
+            percent_bps=terms.percent_bps,
+            fixed=Money.of(terms.fee.fixed),
+            payout_frequency=terms.schedule.frequency,
+            delay_days=terms.schedule.delay_days,
+            weekday=terms.schedule.weekday,
+            minimum_payout=Money.of(terms.schedule.minimum_payout),
             standard=terms.standard,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type

@@ -75,10 +75,19 @@ class WalletMutations:
         self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
     ) -> MoneyMovementPayload:
         ctx = info.context
-        return await _movement(info, input.currency, lambda session: movements.deposit(
-            session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
-            amount=_money(input), method=input.method, idempotency_key=idempotency_key,
-        ))  # fmt: skip
+        return await _movement(
+            info,
+            input.currency,
+            lambda session: movements.deposit(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                rail=ctx.rail,
+                amount=_money(input),
+                method=input.method,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="Move money from your wallet to your bank.")
@@ -86,10 +95,19 @@ class WalletMutations:
         self, info: Info, input: RailInput, idempotency_key: IdempotencyKey
     ) -> MoneyMovementPayload:
         ctx = info.context
-        return await _movement(info, input.currency, lambda session: movements.withdraw(
-            session=session, clock=ctx.clock, actor=ctx.actor, rail=ctx.rail,
-            amount=_money(input), method=input.method, idempotency_key=idempotency_key,
-        ))  # fmt: skip
+        return await _movement(
+            info,
+            input.currency,
+            lambda session: movements.withdraw(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                rail=ctx.rail,
+                amount=_money(input),
+                method=input.method,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="Send money from your wallet to another participant's.")
@@ -99,9 +117,12 @@ class WalletMutations:
         ctx = info.context
         try:
             order = TransferOrder(
-                actor=ctx.actor, recipient_id=uuid_of(input.recipient_id, "Participant"),
-                amount=_money(input), idempotency_key=idempotency_key, memo=input.memo,
-            )  # fmt: skip
+                actor=ctx.actor,
+                recipient_id=uuid_of(input.recipient_id, "Participant"),
+                amount=_money(input),
+                idempotency_key=idempotency_key,
+                memo=input.memo,
+            )
             result = await ctx.transfers.submit(order)  # batched with concurrent transfers
         except DomainError as error:
             return MoneyMovementPayload(errors=user_errors(error))
@@ -112,7 +133,8 @@ class WalletMutations:
         if result.wallet is not None:  # a first execution: the wallet as its batch left it
             return with_key_use(_answer_payload(answer, result.wallet), result.key_use)
         payload = await run_mutation(  # a replay: the wallet as it is now
-            info, lambda e: MoneyMovementPayload(errors=e),
+            info,
+            lambda e: MoneyMovementPayload(errors=e),
             lambda session: _payload(session, info, answer, input.currency),
-        )  # fmt: skip
+        )
         return with_key_use(payload, result.key_use)

@@ -69,10 +69,14 @@ class WalletOperations:
             # Signed: "-5.00" debits; parse_money takes the sign as written.
             amount = parse_money(input.amount, currency_of(input.currency), field="amount")
             answer = await operations.adjust_wallet(
-                session=session, clock=ctx.clock, actor=ctx.actor,
-                participant_id=uuid_of(input.participant_id, "Participant"), amount=amount,
-                reason=input.reason, idempotency_key=idempotency_key,
-            )  # fmt: skip
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                participant_id=uuid_of(input.participant_id, "Participant"),
+                amount=amount,
+                reason=input.reason,
+                idempotency_key=idempotency_key,
+            )
             return AdjustmentPayload(journal_id=strawberry.ID(str(answer.journal_id)))
 
         return await run_mutation(info, lambda e: AdjustmentPayload(errors=e), use_case)

@@ -47,9 +47,13 @@ class WalletQueries:
         before = time_and_id(after)
         async with info.context.db() as session:
             rows = await statement(
-                session, actor=info.context.actor, currency=currency, limit=page + 1,
-                before=before, reason=reason,
-            )  # fmt: skip
+                session,
+                actor=info.context.actor,
+                currency=currency,
+                limit=page + 1,
+                before=before,
+                reason=reason,
+            )
         return connection(
             rows, page=page, key=lambda e: (e.at.isoformat(), e.id), node=StatementEntry.of
         )

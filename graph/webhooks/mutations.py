@@ -73,10 +73,15 @@ class WebhookMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             created = await endpoints.create_endpoint(
-                session=session, clock=ctx.clock, actor=ctx.actor, vault=ctx.identity.vault,
-                url_policy=ctx.webhook_urls, url=input.url, event_types=input.event_types,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                vault=ctx.identity.vault,
+                url_policy=ctx.webhook_urls,
+                url=input.url,
+                event_types=input.event_types,
                 description=input.description,
-            )  # fmt: skip
+            )
             return WebhookEndpointPayload(
                 endpoint=WebhookEndpoint.of(created.endpoint), secret=created.secret
             )
@@ -92,11 +97,16 @@ class WebhookMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             endpoint = await endpoints.update_endpoint(
-                session=session, clock=ctx.clock, actor=ctx.actor, url_policy=ctx.webhook_urls,
-                endpoint_id=uuid_of(input.id, "WebhookEndpoint"), url=input.url,
-                event_types=input.event_types, description=input.description,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                url_policy=ctx.webhook_urls,
+                endpoint_id=uuid_of(input.id, "WebhookEndpoint"),
+                url=input.url,
+                event_types=input.event_types,
+                description=input.description,
                 enabled=input.enabled,
-            )  # fmt: skip
+            )
             return WebhookEndpointPayload(endpoint=WebhookEndpoint.of(endpoint))
 
         return await run_mutation(info, lambda e: WebhookEndpointPayload(errors=e), use_case)
@@ -112,10 +122,13 @@ class WebhookMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             rotated = await endpoints.rotate_secret(
-                session=session, clock=ctx.clock, actor=ctx.actor, vault=ctx.identity.vault,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                vault=ctx.identity.vault,
                 endpoint_id=uuid_of(id, "WebhookEndpoint"),
                 overlap=timedelta(seconds=overlap_seconds),
-            )  # fmt: skip
+            )
             return WebhookEndpointPayload(
                 endpoint=WebhookEndpoint.of(rotated.endpoint), secret=rotated.secret
             )
@@ -131,9 +144,11 @@ class WebhookMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             await endpoints.delete_endpoint(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 endpoint_id=uuid_of(id, "WebhookEndpoint"),
-            )  # fmt: skip
+            )
             return DeleteWebhookEndpointPayload(deleted_id=id)
 
         return await run_mutation(info, lambda e: DeleteWebhookEndpointPayload(errors=e), use_case)
@@ -149,9 +164,11 @@ class WebhookMutations:
 
         async def use_case(session):  # type: ignore[no-untyped-def]
             copy = await log.redeliver(
-                session=session, clock=ctx.clock, actor=ctx.actor,
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
                 delivery_id=uuid_of(delivery_id, "WebhookDelivery"),
-            )  # fmt: skip
+            )
             return WebhookDeliveryPayload(delivery=WebhookDelivery.of(copy))
 
         return await run_mutation(info, lambda e: WebhookDeliveryPayload(errors=e), use_case)

@@ -38,10 +38,13 @@ class WebhookQueries:
         before = time_and_id(after)
         async with info.context.db() as session:
             rows = await log.list_deliveries(
-                session, actor=info.context.actor, limit=page + 1, before=before,
+                session,
+                actor=info.context.actor,
+                limit=page + 1,
+                before=before,
                 endpoint_id=optional_uuid_of(endpoint_id, "WebhookEndpoint"),
                 status=status,
-            )  # fmt: skip
+            )
         return connection(
             rows,
             page=page,

@@ -75,23 +75,49 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
         await ok(client, "grant", operator, id=bank.id)
         bank_token = (await log_in(client, bank.email))["accessToken"]
         bank_key = (await ok(client, "bank_key", bank_token))["secret"]
-        await ok(client, "offer", bank_key, i={
-            "currency": "CNY", "capacity": "10000.00", "rateFloor": "0.05", "grades": ["C"],
-            "minTermMonths": 3, "maxTermMonths": 12, "minAmount": "10.00",
-            "maxAmount": "5000.00"})  # fmt: skip
+        await ok(
+            client,
+            "offer",
+            bank_key,
+            i={
+                "currency": "CNY",
+                "capacity": "10000.00",
+                "rateFloor": "0.05",
+                "grades": ["C"],
+                "minTermMonths": 3,
+                "maxTermMonths": 12,
+                "minAmount": "10.00",
+                "maxAmount": "5000.00",
+            },
+        )
         # a merchant's intent, and a shopper whose identity is verified, graded C by the risk
         # engine on the income declared
         merchant = await signed_in(client, roles=["MERCHANT"], kind="BUSINESS")
         shop_key = (await ok(client, "shop_key", merchant.access_token))["secret"]
-        intent = await ok(client, "intent", shop_key, i={
-            "amount": "300.00", "currency": "CNY", "orderReference": "bnpl-e2e"})  # fmt: skip
+        intent = await ok(
+            client,
+            "intent",
+            shop_key,
+            i={"amount": "300.00", "currency": "CNY", "orderReference": "bnpl-e2e"},
+        )
         shopper = await signed_in(client, roles=["INVESTOR"])
         serial = datetime.now(UTC).microsecond % 700 + 100
-        submitted = await ok(client, "kyc", shopper.access_token, i={
-            "documentType": "RESIDENT_ID", "legalName": "王五",
-            "documentNumber": resident_id(serial)})  # fmt: skip
-        await ok(client, "decide", operator, i={
-            "submissionId": submitted["submission"]["id"], "decision": "VERIFY"})  # fmt: skip
+        submitted = await ok(
+            client,
+            "kyc",
+            shopper.access_token,
+            i={
+                "documentType": "RESIDENT_ID",
+                "legalName": "王五",
+                "documentNumber": resident_id(serial),
+            },
+        )
+        await ok(
+            client,
+            "decide",
+            operator,
+            i={"submissionId": submitted["submission"]["id"], "decision": "VERIFY"},
+        )
         credit = await ok(client, "credit", shopper.access_token)
         assert (credit["decision"]["status"], credit["decision"]["grade"]) == ("APPROVED", "C")
         assert credit["creditLine"]["limit"] == {"amount": "6000.00"}
@@ -101,8 +127,7 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
         after = await published_high_water(stores)
         async with ws_session(server, Subscriber(replace(bank, access_token=bank_token))) as ws:
             listening = asyncio.create_task(received(ws, MATCH_CREATED, 1, within=60, after=after))
-            bought = await ok(client, "buy", shopper.access_token,
-                              id=intent["paymentIntent"]["id"])  # fmt: skip
+            bought = await ok(client, "buy", shopper.access_token, id=intent["paymentIntent"]["id"])
             [match] = await listening
 
         # then the bank's offer funded all of it, and the bank was told and sees it
@@ -117,8 +142,12 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
 
         # when the shopper repays everything, the bank has its principal and interest
         outstanding = bought["plan"]["outstanding"]["amount"]
-        salary = {"participantId": shopper.id, "amount": outstanding, "currency": "CNY",
-                  "reason": "the shopper's salary"}  # fmt: skip
+        salary = {
+            "participantId": shopper.id,
+            "amount": outstanding,
+            "currency": "CNY",
+            "reason": "the shopper's salary",
+        }
         await ok(client, "adjust", operator, i=salary)
         repaid = await ok(client, "repay", shopper.access_token, id=plan_id, amount=outstanding)
         assert repaid["plan"]["state"] == "PAID"

@@ -34,25 +34,40 @@ async def funded_verified_sender(client: httpx.AsyncClient, operator_token: str)
     submitted = await gql(
         client,
         "mutation($i: SubmitKycInput!) { submitKyc(input: $i) { submission { id } } }",
-        {"i": {"documentType": "RESIDENT_ID", "legalName": "王五",
-               "documentNumber": first_17 + resident_id_check_char(first_17)}},
+        {
+            "i": {
+                "documentType": "RESIDENT_ID",
+                "legalName": "王五",
+                "documentNumber": first_17 + resident_id_check_char(first_17),
+            }
+        },
         token=sender.access_token,
-    )  # fmt: skip
+    )
     await gql(
         client,
         "mutation($i: DecideKycInput!) { decideKyc(input: $i) { errors { code } } }",
-        {"i": {"submissionId": submitted["data"]["submitKyc"]["submission"]["id"],
-               "decision": "VERIFY"}},
+        {
+            "i": {
+                "submissionId": submitted["data"]["submitKyc"]["submission"]["id"],
+                "decision": "VERIFY",
+            }
+        },
         token=operator_token,
-    )  # fmt: skip
+    )
     await gql(
         client,
         """mutation($i: AdjustWalletInput!) { adjustWallet(input: $i, idempotencyKey: "seed") {
              errors { code } } }""",
-        {"i": {"participantId": sender.id, "amount": "10000.00", "currency": "CNY",
-               "reason": "seed funds for the crash test"}},
+        {
+            "i": {
+                "participantId": sender.id,
+                "amount": "10000.00",
+                "currency": "CNY",
+                "reason": "seed funds for the crash test",
+            }
+        },
         token=operator_token,
-    )  # fmt: skip
+    )
     return sender
 
 
@@ -72,9 +87,19 @@ async def test_a_killed_server_loses_no_acknowledged_transfer(clean_stores: Stor
             for n in range(10_000):
                 key = f"crash-{n}"
                 try:
-                    body = await gql(client, TRANSFER, {"input": {
-                        "recipientId": recipient.id, "amount": "0.01", "currency": "CNY"},
-                        "key": key}, token=sender.access_token)  # fmt: skip
+                    body = await gql(
+                        client,
+                        TRANSFER,
+                        {
+                            "input": {
+                                "recipientId": recipient.id,
+                                "amount": "0.01",
+                                "currency": "CNY",
+                            },
+                            "key": key,
+                        },
+                        token=sender.access_token,
+                    )
                 except (httpx.TransportError, AssertionError):
                     return  # the server is gone
                 payload = body["data"]["transfer"]

@@ -41,9 +41,10 @@ def test_a_deeply_nested_body_is_a_bad_request(deep_server: ServerProcess, accep
     body = '{"query": "{ __typename }", "variables": {"v": ' + DEEP_VARIABLES + "}}"
 
     response = httpx.post(
-        deep_server.url + "/graphql", content=body,
+        deep_server.url + "/graphql",
+        content=body,
         headers={"content-type": "application/json", "accept": accept},
-    )  # fmt: skip
+    )
 
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": "JSON nested deeper than 64 levels"}]}

@@ -66,9 +66,14 @@ async def record(
     try:
         async with AsyncSession(engine) as session:
             await record_event(
-                session, event_type, aggregate_type="Loan", aggregate_id=uuid4(),
-                audience=[owner], payload=payload, occurred_at=datetime.now(UTC),
-            )  # fmt: skip
+                session,
+                event_type,
+                aggregate_type="Loan",
+                aggregate_id=uuid4(),
+                audience=[owner],
+                payload=payload,
+                occurred_at=datetime.now(UTC),
+            )
             await session.commit()
     finally:
         await engine.dispose()
@@ -78,9 +83,12 @@ async def test_a_key_hears_match_created_only_with_offers_read(
     server: ServerProcess, stores: StoreUrls
 ) -> None:
     bank, (events_only, wallet, offers) = await bank_keys(
-        server, stores, ["EVENTS_READ"], ["EVENTS_READ", "WALLET_READ"],
+        server,
+        stores,
+        ["EVENTS_READ"],
+        ["EVENTS_READ", "WALLET_READ"],
         ["EVENTS_READ", "OFFERS_READ"],
-    )  # fmt: skip
+    )
     after = await published_high_water(stores)
     async with (
         ws_session(server, events_only) as events_only_ws,

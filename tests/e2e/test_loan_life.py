@@ -95,8 +95,13 @@ def raw_id(global_id: str) -> str:
     return base64.urlsafe_b64decode(global_id).decode().partition(":")[2]
 
 
-async def ok(client: httpx.AsyncClient, name: str, variables: dict[str, Any] | None = None,
-             *, token: str | None) -> dict[str, Any]:  # fmt: skip
+async def ok(
+    client: httpx.AsyncClient,
+    name: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None,
+) -> dict[str, Any]:
     body = await gql(client, Q[name], variables, token=token)
     assert "errors" not in body, body
     [payload] = body["data"].values()
@@ -104,14 +109,22 @@ async def ok(client: httpx.AsyncClient, name: str, variables: dict[str, Any] | N
     return payload  # type: ignore[no-any-return]
 
 
-async def verified(client: httpx.AsyncClient, operator: str, roles: list[str], serial: int,
-                   kind: str = "PERSON") -> Any:  # fmt: skip
+async def verified(
+    client: httpx.AsyncClient, operator: str, roles: list[str], serial: int, kind: str = "PERSON"
+) -> Any:
     person = await signed_in(client, roles=roles, kind=kind)
-    document_ = {"documentType": "RESIDENT_ID", "legalName": "李四",
-                 "documentNumber": resident_id(serial)}  # fmt: skip
+    document_ = {
+        "documentType": "RESIDENT_ID",
+        "legalName": "李四",
+        "documentNumber": resident_id(serial),
+    }
     submitted = await ok(client, "kyc", {"i": document_}, token=person.access_token)
-    await ok(client, "decide", {"i": {"submissionId": submitted["submission"]["id"],
-                                      "decision": "VERIFY"}}, token=operator)  # fmt: skip
+    await ok(
+        client,
+        "decide",
+        {"i": {"submissionId": submitted["submission"]["id"], "decision": "VERIFY"}},
+        token=operator,
+    )
     return person
 
 
@@ -131,28 +144,66 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         operator = (await log_in(client, email))["accessToken"]
         serial = datetime.now(UTC).microsecond % 700
-        product = await ok(client, "product", {"i": {
-            "code": f"E2E{serial}", "name": "Personal loan", "currency": "CNY",
-            "minAmount": "1000.00", "maxAmount": "50000.00", "minTermMonths": 3,
-            "maxTermMonths": 24, "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05",
-            "maxRate": "0.24", "fundingChannels": ["INVESTOR_NOTES", "BANK_OFFERS"],
-            "fees": [{"name": "origination", "timing": "UPFRONT", "percent": "0.02"}],
-            "maxInvestorShare": "0.4"}}, token=operator)  # fmt: skip
+        product = await ok(
+            client,
+            "product",
+            {
+                "i": {
+                    "code": f"E2E{serial}",
+                    "name": "Personal loan",
+                    "currency": "CNY",
+                    "minAmount": "1000.00",
+                    "maxAmount": "50000.00",
+                    "minTermMonths": 3,
+                    "maxTermMonths": 24,
+                    "repaymentMethod": "EQUAL_INSTALLMENT",
+                    "minRate": "0.05",
+                    "maxRate": "0.24",
+                    "fundingChannels": ["INVESTOR_NOTES", "BANK_OFFERS"],
+                    "fees": [{"name": "origination", "timing": "UPFRONT", "percent": "0.02"}],
+                    "maxInvestorShare": "0.4",
+                }
+            },
+            token=operator,
+        )
         borrower = await verified(client, operator, ["BORROWER"], serial)
         bank = await signed_in(client, roles=["INVESTOR"], kind="BUSINESS")
         await ok(client, "grant", {"id": bank.id}, token=operator)
         bank_token = (await log_in(client, bank.email))["accessToken"]
         bank_key = (await ok(client, "key", token=bank_token))["secret"]
-        await ok(client, "offer", {"i": {
-            "currency": "CNY", "capacity": "100000.00", "rateFloor": "0.06",
-            "grades": ["A", "B", "C", "D", "E"], "minTermMonths": 3, "maxTermMonths": 24,
-            "minAmount": "100.00", "maxAmount": "4000.00"}}, token=bank_key)  # fmt: skip
+        await ok(
+            client,
+            "offer",
+            {
+                "i": {
+                    "currency": "CNY",
+                    "capacity": "100000.00",
+                    "rateFloor": "0.06",
+                    "grades": ["A", "B", "C", "D", "E"],
+                    "minTermMonths": 3,
+                    "maxTermMonths": 24,
+                    "minAmount": "100.00",
+                    "maxAmount": "4000.00",
+                }
+            },
+            token=bank_key,
+        )
         investors = [await signed_in(client, roles=["INVESTOR"]) for _ in range(2)]
         for n, person in enumerate([*investors, borrower]):
-            await ok(client, "adjust", {"i": {"participantId": person.id, "amount": "5000.00",
-                                              "currency": "CNY",
-                                              "reason": "seed funds for the loan life test"},
-                                        "k": f"e2e-seed-{serial}-{n}"}, token=operator)  # fmt: skip
+            await ok(
+                client,
+                "adjust",
+                {
+                    "i": {
+                        "participantId": person.id,
+                        "amount": "5000.00",
+                        "currency": "CNY",
+                        "reason": "seed funds for the loan life test",
+                    },
+                    "k": f"e2e-seed-{serial}-{n}",
+                },
+                token=operator,
+            )
 
         # everyone listens from now on: the bank's match, then a repayment a month
         people = {
@@ -161,19 +212,35 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             "one": investors[0].access_token,
             "two": investors[1].access_token,
         }
-        heard_matches = {who: asyncio.create_task(events(server, people[who], MATCH_CREATED, 1))
-                         for who in ("borrower", "bank")}  # fmt: skip
-        heard_repayments = {who: asyncio.create_task(events(server, token, REPAYMENT_RECEIVED, 12))
-                            for who, token in people.items()}  # fmt: skip
+        heard_matches = {
+            who: asyncio.create_task(events(server, people[who], MATCH_CREATED, 1))
+            for who in ("borrower", "bank")
+        }
+        heard_repayments = {
+            who: asyncio.create_task(events(server, token, REPAYMENT_RECEIVED, 12))
+            for who, token in people.items()
+        }
 
         # apply -> score -> accept: listed, and the bank's offer matched at once
-        applied = await ok(client, "apply", {"i": {
-            "productId": product["product"]["id"], "amount": "10000.00", "currency": "CNY",
-            "termMonths": 12, "purpose": "a used car", "declaredMonthlyIncome": "20000.00"}},
-            token=borrower.access_token)  # fmt: skip
+        applied = await ok(
+            client,
+            "apply",
+            {
+                "i": {
+                    "productId": product["product"]["id"],
+                    "amount": "10000.00",
+                    "currency": "CNY",
+                    "termMonths": 12,
+                    "purpose": "a used car",
+                    "declaredMonthlyIncome": "20000.00",
+                }
+            },
+            token=borrower.access_token,
+        )
         assert applied["application"]["status"] == "APPROVED"
-        listed = await ok(client, "accept", {"id": applied["application"]["id"]},
-                          token=borrower.access_token)  # fmt: skip
+        listed = await ok(
+            client, "accept", {"id": applied["application"]["id"]}, token=borrower.access_token
+        )
         loan_id = listed["loan"]["id"]
         assert listed["loan"]["state"] == "LISTED"
         assert listed["loan"]["committed"] == {"amount": "4000.00"}
@@ -181,36 +248,48 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             [match] = await asyncio.wait_for(heard, timeout=60)
             assert match["aggregateId"] == raw_id(loan_id), who
             assert (match["payload"]["amount"], match["payload"]["source_kind"]) == (
-                4000_00, "BANK_OFFER"), who  # fmt: skip
+                4000_00,
+                "BANK_OFFER",
+            ), who
 
         # the borrower sees why the engine chose the bank: its rank and what it passed over
         [mine] = await ok(client, "matches", token=borrower.access_token)
         [match] = mine["matches"]
         assert (match["sourceKind"], match["amount"], match["yours"]) == (
-            "BANK_OFFER", {"amount": "4000.00"}, False)  # fmt: skip
+            "BANK_OFFER",
+            {"amount": "4000.00"},
+            False,
+        )
         assert match["explanation"]["rank"] >= 1
         assert match["explanation"]["rule"] == "best price, then time priority"
         assert match["explanation"]["unfilled"] == {"amount": "6000.00"}
         # on the listing, the bank sees its own match; another investor sees none
-        for token, expected in ((bank_token, [{"yours": True, "amount": {"amount": "4000.00"}}]),
-                                (investors[0].access_token, [])):  # fmt: skip
+        for token, expected in (
+            (bank_token, [{"yours": True, "amount": {"amount": "4000.00"}}]),
+            (investors[0].access_token, []),
+        ):
             edges = (await ok(client, "listed", token=token))["edges"]
             [node] = [edge["node"] for edge in edges if edge["node"]["id"] == loan_id]
             assert node["matches"] == expected
 
         # investor one buys over WebSocket, investor two over HTTP: funded and disbursed
         transport = WebsocketsTransport(
-            url=server.ws_url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            url=server.ws_url,
+            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
             init_payload={"authorization": f"Bearer {investors[0].access_token}"},
-        )  # fmt: skip
+        )
         async with Client(transport=transport) as ws:
             purchase = {"loanId": loan_id, "amount": "3000.00", "currency": "CNY"}
-            bought = await ws.execute(document(Q["buy"]),
-                                      variable_values={"i": purchase, "k": "ws"})  # fmt: skip
+            bought = await ws.execute(
+                document(Q["buy"]), variable_values={"i": purchase, "k": "ws"}
+            )
         assert bought["buyNote"]["errors"] == []
-        funded = await ok(client, "buy", {"i": {"loanId": loan_id, "amount": "3000.00",
-                                                "currency": "CNY"}, "k": "http"},
-                          token=investors[1].access_token)  # fmt: skip
+        funded = await ok(
+            client,
+            "buy",
+            {"i": {"loanId": loan_id, "amount": "3000.00", "currency": "CNY"}, "k": "http"},
+            token=investors[1].access_token,
+        )
         assert funded["loan"]["state"] == "ACTIVE"
         wallet = await ok(client, "wallet", token=borrower.access_token)
         assert wallet["available"] == {"amount": "14800.00"}  # 5,000 + 10,000 - the 2 % fee
@@ -231,17 +310,27 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
                     third = date.fromisoformat(loan["installments"][2]["dueDate"])
                     due = datetime.combine(third, time(12), tzinfo=UTC)
                     clock = FixedClock(due)
-                    sessions = async_sessionmaker(engine, class_=AsyncSession,
-                                                  expire_on_commit=False)  # fmt: skip
+                    sessions = async_sessionmaker(
+                        engine, class_=AsyncSession, expire_on_commit=False
+                    )
                     for _ in range(10):
                         clock.advance(timedelta(days=1))
                         await _age(stores, sessions, clock)
                 [current] = await ok(client, "loans", token=borrower.access_token)
                 assert current["nextDue"]["number"] == number
-                repaid = await ok(client, "repay", {"i": {
-                    "loanId": loan_id, "amount": current["nextDue"]["outstanding"]["amount"],
-                    "currency": "CNY"}, "k": f"e2e-repay-{number}"},
-                    token=borrower.access_token)  # fmt: skip
+                repaid = await ok(
+                    client,
+                    "repay",
+                    {
+                        "i": {
+                            "loanId": loan_id,
+                            "amount": current["nextDue"]["outstanding"]["amount"],
+                            "currency": "CNY",
+                        },
+                        "k": f"e2e-repay-{number}",
+                    },
+                    token=borrower.access_token,
+                )
                 applied_minor.append(minor(repaid["applied"]["amount"]))
         finally:
             await engine.dispose()
@@ -255,8 +344,9 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             assert [r["payload"]["amount"] for r in repayments] == applied_minor, who
             assert repayments[-1]["payload"]["loan_state"] == "CLOSED", who
 
-        verified_ledger = await asyncio.to_thread(run_agora, "ledger", "verify",
-                                                  env=server_env(stores))  # fmt: skip
+        verified_ledger = await asyncio.to_thread(
+            run_agora, "ledger", "verify", env=server_env(stores)
+        )
         assert verified_ledger.returncode == 0, verified_ledger.stdout + verified_ledger.stderr
 
         # every funder: principal back, and interest exactly as the rules share it
@@ -270,21 +360,27 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             [note] = (await ok(client, "portfolio", token=token))["notes"]
             notes_of[name] = note
             principal = minor(note["principal"]["amount"])
-            holdings.append(NoteHolding(raw_id(note["id"]), name, principal,
-                                        Decimal(note["annualRate"])))  # fmt: skip
+            holdings.append(
+                NoteHolding(raw_id(note["id"]), name, principal, Decimal(note["annualRate"]))
+            )
         expected = dict.fromkeys(funders, 0)
         for row in closed["installments"]:
             shares = distribute_repayment(
-                ReceivedRepayment(principal=minor(row["principal"]["amount"]),
-                                  interest=minor(row["interest"]["amount"]),
-                                  penalty=minor(row["penalty"]["amount"])),
-                holdings, borrower_rate=Decimal(closed["borrowerRate"]),
-            )  # fmt: skip
+                ReceivedRepayment(
+                    principal=minor(row["principal"]["amount"]),
+                    interest=minor(row["interest"]["amount"]),
+                    penalty=minor(row["penalty"]["amount"]),
+                ),
+                holdings,
+                borrower_rate=Decimal(closed["borrowerRate"]),
+            )
             for payout in shares.payouts:
                 expected[payout.holder_id] += payout.interest + payout.penalty
             paid = {p.note_id: p.principal for p in shares.payouts}
-            holdings = [NoteHolding(h.note_id, h.holder_id, h.principal - paid[h.note_id],
-                                    h.annual_rate) for h in holdings]  # fmt: skip
+            holdings = [
+                NoteHolding(h.note_id, h.holder_id, h.principal - paid[h.note_id], h.annual_rate)
+                for h in holdings
+            ]
         for name, (token, seeded) in funders.items():
             note = notes_of[name]
             assert note["principalReceived"] == note["principal"]
@@ -312,33 +408,76 @@ async def test_investors_racing_through_two_processes_never_overfund_a_loan(
         ):
             operator = (await log_in(one, email))["accessToken"]
             serial = (datetime.now(UTC).microsecond + 350) % 700
-            product = await ok(one, "product", {"i": {
-                "code": f"RACE{serial}", "name": "Notes only", "currency": "CNY",
-                "minAmount": "1000.00", "maxAmount": "50000.00", "minTermMonths": 3,
-                "maxTermMonths": 24, "repaymentMethod": "EQUAL_INSTALLMENT",
-                "minRate": "0.05", "maxRate": "0.24", "fundingChannels": ["INVESTOR_NOTES"],
-                "maxInvestorShare": "0.5"}}, token=operator)  # fmt: skip
+            product = await ok(
+                one,
+                "product",
+                {
+                    "i": {
+                        "code": f"RACE{serial}",
+                        "name": "Notes only",
+                        "currency": "CNY",
+                        "minAmount": "1000.00",
+                        "maxAmount": "50000.00",
+                        "minTermMonths": 3,
+                        "maxTermMonths": 24,
+                        "repaymentMethod": "EQUAL_INSTALLMENT",
+                        "minRate": "0.05",
+                        "maxRate": "0.24",
+                        "fundingChannels": ["INVESTOR_NOTES"],
+                        "maxInvestorShare": "0.5",
+                    }
+                },
+                token=operator,
+            )
             borrower = await verified(one, operator, ["BORROWER"], serial)
-            applied = await ok(one, "apply", {"i": {
-                "productId": product["product"]["id"], "amount": "10000.00",
-                "currency": "CNY", "termMonths": 12, "purpose": "a kitchen",
-                "declaredMonthlyIncome": "20000.00"}}, token=borrower.access_token)  # fmt: skip
-            listed = await ok(one, "accept", {"id": applied["application"]["id"]},
-                              token=borrower.access_token)  # fmt: skip
+            applied = await ok(
+                one,
+                "apply",
+                {
+                    "i": {
+                        "productId": product["product"]["id"],
+                        "amount": "10000.00",
+                        "currency": "CNY",
+                        "termMonths": 12,
+                        "purpose": "a kitchen",
+                        "declaredMonthlyIncome": "20000.00",
+                    }
+                },
+                token=borrower.access_token,
+            )
+            listed = await ok(
+                one, "accept", {"id": applied["application"]["id"]}, token=borrower.access_token
+            )
             loan_id = listed["loan"]["id"]
             investors = [await signed_in(one, roles=["INVESTOR"]) for _ in range(12)]
             for n, person in enumerate(investors):
-                await ok(one, "adjust", {"i": {"participantId": person.id, "amount": "5000.00",
-                                               "currency": "CNY",
-                                               "reason": "seed funds for the race test"},
-                                         "k": f"race-{serial}-{n}"}, token=operator)  # fmt: skip
+                await ok(
+                    one,
+                    "adjust",
+                    {
+                        "i": {
+                            "participantId": person.id,
+                            "amount": "5000.00",
+                            "currency": "CNY",
+                            "reason": "seed funds for the race test",
+                        },
+                        "k": f"race-{serial}-{n}",
+                    },
+                    token=operator,
+                )
 
             # when twelve investors each ask for 2,000.00 of the 10,000.00, half through each
             async def buy(n: int, person: Any) -> list[Any]:
                 client = one if n % 2 else two
-                body = await gql(client, Q["buy"], {"i": {"loanId": loan_id, "amount": "2000.00",
-                                                          "currency": "CNY"}, "k": f"race-{n}"},
-                                 token=person.access_token)  # fmt: skip
+                body = await gql(
+                    client,
+                    Q["buy"],
+                    {
+                        "i": {"loanId": loan_id, "amount": "2000.00", "currency": "CNY"},
+                        "k": f"race-{n}",
+                    },
+                    token=person.access_token,
+                )
                 assert "errors" not in body, body
                 return body["data"]["buyNote"]["errors"]  # type: ignore[no-any-return]
 
@@ -355,6 +494,5 @@ async def test_investors_racing_through_two_processes_never_overfund_a_loan(
     spent = sorted(minor(w["available"]["amount"]) for w in wallets)
     assert spent == [3_000_00] * 5 + [5_000_00] * 7  # buyers' holds captured, others untouched
     assert borrower_wallet["available"] == {"amount": "10000.00"}  # disbursed once, no fee
-    verified_ledger = await asyncio.to_thread(run_agora, "ledger", "verify",
-                                              env=server_env(stores))  # fmt: skip
+    verified_ledger = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
     assert verified_ledger.returncode == 0, verified_ledger.stdout + verified_ledger.stderr

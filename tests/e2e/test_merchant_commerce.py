@@ -45,8 +45,11 @@ CSV = "query C($id: ID!) { settlementReportCsv(batchId: $id) }"
 async def _work(stores: StoreUrls, sessions: object, clock: FixedClock) -> dict[str, int]:
     """The worker's payment jobs, once, on its clock (moved on: time travel)."""
     async with worker_context(make_settings(stores), sessions, clock) as context:  # type: ignore[arg-type]
-        return {job.name: await run_job(job, context) for job in JOBS
-                if job.name in ("escrow-auto-release", "settlement")}  # fmt: skip
+        return {
+            job.name: await run_job(job, context)
+            for job in JOBS
+            if job.name in ("escrow-auto-release", "settlement")
+        }
 
 
 async def _data(client: httpx.AsyncClient, query: str, token: str, **variables: Any) -> Any:
@@ -68,12 +71,18 @@ async def test_a_sale_from_checkout_to_payout(server: ServerProcess, stores: Sto
         referrer = await signed_in(client, roles=["INVESTOR"])
         shopper = await signed_in(client, roles=["INVESTOR"])
         key = (await _data(client, KEY, merchant.access_token))["secret"]
-        seed = {"participantId": shopper.id, "amount": "1000.00", "currency": "CNY",
-                "reason": "the shopper's savings"}  # fmt: skip
+        seed = {
+            "participantId": shopper.id,
+            "amount": "1000.00",
+            "currency": "CNY",
+            "reason": "the shopper's savings",
+        }
         assert (await _data(client, SEED, operator, i=seed))["errors"] == []
-        shares = [{"role": "MERCHANT", "partyId": merchant.id, "percentBps": 8000},
-                  {"role": "REFERRER", "partyId": referrer.id, "percentBps": 1500},
-                  {"role": "PLATFORM", "percentBps": 500}]  # fmt: skip
+        shares = [
+            {"role": "MERCHANT", "partyId": merchant.id, "percentBps": 8000},
+            {"role": "REFERRER", "partyId": referrer.id, "percentBps": 1500},
+            {"role": "PLATFORM", "percentBps": 500},
+        ]
         rule = {"name": "three ways", "currency": "CNY", "shares": shares, "isDefault": True}
         assert (await _data(client, RULE, key, i=rule))["errors"] == []
 
@@ -84,7 +93,9 @@ async def test_a_sale_from_checkout_to_payout(server: ServerProcess, stores: Sto
             "state": "HELD"
         }
         assert await _data(client, WALLET, shopper.access_token) == {
-            "available": {"amount": "700.00"}, "held": {"amount": "300.00"}}  # fmt: skip
+            "available": {"amount": "700.00"},
+            "held": {"amount": "300.00"},
+        }
 
         # the merchant ships; ten days later by the worker's clock, the money is released
         assert (await _data(client, SHIP, key, id=payment))["errors"] == []
@@ -95,7 +106,10 @@ async def test_a_sale_from_checkout_to_payout(server: ServerProcess, stores: Sto
         assert seen["state"] == "RELEASED"
         assert seen["fee"] == {"amount": "1.80"}  # the standard 0.60 %
         assert [(s["role"], s["amount"]["amount"]) for s in seen["splits"]] == [
-            ("MERCHANT", "238.56"), ("REFERRER", "44.73"), ("PLATFORM", "14.91")]  # fmt: skip
+            ("MERCHANT", "238.56"),
+            ("REFERRER", "44.73"),
+            ("PLATFORM", "14.91"),
+        ]
 
         # the merchant refunds a third
         refund = {"paymentId": payment, "amount": "100.00", "currency": "CNY", "reason": "one back"}
@@ -113,7 +127,9 @@ async def test_a_sale_from_checkout_to_payout(server: ServerProcess, stores: Sto
         csv = await _data(client, CSV, key, id=batch["id"])
         assert csv.splitlines()[0].startswith("row,reference,date,gross")
         assert await _data(client, WALLET, merchant.access_token) == {
-            "available": {"amount": "0.00"}, "held": {"amount": "0.00"}}  # fmt: skip
+            "available": {"amount": "0.00"},
+            "held": {"amount": "0.00"},
+        }
     await engine.dispose()
 
     verify = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))

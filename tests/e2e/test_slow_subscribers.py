@@ -96,9 +96,17 @@ def subscribe_and_stall(server: ServerProcess, token: str, after: str) -> Stalle
     client = StalledClient(server)
     client.send({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
     assert client.receive()["type"] == "connection_ack"
-    client.send({"id": "slow", "type": "subscribe", "payload": {
-        "query": "subscription($a: String) { events(types: [LOAN_FUNDED], after: $a) "
-                 "{ cursor payload } }", "variables": {"a": after}}})  # fmt: skip
+    client.send(
+        {
+            "id": "slow",
+            "type": "subscribe",
+            "payload": {
+                "query": "subscription($a: String) { events(types: [LOAN_FUNDED], after: $a) "
+                "{ cursor payload } }",
+                "variables": {"a": after},
+            },
+        }
+    )
     return client
 
 
@@ -142,7 +150,7 @@ async def test_a_slow_subscriber_is_cut_off_while_a_fast_one_keeps_receiving(
                 # A reading client keeps up with events a few ms apart (a burst faster than
                 # the loopback can carry would overflow a small buffer); one that does not
                 # read falls behind all the same.
-                await asyncio.sleep(PACE_SECONDS)  # fmt: skip
+                await asyncio.sleep(PACE_SECONDS)
             fast_got = await fast_hears
 
         slow_got, ending = await asyncio.wait_for(asyncio.to_thread(read_to_the_end, slow), 60)

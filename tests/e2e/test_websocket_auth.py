@@ -16,14 +16,30 @@ from support.server import ServerProcess
 def sign_up_and_in(server: ServerProcess) -> str:
     email = unique_email("ws")
     with httpx.Client(base_url=server.url) as http:
-        registered = http.post("/graphql", json={"query": REGISTER, "variables": {"input": {
-            "kind": "PERSON", "displayName": "WS", "email": email, "password": PASSWORD,
-            "roles": ["INVESTOR"]}}}).json()  # fmt: skip
+        registered = http.post(
+            "/graphql",
+            json={
+                "query": REGISTER,
+                "variables": {
+                    "input": {
+                        "kind": "PERSON",
+                        "displayName": "WS",
+                        "email": email,
+                        "password": PASSWORD,
+                        "roles": ["INVESTOR"],
+                    }
+                },
+            },
+        ).json()
         assert registered["data"]["register"]["errors"] == []
-        tokens = http.post("/graphql", json={
-            "query": "mutation($i: LogInInput!) {"
-                     " logIn(input: $i) { accessToken errors { code } } }",
-            "variables": {"i": {"login": email, "password": PASSWORD}}}).json()  # fmt: skip
+        tokens = http.post(
+            "/graphql",
+            json={
+                "query": "mutation($i: LogInInput!) {"
+                " logIn(input: $i) { accessToken errors { code } } }",
+                "variables": {"i": {"login": email, "password": PASSWORD}},
+            },
+        ).json()
     assert tokens["data"]["logIn"]["errors"] == [], tokens
     return str(tokens["data"]["logIn"]["accessToken"])
 
@@ -38,8 +54,9 @@ async def test_a_token_in_connection_init_signs_the_connection_in(server: Server
     token = await asyncio.to_thread(sign_up_and_in, server)
 
     ws, ack = await connect(server, {"authorization": f"Bearer {token}"})
-    await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                              "payload": {"query": "{ me { roles } }"}}))  # fmt: skip
+    await ws.send(
+        json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { roles } }"}})
+    )
     result = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
     await ws.close()
 

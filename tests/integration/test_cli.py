@@ -51,9 +51,11 @@ def test_check_hides_passwords(stores: StoreUrls) -> None:
 
 def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
     result = run_agora(
-        "serve", cwd=tmp_path, inherit=False,
+        "serve",
+        cwd=tmp_path,
+        inherit=False,
         env={"AGORA_ENV": "production", "AGORA_JWT_SECRET": KEY, "AGORA_DATA_KEY": KEY},
-    )  # fmt: skip
+    )
 
     assert result.returncode != 0
     assert "production needs DATABASE_URL and REDIS_URL" in result.stderr
@@ -63,10 +65,14 @@ def test_production_refuses_embedded_stores(tmp_path: Path) -> None:
 
 def test_production_refuses_to_start_without_its_keys(tmp_path: Path) -> None:
     result = run_agora(
-        "serve", cwd=tmp_path,
-        env={"AGORA_ENV": "production", "DATABASE_URL": "postgresql+asyncpg://x@h/d",
-             "REDIS_URL": "redis://h:1/0"},
-    )  # fmt: skip
+        "serve",
+        cwd=tmp_path,
+        env={
+            "AGORA_ENV": "production",
+            "DATABASE_URL": "postgresql+asyncpg://x@h/d",
+            "REDIS_URL": "redis://h:1/0",
+        },
+    )
 
     assert result.returncode == 2
     assert "production needs AGORA_JWT_SECRET" in result.stderr

@@ -631,10 +631,17 @@ def test_dockerignore_sends_the_sources_and_keeps_secrets_out() -> None:
     missing = [path for path in needed if not sent_to_docker(path)]
     leaked = [
         path
-        for path in (".env", "api/.env", ".venv/bin/python", ".git/HEAD", ".agora/pg/PG_VERSION",
-                     "api/__pycache__/app.cpython-311.pyc", "tests/integration/test_compose.py")
+        for path in (
+            ".env",
+            "api/.env",
+            ".venv/bin/python",
+            ".git/HEAD",
+            ".agora/pg/PG_VERSION",
+            "api/__pycache__/app.cpython-311.pyc",
+            "tests/integration/test_compose.py",
+        )
         if sent_to_docker(path)
-    ]  # fmt: skip
+    ]
 
     # then every source and migration goes in, and no secret, store data or cache does
     assert "migrations/env.py" in needed

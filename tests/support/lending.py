@@ -50,9 +50,15 @@ mutation CreateOffer($input: FundingOfferInput!, $key: String!) {{
 
 def offer_input(**changes: object) -> dict[str, object]:
     terms: dict[str, object] = {
-        "currency": "CNY", "capacity": "1000000.00", "rateFloor": "0.06",
-        "grades": ["A", "B", "C"], "minTermMonths": 3, "maxTermMonths": 24,
-        "minAmount": "1000.00", "maxAmount": "50000.00", "perBorrowerCap": "20000.00",
-    }  # fmt: skip
+        "currency": "CNY",
+        "capacity": "1000000.00",
+        "rateFloor": "0.06",
+        "grades": ["A", "B", "C"],
+        "minTermMonths": 3,
+        "maxTermMonths": 24,
+        "minAmount": "1000.00",
+        "maxAmount": "50000.00",
+        "perBorrowerCap": "20000.00",
+    }
     terms.update(changes)
     return terms

@@ -24,25 +24,36 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 async def disbursed_loan(
-    sessions: Sessions, clock: FixedClock, *, principal: int = 1_000_000,
-    shares: tuple[int, ...] = (600_000, 400_000), rate: Decimal = Decimal("0.12"),
-    borrower: Actor | None = None, **product: object,
-) -> tuple[Loan, Actor, list[Actor]]:  # fmt: skip
+    sessions: Sessions,
+    clock: FixedClock,
+    *,
+    principal: int = 1_000_000,
+    shares: tuple[int, ...] = (600_000, 400_000),
+    rate: Decimal = Decimal("0.12"),
+    borrower: Actor | None = None,
+    **product: object,
+) -> tuple[Loan, Actor, list[Actor]]:
     """A loan funded by one investor per share and disbursed now: (loan, borrower, investors)."""
     borrower = borrower or await participant(sessions, clock, {Role.BORROWER})
     assert borrower.participant_id
     row = product_row(clock.now(), max_investor_share=Decimal(1), **product)
-    loan = await listed_loan(sessions, clock, borrower.participant_id, principal=principal,
-                             rate=rate, product=row)  # fmt: skip
+    loan = await listed_loan(
+        sessions, clock, borrower.participant_id, principal=principal, rate=rate, product=row
+    )
     investors = []
     for n, share in enumerate(shares):
         investor = await participant(sessions, clock, {Role.INVESTOR})
         assert investor.participant_id
         await fund_wallet(sessions, clock, investor.participant_id, share)
         async with sessions() as session:
-            await buy_note(session=session, clock=clock, actor=investor, loan_id=loan.id,
-                           amount=Money(share, "CNY"),
-                           idempotency_key=f"fund-{loan.id}-{n}")  # fmt: skip
+            await buy_note(
+                session=session,
+                clock=clock,
+                actor=investor,
+                loan_id=loan.id,
+                amount=Money(share, "CNY"),
+                idempotency_key=f"fund-{loan.id}-{n}",
+            )
             await session.commit()
         investors.append(investor)
     async with sessions() as session:
@@ -53,23 +64,37 @@ async def disbursed_loan(
 
 
 async def repay(
-    sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, minor: int, key: str,
-    *, prepay: bool = False,
-) -> str:  # fmt: skip
+    sessions: Sessions,
+    clock: FixedClock,
+    borrower: Actor,
+    loan: Loan,
+    minor: int,
+    key: str,
+    *,
+    prepay: bool = False,
+) -> str:
     """The borrower's repayLoan use case in its own transaction: "OK" or the refusal's code."""
-    return await outcome(sessions, lambda session: repay_loan(
-        session=session, clock=clock, actor=borrower, loan_id=loan.id,
-        amount=Money(minor, "CNY"), idempotency_key=key, prepay=prepay,
-    ))  # fmt: skip
+    return await outcome(
+        sessions,
+        lambda session: repay_loan(
+            session=session,
+            clock=clock,
+            actor=borrower,
+            loan_id=loan.id,
+            amount=Money(minor, "CNY"),
+            idempotency_key=key,
+            prepay=prepay,
+        ),
+    )
 
 
 async def seed_guarantee_fund(sessions: Sessions, clock: FixedClock, minor: int) -> None:
     async with sessions() as session:
         now = clock.now()
-        bank = await open_account(session, kind=AccountKind.SETTLEMENT, currency="CNY", now=now,
-                                  label="guarantee-seed")  # fmt: skip
-        fund = await open_account(session, kind=AccountKind.GUARANTEE_FUND, currency="CNY",
-                                  now=now)  # fmt: skip
+        bank = await open_account(
+            session, kind=AccountKind.SETTLEMENT, currency="CNY", now=now, label="guarantee-seed"
+        )
+        fund = await open_account(session, kind=AccountKind.GUARANTEE_FUND, currency="CNY", now=now)
         await post_transfers(session, legs=[Leg(bank, fund, minor, "GUARANTEE_SEED")], now=now)
         await session.commit()
 

@@ -42,21 +42,35 @@ HASHER = Argon2Hasher(time_cost=1, memory_cost_kib=8)
 
 
 async def participant(
-    sessions: Sessions, clock: FixedClock, roles: set[Role], *, kyc_level: int = 1,
+    sessions: Sessions,
+    clock: FixedClock,
+    roles: set[Role],
+    *,
+    kyc_level: int = 1,
     kind: ParticipantKind = ParticipantKind.PERSON,
-) -> Actor:  # fmt: skip
+) -> Actor:
     """A registered participant (KYC at `kyc_level`), as the actor they sign in as."""
     async with sessions() as session:
         person = await register(
-            session=session, clock=clock, actor=Actor.system(), hasher=HASHER, kind=kind,
-            display_name="P", email=unique_email("lend"), phone=None, password=PASSWORD,
+            session=session,
+            clock=clock,
+            actor=Actor.system(),
+            hasher=HASHER,
+            kind=kind,
+            display_name="P",
+            email=unique_email("lend"),
+            phone=None,
+            password=PASSWORD,
             roles=frozenset(roles),
-        )  # fmt: skip
+        )
         await (await session.connection()).execute(
             text("UPDATE participant SET kyc_level = :level, kyc_status = :status WHERE id = :id"),
-            {"level": kyc_level, "status": "VERIFIED" if kyc_level else "NOT_SUBMITTED",
-             "id": person.id},
-        )  # fmt: skip
+            {
+                "level": kyc_level,
+                "status": "VERIFIED" if kyc_level else "NOT_SUBMITTED",
+                "id": person.id,
+            },
+        )
         await session.commit()
     return Actor(ActorKind.PERSON, participant_id=person.id, roles=frozenset(roles))
 
@@ -64,9 +78,14 @@ async def participant(
 async def fund_wallet(sessions: Sessions, clock: FixedClock, owner: UUID, minor: int) -> None:
     async with sessions() as session:
         await adjust_wallet(
-            session=session, clock=clock, actor=Actor.system(), participant_id=owner,
-            amount=Money(minor, "CNY"), reason="test funds", idempotency_key=f"seed-{next(_keys)}",
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=Actor.system(),
+            participant_id=owner,
+            amount=Money(minor, "CNY"),
+            reason="test funds",
+            idempotency_key=f"seed-{next(_keys)}",
+        )
         await session.commit()
 
 
@@ -74,24 +93,41 @@ def product_row(now: datetime, **changes: object) -> LoanProductRow:
     """A product row as createLoanProduct writes one: 2 % origination upfront, 18 % a year
     (0.05 % a day) of penalty after 3 days' grace, default at 90 days past due."""
     product = LoanProduct(
-        code=f"P{next(_keys)}", name="Personal loan", currency="CNY", min_amount=100_000,
-        max_amount=10_000_000, min_term=3, max_term=36, method=RepaymentMethod.EQUAL_INSTALLMENT,
-        min_rate=Decimal("0.05"), max_rate=Decimal("0.24"),
+        code=f"P{next(_keys)}",
+        name="Personal loan",
+        currency="CNY",
+        min_amount=100_000,
+        max_amount=10_000_000,
+        min_term=3,
+        max_term=36,
+        method=RepaymentMethod.EQUAL_INSTALLMENT,
+        min_rate=Decimal("0.05"),
+        max_rate=Decimal("0.24"),
         fees=(FeeRule("origination", FeeTiming.UPFRONT, percent=Decimal("0.02")),),
         funding_channels=frozenset({FundingChannel.INVESTOR_NOTES, FundingChannel.BANK_OFFERS}),
         transfer=TransferRules(max_premium=Decimal("0.01"), fee_rate=Decimal("0.005")),
-    )  # fmt: skip
-    values = {"code": product.code, "version": 1, "created_at": now,
-              **row_values(product, Marketplace())}  # fmt: skip
+    )
+    values = {
+        "code": product.code,
+        "version": 1,
+        "created_at": now,
+        **row_values(product, Marketplace()),
+    }
     values.update(changes)
     return LoanProductRow(**values)
 
 
 async def listed_loan(
-    sessions: Sessions, clock: FixedClock, borrower: UUID, *, principal: int = 1_000_000,
-    grade: str = "B", rate: Decimal = Decimal("0.10"), term_months: int = 12,
+    sessions: Sessions,
+    clock: FixedClock,
+    borrower: UUID,
+    *,
+    principal: int = 1_000_000,
+    grade: str = "B",
+    rate: Decimal = Decimal("0.10"),
+    term_months: int = 12,
     product: LoanProductRow | None = None,
-) -> Loan:  # fmt: skip
+) -> Loan:
     """A loan as acceptLoanOffer lists it: product, approved application, loan."""
     now = clock.now()
     product = product or product_row(now)
@@ -99,23 +135,43 @@ async def listed_loan(
         session.add(product)
         await session.flush()  # no ORM relationships: rows go in the order they are flushed
         application = LoanApplication(
-            borrower_id=borrower, product_id=product.id, amount=principal, currency="CNY",
-            term_months=term_months, repayment_method="EQUAL_INSTALLMENT", purpose="test",
-            declared_monthly_income=2_000_000, status=ApplicationStatus.ACCEPTED.value,
-            score=700, grade=grade, annual_rate=rate, credit_limit=principal,
-            scorecard_version="test", fraud_action="ALLOW", fraud_rules_version="test",
-            created_at=now, accepted_at=now,
-        )  # fmt: skip
+            borrower_id=borrower,
+            product_id=product.id,
+            amount=principal,
+            currency="CNY",
+            term_months=term_months,
+            repayment_method="EQUAL_INSTALLMENT",
+            purpose="test",
+            declared_monthly_income=2_000_000,
+            status=ApplicationStatus.ACCEPTED.value,
+            score=700,
+            grade=grade,
+            annual_rate=rate,
+            credit_limit=principal,
+            scorecard_version="test",
+            fraud_action="ALLOW",
+            fraud_rules_version="test",
+            created_at=now,
+            accepted_at=now,
+        )
         session.add(application)
         await session.flush()
         loan = Loan(
-            application_id=application.id, borrower_id=borrower, product_id=product.id,
-            currency="CNY", principal=principal, term_months=term_months,
-            repayment_method="EQUAL_INSTALLMENT", rounding="HALF_UP", grade=grade,
-            borrower_rate=rate, funder_rate=rate - product.platform_spread,
-            state=LoanState.LISTED.value, listed_at=now,
+            application_id=application.id,
+            borrower_id=borrower,
+            product_id=product.id,
+            currency="CNY",
+            principal=principal,
+            term_months=term_months,
+            repayment_method="EQUAL_INSTALLMENT",
+            rounding="HALF_UP",
+            grade=grade,
+            borrower_rate=rate,
+            funder_rate=rate - product.platform_spread,
+            state=LoanState.LISTED.value,
+            listed_at=now,
             funding_deadline=now + timedelta(days=product.funding_days),
-        )  # fmt: skip
+        )
         session.add(loan)
         await session.commit()
     return loan

@@ -94,8 +94,13 @@ async def insert(app: Starlette, *rows: SQLModel) -> None:
         await session.commit()
 
 
-async def _ok(client: httpx.AsyncClient, document: str, variables: dict[str, Any] | None,
-              caller: Caller, *path: str) -> Any:  # fmt: skip
+async def _ok(
+    client: httpx.AsyncClient,
+    document: str,
+    variables: dict[str, Any] | None,
+    caller: Caller,
+    *path: str,
+) -> Any:
     body = await gql(client, document, variables, token=caller.token)
     payload = body["data"][path[0]]
     assert not payload.get("errors"), body
@@ -105,18 +110,31 @@ async def _ok(client: httpx.AsyncClient, document: str, variables: dict[str, Any
 
 
 async def _fund(client: httpx.AsyncClient, operator: Caller, person: Caller, key: str) -> None:
-    await _ok(client, ADJUST, {"input": {
-        "participantId": person.id, "amount": "100.00", "currency": "CNY",
-        "reason": "funds for the node table"}, "key": key}, operator, "adjustWallet")  # fmt: skip
+    await _ok(
+        client,
+        ADJUST,
+        {
+            "input": {
+                "participantId": person.id,
+                "amount": "100.00",
+                "currency": "CNY",
+                "reason": "funds for the node table",
+            },
+            "key": key,
+        },
+        operator,
+        "adjustWallet",
+    )
 
 
 async def _intent(client: httpx.AsyncClient, merchant: Caller, order: str, mode: str) -> str:
     terms = {"amount": "10.00", "currency": "CNY", "orderReference": order, "mode": mode}
     variables = {"input": terms, "key": f"create-{order}"}
     return str(
-        await _ok(client, CREATE_INTENT, variables, merchant, "createPaymentIntent",
-                  "paymentIntent", "id")
-    )  # fmt: skip
+        await _ok(
+            client, CREATE_INTENT, variables, merchant, "createPaymentIntent", "paymentIntent", "id"
+        )
+    )
 
 
 async def node_objects(
@@ -142,10 +160,18 @@ async def node_objects(
     await _ok(client, SHIP, {"id": shipped}, merchant, "confirmShipment")
     cancelled = await _intent(client, merchant, "node-cancelled", "ESCROW")
     await _ok(client, CANCEL, {"id": cancelled}, merchant, "cancelPaymentIntent")
-    objects["PaymentIntent"] = NodeObject(direct, [merchant, shopper, operator],
-                                          variants=[held, shipped, cancelled])  # fmt: skip
-    rule = await _ok(client, SPLIT_RULE, {"merchant": merchant.id}, merchant, "createSplitRule",
-                     "splitRule", "id")  # fmt: skip
+    objects["PaymentIntent"] = NodeObject(
+        direct, [merchant, shopper, operator], variants=[held, shipped, cancelled]
+    )
+    rule = await _ok(
+        client,
+        SPLIT_RULE,
+        {"merchant": merchant.id},
+        merchant,
+        "createSplitRule",
+        "splitRule",
+        "id",
+    )
     objects["SplitRule"] = NodeObject(rule, [merchant])
     statement = await _ok(client, STATEMENT, None, shopper, "walletStatement", "nodes")
     objects["StatementEntry"] = NodeObject(statement[0]["id"], [shopper])
@@ -153,12 +179,29 @@ async def node_objects(
     # settlement, as the daily job leaves it
     assert merchant.id is not None
     batch = SettlementBatchRow(
-        merchant_id=key_of(merchant.id), currency="CNY", settled_on=date(2026, 1, 5),
-        gross=1_000, refunds=0, fees=6, splits=0, net=994, carried_in=0, payout=994,
-        carried_out=0, lines=1, created_at=now,
-    )  # fmt: skip
-    payout = Payout(merchant_id=batch.merchant_id, batch_id=batch.id, amount=994,
-                    currency="CNY", state="PENDING", created_at=now, updated_at=now)  # fmt: skip
+        merchant_id=key_of(merchant.id),
+        currency="CNY",
+        settled_on=date(2026, 1, 5),
+        gross=1_000,
+        refunds=0,
+        fees=6,
+        splits=0,
+        net=994,
+        carried_in=0,
+        payout=994,
+        carried_out=0,
+        lines=1,
+        created_at=now,
+    )
+    payout = Payout(
+        merchant_id=batch.merchant_id,
+        batch_id=batch.id,
+        amount=994,
+        currency="CNY",
+        state="PENDING",
+        created_at=now,
+        updated_at=now,
+    )
     await insert(app, batch, payout)
     objects["SettlementBatch"] = NodeObject(global_id("SettlementBatch", batch.id), [merchant])
     objects["Payout"] = NodeObject(global_id("Payout", payout.id), [merchant])
@@ -169,20 +212,40 @@ async def node_objects(
     decision = await _ok(client, DECIDE_CREDIT, None, buyer, "decideBnplCredit", "decision")
     objects["BnplCreditDecision"] = NodeObject(decision["id"], [buyer, operator])
     bnpl = await _intent(client, merchant, "node-bnpl", "ESCROW")
-    plan = await _ok(client, PAY_IN_INSTALLMENTS, {"id": bnpl, "key": "node-bnpl"}, buyer,
-                     "payInInstallments", "plan", "id")  # fmt: skip
+    plan = await _ok(
+        client,
+        PAY_IN_INSTALLMENTS,
+        {"id": bnpl, "key": "node-bnpl"},
+        buyer,
+        "payInInstallments",
+        "plan",
+        "id",
+    )
     objects["BnplPlan"] = NodeObject(plan, [buyer])
     objects["PaymentIntent"].variants.append(bnpl)
     bank, _ = await partner_bank(app, client, operator, "node-bank")
-    offer = await _ok(client, CREATE_OFFER, {"input": offer_input(), "key": "node-offer"}, bank,
-                      "createFundingOffer", "offer", "id")  # fmt: skip
+    offer = await _ok(
+        client,
+        CREATE_OFFER,
+        {"input": offer_input(), "key": "node-offer"},
+        bank,
+        "createFundingOffer",
+        "offer",
+        "id",
+    )
     objects["FundingOffer"] = NodeObject(offer, [bank])
     assert bank.id is not None
     claim = BnplFundingRow(
-        plan_id=key_of(plan), funder_kind="BANK", funder_id=key_of(bank.id),
-        offer_id=key_of(offer), principal=1_000, annual_rate=Decimal("0.08"),
-        principal_repaid=0, interest_received=0, created_at=now,
-    )  # fmt: skip
+        plan_id=key_of(plan),
+        funder_kind="BANK",
+        funder_id=key_of(bank.id),
+        offer_id=key_of(offer),
+        principal=1_000,
+        annual_rate=Decimal("0.08"),
+        principal_repaid=0,
+        interest_received=0,
+        created_at=now,
+    )
     await insert(app, claim)
     objects["FundedPurchase"] = NodeObject(global_id("BnplFunding", claim.id), [bank])
 
@@ -191,27 +254,57 @@ async def node_objects(
     investor = await create_person(app, "node-investor", roles=["INVESTOR"])
     assert borrower.id is not None
     assert investor.id is not None
-    loan = await listed_loan(app.state.services.stores.sessions, FixedClock(now),
-                             key_of(borrower.id))  # fmt: skip
+    loan = await listed_loan(
+        app.state.services.stores.sessions, FixedClock(now), key_of(borrower.id)
+    )
     async with app.state.services.stores.sessions() as session:
         await (await session.connection()).execute(
             text("UPDATE loan SET state = 'ACTIVE' WHERE id = :id"), {"id": loan.id}
         )
         await session.commit()
     investor_id = key_of(investor.id)
-    note = LoanNote(loan_id=loan.id, holder_id=investor_id, funder_kind="INVESTOR",
-                    principal=100_000, annual_rate=Decimal("0.08"), status="ACTIVE",
-                    principal_received=0, interest_received=0, created_at=now)  # fmt: skip
+    note = LoanNote(
+        loan_id=loan.id,
+        holder_id=investor_id,
+        funder_kind="INVESTOR",
+        principal=100_000,
+        annual_rate=Decimal("0.08"),
+        status="ACTIVE",
+        principal_received=0,
+        interest_received=0,
+        created_at=now,
+    )
     rule_row = AutoInvestRuleRow(
-        investor_id=investor_id, currency="CNY", grades=["B"], min_term_months=3,
-        max_term_months=24, min_rate=Decimal("0.05"), max_per_loan=100_000,
-        daily_budget=500_000, created_at=now, updated_at=now,
-    )  # fmt: skip
-    match = LoanMatch(loan_id=loan.id, source_kind="AUTO_INVEST", source_id=rule_row.id,
-                      funder_id=investor_id, amount=100_000, annual_rate=Decimal("0.08"),
-                      note_id=note.id, explanation={}, created_at=now)  # fmt: skip
-    sale = NoteSale(note_id=note.id, seller_id=investor_id, price=100_000, transfer_fee=500,
-                    status="OPEN", created_at=datetime(2026, 1, 5, tzinfo=UTC))  # fmt: skip
+        investor_id=investor_id,
+        currency="CNY",
+        grades=["B"],
+        min_term_months=3,
+        max_term_months=24,
+        min_rate=Decimal("0.05"),
+        max_per_loan=100_000,
+        daily_budget=500_000,
+        created_at=now,
+        updated_at=now,
+    )
+    match = LoanMatch(
+        loan_id=loan.id,
+        source_kind="AUTO_INVEST",
+        source_id=rule_row.id,
+        funder_id=investor_id,
+        amount=100_000,
+        annual_rate=Decimal("0.08"),
+        note_id=note.id,
+        explanation={},
+        created_at=now,
+    )
+    sale = NoteSale(
+        note_id=note.id,
+        seller_id=investor_id,
+        price=100_000,
+        transfer_fee=500,
+        status="OPEN",
+        created_at=datetime(2026, 1, 5, tzinfo=UTC),
+    )
     await insert(app, note, rule_row, match, sale)
     objects["Loan"] = NodeObject(global_id("Loan", loan.id), [borrower])
     objects["LoanNote"] = NodeObject(global_id("LoanNote", note.id), [investor, borrower])
@@ -272,8 +365,14 @@ class NodeWorld:
         shopper = await create_person(self.app, "shopper", roles=["INVESTOR"])
         await _fund(self.client, self.operator, shopper, f"fund-{self.serial}")
         payment = await _intent(self.client, merchant, f"idor-{self.serial}", "ESCROW")
-        paid = await _ok(self.client, PAY, {"id": payment, "key": f"pay-{self.serial}"},
-                         shopper, "payIntent", "paymentIntent")  # fmt: skip
+        paid = await _ok(
+            self.client,
+            PAY,
+            {"id": payment, "key": f"pay-{self.serial}"},
+            shopper,
+            "payIntent",
+            "paymentIntent",
+        )
         assert paid["state"] == "HELD", paid
         return payment
 
@@ -284,8 +383,9 @@ class NodeWorld:
         await _ok(self.client, DECIDE_CREDIT, None, shopper, "decideBnplCredit")
         payment = await _intent(self.client, merchant, f"idor-bnpl-{self.serial}", "ESCROW")
         variables = {"id": payment, "key": f"bnpl-{self.serial}"}
-        plan = await _ok(self.client, PAY_IN_INSTALLMENTS, variables, shopper,
-                         "payInInstallments", "plan")  # fmt: skip
+        plan = await _ok(
+            self.client, PAY_IN_INSTALLMENTS, variables, shopper, "payInInstallments", "plan"
+        )
         return str(plan["id"])
 
 

@@ -33,10 +33,14 @@ from support.ledger import NOW
 async def make_participant(session: AsyncSession, name: str, role: Role) -> UUID:
     """A participant row with `role` (no password to sign in with: use-case tests only)."""
     participant = Participant(
-        kind="BUSINESS" if role is Role.MERCHANT else "PERSON", display_name=name,
-        email=f"{name.lower()}-{uuid4().hex[:8]}@example.com", password_hash="-",
-        roles=[role.value], created_at=NOW, updated_at=NOW,
-    )  # fmt: skip
+        kind="BUSINESS" if role is Role.MERCHANT else "PERSON",
+        display_name=name,
+        email=f"{name.lower()}-{uuid4().hex[:8]}@example.com",
+        password_hash="-",
+        roles=[role.value],
+        created_at=NOW,
+        updated_at=NOW,
+    )
     session.add(participant)
     await session.flush()
     return participant.id
@@ -46,10 +50,14 @@ async def fund(sessions: async_sessionmaker[AsyncSession], owner: UUID, minor: i
     """Credit `owner`'s CNY wallet by an operator adjustment."""
     async with sessions() as session:
         await adjust_wallet(
-            session=session, clock=FixedClock(NOW), actor=Actor.system(), participant_id=owner,
-            amount=Money(minor, "CNY"), reason="funding for a payments test",
+            session=session,
+            clock=FixedClock(NOW),
+            actor=Actor.system(),
+            participant_id=owner,
+            amount=Money(minor, "CNY"),
+            reason="funding for a payments test",
             idempotency_key=f"fund-{uuid4().hex}",
-        )  # fmt: skip
+        )
         await session.commit()
 
 
@@ -104,15 +112,21 @@ async def create_intent(
     """The merchant's intent, split 90/10 with the referrer unless `split` is False."""
     merchant = str(shop.merchant.participant_id)
     shares = (
-        ShareInput(SplitRole.MERCHANT, merchant, percent_bps=9000),
-        ShareInput(SplitRole.REFERRER, str(shop.referrer), percent_bps=1000),
-    ) if split else ()  # fmt: skip
+        (
+            ShareInput(SplitRole.MERCHANT, merchant, percent_bps=9000),
+            ShareInput(SplitRole.REFERRER, str(shop.referrer), percent_bps=1000),
+        )
+        if split
+        else ()
+    )
     async with shop.sessions() as session:
         answer = await intents.create_payment_intent(
-            session=session, clock=shop.clock, actor=shop.merchant,
+            session=session,
+            clock=shop.clock,
+            actor=shop.merchant,
             new=intents.NewIntent(Money(minor, "CNY"), order, mode=mode, split=shares),
             idempotency_key=f"create-{order}",
-        )  # fmt: skip
+        )
         await session.commit()
     return answer.id
 
@@ -126,9 +140,14 @@ async def pay(
     """The shopper pays; the intent's state after."""
     async with shop.sessions() as session:
         answer = await paying.pay_intent(
-            session=session, clock=shop.clock, actor=shop.shopper, rail=rail or SimulatedRail(),
-            payment_id=payment, source=source, idempotency_key=f"pay-{payment}",
-        )  # fmt: skip
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            rail=rail or SimulatedRail(),
+            payment_id=payment,
+            source=source,
+            idempotency_key=f"pay-{payment}",
+        )
         await session.commit()
     return str(answer.state)
 
@@ -142,8 +161,9 @@ async def intent(shop: Shop, payment: UUID) -> PaymentIntent:
 
 async def ship(shop: Shop, payment: UUID) -> None:
     async with shop.sessions() as session:
-        await intents.confirm_shipment(session=session, clock=shop.clock, actor=shop.merchant,
-                                       payment_id=payment)  # fmt: skip
+        await intents.confirm_shipment(
+            session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment
+        )
         await session.commit()
 
 

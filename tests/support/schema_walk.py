@@ -211,9 +211,13 @@ def _leaves(
         for name, input_field in named.fields.items():
             inner = (*path, *_list_steps(type_), name)
             yield from _leaves(
-                operation, field, input_field.type, inner, max_length(input_field),
+                operation,
+                field,
+                input_field.type,
+                inner,
+                max_length(input_field),
                 (*seen, named.name),
-            )  # fmt: skip
+            )
     elif isinstance(named, GraphQLScalarType):
         yield Position(operation, field, (*path, *_list_steps(type_)), named.name, limit)
 
@@ -231,9 +235,23 @@ def _list_steps(type_: GraphQLInputType) -> Path:
 POSITIONS = list(positions())
 
 RATE_WORDS = ("rate", "spread", "share", "percent", "premium")
-AMOUNT_WORDS = ("amount", "price", "capacity", "principal", "fixed", "size", "investment",
-                "cap", "fee", "limit", "total", "balance", "deposit", "perloan",
-                "budget")  # fmt: skip
+AMOUNT_WORDS = (
+    "amount",
+    "price",
+    "capacity",
+    "principal",
+    "fixed",
+    "size",
+    "investment",
+    "cap",
+    "fee",
+    "limit",
+    "total",
+    "balance",
+    "deposit",
+    "perloan",
+    "budget",
+)
 
 
 def sample(type_: GraphQLInputType, name: str) -> Any:

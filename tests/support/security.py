@@ -113,12 +113,17 @@ async def create_person(
     operator = not {Role(r) for r in roles} <= SELF_SERVICE_ROLES
     async with services.stores.sessions() as session:
         await registration.register(
-            session=session, clock=SystemClock(),
+            session=session,
+            clock=SystemClock(),
             actor=Actor.system() if operator else Actor.anonymous(),
-            hasher=services.identity.hasher, kind=ParticipantKind(kind),
-            display_name=name, email=email, phone=phone, password=PASSWORD,
+            hasher=services.identity.hasher,
+            kind=ParticipantKind(kind),
+            display_name=name,
+            email=email,
+            phone=phone,
+            password=PASSWORD,
             roles=frozenset(Role(r) for r in roles),
-        )  # fmt: skip
+        )
         await session.commit()
     return await sign_in(app, name, email)
 
@@ -128,9 +133,13 @@ async def sign_in(app: Starlette, name: str, email: str) -> Caller:
     services = app.state.services
     async with services.stores.sessions() as session:
         signed_in = await sessions.log_in(
-            session=session, clock=SystemClock(), actor=Actor.anonymous(),
-            identity=services.identity, login=email, password=PASSWORD,
-        )  # fmt: skip
+            session=session,
+            clock=SystemClock(),
+            actor=Actor.anonymous(),
+            identity=services.identity,
+            login=email,
+            password=PASSWORD,
+        )
         await session.commit()
     participant_id = global_id("Participant", signed_in.participant.id)
     return Caller(name, signed_in.access.token, participant_id, email)
@@ -140,9 +149,13 @@ async def refresh_token_of(app: Starlette, email: str) -> str:
     services = app.state.services
     async with services.stores.sessions() as session:
         signed_in = await sessions.log_in(
-            session=session, clock=SystemClock(), actor=Actor.anonymous(),
-            identity=services.identity, login=email, password=PASSWORD,
-        )  # fmt: skip
+            session=session,
+            clock=SystemClock(),
+            actor=Actor.anonymous(),
+            identity=services.identity,
+            login=email,
+            password=PASSWORD,
+        )
         await session.commit()
     return signed_in.refresh_token
 
@@ -190,10 +203,13 @@ async def insert_api_key(app: Starlette, owner: Caller) -> str:
     prefix, secret = new_api_key()
     async with app.state.services.stores.sessions() as session:
         row = ApiKey(
-            owner_id=key_of(owner.id), name="inserted", prefix=prefix,
-            secret_hash=sha256_hex(secret), scopes=["profile:read"],
+            owner_id=key_of(owner.id),
+            name="inserted",
+            prefix=prefix,
+            secret_hash=sha256_hex(secret),
+            scopes=["profile:read"],
             created_at=SystemClock().now(),
-        )  # fmt: skip
+        )
         session.add(row)
         await session.commit()
         return global_id("ApiKey", row.id)
@@ -216,10 +232,13 @@ async def insert_webhook_endpoint(app: Starlette, owner: Caller) -> str:
     now = SystemClock().now()
     async with app.state.services.stores.sessions() as session:
         row = WebhookEndpoint(
-            owner_id=key_of(owner.id), url="https://hooks.example.com/inserted",
-            event_types=[], secret_sealed=app.state.services.identity.vault.seal(new_secret()),
-            created_at=now, updated_at=now,
-        )  # fmt: skip
+            owner_id=key_of(owner.id),
+            url="https://hooks.example.com/inserted",
+            event_types=[],
+            secret_sealed=app.state.services.identity.vault.seal(new_secret()),
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
         await session.commit()
         return global_id("WebhookEndpoint", row.id)
@@ -231,10 +250,18 @@ async def insert_webhook_delivery(app: Starlette, owner: Caller, endpoint_id: st
     now = SystemClock().now()
     async with app.state.services.stores.sessions() as session:
         row = WebhookDelivery(
-            endpoint_id=key_of(endpoint_id), owner_id=key_of(owner.id), event_id=1,
-            event_position=1, event_type="wallet.changed", message_id="evt_1", body="{}",
-            status="SUCCEEDED", attempts=1, created_at=now, completed_at=now,
-        )  # fmt: skip
+            endpoint_id=key_of(endpoint_id),
+            owner_id=key_of(owner.id),
+            event_id=1,
+            event_position=1,
+            event_type="wallet.changed",
+            message_id="evt_1",
+            body="{}",
+            status="SUCCEEDED",
+            attempts=1,
+            created_at=now,
+            completed_at=now,
+        )
         session.add(row)
         await session.commit()
         return global_id("WebhookDelivery", row.id)

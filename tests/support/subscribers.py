@@ -73,10 +73,11 @@ async def deposit(server: ServerProcess, who: Subscriber, amount: str) -> str:
     """Deposit `amount` CNY over HTTP; the journal id."""
     async with httpx.AsyncClient(base_url=server.url) as http:
         body = await post(
-            http, DEPOSIT,
+            http,
+            DEPOSIT,
             {"input": {"amount": amount, "currency": "CNY"}, "key": f"events-{next(_keys)}"},
             token=who.token,
-        )  # fmt: skip
+        )
     answer = body["data"]["deposit"]
     assert answer["errors"] == [], answer
     return str(answer["journalId"])
@@ -89,9 +90,11 @@ async def published_high_water(stores: StoreUrls) -> str:
     try:
         async with engine.connect() as conn:
             last = await conn.scalar(
-                text("SELECT coalesce(max(position), 0) FROM outbox_event"
-                     " WHERE published_at IS NOT NULL")
-            )  # fmt: skip
+                text(
+                    "SELECT coalesce(max(position), 0) FROM outbox_event"
+                    " WHERE published_at IS NOT NULL"
+                )
+            )
     finally:
         await engine.dispose()
     return str(last)

@@ -99,9 +99,13 @@ class Receiver:
 def receiving_server() -> Iterator[Receiver]:
     receiver = Receiver()
     config = uvicorn.Config(
-        receiver.app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+        receiver.app(),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="off",
         timeout_graceful_shutdown=1,
-    )  # fmt: skip
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -123,9 +127,13 @@ async def make_participant(sessions: Sessions, now: datetime, name: str = "merch
     """A merchant signed in (as a person): the owner of endpoints in these tests."""
     async with sessions() as session:
         row = Participant(
-            kind="BUSINESS", display_name=name, password_hash="unused",
-            roles=[Role.MERCHANT.value], created_at=now, updated_at=now,
-        )  # fmt: skip
+            kind="BUSINESS",
+            display_name=name,
+            password_hash="unused",
+            roles=[Role.MERCHANT.value],
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
         await session.commit()
     return Actor(ActorKind.PERSON, participant_id=row.id, roles=frozenset({Role.MERCHANT}))
@@ -141,9 +149,14 @@ async def register_endpoint(
 ) -> EndpointWithSecret:
     async with sessions() as session:
         created = await create_endpoint(
-            session=session, clock=clock, actor=owner, vault=VAULT, url_policy=LOOPBACK,
-            url=url, event_types=event_types,
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=owner,
+            vault=VAULT,
+            url_policy=LOOPBACK,
+            url=url,
+            event_types=event_types,
+        )
         await session.commit()
     return created
 
@@ -157,11 +170,14 @@ async def record(
 ) -> None:
     async with sessions() as session:
         await record_event(
-            session, event_type, aggregate_type="Wallet", aggregate_id="w-1",
+            session,
+            event_type,
+            aggregate_type="Wallet",
+            aggregate_id="w-1",
             audience=[p for p in audience if p is not None],
             payload=payload or {"currency": "CNY", "available": 100},
             occurred_at=clock.now(),
-        )  # fmt: skip
+        )
         await session.commit()
 
 

@@ -37,9 +37,13 @@ def test_nesting_past_the_limit_is_refused_without_parsing(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['{"query": "' + "[" * 1000 + '"}', '["\\"' + "{" * 100 + '"]', '"' + "[" * 100,
-     '["\\\\", "' + "[" * 100 + '"]'],
-)  # fmt: skip
+    [
+        '{"query": "' + "[" * 1000 + '"}',
+        '["\\"' + "{" * 100 + '"]',
+        '"' + "[" * 100,
+        '["\\\\", "' + "[" * 100 + '"]',
+    ],
+)
 def test_brackets_inside_strings_do_not_count(text: str) -> None:
     check_json_depth(text, 64)
 

@@ -21,17 +21,23 @@ async def receivable_account(session: AsyncSession, currency: str, now: datetime
 async def discount_account(session: AsyncSession, currency: str, now: datetime) -> int:
     """Merchants' BNPL discount fees and interest subsidies."""
     return await open_account(
-        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
+        session,
+        kind=AccountKind.PLATFORM_REVENUE,
+        currency=currency,
+        now=now,
         label="bnpl_discount",
-    )  # fmt: skip
+    )
 
 
 async def interest_account(session: AsyncSession, currency: str, now: datetime) -> int:
     """Interest shoppers paid on their installments."""
     return await open_account(
-        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
+        session,
+        kind=AccountKind.PLATFORM_REVENUE,
+        currency=currency,
+        now=now,
         label="bnpl_interest",
-    )  # fmt: skip
+    )
 
 
 async def plan_escrow(session: AsyncSession, *, plan_id: UUID, currency: str, now: datetime) -> int:
@@ -44,6 +50,9 @@ async def plan_escrow(session: AsyncSession, *, plan_id: UUID, currency: str, no
 async def penalty_account(session: AsyncSession, currency: str, now: datetime) -> int:
     """Penalty interest on late installments the platform book's share earned."""
     return await open_account(
-        session, kind=AccountKind.PLATFORM_REVENUE, currency=currency, now=now,
+        session,
+        kind=AccountKind.PLATFORM_REVENUE,
+        currency=currency,
+        now=now,
         label="bnpl_penalty",
-    )  # fmt: skip
+    )

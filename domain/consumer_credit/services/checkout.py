@@ -72,62 +72,100 @@ async def pay_in_installments(
 
     async def execute() -> PlanBought:
         now = clock.now()
-        intent = await start_paying(session, payment_id=payment_id, shopper_id=shopper_id,
-                                    funding="BNPL", now=now)  # fmt: skip
+        intent = await start_paying(
+            session, payment_id=payment_id, shopper_id=shopper_id, funding="BNPL", now=now
+        )
         line = await locked_line(session, shopper_id=shopper_id, currency=intent.currency)
         grade = (await line_decision(session, line)).grade  # the engine's, for banks' offers
         use_credit(line, intent.amount, now)
         plan = bnpl_plan(
-            price=Money(intent.amount, intent.currency), count=installments,
-            product=PLATFORM_PRODUCT, fee_payer=FeePayer(intent.installment_fee_payer),
+            price=Money(intent.amount, intent.currency),
+            count=installments,
+            product=PLATFORM_PRODUCT,
+            fee_payer=FeePayer(intent.installment_fee_payer),
             purchased_on=today(clock),
-        )  # fmt: skip
+        )
         kept = plan.merchant_fee.minor + plan.merchant_subsidy.minor
         row = BnplPlanRow(
-            payment_id=intent.id, shopper_id=shopper_id, merchant_id=intent.merchant_id,
-            currency=intent.currency, price=intent.amount, installment_count=installments,
-            fee_payer=plan.fee_payer.value, annual_rate=PLATFORM_PRODUCT.annual_rate,
-            merchant_fee=plan.merchant_fee.minor, merchant_subsidy=plan.merchant_subsidy.minor,
-            state="ACTIVE", created_at=now, updated_at=now,
-        )  # fmt: skip
+            payment_id=intent.id,
+            shopper_id=shopper_id,
+            merchant_id=intent.merchant_id,
+            currency=intent.currency,
+            price=intent.amount,
+            installment_count=installments,
+            fee_payer=plan.fee_payer.value,
+            annual_rate=PLATFORM_PRODUCT.annual_rate,
+            merchant_fee=plan.merchant_fee.minor,
+            merchant_subsidy=plan.merchant_subsidy.minor,
+            state="ACTIVE",
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
         await session.flush()
         rows = tuple(
             BnplInstallmentRow(
-                plan_id=row.id, number=item.number, due_date=item.due_date,
-                principal_due=item.principal.minor, interest_due=item.interest.minor,
-            ) for item in plan.installments
-        )  # fmt: skip
+                plan_id=row.id,
+                number=item.number,
+                due_date=item.due_date,
+                principal_due=item.principal.minor,
+                interest_due=item.interest.minor,
+            )
+            for item in plan.installments
+        )
         session.add_all(rows)
-        legs = await fund_purchase(session, plan=row, grade=grade, buyer_rate=buyer_rate(row),
-                                   now=now)  # fmt: skip
+        legs = await fund_purchase(
+            session, plan=row, grade=grade, buyer_rate=buyer_rate(row), now=now
+        )
         receivable = await receivable_account(session, intent.currency, now)
-        merchant = await wallet_account(session, owner_id=intent.merchant_id,
-                                        currency=intent.currency, now=now)  # fmt: skip
+        merchant = await wallet_account(
+            session, owner_id=intent.merchant_id, currency=intent.currency, now=now
+        )
         details = {"payment": str(intent.id)}
-        legs.append(Leg(receivable, merchant, plan.merchant_receives.minor, "BNPL_PURCHASE",
-                        details))  # fmt: skip
+        legs.append(
+            Leg(receivable, merchant, plan.merchant_receives.minor, "BNPL_PURCHASE", details)
+        )
         if kept:
             discount = await discount_account(session, intent.currency, now)
             legs.append(Leg(receivable, discount, kept, "BNPL_DISCOUNT", details))
-        await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
-                             journal_id=uuid4())  # fmt: skip
+        await post_transfers(
+            session, legs=[leg for leg in legs if leg.amount > 0], now=now, journal_id=uuid4()
+        )
         intent.paid_at = intent.released_at = now
         intent.captured_amount, intent.fee_amount = intent.amount, kept
-        intent.captured_split = {"fee": kept, "legs": [
-            {"role": "MERCHANT", "partyId": str(intent.merchant_id),
-             "amount": plan.merchant_receives.minor}]}  # fmt: skip
+        intent.captured_split = {
+            "fee": kept,
+            "legs": [
+                {
+                    "role": "MERCHANT",
+                    "partyId": str(intent.merchant_id),
+                    "amount": plan.merchant_receives.minor,
+                }
+            ],
+        }
         record_payment_entry(session, intent, captured_split_of(intent), now)
         await transition(session, intent, PaymentEvent.SUCCEED, now)
-        record(session, actor=actor, action="payments.pay_in_installments",
-               outcome=Outcome.SUCCESS, at=now, target_type="PaymentIntent",
-               target_id=intent.id, details={"installments": installments})  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="payments.pay_in_installments",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="PaymentIntent",
+            target_id=intent.id,
+            details={"installments": installments},
+        )
         written.append(PlanWritten(row, rows, intent))
         return PlanBought(payment_id=intent.id, plan_id=row.id)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="bnpl.checkout",
-        request={"payment": str(payment_id), "installments": installments}, execute=execute,
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="bnpl.checkout",
+        request={"payment": str(payment_id), "installments": installments},
+        execute=execute,
         answer=PlanBought,
-    )  # fmt: skip
+    )
     return written[0] if written else await plan_now(session, answer.plan_id)

@@ -57,10 +57,12 @@ def share_among_claims(
     weights = outstanding if any(outstanding) else [claim.principal for claim in claims]
     shares = distribute_repayment(
         received,
-        [NoteHolding(str(claim.id), str(claim.funder_id), weight, claim.annual_rate)
-         for claim, weight in zip(claims, weights, strict=True)],
+        [
+            NoteHolding(str(claim.id), str(claim.funder_id), weight, claim.annual_rate)
+            for claim, weight in zip(claims, weights, strict=True)
+        ],
         borrower_rate=buyer_rate(plan),
-    )  # fmt: skip
+    )
     by_id = {str(claim.id): claim for claim in claims}
     for payout in shares.payouts:
         claim = by_id[payout.note_id]
@@ -86,10 +88,24 @@ async def claim_legs(
     for payout in shares.payouts:
         funder = by_id[payout.note_id].funder_id
         if funder is None:  # the platform book
-            legs.append(Leg(payer, await interest_account(session, c, now), payout.interest,
-                            "BNPL_INTEREST", details))  # fmt: skip
-            legs.append(Leg(payer, await penalty_account(session, c, now), payout.penalty,
-                            "BNPL_PENALTY", details))  # fmt: skip
+            legs.append(
+                Leg(
+                    payer,
+                    await interest_account(session, c, now),
+                    payout.interest,
+                    "BNPL_INTEREST",
+                    details,
+                )
+            )
+            legs.append(
+                Leg(
+                    payer,
+                    await penalty_account(session, c, now),
+                    payout.penalty,
+                    "BNPL_PENALTY",
+                    details,
+                )
+            )
             continue
         bank = await bank_funding(session, bank_id=funder, currency=c, now=now)
         if payout.principal:

@@ -90,61 +90,98 @@ async def line_decision(session: AsyncSession, line: CreditLineRow) -> BnplCredi
 def refusal_text(decision: BnplCreditDecisionRow) -> str:
     """Why the risk engine refused, by its codes (the decision itself says more)."""
     codes = [r["code"] for r in decision.fraud_reasons + decision.reason_codes]
-    verb = "referred for review" if decision.status == BnplDecisionStatus.REVIEW.value else (
-        "declined")  # fmt: skip
-    return (f"{verb} by the risk engine (scorecard {decision.scorecard_version}): "
-            f"{', '.join(dict.fromkeys(codes)) or decision.grade}")  # fmt: skip
+    verb = (
+        "referred for review"
+        if decision.status == BnplDecisionStatus.REVIEW.value
+        else ("declined")
+    )
+    return (
+        f"{verb} by the risk engine (scorecard {decision.scorecard_version}): "
+        f"{', '.join(dict.fromkeys(codes)) or decision.grade}"
+    )
 
 
 def _require_decidable(shopper: Participant, currency: str) -> None:
     if shopper.kyc_level < 1:
         raise KycRequired("verify your identity (KYC) to pay in installments", field="payment_id")
     if currency != BNPL_LIMIT_RULE.currency:
-        raise NotEligible(f"installments are lent in {BNPL_LIMIT_RULE.currency} only",
-                          field="currency")  # fmt: skip
+        raise NotEligible(
+            f"installments are lent in {BNPL_LIMIT_RULE.currency} only", field="currency"
+        )
 
 
 async def _decide(
-    session: AsyncSession, actor: Actor, shopper: Participant, currency: str,
-    declared: int | None, now: datetime,
-) -> BnplCreditDecisionRow:  # fmt: skip
+    session: AsyncSession,
+    actor: Actor,
+    shopper: Participant,
+    currency: str,
+    declared: int | None,
+    now: datetime,
+) -> BnplCreditDecisionRow:
     income = declared if declared is not None else await _known_income(session, shopper.id)
     decision, verdict = await assess_applicant(
-        session, borrower=shopper, declared_monthly_income=income, new_monthly_payment=0,
-        now=now, other_debt=await bnpl_debt(session, shopper.id),
-    )  # fmt: skip
+        session,
+        borrower=shopper,
+        declared_monthly_income=income,
+        new_monthly_payment=0,
+        now=now,
+        other_debt=await bnpl_debt(session, shopper.id),
+    )
     outcome = bnpl_verdict(BNPL_LIMIT_RULE, decision.grade, verdict.action, income)
     row = BnplCreditDecisionRow(
-        shopper_id=shopper.id, currency=currency, declared_monthly_income=income,
-        status=outcome.status.value, score=decision.score, grade=decision.grade.value,
+        shopper_id=shopper.id,
+        currency=currency,
+        declared_monthly_income=income,
+        status=outcome.status.value,
+        score=decision.score,
+        grade=decision.grade.value,
         credit_limit=outcome.limit,
         reason_codes=reason_records(decision) + list(outcome.extra_reasons),
         points=point_records(decision),
-        scorecard_version=decision.scorecard_version, limit_rule_version=BNPL_LIMIT_RULE.version,
-        fraud_action=verdict.action.name, fraud_rules_version=verdict.rules_version,
-        fraud_reasons=fraud_records(verdict), decided_at=now,
-    )  # fmt: skip
+        scorecard_version=decision.scorecard_version,
+        limit_rule_version=BNPL_LIMIT_RULE.version,
+        fraud_action=verdict.action.name,
+        fraud_rules_version=verdict.rules_version,
+        fraud_reasons=fraud_records(verdict),
+        decided_at=now,
+    )
     session.add(row)
     await session.flush()
     await _set_line(session, row)
-    record(session, actor=actor, action="bnpl.credit_decided", outcome=Outcome.SUCCESS, at=now,
-           target_type="BnplCreditDecision", target_id=row.id,
-           details={"status": row.status, "grade": row.grade,
-                    "limit": row.credit_limit})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="bnpl.credit_decided",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="BnplCreditDecision",
+        target_id=row.id,
+        details={"status": row.status, "grade": row.grade, "limit": row.credit_limit},
+    )
     return row
 
 
 async def _set_line(session: AsyncSession, decision: BnplCreditDecisionRow) -> None:
     """The line takes the decision's limit (opened if need be); what is used stays used."""
     decided_by = f"{decision.scorecard_version}/{decision.limit_rule_version}"
-    values = {"credit_limit": decision.credit_limit, "decided_by": decided_by,
-              "decision_id": decision.id, "updated_at": decision.decided_at}  # fmt: skip
+    values = {
+        "credit_limit": decision.credit_limit,
+        "decided_by": decided_by,
+        "decision_id": decision.id,
+        "updated_at": decision.decided_at,
+    }
     await (await session.connection()).execute(
         insert(LINES)
-        .values(id=uuid4(), shopper_id=decision.shopper_id, currency=decision.currency, used=0,
-                created_at=decision.decided_at, **values)
+        .values(
+            id=uuid4(),
+            shopper_id=decision.shopper_id,
+            currency=decision.currency,
+            used=0,
+            created_at=decision.decided_at,
+            **values,
+        )
         .on_conflict_do_update(constraint="credit_line_per_currency", set_=values)
-    )  # fmt: skip
+    )
 
 
 async def bnpl_debt(session: AsyncSession, shopper_id: UUID) -> OtherDebt:
@@ -153,15 +190,22 @@ async def bnpl_debt(session: AsyncSession, shopper_id: UUID) -> OtherDebt:
     mine = col(BnplPlanRow.shopper_id) == shopper_id
     joined = col(BnplInstallmentRow.plan_id) == col(BnplPlanRow.id)
     owed = BnplInstallmentRow.principal_due + BnplInstallmentRow.interest_due
-    open_rows = select(
-        func.max(owed).label("burden"),
-        func.sum(col(BnplInstallmentRow.principal_due)).label("principal"),
-    ).join(BnplPlanRow, joined).where(
-        mine, col(BnplPlanRow.state) == "ACTIVE", col(BnplInstallmentRow.paid_at).is_(None)
-    ).group_by(col(BnplPlanRow.id))  # fmt: skip
+    open_rows = (
+        select(
+            func.max(owed).label("burden"),
+            func.sum(col(BnplInstallmentRow.principal_due)).label("principal"),
+        )
+        .join(BnplPlanRow, joined)
+        .where(mine, col(BnplPlanRow.state) == "ACTIVE", col(BnplInstallmentRow.paid_at).is_(None))
+        .group_by(col(BnplPlanRow.id))
+    )
     plans = (await session.exec(open_rows)).all()
-    late = select(func.count()).select_from(BnplInstallmentRow).join(BnplPlanRow, joined).where(
-        mine, col(BnplInstallmentRow.days_past_due) > 0)  # fmt: skip
+    late = (
+        select(func.count())
+        .select_from(BnplInstallmentRow)
+        .join(BnplPlanRow, joined)
+        .where(mine, col(BnplInstallmentRow.days_past_due) > 0)
+    )
     return OtherDebt(
         monthly_burden=sum(int(burden) for burden, _ in plans),
         outstanding_principal=sum(int(principal) for _, principal in plans),
@@ -171,24 +215,34 @@ async def bnpl_debt(session: AsyncSession, shopper_id: UUID) -> OtherDebt:
 
 async def _known_income(session: AsyncSession, shopper_id: UUID) -> int:
     """The monthly income the shopper declared last, to BNPL or to lending; 0 if never."""
-    bnpl = (await session.exec(
-        select(BnplCreditDecisionRow.decided_at, BnplCreditDecisionRow.declared_monthly_income)
-        .where(col(BnplCreditDecisionRow.shopper_id) == shopper_id)
-        .order_by(col(BnplCreditDecisionRow.decided_at).desc()).limit(1)
-    )).first()  # fmt: skip
-    lending = (await session.exec(
-        select(LoanApplication.created_at, LoanApplication.declared_monthly_income)
-        .where(col(LoanApplication.borrower_id) == shopper_id)
-        .order_by(col(LoanApplication.created_at).desc()).limit(1)
-    )).first()  # fmt: skip
+    bnpl = (
+        await session.exec(
+            select(BnplCreditDecisionRow.decided_at, BnplCreditDecisionRow.declared_monthly_income)
+            .where(col(BnplCreditDecisionRow.shopper_id) == shopper_id)
+            .order_by(col(BnplCreditDecisionRow.decided_at).desc())
+            .limit(1)
+        )
+    ).first()
+    lending = (
+        await session.exec(
+            select(LoanApplication.created_at, LoanApplication.declared_monthly_income)
+            .where(col(LoanApplication.borrower_id) == shopper_id)
+            .order_by(col(LoanApplication.created_at).desc())
+            .limit(1)
+        )
+    ).first()
     known = [fact for fact in (bnpl, lending) if fact is not None]
     return int(max(known, key=lambda fact: fact[0])[1]) if known else 0
 
 
 async def _line(session: AsyncSession, shopper_id: UUID, currency: str) -> CreditLineRow | None:
-    return (await session.exec(select(CreditLineRow).where(
-        col(CreditLineRow.shopper_id) == shopper_id, col(CreditLineRow.currency) == currency
-    ))).first()  # fmt: skip
+    return (
+        await session.exec(
+            select(CreditLineRow).where(
+                col(CreditLineRow.shopper_id) == shopper_id, col(CreditLineRow.currency) == currency
+            )
+        )
+    ).first()
 
 
 async def _decision_of(

@@ -61,15 +61,28 @@ async def fund_purchase(
         for fill in sorted(fills, key=lambda fill: fill.source_id):
             if await _commit_capacity(session, UUID(fill.source_id), fill.amount, now):
                 taken[fill.funder_id] += fill.amount
-                claims.append(BnplFundingRow(
-                    plan_id=plan.id, funder_kind=BANK, funder_id=UUID(fill.funder_id),
-                    offer_id=UUID(fill.source_id), principal=fill.amount,
-                    annual_rate=fill.annual_rate, created_at=now,
-                ))  # fmt: skip
+                claims.append(
+                    BnplFundingRow(
+                        plan_id=plan.id,
+                        funder_kind=BANK,
+                        funder_id=UUID(fill.funder_id),
+                        offer_id=UUID(fill.source_id),
+                        principal=fill.amount,
+                        annual_rate=fill.annual_rate,
+                        created_at=now,
+                    )
+                )
     book = plan.price - sum(claim.principal for claim in claims)
     if book:
-        claims.append(BnplFundingRow(plan_id=plan.id, funder_kind=BOOK, principal=book,
-                                     annual_rate=plan.annual_rate, created_at=now))  # fmt: skip
+        claims.append(
+            BnplFundingRow(
+                plan_id=plan.id,
+                funder_kind=BOOK,
+                principal=book,
+                annual_rate=plan.annual_rate,
+                created_at=now,
+            )
+        )
     session.add_all(claims)
     await session.flush()
     banks = [claim for claim in claims if claim.funder_kind == BANK]
@@ -79,10 +92,16 @@ async def fund_purchase(
     escrow = await plan_escrow(session, plan_id=plan.id, currency=plan.currency, now=now)
     details = {"plan": str(plan.id)}
     return [
-        Leg(await bank_funding(session, bank_id=claim.funder_id, currency=plan.currency,
-                               now=now), escrow, claim.principal, "BNPL_FUNDING", details)
-        for claim in banks if claim.funder_id is not None
-    ]  # fmt: skip
+        Leg(
+            await bank_funding(session, bank_id=claim.funder_id, currency=plan.currency, now=now),
+            escrow,
+            claim.principal,
+            "BNPL_FUNDING",
+            details,
+        )
+        for claim in banks
+        if claim.funder_id is not None
+    ]
 
 
 async def _bank_fills(
@@ -100,13 +119,21 @@ async def _bank_fills(
         return ()
     exposure = await _bank_exposure(session, plan.shopper_id)
     target = LoanToFund(
-        loan_id=str(plan.id), borrower_id=str(plan.shopper_id), amount=amount,
-        currency=plan.currency, grade=grade, term_months=plan.installment_count,
-        annual_rate=buyer_rate, note_size=1, min_investment=1,
-        borrower_debt_by_funder={bank: exposure.get(bank, 0) + taken.get(bank, 0)
-                                 for bank in exposure.keys() | taken.keys()},
+        loan_id=str(plan.id),
+        borrower_id=str(plan.shopper_id),
+        amount=amount,
+        currency=plan.currency,
+        grade=grade,
+        term_months=plan.installment_count,
+        annual_rate=buyer_rate,
+        note_size=1,
+        min_investment=1,
+        borrower_debt_by_funder={
+            bank: exposure.get(bank, 0) + taken.get(bank, 0)
+            for bank in exposure.keys() | taken.keys()
+        },
         loan_share_by_funder=dict(taken),
-    )  # fmt: skip
+    )
     return match_loan(target, offers, [], now=now, reference_rate=buyer_rate).fills
 
 
@@ -153,24 +180,32 @@ async def _commit_capacity(
     committed = await (await session.connection()).execute(
         update(OFFERS)
         .where(
-            OFFERS.c.id == offer_id, OFFERS.c.status == "OPEN",
+            OFFERS.c.id == offer_id,
+            OFFERS.c.status == "OPEN",
             OFFERS.c.committed + amount <= OFFERS.c.capacity,
             or_(OFFERS.c.expires_at.is_(None), OFFERS.c.expires_at > now),
         )
         .values(committed=OFFERS.c.committed + amount)
         .returning(OFFERS.c.id)
-    )  # fmt: skip
+    )
     return committed.first() is not None
 
 
 def _match_created(plan: BnplPlanRow, claim: BnplFundingRow, now: datetime) -> dict[str, Any]:
     assert claim.funder_id is not None
     created = PlanMatchCreated(
-        plan_id=str(plan.id), payment_id=str(plan.payment_id), funding_id=str(claim.id),
-        source_kind="BANK_OFFER", offer_id=str(claim.offer_id), amount=claim.principal,
-        currency=plan.currency, annual_rate=str(claim.annual_rate),
-    )  # fmt: skip
+        plan_id=str(plan.id),
+        payment_id=str(plan.payment_id),
+        funding_id=str(claim.id),
+        source_kind="BANK_OFFER",
+        offer_id=str(claim.offer_id),
+        amount=claim.principal,
+        currency=plan.currency,
+        annual_rate=str(claim.annual_rate),
+    )
     return payload_row(
-        created, aggregate_id=plan.id, audience=[plan.shopper_id, claim.funder_id],
+        created,
+        aggregate_id=plan.id,
+        audience=[plan.shopper_id, claim.funder_id],
         occurred_at=now,
-    )  # fmt: skip
+    )

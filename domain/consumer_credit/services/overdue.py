@@ -53,26 +53,33 @@ async def age_plans(
     ids = list((await (await session.connection()).execute(CLAIM_PLANS, wanted)).scalars())
     if not ids:
         return ids
-    plans = {p.id: p for p in (await session.exec(
-        select(BnplPlanRow).where(col(BnplPlanRow.id).in_(ids)))).all()}  # fmt: skip
+    plans = {
+        p.id: p
+        for p in (await session.exec(select(BnplPlanRow).where(col(BnplPlanRow.id).in_(ids)))).all()
+    }
     rows = await session.exec(
         select(BnplInstallmentRow)
-        .where(col(BnplInstallmentRow.plan_id).in_(ids), col(BnplInstallmentRow.paid_at).is_(None),
-               col(BnplInstallmentRow.due_date) <= horizon)
+        .where(
+            col(BnplInstallmentRow.plan_id).in_(ids),
+            col(BnplInstallmentRow.paid_at).is_(None),
+            col(BnplInstallmentRow.due_date) <= horizon,
+        )
         .order_by(col(BnplInstallmentRow.plan_id), col(BnplInstallmentRow.number))
         .with_for_update()
-    )  # fmt: skip
+    )
     reminders = []
     for row in rows.all():
         if row.aged_on is not None and row.aged_on >= today:
             continue
         if row.due_date < today:
             aged = catch_up(
-                due_date=row.due_date, last_aged=row.aged_on, on=today,
+                due_date=row.due_date,
+                last_aged=row.aged_on,
+                on=today,
                 overdue_principal=row.principal_due,
                 daily_rate=PLATFORM_PRODUCT.penalty_daily_rate,
                 grace_days=PLATFORM_PRODUCT.grace_days,
-            )  # fmt: skip
+            )
             row.penalty_due += aged.penalty
             row.days_past_due, row.bucket = aged.days_past_due, aged.bucket.value
         elif reminder_due(row.due_date, today, days_before=REMIND_DAYS):
@@ -86,9 +93,12 @@ async def age_plans(
 
 def _reminder(plan: BnplPlanRow, row: BnplInstallmentRow, now: datetime) -> dict[str, Any]:
     due = PlanInstallmentDue(
-        plan_id=str(plan.id), number=row.number, due_date=row.due_date.isoformat(),
-        amount=row.owed, currency=plan.currency,
-    )  # fmt: skip
+        plan_id=str(plan.id),
+        number=row.number,
+        due_date=row.due_date.isoformat(),
+        amount=row.owed,
+        currency=plan.currency,
+    )
     return payload_row(due, aggregate_id=plan.id, audience=[plan.shopper_id], occurred_at=now)
 
 
@@ -98,5 +108,7 @@ async def age_bnpl_installments(
     """The daily job: every claimable plan aged to today, a batch per transaction."""
     now = clock.now()
     today = now.astimezone(UTC).date()
-    return await in_batches(sessions, lambda session, after: age_plans(
-        session, today=today, now=now, batch=batch, after=after))  # fmt: skip
+    return await in_batches(
+        sessions,
+        lambda session, after: age_plans(session, today=today, now=now, batch=batch, after=after),
+    )

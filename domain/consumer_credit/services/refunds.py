@@ -63,11 +63,15 @@ async def refund_legs(
     currency = plan.currency
     rows = await installments_of(session, plan)
     reduction = reduce_installments_for_refund(
-        [OpenInstallment(r.number, Money(r.principal_due, currency),
-                         Money(r.interest_due, currency)) for r in rows],
+        [
+            OpenInstallment(
+                r.number, Money(r.principal_due, currency), Money(r.interest_due, currency)
+            )
+            for r in rows
+        ],
         refund=Money(refund, currency),
         purchase=PurchaseRefunds(Money(plan.price, currency), Money(plan.refunded, currency)),
-    )  # fmt: skip
+    )
     for row, after in zip(rows, reduction.installments, strict=True):
         row.principal_due, row.interest_due = after.principal_due.minor, after.interest_due.minor
         if row.owed == 0 and row.paid_at is None:

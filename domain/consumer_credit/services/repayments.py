@@ -44,10 +44,12 @@ from domain.wallets.services.accounts import wallet_account, wallet_balances
 async def _locked_plan(session: AsyncSession, plan_id: UUID) -> BnplPlanRow | None:
     return (
         await session.exec(
-            select(BnplPlanRow).where(col(BnplPlanRow.id) == plan_id).with_for_update()
+            select(BnplPlanRow)
+            .where(col(BnplPlanRow.id) == plan_id)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
-    ).first()  # fmt: skip
+    ).first()
 
 
 async def apply_repayment(
@@ -60,10 +62,19 @@ async def apply_repayment(
         for r in await installments_of(session, plan)
         if r.owed > 0 and (due_by is None or r.due_date <= due_by)
     ]
-    allocation = allocate_repayment(amount, [
-        InstallmentDue(r.number, r.due_date, principal=r.principal_due, interest=r.interest_due,
-                       penalty=r.penalty_due)
-        for r in rows])  # fmt: skip
+    allocation = allocate_repayment(
+        amount,
+        [
+            InstallmentDue(
+                r.number,
+                r.due_date,
+                principal=r.principal_due,
+                interest=r.interest_due,
+                penalty=r.penalty_due,
+            )
+            for r in rows
+        ],
+    )
     if allocation.applied == 0:
         return 0
     by_number = {r.number: r for r in rows}
@@ -86,10 +97,13 @@ async def apply_repayment(
     received = ReceivedRepayment.of(allocation)
     claims = await claims_of(session, plan)
     shares = share_among_claims(plan, claims, received)
-    legs = [Leg(wallet, receivable, principal, "BNPL_REPAYMENT", {"plan": str(plan.id)}),
-            *await claim_legs(session, plan, claims, shares, payer=wallet, now=now)]  # fmt: skip
-    await post_transfers(session, legs=[leg for leg in legs if leg.amount > 0], now=now,
-                         journal_id=uuid4())  # fmt: skip
+    legs = [
+        Leg(wallet, receivable, principal, "BNPL_REPAYMENT", {"plan": str(plan.id)}),
+        *await claim_legs(session, plan, claims, shares, payer=wallet, now=now),
+    ]
+    await post_transfers(
+        session, legs=[leg for leg in legs if leg.amount > 0], now=now, journal_id=uuid4()
+    )
     session.add_all(claims)
     line = await locked_line(session, shopper_id=plan.shopper_id, currency=c)
     give_back_credit(line, principal, now)
@@ -102,13 +116,21 @@ async def apply_repayment(
     session.add(plan)
     applied: int = allocation.applied
     repaid = PlanRepaymentReceived(
-        plan_id=str(plan.id), amount=applied, principal=received.principal,
-        interest=received.interest, penalty=received.penalty, currency=c, plan_state=plan.state,
-    )  # fmt: skip
+        plan_id=str(plan.id),
+        amount=applied,
+        principal=received.principal,
+        interest=received.interest,
+        penalty=received.penalty,
+        currency=c,
+        plan_state=plan.state,
+    )
     await emit(
-        session, repaid, aggregate_id=plan.id, occurred_at=now,
+        session,
+        repaid,
+        aggregate_id=plan.id,
+        occurred_at=now,
         audience=[plan.shopper_id, *(claim.funder_id for claim in claims if claim.funder_id)],
-    )  # fmt: skip
+    )
     return applied
 
 
@@ -170,8 +192,16 @@ async def repay_installments(
         applied = await apply_repayment(session, locked, amount=amount.minor, due_by=None, now=now)
         if applied == 0:
             raise InvalidInput("nothing is owed on this plan", field="plan_id")
-        record(session, actor=actor, action="bnpl.repay", outcome=Outcome.SUCCESS, at=now,
-               target_type="BnplPlan", target_id=plan_id, details={"applied": applied})  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="bnpl.repay",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="BnplPlan",
+            target_id=plan_id,
+            details={"applied": applied},
+        )
         rows = await installments_of(session, locked)  # as just paid (rows the session holds)
         intent = await session.get(PaymentIntent, locked.payment_id)
         assert intent is not None  # a foreign key
@@ -179,10 +209,15 @@ async def repay_installments(
         return PlanRepaid(plan_id=plan_id, applied=applied)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="bnpl.repay",
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="bnpl.repay",
         request={"plan": str(plan_id), "amount": amount.minor, "currency": amount.currency},
-        execute=execute, answer=PlanRepaid,
-    )  # fmt: skip
+        execute=execute,
+        answer=PlanRepaid,
+    )
     return written[0] if written else await plan_now(session, answer.plan_id)
 
 
@@ -207,8 +242,11 @@ async def collect_due_installments(
     debited, after, day = 0, NO_PLAN, today(clock)
     for _ in range(limit):
         async with sessions() as session:
-            found = (await (await session.connection()).execute(
-                CLAIM_DUE_PLAN, {"today": day, "after": after})).scalar()  # fmt: skip
+            found = (
+                await (await session.connection()).execute(
+                    CLAIM_DUE_PLAN, {"today": day, "after": after}
+                )
+            ).scalar()
             if found is None:
                 break
             after = found
@@ -219,9 +257,15 @@ async def collect_due_installments(
             if available > 0 and await apply_repayment(
                 session, plan, amount=available, due_by=day, now=clock.now()
             ):
-                record(session, actor=Actor.system(), action="bnpl.auto_debit",
-                       outcome=Outcome.SUCCESS, at=clock.now(), target_type="BnplPlan",
-                       target_id=plan.id)  # fmt: skip
+                record(
+                    session,
+                    actor=Actor.system(),
+                    action="bnpl.auto_debit",
+                    outcome=Outcome.SUCCESS,
+                    at=clock.now(),
+                    target_type="BnplPlan",
+                    target_id=plan.id,
+                )
                 await session.commit()
                 debited += 1
     return debited
@@ -236,12 +280,15 @@ async def my_plans(
     mine = select(BnplPlanRow).where(col(BnplPlanRow.shopper_id) == shopper_id)
     if ids is not None:
         mine = mine.where(col(BnplPlanRow.id).in_(ids))
-    plans = (await session.exec(
-        mine.order_by(col(BnplPlanRow.created_at).desc()).limit(100))).all()  # fmt: skip
+    plans = (await session.exec(mine.order_by(col(BnplPlanRow.created_at).desc()).limit(100))).all()
     result = []
     for plan in plans:
-        rows = (await session.exec(
-            select(BnplInstallmentRow).where(col(BnplInstallmentRow.plan_id) == plan.id)
-            .order_by(col(BnplInstallmentRow.number)))).all()  # fmt: skip
+        rows = (
+            await session.exec(
+                select(BnplInstallmentRow)
+                .where(col(BnplInstallmentRow.plan_id) == plan.id)
+                .order_by(col(BnplInstallmentRow.number))
+            )
+        ).all()
         result.append((plan, list(rows)))
     return result

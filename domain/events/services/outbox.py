@@ -69,11 +69,15 @@ async def record_event(
         session,
         [
             event_row(
-                event_type, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                audience=audience, payload=payload, occurred_at=occurred_at,
+                event_type,
+                aggregate_type=aggregate_type,
+                aggregate_id=aggregate_id,
+                audience=audience,
+                payload=payload,
+                occurred_at=occurred_at,
             )
         ],
-    )  # fmt: skip
+    )
 
 
 async def emit(

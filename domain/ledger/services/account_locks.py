@@ -69,9 +69,16 @@ async def _lock(
     session: AsyncSession, keys: Collection[AccountKey]
 ) -> dict[AccountKey, LockedAccount]:
     document = json.dumps(
-        [{"kind": k.kind.value, "owner_id": str(k.owner_id) if k.owner_id else None,
-          "currency": k.currency, "label": k.label} for k in keys]
-    )  # fmt: skip
+        [
+            {
+                "kind": k.kind.value,
+                "owner_id": str(k.owner_id) if k.owner_id else None,
+                "currency": k.currency,
+                "label": k.label,
+            }
+            for k in keys
+        ]
+    )
     rows = await (await session.connection()).execute(_LOCK_BY_KEY, {"keys": document})
     return {_key_of(account := locked_account(row), row.label): account for row in rows}
 
@@ -85,7 +92,13 @@ async def lock_accounts_by_key(
     locked = await _lock(session, wanted)
     if len(locked) < len(wanted):  # a first use: open what is missing, then lock them all
         for key in wanted - locked.keys():
-            await open_account(session, kind=key.kind, currency=key.currency, now=now,
-                               owner_id=key.owner_id, label=key.label)  # fmt: skip
+            await open_account(
+                session,
+                kind=key.kind,
+                currency=key.currency,
+                now=now,
+                owner_id=key.owner_id,
+                label=key.label,
+            )
         locked = await _lock(session, wanted)
     return locked

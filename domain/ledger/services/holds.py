@@ -71,12 +71,20 @@ async def _resolve(
         async with session.begin_nested():
             await (await session.connection()).execute(
                 insert(TRANSFERS).values(
-                    id=resolution, journal_id=hold.journal_id, kind=kind.value,
-                    debit_account_id=debit.id, credit_account_id=credit.id, amount=moved,
-                    currency=hold.currency, reason=reason, pending_id=hold_id,
-                    expires_at=None, created_at=now, details={},
+                    id=resolution,
+                    journal_id=hold.journal_id,
+                    kind=kind.value,
+                    debit_account_id=debit.id,
+                    credit_account_id=credit.id,
+                    amount=moved,
+                    currency=hold.currency,
+                    reason=reason,
+                    pending_id=hold_id,
+                    expires_at=None,
+                    created_at=now,
+                    details={},
                 )
-            )  # fmt: skip
+            )
     except IntegrityError:
         raise HoldNotPending("this hold was already posted, voided or expired") from None
     if kind is TransferKind.VOID_PENDING and is_wallet(debit):
@@ -93,9 +101,13 @@ async def post_hold(
 ) -> UUID:
     """Capture the hold: all of it, or `amount` of it with the rest released."""
     return await _resolve(
-        session, hold_id=hold_id, now=now, kind=TransferKind.POST_PENDING, amount=amount,
+        session,
+        hold_id=hold_id,
+        now=now,
+        kind=TransferKind.POST_PENDING,
+        amount=amount,
         reason="POST",
-    )  # fmt: skip
+    )
 
 
 async def void_hold(
@@ -103,9 +115,13 @@ async def void_hold(
 ) -> UUID:
     """Release the hold in full (`expired` when the worker times it out)."""
     return await _resolve(
-        session, hold_id=hold_id, now=now, kind=TransferKind.VOID_PENDING, amount=None,
+        session,
+        hold_id=hold_id,
+        now=now,
+        kind=TransferKind.VOID_PENDING,
+        amount=None,
         reason="EXPIRED" if expired else "VOID",
-    )  # fmt: skip
+    )
 
 
 async def post_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: datetime) -> None:
@@ -137,19 +153,29 @@ async def post_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: da
         move(TransferKind.POST_PENDING, debit, credit, hold.amount, held=hold.amount)
         rows.append(
             {
-                "id": uuid4(), "journal_id": hold.journal_id,
-                "kind": TransferKind.POST_PENDING.value, "debit_account_id": debit.id,
-                "credit_account_id": credit.id, "amount": hold.amount, "currency": hold.currency,
-                "reason": "POST", "pending_id": hold_id, "expires_at": None, "created_at": now,
+                "id": uuid4(),
+                "journal_id": hold.journal_id,
+                "kind": TransferKind.POST_PENDING.value,
+                "debit_account_id": debit.id,
+                "credit_account_id": credit.id,
+                "amount": hold.amount,
+                "currency": hold.currency,
+                "reason": "POST",
+                "pending_id": hold_id,
+                "expires_at": None,
+                "created_at": now,
                 "details": {},
             }
-        )  # fmt: skip
+        )
         events += wallet_changes(
             [debit, credit], journal_id=hold.journal_id, reason=hold.reason, now=now
         )
     # No savepoint: the accounts are locked and nothing resolved these holds; should the
     # UNIQUE pending_id still refuse one, the whole use case fails, as it must.
     await write_posting(
-        session, transfers=rows, outflows=[], events=events,
+        session,
+        transfers=rows,
+        outflows=[],
+        events=events,
         balances=[{"id": a.id, **asdict(a.balances)} for a in accounts.values()],
-    )  # fmt: skip
+    )

@@ -211,7 +211,12 @@ async def post_transfers(
         if is_wallet(accounts[leg.debit_account])
     ]
     totals = await write_back(
-        session, list(accounts.values()), journal_id=journal, reason=legs[0].reason, now=now,
-        transfers=rows, outflows=outflows,
-    )  # fmt: skip
+        session,
+        list(accounts.values()),
+        journal_id=journal,
+        reason=legs[0].reason,
+        now=now,
+        transfers=rows,
+        outflows=outflows,
+    )
     return Posting([row["id"] for row in rows], totals)

@@ -56,8 +56,9 @@ class PostingBatch:
         self.transfers.append(row)
         if is_wallet(debit):  # what leaves a wallet counts toward its owner's daily limits
             self.outflows.append(Outflow(debit.id, leg.reason, leg.amount, self.now))
-        self.events += wallet_changes([debit, credit], journal_id=journal, reason=leg.reason,
-                                      now=self.now)  # fmt: skip
+        self.events += wallet_changes(
+            [debit, credit], journal_id=journal, reason=leg.reason, now=self.now
+        )
         self.touched.update({debit.id: debit, credit.id: credit})
         transfer_id: UUID = row["id"]
         return transfer_id
@@ -65,9 +66,13 @@ class PostingBatch:
     async def write(self, session: AsyncSession) -> None:
         """Write every posting added, in one statement (nothing if none was)."""
         if self.transfers:
-            await write_postings(session, transfers=self.transfers,
-                                 accounts=self.touched.values(), outflows=self.outflows,
-                                 events=self.events)  # fmt: skip
+            await write_postings(
+                session,
+                transfers=self.transfers,
+                accounts=self.touched.values(),
+                outflows=self.outflows,
+                events=self.events,
+            )
 
 
 async def write_postings(
@@ -81,7 +86,9 @@ async def write_postings(
     """Postings decided in memory on locked `accounts` (their balances now as decided): the
     transfers, balances, daily outflows and events in one statement."""
     await write_posting(
-        session, transfers=transfers,
+        session,
+        transfers=transfers,
         balances=[{"id": a.id, **asdict(a.balances)} for a in accounts],
-        outflows=outflow_rows(outflows), events=events,
-    )  # fmt: skip
+        outflows=outflow_rows(outflows),
+        events=events,
+    )

@@ -37,9 +37,12 @@ async def loan_receivable(
 ) -> int:
     """Principal the borrower owes on the loan."""
     return await open_account(
-        session, kind=AccountKind.LOAN_RECEIVABLE, currency=currency, now=now,
+        session,
+        kind=AccountKind.LOAN_RECEIVABLE,
+        currency=currency,
+        now=now,
         label=loan_label(loan_id),
-    )  # fmt: skip
+    )
 
 
 async def platform_revenue(

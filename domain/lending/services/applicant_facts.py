@@ -31,14 +31,20 @@ async def assess_applicant(
 ) -> tuple[CreditDecision, FraudVerdict]:
     """The risk engine on `borrower`: the current scorecard's decision and the fraud verdict."""
     features = await applicant_features(
-        session, borrower=borrower, declared_monthly_income=declared_monthly_income,
-        new_monthly_payment=new_monthly_payment, now=now, other_debt=other_debt,
-    )  # fmt: skip
+        session,
+        borrower=borrower,
+        declared_monthly_income=declared_monthly_income,
+        new_monthly_payment=new_monthly_payment,
+        now=now,
+        other_debt=other_debt,
+    )
     rules = FraudRules()
     signals = await application_signals(
-        session, borrower_id=borrower.id, declared_monthly_income=declared_monthly_income,
+        session,
+        borrower_id=borrower.id,
+        declared_monthly_income=declared_monthly_income,
         since=now - rules.window,
-    )  # fmt: skip
+    )
     return score_applicant(features, DEFAULT_SCORECARD), screen_application(signals, rules, now=now)
 
 
@@ -57,37 +63,49 @@ async def applicant_features(
     live = col(Loan.state) == LoanState.ACTIVE.value
     mine = col(Loan.borrower_id) == borrower_id
     open_installment = (
-        select(func.coalesce(func.max(
-            LoanInstallment.principal_due + LoanInstallment.interest_due + LoanInstallment.fee_due
-        ), 0))
+        select(
+            func.coalesce(
+                func.max(
+                    LoanInstallment.principal_due
+                    + LoanInstallment.interest_due
+                    + LoanInstallment.fee_due
+                ),
+                0,
+            )
+        )
         .join(Loan, col(Loan.id) == col(LoanInstallment.loan_id))
         .where(mine, live, col(LoanInstallment.paid_at).is_(None))
         .group_by(col(Loan.id))
-    )  # fmt: skip
+    )
     burden = sum(int(v) for v in (await session.exec(open_installment)).all())
     outstanding = (
         await session.exec(
-            select(func.coalesce(func.sum(
-                LoanInstallment.principal_due - LoanInstallment.principal_paid), 0))
+            select(
+                func.coalesce(
+                    func.sum(LoanInstallment.principal_due - LoanInstallment.principal_paid), 0
+                )
+            )
             .join(Loan, col(Loan.id) == col(LoanInstallment.loan_id))
             .where(mine, live)
         )
-    ).one()  # fmt: skip
+    ).one()
     late = col(LoanInstallment.days_past_due) > 0
     overdue = (
         await session.exec(
-            select(func.count()).select_from(LoanInstallment)
-            .join(Loan, col(Loan.id) == col(LoanInstallment.loan_id)).where(mine, late)
+            select(func.count())
+            .select_from(LoanInstallment)
+            .join(Loan, col(Loan.id) == col(LoanInstallment.loan_id))
+            .where(mine, late)
         )
-    ).one()  # fmt: skip
+    ).one()
     ever_late = select(LoanInstallment.loan_id).where(late)
     on_time = (
         await session.exec(
-            select(func.count()).select_from(Loan).where(
-                mine, col(Loan.state) == LoanState.CLOSED.value, col(Loan.id).not_in(ever_late)
-            )
+            select(func.count())
+            .select_from(Loan)
+            .where(mine, col(Loan.state) == LoanState.CLOSED.value, col(Loan.id).not_in(ever_late))
         )
-    ).one()  # fmt: skip
+    ).one()
     return ApplicantFeatures(
         kyc_level=borrower.kyc_level,
         declared_monthly_income=declared_monthly_income,

@@ -57,27 +57,38 @@ def _check_request(product: LoanProduct, amount: Money, term: int) -> None:
 def _largest_payment(product: LoanProduct, amount: int, term: int) -> int:
     """The heaviest installment at the product's highest rate: the burden the rules weigh."""
     schedule = build_schedule(
-        principal=amount, annual_rate=product.max_rate, term_months=term,
-        method=product.method, rounding=product.rounding,
-    )  # fmt: skip
+        principal=amount,
+        annual_rate=product.max_rate,
+        term_months=term,
+        method=product.method,
+        rounding=product.rounding,
+    )
     return max(item.total for item in schedule)
 
 
-def _status(decision: CreditDecision, fraud: FraudAction, rate: Decimal | None,
-            amount: int) -> tuple[ApplicationStatus, list[dict[str, Any]]]:  # fmt: skip
+def _status(
+    decision: CreditDecision, fraud: FraudAction, rate: Decimal | None, amount: int
+) -> tuple[ApplicationStatus, list[dict[str, Any]]]:
     """The outcome, and reason codes the decision adds to the scorecard's."""
     if fraud is FraudAction.DECLINE or decision.grade is Grade.REJECT:
         return ApplicationStatus.DECLINED, []
     if rate is None:
         return ApplicationStatus.DECLINED, [
-            {"code": "PRICE_OUTSIDE_PRODUCT", "text": "the risk price is above what the "
-             "product allows", "points_lost": 0}
-        ]  # fmt: skip
+            {
+                "code": "PRICE_OUTSIDE_PRODUCT",
+                "text": "the risk price is above what the product allows",
+                "points_lost": 0,
+            }
+        ]
     if amount > decision.limit:
         return ApplicationStatus.DECLINED, [
-            {"code": "AMOUNT_ABOVE_LIMIT", "text": "the amount asked is above your credit "
-             f"limit of {Money(decision.limit, decision.currency).text()}", "points_lost": 0}
-        ]  # fmt: skip
+            {
+                "code": "AMOUNT_ABOVE_LIMIT",
+                "text": "the amount asked is above your credit "
+                f"limit of {Money(decision.limit, decision.currency).text()}",
+                "points_lost": 0,
+            }
+        ]
     if fraud is FraudAction.REVIEW:
         return ApplicationStatus.REVIEW, []
     return ApplicationStatus.APPROVED, []
@@ -112,31 +123,50 @@ async def apply_for_loan(
     product = product_of(row)
     _check_request(product, amount, term_months)
     decision, verdict = await assess_applicant(
-        session, borrower=borrower, declared_monthly_income=declared_monthly_income,
-        new_monthly_payment=_largest_payment(product, amount.minor, term_months), now=now,
-    )  # fmt: skip
+        session,
+        borrower=borrower,
+        declared_monthly_income=declared_monthly_income,
+        new_monthly_payment=_largest_payment(product, amount.minor, term_months),
+        now=now,
+    )
     rate = decision.annual_rate
     if rate is not None:
         rate = None if rate > product.max_rate else max(rate, product.min_rate)
     status, extra_reasons = _status(decision, verdict.action, rate, amount.minor)
     application = LoanApplication(
-        borrower_id=borrower_id, product_id=row.id, amount=amount.minor,
-        currency=amount.currency, term_months=term_months,
+        borrower_id=borrower_id,
+        product_id=row.id,
+        amount=amount.minor,
+        currency=amount.currency,
+        term_months=term_months,
         repayment_method=product.method.value,
-        purpose=purpose.strip(), declared_monthly_income=declared_monthly_income,
-        status=status.value, score=decision.score, grade=decision.grade.value,
-        annual_rate=rate, credit_limit=decision.limit,
-        reason_codes=reason_records(decision) + extra_reasons, points=point_records(decision),
-        scorecard_version=decision.scorecard_version, fraud_action=verdict.action.name,
-        fraud_rules_version=verdict.rules_version, fraud_reasons=fraud_records(verdict),
+        purpose=purpose.strip(),
+        declared_monthly_income=declared_monthly_income,
+        status=status.value,
+        score=decision.score,
+        grade=decision.grade.value,
+        annual_rate=rate,
+        credit_limit=decision.limit,
+        reason_codes=reason_records(decision) + extra_reasons,
+        points=point_records(decision),
+        scorecard_version=decision.scorecard_version,
+        fraud_action=verdict.action.name,
+        fraud_rules_version=verdict.rules_version,
+        fraud_reasons=fraud_records(verdict),
         created_at=now,
-    )  # fmt: skip
+    )
     session.add(application)
     await session.flush()
-    record(session, actor=actor, action="lending.apply", outcome=Outcome.SUCCESS, at=now,
-           target_type="LoanApplication", target_id=application.id,
-           details={"status": status.value, "score": decision.score,
-                    "grade": decision.grade.value})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="lending.apply",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="LoanApplication",
+        target_id=application.id,
+        details={"status": status.value, "score": decision.score, "grade": decision.grade.value},
+    )
     return application
 
 
@@ -187,14 +217,27 @@ async def accept_loan_offer(
         loan = await list_loan(session, application=application, product=product, now=now)
         application.status = ApplicationStatus.ACCEPTED.value
         application.accepted_at = now
-        record(session, actor=actor, action="lending.accept", outcome=Outcome.SUCCESS, at=now,
-               target_type="Loan", target_id=loan.id)  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="lending.accept",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="Loan",
+            target_id=loan.id,
+        )
         return OfferAccepted(loan_id=loan.id)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="lending.accept",
-        request={"application": str(application_id)}, execute=execute, answer=OfferAccepted,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="lending.accept",
+        request={"application": str(application_id)},
+        execute=execute,
+        answer=OfferAccepted,
+    )
     loan = await session.get(Loan, answer.loan_id)  # the row just written
     assert loan is not None  # loans are never deleted
     return loan

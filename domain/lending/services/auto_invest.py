@@ -31,8 +31,9 @@ async def create_auto_invest_rule(
     currency_of(terms.currency)
     check_auto_invest(terms)
     now = clock.now()
-    rule = AutoInvestRuleRow(investor_id=investor_id, created_at=now, updated_at=now,
-                             **_columns(terms))  # fmt: skip
+    rule = AutoInvestRuleRow(
+        investor_id=investor_id, created_at=now, updated_at=now, **_columns(terms)
+    )
     session.add(rule)
     await session.flush()
     return rule

@@ -38,11 +38,20 @@ async def book_repayment(
     loan.version += 1
     await session.flush()
     received = LoanRepaymentReceived(
-        loan_id=str(loan.id), repayment_id=str(repayment.id), kind=repayment.kind,
-        amount=repayment.amount, principal=repayment.principal, interest=repayment.interest,
-        penalty=repayment.penalty, fees=repayment.fees, currency=loan.currency,
-        loan_state=loan.state, principal_prepaid=principal_prepaid, rescheduled=rescheduled,
-        to_cover=to_cover, to_funders=to_funders,
-    )  # fmt: skip
+        loan_id=str(loan.id),
+        repayment_id=str(repayment.id),
+        kind=repayment.kind,
+        amount=repayment.amount,
+        principal=repayment.principal,
+        interest=repayment.interest,
+        penalty=repayment.penalty,
+        fees=repayment.fees,
+        currency=loan.currency,
+        loan_state=loan.state,
+        principal_prepaid=principal_prepaid,
+        rescheduled=rescheduled,
+        to_cover=to_cover,
+        to_funders=to_funders,
+    )
     await emit(session, received, aggregate_id=loan.id, audience=audience, occurred_at=now)
     return repayment

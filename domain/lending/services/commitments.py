@@ -87,16 +87,25 @@ async def commit_all(
     escrow = await loan_escrow(session, loan_id=loan.id, currency=loan.currency, now=now)
     tag = {"loan": str(loan.id)}
     hold_ids = await post_transfers(
-        session, legs=[Leg(c.from_account, escrow, c.amount, "LOAN_FUNDING", tag)
-                       for c in commitments],
-        now=now, kind=TransferKind.PENDING,
-    )  # fmt: skip
+        session,
+        legs=[Leg(c.from_account, escrow, c.amount, "LOAN_FUNDING", tag) for c in commitments],
+        now=now,
+        kind=TransferKind.PENDING,
+    )
     notes = [
-        LoanNote(loan_id=loan.id, holder_id=c.funder_id, funder_kind=c.funder_kind,
-                 source_id=c.source_id, principal=c.amount, annual_rate=c.annual_rate,
-                 hold_id=hold_id, status=NoteStatus.HELD.value, created_at=now)
+        LoanNote(
+            loan_id=loan.id,
+            holder_id=c.funder_id,
+            funder_kind=c.funder_kind,
+            source_id=c.source_id,
+            principal=c.amount,
+            annual_rate=c.annual_rate,
+            hold_id=hold_id,
+            status=NoteStatus.HELD.value,
+            created_at=now,
+        )
         for c, hold_id in zip(commitments, hold_ids, strict=True)
-    ]  # fmt: skip
+    ]
     session.add_all(notes)
     loan.committed += total
     loan.version += 1

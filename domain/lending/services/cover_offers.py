@@ -85,24 +85,46 @@ async def publish_cover_offer(
     async def execute() -> CoverOfferPublished:
         now = clock.now()
         offer = CoverOfferRow(
-            provider_id=provider_id, kind=terms.kind.value, currency=terms.currency,
-            share=terms.share, max_loan_amount=terms.max_loan_amount, terms=terms.terms,
-            status=OPEN, created_at=now,
-        )  # fmt: skip
+            provider_id=provider_id,
+            kind=terms.kind.value,
+            currency=terms.currency,
+            share=terms.share,
+            max_loan_amount=terms.max_loan_amount,
+            terms=terms.terms,
+            status=OPEN,
+            created_at=now,
+        )
         session.add(offer)
         await session.flush()
-        record(session, actor=actor, action="lending.cover_offer.publish",
-               outcome=Outcome.SUCCESS, at=now, target_type="CoverOffer", target_id=offer.id,
-               details={"kind": terms.kind.value, "share": str(terms.share)})  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="lending.cover_offer.publish",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="CoverOffer",
+            target_id=offer.id,
+            details={"kind": terms.kind.value, "share": str(terms.share)},
+        )
         return CoverOfferPublished(offer_id=offer.id)
 
-    request = {"kind": terms.kind.value, "currency": terms.currency, "share": str(terms.share),
-               "max_loan_amount": terms.max_loan_amount, "terms": terms.terms}  # fmt: skip
+    request = {
+        "kind": terms.kind.value,
+        "currency": terms.currency,
+        "share": str(terms.share),
+        "max_loan_amount": terms.max_loan_amount,
+        "terms": terms.terms,
+    }
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key,
-        operation="lending.cover_offer.publish", request=request, execute=execute,
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="lending.cover_offer.publish",
+        request=request,
+        execute=execute,
         answer=CoverOfferPublished,
-    )  # fmt: skip
+    )
     offer = await session.get(CoverOfferRow, answer.offer_id)  # the row just written
     assert offer is not None  # offers are never deleted
     return offer
@@ -121,12 +143,17 @@ async def withdraw_cover_offer(
     if offer.status == OPEN:
         now = clock.now()
         await (await session.connection()).execute(
-            update(OFFERS).where(OFFERS.c.id == offer_id)
-            .values(status=WITHDRAWN, withdrawn_at=now)
-        )  # fmt: skip
-        record(session, actor=actor, action="lending.cover_offer.withdraw",
-               outcome=Outcome.SUCCESS, at=now, target_type="CoverOffer",
-               target_id=offer_id)  # fmt: skip
+            update(OFFERS).where(OFFERS.c.id == offer_id).values(status=WITHDRAWN, withdrawn_at=now)
+        )
+        record(
+            session,
+            actor=actor,
+            action="lending.cover_offer.withdraw",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="CoverOffer",
+            target_id=offer_id,
+        )
         await session.refresh(offer)
     return offer
 
@@ -156,27 +183,32 @@ async def attach_cover(session: AsyncSession, product: LoanProduct) -> LoanProdu
     provider = await session.get(Participant, cover.provider_id)
     role = PROVIDER_ROLE[cover.kind]
     if provider is None or role.value not in provider.roles:
-        raise InvalidInput(f"names no participant with the {role.value} role",
-                           field="cover.provider_id")  # fmt: skip
+        raise InvalidInput(
+            f"names no participant with the {role.value} role", field="cover.provider_id"
+        )
     query = select(CoverOfferRow).where(
-        col(CoverOfferRow.provider_id) == cover.provider_id, col(CoverOfferRow.status) == OPEN,
+        col(CoverOfferRow.provider_id) == cover.provider_id,
+        col(CoverOfferRow.status) == OPEN,
         col(CoverOfferRow.kind) == cover.kind.value,
         col(CoverOfferRow.currency) == product.currency,
-    )  # fmt: skip
+    )
     if cover.offer_id is not None:
         query = query.where(col(CoverOfferRow.id) == cover.offer_id)
     # FOR SHARE: a withdrawal waits until this product is written, and sees it.
     offers = list((await session.exec(query.with_for_update(read=True))).all())
     field = "cover.offer_id" if cover.offer_id is not None else "cover.provider_id"
     if not offers:
-        raise InvalidInput(f"has no open {cover.kind.value} cover offer in {product.currency} "
-                           "from this provider", field=field)  # fmt: skip
+        raise InvalidInput(
+            f"has no open {cover.kind.value} cover offer in {product.currency} from this provider",
+            field=field,
+        )
     if len(offers) > 1:
         raise InvalidInput("the provider has several open offers: name one", field="cover.offer_id")
     [offer] = offers
     if cover.share > offer.share:
-        raise InvalidInput(f"the offer covers at most {offer.share} of the principal",
-                           field="cover.share")  # fmt: skip
+        raise InvalidInput(
+            f"the offer covers at most {offer.share} of the principal", field="cover.share"
+        )
     if offer.max_loan_amount is not None and product.max_amount > offer.max_loan_amount:
         raise InvalidInput("the cover offer does not cover loans this large", field="max_amount")
     return replace(product, cover=replace(cover, offer_id=offer.id))
@@ -188,11 +220,11 @@ async def require_cover_in_force(session: AsyncSession, product: LoanProductRow)
     if product.cover_offer_id is None:
         return
     # FOR SHARE: listings go on side by side; a withdrawal waits for them, or they for it.
-    offer = await session.get(CoverOfferRow, product.cover_offer_id,
-                              with_for_update={"read": True})  # fmt: skip
+    offer = await session.get(CoverOfferRow, product.cover_offer_id, with_for_update={"read": True})
     assert offer is not None
     if offer.status != OPEN:
         raise ApplicationRefused(
             "the product's cover was withdrawn by its provider: no new loans until the "
-            "operator updates the product", field="product_id",
-        )  # fmt: skip
+            "operator updates the product",
+            field="product_id",
+        )

@@ -51,23 +51,29 @@ async def default_loan(
                 holder = await holder_account(session, note=note, currency=currency, now=now)
                 legs.append(Leg(account, holder, part, f"{payout}_COVER", tag))
                 note.principal_received += part
-                covered.append({"note": str(note.id), "holder": str(note.holder_id),
-                                "cover": part})  # fmt: skip
+                covered.append({"note": str(note.id), "holder": str(note.holder_id), "cover": part})
     if outstanding:
         # What the cover paid stays on the loan's books: the borrower now owes it the cover.
         if outstanding - cover:
             escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
-            receivable = await loan_receivable(session, loan_id=loan.id, currency=currency,
-                                               now=now)  # fmt: skip
+            receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
             legs.append(Leg(escrow, receivable, outstanding - cover, "LOAN_WRITE_OFF", tag))
         journal = uuid4()
         await post_transfers(session, legs=legs, now=now, journal_id=journal)
         if product.cover.kind is not CoverKind.NONE:
-            session.add(Repayment(
-                loan_id=loan.id, payer_id=product.cover.provider_id, kind=payout, amount=cover,
-                principal=cover, shortfall=due - cover, distribution=covered,
-                journal_id=journal, created_at=now,
-            ))  # fmt: skip
+            session.add(
+                Repayment(
+                    loan_id=loan.id,
+                    payer_id=product.cover.provider_id,
+                    kind=payout,
+                    amount=cover,
+                    principal=cover,
+                    shortfall=due - cover,
+                    distribution=covered,
+                    journal_id=journal,
+                    created_at=now,
+                )
+            )
     for note in notes:
         note.status = NoteStatus.DEFAULTED.value
     loan.state = transition(LoanState(loan.state), LoanEvent.DEFAULT_THRESHOLD_PASSED).value
@@ -76,14 +82,25 @@ async def default_loan(
     await session.flush()
     guarantor = product.cover.provider_id
     defaulted = LoanDefaulted(
-        loan_id=str(loan.id), outstanding=outstanding, covered=cover,
-        written_off=outstanding - cover, cover_kind=product.cover.kind.value,
+        loan_id=str(loan.id),
+        outstanding=outstanding,
+        covered=cover,
+        written_off=outstanding - cover,
+        cover_kind=product.cover.kind.value,
         paid_by=payout if cover else None,
         cover_provider=str(guarantor) if guarantor and cover else None,
-        cover_due=due, shortfall=due - cover, currency=currency,
-    )  # fmt: skip
+        cover_due=due,
+        shortfall=due - cover,
+        currency=currency,
+    )
     await emit(
-        session, defaulted, aggregate_id=loan.id, occurred_at=now,
-        audience=[loan.borrower_id, *(n.holder_id for n in notes),
-                  *([guarantor] if guarantor and cover else [])],
-    )  # fmt: skip
+        session,
+        defaulted,
+        aggregate_id=loan.id,
+        occurred_at=now,
+        audience=[
+            loan.borrower_id,
+            *(n.holder_id for n in notes),
+            *([guarantor] if guarantor and cover else []),
+        ],
+    )

@@ -35,36 +35,48 @@ async def disburse(
     for rule in product.fees:  # each upfront fee to its own revenue stream
         fee = fee_amount(rule, loan.principal)
         if rule.timing is FeeTiming.UPFRONT and fee:
-            revenue = await platform_revenue(session, stream=f"{rule.name}_fee",
-                                             currency=currency, now=now)  # fmt: skip
+            revenue = await platform_revenue(
+                session, stream=f"{rule.name}_fee", currency=currency, now=now
+            )
             legs.append(Leg(receivable, revenue, fee, "LOAN_FEE", tag))
     loan.upfront_fee = sum(leg.amount for leg in legs)
-    legs.insert(0, Leg(receivable, wallet, loan.principal - loan.upfront_fee,
-                       "LOAN_DISBURSEMENT", tag))  # fmt: skip
+    legs.insert(
+        0, Leg(receivable, wallet, loan.principal - loan.upfront_fee, "LOAN_DISBURSEMENT", tag)
+    )
     await post_transfers(session, legs=legs, now=now, journal_id=uuid4())
     _write_schedule(session, loan, product, now)
     loan.state = transition(LoanState(loan.state), LoanEvent.DISBURSED).value
     loan.disbursed_at = now
     await session.flush()
     funded = LoanFunded(
-        loan_id=str(loan.id), principal=loan.principal, currency=currency,
-        disbursed=loan.principal - loan.upfront_fee, funders=len(notes),
-    )  # fmt: skip
+        loan_id=str(loan.id),
+        principal=loan.principal,
+        currency=currency,
+        disbursed=loan.principal - loan.upfront_fee,
+        funders=len(notes),
+    )
     await emit(
-        session, funded, aggregate_id=loan.id, occurred_at=now,
+        session,
+        funded,
+        aggregate_id=loan.id,
+        occurred_at=now,
         audience=[loan.borrower_id, *(note.holder_id for note in notes)],
-    )  # fmt: skip
+    )
     return notes
 
 
 def _write_schedule(session: AsyncSession, loan: Loan, product: LoanProduct, now: datetime) -> None:
     schedule = build_schedule(
-        principal=loan.principal, annual_rate=loan.borrower_rate, term_months=loan.term_months,
-        method=RepaymentMethod(loan.repayment_method), rounding=RoundingMode[loan.rounding],
-    )  # fmt: skip
+        principal=loan.principal,
+        annual_rate=loan.borrower_rate,
+        term_months=loan.term_months,
+        method=RepaymentMethod(loan.repayment_method),
+        rounding=RoundingMode[loan.rounding],
+    )
     dates = monthly_due_dates(now.astimezone(UTC).date(), loan.term_months, months_to_first=1)
-    fees = plan_fees(product.fees, principal=loan.principal,
-                     installments=loan.term_months).per_installment  # fmt: skip
+    fees = plan_fees(
+        product.fees, principal=loan.principal, installments=loan.term_months
+    ).per_installment
     loan.first_due_date = dates[0]
     for item, due, fee in zip(schedule, dates, fees, strict=True):
         session.add(

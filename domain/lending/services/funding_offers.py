@@ -64,15 +64,28 @@ async def create_funding_offer(
         )
         session.add(offer)
         await session.flush()
-        record(session, actor=actor, action="lending.offer.create", outcome=Outcome.SUCCESS,
-               at=now, target_type="BankFundingOffer", target_id=offer.id)  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="lending.offer.create",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="BankFundingOffer",
+            target_id=offer.id,
+        )
         return OfferPosted(offer_id=offer.id)
 
     request = {k: str(v) for k, v in _columns(terms).items()}
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key,
-        operation="lending.offer.create", request=request, execute=execute, answer=OfferPosted,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="lending.offer.create",
+        request=request,
+        execute=execute,
+        answer=OfferPosted,
+    )
     offer = await session.get(BankFundingOffer, answer.offer_id)  # the row just written
     assert offer is not None  # offers are never deleted
     return offer
@@ -121,8 +134,15 @@ async def update_funding_offer(
                 f"the offer is at version {offer.version}; read it again", field="version"
             )
         raise InvalidInput("must not be below what is already committed", field="capacity")
-    record(session, actor=actor, action="lending.offer.update", outcome=Outcome.SUCCESS,
-           at=now, target_type="BankFundingOffer", target_id=offer_id)  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="lending.offer.update",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="BankFundingOffer",
+        target_id=offer_id,
+    )
     await session.refresh(offer)
     return offer
 
@@ -140,8 +160,15 @@ async def withdraw_funding_offer(
             .where(OFFERS.c.id == offer_id)
             .values(status=WITHDRAWN, version=OFFERS.c.version + 1, updated_at=now)
         )
-        record(session, actor=actor, action="lending.offer.withdraw", outcome=Outcome.SUCCESS,
-               at=now, target_type="BankFundingOffer", target_id=offer_id)  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="lending.offer.withdraw",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="BankFundingOffer",
+            target_id=offer_id,
+        )
         await session.refresh(offer)
     return offer
 

@@ -44,8 +44,9 @@ R = Repayment.__table__  # type: ignore[attr-defined]
 
 async def platform_capital(session: AsyncSession, *, currency: str, now: datetime) -> int:
     """The platform's own money, as it goes into its guarantee fund (debits lead)."""
-    return await open_account(session, kind=AccountKind.PLATFORM_BOOK, currency=currency,
-                              now=now, label="guarantee_fund")  # fmt: skip
+    return await open_account(
+        session, kind=AccountKind.PLATFORM_BOOK, currency=currency, now=now, label="guarantee_fund"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,21 +72,37 @@ async def fund_guarantee_fund(
         fund = await guarantee_fund(session, currency=amount.currency, now=now)
         journal = uuid4()
         [transfer_id] = await post_transfers(
-            session, now=now, journal_id=journal,
+            session,
+            now=now,
+            journal_id=journal,
             legs=[Leg(source, fund, amount.minor, "GUARANTEE_FUND_CONTRIBUTION")],
-        )  # fmt: skip
-        record(session, actor=actor, action="lending.guarantee_fund.fund",
-               outcome=Outcome.SUCCESS, at=now, target_type="LedgerAccount", target_id=fund,
-               details={"amount": amount.minor, "currency": amount.currency,
-                        "journal_id": str(journal)})  # fmt: skip
+        )
+        record(
+            session,
+            actor=actor,
+            action="lending.guarantee_fund.fund",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="LedgerAccount",
+            target_id=fund,
+            details={
+                "amount": amount.minor,
+                "currency": amount.currency,
+                "journal_id": str(journal),
+            },
+        )
         return GuaranteeFundFunded(journal_id=journal, transfer_id=transfer_id)
 
     return await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key,
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
         operation="lending.guarantee_fund.fund",
-        request={"amount": amount.minor, "currency": amount.currency}, execute=execute,
+        request={"amount": amount.minor, "currency": amount.currency},
+        execute=execute,
         answer=GuaranteeFundFunded,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,16 +149,24 @@ async def guarantee_fund_view(
         select(func.coalesce(func.sum(N.c.principal - N.c.principal_received), 0))
         .select_from(N.join(L, L.c.id == N.c.loan_id).join(P, P.c.id == L.c.product_id))
         .where(
-            P.c.cover_kind == CoverKind.GUARANTEE.value, P.c.cover_provider.is_(None),
-            L.c.currency == currency, L.c.state.in_(_LIVE_LOANS), N.c.status.in_(_LIVE_NOTES),
+            P.c.cover_kind == CoverKind.GUARANTEE.value,
+            P.c.cover_provider.is_(None),
+            L.c.currency == currency,
+            L.c.state.in_(_LIVE_LOANS),
+            N.c.status.in_(_LIVE_NOTES),
         )
-    )  # fmt: skip
+    )
     payouts = R.join(L, L.c.id == R.c.loan_id)
     of_fund = (R.c.kind == FUND_PAYOUT) & (L.c.currency == currency)
-    totals = (await conn.execute(
-        select(func.coalesce(func.sum(R.c.amount), 0), func.coalesce(func.sum(R.c.shortfall), 0))
-        .select_from(payouts).where(of_fund)
-    )).one()  # fmt: skip
+    totals = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(R.c.amount), 0), func.coalesce(func.sum(R.c.shortfall), 0)
+            )
+            .select_from(payouts)
+            .where(of_fund)
+        )
+    ).one()
     short = await conn.execute(
         select(R.c.loan_id, R.c.amount, R.c.shortfall, R.c.created_at)
         .select_from(payouts)
@@ -153,7 +178,11 @@ async def guarantee_fund_view(
         currency=currency,
         balance=0 if held is None else held.credits_posted - held.debits_posted,
         contributed=0 if put_in is None else put_in.debits_posted - put_in.credits_posted,
-        covered=int(covered or 0), paid=int(totals[0]), shortfall=int(totals[1]),
-        shortfalls=[FundShortfall(r.loan_id, r.amount + r.shortfall, r.amount, r.shortfall,
-                                  r.created_at) for r in short],
-    )  # fmt: skip
+        covered=int(covered or 0),
+        paid=int(totals[0]),
+        shortfall=int(totals[1]),
+        shortfalls=[
+            FundShortfall(r.loan_id, r.amount + r.shortfall, r.amount, r.shortfall, r.created_at)
+            for r in short
+        ],
+    )

@@ -23,20 +23,28 @@ async def list_loan(
     assert application.grade is not None
     await require_cover_in_force(session, product)
     plan = plan_fees(
-        product_of(product).fees, principal=application.amount,
+        product_of(product).fees,
+        principal=application.amount,
         installments=application.term_months,
-    )  # fmt: skip
+    )
     loan = Loan(
-        application_id=application.id, borrower_id=application.borrower_id,
-        product_id=product.id, currency=application.currency, principal=application.amount,
-        term_months=application.term_months, repayment_method=application.repayment_method,
-        rounding=product.rounding, grade=application.grade,
+        application_id=application.id,
+        borrower_id=application.borrower_id,
+        product_id=product.id,
+        currency=application.currency,
+        principal=application.amount,
+        term_months=application.term_months,
+        repayment_method=application.repayment_method,
+        rounding=product.rounding,
+        grade=application.grade,
         borrower_rate=application.annual_rate,
         funder_rate=max(application.annual_rate - product.platform_spread, Decimal(0)),
-        upfront_fee=plan.upfront, spread_fee=sum(plan.per_installment),
-        state=LoanState.LISTED.value, listed_at=now,
+        upfront_fee=plan.upfront,
+        spread_fee=sum(plan.per_installment),
+        state=LoanState.LISTED.value,
+        listed_at=now,
         funding_deadline=now + timedelta(days=product.funding_days),
-    )  # fmt: skip
+    )
     session.add(loan)
     await session.flush()
     # Lock the new row like every funding path does: loan first, then offers by id.

@@ -53,15 +53,20 @@ async def loan_to_fund(session: AsyncSession, *, loan: Loan, product: LoanProduc
         .group_by(col(LoanNote.holder_id))
     )
     return LoanToFund(
-        loan_id=str(loan.id), borrower_id=str(loan.borrower_id),
-        amount=loan.principal - loan.committed, currency=loan.currency, grade=loan.grade,
-        term_months=loan.term_months, annual_rate=loan.borrower_rate,
-        investor_rate=loan.funder_rate, note_size=product.note_size,
+        loan_id=str(loan.id),
+        borrower_id=str(loan.borrower_id),
+        amount=loan.principal - loan.committed,
+        currency=loan.currency,
+        grade=loan.grade,
+        term_months=loan.term_months,
+        annual_rate=loan.borrower_rate,
+        investor_rate=loan.funder_rate,
+        note_size=product.note_size,
         min_investment=product.min_investment,
         max_per_investor=int(product.max_investor_share * loan.principal),
         borrower_debt_by_funder={str(h): int(s) for h, s in exposure.all()},
         loan_share_by_funder={str(h): int(s) for h, s in shares.all()},
-    )  # fmt: skip
+    )
 
 
 async def bank_offer_sources(
@@ -103,21 +108,33 @@ def _offer_screens(loan: Loan, now: datetime) -> _Screens:
     return [
         (DecisionCode.CURRENCY_MISMATCH, o.currency == loan.currency),
         (DecisionCode.GRADE_NOT_ACCEPTED, sa.literal(loan.grade) == any_(o.grades)),
-        (DecisionCode.TERM_OUT_OF_RANGE,
-         sa.and_(o.min_term_months <= loan.term_months, o.max_term_months >= loan.term_months)),
+        (
+            DecisionCode.TERM_OUT_OF_RANGE,
+            sa.and_(o.min_term_months <= loan.term_months, o.max_term_months >= loan.term_months),
+        ),
         (DecisionCode.EXPIRED, or_(o.expires_at.is_(None), o.expires_at > now)),
         (DecisionCode.NO_CAPACITY, o.committed < o.capacity),
-    ]  # fmt: skip
+    ]
 
 
 def _open_offers(loan: Loan, now: datetime) -> Select[Any]:
     o = OFFERS.c
     return sa.select(
-        o.id, o.bank_id, o.currency, o.capacity - o.committed,
-        sa.func.array_to_string(o.grades, _GRADES_SEPARATOR), o.min_term_months,
-        o.max_term_months, o.min_amount, o.max_amount, o.created_at, o.rate_floor, o.spread,
-        o.per_borrower_cap, o.expires_at,
-    ).where(_offer_sources(loan), *(meets for _, meets in _offer_screens(loan, now)))  # fmt: skip
+        o.id,
+        o.bank_id,
+        o.currency,
+        o.capacity - o.committed,
+        sa.func.array_to_string(o.grades, _GRADES_SEPARATOR),
+        o.min_term_months,
+        o.max_term_months,
+        o.min_amount,
+        o.max_amount,
+        o.created_at,
+        o.rate_floor,
+        o.spread,
+        o.per_borrower_cap,
+        o.expires_at,
+    ).where(_offer_sources(loan), *(meets for _, meets in _offer_screens(loan, now)))
 
 
 RULES = AutoInvestRuleRow.__table__  # type: ignore[attr-defined]
@@ -133,10 +150,12 @@ def _rule_screens(loan: Loan) -> _Screens:
     return [
         (DecisionCode.CURRENCY_MISMATCH, r.currency == loan.currency),
         (DecisionCode.GRADE_NOT_ACCEPTED, sa.literal(loan.grade) == any_(r.grades)),
-        (DecisionCode.TERM_OUT_OF_RANGE,
-         sa.and_(r.min_term_months <= loan.term_months, r.max_term_months >= loan.term_months)),
+        (
+            DecisionCode.TERM_OUT_OF_RANGE,
+            sa.and_(r.min_term_months <= loan.term_months, r.max_term_months >= loan.term_months),
+        ),
         (DecisionCode.RATE_TOO_LOW, r.min_rate <= loan.funder_rate),
-    ]  # fmt: skip
+    ]
 
 
 def _screened(table: sa.Table, sources: ColumnElement[bool], screens: _Screens) -> Select[Any]:
@@ -154,9 +173,9 @@ async def screened_sources(
 ) -> dict[DecisionCode, int]:
     """How many open offers (if `offers`) and active rules (if `rules`) the reads above left
     out because they cannot take the loan at all, by the engine's code; one statement."""
-    parts = ([_screened(OFFERS, _offer_sources(loan), _offer_screens(loan, now))] if offers
-             else []) + ([_screened(RULES, _rule_sources(loan), _rule_screens(loan))] if rules
-                         else [])  # fmt: skip
+    parts = (
+        [_screened(OFFERS, _offer_sources(loan), _offer_screens(loan, now))] if offers else []
+    ) + ([_screened(RULES, _rule_sources(loan), _rule_screens(loan))] if rules else [])
     if not parts:
         return {}
     screened = sa.union_all(*parts).subquery()
@@ -173,16 +192,44 @@ def _offers(rows: Iterable[tuple[Any, ...]]) -> list[BankOffer]:
     grade_sets: dict[str, frozenset[str]] = {}
     banks: dict[UUID, str] = {}
     offers = []
-    for (offer_id, bank, currency, room, grades, min_term, max_term, min_amount, max_amount,
-         created_at, rate_floor, spread, cap, expires_at) in rows:  # fmt: skip
+    for (
+        offer_id,
+        bank,
+        currency,
+        room,
+        grades,
+        min_term,
+        max_term,
+        min_amount,
+        max_amount,
+        created_at,
+        rate_floor,
+        spread,
+        cap,
+        expires_at,
+    ) in rows:
         grade_set = grade_sets.get(grades)
         if grade_set is None:
             grade_set = grade_sets[grades] = frozenset(grades.split(_GRADES_SEPARATOR))
         funder = banks.get(bank) or banks.setdefault(bank, str(bank))
         offers.append(
-            BankOffer(str(offer_id), funder, currency, room, grade_set, min_term, max_term,
-                      min_amount, max_amount, created_at, rate_floor, spread, cap, expires_at)
-        )  # fmt: skip
+            BankOffer(
+                str(offer_id),
+                funder,
+                currency,
+                room,
+                grade_set,
+                min_term,
+                max_term,
+                min_amount,
+                max_amount,
+                created_at,
+                rate_floor,
+                spread,
+                cap,
+                expires_at,
+            )
+        )
     return offers
 
 

@@ -81,8 +81,9 @@ async def match_listing(
     if not offers and not rules and book is None:
         return []
     target = await loan_to_fund(session, loan=loan, product=product)
-    result = match_loan(target, offers, rules, now=now, reference_rate=loan.borrower_rate,
-                        platform_book=book)  # fmt: skip
+    result = match_loan(
+        target, offers, rules, now=now, reference_rate=loan.borrower_rate, platform_book=book
+    )
     screened: dict[DecisionCode, int] = {}
     if result.fills:  # only matches keep an explanation
         screened = await screened_sources(
@@ -97,9 +98,15 @@ async def match_listing(
                 matches.append(match)
     if any(fill.kind is not SourceKind.AUTO_INVEST for fill in result.fills):
         matches += await _bank_and_book_fills(
-            session, loan=loan, product=product, offers=offers, book=book, result=result,
-            screened=screened, now=now,
-        )  # fmt: skip
+            session,
+            loan=loan,
+            product=product,
+            offers=offers,
+            book=book,
+            result=result,
+            screened=screened,
+            now=now,
+        )
     await session.flush()
     await record_events(session, [_event(loan, match, now) for match in matches])
     return matches
@@ -115,15 +122,20 @@ async def _investor_fill(
 ) -> LoanMatch | None:
     """Commit one investor's fill; None if their wallet no longer holds it."""
     investor_id = UUID(fill.funder_id)
-    account = await wallet_account(session, owner_id=investor_id, currency=loan.currency,
-                                   now=now)  # fmt: skip
+    account = await wallet_account(session, owner_id=investor_id, currency=loan.currency, now=now)
     try:
         async with session.begin_nested():
             note = await commit_funds(
-                session, loan=loan, funder_id=investor_id, funder_kind="INVESTOR",
-                from_account=account, amount=fill.amount, annual_rate=fill.annual_rate,
-                now=now, source_id=UUID(fill.source_id),
-            )  # fmt: skip
+                session,
+                loan=loan,
+                funder_id=investor_id,
+                funder_kind="INVESTOR",
+                from_account=account,
+                amount=fill.amount,
+                annual_rate=fill.annual_rate,
+                now=now,
+                source_id=UUID(fill.source_id),
+            )
     except DomainError:
         return None
     match = _match(loan, fill, note, why[fill.source_id], now)
@@ -150,8 +162,9 @@ async def _bank_and_book_fills(
     for attempt in range(1, _ATTEMPTS + 1):
         fills = [fill for fill in result.fills if fill.kind is SourceKind.BANK_OFFER]
         for bank in {fill.funder_id for fill in fills} - accounts.keys():  # before locking
-            accounts[bank] = await bank_funding(session, bank_id=UUID(bank),
-                                                currency=loan.currency, now=now)  # fmt: skip
+            accounts[bank] = await bank_funding(
+                session, bank_id=UUID(bank), currency=loan.currency, now=now
+            )
         if not fills:
             break
         savepoint = await session.begin_nested()
@@ -173,11 +186,21 @@ async def _bank_and_book_fills(
     if not fills:
         return []
     notes = await commit_all(
-        session, loan=loan, now=now,
-        commitments=[Commitment(UUID(f.funder_id), _FUNDER_KIND[f.kind],
-                                accounts[f.funder_id], f.amount, f.annual_rate,
-                                UUID(f.source_id)) for f in fills],
-    )  # fmt: skip
+        session,
+        loan=loan,
+        now=now,
+        commitments=[
+            Commitment(
+                UUID(f.funder_id),
+                _FUNDER_KIND[f.kind],
+                accounts[f.funder_id],
+                f.amount,
+                f.annual_rate,
+                UUID(f.source_id),
+            )
+            for f in fills
+        ],
+    )
     from_offers = [f for f in fills if f.kind is SourceKind.BANK_OFFER]
     if from_offers:
         await (await session.connection()).execute(
@@ -258,16 +281,23 @@ async def _rematch(
     """What is left of the loan, matched again against bank offers and the platform book
     (investors had their turn)."""
     target = await loan_to_fund(session, loan=loan, product=product)
-    return match_loan(target, offers, [], now=now, reference_rate=loan.borrower_rate,
-                      platform_book=book)  # fmt: skip
+    return match_loan(
+        target, offers, [], now=now, reference_rate=loan.borrower_rate, platform_book=book
+    )
 
 
 def _match(loan: Loan, fill: Fill, note: LoanNote, why: dict[str, Any], now: datetime) -> LoanMatch:
     return LoanMatch(
-        loan_id=loan.id, source_kind=fill.kind.value, source_id=UUID(fill.source_id),
-        funder_id=UUID(fill.funder_id), amount=fill.amount, annual_rate=fill.annual_rate,
-        note_id=note.id, explanation=why, created_at=now,
-    )  # fmt: skip
+        loan_id=loan.id,
+        source_kind=fill.kind.value,
+        source_id=UUID(fill.source_id),
+        funder_id=UUID(fill.funder_id),
+        amount=fill.amount,
+        annual_rate=fill.annual_rate,
+        note_id=note.id,
+        explanation=why,
+        created_at=now,
+    )
 
 
 def _explanations(
@@ -297,10 +327,16 @@ def _explanations(
 
 def _event(loan: Loan, match: LoanMatch, now: datetime) -> dict[str, Any]:
     created = LoanMatchCreated(
-        loan_id=str(loan.id), match_id=str(match.id), source_kind=match.source_kind,
-        amount=match.amount, currency=loan.currency, annual_rate=str(match.annual_rate),
-    )  # fmt: skip
+        loan_id=str(loan.id),
+        match_id=str(match.id),
+        source_kind=match.source_kind,
+        amount=match.amount,
+        currency=loan.currency,
+        annual_rate=str(match.annual_rate),
+    )
     return payload_row(
-        created, aggregate_id=loan.id, audience=[loan.borrower_id, match.funder_id],
+        created,
+        aggregate_id=loan.id,
+        audience=[loan.borrower_id, match.funder_id],
         occurred_at=now,
-    )  # fmt: skip
+    )

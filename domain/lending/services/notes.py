@@ -95,20 +95,32 @@ async def buy_note(
         assert product is not None  # a foreign key
         already = await held_by(session, loan_id=loan_id, holder_id=investor_id)
         check_purchase(loan, product, amount, already)
-        wallet = await wallet_account(session, owner_id=investor_id, currency=loan.currency,
-                                      now=now)  # fmt: skip
+        wallet = await wallet_account(
+            session, owner_id=investor_id, currency=loan.currency, now=now
+        )
         note = await commit_funds(
-            session, loan=loan, funder_id=investor_id, funder_kind="INVESTOR",
-            from_account=wallet, amount=amount.minor, annual_rate=loan.funder_rate, now=now,
-        )  # fmt: skip
+            session,
+            loan=loan,
+            funder_id=investor_id,
+            funder_kind="INVESTOR",
+            from_account=wallet,
+            amount=amount.minor,
+            annual_rate=loan.funder_rate,
+            now=now,
+        )
         assert note.hold_id is not None  # commit_funds holds the funds
         return NoteKept(note_id=note.id, hold_id=note.hold_id, loan_id=loan_id)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="lending.buy_note",
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="lending.buy_note",
         request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency},
-        execute=execute, answer=NoteKept,
-    )  # fmt: skip
+        execute=execute,
+        answer=NoteKept,
+    )
     loan = await session.get(Loan, loan_id)  # the row just locked, or as it is now on a replay
     assert loan is not None  # found by the first attempt; loans are never deleted
     return NoteBought(note_id=answer.note_id, hold_id=answer.hold_id, loan=loan)

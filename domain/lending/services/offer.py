@@ -29,16 +29,21 @@ def loan_offer(application: LoanApplication, product: LoanProductRow, *, today: 
     assert application.annual_rate is not None
     currency = application.currency
     terms = loan_terms(
-        principal=Money(application.amount, currency).to_decimal_string(), currency=currency,
-        annual_rate=str(application.annual_rate), term_months=application.term_months,
+        principal=Money(application.amount, currency).to_decimal_string(),
+        currency=currency,
+        annual_rate=str(application.annual_rate),
+        term_months=application.term_months,
         method=RepaymentMethod(application.repayment_method),
-        rounding=RoundingMode[product.rounding], first_due_date=None, today=today,
-    )  # fmt: skip
+        rounding=RoundingMode[product.rounding],
+        first_due_date=None,
+        today=today,
+    )
     quote = quote_loan(terms)
     plan = plan_fees(
-        product_of(product).fees, principal=application.amount,
+        product_of(product).fees,
+        principal=application.amount,
         installments=application.term_months,
-    )  # fmt: skip
+    )
     upfront, fees = plan.upfront, plan.per_installment
     payments = [item.total.minor + fee for item, fee in zip(quote.installments, fees, strict=True)]
     return LoanOffer(

@@ -98,15 +98,35 @@ async def age_loans(
         ).all()
     }
     i = INSTALLMENTS.c
-    owed = (i.principal_due + i.interest_due + i.fee_due + i.penalty_accrued - i.principal_paid
-            - i.interest_paid - i.fee_paid - i.penalty_paid).label("owed")  # fmt: skip
+    owed = (
+        i.principal_due
+        + i.interest_due
+        + i.fee_due
+        + i.penalty_accrued
+        - i.principal_paid
+        - i.interest_paid
+        - i.fee_paid
+        - i.penalty_paid
+    ).label("owed")
     installments: defaultdict[UUID, list[_Open]] = defaultdict(list)
     for row in await conn.execute(
-        core_select(i.id, i.loan_id, i.number, i.due_date, i.principal_due, i.principal_paid, owed,
-               i.penalty_accrued, i.days_past_due, i.bucket, i.aged_on, i.reminded_on)
+        core_select(
+            i.id,
+            i.loan_id,
+            i.number,
+            i.due_date,
+            i.principal_due,
+            i.principal_paid,
+            owed,
+            i.penalty_accrued,
+            i.days_past_due,
+            i.bucket,
+            i.aged_on,
+            i.reminded_on,
+        )
         .where(i.loan_id.in_(ids), i.paid_at.is_(None), i.due_date <= horizon)
         .order_by(i.loan_id, i.number)
-    ):  # fmt: skip
+    ):
         installments[row.loan_id].append(_Open(**row._asdict()))
     events, changed, defaulted = [], [], []
     for loan_id in ids:
@@ -116,8 +136,13 @@ async def age_loans(
             if item.aged_on is not None and item.aged_on >= today:
                 continue
             if item.due_date < today:
-                late |= _age(item, today, product.penalty_daily_rate, product.grace_days,
-                             product.default_days)  # fmt: skip
+                late |= _age(
+                    item,
+                    today,
+                    product.penalty_daily_rate,
+                    product.grace_days,
+                    product.default_days,
+                )
             elif reminder_due(item.due_date, today, days_before=REMIND_DAYS):
                 events.append(_reminder(loan, item, now))
                 item.reminded_on = today
@@ -129,13 +154,25 @@ async def age_loans(
         await conn.execute(
             update(INSTALLMENTS)
             .where(i.id == bindparam("b_id"))
-            .values(penalty_accrued=bindparam("b_penalty"), days_past_due=bindparam("b_days"),
-                    bucket=bindparam("b_bucket"), aged_on=bindparam("b_aged"),
-                    reminded_on=bindparam("b_reminded")),
-            [{"b_id": c.id, "b_penalty": c.penalty_accrued, "b_days": c.days_past_due,
-              "b_bucket": c.bucket, "b_aged": c.aged_on, "b_reminded": c.reminded_on}
-             for c in changed],
-        )  # fmt: skip
+            .values(
+                penalty_accrued=bindparam("b_penalty"),
+                days_past_due=bindparam("b_days"),
+                bucket=bindparam("b_bucket"),
+                aged_on=bindparam("b_aged"),
+                reminded_on=bindparam("b_reminded"),
+            ),
+            [
+                {
+                    "b_id": c.id,
+                    "b_penalty": c.penalty_accrued,
+                    "b_days": c.days_past_due,
+                    "b_bucket": c.bucket,
+                    "b_aged": c.aged_on,
+                    "b_reminded": c.reminded_on,
+                }
+                for c in changed
+            ],
+        )
     for loan_id, product in defaulted:
         full = await session.get(Loan, loan_id)
         assert full is not None
@@ -149,9 +186,13 @@ def _age(row: _Open, today: date, daily_rate: Decimal, grace: int, default_days:
     was last aged (the overdue principal stood still meanwhile); whether it defaulted."""
     overdue_principal = row.principal_due - row.principal_paid
     aging = age_installment(
-        due_date=row.due_date, on=today, overdue_principal=overdue_principal,
-        daily_rate=daily_rate, grace_days=grace, default_days=default_days,
-    )  # fmt: skip
+        due_date=row.due_date,
+        on=today,
+        overdue_principal=overdue_principal,
+        daily_rate=daily_rate,
+        grace_days=grace,
+        default_days=default_days,
+    )
     before = days_past_due(row.due_date, row.aged_on) if row.aged_on else 0
     row.penalty_accrued += penalty_to_date(
         overdue_principal, daily_rate, days_late=aging.days_past_due, grace_days=grace
@@ -164,9 +205,12 @@ def _age(row: _Open, today: date, daily_rate: Decimal, grace: int, default_days:
 def _reminder(loan: Any, row: _Open, now: datetime) -> dict[str, Any]:
     owed = row.owed
     due = LoanInstallmentDue(
-        loan_id=str(loan.id), number=row.number, due_date=row.due_date.isoformat(),
-        amount=owed, currency=loan.currency,
-    )  # fmt: skip
+        loan_id=str(loan.id),
+        number=row.number,
+        due_date=row.due_date.isoformat(),
+        amount=owed,
+        currency=loan.currency,
+    )
     return payload_row(due, aggregate_id=loan.id, audience=[loan.borrower_id], occurred_at=now)
 
 

@@ -49,7 +49,12 @@ async def quote_payoff(
     payoff = payoff_quote(open_dues(loan, rows), on=on, rule=rule)
     items = payoff.settles
     return PayoffQuote(
-        loan=loan, on=on, total=payoff.total, penalty=sum(i.penalty for i in items),
-        fees=sum(i.fees for i in items), interest=sum(i.interest for i in items),
-        principal=sum(i.principal for i in items), waived=sum(w.total for w in payoff.waived),
-    )  # fmt: skip
+        loan=loan,
+        on=on,
+        total=payoff.total,
+        penalty=sum(i.penalty for i in items),
+        fees=sum(i.fees for i in items),
+        interest=sum(i.interest for i in items),
+        principal=sum(i.principal for i in items),
+        waived=sum(w.total for w in payoff.waived),
+    )

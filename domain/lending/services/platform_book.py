@@ -73,8 +73,12 @@ async def set_platform_book(
     if max_per_loan is not None and max_per_loan <= 0:
         raise InvalidInput("must be positive, or absent for no limit", field="max_per_loan")
     now = clock.now()
-    values = {"capacity": capacity, "max_per_loan": max_per_loan, "updated_at": now,
-              "updated_by": actor.participant_id}  # fmt: skip
+    values = {
+        "capacity": capacity,
+        "max_per_loan": max_per_loan,
+        "updated_at": now,
+        "updated_by": actor.participant_id,
+    }
     await (await session.connection()).execute(
         insert(BOOKS)
         .values(id=uuid4(), currency=currency, version=1, **values)
@@ -82,9 +86,16 @@ async def set_platform_book(
             index_elements=[BOOKS.c.currency], set_={**values, "version": BOOKS.c.version + 1}
         )
     )
-    record(session, actor=actor, action="lending.platform_book.set", outcome=Outcome.SUCCESS,
-           at=now, target_type="PlatformBook", target_id=currency,
-           details={"capacity": capacity, "max_per_loan": max_per_loan})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="lending.platform_book.set",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="PlatformBook",
+        target_id=currency,
+        details={"capacity": capacity, "max_per_loan": max_per_loan},
+    )
     view = await platform_book(session, actor=actor, currency=currency)
     assert view is not None
     return view
@@ -148,10 +159,18 @@ async def platform_participant(session: AsyncSession, *, now: datetime) -> UUID:
     has no email, phone or password: nobody signs in as it."""
     await (await session.connection()).execute(
         insert(PARTICIPANTS)
-        .values(id=PLATFORM_ID, kind=ParticipantKind.BUSINESS.value,
-                display_name="Agora platform book", password_hash=_NO_HASH, roles=[],
-                kyc_status="NOT_SUBMITTED", kyc_level=0, failed_logins=0, created_at=now,
-                updated_at=now)
+        .values(
+            id=PLATFORM_ID,
+            kind=ParticipantKind.BUSINESS.value,
+            display_name="Agora platform book",
+            password_hash=_NO_HASH,
+            roles=[],
+            kyc_status="NOT_SUBMITTED",
+            kyc_level=0,
+            failed_logins=0,
+            created_at=now,
+            updated_at=now,
+        )
         .on_conflict_do_nothing(index_elements=[PARTICIPANTS.c.id])
-    )  # fmt: skip
+    )
     return PLATFORM_ID

@@ -42,11 +42,12 @@ async def visible_loans(
     borrower's own (myLoans), a partner bank's funded ones (fundedLoans)."""
     found: dict[UUID, Loan] = {}
     reads = (
-        open_listings(session, actor=actor, now=now, filters=ListingFilter(), limit=len(ids),
-                      ids=ids),
+        open_listings(
+            session, actor=actor, now=now, filters=ListingFilter(), limit=len(ids), ids=ids
+        ),
         my_loans(session, actor=actor, ids=ids),
         _funded_only(session, actor=actor, ids=ids),
-    )  # fmt: skip
+    )
     for read in reads:
         try:
             found.update((loan.id, loan) for loan in await read)
@@ -143,9 +144,10 @@ async def _expected_interest(
     expected = 0
     for loan_id, interest in remaining.items():
         shares = distribute_repayment(
-            ReceivedRepayment(principal=0, interest=interest), notes[loan_id],
+            ReceivedRepayment(principal=0, interest=interest),
+            notes[loan_id],
             borrower_rate=loans[loan_id].borrower_rate,
-        )  # fmt: skip
+        )
         expected += sum(p.interest for p in shares.payouts if p.holder_id == str(holder_id))
     return expected
 
@@ -203,11 +205,14 @@ async def repayments_received(session: AsyncSession, *, actor: Actor) -> list[Re
     for repayment, currency in rows.all():
         mine = [d for d in repayment.distribution if d.get("holder") == str(holder_id)]
         if mine:
-            shares.append(ReceivedShare(
-                repayment, currency,
-                sum(d.get("principal", 0) + d.get("cover", 0) for d in mine),
-                sum(d.get("interest", 0) + d.get("penalty", 0) for d in mine),
-            ))  # fmt: skip
+            shares.append(
+                ReceivedShare(
+                    repayment,
+                    currency,
+                    sum(d.get("principal", 0) + d.get("cover", 0) for d in mine),
+                    sum(d.get("interest", 0) + d.get("penalty", 0) for d in mine),
+                )
+            )
     return shares
 
 

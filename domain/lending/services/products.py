@@ -32,8 +32,9 @@ async def _check(session: AsyncSession, product: LoanProduct, market: Marketplac
         except InvalidInput as refused:
             found.append(refused)
     if market.note_size <= 0 or market.min_investment % market.note_size:
-        found.append(InvalidInput("a positive note size that divides min_investment",
-                                  field="note_size"))  # fmt: skip
+        found.append(
+            InvalidInput("a positive note size that divides min_investment", field="note_size")
+        )
     if not Decimal(0) < market.max_investor_share <= 1:
         found.append(InvalidInput("must be within 0..1, above 0", field="max_investor_share"))
     if not Decimal(0) <= market.platform_spread <= product.min_rate:
@@ -46,9 +47,13 @@ async def _check(session: AsyncSession, product: LoanProduct, market: Marketplac
 
 
 async def create_loan_product(
-    *, session: AsyncSession, clock: Clock, actor: Actor, product: LoanProduct,
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    product: LoanProduct,
     market: Marketplace,
-) -> LoanProductRow:  # fmt: skip
+) -> LoanProductRow:
     """Version 1 of a new product code."""
     actor.require_operator()
     product = await _check(session, product, market)
@@ -58,19 +63,36 @@ async def create_loan_product(
     if taken.first() is not None:
         raise InvalidInput("a product with this code exists: update it", field="code")
     now = clock.now()
-    row = LoanProductRow(code=product.code, version=1, created_by=actor.participant_id,
-                         created_at=now, **row_values(product, market))  # fmt: skip
+    row = LoanProductRow(
+        code=product.code,
+        version=1,
+        created_by=actor.participant_id,
+        created_at=now,
+        **row_values(product, market),
+    )
     session.add(row)
     await session.flush()
-    record(session, actor=actor, action="lending.product.create", outcome=Outcome.SUCCESS,
-           at=now, target_type="LoanProduct", target_id=row.id)  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="lending.product.create",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="LoanProduct",
+        target_id=row.id,
+    )
     return row
 
 
 async def update_loan_product(
-    *, session: AsyncSession, clock: Clock, actor: Actor, product_id: UUID,
-    product: LoanProduct, market: Marketplace,
-) -> LoanProductRow:  # fmt: skip
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    product_id: UUID,
+    product: LoanProduct,
+    market: Marketplace,
+) -> LoanProductRow:
     """The next version of the product `product_id` is the current version of."""
     actor.require_operator()
     current = await session.get(LoanProductRow, product_id, with_for_update=True)
@@ -85,14 +107,25 @@ async def update_loan_product(
     await (await session.connection()).execute(
         update(PRODUCTS).where(PRODUCTS.c.id == product_id).values(superseded_at=now)
     )
-    row = LoanProductRow(code=current.code, version=current.version + 1,
-                         created_by=actor.participant_id, created_at=now,
-                         **row_values(product, market))  # fmt: skip
+    row = LoanProductRow(
+        code=current.code,
+        version=current.version + 1,
+        created_by=actor.participant_id,
+        created_at=now,
+        **row_values(product, market),
+    )
     session.add(row)
     await session.flush()
-    record(session, actor=actor, action="lending.product.update", outcome=Outcome.SUCCESS,
-           at=now, target_type="LoanProduct", target_id=row.id,
-           details={"replaces": str(product_id), "version": row.version})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="lending.product.update",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="LoanProduct",
+        target_id=row.id,
+        details={"replaces": str(product_id), "version": row.version},
+    )
     return row
 
 

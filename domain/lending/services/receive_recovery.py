@@ -44,43 +44,74 @@ async def receive_recovery(
     currency, tag = loan.currency, {"loan": str(loan.id)}
     escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
     [books] = (await lock_accounts(session, {escrow})).values()
-    notes = list((await session.exec(
-        select(LoanNote)
-        .where(col(LoanNote.loan_id) == loan.id, col(LoanNote.status) == NoteStatus.DEFAULTED.value)
-        .order_by(col(LoanNote.id))
-    )).all())  # fmt: skip
+    notes = list(
+        (
+            await session.exec(
+                select(LoanNote)
+                .where(
+                    col(LoanNote.loan_id) == loan.id,
+                    col(LoanNote.status) == NoteStatus.DEFAULTED.value,
+                )
+                .order_by(col(LoanNote.id))
+            )
+        ).all()
+    )
     # The escrow still owes the cover exactly what the borrower has not repaid of it.
     shares = share_recovery(
-        amount, guarantor_claim=books.balances.available_credit,
+        amount,
+        guarantor_claim=books.balances.available_credit,
         note_claims=[n.principal - n.principal_received for n in notes],
-    )  # fmt: skip
+    )
     if shares.applied == 0:
         return None
     legs, distribution = [], []
     if shares.guarantor:
         cover = await cover_account(session, cover=product.cover, currency=currency, now=now)
         receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
-        legs += [Leg(from_account, receivable, shares.guarantor, "LOAN_RECOVERY", tag),
-                 Leg(escrow, cover, shares.guarantor, "LOAN_RECOVERY", tag)]  # fmt: skip
+        legs += [
+            Leg(from_account, receivable, shares.guarantor, "LOAN_RECOVERY", tag),
+            Leg(escrow, cover, shares.guarantor, "LOAN_RECOVERY", tag),
+        ]
         provider = product.cover.provider_id
-        distribution.append({"cover": str(provider) if provider else None,
-                             "amount": shares.guarantor})  # fmt: skip
+        distribution.append(
+            {"cover": str(provider) if provider else None, "amount": shares.guarantor}
+        )
     for note, part in zip(notes, shares.notes, strict=True):
         if part:
             holder = await holder_account(session, note=note, currency=currency, now=now)
             legs.append(Leg(from_account, holder, part, "LOAN_RECOVERY", tag))
             note.principal_received += part
-            distribution.append({"note": str(note.id), "holder": str(note.holder_id),
-                                 "principal": part, "interest": 0, "penalty": 0})  # fmt: skip
+            distribution.append(
+                {
+                    "note": str(note.id),
+                    "holder": str(note.holder_id),
+                    "principal": part,
+                    "interest": 0,
+                    "penalty": 0,
+                }
+            )
     repayment = Repayment(
-        loan_id=loan.id, payer_id=payer_id, kind="RECOVERY", amount=shares.applied,
-        principal=shares.applied, distribution=distribution, journal_id=uuid4(),
+        loan_id=loan.id,
+        payer_id=payer_id,
+        kind="RECOVERY",
+        amount=shares.applied,
+        principal=shares.applied,
+        distribution=distribution,
+        journal_id=uuid4(),
         created_at=now,
-    )  # fmt: skip
+    )
     guarantor = product.cover.provider_id
     return await book_repayment(
-        session, loan=loan, repayment=repayment, legs=legs,
-        audience=[loan.borrower_id, *(n.holder_id for n in notes),
-                  *([guarantor] if guarantor and shares.guarantor else [])],
-        to_cover=shares.guarantor, to_funders=sum(shares.notes), now=now,
-    )  # fmt: skip
+        session,
+        loan=loan,
+        repayment=repayment,
+        legs=legs,
+        audience=[
+            loan.borrower_id,
+            *(n.holder_id for n in notes),
+            *([guarantor] if guarantor and shares.guarantor else []),
+        ],
+        to_cover=shares.guarantor,
+        to_funders=sum(shares.notes),
+        now=now,
+    )

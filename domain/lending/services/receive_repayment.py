@@ -57,12 +57,15 @@ class RepaymentScope(Enum):
 def due_of(row: LoanInstallment, period_start: date | None) -> InstallmentDue:
     """What is still owed on an installment row, as the allocation rules read it."""
     return InstallmentDue(
-        number=row.number, due_date=row.due_date,
+        number=row.number,
+        due_date=row.due_date,
         principal=row.principal_due - row.principal_paid,
-        interest=row.interest_due - row.interest_paid, fees=row.fee_due - row.fee_paid,
-        penalty=row.penalty_accrued - row.penalty_paid, period_start=period_start,
+        interest=row.interest_due - row.interest_paid,
+        fees=row.fee_due - row.fee_paid,
+        penalty=row.penalty_accrued - row.penalty_paid,
+        period_start=period_start,
         interest_paid=row.interest_paid,
-    )  # fmt: skip
+    )
 
 
 async def schedule_of(
@@ -116,9 +119,14 @@ async def receive_repayment(
     dues = open_dues(loan, rows)
     if scope is RepaymentScope.PREPAY:
         plan = allocate_early_repayment(
-            amount, dues, on=today, rule=product.early_repayment, annual_rate=loan.borrower_rate,
-            method=RepaymentMethod(loan.repayment_method), rounding=RoundingMode[loan.rounding],
-        )  # fmt: skip
+            amount,
+            dues,
+            on=today,
+            rule=product.early_repayment,
+            annual_rate=loan.borrower_rate,
+            method=RepaymentMethod(loan.repayment_method),
+            rounding=RoundingMode[loan.rounding],
+        )
     else:
         due_now, future = split_at(dues, today)
         ahead = future[:1] if scope is RepaymentScope.NEXT_INSTALLMENT else []
@@ -130,15 +138,25 @@ async def receive_repayment(
     notes = await live_notes(session, loan.id)
     shares = distribute_repayment(
         received,
-        [NoteHolding(str(n.id), str(n.holder_id), n.principal - n.principal_received,
-                     n.annual_rate) for n in notes],
+        [
+            NoteHolding(
+                str(n.id), str(n.holder_id), n.principal - n.principal_received, n.annual_rate
+            )
+            for n in notes
+        ],
         borrower_rate=loan.borrower_rate,
-    )  # fmt: skip
+    )
     fees = _fees_by_stream(product, loan, rows, allocation) if received.fees else {}
     legs = await _legs(
-        session, loan=loan, notes=notes, shares=shares, fees=fees, principal=received.principal,
-        from_account=from_account, now=now,
-    )  # fmt: skip
+        session,
+        loan=loan,
+        notes=notes,
+        shares=shares,
+        fees=fees,
+        principal=received.principal,
+        from_account=from_account,
+        now=now,
+    )
     _apply_to_schedule(rows, plan, now)
     by_note = {str(n.id): n for n in notes}
     for payout in shares.payouts:
@@ -146,29 +164,54 @@ async def receive_repayment(
         note.principal_received += payout.principal
         note.interest_received += payout.interest + payout.penalty
     repayment = Repayment(
-        loan_id=loan.id, payer_id=payer_id, kind=kind, amount=allocation.applied,
-        penalty=received.penalty, fees=received.fees, interest=received.interest,
+        loan_id=loan.id,
+        payer_id=payer_id,
+        kind=kind,
+        amount=allocation.applied,
+        penalty=received.penalty,
+        fees=received.fees,
+        interest=received.interest,
         principal=received.principal,
-        allocation=[{"number": p.number, "penalty": p.penalty, "fees": p.fees,
-                     "interest": p.interest, "principal": p.principal}
-                    for p in allocation.installments],
-        distribution=[{"note": p.note_id, "holder": p.holder_id, "principal": p.principal,
-                       "interest": p.interest, "penalty": p.penalty} for p in shares.payouts]
+        allocation=[
+            {
+                "number": p.number,
+                "penalty": p.penalty,
+                "fees": p.fees,
+                "interest": p.interest,
+                "principal": p.principal,
+            }
+            for p in allocation.installments
+        ],
+        distribution=[
+            {
+                "note": p.note_id,
+                "holder": p.holder_id,
+                "principal": p.principal,
+                "interest": p.interest,
+                "penalty": p.penalty,
+            }
+            for p in shares.payouts
+        ]
         + [{"platform": INTEREST_SPREAD, "amount": shares.platform_spread}]
         + [{"platform": stream, "amount": part} for stream, part in fees.items()],
-        journal_id=uuid4(), created_at=now,
-    )  # fmt: skip
+        journal_id=uuid4(),
+        created_at=now,
+    )
     if all(row.paid_at is not None for row in rows):
         loan.state = transition(LoanState(loan.state), LoanEvent.REPAID).value
         loan.ended_at = now
         for note in notes:
             note.status = NoteStatus.CLOSED.value
     return await book_repayment(
-        session, loan=loan, repayment=repayment, legs=legs,
+        session,
+        loan=loan,
+        repayment=repayment,
+        legs=legs,
         audience=[loan.borrower_id, *(n.holder_id for n in notes)],
         principal_prepaid=plan.principal_prepaid,
-        rescheduled=bool(plan.remaining) and not plan.paid_off, now=now,
-    )  # fmt: skip
+        rescheduled=bool(plan.remaining) and not plan.paid_off,
+        now=now,
+    )
 
 
 def _apply_to_schedule(
@@ -199,14 +242,16 @@ def _fees_by_stream(
 ) -> dict[str, int]:
     """The fees received, by the revenue stream of the product's fee each unit settles (read
     before the schedule takes the payment: each installment's fees are paid in rule order)."""
-    parts = spread_fee_parts(product.fees, principal=loan.principal,
-                             installments=loan.term_months)  # fmt: skip
+    parts = spread_fee_parts(product.fees, principal=loan.principal, installments=loan.term_months)
     by_number = {row.number: row for row in rows}
     streams: Counter[str] = Counter()
     for item in allocation.installments:
         if item.fees:
-            named = fees_paid_by_name(parts[item.number - 1], paid_now=item.fees,
-                                      paid_before=by_number[item.number].fee_paid)  # fmt: skip
+            named = fees_paid_by_name(
+                parts[item.number - 1],
+                paid_now=item.fees,
+                paid_before=by_number[item.number].fee_paid,
+            )
             for name, amount in named.items():
                 streams[fee_stream(name) if name else INSTALLMENT_FEE] += amount
     return dict(sorted(streams.items()))
@@ -236,8 +281,9 @@ async def _legs(
         if payout.principal:
             legs.append(Leg(escrow, account, payout.principal, "LOAN_PRINCIPAL", tag))
         if payout.interest + payout.penalty:
-            legs.append(Leg(from_account, account, payout.interest + payout.penalty,
-                            "LOAN_INTEREST", tag))  # fmt: skip
+            legs.append(
+                Leg(from_account, account, payout.interest + payout.penalty, "LOAN_INTEREST", tag)
+            )
     for stream, part in ((INTEREST_SPREAD, shares.platform_spread), *fees.items()):
         if part:
             revenue = await platform_revenue(session, stream=stream, currency=currency, now=now)

@@ -73,20 +73,31 @@ async def repay_loan(
             raise LoanStateConflict(f"the loan is {loan.state}", field="loan_id")
         if amount.currency != loan.currency:
             raise InvalidInput(f"the loan is in {loan.currency}", field="amount")
-        wallet = await wallet_account(session, owner_id=borrower_id, currency=loan.currency,
-                                      now=now)  # fmt: skip
-        repayment = await _apply(session, loan=loan, amount=amount.minor, wallet=wallet,
-                                 now=now, prepay=prepay)  # fmt: skip
+        wallet = await wallet_account(
+            session, owner_id=borrower_id, currency=loan.currency, now=now
+        )
+        repayment = await _apply(
+            session, loan=loan, amount=amount.minor, wallet=wallet, now=now, prepay=prepay
+        )
         if repayment is None:
             raise InvalidInput("nothing is owed on this loan now", field="amount")
         return Repaid(repayment_id=repayment.id, applied=repayment.amount, loan_state=loan.state)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="lending.repay",
-        request={"loan": str(loan_id), "amount": amount.minor, "currency": amount.currency,
-                 **({"prepay": True} if prepay else {})},
-        execute=execute, answer=Repaid,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="lending.repay",
+        request={
+            "loan": str(loan_id),
+            "amount": amount.minor,
+            "currency": amount.currency,
+            **({"prepay": True} if prepay else {}),
+        },
+        execute=execute,
+        answer=Repaid,
+    )
     loan = await session.get(Loan, loan_id)  # the row just written, or as it is now on a replay
     assert loan is not None  # the borrower's, checked by the first attempt
     return RepaymentApplied(answer.repayment_id, Money(answer.applied, loan.currency), loan)
@@ -99,14 +110,26 @@ async def _apply(
     product = await sold_under(session, loan)
     if loan.state == LoanState.DEFAULTED.value:
         return await receive_recovery(
-            session, loan=loan, product=product, amount=amount, from_account=wallet,
-            payer_id=loan.borrower_id, now=now,
-        )  # fmt: skip
+            session,
+            loan=loan,
+            product=product,
+            amount=amount,
+            from_account=wallet,
+            payer_id=loan.borrower_id,
+            now=now,
+        )
     scope = RepaymentScope.PREPAY if prepay else RepaymentScope.NEXT_INSTALLMENT
     return await receive_repayment(
-        session, loan=loan, amount=amount, from_account=wallet, payer_id=loan.borrower_id,
-        kind="MANUAL", product=product, now=now, scope=scope,
-    )  # fmt: skip
+        session,
+        loan=loan,
+        amount=amount,
+        from_account=wallet,
+        payer_id=loan.borrower_id,
+        kind="MANUAL",
+        product=product,
+        now=now,
+        scope=scope,
+    )
 
 
 CLAIM_DUE_LOANS = text(
@@ -138,21 +161,34 @@ async def debit_due_installments(
     for _ in range(limit):
         async with sessions() as session:
             conn = await session.connection()
-            loan_id = (await conn.execute(CLAIM_DUE_LOANS, {"today": today, "midnight": midnight,
-                                                            "after": after})).scalar()  # fmt: skip
+            loan_id = (
+                await conn.execute(
+                    CLAIM_DUE_LOANS, {"today": today, "midnight": midnight, "after": after}
+                )
+            ).scalar()
             if loan_id is None:
                 return debited
             after = loan_id
             loan = await lock_loan(session, loan_id)
-            wallet = await wallet_account(session, owner_id=loan.borrower_id,
-                                          currency=loan.currency, now=now)  # fmt: skip
+            wallet = await wallet_account(
+                session, owner_id=loan.borrower_id, currency=loan.currency, now=now
+            )
             [account] = (await lock_accounts(session, {wallet})).values()
             available = account.balances.available_credit
-            if available > 0 and await receive_repayment(
-                session, loan=loan, amount=available, from_account=wallet,
-                payer_id=loan.borrower_id, kind="AUTO_DEBIT", now=now,
-                product=await sold_under(session, loan),
-            ) is not None:  # fmt: skip
+            if (
+                available > 0
+                and await receive_repayment(
+                    session,
+                    loan=loan,
+                    amount=available,
+                    from_account=wallet,
+                    payer_id=loan.borrower_id,
+                    kind="AUTO_DEBIT",
+                    now=now,
+                    product=await sold_under(session, loan),
+                )
+                is not None
+            ):
                 debited += 1
             await session.commit()
     return debited

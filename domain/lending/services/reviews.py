@@ -67,8 +67,18 @@ async def decide_loan_review(
     application.reviewed_by = actor.participant_id
     application.reviewed_at = now
     application.review_reason = stated
-    record(session, actor=actor, action="lending.review", outcome=Outcome.SUCCESS, at=now,
-           target_type="LoanApplication", target_id=application.id,
-           details={"status": outcome.value, "reason": stated,
-                    "fraud_reasons": [r["code"] for r in application.fraud_reasons]})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="lending.review",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="LoanApplication",
+        target_id=application.id,
+        details={
+            "status": outcome.value,
+            "reason": stated,
+            "fraud_reasons": [r["code"] for r in application.fraud_reasons],
+        },
+    )
     return application

@@ -61,10 +61,14 @@ async def accrued_on_note(session: AsyncSession, loan: Loan, note: LoanNote, on:
     notes = await live_notes(session, loan.id)
     shares = distribute_repayment(
         ReceivedRepayment(principal=0, interest=current.interest_due - current.interest_paid),
-        [NoteHolding(str(n.id), str(n.holder_id), n.principal - n.principal_received,
-                     n.annual_rate) for n in notes],
+        [
+            NoteHolding(
+                str(n.id), str(n.holder_id), n.principal - n.principal_received, n.annual_rate
+            )
+            for n in notes
+        ],
         borrower_rate=loan.borrower_rate,
-    )  # fmt: skip
+    )
     mine = next(p.interest for p in shares.payouts if p.note_id == str(note.id))
     return accrued_interest(mine, period_start=start, due_date=current.due_date, on=on)
 
@@ -96,9 +100,14 @@ async def list_note_for_sale(
     )
     if open_sale.first() is not None:
         raise FundingRefused("the note is already for sale", field="note_id")
-    sale = NoteSale(note_id=note_id, seller_id=seller_id, price=price.minor,
-                    transfer_fee=transfer_fee(price.minor, rules), status="OPEN",
-                    created_at=now)  # fmt: skip
+    sale = NoteSale(
+        note_id=note_id,
+        seller_id=seller_id,
+        price=price.minor,
+        transfer_fee=transfer_fee(price.minor, rules),
+        status="OPEN",
+        created_at=now,
+    )
     session.add(sale)
     await session.flush()
     return sale
@@ -118,9 +127,16 @@ async def cancel_note_sale(
         raise SaleNotOpen(f"the sale is {sale.status.lower()}", field="sale_id")
     sale.status = "CANCELLED"
     await session.flush()
-    record(session, actor=actor, action="lending.cancel_note_sale",
-           outcome=Outcome.SUCCESS, at=clock.now(), target_type="NoteSale",
-           target_id=sale.id, details={"note_id": str(sale.note_id)})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="lending.cancel_note_sale",
+        outcome=Outcome.SUCCESS,
+        at=clock.now(),
+        target_type="NoteSale",
+        target_id=sale.id,
+        details={"note_id": str(sale.note_id)},
+    )
     return sale
 
 
@@ -163,20 +179,27 @@ async def buy_listed_note(
             raise FundingRefused("the note can no longer be sold", field="sale_id")
         settlement = settle_transfer(sale.price, await _rules(session, loan))
         buyer = await wallet_account(session, owner_id=buyer_id, currency=loan.currency, now=now)
-        seller = await wallet_account(session, owner_id=sale.seller_id, currency=loan.currency,
-                                      now=now)  # fmt: skip
+        seller = await wallet_account(
+            session, owner_id=sale.seller_id, currency=loan.currency, now=now
+        )
         tag = {"note": str(note.id), "sale": str(sale.id)}
         legs = [Leg(buyer, seller, settlement.seller_receives, "NOTE_SALE", tag)]
         if settlement.fee:
-            revenue = await platform_revenue(session, stream=TRANSFER_FEE,
-                                             currency=loan.currency, now=now)  # fmt: skip
+            revenue = await platform_revenue(
+                session, stream=TRANSFER_FEE, currency=loan.currency, now=now
+            )
             legs.append(Leg(buyer, revenue, settlement.fee, "TRANSFER_FEE", tag))
         await post_transfers(session, legs=legs, now=now, journal_id=uuid4())
         bought = LoanNote(
-            loan_id=loan.id, holder_id=buyer_id, funder_kind="INVESTOR", source_id=sale.id,
-            principal=note.principal - note.principal_received, annual_rate=note.annual_rate,
-            status=NoteStatus.ACTIVE.value, created_at=now,
-        )  # fmt: skip
+            loan_id=loan.id,
+            holder_id=buyer_id,
+            funder_kind="INVESTOR",
+            source_id=sale.id,
+            principal=note.principal - note.principal_received,
+            annual_rate=note.annual_rate,
+            status=NoteStatus.ACTIVE.value,
+            created_at=now,
+        )
         session.add(bought)
         note.status = NoteStatus.SOLD.value
         sale.status, sale.buyer_id, sale.sold_at = "SOLD", buyer_id, now
@@ -184,10 +207,15 @@ async def buy_listed_note(
         return SaleKept(note_id=bought.id, sale_id=sale.id)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key,
-        operation="lending.buy_listed_note", request={"sale": str(sale_id)}, execute=execute,
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="lending.buy_listed_note",
+        request={"sale": str(sale_id)},
+        execute=execute,
         answer=SaleKept,
-    )  # fmt: skip
+    )
     sale = await session.get(NoteSale, answer.sale_id)  # just written, or as it is now
     assert sale is not None  # sales are never deleted
     return ListedNoteBought(note_id=answer.note_id, listing=await listing_of(session, sale))

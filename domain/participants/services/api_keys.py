@@ -67,10 +67,15 @@ async def create_api_key(
     created = _new_key(owner_id, name, scopes, now, expires_at)
     session.add(created.record)
     record(
-        session, actor=actor, action="api_key.create", outcome=Outcome.SUCCESS, at=now,
-        target_type="ApiKey", target_id=created.record.id,
+        session,
+        actor=actor,
+        action="api_key.create",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="ApiKey",
+        target_id=created.record.id,
         details={"name": name, "scopes": created.record.scopes},
-    )  # fmt: skip
+    )
     return created
 
 
@@ -147,10 +152,15 @@ async def rotate_api_key(
         await identity.revocations.revoke_api_key(old.id)
     session.add(created.record)
     record(
-        session, actor=actor, action="api_key.rotate", outcome=Outcome.SUCCESS, at=now,
-        target_type="ApiKey", target_id=old.id,
+        session,
+        actor=actor,
+        action="api_key.rotate",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="ApiKey",
+        target_id=old.id,
         details={"new_key": str(created.record.id), "overlap_seconds": overlap.total_seconds()},
-    )  # fmt: skip
+    )
     return created
 
 
@@ -162,9 +172,14 @@ async def revoke_api_key(
     key.revoked_at = clock.now()
     await identity.revocations.revoke_api_key(key.id)
     record(
-        session, actor=actor, action="api_key.revoke", outcome=Outcome.SUCCESS, at=key.revoked_at,
-        target_type="ApiKey", target_id=key.id,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="api_key.revoke",
+        outcome=Outcome.SUCCESS,
+        at=key.revoked_at,
+        target_type="ApiKey",
+        target_id=key.id,
+    )
     return key
 
 
@@ -173,12 +188,18 @@ PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
 # Only what authentication needs, in one statement: this runs on every machine request.
 _LOOKUP = (
     sa_select(
-        KEYS.c.id, KEYS.c.secret_hash, KEYS.c.scopes, KEYS.c.revoked_at, KEYS.c.expires_at,
-        KEYS.c.last_used_at, PARTICIPANTS.c.id.label("owner_id"), PARTICIPANTS.c.roles,
+        KEYS.c.id,
+        KEYS.c.secret_hash,
+        KEYS.c.scopes,
+        KEYS.c.revoked_at,
+        KEYS.c.expires_at,
+        KEYS.c.last_used_at,
+        PARTICIPANTS.c.id.label("owner_id"),
+        PARTICIPANTS.c.roles,
     )
     .join(PARTICIPANTS, PARTICIPANTS.c.id == KEYS.c.owner_id)
     .where(KEYS.c.prefix == bindparam("prefix"))
-)  # fmt: skip
+)
 
 
 async def authenticate_api_key(

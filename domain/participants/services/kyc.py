@@ -67,17 +67,27 @@ async def submit_kyc(
     session.add(submission)
     await session.flush()
     record(
-        session, actor=actor, action="kyc.submit", outcome=Outcome.SUCCESS, at=now,
-        target_type="KycSubmission", target_id=submission.id,
+        session,
+        actor=actor,
+        action="kyc.submit",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="KycSubmission",
+        target_id=submission.id,
         details={"document_type": document_type.value},
-    )  # fmt: skip
+    )
     if refusal is not None:
         _decide(participant, submission, KycDecision.REJECT, refusal, by=None, clock=clock)
         record(
-            session, actor=Actor.system(actor.origin), action="kyc.decide", at=now,
-            outcome=Outcome.SUCCESS, target_type="KycSubmission", target_id=submission.id,
+            session,
+            actor=Actor.system(actor.origin),
+            action="kyc.decide",
+            at=now,
+            outcome=Outcome.SUCCESS,
+            target_type="KycSubmission",
+            target_id=submission.id,
             details={"decision": "REJECT", "reason": refusal, "automated": True},
-        )  # fmt: skip
+        )
     else:
         participant.kyc_status = status.value
     return submission
@@ -139,10 +149,15 @@ async def decide_kyc(
     assert participant is not None
     _decide(participant, submission, decision, reason, by=actor.participant_id, clock=clock)
     record(
-        session, actor=actor, action="kyc.decide", outcome=Outcome.SUCCESS, at=clock.now(),
-        target_type="KycSubmission", target_id=submission.id,
+        session,
+        actor=actor,
+        action="kyc.decide",
+        outcome=Outcome.SUCCESS,
+        at=clock.now(),
+        target_type="KycSubmission",
+        target_id=submission.id,
         details={"decision": decision.value, "reason": reason, "level": participant.kyc_level},
-    )  # fmt: skip
+    )
     return submission
 
 
@@ -196,7 +211,13 @@ async def reveal_document_number(
     if submission is None:
         raise NotFound("no such KYC submission")
     record(
-        session, actor=actor, action="pii.reveal", outcome=Outcome.SUCCESS, at=clock.now(),
-        target_type="KycSubmission", target_id=submission.id, details={"reason": reason.strip()},
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="pii.reveal",
+        outcome=Outcome.SUCCESS,
+        at=clock.now(),
+        target_type="KycSubmission",
+        target_id=submission.id,
+        details={"reason": reason.strip()},
+    )
     return vault.open(submission.document_number_sealed)

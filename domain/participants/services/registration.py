@@ -91,10 +91,15 @@ async def register(
     except IntegrityError:  # a concurrent sign-up took the same email or phone
         raise AlreadyRegistered("this email or phone is already registered") from None
     record(
-        session, actor=actor, action="participant.register", outcome=Outcome.SUCCESS, at=now,
-        target_type="Participant", target_id=participant.id,
+        session,
+        actor=actor,
+        action="participant.register",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="Participant",
+        target_id=participant.id,
         details={"roles": participant.roles, "kind": kind.value},
-    )  # fmt: skip
+    )
     return participant
 
 
@@ -151,9 +156,14 @@ async def update_profile(
     participant.display_name = name
     participant.updated_at = clock.now()
     record(
-        session, actor=actor, action="participant.update_profile", outcome=Outcome.SUCCESS,
-        at=participant.updated_at, target_type="Participant", target_id=participant.id,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="participant.update_profile",
+        outcome=Outcome.SUCCESS,
+        at=participant.updated_at,
+        target_type="Participant",
+        target_id=participant.id,
+    )
     return participant
 
 
@@ -169,8 +179,13 @@ async def grant_role(
         participant.roles = sorted({*participant.roles, role.value})
         participant.updated_at = clock.now()
     record(
-        session, actor=actor, action="participant.grant_role", outcome=Outcome.SUCCESS,
-        at=clock.now(), target_type="Participant", target_id=participant.id,
+        session,
+        actor=actor,
+        action="participant.grant_role",
+        outcome=Outcome.SUCCESS,
+        at=clock.now(),
+        target_type="Participant",
+        target_id=participant.id,
         details={"role": role.value},
-    )  # fmt: skip
+    )
     return participant

@@ -92,23 +92,38 @@ async def log_in(
     if participant is None:
         await identity.hasher.verify(await _decoy_hash(identity), password)
         record(
-            session, actor=actor, action="auth.login", outcome=Outcome.FAILURE, at=now,
+            session,
+            actor=actor,
+            action="auth.login",
+            outcome=Outcome.FAILURE,
+            at=now,
             details={"reason": "unknown login"},
-        )  # fmt: skip
+        )
         raise InvalidCredentials("wrong login or password")
     if participant.locked_until is not None and participant.locked_until > now:
         record(
-            session, actor=actor, action="auth.login", outcome=Outcome.DENIED, at=now,
-            target_type="Participant", target_id=participant.id, details={"reason": "locked"},
-        )  # fmt: skip
+            session,
+            actor=actor,
+            action="auth.login",
+            outcome=Outcome.DENIED,
+            at=now,
+            target_type="Participant",
+            target_id=participant.id,
+            details={"reason": "locked"},
+        )
         raise AccountLocked(participant.locked_until)
     if not await identity.hasher.verify(participant.password_hash, password):
         _count_failure(participant, now)
         record(
-            session, actor=actor, action="auth.login", outcome=Outcome.FAILURE, at=now,
-            target_type="Participant", target_id=participant.id,
+            session,
+            actor=actor,
+            action="auth.login",
+            outcome=Outcome.FAILURE,
+            at=now,
+            target_type="Participant",
+            target_id=participant.id,
             details={"reason": "wrong password", "failed_logins": participant.failed_logins},
-        )  # fmt: skip
+        )
         raise InvalidCredentials("wrong login or password")
     participant.failed_logins = 0
     participant.locked_until = None
@@ -116,9 +131,14 @@ async def log_in(
         participant.password_hash = await identity.hasher.hash(password)
     signed_in = await _start_session(session, identity, participant, now=now, origin=actor)
     record(
-        session, actor=actor, action="auth.login", outcome=Outcome.SUCCESS, at=now,
-        target_type="Participant", target_id=participant.id,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="auth.login",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="Participant",
+        target_id=participant.id,
+    )
     return signed_in
 
 
@@ -159,10 +179,15 @@ async def refresh_session(
     if current.rotated_at is not None:
         await revoke_family(session, identity, current.family_id, now=now, reason="reuse")
         record(
-            session, actor=actor, action="auth.refresh_reuse", outcome=Outcome.DENIED, at=now,
-            target_type="Participant", target_id=current.participant_id,
+            session,
+            actor=actor,
+            action="auth.refresh_reuse",
+            outcome=Outcome.DENIED,
+            at=now,
+            target_type="Participant",
+            target_id=current.participant_id,
             details={"session": str(current.family_id)},
-        )  # fmt: skip
+        )
         raise InvalidRefreshToken("this refresh token was already used: the session is revoked")
     participant = await session.get(Participant, current.participant_id)
     assert participant is not None
@@ -197,9 +222,14 @@ async def log_out(
     now = clock.now()
     await revoke_family(session, identity, actor.session_id, now=now, reason="logout")
     record(
-        session, actor=actor, action="auth.logout", outcome=Outcome.SUCCESS, at=now,
-        target_type="Participant", target_id=participant_id,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="auth.logout",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="Participant",
+        target_id=participant_id,
+    )
 
 
 async def change_password(
@@ -223,9 +253,14 @@ async def change_password(
     if not await identity.hasher.verify(participant.password_hash, current_password):
         _count_failure(participant, now)
         record(
-            session, actor=actor, action="auth.change_password", outcome=Outcome.FAILURE, at=now,
-            target_type="Participant", target_id=participant_id,
-        )  # fmt: skip
+            session,
+            actor=actor,
+            action="auth.change_password",
+            outcome=Outcome.FAILURE,
+            at=now,
+            target_type="Participant",
+            target_id=participant_id,
+        )
         raise InvalidCredentials("the current password is wrong")
     participant.password_hash = await identity.hasher.hash(new_password)
     participant.updated_at = now
@@ -245,7 +280,12 @@ async def change_password(
     # Also by time, for tokens of sessions that ended some other way but are not expired yet.
     await identity.revocations.revoke_all_issued_before(participant_id, now)
     record(
-        session, actor=actor, action="auth.change_password", outcome=Outcome.SUCCESS, at=now,
-        target_type="Participant", target_id=participant_id,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="auth.change_password",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="Participant",
+        target_id=participant_id,
+    )
     return await _start_session(session, identity, participant, now=now, origin=actor)

@@ -50,8 +50,14 @@ def party_key(party: Party, currency: str) -> AccountKey:
 
 
 async def _open(session: AsyncSession, key: AccountKey, now: datetime) -> int:
-    return await open_account(session, kind=key.kind, currency=key.currency, now=now,
-                              owner_id=key.owner_id, label=key.label)  # fmt: skip
+    return await open_account(
+        session,
+        kind=key.kind,
+        currency=key.currency,
+        now=now,
+        owner_id=key.owner_id,
+        label=key.label,
+    )
 
 
 async def escrow_account(session: AsyncSession, currency: str, now: datetime) -> int:

@@ -47,8 +47,10 @@ def split_json(split: CapturedSplit) -> dict[str, Any]:
 
 
 def legs_json(legs: tuple[SplitLeg, ...]) -> list[dict[str, Any]]:
-    return [{"role": leg.party.role.value, "partyId": leg.party.party_id,
-             "amount": leg.amount.minor} for leg in legs]  # fmt: skip
+    return [
+        {"role": leg.party.role.value, "partyId": leg.party.party_id, "amount": leg.amount.minor}
+        for leg in legs
+    ]
 
 
 def captured_split_of(intent: PaymentIntent) -> CapturedSplit:
@@ -71,17 +73,26 @@ def merchant_party(intent: PaymentIntent) -> Party:
 def settlement_line(intent: PaymentIntent, entry: SettlementEntry) -> SettlementLine:
     """The row the settlement job reads for `entry` (domain/payments/settlement_entries.py)."""
     return SettlementLine(
-        merchant_id=intent.merchant_id, currency=intent.currency, kind=entry.kind.value,
-        reference_id=UUID(entry.reference), occurred_on=entry.occurred_on,
-        gross=entry.gross.minor, fee=entry.fee.minor, splits=entry.splits.minor,
-    )  # fmt: skip
+        merchant_id=intent.merchant_id,
+        currency=intent.currency,
+        kind=entry.kind.value,
+        reference_id=UUID(entry.reference),
+        occurred_on=entry.occurred_on,
+        gross=entry.gross.minor,
+        fee=entry.fee.minor,
+        splits=entry.splits.minor,
+    )
 
 
 def record_payment_entry(
     session: AsyncSession, intent: PaymentIntent, split: CapturedSplit, now: datetime
 ) -> None:
-    entry = payment_entry(reference=str(intent.id), released_on=now.date(), split=split,
-                          merchant=merchant_party(intent))  # fmt: skip
+    entry = payment_entry(
+        reference=str(intent.id),
+        released_on=now.date(),
+        split=split,
+        merchant=merchant_party(intent),
+    )
     session.add(settlement_line(intent, entry))
 
 
@@ -102,8 +113,11 @@ async def split_of(session: AsyncSession, intent: PaymentIntent, amount: int) ->
 def share_keys(intent: PaymentIntent, split: CapturedSplit) -> set[AccountKey]:
     """The accounts sharing out a capture touches: ESCROW, MDR revenue and the recipients."""
     currency = intent.currency
-    return {escrow_key(currency), mdr_key(currency),
-            *(party_key(leg.party, currency) for leg in split.legs)}  # fmt: skip
+    return {
+        escrow_key(currency),
+        mdr_key(currency),
+        *(party_key(leg.party, currency) for leg in split.legs),
+    }
 
 
 def share_legs(
@@ -113,9 +127,16 @@ def share_legs(
     currency, details = intent.currency, {"payment": str(intent.id)}
     escrow = accounts[escrow_key(currency)].id
     legs = [Leg(escrow, accounts[mdr_key(currency)].id, split.fee.minor, "MDR", details)]
-    legs += [Leg(escrow, accounts[party_key(leg.party, currency)].id, leg.amount.minor,
-                 "PAYMENT_SPLIT", {**details, "role": leg.party.role.value})
-             for leg in split.legs]  # fmt: skip
+    legs += [
+        Leg(
+            escrow,
+            accounts[party_key(leg.party, currency)].id,
+            leg.amount.minor,
+            "PAYMENT_SPLIT",
+            {**details, "role": leg.party.role.value},
+        )
+        for leg in split.legs
+    ]
     return [leg for leg in legs if leg.amount > 0]
 
 
@@ -147,7 +168,8 @@ async def capture(
     # Locked after the hold is posted, so ESCROW's balance read here includes it.
     accounts = await lock_accounts_by_key(session, share_keys(intent, split), now=now)
     legs = share_legs(intent, split, accounts)
-    await post_transfers(session, legs=legs, now=now, journal_id=uuid4(),
-                         locked=locked_for(legs, accounts))  # fmt: skip
+    await post_transfers(
+        session, legs=legs, now=now, journal_id=uuid4(), locked=locked_for(legs, accounts)
+    )
     record_capture(session, intent, split, amount, now)
     return split

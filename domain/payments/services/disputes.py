@@ -64,9 +64,13 @@ async def open_dispute(
         raise InvalidInput("say what went wrong in 10..500 characters", field="reason")
     now = clock.now()
     intent = await locked_shopper_intent(session, payment_id, shopper_id)
-    if not can_open_dispute(state=PaymentState(intent.state), now=now,
-                            shipped_at=intent.shipped_at, terms=ESCROW_TERMS,
-                            extensions=intent.release_extensions):  # fmt: skip
+    if not can_open_dispute(
+        state=PaymentState(intent.state),
+        now=now,
+        shipped_at=intent.shipped_at,
+        terms=ESCROW_TERMS,
+        extensions=intent.release_extensions,
+    ):
         raise PaymentStateError("a dispute opens only while the money is held", field="payment_id")
     dispute = Dispute(
         payment_id=intent.id, opened_by=shopper_id, reason=reason.strip(), opened_at=now
@@ -93,10 +97,17 @@ def _refund_from_escrow(
     session: AsyncSession, intent: PaymentIntent, amount: int, actor: Actor, now: datetime
 ) -> None:
     intent.escrow_refunded_amount += amount
-    session.add(PaymentRefund(
-        payment_id=intent.id, amount=amount, currency=intent.currency, source="ESCROW",
-        reason="dispute", created_by=actor.participant_id, created_at=now,
-    ))  # fmt: skip
+    session.add(
+        PaymentRefund(
+            payment_id=intent.id,
+            amount=amount,
+            currency=intent.currency,
+            source="ESCROW",
+            reason="dispute",
+            created_by=actor.participant_id,
+            created_at=now,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,18 +179,34 @@ async def resolve_dispute(
             now,
         )
         session.add(dispute)
-        record(session, actor=actor, action="payments.resolve_dispute", outcome=Outcome.SUCCESS,
-               at=now, target_type="Dispute", target_id=dispute.id,
-               details={"resolution": resolution.value, "refund": back})  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="payments.resolve_dispute",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="Dispute",
+            target_id=dispute.id,
+            details={"resolution": resolution.value, "refund": back},
+        )
         written.append(DisputeWritten(dispute, intent))
         return DisputeKept(dispute_id=dispute.id, payment_id=intent.id)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.resolve",
-        request={"dispute": str(dispute_id), "resolution": resolution.value,
-                 "refund": refund_amount.minor if refund_amount else None, "note": note},
-        execute=execute, answer=DisputeKept,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="payments.resolve",
+        request={
+            "dispute": str(dispute_id),
+            "resolution": resolution.value,
+            "refund": refund_amount.minor if refund_amount else None,
+            "note": note,
+        },
+        execute=execute,
+        answer=DisputeKept,
+    )
     if written:
         return written[0]
     await session.refresh(dispute)  # as it is now: the session holds an older copy

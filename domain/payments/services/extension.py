@@ -44,8 +44,13 @@ async def extend_escrow(
                 f"the release may be pushed back {ESCROW_TERMS.max_extensions} time(s)",
                 field="payment_id",
             )
-        if not can_extend(state=PaymentState(intent.state), now=now, shipped_at=intent.shipped_at,
-                          terms=ESCROW_TERMS, extensions=extensions):  # fmt: skip
+        if not can_extend(
+            state=PaymentState(intent.state),
+            now=now,
+            shipped_at=intent.shipped_at,
+            terms=ESCROW_TERMS,
+            extensions=extensions,
+        ):
             raise PaymentStateError(
                 "only a shipped payment still held in escrow is extended", field="payment_id"
             )
@@ -57,12 +62,24 @@ async def extend_escrow(
         intent.updated_at = now
         session.add(intent)
         await announce(session, intent, now)
-        record(session, actor=actor, action="payments.extend_escrow", outcome=Outcome.SUCCESS,
-               at=now, target_type="PaymentIntent", target_id=intent.id,
-               details={"auto_release_at": intent.auto_release_at.isoformat()})  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="payments.extend_escrow",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="PaymentIntent",
+            target_id=intent.id,
+            details={"auto_release_at": intent.auto_release_at.isoformat()},
+        )
         return intent
 
     return await intent_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.extend",
-        request={"payment": str(payment_id)}, execute=execute,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="payments.extend",
+        request={"payment": str(payment_id)},
+        execute=execute,
+    )

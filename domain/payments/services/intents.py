@@ -83,8 +83,9 @@ def _check(new: NewIntent) -> None:
         violations.add("give a split rule or this payment's split, not both", field="split")
     for index, item in enumerate(new.line_items):
         if not 1 <= len(item.name) <= 120 or item.quantity < 1 or item.unit_amount < 0:
-            violations.add("needs a name, a quantity of 1+ and a price of 0+",
-                           field=f"line_items[{index}]")  # fmt: skip
+            violations.add(
+                "needs a name, a quantity of 1+ and a price of 0+", field=f"line_items[{index}]"
+            )
     if new.line_items and new.amount.minor != sum(
         i.quantity * i.unit_amount for i in new.line_items
     ):
@@ -100,14 +101,24 @@ async def _split_rule_id(
     after_fee = new.amount - mdr_fee(new.amount, terms.fee)
     if new.split:
         rule = await validated_rule(
-            session, merchant_id=merchant_id, currency=new.amount.currency,
-            shares=list(new.split), remainder=None, amount=after_fee,
-        )  # fmt: skip
+            session,
+            merchant_id=merchant_id,
+            currency=new.amount.currency,
+            shares=list(new.split),
+            remainder=None,
+            amount=after_fee,
+        )
         row = store_rule(
-            session, merchant_id=merchant_id, currency=new.amount.currency,
-            name=f"payment {new.order_reference}", scope="PAYMENT", rule=rule,
-            shares=list(new.split), is_default=False, now=now,
-        )  # fmt: skip
+            session,
+            merchant_id=merchant_id,
+            currency=new.amount.currency,
+            name=f"payment {new.order_reference}",
+            scope="PAYMENT",
+            rule=rule,
+            shares=list(new.split),
+            is_default=False,
+            now=now,
+        )
         await session.flush()
         return row.id
     if new.split_rule_id is not None:
@@ -138,27 +149,45 @@ async def create_payment_intent(
         if taken.first() is not None:
             raise InvalidInput("you already have a payment for this order", field="order_reference")
         intent = PaymentIntent(
-            merchant_id=merchant_id, amount=new.amount.minor, currency=new.amount.currency,
-            order_reference=new.order_reference, description=new.description,
-            line_items=[{"name": i.name, "quantity": i.quantity, "unitAmount": i.unit_amount}
-                        for i in new.line_items],
-            split_rule_id=await _split_rule_id(session, merchant_id, new, now), mode=new.mode,
-            state=PaymentState.REQUIRES_PAYMENT.value, created_at=now, updated_at=now,
+            merchant_id=merchant_id,
+            amount=new.amount.minor,
+            currency=new.amount.currency,
+            order_reference=new.order_reference,
+            description=new.description,
+            line_items=[
+                {"name": i.name, "quantity": i.quantity, "unitAmount": i.unit_amount}
+                for i in new.line_items
+            ],
+            split_rule_id=await _split_rule_id(session, merchant_id, new, now),
+            mode=new.mode,
+            state=PaymentState.REQUIRES_PAYMENT.value,
+            created_at=now,
+            updated_at=now,
             installment_fee_payer=new.installment_fee_payer,
-        )  # fmt: skip
+        )
         session.add(intent)
         await announce(session, intent, now)
         return intent
 
     return await intent_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.create",
-        request={"amount": new.amount.minor, "currency": new.amount.currency,
-                 "order": new.order_reference, "mode": new.mode, "description": new.description,
-                 "items": [[i.name, i.quantity, i.unit_amount] for i in new.line_items],
-                 "rule": str(new.split_rule_id), "bnpl": new.installment_fee_payer,
-                 "split": [[s.role.value, s.party_id, s.percent_bps, s.amount] for s in new.split]},
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="payments.create",
+        request={
+            "amount": new.amount.minor,
+            "currency": new.amount.currency,
+            "order": new.order_reference,
+            "mode": new.mode,
+            "description": new.description,
+            "items": [[i.name, i.quantity, i.unit_amount] for i in new.line_items],
+            "rule": str(new.split_rule_id),
+            "bnpl": new.installment_fee_payer,
+            "split": [[s.role.value, s.party_id, s.percent_bps, s.amount] for s in new.split],
+        },
         execute=execute,
-    )  # fmt: skip
+    )
 
 
 def may_see(actor: Actor, intent: PaymentIntent) -> bool:
@@ -242,9 +271,14 @@ async def cancel_payment(
         return intent
 
     return await intent_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.cancel",
-        request={"payment": str(payment_id)}, execute=execute,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="payments.cancel",
+        request={"payment": str(payment_id)},
+        execute=execute,
+    )
 
 
 async def payment_refunds(

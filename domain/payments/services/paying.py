@@ -55,20 +55,28 @@ class PaymentSource(Enum):
 async def _collect(rail: PaymentRail, intent: PaymentIntent) -> RailResult:
     """Ask the bank for the amount; a bank that has not answered refuses the attempt."""
     result = await rail.collect(
-        reference=f"payment-{intent.id}", amount=Money(intent.amount, intent.currency),
+        reference=f"payment-{intent.id}",
+        amount=Money(intent.amount, intent.currency),
         method=RailMethod.BANK_CARD,
-    )  # fmt: skip
+    )
     if result.outcome is RailOutcome.PENDING:
         raise RailDeclined("the bank has not confirmed; try again later", field="source")
     return result
 
 
-def _audit(session: AsyncSession, actor: Actor, intent: PaymentIntent, source: PaymentSource,
-           now: datetime) -> None:  # fmt: skip
-    record(session, actor=actor, action="payments.pay", outcome=Outcome.SUCCESS, at=now,
-           target_type="PaymentIntent", target_id=intent.id,
-           details={"amount": intent.amount, "currency": intent.currency,
-                    "source": source.value})  # fmt: skip
+def _audit(
+    session: AsyncSession, actor: Actor, intent: PaymentIntent, source: PaymentSource, now: datetime
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action="payments.pay",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="PaymentIntent",
+        target_id=intent.id,
+        details={"amount": intent.amount, "currency": intent.currency, "source": source.value},
+    )
 
 
 async def _paid(
@@ -103,20 +111,32 @@ async def _paid(
     accounts = await lock_accounts_by_key(session, keys, now=now)
     legs = []
     if collected is not None:  # into the wallet first: the wallet pays what it holds
-        legs.append(Leg(accounts[rail_key(currency, RailMethod.BANK_CARD)].id, accounts[wallet].id,
-                        intent.amount, "PAYMENT_COLLECT", {**details, **collected}))  # fmt: skip
+        legs.append(
+            Leg(
+                accounts[rail_key(currency, RailMethod.BANK_CARD)].id,
+                accounts[wallet].id,
+                intent.amount,
+                "PAYMENT_COLLECT",
+                {**details, **collected},
+            )
+        )
     pay = Leg(accounts[wallet].id, accounts[escrow].id, intent.amount, "PAYMENT", details)
     if split is not None:
         legs += [pay, *share_legs(intent, split, accounts)]
-        await post_transfers(session, legs=legs, now=now, journal_id=uuid4(),
-                             locked=locked_for(legs, accounts))  # fmt: skip
+        await post_transfers(
+            session, legs=legs, now=now, journal_id=uuid4(), locked=locked_for(legs, accounts)
+        )
         return
     if legs:  # a posting, then the hold: post_transfers updates the locked balances it uses
         await post_transfers(session, legs=legs, now=now, locked=locked_for(legs, accounts))
     [intent.hold_id] = await post_transfers(
-        session, legs=[pay], now=now, journal_id=uuid4(), kind=TransferKind.PENDING,
+        session,
+        legs=[pay],
+        now=now,
+        journal_id=uuid4(),
+        kind=TransferKind.PENDING,
         locked=locked_for([pay], accounts),
-    )  # fmt: skip
+    )
     session.add(intent)
 
 
@@ -138,8 +158,9 @@ async def pay_intent(
 
     async def execute() -> PaymentIntent:
         now = clock.now()
-        intent = await paying_intent(session, payment_id=payment_id, shopper_id=shopper_id,
-                                     funding=source.value, now=now)  # fmt: skip
+        intent = await paying_intent(
+            session, payment_id=payment_id, shopper_id=shopper_id, funding=source.value, now=now
+        )
         processing = updated_event(intent, now)
         collected = None
         if source is PaymentSource.BANK_CARD:
@@ -156,7 +177,12 @@ async def pay_intent(
         return intent
 
     return await intent_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.pay",
-        request={"payment": str(payment_id), "source": source.value}, execute=execute,
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="payments.pay",
+        request={"payment": str(payment_id), "source": source.value},
+        execute=execute,
         keep_state=True,
-    )  # fmt: skip
+    )

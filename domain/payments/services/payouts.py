@@ -62,19 +62,25 @@ async def fail_payout(session: AsyncSession, payout: Payout, reason: str) -> Non
         if (await conn.execute(latest)).scalar_one() == locked:
             break
     await conn.execute(
-        update(BATCHES).where(BATCHES.c.id == locked)
+        update(BATCHES)
+        .where(BATCHES.c.id == locked)
         .values(carried_out=BATCHES.c.carried_out + payout.amount)
-    )  # fmt: skip
+    )
 
 
 def payout_updated_row(payout: Payout, now: datetime) -> dict[str, Any]:
     """The payments.payout_updated outbox row of the payout as it is now."""
     updated = PayoutUpdated(
-        payout_id=str(payout.id), batch_id=str(payout.batch_id), state=payout.state,
-        amount=payout.amount, currency=payout.currency, failure_reason=payout.failure_reason,
-    )  # fmt: skip
-    return payload_row(updated, aggregate_id=payout.id, audience=[payout.merchant_id],
-                       occurred_at=now)  # fmt: skip
+        payout_id=str(payout.id),
+        batch_id=str(payout.batch_id),
+        state=payout.state,
+        amount=payout.amount,
+        currency=payout.currency,
+        failure_reason=payout.failure_reason,
+    )
+    return payload_row(
+        updated, aggregate_id=payout.id, audience=[payout.merchant_id], occurred_at=now
+    )
 
 
 async def record_payout_updated(session: AsyncSession, payout: Payout, now: datetime) -> None:
@@ -100,8 +106,9 @@ async def resolve_pending_payouts(
     resolved, after = 0, UUID(int=0)
     for _ in range(limit):
         async with sessions() as session:
-            found = (await (await session.connection()).execute(
-                CLAIM_PENDING, {"after": after})).scalar()  # fmt: skip
+            found = (
+                await (await session.connection()).execute(CLAIM_PENDING, {"after": after})
+            ).scalar()
             if found is None:
                 break
             after = found
@@ -117,9 +124,16 @@ async def resolve_pending_payouts(
             session.add(payout)
             await session.flush()
             await record_payout_updated(session, payout, now)
-            record(session, actor=Actor.system(), action="payments.payout_resolved",
-                   outcome=Outcome.SUCCESS, at=now, target_type="Payout", target_id=payout.id,
-                   details={"state": payout.state})  # fmt: skip
+            record(
+                session,
+                actor=Actor.system(),
+                action="payments.payout_resolved",
+                outcome=Outcome.SUCCESS,
+                at=now,
+                target_type="Payout",
+                target_id=payout.id,
+                details={"state": payout.state},
+            )
             await session.commit()
             resolved += 1
     return resolved

@@ -93,9 +93,10 @@ async def refund_captured(
     )
     check_transition(intent, event)
     reversal = reverse_for_refund(
-        captured_split_of(intent), refunded_before=Money(intent.refunded_amount, intent.currency),
+        captured_split_of(intent),
+        refunded_before=Money(intent.refunded_amount, intent.currency),
         refund=Money(amount, intent.currency),
-    )  # fmt: skip
+    )
     shopper = await wallet_account(
         session, owner_id=intent.shopper_id, currency=intent.currency, now=now
     )
@@ -103,26 +104,39 @@ async def refund_captured(
     plan = await plan_of_payment(session, intent.id) if intent.funding == "BNPL" else None
     if plan is None:
         fee_account = await mdr_account(session, intent.currency, now)
-        legs = await _reversal_legs(session, intent, reversal, fee_account=fee_account,
-                                    target=shopper, now=now)  # fmt: skip
+        legs = await _reversal_legs(
+            session, intent, reversal, fee_account=fee_account, target=shopper, now=now
+        )
     else:  # a BNPL purchase: the refund pays off installments first (consumer_credit)
         clearing = await escrow_account(session, intent.currency, now)
         fee_account = await discount_account(session, intent.currency, now)
-        legs = await _reversal_legs(session, intent, reversal, fee_account=fee_account,
-                                    target=clearing, now=now)  # fmt: skip
-        legs += await refund_legs(session, plan, refund=amount, clearing=clearing,
-                                  shopper_wallet=shopper, now=now)  # fmt: skip
+        legs = await _reversal_legs(
+            session, intent, reversal, fee_account=fee_account, target=clearing, now=now
+        )
+        legs += await refund_legs(
+            session, plan, refund=amount, clearing=clearing, shopper_wallet=shopper, now=now
+        )
     await post_transfers(session, legs=legs, now=now, journal_id=journal)
     refund = PaymentRefund(
-        payment_id=intent.id, amount=amount, currency=intent.currency, source="CAPTURED",
-        reason=reason[:200], fee_reversed=reversal.fee.minor,
-        legs_reversed=legs_json(reversal.legs), journal_id=journal, created_by=created_by,
+        payment_id=intent.id,
+        amount=amount,
+        currency=intent.currency,
+        source="CAPTURED",
+        reason=reason[:200],
+        fee_reversed=reversal.fee.minor,
+        legs_reversed=legs_json(reversal.legs),
+        journal_id=journal,
+        created_by=created_by,
         created_at=now,
-    )  # fmt: skip
+    )
     session.add(refund)
     await session.flush()
-    entry = refund_entry(reference=str(refund.id), refunded_on=now.date(), reversal=reversal,
-                         merchant=merchant_party(intent))  # fmt: skip
+    entry = refund_entry(
+        reference=str(refund.id),
+        refunded_on=now.date(),
+        reversal=reversal,
+        merchant=merchant_party(intent),
+    )
     session.add(settlement_line(intent, entry))
     intent.refunded_amount += amount
     await transition(session, intent, event, now)
@@ -173,20 +187,37 @@ async def refund_payment(
         if amount is not None and amount.currency != intent.currency:
             raise InvalidInput(f"the payment is in {intent.currency}", field="amount")
         minor = intent.captured_amount - intent.refunded_amount if amount is None else amount.minor
-        refund = await refund_captured(session, intent, amount=minor, reason=reason, now=now,
-                                       created_by=actor.participant_id)  # fmt: skip
-        record(session, actor=actor, action="payments.refund", outcome=Outcome.SUCCESS, at=now,
-               target_type="PaymentIntent", target_id=intent.id,
-               details={"amount": minor, "currency": intent.currency})  # fmt: skip
+        refund = await refund_captured(
+            session, intent, amount=minor, reason=reason, now=now, created_by=actor.participant_id
+        )
+        record(
+            session,
+            actor=actor,
+            action="payments.refund",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="PaymentIntent",
+            target_id=intent.id,
+            details={"amount": minor, "currency": intent.currency},
+        )
         written.append(Refunded(refund, intent))
         return RefundKept(payment_id=intent.id, refund_id=refund.id)
 
     answer = await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.refund",
-        request={"payment": str(payment_id), "amount": amount.minor if amount else None,
-                 "currency": amount.currency if amount else None, "reason": reason},
-        execute=execute, answer=RefundKept,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="payments.refund",
+        request={
+            "payment": str(payment_id),
+            "amount": amount.minor if amount else None,
+            "currency": amount.currency if amount else None,
+            "reason": reason,
+        },
+        execute=execute,
+        answer=RefundKept,
+    )
     if written:
         return written[0]
     refund = await session.get(PaymentRefund, answer.refund_id)

@@ -53,14 +53,26 @@ async def confirm_receipt(
         now = clock.now()
         intent = await locked_shopper_intent(session, payment_id, shopper_id)
         await release(session, intent, now, PaymentEvent.RELEASE)
-        record(session, actor=actor, action="payments.confirm_receipt", outcome=Outcome.SUCCESS,
-               at=now, target_type="PaymentIntent", target_id=intent.id)  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="payments.confirm_receipt",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="PaymentIntent",
+            target_id=intent.id,
+        )
         return intent
 
     return await intent_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="payments.confirm",
-        request={"payment": str(payment_id)}, execute=execute,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="payments.confirm",
+        request={"payment": str(payment_id)},
+        execute=execute,
+    )
 
 
 CLAIM_DUE_RELEASE = text(
@@ -83,12 +95,24 @@ async def release_one_due(session: AsyncSession, clock: Clock) -> UUID | None:
     if payment_id is None:
         return None
     intent = await locked_intent(session, payment_id)  # already ours: loads the row
-    if not release_due(state=PaymentState(intent.state), now=now, shipped_at=intent.shipped_at,
-                       terms=ESCROW_TERMS, extensions=intent.release_extensions):  # fmt: skip
+    if not release_due(
+        state=PaymentState(intent.state),
+        now=now,
+        shipped_at=intent.shipped_at,
+        terms=ESCROW_TERMS,
+        extensions=intent.release_extensions,
+    ):
         return None
     await release(session, intent, now, PaymentEvent.RELEASE)
-    record(session, actor=Actor.system(), action="payments.auto_release", outcome=Outcome.SUCCESS,
-           at=now, target_type="PaymentIntent", target_id=intent.id)  # fmt: skip
+    record(
+        session,
+        actor=Actor.system(),
+        action="payments.auto_release",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="PaymentIntent",
+        target_id=intent.id,
+    )
     return intent.id
 
 

@@ -73,11 +73,17 @@ async def batch_report(session: AsyncSession, *, actor: Actor, batch_id: UUID) -
     c = row.currency
     paid = row.payout if payout is None or payout.state != "FAILED" else 0
     batch = SettlementBatch(
-        merchant_id=str(row.merchant_id), settled_on=row.settled_on,
-        entries=tuple(line_entry(line) for line in lines), gross=Money(row.gross, c),
-        refunds=Money(row.refunds, c), fees=Money(row.fees, c), splits=Money(row.splits, c),
-        net=Money(row.net, c), carried_in=Money(row.carried_in, c), payout=Money(paid, c),
-    )  # fmt: skip
+        merchant_id=str(row.merchant_id),
+        settled_on=row.settled_on,
+        entries=tuple(line_entry(line) for line in lines),
+        gross=Money(row.gross, c),
+        refunds=Money(row.refunds, c),
+        fees=Money(row.fees, c),
+        splits=Money(row.splits, c),
+        net=Money(row.net, c),
+        carried_in=Money(row.carried_in, c),
+        payout=Money(paid, c),
+    )
     return BatchReport(row, batch, payout)
 
 

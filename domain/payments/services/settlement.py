@@ -66,9 +66,13 @@ def line_entry(line: SettlementLine | Any) -> SettlementEntry:
     """The pure entry of a settlement line (a row, or a row read by PAYABLE_LINES)."""
     c = line.currency
     return SettlementEntry(
-        EntryKind(line.kind), str(line.reference_id), line.occurred_on,
-        Money(line.gross, c), Money(line.fee, c), Money(line.splits, c),
-    )  # fmt: skip
+        EntryKind(line.kind),
+        str(line.reference_id),
+        line.occurred_on,
+        Money(line.gross, c),
+        Money(line.fee, c),
+        Money(line.splits, c),
+    )
 
 
 @dataclass
@@ -90,11 +94,16 @@ async def _batches(session: AsyncSession, pairs: Sequence[Pair], day: date) -> l
     due = sorted(pair for pair in pairs if is_payout_day(day, terms[pair].schedule))
     if not due:
         return []
-    document = _document([
-        {"merchant_id": m, "currency": c,
-         "through": day - timedelta(days=terms[m, c].schedule.delay_days)}
-        for m, c in due
-    ])  # fmt: skip
+    document = _document(
+        [
+            {
+                "merchant_id": m,
+                "currency": c,
+                "through": day - timedelta(days=terms[m, c].schedule.delay_days),
+            }
+            for m, c in due
+        ]
+    )
     conn = await session.connection()
     lines: dict[Pair, list[Any]] = defaultdict(list)
     for row in await conn.execute(PAYABLE_LINES, {"due": document}):
@@ -109,10 +118,12 @@ async def _batches(session: AsyncSession, pairs: Sequence[Pair], day: date) -> l
         if not found and carried_in == 0:
             continue
         settled = settle_merchant(
-            merchant_id=str(merchant_id), entries=[line_entry(line) for line in found], on=day,
+            merchant_id=str(merchant_id),
+            entries=[line_entry(line) for line in found],
+            on=day,
             schedule=terms[merchant_id, currency].schedule,
             carried_in=Money(carried_in, currency),
-        )  # fmt: skip
+        )
         batches.append(_Batch(uuid4(), merchant_id, settled, carried_in, [r.id for r in found]))
     return batches
 
@@ -123,13 +134,25 @@ async def _claim(session: AsyncSession, batches: list[_Batch], now: datetime) ->
         return []
     conn = await session.connection()
     rows = [
-        {"id": b.id, "merchant_id": b.merchant_id, "currency": s.payout.currency,
-         "settled_on": s.settled_on, "gross": s.gross.minor, "refunds": s.refunds.minor,
-         "fees": s.fees.minor, "splits": s.splits.minor, "net": s.net.minor,
-         "carried_in": b.carried_in, "payout": s.payout.minor,
-         "carried_out": s.carried_out.minor, "lines": len(b.line_ids), "created_at": now}
-        for b in batches for s in (b.settled,)
-    ]  # fmt: skip
+        {
+            "id": b.id,
+            "merchant_id": b.merchant_id,
+            "currency": s.payout.currency,
+            "settled_on": s.settled_on,
+            "gross": s.gross.minor,
+            "refunds": s.refunds.minor,
+            "fees": s.fees.minor,
+            "splits": s.splits.minor,
+            "net": s.net.minor,
+            "carried_in": b.carried_in,
+            "payout": s.payout.minor,
+            "carried_out": s.carried_out.minor,
+            "lines": len(b.line_ids),
+            "created_at": now,
+        }
+        for b in batches
+        for s in (b.settled,)
+    ]
     written = set((await conn.execute(CLAIM_BATCHES, {"batches": _document(rows)})).scalars())
     claimed = [b for b in batches if b.id in written]
     marks = [{"batch_id": b.id, "lines": b.line_ids} for b in claimed if b.line_ids]
@@ -155,14 +178,21 @@ async def _pay_out(
     postings: PostingBatch,
 ) -> Payout:
     amount, now = batch.settled.payout, postings.now
-    payout = Payout(merchant_id=batch.merchant_id, batch_id=batch.id, amount=amount.minor,
-                    currency=amount.currency, state="PENDING", created_at=now,
-                    updated_at=now)  # fmt: skip
+    payout = Payout(
+        merchant_id=batch.merchant_id,
+        batch_id=batch.id,
+        amount=amount.minor,
+        currency=amount.currency,
+        state="PENDING",
+        created_at=now,
+        updated_at=now,
+    )
     if not _holds(wallet, bank, amount.minor):  # the merchant spent it: all is carried over
         await fail_payout(session, payout, "the merchant's wallet does not hold the payout")
         return payout
-    result = await rail.pay_out(reference=str(payout.id), amount=amount,
-                                method=RailMethod.BANK_TRANSFER)  # fmt: skip
+    result = await rail.pay_out(
+        reference=str(payout.id), amount=amount, method=RailMethod.BANK_TRANSFER
+    )
     payout.rail_reference = result.rail_reference
     if result.outcome is RailOutcome.FAILED:
         await fail_payout(session, payout, result.failure_reason or "the bank refused the payout")
@@ -195,11 +225,16 @@ async def settle_merchants(
         payouts, postings = [], PostingBatch(now)
         for b in paying:
             currency = b.settled.payout.currency
-            payouts.append(await _pay_out(
-                session, b, wallet=accounts[wallet_key(b.merchant_id, currency)],
-                bank=accounts[rail_key(currency, RailMethod.BANK_TRANSFER)], rail=rail,
-                postings=postings,
-            ))  # fmt: skip
+            payouts.append(
+                await _pay_out(
+                    session,
+                    b,
+                    wallet=accounts[wallet_key(b.merchant_id, currency)],
+                    bank=accounts[rail_key(currency, RailMethod.BANK_TRANSFER)],
+                    rail=rail,
+                    postings=postings,
+                )
+            )
         await postings.write(session)
         session.add_all(payouts)
         await session.flush()
@@ -212,8 +247,10 @@ async def run_settlement(
 ) -> int:
     """Settle every merchant with unsettled lines or a carried balance; batches written."""
     async with sessions() as session:
-        pairs = [(row.merchant_id, row.currency) for row in
-                 await (await session.connection()).execute(MERCHANTS_TO_SETTLE)]  # fmt: skip
+        pairs = [
+            (row.merchant_id, row.currency)
+            for row in await (await session.connection()).execute(MERCHANTS_TO_SETTLE)
+        ]
     written = 0
     for start in range(0, len(pairs), MERCHANTS_PER_TRANSACTION):
         async with sessions() as session:

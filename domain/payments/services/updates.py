@@ -65,21 +65,28 @@ def audience(intent: PaymentIntent) -> list[UUID]:
 def payment_updated(intent: PaymentIntent) -> PaymentUpdated:
     """The payments.payment_updated event of the intent as it is now."""
     return PaymentUpdated(
-        payment_id=str(intent.id), state=intent.state, mode=intent.mode,
-        order_reference=intent.order_reference, currency=intent.currency,
-        amount=intent.amount, captured=intent.captured_amount,
-        refunded=intent.refunded_total, fee=intent.fee_amount,
+        payment_id=str(intent.id),
+        state=intent.state,
+        mode=intent.mode,
+        order_reference=intent.order_reference,
+        currency=intent.currency,
+        amount=intent.amount,
+        captured=intent.captured_amount,
+        refunded=intent.refunded_total,
+        fee=intent.fee_amount,
         shipped_at=intent.shipped_at.isoformat() if intent.shipped_at else None,
         auto_release_at=intent.auto_release_at.isoformat() if intent.auto_release_at else None,
-    )  # fmt: skip
+    )
 
 
 def updated_event(intent: PaymentIntent, now: datetime) -> dict[str, Any]:
     """The payments.payment_updated outbox row of the intent as it is now."""
     return payload_row(
-        payment_updated(intent), aggregate_id=intent.id, audience=audience(intent),
+        payment_updated(intent),
+        aggregate_id=intent.id,
+        audience=audience(intent),
         occurred_at=now,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +119,16 @@ async def intent_once(
         written.append(intent)
         return PaymentWritten(intent.id, intent.state if keep_state else None)
 
-    answer = await run_once(session, actor=actor, clock=clock, key=key, operation=operation,
-                            request=request, execute=run, answer=PaymentWritten)  # fmt: skip
+    answer = await run_once(
+        session,
+        actor=actor,
+        clock=clock,
+        key=key,
+        operation=operation,
+        request=request,
+        execute=run,
+        answer=PaymentWritten,
+    )
     if written:
         return written[0]
     return await intent_now(session, answer.payment_id)

@@ -42,10 +42,13 @@ class MerchantTerms:
 
 def standard_terms(merchant_id: UUID, currency: str) -> MerchantTerms:
     return MerchantTerms(
-        merchant_id, currency, STANDARD_PERCENT_BPS,
+        merchant_id,
+        currency,
+        STANDARD_PERCENT_BPS,
         FeePlan(Decimal(STANDARD_PERCENT_BPS) / 100, Money.zero(currency)),
-        PayoutSchedule(minimum_payout=Money.zero(currency)), standard=True,
-    )  # fmt: skip
+        PayoutSchedule(minimum_payout=Money.zero(currency)),
+        standard=True,
+    )
 
 
 def _terms(row: MerchantFeePlan) -> MerchantTerms:
@@ -136,10 +139,14 @@ async def set_fee_plan(
         raise InvalidInput("this participant is not a merchant", field="merchant_id")
     now = clock.now()
     values = {
-        "percent_bps": plan.percent_bps, "fixed_minor": plan.fixed,
-        "payout_frequency": plan.payout_frequency.value, "delay_days": plan.delay_days,
-        "weekday": plan.weekday, "minimum_payout": plan.minimum_payout, "updated_at": now,
-    }  # fmt: skip
+        "percent_bps": plan.percent_bps,
+        "fixed_minor": plan.fixed,
+        "payout_frequency": plan.payout_frequency.value,
+        "delay_days": plan.delay_days,
+        "weekday": plan.weekday,
+        "minimum_payout": plan.minimum_payout,
+        "updated_at": now,
+    }
     await (await session.connection()).execute(
         insert(PLANS)
         .values(
@@ -151,10 +158,19 @@ async def set_fee_plan(
         )
         .on_conflict_do_update(constraint="merchant_fee_plan_per_currency", set_=values)
     )
-    record(session, actor=actor, action="payments.fee_plan", outcome=Outcome.SUCCESS, at=now,
-           target_type="Participant", target_id=plan.merchant_id,
-           details={"currency": plan.currency, **{k: v for k, v in values.items()
-                                                   if k != "updated_at"}})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="payments.fee_plan",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="Participant",
+        target_id=plan.merchant_id,
+        details={
+            "currency": plan.currency,
+            **{k: v for k, v in values.items() if k != "updated_at"},
+        },
+    )
     return await merchant_terms(session, merchant_id=plan.merchant_id, currency=plan.currency)
 
 

@@ -50,8 +50,12 @@ class ShareInput:
 
 
 def _share_json(share: ShareInput) -> dict[str, Any]:
-    return {"role": share.role.value, "partyId": share.party_id,
-            "percentBps": share.percent_bps, "amount": share.amount}  # fmt: skip
+    return {
+        "role": share.role.value,
+        "partyId": share.party_id,
+        "percentBps": share.percent_bps,
+        "amount": share.amount,
+    }
 
 
 def rule_of(row: SplitRuleRow) -> SplitRule:
@@ -149,11 +153,16 @@ def store_rule(
     now: datetime,
 ) -> SplitRuleRow:
     row = SplitRuleRow(
-        merchant_id=merchant_id, currency=currency, name=name[:80], scope=scope,
-        is_default=is_default, shares=[_share_json(s) for s in shares],
+        merchant_id=merchant_id,
+        currency=currency,
+        name=name[:80],
+        scope=scope,
+        is_default=is_default,
+        shares=[_share_json(s) for s in shares],
         remainder_role=rule.remainder_party.role.value,
-        remainder_party_id=rule.remainder_party.party_id, created_at=now,
-    )  # fmt: skip
+        remainder_party_id=rule.remainder_party.party_id,
+        created_at=now,
+    )
     session.add(row)
     return row
 
@@ -180,16 +189,25 @@ async def create_split_rule(
     merchant_id = _merchant(actor, write=True)
     if not 1 <= len(name.strip()) <= 80:
         raise InvalidInput("must be 1..80 characters", field="name")
-    rule = await validated_rule(session, merchant_id=merchant_id, currency=currency,
-                                shares=shares, remainder=remainder)  # fmt: skip
+    rule = await validated_rule(
+        session, merchant_id=merchant_id, currency=currency, shares=shares, remainder=remainder
+    )
     now = clock.now()
     if is_default:
         for old in await _rules(session, merchant_id, default_only=True, currency=currency):
             old.archived_at = now
         await session.flush()
-    row = store_rule(session, merchant_id=merchant_id, currency=currency, name=name.strip(),
-                     scope="MERCHANT", rule=rule, shares=shares, is_default=is_default,
-                     now=now)  # fmt: skip
+    row = store_rule(
+        session,
+        merchant_id=merchant_id,
+        currency=currency,
+        name=name.strip(),
+        scope="MERCHANT",
+        rule=rule,
+        shares=shares,
+        is_default=is_default,
+        now=now,
+    )
     await session.flush()
     return row
 

@@ -113,20 +113,43 @@ async def deposit(
         settlement = await settlement_account(session, amount.currency, method, now)
         journal = uuid4()
         [transfer_id] = await post_transfers(
-            session, now=now, journal_id=journal,
-            legs=[Leg(settlement, wallet, amount.minor, "DEPOSIT",
-                      {"rail_reference": result.rail_reference})],
-        )  # fmt: skip
-        record(session, actor=actor, action="wallet.deposit", outcome=Outcome.SUCCESS, at=now,
-               details={"amount": amount.minor, "currency": amount.currency,
-                        "rail_reference": result.rail_reference})  # fmt: skip
+            session,
+            now=now,
+            journal_id=journal,
+            legs=[
+                Leg(
+                    settlement,
+                    wallet,
+                    amount.minor,
+                    "DEPOSIT",
+                    {"rail_reference": result.rail_reference},
+                )
+            ],
+        )
+        record(
+            session,
+            actor=actor,
+            action="wallet.deposit",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            details={
+                "amount": amount.minor,
+                "currency": amount.currency,
+                "rail_reference": result.rail_reference,
+            },
+        )
         return MoneyMoved(journal_id=journal, transfer_id=transfer_id, status="SUCCEEDED")
 
     return await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.deposit",
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="wallet.deposit",
         request={"amount": amount.minor, "currency": amount.currency, "method": method.value},
-        execute=execute, answer=MoneyMoved,
-    )  # fmt: skip
+        execute=execute,
+        answer=MoneyMoved,
+    )
 
 
 async def withdraw(
@@ -153,9 +176,13 @@ async def withdraw(
         daily_cap(level=level, operation="withdrawal")  # an unverified owner withdraws nothing
         journal = uuid4()
         posting = await post_transfers(
-            session, legs=[Leg(wallet, settlement, amount.minor, "WITHDRAWAL")], now=now,
-            journal_id=journal, kind=TransferKind.PENDING, expires_at=now + WITHDRAWAL_HOLD,
-        )  # fmt: skip
+            session,
+            legs=[Leg(wallet, settlement, amount.minor, "WITHDRAWAL")],
+            now=now,
+            journal_id=journal,
+            kind=TransferKind.PENDING,
+            expires_at=now + WITHDRAWAL_HOLD,
+        )
         _within_daily_limit(posting, wallet, "WITHDRAWAL", level, "withdrawal", amount)
         [hold] = posting
         result = await rail.pay_out(reference=str(hold), amount=amount, method=method)
@@ -168,13 +195,28 @@ async def withdraw(
         if result.outcome is RailOutcome.SUCCEEDED:
             await post_hold(session, hold_id=hold, now=now)
             status = "SUCCEEDED"
-        record(session, actor=actor, action="wallet.withdraw", outcome=Outcome.SUCCESS, at=now,
-               details={"amount": amount.minor, "currency": amount.currency, "status": status,
-                        "rail_reference": result.rail_reference})  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="wallet.withdraw",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            details={
+                "amount": amount.minor,
+                "currency": amount.currency,
+                "status": status,
+                "rail_reference": result.rail_reference,
+            },
+        )
         return MoneyMoved(journal_id=journal, hold_id=hold, status=status)
 
     return await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.withdraw",
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="wallet.withdraw",
         request={"amount": amount.minor, "currency": amount.currency, "method": method.value},
-        execute=execute, answer=MoneyMoved,
-    )  # fmt: skip
+        execute=execute,
+        answer=MoneyMoved,
+    )

@@ -83,26 +83,48 @@ async def adjust_wallet(
         now = clock.now()
         wallet = await _wallet_of(session, participant_id, amount.currency, now)
         adjustments = await open_account(
-            session, kind=AccountKind.ADJUSTMENT, currency=amount.currency, now=now,
+            session,
+            kind=AccountKind.ADJUSTMENT,
+            currency=amount.currency,
+            now=now,
             label="operator",
-        )  # fmt: skip
+        )
         debit, credit = (adjustments, wallet) if amount.minor > 0 else (wallet, adjustments)
         journal = uuid4()
         await post_transfers(
-            session, legs=[Leg(debit, credit, abs(amount.minor), "ADJUSTMENT", {"reason": reason})],
-            now=now, journal_id=journal,
-        )  # fmt: skip
+            session,
+            legs=[Leg(debit, credit, abs(amount.minor), "ADJUSTMENT", {"reason": reason})],
+            now=now,
+            journal_id=journal,
+        )
         details = {"amount": amount.minor, "currency": amount.currency, "reason": reason}
-        record(session, actor=actor, action="wallet.adjust", outcome=Outcome.SUCCESS, at=now,
-               target_type="Participant", target_id=participant_id, details=details)  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="wallet.adjust",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="Participant",
+            target_id=participant_id,
+            details=details,
+        )
         return WalletAdjusted(journal_id=journal, status="SUCCEEDED")
 
     return await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="wallet.adjust",
-        request={"participant": str(participant_id), "amount": amount.minor,
-                 "currency": amount.currency, "reason": reason},
-        execute=execute, answer=WalletAdjusted,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="wallet.adjust",
+        request={
+            "participant": str(participant_id),
+            "amount": amount.minor,
+            "currency": amount.currency,
+            "reason": reason,
+        },
+        execute=execute,
+        answer=WalletAdjusted,
+    )
 
 
 async def create_hold(
@@ -130,21 +152,41 @@ async def create_hold(
             session, kind=AccountKind.ESCROW, currency=amount.currency, now=now, label="platform"
         )
         [hold] = await post_transfers(
-            session, legs=[Leg(wallet, escrow, amount.minor, "HOLD", {"reason": reason[:200]})],
-            now=now, kind=TransferKind.PENDING, expires_at=expires_at,
-        )  # fmt: skip
+            session,
+            legs=[Leg(wallet, escrow, amount.minor, "HOLD", {"reason": reason[:200]})],
+            now=now,
+            kind=TransferKind.PENDING,
+            expires_at=expires_at,
+        )
         details = {"hold": str(hold), "amount": amount.minor, "currency": amount.currency}
-        record(session, actor=actor, action="hold.create", outcome=Outcome.SUCCESS, at=now,
-               target_type="Participant", target_id=participant_id, details=details)  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="hold.create",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="Participant",
+            target_id=participant_id,
+            details=details,
+        )
         return HoldChanged(hold_id=hold, status="PENDING")
 
     return await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key, operation="hold.create",
-        request={"participant": str(participant_id), "amount": amount.minor,
-                 "currency": amount.currency, "reason": reason,
-                 "expires_at": expires_at.isoformat() if expires_at else None},
-        execute=execute, answer=HoldChanged,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
+        operation="hold.create",
+        request={
+            "participant": str(participant_id),
+            "amount": amount.minor,
+            "currency": amount.currency,
+            "reason": reason,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+        execute=execute,
+        answer=HoldChanged,
+    )
 
 
 async def resolve_hold(
@@ -171,13 +213,25 @@ async def resolve_hold(
             await post_hold(session, hold_id=hold_id, now=now, amount=amount)
         else:
             await void_hold(session, hold_id=hold_id, now=now)
-        record(session, actor=actor, action="hold.capture" if capture else "hold.release",
-               outcome=Outcome.SUCCESS, at=now, target_type="Hold", target_id=hold_id,
-               details={"amount": amount})  # fmt: skip
+        record(
+            session,
+            actor=actor,
+            action="hold.capture" if capture else "hold.release",
+            outcome=Outcome.SUCCESS,
+            at=now,
+            target_type="Hold",
+            target_id=hold_id,
+            details={"amount": amount},
+        )
         return HoldChanged(hold_id=hold_id, status="POSTED" if capture else "VOIDED")
 
     return await run_once(
-        session, actor=actor, clock=clock, key=idempotency_key,
+        session,
+        actor=actor,
+        clock=clock,
+        key=idempotency_key,
         operation="hold.capture" if capture else "hold.release",
-        request={"hold": str(hold_id), "amount": amount}, execute=execute, answer=HoldChanged,
-    )  # fmt: skip
+        request={"hold": str(hold_id), "amount": amount},
+        execute=execute,
+        answer=HoldChanged,
+    )

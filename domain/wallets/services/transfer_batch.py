@@ -63,8 +63,12 @@ class TransferOrder:
         return self.actor.require_person()
 
     def claim(self) -> Claim:
-        request = {"to": str(self.recipient_id), "amount": self.amount.minor,
-                   "currency": self.amount.currency, "memo": self.memo}  # fmt: skip
+        request = {
+            "to": str(self.recipient_id),
+            "amount": self.amount.minor,
+            "currency": self.amount.currency,
+            "memo": self.memo,
+        }
         return claim_of(self.actor, self.idempotency_key, OPERATION, request)
 
 
@@ -142,8 +146,12 @@ def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) ->
     before = source.balances, target.balances
     move(TransferKind.POSTED, source, target, order.amount.minor)
     try:
-        check_daily(level=level, operation="transfer", used_today=batch.used_today[source.id],
-                    amount=order.amount)  # fmt: skip
+        check_daily(
+            level=level,
+            operation="transfer",
+            used_today=batch.used_today[source.id],
+            amount=order.amount,
+        )
     except DomainError:
         source.balances, target.balances = before
         raise
@@ -156,11 +164,17 @@ def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) ->
     pair = sorted((source, target), key=lambda account: account.id)
     batch.events += wallet_changes(pair, journal_id=journal, reason=REASON, now=batch.now)
     batch.touched.update({source.id: source, target.id: target})
-    batch.audit.append(entry_row(
-        actor=order.actor, action=OPERATION, outcome=Outcome.SUCCESS, at=batch.now,
-        target_type="Participant", target_id=order.recipient_id,
-        details={"amount": leg.amount, "currency": source.currency},
-    ))  # fmt: skip
+    batch.audit.append(
+        entry_row(
+            actor=order.actor,
+            action=OPERATION,
+            outcome=Outcome.SUCCESS,
+            at=batch.now,
+            target_type="Participant",
+            target_id=order.recipient_id,
+            details={"amount": leg.amount, "currency": source.currency},
+        )
+    )
     return MoneyMoved(journal_id=journal, transfer_id=row["id"], status="SUCCEEDED")
 
 
@@ -179,11 +193,15 @@ async def transfer_batch(
     claims = await claim_keys(conn, keys, now)
     fresh_use = [KeyUse(key.key, replayed=False, first_seen_at=now) for key in keys]
     results: list[TransferResult] = [
-        TransferResult(answer=None if c.answer is None else MoneyMoved.from_stored(c.answer),
-                       refusal=c.refusal, key_use=c.key_use)
-        if isinstance(c, Replay) else TransferResult()
+        TransferResult(
+            answer=None if c.answer is None else MoneyMoved.from_stored(c.answer),
+            refusal=c.refusal,
+            key_use=c.key_use,
+        )
+        if isinstance(c, Replay)
+        else TransferResult()
         for c in claims
-    ]  # fmt: skip
+    ]
     fresh = [(i, record_id) for i, record_id in enumerate(claims) if isinstance(record_id, int)]
     if not fresh:
         return results
@@ -205,9 +223,13 @@ async def transfer_batch(
         answers.append(Answer(record_id, "SUCCEEDED", answer.to_stored()))
         results[i] = TransferResult(answer=answer, key_use=fresh_use[i])
     if batch.transfers:
-        await write_postings(session, transfers=batch.transfers,
-                             accounts=batch.touched.values(), outflows=batch.outflows,
-                             events=batch.events)  # fmt: skip
+        await write_postings(
+            session,
+            transfers=batch.transfers,
+            accounts=batch.touched.values(),
+            outflows=batch.outflows,
+            events=batch.events,
+        )
         await record_rows(session, batch.audit)
     await store_answers(conn, answers)
     return [_with_wallet(result, orders[i], holders) for i, result in enumerate(results)]
@@ -219,5 +241,6 @@ def _with_wallet(
     sender = holders.get(order.sender_id)
     if sender is None or result.answer is None:
         return result
-    return TransferResult(answer=result.answer, wallet=_balance(sender.wallet),
-                          key_use=result.key_use)  # fmt: skip
+    return TransferResult(
+        answer=result.answer, wallet=_balance(sender.wallet), key_use=result.key_use
+    )

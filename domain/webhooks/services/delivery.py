@@ -100,10 +100,13 @@ async def claim_due(
             update(DELIVERIES)
             .where(DELIVERIES.c.id.in_(stale))
             .values(
-                status=DeliveryStatus.CANCELLED.value, next_attempt_at=None, claim_token=None,
-                completed_at=now, last_error="endpoint disabled",
+                status=DeliveryStatus.CANCELLED.value,
+                next_attempt_at=None,
+                claim_token=None,
+                completed_at=now,
+                last_error="endpoint disabled",
             )
-        )  # fmt: skip
+        )
     ready = [
         Claimed(
             delivery_id=row.id,
@@ -152,12 +155,16 @@ async def record_outcome(
         return
     session.add(
         WebhookAttempt(
-            delivery_id=delivery.id, number=delivery.attempts + 1, attempted_at=attempted_at,
-            duration_ms=result.duration_ms, status_code=result.status_code,
+            delivery_id=delivery.id,
+            number=delivery.attempts + 1,
+            attempted_at=attempted_at,
+            duration_ms=result.duration_ms,
+            status_code=result.status_code,
             error=result.error[:200] if result.error else None,
-            response_snippet=result.response_snippet[:500], succeeded=ok,
+            response_snippet=result.response_snippet[:500],
+            succeeded=ok,
         )
-    )  # fmt: skip
+    )
     if delivery.claim_token != claimed.token or delivery.status != DeliveryStatus.PENDING.value:
         return  # cancelled meanwhile, or our lease ran out and another worker took over
     delivery.attempts += 1
@@ -235,9 +242,14 @@ async def deliver_due_webhooks(
         async with sessions() as session:
             for one, result in outcomes:
                 await record_outcome(
-                    session, one, result, attempted_at=attempted_at, clock=clock,
-                    policy=policy, jitter=jitter(),
-                )  # fmt: skip
+                    session,
+                    one,
+                    result,
+                    attempted_at=attempted_at,
+                    clock=clock,
+                    policy=policy,
+                    jitter=jitter(),
+                )
             await session.commit()
         attempted += len(claimed)
     return attempted

@@ -93,20 +93,29 @@ async def create_endpoint(
     owner_id = owner_for(actor, Scope.WEBHOOKS_WRITE)
     now = clock.now()
     endpoint = WebhookEndpoint(
-        owner_id=owner_id, url=check_endpoint_url(url, url_policy),
-        description=_description(description), event_types=_receivable(actor, event_types),
-        secret_sealed=b"", created_at=now, updated_at=now,
-    )  # fmt: skip
+        owner_id=owner_id,
+        url=check_endpoint_url(url, url_policy),
+        description=_description(description),
+        event_types=_receivable(actor, event_types),
+        secret_sealed=b"",
+        created_at=now,
+        updated_at=now,
+    )
     if await _count_endpoints(session, owner_id) >= MAX_ENDPOINTS_PER_OWNER:
         raise InvalidInput(f"at most {MAX_ENDPOINTS_PER_OWNER} endpoints", field="url")
     secret = new_secret()
     endpoint.secret_sealed = vault.seal(secret)
     session.add(endpoint)
     record(
-        session, actor=actor, action="webhook_endpoint.create", outcome=Outcome.SUCCESS, at=now,
-        target_type="WebhookEndpoint", target_id=endpoint.id,
+        session,
+        actor=actor,
+        action="webhook_endpoint.create",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="WebhookEndpoint",
+        target_id=endpoint.id,
         details={"url": endpoint.url, "event_types": endpoint.event_types},
-    )  # fmt: skip
+    )
     return EndpointWithSecret(endpoint, secret)
 
 
@@ -181,11 +190,19 @@ async def update_endpoint(
         await disable_endpoint(session, endpoint, now=now, reason="disabled by its owner")
     endpoint.updated_at = now
     record(
-        session, actor=actor, action="webhook_endpoint.update", outcome=Outcome.SUCCESS, at=now,
-        target_type="WebhookEndpoint", target_id=endpoint.id,
-        details={"url": endpoint.url, "event_types": endpoint.event_types,
-                 "enabled": endpoint.enabled},
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="webhook_endpoint.update",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="WebhookEndpoint",
+        target_id=endpoint.id,
+        details={
+            "url": endpoint.url,
+            "event_types": endpoint.event_types,
+            "enabled": endpoint.enabled,
+        },
+    )
     return endpoint
 
 
@@ -212,10 +229,15 @@ async def rotate_secret(
     endpoint.secret_sealed = vault.seal(secret)
     endpoint.secret_rotated_at = endpoint.updated_at = now
     record(
-        session, actor=actor, action="webhook_endpoint.rotate_secret", outcome=Outcome.SUCCESS,
-        at=now, target_type="WebhookEndpoint", target_id=endpoint.id,
+        session,
+        actor=actor,
+        action="webhook_endpoint.rotate_secret",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="WebhookEndpoint",
+        target_id=endpoint.id,
         details={"overlap_seconds": overlap.total_seconds()},
-    )  # fmt: skip
+    )
     return EndpointWithSecret(endpoint, secret)
 
 
@@ -228,9 +250,14 @@ async def delete_endpoint(
     await disable_endpoint(session, endpoint, now=now, reason="deleted")
     endpoint.deleted_at = endpoint.updated_at = now
     record(
-        session, actor=actor, action="webhook_endpoint.delete", outcome=Outcome.SUCCESS, at=now,
-        target_type="WebhookEndpoint", target_id=endpoint.id,
-    )  # fmt: skip
+        session,
+        actor=actor,
+        action="webhook_endpoint.delete",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="WebhookEndpoint",
+        target_id=endpoint.id,
+    )
     return endpoint
 
 
@@ -249,8 +276,11 @@ async def disable_endpoint(
             DELIVERIES.c.status == DeliveryStatus.PENDING.value,
         )
         .values(
-            status=DeliveryStatus.CANCELLED.value, next_attempt_at=None, claim_token=None,
-            completed_at=now, last_error=f"endpoint {reason}"[:200],
+            status=DeliveryStatus.CANCELLED.value,
+            next_attempt_at=None,
+            claim_token=None,
+            completed_at=now,
+            last_error=f"endpoint {reason}"[:200],
         )
-    )  # fmt: skip
+    )
     return int(cancelled.rowcount)

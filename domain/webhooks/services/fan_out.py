@@ -70,25 +70,38 @@ def _deliveries(events: Sequence[Any], endpoints: Sequence[Any], now: Any) -> li
         body: str | None = None
         for endpoint in endpoints:
             if not wants(
-                owner_id=endpoint.owner_id, event_types=endpoint.event_types,
-                created_at=endpoint.created_at, audience=event.audience,
-                event_type=event.type, occurred_at=event.occurred_at,
-            ):  # fmt: skip
+                owner_id=endpoint.owner_id,
+                event_types=endpoint.event_types,
+                created_at=endpoint.created_at,
+                audience=event.audience,
+                event_type=event.type,
+                occurred_at=event.occurred_at,
+            ):
                 continue
             body = body or message_body(
-                position=event.position, event_type=event.type, version=event.version,
-                occurred_at=event.occurred_at, correlation_id=event.correlation_id,
+                position=event.position,
+                event_type=event.type,
+                version=event.version,
+                occurred_at=event.occurred_at,
+                correlation_id=event.correlation_id,
                 payload=event.payload,
-            )  # fmt: skip
+            )
             rows.append(
                 {
-                    "id": uuid4(), "endpoint_id": endpoint.id, "owner_id": endpoint.owner_id,
-                    "event_id": event.id, "event_position": event.position,
-                    "event_type": event.type, "message_id": message_id(event.position),
-                    "body": body, "status": DeliveryStatus.PENDING.value, "attempts": 0,
-                    "next_attempt_at": now, "created_at": now,
+                    "id": uuid4(),
+                    "endpoint_id": endpoint.id,
+                    "owner_id": endpoint.owner_id,
+                    "event_id": event.id,
+                    "event_position": event.position,
+                    "event_type": event.type,
+                    "message_id": message_id(event.position),
+                    "body": body,
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
                 }
-            )  # fmt: skip
+            )
     return rows
 
 
@@ -102,15 +115,20 @@ async def fan_out_batch(session: AsyncSession, clock: Clock, *, limit: int = 500
     events = (
         await conn.execute(
             select(
-                OUTBOX.c.id, OUTBOX.c.position, OUTBOX.c.type, OUTBOX.c.version,
-                OUTBOX.c.audience, OUTBOX.c.payload, OUTBOX.c.correlation_id,
+                OUTBOX.c.id,
+                OUTBOX.c.position,
+                OUTBOX.c.type,
+                OUTBOX.c.version,
+                OUTBOX.c.audience,
+                OUTBOX.c.payload,
+                OUTBOX.c.correlation_id,
                 OUTBOX.c.occurred_at,
             )
             .where(OUTBOX.c.position > cursor)
             .order_by(OUTBOX.c.position)
             .limit(limit)
         )
-    ).all()  # fmt: skip
+    ).all()
     if not events:
         return FanOut(0, 0)
     rows = _deliveries(events, await _endpoints_of(conn, events), now)

@@ -112,16 +112,27 @@ async def redeliver(
         raise NotFound("no such webhook delivery")
     now = clock.now()
     copy = WebhookDelivery(
-        endpoint_id=original.endpoint_id, owner_id=original.owner_id,
-        event_id=original.event_id, event_position=original.event_position,
-        event_type=original.event_type, message_id=original.message_id, body=original.body,
-        status=DeliveryStatus.PENDING.value, next_attempt_at=now, created_at=now,
+        endpoint_id=original.endpoint_id,
+        owner_id=original.owner_id,
+        event_id=original.event_id,
+        event_position=original.event_position,
+        event_type=original.event_type,
+        message_id=original.message_id,
+        body=original.body,
+        status=DeliveryStatus.PENDING.value,
+        next_attempt_at=now,
+        created_at=now,
         redelivery_of=root_id,
-    )  # fmt: skip
+    )
     session.add(copy)
     record(
-        session, actor=actor, action="webhook_delivery.redeliver", outcome=Outcome.SUCCESS,
-        at=now, target_type="WebhookDelivery", target_id=original.id,
+        session,
+        actor=actor,
+        action="webhook_delivery.redeliver",
+        outcome=Outcome.SUCCESS,
+        at=now,
+        target_type="WebhookDelivery",
+        target_id=original.id,
         details={"copy": str(copy.id)},
-    )  # fmt: skip
+    )
     return LoggedDelivery(copy, [])

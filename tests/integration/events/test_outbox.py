@@ -33,9 +33,14 @@ async def outbox(sessions: Sessions) -> list[dict[str, object]]:
 
 async def record_match(session: AsyncSession, audience: list[object]) -> None:
     await record_event(
-        session, EventType.MATCH_CREATED, aggregate_type="Loan", aggregate_id="L1",
-        audience=audience, payload={"loan_id": "L1"}, occurred_at=NOW,
-    )  # fmt: skip
+        session,
+        EventType.MATCH_CREATED,
+        aggregate_type="Loan",
+        aggregate_id="L1",
+        audience=audience,
+        payload={"loan_id": "L1"},
+        occurred_at=NOW,
+    )
 
 
 async def test_a_committed_transaction_leaves_its_event(sessions: Sessions) -> None:
@@ -76,9 +81,14 @@ async def test_a_rolled_back_transaction_leaves_no_event(sessions: Sessions) -> 
 
 async def _owned_wallets(sessions: Sessions) -> tuple[int, int, object]:
     owner = Participant(
-        kind=ParticipantKind.PERSON.value, display_name="Han Meimei", password_hash="x",
-        email=f"{uuid4().hex}@example.com", roles=["INVESTOR"], created_at=NOW, updated_at=NOW,
-    )  # fmt: skip
+        kind=ParticipantKind.PERSON.value,
+        display_name="Han Meimei",
+        password_hash="x",
+        email=f"{uuid4().hex}@example.com",
+        roles=["INVESTOR"],
+        created_at=NOW,
+        updated_at=NOW,
+    )
     async with sessions() as session:
         session.add(owner)
         await session.flush()
@@ -98,9 +108,11 @@ async def test_every_posting_on_a_wallet_tells_its_owner(sessions: Sessions) -> 
     async with sessions() as session:
         await post_transfers(session, legs=[Leg(settlement, wallet, 10_000, "DEPOSIT")], now=NOW)
         [hold] = await post_transfers(
-            session, legs=[Leg(wallet, settlement, 2_500, "WITHDRAWAL")], now=NOW,
+            session,
+            legs=[Leg(wallet, settlement, 2_500, "WITHDRAWAL")],
+            now=NOW,
             kind=TransferKind.PENDING,
-        )  # fmt: skip
+        )
         await void_hold(session, hold_id=hold, now=NOW)
         await session.commit()
 

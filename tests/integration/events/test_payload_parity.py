@@ -124,11 +124,14 @@ async def test_the_webhook_and_the_subscription_carry_the_same_facts(
 
     body = json.loads(
         message_body(
-            position=row["id"], event_type=row["type"], version=row["version"],
-            occurred_at=row["occurred_at"], correlation_id=row["correlation_id"],
+            position=row["id"],
+            event_type=row["type"],
+            version=row["version"],
+            occurred_at=row["occurred_at"],
+            correlation_id=row["correlation_id"],
             payload=row["payload"],
         )
-    )  # fmt: skip
+    )
     delivered = SimpleNamespace(**{**row, "position": row["id"], "audience": (owner,)})
     typed = TYPED_EVENTS[event_type].from_stream(delivered)
     currencies: list[str] = []

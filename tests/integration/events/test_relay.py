@@ -37,18 +37,25 @@ async def bus(clean_stores: StoreUrls) -> AsyncIterator[redis.Redis]:
 
 def relay_on(stores: StoreUrls, client: redis.Redis, settings: RelaySettings = FAST) -> OutboxRelay:
     return OutboxRelay(
-        database_url=stores.database_url, redis_client=client, metrics=Metrics(),
+        database_url=stores.database_url,
+        redis_client=client,
+        metrics=Metrics(),
         settings=settings,
-    )  # fmt: skip
+    )
 
 
 async def record(sessions: Sessions, event_type: EventType, aggregate: str, n: int = 1) -> None:
     async with sessions() as session:
         for i in range(n):
             await record_event(
-                session, event_type, aggregate_type="Loan", aggregate_id=aggregate,
-                audience=[uuid4()], payload={"i": i}, occurred_at=NOW,
-            )  # fmt: skip
+                session,
+                event_type,
+                aggregate_type="Loan",
+                aggregate_id=aggregate,
+                audience=[uuid4()],
+                payload={"i": i},
+                occurred_at=NOW,
+            )
         await session.commit()
 
 
@@ -173,9 +180,11 @@ async def test_with_redis_down_events_wait_and_go_out_when_it_returns(
     client = redis.Redis.from_url(owned.url, socket_connect_timeout=0.5)
     metrics = Metrics()
     relay = OutboxRelay(
-        database_url=clean_stores.database_url, redis_client=client, metrics=metrics,
+        database_url=clean_stores.database_url,
+        redis_client=client,
+        metrics=metrics,
         settings=FAST,
-    )  # fmt: skip
+    )
     try:
         async with running_relay(relay):
             await record(sessions, EventType.LOAN_FUNDED, "L1")

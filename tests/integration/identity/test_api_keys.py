@@ -40,9 +40,12 @@ async def test_a_merchant_key_acts_for_the_merchant(client: httpx.AsyncClient) -
     assert created["secret"].startswith("agora_" + created["apiKey"]["prefix"])
     assert me == {"id": merchant.id, "roles": ["MERCHANT"]}
     assert listed["data"]["apiKeys"] == [
-        {"id": created["apiKey"]["id"], "prefix": created["apiKey"]["prefix"],
-         "scopes": ["PAYMENTS_WRITE", "PROFILE_READ"]}
-    ]  # fmt: skip
+        {
+            "id": created["apiKey"]["id"],
+            "prefix": created["apiKey"]["prefix"],
+            "scopes": ["PAYMENTS_WRITE", "PROFILE_READ"],
+        }
+    ]
     assert created["secret"] not in str(listed)
 
 
@@ -54,9 +57,10 @@ async def test_scopes_must_fit_the_owners_roles(client: httpx.AsyncClient) -> No
     no_machine_role = await create_key(client, borrower, ["PAYMENTS_WRITE"])
 
     assert bank_scope["errors"][0] == {
-        "code": "INVALID_INPUT", "field": "scopes",
+        "code": "INVALID_INPUT",
+        "field": "scopes",
         "message": "your roles do not allow offers:write",
-    }  # fmt: skip
+    }
     assert no_machine_role["errors"][0]["field"] == "scopes"
     assert bank_scope["secret"] is None
 
@@ -91,13 +95,21 @@ async def test_rotation_with_overlap_keeps_both_keys_alive_for_a_while(
     old = await create_key(client, merchant, ["PROFILE_READ"])
 
     rotated = (
-        await gql(client, ROTATE, {"id": old["apiKey"]["id"], "overlap": 3600},
-                  token=merchant.access_token)
-    )["data"]["rotateApiKey"]  # fmt: skip
+        await gql(
+            client,
+            ROTATE,
+            {"id": old["apiKey"]["id"], "overlap": 3600},
+            token=merchant.access_token,
+        )
+    )["data"]["rotateApiKey"]
     immediate = (
-        await gql(client, ROTATE, {"id": rotated["apiKey"]["id"], "overlap": 0},
-                  token=merchant.access_token)
-    )["data"]["rotateApiKey"]  # fmt: skip
+        await gql(
+            client,
+            ROTATE,
+            {"id": rotated["apiKey"]["id"], "overlap": 0},
+            token=merchant.access_token,
+        )
+    )["data"]["rotateApiKey"]
 
     assert (await gql(client, ME, token=old["secret"]))["data"]["me"]["id"] == merchant.id
     await gql(client, ME, token=rotated["secret"], expect_status=401)  # rotated without overlap
@@ -111,13 +123,17 @@ async def test_another_owners_key_looks_missing(client: httpx.AsyncClient) -> No
 
     revoke = await gql(client, REVOKE, {"id": key["apiKey"]["id"]}, token=intruder.access_token)
     node = await gql(
-        client, "query N($id: ID!) { node(id: $id) { id } }", {"id": key["apiKey"]["id"]},
+        client,
+        "query N($id: ID!) { node(id: $id) { id } }",
+        {"id": key["apiKey"]["id"]},
         token=intruder.access_token,
-    )  # fmt: skip
+    )
     missing = await gql(
-        client, REVOKE, {"id": "QXBpS2V5OjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="},
+        client,
+        REVOKE,
+        {"id": "QXBpS2V5OjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="},
         token=intruder.access_token,
-    )  # fmt: skip
+    )
 
     assert revoke["data"]["revokeApiKey"]["errors"] == missing["data"]["revokeApiKey"]["errors"]
     assert revoke["data"]["revokeApiKey"]["errors"][0]["code"] == "NOT_FOUND"

@@ -85,9 +85,12 @@ async def test_a_bad_checksum_is_refused(client: httpx.AsyncClient) -> None:
     refused = await submit(client, borrower, wrong)
 
     assert refused["errors"] == [
-        {"code": "INVALID_INPUT", "field": "documentNumber",
-         "message": "is not a valid resident ID number"}
-    ]  # fmt: skip
+        {
+            "code": "INVALID_INPUT",
+            "field": "documentNumber",
+            "message": "is not a valid resident ID number",
+        }
+    ]
 
 
 async def test_the_automated_check_refuses_minors_and_reused_documents(
@@ -115,12 +118,15 @@ async def test_only_operators_reveal_and_every_reveal_is_audited(
     submission_id = (await submit(client, borrower, number))["submission"]["id"]
     reason = "fraud review ticket 4711"
 
-    by_owner = await gql(client, REVEAL, {"id": submission_id, "reason": reason},
-                         token=borrower.access_token)  # fmt: skip
-    no_reason = await gql(client, REVEAL, {"id": submission_id, "reason": "why"},
-                          token=operator.access_token)  # fmt: skip
-    revealed = await gql(client, REVEAL, {"id": submission_id, "reason": reason},
-                         token=operator.access_token)  # fmt: skip
+    by_owner = await gql(
+        client, REVEAL, {"id": submission_id, "reason": reason}, token=borrower.access_token
+    )
+    no_reason = await gql(
+        client, REVEAL, {"id": submission_id, "reason": "why"}, token=operator.access_token
+    )
+    revealed = await gql(
+        client, REVEAL, {"id": submission_id, "reason": reason}, token=operator.access_token
+    )
     audit = await gql(client, AUDIT, {"action": "pii.reveal"}, token=operator.access_token)
 
     assert by_owner["data"]["revealDocumentNumber"]["errors"][0]["code"] == "FORBIDDEN"
@@ -143,8 +149,13 @@ async def test_logins_are_audited_and_only_operators_read_the_log(
     assert as_person["data"] is None
     assert as_person["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     logins = [e["node"] for e in as_operator["data"]["auditLog"]["edges"]]
-    assert {"action": "auth.login", "outcome": "SUCCESS", "actorKind": "ANONYMOUS",
-            "actorId": None, "targetType": "Participant"}.items() <= logins[-1].items()  # fmt: skip
+    assert {
+        "action": "auth.login",
+        "outcome": "SUCCESS",
+        "actorKind": "ANONYMOUS",
+        "actorId": None,
+        "targetType": "Participant",
+    }.items() <= logins[-1].items()
 
 
 async def test_the_audit_log_is_append_only_in_the_database(

@@ -47,9 +47,12 @@ def unstarted_watch(app: Starlette) -> OpenSockets:
     """A watch that hears no announcement: only its re-check can end sockets."""
     services = app.state.services
     return OpenSockets(
-        redis_client=services.stores.redis, revocations=services.revocations,
-        engine=services.stores.engine, clock=SystemClock(), recheck_seconds=3600,
-    )  # fmt: skip
+        redis_client=services.stores.redis,
+        revocations=services.revocations,
+        engine=services.stores.engine,
+        clock=SystemClock(),
+        recheck_seconds=3600,
+    )
 
 
 def person_socket(watch: OpenSockets, ends: Ends, name: str, grant: TokenGrant) -> WatchedSocket:
@@ -108,8 +111,9 @@ async def test_the_recheck_ends_sockets_of_revoked_and_expired_keys(
     owner = Caller("merchant", merchant.access_token, merchant.id, merchant.email)
     live, revoked, expired = [key_of(await insert_api_key(app, owner)) for _ in range(3)]
     async with app.state.services.stores.engine.begin() as conn:
-        await conn.execute(text("UPDATE api_key SET revoked_at = now() WHERE id = :id"),
-                           {"id": revoked})  # fmt: skip
+        await conn.execute(
+            text("UPDATE api_key SET revoked_at = now() WHERE id = :id"), {"id": revoked}
+        )
         await conn.execute(
             text("UPDATE api_key SET expires_at = now() - interval '1 second' WHERE id = :id"),
             {"id": expired},
@@ -117,8 +121,12 @@ async def test_the_recheck_ends_sockets_of_revoked_and_expired_keys(
     watch = unstarted_watch(app)
     ends = Ends()
     owner_id = key_of(merchant.id)
-    for name, key in [("live", live), ("revoked", revoked), ("expired", expired),
-                      ("unknown", uuid4())]:  # fmt: skip
+    for name, key in [
+        ("live", live),
+        ("revoked", revoked),
+        ("expired", expired),
+        ("unknown", uuid4()),
+    ]:
         watch.watch(owner_id, grant=None, api_key_id=key, end=ends.of(name))
 
     await watch.recheck()
@@ -129,9 +137,13 @@ async def test_the_recheck_ends_sockets_of_revoked_and_expired_keys(
 
 @pytest.mark.parametrize(
     "revocation",
-    [Revocation(session_id=uuid4()), Revocation(api_key_id=uuid4()),
-     Revocation(participant_id=uuid4(), issued_before=NOW), Revocation()],
-)  # fmt: skip
+    [
+        Revocation(session_id=uuid4()),
+        Revocation(api_key_id=uuid4()),
+        Revocation(participant_id=uuid4(), issued_before=NOW),
+        Revocation(),
+    ],
+)
 def test_announcements_read_back_as_sent(revocation: Revocation) -> None:
     assert Revocation.decode(revocation.encode()) == revocation
 

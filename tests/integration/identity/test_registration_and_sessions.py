@@ -72,9 +72,16 @@ async def test_an_email_registers_once(client: httpx.AsyncClient) -> None:
     again = await gql(
         client,
         REGISTER,
-        {"input": {"kind": "PERSON", "displayName": "Twin", "email": email.upper(),
-                   "password": PASSWORD, "roles": ["INVESTOR"]}},
-    )  # fmt: skip
+        {
+            "input": {
+                "kind": "PERSON",
+                "displayName": "Twin",
+                "email": email.upper(),
+                "password": PASSWORD,
+                "roles": ["INVESTOR"],
+            }
+        },
+    )
 
     assert again["data"]["register"]["errors"][0]["code"] == "ALREADY_REGISTERED"
 

@@ -51,10 +51,12 @@ async def test_forged_access_tokens_are_refused(client: httpx.AsyncClient, make_
 
     assert refused == {
         "errors": [
-            {"message": "the access token is invalid or expired",
-             "extensions": {"code": "UNAUTHENTICATED"}}
+            {
+                "message": "the access token is invalid or expired",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
         ]
-    }  # fmt: skip
+    }
 
 
 async def test_a_tampered_signature_is_refused(client: httpx.AsyncClient) -> None:

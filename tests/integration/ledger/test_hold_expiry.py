@@ -28,9 +28,12 @@ async def hold(
     """A hold placed `at`, expiring `minutes` later."""
     async with sessions() as session:
         await post_transfers(
-            session, legs=[Leg(debit, credit, amount, "ESCROW")], now=at,
-            kind=TransferKind.PENDING, expires_at=at + timedelta(minutes=minutes),
-        )  # fmt: skip
+            session,
+            legs=[Leg(debit, credit, amount, "ESCROW")],
+            now=at,
+            kind=TransferKind.PENDING,
+            expires_at=at + timedelta(minutes=minutes),
+        )
         await session.commit()
 
 

@@ -36,9 +36,14 @@ def person() -> Actor:
 
 
 async def pay(
-    sessions: Sessions, actor: Actor, key: str, debit: int, credit: int, amount: int,
+    sessions: Sessions,
+    actor: Actor,
+    key: str,
+    debit: int,
+    credit: int,
+    amount: int,
     clock: FixedClock | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """One idempotent wallet-to-wallet payment, in its own transaction like a request."""
     clock = clock or FixedClock(NOW)
     async with sessions() as session:
@@ -51,10 +56,15 @@ async def pay(
 
         try:
             answer = await run_once(
-                session, actor=actor, clock=clock, key=key, operation="wallet.transfer",
-                request={"from": debit, "to": credit, "amount": amount}, execute=execute,
+                session,
+                actor=actor,
+                clock=clock,
+                key=key,
+                operation="wallet.transfer",
+                request={"from": debit, "to": credit, "amount": amount},
+                execute=execute,
                 answer=Moved,
-            )  # fmt: skip
+            )
         except DomainError as error:
             if error.keeps_changes:
                 await session.commit()
@@ -240,9 +250,15 @@ async def test_malformed_keys_are_refused(sessions: Sessions, key: str) -> None:
     async with sessions() as session:
         with pytest.raises(InvalidInput) as refused:
             await run_once(
-                session, actor=person(), clock=FixedClock(NOW), key=key, operation="x",
-                request={}, execute=never, answer=Moved,
-            )  # fmt: skip
+                session,
+                actor=person(),
+                clock=FixedClock(NOW),
+                key=key,
+                operation="x",
+                request={},
+                execute=never,
+                answer=Moved,
+            )
     assert refused.value.field == "idempotency_key"
 
 
@@ -263,9 +279,15 @@ async def test_a_refused_attempt_leaves_only_its_answer_behind(sessions: Session
 
         with pytest.raises(InvalidInput) as refused:
             await run_once(
-                session, actor=person(), clock=FixedClock(NOW), key="refused-after-writes",
-                operation="test.refusal", request={}, execute=execute, answer=Moved,
-            )  # fmt: skip
+                session,
+                actor=person(),
+                clock=FixedClock(NOW),
+                key="refused-after-writes",
+                operation="test.refusal",
+                request={},
+                execute=execute,
+                answer=Moved,
+            )
         assert refused.value.keeps_changes
         await session.commit()
 
@@ -297,10 +319,18 @@ async def test_a_typed_answer_is_replayed_as_the_same_typed_object(sessions: Ses
                 ids = await post_transfers(session, legs=[Leg(a, b, 5, "P2P")], now=NOW)
                 return Posted(transfer_id=ids[0], count=len(ids))
 
-            answers.append(await run_once(
-                session, actor=actor, clock=FixedClock(NOW), key="typed", operation="x",
-                request={}, execute=execute, answer=Posted,
-            ))  # fmt: skip
+            answers.append(
+                await run_once(
+                    session,
+                    actor=actor,
+                    clock=FixedClock(NOW),
+                    key="typed",
+                    operation="x",
+                    request={},
+                    execute=execute,
+                    answer=Posted,
+                )
+            )
             await session.commit()
 
     assert answers[0] == answers[1]

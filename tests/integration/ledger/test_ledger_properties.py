@@ -38,8 +38,9 @@ async def run_sequence(database_url: str, ops: list[tuple[Any, ...]]) -> None:
     run = next(_runs)
     try:
         async with sessions() as session:
-            bank = await open_account(session, kind=AccountKind.SETTLEMENT, currency="EUR",
-                                      now=NOW, label=f"prop-{run}")  # fmt: skip
+            bank = await open_account(
+                session, kind=AccountKind.SETTLEMENT, currency="EUR", now=NOW, label=f"prop-{run}"
+            )
             wallets = [
                 await open_account(
                     session,
@@ -78,14 +79,18 @@ async def apply(
     kind = op[0]
     if kind in ("transfer", "hold") and op[1] != op[2]:
         phase = TransferKind.POSTED if kind == "transfer" else TransferKind.PENDING
-        ids = await post_transfers(session, legs=[Leg(wallets[op[1]], wallets[op[2]], op[3], "P")],
-                                   now=NOW, kind=phase)  # fmt: skip
+        ids = await post_transfers(
+            session, legs=[Leg(wallets[op[1]], wallets[op[2]], op[3], "P")], now=NOW, kind=phase
+        )
         return ids if kind == "hold" else []
     if kind == "split":  # a two-leg operation: both legs or neither
         source, a, b = wallets[op[1]], op[2], op[3]
         targets = [w for w in wallets if w != source][:2]
-        await post_transfers(session, legs=[Leg(source, targets[0], a, "S"),
-                                            Leg(source, targets[1], b, "S")], now=NOW)  # fmt: skip
+        await post_transfers(
+            session,
+            legs=[Leg(source, targets[0], a, "S"), Leg(source, targets[1], b, "S")],
+            now=NOW,
+        )
     elif kind == "post" and holds:
         await post_hold(session, hold_id=holds[op[1] % len(holds)], now=NOW, amount=op[2] or None)
     elif kind == "void" and holds:

@@ -37,8 +37,10 @@ async def test_several_holds_from_several_accounts_are_captured_in_one_go(
     sessions: Sessions,
 ) -> None:
     _, (first, second, escrow) = await funded_wallets(sessions, [1_000, 500, 0])
-    holds = await _holds(sessions, [Leg(first, escrow, 300, "F"), Leg(second, escrow, 200, "F"),
-                                    Leg(first, escrow, 100, "F")])  # fmt: skip
+    holds = await _holds(
+        sessions,
+        [Leg(first, escrow, 300, "F"), Leg(second, escrow, 200, "F"), Leg(first, escrow, 100, "F")],
+    )
 
     async with sessions() as session:
         await post_holds(session, hold_ids=holds, now=NOW)

@@ -127,9 +127,12 @@ async def test_an_expired_hold_cannot_be_captured_but_can_be_voided(sessions: Se
     _, (buyer, escrow) = await funded_wallets(sessions, [1_000, 0])
     async with sessions() as session:
         [hold] = await post_transfers(
-            session, legs=[Leg(buyer, escrow, 400, "ESCROW")], now=NOW,
-            kind=TransferKind.PENDING, expires_at=NOW + timedelta(hours=1),
-        )  # fmt: skip
+            session,
+            legs=[Leg(buyer, escrow, 400, "ESCROW")],
+            now=NOW,
+            kind=TransferKind.PENDING,
+            expires_at=NOW + timedelta(hours=1),
+        )
         await session.commit()
 
     later = NOW + timedelta(hours=2)

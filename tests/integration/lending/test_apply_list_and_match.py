@@ -45,14 +45,25 @@ async def _product(sessions: Sessions, clock: FixedClock) -> LoanProductRow:
     return product
 
 
-async def _apply(sessions: Sessions, clock: FixedClock, borrower: Actor, product_id: object,
-                 amount: int = 1_000_000, income: int = 2_000_000):  # type: ignore[no-untyped-def]  # fmt: skip
+async def _apply(
+    sessions: Sessions,
+    clock: FixedClock,
+    borrower: Actor,
+    product_id: object,
+    amount: int = 1_000_000,
+    income: int = 2_000_000,
+):  # type: ignore[no-untyped-def]
     async with sessions() as session:
         application = await apply_for_loan(
-            session=session, clock=clock, actor=borrower, product_id=product_id,  # type: ignore[arg-type]
-            amount=Money(amount, "CNY"), term_months=12, purpose="a used car",
+            session=session,
+            clock=clock,
+            actor=borrower,
+            product_id=product_id,  # type: ignore[arg-type]
+            amount=Money(amount, "CNY"),
+            term_months=12,
+            purpose="a used car",
             declared_monthly_income=income,
-        )  # fmt: skip
+        )
         await session.commit()
     return application
 
@@ -85,10 +96,15 @@ async def test_unverified_borrowers_and_fast_repeat_applications_are_stopped(
     async with sessions() as session:
         with pytest.raises(KycRequired):
             await apply_for_loan(
-                session=session, clock=clock, actor=unverified, product_id=product.id,
-                amount=Money(1_000_000, "CNY"), term_months=12, purpose="x",
+                session=session,
+                clock=clock,
+                actor=unverified,
+                product_id=product.id,
+                amount=Money(1_000_000, "CNY"),
+                term_months=12,
+                purpose="x",
                 declared_monthly_income=1,
-            )  # fmt: skip
+            )
     outcomes = [(await _apply(sessions, clock, borrower, product.id)).status for _ in range(6)]
 
     assert outcomes[:2] == ["APPROVED", "APPROVED"]
@@ -109,26 +125,51 @@ async def test_listing_matches_standing_funding_then_investors_complete_it(
         await fund_wallet(sessions, clock, investor.participant_id, 5_000_000)
     async with sessions() as session:
         await create_funding_offer(
-            session=session, clock=clock, actor=bank, idempotency_key="offer",
-            terms=OfferTerms(currency="CNY", capacity=10_000_000, rate_floor=Decimal("0.06"),
-                             spread=None, grades=frozenset("ABCDE"), min_term_months=3,
-                             max_term_months=24, min_amount=100_000, max_amount=500_000,
-                             per_borrower_cap=None, expires_at=None),
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=bank,
+            idempotency_key="offer",
+            terms=OfferTerms(
+                currency="CNY",
+                capacity=10_000_000,
+                rate_floor=Decimal("0.06"),
+                spread=None,
+                grades=frozenset("ABCDE"),
+                min_term_months=3,
+                max_term_months=24,
+                min_amount=100_000,
+                max_amount=500_000,
+                per_borrower_cap=None,
+                expires_at=None,
+            ),
+        )
         await create_auto_invest_rule(
-            session=session, clock=clock, actor=saver,
-            terms=AutoInvestTerms(currency="CNY", grades=frozenset("ABCDE"), min_term_months=1,
-                                  max_term_months=36, min_rate=Decimal("0.01"),
-                                  max_per_loan=200_000, daily_budget=1_000_000),
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=saver,
+            terms=AutoInvestTerms(
+                currency="CNY",
+                grades=frozenset("ABCDE"),
+                min_term_months=1,
+                max_term_months=36,
+                min_rate=Decimal("0.01"),
+                max_per_loan=200_000,
+                daily_budget=1_000_000,
+            ),
+        )
         await session.commit()
     application = await _apply(sessions, clock, borrower, product.id)
 
     async with sessions() as session:
-        loan_id = (await accept_loan_offer(
-            session=session, clock=clock, actor=borrower, application_id=application.id,
-            idempotency_key="acc",
-        )).id  # fmt: skip
+        loan_id = (
+            await accept_loan_offer(
+                session=session,
+                clock=clock,
+                actor=borrower,
+                application_id=application.id,
+                idempotency_key="acc",
+            )
+        ).id
         await session.commit()
 
     async with sessions() as session:
@@ -143,8 +184,9 @@ async def test_listing_matches_standing_funding_then_investors_complete_it(
     assert loan is not None
     assert loan.state == "LISTED"
     assert [(m.source_kind, m.amount) for m in matches] == [
-        ("AUTO_INVEST", 200_000), ("BANK_OFFER", 500_000)
-    ]  # fmt: skip
+        ("AUTO_INVEST", 200_000),
+        ("BANK_OFFER", 500_000),
+    ]
     assert matches[1].annual_rate == Decimal("0.06")
     assert matches[1].explanation["rank"] == 1  # the cheapest source first
     assert offer.committed == 500_000
@@ -154,8 +196,14 @@ async def test_listing_matches_standing_funding_then_investors_complete_it(
     }
 
     async with sessions() as session:
-        await buy_note(session=session, clock=clock, actor=buyer, loan_id=loan_id,
-                       amount=Money(300_000, "CNY"), idempotency_key="rest")  # fmt: skip
+        await buy_note(
+            session=session,
+            clock=clock,
+            actor=buyer,
+            loan_id=loan_id,
+            amount=Money(300_000, "CNY"),
+            idempotency_key="rest",
+        )
         await session.commit()
 
     async with sessions() as session:

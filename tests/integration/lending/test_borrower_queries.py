@@ -33,11 +33,13 @@ async def test_my_loans_cost_the_same_statements_for_5_or_50(
     other = await create_person(app, "Other", roles=["BORROWER"])
     for person, count in ((few, 5), (many, 50)):
         assert person.id
-        actor = Actor(ActorKind.PERSON, participant_id=key_of(person.id),
-                      roles=frozenset({Role.BORROWER}))  # fmt: skip
+        actor = Actor(
+            ActorKind.PERSON, participant_id=key_of(person.id), roles=frozenset({Role.BORROWER})
+        )
         for _ in range(count):
-            await disbursed_loan(sessions, clock, borrower=actor, principal=100_000,
-                                 shares=(50_000, 50_000))  # fmt: skip
+            await disbursed_loan(
+                sessions, clock, borrower=actor, principal=100_000, shares=(50_000, 50_000)
+            )
     engine = app.state.services.stores.engine
 
     async def statements_for(token: str | None, expected: int) -> int:

@@ -23,13 +23,21 @@ from support.lending_world import fund_wallet, listed_loan, outcome, participant
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def _buy(sessions: Sessions, clock: FixedClock, investor: Actor, loan: Loan, minor: int,
-               key: str) -> str:  # fmt: skip
+async def _buy(
+    sessions: Sessions, clock: FixedClock, investor: Actor, loan: Loan, minor: int, key: str
+) -> str:
     """OK, or the refusal's code."""
-    return await outcome(sessions, lambda session: buy_note(
-        session=session, clock=clock, actor=investor, loan_id=loan.id,
-        amount=Money(minor, "CNY"), idempotency_key=key,
-    ))  # fmt: skip
+    return await outcome(
+        sessions,
+        lambda session: buy_note(
+            session=session,
+            clock=clock,
+            actor=investor,
+            loan_id=loan.id,
+            amount=Money(minor, "CNY"),
+            idempotency_key=key,
+        ),
+    )
 
 
 async def _investor(sessions: Sessions, clock: FixedClock, minor: int = 10_000_000) -> Actor:

@@ -26,12 +26,24 @@ async def _offer(sessions: Sessions, clock: FixedClock, rate: str, capacity: int
     bank = await participant(sessions, clock, {Role.PARTNER_BANK}, kind=ParticipantKind.BUSINESS)
     async with sessions() as session:
         offer = await create_funding_offer(
-            session=session, clock=clock, actor=bank, idempotency_key=f"offer-{rate}",
-            terms=OfferTerms(currency="CNY", capacity=capacity, rate_floor=Decimal(rate),
-                             spread=None, grades=frozenset("ABCDE"), min_term_months=3,
-                             max_term_months=24, min_amount=100_000, max_amount=500_000,
-                             per_borrower_cap=None, expires_at=None),
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=bank,
+            idempotency_key=f"offer-{rate}",
+            terms=OfferTerms(
+                currency="CNY",
+                capacity=capacity,
+                rate_floor=Decimal(rate),
+                spread=None,
+                grades=frozenset("ABCDE"),
+                min_term_months=3,
+                max_term_months=24,
+                min_amount=100_000,
+                max_amount=500_000,
+                per_borrower_cap=None,
+                expires_at=None,
+            ),
+        )
         await session.commit()
     return offer.id
 
@@ -62,8 +74,11 @@ async def test_concurrent_listings_never_over_commit_an_offer_and_spill_to_the_n
     loans = []
     for borrower in borrowers:  # one product: its row is added once, then re-attached
         assert borrower.participant_id
-        loans.append(await listed_loan(sessions, clock, borrower.participant_id,
-                                       principal=500_000, product=product))  # fmt: skip
+        loans.append(
+            await listed_loan(
+                sessions, clock, borrower.participant_id, principal=500_000, product=product
+            )
+        )
 
     # when eight listings are matched at once, each wanting the cheap offer first
     await asyncio.gather(*(_match(sessions, clock, loan.id) for loan in loans))

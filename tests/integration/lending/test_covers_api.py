@@ -56,8 +56,9 @@ async def test_a_cover_naming_anyone_who_has_not_offered_it_is_refused_and_nothi
     unknown = await create_product(client, operator, **cover(missing_id("Participant")))
     # an insurer that offered nothing yet; then one whose offer covers less, or another kind
     no_offer = await create_product(client, operator, **cover(insurer.id))
-    offered = await publish(client, key, "half", kind="INSURANCE", share="0.5",
-                            maxLoanAmount="20000.00")  # fmt: skip
+    offered = await publish(
+        client, key, "half", kind="INSURANCE", share="0.5", maxLoanAmount="20000.00"
+    )
     too_much = await create_product(client, operator, **cover(insurer.id))
     too_large = await create_product(client, operator, **cover(insurer.id, share="0.5"))
     as_guarantor = await create_product(client, operator, **cover(insurer.id, "GUARANTEE", "0.5"))
@@ -109,8 +110,11 @@ async def test_an_insurers_own_cover_offer_attached_to_a_product_pays_a_default_
     assert replay["id"] == offer["id"]
     assert (offer["providerId"], offer["status"]) == (insurer.id, "OPEN")
     assert created["product"]["cover"] == {
-        "kind": "INSURANCE", "share": "0.5", "providerId": insurer.id, "offerId": offer["id"]
-    }  # fmt: skip
+        "kind": "INSURANCE",
+        "share": "0.5",
+        "providerId": insurer.id,
+        "offerId": offer["id"],
+    }
     received = [
         (await gql(client, RECEIVED, token=i.token))["data"]["repaymentsReceived"]
         for i in investors
@@ -121,8 +125,11 @@ async def test_an_insurers_own_cover_offer_attached_to_a_product_pays_a_default_
     ]
     assert (await wallet(sessions, key_of(insurer.id))).available.minor == 10_000_000 - 500_000
     async with sessions() as session:
-        [event] = (await session.exec(select(OutboxEvent).where(
-            col(OutboxEvent.type) == "lending.loan_defaulted"))).all()  # fmt: skip
+        [event] = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "lending.loan_defaulted")
+            )
+        ).all()
     assert (event.payload["paid_by"], event.payload["shortfall"]) == ("INSURANCE", 0)
     assert await ledger_consistent(app)
 
@@ -146,13 +153,16 @@ async def test_a_withdrawn_cover_keeps_sold_loans_covered_and_takes_no_new_ones(
     approved = await apply(client, waiting, product_id)
 
     withdrawn = await gql(client, WITHDRAW, {"id": offer["id"]}, token=key)
-    accepted = await gql(client, ACCEPT, {"id": approved["application"]["id"], "key": "late"},
-                         token=waiting.token)  # fmt: skip
+    accepted = await gql(
+        client, ACCEPT, {"id": approved["application"]["id"], "key": "late"}, token=waiting.token
+    )
     again = await apply(client, await verified_borrower(app, "Late"), product_id)
     reattached = await create_product(
-        client, operator, code="AGAIN",
+        client,
+        operator,
+        code="AGAIN",
         cover={"kind": "GUARANTEE", "share": "0.8", "providerId": guarantor.id},
-    )  # fmt: skip
+    )
     await default(app, sold)
 
     assert withdrawn["data"]["withdrawCoverOffer"]["offer"]["status"] == "WITHDRAWN"

@@ -33,8 +33,9 @@ Sessions = async_sessionmaker[AsyncSession]
 async def _default(sessions: Sessions, clock: FixedClock, loan: Loan) -> None:
     """Thirty days past the first due date: the product's threshold."""
     [first, *_] = await installments_of(sessions, loan.id)
-    clock.set(datetime.combine(first.due_date + timedelta(days=30), time(12),
-                               tzinfo=clock.now().tzinfo))  # fmt: skip
+    clock.set(
+        datetime.combine(first.due_date + timedelta(days=30), time(12), tzinfo=clock.now().tzinfo)
+    )
     await age_overdue_installments(sessions, clock)
 
 
@@ -57,10 +58,14 @@ async def _loan_books(sessions: Sessions, loan: Loan) -> dict[str, int]:
 async def _rows(sessions: Sessions, loan: Loan) -> tuple[Loan, list[LoanNote], list[Repayment]]:
     async with sessions() as session:
         stored = await session.get(Loan, loan.id)
-        notes = await session.exec(select(LoanNote).where(col(LoanNote.loan_id) == loan.id)
-                                   .order_by(col(LoanNote.id)))  # fmt: skip
-        repayments = await session.exec(select(Repayment).where(col(Repayment.loan_id) == loan.id)
-                                        .order_by(col(Repayment.created_at)))  # fmt: skip
+        notes = await session.exec(
+            select(LoanNote).where(col(LoanNote.loan_id) == loan.id).order_by(col(LoanNote.id))
+        )
+        repayments = await session.exec(
+            select(Repayment)
+            .where(col(Repayment.loan_id) == loan.id)
+            .order_by(col(Repayment.created_at))
+        )
         assert stored is not None
         return stored, list(notes.all()), list(repayments.all())
 
@@ -71,9 +76,13 @@ async def test_the_insurer_pays_its_share_takes_the_claim_and_is_repaid_first(
     insurer = await participant(sessions, clock, {Role.INSURER})
     await fund_wallet(sessions, clock, insurer.require_participant(), 10_000_000)
     loan, borrower, investors = await disbursed_loan(
-        sessions, clock, cover_kind="INSURANCE", cover_share=Decimal("0.5"),
-        cover_provider=insurer.participant_id, default_days=30,
-    )  # fmt: skip
+        sessions,
+        clock,
+        cover_kind="INSURANCE",
+        cover_share=Decimal("0.5"),
+        cover_provider=insurer.participant_id,
+        default_days=30,
+    )
     funders = [i.participant_id for i in investors]
     before = {f: await _available(sessions, f) for f in funders}
 
@@ -91,8 +100,11 @@ async def test_the_insurer_pays_its_share_takes_the_claim_and_is_repaid_first(
     # the insurer's claim stays on the loan's books; the uncovered half is written off
     assert set((await _loan_books(sessions, loan)).values()) == {cover.amount}
     async with sessions() as session:
-        [event] = (await session.exec(select(OutboxEvent).where(
-            col(OutboxEvent.type) == "lending.loan_defaulted"))).all()  # fmt: skip
+        [event] = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "lending.loan_defaulted")
+            )
+        ).all()
     assert (event.payload["covered"], event.payload["written_off"]) == (cover.amount,) * 2
     assert event.payload["cover_kind"] == "INSURANCE"
     assert insurer.participant_id in event.audience
@@ -123,9 +135,13 @@ async def test_a_guarantee_fund_short_of_its_share_pays_what_it_holds(
     sessions: Sessions, clock: FixedClock
 ) -> None:
     loan, borrower, _ = await disbursed_loan(
-        sessions, clock, cover_kind="GUARANTEE", cover_share=Decimal(1),
-        cover_provider=None, default_days=30,
-    )  # fmt: skip
+        sessions,
+        clock,
+        cover_kind="GUARANTEE",
+        cover_share=Decimal(1),
+        cover_provider=None,
+        default_days=30,
+    )
     await seed_guarantee_fund(sessions, clock, 250_000)
 
     await _default(sessions, clock, loan)

@@ -27,8 +27,9 @@ from support.payments import wallet
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def _prepay(sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, minor: int,
-                 key: str) -> str:  # fmt: skip
+async def _prepay(
+    sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, minor: int, key: str
+) -> str:
     return await repay(sessions, clock, borrower, loan, minor, key, prepay=True)
 
 
@@ -42,9 +43,10 @@ async def _state(sessions: Sessions, loan: Loan) -> tuple[Loan, list[LoanNote], 
         stored = await session.get(Loan, loan.id)
         notes = await session.exec(select(LoanNote).where(col(LoanNote.loan_id) == loan.id))
         repayments = await session.exec(
-            select(Repayment).where(col(Repayment.loan_id) == loan.id)
+            select(Repayment)
+            .where(col(Repayment.loan_id) == loan.id)
             .order_by(col(Repayment.created_at))
-        )  # fmt: skip
+        )
         assert stored is not None
         return stored, list(notes.all()), list(repayments.all())
 
@@ -54,8 +56,9 @@ def _total(row: LoanInstallment) -> int:
 
 
 def _shared_exactly(repayment: Repayment) -> bool:
-    holders = sum(d["principal"] + d["interest"] + d["penalty"]
-                  for d in repayment.distribution if "note" in d)  # fmt: skip
+    holders = sum(
+        d["principal"] + d["interest"] + d["penalty"] for d in repayment.distribution if "note" in d
+    )
     platform = sum(d["amount"] for d in repayment.distribution if "platform" in d)
     return holders + platform == repayment.amount
 
@@ -124,14 +127,18 @@ async def test_paying_off_closes_the_loan_and_leaves_the_rest_in_the_wallet(
                 select(LedgerAccount).where(col(LedgerAccount.label) == f"loan:{loan.id}")
             )
         ).all()
-        [event] = (await session.exec(select(OutboxEvent).where(
-            col(OutboxEvent.type) == "lending.repayment_received",
-            col(OutboxEvent.aggregate_id) == str(loan.id)))).all()  # fmt: skip
+        [event] = (
+            await session.exec(
+                select(OutboxEvent).where(
+                    col(OutboxEvent.type) == "lending.repayment_received",
+                    col(OutboxEvent.aggregate_id) == str(loan.id),
+                )
+            )
+        ).all()
     assert all(a.debits_posted == a.credits_posted for a in books)
     assert event.payload["loan_state"] == "CLOSED"
     assert event.payload["principal_prepaid"] == sum(r.principal_due for r in rows[1:])
-    assert set(event.audience) == {borrower.participant_id,
-                                   *(i.participant_id for i in investors)}  # fmt: skip
+    assert set(event.audience) == {borrower.participant_id, *(i.participant_id for i in investors)}
     assert await _books_consistent(sessions)
     assert await _prepay(sessions, clock, borrower, loan, 100, "after") == "LOAN_STATE"
 

@@ -39,26 +39,48 @@ async def test_expired_listings_release_every_hold_once(
     loans = [await listed_loan(sessions, clock, borrower.participant_id) for _ in range(3)]
     async with sessions() as session:
         offer = BankFundingOffer(
-            bank_id=bank.participant_id, currency="CNY", capacity=5_000_000, committed=100_000,
-            rate_floor=Decimal("0.05"), grades=["B"], min_term_months=1, max_term_months=36,
-            min_amount=1, max_amount=5_000_000, status="OPEN", created_at=clock.now(),
+            bank_id=bank.participant_id,
+            currency="CNY",
+            capacity=5_000_000,
+            committed=100_000,
+            rate_floor=Decimal("0.05"),
+            grades=["B"],
+            min_term_months=1,
+            max_term_months=36,
+            min_amount=1,
+            max_amount=5_000_000,
+            status="OPEN",
+            created_at=clock.now(),
             updated_at=clock.now(),
-        )  # fmt: skip
+        )
         session.add(offer)
         await session.flush()
         loan = await lock_loan(session, loans[0].id)
-        account = await bank_funding(session, bank_id=bank.participant_id, currency="CNY",
-                                     now=clock.now())  # fmt: skip
-        await commit_funds(session, loan=loan, funder_id=bank.participant_id, funder_kind="BANK",
-                           from_account=account, amount=100_000, annual_rate=Decimal("0.05"),
-                           now=clock.now(), source_id=offer.id)  # fmt: skip
+        account = await bank_funding(
+            session, bank_id=bank.participant_id, currency="CNY", now=clock.now()
+        )
+        await commit_funds(
+            session,
+            loan=loan,
+            funder_id=bank.participant_id,
+            funder_kind="BANK",
+            from_account=account,
+            amount=100_000,
+            annual_rate=Decimal("0.05"),
+            now=clock.now(),
+            source_id=offer.id,
+        )
         await session.commit()
     for loan in loans:
         async with sessions() as session:
             await buy_note(
-                session=session, clock=clock, actor=investor, loan_id=loan.id,
-                amount=Money(100_000, "CNY"), idempotency_key=f"b-{loan.id}",
-            )  # fmt: skip
+                session=session,
+                clock=clock,
+                actor=investor,
+                loan_id=loan.id,
+                amount=Money(100_000, "CNY"),
+                idempotency_key=f"b-{loan.id}",
+            )
             await session.commit()
 
     # before the deadline nothing happens; after it, three workers share the work

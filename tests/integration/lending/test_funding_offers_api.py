@@ -55,8 +55,9 @@ async def test_every_invalid_term_is_reported_at_once(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
     _, key = await partner_bank(app, client, await _operator(app))
-    bad = offer_input(capacity="0", rateFloor="0.05", spread="0.01", grades=[],
-                      minTermMonths=12, maxTermMonths=6)  # fmt: skip
+    bad = offer_input(
+        capacity="0", rateFloor="0.05", spread="0.01", grades=[], minTermMonths=12, maxTermMonths=6
+    )
 
     payload = (await gql(client, CREATE_OFFER, {"input": bad, "key": "bad"}, token=key))["data"][
         "createFundingOffer"
@@ -64,8 +65,11 @@ async def test_every_invalid_term_is_reported_at_once(
 
     assert payload["offer"] is None
     assert {e["field"] for e in payload["errors"]} == {
-        "capacity", "rateFloor", "grades", "maxTermMonths"
-    }  # fmt: skip
+        "capacity",
+        "rateFloor",
+        "grades",
+        "maxTermMonths",
+    }
 
 
 async def test_updates_need_the_current_version_and_withdrawal_ends_the_offer(
@@ -76,10 +80,12 @@ async def test_updates_need_the_current_version_and_withdrawal_ends_the_offer(
     offer_id = created["data"]["createFundingOffer"]["offer"]["id"]
     revised = offer_input(capacity="2000000.00", rateFloor=None, spread="0.02")
 
-    updated = await gql(client, UPDATE_OFFER, {"id": offer_id, "version": 1, "input": revised},
-                        token=key)  # fmt: skip
-    stale = await gql(client, UPDATE_OFFER, {"id": offer_id, "version": 1, "input": revised},
-                      token=key)  # fmt: skip
+    updated = await gql(
+        client, UPDATE_OFFER, {"id": offer_id, "version": 1, "input": revised}, token=key
+    )
+    stale = await gql(
+        client, UPDATE_OFFER, {"id": offer_id, "version": 1, "input": revised}, token=key
+    )
     withdrawn = await gql(client, WITHDRAW_OFFER, {"id": offer_id}, token=key)
 
     offer = updated["data"]["updateFundingOffer"]["offer"]
@@ -89,8 +95,10 @@ async def test_updates_need_the_current_version_and_withdrawal_ends_the_offer(
     assert offer["spread"] == "0.02"
     assert stale["data"]["updateFundingOffer"]["errors"][0]["code"] == "VERSION_CONFLICT"
     assert withdrawn["data"]["withdrawFundingOffer"]["offer"] == {
-        "id": offer_id, "status": "WITHDRAWN", "version": 3
-    }  # fmt: skip
+        "id": offer_id,
+        "status": "WITHDRAWN",
+        "version": 3,
+    }
 
 
 async def test_only_the_offering_bank_sees_or_changes_its_offer(

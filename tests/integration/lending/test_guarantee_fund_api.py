@@ -49,35 +49,59 @@ async def test_operators_fund_the_guarantee_fund_and_it_pays_defaults_or_reports
 
     after = (await gql(client, FUND_VIEW, token=operator.token))["data"]["guaranteeFund"]
     seen_by_investor = await gql(client, FUND_VIEW, token=investor.token)
-    assert funded["data"]["fundGuaranteeFund"] == replayed["data"]["fundGuaranteeFund"] == {
-        "guaranteeFund": {"balance": {"amount": "15000.00"}, "contributed": {"amount": "15000.00"}},
-        "errors": [],
-    }  # fmt: skip
+    assert (
+        funded["data"]["fundGuaranteeFund"]
+        == replayed["data"]["fundGuaranteeFund"]
+        == {
+            "guaranteeFund": {
+                "balance": {"amount": "15000.00"},
+                "contributed": {"amount": "15000.00"},
+            },
+            "errors": [],
+        }
+    )
     assert by_investor["data"]["fundGuaranteeFund"]["errors"][0]["code"] == "FORBIDDEN"
     assert seen_by_investor["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert before["balance"] == {"amount": "15000.00"}
     assert before["covered"] == {"amount": "10000.00"}  # the live loan's principal
     assert after == {
-        "currency": "CNY", "balance": {"amount": "0.00"}, "contributed": {"amount": "15000.00"},
-        "covered": {"amount": "0.00"}, "paid": {"amount": "15000.00"},
+        "currency": "CNY",
+        "balance": {"amount": "0.00"},
+        "contributed": {"amount": "15000.00"},
+        "covered": {"amount": "0.00"},
+        "paid": {"amount": "15000.00"},
         "shortfall": {"amount": "5000.00"},
-        "shortfalls": [{"loanId": second, "owed": {"amount": "10000.00"},
-                        "paid": {"amount": "5000.00"}, "shortfall": {"amount": "5000.00"}}],
-    }  # fmt: skip
+        "shortfalls": [
+            {
+                "loanId": second,
+                "owed": {"amount": "10000.00"},
+                "paid": {"amount": "5000.00"},
+                "shortfall": {"amount": "5000.00"},
+            }
+        ],
+    }
     received = await gql(client, RECEIVED, token=first_funders[0].token)
     assert received["data"]["repaymentsReceived"] == [
         {"loanId": first, "kind": "GUARANTEE_FUND", "principal": {"amount": "6000.00"}}
     ]
     async with app.state.services.stores.sessions() as session:
-        audits = (await session.exec(select(AuditEntry).where(
-            col(AuditEntry.action) == "lending.guarantee_fund.fund"))).all()  # fmt: skip
-        events = (await session.exec(select(OutboxEvent).where(
-            col(OutboxEvent.type) == "lending.loan_defaulted"))).all()  # fmt: skip
+        audits = (
+            await session.exec(
+                select(AuditEntry).where(col(AuditEntry.action) == "lending.guarantee_fund.fund")
+            )
+        ).all()
+        events = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "lending.loan_defaulted")
+            )
+        ).all()
     assert [(a.actor_id, a.details["amount"]) for a in audits] == [
         (key_of(operator.id or ""), 1_500_000)
     ]
     assert {e.version for e in events} == {2}
     shortfalls = {e.aggregate_id: (e.payload["cover_due"], e.payload["shortfall"]) for e in events}
-    assert shortfalls == {str(key_of(first)): (1_000_000, 0),
-                          str(key_of(second)): (1_000_000, 500_000)}  # fmt: skip
+    assert shortfalls == {
+        str(key_of(first)): (1_000_000, 0),
+        str(key_of(second)): (1_000_000, 500_000),
+    }
     assert await ledger_consistent(app)

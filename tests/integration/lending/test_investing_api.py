@@ -54,13 +54,18 @@ async def test_listings_filter_and_page_and_a_purchase_commits_funds(
 ) -> None:
     sessions, clock, borrower, investor = await _borrower_and_investor(app)
     for grade, term, rate in [("A", 6, "0.08"), ("B", 12, "0.11"), ("C", 24, "0.15")] * 2:
-        await listed_loan(sessions, clock, borrower, grade=grade, term_months=term,
-                          rate=Decimal(rate))  # fmt: skip
+        await listed_loan(
+            sessions, clock, borrower, grade=grade, term_months=term, rate=Decimal(rate)
+        )
 
     page_one = await gql(client, LISTINGS, {"first": 4}, token=investor.token)
     listings = page_one["data"]["listings"]
-    page_two = await gql(client, LISTINGS, {"first": 4, "after": listings["pageInfo"]["endCursor"]},
-                         token=investor.token)  # fmt: skip
+    page_two = await gql(
+        client,
+        LISTINGS,
+        {"first": 4, "after": listings["pageInfo"]["endCursor"]},
+        token=investor.token,
+    )
     wanted = {"grades": ["B", "C"], "minRate": "0.09", "maxTermMonths": 12}
     filtered = await gql(client, LISTINGS, {"filter": wanted}, token=investor.token)
 
@@ -72,16 +77,22 @@ async def test_listings_filter_and_page_and_a_purchase_commits_funds(
     assert [(n["grade"], n["termMonths"], n["noteRate"]) for n in chosen] == [("B", 12, "0.09")] * 2
     assert chosen[0]["noteSize"] == {"amount": "50.00"}
 
-    bought = await gql(client, BUY, {"input": {"loanId": chosen[0]["id"], "amount": "2000.00",
-                                               "currency": "CNY"}, "key": "n1"},
-                       token=investor.token)  # fmt: skip
+    bought = await gql(
+        client,
+        BUY,
+        {"input": {"loanId": chosen[0]["id"], "amount": "2000.00", "currency": "CNY"}, "key": "n1"},
+        token=investor.token,
+    )
     payload = bought["data"]["buyNote"]
     assert payload["errors"] == []
     assert payload["loan"]["committed"] == {"amount": "2000.00"}
     assert payload["loan"]["remaining"] == {"amount": "8000.00"}
-    refused = await gql(client, BUY, {"input": {"loanId": chosen[0]["id"], "amount": "20.00",
-                                                "currency": "CNY"}, "key": "n2"},
-                        token=investor.token)  # fmt: skip
+    refused = await gql(
+        client,
+        BUY,
+        {"input": {"loanId": chosen[0]["id"], "amount": "20.00", "currency": "CNY"}, "key": "n2"},
+        token=investor.token,
+    )
     assert refused["data"]["buyNote"]["errors"][0]["field"] == "amount"
 
 
@@ -112,8 +123,10 @@ async def test_a_page_of_loans_with_notes_costs_the_same_statements_for_5_or_50(
             event.remove(engine.sync_engine, "before_cursor_execute", seen)
         nodes = body["data"]["listings"]["nodes"]
         assert len(nodes) == first
-        assert all(node["notes"] == [{"principal": {"amount": "100.00"}, "status": "HELD"}]
-                   for node in nodes)  # fmt: skip
+        assert all(
+            node["notes"] == [{"principal": {"amount": "100.00"}, "status": "HELD"}]
+            for node in nodes
+        )
         return count
 
     assert await statements_for(5) == await statements_for(50)
@@ -127,9 +140,12 @@ async def test_nodes_reads_5_or_50_loans_and_their_notes_in_the_same_statements(
     for n in range(50):
         loan = await listed_loan(sessions, clock, borrower)
         loans.append(to_global_id("Loan", loan.id))
-        note = await gql(client, BUY, {"input": {"loanId": loans[-1], "amount": "100.00",
-                                                 "currency": "CNY"}, "key": f"n{n}"},
-                         token=investor.token)  # fmt: skip
+        note = await gql(
+            client,
+            BUY,
+            {"input": {"loanId": loans[-1], "amount": "100.00", "currency": "CNY"}, "key": f"n{n}"},
+            token=investor.token,
+        )
         loans.append(note["data"]["buyNote"]["noteId"])
     query = """query Q($ids: [ID!]!) { nodes(ids: $ids) { id
         ... on Loan { noteSize { amount } notes { status } }
@@ -165,15 +181,21 @@ async def test_a_refusal_speaks_money_as_the_schema_does(
     await fund_wallet(sessions, clock, key_of(second.id), 10_000_000)
     product = product_row(clock.now(), max_investor_share=Decimal(1))
     loan = to_global_id("Loan", (await listed_loan(sessions, clock, borrower, product=product)).id)
-    taken = await gql(client, BUY, {"input": {"loanId": loan, "amount": "6000.00",
-                                              "currency": "CNY"}, "key": "first"},
-                      token=first.token)  # fmt: skip
+    taken = await gql(
+        client,
+        BUY,
+        {"input": {"loanId": loan, "amount": "6000.00", "currency": "CNY"}, "key": "first"},
+        token=first.token,
+    )
     assert taken["data"]["buyNote"]["errors"] == []
 
     # when another asks for more than is left
-    refused = await gql(client, BUY, {"input": {"loanId": loan, "amount": "5000.00",
-                                                "currency": "CNY"}, "key": "second"},
-                        token=second.token)  # fmt: skip
+    refused = await gql(
+        client,
+        BUY,
+        {"input": {"loanId": loan, "amount": "5000.00", "currency": "CNY"}, "key": "second"},
+        token=second.token,
+    )
 
     # then the message says how much, as a decimal string with its currency
     [error] = refused["data"]["buyNote"]["errors"]

@@ -30,10 +30,17 @@ from support.lending_world import participant, product_row
 from support.security import Caller, create_person, key_of, missing_id
 
 PRODUCT = {
-    "code": "PERSONAL", "name": "Personal loan", "currency": "CNY", "minAmount": "1000.00",
-    "maxAmount": "50000.00", "minTermMonths": 3, "maxTermMonths": 24,
-    "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24",
-}  # fmt: skip
+    "code": "PERSONAL",
+    "name": "Personal loan",
+    "currency": "CNY",
+    "minAmount": "1000.00",
+    "maxAmount": "50000.00",
+    "minTermMonths": 3,
+    "maxTermMonths": 24,
+    "repaymentMethod": "EQUAL_INSTALLMENT",
+    "minRate": "0.05",
+    "maxRate": "0.24",
+}
 CREATE = """mutation C($input: LoanProductInput!) {
   createLoanProduct(input: $input) { product { id } errors { code } } }"""
 APPLICATION_FIELDS = """id status grade annualRate reviewedAt reviewReason
@@ -59,9 +66,14 @@ async def _referred(
     operator = await create_person(app, "Operator", roles=["OPERATOR"])
     borrower = await verified_borrower(app)
     created = await gql(client, CREATE, {"input": PRODUCT}, token=operator.token)
-    apply = {"productId": created["data"]["createLoanProduct"]["product"]["id"],
-             "amount": "10000.00", "currency": "CNY", "termMonths": 12, "purpose": "a used car",
-             "declaredMonthlyIncome": "20000.00"}  # fmt: skip
+    apply = {
+        "productId": created["data"]["createLoanProduct"]["product"]["id"],
+        "amount": "10000.00",
+        "currency": "CNY",
+        "termMonths": 12,
+        "purpose": "a used car",
+        "declaredMonthlyIncome": "20000.00",
+    }
     outcomes = []
     for _ in range(3):
         applied = await gql(client, APPLY, {"input": apply}, token=borrower.token)
@@ -85,8 +97,7 @@ async def test_an_approved_referral_is_accepted_and_its_loan_listed(
 ) -> None:
     # given an application the velocity rule referred: priced, but nothing to accept yet
     operator, borrower, referred = await _referred(app, client)
-    early = await gql(client, ACCEPT, {"id": referred["id"], "key": "early"},
-                      token=borrower.token)  # fmt: skip
+    early = await gql(client, ACCEPT, {"id": referred["id"], "key": "early"}, token=borrower.token)
     queue = await gql(client, IN_REVIEW, token=operator.token)
     assert referred["fraudReasons"] == [{"code": "APPLICATION_VELOCITY", "action": "REVIEW"}]
     assert referred["annualRate"] is not None
@@ -97,18 +108,22 @@ async def test_an_approved_referral_is_accepted_and_its_loan_listed(
     ]
 
     # when the operator approves it, and the borrower accepts
-    decided = await gql(client, DECIDE, _decide(referred["id"], "APPROVE", "  called: genuine  "),
-                        token=operator.token)  # fmt: skip
-    accepted = await gql(client, ACCEPT, {"id": referred["id"], "key": "acc"},
-                         token=borrower.token)  # fmt: skip
+    decided = await gql(
+        client,
+        DECIDE,
+        _decide(referred["id"], "APPROVE", "  called: genuine  "),
+        token=operator.token,
+    )
+    accepted = await gql(client, ACCEPT, {"id": referred["id"], "key": "acc"}, token=borrower.token)
 
     # then the engine's offer stands, the loan is listed, and the decision is on record
     application = decided["data"]["decideLoanReview"]["application"]
     assert decided["data"]["decideLoanReview"]["errors"] == []
     assert application["status"] == "APPROVED"
     assert (application["grade"], application["annualRate"]) == (
-        referred["grade"], referred["annualRate"],
-    )  # fmt: skip
+        referred["grade"],
+        referred["annualRate"],
+    )
     assert Decimal(application["offer"]["annualRate"]) == Decimal(referred["annualRate"])
     assert application["reviewReason"] == "called: genuine"
     assert application["reviewedAt"] is not None
@@ -133,12 +148,13 @@ async def test_a_declined_referral_has_nothing_to_accept_and_is_decided_once(
     operator, borrower, referred = await _referred(app, client)
 
     # when the operator declines it, then tries to decide it again, and the borrower accepts
-    declined = await gql(client, DECIDE, _decide(referred["id"], "DECLINE", "identity unclear"),
-                         token=operator.token)  # fmt: skip
-    again = await gql(client, DECIDE, _decide(referred["id"], "APPROVE", "changed my mind"),
-                      token=operator.token)  # fmt: skip
-    accepted = await gql(client, ACCEPT, {"id": referred["id"], "key": "acc"},
-                         token=borrower.token)  # fmt: skip
+    declined = await gql(
+        client, DECIDE, _decide(referred["id"], "DECLINE", "identity unclear"), token=operator.token
+    )
+    again = await gql(
+        client, DECIDE, _decide(referred["id"], "APPROVE", "changed my mind"), token=operator.token
+    )
+    accepted = await gql(client, ACCEPT, {"id": referred["id"], "key": "acc"}, token=borrower.token)
     seen = await gql(client, APPLICATION, {"id": referred["id"]}, token=borrower.token)
 
     # then it stays declined, with the reason the borrower reads
@@ -146,10 +162,14 @@ async def test_a_declined_referral_has_nothing_to_accept_and_is_decided_once(
     assert (application["status"], application["offer"]) == ("DECLINED", None)
     assert again["data"]["decideLoanReview"] == {
         "application": None,
-        "errors": [{"code": "APPLICATION_NOT_IN_REVIEW", "field": "applicationId",
-                    "message": "the application is DECLINED: only one in REVIEW awaits a "
-                    "decision"}],
-    }  # fmt: skip
+        "errors": [
+            {
+                "code": "APPLICATION_NOT_IN_REVIEW",
+                "field": "applicationId",
+                "message": "the application is DECLINED: only one in REVIEW awaits a decision",
+            }
+        ],
+    }
     assert accepted["data"]["acceptLoanOffer"]["errors"] == [{"code": "APPLICATION_REFUSED"}]
     assert seen["data"]["loanApplication"]["status"] == "DECLINED"
     assert seen["data"]["loanApplication"]["reviewReason"] == "identity unclear"
@@ -161,8 +181,11 @@ async def test_only_operators_decide_with_a_reason_and_a_refusal_changes_nothing
 ) -> None:
     # given a referred application, and one the engine approved outright
     operator, borrower, referred = await _referred(app, client)
-    queue = await gql(client, "query { loanApplications(status: APPROVED) { nodes { id } } }",
-                      token=operator.token)  # fmt: skip
+    queue = await gql(
+        client,
+        "query { loanApplications(status: APPROVED) { nodes { id } } }",
+        token=operator.token,
+    )
     approved = queue["data"]["loanApplications"]["nodes"][0]["id"]
 
     # when the borrower decides their own, the operator gives no reason or far too long a
@@ -206,10 +229,15 @@ async def _referred_directly(
     for _ in range(3):
         async with sessions() as session:
             referred = await apply_for_loan(
-                session=session, clock=clock, actor=borrower, product_id=product.id,
-                amount=Money(1_000_000, "CNY"), term_months=12, purpose="a used car",
+                session=session,
+                clock=clock,
+                actor=borrower,
+                product_id=product.id,
+                amount=Money(1_000_000, "CNY"),
+                term_months=12,
+                purpose="a used car",
                 declared_monthly_income=2_000_000,
-            )  # fmt: skip
+            )
             await session.commit()
         statuses.append(referred.status)
     assert statuses == ["APPROVED", "APPROVED", "REVIEW"]
@@ -226,18 +254,27 @@ async def test_an_approved_referral_may_be_accepted_for_a_week_from_the_decision
     clock.advance(timedelta(days=8))
     async with sessions() as session:
         await decide_loan_review(
-            session=session, clock=clock, actor=operator, application_id=referred.id,
-            approve=True, reason="documents checked",
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=operator,
+            application_id=referred.id,
+            approve=True,
+            reason="documents checked",
+        )
         await session.commit()
 
     # when the borrower accepts six days after the decision
     clock.advance(timedelta(days=6))
     async with sessions() as session:
-        loan_id = (await accept_loan_offer(
-            session=session, clock=clock, actor=borrower, application_id=referred.id,
-            idempotency_key="acc",
-        )).id  # fmt: skip
+        loan_id = (
+            await accept_loan_offer(
+                session=session,
+                clock=clock,
+                actor=borrower,
+                application_id=referred.id,
+                idempotency_key="acc",
+            )
+        ).id
         await session.commit()
 
     # then the loan is listed at the engine's price
@@ -256,17 +293,25 @@ async def test_a_referral_older_than_two_weeks_may_only_be_declined(
     async with sessions() as session:
         with pytest.raises(ApplicationRefused, match="stale"):
             await decide_loan_review(
-                session=session, clock=clock, actor=Actor.system(), application_id=referred.id,
-                approve=True, reason="documents checked",
-            )  # fmt: skip
+                session=session,
+                clock=clock,
+                actor=Actor.system(),
+                application_id=referred.id,
+                approve=True,
+                reason="documents checked",
+            )
     async with sessions() as session:
         untouched = await session.get(LoanApplication, referred.id)
         assert untouched is not None
         before = (untouched.status, untouched.reviewed_at)
         declined = await decide_loan_review(
-            session=session, clock=clock, actor=Actor.system(), application_id=referred.id,
-            approve=False, reason="too late to price: please apply again",
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=Actor.system(),
+            application_id=referred.id,
+            approve=False,
+            reason="too late to price: please apply again",
+        )
         await session.commit()
 
     assert before == ("REVIEW", None)

@@ -26,11 +26,20 @@ MY_LOANS = """{ myLoans { matches { amount { amount } explanation {
 
 def _offer(bank: UUID, now: datetime, **changes: Any) -> BankFundingOffer:
     terms: dict[str, Any] = {
-        "bank_id": bank, "currency": "CNY", "capacity": 100_000_000, "committed": 0,
-        "rate_floor": Decimal("0.06"), "grades": ["A", "B"], "min_term_months": 3,
-        "max_term_months": 24, "min_amount": 100_000, "max_amount": 5_000_000,
-        "status": "OPEN", "created_at": now, "updated_at": now,
-    }  # fmt: skip
+        "bank_id": bank,
+        "currency": "CNY",
+        "capacity": 100_000_000,
+        "committed": 0,
+        "rate_floor": Decimal("0.06"),
+        "grades": ["A", "B"],
+        "min_term_months": 3,
+        "max_term_months": 24,
+        "min_amount": 100_000,
+        "max_amount": 5_000_000,
+        "status": "OPEN",
+        "created_at": now,
+        "updated_at": now,
+    }
     return BankFundingOffer(**{**terms, **changes})
 
 
@@ -58,10 +67,17 @@ async def test_a_cheaper_offer_of_another_grade_is_explained_and_every_source_co
         _offer(bank, now, rate_floor=Decimal("0.02"), committed=100_000_000),
     ]
     rule = AutoInvestRuleRow(
-        investor_id=investor, currency="CNY", grades=["B"], min_term_months=1,
-        max_term_months=36, min_rate=Decimal("0.20"), max_per_loan=100_000,
-        daily_budget=1_000_000, created_at=now, updated_at=now,
-    )  # fmt: skip
+        investor_id=investor,
+        currency="CNY",
+        grades=["B"],
+        min_term_months=1,
+        max_term_months=36,
+        min_rate=Decimal("0.20"),
+        max_per_loan=100_000,
+        daily_budget=1_000_000,
+        created_at=now,
+        updated_at=now,
+    )
     loan = await listed_loan(sessions, clock, key_of(borrower.id), principal=1_000_000)
     async with sessions() as session:
         session.add_all([*offers, rule])
@@ -84,8 +100,14 @@ async def test_a_cheaper_offer_of_another_grade_is_explained_and_every_source_co
     assert (Decimal(why["askingRate"]), why["unfilled"]) == (Decimal("0.06"), {"amount": "0.00"})
     assert why["rank"] == 2  # after the cheaper offer that wants more than is left
     passed = {p["reason"]: p["count"] for p in why["passedOver"]}
-    assert passed == {"BELOW_MINIMUM": 1, "GRADE_NOT_ACCEPTED": 1, "TERM_OUT_OF_RANGE": 1,
-                      "CURRENCY_MISMATCH": 1, "EXPIRED": 1, "NO_CAPACITY": 1,
-                      "RATE_TOO_LOW": 1}  # fmt: skip
+    assert passed == {
+        "BELOW_MINIMUM": 1,
+        "GRADE_NOT_ACCEPTED": 1,
+        "TERM_OUT_OF_RANGE": 1,
+        "CURRENCY_MISMATCH": 1,
+        "EXPIRED": 1,
+        "NO_CAPACITY": 1,
+        "RATE_TOO_LOW": 1,
+    }
     assert why["notConsidered"] == 1
     assert 1 + sum(passed.values()) + why["notConsidered"] == len(offers) + 1

@@ -44,22 +44,29 @@ async def _market(app: Starlette, client: httpx.AsyncClient) -> tuple[Caller, Ca
     sessions = app.state.services.stores.sessions
     clock = FixedClock(datetime.now(UTC))
     borrower = await create_person(app, "Borrower", roles=["BORROWER"])
-    first, second, browser = [await create_person(app, name, roles=["INVESTOR"])
-                              for name in ("First", "Second", "Browser")]  # fmt: skip
+    first, second, browser = [
+        await create_person(app, name, roles=["INVESTOR"])
+        for name in ("First", "Second", "Browser")
+    ]
     for investor in (first, second):
         assert investor.id
         await fund_wallet(sessions, clock, key_of(investor.id), 2_000_000)
     assert borrower.id
     for grade, rate in [("A", "0.08"), ("C", "0.15")]:
         product = product_row(clock.now(), max_investor_share=Decimal(1))
-        loan = await listed_loan(sessions, clock, key_of(borrower.id), grade=grade,
-                                 rate=Decimal(rate), product=product)  # fmt: skip
+        loan = await listed_loan(
+            sessions, clock, key_of(borrower.id), grade=grade, rate=Decimal(rate), product=product
+        )
         notes = []
         for investor, amount in [(first, "6000.00"), (second, "4000.00")]:
-            purchase = {"loanId": to_global_id("Loan", loan.id), "amount": amount,
-                        "currency": "CNY"}  # fmt: skip
-            bought = await gql(client, BUY, {"input": purchase, "key": f"{grade}-{amount}"},
-                               token=investor.token)  # fmt: skip
+            purchase = {
+                "loanId": to_global_id("Loan", loan.id),
+                "amount": amount,
+                "currency": "CNY",
+            }
+            bought = await gql(
+                client, BUY, {"input": purchase, "key": f"{grade}-{amount}"}, token=investor.token
+            )
             assert bought["data"]["buyNote"]["errors"] == []
             notes.append((investor, bought["data"]["buyNote"]["noteId"], amount))
         # Fully funded, the loan disburses and its notes become holdings that can be sold.
@@ -86,7 +93,11 @@ async def test_notes_on_sale_page_newest_first_and_filter_by_grade_rate_and_pric
     assert page_one["notesForSale"]["pageInfo"]["hasNextPage"]
     # Newest first: the grade C loan's sales were listed last, the 4,000 one after the 6,000.
     assert [(n["grade"], n["price"]["amount"]) for n in every] == [
-        ("C", "4000.00"), ("C", "6000.00"), ("A", "4000.00"), ("A", "6000.00")]  # fmt: skip
+        ("C", "4000.00"),
+        ("C", "6000.00"),
+        ("A", "4000.00"),
+        ("A", "6000.00"),
+    ]
     assert len({n["id"] for n in every}) == 4
     assert all(n["termMonths"] == 12 and not n["yours"] for n in every)
     assert all(n["price"]["amount"] == n["outstandingPrincipal"]["amount"] for n in every)
@@ -114,7 +125,8 @@ async def test_a_seller_sees_its_own_sales_marked_and_can_leave_them_out(
     assert [n["price"]["amount"] for n in others] == ["4000.00", "4000.00"]
     assert not any(n["yours"] for n in others)
     assert {n["id"] for n in await _nodes(client, second) if n["yours"]} == {
-        n["id"] for n in others}  # fmt: skip
+        n["id"] for n in others
+    }
 
 
 async def test_a_price_ceiling_without_its_currency_is_refused(
@@ -122,10 +134,15 @@ async def test_a_price_ceiling_without_its_currency_is_refused(
 ) -> None:
     browser = await create_person(app, "Browser", roles=["INVESTOR"])
 
-    refused = await gql(client, NOTES_FOR_SALE, {"filter": {"maxPrice": "10.00"}},
-                        token=browser.token)  # fmt: skip
-    unknown = await gql(client, NOTES_FOR_SALE, {"filter": {"currency": "XXX", "maxPrice": "1"}},
-                        token=browser.token)  # fmt: skip
+    refused = await gql(
+        client, NOTES_FOR_SALE, {"filter": {"maxPrice": "10.00"}}, token=browser.token
+    )
+    unknown = await gql(
+        client,
+        NOTES_FOR_SALE,
+        {"filter": {"currency": "XXX", "maxPrice": "1"}},
+        token=browser.token,
+    )
 
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "maxPrice"}

@@ -34,10 +34,12 @@ async def test_a_borrower_pays_off_the_quoted_amount_and_the_rest_stays(
     person = await create_person(app, "Payoff", roles=["BORROWER"])
     other = await create_person(app, "Other", roles=["BORROWER"])
     assert person.id
-    borrower = Actor(ActorKind.PERSON, participant_id=key_of(person.id),
-                     roles=frozenset({Role.BORROWER}))  # fmt: skip
-    loan, _, _ = await disbursed_loan(sessions, clock, borrower=borrower, principal=100_000,
-                                      shares=(50_000, 50_000))  # fmt: skip
+    borrower = Actor(
+        ActorKind.PERSON, participant_id=key_of(person.id), roles=frozenset({Role.BORROWER})
+    )
+    loan, _, _ = await disbursed_loan(
+        sessions, clock, borrower=borrower, principal=100_000, shares=(50_000, 50_000)
+    )
     await fund_wallet(sessions, clock, key_of(person.id), 10_000)
     loan_id = to_global_id("Loan", loan.id)
 

@@ -36,23 +36,34 @@ from support.lending_world import (
 OPERATOR = Actor.system()
 
 
-async def _set_book(sessions: Sessions, clock: FixedClock, capacity: int,
-                    max_per_loan: int | None = None) -> None:  # fmt: skip
+async def _set_book(
+    sessions: Sessions, clock: FixedClock, capacity: int, max_per_loan: int | None = None
+) -> None:
     async with sessions() as session:
-        await set_platform_book(session=session, clock=clock, actor=OPERATOR, currency="CNY",
-                                capacity=capacity, max_per_loan=max_per_loan)  # fmt: skip
+        await set_platform_book(
+            session=session,
+            clock=clock,
+            actor=OPERATOR,
+            currency="CNY",
+            capacity=capacity,
+            max_per_loan=max_per_loan,
+        )
         await session.commit()
 
 
-async def _loans(sessions: Sessions, clock: FixedClock, count: int, principal: int,
-                 channels: list[str]) -> list[Loan]:  # fmt: skip
+async def _loans(
+    sessions: Sessions, clock: FixedClock, count: int, principal: int, channels: list[str]
+) -> list[Loan]:
     product = product_row(clock.now(), funding_channels=channels)
     loans = []
     for _ in range(count):
         borrower = await participant(sessions, clock, {Role.BORROWER})
         assert borrower.participant_id
-        loans.append(await listed_loan(sessions, clock, borrower.participant_id,
-                                       principal=principal, product=product))  # fmt: skip
+        loans.append(
+            await listed_loan(
+                sessions, clock, borrower.participant_id, principal=principal, product=product
+            )
+        )
     return loans
 
 
@@ -86,8 +97,9 @@ async def test_the_book_funds_what_the_banks_leave_and_is_repaid_like_them(
     assert funded is not None
     assert funded.state == "ACTIVE"
     assert [(m.source_kind, m.amount) for m in matches] == [
-        ("BANK_OFFER", 500_000), ("PLATFORM_BOOK", 700_000)
-    ]  # fmt: skip
+        ("BANK_OFFER", 500_000),
+        ("PLATFORM_BOOK", 700_000),
+    ]
     assert book_note.funder_kind == "PLATFORM"
     assert book_note.annual_rate == funded.funder_rate  # the note rate, as investors earn
     assert view is not None
@@ -97,8 +109,9 @@ async def test_the_book_funds_what_the_banks_leave_and_is_repaid_like_them(
     # when the borrower pays the first installment
     [first, *_] = await installments_of(sessions, loan.id)
     due = first.principal_due + first.interest_due + first.fee_due
-    borrower = Actor(ActorKind.PERSON, participant_id=funded.borrower_id,
-                     roles=frozenset({Role.BORROWER}))  # fmt: skip
+    borrower = Actor(
+        ActorKind.PERSON, participant_id=funded.borrower_id, roles=frozenset({Role.BORROWER})
+    )
     await fund_wallet(sessions, clock, funded.borrower_id, due)
     assert await repay(sessions, clock, borrower, funded, due, "first") == "OK"
 
@@ -157,14 +170,32 @@ async def test_only_operators_set_the_book_and_only_to_sensible_values(
     investor = await participant(sessions, clock, {Role.INVESTOR})
     async with sessions() as session:
         with pytest.raises(Forbidden):
-            await set_platform_book(session=session, clock=clock, actor=investor,
-                                    currency="CNY", capacity=1, max_per_loan=None)  # fmt: skip
+            await set_platform_book(
+                session=session,
+                clock=clock,
+                actor=investor,
+                currency="CNY",
+                capacity=1,
+                max_per_loan=None,
+            )
         with pytest.raises(InvalidInput):
-            await set_platform_book(session=session, clock=clock, actor=OPERATOR,
-                                    currency="CNY", capacity=-1, max_per_loan=None)  # fmt: skip
+            await set_platform_book(
+                session=session,
+                clock=clock,
+                actor=OPERATOR,
+                currency="CNY",
+                capacity=-1,
+                max_per_loan=None,
+            )
         with pytest.raises(InvalidInput):
-            await set_platform_book(session=session, clock=clock, actor=OPERATOR,
-                                    currency="CNY", capacity=1, max_per_loan=0)  # fmt: skip
+            await set_platform_book(
+                session=session,
+                clock=clock,
+                actor=OPERATOR,
+                currency="CNY",
+                capacity=1,
+                max_per_loan=0,
+            )
     await _set_book(sessions, clock, capacity=100)
     clock.advance(timedelta(minutes=1))
     await _set_book(sessions, clock, capacity=200, max_per_loan=50)

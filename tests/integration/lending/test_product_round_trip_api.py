@@ -47,21 +47,41 @@ async def test_a_loan_product_reads_back_every_setting_its_input_accepts(
     guarantor, key = await provider(app, client, operator, "GUARANTOR", ["GUARANTEES_WRITE"])
     offer = (await publish(client, key, "g", kind="GUARANTEE", share="0.9"))["offer"]
     written: dict[str, Any] = {
-        "code": "EVERYTHING", "name": "Every setting", "currency": "CNY",
-        "minAmount": "2000.00", "maxAmount": "30000.00", "minTermMonths": 6,
-        "maxTermMonths": 18, "repaymentMethod": "EQUAL_PRINCIPAL", "rounding": "HALF_EVEN",
-        "minRate": "0.06", "maxRate": "0.2",
+        "code": "EVERYTHING",
+        "name": "Every setting",
+        "currency": "CNY",
+        "minAmount": "2000.00",
+        "maxAmount": "30000.00",
+        "minTermMonths": 6,
+        "maxTermMonths": 18,
+        "repaymentMethod": "EQUAL_PRINCIPAL",
+        "rounding": "HALF_EVEN",
+        "minRate": "0.06",
+        "maxRate": "0.2",
         "fees": [{"name": "service", "timing": "SPREAD", "percent": "0.01", "fixed": "5.00"}],
-        "penaltyDailyRate": "0.0004", "graceDays": 5, "defaultDays": 60,
+        "penaltyDailyRate": "0.0004",
+        "graceDays": 5,
+        "defaultDays": 60,
         "fundingChannels": ["BANK_OFFERS", "INVESTOR_NOTES"],
-        "cover": {"kind": "GUARANTEE", "share": "0.75", "providerId": guarantor.id,
-                  "offerId": offer["id"]},
+        "cover": {
+            "kind": "GUARANTEE",
+            "share": "0.75",
+            "providerId": guarantor.id,
+            "offerId": offer["id"],
+        },
         "earlyRepayment": "FULL_PERIOD",
-        "transfer": {"maxPremium": "0.02", "minPriceShare": "0.9", "feeRate": "0.004",
-                     "minFee": "1.00"},
-        "platformSpread": "0.03", "noteSize": "100.00", "minInvestment": "200.00",
-        "maxInvestorShare": "0.4", "fundingDays": 10,
-    }  # fmt: skip
+        "transfer": {
+            "maxPremium": "0.02",
+            "minPriceShare": "0.9",
+            "feeRate": "0.004",
+            "minFee": "1.00",
+        },
+        "platformSpread": "0.03",
+        "noteSize": "100.00",
+        "minInvestment": "200.00",
+        "maxInvestorShare": "0.4",
+        "fundingDays": 10,
+    }
 
     created = await gql(client, CREATE, {"input": written}, token=operator.token)
     [read] = (await gql(client, PRODUCTS))["data"]["loanProducts"]

@@ -27,11 +27,18 @@ ACCEPT = """mutation Acc($id: ID!, $key: String!) { acceptLoanOffer(applicationI
   idempotencyKey: $key) { loan { id state principal { amount } fundingDeadline }
   errors { code field } } }"""
 PRODUCT = {
-    "code": "PERSONAL", "name": "Personal loan", "currency": "CNY", "minAmount": "1000.00",
-    "maxAmount": "50000.00", "minTermMonths": 3, "maxTermMonths": 24,
-    "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24",
+    "code": "PERSONAL",
+    "name": "Personal loan",
+    "currency": "CNY",
+    "minAmount": "1000.00",
+    "maxAmount": "50000.00",
+    "minTermMonths": 3,
+    "maxTermMonths": 24,
+    "repaymentMethod": "EQUAL_INSTALLMENT",
+    "minRate": "0.05",
+    "maxRate": "0.24",
     "fees": [{"name": "origination", "timing": "UPFRONT", "percent": "0.02"}],
-}  # fmt: skip
+}
 
 
 async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
@@ -42,12 +49,18 @@ async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
 
     created = await gql(client, CREATE, {"input": PRODUCT}, token=operator.token)
     first = created["data"]["createLoanProduct"]["product"]
-    bad = await gql(client, CREATE, {"input": {**PRODUCT, "code": "X", "minRate": "0.5"}},
-                    token=operator.token)  # fmt: skip
-    by_borrower = await gql(client, CREATE, {"input": {**PRODUCT, "code": "Y"}},
-                            token=borrower.token)  # fmt: skip
-    updated = await gql(client, UPDATE, {"id": first["id"], "input": {**PRODUCT,
-                        "maxRate": "0.20"}}, token=operator.token)  # fmt: skip
+    bad = await gql(
+        client, CREATE, {"input": {**PRODUCT, "code": "X", "minRate": "0.5"}}, token=operator.token
+    )
+    by_borrower = await gql(
+        client, CREATE, {"input": {**PRODUCT, "code": "Y"}}, token=borrower.token
+    )
+    updated = await gql(
+        client,
+        UPDATE,
+        {"id": first["id"], "input": {**PRODUCT, "maxRate": "0.20"}},
+        token=operator.token,
+    )
     second = updated["data"]["updateLoanProduct"]["product"]
     listed = (await gql(client, PRODUCTS))["data"]["loanProducts"]
 
@@ -58,11 +71,17 @@ async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
     assert (second["code"], second["version"], second["maxRate"]) == ("PERSONAL", 2, "0.2")
     assert listed == [{"id": second["id"], "code": "PERSONAL", "version": 2}]
 
-    apply = {"productId": second["id"], "amount": "10000.00", "currency": "CNY",
-             "termMonths": 12, "purpose": "a used car",
-             "declaredMonthlyIncome": "20000.00"}  # fmt: skip
-    stale = await gql(client, APPLY, {"input": {**apply, "productId": first["id"]}},
-                      token=borrower.token)  # fmt: skip
+    apply = {
+        "productId": second["id"],
+        "amount": "10000.00",
+        "currency": "CNY",
+        "termMonths": 12,
+        "purpose": "a used car",
+        "declaredMonthlyIncome": "20000.00",
+    }
+    stale = await gql(
+        client, APPLY, {"input": {**apply, "productId": first["id"]}}, token=borrower.token
+    )
     applied = await gql(client, APPLY, {"input": apply}, token=borrower.token)
     application = applied["data"]["applyForLoan"]["application"]
 
@@ -78,10 +97,10 @@ async def test_products_are_versioned_and_a_borrower_applies_and_accepts(
     total = sum(int(i["total"]["amount"].replace(".", "")) for i in offer["installments"])
     assert offer["totalCost"]["amount"] == f"{(total - 1_000_000 + 20_000) / 100:.2f}"
 
-    accepted = await gql(client, ACCEPT, {"id": application["id"], "key": "acc"},
-                         token=borrower.token)  # fmt: skip
-    again = await gql(client, ACCEPT, {"id": application["id"], "key": "acc"},
-                      token=borrower.token)  # fmt: skip
+    accepted = await gql(
+        client, ACCEPT, {"id": application["id"], "key": "acc"}, token=borrower.token
+    )
+    again = await gql(client, ACCEPT, {"id": application["id"], "key": "acc"}, token=borrower.token)
     loan = accepted["data"]["acceptLoanOffer"]["loan"]
     assert loan["state"] == "LISTED"
     assert loan["principal"] == {"amount": "10000.00"}
@@ -101,10 +120,21 @@ async def test_operators_see_the_scorecard_as_data_and_every_decision(
     created = await gql(client, CREATE, {"input": PRODUCT}, token=operator.token)
     product_id = created["data"]["createLoanProduct"]["product"]["id"]
     # no income declared: the burden is unaffordable, the scorecard says so
-    await gql(client, APPLY, {"input": {"productId": product_id, "amount": "10000.00",
-                                        "currency": "CNY", "termMonths": 12, "purpose": "x",
-                                        "declaredMonthlyIncome": "0.00"}},
-              token=borrower.token)  # fmt: skip
+    await gql(
+        client,
+        APPLY,
+        {
+            "input": {
+                "productId": product_id,
+                "amount": "10000.00",
+                "currency": "CNY",
+                "termMonths": 12,
+                "purpose": "x",
+                "declaredMonthlyIncome": "0.00",
+            }
+        },
+        token=borrower.token,
+    )
 
     seen = (await gql(client, DECISIONS, token=operator.token))["data"]
     refused = await gql(client, DECISIONS, token=borrower.token)

@@ -27,8 +27,16 @@ async def _owed(sessions: Sessions, loan: Loan) -> list[LoanInstallment]:
 
 
 def _left(row: LoanInstallment) -> int:
-    return (row.principal_due + row.interest_due + row.fee_due + row.penalty_accrued
-            - row.principal_paid - row.interest_paid - row.fee_paid - row.penalty_paid)  # fmt: skip
+    return (
+        row.principal_due
+        + row.interest_due
+        + row.fee_due
+        + row.penalty_accrued
+        - row.principal_paid
+        - row.interest_paid
+        - row.fee_paid
+        - row.penalty_paid
+    )
 
 
 async def test_twelve_repayments_one_late_close_the_loan_to_the_cent(
@@ -50,8 +58,10 @@ async def test_twelve_repayments_one_late_close_the_loan_to_the_cent(
             clock.set(due)
         [current] = [r for r in await _owed(sessions, loan) if r.number == row.number]
         if current.paid_at is None:
-            assert await repay(sessions, clock, borrower, loan, _left(current),
-                                f"r{row.number}") == "OK"  # fmt: skip
+            assert (
+                await repay(sessions, clock, borrower, loan, _left(current), f"r{row.number}")
+                == "OK"
+            )
 
     rows = await _owed(sessions, loan)
     async with sessions() as session:
@@ -70,13 +80,19 @@ async def test_twelve_repayments_one_late_close_the_loan_to_the_cent(
     assert [n.principal_received for n in notes] == [n.principal for n in notes]
     interest = sum(r.interest for r in repayments)
     penalty = sum(r.penalty for r in repayments)
-    spread = sum(d["amount"] for r in repayments for d in r.distribution
-                 if d.get("platform") == "interest_spread")  # fmt: skip
+    spread = sum(
+        d["amount"]
+        for r in repayments
+        for d in r.distribution
+        if d.get("platform") == "interest_spread"
+    )
     assert sum(n.interest_received for n in notes) + spread == interest + penalty
     assert spread > 0  # borrowers pay 12 %, note holders earn 10 %
     loan_books = [a for a in accounts if a.label == f"loan:{loan.id}"]
-    assert {a.kind for a in loan_books} == {AccountKind.ESCROW.value,
-                                             AccountKind.LOAN_RECEIVABLE.value}  # fmt: skip
+    assert {a.kind for a in loan_books} == {
+        AccountKind.ESCROW.value,
+        AccountKind.LOAN_RECEIVABLE.value,
+    }
     assert all(a.debits_posted == a.credits_posted for a in loan_books)
     async with sessions() as session:
         assert (await verify_ledger(session)).consistent

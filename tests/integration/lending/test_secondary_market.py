@@ -51,15 +51,22 @@ async def test_a_sold_note_pays_its_next_repayment_to_the_buyer(
 
     async with sessions() as session:
         with pytest.raises(DomainError, match="must be within"):
-            await list_note_for_sale(session=session, clock=clock, actor=seller,
-                                     note_id=note.id, price=Money(700_000, "CNY"))  # fmt: skip
+            await list_note_for_sale(
+                session=session,
+                clock=clock,
+                actor=seller,
+                note_id=note.id,
+                price=Money(700_000, "CNY"),
+            )
     async with sessions() as session:
-        sale = await list_note_for_sale(session=session, clock=clock, actor=seller,
-                                        note_id=note.id, price=Money(601_000, "CNY"))  # fmt: skip
+        sale = await list_note_for_sale(
+            session=session, clock=clock, actor=seller, note_id=note.id, price=Money(601_000, "CNY")
+        )
         await session.commit()
     async with sessions() as session:
-        answer = await buy_listed_note(session=session, clock=clock, actor=buyer,
-                                       sale_id=sale.id, idempotency_key="buy")  # fmt: skip
+        answer = await buy_listed_note(
+            session=session, clock=clock, actor=buyer, sale_id=sale.id, idempotency_key="buy"
+        )
         await session.commit()
 
     async with sessions() as session:
@@ -79,9 +86,14 @@ async def test_a_sold_note_pays_its_next_repayment_to_the_buyer(
 
     clock.set(datetime.combine(first.due_date, time(12), tzinfo=clock.now().tzinfo))
     async with sessions() as session:
-        await repay_loan(session=session, clock=clock, actor=borrower, loan_id=loan.id,
-                         amount=Money(first.principal_due + first.interest_due, "CNY"),
-                         idempotency_key="r1")  # fmt: skip
+        await repay_loan(
+            session=session,
+            clock=clock,
+            actor=borrower,
+            loan_id=loan.id,
+            amount=Money(first.principal_due + first.interest_due, "CNY"),
+            idempotency_key="r1",
+        )
         await session.commit()
     async with sessions() as session:
         notes = {n.id: n for n in (await session.exec(select(LoanNote))).all()}
@@ -106,8 +118,9 @@ async def _note_on_sale(sessions: Sessions, clock: FixedClock) -> tuple[Actor, A
                 select(LoanNote).where(col(LoanNote.holder_id) == seller.participant_id)
             )
         ).all()
-        sale = await list_note_for_sale(session=session, clock=clock, actor=seller,
-                                        note_id=note.id, price=Money(600_000, "CNY"))  # fmt: skip
+        sale = await list_note_for_sale(
+            session=session, clock=clock, actor=seller, note_id=note.id, price=Money(600_000, "CNY")
+        )
         await session.commit()
     return seller, buyer, sale
 
@@ -121,8 +134,9 @@ async def test_a_cancelled_sale_cannot_be_bought_and_only_its_seller_cancels(
         with pytest.raises(NotFound):
             await cancel_note_sale(session=session, clock=clock, actor=buyer, sale_id=sale.id)
     async with sessions() as session:
-        cancelled = await cancel_note_sale(session=session, clock=clock, actor=seller,
-                                           sale_id=sale.id)  # fmt: skip
+        cancelled = await cancel_note_sale(
+            session=session, clock=clock, actor=seller, sale_id=sale.id
+        )
         await session.commit()
     assert cancelled.status == "CANCELLED"
 
@@ -131,13 +145,20 @@ async def test_a_cancelled_sale_cannot_be_bought_and_only_its_seller_cancels(
             await cancel_note_sale(session=session, clock=clock, actor=seller, sale_id=sale.id)
     async with sessions() as session:
         with pytest.raises(NotFound):
-            await buy_listed_note(session=session, clock=clock, actor=buyer, sale_id=sale.id,
-                                  idempotency_key="after-cancel")  # fmt: skip
+            await buy_listed_note(
+                session=session,
+                clock=clock,
+                actor=buyer,
+                sale_id=sale.id,
+                idempotency_key="after-cancel",
+            )
     async with sessions() as session:
         [wallet] = await wallet_balances(session, owner_id=buyer.participant_id)
-        entries = (await session.exec(
-            select(AuditEntry).where(col(AuditEntry.action) == "lending.cancel_note_sale")
-        )).all()  # fmt: skip
+        entries = (
+            await session.exec(
+                select(AuditEntry).where(col(AuditEntry.action) == "lending.cancel_note_sale")
+            )
+        ).all()
     assert wallet.available == Money(1_000_000, "CNY")  # nothing moved
     assert [e.target_id for e in entries] == [str(sale.id)]
 
@@ -154,8 +175,9 @@ async def test_a_cancel_racing_a_purchase_leaves_exactly_one_done(
 
     async def buy() -> None:
         async with sessions() as session:
-            await buy_listed_note(session=session, clock=clock, actor=buyer, sale_id=sale.id,
-                                  idempotency_key="race")  # fmt: skip
+            await buy_listed_note(
+                session=session, clock=clock, actor=buyer, sale_id=sale.id, idempotency_key="race"
+            )
             await session.commit()
 
     outcomes = await asyncio.gather(cancel(), buy(), return_exceptions=True)

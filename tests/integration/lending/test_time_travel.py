@@ -32,9 +32,13 @@ async def test_four_months_of_due_dates_aging_and_default_in_seconds(
     sessions: Sessions, clock: FixedClock
 ) -> None:
     loan, borrower, investors = await disbursed_loan(
-        sessions, clock, cover_kind="GUARANTEE", cover_share=Decimal("0.8"),
-        cover_provider=None, default_days=60,
-    )  # fmt: skip
+        sessions,
+        clock,
+        cover_kind="GUARANTEE",
+        cover_share=Decimal("0.8"),
+        cover_provider=None,
+        default_days=60,
+    )
     assert Marketplace().funding_days == 7
     await seed_guarantee_fund(sessions, clock, 10_000_000)
     first, second = (await _installments(sessions, loan))[:2]
@@ -79,8 +83,9 @@ async def test_four_months_of_due_dates_aging_and_default_in_seconds(
     first_two = [date.fromisoformat(e.payload["due_date"]) for e in reminders[:4]]
     assert first_two == [first.due_date] * 2 + [second.due_date] * 2
     assert [e.occurred_at.date() for e in reminders[:2]] == [
-        first.due_date - timedelta(days=3), first.due_date - timedelta(days=1)
-    ]  # fmt: skip
+        first.due_date - timedelta(days=3),
+        first.due_date - timedelta(days=1),
+    ]
     # the first installment was debited on its due date; the second never could be
     assert repayments[0].kind == "AUTO_DEBIT"
     assert repayments[0].created_at.date() == first.due_date
@@ -112,5 +117,6 @@ async def test_four_months_of_due_dates_aging_and_default_in_seconds(
 
 
 def _holder_interest(repayment: Repayment) -> int:
-    return sum(d.get("interest", 0) + d.get("penalty", 0) for d in repayment.distribution
-               if "holder" in d)  # fmt: skip
+    return sum(
+        d.get("interest", 0) + d.get("penalty", 0) for d in repayment.distribution if "holder" in d
+    )

@@ -33,12 +33,17 @@ async def shop(sessions: async_sessionmaker[AsyncSession]) -> Shop:
         await session.commit()
     await fund(sessions, shopper, 1_000_000)
     merchant_key = Actor(
-        ActorKind.API_KEY, participant_id=merchant, roles=frozenset({Role.MERCHANT}),
-        scopes=frozenset({Scope.PAYMENTS_READ, Scope.PAYMENTS_WRITE}), api_key_id=merchant,
-    )  # fmt: skip
+        ActorKind.API_KEY,
+        participant_id=merchant,
+        roles=frozenset({Role.MERCHANT}),
+        scopes=frozenset({Scope.PAYMENTS_READ, Scope.PAYMENTS_WRITE}),
+        api_key_id=merchant,
+    )
     return Shop(
-        sessions, FixedClock(NOW), merchant_key,
+        sessions,
+        FixedClock(NOW),
+        merchant_key,
         Actor(ActorKind.PERSON, participant_id=shopper, roles=frozenset({Role.INVESTOR})),
         referrer,
         Actor(ActorKind.PERSON, participant_id=operator, roles=frozenset({Role.OPERATOR})),
-    )  # fmt: skip
+    )

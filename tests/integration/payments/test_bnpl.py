@@ -26,10 +26,18 @@ async def _state(shop: Shop) -> tuple[BnplPlanRow, list[BnplInstallmentRow], Cre
 
 
 async def _refund(shop: Shop, payment: UUID, minor: int, key: str) -> str:
-    return await attempt(shop.sessions, lambda session: refunds.refund_payment(
-        session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment,
-        amount=Money(minor, "CNY"), reason="returned", idempotency_key=key,
-    ))  # fmt: skip
+    return await attempt(
+        shop.sessions,
+        lambda session: refunds.refund_payment(
+            session=session,
+            clock=shop.clock,
+            actor=shop.merchant,
+            payment_id=payment,
+            amount=Money(minor, "CNY"),
+            reason="returned",
+            idempotency_key=key,
+        ),
+    )
 
 
 async def test_an_unverified_shopper_may_not_and_a_verified_one_within_the_limit(
@@ -65,10 +73,20 @@ async def test_the_merchant_is_paid_at_once_and_the_shopper_repays_with_interest
 
     # when the shopper repays the first installment by hand
     first = rows[0].principal_due + rows[0].interest_due
-    assert await attempt(shop.sessions, lambda session: repayments.repay_installments(
-        session=session, clock=shop.clock, actor=shop.shopper, plan_id=plan.id,
-        amount=Money(first, "CNY"), idempotency_key="repay-1",
-    )) == "OK"  # fmt: skip
+    assert (
+        await attempt(
+            shop.sessions,
+            lambda session: repayments.repay_installments(
+                session=session,
+                clock=shop.clock,
+                actor=shop.shopper,
+                plan_id=plan.id,
+                amount=Money(first, "CNY"),
+                idempotency_key="repay-1",
+            ),
+        )
+        == "OK"
+    )
 
     # then the credit is restored by the principal only, and interest is revenue
     _, rows_after, line = await _state(shop)
@@ -94,10 +112,20 @@ async def test_a_refund_shrinks_the_last_installments_and_restores_the_credit_ex
     assert await buy(shop, payment, 6) == "OK"
     plan, rows, _ = await _state(shop)
     paid = rows[0].principal_due + rows[0].interest_due
-    assert await attempt(shop.sessions, lambda session: repayments.repay_installments(
-        session=session, clock=shop.clock, actor=shop.shopper, plan_id=plan.id,
-        amount=Money(paid, "CNY"), idempotency_key="repay-first",
-    )) == "OK"  # fmt: skip
+    assert (
+        await attempt(
+            shop.sessions,
+            lambda session: repayments.repay_installments(
+                session=session,
+                clock=shop.clock,
+                actor=shop.shopper,
+                plan_id=plan.id,
+                amount=Money(paid, "CNY"),
+                idempotency_key="repay-first",
+            ),
+        )
+        == "OK"
+    )
     before = (await wallet(shop.sessions, shop.shopper_id)).available.minor
 
     # when the merchant refunds 150.00 (the last installments shrink), then the rest

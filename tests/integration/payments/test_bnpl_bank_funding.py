@@ -34,11 +34,16 @@ from support.payments import Shop, attempt, books_balance, fund, revenue
 
 async def _claims(shop: Shop, payment: UUID) -> tuple[BnplPlanRow, list[BnplFundingRow]]:
     async with shop.sessions() as session:
-        plan = (await session.exec(
-            select(BnplPlanRow).where(col(BnplPlanRow.payment_id) == payment))).one()  # fmt: skip
-        claims = (await session.exec(
-            select(BnplFundingRow).where(col(BnplFundingRow.plan_id) == plan.id)
-            .order_by(col(BnplFundingRow.principal).desc()))).all()  # fmt: skip
+        plan = (
+            await session.exec(select(BnplPlanRow).where(col(BnplPlanRow.payment_id) == payment))
+        ).one()
+        claims = (
+            await session.exec(
+                select(BnplFundingRow)
+                .where(col(BnplFundingRow.plan_id) == plan.id)
+                .order_by(col(BnplFundingRow.principal).desc())
+            )
+        ).all()
         return plan, list(claims)
 
 
@@ -71,8 +76,11 @@ async def test_the_cheapest_accepting_offer_funds_and_is_repaid_its_share(shop: 
     assert await bank_balance(shop.sessions, bank) == -30_000
     assert await escrow_balance(shop.sessions, plan.id) == 30_000
     async with shop.sessions() as session:
-        [event] = (await session.exec(select(OutboxEvent).where(
-            col(OutboxEvent.type) == "lending.match_created"))).all()  # fmt: skip
+        [event] = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "lending.match_created")
+            )
+        ).all()
     assert set(event.audience) == {bank, shop.shopper_id}
     assert event.payload["plan_id"] == str(plan.id)
     assert event.payload["amount"] == 30_000
@@ -81,10 +89,20 @@ async def test_the_cheapest_accepting_offer_funds_and_is_repaid_its_share(shop: 
     async with shop.sessions() as session:
         rows = (await session.exec(select(BnplInstallmentRow))).all()
     interest = sum(r.interest_due for r in rows)
-    assert await attempt(shop.sessions, lambda session: repayments.repay_installments(
-        session=session, clock=shop.clock, actor=shop.shopper, plan_id=plan.id,
-        amount=Money(30_000 + interest, "CNY"), idempotency_key="all",
-    )) == "OK"  # fmt: skip
+    assert (
+        await attempt(
+            shop.sessions,
+            lambda session: repayments.repay_installments(
+                session=session,
+                clock=shop.clock,
+                actor=shop.shopper,
+                plan_id=plan.id,
+                amount=Money(30_000 + interest, "CNY"),
+                idempotency_key="all",
+            ),
+        )
+        == "OK"
+    )
 
     # then the bank has its principal and interest at its rate; the spread is the platform's
     earned = holder_interest(interest, holder_rate=Decimal("0.06"), borrower_rate=Decimal("0.15"))
@@ -108,15 +126,27 @@ async def test_what_no_offer_takes_stays_on_the_platform_book(shop: Shop) -> Non
 
     plan, claims = await _claims(shop, payment)
     assert [(c.funder_kind, c.principal) for c in claims] == [
-        ("PLATFORM_BOOK", 20_000), ("BANK", 10_000)
-    ]  # fmt: skip
+        ("PLATFORM_BOOK", 20_000),
+        ("BANK", 10_000),
+    ]
     assert (await _offer(shop, small)).committed == 10_000
 
     # a refund of 250.00 takes the last installments' principal: shared by outstanding principal
-    assert await attempt(shop.sessions, lambda session: refunds.refund_payment(
-        session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment,
-        amount=Money(25_000, "CNY"), reason="returned", idempotency_key="refund",
-    )) == "OK"  # fmt: skip
+    assert (
+        await attempt(
+            shop.sessions,
+            lambda session: refunds.refund_payment(
+                session=session,
+                clock=shop.clock,
+                actor=shop.merchant,
+                payment_id=payment,
+                amount=Money(25_000, "CNY"),
+                reason="returned",
+                idempotency_key="refund",
+            ),
+        )
+        == "OK"
+    )
     _, claims = await _claims(shop, payment)
     repaid = {c.funder_kind: c.principal_repaid for c in claims}
     assert repaid == {"PLATFORM_BOOK": 16_667, "BANK": 8_333}
@@ -146,9 +176,12 @@ async def test_concurrent_checkouts_never_over_commit_an_offer(shop: Shop) -> No
         await fund(shop.sessions, buyer.require_participant(), 10_000)
     payments = [await create_bnpl_intent(shop, 30_000, f"race-{n}") for n in range(6)]
 
-    outcomes = await asyncio.gather(*(
-        buy(shop, payment, shopper=buyer) for payment, buyer in zip(payments, buyers, strict=True)
-    ))  # fmt: skip
+    outcomes = await asyncio.gather(
+        *(
+            buy(shop, payment, shopper=buyer)
+            for payment, buyer in zip(payments, buyers, strict=True)
+        )
+    )
 
     # then every purchase is funded, the offer exactly to its capacity, the book the rest
     assert outcomes == ["OK"] * 6

@@ -84,7 +84,10 @@ async def test_the_limit_follows_grade_and_income_and_the_debt_weighs_on_the_nex
     assert again.score < first.score
     line = await _line(shop)
     assert (line.decision_id, line.credit_limit, line.used) == (
-        again.id, again.credit_limit, 500_000)  # fmt: skip
+        again.id,
+        again.credit_limit,
+        500_000,
+    )
 
 
 async def test_a_stale_decision_is_made_again_at_checkout(shop: Shop) -> None:
@@ -118,8 +121,9 @@ async def test_shoppers_see_their_own_decisions_and_operators_everyone_s(shop: S
 
 
 async def test_an_unverified_shopper_gets_no_decision(shop: Shop) -> None:
-    stranger = Actor(ActorKind.PERSON, participant_id=shop.shopper_id,
-                     roles=frozenset({Role.INVESTOR}))  # fmt: skip
+    stranger = Actor(
+        ActorKind.PERSON, participant_id=shop.shopper_id, roles=frozenset({Role.INVESTOR})
+    )
     payment = await create_bnpl_intent(shop, 30_000, "d-5")
     assert await buy(shop, payment, shopper=stranger) == "KYC_REQUIRED"
     assert await _decisions(shop) == []

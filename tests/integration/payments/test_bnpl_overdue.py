@@ -69,8 +69,11 @@ async def test_a_hundred_days_of_due_dates_reminders_aging_and_penalty(shop: Sho
     assert second.bucket == "DPD_31_60"
     # two reminders before each due date, to the shopper alone
     async with shop.sessions() as session:
-        reminders = (await session.exec(select(OutboxEvent).where(
-            col(OutboxEvent.type) == "lending.installment_due"))).all()  # fmt: skip
+        reminders = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "lending.installment_due")
+            )
+        ).all()
     assert sorted((e.payload["number"], e.payload["due_date"]) for e in reminders) == sorted(
         (row.number, row.due_date.isoformat()) for row in (first, second, third) for _ in (3, 1)
     )

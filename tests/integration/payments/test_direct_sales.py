@@ -62,14 +62,20 @@ async def test_a_direct_sale_shares_the_money_in_one_posting(shop: Shop) -> None
     assert await _escrow_net(shop) == 0
     assert await books_balance(shop.sessions)
     async with shop.sessions() as session:
-        journals = (await session.exec(
-            select(LedgerTransfer.journal_id).where(LedgerTransfer.details["payment"].astext
-                                                    == str(payment))  # type: ignore[index]
-        )).all()  # fmt: skip
-        events = (await session.exec(
-            select(OutboxEvent.payload).where(OutboxEvent.aggregate_id == str(payment))
-            .order_by(OutboxEvent.id)  # type: ignore[arg-type]
-        )).all()  # fmt: skip
+        journals = (
+            await session.exec(
+                select(LedgerTransfer.journal_id).where(
+                    LedgerTransfer.details["payment"].astext == str(payment)
+                )  # type: ignore[index]
+            )
+        ).all()
+        events = (
+            await session.exec(
+                select(OutboxEvent.payload)
+                .where(OutboxEvent.aggregate_id == str(payment))
+                .order_by(OutboxEvent.id)  # type: ignore[arg-type]
+            )
+        ).all()
     assert len(journals) == 4
     assert len(set(journals)) == 1
     assert [e[0]["state"] for e in events] == ["REQUIRES_PAYMENT", "PROCESSING", "SUCCEEDED"]
@@ -81,9 +87,14 @@ async def test_a_shopper_short_of_money_changes_nothing(shop: Shop) -> None:
 
     async def pay_it(session):  # type: ignore[no-untyped-def]
         return await paying.pay_intent(
-            session=session, clock=shop.clock, actor=shop.shopper, rail=SimulatedRail(),
-            payment_id=payment, source=PaymentSource.WALLET, idempotency_key="short",
-        )  # fmt: skip
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            rail=SimulatedRail(),
+            payment_id=payment,
+            source=PaymentSource.WALLET,
+            idempotency_key="short",
+        )
 
     assert await attempt(shop.sessions, pay_it) == "INSUFFICIENT_FUNDS"
     assert await attempt(shop.sessions, pay_it) == "INSUFFICIENT_FUNDS"  # replayed
@@ -113,10 +124,18 @@ async def test_concurrent_sales_of_one_merchant_all_land_and_add_up(shop: Shop) 
 
     async def buy(shopper: UUID, payment: UUID) -> str:
         actor = Actor(ActorKind.PERSON, participant_id=shopper, roles=frozenset({Role.INVESTOR}))
-        return await attempt(shop.sessions, lambda session: paying.pay_intent(
-            session=session, clock=shop.clock, actor=actor, rail=SimulatedRail(),
-            payment_id=payment, source=PaymentSource.WALLET, idempotency_key=f"rush-{payment}",
-        ))  # fmt: skip
+        return await attempt(
+            shop.sessions,
+            lambda session: paying.pay_intent(
+                session=session,
+                clock=shop.clock,
+                actor=actor,
+                rail=SimulatedRail(),
+                payment_id=payment,
+                source=PaymentSource.WALLET,
+                idempotency_key=f"rush-{payment}",
+            ),
+        )
 
     outcomes = await asyncio.gather(*(buy(s, p) for s, p in zip(shoppers, payments, strict=True)))
 

@@ -18,9 +18,12 @@ from support.payments import Shop, books_balance, create_and_pay, revenue, walle
 async def _open(shop: Shop, payment: UUID) -> UUID:
     async with shop.sessions() as session:
         opened = await disputes.open_dispute(
-            session=session, clock=shop.clock, actor=shop.shopper, payment_id=payment,
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,
             reason="the parcel never arrived",
-        )  # fmt: skip
+        )
         await session.commit()
         return opened.dispute.id
 
@@ -30,10 +33,15 @@ async def _resolve(
 ) -> None:
     async with shop.sessions() as session:
         await disputes.resolve_dispute(
-            session=session, clock=shop.clock, actor=shop.operator, dispute_id=dispute,
-            resolution=resolution, refund_amount=None if part is None else Money(part, "CNY"),
-            note="decided", idempotency_key=f"resolve-{dispute}",
-        )  # fmt: skip
+            session=session,
+            clock=shop.clock,
+            actor=shop.operator,
+            dispute_id=dispute,
+            resolution=resolution,
+            refund_amount=None if part is None else Money(part, "CNY"),
+            note="decided",
+            idempotency_key=f"resolve-{dispute}",
+        )
         await session.commit()
 
 
@@ -48,8 +56,9 @@ async def test_a_dispute_stops_auto_release_and_a_refund_returns_everything(shop
     # given a held, shipped payment, disputed by the shopper
     payment = await create_and_pay(shop, 10_000, order="d-1")
     async with shop.sessions() as session:
-        await intents.confirm_shipment(session=session, clock=shop.clock, actor=shop.merchant,
-                                       payment_id=payment)  # fmt: skip
+        await intents.confirm_shipment(
+            session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment
+        )
         await session.commit()
     dispute = await _open(shop, payment)
 
@@ -100,8 +109,13 @@ async def test_a_dispute_opens_only_while_held(shop: Shop, state_change: str) ->
     payment = await create_and_pay(shop, 10_000, order=f"d-{state_change}")
     if state_change == "released":
         async with shop.sessions() as session:
-            await release.confirm_receipt(session=session, clock=shop.clock, actor=shop.shopper,
-                                          payment_id=payment, idempotency_key="c")  # fmt: skip
+            await release.confirm_receipt(
+                session=session,
+                clock=shop.clock,
+                actor=shop.shopper,
+                payment_id=payment,
+                idempotency_key="c",
+            )
             await session.commit()
     else:
         await _open(shop, payment)

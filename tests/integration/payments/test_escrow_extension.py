@@ -14,10 +14,16 @@ from support.payments import Shop, attempt, create_and_pay, create_intent, inten
 
 
 async def _extend(shop: Shop, payment: UUID, key: str, shopper: Actor | None = None) -> str:
-    return await attempt(shop.sessions, lambda session: extend_escrow(
-        session=session, clock=shop.clock, actor=shopper or shop.shopper, payment_id=payment,
-        idempotency_key=key,
-    ))  # fmt: skip
+    return await attempt(
+        shop.sessions,
+        lambda session: extend_escrow(
+            session=session,
+            clock=shop.clock,
+            actor=shopper or shop.shopper,
+            payment_id=payment,
+            idempotency_key=key,
+        ),
+    )
 
 
 async def test_the_shopper_extends_once_and_the_worker_releases_at_the_new_time(

@@ -32,12 +32,17 @@ async def refund(shop: Shop, payment: UUID, minor: int | None, key: str) -> dict
 
     async def use_case(session: AsyncSession) -> None:
         refunded = await refunds.refund_payment(
-            session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment,
-            amount=None if minor is None else Money(minor, "CNY"), reason="returned",
+            session=session,
+            clock=shop.clock,
+            actor=shop.merchant,
+            payment_id=payment,
+            amount=None if minor is None else Money(minor, "CNY"),
+            reason="returned",
             idempotency_key=key,
-        )  # fmt: skip
-        answers.append({"payment_id": str(refunded.intent.id),
-                        "refund_id": str(refunded.refund.id)})  # fmt: skip
+        )
+        answers.append(
+            {"payment_id": str(refunded.intent.id), "refund_id": str(refunded.refund.id)}
+        )
 
     code = await attempt(shop.sessions, use_case)
     return answers[0] if code == "OK" else {"error": code}
@@ -85,8 +90,13 @@ async def test_partial_refunds_reverse_fee_and_splits_and_never_exceed_the_payme
     payment = await create_intent(shop, 10_000, order="order-1")
     await pay(shop, payment)
     async with shop.sessions() as session:
-        await release.confirm_receipt(session=session, clock=shop.clock, actor=shop.shopper,
-                                      payment_id=payment, idempotency_key="confirm")  # fmt: skip
+        await release.confirm_receipt(
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,
+            idempotency_key="confirm",
+        )
         await session.commit()
 
     # when the merchant refunds 30.00, then (again, same key) 30.00, then 80.00, then the rest
@@ -105,8 +115,10 @@ async def test_partial_refunds_reverse_fee_and_splits_and_never_exceed_the_payme
     async with shop.sessions() as session:
         lines = (await session.exec(select(SettlementLine))).all()
         assert sorted((line.kind, line.gross) for line in lines) == [
-            ("PAYMENT", 10_000), ("REFUND", 3_000), ("REFUND", 7_000)
-        ]  # fmt: skip
+            ("PAYMENT", 10_000),
+            ("REFUND", 3_000),
+            ("REFUND", 7_000),
+        ]
     assert await books_balance(shop.sessions)
 
 

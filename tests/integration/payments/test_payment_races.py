@@ -12,17 +12,31 @@ from support.payments import Shop, attempt, books_balance, create_and_pay, walle
 
 
 async def _refund(shop: Shop, payment: UUID, minor: int, key: str) -> str:
-    return await attempt(shop.sessions, lambda session: refunds.refund_payment(
-        session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment,
-        amount=Money(minor, "CNY"), reason="race", idempotency_key=key,
-    ))  # fmt: skip
+    return await attempt(
+        shop.sessions,
+        lambda session: refunds.refund_payment(
+            session=session,
+            clock=shop.clock,
+            actor=shop.merchant,
+            payment_id=payment,
+            amount=Money(minor, "CNY"),
+            reason="race",
+            idempotency_key=key,
+        ),
+    )
 
 
 async def _confirm(shop: Shop, payment: UUID, key: str = "confirm") -> str:
-    return await attempt(shop.sessions, lambda session: release.confirm_receipt(
-        session=session, clock=shop.clock, actor=shop.shopper, payment_id=payment,
-        idempotency_key=key,
-    ))  # fmt: skip
+    return await attempt(
+        shop.sessions,
+        lambda session: release.confirm_receipt(
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,
+            idempotency_key=key,
+        ),
+    )
 
 
 async def test_ten_partial_refunds_racing_past_the_total_refund_exactly_the_total(

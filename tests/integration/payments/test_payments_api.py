@@ -60,14 +60,28 @@ async def test_a_merchant_key_sells_with_a_split_and_refunds_part(
         "reason": "seed the shopper",
     }
     assert (await _data(client, ADJUST, {"input": seed}, operator.access_token))["errors"] == []
-    plan = await _data(client, FEE_PLAN, {"input": {"merchantId": merchant.id, "currency": "CNY",
-                                                    "percentBps": 100, "fixed": "0.10"}},
-                       operator.access_token)  # fmt: skip
-    assert plan == {"feePlan": {"percentBps": 100, "fixed": {"amount": "0.10"}, "standard": False},
-                    "errors": []}  # fmt: skip
-    shares = [{"role": "MERCHANT", "partyId": merchant.id, "percentBps": 8000},
-              {"role": "REFERRER", "partyId": referrer.id, "percentBps": 1500},
-              {"role": "PLATFORM", "percentBps": 500}]  # fmt: skip
+    plan = await _data(
+        client,
+        FEE_PLAN,
+        {
+            "input": {
+                "merchantId": merchant.id,
+                "currency": "CNY",
+                "percentBps": 100,
+                "fixed": "0.10",
+            }
+        },
+        operator.access_token,
+    )
+    assert plan == {
+        "feePlan": {"percentBps": 100, "fixed": {"amount": "0.10"}, "standard": False},
+        "errors": [],
+    }
+    shares = [
+        {"role": "MERCHANT", "partyId": merchant.id, "percentBps": 8000},
+        {"role": "REFERRER", "partyId": referrer.id, "percentBps": 1500},
+        {"role": "PLATFORM", "percentBps": 500},
+    ]
     new_rule = {"name": "affiliate", "currency": "CNY", "shares": shares, "isDefault": True}
     rule = await _data(client, SPLIT_RULE, {"input": new_rule}, key)
     assert rule["errors"] == []
@@ -91,7 +105,10 @@ async def test_a_merchant_key_sells_with_a_split_and_refunds_part(
     seen = await _data(client, INTENT, {"id": payment}, key)
     assert seen["fee"] == {"amount": "2.10"}
     assert [(s["role"], s["amount"]["amount"]) for s in seen["splits"]] == [
-        ("MERCHANT", "158.32"), ("REFERRER", "29.69"), ("PLATFORM", "9.89")]  # fmt: skip
+        ("MERCHANT", "158.32"),
+        ("REFERRER", "29.69"),
+        ("PLATFORM", "9.89"),
+    ]
     assert seen["splits"][1]["partyId"] == referrer.id
 
     # when the merchant refunds 50.00 (a quarter)
@@ -142,14 +159,16 @@ async def test_refunds_out_of_escrow_by_a_dispute_count_with_the_merchants_own(
         "currency": "CNY",
         "reason": "seed the shopper",
     }
-    seeded = await _data(client, ADJUST.replace('"seed"', '"seed-disputes"'), {"input": seed},
-                         operator.access_token)  # fmt: skip
+    seeded = await _data(
+        client, ADJUST.replace('"seed"', '"seed-disputes"'), {"input": seed}, operator.access_token
+    )
     assert seeded["errors"] == []
     payments, disputes = [], []
     for n in range(2):
         order = {"amount": "200.00", "currency": "CNY", "orderReference": f"D-{n}"}
-        created = await _data(client, CREATE, {"input": order, "key": f"d{n}"},
-                              merchant.access_token)  # fmt: skip
+        created = await _data(
+            client, CREATE, {"input": order, "key": f"d{n}"}, merchant.access_token
+        )
         payments.append(created["paymentIntent"]["id"])
         paid = await _data(client, PAY, {"id": payments[n], "key": f"p{n}"}, shopper.access_token)
         assert paid["errors"] == [], paid
@@ -159,12 +178,18 @@ async def test_refunds_out_of_escrow_by_a_dispute_count_with_the_merchants_own(
 
     # when the operator gives 50.00 of the first back and all of the second, and the merchant
     # then refunds 30.00 more of the first
-    partial = {"disputeId": disputes[0], "resolution": "PARTIAL", "refundAmount": "50.00",
-               "currency": "CNY", "note": "half the order arrived"}  # fmt: skip
+    partial = {
+        "disputeId": disputes[0],
+        "resolution": "PARTIAL",
+        "refundAmount": "50.00",
+        "currency": "CNY",
+        "note": "half the order arrived",
+    }
     whole = {"disputeId": disputes[1], "resolution": "REFUND", "note": "nothing arrived"}
     for n, resolution in enumerate([partial, whole]):
-        resolved = await _data(client, RESOLVE, {"input": resolution, "key": f"r{n}"},
-                               operator.access_token)  # fmt: skip
+        resolved = await _data(
+            client, RESOLVE, {"input": resolution, "key": f"r{n}"}, operator.access_token
+        )
         assert resolved["errors"] == []
     after_dispute = await gql(client, REFUNDED, {"id": payments[0]}, token=merchant.access_token)
     more = {"paymentId": payments[0], "amount": "30.00", "currency": "CNY"}
@@ -175,16 +200,28 @@ async def test_refunds_out_of_escrow_by_a_dispute_count_with_the_merchants_own(
     # then every refund, by any path, is in refunded and paymentRefunds; refundable is what is
     # left of what the merchant captured
     assert after_dispute["data"]["paymentIntent"] == {
-        "state": "PARTIALLY_REFUNDED", "captured": {"amount": "150.00"},
-        "refunded": {"amount": "50.00"}, "refundable": {"amount": "150.00"}}  # fmt: skip
+        "state": "PARTIALLY_REFUNDED",
+        "captured": {"amount": "150.00"},
+        "refunded": {"amount": "50.00"},
+        "refundable": {"amount": "150.00"},
+    }
     assert refunded["errors"] == []
     assert first["data"]["paymentIntent"] == {
-        "state": "PARTIALLY_REFUNDED", "captured": {"amount": "150.00"},
-        "refunded": {"amount": "80.00"}, "refundable": {"amount": "120.00"}}  # fmt: skip
+        "state": "PARTIALLY_REFUNDED",
+        "captured": {"amount": "150.00"},
+        "refunded": {"amount": "80.00"},
+        "refundable": {"amount": "120.00"},
+    }
     assert first["data"]["paymentRefunds"] == [
         {"amount": {"amount": "50.00"}, "source": "ESCROW"},
-        {"amount": {"amount": "30.00"}, "source": "CAPTURED"}]  # fmt: skip
+        {"amount": {"amount": "30.00"}, "source": "CAPTURED"},
+    ]
     assert second["data"] == {
-        "paymentIntent": {"state": "REFUNDED", "captured": {"amount": "0.00"},
-                          "refunded": {"amount": "200.00"}, "refundable": {"amount": "0.00"}},
-        "paymentRefunds": [{"amount": {"amount": "200.00"}, "source": "ESCROW"}]}  # fmt: skip
+        "paymentIntent": {
+            "state": "REFUNDED",
+            "captured": {"amount": "0.00"},
+            "refunded": {"amount": "200.00"},
+            "refundable": {"amount": "0.00"},
+        },
+        "paymentRefunds": [{"amount": {"amount": "200.00"}, "source": "ESCROW"}],
+    }

@@ -19,10 +19,19 @@ from support.payments import Shop, attempt, books_balance, create_and_pay, walle
 
 async def _sale(shop: Shop, minor: int, order: str) -> None:
     payment = await create_and_pay(shop, minor, order=order)
-    assert await attempt(shop.sessions, lambda session: release.confirm_receipt(
-        session=session, clock=shop.clock, actor=shop.shopper, payment_id=payment,
-        idempotency_key=f"confirm-{payment}",
-    )) == "OK"  # fmt: skip
+    assert (
+        await attempt(
+            shop.sessions,
+            lambda session: release.confirm_receipt(
+                session=session,
+                clock=shop.clock,
+                actor=shop.shopper,
+                payment_id=payment,
+                idempotency_key=f"confirm-{payment}",
+            ),
+        )
+        == "OK"
+    )
 
 
 async def _payouts(shop: Shop) -> list[Payout]:

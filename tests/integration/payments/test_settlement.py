@@ -21,17 +21,37 @@ from support.payments import Shop, attempt, books_balance, create_and_pay, walle
 
 
 async def _release(shop: Shop, payment: UUID) -> None:
-    assert await attempt(shop.sessions, lambda session: release.confirm_receipt(
-        session=session, clock=shop.clock, actor=shop.shopper, payment_id=payment,
-        idempotency_key=f"confirm-{payment}",
-    )) == "OK"  # fmt: skip
+    assert (
+        await attempt(
+            shop.sessions,
+            lambda session: release.confirm_receipt(
+                session=session,
+                clock=shop.clock,
+                actor=shop.shopper,
+                payment_id=payment,
+                idempotency_key=f"confirm-{payment}",
+            ),
+        )
+        == "OK"
+    )
 
 
 async def _refund(shop: Shop, payment: UUID, minor: int) -> None:
-    assert await attempt(shop.sessions, lambda session: refunds.refund_payment(
-        session=session, clock=shop.clock, actor=shop.merchant, payment_id=payment,
-        amount=Money(minor, "CNY"), reason="one back", idempotency_key=f"refund-{payment}",
-    )) == "OK"  # fmt: skip
+    assert (
+        await attempt(
+            shop.sessions,
+            lambda session: refunds.refund_payment(
+                session=session,
+                clock=shop.clock,
+                actor=shop.merchant,
+                payment_id=payment,
+                amount=Money(minor, "CNY"),
+                reason="one back",
+                idempotency_key=f"refund-{payment}",
+            ),
+        )
+        == "OK"
+    )
 
 
 async def _batches(shop: Shop) -> list[SettlementBatchRow]:
@@ -108,8 +128,11 @@ async def test_a_failed_payout_returns_the_money_and_is_carried_to_the_next_batc
     [batch] = await _batches(shop)
     assert batch.carried_out == earned
     async with shop.sessions() as session:
-        events = (await session.exec(select(OutboxEvent).where(
-            col(OutboxEvent.type) == "payments.payout_updated"))).all()  # fmt: skip
+        events = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "payments.payout_updated")
+            )
+        ).all()
         assert [e.payload["state"] for e in events] == ["FAILED"]
         assert events[0].audience == [shop.merchant_id]
 
@@ -125,9 +148,14 @@ async def test_a_failed_payout_returns_the_money_and_is_carried_to_the_next_batc
 
 async def test_below_the_minimum_payout_everything_is_carried_over(shop: Shop) -> None:
     async with shop.sessions() as session:
-        await set_fee_plan(session=session, clock=shop.clock, actor=Actor.system(),
-                           plan=FeePlanInput(shop.merchant_id, "CNY", percent_bps=60, fixed=0,
-                                             minimum_payout=100_000))  # fmt: skip
+        await set_fee_plan(
+            session=session,
+            clock=shop.clock,
+            actor=Actor.system(),
+            plan=FeePlanInput(
+                shop.merchant_id, "CNY", percent_bps=60, fixed=0, minimum_payout=100_000
+            ),
+        )
         await session.commit()
     await _release(shop, await create_and_pay(shop, 10_000, order="m-1"))
     shop.clock.advance(timedelta(days=1))

@@ -22,18 +22,23 @@ from support.payments import Shop, books_balance, make_participant, pay, wallet
 
 def _key_of(merchant: UUID) -> Actor:
     return Actor(
-        ActorKind.API_KEY, participant_id=merchant, roles=frozenset({Role.MERCHANT}),
-        scopes=frozenset({Scope.PAYMENTS_READ, Scope.PAYMENTS_WRITE}), api_key_id=merchant,
-    )  # fmt: skip
+        ActorKind.API_KEY,
+        participant_id=merchant,
+        roles=frozenset({Role.MERCHANT}),
+        scopes=frozenset({Scope.PAYMENTS_READ, Scope.PAYMENTS_WRITE}),
+        api_key_id=merchant,
+    )
 
 
 async def _sell(shop: Shop, merchant: UUID, minor: int) -> None:
     async with shop.sessions() as session:
         answer = await intents.create_payment_intent(
-            session=session, clock=shop.clock, actor=_key_of(merchant),
+            session=session,
+            clock=shop.clock,
+            actor=_key_of(merchant),
             new=intents.NewIntent(Money(minor, "CNY"), uuid4().hex, mode="DIRECT"),
             idempotency_key=uuid4().hex,
-        )  # fmt: skip
+        )
         await session.commit()
     assert await pay(shop, answer.id) == "SUCCEEDED"
 
@@ -49,10 +54,14 @@ async def test_merchants_settled_together_are_paid_apart(shop: Shop) -> None:
     spender = merchants[1]
     async with shop.sessions() as session:
         await adjust_wallet(
-            session=session, clock=FixedClock(shop.clock.now()), actor=Actor.system(),
-            participant_id=spender, amount=Money(-1_000, "CNY"), reason="spent before payout",
+            session=session,
+            clock=FixedClock(shop.clock.now()),
+            actor=Actor.system(),
+            participant_id=spender,
+            amount=Money(-1_000, "CNY"),
+            reason="spent before payout",
             idempotency_key="spent",
-        )  # fmt: skip
+        )
         await session.commit()
     shop.clock.advance(timedelta(days=1))
 

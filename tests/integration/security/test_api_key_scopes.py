@@ -21,9 +21,14 @@ from support.security import Caller, create_key, create_person, running_app
 from support.stores import StoreUrls
 
 RULE_TERMS = {
-    "currency": "CNY", "grades": ["A", "B", "C", "D", "E"], "minTermMonths": 1,
-    "maxTermMonths": 36, "minRate": "0.01", "maxPerLoan": "100.00", "dailyBudget": "1000.00",
-}  # fmt: skip
+    "currency": "CNY",
+    "grades": ["A", "B", "C", "D", "E"],
+    "minTermMonths": 1,
+    "maxTermMonths": 36,
+    "minRate": "0.01",
+    "maxPerLoan": "100.00",
+    "dailyBudget": "1000.00",
+}
 CREATE_RULE = """mutation C($input: AutoInvestRuleInput!) {
   createAutoInvestRule(input: $input) { rule { id } errors { code } } }"""
 UPDATE_RULE = """mutation U($id: ID!, $input: AutoInvestRuleInput!) {
@@ -57,9 +62,19 @@ async def attack(stores: StoreUrls) -> AsyncIterator[Attack]:
         operator = await create_person(app, "operator", roles=["OPERATOR"])
         owner = await create_person(app, "owner", roles=["INVESTOR", "MERCHANT"], kind="BUSINESS")
         _, key = await create_key(client, owner, ["PROFILE_READ"])
-        funded = await gql(client, FUND, {"input": {
-            "participantId": owner.id, "amount": "1000.00", "currency": "CNY",
-            "reason": "the owner's savings"}}, token=operator.token)  # fmt: skip
+        funded = await gql(
+            client,
+            FUND,
+            {
+                "input": {
+                    "participantId": owner.id,
+                    "amount": "1000.00",
+                    "currency": "CNY",
+                    "reason": "the owner's savings",
+                }
+            },
+            token=operator.token,
+        )
         assert funded["data"]["adjustWallet"]["errors"] == [], funded
         yield Attack(app, client, operator, owner, key)
 
@@ -74,17 +89,42 @@ async def _rules_in_the_database(app: Starlette) -> int:
 
 async def _list_a_loan(a: Attack) -> None:
     """A verified borrower's loan, applied for and accepted: listed, and matched at once."""
-    product = await gql(a.client, PRODUCT, {"input": {
-        "code": "SCOPES", "name": "Scopes loan", "currency": "CNY", "minAmount": "1000.00",
-        "maxAmount": "50000.00", "minTermMonths": 3, "maxTermMonths": 24,
-        "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24"}},
-        token=a.operator.token)  # fmt: skip
+    product = await gql(
+        a.client,
+        PRODUCT,
+        {
+            "input": {
+                "code": "SCOPES",
+                "name": "Scopes loan",
+                "currency": "CNY",
+                "minAmount": "1000.00",
+                "maxAmount": "50000.00",
+                "minTermMonths": 3,
+                "maxTermMonths": 24,
+                "repaymentMethod": "EQUAL_INSTALLMENT",
+                "minRate": "0.05",
+                "maxRate": "0.24",
+            }
+        },
+        token=a.operator.token,
+    )
     assert product["data"]["createLoanProduct"]["errors"] == [], product
     borrower = await verified_borrower(a.app)
-    applied = await gql(a.client, APPLY, {"input": {
-        "productId": product["data"]["createLoanProduct"]["product"]["id"],
-        "amount": "10000.00", "currency": "CNY", "termMonths": 12, "purpose": "a used car",
-        "declaredMonthlyIncome": "20000.00"}}, token=borrower.token)  # fmt: skip
+    applied = await gql(
+        a.client,
+        APPLY,
+        {
+            "input": {
+                "productId": product["data"]["createLoanProduct"]["product"]["id"],
+                "amount": "10000.00",
+                "currency": "CNY",
+                "termMonths": 12,
+                "purpose": "a used car",
+                "declaredMonthlyIncome": "20000.00",
+            }
+        },
+        token=borrower.token,
+    )
     application = applied["data"]["applyForLoan"]["application"]
     assert application["status"] == "APPROVED", applied
     accepted = await gql(a.client, ACCEPT, {"id": application["id"]}, token=borrower.token)
@@ -100,22 +140,34 @@ async def test_a_profile_read_key_cannot_make_auto_invest_rules_spend_its_owners
     wallet = await gql(attack.client, WALLET, token=attack.owner.token)
 
     assert created["data"]["createAutoInvestRule"] == {
-        "rule": None, "errors": [{"code": "FORBIDDEN"}]
-    }  # fmt: skip
+        "rule": None,
+        "errors": [{"code": "FORBIDDEN"}],
+    }
     assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert listed["data"] is None
     assert await _rules_in_the_database(attack.app) == 0
-    assert wallet["data"]["wallet"] == {"available": {"amount": "1000.00"},
-                                        "held": {"amount": "0.00"}}  # fmt: skip
+    assert wallet["data"]["wallet"] == {
+        "available": {"amount": "1000.00"},
+        "held": {"amount": "0.00"},
+    }
 
 
 async def test_no_key_may_change_or_delete_its_owners_rule(attack: Attack) -> None:
     """Even a key with every scope its owner may grant: the rule is the person's to manage."""
     _, full_key = await create_key(
-        attack.client, attack.owner,
-        ["PROFILE_READ", "EVENTS_READ", "WALLET_READ", "PAYMENTS_READ", "PAYMENTS_WRITE",
-         "PAYOUTS_READ", "WEBHOOKS_READ", "WEBHOOKS_WRITE"],
-    )  # fmt: skip
+        attack.client,
+        attack.owner,
+        [
+            "PROFILE_READ",
+            "EVENTS_READ",
+            "WALLET_READ",
+            "PAYMENTS_READ",
+            "PAYMENTS_WRITE",
+            "PAYOUTS_READ",
+            "WEBHOOKS_READ",
+            "WEBHOOKS_WRITE",
+        ],
+    )
     made = await gql(attack.client, CREATE_RULE, {"input": RULE_TERMS}, token=attack.owner.token)
     rule = made["data"]["createAutoInvestRule"]["rule"]["id"]
     larger = {**RULE_TERMS, "maxPerLoan": "1000.00"}

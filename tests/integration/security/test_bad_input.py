@@ -84,10 +84,17 @@ CREATE_PRODUCT = """mutation P($i: LoanProductInput!) {
 LISTINGS = "query Q($f: ListingFilterInput) { listings(filter: $f) { nodes { id } } }"
 NOTES_FOR_SALE = "query Q($f: NoteSaleFilterInput) { notesForSale(filter: $f) { nodes { id } } }"
 PRODUCT = {
-    "code": "CASH-12", "name": "Cash loan", "currency": "CNY", "minAmount": "1000.00",
-    "maxAmount": "50000.00", "minTermMonths": 3, "maxTermMonths": 24,
-    "repaymentMethod": "EQUAL_INSTALLMENT", "minRate": "0.05", "maxRate": "0.24",
-}  # fmt: skip
+    "code": "CASH-12",
+    "name": "Cash loan",
+    "currency": "CNY",
+    "minAmount": "1000.00",
+    "maxAmount": "50000.00",
+    "minTermMonths": 3,
+    "maxTermMonths": 24,
+    "repaymentMethod": "EQUAL_INSTALLMENT",
+    "minRate": "0.05",
+    "maxRate": "0.24",
+}
 TOO_BIG_RATE = "999999999999999999999.99"
 
 
@@ -96,29 +103,49 @@ TOO_BIG_RATE = "999999999999999999999.99"
     ("who", "query", "variables", "field"),
     [
         pytest.param(
-            None, LOG_IN, {"i": {"login": "a@example.com", "password": "<bad>"}}, "password",
+            None,
+            LOG_IN,
+            {"i": {"login": "a@example.com", "password": "<bad>"}},
+            "password",
             id="logIn-password",
         ),
         pytest.param("person", UPDATE_PROFILE, {"n": "<bad>"}, "displayName", id="displayName"),
         pytest.param(
-            "operator", DECIDE_KYC,
-            {"i": {"submissionId": missing_id("KycSubmission"), "decision": "REJECT",
-                   "reason": "<bad>"}},
-            "reason", id="decideKyc-reason",
+            "operator",
+            DECIDE_KYC,
+            {
+                "i": {
+                    "submissionId": missing_id("KycSubmission"),
+                    "decision": "REJECT",
+                    "reason": "<bad>",
+                }
+            },
+            "reason",
+            id="decideKyc-reason",
         ),
         pytest.param(
-            "person", CREATE_ENDPOINT,
-            {"i": {"url": "https://example.com/hook", "description": "<bad>"}}, "description",
+            "person",
+            CREATE_ENDPOINT,
+            {"i": {"url": "https://example.com/hook", "description": "<bad>"}},
+            "description",
             id="webhook-description",
         ),
         pytest.param(
-            "person", CREATE_KEY, {"i": {"name": "<bad>", "scopes": ["PROFILE_READ"]}}, "name",
+            "person",
+            CREATE_KEY,
+            {"i": {"name": "<bad>", "scopes": ["PROFILE_READ"]}},
+            "name",
             id="apiKey-name",
         ),
-        pytest.param("operator", CREATE_PRODUCT, {"i": {**PRODUCT, "code": "<bad>"}}, "code",
-                     id="product-code"),
+        pytest.param(
+            "operator",
+            CREATE_PRODUCT,
+            {"i": {**PRODUCT, "code": "<bad>"}},
+            "code",
+            id="product-code",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_unencodable_text_is_invalid_input_on_its_field(
     world: World,
     errors_logged: list[logging.LogRecord],
@@ -184,9 +211,13 @@ async def test_a_nul_in_a_literal_is_invalid_input_on_its_field(
 
 @pytest.mark.parametrize(
     "expires_at",
-    ["2030-01-01T00:00:00", "9999-12-31T23:00:00-05:00", "9999-01-01T00:00:00+00:00",
-     "0001-01-01T00:30:00+01:00"],
-)  # fmt: skip
+    [
+        "2030-01-01T00:00:00",
+        "9999-12-31T23:00:00-05:00",
+        "9999-01-01T00:00:00+00:00",
+        "0001-01-01T00:30:00+01:00",
+    ],
+)
 @pytest.mark.parametrize("as_literal", [False, True], ids=["variable", "literal"])
 async def test_an_unfit_offer_expiry_is_invalid_input(
     world: World, errors_logged: list[logging.LogRecord], expires_at: str, as_literal: bool

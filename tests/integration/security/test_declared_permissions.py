@@ -86,8 +86,13 @@ def matrix_actor(name: str) -> Actor:
     if name == "operator":
         return Actor(ActorKind.PERSON, uuid4(), frozenset({Role.OPERATOR}))
     if name == "merchant_key":  # a MERCHANT's key with payments:read alone
-        return Actor(ActorKind.API_KEY, uuid4(), frozenset({Role.MERCHANT}),
-                     frozenset({Scope.PAYMENTS_READ}), api_key_id=uuid4())  # fmt: skip
+        return Actor(
+            ActorKind.API_KEY,
+            uuid4(),
+            frozenset({Role.MERCHANT}),
+            frozenset({Scope.PAYMENTS_READ}),
+            api_key_id=uuid4(),
+        )
     roles, _, grant = PEOPLE[name]
     held = {Role(r) for r in roles} | ({Role(grant)} if grant else set())
     return Actor(ActorKind.PERSON, uuid4(), frozenset(held))
@@ -150,12 +155,18 @@ def refused_callers(permission: Permission) -> list[Refused]:
         callers.append(Refused("a key with every scope", EVERY_ROLE_BUT_OPERATOR, ALL_SCOPES))
         return callers
     for scope in sorted(permission.key_scopes, key=lambda s: s.value):
-        callers.append(Refused(f"a key with every scope but {scope.value}",
-                               EVERY_ROLE_BUT_OPERATOR, ALL_SCOPES - {scope}))  # fmt: skip
+        callers.append(
+            Refused(
+                f"a key with every scope but {scope.value}",
+                EVERY_ROLE_BUT_OPERATOR,
+                ALL_SCOPES - {scope},
+            )
+        )
     if permission.roles:
         owner = EVERY_ROLE_BUT_OPERATOR - permission.roles
-        callers.append(Refused(f"a key of an owner without {_names(permission.roles)}",
-                               owner, ALL_SCOPES))  # fmt: skip
+        callers.append(
+            Refused(f"a key of an owner without {_names(permission.roles)}", owner, ALL_SCOPES)
+        )
     return callers
 
 
@@ -194,11 +205,17 @@ class World:
         email = unique_email("declared")
         async with services.stores.sessions() as session:
             await registration.register(
-                session=session, clock=SystemClock(), actor=Actor.system(),
-                hasher=services.identity.hasher, kind=ParticipantKind.BUSINESS,
-                display_name="declared", email=email, phone=None, password=PASSWORD,
+                session=session,
+                clock=SystemClock(),
+                actor=Actor.system(),
+                hasher=services.identity.hasher,
+                kind=ParticipantKind.BUSINESS,
+                display_name="declared",
+                email=email,
+                phone=None,
+                password=PASSWORD,
                 roles=roles,
-            )  # fmt: skip
+            )
             await session.commit()
         self.people[roles] = await sign_in(self.app, "person", email)
         return self.people[roles]
@@ -208,11 +225,16 @@ class World:
         assert owner.id is not None
         prefix, secret = new_api_key()
         async with self.app.state.services.stores.sessions() as session:
-            session.add(ApiKey(
-                owner_id=key_of(owner.id), name="declared", prefix=prefix,
-                secret_hash=sha256_hex(secret), scopes=sorted(s.value for s in scopes),
-                created_at=SystemClock().now(),
-            ))  # fmt: skip
+            session.add(
+                ApiKey(
+                    owner_id=key_of(owner.id),
+                    name="declared",
+                    prefix=prefix,
+                    secret_hash=sha256_hex(secret),
+                    scopes=sorted(s.value for s in scopes),
+                    created_at=SystemClock().now(),
+                )
+            )
             await session.commit()
         return Caller("key", secret, owner.id, owner.email)
 
@@ -233,14 +255,19 @@ class World:
         services = self.app.state.services
         authorization = f"Bearer {caller.token}" if caller.token else None
         context = Context(
-            request=None, response=None, clock=SystemClock(),  # type: ignore[arg-type]
+            request=None,
+            response=None,
+            clock=SystemClock(),  # type: ignore[arg-type]
             platform=PlatformProfile("Agora", "test", "CNY"),
             actor=await services.authenticator.actor_for(authorization, Origin()),
-            db=services.stores.sessions, identity=services.identity,
-            hardening=HardeningPolicy(), rail=services.rail,
-            rate_limits=self.app.state.rate_limits, events=self.app.state.events,
+            db=services.stores.sessions,
+            identity=services.identity,
+            hardening=HardeningPolicy(),
+            rail=services.rail,
+            rate_limits=self.app.state.rate_limits,
+            events=self.app.state.events,
             transfers=services.transfers,
-        )  # fmt: skip
+        )
         stream = await SCHEMA.subscribe(query, variables, context_value=context)
         if not hasattr(stream, "__aiter__"):
             return stream  # refused before the stream began
@@ -255,10 +282,12 @@ async def world(stores: StoreUrls) -> AsyncIterator[World]:
     async with running_app(stores) as (app, client):
         w = World(app, client)
         async with app.state.services.stores.sessions() as session:
-            names = await (await session.connection()).execute(text(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
-            ))  # fmt: skip
+            names = await (await session.connection()).execute(
+                text(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+                )
+            )
             w.tables = [name for (name,) in names]
         yield w
 

@@ -53,63 +53,117 @@ class ById:
 # operator's own fields, and mutations on a payment the operator reads but may not act on.
 # Every other id position is walked there, generated from the schema.
 BY_ID = [
-    ById("node(Participant)", "Participant",
-         "query Q($id: ID!) { node(id: $id) { id ... on Participant { email phone } } }",
-         operator_may=True, reads=True),
-    ById("node(KycSubmission)", "KycSubmission",
-         "query Q($id: ID!) { node(id: $id) { id ... on KycSubmission { legalName } } }",
-         operator_may=True, reads=True),
-    ById("node(ApiKey)", "ApiKey",
-         "query Q($id: ID!) { node(id: $id) { id ... on ApiKey { prefix } } }",
-         operator_may=False, reads=True),
-    ById("participant", "Participant",
-         "query Q($id: ID!) { participant(id: $id) { id email phone } }",
-         operator_may=True, reads=True),
-    ById("auditLog(actorId)", "Participant",
-         "query Q($id: ID!) { auditLog(actorId: $id) { nodes { action } } }",
-         operator_may=True),
-    ById("decideKyc", "KycSubmission",
-         """mutation M($id: ID!) { decideKyc(input: {submissionId: $id, decision: REJECT,
+    ById(
+        "node(Participant)",
+        "Participant",
+        "query Q($id: ID!) { node(id: $id) { id ... on Participant { email phone } } }",
+        operator_may=True,
+        reads=True,
+    ),
+    ById(
+        "node(KycSubmission)",
+        "KycSubmission",
+        "query Q($id: ID!) { node(id: $id) { id ... on KycSubmission { legalName } } }",
+        operator_may=True,
+        reads=True,
+    ),
+    ById(
+        "node(ApiKey)",
+        "ApiKey",
+        "query Q($id: ID!) { node(id: $id) { id ... on ApiKey { prefix } } }",
+        operator_may=False,
+        reads=True,
+    ),
+    ById(
+        "participant",
+        "Participant",
+        "query Q($id: ID!) { participant(id: $id) { id email phone } }",
+        operator_may=True,
+        reads=True,
+    ),
+    ById(
+        "auditLog(actorId)",
+        "Participant",
+        "query Q($id: ID!) { auditLog(actorId: $id) { nodes { action } } }",
+        operator_may=True,
+    ),
+    ById(
+        "decideKyc",
+        "KycSubmission",
+        """mutation M($id: ID!) { decideKyc(input: {submissionId: $id, decision: REJECT,
               reason: "blurred scan"}) { submission { id status } errors { code field message } } }""",  # noqa: E501
-         operator_may=True),
-    ById("revealDocumentNumber", "KycSubmission",
-         """mutation M($id: ID!) { revealDocumentNumber(submissionId: $id,
+        operator_may=True,
+    ),
+    ById(
+        "revealDocumentNumber",
+        "KycSubmission",
+        """mutation M($id: ID!) { revealDocumentNumber(submissionId: $id,
               reason: "fraud review ticket 4711") { documentNumber errors { code field message } } }""",  # noqa: E501
-         operator_may=True),
-    ById("node(WebhookEndpoint)", "WebhookEndpoint",
-         "query Q($id: ID!) { node(id: $id) { id ... on WebhookEndpoint { url } } }",
-         operator_may=False, reads=True),
-    ById("grantRole", "Participant",
-         """mutation M($id: ID!) { grantRole(participantId: $id, role: INSURER) {
+        operator_may=True,
+    ),
+    ById(
+        "node(WebhookEndpoint)",
+        "WebhookEndpoint",
+        "query Q($id: ID!) { node(id: $id) { id ... on WebhookEndpoint { url } } }",
+        operator_may=False,
+        reads=True,
+    ),
+    ById(
+        "grantRole",
+        "Participant",
+        """mutation M($id: ID!) { grantRole(participantId: $id, role: INSURER) {
               participant { id roles email } errors { code field message } } }""",
-         operator_may=True),
-    ById("paymentIntent", "PaymentIntent",
-         "query Q($id: ID!) { paymentIntent(id: $id) { id state amount { amount } } }",
-         operator_may=True, reads=True),
-    ById("confirmShipment", "PaymentIntent",
-         "mutation M($id: ID!) { confirmShipment(paymentId: $id) { paymentIntent { id } errors { code field message } } }",  # noqa: E501
-         operator_may=False),
-    ById("refundPayment", "PaymentIntent",
-         """mutation M($id: ID!) { refundPayment(input: {paymentId: $id}, idempotencyKey: "idor")
+        operator_may=True,
+    ),
+    ById(
+        "paymentIntent",
+        "PaymentIntent",
+        "query Q($id: ID!) { paymentIntent(id: $id) { id state amount { amount } } }",
+        operator_may=True,
+        reads=True,
+    ),
+    ById(
+        "confirmShipment",
+        "PaymentIntent",
+        "mutation M($id: ID!) { confirmShipment(paymentId: $id) { paymentIntent { id } errors { code field message } } }",  # noqa: E501
+        operator_may=False,
+    ),
+    ById(
+        "refundPayment",
+        "PaymentIntent",
+        """mutation M($id: ID!) { refundPayment(input: {paymentId: $id}, idempotencyKey: "idor")
               { refund { id } errors { code field message } } }""",
-         operator_may=False),
-    ById("cancelPaymentIntent", "PaymentIntent",
-         """mutation M($id: ID!) { cancelPaymentIntent(paymentId: $id, idempotencyKey: "idor")
+        operator_may=False,
+    ),
+    ById(
+        "cancelPaymentIntent",
+        "PaymentIntent",
+        """mutation M($id: ID!) { cancelPaymentIntent(paymentId: $id, idempotencyKey: "idor")
               { paymentIntent { id } errors { code field message } } }""",
-         operator_may=False),
-    ById("confirmReceipt", "PaymentIntent",
-         """mutation M($id: ID!) { confirmReceipt(paymentId: $id, idempotencyKey: "idor")
+        operator_may=False,
+    ),
+    ById(
+        "confirmReceipt",
+        "PaymentIntent",
+        """mutation M($id: ID!) { confirmReceipt(paymentId: $id, idempotencyKey: "idor")
               { paymentIntent { id } errors { code field message } } }""",
-         operator_may=False),
-    ById("extendEscrow", "PaymentIntent",
-         """mutation M($id: ID!) { extendEscrow(paymentId: $id, idempotencyKey: "idor")
+        operator_may=False,
+    ),
+    ById(
+        "extendEscrow",
+        "PaymentIntent",
+        """mutation M($id: ID!) { extendEscrow(paymentId: $id, idempotencyKey: "idor")
               { paymentIntent { id autoReleaseAt } errors { code field message } } }""",
-         operator_may=False),
-    ById("openDispute", "PaymentIntent",
-         """mutation M($id: ID!) { openDispute(paymentId: $id, reason: "never arrived at all")
+        operator_may=False,
+    ),
+    ById(
+        "openDispute",
+        "PaymentIntent",
+        """mutation M($id: ID!) { openDispute(paymentId: $id, reason: "never arrived at all")
               { dispute { id } errors { code field message } } }""",
-         operator_may=False),
-]  # fmt: skip
+        operator_may=False,
+    ),
+]
 
 
 async def ask(
@@ -306,8 +360,9 @@ async def test_a_participant_id_never_opens_another_type(world: NodeWorld) -> No
     query = "query Q($id: ID!) { node(id: $id) { id } }"
 
     for type_name in ("KycSubmission", "ApiKey", "AuditEntry"):
-        body = await gql(world.client, query, {"id": global_id(type_name, raw)},
-                         token=world.operator.token)  # fmt: skip
+        body = await gql(
+            world.client, query, {"id": global_id(type_name, raw)}, token=world.operator.token
+        )
         assert body == {"data": {"node": None}}
 
 

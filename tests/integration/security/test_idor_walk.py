@@ -145,7 +145,7 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.setMerchantFeePlan(input.merchantId)": OPERATORS_ONLY,
     "Mutation.payInInstallments(paymentId)": "PaymentIntent",
     "Mutation.repayInstallments(planId)": "BnplPlan",
-}  # fmt: skip
+}
 
 
 def name_of(position: Position) -> str:
@@ -176,8 +176,9 @@ def test_operator_only_exemptions_are_declared_operators_only() -> None:
 
 def test_node_exemptions_are_node_and_nodes() -> None:
     assert sorted(n for n, named in ID_TYPES.items() if named is NODE) == [
-        "Query.node(id)", "Query.nodes(ids)"
-    ]  # fmt: skip
+        "Query.node(id)",
+        "Query.nodes(ids)",
+    ]
 
 
 @dataclass
@@ -197,8 +198,13 @@ class Walk:
 
 # What the stranger is to the declarations: every role but OPERATOR, a key with every scope.
 STRANGER = Actor(ActorKind.PERSON, uuid.uuid4(), GRANTABLE_ROLES)
-STRANGERS_KEY = Actor(ActorKind.API_KEY, uuid.uuid4(), GRANTABLE_ROLES,
-                      grantable_scopes(GRANTABLE_ROLES), api_key_id=uuid.uuid4())  # fmt: skip
+STRANGERS_KEY = Actor(
+    ActorKind.API_KEY,
+    uuid.uuid4(),
+    GRANTABLE_ROLES,
+    grantable_scopes(GRANTABLE_ROLES),
+    api_key_id=uuid.uuid4(),
+)
 
 
 @pytest.fixture(scope="module")
@@ -257,8 +263,9 @@ def call_of(walk: Walk, name: str) -> Call:
     # Only whose the object is can refuse the stranger: the declaration lets them by.
     permission = PERMISSIONS[position.operation, position.field]
     assert permission.refusal(STRANGER) is None or permission.refusal(STRANGERS_KEY) is None
-    query, variables = request(position.operation, position.field, {position.path: theirs.id},
-                               select=_selection)  # fmt: skip
+    query, variables = request(
+        position.operation, position.field, {position.path: theirs.id}, select=_selection
+    )
     return Call(position, theirs, query, variables, isinstance(named, OperatorsToo))
 
 
@@ -285,8 +292,9 @@ async def test_a_malformed_id_answers_as_a_missing_one(walk: Walk, name: str) ->
     call = call_of(walk, name)
     # The owner too: an id that names nothing must not read as "no id" (all of mine).
     for caller in (walk.stranger, walk.world.operator, walk.world.owner):
-        missing = await ask(walk, caller, call.query,
-                            call.naming(missing_id(id_type(call.theirs.id))))  # fmt: skip
+        missing = await ask(
+            walk, caller, call.query, call.naming(missing_id(id_type(call.theirs.id)))
+        )
 
         answers = {
             kind: without_messages(await ask(walk, caller, call.query, call.naming(malformed)))

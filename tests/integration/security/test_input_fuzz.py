@@ -75,14 +75,23 @@ class Fuzz:
     ) -> list[dict[str, Any]]:
         """A subscription the way the WebSocket transport runs it (schema.subscribe, with
         the caller's context): refused input ends it at once with its errors."""
-        view = next(r.endpoint for r in self.app.routes if isinstance(r, Route)
-                    and isinstance(r.endpoint, GraphQLOverHTTP))  # fmt: skip
+        view = next(
+            r.endpoint
+            for r in self.app.routes
+            if isinstance(r, Route) and isinstance(r.endpoint, GraphQLOverHTTP)
+        )
         token = self.callers[caller].token
-        request = Request({
-            "type": "http", "app": self.app, "method": "POST", "path": "/graphql",
-            "headers": [(b"authorization", f"Bearer {token}".encode())],
-            "client": ("127.0.0.1", 1), "query_string": b"",
-        })  # fmt: skip
+        request = Request(
+            {
+                "type": "http",
+                "app": self.app,
+                "method": "POST",
+                "path": "/graphql",
+                "headers": [(b"authorization", f"Bearer {token}".encode())],
+                "client": ("127.0.0.1", 1),
+                "query_string": b"",
+            }
+        )
         context = await view.get_context(request, Response())
         stream = await view.schema.subscribe(query, variables, context_value=context)
         try:
@@ -136,13 +145,15 @@ THROUGH_PROBES: dict[str, tuple[tuple[str, ...], Callable[[Position], Any]]] = {
     "a negative decimal of 30 digits": (TEXT, lambda p: "-" + "9" * 30),
     "the length limit": (TEXT, lambda p: "x" * p.limit),
     "the last accepted moment": (
-        MOMENTS, lambda p: "9998-12-31" + ("T23:59:59-12:00" * (p.scalar != "Date")),
+        MOMENTS,
+        lambda p: "9998-12-31" + ("T23:59:59-12:00" * (p.scalar != "Date")),
     ),
     "the first accepted moment": (
-        MOMENTS, lambda p: "1000-01-01" + ("T00:00:00+14:00" * (p.scalar != "Date")),
+        MOMENTS,
+        lambda p: "1000-01-01" + ("T00:00:00+14:00" * (p.scalar != "Date")),
     ),
     "the largest Int": (("Int",), lambda p: 2**31 - 1),
-}  # fmt: skip
+}
 
 
 def by_root_field(scalars: tuple[str, ...]) -> dict[tuple[str, str], list[Position]]:
@@ -212,9 +223,9 @@ async def test_what_the_edge_lets_through_breaks_no_use_case(
         for position in POSITIONS:
             if position.scalar not in scalars or position.field in ENDS_THE_SESSION:
                 continue
-            query, variables = request(position.operation, position.field, {
-                position.path: make(position)
-            })  # fmt: skip
+            query, variables = request(
+                position.operation, position.field, {position.path: make(position)}
+            )
 
             await fuzz.send(position.operation, query, variables, caller)
 

@@ -247,8 +247,14 @@ UNVERIFIED_SENDERS = expect(KYC_REQUIRED, anonymous=UNAUTHENTICATED, merchant_ke
 # Lending: banks act through their PARTNER_BANK role, investors through INVESTOR (every
 # business in the matrix signed up as an investor first).
 BANKS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=OK)
-INVESTORS = expect(OK, anonymous=UNAUTHENTICATED, borrower=FORBIDDEN, merchant=FORBIDDEN,
-                   merchant_key=FORBIDDEN, operator=FORBIDDEN)  # fmt: skip
+INVESTORS = expect(
+    OK,
+    anonymous=UNAUTHENTICATED,
+    borrower=FORBIDDEN,
+    merchant=FORBIDDEN,
+    merchant_key=FORBIDDEN,
+    operator=FORBIDDEN,
+)
 CREATE_OFFER = """mutation O($input: FundingOfferInput!, $key: String!) {
   createFundingOffer(input: $input, idempotencyKey: $key) { offer { id } errors { code } } }"""
 UPDATE_OFFER = """mutation U($id: ID!, $input: FundingOfferInput!) {
@@ -261,10 +267,16 @@ UPDATE_RULE = """mutation U($id: ID!, $input: AutoInvestRuleInput!) {
   updateAutoInvestRule(id: $id, input: $input) { rule { id } errors { code } } }"""
 DELETE_RULE = """mutation D($id: ID!) { deleteAutoInvestRule(id: $id) { errors { code } } }"""
 PRODUCT = {
-    "name": "Matrix loan", "currency": "CNY", "minAmount": "1000.00", "maxAmount": "50000.00",
-    "minTermMonths": 3, "maxTermMonths": 24, "repaymentMethod": "EQUAL_INSTALLMENT",
-    "minRate": "0.05", "maxRate": "0.24",
-}  # fmt: skip
+    "name": "Matrix loan",
+    "currency": "CNY",
+    "minAmount": "1000.00",
+    "maxAmount": "50000.00",
+    "minTermMonths": 3,
+    "maxTermMonths": 24,
+    "repaymentMethod": "EQUAL_INSTALLMENT",
+    "minRate": "0.05",
+    "maxRate": "0.24",
+}
 CREATE_PRODUCT = """mutation P($input: LoanProductInput!) {
   createLoanProduct(input: $input) { product { id } errors { code } } }"""
 UPDATE_PRODUCT = """mutation U($id: ID!, $input: LoanProductInput!) {
@@ -305,13 +317,24 @@ def product_variables(m: Matrix, c: Caller) -> dict[str, object]:
 BUY_NOTE = """mutation B($input: BuyNoteInput!, $key: String!) {
   buyNote(input: $input, idempotencyKey: $key) { noteId errors { code } } }"""
 OFFER_TERMS = {
-    "currency": "CNY", "capacity": "100000.00", "rateFloor": "0.06", "grades": ["A"],
-    "minTermMonths": 3, "maxTermMonths": 12, "minAmount": "100.00", "maxAmount": "1000.00",
-}  # fmt: skip
+    "currency": "CNY",
+    "capacity": "100000.00",
+    "rateFloor": "0.06",
+    "grades": ["A"],
+    "minTermMonths": 3,
+    "maxTermMonths": 12,
+    "minAmount": "100.00",
+    "maxAmount": "1000.00",
+}
 RULE_TERMS = {
-    "currency": "CNY", "grades": ["A", "B"], "minTermMonths": 3, "maxTermMonths": 12,
-    "minRate": "0.05", "maxPerLoan": "100.00", "dailyBudget": "1000.00",
-}  # fmt: skip
+    "currency": "CNY",
+    "grades": ["A", "B"],
+    "minTermMonths": 3,
+    "maxTermMonths": 12,
+    "minRate": "0.05",
+    "maxPerLoan": "100.00",
+    "dailyBudget": "1000.00",
+}
 
 
 def offer_variables(m: Matrix, c: Caller) -> dict[str, object]:
@@ -332,8 +355,15 @@ def subject(m: Matrix, c: Caller) -> dict[str, str | None]:
 
 def new_sign_up(m: Matrix, c: Caller) -> dict[str, object]:
     email = unique_email()
-    return {"input": {"kind": "PERSON", "displayName": "New", "email": email,
-                      "password": PASSWORD, "roles": ["BORROWER"]}}  # fmt: skip
+    return {
+        "input": {
+            "kind": "PERSON",
+            "displayName": "New",
+            "email": email,
+            "password": PASSWORD,
+            "roles": ["BORROWER"],
+        }
+    }
 
 
 def new_document(m: Matrix, c: Caller) -> dict[str, object]:

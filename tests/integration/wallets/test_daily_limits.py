@@ -61,10 +61,14 @@ async def send(app: Starlette, clean_stores: StoreUrls, clock: FixedClock) -> As
             text("UPDATE participant SET kyc_level = 1 WHERE id = :id"), {"id": sender.id}
         )
         await adjust_wallet(
-            session=session, clock=clock, actor=system, participant_id=sender.id,
-            amount=Money(20_000_000, "CNY"), reason="seed for the limit tests",
+            session=session,
+            clock=clock,
+            actor=system,
+            participant_id=sender.id,
+            amount=Money(20_000_000, "CNY"),
+            reason="seed for the limit tests",
             idempotency_key="seed",
-        )  # fmt: skip
+        )
         await session.commit()
     as_sender = Actor(ActorKind.PERSON, participant_id=sender.id)
 
@@ -72,9 +76,13 @@ async def send(app: Starlette, clean_stores: StoreUrls, clock: FixedClock) -> As
         async with sessions() as session:
             try:
                 await transfer(
-                    session=session, clock=clock, actor=as_sender, recipient_id=recipient.id,
-                    amount=Money(minor, "CNY"), idempotency_key=key,
-                )  # fmt: skip
+                    session=session,
+                    clock=clock,
+                    actor=as_sender,
+                    recipient_id=recipient.id,
+                    amount=Money(minor, "CNY"),
+                    idempotency_key=key,
+                )
             except DomainError as error:
                 if error.keeps_changes:
                     await session.commit()

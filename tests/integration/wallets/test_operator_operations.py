@@ -33,8 +33,14 @@ mutation R($id: ID!, $key: String!) {
 WALLET = "{ wallets { available { amount } held { amount } } }"
 
 
-async def adjust(client: httpx.AsyncClient, by: Person, who: Person, amount: str, key: str,
-                 reason: str = "refund of a duplicate card charge") -> dict:  # fmt: skip
+async def adjust(
+    client: httpx.AsyncClient,
+    by: Person,
+    who: Person,
+    amount: str,
+    key: str,
+    reason: str = "refund of a duplicate card charge",
+) -> dict:
     variables = {
         "input": {"participantId": who.id, "amount": amount, "currency": "CNY", "reason": reason},
         "key": key,
@@ -56,8 +62,11 @@ async def test_operators_adjust_wallets_with_an_audited_reason(
     overdraw = await adjust(client, operator, person, "-500.00", "adj-3")
     by_person = await adjust(client, person, person, "1000.00", "adj-4")
     terse = await adjust(client, operator, person, "1.00", "adj-5", reason="oops")
-    audit = await gql(client, '{ auditLog(action: "wallet.adjust") { nodes { details } } }',
-                      token=operator.access_token)  # fmt: skip
+    audit = await gql(
+        client,
+        '{ auditLog(action: "wallet.adjust") { nodes { details } } }',
+        token=operator.access_token,
+    )
 
     assert credit["errors"] == debit["errors"] == []
     assert (await wallet(client, person))["available"] == {"amount": "70.00"}
@@ -74,10 +83,14 @@ async def hold(
     client: httpx.AsyncClient, operator: Person, who: Person, amount: str, key: str
 ) -> dict:
     variables = {
-        "input": {"participantId": who.id, "amount": amount, "currency": "CNY",
-                  "reason": "note purchase pending funding"},
+        "input": {
+            "participantId": who.id,
+            "amount": amount,
+            "currency": "CNY",
+            "reason": "note purchase pending funding",
+        },
         "key": key,
-    }  # fmt: skip
+    }
     return (await gql(client, CREATE, variables, token=operator.access_token))["data"]["createHold"]
 
 
@@ -96,8 +109,9 @@ async def test_a_hold_is_created_captured_in_part_and_resolves_once(
 
     created = await hold(client, operator, person, "80.00", "hold-1")
     held = await wallet(client, person)
-    captured = await resolve(client, operator, CAPTURE, id=created["holdId"], key="cap-1",
-                             amount="50.00")  # fmt: skip
+    captured = await resolve(
+        client, operator, CAPTURE, id=created["holdId"], key="cap-1", amount="50.00"
+    )
     again = await resolve(client, operator, RELEASE, id=created["holdId"], key="rel-1")
 
     assert created["status"] == "PENDING"

@@ -61,20 +61,30 @@ async def people(app: Starlette, clean_stores: StoreUrls) -> People:
     async with sessions() as session:
         for i, (funds, level) in enumerate(zip(FUNDS, LEVELS, strict=True)):
             person = await register(
-                session=session, clock=clock, actor=system,
-                hasher=app.state.services.identity.hasher, kind=ParticipantKind.PERSON,
-                display_name=f"P{i}", email=unique_email("batch"), phone=None,
-                password=PASSWORD, roles=frozenset({Role.INVESTOR}),
-            )  # fmt: skip
+                session=session,
+                clock=clock,
+                actor=system,
+                hasher=app.state.services.identity.hasher,
+                kind=ParticipantKind.PERSON,
+                display_name=f"P{i}",
+                email=unique_email("batch"),
+                phone=None,
+                password=PASSWORD,
+                roles=frozenset({Role.INVESTOR}),
+            )
             await (await session.connection()).execute(
                 text("UPDATE participant SET kyc_level = :level WHERE id = :id"),
                 {"level": level, "id": person.id},
             )
             await adjust_wallet(
-                session=session, clock=clock, actor=system, participant_id=person.id,
-                amount=Money(funds, "CNY"), reason="seed for the batch tests",
+                session=session,
+                clock=clock,
+                actor=system,
+                participant_id=person.id,
+                amount=Money(funds, "CNY"),
+                reason="seed for the batch tests",
                 idempotency_key=f"seed-{i}",
-            )  # fmt: skip
+            )
             ids.append(person.id)
         await session.commit()
     await engine.dispose()
@@ -116,11 +126,17 @@ async def _one_at_a_time(
     outcomes: list[MoneyMoved | DomainError] = []
     for o in orders:
         try:
-            outcomes.append(await transfer(
-                session=session, clock=FixedClock(NOW), actor=o.actor,
-                recipient_id=o.recipient_id, amount=o.amount, idempotency_key=o.idempotency_key,
-                memo=o.memo,
-            ))  # fmt: skip
+            outcomes.append(
+                await transfer(
+                    session=session,
+                    clock=FixedClock(NOW),
+                    actor=o.actor,
+                    recipient_id=o.recipient_id,
+                    amount=o.amount,
+                    idempotency_key=o.idempotency_key,
+                    memo=o.memo,
+                )
+            )
         except DomainError as refusal:
             outcomes.append(refusal)
     return outcomes
@@ -151,11 +167,21 @@ sender = st.sampled_from([0, 0, 0, 1, 2, 3])  # the richest sends most: it meets
 move = st.tuples(sender, st.integers(0, 4), amount).filter(lambda m: m[0] != m[1])
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(moves=st.lists(move, min_size=1, max_size=16))
-@example(moves=[(0, 1, 2_500_000), (0, 2, 2_500_000), (0, 1, 100), (2, 3, 900_000),
-                (2, 1, 900_000), (3, 0, 50), (1, 4, 10)])  # fmt: skip
+@example(
+    moves=[
+        (0, 1, 2_500_000),
+        (0, 2, 2_500_000),
+        (0, 1, 100),
+        (2, 3, 900_000),
+        (2, 1, 900_000),
+        (3, 0, 50),
+        (1, 4, 10),
+    ]
+)
 def test_a_batch_decides_as_the_same_transfers_one_at_a_time(
     people: People, moves: list[tuple[int, int, int]]
 ) -> None:
@@ -172,13 +198,19 @@ async def sessions(people: People) -> AsyncIterator[async_sessionmaker[AsyncSess
 async def test_a_refused_transfer_leaves_the_rest_of_its_batch_and_keeps_its_refusal(
     people: People, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    orders = [people.order(2, 1, 600_000, "a"), people.order(2, 0, 600_000, "b"),
-              people.order(2, 0, 300_000, "c")]  # fmt: skip
+    orders = [
+        people.order(2, 1, 600_000, "a"),
+        people.order(2, 0, 600_000, "b"),
+        people.order(2, 0, 300_000, "c"),
+    ]
     async with sessions() as session:
         results = await transfer_batch(session, clock=FixedClock(NOW), orders=orders)
         await session.commit()
     assert [r.refusal.code if r.refusal else "OK" for r in results] == [
-        "OK", "INSUFFICIENT_FUNDS", "OK"]  # fmt: skip
+        "OK",
+        "INSUFFICIENT_FUNDS",
+        "OK",
+    ]
     assert results[2].wallet is not None
     assert results[2].wallet.available.minor == 100_000
     async with sessions() as session:  # the refused key replays its refusal, moving nothing
@@ -227,9 +259,11 @@ async def test_bad_input_is_refused_before_anything_is_claimed(
     people: People, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     queue = TransferQueue(sessions, FixedClock(NOW))
-    for order, field in [(people.order(0, 1, 0, "z"), "amount"),
-                         (people.order(0, 0, 5, "z"), "recipient_id"),
-                         (people.order(0, 1, 5, "bad key!"), "idempotency_key")]:  # fmt: skip
+    for order, field in [
+        (people.order(0, 1, 0, "z"), "amount"),
+        (people.order(0, 0, 5, "z"), "recipient_id"),
+        (people.order(0, 1, 5, "bad key!"), "idempotency_key"),
+    ]:
         with pytest.raises(DomainError) as refused:
             await queue.submit(order)
         assert refused.value.field == field

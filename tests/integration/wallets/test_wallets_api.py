@@ -48,10 +48,15 @@ async def verified(client: httpx.AsyncClient, operator: Person) -> Person:
     submitted = await gql(
         client,
         """mutation($i: SubmitKycInput!) { submitKyc(input: $i) { submission { id } } }""",
-        {"i": {"documentType": "RESIDENT_ID", "legalName": "李雷",
-               "documentNumber": first_17 + resident_id_check_char(first_17)}},
+        {
+            "i": {
+                "documentType": "RESIDENT_ID",
+                "legalName": "李雷",
+                "documentNumber": first_17 + resident_id_check_char(first_17),
+            }
+        },
         token=person.access_token,
-    )  # fmt: skip
+    )
     submission = submitted["data"]["submitKyc"]["submission"]["id"]
     await gql(
         client,
@@ -71,16 +76,21 @@ async def test_a_deposit_lands_in_the_wallet_and_a_retry_changes_nothing(
     again = await move(client, person, "deposit", "dep-1", amount="1000.00")
     wallets = await gql(client, WALLETS, token=person.access_token)
 
-    one = await gql(client, '{ wallet(currency: "CNY") { total { amount } } }',
-                    token=person.access_token)  # fmt: skip
+    one = await gql(
+        client, '{ wallet(currency: "CNY") { total { amount } } }', token=person.access_token
+    )
     assert one["data"]["wallet"] == {"total": {"amount": "1000.00"}}
     assert first["errors"] == []
     assert first["status"] == "SUCCEEDED"
     assert again["journalId"] == first["journalId"]
     assert wallets["data"]["wallets"] == [
-        {"currency": "CNY", "available": {"amount": "1000.00", "currency": "CNY"},
-         "held": {"amount": "0.00"}, "total": {"amount": "1000.00"}}
-    ]  # fmt: skip
+        {
+            "currency": "CNY",
+            "available": {"amount": "1000.00", "currency": "CNY"},
+            "held": {"amount": "0.00"},
+            "total": {"amount": "1000.00"},
+        }
+    ]
 
 
 async def test_unverified_participants_cannot_send_or_withdraw(client: httpx.AsyncClient) -> None:
@@ -103,8 +113,9 @@ async def test_a_verified_sender_transfers_and_the_books_balance(
     await move(client, sender, "deposit", "dep-3", amount="500.00")
 
     sent = await move(client, sender, "transfer", "tx-2", amount="120.50", recipientId=recipient.id)
-    too_much = await move(client, sender, "transfer", "tx-3", amount="400.00",
-                          recipientId=recipient.id)  # fmt: skip
+    too_much = await move(
+        client, sender, "transfer", "tx-3", amount="400.00", recipientId=recipient.id
+    )
     reused = await move(client, sender, "transfer", "tx-2", amount="1.00", recipientId=recipient.id)
     theirs = await gql(client, WALLETS, token=recipient.access_token)
 
@@ -127,9 +138,11 @@ async def test_concurrent_transfers_each_get_their_own_answer_and_wallet(
 
     sends = [(senders[i % 3], f"tx-c{i}", f"{i + 1}.00") for i in range(12)]
     answers = await asyncio.gather(
-        *(move(client, who, "transfer", key, amount=amount, recipientId=recipient.id)
-          for who, key, amount in [*sends, sends[0]])  # the last: a retry of the first
-    )  # fmt: skip
+        *(
+            move(client, who, "transfer", key, amount=amount, recipientId=recipient.id)
+            for who, key, amount in [*sends, sends[0]]
+        )  # the last: a retry of the first
+    )
 
     assert all(answer["errors"] == [] for answer in answers)
     assert len({answer["journalId"] for answer in answers}) == 12
@@ -185,8 +198,11 @@ async def test_bad_amounts_are_typed_errors(client: httpx.AsyncClient) -> None:
     decimals = await move(client, person, "deposit", "bad-2", amount="1.001")
     bad_key = await move(client, person, "deposit", "has space", amount="1.00")
 
-    assert zero["errors"][0] == {"code": "INVALID_INPUT", "field": "amount",
-                                 "message": "must be greater than zero"}  # fmt: skip
+    assert zero["errors"][0] == {
+        "code": "INVALID_INPUT",
+        "field": "amount",
+        "message": "must be greater than zero",
+    }
     assert decimals["errors"][0]["field"] == "amount"
     assert bad_key["errors"][0]["field"] == "idempotencyKey"
 
@@ -224,15 +240,19 @@ async def test_replayed_transfers_and_deposits_say_so_and_are_otherwise_the_same
     # given a verified sender's deposit, a transfer and a refused transfer
     sender = await verified(client, operator)
     recipient = await signed_in(client, roles=["BORROWER"])
-    asks = [("deposit", "RailInput", "m-dep", {"amount": "100.00"}),
-            ("transfer", "TransferInput", "m-tx", {"amount": "10.00", "recipientId": recipient.id}),
-            ("transfer", "TransferInput", "m-no", {"amount": "900.00",
-                                                   "recipientId": recipient.id})]  # fmt: skip
+    asks = [
+        ("deposit", "RailInput", "m-dep", {"amount": "100.00"}),
+        ("transfer", "TransferInput", "m-tx", {"amount": "10.00", "recipientId": recipient.id}),
+        ("transfer", "TransferInput", "m-no", {"amount": "900.00", "recipientId": recipient.id}),
+    ]
 
     async def ask(op: str, input_type: str, key: str, input: dict[str, str]) -> dict:
-        body = await gql(client, MARKED.format(op=op, input_type=input_type),
-                         {"input": {"currency": "CNY", **input}, "key": key},
-                         token=sender.access_token)  # fmt: skip
+        body = await gql(
+            client,
+            MARKED.format(op=op, input_type=input_type),
+            {"input": {"currency": "CNY", **input}, "key": key},
+            token=sender.access_token,
+        )
         return body["data"][op]
 
     firsts = [await ask(*a) for a in asks]

@@ -145,9 +145,13 @@ async def test_a_disabled_endpoint_receives_nothing(
 
     async with sessions() as session:
         await update_endpoint(
-            session=session, clock=clock, actor=owner, url_policy=LOOPBACK,
-            endpoint_id=endpoint.endpoint.id, enabled=False,
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=owner,
+            url_policy=LOOPBACK,
+            endpoint_id=endpoint.endpoint.id,
+            enabled=False,
+        )
         await session.commit()
     await record(sessions, clock, [owner.participant_id])
     await fan_out(sessions, clock)
@@ -197,9 +201,13 @@ async def test_secret_rotation_signs_with_both_during_the_overlap_then_only_the_
     created = await register_endpoint(sessions, clock, owner, receiver.url)
     async with sessions() as session:
         rotated = await rotate_secret(
-            session=session, clock=clock, actor=owner, vault=VAULT,
-            endpoint_id=created.endpoint.id, overlap=timedelta(hours=24),
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=owner,
+            vault=VAULT,
+            endpoint_id=created.endpoint.id,
+            overlap=timedelta(hours=24),
+        )
         await session.commit()
     old, new = created.secret, rotated.secret
 
@@ -364,9 +372,14 @@ async def test_a_worker_that_dies_mid_post_is_replaced_when_its_lease_runs_out(
     assert await deliver(sessions, clock) == 1  # the lease ran out: another worker delivers
     async with sessions() as session:  # the first worker's late answer changes nothing
         await record_outcome(
-            session, claimed[0], SendResult(500, 10), attempted_at=clock.now(), clock=clock,
-            policy=policy, jitter=0.5,
-        )  # fmt: skip
+            session,
+            claimed[0],
+            SendResult(500, 10),
+            attempted_at=clock.now(),
+            clock=clock,
+            policy=policy,
+            jitter=0.5,
+        )
         await session.commit()
 
     [delivery] = await deliveries(sessions)

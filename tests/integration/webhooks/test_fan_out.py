@@ -93,9 +93,13 @@ async def test_disabled_deleted_and_younger_endpoints_are_owed_nothing(
     deleted = await register_endpoint(sessions, clock, owner, URL)
     async with sessions() as session:
         await update_endpoint(
-            session=session, clock=clock, actor=owner, url_policy=LOOPBACK,
-            endpoint_id=disabled.endpoint.id, enabled=False,
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            actor=owner,
+            url_policy=LOOPBACK,
+            endpoint_id=disabled.endpoint.id,
+            enabled=False,
+        )
         await delete_endpoint(
             session=session, clock=clock, actor=owner, endpoint_id=deleted.endpoint.id
         )

@@ -75,9 +75,12 @@ async def test_an_owner_registers_changes_rotates_and_deletes_an_endpoint(
     token = merchant.access_token
 
     created = await create(
-        client, merchant, "https://hooks.example.com/agora", eventTypes=["WALLET_CHANGED"],
+        client,
+        merchant,
+        "https://hooks.example.com/agora",
+        eventTypes=["WALLET_CHANGED"],
         description="  settlement   feed ",
-    )  # fmt: skip
+    )
     assert created["errors"] == []
     endpoint = created["endpoint"]
     assert created["secret"].startswith("whsec_")
@@ -116,8 +119,9 @@ async def test_an_owner_registers_changes_rotates_and_deletes_an_endpoint(
     deleted = (await gql(client, DELETE, {"id": endpoint["id"]}, token=token))["data"]
     assert deleted["deleteWebhookEndpoint"] == {"deletedId": endpoint["id"], "errors": []}
     assert (await gql(client, ENDPOINTS, token=token))["data"]["webhookEndpoints"] == []
-    node = await gql(client, "query N($id: ID!) { node(id: $id) { id } }", {"id": endpoint["id"]},
-                     token=token)  # fmt: skip
+    node = await gql(
+        client, "query N($id: ID!) { node(id: $id) { id } }", {"id": endpoint["id"]}, token=token
+    )
     assert node == {"data": {"node": None}}
 
 
@@ -158,8 +162,10 @@ async def test_the_delivery_log_shows_attempts_filters_pages_and_redelivers(
     for node in nodes:
         assert node["endpointId"] == endpoint_id
         assert (node["status"], node["attemptCount"], node["eventType"]) == (
-            "SUCCEEDED", 1, "wallet.changed",
-        )  # fmt: skip
+            "SUCCEEDED",
+            1,
+            "wallet.changed",
+        )
         [attempt] = node["attempts"]
         assert (attempt["number"], attempt["statusCode"], attempt["succeeded"]) == (1, 200, True)
     failed = await gql(client, DELIVERIES, {"status": "FAILED"}, token=token)
@@ -265,8 +271,11 @@ async def test_a_key_points_endpoints_only_at_events_it_may_read(
     every_type = await create(client, payments, "https://hooks.example.com/d")
     persons = await create(client, merchant, "https://hooks.example.com/e")
 
-    for refused, scope in [(no_read_scope, None), (named_wallet, "wallet:read"),
-                           (named_match, "offers:read")]:  # fmt: skip
+    for refused, scope in [
+        (no_read_scope, None),
+        (named_wallet, "wallet:read"),
+        (named_match, "offers:read"),
+    ]:
         assert refused["endpoint"] is None
         assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
         assert scope is None or scope in refused["errors"][0]["message"]
@@ -297,7 +306,7 @@ async def test_a_key_points_endpoints_only_at_events_it_may_read(
     assert [e["code"] for e in widened["data"]["updateWebhookEndpoint"]["errors"]] == ["FORBIDDEN"]
     assert narrowed["data"]["updateWebhookEndpoint"]["endpoint"]["eventTypes"] == [
         "PAYMENT_UPDATED"
-    ]  # fmt: skip
+    ]
 
     # the merchant's wallet moves: owed to the person's endpoint, not to the key's
     wallet_hook = await create(client, merchant, "https://hooks.example.com/f")
@@ -324,9 +333,16 @@ async def production_client(clean_stores: StoreUrls) -> AsyncIterator[httpx.Asyn
 
 @pytest.mark.parametrize(
     "url",
-    ["https://127.1/x", "https://2130706433/x", "https://0x7f000001/x", "https://0/x",
-     "https://[::ffff:127.0.0.1]/x", "https://0177.0.0.1/x", "https://0xa9fea9fe/x"],
-)  # fmt: skip
+    [
+        "https://127.1/x",
+        "https://2130706433/x",
+        "https://0x7f000001/x",
+        "https://0/x",
+        "https://[::ffff:127.0.0.1]/x",
+        "https://0177.0.0.1/x",
+        "https://0xa9fea9fe/x",
+    ],
+)
 async def test_production_refuses_numeric_forms_of_private_addresses_at_registration(
     production_client: httpx.AsyncClient, url: str
 ) -> None:
@@ -336,9 +352,12 @@ async def test_production_refuses_numeric_forms_of_private_addresses_at_registra
 
     assert created["endpoint"] is None
     assert created["errors"] == [
-        {"code": "INVALID_INPUT", "field": "url",
-         "message": "must not point at a private or reserved address"}
-    ]  # fmt: skip
+        {
+            "code": "INVALID_INPUT",
+            "field": "url",
+            "message": "must not point at a private or reserved address",
+        }
+    ]
     assert (await gql(production_client, ENDPOINTS, token=merchant.access_token))["data"] == {
         "webhookEndpoints": []
     }

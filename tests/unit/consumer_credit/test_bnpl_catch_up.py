@@ -30,8 +30,14 @@ def test_the_penalty_charged_on_any_days_adds_up_to_the_penalty_to_date(
     charged, aged_on = 0, None
     for day in (d for d in days if d <= last):
         on = DUE + timedelta(days=day)
-        caught = catch_up(due_date=DUE, last_aged=aged_on, on=on, overdue_principal=principal,
-                          daily_rate=RATE, grace_days=grace)  # fmt: skip
+        caught = catch_up(
+            due_date=DUE,
+            last_aged=aged_on,
+            on=on,
+            overdue_principal=principal,
+            daily_rate=RATE,
+            grace_days=grace,
+        )
         charged += caught.penalty
         aged_on = on
 
@@ -45,9 +51,21 @@ def test_a_second_run_the_same_day_charges_nothing_and_before_the_due_date_nothi
     None
 ):
     day_40 = DUE + timedelta(days=40)
-    caught = catch_up(due_date=DUE, last_aged=day_40, on=day_40, overdue_principal=10_000,
-                      daily_rate=RATE, grace_days=3)  # fmt: skip
+    caught = catch_up(
+        due_date=DUE,
+        last_aged=day_40,
+        on=day_40,
+        overdue_principal=10_000,
+        daily_rate=RATE,
+        grace_days=3,
+    )
     assert (caught.penalty, caught.bucket) == (0, DelinquencyBucket.DPD_31_60)
-    early = catch_up(due_date=DUE, last_aged=None, on=DUE - timedelta(days=2),
-                     overdue_principal=10_000, daily_rate=RATE, grace_days=3)  # fmt: skip
+    early = catch_up(
+        due_date=DUE,
+        last_aged=None,
+        on=DUE - timedelta(days=2),
+        overdue_principal=10_000,
+        daily_rate=RATE,
+        grace_days=3,
+    )
     assert (early.days_past_due, early.penalty, early.bucket) == (0, 0, DelinquencyBucket.CURRENT)

@@ -40,11 +40,15 @@ def test_a_rule_that_gives_a_worse_grade_more_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("grade", "fraud", "status"),
-    [(g, f, BnplDecisionStatus.DECLINED) for g in Grade for f in FraudAction
-     if g is Grade.REJECT or f is FraudAction.DECLINE]
+    [
+        (g, f, BnplDecisionStatus.DECLINED)
+        for g in Grade
+        for f in FraudAction
+        if g is Grade.REJECT or f is FraudAction.DECLINE
+    ]
     + [(g, FraudAction.REVIEW, BnplDecisionStatus.REVIEW) for g in GRADE_ORDER]
     + [(g, FraudAction.ALLOW, BnplDecisionStatus.APPROVED) for g in GRADE_ORDER],
-)  # fmt: skip
+)
 def test_every_grade_and_fraud_verdict_has_one_status(
     grade: Grade, fraud: FraudAction, status: BnplDecisionStatus
 ) -> None:

@@ -28,9 +28,12 @@ def cny(minor: int) -> Money:
 def test_a_buyer_paid_plan_follows_the_lending_schedule_and_pays_the_merchant_at_once() -> None:
     # when 1,200.00 in 3 installments, the buyer paying 15 % a year
     plan = bnpl_plan(
-        price=cny(120_000), count=3, product=PRODUCT, fee_payer=FeePayer.BUYER,
+        price=cny(120_000),
+        count=3,
+        product=PRODUCT,
+        fee_payer=FeePayer.BUYER,
         purchased_on=PURCHASED,
-    )  # fmt: skip
+    )
 
     # then
     expected = build_schedule(
@@ -56,13 +59,19 @@ def test_a_buyer_paid_plan_follows_the_lending_schedule_and_pays_the_merchant_at
 def test_a_merchant_subsidised_plan_is_interest_free_for_the_buyer() -> None:
     # when the merchant pays the credit (免息)
     buyer_pays = bnpl_plan(
-        price=cny(120_000), count=3, product=PRODUCT, fee_payer=FeePayer.BUYER,
+        price=cny(120_000),
+        count=3,
+        product=PRODUCT,
+        fee_payer=FeePayer.BUYER,
         purchased_on=PURCHASED,
-    )  # fmt: skip
+    )
     merchant_pays = bnpl_plan(
-        price=cny(120_000), count=3, product=PRODUCT, fee_payer=FeePayer.MERCHANT,
+        price=cny(120_000),
+        count=3,
+        product=PRODUCT,
+        fee_payer=FeePayer.MERCHANT,
         purchased_on=PURCHASED,
-    )  # fmt: skip
+    )
 
     # then the buyer repays the price alone, and the funder earns the same
     assert [i.total for i in merchant_pays.installments] == [cny(40_000)] * 3
@@ -135,6 +144,9 @@ def test_a_plan_that_cant_be_offered_says_why(
     assert violations == expected
     with pytest.raises(ValueError, match=expected[0][0]):
         bnpl_plan(
-            price=cny(price), count=count, product=product, fee_payer=FeePayer.MERCHANT,
+            price=cny(price),
+            count=count,
+            product=product,
+            fee_payer=FeePayer.MERCHANT,
             purchased_on=PURCHASED,
-        )  # fmt: skip
+        )

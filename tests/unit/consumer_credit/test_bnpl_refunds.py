@@ -126,9 +126,12 @@ def test_installments_always_sum_to_what_is_outstanding_and_the_line_stays_in_bo
     price, count, repaid, refunds_interest, refunds = story
     product = BnplProduct(Decimal("0.18"), Decimal(2), refunds_paid_interest=refunds_interest)
     plan = bnpl_plan(
-        price=cny(price), count=count, product=product, fee_payer=FeePayer.BUYER,
+        price=cny(price),
+        count=count,
+        product=product,
+        fee_payer=FeePayer.BUYER,
         purchased_on=date(2026, 3, 15),
-    )  # fmt: skip
+    )
     limit = cny(price + headroom)
     line = consume_credit(CreditLine(limit, cny(0)), cny(price))
     installments = [

@@ -20,8 +20,13 @@ OPERATOR = Actor(ActorKind.PERSON, participant_id=uuid4(), roles=frozenset({Role
 
 
 def api_key(*scopes: Scope) -> Actor:
-    return Actor(ActorKind.API_KEY, participant_id=uuid4(), roles=frozenset({Role.MERCHANT}),
-                 scopes=frozenset(scopes), api_key_id=uuid4())  # fmt: skip
+    return Actor(
+        ActorKind.API_KEY,
+        participant_id=uuid4(),
+        roles=frozenset({Role.MERCHANT}),
+        scopes=frozenset(scopes),
+        api_key_id=uuid4(),
+    )
 
 
 def test_a_person_follows_their_own_events_of_every_type() -> None:

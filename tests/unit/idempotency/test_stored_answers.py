@@ -32,8 +32,15 @@ class Everything(StoredAnswer):
 
 
 def test_a_result_survives_its_json_round_trip() -> None:
-    result = Everything(uuid4(), datetime(2026, 3, 1, 12, tzinfo=UTC), 7, True, Colour.RED,
-                        (uuid4(), uuid4()), note="n")  # fmt: skip
+    result = Everything(
+        uuid4(),
+        datetime(2026, 3, 1, 12, tzinfo=UTC),
+        7,
+        True,
+        Colour.RED,
+        (uuid4(), uuid4()),
+        note="n",
+    )
 
     stored = json.loads(json.dumps(result.to_stored()))
 

@@ -92,8 +92,9 @@ def test_every_unit_is_applied_or_left_over_and_principal_is_conserved(
     method: RepaymentMethod,
     fees: int,
 ) -> None:
-    loan = make_loan(principal, months, paid=data.draw(st.integers(0, months - 1)), fees=fees,
-                     method=method)  # fmt: skip
+    loan = make_loan(
+        principal, months, paid=data.draw(st.integers(0, months - 1)), fees=fees, method=method
+    )
     on = loan[0].period_start + timedelta(days=data.draw(st.integers(0, 75)))  # type: ignore[operator]
     payoff = payoff_quote(loan, on=on, rule=rule).total  # everything, once all is due
     ahead = on < loan[-1].due_date

@@ -84,8 +84,9 @@ def test_an_installments_fees_are_paid_in_the_rules_order() -> None:
 
     assert fees_paid_by_name(parts, paid_before=0, paid_now=250) == {"origination": 250}
     assert fees_paid_by_name(parts, paid_before=250, paid_now=100) == {
-        "origination": 50, "service": 50
-    }  # fmt: skip
+        "origination": 50,
+        "service": 50,
+    }
     assert fees_paid_by_name(parts, paid_before=450, paid_now=60) == {"service": 50, "": 10}
 
 

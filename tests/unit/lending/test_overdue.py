@@ -50,17 +50,29 @@ def test_penalty_accrues_per_day_half_up_only_after_the_grace_days() -> None:
 
 def test_the_daily_job_sees_the_days_the_bucket_todays_penalty_and_default() -> None:
     in_grace = age_installment(
-        due_date=DUE, on=DUE + timedelta(days=2), overdue_principal=100_000,
-        daily_rate=DAILY, grace_days=3, default_days=90,
-    )  # fmt: skip
+        due_date=DUE,
+        on=DUE + timedelta(days=2),
+        overdue_principal=100_000,
+        daily_rate=DAILY,
+        grace_days=3,
+        default_days=90,
+    )
     late = age_installment(
-        due_date=DUE, on=DUE + timedelta(days=45), overdue_principal=100_000,
-        daily_rate=DAILY, grace_days=3, default_days=90,
-    )  # fmt: skip
+        due_date=DUE,
+        on=DUE + timedelta(days=45),
+        overdue_principal=100_000,
+        daily_rate=DAILY,
+        grace_days=3,
+        default_days=90,
+    )
     defaulted = age_installment(
-        due_date=DUE, on=DUE + timedelta(days=90), overdue_principal=100_000,
-        daily_rate=DAILY, grace_days=3, default_days=90,
-    )  # fmt: skip
+        due_date=DUE,
+        on=DUE + timedelta(days=90),
+        overdue_principal=100_000,
+        daily_rate=DAILY,
+        grace_days=3,
+        default_days=90,
+    )
 
     assert (in_grace.days_past_due, in_grace.bucket, in_grace.penalty_today) == (
         2,

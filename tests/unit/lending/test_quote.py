@@ -142,8 +142,11 @@ def test_default_due_dates_keep_todays_day_of_month() -> None:
 
     # then
     assert terms.due_dates == (
-        date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 30), date(2024, 5, 31),
-    )  # fmt: skip
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+        date(2024, 4, 30),
+        date(2024, 5, 31),
+    )
 
 
 @pytest.mark.parametrize(

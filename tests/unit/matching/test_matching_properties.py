@@ -110,9 +110,13 @@ class Market:
 
     def match(self) -> MatchResult:
         return match_loan(
-            self.loan, self.offers, self.rules, now=NOW, reference_rate=self.reference,
+            self.loan,
+            self.offers,
+            self.rules,
+            now=NOW,
+            reference_rate=self.reference,
             platform_book=self.book,
-        )  # fmt: skip
+        )
 
     @property
     def sources(self) -> int:

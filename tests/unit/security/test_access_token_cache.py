@@ -16,8 +16,12 @@ SECRET = b"k" * 32
 
 
 def _person() -> Actor:
-    return Actor(ActorKind.PERSON, participant_id=uuid4(), roles=frozenset({Role.INVESTOR}),
-                 session_id=uuid4())  # fmt: skip
+    return Actor(
+        ActorKind.PERSON,
+        participant_id=uuid4(),
+        roles=frozenset({Role.INVESTOR}),
+        session_id=uuid4(),
+    )
 
 
 def test_a_remembered_token_still_expires_by_the_injected_clock() -> None:

@@ -93,9 +93,15 @@ def test_http_to_a_private_network_address_is_refused_even_in_dev() -> None:
 
 @pytest.mark.parametrize(
     ("address", "allowed"),
-    [("93.184.216.34", True), ("127.0.0.1", False), ("::ffff:10.0.0.1", False),
-     ("2606:4700::1111", True), ("169.254.169.254", False), ("ff02::1", False)],
-)  # fmt: skip
+    [
+        ("93.184.216.34", True),
+        ("127.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("2606:4700::1111", True),
+        ("169.254.169.254", False),
+        ("ff02::1", False),
+    ],
+)
 def test_addresses_resolved_at_delivery_time_are_checked_alike(address: str, allowed: bool) -> None:
     assert address_allowed(ipaddress.ip_address(address), PRODUCTION) is allowed
     assert address_allowed(ipaddress.ip_address(address), DEV) is True
@@ -137,18 +143,34 @@ def test_numeric_private_forms_follow_the_private_address_setting(url: str) -> N
 
 @pytest.mark.parametrize(
     ("host", "address"),
-    [("127.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"),
-     ("0177.0.0.1", "127.0.0.1"), ("0", "0.0.0.0"), ("1.2.3", "1.2.0.3"),
-     ("1572395042", "93.184.216.34"), ("93.184.216.34.", "93.184.216.34"),
-     ("hooks.example.com", None), ("::1", "::1")],
-)  # fmt: skip
+    [
+        ("127.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("0", "0.0.0.0"),
+        ("1.2.3", "1.2.0.3"),
+        ("1572395042", "93.184.216.34"),
+        ("93.184.216.34.", "93.184.216.34"),
+        ("hooks.example.com", None),
+        ("::1", "::1"),
+    ],
+)
 def test_numeric_hosts_read_as_a_resolver_reads_them(host: str, address: str | None) -> None:
     expected = None if address is None else ipaddress.ip_address(address)
     assert host_address(host) == expected
 
 
-@pytest.mark.parametrize("url", ["https://08.0.0.1/x", "https://256.0.0.1/x", "https://1.2.3.4.5/x",
-                                 "https://4294967296/x", "https://hooks.123/x"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://08.0.0.1/x",
+        "https://256.0.0.1/x",
+        "https://1.2.3.4.5/x",
+        "https://4294967296/x",
+        "https://hooks.123/x",
+    ],
+)
 def test_a_host_that_ends_like_a_number_but_is_no_address_is_refused(url: str) -> None:
     with pytest.raises(InvalidInput, match="valid URL"):
         check_endpoint_url(url, EndpointUrlPolicy(allow_private_addresses=True))

@@ -21,8 +21,14 @@ T0 = datetime(2027, 1, 1, tzinfo=UTC)
 
 def test_the_schedule_is_standard_webhooks_like_and_spans_about_a_day() -> None:
     assert [d.total_seconds() for d in RETRY_DELAYS] == [
-        5, 300, 1800, 7200, 18000, 36000, 36000,
-    ]  # fmt: skip
+        5,
+        300,
+        1800,
+        7200,
+        18000,
+        36000,
+        36000,
+    ]
     assert timedelta(hours=24) <= sum(RETRY_DELAYS, timedelta()) <= timedelta(hours=28)
     assert MAX_ATTEMPTS == 8
 
@@ -42,8 +48,10 @@ def test_after_the_last_attempt_there_is_no_retry() -> None:
     assert next_attempt_at(MAX_ATTEMPTS, T0, jitter=0.5) is None
 
 
-@given(attempts=st.integers(min_value=1, max_value=MAX_ATTEMPTS - 1),
-       jitter=st.floats(min_value=0, max_value=1, exclude_max=True))  # fmt: skip
+@given(
+    attempts=st.integers(min_value=1, max_value=MAX_ATTEMPTS - 1),
+    jitter=st.floats(min_value=0, max_value=1, exclude_max=True),
+)
 def test_jitter_stays_within_a_fifth_of_the_delay(attempts: int, jitter: float) -> None:
     retry = next_attempt_at(attempts, T0, jitter)
     delay = RETRY_DELAYS[attempts - 1]
@@ -60,9 +68,18 @@ def test_the_schedule_starts_after_a_failed_attempt(attempts: int) -> None:
 
 @pytest.mark.parametrize(
     ("status", "ok"),
-    [(200, True), (204, True), (299, True), (301, False), (304, False), (400, False),
-     (429, False), (500, False), (None, False)],
-)  # fmt: skip
+    [
+        (200, True),
+        (204, True),
+        (299, True),
+        (301, False),
+        (304, False),
+        (400, False),
+        (429, False),
+        (500, False),
+        (None, False),
+    ],
+)
 def test_only_2xx_is_a_delivery(status: int | None, ok: bool) -> None:
     assert succeeded(status) is ok
 

@@ -15,9 +15,13 @@ LATER = CREATED + timedelta(seconds=1)
 
 def endpoint_wants(**event: object) -> bool:
     values: dict[str, object] = {
-        "owner_id": OWNER, "event_types": [], "created_at": CREATED,
-        "audience": [OWNER], "event_type": "wallet.changed", "occurred_at": LATER,
-    }  # fmt: skip
+        "owner_id": OWNER,
+        "event_types": [],
+        "created_at": CREATED,
+        "audience": [OWNER],
+        "event_type": "wallet.changed",
+        "occurred_at": LATER,
+    }
     values.update(event)
     return wants(**values)  # type: ignore[arg-type]
 
@@ -44,9 +48,13 @@ def test_events_from_before_the_endpoint_existed_are_not_sent() -> None:
 
 def test_the_body_follows_standard_webhooks_and_names_the_event_by_its_position() -> None:
     body = message_body(
-        position=42, event_type="wallet.changed", version=1, occurred_at=LATER,
-        correlation_id="req-1", payload={"currency": "CNY", "available": 100},
-    )  # fmt: skip
+        position=42,
+        event_type="wallet.changed",
+        version=1,
+        occurred_at=LATER,
+        correlation_id="req-1",
+        payload={"currency": "CNY", "available": 100},
+    )
 
     assert json.loads(body) == {
         "id": "evt_42",

@@ -65,15 +65,27 @@ def test_header_names_are_case_insensitive() -> None:
     [
         ("tampered body", vector_headers(), b'{"test": 2432232315}', VECTOR_SECRET),
         # a fixed "other" secret: test ids must be the same in every pytest-xdist worker
-        ("another secret", vector_headers(), VECTOR_BODY,
-         "whsec_" + base64.b64encode(b"another secret, 32 bytes long...").decode()),
+        (
+            "another secret",
+            vector_headers(),
+            VECTOR_BODY,
+            "whsec_" + base64.b64encode(b"another secret, 32 bytes long...").decode(),
+        ),
         ("another id", vector_headers(**{"webhook-id": "msg_other"}), VECTOR_BODY, VECTOR_SECRET),
-        ("unknown version", vector_headers(**{"webhook-signature": "v2," + VECTOR_SIGNATURE[3:]}),
-         VECTOR_BODY, VECTOR_SECRET),
-        ("garbage", vector_headers(**{"webhook-signature": "v1,not base64 at all"}),
-         VECTOR_BODY, VECTOR_SECRET),
+        (
+            "unknown version",
+            vector_headers(**{"webhook-signature": "v2," + VECTOR_SIGNATURE[3:]}),
+            VECTOR_BODY,
+            VECTOR_SECRET,
+        ),
+        (
+            "garbage",
+            vector_headers(**{"webhook-signature": "v1,not base64 at all"}),
+            VECTOR_BODY,
+            VECTOR_SECRET,
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_signature_is_refused(
     what: str, headers: dict[str, str], body: bytes, secret: str
 ) -> None:
