@@ -12,6 +12,7 @@ from domain.clock import SystemClock
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
 from domain.participants.services.registration import register
+from domain.unit_of_work import transaction
 
 
 async def create_operator(
@@ -21,7 +22,7 @@ async def create_operator(
     stores = open_stores(settings, database_url=database_url, redis_url=redis_url)
     try:
         services = build_services(settings, stores, clock)
-        async with stores.sessions() as session:
+        async with transaction(stores.sessions) as session:
             operator = await register(
                 session=session,
                 clock=clock,
@@ -34,7 +35,6 @@ async def create_operator(
                 password=password,
                 roles=frozenset({Role.OPERATOR}),
             )
-            await session.commit()
             return operator.id
     finally:
         await stores.close()

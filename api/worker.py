@@ -26,7 +26,7 @@ from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
 from domain.consumer_credit.services.overdue import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
-from domain.idempotency.service import prune_expired_keys
+from domain.idempotency.services.pruning import prune_expired_keys
 from domain.ledger.services.expiry import expire_due_holds
 from domain.lending.services.expiry import expire_unfunded_loans
 from domain.lending.services.overdue import age_overdue_installments

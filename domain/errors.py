@@ -15,7 +15,8 @@ class DomainError(Exception):
 
     code: str = "DOMAIN_ERROR"
     # A refusal whose bookkeeping (failed-attempt counter, audit entry, revoked session) must
-    # be committed all the same: the unit of work commits, then reports the error.
+    # be committed all the same: the unit of work (domain/unit_of_work.py) commits, then
+    # reports the error.
     keeps_changes: bool = False
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# Domain modules allowed to touch I/O libraries: tables, repositories and use cases
-# (a context's `service.py`, or the modules of its `services/` package).
-IMPURE_DOMAIN_MODULES = {"tables.py", "service.py", "repository.py"}
+# Domain modules allowed to touch I/O libraries: tables, repositories, use cases (a context's
+# `service.py`, or the modules of its `services/` package) and the unit of work they run in.
+IMPURE_DOMAIN_MODULES = {"tables.py", "service.py", "repository.py", "unit_of_work.py"}
 
 
 def test_import_contracts_hold() -> None:

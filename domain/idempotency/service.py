@@ -12,7 +12,7 @@ the same key gives the same refusal until it expires.
 The use case runs inside a savepoint, so a refusal undoes its changes and keeps the claim.
 run_once is the use case's whole transaction: call it before anything else is written.
 Batched use cases (several requests in one transaction) use its parts: `claim_keys` for all
-their keys at once, then `store_answers`. `prune_expired_keys` is the worker's housekeeping.
+their keys at once, then `store_answers`. The worker's housekeeping is in services/pruning.py.
 
 Either way, how the key was answered (run now, or replayed from its first attempt, and when
 that was) is a `KeyUse`, known from the claim itself: saying so costs no round trip. run_once
@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, ActorKind
@@ -267,37 +267,3 @@ async def run_once(
         raise
     await store_answers(conn, [Answer(record_id, "SUCCEEDED", response.to_stored())])
     return response
-
-
-PRUNE_BATCH = 1000
-
-# Expired records are only ever taken again as new claims, so the worker deletes them and the
-# table holds about a day of keys. Rows a claim holds (an expired key being taken again) are
-# skipped, and SKIP LOCKED rechecks expiry on the newest row version: a key just taken again
-# is never deleted (a claim that loses its record to us claims the key anew).
-_PRUNE = text(
-    """
-    DELETE FROM idempotency_record WHERE id IN (
-        SELECT id FROM idempotency_record
-        WHERE expires_at <= :now
-        ORDER BY expires_at
-        LIMIT :batch
-        FOR UPDATE SKIP LOCKED)
-    """
-)
-
-
-async def prune_expired_keys(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, batch: int = PRUNE_BATCH
-) -> int:
-    """Delete every record expired by now; how many went."""
-    done = 0
-    while True:
-        async with sessions() as session:
-            conn = await session.connection()
-            result = await conn.execute(_PRUNE, {"now": clock.now(), "batch": batch})
-            await session.commit()
-        pruned = int(result.rowcount)
-        done += pruned
-        if pruned < batch:
-            return done

@@ -22,7 +22,7 @@ from graph.context import Info
 from graph.errors import UserError
 from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.money import Money
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.payments.types import FeePayer, PaymentIntent
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
@@ -168,49 +168,45 @@ class BnplMutations:
         "is paid now; partner banks' offers chosen by the matching engine fund the purchase, the "
         "platform book what they don't."
     )
+    @in_unit_of_work
     async def pay_in_installments(
         self,
         info: Info,
+        session: AsyncSession,
         payment_id: strawberry.ID,
         installments: int,
         idempotency_key: IdempotencyKey,
     ) -> BnplPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> BnplPayload:
-            bought = await checkout.pay_in_installments(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                payment_id=uuid_of(payment_id, "PaymentIntent"),
-                installments=installments,
-                idempotency_key=idempotency_key,
-            )
-            return _payload(bought)
-
-        return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)
+        bought = await checkout.pay_in_installments(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            payment_id=uuid_of(payment_id, "PaymentIntent"),
+            installments=installments,
+            idempotency_key=idempotency_key,
+        )
+        return _payload(bought)
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="Shoppers: repay installments from your wallet, oldest first.")
+    @in_unit_of_work
     async def repay_installments(
         self,
         info: Info,
+        session: AsyncSession,
         plan_id: strawberry.ID,
         amount: str,
         currency: str,
         idempotency_key: IdempotencyKey,
     ) -> BnplPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> BnplPayload:
-            repaid = await repayments.repay_installments(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                plan_id=uuid_of(plan_id, "BnplPlan"),
-                amount=parse_money(amount, currency_of(currency), field="amount"),
-                idempotency_key=idempotency_key,
-            )
-            return _payload(repaid)
-
-        return await run_mutation(info, lambda e: BnplPayload(errors=e), use_case)
+        repaid = await repayments.repay_installments(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            plan_id=uuid_of(plan_id, "BnplPlan"),
+            amount=parse_money(amount, currency_of(currency), field="amount"),
+            idempotency_key=idempotency_key,
+        )
+        return _payload(repaid)

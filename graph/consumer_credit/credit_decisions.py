@@ -19,7 +19,7 @@ from graph.errors import ErrorCode, UserError
 from graph.hardening.policy import page_size
 from graph.lending.applications import FraudReason, ReasonCode
 from graph.money import Money
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import Node, optional_uuid_of, to_global_id
 
@@ -158,41 +158,36 @@ class BnplCreditMutations:
         "now. The decision is kept and shown whatever it says; the credit line takes its limit. "
         "Refused or referred: NOT_ELIGIBLE, with the decision's reasons."
     )
+    @in_unit_of_work
     async def decide_bnpl_credit(
-        self, info: Info, input: DecideBnplCreditInput
+        self, info: Info, session: AsyncSession, input: DecideBnplCreditInput
     ) -> BnplCreditPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> BnplCreditPayload:
-            currency = currency_of(input.currency).code
-            income = input.declared_monthly_income
-            row = await credit_decisions.decide_bnpl_credit(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                currency=currency,
-                declared_monthly_income=None
-                if income is None
-                else parse_money(
-                    income, currency_of(currency), field="declared_monthly_income"
-                ).minor,
-            )
-            line = await credit_lines.my_credit_line(session, actor=ctx.actor, currency=currency)
-            errors = (
-                []
-                if row.status == BnplDecisionStatus.APPROVED.value
-                else [
-                    UserError(
-                        code=ErrorCode.NOT_ELIGIBLE,
-                        message=credit_decisions.refusal_text(row),
-                        field=None,
-                    )
-                ]
-            )
-            return BnplCreditPayload(
-                decision=BnplCreditDecision.of(row),
-                errors=errors,
-                credit_line=CreditLine.of(line, row) if line else None,
-            )
-
-        return await run_mutation(info, lambda e: BnplCreditPayload(errors=e), use_case)
+        currency = currency_of(input.currency).code
+        income = input.declared_monthly_income
+        row = await credit_decisions.decide_bnpl_credit(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            currency=currency,
+            declared_monthly_income=None
+            if income is None
+            else parse_money(income, currency_of(currency), field="declared_monthly_income").minor,
+        )
+        line = await credit_lines.my_credit_line(session, actor=ctx.actor, currency=currency)
+        errors = (
+            []
+            if row.status == BnplDecisionStatus.APPROVED.value
+            else [
+                UserError(
+                    code=ErrorCode.NOT_ELIGIBLE,
+                    message=credit_decisions.refusal_text(row),
+                    field=None,
+                )
+            ]
+        )
+        return BnplCreditPayload(
+            decision=BnplCreditDecision.of(row),
+            errors=errors,
+            credit_line=CreditLine.of(line, row) if line else None,
+        )

@@ -6,6 +6,7 @@ from dataclasses import field
 from datetime import datetime
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending import tables
 from domain.lending.funding_terms import AutoInvestTerms
@@ -16,7 +17,7 @@ from graph.context import Info
 from graph.errors import UserError
 from graph.lending.inputs import LoanGrade, grades, minor, rate, rate_text
 from graph.money import Money
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 
@@ -76,59 +77,53 @@ class AutoInvestRulePayload:
     errors: list[UserError] = field(default_factory=list)
 
 
-def _refused(errors: list[UserError]) -> AutoInvestRulePayload:
-    return AutoInvestRulePayload(errors=errors)
-
-
 @strawberry.type
 class AutoInvestMutations:
     @allow(Role.INVESTOR)
     @strawberry.mutation(description="Investors: a new auto-invest rule.")
+    @in_unit_of_work
     async def create_auto_invest_rule(
-        self, info: Info, input: AutoInvestRuleInput
+        self, info: Info, session: AsyncSession, input: AutoInvestRuleInput
     ) -> AutoInvestRulePayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            row = await auto_invest.create_auto_invest_rule(
-                session=session, clock=ctx.clock, actor=ctx.actor, terms=input.to_domain()
-            )
-            return AutoInvestRulePayload(rule=AutoInvestRule.of(row))
-
-        return await run_mutation(info, _refused, use_case)
+        row = await auto_invest.create_auto_invest_rule(
+            session=session, clock=ctx.clock, actor=ctx.actor, terms=input.to_domain()
+        )
+        return AutoInvestRulePayload(rule=AutoInvestRule.of(row))
 
     @allow(Role.INVESTOR)
     @strawberry.mutation(description="Investors: change a rule's terms, or pause it.")
+    @in_unit_of_work
     async def update_auto_invest_rule(
-        self, info: Info, id: strawberry.ID, input: AutoInvestRuleInput, active: bool = True
+        self,
+        info: Info,
+        session: AsyncSession,
+        id: strawberry.ID,
+        input: AutoInvestRuleInput,
+        active: bool = True,
     ) -> AutoInvestRulePayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            row = await auto_invest.update_auto_invest_rule(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                rule_id=uuid_of(id, "AutoInvestRule"),
-                terms=input.to_domain(),
-                active=active,
-            )
-            return AutoInvestRulePayload(rule=AutoInvestRule.of(row))
-
-        return await run_mutation(info, _refused, use_case)
+        row = await auto_invest.update_auto_invest_rule(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            rule_id=uuid_of(id, "AutoInvestRule"),
+            terms=input.to_domain(),
+            active=active,
+        )
+        return AutoInvestRulePayload(rule=AutoInvestRule.of(row))
 
     @allow(Role.INVESTOR)
     @strawberry.mutation(description="Investors: delete a rule (notes it bought stay yours).")
-    async def delete_auto_invest_rule(self, info: Info, id: strawberry.ID) -> AutoInvestRulePayload:
+    @in_unit_of_work
+    async def delete_auto_invest_rule(
+        self, info: Info, session: AsyncSession, id: strawberry.ID
+    ) -> AutoInvestRulePayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            await auto_invest.delete_auto_invest_rule(
-                session=session, actor=ctx.actor, rule_id=uuid_of(id, "AutoInvestRule")
-            )
-            return AutoInvestRulePayload()
-
-        return await run_mutation(info, _refused, use_case)
+        await auto_invest.delete_auto_invest_rule(
+            session=session, actor=ctx.actor, rule_id=uuid_of(id, "AutoInvestRule")
+        )
+        return AutoInvestRulePayload()
 
 
 @strawberry.type

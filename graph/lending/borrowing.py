@@ -20,7 +20,7 @@ from graph.errors import UserError
 from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.applications import LoanApplication
 from graph.lending.loans import Loan
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 
@@ -66,48 +66,48 @@ class BorrowingMutations:
         description="Borrowers (KYC verified): apply; the decision comes back at once with "
         "its reasons, and an offer if approved."
     )
-    async def apply_for_loan(self, info: Info, input: ApplyForLoanInput) -> LoanApplicationPayload:
+    @in_unit_of_work
+    async def apply_for_loan(
+        self, info: Info, session: AsyncSession, input: ApplyForLoanInput
+    ) -> LoanApplicationPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> LoanApplicationPayload:
-            currency = currency_of(input.currency)
-            row = await applications.apply_for_loan(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                product_id=uuid_of(input.product_id, "LoanProduct"),
-                amount=parse_money(input.amount, currency, field="amount"),
-                term_months=input.term_months,
-                purpose=input.purpose,
-                declared_monthly_income=parse_money(
-                    input.declared_monthly_income, currency, field="declared_monthly_income"
-                ).minor,
-            )
-            return LoanApplicationPayload(application=await application_view(session, info, row))
-
-        return await run_mutation(info, lambda e: LoanApplicationPayload(errors=e), use_case)
+        currency = currency_of(input.currency)
+        row = await applications.apply_for_loan(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            product_id=uuid_of(input.product_id, "LoanProduct"),
+            amount=parse_money(input.amount, currency, field="amount"),
+            term_months=input.term_months,
+            purpose=input.purpose,
+            declared_monthly_income=parse_money(
+                input.declared_monthly_income, currency, field="declared_monthly_income"
+            ).minor,
+        )
+        return LoanApplicationPayload(application=await application_view(session, info, row))
 
     @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Borrowers: accept an approved offer; the loan is listed for funding and "
         "matched against partner banks' offers and investors' rules at once."
     )
+    @in_unit_of_work
     async def accept_loan_offer(
-        self, info: Info, application_id: strawberry.ID, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        application_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
     ) -> AcceptLoanOfferPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> AcceptLoanOfferPayload:
-            loan = await applications.accept_loan_offer(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                application_id=uuid_of(application_id, "LoanApplication"),
-                idempotency_key=idempotency_key,
-            )
-            return AcceptLoanOfferPayload(loan=Loan.of(loan))
-
-        return await run_mutation(info, lambda e: AcceptLoanOfferPayload(errors=e), use_case)
+        loan = await applications.accept_loan_offer(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            application_id=uuid_of(application_id, "LoanApplication"),
+            idempotency_key=idempotency_key,
+        )
+        return AcceptLoanOfferPayload(loan=Loan.of(loan))
 
 
 @strawberry.type

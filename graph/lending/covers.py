@@ -20,7 +20,7 @@ from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.inputs import optional_minor, rate, rate_text
 from graph.lending.products import CoverKind
 from graph.money import Money, MoneyInput
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import ANY_KEY, allow
 from graph.relay import Node, to_global_id, uuid_of
 
@@ -165,66 +165,67 @@ class CoverMutations:
         description="Insurers and guarantors: offer to cover loan products' funders; an "
         "operator may then attach the offer to a product."
     )
+    @in_unit_of_work
     async def publish_cover_offer(
-        self, info: Info, input: CoverOfferInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: CoverOfferInput,
+        idempotency_key: IdempotencyKey,
     ) -> CoverOfferPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> CoverOfferPayload:
-            offer = await cover_offers.publish_cover_offer(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                terms=input.to_domain(),
-                idempotency_key=idempotency_key,
-            )
-            return CoverOfferPayload(offer=CoverOffer.of(offer))
-
-        return await run_mutation(info, lambda e: CoverOfferPayload(errors=e), use_case)
+        offer = await cover_offers.publish_cover_offer(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            terms=input.to_domain(),
+            idempotency_key=idempotency_key,
+        )
+        return CoverOfferPayload(offer=CoverOffer.of(offer))
 
     @allow(Role.INSURER, Role.GUARANTOR, key=ANY_KEY)
     @strawberry.mutation(
         description="Insurers and guarantors: cover no new loan under this offer; loans "
         "already listed keep their cover."
     )
-    async def withdraw_cover_offer(self, info: Info, id: strawberry.ID) -> CoverOfferPayload:
+    @in_unit_of_work
+    async def withdraw_cover_offer(
+        self, info: Info, session: AsyncSession, id: strawberry.ID
+    ) -> CoverOfferPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> CoverOfferPayload:
-            row = await cover_offers.withdraw_cover_offer(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                offer_id=uuid_of(id, "CoverOffer"),
-            )
-            return CoverOfferPayload(offer=CoverOffer.of(row))
-
-        return await run_mutation(info, lambda e: CoverOfferPayload(errors=e), use_case)
+        row = await cover_offers.withdraw_cover_offer(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            offer_id=uuid_of(id, "CoverOffer"),
+        )
+        return CoverOfferPayload(offer=CoverOffer.of(row))
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(
         description="Operators: put the platform's own money into its guarantee fund (audited)."
     )
+    @in_unit_of_work
     async def fund_guarantee_fund(
-        self, info: Info, input: FundGuaranteeFundInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: FundGuaranteeFundInput,
+        idempotency_key: IdempotencyKey,
     ) -> GuaranteeFundPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> GuaranteeFundPayload:
-            currency = currency_of(input.currency)
-            await guarantee_fund.fund_guarantee_fund(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                amount=parse_money(input.amount, currency, field="amount"),
-                idempotency_key=idempotency_key,
-            )
-            view = await guarantee_fund.guarantee_fund_view(
-                session, actor=ctx.actor, currency=currency.code
-            )
-            return GuaranteeFundPayload(guarantee_fund=GuaranteeFund.of(view))
-
-        return await run_mutation(info, lambda e: GuaranteeFundPayload(errors=e), use_case)
+        currency = currency_of(input.currency)
+        await guarantee_fund.fund_guarantee_fund(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            amount=parse_money(input.amount, currency, field="amount"),
+            idempotency_key=idempotency_key,
+        )
+        view = await guarantee_fund.guarantee_fund_view(
+            session, actor=ctx.actor, currency=currency.code
+        )
+        return GuaranteeFundPayload(guarantee_fund=GuaranteeFund.of(view))
 
 
 @strawberry.type

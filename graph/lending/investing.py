@@ -20,7 +20,7 @@ from graph.lending.inputs import LoanGrade, grades, optional_rate
 from graph.lending.loans import Loan
 from graph.money import MoneyInput
 from graph.pagination import Connection, connection, time_and_id
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 
@@ -94,27 +94,26 @@ class InvestingMutations:
         description="Investors: buy notes of a listed loan; your wallet is held until the "
         "loan is funded (captured) or expires (released)."
     )
+    @in_unit_of_work
     async def buy_note(
-        self, info: Info, input: BuyNoteInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: BuyNoteInput,
+        idempotency_key: IdempotencyKey,
     ) -> BuyNotePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> BuyNotePayload:
-            amount: DomainMoney = parse_money(
-                input.amount, currency_of(input.currency), field="amount"
-            )
-            bought = await notes.buy_note(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                loan_id=uuid_of(input.loan_id, "Loan"),
-                amount=amount,
-                idempotency_key=idempotency_key,
-            )
-            return BuyNotePayload(
-                note_id=to_global_id("LoanNote", bought.note_id),
-                hold_id=to_global_id("Hold", bought.hold_id),
-                loan=Loan.of(bought.loan),
-            )
-
-        return await run_mutation(info, lambda e: BuyNotePayload(errors=e), use_case)
+        amount: DomainMoney = parse_money(input.amount, currency_of(input.currency), field="amount")
+        bought = await notes.buy_note(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            loan_id=uuid_of(input.loan_id, "Loan"),
+            amount=amount,
+            idempotency_key=idempotency_key,
+        )
+        return BuyNotePayload(
+            note_id=to_global_id("LoanNote", bought.note_id),
+            hold_id=to_global_id("Hold", bought.hold_id),
+            loan=Loan.of(bought.loan),
+        )

@@ -28,7 +28,7 @@ from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.inputs import LoanGrade, grades, optional_rate, rate_text
 from graph.money import Money
 from graph.pagination import Connection, connection, time_and_id
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import ANY_KEY, SIGNED_IN, allow
 from graph.relay import Node, to_global_id, uuid_of
 
@@ -122,62 +122,61 @@ class MarketMutations:
         description="Note holders: offer a note at a price within its bounds (at most its "
         "outstanding principal, accrued interest and the product's premium cap)."
     )
-    async def list_note_for_sale(self, info: Info, input: ListNoteForSaleInput) -> NoteSalePayload:
+    @in_unit_of_work
+    async def list_note_for_sale(
+        self, info: Info, session: AsyncSession, input: ListNoteForSaleInput
+    ) -> NoteSalePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> NoteSalePayload:
-            sale = await secondary_market.list_note_for_sale(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                note_id=uuid_of(input.note_id, "LoanNote"),
-                price=parse_money(input.price, currency_of(input.currency), field="price"),
-            )
-            return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
-
-        return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
+        sale = await secondary_market.list_note_for_sale(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            note_id=uuid_of(input.note_id, "LoanNote"),
+            price=parse_money(input.price, currency_of(input.currency), field="price"),
+        )
+        return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
 
     @allow(Role.INVESTOR)
     @strawberry.mutation(
         description="Investors: buy a note on sale; future repayments on it are yours."
     )
+    @in_unit_of_work
     async def buy_listed_note(
-        self, info: Info, sale_id: strawberry.ID, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        sale_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
     ) -> NoteSalePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> NoteSalePayload:
-            bought = await secondary_market.buy_listed_note(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                sale_id=uuid_of(sale_id, "NoteSale"),
-                idempotency_key=idempotency_key,
-            )
-            return NoteSalePayload(
-                sale=NoteSale.of(bought.listing, ctx.actor.participant_id),
-                note_id=to_global_id("LoanNote", bought.note_id),
-            )
-
-        return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
+        bought = await secondary_market.buy_listed_note(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            sale_id=uuid_of(sale_id, "NoteSale"),
+            idempotency_key=idempotency_key,
+        )
+        return NoteSalePayload(
+            sale=NoteSale.of(bought.listing, ctx.actor.participant_id),
+            note_id=to_global_id("LoanNote", bought.note_id),
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Note holders: take your note off the market while nobody has bought it."
     )
-    async def cancel_note_sale(self, info: Info, sale_id: strawberry.ID) -> NoteSalePayload:
+    @in_unit_of_work
+    async def cancel_note_sale(
+        self, info: Info, session: AsyncSession, sale_id: strawberry.ID
+    ) -> NoteSalePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> NoteSalePayload:
-            sale = await secondary_market.cancel_note_sale(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                sale_id=uuid_of(sale_id, "NoteSale"),
-            )
-            return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
-
-        return await run_mutation(info, lambda e: NoteSalePayload(errors=e), use_case)
+        sale = await secondary_market.cancel_note_sale(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            sale_id=uuid_of(sale_id, "NoteSale"),
+        )
+        return NoteSalePayload(sale=await _view(session, sale, ctx.actor.participant_id))
 
 
 @strawberry.type

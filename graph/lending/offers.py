@@ -6,6 +6,7 @@ from dataclasses import field
 from datetime import datetime
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending import tables
 from domain.lending.funding_terms import OfferTerms
@@ -24,7 +25,7 @@ from graph.lending.inputs import (
     rate_text,
 )
 from graph.money import Money
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 
@@ -113,69 +114,67 @@ class FundingOfferPayload(IdempotentPayload):
     errors: list[UserError] = field(default_factory=list)
 
 
-def _refused(errors: list[UserError]) -> FundingOfferPayload:
-    return FundingOfferPayload(errors=errors)
-
-
 @strawberry.type
 class FundingOfferMutations:
     @allow(Role.PARTNER_BANK, key=Scope.OFFERS_WRITE)
     @strawberry.mutation(description="Partner banks: post a funding offer (offers:write).")
+    @in_unit_of_work
     async def create_funding_offer(
-        self, info: Info, input: FundingOfferInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: FundingOfferInput,
+        idempotency_key: IdempotencyKey,
     ) -> FundingOfferPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            offer = await funding_offers.create_funding_offer(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                terms=input.to_domain(),
-                idempotency_key=idempotency_key,
-            )
-            return FundingOfferPayload(offer=FundingOffer.of(offer))
-
-        return await run_mutation(info, _refused, use_case)
+        offer = await funding_offers.create_funding_offer(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            terms=input.to_domain(),
+            idempotency_key=idempotency_key,
+        )
+        return FundingOfferPayload(offer=FundingOffer.of(offer))
 
     @allow(Role.PARTNER_BANK, key=Scope.OFFERS_WRITE)
     @strawberry.mutation(
         description="Partner banks: replace an offer's terms; `version` must be the one you "
         "read (VERSION_CONFLICT otherwise)."
     )
+    @in_unit_of_work
     async def update_funding_offer(
-        self, info: Info, id: strawberry.ID, version: int, input: FundingOfferInput
+        self,
+        info: Info,
+        session: AsyncSession,
+        id: strawberry.ID,
+        version: int,
+        input: FundingOfferInput,
     ) -> FundingOfferPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            row = await funding_offers.update_funding_offer(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                offer_id=uuid_of(id, "FundingOffer"),
-                expected_version=version,
-                terms=input.to_domain(),
-            )
-            return FundingOfferPayload(offer=FundingOffer.of(row))
-
-        return await run_mutation(info, _refused, use_case)
+        row = await funding_offers.update_funding_offer(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            offer_id=uuid_of(id, "FundingOffer"),
+            expected_version=version,
+            terms=input.to_domain(),
+        )
+        return FundingOfferPayload(offer=FundingOffer.of(row))
 
     @allow(Role.PARTNER_BANK, key=Scope.OFFERS_WRITE)
     @strawberry.mutation(description="Partner banks: stop an offer funding new loans.")
-    async def withdraw_funding_offer(self, info: Info, id: strawberry.ID) -> FundingOfferPayload:
+    @in_unit_of_work
+    async def withdraw_funding_offer(
+        self, info: Info, session: AsyncSession, id: strawberry.ID
+    ) -> FundingOfferPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            row = await funding_offers.withdraw_funding_offer(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                offer_id=uuid_of(id, "FundingOffer"),
-            )
-            return FundingOfferPayload(offer=FundingOffer.of(row))
-
-        return await run_mutation(info, _refused, use_case)
+        row = await funding_offers.withdraw_funding_offer(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            offer_id=uuid_of(id, "FundingOffer"),
+        )
+        return FundingOfferPayload(offer=FundingOffer.of(row))
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from graph.context import Info
 from graph.errors import UserError
 from graph.lending.inputs import minor, optional_minor
 from graph.money import Money
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import allow
 
 
@@ -60,10 +60,6 @@ class PlatformBookPayload:
     errors: list[UserError] = field(default_factory=list)
 
 
-def _refused(errors: list[UserError]) -> PlatformBookPayload:
-    return PlatformBookPayload(errors=errors)
-
-
 @strawberry.type
 class PlatformBookMutations:
     @allow(Role.OPERATOR)
@@ -71,21 +67,20 @@ class PlatformBookMutations:
         description="Operators: how much of the platform's own money may be lent in a currency "
         "(principal outstanding in its notes), and its most in one loan."
     )
-    async def set_platform_book(self, info: Info, input: PlatformBookInput) -> PlatformBookPayload:
+    @in_unit_of_work
+    async def set_platform_book(
+        self, info: Info, session: AsyncSession, input: PlatformBookInput
+    ) -> PlatformBookPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> PlatformBookPayload:
-            view = await service.set_platform_book(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                currency=input.currency,
-                capacity=minor(input.capacity, input.currency, "capacity"),
-                max_per_loan=optional_minor(input.max_per_loan, input.currency, "max_per_loan"),
-            )
-            return PlatformBookPayload(book=PlatformBook.of(view))
-
-        return await run_mutation(info, _refused, use_case)
+        view = await service.set_platform_book(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            currency=input.currency,
+            capacity=minor(input.capacity, input.currency, "capacity"),
+            max_per_loan=optional_minor(input.max_per_loan, input.currency, "max_per_loan"),
+        )
+        return PlatformBookPayload(book=PlatformBook.of(view))
 
 
 @strawberry.type

@@ -21,7 +21,7 @@ from graph.hardening.inputs import MAX_LENGTH
 from graph.lending.inputs import minor, optional_minor, optional_rate, rate, rate_text
 from graph.lending.types import RepaymentMethod, RoundingMode
 from graph.money import Money
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import ANYONE, allow
 from graph.relay import NO_SUCH_OBJECT, Node, to_global_id, uuid_of
 
@@ -312,48 +312,40 @@ class LoanProductPayload:
     errors: list[UserError] = field(default_factory=list)
 
 
-def _refused(errors: list[UserError]) -> LoanProductPayload:
-    return LoanProductPayload(errors=errors)
-
-
 @strawberry.type
 class ProductMutations:
     @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: a new loan product (version 1).")
-    async def create_loan_product(self, info: Info, input: LoanProductInput) -> LoanProductPayload:
+    @in_unit_of_work
+    async def create_loan_product(
+        self, info: Info, session: AsyncSession, input: LoanProductInput
+    ) -> LoanProductPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> LoanProductPayload:
-            product, market = input.to_domain()
-            row = await service.create_loan_product(
-                session=session, clock=ctx.clock, actor=ctx.actor, product=product, market=market
-            )
-            return LoanProductPayload(product=LoanProduct.of(row))
-
-        return await run_mutation(info, _refused, use_case)
+        product, market = input.to_domain()
+        row = await service.create_loan_product(
+            session=session, clock=ctx.clock, actor=ctx.actor, product=product, market=market
+        )
+        return LoanProductPayload(product=LoanProduct.of(row))
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(
         description="Operators: the next version of a product; loans already sold keep theirs."
     )
+    @in_unit_of_work
     async def update_loan_product(
-        self, info: Info, id: strawberry.ID, input: LoanProductInput
+        self, info: Info, session: AsyncSession, id: strawberry.ID, input: LoanProductInput
     ) -> LoanProductPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> LoanProductPayload:
-            product, market = input.to_domain()
-            row = await service.update_loan_product(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                product_id=uuid_of(id, "LoanProduct"),
-                product=product,
-                market=market,
-            )
-            return LoanProductPayload(product=LoanProduct.of(row))
-
-        return await run_mutation(info, _refused, use_case)
+        product, market = input.to_domain()
+        row = await service.update_loan_product(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            product_id=uuid_of(id, "LoanProduct"),
+            product=product,
+            market=market,
+        )
+        return LoanProductPayload(product=LoanProduct.of(row))
 
 
 @strawberry.type

@@ -19,7 +19,7 @@ from graph.errors import UserError
 from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.lending.loans import Loan
 from graph.money import Money, MoneyInput
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import to_global_id, uuid_of
 
@@ -54,30 +54,31 @@ class RepayingMutations:
         "installment first: what is due, then the next installment, or with `prepay` ahead "
         "of the schedule. What is not owed stays in your wallet."
     )
+    @in_unit_of_work
     async def repay_loan(
-        self, info: Info, input: RepayLoanInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: RepayLoanInput,
+        idempotency_key: IdempotencyKey,
     ) -> RepayLoanPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> RepayLoanPayload:
-            currency = currency_of(input.currency)
-            loan_id = uuid_of(input.loan_id, "Loan")
-            repaid = await repay_loan(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                loan_id=loan_id,
-                amount=parse_money(input.amount, currency, field="amount"),
-                idempotency_key=idempotency_key,
-                prepay=input.prepay,
-            )
-            return RepayLoanPayload(
-                repayment_id=to_global_id("Repayment", repaid.repayment_id),
-                applied=Money.of(repaid.applied),
-                loan=Loan.of(repaid.loan),
-            )
-
-        return await run_mutation(info, lambda e: RepayLoanPayload(errors=e), use_case)
+        currency = currency_of(input.currency)
+        loan_id = uuid_of(input.loan_id, "Loan")
+        repaid = await repay_loan(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            loan_id=loan_id,
+            amount=parse_money(input.amount, currency, field="amount"),
+            idempotency_key=idempotency_key,
+            prepay=input.prepay,
+        )
+        return RepayLoanPayload(
+            repayment_id=to_global_id("Repayment", repaid.repayment_id),
+            applied=Money.of(repaid.applied),
+            loan=Loan.of(repaid.loan),
+        )
 
 
 @strawberry.type(description="What paying a loan off today costs, under its product's rule.")

@@ -14,7 +14,7 @@ from graph.context import Info
 from graph.errors import UserError
 from graph.lending.applications import LoanApplication
 from graph.lending.borrowing import application_view
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import allow
 from graph.relay import uuid_of
 
@@ -47,20 +47,17 @@ class ReviewMutations:
         description="Operators: approve or decline an application in REVIEW; approved, the "
         "borrower may accept the offer the risk engine priced."
     )
+    @in_unit_of_work
     async def decide_loan_review(
-        self, info: Info, input: DecideLoanReviewInput
+        self, info: Info, session: AsyncSession, input: DecideLoanReviewInput
     ) -> DecideLoanReviewPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> DecideLoanReviewPayload:
-            row = await decide_loan_review(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                application_id=uuid_of(input.application_id, "LoanApplication"),
-                approve=input.decision is LoanReviewDecision.APPROVE,
-                reason=input.reason,
-            )
-            return DecideLoanReviewPayload(application=await application_view(session, info, row))
-
-        return await run_mutation(info, lambda e: DecideLoanReviewPayload(errors=e), use_case)
+        row = await decide_loan_review(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            application_id=uuid_of(input.application_id, "LoanApplication"),
+            approve=input.decision is LoanReviewDecision.APPROVE,
+            reason=input.reason,
+        )
+        return DecideLoanReviewPayload(application=await application_view(session, info, row))

@@ -6,6 +6,7 @@ from dataclasses import field
 from datetime import datetime, timedelta
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.participants import credentials, kyc, roles
 from domain.participants.roles import Role
@@ -15,7 +16,7 @@ from domain.participants.services.sessions import SignedIn
 from graph.context import Info
 from graph.errors import UserError
 from graph.participants.types import ApiKey, KycSubmission, Participant
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import ANYONE, SIGNED_IN, allow
 from graph.relay import uuid_of
 
@@ -128,242 +129,219 @@ class CreateApiKeyInput:
 class ParticipantMutations:
     @allow(ANYONE)
     @strawberry.mutation(description="Sign up as a borrower, investor and/or merchant.")
-    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+    @in_unit_of_work
+    async def register(
+        self, info: Info, session: AsyncSession, input: RegisterInput
+    ) -> RegisterPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            participant = await registration.register(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                hasher=ctx.identity.hasher,
-                kind=input.kind,
-                display_name=input.display_name,
-                email=input.email,
-                phone=input.phone,
-                password=input.password,
-                roles=frozenset(input.roles),
-            )
-            return RegisterPayload(participant=Participant.of(participant, is_caller=True))
-
-        return await run_mutation(info, lambda errors: RegisterPayload(errors=errors), use_case)
+        participant = await registration.register(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            hasher=ctx.identity.hasher,
+            kind=input.kind,
+            display_name=input.display_name,
+            email=input.email,
+            phone=input.phone,
+            password=input.password,
+            roles=frozenset(input.roles),
+        )
+        return RegisterPayload(participant=Participant.of(participant, is_caller=True))
 
     @allow(ANYONE)
     @strawberry.mutation(description="Sign in with a password: an access and a refresh token.")
-    async def log_in(self, info: Info, input: LogInInput) -> SessionPayload:
+    @in_unit_of_work
+    async def log_in(self, info: Info, session: AsyncSession, input: LogInInput) -> SessionPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            # Before the password is hashed: a refused attempt costs us one Redis round trip.
-            await ctx.rate_limits.check_login(ip=ctx.actor.origin.ip, login=input.login)
-            return SessionPayload.of(
-                await sessions.log_in(
-                    session=session,
-                    clock=ctx.clock,
-                    actor=ctx.actor,
-                    identity=ctx.identity,
-                    login=input.login,
-                    password=input.password,
-                )
+        await ctx.rate_limits.check_login(ip=ctx.actor.origin.ip, login=input.login)
+        return SessionPayload.of(
+            await sessions.log_in(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                identity=ctx.identity,
+                login=input.login,
+                password=input.password,
             )
-
-        return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
+        )
 
     @allow(ANYONE)
     @strawberry.mutation(description="Trade a refresh token for new tokens (it works once).")
-    async def refresh_session(self, info: Info, refresh_token: str) -> SessionPayload:
+    @in_unit_of_work
+    async def refresh_session(
+        self, info: Info, session: AsyncSession, refresh_token: str
+    ) -> SessionPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            return SessionPayload.of(
-                await sessions.refresh_session(
-                    session=session,
-                    clock=ctx.clock,
-                    actor=ctx.actor,
-                    identity=ctx.identity,
-                    refresh_token=refresh_token,
-                )
+        return SessionPayload.of(
+            await sessions.refresh_session(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                identity=ctx.identity,
+                refresh_token=refresh_token,
             )
-
-        return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="End this session: its tokens stop working at once.")
-    async def log_out(self, info: Info) -> LogOutPayload:
+    @in_unit_of_work
+    async def log_out(self, info: Info, session: AsyncSession) -> LogOutPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            await sessions.log_out(
-                session=session, clock=ctx.clock, actor=ctx.actor, identity=ctx.identity
-            )
-            return LogOutPayload(ok=True)
-
-        return await run_mutation(info, lambda errors: LogOutPayload(errors=errors), use_case)
+        await sessions.log_out(
+            session=session, clock=ctx.clock, actor=ctx.actor, identity=ctx.identity
+        )
+        return LogOutPayload(ok=True)
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="New password; every other session ends.")
-    async def change_password(self, info: Info, input: ChangePasswordInput) -> SessionPayload:
+    @in_unit_of_work
+    async def change_password(
+        self, info: Info, session: AsyncSession, input: ChangePasswordInput
+    ) -> SessionPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            return SessionPayload.of(
-                await sessions.change_password(
-                    session=session,
-                    clock=ctx.clock,
-                    actor=ctx.actor,
-                    identity=ctx.identity,
-                    current_password=input.current_password,
-                    new_password=input.new_password,
-                )
+        return SessionPayload.of(
+            await sessions.change_password(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                identity=ctx.identity,
+                current_password=input.current_password,
+                new_password=input.new_password,
             )
-
-        return await run_mutation(info, lambda errors: SessionPayload(errors=errors), use_case)
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation
-    async def update_profile(self, info: Info, display_name: str) -> ParticipantPayload:
+    @in_unit_of_work
+    async def update_profile(
+        self, info: Info, session: AsyncSession, display_name: str
+    ) -> ParticipantPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            participant = await registration.update_profile(
-                session=session, clock=ctx.clock, actor=ctx.actor, display_name=display_name
-            )
-            return ParticipantPayload(participant=Participant.of(participant))
-
-        return await run_mutation(info, lambda errors: ParticipantPayload(errors=errors), use_case)
+        participant = await registration.update_profile(
+            session=session, clock=ctx.clock, actor=ctx.actor, display_name=display_name
+        )
+        return ParticipantPayload(participant=Participant.of(participant))
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators grant roles that need due diligence.")
+    @in_unit_of_work
     async def grant_role(
         self,
         info: Info,
+        session: AsyncSession,
         participant_id: strawberry.ID,
         role: roles.Role,
     ) -> ParticipantPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            participant = await registration.grant_role(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                participant_id=uuid_of(participant_id, "Participant"),
-                role=role,
-            )
-            return ParticipantPayload(participant=Participant.of(participant))
-
-        return await run_mutation(info, lambda errors: ParticipantPayload(errors=errors), use_case)
+        participant = await registration.grant_role(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            participant_id=uuid_of(participant_id, "Participant"),
+            role=role,
+        )
+        return ParticipantPayload(participant=Participant.of(participant))
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="Send identity documents (numbers only) for verification.")
-    async def submit_kyc(self, info: Info, input: SubmitKycInput) -> KycSubmissionPayload:
+    @in_unit_of_work
+    async def submit_kyc(
+        self, info: Info, session: AsyncSession, input: SubmitKycInput
+    ) -> KycSubmissionPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            submission = await kyc_service.submit_kyc(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                vault=ctx.identity.vault,
-                document_type=input.document_type,
-                legal_name=input.legal_name,
-                document_number=input.document_number,
-            )
-            return KycSubmissionPayload(submission=KycSubmission.of(submission))
-
-        return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
+        submission = await kyc_service.submit_kyc(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            vault=ctx.identity.vault,
+            document_type=input.document_type,
+            legal_name=input.legal_name,
+            document_number=input.document_number,
+        )
+        return KycSubmissionPayload(submission=KycSubmission.of(submission))
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators verify or reject a pending KYC submission.")
-    async def decide_kyc(self, info: Info, input: DecideKycInput) -> KycSubmissionPayload:
+    @in_unit_of_work
+    async def decide_kyc(
+        self, info: Info, session: AsyncSession, input: DecideKycInput
+    ) -> KycSubmissionPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            submission = await kyc_service.decide_kyc(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                submission_id=uuid_of(input.submission_id, "KycSubmission"),
-                decision=input.decision,
-                reason=input.reason,
-            )
-            return KycSubmissionPayload(submission=KycSubmission.of(submission))
-
-        return await run_mutation(info, lambda e: KycSubmissionPayload(errors=e), use_case)
+        submission = await kyc_service.decide_kyc(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            submission_id=uuid_of(input.submission_id, "KycSubmission"),
+            decision=input.decision,
+            reason=input.reason,
+        )
+        return KycSubmissionPayload(submission=KycSubmission.of(submission))
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators see a full document number, for a stated reason.")
+    @in_unit_of_work
     async def reveal_document_number(
-        self, info: Info, submission_id: strawberry.ID, reason: str
+        self, info: Info, session: AsyncSession, submission_id: strawberry.ID, reason: str
     ) -> RevealPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            number = await kyc_service.reveal_document_number(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                vault=ctx.identity.vault,
-                submission_id=uuid_of(submission_id, "KycSubmission"),
-                reason=reason,
-            )
-            return RevealPayload(document_number=number)
-
-        return await run_mutation(info, lambda errors: RevealPayload(errors=errors), use_case)
+        number = await kyc_service.reveal_document_number(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            vault=ctx.identity.vault,
+            submission_id=uuid_of(submission_id, "KycSubmission"),
+            reason=reason,
+        )
+        return RevealPayload(document_number=number)
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="A new API key for your machine client.")
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
+    @in_unit_of_work
+    async def create_api_key(
+        self, info: Info, session: AsyncSession, input: CreateApiKeyInput
+    ) -> ApiKeyPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            created = await api_keys.create_api_key(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                name=input.name,
-                scopes=frozenset(input.scopes),
-                expires_at=input.expires_at,
-            )
-            return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
-
-        return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
+        created = await api_keys.create_api_key(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            name=input.name,
+            scopes=frozenset(input.scopes),
+            expires_at=input.expires_at,
+        )
+        return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
 
     @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Replace a key: the new one is shown once; the old one lives overlapSeconds."
     )
+    @in_unit_of_work
     async def rotate_api_key(
-        self, info: Info, id: strawberry.ID, overlap_seconds: int = 0
+        self, info: Info, session: AsyncSession, id: strawberry.ID, overlap_seconds: int = 0
     ) -> ApiKeyPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            created = await api_keys.rotate_api_key(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                identity=ctx.identity,
-                key_id=uuid_of(id, "ApiKey"),
-                overlap=timedelta(seconds=overlap_seconds),
-            )
-            return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
-
-        return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
+        created = await api_keys.rotate_api_key(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            identity=ctx.identity,
+            key_id=uuid_of(id, "ApiKey"),
+            overlap=timedelta(seconds=overlap_seconds),
+        )
+        return ApiKeyPayload(api_key=ApiKey.of(created.record), secret=created.key)
 
     @allow(SIGNED_IN)
     @strawberry.mutation
-    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKeyPayload:
+    @in_unit_of_work
+    async def revoke_api_key(
+        self, info: Info, session: AsyncSession, id: strawberry.ID
+    ) -> ApiKeyPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            key = await api_keys.revoke_api_key(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                identity=ctx.identity,
-                key_id=uuid_of(id, "ApiKey"),
-            )
-            return ApiKeyPayload(api_key=ApiKey.of(key))
-
-        return await run_mutation(info, lambda errors: ApiKeyPayload(errors=errors), use_case)
+        key = await api_keys.revoke_api_key(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            identity=ctx.identity,
+            key_id=uuid_of(id, "ApiKey"),
+        )
+        return ApiKeyPayload(api_key=ApiKey.of(key))

@@ -3,7 +3,6 @@ dispute; operators resolve disputes. Every one that moves money takes an idempot
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import strawberry
@@ -16,7 +15,7 @@ from domain.payments.services import disputes, extension, intents, paying, refun
 from domain.payments.tables import PaymentIntent as IntentRow
 from graph.context import Info
 from graph.idempotency import IdempotencyKey
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.payments.inputs import (
     CreatePaymentIntentInput,
     RefundPaymentInput,
@@ -51,15 +50,6 @@ def _optional_money(amount: str | None, currency: str | None, field: str) -> Dom
     return parse_money(amount, currency_of(currency or "", field="currency"), field=field)
 
 
-async def _intent_mutation(
-    info: Info, use_case: Callable[[AsyncSession], Awaitable[IntentRow]]
-) -> PaymentIntentPayload:
-    async def run(session: AsyncSession) -> PaymentIntentPayload:
-        return intent_payload(await use_case(session))
-
-    return await run_mutation(info, lambda e: PaymentIntentPayload(errors=e), run)
-
-
 def _dispute_payload(written: disputes.DisputeWritten) -> DisputePayload:
     dispute, intent = written.dispute, written.intent
     return DisputePayload(
@@ -71,19 +61,23 @@ def _dispute_payload(written: disputes.DisputeWritten) -> DisputePayload:
 class PaymentMutations:
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: ask a shopper to pay (escrow or direct).")
+    @in_unit_of_work
     async def create_payment_intent(
-        self, info: Info, input: CreatePaymentIntentInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: CreatePaymentIntentInput,
+        idempotency_key: IdempotencyKey,
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(
-            info,
-            lambda session: intents.create_payment_intent(
+        return intent_payload(
+            await intents.create_payment_intent(
                 session=session,
                 clock=ctx.clock,
                 actor=ctx.actor,
                 new=new_intent(input),
                 idempotency_key=idempotency_key,
-            ),
+            )
         )
 
     @allow(SIGNED_IN)
@@ -91,17 +85,18 @@ class PaymentMutations:
         description="Shoppers: pay from your wallet or by bank card; escrow holds the money "
         "on your wallet until you confirm receipt or the auto-release time passes."
     )
+    @in_unit_of_work
     async def pay_intent(
         self,
         info: Info,
+        session: AsyncSession,
         payment_id: strawberry.ID,
         idempotency_key: IdempotencyKey,
         source: PaymentSource = paying.PaymentSource.WALLET,
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(
-            info,
-            lambda session: paying.pay_intent(
+        return intent_payload(
+            await paying.pay_intent(
                 session=session,
                 clock=ctx.clock,
                 actor=ctx.actor,
@@ -109,37 +104,40 @@ class PaymentMutations:
                 payment_id=_payment(payment_id),
                 source=source,
                 idempotency_key=idempotency_key,
-            ),
+            )
         )
 
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: the goods are on their way (starts auto-release).")
-    async def confirm_shipment(self, info: Info, payment_id: strawberry.ID) -> PaymentIntentPayload:
+    @in_unit_of_work
+    async def confirm_shipment(
+        self, info: Info, session: AsyncSession, payment_id: strawberry.ID
+    ) -> PaymentIntentPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> PaymentIntentPayload:
-            row = await intents.confirm_shipment(
-                session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id)
-            )
-            return PaymentIntentPayload(payment_intent=PaymentIntent.of(row))
-
-        return await run_mutation(info, lambda e: PaymentIntentPayload(errors=e), use_case)
+        row = await intents.confirm_shipment(
+            session=session, clock=ctx.clock, actor=ctx.actor, payment_id=_payment(payment_id)
+        )
+        return PaymentIntentPayload(payment_intent=PaymentIntent.of(row))
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="Shoppers: the goods arrived; release the money.")
+    @in_unit_of_work
     async def confirm_receipt(
-        self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        payment_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(
-            info,
-            lambda session: release.confirm_receipt(
+        return intent_payload(
+            await release.confirm_receipt(
                 session=session,
                 clock=ctx.clock,
                 actor=ctx.actor,
                 payment_id=_payment(payment_id),
                 idempotency_key=idempotency_key,
-            ),
+            )
         )
 
     @allow(SIGNED_IN)
@@ -147,36 +145,44 @@ class PaymentMutations:
         description="Shoppers: the goods are still on their way; push the auto-release of a "
         "shipped payment held in escrow back by 3 days (once)."
     )
+    @in_unit_of_work
     async def extend_escrow(
-        self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        payment_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(
-            info,
-            lambda session: extension.extend_escrow(
+        return intent_payload(
+            await extension.extend_escrow(
                 session=session,
                 clock=ctx.clock,
                 actor=ctx.actor,
                 payment_id=_payment(payment_id),
                 idempotency_key=idempotency_key,
-            ),
+            )
         )
 
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: cancel an unpaid or held payment.")
+    @in_unit_of_work
     async def cancel_payment_intent(
-        self, info: Info, payment_id: strawberry.ID, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        payment_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
     ) -> PaymentIntentPayload:
         ctx = info.context
-        return await _intent_mutation(
-            info,
-            lambda session: intents.cancel_payment(
+        return intent_payload(
+            await intents.cancel_payment(
                 session=session,
                 clock=ctx.clock,
                 actor=ctx.actor,
                 payment_id=_payment(payment_id),
                 idempotency_key=idempotency_key,
-            ),
+            )
         )
 
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
@@ -184,67 +190,66 @@ class PaymentMutations:
         description="Merchants: refund all that remains (no amount) or part of a payment; "
         "the fee and every split share are reversed in proportion."
     )
+    @in_unit_of_work
     async def refund_payment(
-        self, info: Info, input: RefundPaymentInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: RefundPaymentInput,
+        idempotency_key: IdempotencyKey,
     ) -> RefundPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> RefundPayload:
-            refunded = await refunds.refund_payment(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                payment_id=_payment(input.payment_id),
-                amount=_optional_money(input.amount, input.currency, "amount"),
-                reason=input.reason,
-                idempotency_key=idempotency_key,
-            )
-            return RefundPayload(
-                refund=PaymentRefund.of(refunded.refund),
-                payment_intent=PaymentIntent.of(refunded.intent),
-            )
-
-        return await run_mutation(info, lambda e: RefundPayload(errors=e), use_case)
+        refunded = await refunds.refund_payment(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            payment_id=_payment(input.payment_id),
+            amount=_optional_money(input.amount, input.currency, "amount"),
+            reason=input.reason,
+            idempotency_key=idempotency_key,
+        )
+        return RefundPayload(
+            refund=PaymentRefund.of(refunded.refund),
+            payment_intent=PaymentIntent.of(refunded.intent),
+        )
 
     @allow(SIGNED_IN)
     @strawberry.mutation(description="Shoppers: dispute a payment while its money is held.")
+    @in_unit_of_work
     async def open_dispute(
-        self, info: Info, payment_id: strawberry.ID, reason: str
+        self, info: Info, session: AsyncSession, payment_id: strawberry.ID, reason: str
     ) -> DisputePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> DisputePayload:
-            opened = await disputes.open_dispute(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                payment_id=_payment(payment_id),
-                reason=reason,
-            )
-            return _dispute_payload(opened)
-
-        return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)
+        opened = await disputes.open_dispute(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            payment_id=_payment(payment_id),
+            reason=reason,
+        )
+        return _dispute_payload(opened)
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(
         description="Operators: release, refund, or refund part of a disputed payment."
     )
+    @in_unit_of_work
     async def resolve_dispute(
-        self, info: Info, input: ResolveDisputeInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: ResolveDisputeInput,
+        idempotency_key: IdempotencyKey,
     ) -> DisputePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> DisputePayload:
-            resolved = await disputes.resolve_dispute(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                dispute_id=uuid_of(input.dispute_id, "Dispute"),
-                resolution=input.resolution,
-                refund_amount=_optional_money(input.refund_amount, input.currency, "refund_amount"),
-                note=input.note,
-                idempotency_key=idempotency_key,
-            )
-            return _dispute_payload(resolved)
-
-        return await run_mutation(info, lambda e: DisputePayload(errors=e), use_case)
+        resolved = await disputes.resolve_dispute(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            dispute_id=uuid_of(input.dispute_id, "Dispute"),
+            resolution=input.resolution,
+            refund_amount=_optional_money(input.refund_amount, input.currency, "refund_amount"),
+            note=input.note,
+            idempotency_key=idempotency_key,
+        )
+        return _dispute_payload(resolved)

@@ -10,7 +10,7 @@ from domain.participants.roles import Role, Scope
 from domain.payments import settlement
 from domain.revenue.services import fee_plans, split_rules
 from graph.context import Info
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.payments.inputs import SplitShareInput, share_input
 from graph.payments.types import (
     MerchantFeePlan,
@@ -47,62 +47,57 @@ class SetMerchantFeePlanInput:
 class RevenueMutations:
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: a split rule for your payments.")
-    async def create_split_rule(self, info: Info, input: CreateSplitRuleInput) -> SplitRulePayload:
+    @in_unit_of_work
+    async def create_split_rule(
+        self, info: Info, session: AsyncSession, input: CreateSplitRuleInput
+    ) -> SplitRulePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> SplitRulePayload:
-            row = await split_rules.create_split_rule(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                name=input.name,
-                currency=currency_of(input.currency).code,
-                shares=[share_input(s, input.currency) for s in input.shares],
-                is_default=input.is_default,
-            )
-            return SplitRulePayload(split_rule=SplitRule.of(row))
-
-        return await run_mutation(info, lambda e: SplitRulePayload(errors=e), use_case)
+        row = await split_rules.create_split_rule(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            name=input.name,
+            currency=currency_of(input.currency).code,
+            shares=[share_input(s, input.currency) for s in input.shares],
+            is_default=input.is_default,
+        )
+        return SplitRulePayload(split_rule=SplitRule.of(row))
 
     @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
     @strawberry.mutation(description="Merchants: stop using a split rule for new payments.")
-    async def archive_split_rule(self, info: Info, id: strawberry.ID) -> SplitRulePayload:
+    @in_unit_of_work
+    async def archive_split_rule(
+        self, info: Info, session: AsyncSession, id: strawberry.ID
+    ) -> SplitRulePayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> SplitRulePayload:
-            row = await split_rules.archive_split_rule(
-                session=session, clock=ctx.clock, actor=ctx.actor, rule_id=uuid_of(id, "SplitRule")
-            )
-            return SplitRulePayload(split_rule=SplitRule.of(row))
-
-        return await run_mutation(info, lambda e: SplitRulePayload(errors=e), use_case)
+        row = await split_rules.archive_split_rule(
+            session=session, clock=ctx.clock, actor=ctx.actor, rule_id=uuid_of(id, "SplitRule")
+        )
+        return SplitRulePayload(split_rule=SplitRule.of(row))
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: a merchant's fee (MDR) and payout schedule.")
+    @in_unit_of_work
     async def set_merchant_fee_plan(
-        self, info: Info, input: SetMerchantFeePlanInput
+        self, info: Info, session: AsyncSession, input: SetMerchantFeePlanInput
     ) -> MerchantFeePlanPayload:
         ctx = info.context
-
-        async def use_case(session: AsyncSession) -> MerchantFeePlanPayload:
-            currency = currency_of(input.currency)
-            terms = await fee_plans.set_fee_plan(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                plan=fee_plans.FeePlanInput(
-                    merchant_id=uuid_of(input.merchant_id, "Participant"),
-                    currency=currency.code,
-                    percent_bps=input.percent_bps,
-                    fixed=parse_money(input.fixed, currency, field="fixed").minor,
-                    payout_frequency=input.payout_frequency,
-                    delay_days=input.delay_days,
-                    weekday=input.weekday,
-                    minimum_payout=parse_money(
-                        input.minimum_payout, currency, field="minimum_payout"
-                    ).minor,
-                ),
-            )
-            return MerchantFeePlanPayload(fee_plan=MerchantFeePlan.of(terms))
-
-        return await run_mutation(info, lambda e: MerchantFeePlanPayload(errors=e), use_case)
+        currency = currency_of(input.currency)
+        terms = await fee_plans.set_fee_plan(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            plan=fee_plans.FeePlanInput(
+                merchant_id=uuid_of(input.merchant_id, "Participant"),
+                currency=currency.code,
+                percent_bps=input.percent_bps,
+                fixed=parse_money(input.fixed, currency, field="fixed").minor,
+                payout_frequency=input.payout_frequency,
+                delay_days=input.delay_days,
+                weekday=input.weekday,
+                minimum_payout=parse_money(
+                    input.minimum_payout, currency, field="minimum_payout"
+                ).minor,
+            ),
+        )
+        return MerchantFeePlanPayload(fee_plan=MerchantFeePlan.of(terms))

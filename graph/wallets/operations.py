@@ -17,7 +17,7 @@ from graph.context import Info
 from graph.errors import UserError
 from graph.idempotency import IdempotencyKey, IdempotentPayload
 from graph.money import MoneyInput
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work, run_mutation
 from graph.permissions import allow
 from graph.relay import to_global_id, uuid_of
 
@@ -60,50 +60,51 @@ def _hold_uuid(hold_id: strawberry.ID) -> UUID:
 class WalletOperations:
     @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: credit (+) or debit (-) a wallet, with a reason.")
+    @in_unit_of_work
     async def adjust_wallet(
-        self, info: Info, input: AdjustWalletInput, idempotency_key: IdempotencyKey
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: AdjustWalletInput,
+        idempotency_key: IdempotencyKey,
     ) -> AdjustmentPayload:
         ctx = info.context
+        amount = parse_money(input.amount, currency_of(input.currency), field="amount")
+        answer = await operations.adjust_wallet(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            participant_id=uuid_of(input.participant_id, "Participant"),
+            amount=amount,
+            reason=input.reason,
+            idempotency_key=idempotency_key,
+        )
+        return AdjustmentPayload(journal_id=strawberry.ID(str(answer.journal_id)))
 
-        async def use_case(session: AsyncSession) -> AdjustmentPayload:
-            # Signed: "-5.00" debits; parse_money takes the sign as written.
-            amount = parse_money(input.amount, currency_of(input.currency), field="amount")
-            answer = await operations.adjust_wallet(
+    @allow(Role.OPERATOR)
+    @strawberry.mutation(description="Operators: reserve a participant's funds for a service.")
+    @in_unit_of_work
+    async def create_hold(
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: CreateHoldInput,
+        idempotency_key: IdempotencyKey,
+    ) -> HoldPayload:
+        ctx = info.context
+        amount = parse_money(input.amount, currency_of(input.currency), field="amount")
+        return _hold(
+            await operations.create_hold(
                 session=session,
                 clock=ctx.clock,
                 actor=ctx.actor,
                 participant_id=uuid_of(input.participant_id, "Participant"),
                 amount=amount,
                 reason=input.reason,
+                expires_at=input.expires_at,
                 idempotency_key=idempotency_key,
             )
-            return AdjustmentPayload(journal_id=strawberry.ID(str(answer.journal_id)))
-
-        return await run_mutation(info, lambda e: AdjustmentPayload(errors=e), use_case)
-
-    @allow(Role.OPERATOR)
-    @strawberry.mutation(description="Operators: reserve a participant's funds for a service.")
-    async def create_hold(
-        self, info: Info, input: CreateHoldInput, idempotency_key: IdempotencyKey
-    ) -> HoldPayload:
-        ctx = info.context
-
-        async def use_case(session: AsyncSession) -> HoldPayload:
-            amount = parse_money(input.amount, currency_of(input.currency), field="amount")
-            return _hold(
-                await operations.create_hold(
-                    session=session,
-                    clock=ctx.clock,
-                    actor=ctx.actor,
-                    participant_id=uuid_of(input.participant_id, "Participant"),
-                    amount=amount,
-                    reason=input.reason,
-                    expires_at=input.expires_at,
-                    idempotency_key=idempotency_key,
-                )
-            )
-
-        return await run_mutation(info, lambda e: HoldPayload(errors=e), use_case)
+        )
 
     @allow(Role.OPERATOR)
     @strawberry.mutation(description="Operators: take all of a hold, or `amount` of it.")

@@ -6,13 +6,14 @@ from dataclasses import field
 from datetime import timedelta
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.catalog import EventType
 from domain.participants.roles import Scope
 from domain.webhooks.services import endpoints, log
 from graph.context import Info
 from graph.errors import UserError
-from graph.payloads import run_mutation
+from graph.payloads import in_unit_of_work
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 from graph.webhooks.types import WebhookDelivery, WebhookEndpoint
@@ -66,109 +67,94 @@ class UpdateWebhookEndpointInput:
 class WebhookMutations:
     @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(description="Register a URL to receive your events, signed.")
+    @in_unit_of_work
     async def create_webhook_endpoint(
-        self, info: Info, input: CreateWebhookEndpointInput
+        self, info: Info, session: AsyncSession, input: CreateWebhookEndpointInput
     ) -> WebhookEndpointPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            created = await endpoints.create_endpoint(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                vault=ctx.identity.vault,
-                url_policy=ctx.webhook_urls,
-                url=input.url,
-                event_types=input.event_types,
-                description=input.description,
-            )
-            return WebhookEndpointPayload(
-                endpoint=WebhookEndpoint.of(created.endpoint), secret=created.secret
-            )
-
-        return await run_mutation(info, lambda e: WebhookEndpointPayload(errors=e), use_case)
+        created = await endpoints.create_endpoint(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            vault=ctx.identity.vault,
+            url_policy=ctx.webhook_urls,
+            url=input.url,
+            event_types=input.event_types,
+            description=input.description,
+        )
+        return WebhookEndpointPayload(
+            endpoint=WebhookEndpoint.of(created.endpoint), secret=created.secret
+        )
 
     @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(description="Change an endpoint's URL, event types, description or state.")
+    @in_unit_of_work
     async def update_webhook_endpoint(
-        self, info: Info, input: UpdateWebhookEndpointInput
+        self, info: Info, session: AsyncSession, input: UpdateWebhookEndpointInput
     ) -> WebhookEndpointPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            endpoint = await endpoints.update_endpoint(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                url_policy=ctx.webhook_urls,
-                endpoint_id=uuid_of(input.id, "WebhookEndpoint"),
-                url=input.url,
-                event_types=input.event_types,
-                description=input.description,
-                enabled=input.enabled,
-            )
-            return WebhookEndpointPayload(endpoint=WebhookEndpoint.of(endpoint))
-
-        return await run_mutation(info, lambda e: WebhookEndpointPayload(errors=e), use_case)
+        endpoint = await endpoints.update_endpoint(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            url_policy=ctx.webhook_urls,
+            endpoint_id=uuid_of(input.id, "WebhookEndpoint"),
+            url=input.url,
+            event_types=input.event_types,
+            description=input.description,
+            enabled=input.enabled,
+        )
+        return WebhookEndpointPayload(endpoint=WebhookEndpoint.of(endpoint))
 
     @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(
         description="A new signing secret, shown once; the old one also signs for overlapSeconds."
     )
+    @in_unit_of_work
     async def rotate_webhook_secret(
-        self, info: Info, id: strawberry.ID, overlap_seconds: int = ONE_DAY
+        self, info: Info, session: AsyncSession, id: strawberry.ID, overlap_seconds: int = ONE_DAY
     ) -> WebhookEndpointPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            rotated = await endpoints.rotate_secret(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                vault=ctx.identity.vault,
-                endpoint_id=uuid_of(id, "WebhookEndpoint"),
-                overlap=timedelta(seconds=overlap_seconds),
-            )
-            return WebhookEndpointPayload(
-                endpoint=WebhookEndpoint.of(rotated.endpoint), secret=rotated.secret
-            )
-
-        return await run_mutation(info, lambda e: WebhookEndpointPayload(errors=e), use_case)
+        rotated = await endpoints.rotate_secret(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            vault=ctx.identity.vault,
+            endpoint_id=uuid_of(id, "WebhookEndpoint"),
+            overlap=timedelta(seconds=overlap_seconds),
+        )
+        return WebhookEndpointPayload(
+            endpoint=WebhookEndpoint.of(rotated.endpoint), secret=rotated.secret
+        )
 
     @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(description="Delete an endpoint: nothing more is delivered to it.")
+    @in_unit_of_work
     async def delete_webhook_endpoint(
-        self, info: Info, id: strawberry.ID
+        self, info: Info, session: AsyncSession, id: strawberry.ID
     ) -> DeleteWebhookEndpointPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            await endpoints.delete_endpoint(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                endpoint_id=uuid_of(id, "WebhookEndpoint"),
-            )
-            return DeleteWebhookEndpointPayload(deleted_id=id)
-
-        return await run_mutation(info, lambda e: DeleteWebhookEndpointPayload(errors=e), use_case)
+        await endpoints.delete_endpoint(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            endpoint_id=uuid_of(id, "WebhookEndpoint"),
+        )
+        return DeleteWebhookEndpointPayload(deleted_id=id)
 
     @allow(SIGNED_IN, key=Scope.WEBHOOKS_WRITE)
     @strawberry.mutation(
         description="Send a delivery's message again now (same webhook-id and body)."
     )
+    @in_unit_of_work
     async def redeliver_webhook(
-        self, info: Info, delivery_id: strawberry.ID
+        self, info: Info, session: AsyncSession, delivery_id: strawberry.ID
     ) -> WebhookDeliveryPayload:
         ctx = info.context
-
-        async def use_case(session):  # type: ignore[no-untyped-def]
-            copy = await log.redeliver(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                delivery_id=uuid_of(delivery_id, "WebhookDelivery"),
-            )
-            return WebhookDeliveryPayload(delivery=WebhookDelivery.of(copy))
-
-        return await run_mutation(info, lambda e: WebhookDeliveryPayload(errors=e), use_case)
+        copy = await log.redeliver(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            delivery_id=uuid_of(delivery_id, "WebhookDelivery"),
+        )
+        return WebhookDeliveryPayload(delivery=WebhookDelivery.of(copy))

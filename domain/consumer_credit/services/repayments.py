@@ -38,6 +38,7 @@ from domain.lending.allocation import InstallmentDue, allocate_repayment
 from domain.lending.distribution import ReceivedRepayment
 from domain.money import Money
 from domain.payments.tables import PaymentIntent
+from domain.unit_of_work import transaction
 from domain.wallets.services.accounts import wallet_account, wallet_balances
 
 
@@ -241,7 +242,7 @@ async def collect_due_installments(
     """Debit what each shopper's wallet can pay of what is due; plans debited."""
     debited, after, day = 0, NO_PLAN, today(clock)
     for _ in range(limit):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             found = (
                 await (await session.connection()).execute(
                     CLAIM_DUE_PLAN, {"today": day, "after": after}
@@ -266,7 +267,6 @@ async def collect_due_installments(
                     target_type="BnplPlan",
                     target_id=plan.id,
                 )
-                await session.commit()
                 debited += 1
     return debited
 

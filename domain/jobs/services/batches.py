@@ -8,6 +8,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.unit_of_work import transaction
+
 FIRST = UUID(int=0)
 
 
@@ -19,9 +21,8 @@ async def in_batches(
     it claims nothing; how many ids it claimed in all."""
     done, after = 0, FIRST
     while True:
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             claimed = await work(session, after)
-            await session.commit()
         if not claimed:
             return done
         done, after = done + len(claimed), max(claimed)

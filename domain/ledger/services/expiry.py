@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.clock import Clock
 from domain.ledger.errors import HoldNotPending
 from domain.ledger.services.holds import void_hold
+from domain.unit_of_work import transaction
 
 CLAIM_DUE_HOLD = text(
     """
@@ -49,9 +50,8 @@ async def expire_due_holds(
     """Void up to `limit` due holds, one transaction each; how many were voided."""
     voided = 0
     for _ in range(limit):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             if await expire_one_hold(session, clock) is None:
                 break
-            await session.commit()
             voided += 1
     return voided

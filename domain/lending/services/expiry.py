@@ -14,6 +14,7 @@ from domain.clock import Clock
 from domain.lending.services.note_holds import resolve_held_notes
 from domain.lending.states import LoanEvent, LoanState, transition
 from domain.lending.tables import BankFundingOffer, Loan
+from domain.unit_of_work import transaction
 
 OFFERS = BankFundingOffer.__table__  # type: ignore[attr-defined]
 
@@ -59,9 +60,8 @@ async def expire_unfunded_loans(
     """Expire up to `limit` overdue listings, one transaction each; how many."""
     expired = 0
     for _ in range(limit):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             if await expire_one_loan(session, clock) is None:
                 break
-            await session.commit()
             expired += 1
     return expired

@@ -29,6 +29,7 @@ from domain.lending.overdue import age_installment, days_past_due, penalty_to_da
 from domain.lending.services.default import default_loan
 from domain.lending.services.product_terms import product_of
 from domain.lending.tables import Loan, LoanInstallment, LoanProductRow
+from domain.unit_of_work import transaction
 
 LOANS = Loan.__table__  # type: ignore[attr-defined]
 INSTALLMENTS = LoanInstallment.__table__  # type: ignore[attr-defined]
@@ -222,9 +223,8 @@ async def age_overdue_installments(
     today = now.astimezone(UTC).date()
     aged, after = 0, UUID(int=0)
     while True:  # keyset over loan ids: each batch starts where the last one ended
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             claimed = await age_loans(session, today=today, now=now, batch=batch, after=after)
-            await session.commit()
         if not claimed:
             return aged
         aged, after = aged + len(claimed), max(claimed)

@@ -23,6 +23,7 @@ from domain.lending.services.receive_repayment import RepaymentScope, receive_re
 from domain.lending.states import LoanState, LoanStateConflict
 from domain.lending.tables import Loan, Repayment
 from domain.money import Money
+from domain.unit_of_work import transaction
 from domain.wallets.services.accounts import wallet_account
 
 
@@ -159,7 +160,7 @@ async def debit_due_installments(
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     debited, after = 0, UUID(int=0)
     for _ in range(limit):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             conn = await session.connection()
             loan_id = (
                 await conn.execute(
@@ -190,5 +191,4 @@ async def debit_due_installments(
                 is not None
             ):
                 debited += 1
-            await session.commit()
     return debited

@@ -28,6 +28,7 @@ from domain.ledger.services.holds import post_hold, void_hold
 from domain.money import Money
 from domain.payments.events import PayoutUpdated
 from domain.payments.tables import Payout, SettlementBatchRow
+from domain.unit_of_work import transaction
 from domain.wallets.rails import PaymentRail, RailOutcome, RailResult
 
 BATCHES = SettlementBatchRow.__table__  # type: ignore[attr-defined]
@@ -105,7 +106,7 @@ async def resolve_pending_payouts(
     """Ask the rail about each pending payout; how many it has now paid or refused."""
     resolved, after = 0, UUID(int=0)
     for _ in range(limit):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             found = (
                 await (await session.connection()).execute(CLAIM_PENDING, {"after": after})
             ).scalar()
@@ -134,6 +135,5 @@ async def resolve_pending_payouts(
                 target_id=payout.id,
                 details={"state": payout.state},
             )
-            await session.commit()
             resolved += 1
     return resolved

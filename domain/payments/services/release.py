@@ -31,6 +31,7 @@ from domain.payments.services.updates import (
     transition,
 )
 from domain.payments.tables import PaymentIntent
+from domain.unit_of_work import transaction
 
 
 async def release(
@@ -122,9 +123,8 @@ async def release_due_payments(
     """Release up to `limit` due payments, one transaction each; how many were released."""
     released = 0
     for _ in range(limit):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             if await release_one_due(session, clock) is None:
                 break
-            await session.commit()
             released += 1
     return released

@@ -53,6 +53,7 @@ from domain.payments.settlement import (
 )
 from domain.payments.tables import Payout, SettlementLine
 from domain.revenue.services.fee_plans import terms_of_merchants
+from domain.unit_of_work import transaction
 from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
 
 # Enough merchants to share the statements' cost, few enough that their wallets are not
@@ -246,17 +247,15 @@ async def run_settlement(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, *, rail: PaymentRail
 ) -> int:
     """Settle every merchant with unsettled lines or a carried balance; batches written."""
-    async with sessions() as session:
+    async with transaction(sessions) as session:
         pairs = [
             (row.merchant_id, row.currency)
             for row in await (await session.connection()).execute(MERCHANTS_TO_SETTLE)
         ]
     written = 0
     for start in range(0, len(pairs), MERCHANTS_PER_TRANSACTION):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             chunk = pairs[start : start + MERCHANTS_PER_TRANSACTION]
             settled = await settle_merchants(session, pairs=chunk, clock=clock, rail=rail)
-            if settled:
-                await session.commit()
             written += settled
     return written

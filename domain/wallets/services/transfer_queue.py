@@ -13,12 +13,11 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
-from domain.ledger.services.retries import MAX_ATTEMPTS, back_off, retryable
+from domain.unit_of_work import UnitOfWork
 from domain.wallets.services.transfer_batch import (
     TransferOrder,
     TransferResult,
@@ -84,22 +83,14 @@ class TransferQueue:
 
     async def _run(self, batch: list[_Waiter]) -> None:
         orders = [waiter.order for waiter in batch]
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                async with self._sessions() as session:
-                    results = await transfer_batch(session, clock=self._clock, orders=orders)
-                    await session.commit()
-                self.batches, self.orders = self.batches + 1, self.orders + len(batch)
-                break
-            except DBAPIError as error:
-                if attempt < MAX_ATTEMPTS and retryable(error):
-                    await back_off(attempt)
-                    continue
-                _fail(batch, error)
-                return
-            except Exception as error:  # every caller must hear of it
-                _fail(batch, error)
-                return
+        try:  # a transfer's refusal is its result: the batch itself only fails on a fault
+            results = await UnitOfWork(self._sessions).run(
+                lambda session: transfer_batch(session, clock=self._clock, orders=orders)
+            )
+        except Exception as error:  # every caller must hear of it
+            _fail(batch, error)
+            return
+        self.batches, self.orders = self.batches + 1, self.orders + len(batch)
         for waiter, result in zip(batch, results, strict=True):
             if not waiter.future.done():  # its caller may have gone
                 waiter.future.set_result(result)

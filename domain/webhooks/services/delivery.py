@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
 from domain.participants.ports import SecretVault
+from domain.unit_of_work import transaction
 from domain.webhooks.deliveries import DeliveryStatus
 from domain.webhooks.ports import SendResult, WebhookSender
 from domain.webhooks.retries import next_attempt_at, should_disable, succeeded
@@ -229,9 +230,8 @@ async def deliver_due_webhooks(
     policy = policy or DeliveryPolicy()
     attempted = 0
     for _ in range(policy.max_batches):
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             claimed, taken = await claim_due(session, now=clock.now(), vault=vault, policy=policy)
-            await session.commit()
         if not taken:
             break
         attempted_at = clock.now()
@@ -239,7 +239,7 @@ async def deliver_due_webhooks(
         # One transaction for the batch's outcomes (one commit, not one per delivery), taken
         # in endpoint order so that workers recording together always lock in the same order.
         outcomes = sorted(zip(claimed, results, strict=True), key=lambda o: _lock_order(o[0]))
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             for one, result in outcomes:
                 await record_outcome(
                     session,
@@ -250,6 +250,5 @@ async def deliver_due_webhooks(
                     policy=policy,
                     jitter=jitter(),
                 )
-            await session.commit()
         attempted += len(claimed)
     return attempted

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
 from domain.events.tables import OutboxEvent
+from domain.unit_of_work import transaction
 from domain.webhooks.deliveries import DeliveryStatus
 from domain.webhooks.messages import message_body, message_id, wants
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint, WebhookFanOutCursor
@@ -154,9 +155,8 @@ async def fan_out_events(
     """The worker job: fan out every published event not yet fanned out; deliveries created."""
     created = 0
     while True:
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             batch = await fan_out_batch(session, clock, limit=limit)
-            await session.commit()
         created += batch.deliveries
         if batch.events < limit:
             return created

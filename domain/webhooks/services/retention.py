@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
+from domain.unit_of_work import transaction
 
 LOG_RETENTION = timedelta(days=30)
 BATCH = 500
@@ -44,10 +45,9 @@ async def prune_delivery_log(
     """Delete the deliveries finished more than `keep` ago, with their attempts; how many."""
     cutoff, done = clock.now() - keep, 0
     while True:
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             conn = await session.connection()
             result = await conn.execute(_PRUNE, {"cutoff": cutoff, "batch": batch})
-            await session.commit()
         pruned = int(result.rowcount)
         done += pruned
         if pruned == 0:

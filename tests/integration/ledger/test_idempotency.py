@@ -18,7 +18,8 @@ from domain.audit.tables import AuditEntry
 from domain.clock import FixedClock
 from domain.errors import DomainError, InvalidInput
 from domain.idempotency.answers import StoredAnswer
-from domain.idempotency.service import IdempotencyKeyReused, prune_expired_keys, run_once
+from domain.idempotency.service import IdempotencyKeyReused, run_once
+from domain.idempotency.services.pruning import prune_expired_keys
 from domain.ledger.services.posting import Leg, post_transfers
 from support.ledger import NOW, funded_wallets
 

@@ -1,0 +1,1 @@
+"""The idempotency records' housekeeping jobs."""
