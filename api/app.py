@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.state.events = EventFeed(hub, redis_client=stores.redis, sessions=stores.sessions)
         metrics.watch_events(hub)
         await app.state.events.start()
-        rate_limiter.open(urls.redis_url)
+        rate_limiter.open(urls.redis_url, health=stores.redis_health)
         app.state.rate_limits = RateLimitGuard(rate_limiter, rate_limit_policy)
         relay = OutboxRelay(
             database_url=urls.database_url,

@@ -41,6 +41,7 @@ def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServi
         engine=stores.engine,
         token_lifetime=tokens.lifetime,
         timeout_seconds=settings.redis_request_timeout_seconds,
+        health=stores.redis_health,
     )
     identity = IdentityServices(
         hasher=Argon2Hasher(

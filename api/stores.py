@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as redis
@@ -13,6 +13,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.redis_health import RedisHealth
 from api.settings import Settings
 
 PING_TIMEOUT_SECONDS = 2.0
@@ -33,6 +34,8 @@ class Stores:
     # queues a burst (up to the timeout) instead of failing at once.
     checks_redis: redis.Redis
     redis: redis.Redis
+    # Shared by the request-path checks: after a failure, Redis is given a rest from all.
+    redis_health: RedisHealth = field(default_factory=RedisHealth)
 
     async def close(self) -> None:
         await self.checks_redis.aclose()

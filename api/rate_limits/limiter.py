@@ -17,14 +17,15 @@ outage would switch brute-force protection off) nor "refuse everything" (it woul
 full outage, sign-in included). The overshoot is bounded and documented: each of N processes
 admits up to the limit on its own, so at most N × limit per window while Redis is away, plus
 what Redis itself counted of hits that timed out. Every fallback is counted in
-`agora_rate_limiter_fallbacks_total{scope,reason}` (reason: unreachable or slow), and
-`agora_rate_limiter_redis_healthy` says whether the last hit was decided by Redis. There is no
-circuit breaker: each hit asks Redis first, so limits are shared again as soon as it answers.
+`agora_rate_limiter_fallbacks_total{scope,reason}` (reason: unreachable, slow, or resting:
+not asked, as Redis failed a moment ago), and `agora_rate_limiter_redis_healthy` says whether
+the last hit was decided by Redis. After a failure Redis is given a rest (api/redis_health.py,
+shared with the revocation checks): a frozen Redis costs one timeout a second, not one a hit,
+and limits are shared again as soon as a probe is answered.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
@@ -39,6 +40,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from api.rate_limits.keys import hashed_key
+from api.redis_health import REDIS_OUTAGE, RedisHealth, RedisSkipped
 from domain.rate_limits import RateLimited
 
 logger = logging.getLogger("agora.rate_limits")
@@ -52,7 +54,6 @@ _SCOPE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 # What "unreachable" looks like: refused or reset connections, Redis errors (OOM, read-only
 # replica); and what "slow" looks like: timeouts, which `_is_slow` picks out of these.
 # Anything else is a bug of ours and should surface.
-_OUTAGE = (redis.RedisError, OSError, TimeoutError)
 _TIMEOUTS = (TimeoutError, redis.TimeoutError)  # asyncio's and socket's are TimeoutError
 
 
@@ -115,13 +116,17 @@ class RateLimiter:
         # The same window, in memory: what decides while Redis cannot (see the module's doc).
         self._in_process = MovingWindowRateLimiter(MemoryStorage())
         self._pool: redis.BlockingConnectionPool | None = None
+        self._health = RedisHealth()
         self._strategy: MovingWindowRateLimiter | None = None
         self._warned_at = -math.inf
         if redis_url is not None:
             self.open(redis_url)
 
-    def open(self, redis_url: str) -> None:
-        """Point at Redis; nothing connects until the first hit."""
+    def open(self, redis_url: str, *, health: RedisHealth | None = None) -> None:
+        """Point at Redis; nothing connects until the first hit. `health` is shared with the
+        process's other request-path checks: one failure gives Redis a rest from all."""
+        if health is not None:
+            self._health = health
         if self._pool is not None:
             raise RuntimeError("the rate limiter is already open")
         # Our own pool, so we can close it (limits' storage has no close) and set timeouts.
@@ -160,12 +165,13 @@ class RateLimiter:
         if self._strategy is None:
             raise RuntimeError("open() the rate limiter (in the app's lifespan) before use")
         identifier = hashed_key(key)
+        strategy = self._strategy
         try:
-            async with asyncio.timeout(self.timeout_seconds):
-                decision = await self._count(
-                    self._strategy, scope, identifier, limit, count_remaining
-                )
-        except _OUTAGE as error:
+            decision = await self._health.ask(
+                lambda: self._count(strategy, scope, identifier, limit, count_remaining),
+                timeout_seconds=self.timeout_seconds,
+            )
+        except (*REDIS_OUTAGE, RedisSkipped) as error:
             self._fell_back(scope, error)
             return await self._count(self._in_process, scope, identifier, limit, count_remaining)
         self.redis_healthy.set(1)
@@ -191,7 +197,10 @@ class RateLimiter:
         return Decision(False, min(max(wait, 1), limit.get_expiry()), 0, limit.amount)
 
     def _fell_back(self, scope: str, error: BaseException) -> None:
-        reason = "slow" if _is_slow(error) else "unreachable"
+        if isinstance(error, RedisSkipped):
+            reason = "resting"  # it failed a moment ago (api/redis_health.py)
+        else:
+            reason = "slow" if _is_slow(error) else "unreachable"
         self.fallbacks.labels(scope, reason).inc()
         self.redis_healthy.set(0)
         now = time.monotonic()

@@ -36,14 +36,12 @@ import redis.asyncio as redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.redis_health import REDIS_OUTAGE, RedisHealth, RedisSkipped
 from domain.participants.errors import RevocationUnavailable
 from domain.participants.services.revoked_sessions import TokenGrant, revoked_in_records
 
 logger = logging.getLogger("agora.security")
 
-# What Redis being away looks like: refused or reset connections, error replies, timeouts
-# (ours, a socket's, or the pool's wait for a free connection).
-REDIS_OUTAGE = (redis.RedisError, OSError, TimeoutError)
 REQUEST_TIMEOUT_SECONDS = 0.05
 # A revocation is rare and must not be lost to a busy moment: it may wait longer.
 WRITE_TIMEOUT_SECONDS = 1.0
@@ -115,9 +113,11 @@ class RedisRevocations:
         writes: redis.Redis | None = None,
         engine: AsyncEngine | None = None,
         timeout_seconds: float = REQUEST_TIMEOUT_SECONDS,
+        health: RedisHealth | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._checks = checks
+        self._health = health or RedisHealth()
         self._writes = writes or checks
         self._engine = engine
         self._ttl = int(token_lifetime.total_seconds()) + 60
@@ -187,9 +187,10 @@ class RedisRevocations:
                 self._participant_key(grant.participant_id),
             ]
         try:
-            async with asyncio.timeout(self._timeout):
-                values = await self._checks.mget(keys)
-        except REDIS_OUTAGE as error:
+            values = await self._health.ask(
+                lambda: self._checks.mget(keys), timeout_seconds=self._timeout
+            )
+        except (*REDIS_OUTAGE, RedisSkipped) as error:
             return await self._from_records(grants, error)
         return [
             grant
