@@ -33,12 +33,12 @@ from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
-from domain.payments.intents import PaymentEvent
 from domain.payments.services.capture import merchant_party, record_capture
 from domain.payments.services.intents import get_payment
 from domain.payments.services.updates import start_paying, transition
+from domain.payments.states import PaymentEvent
 from domain.payments.tables import PaymentIntent
-from domain.revenue.refunds import CapturedSplit
+from domain.revenue.refund_reversal import CapturedSplit
 from domain.revenue.splits import SplitLeg
 from domain.wallets.services.accounts import wallet_account
 

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.account_locks import AccountKey, open_by_key
 from domain.revenue.splits import Party, Role
 from domain.wallets.rails import RailMethod

@@ -11,7 +11,7 @@ from sqlalchemy import ARRAY, Uuid, and_, any_, bindparam, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.account_locks import AccountKey
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.posting import ACCOUNTS, LockedAccount, locked_account

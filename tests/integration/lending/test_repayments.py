@@ -12,10 +12,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import FixedClock
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.verification import verify_ledger
 from domain.ledger.tables import LedgerAccount
-from domain.lending.services.overdue import age_overdue_installments
+from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
 from support.lending_life import disbursed_loan, repay
 from support.lending_world import fund_wallet, installments_of
