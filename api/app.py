@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         registry=metrics.registry,
         enabled=settings.rate_limits_enabled,
         max_connections=settings.redis_max_connections,
-        timeout_seconds=settings.rate_limit_timeout_seconds,
+        timeout_seconds=settings.redis_request_timeout_seconds,
     )
     graphql = GraphQLOverHTTP(
         schema,

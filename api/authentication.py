@@ -6,16 +6,22 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.security.revocations import RedisRevocations, TokenGrant
+from api.security.revocations import RedisRevocations, RevocationsUnknown
 from api.security.tokens import InvalidAccessToken, JwtAccessTokens, person_from
 from domain.actors import Actor, Origin
 from domain.clock import Clock
 from domain.participants.secrets import API_KEY_PREFIX
 from domain.participants.services.api_keys import authenticate_api_key
+from domain.participants.services.revoked_sessions import TokenGrant
 
 
 class AuthenticationFailed(Exception):
     """Credentials were sent and are not valid: the request is refused (HTTP 401)."""
+
+
+class AuthenticationUnavailable(Exception):
+    """Whether the credential was revoked cannot be told now (neither Redis nor PostgreSQL
+    answered): the request is refused as unavailable (HTTP 503), never let in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +76,14 @@ class Authenticator:
             claims = self._tokens.verify(token, now=self._clock.now())
         except InvalidAccessToken:
             raise AuthenticationFailed("the access token is invalid or expired") from None
-        revoked = await self._revocations.is_revoked(
-            session_id=claims.session_id,
-            participant_id=claims.participant_id,
-            issued_at=claims.issued_at,
-        )
+        try:
+            revoked = await self._revocations.is_revoked(
+                session_id=claims.session_id,
+                participant_id=claims.participant_id,
+                issued_at=claims.issued_at,
+            )
+        except RevocationsUnknown as unknown:
+            raise AuthenticationUnavailable("sign-in cannot be checked now: try again") from unknown
         if revoked:
             raise AuthenticationFailed("this session has ended: sign in again")
         grant = TokenGrant(claims.session_id, claims.participant_id, claims.issued_at)

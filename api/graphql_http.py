@@ -30,7 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from api.authentication import AuthenticationFailed
+from api.authentication import AuthenticationFailed, AuthenticationUnavailable
 from api.graphql_ws import DepthCheckedWebSocket, RevocableLegacyWS, RevocableTransportWS
 from api.json_depth import DEFAULT_MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
@@ -186,6 +186,13 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
                 headers=headers,
                 media_type=f"{media_type}; charset=utf-8",
             )
+        if status == 503:  # a sign-in that cannot be checked now (api/authentication.py)
+            return Response(
+                graphql_error_body(reason, code="UNAVAILABLE"),
+                status_code=503,
+                headers={"Retry-After": "1"},
+                media_type=f"{media_type}; charset=utf-8",
+            )
         if reason == "Unsupported content type":
             status, reason = 415, f"Unsupported Media Type: send the request body as {JSON}"
         if status == 405:
@@ -261,6 +268,8 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
                 )
             except AuthenticationFailed as failure:
                 raise HTTPException(401, str(failure)) from failure
+            except AuthenticationUnavailable as unavailable:
+                raise HTTPException(503, str(unavailable)) from unavailable
             await self._count_client_request(request, actor)
         return Context(
             request=request,
@@ -290,6 +299,10 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         except AuthenticationFailed as failure:
             raise ConnectionRejectionError(
                 {"message": str(failure), "code": "UNAUTHENTICATED"}
+            ) from None
+        except AuthenticationUnavailable as unavailable:
+            raise ConnectionRejectionError(
+                {"message": str(unavailable), "code": "UNAVAILABLE"}
             ) from None
         context.actor = caller.actor
         context.request.state.grant = caller.grant  # watched for revocation (api/graphql_ws.py)

@@ -35,7 +35,13 @@ class AppServices:
 def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServices:
     token_key, data_key = platform_keys(settings)
     tokens = JwtAccessTokens(token_key)
-    revocations = RedisRevocations(stores.redis, token_lifetime=tokens.lifetime)
+    revocations = RedisRevocations(
+        stores.checks_redis,
+        writes=stores.redis,
+        engine=stores.engine,
+        token_lifetime=tokens.lifetime,
+        timeout_seconds=settings.redis_request_timeout_seconds,
+    )
     identity = IdentityServices(
         hasher=Argon2Hasher(
             time_cost=settings.password_hash_iterations,

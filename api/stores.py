@@ -25,9 +25,13 @@ IDLE_BEFORE_PING_SECONDS = 1.0
 class Stores:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # For the checks on a request's path: short socket and pool timeouts, and a pool that
+    # queues a burst (up to the timeout) instead of failing at once.
+    checks_redis: redis.Redis
     redis: redis.Redis
 
     async def close(self) -> None:
+        await self.checks_redis.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
 
@@ -93,8 +97,19 @@ def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Sto
         socket_connect_timeout=PING_TIMEOUT_SECONDS,
         health_check_interval=30,
     )
+    timeout = settings.redis_request_timeout_seconds
+    checks = redis.Redis.from_pool(  # from_pool: closing the client closes its pool
+        redis.BlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=settings.redis_max_connections,
+            timeout=timeout,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+        )
+    )
     return Stores(
         engine=engine,
         sessions=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
         redis=client,
+        checks_redis=checks,
     )

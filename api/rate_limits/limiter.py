@@ -1,4 +1,4 @@
-"""Counting hits in Redis: a moving window per (scope, key), failing open when Redis is down.
+"""Counting hits in Redis: a moving window per (scope, key), decided in-process when Redis can't.
 
 Strategy: the moving window (`limits`' MovingWindowRateLimiter). It is exact — "5 per minute"
 means no more than 5 in any 60 seconds, which is what a brute-force limit must promise,
@@ -9,22 +9,17 @@ several processes never over-admit. Its price is memory: one ~20-byte list entry
 still in the window (a key at 600/minute holds ~12 KB at most, and expires with its
 window), hence the cap on a limit's amount in `policy.parse_limit`.
 
-Failure: a limit is never overshot because Redis was slow. Two cases are told apart.
-- Redis refuses us (connection refused or reset, no route, an error reply such as OOM or
-  READONLY): it is down, the hit was not counted, and waiting would not help. We let the
-  request through (fail open), log a warning at most every `WARN_EVERY_SECONDS`, and count
-  `agora_rate_limiter_errors_total`. The platform's rule is that with Redis down, mutations
-  still succeed; failing closed would turn a Redis outage into a full outage, login
-  included, for every user at once. Brute force during an outage is bounded by the outage,
-  which the counter and the readiness probe make visible.
-- Redis does not answer within `timeout_seconds` (waiting for a pooled connection,
-  connecting, or the script's reply): it, or our event loop, is slow, and the hit may have
-  been counted or be counted still. Letting it through would let a burst past the limit
-  exactly when the machine is loaded, which is the moment an attacker wants; so the hit is
-  refused with Retry-After 1 s and counted in `agora_rate_limiter_timeouts_total`. A Redis
-  that accepts connections but never answers looks the same and is treated the same.
-There is deliberately no circuit breaker: under CPU saturation one slow answer would switch
-limits off for everyone; a refused connection fails in microseconds anyway.
+Failure: when Redis cannot answer in time (`timeout_seconds`, tens of milliseconds: refused
+or reset connections, error replies such as OOM or READONLY, a frozen server, a pooled
+connection not free in time), the hit is decided by the process's own limiter: the same
+moving window, the same limits, counted in memory. Neither "let everything through" (a Redis
+outage would switch brute-force protection off) nor "refuse everything" (it would become a
+full outage, sign-in included). The overshoot is bounded and documented: each of N processes
+admits up to the limit on its own, so at most N × limit per window while Redis is away, plus
+what Redis itself counted of hits that timed out. Every fallback is counted in
+`agora_rate_limiter_fallbacks_total{scope,reason}` (reason: unreachable or slow), and
+`agora_rate_limiter_redis_healthy` says whether the last hit was decided by Redis. There is no
+circuit breaker: each hit asks Redis first, so limits are shared again as soon as it answers.
 """
 
 from __future__ import annotations
@@ -39,9 +34,9 @@ from typing import Any
 
 import redis.asyncio as redis
 from limits import RateLimitItem
-from limits.aio.storage import RedisStorage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from api.rate_limits.keys import hashed_key
 from domain.rate_limits import RateLimited
@@ -50,13 +45,13 @@ logger = logging.getLogger("agora.rate_limits")
 
 KEY_PREFIX = "agora:rate"
 # A healthy Redis answers in a millisecond; the margin is for a busy event loop, whose lag
-# counts against the timeout too (a hit without an answer in time is refused, see above).
-TIMEOUT_SECONDS = 1.0
+# counts against the timeout too (a hit without an answer in time is decided in-process).
+TIMEOUT_SECONDS = 0.05
 WARN_EVERY_SECONDS = 30.0
 _SCOPE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 # What "unreachable" looks like: refused or reset connections, Redis errors (OOM, read-only
 # replica); and what "slow" looks like: timeouts, which `_is_slow` picks out of these.
-# Anything else is a bug of ours and should surface, not fail open.
+# Anything else is a bug of ours and should surface.
 _OUTAGE = (redis.RedisError, OSError, TimeoutError)
 _TIMEOUTS = (TimeoutError, redis.TimeoutError)  # asyncio's and socket's are TimeoutError
 
@@ -99,10 +94,10 @@ class RateLimiter:
         self.enabled = enabled
         self.max_connections = max_connections
         self.timeout_seconds = timeout_seconds
-        self.errors = Counter(
-            "agora_rate_limiter_errors",
-            "Rate limit checks that failed open (Redis unreachable).",
-            ["scope"],
+        self.fallbacks = Counter(
+            "agora_rate_limiter_fallbacks",
+            "Hits decided by the process's own limiter because Redis did not answer in time.",
+            ["scope", "reason"],
             registry=registry,
         )
         self.refusals = Counter(
@@ -111,16 +106,17 @@ class RateLimiter:
             ["scope"],
             registry=registry,
         )
-        self.timeouts = Counter(
-            "agora_rate_limiter_timeouts",
-            "Hits refused because Redis did not answer in time (never let through uncounted).",
-            ["scope"],
+        self.redis_healthy = Gauge(
+            "agora_rate_limiter_redis_healthy",
+            "1 when the last hit was decided by Redis, 0 when by the process's own limiter.",
             registry=registry,
         )
+        self.redis_healthy.set(1)
+        # The same window, in memory: what decides while Redis cannot (see the module's doc).
+        self._in_process = MovingWindowRateLimiter(MemoryStorage())
         self._pool: redis.BlockingConnectionPool | None = None
         self._strategy: MovingWindowRateLimiter | None = None
         self._warned_at = -math.inf
-        self._slow_warned_at = -math.inf
         if redis_url is not None:
             self.open(redis_url)
 
@@ -130,7 +126,7 @@ class RateLimiter:
             raise RuntimeError("the rate limiter is already open")
         # Our own pool, so we can close it (limits' storage has no close) and set timeouts.
         # A blocking one: a plain pool raises when all connections are busy, and a burst of
-        # traffic must queue for a connection, not fail open.
+        # traffic must queue for a connection, not fall back at once.
         self._pool = redis.BlockingConnectionPool.from_url(
             redis_url,
             max_connections=self.max_connections,
@@ -166,11 +162,14 @@ class RateLimiter:
         identifier = hashed_key(key)
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                return await self._count(self._strategy, scope, identifier, limit, count_remaining)
+                decision = await self._count(
+                    self._strategy, scope, identifier, limit, count_remaining
+                )
         except _OUTAGE as error:
-            if _is_slow(error):
-                return self._refused_unanswered(scope, limit, error)
-            return self._failed_open(scope, limit, error)
+            self._fell_back(scope, error)
+            return await self._count(self._in_process, scope, identifier, limit, count_remaining)
+        self.redis_healthy.set(1)
+        return decision
 
     async def _count(
         self,
@@ -191,34 +190,21 @@ class RateLimiter:
         wait = math.ceil(stats.reset_time - time.time())
         return Decision(False, min(max(wait, 1), limit.get_expiry()), 0, limit.amount)
 
-    def _failed_open(self, scope: str, limit: RateLimitItem, error: Exception) -> Decision:
-        self.errors.labels(scope).inc()
+    def _fell_back(self, scope: str, error: BaseException) -> None:
+        reason = "slow" if _is_slow(error) else "unreachable"
+        self.fallbacks.labels(scope, reason).inc()
+        self.redis_healthy.set(0)
         now = time.monotonic()
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
             logger.warning(
-                "rate limits not enforced: Redis unreachable",
-                extra={"scope": scope, "error": repr(error)},
+                "rate limits decided in-process: Redis did not answer in time",
+                extra={"scope": scope, "reason": reason, "error": repr(error)},
             )
-        return Decision(True, 0, None, limit.amount)
-
-    def _refused_unanswered(self, scope: str, limit: RateLimitItem, error: Exception) -> Decision:
-        self.timeouts.labels(scope).inc()
-        now = time.monotonic()
-        if now - self._slow_warned_at >= WARN_EVERY_SECONDS:
-            self._slow_warned_at = now
-            logger.warning(
-                "rate limit hits refused: Redis did not answer in time",
-                extra={
-                    "scope": scope,
-                    "timeout_seconds": self.timeout_seconds,
-                    "error": repr(error),
-                },
-            )
-        return Decision(False, 1, None, limit.amount)
 
     async def clear(self, scope: str, key: str, limit: RateLimitItem) -> None:
         """Forget `key`'s hits (an operator unblocking someone); raises if Redis is down."""
+        await self._in_process.clear(limit, scope, hashed_key(key))
         if self._strategy is not None:
             await self._strategy.clear(limit, scope, hashed_key(key))
 

@@ -25,9 +25,14 @@ import redis.asyncio as redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.security.revocations import RedisRevocations, Revocation, TokenGrant
+from api.security.revocations import (
+    RedisRevocations,
+    Revocation,
+    RevocationsUnknown,
+)
 from domain.clock import Clock
 from domain.participants.services.api_keys import live_api_keys
+from domain.participants.services.revoked_sessions import TokenGrant
 
 logger = logging.getLogger("agora.security")
 
@@ -143,10 +148,11 @@ class OpenSockets:
         by_key = {s.api_key_id: s for s in sockets if s.api_key_id is not None}
         revoked: list[WatchedSocket] = []
         if by_grant:
-            try:
+            try:  # Redis, or PostgreSQL's record when Redis cannot answer
                 ended = set(await self._revocations.revoked_grants(list(by_grant)))
-            except redis.RedisError:
-                ended = set()  # as over HTTP: with Redis down, the tokens' expiry bounds them
+            except RevocationsUnknown:
+                logger.warning("open sockets not re-checked: neither Redis nor PostgreSQL answered")
+                ended = set()  # the next round tries again; no new request gets in meanwhile
             revoked += [s for s in sockets if s.grant in ended]
         if by_key:
             try:

@@ -26,3 +26,10 @@ class InvalidRefreshToken(DomainError):
 
 class AlreadyRegistered(DomainError):
     code = "ALREADY_REGISTERED"
+
+
+class RevocationUnavailable(DomainError):
+    """Redis did not take a revocation, so none is made: one kept only in PostgreSQL would be
+    missed by the checks that read Redis once it is back. Retrying is safe."""
+
+    code = "TRY_AGAIN"

@@ -28,6 +28,11 @@ class Participant(SQLModel, table=True):
     kyc_level: int = Field(default=0)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # Access tokens issued before this moment are revoked (a password change): the record a
+    # revocation check reads when Redis cannot answer.
+    sessions_revoked_before: datetime | None = Field(
+        default=None, sa_column=_timestamp(nullable=True)
+    )
     created_at: datetime = Field(sa_column=_timestamp(index=True))
     updated_at: datetime = Field(sa_column=_timestamp())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 
@@ -56,3 +57,12 @@ class OwnedRedis:
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the server keeps its connections and port but answers nothing."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None:  # a stopped server has nothing to thaw
+            self._process.send_signal(signal.SIGCONT)

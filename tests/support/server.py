@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from support.stores import PATIENT_RATE_LIMIT_SECONDS, StoreUrls
+from support.stores import PATIENT_REDIS_SECONDS, StoreUrls
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -35,7 +35,7 @@ def server_env(stores: StoreUrls, **extra: str) -> dict[str, str]:
         "REDIS_URL": stores.redis_url,
         "AGORA_RATE_LIMIT_PER_IP": "10000/minute",
         "AGORA_RATE_LIMIT_LOGIN_PER_IP": "10000/minute",
-        "AGORA_RATE_LIMIT_TIMEOUT_SECONDS": str(PATIENT_RATE_LIMIT_SECONDS),
+        "AGORA_REDIS_REQUEST_TIMEOUT_SECONDS": str(PATIENT_REDIS_SECONDS),
         "AGORA_PASSWORD_HASH_ITERATIONS": "1",
         "AGORA_PASSWORD_HASH_MEMORY_KIB": "8",
         **extra,

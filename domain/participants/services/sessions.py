@@ -278,6 +278,7 @@ async def change_password(
     for family_id in live_sessions:
         await revoke_family(session, identity, family_id, now=now, reason="password_change")
     # Also by time, for tokens of sessions that ended some other way but are not expired yet.
+    participant.sessions_revoked_before = now
     await identity.revocations.revoke_all_issued_before(participant_id, now)
     record(
         session,

@@ -13,8 +13,9 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from api.security.open_sockets import OpenSockets, WatchedSocket
-from api.security.revocations import RedisRevocations, Revocation, TokenGrant
+from api.security.revocations import RedisRevocations, Revocation
 from domain.clock import SystemClock
+from domain.participants.services.revoked_sessions import TokenGrant
 from support.graphql import signed_in
 from support.security import Caller, insert_api_key, key_of
 
