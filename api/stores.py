@@ -13,15 +13,11 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.events.outbox_queries import read_backlog
 from api.redis_health import RedisHealth
 from api.settings import Settings
 
 PING_TIMEOUT_SECONDS = 2.0
-BACKLOG_QUERY = (
-    "SELECT count(*) AS unpublished,"
-    " coalesce(extract(epoch FROM now() - min(occurred_at)), 0) AS lag_seconds"
-    " FROM outbox_event WHERE published_at IS NULL"
-)
 # A connection back in the pool for longer than this is pinged before it is handed out.
 IDLE_BEFORE_PING_SECONDS = 1.0
 
@@ -54,10 +50,12 @@ class Stores:
         """(unpublished events, seconds the oldest has waited), or None if unreadable."""
         try:
             async with asyncio.timeout(PING_TIMEOUT_SECONDS), self.engine.connect() as conn:
-                row = (await conn.execute(text(BACKLOG_QUERY))).one()
+                # The relay's own query, on the pooled connection's asyncpg connection.
+                raw = await conn.get_raw_connection()
+                backlog = await read_backlog(raw.driver_connection)
         except Exception:
             return None
-        return int(row.unpublished), float(row.lag_seconds)
+        return backlog.unpublished, backlog.lag_seconds()
 
     async def redis_ready(self) -> bool:
         try:

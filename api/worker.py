@@ -24,17 +24,17 @@ from api.security.vault import AesGcmVault
 from api.settings import Settings
 from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
-from domain.consumer_credit.services.overdue import age_bnpl_installments
+from domain.consumer_credit.services.age_installments import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
 from domain.idempotency.services.pruning import prune_expired_keys
-from domain.ledger.services.expiry import expire_due_holds
-from domain.lending.services.expiry import expire_unfunded_loans
-from domain.lending.services.overdue import age_overdue_installments
+from domain.ledger.services.expire_holds import expire_due_holds
+from domain.lending.services.age_installments import age_overdue_installments
+from domain.lending.services.expire_loans import expire_unfunded_loans
 from domain.lending.services.repay_loan import debit_due_installments
 from domain.participants.ports import SecretVault
 from domain.payments.services.payouts import resolve_pending_payouts
 from domain.payments.services.release import release_due_payments
-from domain.payments.services.settlement import run_settlement
+from domain.payments.services.settle_merchants import run_settlement
 from domain.wallets.rails import SimulatedRail
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import migrated_database, plain_url
 
 from domain.clock import FixedClock
-from domain.lending.services.overdue import age_overdue_installments
+from domain.lending.services.age_installments import age_overdue_installments
 
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_overdue"
 DISBURSED = date(2026, 1, 15)

@@ -40,11 +40,11 @@ import harness
 from harness import RESULTS
 
 from domain.clock import FixedClock
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.ledger.services.verification import verify_ledger
-from domain.payments.services.settlement import run_settlement
+from domain.payments.services.settle_merchants import run_settlement
 from domain.wallets.rails import SimulatedRail
 from domain.wallets.services.accounts import wallet_account
 

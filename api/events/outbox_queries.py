@@ -1,4 +1,10 @@
-"""The relay's SQL on the outbox, on a plain asyncpg connection (the relay holds its own).
+"""The relay's SQL on the outbox: numbering events, marking them published, the backlog.
+
+Raw asyncpg, and only here: the relay holds a connection of its own outside the pool (it
+LISTENs for the commit's NOTIFY and keeps the leader's session advisory lock on it), so its
+queries run on that connection; readiness reads the backlog with the same `read_backlog`.
+Recording events is domain/events/services/outbox.py's; reading published ones (a replay's
+cursor check, webhook fan-out) domain/events/repository.py's, in Core.
 
 Positions are handed out in a short transaction of their own, before publishing: if the relay
 dies after XADD but before marking the rows, the next leader re-sends the same positions and
@@ -8,7 +14,7 @@ Redis refuses the duplicates (entry ids must grow), so each event is in its stre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -23,6 +29,12 @@ _RETURNED = ", ".join(f"o.{column.strip()}" for column in _COLUMNS.split(","))
 class Backlog:
     unpublished: int
     oldest: datetime | None  # when the oldest unpublished event occurred
+
+    def lag_seconds(self) -> float:
+        """How long the oldest unpublished event has waited (0 with none waiting)."""
+        if self.oldest is None:
+            return 0.0
+        return max(0.0, (datetime.now(UTC) - self.oldest).total_seconds())
 
 
 async def positioned_but_unpublished(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:

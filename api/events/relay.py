@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import asyncpg
 import redis.asyncio as redis
@@ -133,10 +132,7 @@ class OutboxRelay:
     async def _observe_backlog(self, conn: asyncpg.Connection) -> None:
         backlog = await queries.read_backlog(conn)
         self._metrics.outbox_unpublished.set(backlog.unpublished)
-        lag = 0.0
-        if backlog.oldest is not None:
-            lag = max(0.0, (datetime.now(UTC) - backlog.oldest).total_seconds())
-        self._metrics.outbox_lag.set(lag)
+        self._metrics.outbox_lag.set(backlog.lag_seconds())
 
     async def _wait_for_events(self) -> None:
         waiters = [

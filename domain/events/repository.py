@@ -1,14 +1,22 @@
-"""What the outbox knows about published positions: the record a stream cursor is checked by."""
+"""Reading the outbox's published events, with SQLAlchemy Core in the caller's transaction:
+the record a stream cursor is checked by (the `events` subscription's replay) and the events
+past a position (webhook fan-out). Writing is `domain/events/services/outbox.py`'s; the
+relay's numbering and publishing, on its own connection, `api/events/outbox_queries.py`'s.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.events.services.outbox import OUTBOX
+from domain.events.tables import OutboxEvent
+
+OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +51,25 @@ async def published_since(
         },
         last_position=row[0],
     )
+
+
+_AFTER = (
+    select(
+        OUTBOX.c.id,
+        OUTBOX.c.position,
+        OUTBOX.c.type,
+        OUTBOX.c.version,
+        OUTBOX.c.audience,
+        OUTBOX.c.payload,
+        OUTBOX.c.correlation_id,
+        OUTBOX.c.occurred_at,
+    )
+    .where(OUTBOX.c.position > bindparam("after"))
+    .order_by(OUTBOX.c.position)
+    .limit(bindparam("limit"))
+)
+
+
+async def numbered_after(conn: AsyncConnection, *, after: int, limit: int) -> Sequence[Any]:
+    """Up to `limit` events numbered after position `after`, in position order."""
+    return (await conn.execute(_AFTER, {"after": after, "limit": limit})).all()

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.events.rows import payload_row
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import Balances
 from domain.ledger.events import WalletChanged
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.payments.intents import PaymentState
+from domain.payments.states import PaymentState
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ class SettlementEntry:
     """A released payment or a refund; the kind gives the direction of its amounts.
 
     The amounts are >= 0, except that a refund's fee or splits may be -1 minor unit when
-    largest remainder hands a unit back (see domain/revenue/refunds.py).
+    largest remainder hands a unit back (see domain/revenue/refund_reversal.py).
     """
 
     kind: EntryKind

@@ -11,7 +11,7 @@ from datetime import date
 
 from domain.money import Money
 from domain.payments.settlement import EntryKind, SettlementEntry
-from domain.revenue.refunds import CapturedSplit, Reversal
+from domain.revenue.refund_reversal import CapturedSplit, Reversal
 from domain.revenue.splits import Party, SplitLeg
 
 

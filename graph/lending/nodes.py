@@ -13,8 +13,8 @@ from domain.lending.services import (
     auto_invest,
     cover_offers,
     funding_offers,
-    products,
 )
+from domain.lending.services import define_products as products
 from domain.lending.services.note_sale_listings import NoteSaleFilter, open_note_sales
 from domain.lending.services.portfolio import note_holder, visible_loans
 from domain.lending.services.reads import matches_by_id, notes_by_id

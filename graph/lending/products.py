@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
 from domain.lending import debt_transfer, early_repayment, fees, products, tables
-from domain.lending.services import products as service
+from domain.lending.services import define_products as service
 from domain.lending.services.product_terms import Marketplace, marketplace_of, product_of
 from domain.money import Money as DomainMoney
 from domain.participants.roles import Role

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.participants import credentials, kyc, roles
 from domain.participants.roles import Role
 from domain.participants.services import api_keys, registration, sessions
-from domain.participants.services import kyc as kyc_service
+from domain.participants.services import kyc_submissions as kyc_service
 from domain.participants.services.sessions import SignedIn
 from graph.context import Info
 from graph.errors import UserError

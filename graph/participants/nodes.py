@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.participants.services import api_keys, registration
-from domain.participants.services import kyc as kyc_service
+from domain.participants.services import kyc_submissions as kyc_service
 from graph.nodes import one_by_one, register_node
 from graph.participants.types import ApiKey, KycSubmission, Participant
 

@@ -8,7 +8,7 @@ from domain.errors import DomainError
 from domain.participants import kyc, roles
 from domain.participants.roles import Role, Scope
 from domain.participants.services import api_keys, registration
-from domain.participants.services import kyc as kyc_service
+from domain.participants.services import kyc_submissions as kyc_service
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.pagination import Connection, connection, time_and_id

@@ -11,7 +11,7 @@ import strawberry
 
 from domain.consumer_credit import plans
 from domain.money import Money as DomainMoney
-from domain.payments import intents, settlement
+from domain.payments import settlement, states
 from domain.payments.services import disputes, paying
 from domain.payments.tables import Dispute as DisputeRow
 from domain.payments.tables import PaymentIntent as IntentRow
@@ -25,7 +25,7 @@ from graph.money import Money
 from graph.relay import Node, to_global_id
 
 # The domain's enums serve as GraphQL enums as they are (strawberry registers them in place).
-PaymentState = intents.PaymentState
+PaymentState = states.PaymentState
 PaymentSource = paying.PaymentSource
 SplitRole = splits.Role
 DisputeResolution = disputes.Resolution
@@ -134,7 +134,7 @@ class PaymentIntent(Node):
             id=to_global_id("PaymentIntent", row.id),
             merchant_id=to_global_id("Participant", row.merchant_id),
             shopper_id=to_global_id("Participant", row.shopper_id) if row.shopper_id else None,
-            state=intents.PaymentState(row.state),
+            state=states.PaymentState(row.state),
             mode=row.mode,
             amount=_money(row.amount, c),
             order_reference=row.order_reference,

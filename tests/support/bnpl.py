@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, ActorKind
 from domain.consumer_credit.services import checkout, credit_decisions
 from domain.consumer_credit.tables import BnplCreditDecisionRow
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.lending.tables import BankFundingOffer
 from domain.money import Money

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from domain.clock import FixedClock
 from domain.ledger.services.verification import verify_ledger
-from domain.lending.services.overdue import age_overdue_installments
+from domain.lending.services.age_installments import age_overdue_installments
 from support.graphql import gql
 from support.lending import verified_borrower
 from support.lending_world import fund_wallet, installments_of

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.events.streams import PublishedEvent, encode_event, entry_id, stream_key
 from domain.events.catalog import EventType
+from domain.events.repository import OUTBOX
 from domain.events.rows import event_row
-from domain.events.services.outbox import OUTBOX
 from domain.lending.events import LoanMatchCreated
 
 _positions = itertools.count(1_000_000)  # stream-only events: far from the sequence's

@@ -9,11 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.clock import FixedClock
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.posting import Leg, post_transfers
+from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.services.notes import buy_note
-from domain.lending.services.overdue import age_overdue_installments
 from domain.lending.services.repay_loan import debit_due_installments, repay_loan
 from domain.lending.tables import Loan
 from domain.money import Money

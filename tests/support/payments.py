@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.errors import DomainError
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.ledger.services.verification import verify_ledger
 from domain.money import Money

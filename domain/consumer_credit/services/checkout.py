@@ -33,11 +33,13 @@ from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
-from domain.payments.intents import PaymentEvent
-from domain.payments.services.capture import captured_split_of, record_payment_entry
+from domain.payments.services.capture import merchant_party, record_capture
 from domain.payments.services.intents import get_payment
 from domain.payments.services.updates import start_paying, transition
+from domain.payments.states import PaymentEvent
 from domain.payments.tables import PaymentIntent
+from domain.revenue.refund_reversal import CapturedSplit
+from domain.revenue.splits import SplitLeg
 from domain.wallets.services.accounts import wallet_account
 
 
@@ -131,19 +133,14 @@ async def pay_in_installments(
         await post_transfers(
             session, legs=[leg for leg in legs if leg.amount > 0], now=now, journal_id=uuid4()
         )
-        intent.paid_at = intent.released_at = now
-        intent.captured_amount, intent.fee_amount = intent.amount, kept
-        intent.captured_split = {
-            "fee": kept,
-            "legs": [
-                {
-                    "role": "MERCHANT",
-                    "partyId": str(intent.merchant_id),
-                    "amount": plan.merchant_receives.minor,
-                }
-            ],
-        }
-        record_payment_entry(session, intent, captured_split_of(intent), now)
+        intent.paid_at = now
+        # Captured at once, the whole price: the platform keeps its discount, the merchant
+        # receives the rest, as a payment's split records it.
+        split = CapturedSplit(
+            fee=Money(kept, intent.currency),
+            legs=(SplitLeg(merchant_party(intent), plan.merchant_receives),),
+        )
+        record_capture(session, intent, split, intent.amount, now)
         await transition(session, intent, PaymentEvent.SUCCEED, now)
         record(
             session,

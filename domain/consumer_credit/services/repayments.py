@@ -27,7 +27,7 @@ from domain.consumer_credit.events import PlanRepaymentReceived
 from domain.consumer_credit.services.accounts import receivable_account
 from domain.consumer_credit.services.claims import claim_legs, claims_of, share_among_claims
 from domain.consumer_credit.services.credit_lines import give_back_credit, locked_line
-from domain.consumer_credit.services.refunds import installments_of
+from domain.consumer_credit.services.refund_purchase import installments_of
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.errors import InvalidInput
 from domain.events.services.outbox import emit

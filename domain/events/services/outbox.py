@@ -2,7 +2,9 @@
 `domain/<context>/events.py`); `record_events` for several rows built with `payload_row`.
 
 The row joins the caller's transaction, so an event exists if and only if its change
-committed; the relay publishes it afterwards (a trigger NOTIFYs it at commit).
+committed; the relay publishes it afterwards (a trigger NOTIFYs it at commit). Reading the
+outbox: domain/events/repository.py (published events) and api/events/outbox_queries.py (the
+relay's numbering and publishing).
 """
 
 from __future__ import annotations
@@ -19,13 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.events.catalog import EventType
 from domain.events.payloads import EventPayload
 from domain.events.rows import event_row, payload_row
-from domain.events.tables import OutboxEvent
 
-OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
-
-# Any number of `event_row`s as one JSON array (`:events`): one prepared statement whatever
-# the count, in the rows' order; a writer of other rows may send it as a data-modifying CTE
-# of its own statement (the ledger does, with each posting: one round trip fewer).
+# The one way outbox rows are written. Any number of `event_row`s as one JSON array
+# (`:events`): one prepared statement whatever the count, in the rows' order. It is SQL text,
+# not Core, so that a writer of other rows can send it as a data-modifying CTE of its own
+# statement (the ledger does, with each posting: one round trip fewer).
 INSERT_EVENTS_SQL = """
     INSERT INTO outbox_event (type, topic, version, aggregate_type, aggregate_id, audience,
                               payload, correlation_id, occurred_at)

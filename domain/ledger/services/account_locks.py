@@ -3,23 +3,31 @@
 A use case that knows its accounts by identity (the payments ESCROW account, a participant's
 wallet, a revenue stream) would otherwise look each id up (a round trip apiece) and then lock
 them all (one more). Here one SELECT ... FOR UPDATE does both, in id order as lock_accounts
-does; only an account never used before costs an INSERT first.
+does; only an account never used before costs an INSERT first. A posting whose legs name
+their accounts by key (`KeyedLeg`) goes through `post_by_key`: one lock, then the posting.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.accounts import open_account
-from domain.ledger.services.posting import LockedAccount, locked_account
+from domain.ledger.services.posting import (
+    Leg,
+    LockedAccount,
+    Posting,
+    locked_account,
+    post_transfers,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +100,54 @@ async def lock_accounts_by_key(
     locked = await _lock(session, wanted)
     if len(locked) < len(wanted):  # a first use: open what is missing, then lock them all
         for key in wanted - locked.keys():
-            await open_account(
-                session,
-                kind=key.kind,
-                currency=key.currency,
-                now=now,
-                owner_id=key.owner_id,
-                label=key.label,
-            )
+            await open_by_key(session, key, now=now)
         locked = await _lock(session, wanted)
     return locked
+
+
+async def open_by_key(session: AsyncSession, key: AccountKey, *, now: datetime) -> int:
+    """The account's id, opened first if it does not exist yet (open_account)."""
+    return await open_account(
+        session,
+        kind=key.kind,
+        currency=key.currency,
+        now=now,
+        owner_id=key.owner_id,
+        label=key.label,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedLeg:
+    """A Leg between accounts known by identity, before their ids are found."""
+
+    debit: AccountKey
+    credit: AccountKey
+    amount: int
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+async def post_by_key(
+    session: AsyncSession,
+    *,
+    legs: Sequence[KeyedLeg],
+    now: datetime,
+    journal_id: UUID | None = None,
+) -> Posting:
+    """Post `legs` as post_transfers does, their accounts found (opened on first use) and
+    locked by one statement, not looked up one by one and locked again. Only the accounts a
+    leg moves money between are locked (and told of it, for wallets)."""
+    accounts = await lock_accounts_by_key(
+        session, {key for leg in legs for key in (leg.debit, leg.credit)}, now=now
+    )
+    return await post_transfers(
+        session,
+        legs=[
+            Leg(accounts[k.debit].id, accounts[k.credit].id, k.amount, k.reason, k.details)
+            for k in legs
+        ],
+        now=now,
+        journal_id=journal_id,
+        locked={account.id: account for account in accounts.values()},
+    )

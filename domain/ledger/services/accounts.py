@@ -9,7 +9,7 @@ from sqlalchemy import Uuid, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.accounts import LIMITS, AccountKind
+from domain.ledger.account_kinds import LIMITS, AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.money import currency_of
 

@@ -17,7 +17,7 @@ from sqlalchemy import ARRAY, BigInteger, any_, bindparam, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import Balances, Limits, TransferKind, apply
 from domain.ledger.errors import AccountFrozen, CurrencyMismatch, InsufficientFunds
 from domain.ledger.services.journal_writes import write_posting

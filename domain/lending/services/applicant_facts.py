@@ -9,7 +9,7 @@ from sqlalchemy import distinct, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.tables import LedgerAccount, LedgerTransfer
 from domain.lending.states import LoanState
 from domain.lending.tables import Loan, LoanApplication, LoanInstallment

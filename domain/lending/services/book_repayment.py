@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.services.outbox import emit
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.ledger.services.account_locks import KeyedLeg, post_by_key
 from domain.lending.events import LoanRepaymentReceived
 from domain.lending.tables import Loan, Repayment
 
@@ -21,7 +21,7 @@ async def book_repayment(
     *,
     loan: Loan,
     repayment: Repayment,
-    legs: list[Leg],
+    legs: list[KeyedLeg],
     audience: Iterable[UUID],
     now: datetime,
     principal_prepaid: int | None = None,
@@ -29,11 +29,11 @@ async def book_repayment(
     to_cover: int | None = None,
     to_funders: int | None = None,
 ) -> Repayment:
-    """Post `legs` as the repayment's journal and keep `repayment` on the locked `loan`, whose
-    state the caller has already moved; the event carries the repayment's amounts, the loan's
-    state and what only the caller's kind knows (a repayment's prepaid principal and
-    rescheduling, a recovery's shares)."""
-    await post_transfers(session, legs=legs, now=now, journal_id=repayment.journal_id)
+    """Post `legs` as the repayment's journal (their accounts locked in one statement) and
+    keep `repayment` on the locked `loan`, whose state the caller has already moved; the
+    event carries the repayment's amounts, the loan's state and what only the caller's kind
+    knows (a repayment's prepaid principal and rescheduling, a recovery's shares)."""
+    await post_by_key(session, legs=legs, now=now, journal_id=repayment.journal_id)
     session.add(repayment)
     loan.version += 1
     await session.flush()

@@ -12,15 +12,15 @@ from uuid import uuid4
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.services.outbox import emit
-from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
+from domain.ledger.services.account_locks import KeyedLeg, lock_accounts_by_key, post_by_key
 from domain.lending.events import LoanDefaulted
 from domain.lending.products import CoverKind, LoanProduct
 from domain.lending.recovery import cover_amount, cover_due
 from domain.lending.services.accounts import (
-    cover_account,
-    holder_account,
-    loan_escrow,
-    loan_receivable,
+    cover_key,
+    holder_key,
+    loan_escrow_key,
+    loan_receivable_key,
 )
 from domain.lending.services.receive_repayment import live_notes
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
@@ -38,28 +38,28 @@ async def default_loan(
     outstanding = sum(owed)
     currency, tag = loan.currency, {"loan": str(loan.id)}
     payout = product.cover.payout_kind  # INSURANCE, GUARANTEE or GUARANTEE_FUND
-    legs: list[Leg] = []
+    legs: list[KeyedLeg] = []
     cover = 0
     due = cover_due(product.cover, outstanding)
     covered: list[dict[str, object]] = []
     if product.cover.kind is not CoverKind.NONE and outstanding:
-        account = await cover_account(session, cover=product.cover, currency=currency, now=now)
-        [locked] = (await lock_accounts(session, {account})).values()
+        account = cover_key(product.cover, currency)
+        locked = (await lock_accounts_by_key(session, {account}, now=now))[account]
         cover = cover_amount(product.cover, outstanding, available=locked.balances.available_credit)
         for note, part in zip(notes, split_exactly(cover, owed), strict=True):
             if part:
-                holder = await holder_account(session, note=note, currency=currency, now=now)
-                legs.append(Leg(account, holder, part, f"{payout}_COVER", tag))
+                holder = holder_key(note, currency)
+                legs.append(KeyedLeg(account, holder, part, f"{payout}_COVER", tag))
                 note.principal_received += part
                 covered.append({"note": str(note.id), "holder": str(note.holder_id), "cover": part})
     if outstanding:
         # What the cover paid stays on the loan's books: the borrower now owes it the cover.
         if outstanding - cover:
-            escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
-            receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
-            legs.append(Leg(escrow, receivable, outstanding - cover, "LOAN_WRITE_OFF", tag))
+            escrow = loan_escrow_key(loan.id, currency)
+            receivable = loan_receivable_key(loan.id, currency)
+            legs.append(KeyedLeg(escrow, receivable, outstanding - cover, "LOAN_WRITE_OFF", tag))
         journal = uuid4()
-        await post_transfers(session, legs=legs, now=now, journal_id=journal)
+        await post_by_key(session, legs=legs, now=now, journal_id=journal)
         if product.cover.kind is not CoverKind.NONE:
             session.add(
                 Repayment(

@@ -10,17 +10,17 @@ from uuid import uuid4
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.services.outbox import emit
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.ledger.services.account_locks import KeyedLeg, post_by_key
 from domain.lending.calendar import monthly_due_dates
 from domain.lending.events import LoanFunded
 from domain.lending.fees import FeeTiming, fee_amount, plan_fees
 from domain.lending.products import LoanProduct
 from domain.lending.schedule import RepaymentMethod, RoundingMode, build_schedule
-from domain.lending.services.accounts import loan_receivable, platform_revenue
+from domain.lending.services.accounts import loan_receivable_key, revenue_key
 from domain.lending.services.note_holds import resolve_held_notes
 from domain.lending.states import LoanEvent, LoanState, transition
 from domain.lending.tables import Loan, LoanInstallment, LoanNote
-from domain.wallets.services.accounts import wallet_account
+from domain.wallets.services.accounts import wallet_key
 
 
 async def disburse(
@@ -29,21 +29,20 @@ async def disburse(
     """Disburse the locked, FUNDED `loan`; its notes, now ACTIVE."""
     notes = await resolve_held_notes(session, loan_id=loan.id, now=now, capture=True)
     currency, tag = loan.currency, {"loan": str(loan.id)}
-    receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
-    wallet = await wallet_account(session, owner_id=loan.borrower_id, currency=currency, now=now)
+    receivable = loan_receivable_key(loan.id, currency)
+    wallet = wallet_key(loan.borrower_id, currency)
     legs = []
     for rule in product.fees:  # each upfront fee to its own revenue stream
         fee = fee_amount(rule, loan.principal)
         if rule.timing is FeeTiming.UPFRONT and fee:
-            revenue = await platform_revenue(
-                session, stream=f"{rule.name}_fee", currency=currency, now=now
-            )
-            legs.append(Leg(receivable, revenue, fee, "LOAN_FEE", tag))
+            revenue = revenue_key(f"{rule.name}_fee", currency)
+            legs.append(KeyedLeg(receivable, revenue, fee, "LOAN_FEE", tag))
     loan.upfront_fee = sum(leg.amount for leg in legs)
     legs.insert(
-        0, Leg(receivable, wallet, loan.principal - loan.upfront_fee, "LOAN_DISBURSEMENT", tag)
+        0,
+        KeyedLeg(receivable, wallet, loan.principal - loan.upfront_fee, "LOAN_DISBURSEMENT", tag),
     )
-    await post_transfers(session, legs=legs, now=now, journal_id=uuid4())
+    await post_by_key(session, legs=legs, now=now, journal_id=uuid4())
     _write_schedule(session, loan, product, now)
     loan.state = transition(LoanState(loan.state), LoanEvent.DISBURSED).value
     loan.disbursed_at = now

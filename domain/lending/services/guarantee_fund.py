@@ -22,7 +22,7 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.ledger.tables import LedgerAccount

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, any_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.lending.states import NoteStatus
 from domain.lending.tables import (

@@ -15,14 +15,14 @@ from uuid import UUID, uuid4
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.services.posting import Leg, lock_accounts
+from domain.ledger.services.account_locks import AccountKey, KeyedLeg, lock_accounts_by_key
 from domain.lending.products import LoanProduct
 from domain.lending.recovery import share_recovery
 from domain.lending.services.accounts import (
-    cover_account,
-    holder_account,
-    loan_escrow,
-    loan_receivable,
+    cover_key,
+    holder_key,
+    loan_escrow_key,
+    loan_receivable_key,
 )
 from domain.lending.services.book_repayment import book_repayment
 from domain.lending.states import NoteStatus
@@ -35,15 +35,15 @@ async def receive_recovery(
     loan: Loan,
     product: LoanProduct,
     amount: int,
-    from_account: int,
+    from_account: AccountKey,
     payer_id: UUID | None,
     now: datetime,
 ) -> Repayment | None:
     """Apply up to `amount` from `from_account` to the locked, DEFAULTED loan's claims; None
     if nothing is owed on them any more."""
     currency, tag = loan.currency, {"loan": str(loan.id)}
-    escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
-    [books] = (await lock_accounts(session, {escrow})).values()
+    escrow = loan_escrow_key(loan.id, currency)
+    books = (await lock_accounts_by_key(session, {escrow}, now=now))[escrow]
     notes = list(
         (
             await session.exec(
@@ -64,13 +64,14 @@ async def receive_recovery(
     )
     if shares.applied == 0:
         return None
-    legs, distribution = [], []
+    legs: list[KeyedLeg] = []
+    distribution: list[dict[str, object]] = []
     if shares.guarantor:
-        cover = await cover_account(session, cover=product.cover, currency=currency, now=now)
-        receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
+        cover = cover_key(product.cover, currency)
+        receivable = loan_receivable_key(loan.id, currency)
         legs += [
-            Leg(from_account, receivable, shares.guarantor, "LOAN_RECOVERY", tag),
-            Leg(escrow, cover, shares.guarantor, "LOAN_RECOVERY", tag),
+            KeyedLeg(from_account, receivable, shares.guarantor, "LOAN_RECOVERY", tag),
+            KeyedLeg(escrow, cover, shares.guarantor, "LOAN_RECOVERY", tag),
         ]
         provider = product.cover.provider_id
         distribution.append(
@@ -78,8 +79,8 @@ async def receive_recovery(
         )
     for note, part in zip(notes, shares.notes, strict=True):
         if part:
-            holder = await holder_account(session, note=note, currency=currency, now=now)
-            legs.append(Leg(from_account, holder, part, "LOAN_RECOVERY", tag))
+            holder = holder_key(note, currency)
+            legs.append(KeyedLeg(from_account, holder, part, "LOAN_RECOVERY", tag))
             note.principal_received += part
             distribution.append(
                 {

@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.services.posting import Leg
+from domain.ledger.services.account_locks import AccountKey, KeyedLeg
 from domain.lending.allocation import InstallmentDue, RepaymentAllocation, allocate_repayment
 from domain.lending.distribution import (
     NoteHolding,
@@ -33,10 +33,10 @@ from domain.lending.fees import fee_stream, fees_paid_by_name, spread_fee_parts
 from domain.lending.products import LoanProduct
 from domain.lending.schedule import RepaymentMethod, RoundingMode
 from domain.lending.services.accounts import (
-    holder_account,
-    loan_escrow,
-    loan_receivable,
-    platform_revenue,
+    holder_key,
+    loan_escrow_key,
+    loan_receivable_key,
+    revenue_key,
 )
 from domain.lending.services.book_repayment import book_repayment
 from domain.lending.states import LoanEvent, LoanState, NoteStatus, transition
@@ -104,7 +104,7 @@ async def receive_repayment(
     *,
     loan: Loan,
     amount: int,
-    from_account: int,
+    from_account: AccountKey,
     payer_id: UUID | None,
     kind: str,
     product: LoanProduct,
@@ -147,15 +147,13 @@ async def receive_repayment(
         borrower_rate=loan.borrower_rate,
     )
     fees = _fees_by_stream(product, loan, rows, allocation) if received.fees else {}
-    legs = await _legs(
-        session,
+    legs = _legs(
         loan=loan,
         notes=notes,
         shares=shares,
         fees=fees,
         principal=received.principal,
         from_account=from_account,
-        now=now,
     )
     _apply_to_schedule(rows, plan, now)
     by_note = {str(n.id): n for n in notes}
@@ -257,35 +255,34 @@ def _fees_by_stream(
     return dict(sorted(streams.items()))
 
 
-async def _legs(
-    session: AsyncSession,
+def _legs(
     *,
     loan: Loan,
     notes: list[LoanNote],
     shares: RepaymentDistribution,
     fees: dict[str, int],
     principal: int,
-    from_account: int,
-    now: datetime,
-) -> list[Leg]:
+    from_account: AccountKey,
+) -> list[KeyedLeg]:
     currency, tag = loan.currency, {"loan": str(loan.id)}
     legs = []
     if principal:
-        receivable = await loan_receivable(session, loan_id=loan.id, currency=currency, now=now)
-        legs.append(Leg(from_account, receivable, principal, "LOAN_PRINCIPAL", tag))
-    escrow = await loan_escrow(session, loan_id=loan.id, currency=currency, now=now)
+        receivable = loan_receivable_key(loan.id, currency)
+        legs.append(KeyedLeg(from_account, receivable, principal, "LOAN_PRINCIPAL", tag))
+    escrow = loan_escrow_key(loan.id, currency)
     by_note = {str(n.id): n for n in notes}
     for payout in shares.payouts:
-        note = by_note[payout.note_id]
-        account = await holder_account(session, note=note, currency=currency, now=now)
+        account = holder_key(by_note[payout.note_id], currency)
         if payout.principal:
-            legs.append(Leg(escrow, account, payout.principal, "LOAN_PRINCIPAL", tag))
+            legs.append(KeyedLeg(escrow, account, payout.principal, "LOAN_PRINCIPAL", tag))
         if payout.interest + payout.penalty:
             legs.append(
-                Leg(from_account, account, payout.interest + payout.penalty, "LOAN_INTEREST", tag)
+                KeyedLeg(
+                    from_account, account, payout.interest + payout.penalty, "LOAN_INTEREST", tag
+                )
             )
     for stream, part in ((INTEREST_SPREAD, shares.platform_spread), *fees.items()):
         if part:
-            revenue = await platform_revenue(session, stream=stream, currency=currency, now=now)
-            legs.append(Leg(from_account, revenue, part, stream.upper(), tag))
+            revenue = revenue_key(stream, currency)
+            legs.append(KeyedLeg(from_account, revenue, part, stream.upper(), tag))
     return legs

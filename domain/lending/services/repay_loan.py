@@ -15,7 +15,7 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
-from domain.ledger.services.posting import lock_accounts
+from domain.ledger.services.account_locks import AccountKey, lock_accounts_by_key
 from domain.lending.services.commitments import lock_loan
 from domain.lending.services.product_terms import sold_under
 from domain.lending.services.receive_recovery import receive_recovery
@@ -24,7 +24,7 @@ from domain.lending.states import LoanState, LoanStateConflict
 from domain.lending.tables import Loan, Repayment
 from domain.money import Money
 from domain.unit_of_work import transaction
-from domain.wallets.services.accounts import wallet_account
+from domain.wallets.services.accounts import wallet_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +74,7 @@ async def repay_loan(
             raise LoanStateConflict(f"the loan is {loan.state}", field="loan_id")
         if amount.currency != loan.currency:
             raise InvalidInput(f"the loan is in {loan.currency}", field="amount")
-        wallet = await wallet_account(
-            session, owner_id=borrower_id, currency=loan.currency, now=now
-        )
+        wallet = wallet_key(borrower_id, loan.currency)
         repayment = await _apply(
             session, loan=loan, amount=amount.minor, wallet=wallet, now=now, prepay=prepay
         )
@@ -105,7 +103,13 @@ async def repay_loan(
 
 
 async def _apply(
-    session: AsyncSession, *, loan: Loan, amount: int, wallet: int, now: datetime, prepay: bool
+    session: AsyncSession,
+    *,
+    loan: Loan,
+    amount: int,
+    wallet: AccountKey,
+    now: datetime,
+    prepay: bool,
 ) -> Repayment | None:
     """A defaulted loan's claims, or the schedule (ahead of it only to `prepay`)."""
     product = await sold_under(session, loan)
@@ -171,11 +175,9 @@ async def debit_due_installments(
                 return debited
             after = loan_id
             loan = await lock_loan(session, loan_id)
-            wallet = await wallet_account(
-                session, owner_id=loan.borrower_id, currency=loan.currency, now=now
-            )
-            [account] = (await lock_accounts(session, {wallet})).values()
-            available = account.balances.available_credit
+            wallet = wallet_key(loan.borrower_id, loan.currency)
+            locked = await lock_accounts_by_key(session, {wallet}, now=now)
+            available = locked[wallet].balances.available_credit
             if (
                 available > 0
                 and await receive_repayment(

@@ -17,12 +17,12 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.ledger.services.account_locks import KeyedLeg, post_by_key
 from domain.lending.accrual import accrued_interest
 from domain.lending.debt_transfer import TransferRules, price_bounds, settle_transfer, transfer_fee
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
 from domain.lending.errors import FundingRefused, SaleNotOpen
-from domain.lending.services.accounts import platform_revenue
+from domain.lending.services.accounts import revenue_key
 from domain.lending.services.note_sale_listings import NoteSaleListing, listing_of
 from domain.lending.services.product_terms import product_of
 from domain.lending.services.receive_repayment import live_notes
@@ -30,7 +30,7 @@ from domain.lending.states import LoanState, NoteStatus
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, LoanProductRow, NoteSale
 from domain.money import Money
 from domain.participants.roles import Role
-from domain.wallets.services.accounts import wallet_account
+from domain.wallets.services.accounts import wallet_key
 
 TRANSFER_FEE = "transfer_fee"
 
@@ -178,18 +178,14 @@ async def buy_listed_note(
         if note.status != NoteStatus.ACTIVE.value or loan.state != LoanState.ACTIVE.value:
             raise FundingRefused("the note can no longer be sold", field="sale_id")
         settlement = settle_transfer(sale.price, await _rules(session, loan))
-        buyer = await wallet_account(session, owner_id=buyer_id, currency=loan.currency, now=now)
-        seller = await wallet_account(
-            session, owner_id=sale.seller_id, currency=loan.currency, now=now
-        )
+        buyer = wallet_key(buyer_id, loan.currency)
+        seller = wallet_key(sale.seller_id, loan.currency)
         tag = {"note": str(note.id), "sale": str(sale.id)}
-        legs = [Leg(buyer, seller, settlement.seller_receives, "NOTE_SALE", tag)]
+        legs = [KeyedLeg(buyer, seller, settlement.seller_receives, "NOTE_SALE", tag)]
         if settlement.fee:
-            revenue = await platform_revenue(
-                session, stream=TRANSFER_FEE, currency=loan.currency, now=now
-            )
-            legs.append(Leg(buyer, revenue, settlement.fee, "TRANSFER_FEE", tag))
-        await post_transfers(session, legs=legs, now=now, journal_id=uuid4())
+            revenue = revenue_key(TRANSFER_FEE, loan.currency)
+            legs.append(KeyedLeg(buyer, revenue, settlement.fee, "TRANSFER_FEE", tag))
+        await post_by_key(session, legs=legs, now=now, journal_id=uuid4())
         bought = LoanNote(
             loan_id=loan.id,
             holder_id=buyer_id,

@@ -15,11 +15,11 @@ from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.accounts import AccountKind
-from domain.ledger.services.account_locks import AccountKey
-from domain.ledger.services.accounts import open_account
+from domain.ledger.account_kinds import AccountKind
+from domain.ledger.services.account_locks import AccountKey, open_by_key
 from domain.revenue.splits import Party, Role
 from domain.wallets.rails import RailMethod
+from domain.wallets.services.accounts import wallet_key
 
 MDR_LABEL = "mdr"  # the merchant discount fee stream of PLATFORM_REVENUE
 SHARE_LABEL = "revenue_share"  # the platform's own share when a split rule names it
@@ -31,10 +31,6 @@ def escrow_key(currency: str) -> AccountKey:
 
 def mdr_key(currency: str) -> AccountKey:
     return AccountKey(AccountKind.PLATFORM_REVENUE, currency, label=MDR_LABEL)
-
-
-def wallet_key(owner_id: UUID, currency: str) -> AccountKey:
-    return AccountKey(AccountKind.WALLET, currency, owner_id=owner_id)
 
 
 def rail_key(currency: str, method: RailMethod) -> AccountKey:
@@ -49,24 +45,13 @@ def party_key(party: Party, currency: str) -> AccountKey:
     return wallet_key(UUID(party.party_id), currency)
 
 
-async def _open(session: AsyncSession, key: AccountKey, now: datetime) -> int:
-    return await open_account(
-        session,
-        kind=key.kind,
-        currency=key.currency,
-        now=now,
-        owner_id=key.owner_id,
-        label=key.label,
-    )
-
-
 async def escrow_account(session: AsyncSession, currency: str, now: datetime) -> int:
-    return await _open(session, escrow_key(currency), now)
+    return await open_by_key(session, escrow_key(currency), now=now)
 
 
 async def mdr_account(session: AsyncSession, currency: str, now: datetime) -> int:
-    return await _open(session, mdr_key(currency), now)
+    return await open_by_key(session, mdr_key(currency), now=now)
 
 
 async def party_account(session: AsyncSession, party: Party, currency: str, now: datetime) -> int:
-    return await _open(session, party_key(party, currency), now)
+    return await open_by_key(session, party_key(party, currency), now=now)

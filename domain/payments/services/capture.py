@@ -25,7 +25,7 @@ from domain.payments.services.accounts import escrow_key, mdr_key, party_key
 from domain.payments.settlement import SettlementEntry
 from domain.payments.settlement_entries import payment_entry
 from domain.payments.tables import PaymentIntent, SettlementLine
-from domain.revenue.refunds import CapturedSplit
+from domain.revenue.refund_reversal import CapturedSplit
 from domain.revenue.services.fee_plans import merchant_terms
 from domain.revenue.services.split_rules import default_rule, merchant_only, rule_of
 from domain.revenue.splits import InvalidSplitRule, Party, Role, SplitLeg, SplitRule, apply_split

@@ -26,7 +26,6 @@ from domain.ledger.services.holds import void_hold
 from domain.money import Money
 from domain.payments.errors import PaymentStateError
 from domain.payments.escrow import can_open_dispute
-from domain.payments.intents import PaymentEvent, PaymentState
 from domain.payments.services.capture import capture
 from domain.payments.services.intents import ESCROW_TERMS
 from domain.payments.services.release import release
@@ -37,6 +36,7 @@ from domain.payments.services.updates import (
     locked_shopper_intent,
     transition,
 )
+from domain.payments.states import PaymentEvent, PaymentState
 from domain.payments.tables import Dispute, PaymentIntent, PaymentRefund
 
 

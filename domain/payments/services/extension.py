@@ -17,7 +17,6 @@ from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.payments.errors import ExtensionLimitReached, PaymentStateError
 from domain.payments.escrow import auto_release_at, can_extend
-from domain.payments.intents import PaymentState
 from domain.payments.services.intents import ESCROW_TERMS
 from domain.payments.services.updates import (
     announce,
@@ -25,6 +24,7 @@ from domain.payments.services.updates import (
     locked_shopper_intent,
     require_payment,
 )
+from domain.payments.states import PaymentState
 from domain.payments.tables import PaymentIntent
 
 

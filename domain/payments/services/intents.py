@@ -25,7 +25,6 @@ from domain.participants.roles import Scope
 from domain.payments.errors import PaymentStateError
 from domain.payments.escrow import EscrowTerms, auto_release_at
 from domain.payments.fees import mdr_fee
-from domain.payments.intents import PaymentEvent, PaymentState
 from domain.payments.services.updates import (
     announce,
     audience,
@@ -34,6 +33,7 @@ from domain.payments.services.updates import (
     require_payment,
     transition,
 )
+from domain.payments.states import PaymentEvent, PaymentState
 from domain.payments.tables import PaymentIntent, PaymentRefund
 from domain.revenue.services.fee_plans import merchant_terms
 from domain.revenue.services.split_rules import ShareInput, store_rule, validated_rule

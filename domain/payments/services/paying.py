@@ -25,8 +25,7 @@ from domain.ledger.balances import TransferKind
 from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
-from domain.payments.intents import PaymentEvent
-from domain.payments.services.accounts import escrow_key, rail_key, wallet_key
+from domain.payments.services.accounts import escrow_key, rail_key
 from domain.payments.services.capture import (
     locked_for,
     record_capture,
@@ -42,9 +41,11 @@ from domain.payments.services.updates import (
     transition,
     updated_event,
 )
+from domain.payments.states import PaymentEvent
 from domain.payments.tables import PaymentIntent
 from domain.wallets.errors import RailDeclined
 from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome, RailResult
+from domain.wallets.services.accounts import wallet_key
 
 
 class PaymentSource(Enum):

@@ -1,6 +1,6 @@
 """A payout's fate: posted when the bank pays it, given back and carried over when it refuses.
 
-A payout is a hold on the merchant's wallet (domain/payments/services/settlement.py). The
+A payout is a hold on the merchant's wallet (domain/payments/services/settle_merchants.py). The
 bank may answer at once or PENDING; the worker then asks the rail again about each pending
 payout, one per transaction, claimed FOR UPDATE SKIP LOCKED, until it answers. A refused
 payout voids its hold (the money is back in the wallet) and its amount is carried into the

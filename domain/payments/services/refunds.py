@@ -1,7 +1,7 @@
 """Refunds of a captured payment: full, partial or several, each idempotent.
 
 Every refund takes back from the MDR fee and each split leg in proportion (the pure rule
-domain/revenue/refunds.py keeps several partial refunds exact), pays the shopper's wallet,
+domain/revenue/refund_reversal.py keeps several partial refunds exact), pays the shopper's wallet,
 and never exceeds what remains: the intent's row is locked first, so concurrent refunds of
 one payment run one after the other and the second sees what the first took.
 A party that no longer has its share (a merchant that withdrew it) makes the refund fail
@@ -20,14 +20,13 @@ from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.consumer_credit.services.accounts import discount_account
-from domain.consumer_credit.services.refunds import plan_of_payment, refund_legs
+from domain.consumer_credit.services.refund_purchase import plan_of_payment, refund_legs
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.errors import PaymentStateError, RefundTooLarge
-from domain.payments.intents import refund_event
 from domain.payments.services.accounts import escrow_account, mdr_account, party_account
 from domain.payments.services.capture import (
     captured_split_of,
@@ -44,8 +43,9 @@ from domain.payments.services.updates import (
     transition,
 )
 from domain.payments.settlement_entries import refund_entry
+from domain.payments.states import refund_event
 from domain.payments.tables import PaymentIntent, PaymentRefund
-from domain.revenue.refunds import Reversal, reverse_for_refund
+from domain.revenue.refund_reversal import Reversal, reverse_for_refund
 from domain.wallets.services.accounts import wallet_account
 
 
@@ -59,7 +59,7 @@ async def _reversal_legs(
     now: datetime,
 ) -> list[Leg]:
     """Each party's give-back to `target`; largest remainder may hand a party one unit back
-    (see domain/revenue/refunds.py), which goes the other way, after the rest."""
+    (see domain/revenue/refund_reversal.py), which goes the other way, after the rest."""
     details = {"payment": str(intent.id)}
     gives = [(fee_account, reversal.fee.minor, "FEE")]
     for leg in reversal.legs:

@@ -19,7 +19,6 @@ from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.payments.escrow import release_due
-from domain.payments.intents import PaymentEvent, PaymentState
 from domain.payments.services.capture import capture
 from domain.payments.services.intents import ESCROW_TERMS
 from domain.payments.services.updates import (
@@ -30,6 +29,7 @@ from domain.payments.services.updates import (
     require_payment,
     transition,
 )
+from domain.payments.states import PaymentEvent, PaymentState
 from domain.payments.tables import PaymentIntent
 from domain.unit_of_work import transaction
 

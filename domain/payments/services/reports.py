@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.money import Money
 from domain.participants.roles import Role, Scope
-from domain.payments.services.settlement import line_entry
+from domain.payments.services.settle_merchants import line_entry
 from domain.payments.settlement import SettlementBatch
 from domain.payments.settlement_report import settlement_csv
 from domain.payments.tables import Payout, SettlementBatchRow, SettlementLine

@@ -20,7 +20,7 @@ from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.payments.errors import PaymentStateError
 from domain.payments.events import PaymentUpdated
-from domain.payments.intents import IllegalTransition, PaymentEvent, PaymentState, next_state
+from domain.payments.states import IllegalTransition, PaymentEvent, PaymentState, next_state
 from domain.payments.tables import PaymentIntent
 from domain.revenue.splits import Role
 

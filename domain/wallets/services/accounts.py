@@ -11,7 +11,8 @@ from sqlalchemy import ARRAY, Uuid, and_, any_, bindparam, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
+from domain.ledger.services.account_locks import AccountKey
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.posting import ACCOUNTS, LockedAccount, locked_account
 from domain.money import Money
@@ -30,6 +31,11 @@ class WalletBalance:
     @property
     def total(self) -> Money:
         return self.available + self.held
+
+
+def wallet_key(owner_id: UUID, currency: str) -> AccountKey:
+    """A participant's wallet in `currency`, by identity (lock_accounts_by_key, post_by_key)."""
+    return AccountKey(AccountKind.WALLET, currency, owner_id=owner_id)
 
 
 async def wallet_account(

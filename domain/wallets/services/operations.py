@@ -20,7 +20,7 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.holds import post_hold, void_hold

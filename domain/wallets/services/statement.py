@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.posting import ACCOUNTS, TRANSFERS
 from domain.money import Money
 from domain.participants.roles import Scope

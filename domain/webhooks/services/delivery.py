@@ -26,7 +26,7 @@ from domain.participants.ports import SecretVault
 from domain.unit_of_work import transaction
 from domain.webhooks.deliveries import DeliveryStatus
 from domain.webhooks.ports import SendResult, WebhookSender
-from domain.webhooks.retries import next_attempt_at, should_disable, succeeded
+from domain.webhooks.retry_schedule import next_attempt_at, should_disable, succeeded
 from domain.webhooks.services.endpoints import disable_endpoint
 from domain.webhooks.signature import signed_headers
 from domain.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint

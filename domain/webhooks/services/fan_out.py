@@ -20,14 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
-from domain.events.tables import OutboxEvent
+from domain.events.repository import numbered_after
 from domain.unit_of_work import transaction
 from domain.webhooks.deliveries import DeliveryStatus
 from domain.webhooks.messages import message_body, message_id, wants
 from domain.webhooks.tables import WebhookDelivery, WebhookEndpoint, WebhookFanOutCursor
 
 CURSOR = "webhooks"
-OUTBOX = OutboxEvent.__table__  # type: ignore[attr-defined]
 ENDPOINTS = WebhookEndpoint.__table__  # type: ignore[attr-defined]
 DELIVERIES = WebhookDelivery.__table__  # type: ignore[attr-defined]
 CURSORS = WebhookFanOutCursor.__table__  # type: ignore[attr-defined]
@@ -113,23 +112,7 @@ async def fan_out_batch(session: AsyncSession, clock: Clock, *, limit: int = 500
     cursor = await _claim_cursor(conn, now)
     if cursor is None:
         return FanOut(0, 0)
-    events = (
-        await conn.execute(
-            select(
-                OUTBOX.c.id,
-                OUTBOX.c.position,
-                OUTBOX.c.type,
-                OUTBOX.c.version,
-                OUTBOX.c.audience,
-                OUTBOX.c.payload,
-                OUTBOX.c.correlation_id,
-                OUTBOX.c.occurred_at,
-            )
-            .where(OUTBOX.c.position > cursor)
-            .order_by(OUTBOX.c.position)
-            .limit(limit)
-        )
-    ).all()
+    events = await numbered_after(conn, after=cursor, limit=limit)
     if not events:
         return FanOut(0, 0)
     rows = _deliveries(events, await _endpoints_of(conn, events), now)

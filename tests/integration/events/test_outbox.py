@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.catalog import EventType
 from domain.events.correlation import current_correlation_id
-from domain.events.services.outbox import OUTBOX, record_event
-from domain.ledger.accounts import AccountKind
+from domain.events.repository import OUTBOX
+from domain.events.services.outbox import record_event
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import TransferKind
 from domain.ledger.errors import InsufficientFunds
 from domain.ledger.services.accounts import open_account

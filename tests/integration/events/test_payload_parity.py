@@ -23,7 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.catalog import PAYLOAD_VERSIONS, EventType
 from domain.events.payloads import EventPayload, parse, payload_classes
-from domain.events.services.outbox import OUTBOX, emit
+from domain.events.repository import OUTBOX
+from domain.events.services.outbox import emit
 from domain.money import currency_of, parse_money
 from domain.webhooks.messages import message_body
 from graph.events.types import TYPED_EVENTS, DomainEvent, PayloadEvent

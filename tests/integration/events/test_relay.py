@@ -19,7 +19,8 @@ from api.events.running import running_relay
 from api.events.streams import decode_event, stream_key
 from api.metrics import Metrics
 from domain.events.catalog import TOPICS, EventType
-from domain.events.services.outbox import OUTBOX, record_event
+from domain.events.repository import OUTBOX
+from domain.events.services.outbox import record_event
 from support.ledger import NOW
 from support.redis_server import OwnedRedis
 from support.stores import StoreUrls

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.account_locks import (
     AccountKey,
+    KeyedLeg,
     LockedAccount,
     _lock,  # the one statement that finds and locks
     lock_accounts_by_key,
+    post_by_key,
 )
 from support.ledger import NOW
 
@@ -83,3 +85,45 @@ async def test_accounts_a_concurrent_posting_updated_are_all_returned_locked(
     # then every account comes back, locked, with the posting's balances
     assert set(locked) == set(KEYS)
     assert all(account.balances.credits_posted == 1 for account in locked.values())
+
+
+async def test_a_posting_by_key_opens_what_is_new_and_then_costs_two_statements(
+    sessions: Sessions,
+) -> None:
+    bank = AccountKey(AccountKind.SETTLEMENT, "CNY", label="bank")
+    first, second = (AccountKey(AccountKind.WALLET, "CNY", label=f"by-key-{n}") for n in (1, 2))
+    # given two accounts known only by key, never opened
+    async with sessions() as session:
+        await post_by_key(
+            session,
+            legs=[KeyedLeg(bank, first, 100, "DEPOSIT"), KeyedLeg(bank, second, 50, "DEPOSIT")],
+            now=NOW,
+        )
+        await session.commit()
+
+    # when the accounts exist, a posting by key finds and locks them in one statement
+    statements = 0
+
+    def seen(*_args: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    engine = sessions.kw["bind"].sync_engine
+    async with sessions() as session:
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            await post_by_key(session, legs=[KeyedLeg(first, second, 30, "TRANSFER")], now=NOW)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        await session.commit()
+
+    # then the lock and the posting's write are all it costs, and the balances are right
+    assert statements == 2
+    async with sessions() as session:
+        rows = {
+            row.label: row.credits_posted - row.debits_posted
+            for row in await (await session.connection()).execute(
+                text("SELECT label, credits_posted, debits_posted FROM ledger_account")
+            )
+        }
+    assert (rows["by-key-1"], rows["by-key-2"], rows["bank"]) == (70, 80, -150)

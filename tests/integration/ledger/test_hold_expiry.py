@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import FixedClock
 from domain.ledger.balances import TransferKind
-from domain.ledger.services.expiry import expire_due_holds
+from domain.ledger.services.expire_holds import expire_due_holds
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.ledger.services.verification import verify_ledger
 from support.ledger import NOW, funded_wallets

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import DomainError
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.accounts import open_account
 from domain.ledger.services.holds import post_hold, void_hold

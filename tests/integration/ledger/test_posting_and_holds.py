@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import TransferKind
 from domain.ledger.errors import CurrencyMismatch, HoldExpired, HoldNotPending, InsufficientFunds
 from domain.ledger.services.accounts import open_account

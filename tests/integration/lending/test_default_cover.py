@@ -16,7 +16,7 @@ from domain.clock import FixedClock
 from domain.events.tables import OutboxEvent
 from domain.ledger.services.verification import verify_ledger
 from domain.ledger.tables import LedgerAccount
-from domain.lending.services.overdue import age_overdue_installments
+from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.tables import Loan, LoanNote, Repayment
 from domain.participants.roles import Role
 from support.lending_life import disbursed_loan, repay, seed_guarantee_fund

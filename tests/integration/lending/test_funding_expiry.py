@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.clock import FixedClock
 from domain.lending.services.accounts import bank_funding
 from domain.lending.services.commitments import commit_funds, lock_loan
-from domain.lending.services.expiry import expire_unfunded_loans
+from domain.lending.services.expire_loans import expire_unfunded_loans
 from domain.lending.services.notes import buy_note
 from domain.lending.tables import BankFundingOffer, Loan, LoanNote
 from domain.money import Money

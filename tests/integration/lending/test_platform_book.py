@@ -13,7 +13,7 @@ from test_concurrent_listings import _match, _offer
 from domain.actors import Actor, ActorKind, Forbidden
 from domain.clock import FixedClock
 from domain.errors import InvalidInput
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.verification import verify_ledger
 from domain.ledger.tables import LedgerAccount
 from domain.lending.services.platform_book import (

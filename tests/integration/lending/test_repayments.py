@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import FixedClock
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.verification import verify_ledger
 from domain.ledger.tables import LedgerAccount
-from domain.lending.services.overdue import age_overdue_installments
+from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.tables import Loan, LoanInstallment, LoanNote, Repayment
 from support.lending_life import disbursed_loan, repay
 from support.lending_world import fund_wallet, installments_of
@@ -114,3 +115,32 @@ async def test_repaying_nothing_owed_or_someone_elses_loan_is_refused(
     assert first.paid_at is not None
     assert second.paid_at is None
     assert await repay(sessions, clock, borrower, loan, 0, "zero") == "INVALID_INPUT"
+
+
+async def test_a_repayment_costs_the_same_statements_for_2_or_6_note_holders(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    """The holders' accounts are found and locked with the others in one statement, not
+    looked up one by one."""
+    engine = sessions.kw["bind"].sync_engine
+
+    async def statements_to_repay(shares: tuple[int, ...]) -> int:
+        loan, borrower, _ = await disbursed_loan(sessions, clock, shares=shares)
+        first = (await _owed(sessions, loan))[0]
+        count = 0
+
+        def seen(*_args: object) -> None:
+            nonlocal count
+            count += 1
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert await repay(sessions, clock, borrower, loan, _left(first), f"k{loan.id}") == "OK"
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        return count
+
+    await statements_to_repay((600_000, 400_000))  # opens the platform's revenue accounts
+    two = await statements_to_repay((600_000, 400_000))
+    six = await statements_to_repay((200_000, 200_000, 150_000, 150_000, 150_000, 150_000))
+    assert two == six

@@ -12,6 +12,9 @@ from domain.consumer_credit.services import repayments
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow, CreditLineRow
 from domain.money import Money
 from domain.payments.services import refunds
+from domain.payments.services.capture import captured_split_of
+from domain.payments.tables import PaymentIntent
+from domain.revenue.splits import Role
 from support.bnpl import buy, create_bnpl_intent, verify
 from support.payments import Shop, attempt, books_balance, revenue, wallet
 
@@ -70,6 +73,17 @@ async def test_the_merchant_is_paid_at_once_and_the_shopper_repays_with_interest
     assert sum(r.principal_due for r in rows) == 30_000
     assert all(r.interest_due > 0 for r in rows)
     assert (line.credit_limit, line.used) == (decision.credit_limit, 30_000)
+    # and the payment reads as captured, its split as payments writes one
+    async with shop.sessions() as session:
+        intent = await session.get(PaymentIntent, payment)
+    assert intent is not None
+    assert (intent.captured_amount, intent.fee_amount) == (30_000, 750)
+    assert intent.paid_at == intent.released_at == shop.clock.now()
+    split = captured_split_of(intent)
+    assert split.fee == Money(750, "CNY")
+    assert [(leg.party.role, leg.amount) for leg in split.legs] == [
+        (Role.MERCHANT, Money(30_000 - 750, "CNY"))
+    ]
 
     # when the shopper repays the first installment by hand
     first = rows[0].principal_due + rows[0].interest_due

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlmodel import col, select
 
 from domain.consumer_credit.plans import PLATFORM_PRODUCT
-from domain.consumer_credit.services.overdue import age_bnpl_installments
+from domain.consumer_credit.services.age_installments import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
 from domain.consumer_credit.tables import BnplInstallmentRow, BnplPlanRow
 from domain.events.tables import OutboxEvent

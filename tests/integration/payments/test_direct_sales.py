@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from domain.actors import Actor, ActorKind
 from domain.events.tables import OutboxEvent
-from domain.ledger.accounts import AccountKind
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.ledger.tables import LedgerTransfer
 from domain.participants.roles import Role

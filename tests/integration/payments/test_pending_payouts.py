@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from domain.events.tables import OutboxEvent
 from domain.payments.services import release
 from domain.payments.services.payouts import resolve_pending_payouts
-from domain.payments.services.settlement import run_settlement
+from domain.payments.services.settle_merchants import run_settlement
 from domain.payments.tables import Payout, SettlementBatchRow
 from domain.wallets.rails import RailOutcome, SimulatedRail
 from support.payments import Shop, attempt, books_balance, create_and_pay, wallet

@@ -13,7 +13,7 @@ from domain.events.tables import OutboxEvent
 from domain.money import Money
 from domain.payments.services import refunds, release
 from domain.payments.services.reports import batch_report
-from domain.payments.services.settlement import run_settlement
+from domain.payments.services.settle_merchants import run_settlement
 from domain.payments.tables import Payout, SettlementBatchRow
 from domain.revenue.services.fee_plans import FeePlanInput, set_fee_plan
 from domain.wallets.rails import RailOutcome, SimulatedRail

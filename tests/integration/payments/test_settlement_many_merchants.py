@@ -13,7 +13,7 @@ from domain.clock import FixedClock
 from domain.money import Money
 from domain.participants.roles import Role, Scope
 from domain.payments.services import intents
-from domain.payments.services.settlement import run_settlement
+from domain.payments.services.settle_merchants import run_settlement
 from domain.payments.tables import Payout, SettlementBatchRow, SettlementLine
 from domain.wallets.rails import SimulatedRail
 from domain.wallets.services.operations import adjust_wallet

@@ -13,7 +13,7 @@ from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.events.catalog import EventType
 from domain.webhooks.ports import SendResult
-from domain.webhooks.retries import MAX_ATTEMPTS
+from domain.webhooks.retry_schedule import MAX_ATTEMPTS
 from domain.webhooks.services.delivery import DeliveryPolicy, claim_due, record_outcome
 from domain.webhooks.services.endpoints import EndpointWithSecret, rotate_secret, update_endpoint
 from domain.webhooks.signature import BadSignature, MemorySeenIds, Replayed, verify

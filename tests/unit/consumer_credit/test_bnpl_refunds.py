@@ -10,14 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.consumer_credit.credit_limit import CreditLine, consume_credit, restore_credit
-from domain.consumer_credit.plans import INSTALLMENT_COUNTS, BnplProduct, FeePayer, bnpl_plan
-from domain.consumer_credit.refunds import (
+from domain.consumer_credit.installment_reduction import (
     OpenInstallment,
     PaidInterest,
     PurchaseRefunds,
     RefundExceedsPurchase,
     reduce_installments_for_refund,
 )
+from domain.consumer_credit.plans import INSTALLMENT_COUNTS, BnplProduct, FeePayer, bnpl_plan
 from domain.money import Money
 
 

@@ -13,7 +13,7 @@ from domain.payments.escrow import (
     can_open_dispute,
     release_due,
 )
-from domain.payments.intents import PaymentState
+from domain.payments.states import PaymentState
 
 SHIPPED = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 TERMS = EscrowTerms(auto_release_days=10, extension_days=3, max_extensions=2)

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from domain.payments.intents import (
+from domain.payments.states import (
     TERMINAL_STATES,
     IllegalTransition,
     PaymentEvent,

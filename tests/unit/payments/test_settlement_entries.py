@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from domain.money import Money
 from domain.payments.settlement import PayoutSchedule, settle_merchant
 from domain.payments.settlement_entries import payment_entry, refund_entry
-from domain.revenue.refunds import CapturedSplit, reverse_for_refund
+from domain.revenue.refund_reversal import CapturedSplit, reverse_for_refund
 from domain.revenue.splits import Party, Role, SplitLeg
 
 MERCHANT = Party(Role.MERCHANT, "m-1")

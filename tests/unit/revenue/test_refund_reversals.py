@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from revenue_strategies import split_rules
 
 from domain.money import Money
-from domain.revenue.refunds import (
+from domain.revenue.refund_reversal import (
     CapturedSplit,
     RefundExceedsRemaining,
     Reversal,

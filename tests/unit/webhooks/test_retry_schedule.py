@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.webhooks.retries import (
+from domain.webhooks.retry_schedule import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
     next_attempt_at,

@@ -35,7 +35,7 @@ from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.posting import Leg, LockedAccount, check_pair
 from domain.ledger.services.posting_batch import PostingBatch
 from domain.money import Money
-from domain.payments.services.accounts import rail_key, wallet_key
+from domain.payments.services.accounts import rail_key
 from domain.payments.services.payouts import fail_payout, payout_updated_row
 from domain.payments.services.settlement_queries import (
     CARRIED_IN,
@@ -55,6 +55,7 @@ from domain.payments.tables import Payout, SettlementLine
 from domain.revenue.services.fee_plans import terms_of_merchants
 from domain.unit_of_work import transaction
 from domain.wallets.rails import PaymentRail, RailMethod, RailOutcome
+from domain.wallets.services.accounts import wallet_key
 
 # Enough merchants to share the statements' cost, few enough that their wallets are not
 # held long (sales crediting them wait for the commit).

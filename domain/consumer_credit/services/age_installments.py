@@ -28,7 +28,7 @@ from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
 from domain.jobs.services.batches import in_batches
 from domain.lending.overdue import reminder_due
-from domain.lending.services.overdue import REMIND_DAYS
+from domain.lending.services.age_installments import REMIND_DAYS
 
 CLAIM_PLANS = text(
     """

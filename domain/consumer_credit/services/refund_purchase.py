@@ -2,12 +2,12 @@
 
 The merchant and the discount account give back their shares of the refund (as for any
 payment), and that money first pays off the shopper's outstanding principal, from the last
-installment backwards (Affirm's rule, domain/consumer_credit/refunds.py): the receivable
-shrinks and the credit line is restored by as much. What exceeds the outstanding principal
-was already repaid by the shopper and goes back to the shopper's wallet. The principal taken
-off is shared among the plan's funders, a bank's part leaving the plan's escrow for its
-funding account. Unpaid interest on the principal taken off is waived; interest already paid
-stays with the funders (the product does not refund it).
+installment backwards (Affirm's rule, domain/consumer_credit/installment_reduction.py): the
+receivable shrinks and the credit line is restored by as much. What exceeds the outstanding
+principal was already repaid by the shopper and goes back to the shopper's wallet. The
+principal taken off is shared among the plan's funders, a bank's part leaving the plan's
+escrow for its funding account. Unpaid interest on the principal taken off is waived;
+interest already paid stays with the funders (the product does not refund it).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.consumer_credit.refunds import (
+from domain.consumer_credit.installment_reduction import (
     OpenInstallment,
     PurchaseRefunds,
     reduce_installments_for_refund,
