@@ -36,6 +36,10 @@ class RelaySettings:
     poll_seconds: float = 1.0
     stream_maxlen: int = 100_000
     max_backoff_seconds: float = 2.0
+    # A frozen Redis (SIGSTOP: connections open, no answers) must not wedge the leader: a batch
+    # unanswered by then is given up, its connection dropped, and published again (an entry
+    # already there is skipped, api/events/publisher.py).
+    publish_timeout_seconds: float = 5.0
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -102,7 +106,7 @@ class OutboxRelay:
             try:
                 published = await self.publish_pending(conn)
                 backoff = 0.1
-            except (RedisError, OSError) as error:
+            except (RedisError, OSError) as error:  # OSError: TimeoutError too
                 logger.warning("relay cannot reach Redis, events wait in the outbox: %s", error)
                 self._recovering = True
                 await self._observe_backlog(conn)
@@ -124,7 +128,8 @@ class OutboxRelay:
             rows = await queries.number_next_batch(conn, batch)
         if not rows:
             return 0
-        await publish(self._redis, rows, maxlen=self._settings.stream_maxlen)
+        async with asyncio.timeout(self._settings.publish_timeout_seconds):
+            await publish(self._redis, rows, maxlen=self._settings.stream_maxlen)
         await queries.mark_published(conn, [row["id"] for row in rows])
         self._metrics.events_published.inc(len(rows))
         return len(rows)

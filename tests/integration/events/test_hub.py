@@ -189,3 +189,28 @@ async def test_the_hub_outlives_a_redis_restart(own_redis: OwnedRedis) -> None:
     finally:
         await hub.stop()
         await client.aclose()
+
+
+async def test_the_hub_outlives_a_frozen_redis(own_redis: OwnedRedis) -> None:
+    client = await wait_for_redis(own_redis.url)
+    hub = EventHub(own_redis.url, buffer_limit=1000, block_ms=100)
+    await hub.start()
+    async with asyncio.timeout(5):
+        await hub.wait_ready()
+    operator = hub.subscribe(Interest(None, ALL_TYPES))
+    try:
+        first = await xadd_event(client, EventType.WALLET_CHANGED, audience=[uuid4()])
+        assert await drain(operator, 1) == [first]
+
+        own_redis.freeze()  # SIGSTOP: the hub's blocking read gets no answer
+        await asyncio.sleep(1.0)
+        own_redis.thaw()
+        later = [
+            await xadd_event(client, EventType.WALLET_CHANGED, audience=[uuid4()]) for _ in range(3)
+        ]
+
+        assert await drain(operator, 3) == later
+    finally:
+        own_redis.thaw()
+        await hub.stop()
+        await client.aclose()

@@ -208,3 +208,48 @@ async def test_with_redis_down_events_wait_and_go_out_when_it_returns(
     # what waited in the outbox went out, in order, once
     assert [(e[0], e[2]["i"]) for e in after_outage] == [(2, 0), (3, 1), (4, 2), (5, 3), (6, 4)]
     assert metrics.outbox_unpublished._value.get() == 0
+
+
+async def test_a_frozen_redis_does_not_wedge_the_leader(
+    clean_stores: StoreUrls, sessions: Sessions
+) -> None:
+    owned = OwnedRedis()
+    owned.start()
+    client = redis.Redis.from_url(owned.url, socket_connect_timeout=0.5)
+    metrics = Metrics()
+    settings = RelaySettings(
+        poll_seconds=0.05, max_backoff_seconds=0.2, publish_timeout_seconds=0.3
+    )
+    relay = OutboxRelay(
+        database_url=clean_stores.database_url,
+        redis_client=client,
+        metrics=metrics,
+        settings=settings,
+    )
+    try:
+        async with running_relay(relay):
+            await record(sessions, EventType.LOAN_FUNDED, "L1")
+            await eventually(lambda: _count(client, 1))
+
+            owned.freeze()  # SIGSTOP: connections stay open, nothing answers
+            await record(sessions, EventType.LOAN_FUNDED, "L1", n=3)
+            assert await unpublished(sessions) == 3
+
+            async def relay_sees_backlog() -> bool:  # it only looks between publish attempts
+                return bool(metrics.outbox_unpublished._value.get() == 3)
+
+            await eventually(relay_sees_backlog, within=5.0)  # not stuck waiting on Redis
+
+            owned.thaw()
+            await eventually(lambda: _count(client, 4))
+            await eventually(lambda: _no_backlog(sessions))
+            after = await streamed(client)
+        stopped_at = time.monotonic()
+    finally:
+        owned.thaw()
+        await client.aclose()
+        owned.stop()
+
+    # once each, in order, whatever the attempts that timed out had already written
+    assert [e[0] for e in after] == [1, 2, 3, 4]
+    assert time.monotonic() - stopped_at < 5
