@@ -88,3 +88,20 @@ class PledgeState(Enum):
     CAPTURED = "CAPTURED"  # the campaign succeeded: the money went to the creator
     RELEASED = "RELEASED"  # the campaign failed or was cancelled, or a reconfirmation lapsed
     REFUNDED = "REFUNDED"  # captured, then given back in full by the creator
+
+
+class CampaignChange(Enum):
+    """What a campaignUpdated event says happened."""
+
+    SUBMITTED = "SUBMITTED"
+    LAUNCHED = "LAUNCHED"
+    REJECTED = "REJECTED"
+    PLEDGED = "PLEDGED"
+    PLEDGE_REDUCED = "PLEDGE_REDUCED"
+    PLEDGE_CANCELLED = "PLEDGE_CANCELLED"
+    PLEDGE_RELEASED = "PLEDGE_RELEASED"  # an investor did not reconfirm after a change
+    AMENDED = "AMENDED"  # a material change: investors must reconfirm
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    REFUNDED = "REFUNDED"  # the creator refunded a backer after success
