@@ -41,7 +41,7 @@ from domain.lending.services.applications import current_product
 from domain.lending.services.product_terms import product_of
 from domain.money import Money, currency_of
 from domain.participants.credentials import ParticipantKind
-from domain.participants.kyc import KycStatus
+from domain.participants.kyc import KycLevel
 from domain.participants.tables import Participant
 
 CAMPAIGNS = Campaign.__table__  # type: ignore[attr-defined]
@@ -139,7 +139,7 @@ def _check(new: NewCampaign) -> None:
 async def _creator(session: AsyncSession, creator_id: UUID, kind: CampaignKind) -> None:
     person = await session.get(Participant, creator_id)
     assert person is not None  # the actor signed in
-    if person.kyc_status != KycStatus.VERIFIED.value:
+    if KycLevel(person.kyc_level) is KycLevel.UNVERIFIED:
         raise CreatorNotEligible("verify your identity before you raise money", field="kind")
     if (
         kind in (CampaignKind.EQUITY, CampaignKind.DEBT)
