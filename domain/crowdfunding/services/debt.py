@@ -31,7 +31,7 @@ from domain.lending.states import ApplicationStatus
 from domain.lending.tables import LoanApplication, LoanProductRow
 from domain.wallets.services.accounts import wallet_account
 
-GRADE = "CF"  # the loan's grade: priced by its campaign, not by the scorecard
+GRADE = "UNRATED"  # priced by its campaign, not by the scorecard
 MODEL = "crowdfunding"
 
 
