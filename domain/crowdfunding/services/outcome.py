@@ -17,6 +17,7 @@ finds the campaign no longer live.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -55,13 +56,14 @@ from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.holds import post_hold, post_holds, void_hold
 from domain.ledger.services.posting import Leg, post_transfers
 
+logger = logging.getLogger("agora.crowdfunding")
 CAMPAIGNS = Campaign.__table__  # type: ignore[attr-defined]
 PLEDGES = Pledge.__table__  # type: ignore[attr-defined]
 
 _CLAIM_DUE = text(
     """
     SELECT id FROM crowdfunding_campaign
-    WHERE state = 'LIVE' AND deadline <= :now
+    WHERE state = 'LIVE' AND deadline <= :now AND id <> ALL(CAST(:skip AS uuid[]))
     ORDER BY deadline, id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -70,7 +72,7 @@ _CLAIM_DUE = text(
 _CLAIM_LAPSED = text(
     """
     SELECT id FROM crowdfunding_campaign
-    WHERE state = 'LIVE' AND reconfirm_by <= :now
+    WHERE state = 'LIVE' AND reconfirm_by <= :now AND id <> ALL(CAST(:skip AS uuid[]))
     ORDER BY reconfirm_by, id
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -268,17 +270,26 @@ async def lapse_reconfirmations(session: AsyncSession, campaign: Campaign, now: 
 async def _each_claimed(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, claim: Any, work: Any
 ) -> int:
-    done = 0
+    """Claim and work one campaign at a time, each in its own transaction. One that fails
+    is rolled back, logged and left for the next round, so it never holds up the others."""
+    done, failed = 0, list[UUID]()
     while True:
         async with sessions() as session:
             now = clock.now()
-            found = (await (await session.connection()).execute(claim, {"now": now})).scalar()
+            found = (
+                await (await session.connection()).execute(claim, {"now": now, "skip": failed})
+            ).scalar()
             if found is None:
                 return done
-            campaign = await session.get(Campaign, found, populate_existing=True)
-            assert campaign is not None
-            await work(session, campaign, now)
-            await session.commit()
+            try:
+                campaign = await session.get(Campaign, found, populate_existing=True)
+                assert campaign is not None
+                await work(session, campaign, now)
+                await session.commit()
+            except Exception:
+                logger.exception("campaign not settled", extra={"campaign": str(found)})
+                failed.append(found)
+                continue
         done += 1
 
 

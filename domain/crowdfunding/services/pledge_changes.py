@@ -144,7 +144,7 @@ async def reduce_pledge(
             raise InvalidInput(f"must be more than zero and less than {least}", field="amount")
         _check_change(campaign, row, row.amount - amount.minor, now)
         request = PledgeRequest(campaign.id, amount)
-        check_amount(campaign, request)
+        check_amount(campaign, request, replacing=row.amount)
         if row.tier_id is not None:
             tier = await session.get(RewardTier, row.tier_id)
             assert tier is not None

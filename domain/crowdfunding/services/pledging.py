@@ -163,8 +163,9 @@ async def check_investor_limit(
     return income.minor, worth.minor
 
 
-def check_amount(campaign: Campaign, request: PledgeRequest) -> int:
-    """The tip; InvalidInput or PledgeRefused for an amount the campaign's kind refuses."""
+def check_amount(campaign: Campaign, request: PledgeRequest, *, replacing: int = 0) -> int:
+    """The tip; InvalidInput or PledgeRefused for an amount the campaign's kind refuses
+    (`replacing`: the amount of the pledge this one changes, already counted)."""
     amount, currency = request.amount, campaign.currency
     if amount.currency != currency:
         raise InvalidInput(f"the campaign raises {currency}", field="amount")
@@ -183,8 +184,8 @@ def check_amount(campaign: Campaign, request: PledgeRequest) -> int:
         raise PledgeRefused(
             f"must buy whole shares of {Money(price, currency).text()}", field="amount"
         )
-    if kind is CampaignKind.DEBT and campaign.pledged + amount.minor > campaign.goal:
-        left = Money(campaign.goal - campaign.pledged, currency).text()
+    if kind is CampaignKind.DEBT and campaign.pledged - replacing + amount.minor > campaign.goal:
+        left = Money(campaign.goal - campaign.pledged + replacing, currency).text()
         raise PledgeRefused(f"only {left} of the loan is left to fund", field="amount")
     return tip
 

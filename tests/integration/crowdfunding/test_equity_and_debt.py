@@ -195,3 +195,66 @@ async def test_a_debt_campaign_becomes_a_loan_repaid_to_its_backers_through_lend
     received = [await balance(sessions, who) for who in lenders]
     assert all(available > 1_000_000 for available, _ in received)
     assert await ledger_consistent(sessions)
+
+
+async def test_a_full_debt_campaign_still_lets_a_backer_reduce(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    product = product_row(clock.now())
+    async with sessions() as session:
+        session.add(product)
+        await session.commit()
+    issuer = await business(sessions, clock)
+    live = await live_campaign(sessions, clock, issuer, debt_campaign(product.id, goal=300_000))
+    lender = await backer(sessions, clock)
+    mine = await pledge(sessions, clock, lender, live.campaign.id, 300_000)
+
+    async with sessions() as session:
+        reduced = await pledge_changes.reduce_pledge(
+            session=session,
+            clock=clock,
+            actor=lender,
+            pledge_id=mine.pledge.id,
+            amount=cny(200_000),
+            idempotency_key="less",
+        )
+        await session.commit()
+
+    assert reduced.campaign.pledged == 200_000
+
+
+async def test_a_campaign_that_cannot_settle_does_not_hold_up_the_others(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    # A product whose upfront fee takes the whole loan: nothing reaches the creator, so the
+    # crowdfunding fee cannot be paid and the debt campaign's settlement fails.
+    greedy = product_row(
+        clock.now(),
+        fees=[{"name": "origination", "timing": "UPFRONT", "percent": "1", "fixed": 0}],
+    )
+    async with sessions() as session:
+        session.add(greedy)
+        await session.commit()
+    issuer = await business(sessions, clock)
+    stuck = await live_campaign(sessions, clock, issuer, debt_campaign(greedy.id, goal=200_000))
+    await pledge(sessions, clock, await backer(sessions, clock), stuck.campaign.id, 200_000)
+    fine = await live_campaign(sessions, clock, issuer, equity_campaign(minimum=100_000))
+    await pledge(
+        sessions, clock, await backer(sessions, clock), fine.campaign.id, 100_000, **DECLARED
+    )
+
+    assert fine.campaign.deadline is not None
+    clock.set(fine.campaign.deadline + timedelta(seconds=1))
+    assert await close_due_campaigns(sessions, clock) == 1
+
+    async with sessions() as session:
+        states = {
+            c.id: c.state
+            for c in [
+                await session.get(Campaign, stuck.campaign.id),
+                await session.get(Campaign, fine.campaign.id),
+            ]
+            if c is not None
+        }
+    assert states == {stuck.campaign.id: "LIVE", fine.campaign.id: "SETTLED"}
+    assert await ledger_consistent(sessions)
