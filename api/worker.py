@@ -26,6 +26,7 @@ from api.webhooks.sender import HttpWebhookSender
 from domain.clock import Clock, SystemClock
 from domain.consumer_credit.services.age_installments import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
+from domain.crowdfunding.services.outcome import close_due_campaigns
 from domain.idempotency.services.pruning import prune_expired_keys
 from domain.ledger.services.expire_holds import expire_due_holds
 from domain.lending.services.age_installments import age_overdue_installments
@@ -104,6 +105,10 @@ async def _resolve_payouts(w: WorkerContext) -> int:
     return await resolve_pending_payouts(w.sessions, w.clock, rail=SimulatedRail())
 
 
+async def _close_due_campaigns(w: WorkerContext) -> int:
+    return await close_due_campaigns(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -127,6 +132,7 @@ async def _prune_webhook_log(w: WorkerContext) -> int:
 JOBS = (
     ScheduledJob("hold-expiry", _expire_holds, every_seconds=5.0),
     ScheduledJob("loan-funding-expiry", _expire_unfunded_loans, every_seconds=5.0),
+    ScheduledJob("crowdfunding-deadlines", _close_due_campaigns, every_seconds=5.0),
     ScheduledJob("webhook-fan-out", _fan_out_webhooks, every_seconds=1.0),
     ScheduledJob("webhook-delivery", _deliver_webhooks, every_seconds=1.0),
     # Due dates: debit wallets first, then age what is still unpaid (once a day per loan).

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 from domain.audit import tables as audit_tables
 from domain.consumer_credit import tables as consumer_credit_tables
+from domain.crowdfunding import tables as crowdfunding_tables
 from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
@@ -28,4 +29,5 @@ TABLE_MODULES = (
     revenue_tables,
     payment_tables,
     consumer_credit_tables,
+    crowdfunding_tables,
 )

@@ -13,6 +13,9 @@ from strawberry.types import ExecutionContext
 from graph.audit.queries import AuditQueries
 from graph.consumer_credit.bnpl import BnplMutations, BnplQueries
 from graph.consumer_credit.credit_decisions import BnplCreditMutations, BnplCreditQueries
+from graph.crowdfunding.mutations import CrowdfundingMutations
+from graph.crowdfunding.queries import CrowdfundingQueries
+from graph.crowdfunding.subscriptions import CrowdfundingSubscriptions
 from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
@@ -46,7 +49,15 @@ from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
 
 # Each context's node registrations (graph/nodes.py), imported for their effect.
-for _context in ("participants", "webhooks", "payments", "consumer_credit", "lending", "wallets"):
+for _context in (
+    "participants",
+    "webhooks",
+    "payments",
+    "consumer_credit",
+    "lending",
+    "wallets",
+    "crowdfunding",
+):
     importlib.import_module(f"graph.{_context}.nodes")
 
 logger = logging.getLogger("agora.graph")
@@ -80,6 +91,7 @@ class Query(
     SettlementQueries,
     BnplQueries,
     BnplCreditQueries,
+    CrowdfundingQueries,
 ):
     pass
 
@@ -104,12 +116,13 @@ class Mutation(
     RevenueMutations,
     BnplMutations,
     BnplCreditMutations,
+    CrowdfundingMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(PlatformSubscriptions, EventSubscriptions):
+class Subscription(PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions):
     pass
 
 

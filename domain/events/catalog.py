@@ -20,6 +20,8 @@ class EventType(Enum):
     LOAN_DEFAULTED = "lending.loan_defaulted"
     PAYMENT_UPDATED = "payments.payment_updated"
     PAYOUT_UPDATED = "payments.payout_updated"
+    CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
+    PLEDGE_UPDATED = "crowdfunding.pledge_updated"
 
     @property
     def topic(self) -> str:

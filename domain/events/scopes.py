@@ -22,6 +22,9 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     EventType.LOAN_DEFAULTED: Scope.OFFERS_READ,
     EventType.PAYMENT_UPDATED: Scope.PAYMENTS_READ,  # payment intents
     EventType.PAYOUT_UPDATED: Scope.PAYOUTS_READ,  # payouts and settlement reports
+    # Campaigns and pledges, as myCampaigns and myPledges show them to their keys.
+    EventType.CAMPAIGN_UPDATED: Scope.PROFILE_READ,
+    EventType.PLEDGE_UPDATED: Scope.PROFILE_READ,
 }
 
 

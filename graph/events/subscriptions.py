@@ -28,22 +28,25 @@ DESCRIPTIONS: dict[Type, str] = {
     Type.LOAN_DEFAULTED: "Loans you borrow, fund or cover, as they default.",
     Type.PAYMENT_UPDATED: "Payments you make or take, as their state changes.",
     Type.PAYOUT_UPDATED: "Your payouts, as their state changes.",
+    Type.CAMPAIGN_UPDATED: "Campaigns you run or back, as their progress or state changes "
+    "(one campaign's with campaignId).",
+    Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
 }
 
 
-def _typed(event_type: Type) -> TypedEvent:
+def typed_event(event_type: Type) -> TypedEvent:
     graphql_type = TYPED_EVENTS[event_type]
     return TypedEvent(event_type, graphql_type, graphql_type.from_stream, DESCRIPTIONS[event_type])
 
 
-WALLET_CHANGED = _typed(Type.WALLET_CHANGED)
-MATCH_CREATED = _typed(Type.MATCH_CREATED)
-LOAN_FUNDED = _typed(Type.LOAN_FUNDED)
-REPAYMENT_RECEIVED = _typed(Type.REPAYMENT_RECEIVED)
-INSTALLMENT_DUE = _typed(Type.INSTALLMENT_DUE)
-LOAN_DEFAULTED = _typed(Type.LOAN_DEFAULTED)
-PAYMENT_UPDATED = _typed(Type.PAYMENT_UPDATED)
-PAYOUT_UPDATED = _typed(Type.PAYOUT_UPDATED)
+WALLET_CHANGED = typed_event(Type.WALLET_CHANGED)
+MATCH_CREATED = typed_event(Type.MATCH_CREATED)
+LOAN_FUNDED = typed_event(Type.LOAN_FUNDED)
+REPAYMENT_RECEIVED = typed_event(Type.REPAYMENT_RECEIVED)
+INSTALLMENT_DUE = typed_event(Type.INSTALLMENT_DUE)
+LOAN_DEFAULTED = typed_event(Type.LOAN_DEFAULTED)
+PAYMENT_UPDATED = typed_event(Type.PAYMENT_UPDATED)
+PAYOUT_UPDATED = typed_event(Type.PAYOUT_UPDATED)
 
 
 LENDING_EVENTS = {Scope.EVENTS_READ, Scope.OFFERS_READ}

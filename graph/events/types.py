@@ -19,6 +19,7 @@ from domain.consumer_credit.events import (
     PlanMatchCreated,
     PlanRepaymentReceived,
 )
+from domain.crowdfunding.events import CampaignUpdated, PledgeUpdated
 from domain.events import catalog
 from domain.events.payloads import EventPayload, parse
 from domain.ledger.events import WalletChanged
@@ -360,6 +361,74 @@ class PayoutUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="A campaign's progress or state changed: as it is after.")
+class CampaignUpdatedEvent(PayloadEvent):
+    campaign_id: strawberry.ID = strawberry.field(description="The Campaign.")
+    change: str = strawberry.field(description="What happened (a CampaignChange).")
+    state: str
+    kind: str
+    funding_model: str
+    goal: Money
+    pledged: Money
+    backers: int
+    captured: Money
+    fee: Money
+    deadline: datetime | None
+    tier_id: strawberry.ID | None = strawberry.field(
+        description="The RewardTier a pledge took or gave back a unit of."
+    )
+    tier_taken: int | None = strawberry.field(description="Its units taken after the change.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> CampaignUpdatedEvent:
+        p = payload_of(event, CampaignUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            campaign_id=node_id("Campaign", p.campaign_id),
+            change=p.change,
+            state=p.state,
+            kind=p.kind,
+            funding_model=p.funding_model,
+            goal=money(p.goal, c),
+            pledged=money(p.pledged, c),
+            backers=p.backers,
+            captured=money(p.captured, c),
+            fee=money(p.fee, c),
+            deadline=_moment(p.deadline),
+            tier_id=node_id("RewardTier", p.tier_id),
+            tier_taken=p.tier_taken,
+        )
+
+
+@strawberry.type(description="A pledge changed: as it is after.")
+class PledgeUpdatedEvent(PayloadEvent):
+    pledge_id: strawberry.ID = strawberry.field(description="The Pledge.")
+    campaign_id: strawberry.ID = strawberry.field(description="The Campaign.")
+    state: str
+    amount: Money
+    tip: Money
+    captured: Money
+    refunded: Money
+    shares: int | None
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PledgeUpdatedEvent:
+        p = payload_of(event, PledgeUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            pledge_id=node_id("Pledge", p.pledge_id),
+            campaign_id=node_id("Campaign", p.campaign_id),
+            state=p.state,
+            amount=money(p.amount, c),
+            tip=money(p.tip, c),
+            captured=money(p.captured, c),
+            refunded=money(p.refunded, c),
+            shares=p.shares,
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -373,5 +442,7 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.LOAN_DEFAULTED: LoanDefaultedEvent,
     catalog.EventType.PAYMENT_UPDATED: PaymentUpdatedEvent,
     catalog.EventType.PAYOUT_UPDATED: PayoutUpdatedEvent,
+    catalog.EventType.CAMPAIGN_UPDATED: CampaignUpdatedEvent,
+    catalog.EventType.PLEDGE_UPDATED: PledgeUpdatedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

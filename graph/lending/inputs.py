@@ -18,6 +18,11 @@ class LoanGrade(Enum):
     C = "C"
     D = "D"
     E = "E"
+    UNRATED = strawberry.enum_value(
+        "UNRATED",
+        description="Not graded by the scorecard: a debt campaign's loan, priced by its "
+        "campaign and funded by its backers.",
+    )
 
 
 def minor(text: str, currency: str, field: str) -> int:

@@ -72,6 +72,25 @@ CANCEL = """mutation X($id: ID!) {
   cancelPaymentIntent(paymentId: $id, idempotencyKey: "node-cancel") {
     paymentIntent { state } errors { code field message } } }"""
 STATEMENT = '{ walletStatement(currency: "CNY", first: 1) { nodes { id } } }'
+CREATE_CAMPAIGN = """mutation C($input: CreateCampaignInput!) {
+  createCampaign(input: $input) { campaign { id tiers { id } } errors { code field message } } }"""
+SUBMIT_CAMPAIGN = """mutation S($id: ID!) {
+  submitCampaign(campaignId: $id) { campaign { id } errors { code field message } } }"""
+REVIEW_CAMPAIGN = """mutation R($id: ID!) {
+  reviewCampaign(input: {campaignId: $id, approve: true}) {
+    campaign { state } errors { code field message } } }"""
+PLEDGE = """mutation P($id: ID!) {
+  pledge(input: {campaignId: $id, amount: "10.00", currency: "CNY"}, idempotencyKey: "node") {
+    pledge { id } errors { code field message } } }"""
+REWARD_CAMPAIGN = {
+    "kind": "REWARD",
+    "fundingModel": "ALL_OR_NOTHING",
+    "goal": "1000.00",
+    "currency": "CNY",
+    "durationDays": 30,
+    "title": "node table kettle",
+    "tiers": [{"name": "early bird", "minimum": "10.00", "quantity": 5}],
+}
 
 
 @dataclass
@@ -319,6 +338,28 @@ async def node_objects(
     objects["LoanProduct"] = NodeObject(
         global_id("LoanProduct", loan.product_id), public=True, anonymous_too=True
     )
+
+    # crowdfunding: a draft campaign (its creator's and the operators' alone) and its tier;
+    # a pledge to a live one (its backer's, the creator's and the operators')
+    creator = await create_person(app, "node-creator", roles=["BORROWER"])
+    await set_kyc_level(app, creator, 1)
+    draft = await _ok(
+        client, CREATE_CAMPAIGN, {"input": REWARD_CAMPAIGN}, creator, "createCampaign", "campaign"
+    )
+    objects["Campaign"] = NodeObject(draft["id"], [creator, operator])
+    objects["RewardTier"] = NodeObject(draft["tiers"][0]["id"], [creator, operator])
+    live = await _ok(
+        client, CREATE_CAMPAIGN, {"input": REWARD_CAMPAIGN}, creator, "createCampaign", "campaign"
+    )
+    await _ok(client, SUBMIT_CAMPAIGN, {"id": live["id"]}, creator, "submitCampaign")
+    submitted = await _ok(
+        client, CREATE_CAMPAIGN, {"input": REWARD_CAMPAIGN}, creator, "createCampaign", "campaign"
+    )
+    await _ok(client, SUBMIT_CAMPAIGN, {"id": submitted["id"]}, creator, "submitCampaign")
+    objects["Campaign"].variants.append(submitted["id"])
+    await _ok(client, REVIEW_CAMPAIGN, {"id": live["id"]}, operator, "reviewCampaign")
+    pledge = await _ok(client, PLEDGE, {"id": live["id"]}, shopper, "pledge", "pledge", "id")
+    objects["Pledge"] = NodeObject(pledge, [shopper, creator, operator])
 
     # covers: an insurer's standing offer to cover products' loans
     insurer, _ = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])

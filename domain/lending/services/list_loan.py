@@ -15,19 +15,16 @@ from domain.lending.states import LoanState
 from domain.lending.tables import Loan, LoanApplication, LoanProductRow
 
 
-async def list_loan(
-    session: AsyncSession, *, application: LoanApplication, product: LoanProductRow, now: datetime
-) -> Loan:
-    """A LISTED loan for `application`, already matched as far as standing funding goes."""
+def loan_for(application: LoanApplication, product: LoanProductRow, now: datetime) -> Loan:
+    """The LISTED loan an accepted application becomes under `product` (not yet written)."""
     assert application.annual_rate is not None
     assert application.grade is not None
-    await require_cover_in_force(session, product)
     plan = plan_fees(
         product_of(product).fees,
         principal=application.amount,
         installments=application.term_months,
     )
-    loan = Loan(
+    return Loan(
         application_id=application.id,
         borrower_id=application.borrower_id,
         product_id=product.id,
@@ -45,6 +42,14 @@ async def list_loan(
         listed_at=now,
         funding_deadline=now + timedelta(days=product.funding_days),
     )
+
+
+async def list_loan(
+    session: AsyncSession, *, application: LoanApplication, product: LoanProductRow, now: datetime
+) -> Loan:
+    """A LISTED loan for `application`, already matched as far as standing funding goes."""
+    await require_cover_in_force(session, product)
+    loan = loan_for(application, product, now)
     session.add(loan)
     await session.flush()
     # Lock the new row like every funding path does: loan first, then offers by id.

@@ -40,6 +40,7 @@ FORMATTED = {
     "annual_rate": "0.085",
     "shipped_at": "2026-11-30T08:15:00+00:00",
     "auto_release_at": "2026-12-10T08:15:00+00:00",
+    "deadline": "2026-12-31T12:00:00+00:00",
 }
 COMMON = {f.name for f in dataclasses.fields(PayloadEvent)} | {  # type: ignore[arg-type]
     f.name

@@ -145,6 +145,27 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.setMerchantFeePlan(input.merchantId)": OPERATORS_ONLY,
     "Mutation.payInInstallments(paymentId)": "PaymentIntent",
     "Mutation.repayInstallments(planId)": "BnplPlan",
+    # crowdfunding: a campaign not yet live is its creator's (and the operators') alone
+    "Query.campaign(id)": "Campaign",
+    "Query.campaignPledges(campaignId)": "Campaign",
+    "Query.capTable(campaignId)": "Campaign",
+    "Mutation.createCampaign(input.debt.loanProductId)": Public(
+        "every product is open to every borrower", "LoanProduct"
+    ),
+    "Mutation.submitCampaign(campaignId)": "Campaign",
+    "Mutation.reviewCampaign(input.campaignId)": OPERATORS_ONLY,
+    "Mutation.cancelCampaign(campaignId)": "Campaign",
+    "Mutation.amendCampaign(input.campaignId)": "Campaign",
+    "Mutation.pledge(input.campaignId)": "Campaign",
+    "Mutation.pledge(input.tierId)": "RewardTier",
+    "Mutation.cancelPledge(pledgeId)": "Pledge",
+    "Mutation.reducePledge(input.pledgeId)": "Pledge",
+    "Mutation.reconfirmPledge(pledgeId)": "Pledge",
+    "Mutation.refundPledge(input.pledgeId)": "Pledge",
+    "Mutation.markRewardFulfilled(pledgeId)": "Pledge",
+    "Subscription.campaignUpdated(campaignId)": Exempt(
+        "a filter on the caller's own events: another's campaign's never reach it"
+    ),
 }
 
 

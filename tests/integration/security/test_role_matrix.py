@@ -218,6 +218,32 @@ PAY_IN_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
 REPAY_INSTALLMENTS = """mutation B($id: ID!, $key: String!) {
   repayInstallments(planId: $id, amount: "1.00", currency: "CNY", idempotencyKey: $key) {
     plan { id } errors { code } } }"""
+CAMPAIGN = "query C($id: ID!) { campaign(id: $id) { id } }"
+CAMPAIGN_PLEDGES = "query C($id: ID!) { campaignPledges(campaignId: $id) { nodes { id } } }"
+CAP_TABLE = "query C($id: ID!) { capTable(campaignId: $id) { shares } }"
+CREATE_CAMPAIGN = """mutation C($input: CreateCampaignInput!) {
+  createCampaign(input: $input) { campaign { id } errors { code } } }"""
+CAMPAIGN_STEP = """mutation S($id: ID!) {{
+  {op}(campaignId: $id) {{ campaign {{ id }} errors {{ code }} }} }}"""
+REVIEW_CAMPAIGN = """mutation R($id: ID!) {
+  reviewCampaign(input: {campaignId: $id, approve: true}) { campaign { id } errors { code } } }"""
+CANCEL_CAMPAIGN = """mutation C($id: ID!) {
+  cancelCampaign(campaignId: $id, reason: "matrix") { campaign { id } errors { code } } }"""
+AMEND_CAMPAIGN = """mutation A($id: ID!) {
+  amendCampaign(input: {campaignId: $id, description: "d", change: "c"}) {
+    campaign { id } errors { code } } }"""
+PLEDGE = """mutation P($id: ID!, $key: String!) {
+  pledge(input: {campaignId: $id, amount: "1.00", currency: "CNY"}, idempotencyKey: $key) {
+    pledge { id } errors { code } } }"""
+PLEDGE_KEYED = """mutation M($id: ID!, $key: String!) {{
+  {op}(pledgeId: $id, idempotencyKey: $key) {{ pledge {{ id }} errors {{ code }} }} }}"""
+REDUCE_PLEDGE = """mutation R($id: ID!, $key: String!) {
+  reducePledge(input: {pledgeId: $id, amount: "1.00", currency: "CNY"}, idempotencyKey: $key) {
+    pledge { id } errors { code } } }"""
+REFUND_PLEDGE = """mutation R($id: ID!, $key: String!) {
+  refundPledge(input: {pledgeId: $id}, idempotencyKey: $key) { pledge { id } errors { code } } }"""
+PLEDGE_STEP = """mutation S($id: ID!) {{
+  {op}(pledgeId: $id) {{ pledge {{ id }} errors {{ code }} }} }}"""
 # Merchants act on payments; the matrix's merchant key may read them, not write.
 MERCHANTS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK, merchant_key=OK)
 MERCHANT_WRITERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK)
@@ -600,6 +626,38 @@ OPERATIONS = [
     Operation("repayInstallments(missing)", REPAY_INSTALLMENTS,
               expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
               lambda m, c: keyed_missing(m, "BnplPlan")),
+    # crowdfunding
+    Operation("campaigns", "{ campaigns { nodes { id } } }", PUBLIC),
+    Operation("campaign(missing)", CAMPAIGN, expect(NULL), missing("Campaign")),
+    Operation("myCampaigns", "{ myCampaigns { id } }", WALLET_OWNERS),
+    Operation("myPledges", "{ myPledges { nodes { id } } }", WALLET_OWNERS),
+    Operation("campaignPledges(missing)", CAMPAIGN_PLEDGES, expect(NULL), missing("Campaign")),
+    Operation("capTable(missing)", CAP_TABLE, PUBLIC, missing("Campaign")),
+    Operation("createCampaign(unverified)", CREATE_CAMPAIGN,
+              expect("CREATOR_NOT_ELIGIBLE", anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
+              lambda m, c: {"input": {"kind": "REWARD", "fundingModel": "ALL_OR_NOTHING",
+                                      "goal": "100.00", "currency": "CNY", "durationDays": 30,
+                                      "title": "matrix"}}),
+    Operation("submitCampaign(missing)", CAMPAIGN_STEP.format(op="submitCampaign"),
+              PEOPLE_FIND_NOTHING, missing("Campaign")),
+    Operation("reviewCampaign(missing)", REVIEW_CAMPAIGN,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NOT_FOUND),
+              missing("Campaign")),
+    Operation("cancelCampaign(missing)", CANCEL_CAMPAIGN, PEOPLE_FIND_NOTHING,
+              missing("Campaign")),
+    Operation("amendCampaign(missing)", AMEND_CAMPAIGN, PEOPLE_FIND_NOTHING, missing("Campaign")),
+    Operation("pledge(missing)", PLEDGE, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "Campaign")),
+    Operation("cancelPledge(missing)", PLEDGE_KEYED.format(op="cancelPledge"),
+              PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Pledge")),
+    Operation("reducePledge(missing)", REDUCE_PLEDGE, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "Pledge")),
+    Operation("refundPledge(missing)", REFUND_PLEDGE, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "Pledge")),
+    Operation("reconfirmPledge(missing)", PLEDGE_STEP.format(op="reconfirmPledge"),
+              PEOPLE_FIND_NOTHING, missing("Pledge")),
+    Operation("markRewardFulfilled(missing)", PLEDGE_STEP.format(op="markRewardFulfilled"),
+              PEOPLE_FIND_NOTHING, missing("Pledge")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),

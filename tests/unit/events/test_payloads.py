@@ -8,8 +8,8 @@ from domain.events.catalog import EventType
 from domain.events.payloads import parse
 from domain.lending.events import LoanDefaulted
 from domain.payments.events import PaymentUpdated, PayoutUpdated
-from graph.events.subscriptions import EventSubscriptions
 from graph.events.types import TYPED_EVENTS
+from graph.schema import Subscription
 
 PAYMENT = PaymentUpdated(
     payment_id="7c1f8a52-3c1b-4b9f-9d51-1a0f7f2f4a10",
@@ -86,7 +86,7 @@ def test_a_version_never_written_is_refused() -> None:
 
 
 def test_every_event_type_has_its_own_subscription() -> None:
-    definition = EventSubscriptions.__strawberry_definition__  # type: ignore[attr-defined]
+    definition = Subscription.__strawberry_definition__  # type: ignore[attr-defined]
     streamed = {field.type for field in definition.fields}
     assert set(TYPED_EVENTS) == set(EventType)
     assert set(TYPED_EVENTS.values()) <= streamed

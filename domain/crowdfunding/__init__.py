@@ -1,0 +1,1 @@
+"""Crowdfunding (众筹): donation, reward, equity and debt campaigns."""

@@ -1,0 +1,1 @@
+"""Crowdfunding as clients see it."""
