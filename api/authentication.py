@@ -28,6 +28,7 @@ class AuthenticationUnavailable(Exception):
 class Caller:
     actor: Actor
     grant: TokenGrant | None = None  # a person's token: what its revocation is checked against
+    expires_at: int | None = None  # when that token expires (seconds since the epoch)
 
 
 class Authenticator:
@@ -87,4 +88,4 @@ class Authenticator:
         if revoked:
             raise AuthenticationFailed("this session has ended: sign in again")
         grant = TokenGrant(claims.session_id, claims.participant_id, claims.issued_at)
-        return Caller(person_from(claims, origin), grant)
+        return Caller(person_from(claims, origin), grant, claims.expires_at)

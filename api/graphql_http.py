@@ -306,6 +306,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             ) from None
         context.actor = caller.actor
         context.request.state.grant = caller.grant  # watched for revocation (api/graphql_ws.py)
+        context.request.state.expires_at = caller.expires_at  # and for its token's expiry
         try:
             await self._count_client_request(context.request, context.actor)
         except RateLimited as refused:

@@ -52,7 +52,13 @@ def _watch(context: Context, end: Any) -> WatchedSocket | None:
         return None
     if grant is None and actor.api_key_id is None:
         return None
-    return sockets.watch(actor.participant_id, grant=grant, api_key_id=actor.api_key_id, end=end)
+    return sockets.watch(
+        actor.participant_id,
+        grant=grant,
+        api_key_id=actor.api_key_id,
+        end=end,
+        expires_at=getattr(context.request.state, "expires_at", None),
+    )
 
 
 def _forget(context: Context, watched: WatchedSocket | None) -> None:

@@ -1,4 +1,5 @@
-"""Open WebSockets end when what opened them is revoked: a session, a password, an API key.
+"""Open WebSockets end when what opened them is revoked (a session, a password, an API key)
+or expires (an access token).
 
 HTTP checks credentials on every request; a WebSocket only at connection_init, so a socket
 would otherwise outlive its session. Each process keeps the signed-in sockets it serves,
@@ -7,7 +8,9 @@ indexed by session, participant and API key, and
   sockets it names at once (close 4401), whichever process revoked;
 - re-checks every socket every `recheck_seconds` against the revocation keys (one MGET) and
   the API keys' rows (one SELECT), so an announcement lost while this process was away from
-  Redis delays a close by at most that long.
+  Redis delays a close by at most that long; and ends the sockets whose access token has
+  expired (by the wall clock, as the token itself is checked), so a subscription lives no
+  longer than the token that opened it: a client reconnects with a fresh one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,7 +41,7 @@ from domain.participants.services.revoked_sessions import TokenGrant
 logger = logging.getLogger("agora.security")
 
 REVOKED_CLOSE_CODE = 4401
-REVOKED_CLOSE_REASON = "credentials revoked: sign in again"
+REVOKED_CLOSE_REASON = "credentials revoked or expired: sign in again"
 BACKOFF_FIRST_SECONDS = 0.1
 BACKOFF_MAX_SECONDS = 5.0
 
@@ -52,6 +56,7 @@ class WatchedSocket:
     grant: TokenGrant | None  # a person's access token
     api_key_id: UUID | None  # or a machine client's key
     end: End = field(repr=False)
+    expires_at: int | None = None  # the access token's expiry (seconds since the epoch)
 
     def revoked_by(self, revocation: Revocation) -> bool:
         grant = self.grant
@@ -90,9 +95,15 @@ class OpenSockets:
 
     # -- sockets -------------------------------------------------------------------------
     def watch(
-        self, participant_id: UUID, *, grant: TokenGrant | None, api_key_id: UUID | None, end: End
+        self,
+        participant_id: UUID,
+        *,
+        grant: TokenGrant | None,
+        api_key_id: UUID | None,
+        end: End,
+        expires_at: int | None = None,
     ) -> WatchedSocket:
-        socket = WatchedSocket(participant_id, grant, api_key_id, end)
+        socket = WatchedSocket(participant_id, grant, api_key_id, end, expires_at)
         self._by_participant[participant_id].add(socket)
         return socket
 
@@ -146,7 +157,8 @@ class OpenSockets:
         sockets = self._all()
         by_grant = {s.grant: s for s in sockets if s.grant is not None}
         by_key = {s.api_key_id: s for s in sockets if s.api_key_id is not None}
-        revoked: list[WatchedSocket] = []
+        now = time.time()
+        revoked = [s for s in sockets if s.expires_at is not None and s.expires_at <= now]
         if by_grant:
             try:  # Redis, or PostgreSQL's record when Redis cannot answer
                 ended = set(await self._revocations.revoked_grants(list(by_grant)))
@@ -162,7 +174,7 @@ class OpenSockets:
                 logger.warning("open API-key sockets not re-checked: the database is unavailable")
                 live = set(by_key)
             revoked += [s for s in sockets if s.api_key_id is not None and s.api_key_id not in live]
-        self._end(revoked)
+        self._end(list(dict.fromkeys(revoked)))  # expired and revoked: ended once
 
     async def _recheck_safely(self) -> None:
         try:

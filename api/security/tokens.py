@@ -30,6 +30,7 @@ class AccessClaims:
     roles: frozenset[Role]
     session_id: UUID
     issued_at: int  # seconds since the epoch, as in the token
+    expires_at: int  # likewise
 
 
 class InvalidAccessToken(Exception):
@@ -92,6 +93,7 @@ class JwtAccessTokens:
                 roles=frozenset(Role(r) for r in claims.get("roles", [])),
                 session_id=UUID(claims["sid"]),
                 issued_at=int(claims["iat"]),
+                expires_at=int(claims["exp"]),
             )
             return access, int(claims["exp"])
         except (jwt.PyJWTError, ValueError, KeyError, TypeError) as error:

@@ -4,6 +4,7 @@ periodic re-check ends those an announcement missed (revocation keys, API keys' 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from uuid import uuid4
 
@@ -102,6 +103,25 @@ async def test_the_recheck_ends_what_an_announcement_missed(app: Starlette) -> N
     await watch.recheck()
 
     assert await ends.wait_for(2) == ["alice", "bob before"]
+    assert watch.count == 2
+
+
+async def test_the_recheck_ends_sockets_whose_access_token_has_expired(app: Starlette) -> None:
+    watch = unstarted_watch(app)
+    ends = Ends()
+    now = int(time.time())
+    for name, expires_at in [("expired", now - 1), ("live", now + 600), ("no expiry", None)]:
+        watch.watch(
+            uuid4(),
+            grant=TokenGrant(uuid4(), uuid4(), now - 60),
+            api_key_id=None,
+            end=ends.of(name),
+            expires_at=expires_at,
+        )
+
+    await watch.recheck()
+
+    assert await ends.wait_for(1) == ["expired"]
     assert watch.count == 2
 
 
