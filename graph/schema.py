@@ -42,6 +42,7 @@ from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
+from graph.revenue.queries import RevenueQueries
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
@@ -92,6 +93,7 @@ class Query(
     BnplQueries,
     BnplCreditQueries,
     CrowdfundingQueries,
+    RevenueQueries,
 ):
     pass
 
