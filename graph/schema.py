@@ -16,6 +16,7 @@ from graph.consumer_credit.credit_decisions import BnplCreditMutations, BnplCred
 from graph.crowdfunding.mutations import CrowdfundingMutations
 from graph.crowdfunding.queries import CrowdfundingQueries
 from graph.crowdfunding.subscriptions import CrowdfundingSubscriptions
+from graph.disclosure.queries import DisclosureQueries
 from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
@@ -94,6 +95,7 @@ class Query(
     BnplCreditQueries,
     CrowdfundingQueries,
     RevenueQueries,
+    DisclosureQueries,
 ):
     pass
 

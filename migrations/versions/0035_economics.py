@@ -1,4 +1,5 @@
-"""Economics: daily revenue counters per revenue account, filled from the journal.
+"""Economics: daily revenue counters per revenue account (filled from the journal); the
+public disclosure's live figures and immutable monthly snapshots.
 
 Revision ID: 0035_economics
 Revises: 0025
@@ -8,6 +9,7 @@ Create Date: 2026-12-07 14:30:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel  # autogenerate writes sqlmodel.sql.sqltypes.AutoString
 from alembic import op
 
 
@@ -40,7 +42,43 @@ def upgrade() -> None:
         GROUP BY 1, 2
         """
     )
+    op.create_table('disclosure_live',
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('currency')
+    )
+    op.create_table('disclosure_snapshot',
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('currency', 'month')
+    )
+    # A month's published figures never change: history is not rewritten.
+    op.execute(
+        """
+        CREATE FUNCTION disclosure_snapshot_immutable() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'a disclosure snapshot is never changed or removed';
+        END
+        $$ LANGUAGE plpgsql
+        """
+    )
+    op.execute(
+        """
+        CREATE TRIGGER disclosure_snapshot_immutable
+        BEFORE UPDATE OR DELETE ON disclosure_snapshot
+        FOR EACH ROW EXECUTE FUNCTION disclosure_snapshot_immutable()
+        """
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER disclosure_snapshot_immutable ON disclosure_snapshot")
+    op.execute("DROP FUNCTION disclosure_snapshot_immutable()")
+    op.drop_table('disclosure_snapshot')
+    op.drop_table('disclosure_live')
     op.drop_table('ledger_daily_revenue')

@@ -661,6 +661,9 @@ OPERATIONS = [
     # economics
     Operation("revenue", '{ revenue(currency: "CNY", from: "2026-12-01", to: "2026-12-31") '
               "{ total { net { amount } } } }", OPERATORS_ONLY),
+    Operation("disclosure", '{ disclosure(currency: "CNY") { contentHash } }', expect(NULL)),
+    Operation("disclosureSnapshots", '{ disclosureSnapshots(currency: "CNY") { month } }',
+              PUBLIC),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),
