@@ -20,9 +20,12 @@ from domain.clock import SystemClock
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
 from domain.participants.services.registration import register as register_participant
+from support.examples import register_profiles
 from support.graphql import PASSWORD, Person, log_in, unique_email
 from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, recreate_database
+
+register_profiles()  # before any test module is imported: their settings read it
 
 
 @pytest.fixture(scope="session")
