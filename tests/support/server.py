@@ -62,13 +62,6 @@ def run_agora(
     )
 
 
-def create_operator(stores: StoreUrls, email: str, password: str) -> None:
-    """An operator made as the runbook makes one: `agora create-operator`."""
-    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": password}
-    result = run_agora("create-operator", "--email", email, env=env)
-    assert result.returncode == 0, result.stderr
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -139,8 +132,13 @@ class ServerProcess:
             self._output = self.output()
             self._log.close()
 
-    def output(self) -> str:
+    def log_mark(self) -> int:
+        """Where the log ends now: `output(since=mark)` is what was logged after."""
+        return len(self.output().encode())
+
+    def output(self, *, since: int = 0) -> str:
         if self._log.closed:
-            return self._output
+            return self._output.encode()[since:].decode(errors="replace")
         with open(self._log.name, "rb") as log:
+            log.seek(since)
             return log.read().decode(errors="replace")
