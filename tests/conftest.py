@@ -20,9 +20,12 @@ from domain.clock import SystemClock
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
 from domain.participants.services.registration import register as register_participant
+from support.examples import register_profiles
 from support.graphql import PASSWORD, Person, log_in, unique_email
 from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, recreate_database
+
+register_profiles()  # before any test module is imported: their settings read it
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +58,26 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def shared_server_env(stores: StoreUrls) -> dict[str, str]:
+    # Sockets are re-checked against revocations too rarely to matter within a test: a
+    # revocation must close them by its own push (tests/e2e/test_revoked_sockets.py); the
+    # periodic re-check is tested in process (tests/integration/identity/test_open_sockets.py).
+    return server_env(stores, AGORA_REVOCATION_RECHECK_SECONDS="300")
+
+
 @pytest.fixture(scope="session")
 def server(stores: StoreUrls) -> Iterator[ServerProcess]:
     """One real `agora serve` for the e2e suite."""
-    process = ServerProcess(server_env(stores))
+    process = ServerProcess(shared_server_env(stores))
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def other_server(stores: StoreUrls, server: ServerProcess) -> Iterator[ServerProcess]:
+    """A second `agora serve` on the same stores, for what crosses processes."""
+    process = ServerProcess(shared_server_env(stores))
     process.start()
     yield process
     process.stop()
