@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--migrate", action="store_true", help="apply migrations first (always on embedded stores)"
     )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the worker's jobs in this process (on by default only on the "
+        "embedded database; AGORA_IN_PROCESS_WORKER=true|false decides otherwise)",
+    )
     serve.set_defaults(run=serve_command)
 
     migrate = commands.add_parser("migrate", help="apply database migrations up to head")
@@ -93,7 +99,10 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     assert redis_url is not None
     if settings.database_url is None or args.migrate:
         upgrade_to_head(database_url)
-    # Worker processes build their app from the environment: hand them the resolved URLs.
+    # Worker processes build their app from the environment: hand them the resolved URLs, and
+    # whether to run the jobs, decided before the URLs hide that the database is embedded.
+    in_process_worker = settings.runs_worker_in_process and not args.no_worker
+    os.environ["AGORA_IN_PROCESS_WORKER"] = "true" if in_process_worker else "false"
     os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
     logger.info(
         "starting",
@@ -102,6 +111,7 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
             "port": args.port,
             "workers": args.workers,
             "embedded": settings.uses_embedded_stores,
+            "in_process_worker": in_process_worker,
             "stores_ready_ms": round((time.perf_counter() - started) * 1000),
         },
     )
