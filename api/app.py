@@ -21,6 +21,7 @@ from api.events.feed import EventFeed
 from api.events.hub import EventHub
 from api.events.relay import OutboxRelay
 from api.events.running import relay_settings, running_relay
+from api.graphiql import graphiql_assets
 from api.graphql_http import GraphQLOverHTTP
 from api.graphql_metrics import GraphQLMetrics
 from api.in_process_worker import InProcessWorker, running_worker
@@ -146,6 +147,7 @@ def create_app(
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
+            *([graphiql_assets()] if settings.graphiql_enabled else []),
         ],
         middleware=[
             Middleware(RequestObservation, metrics=metrics),
