@@ -201,5 +201,5 @@ def summary(result: DemoResult) -> list[str]:
 
 def account_lines(result: DemoResult, password: str) -> list[str]:
     lines = ["", f"demo accounts (password for people: {password}):"]
-    lines += [f"  {role:<32}{value}" for role, value in result.accounts.items()]
+    lines += [f"  {role:<42}{value}" for role, value in result.accounts.items()]
     return lines

@@ -34,7 +34,7 @@ async def test_agora_demo_days_3_fills_the_stores_and_ends_with_a_verified_ledge
     assert "revenue: origination_fee" in out
     assert "outstanding: active loans" in out
     assert "ledger          consistent" in out
-    for account in ("operator", "borrower", "bank API key"):
+    for account in ("operator", "borrower", "bank API key", "merchant API key"):
         assert f"  {account}" in out, account
     # and the same seed on the same stores is refused rather than played twice
     again = await asyncio.to_thread(run_agora, "demo", "--days", "3", "--seed", "7", env=env)
