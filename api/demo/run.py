@@ -187,8 +187,8 @@ def summary(result: DemoResult) -> list[str]:
         lines.append(
             f"  overdue: {bucket + ' (' + str(count) + ' instalments)':<35}{cny(owed):>18}"
         )
-    told = ", ".join(f"{n} {what}" for what, n in sorted(result.story.items()))
-    lines += ["", f"what happened: {told}"]
+    lines += ["", "what happened:"]
+    lines += [f"  {n:>5}  {what}" for what, n in sorted(result.story.items())]
     refused = ", ".join(f"{code} {n}" for code, n in sorted(result.refusals.items())) or "none"
     rate = result.operations / result.seconds if result.seconds else 0.0
     lines += [

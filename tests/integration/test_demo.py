@@ -30,8 +30,10 @@ async def test_agora_demo_days_3_fills_the_stores_and_ends_with_a_verified_ledge
         "2/3",
         "3/3",
     ]
-    assert "volume: lending" in out
-    assert "revenue: origination_fee" in out
+    for line in ("lending", "payments", "bnpl", "secondary market", "crowdfunding"):
+        assert f"volume: {line}" in out, line
+    for stream in ("origination_fee", "mdr", "revenue_share", "transfer_fee", "crowdfunding_fee"):
+        assert f"revenue: {stream}" in out, stream
     assert "outstanding: active loans" in out
     assert "ledger          consistent" in out
     for account in ("operator", "borrower", "bank API key", "merchant API key"):
@@ -68,4 +70,5 @@ async def test_the_same_seed_plays_the_same_story(stores: StoreUrls) -> None:
 def test_every_scene_module_adds_itself() -> None:
     names = [scene.name for scene in all_scenes()]
     assert names[0] == "lending"  # loans first: later scenes trade and cover them
+    assert {"commerce", "bnpl", "secondary_market", "crowdfunding"} <= set(names)
     assert len(names) == len(set(names))

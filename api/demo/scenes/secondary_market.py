@@ -66,7 +66,8 @@ async def a_note_of(world: World, holder: Member) -> LoanNote | None:
                 col(LoanNote.status) == NoteStatus.ACTIVE.value,
                 col(Loan.state) == LoanState.ACTIVE.value,
             )
-            .order_by(col(Loan.disbursed_at), col(LoanNote.id))
+            # ids are random: order by what the story decided, so a seed replays the same
+            .order_by(col(Loan.disbursed_at), col(Loan.principal), col(LoanNote.principal))
         )
         return found.first()
 
