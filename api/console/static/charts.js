@@ -36,7 +36,7 @@ window.AgoraCharts = (function () {
   function bars(svg, items, options) {
     if (!items.length || items.every((i) => i.value === 0)) return empty(svg, (options || {}).emptyText || "nothing yet");
     const { width, height } = prepare(svg);
-    const left = 110, right = 90, row = Math.min(28, (height - 10) / items.length);
+    const left = 110, right = 170, row = Math.min(28, (height - 10) / items.length);
     const max = Math.max(...items.map((i) => i.value), 1);
     items.forEach((item, index) => {
       const y = 5 + index * row, length = ((width - left - right) * item.value) / max;

@@ -64,9 +64,9 @@
   });
 
   $("sign-out").addEventListener("click", async () => {
-    await fetch("/console/session/end", { method: "POST", credentials: "same-origin",
+    const response = await fetch("/console/session/end", { method: "POST", credentials: "same-origin",
       headers: { "x-csrf-token": csrf() } });
-    signedOut("Signed out.");
+    signedOut(response.ok ? "Signed out." : `Signing out failed (${response.status}): try again.`);
   });
 
   // --- the dashboard ------------------------------------------------------------------------
@@ -80,9 +80,18 @@
 
   const number = (money) => parseFloat(money.amount);
 
+  // Every day of the window, quiet ones too, ending on the latest day with volume (the
+  // platform's clock, which a demo may have moved ahead of the browser's).
+  function lastDays(found, count) {
+    if (!found.length) return [];
+    const end = new Date([...found].sort().pop() + "T00:00:00Z");
+    return Array.from({ length: count }, (_, i) =>
+      new Date(end.getTime() - (count - 1 - i) * 86400000).toISOString().slice(0, 10));
+  }
+
   async function drawDashboard() {
     const data = await gql(DASHBOARD, { currency: state.currency, days: DAYS });
-    const days = [...new Set(data.dailyVolume.map((v) => v.day))].sort();
+    const days = lastDays(data.dailyVolume.map((v) => v.day), DAYS);
     const lines = [...new Set(data.dailyVolume.map((v) => v.businessLine))].sort();
     const series = lines.map((line) => ({ name: line.toLowerCase().replace(/_/g, " "),
       values: days.map((day) => data.dailyVolume.filter((v) => v.day === day && v.businessLine === line)
@@ -108,6 +117,13 @@
     document.body.dataset.chartsDrawn = "1";
   }
 
+  // Figures move with events: redraw once a burst of them has passed.
+  let redraw = null;
+  function redrawSoon() {
+    clearTimeout(redraw);
+    redraw = setTimeout(() => guarded(drawDashboard), 1500);
+  }
+
   // --- live events, over the same subscription clients use ---------------------------------
   function follow() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -129,6 +145,7 @@
         item.textContent = `${event.occurredAt.slice(11, 19)} ${event.type} ${event.aggregateType} ${event.aggregateId.slice(0, 8)}`;
         $("live-events").prepend(item);
         while ($("live-events").children.length > 50) $("live-events").lastChild.remove();
+        redrawSoon();
       } else if (frame.type === "ping") {
         socket.send(JSON.stringify({ type: "pong" }));
       }
@@ -209,7 +226,9 @@
     table.appendChild(head);
     if (!items.length) {
       const row = document.createElement("tr");
-      cell(row, "nothing waiting").className = "empty";
+      const none = cell(row, "nothing waiting");
+      none.className = "empty";
+      none.colSpan = queue.columns.length + 1;
       table.appendChild(row);
     }
     for (const item of items) {
