@@ -123,7 +123,6 @@ def main() -> int:
             anomalies.append("a load drew no bars")
         paint_to_charts = [load["chartsDrawn"] - load["firstPaint"] for load in loads]
         navigation_to_charts = [load["chartsDrawn"] for load in loads]
-        anomalies += harness.served_anomalies("agora", harness.agora_outcomes(server.base_url))
         problems = harness.logged_problems(server.log_path)
         anomalies += [f"agora logged {count} x {what}" for what, count in problems.items()]
 
