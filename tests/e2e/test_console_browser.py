@@ -144,6 +144,11 @@ async def test_an_operator_sees_the_dashboard_and_decides_kyc_live(
     assert "grade B" in browser.find_element(By.ID, "chart-grades").text
     browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
 
+    browser.find_element(By.CSS_SELECTOR, f'{row} button[data-action="REJECT"]').click()
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"{row} .row-error").text)
+    assert browser.find_element(By.CSS_SELECTOR, f"{row} .row-error").text.startswith(
+        "INVALID_INPUT: a rejection needs a reason"
+    )  # the mutation's typed error, and the submission stays in the queue
     browser.find_element(By.CSS_SELECTOR, f'{row} button[data-action="VERIFY"]').click()
     wait.until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '#live-events li[data-type="KYC_DECIDED"]')
