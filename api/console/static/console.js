@@ -70,9 +70,10 @@
   });
 
   // --- the dashboard ------------------------------------------------------------------------
-  const DASHBOARD = `query ConsoleDashboard($currency: String!, $days: Int!) {
+  const DASHBOARD = `query ConsoleDashboard($currency: String!, $days: Int!, $from: Date!, $to: Date!) {
     dailyVolume(currency: $currency, days: $days) { day businessLine count amount { amount } }
-    revenueByStream(currency: $currency) { stream earned { amount currency } }
+    revenue(currency: $currency, from: $from, to: $to, groupBy: STREAM) {
+      lines { key net { amount currency } } }
     portfolioQuality(currency: $currency) { bucket loans outstandingPrincipal { amount } }
     bookQualityByGrade(currency: $currency) {
       grade loans outstandingPrincipal { amount } overduePrincipal { amount } }
@@ -90,7 +91,10 @@
   }
 
   async function drawDashboard() {
-    const data = await gql(DASHBOARD, { currency: state.currency, days: DAYS });
+    const today = new Date();
+    const from = new Date(today.getTime() - (DAYS - 1) * 86400000);
+    const data = await gql(DASHBOARD, { currency: state.currency, days: DAYS,
+      from: from.toISOString().slice(0, 10), to: today.toISOString().slice(0, 10) });
     const days = lastDays(data.dailyVolume.map((v) => v.day), DAYS);
     const lines = [...new Set(data.dailyVolume.map((v) => v.businessLine))].sort();
     const series = lines.map((line) => ({ name: line.toLowerCase().replace(/_/g, " "),
@@ -98,8 +102,10 @@
         .reduce((sum, v) => sum + number(v.amount), 0)) }));
     AgoraCharts.stackedColumns($("chart-volume"), days.map((d) => d.slice(5)), series,
       { emptyText: "no volume in the last " + DAYS + " days" });
-    AgoraCharts.bars($("chart-revenue"), data.revenueByStream.map((r) => ({ label: r.stream,
-      value: number(r.earned), text: `${r.earned.amount} ${r.earned.currency}` })), { emptyText: "no revenue yet" });
+    const streams = [...data.revenue.lines].sort((a, b) => number(b.net) - number(a.net));
+    AgoraCharts.bars($("chart-revenue"), streams.map((r) => ({ label: r.key,
+      value: Math.max(number(r.net), 0), text: `${r.net.amount} ${r.net.currency}` })),
+      { emptyText: "no revenue in the last " + DAYS + " days" });
     AgoraCharts.bars($("chart-buckets"), data.portfolioQuality.map((b, i) => ({
       label: b.bucket.replace("DPD_", "").replace(/_/g, "-").toLowerCase(), value: number(b.outstandingPrincipal),
       text: `${AgoraCharts.compact(number(b.outstandingPrincipal))} · ${b.loans} loans`,

@@ -1,5 +1,5 @@
-"""The operator's figures read from the ledger: volume per day by business line, and the
-platform's revenue by stream (the balances of its PLATFORM_REVENUE accounts)."""
+"""The operator's volume figures read from the ledger: what each business line moved per day
+(its revenue is the revenue report's, domain/revenue/services/revenue_report.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.clock import Clock
 from domain.errors import InvalidInput
-from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import TransferKind
-from domain.ledger.business_lines import ORIGINATING_REASONS, BusinessLine
-from domain.ledger.services.posting import ACCOUNTS, TRANSFERS
+from domain.ledger.originations import ORIGINATING_REASONS
+from domain.ledger.services.posting import TRANSFERS
+from domain.revenue.business_lines import BusinessLine
 
 MAX_DAYS = 366
 
@@ -26,12 +26,6 @@ class DailyVolume:
     line: BusinessLine
     postings: int
     amount: int  # minor units
-
-
-@dataclass(frozen=True, slots=True)
-class StreamRevenue:
-    stream: str  # the revenue account's label: "mdr", "origination", "spread", ...
-    earned: int  # minor units: credits posted less debits posted (refunded fees)
 
 
 async def daily_volume(
@@ -66,21 +60,3 @@ async def daily_volume(
             totals.items(), key=lambda item: (item[0][0], item[0][1].value)
         )
     ]
-
-
-async def revenue_by_stream(
-    session: AsyncSession, *, actor: Actor, currency: str
-) -> list[StreamRevenue]:
-    """The platform's revenue earned so far in `currency`, by stream, largest first."""
-    actor.require_operator()
-    earned = sa.func.sum(ACCOUNTS.c.credits_posted - ACCOUNTS.c.debits_posted)
-    rows = await (await session.connection()).execute(
-        sa.select(ACCOUNTS.c.label, earned)
-        .where(
-            ACCOUNTS.c.kind == AccountKind.PLATFORM_REVENUE.value,
-            ACCOUNTS.c.currency == currency,
-        )
-        .group_by(ACCOUNTS.c.label)
-    )
-    streams = [StreamRevenue(label or "unlabelled", int(total)) for label, total in rows.all()]
-    return sorted(streams, key=lambda s: (-s.earned, s.stream))

@@ -1,5 +1,5 @@
-"""The operator's figures: volume per day by business line, revenue by stream, and the book's
-quality by grade, each read back from what the use cases posted."""
+"""The operator's figures: volume per day by business line and the book's quality by grade,
+each read back from what the use cases posted."""
 
 from __future__ import annotations
 
@@ -13,15 +13,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, Forbidden
 from domain.clock import FixedClock
 from domain.errors import InvalidInput
-from domain.ledger.account_kinds import AccountKind
-from domain.ledger.business_lines import BusinessLine
-from domain.ledger.services.accounts import open_account
-from domain.ledger.services.figures import daily_volume, revenue_by_stream
-from domain.ledger.services.posting import Leg, post_transfers
+from domain.ledger.services.figures import daily_volume
 from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.services.portfolio import book_by_grade
 from domain.lending.tables import LoanInstallment
 from domain.participants.roles import Role
+from domain.revenue.business_lines import BusinessLine
 from support.lending_life import disbursed_loan
 from support.lending_world import participant
 
@@ -52,37 +49,6 @@ async def test_a_disbursed_loan_is_lending_volume_on_its_day_and_nothing_before(
     assert [v.amount for v in only_today if v.line is BusinessLine.LENDING] == [
         second.principal - second.upfront_fee
     ]
-
-
-async def test_revenue_by_stream_is_what_each_revenue_account_kept(
-    sessions: Sessions, clock: FixedClock
-) -> None:
-    async with sessions() as session:
-        now = clock.now()
-        bank = await open_account(session, kind=AccountKind.SETTLEMENT, currency="CNY", now=now)
-        mdr = await open_account(
-            session, kind=AccountKind.PLATFORM_REVENUE, currency="CNY", now=now, label="mdr"
-        )
-        spread = await open_account(
-            session, kind=AccountKind.PLATFORM_REVENUE, currency="CNY", now=now, label="spread"
-        )
-        await post_transfers(
-            session,
-            legs=[
-                Leg(bank, mdr, 900, "MDR"),
-                Leg(bank, spread, 400, "INTEREST_SPREAD"),
-                Leg(mdr, bank, 100, "REFUND"),  # a fee given back
-            ],
-            now=now,
-        )
-        await session.commit()
-
-    async with sessions() as session:
-        streams = await revenue_by_stream(session, actor=OPERATOR, currency="CNY")
-        in_usd = await revenue_by_stream(session, actor=OPERATOR, currency="USD")
-
-    assert [(s.stream, s.earned) for s in streams] == [("mdr", 800), ("spread", 400)]
-    assert in_usd == []
 
 
 async def test_book_by_grade_shows_what_is_owed_and_what_is_late(
@@ -117,8 +83,6 @@ async def test_only_operators_read_the_figures_and_a_window_has_bounds(
 ) -> None:
     investor = await participant(sessions, clock, {Role.INVESTOR})
     async with sessions() as session:
-        with pytest.raises(Forbidden):
-            await revenue_by_stream(session, actor=investor, currency="CNY")
         with pytest.raises(Forbidden):
             await book_by_grade(session, actor=investor, currency="CNY")
         with pytest.raises(Forbidden):

@@ -512,8 +512,6 @@ OPERATIONS = [
     Operation("portfolioQuality", "{ portfolioQuality { bucket } }", OPERATORS_ONLY),
     Operation("bookQualityByGrade", "{ bookQualityByGrade { grade } }", OPERATORS_ONLY),
     Operation("dailyVolume", '{ dailyVolume(currency: "CNY") { day } }', OPERATORS_ONLY),
-    Operation("revenueByStream", '{ revenueByStream(currency: "CNY") { stream } }',
-              OPERATORS_ONLY),
     Operation("scorecardVersions", "{ scorecardVersions { version } }", OPERATORS_ONLY),
     # Never set in USD (the row below sets EUR): the operator reads null.
     Operation("platformBook", '{ platformBook(currency: "USD") { capacity { amount } } }',
@@ -662,6 +660,12 @@ OPERATIONS = [
               PEOPLE_FIND_NOTHING, missing("Pledge")),
     Operation("markRewardFulfilled(missing)", PLEDGE_STEP.format(op="markRewardFulfilled"),
               PEOPLE_FIND_NOTHING, missing("Pledge")),
+    # economics
+    Operation("revenue", '{ revenue(currency: "CNY", from: "2026-12-01", to: "2026-12-31") '
+              "{ total { net { amount } } } }", OPERATORS_ONLY),
+    Operation("disclosure", '{ disclosure(currency: "CNY") { contentHash } }', expect(NULL)),
+    Operation("disclosureSnapshots", '{ disclosureSnapshots(currency: "CNY") { month } }',
+              PUBLIC),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),
