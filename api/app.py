@@ -17,6 +17,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from api import embedded, health
 from api.body_limit import BodySizeLimit
+from api.console.graphql import ConsoleGraphQL
+from api.console.routes import console_routes
 from api.events.feed import EventFeed
 from api.events.hub import EventHub
 from api.events.relay import OutboxRelay
@@ -87,6 +89,17 @@ def create_app(
         hardening=hardening,
         max_json_depth=settings.max_json_depth,
     )
+    # The operator console's pages call the same schema through their cookie session.
+    console = ConsoleGraphQL(
+        schema,
+        clock=clock,
+        platform=graphql.platform,
+        allowed_origins=settings.cors_origins,
+        trusted_origins=settings.cors_origins,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        hardening=hardening,
+        max_json_depth=settings.max_json_depth,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -148,6 +161,7 @@ def create_app(
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
             *([graphiql_assets()] if settings.graphiql_enabled else []),
+            *console_routes(console),
         ],
         middleware=[
             Middleware(RequestObservation, metrics=metrics),

@@ -41,6 +41,7 @@ from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
+from graph.platform.figures import PlatformFigureQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
 from graph.revenue.queries import RevenueQueries
@@ -72,6 +73,7 @@ DOCUMENT_CACHE_SIZE = 1024
 @strawberry.type
 class Query(
     PlatformQueries,
+    PlatformFigureQueries,
     LendingQueries,
     FundingOfferQueries,
     InvestingQueries,

@@ -22,6 +22,7 @@ class EventType(Enum):
     PAYOUT_UPDATED = "payments.payout_updated"
     CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
     PLEDGE_UPDATED = "crowdfunding.pledge_updated"
+    KYC_DECIDED = "participants.kyc_decided"
 
     @property
     def topic(self) -> str:

@@ -25,6 +25,8 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # Campaigns and pledges, as myCampaigns and myPledges show them to their keys.
     EventType.CAMPAIGN_UPDATED: Scope.PROFILE_READ,
     EventType.PLEDGE_UPDATED: Scope.PROFILE_READ,
+    # A decision on one's own KYC: the kycStatus and kycLevel `me` shows a key.
+    EventType.KYC_DECIDED: Scope.PROFILE_READ,
 }
 
 

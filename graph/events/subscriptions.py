@@ -31,6 +31,7 @@ DESCRIPTIONS: dict[Type, str] = {
     Type.CAMPAIGN_UPDATED: "Campaigns you run or back, as their progress or state changes "
     "(one campaign's with campaignId).",
     Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
+    Type.KYC_DECIDED: "Decisions on your KYC submissions (operators: everyone's).",
 }
 
 
@@ -47,6 +48,7 @@ INSTALLMENT_DUE = typed_event(Type.INSTALLMENT_DUE)
 LOAN_DEFAULTED = typed_event(Type.LOAN_DEFAULTED)
 PAYMENT_UPDATED = typed_event(Type.PAYMENT_UPDATED)
 PAYOUT_UPDATED = typed_event(Type.PAYOUT_UPDATED)
+KYC_DECIDED = typed_event(Type.KYC_DECIDED)
 
 
 LENDING_EVENTS = {Scope.EVENTS_READ, Scope.OFFERS_READ}
@@ -86,3 +88,7 @@ class EventSubscriptions:
     ) -> AsyncGenerator[Event, None]:
         async for event in follow(info, types, after):
             yield Event.from_stream(event)
+
+    kyc_decided = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.PROFILE_READ})(
+        typed_subscription(KYC_DECIDED)
+    )

@@ -31,6 +31,7 @@ from domain.lending.events import (
     LoanRepaymentReceived,
 )
 from domain.money import Money as DomainMoney
+from domain.participants.events import KycDecided
 from domain.payments.events import PaymentUpdated, PayoutUpdated
 from domain.wallets.services.accounts import WalletBalance
 from graph.context import DeliveredEvent
@@ -429,6 +430,25 @@ class PledgeUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="A KYC submission was verified or rejected.")
+class KycDecidedEvent(PayloadEvent):
+    submission_id: strawberry.ID = strawberry.field(description="The KycSubmission.")
+    participant_id: strawberry.ID = strawberry.field(description="The Participant.")
+    status: str = strawberry.field(description="VERIFIED or REJECTED.")
+    kyc_level: int = strawberry.field(description="The participant's level after it.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> KycDecidedEvent:
+        p = payload_of(event, KycDecided)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            submission_id=node_id("KycSubmission", p.submission_id),
+            participant_id=node_id("Participant", p.participant_id),
+            status=p.status,
+            kyc_level=p.kyc_level,
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -444,5 +464,6 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.PAYOUT_UPDATED: PayoutUpdatedEvent,
     catalog.EventType.CAMPAIGN_UPDATED: CampaignUpdatedEvent,
     catalog.EventType.PLEDGE_UPDATED: PledgeUpdatedEvent,
+    catalog.EventType.KYC_DECIDED: KycDecidedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

@@ -510,6 +510,8 @@ OPERATIONS = [
     Operation("fundedLoans", "{ fundedLoans { loan { id } } }", BANKS),
     Operation("repaymentsReceived", "{ repaymentsReceived { kind } }", PEOPLE_ONLY),
     Operation("portfolioQuality", "{ portfolioQuality { bucket } }", OPERATORS_ONLY),
+    Operation("bookQualityByGrade", "{ bookQualityByGrade { grade } }", OPERATORS_ONLY),
+    Operation("dailyVolume", '{ dailyVolume(currency: "CNY") { day } }', OPERATORS_ONLY),
     Operation("scorecardVersions", "{ scorecardVersions { version } }", OPERATORS_ONLY),
     # Never set in USD (the row below sets EUR): the operator reads null.
     Operation("platformBook", '{ platformBook(currency: "USD") { capacity { amount } } }',
