@@ -10,6 +10,7 @@ from domain.consumer_credit import tables as consumer_credit_tables
 from domain.crowdfunding import tables as crowdfunding_tables
 from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
+from domain.insurance import tables as insurance_tables
 from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
 from domain.participants import tables as participant_tables
@@ -30,4 +31,5 @@ TABLE_MODULES = (
     payment_tables,
     consumer_credit_tables,
     crowdfunding_tables,
+    insurance_tables,
 )

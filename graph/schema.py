@@ -19,6 +19,9 @@ from graph.crowdfunding.subscriptions import CrowdfundingSubscriptions
 from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
+from graph.insurance.mutations import InsuranceMutations
+from graph.insurance.queries import InsuranceQueries
+from graph.insurance.subscriptions import InsuranceSubscriptions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
 from graph.lending.borrowing import BorrowingMutations, BorrowingQueries
 from graph.lending.covers import CoverMutations, CoverQueries
@@ -57,6 +60,7 @@ for _context in (
     "lending",
     "wallets",
     "crowdfunding",
+    "insurance",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 
@@ -92,6 +96,7 @@ class Query(
     BnplQueries,
     BnplCreditQueries,
     CrowdfundingQueries,
+    InsuranceQueries,
 ):
     pass
 
@@ -117,12 +122,15 @@ class Mutation(
     BnplMutations,
     BnplCreditMutations,
     CrowdfundingMutations,
+    InsuranceMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions):
+class Subscription(
+    PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions, InsuranceSubscriptions
+):
     pass
 
 

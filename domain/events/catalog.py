@@ -22,6 +22,8 @@ class EventType(Enum):
     PAYOUT_UPDATED = "payments.payout_updated"
     CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
     PLEDGE_UPDATED = "crowdfunding.pledge_updated"
+    POLICY_UPDATED = "insurance.policy_updated"
+    CLAIM_UPDATED = "insurance.claim_updated"
 
     @property
     def topic(self) -> str:

@@ -25,6 +25,9 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # Campaigns and pledges, as myCampaigns and myPledges show them to their keys.
     EventType.CAMPAIGN_UPDATED: Scope.PROFILE_READ,
     EventType.PLEDGE_UPDATED: Scope.PROFILE_READ,
+    # Policies and claims, as myPolicies, insurerPolicies and insuranceClaims show them.
+    EventType.POLICY_UPDATED: Scope.PROFILE_READ,
+    EventType.CLAIM_UPDATED: Scope.PROFILE_READ,
 }
 
 

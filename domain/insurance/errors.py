@@ -26,9 +26,3 @@ class ClaimRefused(DomainError):
     what is left of the cover, ..."""
 
     code = "CLAIM_REFUSED"
-
-
-class QuoteExpired(DomainError):
-    """The quote is past its validity or was bound already: ask for a new one."""
-
-    code = "QUOTE_EXPIRED"

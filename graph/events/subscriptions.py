@@ -31,6 +31,10 @@ DESCRIPTIONS: dict[Type, str] = {
     Type.CAMPAIGN_UPDATED: "Campaigns you run or back, as their progress or state changes "
     "(one campaign's with campaignId).",
     Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
+    Type.POLICY_UPDATED: "Policies you hold or underwrite, as they are issued, cancelled, "
+    "expire or are claimed out.",
+    Type.CLAIM_UPDATED: "Claims you filed, are paid by or decide, as they are opened, "
+    "decided and paid.",
 }
 
 
