@@ -59,11 +59,19 @@ CLAIMS = Claim.__table__  # type: ignore[attr-defined]
 PAYOUT = "INSURANCE_CLAIM"
 FILED_BY_THE_INSURED = frozenset({ProductKind.TERM, ProductKind.PURCHASE_PROTECTION})
 
-# How a kind's claim reaches its beneficiaries when the insurer's wallet pays it, if not
-# wallet to wallet: credit cover pays the loan's funders through lending's cover payout.
 # (claim, policy, amount, now) -> whether the insurer's account could pay it.
 BeneficiaryPayout = Callable[[AsyncSession, Claim, Policy, int, datetime], Awaitable[bool]]
-PAYOUTS: dict[ProductKind, BeneficiaryPayout] = {}
+
+
+def _payout_of(kind: ProductKind) -> BeneficiaryPayout:
+    """How a kind's claim reaches its beneficiaries: wallet to wallet, except credit cover,
+    which pays the loan's funders through lending's cover payout. Imported here, not above:
+    lending's default opens claims, so the two modules would import each other."""
+    if kind is ProductKind.CREDIT:
+        from domain.insurance.services import credit_claims
+
+        return credit_claims.pay_credit_claim
+    return _pay_wallet
 
 
 async def _pay_wallet(
@@ -86,7 +94,7 @@ async def pay_claim(session: AsyncSession, claim: Claim, policy: Policy, *, now:
     due = claim.approved - claim.paid
     claim.attempts += 1
     claim.updated_at = now
-    pay = PAYOUTS.get(ProductKind(policy.kind), _pay_wallet)
+    pay = _payout_of(ProductKind(policy.kind))
     if due and not await pay(session, claim, policy, due, now):
         if claim.state == ClaimState.APPROVED.value:
             claim.state = claim_transition(ClaimState(claim.state), ClaimEvent.PAYMENT_FAILED).value
@@ -289,12 +297,17 @@ async def decide_claim(
         policy = await lock_policy(session, claim.policy_id)
         if claim.state != ClaimState.OPEN.value:
             claim_transition(ClaimState(claim.state), ClaimEvent.APPROVE)  # refuses, says why
+        most = await payable_on(session, claim, policy)
         approved = decided_amount(
             decision,
-            payable_amount=await payable_on(session, claim, policy),
+            payable_amount=most,
             amount=amount.minor if amount is not None else None,
             reason=reason,
         )
+        if policy.kind == ProductKind.CREDIT.value:
+            from domain.insurance.services import credit_claims  # see _payout_of
+
+            await credit_claims.write_off_unapproved(session, claim, policy, most - approved, now)
         claim.decision, claim.reason = decision.value, reason.strip()
         claim.decided_by, claim.decided_at = insurer_id, now
         audit(

@@ -164,6 +164,9 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.refundPledge(input.pledgeId)": "Pledge",
     "Mutation.markRewardFulfilled(pledgeId)": "Pledge",
     # insurance: product terms are public; policies and claims their holder's and insurer's
+    "Mutation.publishCoverOffer(input.insuranceProductId)": Public(
+        "product terms are public; another insurer's product answers NOT_FOUND", "InsuranceProduct"
+    ),
     "Query.insuranceProduct(id)": Public("product terms are public", "InsuranceProduct"),
     "Query.insuranceQuote(productId)": Public("product terms are public", "InsuranceProduct"),
     "Query.policy(id)": "Policy",
