@@ -167,6 +167,9 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.publishCoverOffer(input.insuranceProductId)": Public(
         "product terms are public; another insurer's product answers NOT_FOUND", "InsuranceProduct"
     ),
+    "Mutation.payIntent(returnShippingProductId)": Public(
+        "every product on sale is open to every buyer", "InsuranceProduct"
+    ),
     "Query.insuranceProduct(id)": Public("product terms are public", "InsuranceProduct"),
     "Query.insuranceQuote(productId)": Public("product terms are public", "InsuranceProduct"),
     "Query.policy(id)": "Policy",
