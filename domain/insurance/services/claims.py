@@ -57,6 +57,7 @@ from domain.money import Money
 
 CLAIMS = Claim.__table__  # type: ignore[attr-defined]
 PAYOUT = "INSURANCE_CLAIM"
+CREDIT_TRIGGER = "default:loan:"
 FILED_BY_THE_INSURED = frozenset({ProductKind.TERM, ProductKind.PURCHASE_PROTECTION})
 
 # (claim, policy, amount, now) -> whether the insurer's account could pay it.
@@ -88,6 +89,17 @@ async def _pay_wallet(
     return True
 
 
+async def _tell(session: AsyncSession, claim: Claim, change: str, now: datetime) -> None:
+    """claimUpdated to the insured, the insurer and the beneficiaries: for a credit claim
+    (no single beneficiary), the defaulted loan's funders."""
+    funders: list[UUID] = []
+    if claim.beneficiary_id is None and (claim.trigger or "").startswith(CREDIT_TRIGGER):
+        from domain.insurance.services import credit_claims  # see _payout_of
+
+        funders = await credit_claims.funders_of(session, claim)
+    await claim_updated(session, claim, change, now=now, audience=funders)
+
+
 async def pay_claim(session: AsyncSession, claim: Claim, policy: Policy, *, now: datetime) -> None:
     """Pay the locked, approved claim what it was approved and has not received; if the
     insurer's account cannot, it stays (or becomes) APPROVED_UNPAID, to be retried."""
@@ -100,7 +112,7 @@ async def pay_claim(session: AsyncSession, claim: Claim, policy: Policy, *, now:
             claim.state = claim_transition(ClaimState(claim.state), ClaimEvent.PAYMENT_FAILED).value
             session.add(claim)
             await session.flush()
-            await claim_updated(session, claim, "PAYMENT_FAILED", now=now)
+            await _tell(session, claim, "PAYMENT_FAILED", now)
         session.add(claim)
         return
     claim.paid += due
@@ -108,7 +120,7 @@ async def pay_claim(session: AsyncSession, claim: Claim, policy: Policy, *, now:
     claim.state = claim_transition(ClaimState(claim.state), ClaimEvent.PAY).value
     session.add(claim)
     await session.flush()
-    await claim_updated(session, claim, "PAID", now=now)
+    await _tell(session, claim, "PAID", now)
 
 
 async def _approve(
@@ -126,7 +138,7 @@ async def _approve(
         await policy_updated(session, policy, "CLAIMED_OUT", now=now)
     session.add_all([claim, policy])
     await session.flush()
-    await claim_updated(session, claim, "DECIDED", now=now)
+    await _tell(session, claim, "DECIDED", now)
     await pay_claim(session, claim, policy, now=now)
 
 
@@ -190,7 +202,7 @@ async def file_claim(
         )
         session.add(claim)
         await session.flush()
-        await claim_updated(session, claim, "OPENED", now=now)
+        await _tell(session, claim, "OPENED", now)
         audit(session, actor, "claim.file", at=now, target=claim, details={"loss": loss.minor})
         return ClaimKept(claim_id=claim.id)
 
@@ -245,7 +257,7 @@ async def open_claim(
     if claim_id is None:
         return None
     claim = await lock_claim(session, claim_id)
-    await claim_updated(session, claim, "OPENED", now=now)
+    await _tell(session, claim, "OPENED", now)
     return claim
 
 
@@ -266,7 +278,7 @@ async def settle_parametric(
         claim.state = claim_transition(ClaimState(claim.state), ClaimEvent.REJECT).value
         session.add(claim)
         await session.flush()
-        await claim_updated(session, claim, "DECIDED", now=now)
+        await _tell(session, claim, "DECIDED", now)
         return
     await _approve(session, claim, policy, amount, now=now)
 
@@ -323,7 +335,7 @@ async def decide_claim(
             claim.updated_at = now
             session.add(claim)
             await session.flush()
-            await claim_updated(session, claim, "DECIDED", now=now)
+            await _tell(session, claim, "DECIDED", now)
         else:
             await _approve(session, claim, policy, approved, now=now)
         return ClaimKept(claim_id=claim.id)

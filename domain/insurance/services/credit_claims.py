@@ -5,6 +5,7 @@ insurer's decision does not pay of what was kept for the claim is written off th
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,15 @@ async def _loan_and_notes(session: AsyncSession, policy: Policy) -> tuple[Loan, 
         .order_by(col(LoanNote.id))
     )
     return loan, list(notes.all())
+
+
+async def funders_of(session: AsyncSession, claim: Claim) -> list[UUID]:
+    """Who a credit claim pays: the holders of the defaulted loan's notes."""
+    loan_id = UUID((claim.trigger or "").rsplit(":", 1)[-1])
+    holders = await session.exec(
+        select(LoanNote.holder_id).where(col(LoanNote.loan_id) == loan_id).distinct()
+    )
+    return list(holders.all())
 
 
 async def pay_credit_claim(

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor
 from domain.insurance.claims import payable
 from domain.insurance.products import ProductKind
-from domain.insurance.services.claims import open_claim
+from domain.insurance.services.claims import CREDIT_TRIGGER, open_claim
 from domain.insurance.services.policies import Subject, issue_policy, price
 from domain.insurance.services.updates import product_of, terms_of
 from domain.insurance.tables import InsuranceProduct, Policy
@@ -86,7 +86,7 @@ async def open_default_claim(
     claim = await open_claim(
         session,
         policy,
-        trigger=f"default:loan:{loan.id}",
+        trigger=f"{CREDIT_TRIGGER}{loan.id}",
         loss=outstanding,
         beneficiary_id=None,  # the funders, by their shares
         now=now,

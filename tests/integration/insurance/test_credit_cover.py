@@ -130,6 +130,18 @@ async def test_a_defaulted_loans_claim_opens_by_itself_and_its_approval_pays_the
     ]
     insurer_wallet = await wallet(sessions, key_of(insurer.id))
     assert insurer_wallet.available.minor == 200_000 + 8_500 + 800_000 - 800_000
+    # every claimUpdated went to the insurer and the funders it pays
+    async with sessions() as session:
+        told = (
+            await session.exec(
+                select(OutboxEvent)
+                .where(col(OutboxEvent.type) == "insurance.claim_updated")
+                .order_by(col(OutboxEvent.id))
+            )
+        ).all()
+    assert [e.payload["change"] for e in told] == ["OPENED", "DECIDED", "PAYMENT_FAILED", "PAID"]
+    funders = {key_of(i.id) for i in investors if i.id}
+    assert all(funders | {key_of(insurer.id)} <= set(e.audience) for e in told)
     assert await ledger_consistent(app)
 
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from domain.insurance.services.return_shipping import claim_return_freight
 from domain.insurance.tables import Claim, Policy
 from domain.money import Money
-from domain.payments.services import refunds, release
+from domain.payments.services import disputes, refunds, release
 from support.insurance import RETURN_SHIPPING, Sessions, insurer, publish
 from support.payments import (
     Shop,
@@ -105,3 +105,39 @@ async def test_a_payment_without_cover_opens_no_claim(sessions: Sessions, shop: 
             is None
         )
         assert (await session.exec(select(Claim))).all() == []
+
+
+async def test_a_disputes_refund_out_of_escrow_claims_the_freight(
+    sessions: Sessions, shop: Shop
+) -> None:
+    company = await insurer(sessions, shop.clock, funds=100_000)
+    product = await publish(sessions, shop.clock, company, RETURN_SHIPPING)
+    payment = await create_intent(shop, 5_000, order="mug-1")  # 50.00: the 8.00 band
+    assert await pay(shop, payment, cover_product_id=product.id) == "HELD"
+    async with sessions() as session:
+        opened = await disputes.open_dispute(
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,
+            reason="the mug came broken",
+        )
+        await session.commit()
+    async with sessions() as session:
+        await disputes.resolve_dispute(
+            session=session,
+            clock=shop.clock,
+            actor=shop.operator,
+            dispute_id=opened.dispute.id,
+            resolution=disputes.Resolution.REFUND,
+            refund_amount=None,
+            note="refunded",
+            idempotency_key="resolve-mug",
+        )
+        await session.commit()
+
+    async with sessions() as session:
+        [claim] = (await session.exec(select(Claim))).all()
+    assert (claim.state, claim.paid) == ("PAID", 800)
+    assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000 - 100 + 800
+    assert await books_balance(sessions)
