@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.clock import FixedClock
+from domain.insurance.claims import Decision
 from domain.insurance.premiums import PremiumBasis, PremiumRule
 from domain.insurance.products import (
     Coverage,
@@ -21,8 +22,8 @@ from domain.insurance.products import (
     InsuranceTerms,
     ProductKind,
 )
-from domain.insurance.services import policies, products
-from domain.insurance.tables import InsuranceProduct, Policy
+from domain.insurance.services import claims, policies, products
+from domain.insurance.tables import Claim, InsuranceProduct, Policy
 from domain.money import Money
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
@@ -117,3 +118,46 @@ async def buy(
         )
         await session.commit()
         return policy
+
+
+async def file(
+    sessions: Sessions, clock: FixedClock, by: Actor, policy_id: UUID, loss: int
+) -> Claim:
+    """The holder claims `loss` minor units under its policy."""
+    async with sessions() as session:
+        claim = await claims.file_claim(
+            session=session,
+            clock=clock,
+            actor=by,
+            policy_id=policy_id,
+            loss=cny(loss),
+            description="a loss",
+            idempotency_key=key(),
+        )
+        await session.commit()
+        return claim
+
+
+async def decide(
+    sessions: Sessions,
+    clock: FixedClock,
+    by: Actor,
+    claim_id: UUID,
+    decision: Decision,
+    amount: int | None = None,
+    reason: str = "",
+) -> Claim:
+    """The insurer's decision on the claim."""
+    async with sessions() as session:
+        claim = await claims.decide_claim(
+            session=session,
+            clock=clock,
+            actor=by,
+            claim_id=claim_id,
+            decision=decision,
+            amount=None if amount is None else cny(amount),
+            reason=reason,
+            idempotency_key=key(),
+        )
+        await session.commit()
+        return claim

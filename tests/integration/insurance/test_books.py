@@ -9,15 +9,15 @@ from fractions import Fraction
 from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.insurance.claims import Decision
-from domain.insurance.services import claims, reads
+from domain.insurance.services import reads
 from domain.insurance.states import ClaimState
 from support.insurance import (
     Sessions,
     buy,
     buyer,
-    cny,
+    decide,
+    file,
     insurer,
-    key,
     publish,
 )
 
@@ -32,29 +32,10 @@ async def test_an_insurers_book_and_the_operators_solvency_view(
     policy = await buy(sessions, clock, holder, product.id, 100_000)
     await buy(sessions, clock, holder, product.id, 100_000)
     later = FixedClock(clock.now() + timedelta(days=73))  # a fifth of the year run
-    async with sessions() as session:
-        claim = await claims.file_claim(
-            session=session,
-            clock=later,
-            actor=holder,
-            policy_id=policy.id,
-            loss=cny(20_000),
-            description="cracked screen",
-            idempotency_key=key(),
-        )
-        await session.commit()
-    async with sessions() as session:
-        await claims.decide_claim(
-            session=session,
-            clock=later,
-            actor=company,
-            claim_id=claim.id,
-            decision=Decision.PARTIAL,
-            amount=cny(10_000),
-            reason="the case was not original",
-            idempotency_key=key(),
-        )
-        await session.commit()
+    claim = await file(sessions, later, holder, policy.id, 20_000)
+    await decide(
+        sessions, later, company, claim.id, Decision.PARTIAL, 10_000, "the case was not original"
+    )
 
     async with sessions() as session:
         [line] = await reads.book(session, actor=company, now=later.now())

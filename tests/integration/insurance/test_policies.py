@@ -17,7 +17,8 @@ from support.insurance import (
     Sessions,
     buy,
     buyer,
-    cny,
+    decide,
+    file,
     insurer,
     key,
     publish,
@@ -94,44 +95,14 @@ async def test_claims_are_decided_by_the_insurer_and_paid_or_retried(
     holder = await buyer(sessions, clock)
     policy = await buy(sessions, clock, holder, product.id, 100_000)  # insurer holds 25.50
 
-    async with sessions() as session:
-        with pytest.raises(ClaimRefused):  # inside the 7 days' waiting period
-            await claims.file_claim(
-                session=session,
-                clock=clock,
-                actor=holder,
-                policy_id=policy.id,
-                loss=cny(50_000),
-                description="dropped it",
-                idempotency_key=key(),
-            )
+    with pytest.raises(ClaimRefused):  # inside the 7 days' waiting period
+        await file(sessions, clock, holder, policy.id, 50_000)
     later = FixedClock(clock.now() + timedelta(days=10))
-    async with sessions() as session:
-        claim = await claims.file_claim(
-            session=session,
-            clock=later,
-            actor=holder,
-            policy_id=policy.id,
-            loss=cny(50_000),
-            description="dropped it",
-            idempotency_key=key(),
-        )
-        await session.commit()
+    claim = await file(sessions, later, holder, policy.id, 50_000)
     assert claim.state == ClaimState.OPEN.value
 
     # the insurer approves 80 % of 500.00 less 10.00 = 390.00 but holds 25.50: unpaid
-    async with sessions() as session:
-        decided = await claims.decide_claim(
-            session=session,
-            clock=later,
-            actor=company,
-            claim_id=claim.id,
-            decision=Decision.APPROVE,
-            amount=None,
-            reason="",
-            idempotency_key=key(),
-        )
-        await session.commit()
+    decided = await decide(sessions, later, company, claim.id, Decision.APPROVE)
     assert (decided.state, decided.approved, decided.paid) == ("APPROVED_UNPAID", 39_000, 0)
 
     # topped up, the retry pays it, once
