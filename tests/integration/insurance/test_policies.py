@@ -9,7 +9,8 @@ import pytest
 from domain.clock import FixedClock
 from domain.insurance.claims import Decision
 from domain.insurance.errors import ClaimRefused, PolicyStateConflict, ProductNotOnSale
-from domain.insurance.services import cancellation, claims, products
+from domain.insurance.services import cancellation, claims, products, reads
+from domain.insurance.services.jobs import insurance_upkeep
 from domain.insurance.states import ClaimState, PolicyState
 from support.crowdfunding import balance, ledger_consistent, revenue
 from support.insurance import (
@@ -136,3 +137,31 @@ async def test_return_shipping_is_not_sold_alone_and_a_withdrawn_product_not_at_
     with pytest.raises(ProductNotOnSale):
         await buy(sessions, clock, holder, gadget.id)
     assert await balance(sessions, holder) == (1_000_000, 0)
+
+
+async def test_a_policy_past_its_term_expires_once_and_takes_no_claim(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    company = await insurer(sessions, clock)
+    product = await publish(sessions, clock, company)
+    holder = await buyer(sessions, clock)
+    policy = await buy(sessions, clock, holder, product.id, 100_000)
+    year_on = FixedClock(clock.now() + timedelta(days=365))
+
+    assert await insurance_upkeep(sessions, year_on) == 1
+    assert await insurance_upkeep(sessions, year_on) == 0
+
+    async with sessions() as session:
+        [expired] = await reads.my_policies(session, actor=holder, limit=5)
+    assert expired.state == PolicyState.EXPIRED.value
+    with pytest.raises(ClaimRefused):
+        await file(sessions, year_on, holder, policy.id, 10_000)
+    async with sessions() as session:
+        with pytest.raises(PolicyStateConflict):
+            await cancellation.cancel_policy(
+                session=session,
+                clock=year_on,
+                actor=holder,
+                policy_id=policy.id,
+                idempotency_key=key(),
+            )
