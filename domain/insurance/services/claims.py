@@ -60,8 +60,9 @@ PAYOUT = "INSURANCE_CLAIM"
 CREDIT_TRIGGER = "default:loan:"
 FILED_BY_THE_INSURED = frozenset({ProductKind.TERM, ProductKind.PURCHASE_PROTECTION})
 
-# (claim, policy, amount, now) -> whether the insurer's account could pay it.
-BeneficiaryPayout = Callable[[AsyncSession, Claim, Policy, int, datetime], Awaitable[bool]]
+# (claim, policy, amount, now) -> what it paid (at most `amount`: a credit claim never pays
+# funders beyond what they are still owed), None if the insurer's account could not pay it.
+BeneficiaryPayout = Callable[[AsyncSession, Claim, Policy, int, datetime], Awaitable[int | None]]
 
 
 def _payout_of(kind: ProductKind) -> BeneficiaryPayout:
@@ -77,16 +78,16 @@ def _payout_of(kind: ProductKind) -> BeneficiaryPayout:
 
 async def _pay_wallet(
     session: AsyncSession, claim: Claim, policy: Policy, amount: int, now: datetime
-) -> bool:
+) -> int | None:
     insurer = wallet_key(claim.insurer_id, claim.currency)
     beneficiary = wallet_key(claim.beneficiary_id or claim.claimant_id, claim.currency)
     locked = await lock_accounts_by_key(session, {insurer, beneficiary}, now=now)
     if locked[insurer].balances.available_credit < amount:
-        return False
+        return None
     claim.journal_id = uuid4()
     leg = KeyedLeg(insurer, beneficiary, amount, PAYOUT, {"claim": str(claim.id)})
     await post_by_key(session, legs=[leg], now=now, journal_id=claim.journal_id)
-    return True
+    return amount
 
 
 async def _tell(session: AsyncSession, claim: Claim, change: str, now: datetime) -> None:
@@ -107,7 +108,8 @@ async def pay_claim(session: AsyncSession, claim: Claim, policy: Policy, *, now:
     claim.attempts += 1
     claim.updated_at = now
     pay = _payout_of(ProductKind(policy.kind))
-    if due and not await pay(session, claim, policy, due, now):
+    paid = await pay(session, claim, policy, due, now) if due else 0
+    if paid is None:
         if claim.state == ClaimState.APPROVED.value:
             claim.state = claim_transition(ClaimState(claim.state), ClaimEvent.PAYMENT_FAILED).value
             session.add(claim)
@@ -115,7 +117,7 @@ async def pay_claim(session: AsyncSession, claim: Claim, policy: Policy, *, now:
             await _tell(session, claim, "PAYMENT_FAILED", now)
         session.add(claim)
         return
-    claim.paid += due
+    claim.paid += paid
     claim.paid_at = now
     claim.state = claim_transition(ClaimState(claim.state), ClaimEvent.PAY).value
     session.add(claim)

@@ -46,26 +46,29 @@ async def funders_of(session: AsyncSession, claim: Claim) -> list[UUID]:
 
 async def pay_credit_claim(
     session: AsyncSession, claim: Claim, policy: Policy, amount: int, now: datetime
-) -> bool:
-    """Pay `amount` of the claim to the loan's funders; False if the insurer's wallet cannot."""
+) -> int | None:
+    """Pay `amount` of the claim to the loan's funders, never beyond what they are still
+    owed (recoveries may have reached them while the claim waited: the rest is written
+    off); what it paid, or None if the insurer's wallet cannot pay it."""
+    loan, notes = await _loan_and_notes(session, policy)
+    paid = min(amount, sum(n.principal - n.principal_received for n in notes))
     account = wallet_key(claim.insurer_id, claim.currency)
     locked = await lock_accounts_by_key(session, {account}, now=now)
-    if locked[account].balances.available_credit < amount:
-        return False
-    loan, notes = await _loan_and_notes(session, policy)
+    if locked[account].balances.available_credit < paid:
+        return None
     await pay_funders_cover(
         session,
         loan=loan,
         notes=notes,
         account=account,
-        amount=amount,
-        due=amount,
+        amount=paid,
+        due=paid,
         payout=PAYOUT,
         payer_id=claim.insurer_id,
-        write_off=0,
+        write_off=amount - paid,
         now=now,
     )
-    return True
+    return paid
 
 
 async def write_off_unapproved(

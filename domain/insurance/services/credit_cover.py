@@ -23,7 +23,8 @@ from domain.insurance.products import ProductKind
 from domain.insurance.services.claims import CREDIT_TRIGGER, open_claim
 from domain.insurance.services.policies import Subject, issue_policy, price
 from domain.insurance.services.updates import product_of, terms_of
-from domain.insurance.tables import InsuranceProduct, Policy
+from domain.insurance.states import ClaimState
+from domain.insurance.tables import Claim, InsuranceProduct, Policy
 from domain.lending.products import CoverKind, LoanProduct
 from domain.lending.tables import CoverOfferRow, Loan
 
@@ -92,3 +93,23 @@ async def open_default_claim(
         now=now,
     )
     return held if claim is not None else 0
+
+
+async def pending_cover(session: AsyncSession, loan_id: UUID) -> int:
+    """What the loan's books keep for its credit claim that its insurer has not paid yet
+    (what an open claim may pay, what an approved one still owes): the funders', not the
+    insurer's, until it pays; 0 for a loan without a credit claim."""
+    found = await session.exec(
+        select(Claim).where(col(Claim.trigger) == f"{CREDIT_TRIGGER}{loan_id}")
+    )
+    claim = found.first()
+    if claim is None or claim.state in (ClaimState.PAID.value, ClaimState.REJECTED.value):
+        return 0
+    if claim.state != ClaimState.OPEN.value:
+        return claim.approved - claim.paid
+    policy = await session.get(Policy, claim.policy_id)
+    assert policy is not None  # policies are never deleted
+    terms = terms_of(await product_of(session, policy))
+    return payable(
+        terms.coverage, insured=policy.insured, loss=claim.loss, paid_before=policy.claimed
+    )

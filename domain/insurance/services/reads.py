@@ -143,6 +143,8 @@ def earned_part(policy: Policy, now: datetime) -> int:
 
 
 def _outstanding(claim: Claim) -> int:
+    if ClaimState(claim.state) not in OUTSTANDING_CLAIMS:
+        return 0
     if claim.state == ClaimState.OPEN.value:
         return claim.loss
     return claim.approved - claim.paid

@@ -10,8 +10,13 @@ import httpx
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
+from domain.actors import Actor, ActorKind
 from domain.events.tables import OutboxEvent
 from domain.insurance.services.jobs import insurance_upkeep
+from domain.lending.services.repay_loan import repay_loan
+from domain.lending.tables import Loan
+from domain.money import Money
+from domain.participants.roles import Role
 from support.covers import (
     RECEIVED,
     create_product,
@@ -166,4 +171,54 @@ async def test_an_insurer_short_of_money_leaves_the_claim_unpaid_and_a_rejection
             )
         ).all()
     assert (event.payload["covered"], event.payload["cover_due"]) == (0, 800_000)
+    assert await ledger_consistent(app)
+
+
+async def test_what_the_borrower_repays_while_the_claim_waits_goes_to_the_funders(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    sessions = app.state.services.stores.sessions
+    loan_id, investors, insurer, key = await _credit_loan(app, client, "rc", funds=1_000_000)
+    await default(app, loan_id)
+    async with sessions() as session:
+        loan = await session.get(Loan, key_of(loan_id))
+        assert loan is not None
+    borrower = Actor(ActorKind.PERSON, loan.borrower_id, frozenset({Role.BORROWER}))
+
+    # when the borrower repays 3,000.00 before the insurer decides
+    async with sessions() as session:
+        await repay_loan(
+            session=session,
+            clock=now_clock(),
+            actor=borrower,
+            loan_id=loan.id,
+            amount=Money(300_000, "CNY"),
+            idempotency_key="recovered-1",
+        )
+        await session.commit()
+    [claim] = (await gql(client, CLAIMS, token=key))["data"]["insuranceClaims"]
+    variables = {"input": {"claimId": claim["id"], "decision": "APPROVE"}, "key": "approve-rc"}
+    decided = (await gql(client, DECIDE, variables, token=key))["data"]["decideClaim"]
+
+    # then the funders got it, and the claim pays only the 7,000.00 they are still owed
+    assert decided["claim"] == {
+        "state": "PAID",
+        "approved": {"amount": "8000.00"},
+        "paid": {"amount": "7000.00"},
+    }
+    received = [
+        sorted(
+            (r["kind"], r["principal"]["amount"])
+            for r in (await gql(client, RECEIVED, token=i.token))["data"]["repaymentsReceived"]
+        )
+        for i in investors
+    ]
+    assert received == [
+        [("INSURANCE", "4200.00"), ("RECOVERY", "1800.00")],
+        [("INSURANCE", "2800.00"), ("RECOVERY", "1200.00")],
+    ]
+    assert insurer.id
+    assert (await wallet(sessions, key_of(insurer.id))).available.minor == (
+        1_000_000 + 8_500 - 700_000
+    )
     assert await ledger_consistent(app)
