@@ -29,6 +29,7 @@ from domain.consumer_credit.services.repayments import collect_due_installments
 from domain.crowdfunding.services.outcome import close_due_campaigns
 from domain.disclosure.services.publish import publish_disclosure
 from domain.idempotency.services.pruning import prune_expired_keys
+from domain.insurance.services.jobs import insurance_upkeep
 from domain.ledger.services.expire_holds import expire_due_holds
 from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.services.expire_loans import expire_unfunded_loans
@@ -114,6 +115,10 @@ async def _publish_disclosure(w: WorkerContext) -> int:
     return await publish_disclosure(w.sessions, w.clock)
 
 
+async def _insurance_upkeep(w: WorkerContext) -> int:
+    return await insurance_upkeep(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -138,6 +143,8 @@ JOBS = (
     ScheduledJob("hold-expiry", _expire_holds, every_seconds=5.0),
     ScheduledJob("loan-funding-expiry", _expire_unfunded_loans, every_seconds=5.0),
     ScheduledJob("crowdfunding-deadlines", _close_due_campaigns, every_seconds=5.0),
+    # Policies past their term expire; approved claims their insurer could not pay, retried.
+    ScheduledJob("insurance-upkeep", _insurance_upkeep, every_seconds=30.0),
     ScheduledJob("webhook-fan-out", _fan_out_webhooks, every_seconds=1.0),
     ScheduledJob("webhook-delivery", _deliver_webhooks, every_seconds=1.0),
     # Due dates: debit wallets first, then age what is still unpaid (once a day per loan).

@@ -11,6 +11,7 @@ from domain.crowdfunding import tables as crowdfunding_tables
 from domain.disclosure import tables as disclosure_tables
 from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
+from domain.insurance import tables as insurance_tables
 from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
 from domain.participants import tables as participant_tables
@@ -32,4 +33,5 @@ TABLE_MODULES = (
     consumer_credit_tables,
     crowdfunding_tables,
     disclosure_tables,
+    insurance_tables,
 )

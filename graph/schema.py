@@ -20,6 +20,9 @@ from graph.disclosure.queries import DisclosureQueries
 from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
+from graph.insurance.mutations import InsuranceMutations
+from graph.insurance.queries import InsuranceQueries
+from graph.insurance.subscriptions import InsuranceSubscriptions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
 from graph.lending.borrowing import BorrowingMutations, BorrowingQueries
 from graph.lending.covers import CoverMutations, CoverQueries
@@ -60,6 +63,7 @@ for _context in (
     "lending",
     "wallets",
     "crowdfunding",
+    "insurance",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 
@@ -98,6 +102,7 @@ class Query(
     CrowdfundingQueries,
     RevenueQueries,
     DisclosureQueries,
+    InsuranceQueries,
 ):
     pass
 
@@ -123,12 +128,15 @@ class Mutation(
     BnplMutations,
     BnplCreditMutations,
     CrowdfundingMutations,
+    InsuranceMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions):
+class Subscription(
+    PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions, InsuranceSubscriptions
+):
     pass
 
 

@@ -23,6 +23,8 @@ class EventType(Enum):
     CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
     PLEDGE_UPDATED = "crowdfunding.pledge_updated"
     KYC_DECIDED = "participants.kyc_decided"
+    POLICY_UPDATED = "insurance.policy_updated"
+    CLAIM_UPDATED = "insurance.claim_updated"
 
     @property
     def topic(self) -> str:

@@ -27,6 +27,9 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     EventType.PLEDGE_UPDATED: Scope.PROFILE_READ,
     # A decision on one's own KYC: the kycStatus and kycLevel `me` shows a key.
     EventType.KYC_DECIDED: Scope.PROFILE_READ,
+    # Policies and claims, as myPolicies, insurerPolicies and insuranceClaims show them.
+    EventType.POLICY_UPDATED: Scope.PROFILE_READ,
+    EventType.CLAIM_UPDATED: Scope.PROFILE_READ,
 }
 
 

@@ -32,6 +32,10 @@ DESCRIPTIONS: dict[Type, str] = {
     "(one campaign's with campaignId).",
     Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
     Type.KYC_DECIDED: "Decisions on your KYC submissions (operators: everyone's).",
+    Type.POLICY_UPDATED: "Policies you hold or underwrite, as they are issued, cancelled, "
+    "expire or are claimed out.",
+    Type.CLAIM_UPDATED: "Claims you filed, are paid by or decide, as they are opened, "
+    "decided and paid.",
 }
 
 

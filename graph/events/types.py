@@ -22,6 +22,7 @@ from domain.consumer_credit.events import (
 from domain.crowdfunding.events import CampaignUpdated, PledgeUpdated
 from domain.events import catalog
 from domain.events.payloads import EventPayload, parse
+from domain.insurance.events import ClaimUpdated, PolicyUpdated
 from domain.ledger.events import WalletChanged
 from domain.lending.events import (
     LoanDefaulted,
@@ -449,6 +450,81 @@ class KycDecidedEvent(PayloadEvent):
         )
 
 
+# The node a policy's subject is, by its subject_type.
+SUBJECT_NODES = {"LOAN": "Loan", "PAYMENT": "PaymentIntent"}
+
+
+@strawberry.type(description="A policy was issued, cancelled, expired or claimed out.")
+class PolicyUpdatedEvent(PayloadEvent):
+    policy_id: strawberry.ID = strawberry.field(description="The Policy.")
+    change: str = strawberry.field(description="ISSUED, CANCELLED, EXPIRED or CLAIMED_OUT.")
+    state: str
+    kind: str
+    product_id: strawberry.ID = strawberry.field(description="The InsuranceProduct version.")
+    insured: Money
+    premium: Money
+    commission: Money
+    refunded: Money
+    starts_at: datetime
+    ends_at: datetime
+    subject_type: str | None = strawberry.field(description="LOAN or PAYMENT, or none.")
+    subject_id: strawberry.ID | None = strawberry.field(
+        description="The Loan or PaymentIntent it covers."
+    )
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PolicyUpdatedEvent:
+        p = payload_of(event, PolicyUpdated)
+        c = p.currency
+        subject = SUBJECT_NODES.get(p.subject_type or "")
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            policy_id=node_id("Policy", p.policy_id),
+            change=p.change,
+            state=p.state,
+            kind=p.kind,
+            product_id=node_id("InsuranceProduct", p.product_id),
+            insured=money(p.insured, c),
+            premium=money(p.premium, c),
+            commission=money(p.commission, c),
+            refunded=money(p.refunded, c),
+            starts_at=datetime.fromisoformat(p.starts_at),
+            ends_at=datetime.fromisoformat(p.ends_at),
+            subject_type=p.subject_type,
+            subject_id=node_id(subject, p.subject_id) if subject else p.subject_id,
+        )
+
+
+@strawberry.type(description="A claim was opened, decided or paid (or could not be paid yet).")
+class ClaimUpdatedEvent(PayloadEvent):
+    claim_id: strawberry.ID = strawberry.field(description="The Claim.")
+    policy_id: strawberry.ID = strawberry.field(description="The Policy.")
+    change: str = strawberry.field(description="OPENED, DECIDED, PAID or PAYMENT_FAILED.")
+    state: str
+    loss: Money
+    approved: Money
+    paid: Money
+    decision: str | None
+    reason: str
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> ClaimUpdatedEvent:
+        p = payload_of(event, ClaimUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            claim_id=node_id("Claim", p.claim_id),
+            policy_id=node_id("Policy", p.policy_id),
+            change=p.change,
+            state=p.state,
+            loss=money(p.loss, c),
+            approved=money(p.approved, c),
+            paid=money(p.paid, c),
+            decision=p.decision,
+            reason=p.reason,
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -465,5 +541,7 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.CAMPAIGN_UPDATED: CampaignUpdatedEvent,
     catalog.EventType.PLEDGE_UPDATED: PledgeUpdatedEvent,
     catalog.EventType.KYC_DECIDED: KycDecidedEvent,
+    catalog.EventType.POLICY_UPDATED: PolicyUpdatedEvent,
+    catalog.EventType.CLAIM_UPDATED: ClaimUpdatedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

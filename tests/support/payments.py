@@ -162,6 +162,7 @@ async def pay(
     payment: UUID,
     source: PaymentSource = PaymentSource.WALLET,
     rail: SimulatedRail | None = None,
+    cover_product_id: UUID | None = None,
 ) -> str:
     """The shopper pays; the intent's state after."""
     async with shop.sessions() as session:
@@ -173,6 +174,7 @@ async def pay(
             payment_id=payment,
             source=source,
             idempotency_key=f"pay-{payment}",
+            cover_product_id=cover_product_id,
         )
         await session.commit()
     return str(answer.state)

@@ -41,6 +41,8 @@ FORMATTED = {
     "shipped_at": "2026-11-30T08:15:00+00:00",
     "auto_release_at": "2026-12-10T08:15:00+00:00",
     "deadline": "2026-12-31T12:00:00+00:00",
+    "starts_at": "2026-12-01T12:00:00+00:00",
+    "ends_at": "2027-12-01T12:00:00+00:00",
 }
 COMMON = {f.name for f in dataclasses.fields(PayloadEvent)} | {  # type: ignore[arg-type]
     f.name
