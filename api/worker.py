@@ -33,6 +33,7 @@ from domain.ledger.services.expire_holds import expire_due_holds
 from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.services.expire_loans import expire_unfunded_loans
 from domain.lending.services.repay_loan import debit_due_installments
+from domain.liquidity.services.watch import watch_thresholds
 from domain.participants.ports import SecretVault
 from domain.payments.services.payouts import resolve_pending_payouts
 from domain.payments.services.release import release_due_payments
@@ -114,6 +115,10 @@ async def _publish_disclosure(w: WorkerContext) -> int:
     return await publish_disclosure(w.sessions, w.clock)
 
 
+async def _watch_risk_thresholds(w: WorkerContext) -> int:
+    return await watch_thresholds(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -153,6 +158,8 @@ JOBS = (
     # The public disclosure's live figures (a full recount: minutes apart, never per request);
     # the first run of a month freezes the month just ended.
     ScheduledJob("disclosure", _publish_disclosure, every_seconds=300.0),
+    # Liquidity, cover and concentration against their thresholds; crossings to operators.
+    ScheduledJob("risk-thresholds", _watch_risk_thresholds, every_seconds=60.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

@@ -13,6 +13,7 @@ from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
+from domain.liquidity import tables as liquidity_tables
 from domain.participants import tables as participant_tables
 from domain.payments import tables as payment_tables
 from domain.revenue import tables as revenue_tables
@@ -32,4 +33,5 @@ TABLE_MODULES = (
     consumer_credit_tables,
     crowdfunding_tables,
     disclosure_tables,
+    liquidity_tables,
 )

@@ -33,6 +33,8 @@ from graph.lending.products import ProductMutations, ProductQueries
 from graph.lending.queries import LendingQueries
 from graph.lending.repaying import RepayingMutations, RepayingQueries
 from graph.lending.reviews import ReviewMutations
+from graph.liquidity.queries import LiquidityQueries
+from graph.liquidity.subscriptions import LiquiditySubscriptions
 from graph.nodes import NodeQueries, node_types
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
@@ -96,6 +98,7 @@ class Query(
     CrowdfundingQueries,
     RevenueQueries,
     DisclosureQueries,
+    LiquidityQueries,
 ):
     pass
 
@@ -126,7 +129,9 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions):
+class Subscription(
+    PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions, LiquiditySubscriptions
+):
     pass
 
 

@@ -22,6 +22,7 @@ class EventType(Enum):
     PAYOUT_UPDATED = "payments.payout_updated"
     CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
     PLEDGE_UPDATED = "crowdfunding.pledge_updated"
+    RISK_THRESHOLD_CROSSED = "risk.threshold_crossed"
 
     @property
     def topic(self) -> str:

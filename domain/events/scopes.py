@@ -25,6 +25,8 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # Campaigns and pledges, as myCampaigns and myPledges show them to their keys.
     EventType.CAMPAIGN_UPDATED: Scope.PROFILE_READ,
     EventType.PLEDGE_UPDATED: Scope.PROFILE_READ,
+    # Operators' alone (an empty audience): a key never receives one.
+    EventType.RISK_THRESHOLD_CROSSED: Scope.WALLET_READ,
 }
 
 

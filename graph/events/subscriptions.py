@@ -31,6 +31,8 @@ DESCRIPTIONS: dict[Type, str] = {
     Type.CAMPAIGN_UPDATED: "Campaigns you run or back, as their progress or state changes "
     "(one campaign's with campaignId).",
     Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
+    Type.RISK_THRESHOLD_CROSSED: "Operators: risk thresholds (liquidity, cover, "
+    "concentration) crossed, into breach or back within their limits.",
 }
 
 

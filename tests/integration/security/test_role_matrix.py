@@ -661,6 +661,7 @@ OPERATIONS = [
     # economics
     Operation("revenue", '{ revenue(currency: "CNY", from: "2026-12-01", to: "2026-12-31") '
               "{ total { net { amount } } } }", OPERATORS_ONLY),
+    Operation("liquidity", '{ liquidity(currency: "CNY") { owed { amount } } }', OPERATORS_ONLY),
     Operation("disclosure", '{ disclosure(currency: "CNY") { contentHash } }', expect(NULL)),
     Operation("disclosureSnapshots", '{ disclosureSnapshots(currency: "CNY") { month } }',
               PUBLIC),
