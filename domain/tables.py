@@ -15,6 +15,7 @@ from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
 from domain.liquidity import tables as liquidity_tables
 from domain.participants import tables as participant_tables
+from domain.partners import tables as partner_tables
 from domain.payments import tables as payment_tables
 from domain.revenue import tables as revenue_tables
 from domain.webhooks import tables as webhook_tables
@@ -34,4 +35,5 @@ TABLE_MODULES = (
     crowdfunding_tables,
     disclosure_tables,
     liquidity_tables,
+    partner_tables,
 )

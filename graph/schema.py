@@ -39,6 +39,8 @@ from graph.nodes import NodeQueries, node_types
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
+from graph.partners.mutations import PartnerMutations
+from graph.partners.queries import PartnerQueries
 from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
@@ -99,6 +101,7 @@ class Query(
     RevenueQueries,
     DisclosureQueries,
     LiquidityQueries,
+    PartnerQueries,
 ):
     pass
 
@@ -124,6 +127,7 @@ class Mutation(
     BnplMutations,
     BnplCreditMutations,
     CrowdfundingMutations,
+    PartnerMutations,
 ):
     pass
 
