@@ -12,7 +12,8 @@ C keep-alive connections: the anonymous `disclosure(currency: "CNY")`; the opera
 `revenue` over the year by STREAM and by DAY; and the ceiling, the operator's `me { id }`
 (one participant row). Exits 1 on any error answer.
 
-    .venv/bin/python bench/economics_reads.py   # ~15 min; --loans 100000 --transfers 1000000
+    .venv/bin/python bench/economics_reads.py   # ~20 min; --loans 100000 --transfers 1000000
+    .venv/bin/python bench/economics_reads.py --reuse   # measure again, no fill
 """
 
 from __future__ import annotations
@@ -189,15 +190,20 @@ def main() -> int:
     )
     parser.add_argument("--loans", type=int, default=1_000_000)
     parser.add_argument("--transfers", type=int, default=10_000_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a previous run filled"
+    )
     load.add_round_arguments(parser)
     args = parser.parse_args()
-    asyncio.run(harness.migrated_database(args.database_url))
-    started = time.perf_counter()
-    asyncio.run(fill(args.database_url, args.loans, args.transfers))
-    filled = time.perf_counter() - started
-    print(f"filled {args.loans:,} loans and {args.transfers:,} transfers in {filled:.0f} s")
-    took = asyncio.run(recount(args.database_url))
-    print(f"the worker's disclosure recount (1 currency): {took:.1f} s")
+    filled = took = 0.0
+    if not args.reuse:
+        asyncio.run(harness.migrated_database(args.database_url))
+        started = time.perf_counter()
+        asyncio.run(fill(args.database_url, args.loans, args.transfers))
+        filled = time.perf_counter() - started
+        print(f"filled {args.loans:,} loans and {args.transfers:,} transfers in {filled:.0f} s")
+        took = asyncio.run(recount(args.database_url))
+        print(f"the worker's disclosure recount (1 currency): {took:.1f} s")
     env = harness.agora_env(args.database_url, args.redis_url)
     scenarios = {
         "disclosure (anonymous)": (DISCLOSURE, False),
