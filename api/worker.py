@@ -34,7 +34,9 @@ from domain.ledger.services.expire_holds import expire_due_holds
 from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.services.expire_loans import expire_unfunded_loans
 from domain.lending.services.repay_loan import debit_due_installments
+from domain.liquidity.services.watch import watch_thresholds
 from domain.participants.ports import SecretVault
+from domain.partners.services.booking import book_partner_shares
 from domain.payments.services.payouts import resolve_pending_payouts
 from domain.payments.services.release import release_due_payments
 from domain.payments.services.settle_merchants import run_settlement
@@ -119,6 +121,14 @@ async def _insurance_upkeep(w: WorkerContext) -> int:
     return await insurance_upkeep(w.sessions, w.clock)
 
 
+async def _watch_risk_thresholds(w: WorkerContext) -> int:
+    return await watch_thresholds(w.sessions, w.clock)
+
+
+async def _book_partner_shares(w: WorkerContext) -> int:
+    return await book_partner_shares(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -160,6 +170,10 @@ JOBS = (
     # The public disclosure's live figures (a full recount: minutes apart, never per request);
     # the first run of a month freezes the month just ended.
     ScheduledJob("disclosure", _publish_disclosure, every_seconds=300.0),
+    # Liquidity, cover and concentration against their thresholds; crossings to operators.
+    ScheduledJob("risk-thresholds", _watch_risk_thresholds, every_seconds=60.0),
+    # Each ended month's revenue share to each channel partner, once (a statement per month).
+    ScheduledJob("partner-shares", _book_partner_shares, every_seconds=600.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

@@ -14,7 +14,9 @@ from domain.idempotency import tables as idempotency_tables
 from domain.insurance import tables as insurance_tables
 from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
+from domain.liquidity import tables as liquidity_tables
 from domain.participants import tables as participant_tables
+from domain.partners import tables as partner_tables
 from domain.payments import tables as payment_tables
 from domain.revenue import tables as revenue_tables
 from domain.webhooks import tables as webhook_tables
@@ -34,4 +36,6 @@ TABLE_MODULES = (
     crowdfunding_tables,
     disclosure_tables,
     insurance_tables,
+    liquidity_tables,
+    partner_tables,
 )

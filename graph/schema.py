@@ -36,10 +36,14 @@ from graph.lending.products import ProductMutations, ProductQueries
 from graph.lending.queries import LendingQueries
 from graph.lending.repaying import RepayingMutations, RepayingQueries
 from graph.lending.reviews import ReviewMutations
+from graph.liquidity.queries import LiquidityQueries
+from graph.liquidity.subscriptions import LiquiditySubscriptions
 from graph.nodes import NodeQueries, node_types
 from graph.operation_choice import RequireOperationName
 from graph.participants.mutations import ParticipantMutations
 from graph.participants.queries import ParticipantQueries
+from graph.partners.mutations import PartnerMutations
+from graph.partners.queries import PartnerQueries
 from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
@@ -103,6 +107,8 @@ class Query(
     RevenueQueries,
     DisclosureQueries,
     InsuranceQueries,
+    LiquidityQueries,
+    PartnerQueries,
 ):
     pass
 
@@ -129,13 +135,18 @@ class Mutation(
     BnplCreditMutations,
     CrowdfundingMutations,
     InsuranceMutations,
+    PartnerMutations,
 ):
     pass
 
 
 @strawberry.type
 class Subscription(
-    PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions, InsuranceSubscriptions
+    PlatformSubscriptions,
+    EventSubscriptions,
+    CrowdfundingSubscriptions,
+    InsuranceSubscriptions,
+    LiquiditySubscriptions,
 ):
     pass
 

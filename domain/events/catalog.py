@@ -25,6 +25,7 @@ class EventType(Enum):
     KYC_DECIDED = "participants.kyc_decided"
     POLICY_UPDATED = "insurance.policy_updated"
     CLAIM_UPDATED = "insurance.claim_updated"
+    RISK_THRESHOLD_CROSSED = "risk.threshold_crossed"
 
     @property
     def topic(self) -> str:

@@ -30,6 +30,8 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # Policies and claims, as myPolicies, insurerPolicies and insuranceClaims show them.
     EventType.POLICY_UPDATED: Scope.PROFILE_READ,
     EventType.CLAIM_UPDATED: Scope.PROFILE_READ,
+    # Operators' alone (an empty audience): a key never receives one.
+    EventType.RISK_THRESHOLD_CROSSED: Scope.WALLET_READ,
 }
 
 

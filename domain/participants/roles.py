@@ -11,6 +11,7 @@ class Role(Enum):
     INSURER = "INSURER"  # publishes credit-insurance cover offers for loan products
     GUARANTOR = "GUARANTOR"  # publishes guarantee cover offers, pays funders on default
     CORE_ENTERPRISE = "CORE_ENTERPRISE"  # reserved: will confirm supply-chain receivables
+    CHANNEL_PARTNER = "CHANNEL_PARTNER"  # refers participants, shares in their fees
     OPERATOR = "OPERATOR"
 
 

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
 
 import strawberry
 
-from domain.disclosure.services.reads import list_snapshots, read_disclosure
+from domain.disclosure.services.reads import (
+    PublishedDisclosure,
+    list_snapshots,
+    read_disclosure,
+)
 from graph.context import Info
 from graph.disclosure.types import Disclosure, DisclosureSnapshotEntry
 from graph.permissions import ANYONE, allow
+
+# A published document never changes under its hash: its GraphQL objects are built once per
+# process (the live one is replaced every few minutes, a month's never), not per request.
+_BUILT: OrderedDict[tuple[str, str, str], Disclosure] = OrderedDict()
+_KEEP = 64
+
+
+def _built(found: PublishedDisclosure) -> Disclosure:
+    key = (found.currency, str(found.month), found.content_hash)
+    built = _BUILT.get(key)
+    if built is None:
+        built = _BUILT[key] = Disclosure.of(found)
+        while len(_BUILT) > _KEEP:
+            _BUILT.popitem(last=False)
+    return built
 
 
 @strawberry.type
@@ -27,7 +47,7 @@ class DisclosureQueries:
             found = await read_disclosure(
                 session, currency=currency, as_of=as_of, today=info.context.clock.now().date()
             )
-        return None if found is None else Disclosure.of(found)
+        return None if found is None else _built(found)
 
     @allow(ANYONE)
     @strawberry.field(description="Every frozen month of the disclosure, newest first.")

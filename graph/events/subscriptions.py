@@ -36,6 +36,8 @@ DESCRIPTIONS: dict[Type, str] = {
     "expire or are claimed out.",
     Type.CLAIM_UPDATED: "Claims you filed, are paid by or decide, as they are opened, "
     "decided and paid.",
+    Type.RISK_THRESHOLD_CROSSED: "Operators: risk thresholds (liquidity, cover, "
+    "concentration) crossed, into breach or back within their limits.",
 }
 
 

@@ -31,6 +31,7 @@ from domain.lending.events import (
     LoanMatchCreated,
     LoanRepaymentReceived,
 )
+from domain.liquidity.events import RiskThresholdCrossed
 from domain.money import Money as DomainMoney
 from domain.participants.events import KycDecided
 from domain.payments.events import PaymentUpdated, PayoutUpdated
@@ -525,6 +526,35 @@ class ClaimUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="A risk threshold was crossed: into breach, or back within its limit.")
+class RiskThresholdCrossedEvent(PayloadEvent):
+    metric: str = strawberry.field(description="The RiskMetric.")
+    subject: str = strawberry.field(
+        description="Empty for the platform, else the id of the participant it concerns."
+    )
+    currency: str
+    value: str = strawberry.field(description="The ratio now, six decimals.")
+    limit: str
+    bound: str = strawberry.field(description="FLOOR or CEILING.")
+    breached: bool = strawberry.field(description="True: beyond its limit; false: back within.")
+    thresholds_version: str
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> RiskThresholdCrossedEvent:
+        p = payload_of(event, RiskThresholdCrossed)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            metric=p.metric,
+            subject=p.subject,
+            currency=p.currency,
+            value=p.value,
+            limit=p.limit,
+            bound=p.bound,
+            breached=p.breached,
+            thresholds_version=p.thresholds_version,
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -543,5 +573,6 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.KYC_DECIDED: KycDecidedEvent,
     catalog.EventType.POLICY_UPDATED: PolicyUpdatedEvent,
     catalog.EventType.CLAIM_UPDATED: ClaimUpdatedEvent,
+    catalog.EventType.RISK_THRESHOLD_CROSSED: RiskThresholdCrossedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

@@ -13,6 +13,7 @@ from domain.participants.roles import Role
 from domain.participants.services import api_keys, registration, sessions
 from domain.participants.services import kyc_submissions as kyc_service
 from domain.participants.services.sessions import SignedIn
+from domain.partners.services import referrals
 from graph.context import Info
 from graph.errors import UserError
 from graph.participants.types import ApiKey, KycSubmission, Participant
@@ -90,6 +91,9 @@ class RegisterInput:
     roles: list[roles.Role]
     email: str | None = None
     phone: str | None = strawberry.field(default=None, description="E.164, e.g. +8613800138000.")
+    referral_code: str | None = strawberry.field(
+        default=None, description="A channel partner's code: kept, it shares in your fees."
+    )
 
 
 @strawberry.input
@@ -146,6 +150,13 @@ class ParticipantMutations:
             password=input.password,
             roles=frozenset(input.roles),
         )
+        if input.referral_code:
+            await referrals.record_referral(
+                session,
+                participant_id=participant.id,
+                code=input.referral_code,
+                now=ctx.clock.now(),
+            )
         return RegisterPayload(participant=Participant.of(participant, is_caller=True))
 
     @allow(ANYONE)

@@ -36,6 +36,8 @@ _describe(
         "GUARANTOR": "Publishes GUARANTEE cover offers for loan products (publishCoverOffer).",
         "CORE_ENTERPRISE": "Reserved for a later capability (confirming supply-chain "
         "receivables): nothing accepts or needs this role yet.",
+        "CHANNEL_PARTNER": "Refers participants with its referral code (issueReferralCode) and "
+        "is paid a share of their fees under its agreement (partnerStatements).",
     },
 )
 _describe(

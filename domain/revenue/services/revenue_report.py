@@ -22,11 +22,12 @@ from domain.revenue.report import Grouping, RevenueLine, StreamDay, group_revenu
 
 MAX_DAYS = 3_661  # ten years and a day: a report, not an export
 
-# Summed in PostgreSQL per stream and bucket (the day, or the month's first day; one bucket
-# for the whole period by STREAM or BUSINESS_LINE): at most streams x days rows come back.
+# Summed in PostgreSQL per stream (by STREAM or BUSINESS_LINE, over the whole period) or per
+# bucket (the day, or the month's first day, all streams together): at most one row per
+# stream or per day comes back.
 _SUMS = text(
     """
-    SELECT a.label AS stream,
+    SELECT CASE WHEN :bucket IN ('DAY', 'MONTH') THEN '' ELSE a.label END AS stream,
            CASE :bucket WHEN 'DAY' THEN r.day
                         WHEN 'MONTH' THEN date_trunc('month', r.day)::date
                         ELSE CAST(:first_day AS date) END AS day,

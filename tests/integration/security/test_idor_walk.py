@@ -183,6 +183,14 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.cancelPolicy(policyId)": "Policy",
     "Mutation.fileClaim(input.policyId)": "Policy",
     "Mutation.decideClaim(input.claimId)": "Claim",
+    # partners: a partner reads its own statements whatever id it names; operators, any
+    "Mutation.setPartnerAgreement(input.partnerId)": OPERATORS_ONLY,
+    "Query.partnerStatements(partnerId)": Exempt(
+        "read for operators alone: a partner always gets its own statements"
+    ),
+    "Query.partnerStatementCsv(partnerId)": Exempt(
+        "read for operators alone: a partner always gets its own statements"
+    ),
     "Subscription.campaignUpdated(campaignId)": Exempt(
         "a filter on the caller's own events: another's campaign's never reach it"
     ),

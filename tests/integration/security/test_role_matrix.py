@@ -715,6 +715,21 @@ OPERATIONS = [
     # economics
     Operation("revenue", '{ revenue(currency: "CNY", from: "2026-12-01", to: "2026-12-31") '
               "{ total { net { amount } } } }", OPERATORS_ONLY),
+    Operation("issueReferralCode", "mutation { issueReferralCode { code errors { code } } }",
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED)),
+    Operation("setPartnerAgreement(not a partner)",
+              "mutation A($input: SetPartnerAgreementInput!) { setPartnerAgreement(input: $input)"
+              " { agreement { id } errors { code } } }",
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator="NOT_A_PARTNER"),
+              lambda m, c: {"input": {"partnerId": m.subject.id, "currency": "CNY",
+                                      "streams": ["mdr"], "shareBps": 1000,
+                                      "validFrom": "2026-12-01"}}),
+    Operation("partnerStatements", '{ partnerStatements(currency: "CNY") { month } }',
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=INVALID_INPUT)),
+    Operation("partnerStatementCsv",
+              '{ partnerStatementCsv(month: "2026-11", currency: "CNY") }',
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=INVALID_INPUT)),
+    Operation("liquidity", '{ liquidity(currency: "CNY") { owed { amount } } }', OPERATORS_ONLY),
     Operation("disclosure", '{ disclosure(currency: "CNY") { contentHash } }', expect(NULL)),
     Operation("disclosureSnapshots", '{ disclosureSnapshots(currency: "CNY") { month } }',
               PUBLIC),

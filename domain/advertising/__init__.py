@@ -1,0 +1,1 @@
+"""Advertising: promoted placements, their auction, counting and charging (pure rules first)."""

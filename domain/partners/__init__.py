@@ -1,0 +1,1 @@
+"""Channel partners: referral codes, versioned revenue-share agreements, monthly statements."""
