@@ -23,8 +23,10 @@ from api.events.feed import EventFeed
 from api.events.hub import EventHub
 from api.events.relay import OutboxRelay
 from api.events.running import relay_settings, running_relay
+from api.graphiql import graphiql_assets
 from api.graphql_http import GraphQLOverHTTP
 from api.graphql_metrics import GraphQLMetrics
+from api.in_process_worker import InProcessWorker, running_worker
 from api.metrics import Metrics
 from api.middleware import RequestObservation
 from api.rate_limits import RateLimiter, RateLimitGuard
@@ -57,8 +59,13 @@ def shared_schema(hardening: HardeningPolicy) -> AgoraSchema:
     return build_schema(policy=hardening, extra_extensions=[GraphQLMetrics])
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
-    """Build the app; stores open in the lifespan (embedded ones start if no URL is set)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, worker_cadence: float = 1.0
+) -> Starlette:
+    """Build the app; stores open in the lifespan (embedded ones start if no URL is set).
+
+    With `settings.runs_worker_in_process` the worker's jobs run in it too, each every
+    `worker_cadence` times its period."""
     settings = settings or Settings()
     metrics = Metrics()
     hardening = HardeningPolicy.for_environment(settings.env)
@@ -128,6 +135,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             async with contextlib.AsyncExitStack() as background:
                 if settings.relay_enabled:
                     await background.enter_async_context(running_relay(relay))
+                if settings.runs_worker_in_process:
+                    worker = InProcessWorker(
+                        settings=settings,
+                        database_url=urls.database_url,
+                        sessions=stores.sessions,
+                        clock=clock,
+                        metrics=metrics,
+                        cadence=worker_cadence,
+                    )
+                    await background.enter_async_context(running_worker(worker))
                 yield
         finally:
             await app.state.open_sockets.stop()
@@ -144,6 +161,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
             *console_routes(console),
+            *([graphiql_assets()] if settings.graphiql_enabled else []),
         ],
         middleware=[
             Middleware(RequestObservation, metrics=metrics),

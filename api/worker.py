@@ -194,16 +194,35 @@ async def worker_context(
         await sender.aclose()
 
 
-async def _every(job: ScheduledJob, context: WorkerContext, stop: asyncio.Event) -> None:
+async def _every(
+    job: ScheduledJob, context: WorkerContext, stop: asyncio.Event, *, cadence: float = 1.0
+) -> None:
     while not stop.is_set():
         try:
             await run_job(job, context)
         except Exception:  # one failed round must not end the worker; the next retries
             logger.exception("job failed", extra={"job": job.name})
         try:
-            await asyncio.wait_for(stop.wait(), timeout=job.every_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=job.every_seconds * cadence)
         except TimeoutError:
             continue
+
+
+async def run_job_loops(
+    context: WorkerContext, stop: asyncio.Event, *, cadence: float = 1.0
+) -> None:
+    """Every job on its own schedule (its period times `cadence`) until `stop` is set."""
+    loops = [asyncio.create_task(_every(job, context, stop, cadence=cadence)) for job in JOBS]
+    try:
+        await stop.wait()
+    finally:
+        stop.set()
+        # Rounds in flight may finish; one stuck on a slow receiver is cut short (its
+        # deliveries' leases run out and another worker retries them).
+        _, unfinished = await asyncio.wait(loops, timeout=STOP_GRACE_SECONDS)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
 
 
 async def run_worker(
@@ -221,14 +240,7 @@ async def run_worker(
             if once:
                 await run_jobs_once(context)
                 return
-            loops = [asyncio.create_task(_every(job, context, stop)) for job in JOBS]
-            await stop.wait()
-            logger.info("worker stopping")
-            # Rounds in flight may finish; one stuck on a slow receiver is cut short (its
-            # deliveries' leases run out and another worker retries them).
-            _, unfinished = await asyncio.wait(loops, timeout=STOP_GRACE_SECONDS)
-            for task in unfinished:
-                task.cancel()
-            await asyncio.gather(*unfinished, return_exceptions=True)
+            await run_job_loops(context, stop)
+            logger.info("worker stopped")
     finally:
         await engine.dispose()
