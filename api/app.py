@@ -160,8 +160,8 @@ def create_app(
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
-            *console_routes(console),
             *([graphiql_assets()] if settings.graphiql_enabled else []),
+            *console_routes(console),
         ],
         middleware=[
             Middleware(RequestObservation, metrics=metrics),

@@ -15,13 +15,10 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.schema_migrations import upgrade_to_head
-from domain.actors import Actor
 from domain.clock import SystemClock
-from domain.participants.credentials import ParticipantKind
-from domain.participants.roles import Role
-from domain.participants.services.registration import register as register_participant
 from support.examples import register_profiles
-from support.graphql import PASSWORD, Person, log_in, unique_email
+from support.graphql import Person, log_in, unique_email
+from support.operators import register_operator
 from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, recreate_database
 
@@ -89,17 +86,8 @@ async def operator(app: Starlette, client: httpx.AsyncClient) -> Person:
     email = unique_email("operator")
     services = app.state.services
     async with services.stores.sessions() as session:
-        await register_participant(
-            session=session,
-            clock=SystemClock(),
-            actor=Actor.system(),
-            hasher=services.identity.hasher,
-            kind=ParticipantKind.PERSON,
-            display_name="Operator",
-            email=email,
-            phone=None,
-            password=PASSWORD,
-            roles=frozenset({Role.OPERATOR}),
+        await register_operator(
+            session, clock=SystemClock(), hasher=services.identity.hasher, email=email
         )
         await session.commit()
     tokens = await log_in(client, email)
