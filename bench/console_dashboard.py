@@ -18,6 +18,7 @@ import shutil
 import statistics
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -88,7 +89,13 @@ def main() -> int:
         harness.create_operator(env, OPERATOR)
         token = harness.log_in(server.base_url, OPERATOR)
         platform = harness.gql(server.base_url, "{ platform { currency } }", {})["platform"]
-        variables = {"currency": platform["currency"], "days": 30}
+        today = datetime.now(UTC).date()  # the window the page asks for, as console.js does
+        variables = {
+            "currency": platform["currency"],
+            "days": 30,
+            "from": (today - timedelta(days=29)).isoformat(),
+            "to": today.isoformat(),
+        }
 
         query_ms = []
         with httpx.Client(base_url=server.base_url, timeout=30) as http:

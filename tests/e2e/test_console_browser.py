@@ -17,10 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import FixedClock
 from domain.participants.identity_numbers import resident_id_check_char
+from support.factories import make_operator
 from support.graphql import PASSWORD, gql, log_in, register, unique_email
 from support.lending_life import disbursed_loan
-from support.lending_world import HASHER
-from support.operators import register_operator
 from support.server import ServerProcess
 from support.stores import StoreUrls
 
@@ -63,22 +62,15 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
-async def seed_the_book(stores: StoreUrls) -> str:
+async def seed_the_book(stores: StoreUrls) -> None:
     """Real postings today: a loan funded by two investors and disbursed (lending volume,
-    its origination fee as revenue, an active grade-B loan in the CURRENT bucket); and an
-    operator to look at them (made as `agora create-operator` makes one): their email."""
+    its origination fee as revenue, an active grade-B loan in the CURRENT bucket)."""
     engine = create_async_engine(stores.database_url)
-    clock = FixedClock(datetime.now(UTC))
-    email = unique_email("console-operator")
     try:
         sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-        await disbursed_loan(sessions, clock)
-        async with sessions() as session:
-            await register_operator(session, clock=clock, hasher=HASHER, email=email)
-            await session.commit()
+        await disbursed_loan(sessions, FixedClock(datetime.now(UTC)))
     finally:
         await engine.dispose()
-    return email
 
 
 def resident_id() -> str:
@@ -127,7 +119,8 @@ def bars(driver: WebDriver, chart: str) -> int:
 async def test_an_operator_sees_the_dashboard_and_decides_kyc_live(
     server: ServerProcess, stores: StoreUrls, browser: WebDriver
 ) -> None:
-    operator_email = await seed_the_book(stores)
+    operator_email = await make_operator(stores, stem="console-operator")
+    await seed_the_book(stores)
     borrower_email, submission_id = await pending_kyc(server)
 
     sign_in(browser, server, operator_email)
