@@ -38,6 +38,7 @@ from api.services import AppServices
 from domain.actors import Actor, Origin
 from domain.clock import Clock
 from domain.platform import PlatformProfile
+from domain.unit_of_work import database_unavailable
 from graph.context import Context
 from graph.errors import UNEXPECTED_MESSAGE
 from graph.hardening import HardeningPolicy
@@ -168,6 +169,13 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             except RateLimited as refused:  # the per-client limit, checked in get_context
                 response = rate_limited_response(
                     refused.retry_after_seconds, request.state.media_type
+                )
+            except Exception as error:  # an API key's check met PostgreSQL failing over
+                if not database_unavailable(error):
+                    raise
+                response = self._http_error(
+                    HTTPException(503, "the database is not answering: try again shortly"),
+                    request.state.media_type,
                 )
         await response(scope, receive, send)
 

@@ -10,9 +10,10 @@ from typing import Any
 import redis.asyncio as redis
 from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.database_urls import database_engine
 from api.events.outbox_queries import read_backlog
 from api.redis_health import RedisHealth
 from api.settings import Settings
@@ -88,7 +89,7 @@ def ping_when_idle(engine: AsyncEngine) -> None:
 
 def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Stores:
     """Pools are lazy: nothing connects until first use, so a process starts with a store down."""
-    engine = create_async_engine(
+    engine = database_engine(
         database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,

@@ -1,0 +1,153 @@
+"""Drill: PostgreSQL's primary killed under concurrent idempotent transfers (pg_auto_failover).
+
+deploy/pg-failover/cluster.sh starts a monitor, a primary and a synchronous standby on
+loopback ports (or `--cluster-dir` reuses a running one); `agora serve` (production settings)
+connects with the multi-host URL that finds the writable primary, on a Redis of its own.
+`--clients` clients send 0.01 CNY transfers, each key retried until acknowledged (see
+failover_drill.py); after `--before` seconds the primary's pg_autoctl and PostgreSQL are
+SIGKILLed. Then: every acknowledged transfer is on the new primary exactly once, retried
+keys converged, `agora ledger verify` passes on the new primary, the outbox drains. Figures:
+seconds from the kill to the first successful transfer, requests refused meanwhile (typed),
+acknowledged transfers lost (must be 0). Results go to stdout and bench/results/pg_failover.json.
+
+    deploy/pg-failover/cluster.sh install     # once, as root
+    python bench/pg_failover.py [--clients 8] [--before 5] [--cluster-dir DIR]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+# isort: split
+import failover_drill as drill
+import harness
+import servers
+from redis_outage import start_redis
+
+from api.database_urls import asyncpg_connect_args
+
+CLUSTER = harness.REPO / "deploy" / "pg-failover" / "cluster.sh"
+
+
+def cluster(*args: str) -> str:
+    return subprocess.run(
+        [str(CLUSTER), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+async def replication(database_url: str) -> dict[str, Any]:
+    """What makes an acknowledged commit survive the primary: its standby is synchronous."""
+    conn = await asyncpg.connect(**asyncpg_connect_args(database_url))
+    try:
+        names = await conn.fetchval("SHOW synchronous_standby_names")
+        standbys = await conn.fetch("SELECT application_name, sync_state FROM pg_stat_replication")
+        port = await conn.fetchval("SELECT inet_server_port()")
+    finally:
+        await conn.close()
+    return {
+        "primary_port": port,
+        "synchronous_standby_names": names,
+        "standbys": {row["application_name"]: row["sync_state"] for row in standbys},
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = harness.arguments(__doc__, database_url="", output="pg_failover.json")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--before", type=float, default=5.0, help="seconds before the kill")
+    parser.add_argument("--after", type=float, default=5.0, help="seconds after recovery")
+    parser.add_argument("--give-up", type=float, default=90.0)
+    parser.add_argument("--cluster-dir", type=Path, help="a running cluster (else a new one)")
+    args = parser.parse_args(argv)
+
+    own_cluster = args.cluster_dir is None
+    directory = args.cluster_dir or Path(tempfile.mkdtemp(prefix="agora-pgf-"))
+    if own_cluster:
+        print(f"starting the cluster in {directory} (~2 min)")
+        cluster("up", str(directory))
+    database_url = cluster("url")
+    redis_port = servers.free_port()
+    redis_process = start_redis(redis_port)
+    env = harness.agora_env(database_url, f"redis://127.0.0.1:{redis_port}/0")
+    problems: list[str] = []
+    report: dict[str, Any] = harness.report_head(
+        "pg_failover", harness.revision(), ["asyncpg", "sqlalchemy"]
+    )
+    try:
+        with harness.agora_server(env, "pg_failover.log") as server:
+            pairs = drill.participants(server.base_url, env, args.clients)
+            before = asyncio.run(replication(database_url))
+            earlier = set(asyncio.run(drill.transfers_in_database(database_url)))
+            victim = cluster("primary", str(directory))
+            print(f"replication before the kill: {before}; killing {victim}")
+
+            async def kill_primary() -> None:
+                await asyncio.to_thread(cluster, "kill", str(directory), victim)
+
+            tally, killed_at = asyncio.run(
+                drill.drive(
+                    server.base_url,
+                    pairs,
+                    before_seconds=args.before,
+                    fail=kill_primary,
+                    after_recovery_seconds=args.after,
+                    give_up_seconds=args.give_up,
+                )
+            )
+            after = asyncio.run(replication(database_url))
+            drained, left = asyncio.run(drill.outbox_drained(database_url, within_seconds=30))
+            journals = [
+                j
+                for j in asyncio.run(drill.transfers_in_database(database_url))
+                if j not in earlier  # a reused cluster keeps earlier runs' transfers
+            ]
+            log_problems = harness.logged_problems(server.log_path)
+        verified, verify_output = harness.ledger_verify(database_url)
+        figures = drill.figures(tally, killed_at, journals)
+        print(f"figures: {figures}")
+        if not own_cluster:  # leave it as found: the killed node back, as the standby now
+            started = time.monotonic()
+            cluster("rejoin", str(directory), victim)
+            report["rejoined_as_standby_seconds"] = round(time.monotonic() - started, 1)
+        report.update(
+            {
+                "clients": args.clients,
+                "killed": victim,
+                "replication_before": before,
+                "replication_after": after,
+                "outbox_drained": drained,
+                "ledger_verified": verified,
+                "figures": figures,
+                "log": log_problems,
+            }
+        )
+        problems += tally.problems[:10]
+        if figures["lost"] or figures["duplicated"] or figures["unacknowledged_in_database"]:
+            problems.append(f"exactly once broken: {figures}")
+        if not drained:
+            problems.append(f"outbox: {left} events unpublished after 30 s")
+        if not verified:
+            problems.append(f"ledger verify: {verify_output[-300:]}")
+    finally:
+        redis_process.terminate()
+        if own_cluster:
+            cluster("down", str(directory))
+    report["problems"] = problems
+    print(
+        f"outbox drained: {report.get('outbox_drained')}, ledger: {report.get('ledger_verified')}"
+    )
+    harness.write_results(args.output, report, announce=True)
+    return harness.exit_status(problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
