@@ -286,6 +286,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             platform=self.platform,
             actor=actor,
             db=services.stores.sessions,
+            lagging_db=services.stores.lagging_sessions,
             identity=services.identity,
             hardening=self.hardening,
             rail=services.rail,

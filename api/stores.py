@@ -27,6 +27,8 @@ IDLE_BEFORE_PING_SECONDS = 1.0
 class Stores:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # Reads that may be a moment behind: a standby's, with DATABASE_READ_URL; else `sessions`.
+    lagging_sessions: async_sessionmaker[AsyncSession]
     # For the checks on a request's path: short socket and pool timeouts, and a pool that
     # queues a burst (up to the timeout) instead of failing at once.
     checks_redis: redis.Redis
@@ -38,6 +40,9 @@ class Stores:
         await self.checks_redis.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
+        lagging = self.lagging_sessions.kw["bind"]
+        if lagging is not self.engine:
+            await lagging.dispose()
 
     async def database_ready(self) -> bool:
         try:
@@ -95,6 +100,16 @@ def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Sto
         max_overflow=settings.db_max_overflow,
     )
     ping_when_idle(engine)
+    sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    lagging_sessions = sessions
+    if settings.database_read_url is not None:
+        lagging = database_engine(
+            settings.database_read_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        ping_when_idle(lagging)
+        lagging_sessions = async_sessionmaker(lagging, class_=AsyncSession, expire_on_commit=False)
     client = redis.Redis.from_url(
         redis_url,
         max_connections=settings.redis_max_connections,
@@ -113,7 +128,8 @@ def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Sto
     )
     return Stores(
         engine=engine,
-        sessions=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
+        sessions=sessions,
+        lagging_sessions=lagging_sessions,
         redis=client,
         checks_redis=checks,
     )
