@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.database_urls import database_engine
 from api.events.outbox_queries import read_backlog
+from api.redis_clients import connection_pool, redis_client
 from api.redis_health import RedisHealth
 from api.settings import Settings
 
@@ -110,7 +111,7 @@ def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Sto
         )
         ping_when_idle(lagging)
         lagging_sessions = async_sessionmaker(lagging, class_=AsyncSession, expire_on_commit=False)
-    client = redis.Redis.from_url(
+    client = redis_client(
         redis_url,
         max_connections=settings.redis_max_connections,
         socket_connect_timeout=PING_TIMEOUT_SECONDS,
@@ -118,8 +119,9 @@ def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Sto
     )
     timeout = settings.redis_request_timeout_seconds
     checks = redis.Redis.from_pool(  # from_pool: closing the client closes its pool
-        redis.BlockingConnectionPool.from_url(
+        connection_pool(
             redis_url,
+            blocking=True,
             max_connections=settings.redis_max_connections,
             timeout=timeout,
             socket_connect_timeout=timeout,

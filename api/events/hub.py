@@ -8,6 +8,12 @@ found through an index by participant (plus the operators, who see all), so deli
 what the event's audience costs, not what the number of subscribers costs. If Redis drops,
 the reader reconnects with exponential backoff and resumes from the last ids it read: within
 the streams' retention nothing is lost.
+
+Unless the server it reconnects to is another one (Sentinel promoted the replica) or the same
+one restarted: replication is asynchronous, so entries the hub had not read yet may be gone,
+and reading on would skip them silently. Then every local subscription ends with
+EVENTS_UNAVAILABLE; a client resumes with its cursor, and the replay (api/events/feed.py)
+checks it against PostgreSQL's record: it gets what it missed, or CURSOR_EXPIRED.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import redis.asyncio as redis
 from api.events.ordering import release_in_order
 from api.events.streams import PublishedEvent, stream_key
 from api.events.subscriber import LocalSubscriber
+from api.redis_clients import redis_client
 from domain.events.catalog import TOPICS
 from domain.events.interest import Interest
 
@@ -61,6 +68,8 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._client: redis.Redis | None = None
+        self.server_id: str | None = None  # the run_id of the Redis server read last
+        self.servers_changed = 0  # since start: each ended every local subscription
 
     # -- subscribers ---------------------------------------------------------------------
     def subscribe(self, interest: Interest) -> LocalSubscriber:
@@ -106,7 +115,7 @@ class EventHub:
 
     # -- the reader ----------------------------------------------------------------------
     async def start(self) -> None:
-        self._client = redis.Redis.from_url(
+        self._client = redis_client(
             self.redis_url,
             single_connection_client=True,  # the one connection of this process's XREAD
             socket_connect_timeout=2,
@@ -131,7 +140,7 @@ class EventHub:
             await self._client.aclose()  # ends a blocking read that kept the cancellation
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-        for subscriber in [*self._everyone, *(s for b in self._by_participant.values() for s in b)]:
+        for subscriber in self._all_subscribers():
             subscriber.close()
 
     async def _read_forever(self) -> None:
@@ -139,6 +148,7 @@ class EventHub:
         delay = BACKOFF_FIRST_SECONDS
         while not self._stopping:
             try:
+                await self._same_server_or_restart(self._client)
                 if self.last_ids is None:
                     self.last_ids = await self._stream_ends(self._client)
                     self._ready.set()
@@ -162,6 +172,24 @@ class EventHub:
             self.connected = False
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 (jitter)
             delay = min(delay * 2, BACKOFF_MAX_SECONDS)
+
+    async def _same_server_or_restart(self, client: redis.Redis) -> None:
+        """End every local subscription when the server is not the one read before."""
+        server: Any = await client.info("server")
+        server_id = str(server["run_id"])
+        if self.server_id is not None and server_id != self.server_id:
+            logger.warning(
+                "event hub reads another Redis server (a failover or a restart): "
+                "subscriptions end with EVENTS_UNAVAILABLE and resume from their cursors"
+            )
+            self.servers_changed += 1
+            for subscriber in self._all_subscribers():
+                subscriber.close()
+                self.unsubscribe(subscriber)
+        self.server_id = server_id
+
+    def _all_subscribers(self) -> list[LocalSubscriber]:
+        return [*self._everyone, *(s for b in self._by_participant.values() for s in b)]
 
     async def _stream_ends(self, client: redis.Redis) -> dict[str, str]:
         """Each stream's last id ("0-0" for a stream not yet written): reading starts after."""

@@ -7,10 +7,9 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator
 
-import redis.asyncio as redis
-
 from api.events.relay import OutboxRelay, RelaySettings
 from api.metrics import Metrics
+from api.redis_clients import redis_client
 from api.settings import Settings
 
 
@@ -33,7 +32,7 @@ async def running_relay(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
 
 
 async def run_relay_until_signalled(settings: Settings, database_url: str, redis_url: str) -> None:
-    client = redis.Redis.from_url(redis_url)
+    client = redis_client(redis_url)
     relay = OutboxRelay(
         database_url=database_url,
         redis_client=client,

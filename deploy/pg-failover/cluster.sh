@@ -19,6 +19,8 @@
 # (not 30) before the promoted standby takes writes. PG_FAILOVER_FAST=0 keeps
 # pg_auto_failover's defaults (a check each 5 s, unhealthy after 20 s, 30 s before writes).
 set -euo pipefail
+# shellcheck source=../cluster-lib.sh
+source "$(dirname "$0")/../cluster-lib.sh"
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 BASE_PORT=${PG_FAILOVER_PORT:-6540}
@@ -46,22 +48,11 @@ as_postgres() {
 
 monitor_uri() { echo "postgres://autoctl_node@127.0.0.1:$MONITOR_PORT/pg_auto_failover?sslmode=disable"; }
 
-# A service in the background, in its own session (so `kill` can end its whole group).
+# A pg_autoctl service as the postgres user, in the background (cluster-lib.sh).
 start_service() {
   local dir=$1 name=$2; shift 2
-  setsid runuser -u postgres -- env PATH="$PGBIN:$PATH" HOME="$dir" \
-    XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/share" XDG_RUNTIME_DIR="$dir/run" \
-    "$@" >>"$dir/$name.log" 2>&1 < /dev/null &
-  echo $! >"$dir/$name.pid"
-}
-
-wait_for() {
-  local what=$1 seconds=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS > deadline)); then echo "timed out waiting for $what" >&2; return 1; fi
-    sleep 0.5
-  done
+  in_background "$dir" "$name" runuser -u postgres -- env PATH="$PGBIN:$PATH" HOME="$dir" \
+    XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/share" XDG_RUNTIME_DIR="$dir/run" "$@"
 }
 
 cmd_install() {
@@ -173,16 +164,4 @@ cmd_down() {
   done
 }
 
-command=${1:-}
-shift || true
-case $command in
-  install) cmd_install ;;
-  up) cmd_up "$@" ;;
-  url) cmd_url ;;
-  state) cmd_state "$@" ;;
-  primary) cmd_primary "$@" ;;
-  kill) cmd_kill "$@" ;;
-  rejoin) cmd_rejoin "$@" ;;
-  down) cmd_down "$@" ;;
-  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
-esac
+dispatch "$@"
