@@ -19,6 +19,7 @@ checks it against PostgreSQL's record: it gets what it missed, or CURSOR_EXPIRED
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -114,13 +115,25 @@ class EventHub:
             self.unsubscribe(subscriber)
 
     # -- the reader ----------------------------------------------------------------------
-    async def start(self) -> None:
-        self._client = redis_client(
+    def _connect(self) -> redis.Redis:
+        return redis_client(
             self.redis_url,
             single_connection_client=True,  # the one connection of this process's XREAD
             socket_connect_timeout=2,
             socket_timeout=self.block_ms / 1000 + 5,
         )
+
+    async def _reconnect(self) -> redis.Redis:
+        """A new client after a failure: a single-connection client reconnects to the address
+        it had, where Sentinel's new master is elsewhere (a new client asks the sentinels)."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+        self._client = self._connect()
+        return self._client
+
+    async def start(self) -> None:
+        self._client = self._connect()
         self._task = asyncio.create_task(self._read_forever(), name="agora-event-hub")
 
     @property
@@ -144,24 +157,25 @@ class EventHub:
             subscriber.close()
 
     async def _read_forever(self) -> None:
-        assert self._client is not None
+        client = self._client
+        assert client is not None
         delay = BACKOFF_FIRST_SECONDS
         while not self._stopping:
             try:
-                await self._same_server_or_restart(self._client)
+                await self._same_server_or_restart(client)
                 if self.last_ids is None:
-                    self.last_ids = await self._stream_ends(self._client)
+                    self.last_ids = await self._stream_ends(client)
                     self._ready.set()
                 self.connected = True
                 # redis-py can swallow a cancellation that lands in a blocking read (the read
                 # returns empty): the flag ends the loop within one BLOCK.
                 while not self._stopping:
-                    woken = await self._client.xread(
+                    woken = await client.xread(
                         dict[Any, Any](self.last_ids), count=1, block=self.block_ms
                     )
                     delay = BACKOFF_FIRST_SECONDS
                     if woken:
-                        await self._read_all(self._client)
+                        await self._read_all(client)
             except Exception as error:
                 if self._stopping:
                     return
@@ -172,6 +186,8 @@ class EventHub:
             self.connected = False
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 (jitter)
             delay = min(delay * 2, BACKOFF_MAX_SECONDS)
+            if not self._stopping:
+                client = await self._reconnect()
 
     async def _same_server_or_restart(self, client: redis.Redis) -> None:
         """End every local subscription when the server is not the one read before."""

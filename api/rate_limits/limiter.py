@@ -77,7 +77,7 @@ class Decision:
 def _limits_uri(redis_url: str) -> str:
     # With Sentinel our pool finds the master; `limits` only needs a URL it parses.
     if sentinel_target(redis_url) is not None:
-        return "redis://sentinel-managed"
+        return "redis://sentinel-managed:6379"
     # `limits` reads unix:// (the embedded Redis) as Valkey; its own spelling is redis+unix://.
     if redis_url.startswith("unix://"):
         return "redis+" + redis_url

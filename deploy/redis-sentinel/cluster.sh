@@ -101,7 +101,7 @@ cmd_master() {
   local port
   port=$(redis-cli -p "$(port_of sentinel1)" sentinel get-master-addr-by-name "$SERVICE" | tail -1 | tr -d '\r')
   for name in "${SERVERS[@]}"; do
-    [[ $(port_of "$name") == "$port" ]] && echo "$name"
+    if [[ $(port_of "$name") == "$port" ]]; then echo "$name"; fi
   done
 }
 

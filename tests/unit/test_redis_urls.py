@@ -4,6 +4,7 @@ import pytest
 import redis.asyncio as redis
 from redis.asyncio.sentinel import SentinelConnectionPool
 
+from api.rate_limits import RateLimiter
 from api.redis_clients import SentinelTarget, connection_pool, sentinel_target
 
 
@@ -39,3 +40,11 @@ async def test_pools_follow_the_url() -> None:
     assert isinstance(plain, redis.BlockingConnectionPool)
     await sentinel.aclose()
     await plain.aclose()
+
+
+async def test_the_rate_limiter_opens_on_a_sentinel_url() -> None:
+    limiter = RateLimiter(max_connections=5)
+
+    limiter.open("redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/agora/0")  # connects lazily
+
+    await limiter.close()

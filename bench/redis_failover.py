@@ -1,0 +1,263 @@
+"""Drill: the Redis master killed under concurrent transfers and a live subscriber (Sentinel).
+
+deploy/redis-sentinel/cluster.sh starts a master, a replica and three sentinels on loopback
+ports (or `--cluster-dir` reuses running ones); `agora serve` (production settings, rate
+limits on with limits out of reach, so every request is counted in Redis) connects with
+REDIS_URL=redis+sentinel://…. `--clients` clients send idempotent transfers (failover_drill.py)
+and one WebSocket client follows `walletChanged` of the first sender as a careful client does:
+when its subscription ends it resumes with its last cursor, and after CURSOR_EXPIRED it starts
+again from now (it would reload the wallet). After `--before` seconds the master is SIGKILLed.
+
+Checks: every acknowledged transfer in PostgreSQL exactly once, the outbox drains (the relay
+publishes to the new master), the subscriber received every event of its wallet or was told
+CURSOR_EXPIRED (never a silent gap), `agora ledger verify`. Figures: seconds from the kill to
+the first successful transfer, requests refused meanwhile, acknowledged transfers lost, seconds
+to the first event published after the kill reaching the subscriber.
+
+    deploy/redis-sentinel/cluster.sh install     # once, as root
+    python bench/redis_failover.py [--clients 4] [--before 5] [--cluster-dir DIR]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import websockets
+
+# isort: split
+import failover_drill as drill
+import harness
+
+from api.database_urls import asyncpg_connect_args
+from api.redis_clients import redis_client
+
+CLUSTER = harness.REPO / "deploy" / "redis-sentinel" / "cluster.sh"
+DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_redis_failover"
+UNREACHABLE_LIMIT = "10000/second"
+FOLLOW = "subscription F($after: String) { walletChanged(after: $after) { cursor } }"
+
+
+def cluster(*args: str) -> str:
+    return subprocess.run(
+        [str(CLUSTER), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@dataclass
+class Follower:
+    """What the subscriber saw: positions with when they arrived, and how subscriptions ended."""
+
+    received: dict[int, float] = field(default_factory=dict)
+    endings: list[tuple[float, str]] = field(default_factory=list)
+    expired_at: list[int] = field(default_factory=list)  # the cursor refused each time
+    first_cursor: int | None = None
+
+
+async def follow(base_url: str, token: str, follower: Follower, stop: asyncio.Event) -> None:
+    url = base_url.replace("http", "ws") + "/graphql"
+    cursor: int | None = None
+    while not stop.is_set():
+        try:
+            async with websockets.connect(
+                url,
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                open_timeout=5,
+            ) as ws:
+                init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+                await ws.send(json.dumps(init))
+                ack = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+                assert ack["type"] == "connection_ack"
+                variables = {"after": str(cursor) if cursor is not None else None}
+                payload = {"query": FOLLOW, "variables": variables}
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                while not stop.is_set():
+                    try:
+                        message = json.loads(await asyncio.wait_for(ws.recv(), timeout=0.5))
+                    except TimeoutError:
+                        continue
+                    if message["type"] == "next" and message["payload"].get("data"):
+                        cursor = int(message["payload"]["data"]["walletChanged"]["cursor"])
+                        follower.received.setdefault(cursor, time.monotonic())
+                        if follower.first_cursor is None:
+                            follower.first_cursor = cursor
+                        continue
+                    code = _code(message)
+                    follower.endings.append((time.monotonic(), code))
+                    if code == "CURSOR_EXPIRED":
+                        follower.expired_at.append(cursor or 0)
+                        cursor = None  # start again from now (a client reloads its wallet)
+                    break
+        except (OSError, websockets.WebSocketException, AssertionError, TimeoutError) as error:
+            follower.endings.append((time.monotonic(), f"socket: {type(error).__name__}"))
+        await asyncio.sleep(0.1)
+
+
+async def forget_events(redis_url: str) -> None:
+    client = redis_client(redis_url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+def _code(message: dict[str, Any]) -> str:
+    errors = message.get("payload") or []
+    if isinstance(errors, dict):
+        errors = errors.get("errors") or []
+    codes = [(e.get("extensions") or {}).get("code", "?") for e in errors if isinstance(e, dict)]
+    return codes[0] if codes else message["type"]
+
+
+async def wallet_positions(database_url: str, participant: str, after: int) -> list[int]:
+    """Positions of the participant's wallet events the outbox says were published."""
+    uuid = base64.b64decode(participant).decode().partition(":")[2]
+    conn = await asyncpg.connect(**asyncpg_connect_args(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT position FROM outbox_event WHERE type = 'wallet.changed'"
+            " AND $1::uuid = ANY(audience) AND position > $2 AND published_at IS NOT NULL",
+            uuid,
+            after,
+        )
+    finally:
+        await conn.close()
+    return sorted(row["position"] for row in rows)
+
+
+def subscriber_figures(follower: Follower, expected: list[int], killed_at: float) -> dict[str, Any]:
+    missed = [p for p in expected if p not in follower.received]
+    # a miss is told when a CURSOR_EXPIRED came for a cursor below it
+    untold = [p for p in missed if not any(c < p for c in follower.expired_at)]
+    after_kill = [t for t in follower.received.values() if t >= killed_at]
+    endings: dict[str, int] = {}
+    for _, code in follower.endings:
+        endings[code] = endings.get(code, 0) + 1
+    return {
+        "events_expected": len(expected),
+        "events_received": len([p for p in expected if p in follower.received]),
+        "events_missed": len(missed),
+        "missed_without_cursor_expired": len(untold),
+        "subscription_endings": endings,
+        "seconds_to_first_event_after_kill": round(min(after_kill) - killed_at, 2)
+        if after_kill
+        else None,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = harness.arguments(__doc__, database_url=DATABASE_URL, output="redis_failover.json")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--before", type=float, default=5.0, help="seconds before the kill")
+    parser.add_argument("--after", type=float, default=5.0, help="seconds after recovery")
+    parser.add_argument("--give-up", type=float, default=60.0)
+    parser.add_argument("--cluster-dir", type=Path, help="a running cluster (else a new one)")
+    args = parser.parse_args(argv)
+
+    own_cluster = args.cluster_dir is None
+    directory = args.cluster_dir or Path(tempfile.mkdtemp(prefix="agora-rs-"))
+    if own_cluster:
+        cluster("up", str(directory))
+    asyncio.run(harness.recreate_database(args.database_url))
+    asyncio.run(forget_events(cluster("url")))  # positions start again with the database
+    env = harness.agora_env(
+        args.database_url,
+        cluster("url"),
+        AGORA_RATE_LIMITS_ENABLED="true",
+        AGORA_RATE_LIMIT_PER_IP=UNREACHABLE_LIMIT,
+        AGORA_RATE_LIMIT_PER_CLIENT=UNREACHABLE_LIMIT,
+    )
+    problems: list[str] = []
+    report: dict[str, Any] = harness.report_head("redis_failover", harness.revision(), ["redis"])
+    try:
+        with harness.agora_server(env, "redis_failover.log") as server:
+            pairs = drill.participants(server.base_url, env, args.clients)
+            sender_id = harness.gql(server.base_url, "{ me { id } }", {}, pairs[0].sender_token)
+            victim = cluster("master", str(directory))
+
+            async def drill_with_follower() -> tuple[drill.Tally, float, Follower]:
+                follower, stop = Follower(), asyncio.Event()
+                following = asyncio.create_task(
+                    follow(server.base_url, pairs[0].sender_token, follower, stop)
+                )
+
+                async def kill_master() -> None:
+                    await asyncio.to_thread(cluster, "kill", str(directory), victim)
+
+                tally, killed_at = await drill.drive(
+                    server.base_url,
+                    pairs,
+                    before_seconds=args.before,
+                    fail=kill_master,
+                    after_recovery_seconds=args.after,
+                    give_up_seconds=args.give_up,
+                )
+                await drill.outbox_drained(args.database_url, within_seconds=30)
+                await asyncio.sleep(2)  # the last events reach the subscriber
+                stop.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(following, timeout=5)
+                return tally, killed_at, follower
+
+            tally, killed_at, follower = asyncio.run(drill_with_follower())
+            drained, left = asyncio.run(drill.outbox_drained(args.database_url, within_seconds=1))
+            journals = asyncio.run(drill.transfers_in_database(args.database_url))
+            expected = asyncio.run(
+                wallet_positions(
+                    args.database_url, sender_id["me"]["id"], follower.first_cursor or 0
+                )
+            )
+            new_master = cluster("master", str(directory))
+            log = harness.logged_problems(server.log_path)
+        verified, verify_output = harness.ledger_verify(args.database_url)
+        figures = drill.figures(tally, killed_at, journals)
+        subscriber = subscriber_figures(follower, expected, killed_at)
+        print(f"killed {victim}, master now {new_master}")
+        print(f"figures: {figures}")
+        print(f"subscriber: {subscriber}")
+        report.update(
+            {
+                "clients": args.clients,
+                "killed": victim,
+                "new_master": new_master,
+                "outbox_drained": drained,
+                "ledger_verified": verified,
+                "figures": figures,
+                "subscriber": subscriber,
+                "log": log,
+            }
+        )
+        problems += tally.problems[:10]
+        if new_master == victim:
+            problems.append("the sentinels did not promote the replica")
+        if figures["lost"] or figures["duplicated"] or figures["unacknowledged_in_database"]:
+            problems.append(f"exactly once broken: {figures}")
+        if subscriber["missed_without_cursor_expired"]:
+            problems.append(f"silent gap for the subscriber: {subscriber}")
+        if not drained:
+            problems.append(f"outbox: {left} events unpublished")
+        if not verified:
+            problems.append(f"ledger verify: {verify_output[-300:]}")
+        if not own_cluster:
+            cluster("rejoin", str(directory), victim)  # back, as a replica of the new master
+    finally:
+        if own_cluster:
+            cluster("down", str(directory))
+    report["problems"] = problems
+    harness.write_results(args.output, report, announce=True)
+    return harness.exit_status(problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
