@@ -11,11 +11,15 @@ else (a 500, an untyped error, a wrong answer) is a problem the drill reports.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -39,6 +43,44 @@ RETRY_PAUSE_SECONDS = 0.1
 REQUEST_TIMEOUT_SECONDS = 10.0
 
 
+def arguments(
+    doc: str, *, database_url: str, output: str, clients: int, give_up: float
+) -> argparse.ArgumentParser:
+    """A drill's command line: harness.arguments and the drill's own."""
+    parser = harness.arguments(doc, database_url=database_url, output=output)
+    parser.add_argument("--clients", type=int, default=clients)
+    parser.add_argument("--before", type=float, default=5.0, help="seconds before the kill")
+    parser.add_argument("--after", type=float, default=5.0, help="seconds after recovery")
+    parser.add_argument("--give-up", type=float, default=give_up)
+    parser.add_argument("--cluster-dir", type=Path, help="a running cluster (else a new one)")
+    return parser
+
+
+class Cluster:
+    """A deploy/<store>/cluster.sh and the directory its servers run in."""
+
+    def __init__(self, script: Path, directory: Path | None) -> None:
+        self.script = script
+        self.owned = directory is None  # started here, so stopped here
+        self.directory = directory or Path(tempfile.mkdtemp(prefix="agora-drill-"))
+
+    def __call__(self, command: str, *args: str) -> str:
+        argv = [str(self.script), command]
+        if command not in ("url", "install"):
+            argv.append(str(self.directory))
+        done = subprocess.run([*argv, *args], capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    def start_if_owned(self) -> None:
+        if self.owned:
+            print(f"starting {self.script.parent.name} in {self.directory}")
+            self("up")
+
+    def stop_if_owned(self) -> None:
+        if self.owned:
+            self("down")
+
+
 @dataclass(frozen=True)
 class Pair:
     sender_token: str
@@ -56,6 +98,7 @@ class Tally:
     retried_keys: set[str] = field(default_factory=set)
     replayed_keys: set[str] = field(default_factory=set)  # committed before a lost answer
     problems: list[str] = field(default_factory=list)
+    store_back_at: float | None = None  # when the store itself served again (the ceiling)
 
 
 def participants(base_url: str, env: dict[str, str], count: int) -> list[Pair]:
@@ -132,12 +175,15 @@ async def drive(
     *,
     before_seconds: float,
     fail: Callable[[], Awaitable[None]],
+    store_back: Callable[[], Awaitable[bool]],
     after_recovery_seconds: float,
     give_up_seconds: float,
 ) -> tuple[Tally, float]:
     """Transfers from every pair at once; `fail()` after `before_seconds`; go on until
     `after_recovery_seconds` past the first success sent after the failure (or give up).
-    Returns the tally and the monotonic time of the failure."""
+    `store_back()` is polled from the failure on: when the store itself serves again (a
+    connection that wants writes gets one, the sentinels name a master), the most any client
+    of it could do. Returns the tally and the monotonic time of the failure."""
     tally = Tally()
     stop = asyncio.Event()
     failed_at = float("inf")
@@ -156,6 +202,15 @@ async def drive(
         await asyncio.sleep(before_seconds)
         failed_at = time.monotonic()
         await fail()
+
+        async def watch_store() -> None:
+            while True:
+                if await store_back():
+                    tally.store_back_at = time.monotonic()
+                    return
+                await asyncio.sleep(0.1)
+
+        loops.append(asyncio.create_task(watch_store()))
         deadline = failed_at + give_up_seconds
         while time.monotonic() < deadline:
             first = first_success_after(tally, failed_at)
@@ -224,8 +279,10 @@ def figures(tally: Tally, failed_at: float, journals: list[str]) -> dict[str, An
     by_code: dict[str, int] = {}
     for _, code in refused_after:
         by_code[code] = by_code.get(code, 0) + 1
+    store = tally.store_back_at - failed_at if tally.store_back_at is not None else None
     return {
         "seconds_to_first_success": round(first, 2) if first is not None else None,
+        "seconds_until_the_store_served_again": round(store, 2) if store is not None else None,
         "refused_after_failure": len(refused_after),
         "refused_by_code": by_code,
         "last_refusal_seconds": round(max(t for t, _ in refused_after) - failed_at, 2)

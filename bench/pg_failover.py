@@ -17,12 +17,9 @@ acknowledged transfers lost (must be 0). Results go to stdout and bench/results/
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -36,12 +33,6 @@ from redis_outage import start_redis
 from api.database_urls import asyncpg_connect_args
 
 CLUSTER = harness.REPO / "deploy" / "pg-failover" / "cluster.sh"
-
-
-def cluster(*args: str) -> str:
-    return subprocess.run(
-        [str(CLUSTER), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 async def replication(database_url: str) -> dict[str, Any]:
@@ -60,20 +51,23 @@ async def replication(database_url: str) -> dict[str, Any]:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = harness.arguments(__doc__, database_url="", output="pg_failover.json")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--before", type=float, default=5.0, help="seconds before the kill")
-    parser.add_argument("--after", type=float, default=5.0, help="seconds after recovery")
-    parser.add_argument("--give-up", type=float, default=90.0)
-    parser.add_argument("--cluster-dir", type=Path, help="a running cluster (else a new one)")
-    args = parser.parse_args(argv)
+async def writable(database_url: str) -> bool:
+    """Whether a connection that wants writes gets one now (what Agora's connections want)."""
+    try:
+        conn = await asyncpg.connect(**{**asyncpg_connect_args(database_url), "timeout": 1})
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        return False
+    await conn.close()
+    return True
 
-    own_cluster = args.cluster_dir is None
-    directory = args.cluster_dir or Path(tempfile.mkdtemp(prefix="agora-pgf-"))
-    if own_cluster:
-        print(f"starting the cluster in {directory} (~2 min)")
-        cluster("up", str(directory))
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = drill.arguments(
+        __doc__, database_url="", output="pg_failover.json", clients=8, give_up=90.0
+    )
+    args = parser.parse_args(argv)
+    cluster = drill.Cluster(CLUSTER, args.cluster_dir)
+    cluster.start_if_owned()  # ~2 minutes
     database_url = cluster("url")
     redis_port = servers.free_port()
     redis_process = start_redis(redis_port)
@@ -87,11 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             pairs = drill.participants(server.base_url, env, args.clients)
             before = asyncio.run(replication(database_url))
             earlier = set(asyncio.run(drill.transfers_in_database(database_url)))
-            victim = cluster("primary", str(directory))
+            victim = cluster("primary")
             print(f"replication before the kill: {before}; killing {victim}")
 
             async def kill_primary() -> None:
-                await asyncio.to_thread(cluster, "kill", str(directory), victim)
+                await asyncio.to_thread(cluster, "kill", victim)
 
             tally, killed_at = asyncio.run(
                 drill.drive(
@@ -99,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     pairs,
                     before_seconds=args.before,
                     fail=kill_primary,
+                    store_back=lambda: writable(database_url),
                     after_recovery_seconds=args.after,
                     give_up_seconds=args.give_up,
                 )
@@ -114,9 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         verified, verify_output = harness.ledger_verify(database_url)
         figures = drill.figures(tally, killed_at, journals)
         print(f"figures: {figures}")
-        if not own_cluster:  # leave it as found: the killed node back, as the standby now
+        if not cluster.owned:  # leave it as found: the killed node back, as the standby now
             started = time.monotonic()
-            cluster("rejoin", str(directory), victim)
+            cluster("rejoin", victim)
             report["rejoined_as_standby_seconds"] = round(time.monotonic() - started, 1)
         report.update(
             {
@@ -139,8 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             problems.append(f"ledger verify: {verify_output[-300:]}")
     finally:
         redis_process.terminate()
-        if own_cluster:
-            cluster("down", str(directory))
+        cluster.stop_if_owned()
     report["problems"] = problems
     print(
         f"outbox drained: {report.get('outbox_drained')}, ledger: {report.get('ledger_verified')}"

@@ -24,16 +24,14 @@ import asyncio
 import base64
 import contextlib
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
+import redis.asyncio as redis
 import websockets
 
 # isort: split
@@ -47,12 +45,6 @@ CLUSTER = harness.REPO / "deploy" / "redis-sentinel" / "cluster.sh"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_redis_failover"
 UNREACHABLE_LIMIT = "10000/second"
 FOLLOW = "subscription F($after: String) { walletChanged(after: $after) { cursor } }"
-
-
-def cluster(*args: str) -> str:
-    return subprocess.run(
-        [str(CLUSTER), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 @dataclass
@@ -112,6 +104,18 @@ async def forget_events(redis_url: str) -> None:
         await client.aclose()
 
 
+async def master_writable(redis_url: str) -> bool:
+    """Whether the sentinels name a master that takes a write (a new client: a new ask)."""
+    client = redis_client(redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        await client.set("agora:drill:probe", "1")
+    except redis.RedisError:
+        return False
+    finally:
+        await client.aclose()
+    return True
+
+
 def _code(message: dict[str, Any]) -> str:
     errors = message.get("payload") or []
     if isinstance(errors, dict):
@@ -157,18 +161,12 @@ def subscriber_figures(follower: Follower, expected: list[int], killed_at: float
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = harness.arguments(__doc__, database_url=DATABASE_URL, output="redis_failover.json")
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--before", type=float, default=5.0, help="seconds before the kill")
-    parser.add_argument("--after", type=float, default=5.0, help="seconds after recovery")
-    parser.add_argument("--give-up", type=float, default=60.0)
-    parser.add_argument("--cluster-dir", type=Path, help="a running cluster (else a new one)")
+    parser = drill.arguments(
+        __doc__, database_url=DATABASE_URL, output="redis_failover.json", clients=4, give_up=60.0
+    )
     args = parser.parse_args(argv)
-
-    own_cluster = args.cluster_dir is None
-    directory = args.cluster_dir or Path(tempfile.mkdtemp(prefix="agora-rs-"))
-    if own_cluster:
-        cluster("up", str(directory))
+    cluster = drill.Cluster(CLUSTER, args.cluster_dir)
+    cluster.start_if_owned()
     asyncio.run(harness.recreate_database(args.database_url))
     asyncio.run(forget_events(cluster("url")))  # positions start again with the database
     env = harness.agora_env(
@@ -184,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with harness.agora_server(env, "redis_failover.log") as server:
             pairs = drill.participants(server.base_url, env, args.clients)
             sender_id = harness.gql(server.base_url, "{ me { id } }", {}, pairs[0].sender_token)
-            victim = cluster("master", str(directory))
+            victim = cluster("master")
 
             async def drill_with_follower() -> tuple[drill.Tally, float, Follower]:
                 follower, stop = Follower(), asyncio.Event()
@@ -193,13 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
 
                 async def kill_master() -> None:
-                    await asyncio.to_thread(cluster, "kill", str(directory), victim)
+                    await asyncio.to_thread(cluster, "kill", victim)
 
                 tally, killed_at = await drill.drive(
                     server.base_url,
                     pairs,
                     before_seconds=args.before,
                     fail=kill_master,
+                    store_back=lambda: master_writable(env["REDIS_URL"]),
                     after_recovery_seconds=args.after,
                     give_up_seconds=args.give_up,
                 )
@@ -218,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.database_url, sender_id["me"]["id"], follower.first_cursor or 0
                 )
             )
-            new_master = cluster("master", str(directory))
+            new_master = cluster("master")
             log = harness.logged_problems(server.log_path)
         verified, verify_output = harness.ledger_verify(args.database_url)
         figures = drill.figures(tally, killed_at, journals)
@@ -249,11 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             problems.append(f"outbox: {left} events unpublished")
         if not verified:
             problems.append(f"ledger verify: {verify_output[-300:]}")
-        if not own_cluster:
-            cluster("rejoin", str(directory), victim)  # back, as a replica of the new master
+        if not cluster.owned:
+            cluster("rejoin", victim)  # back, as a replica of the new master
     finally:
-        if own_cluster:
-            cluster("down", str(directory))
+        cluster.stop_if_owned()
     report["problems"] = problems
     harness.write_results(args.output, report, announce=True)
     return harness.exit_status(problems)

@@ -7,15 +7,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import asyncpg
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.app import create_app
 from api.database_urls import asyncpg_connect_args, database_engine
+from domain.participants.secrets import API_KEY_PREFIX
 from domain.unit_of_work import DatabaseUnavailable, UnitOfWork
 from support.server import free_port as closed_port
-from support.stores import StoreUrls
+from support.stores import StoreUrls, make_settings
 
 
 async def scalar(session: AsyncSession, sql: str) -> object:
@@ -92,3 +95,22 @@ async def test_no_host_fit_to_serve_is_try_again(clean_stores: StoreUrls) -> Non
     url = multi_host(clean_stores.database_url, first_port=closed_port(), attrs="standby")
     with pytest.raises(DatabaseUnavailable):
         await read_once(url)
+
+
+async def test_a_request_whose_api_key_cannot_be_checked_is_503_unavailable(
+    clean_stores: StoreUrls,
+) -> None:
+    nowhere = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/agora"
+    app = create_app(make_settings(clean_stores, database_url=nowhere, relay_enabled=False))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://agora.test") as http:
+            response = await http.post(
+                "/graphql",
+                json={"query": "{ __typename }"},
+                headers={"authorization": f"Bearer {API_KEY_PREFIX}not-checked-yet"},
+            )
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
