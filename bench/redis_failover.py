@@ -6,13 +6,15 @@ limits on with limits out of reach, so every request is counted in Redis) connec
 REDIS_URL=redis+sentinel://…. `--clients` clients send idempotent transfers (failover_drill.py)
 and one WebSocket client follows `walletChanged` of the first sender as a careful client does:
 when its subscription ends it resumes with its last cursor, and after CURSOR_EXPIRED it starts
-again from now (it would reload the wallet). After `--before` seconds the master is SIGKILLed.
+again from now (it would reload the wallet). After `--before` seconds the master is SIGKILLed;
+once the replica leads, the killed server comes back as its replica, and a second round ends
+with a switchover (SENTINEL FAILOVER: the master is demoted, its clients get READONLY).
 
-Checks: every acknowledged transfer in PostgreSQL exactly once, the outbox drains (the relay
-publishes to the new master), the subscriber received every event of its wallet or was told
-CURSOR_EXPIRED (never a silent gap), `agora ledger verify`. Figures: seconds from the kill to
-the first successful transfer, requests refused meanwhile, acknowledged transfers lost, seconds
-to the first event published after the kill reaching the subscriber.
+Checks, each round: every acknowledged transfer in PostgreSQL exactly once, the outbox
+drains (the relay publishes to the new master), the subscriber received every event of its
+wallet or was told CURSOR_EXPIRED (never a silent gap); then `agora ledger verify`. Figures:
+seconds from the failure to the first successful transfer, requests refused meanwhile,
+acknowledged transfers lost, the subscriber's longest silence around the failure.
 
     deploy/redis-sentinel/cluster.sh install     # once, as root
     python bench/redis_failover.py [--clients 4] [--before 5] [--cluster-dir DIR]
@@ -20,13 +22,15 @@ to the first event published after the kill reaching the subscriber.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import contextlib
+import itertools
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,7 +148,9 @@ def subscriber_figures(follower: Follower, expected: list[int], killed_at: float
     missed = [p for p in expected if p not in follower.received]
     # a miss is told when a CURSOR_EXPIRED came for a cursor below it
     untold = [p for p in missed if not any(c < p for c in follower.expired_at)]
-    after_kill = [t for t in follower.received.values() if t >= killed_at]
+    # how long the subscriber heard nothing around the failure (events go on all the time)
+    arrivals = sorted(t for t in follower.received.values() if t >= killed_at - 1)
+    pauses = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     endings: dict[str, int] = {}
     for _, code in follower.endings:
         endings[code] = endings.get(code, 0) + 1
@@ -154,10 +160,70 @@ def subscriber_figures(follower: Follower, expected: list[int], killed_at: float
         "events_missed": len(missed),
         "missed_without_cursor_expired": len(untold),
         "subscription_endings": endings,
-        "seconds_to_first_event_after_kill": round(min(after_kill) - killed_at, 2)
-        if after_kill
-        else None,
+        "longest_silence_seconds": round(max(pauses), 2) if pauses else None,
     }
+
+
+class Phase:
+    """One failure under load: transfers, the follower, the checks of what they saw."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        base_url: str,
+        redis_url: str,
+        pairs: list[drill.Pair],
+        followed: str,
+    ) -> None:
+        self.args, self.base_url, self.redis_url = args, base_url, redis_url
+        self.pairs, self.followed = pairs, followed
+
+    async def run(self, fail: Callable[[], str]) -> dict[str, Any]:
+        args = self.args
+        earlier = set(await drill.transfers_in_database(args.database_url))
+        follower, stop = Follower(), asyncio.Event()
+        following = asyncio.create_task(
+            follow(self.base_url, self.pairs[0].sender_token, follower, stop)
+        )
+
+        async def failure() -> None:
+            await asyncio.to_thread(fail)
+
+        tally, failed_at = await drill.drive(
+            self.base_url,
+            self.pairs,
+            before_seconds=args.before,
+            fail=failure,
+            store_back=lambda: master_writable(self.redis_url),
+            after_recovery_seconds=args.after,
+            give_up_seconds=args.give_up,
+        )
+        drained, left = await drill.outbox_drained(args.database_url, within_seconds=30)
+        await asyncio.sleep(2)  # the last events reach the subscriber
+        stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(following, timeout=5)
+        journals = [
+            j for j in await drill.transfers_in_database(args.database_url) if j not in earlier
+        ]
+        expected = await wallet_positions(
+            args.database_url, self.followed, follower.first_cursor or 0
+        )
+        figures = drill.figures(tally, failed_at, journals)
+        subscriber = subscriber_figures(follower, expected, failed_at)
+        problems = tally.problems[:10]
+        if figures["lost"] or figures["duplicated"] or figures["unacknowledged_in_database"]:
+            problems.append(f"exactly once broken: {figures}")
+        if subscriber["missed_without_cursor_expired"]:
+            problems.append(f"silent gap for the subscriber: {subscriber}")
+        if not drained:
+            problems.append(f"outbox: {left} events unpublished")
+        return {
+            "figures": figures,
+            "subscriber": subscriber,
+            "outbox_drained": drained,
+            "problems": problems,
+        }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,78 +244,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     problems: list[str] = []
     report: dict[str, Any] = harness.report_head("redis_failover", harness.revision(), ["redis"])
+    report["clients"] = args.clients
     try:
         with harness.agora_server(env, "redis_failover.log") as server:
             pairs = drill.participants(server.base_url, env, args.clients)
-            sender_id = harness.gql(server.base_url, "{ me { id } }", {}, pairs[0].sender_token)
+            me = harness.gql(server.base_url, "{ me { id } }", {}, pairs[0].sender_token)
+            phase = Phase(args, server.base_url, env["REDIS_URL"], pairs, me["me"]["id"])
             victim = cluster("master")
-
-            async def drill_with_follower() -> tuple[drill.Tally, float, Follower]:
-                follower, stop = Follower(), asyncio.Event()
-                following = asyncio.create_task(
-                    follow(server.base_url, pairs[0].sender_token, follower, stop)
-                )
-
-                async def kill_master() -> None:
-                    await asyncio.to_thread(cluster, "kill", victim)
-
-                tally, killed_at = await drill.drive(
-                    server.base_url,
-                    pairs,
-                    before_seconds=args.before,
-                    fail=kill_master,
-                    store_back=lambda: master_writable(env["REDIS_URL"]),
-                    after_recovery_seconds=args.after,
-                    give_up_seconds=args.give_up,
-                )
-                await drill.outbox_drained(args.database_url, within_seconds=30)
-                await asyncio.sleep(2)  # the last events reach the subscriber
-                stop.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(following, timeout=5)
-                return tally, killed_at, follower
-
-            tally, killed_at, follower = asyncio.run(drill_with_follower())
-            drained, left = asyncio.run(drill.outbox_drained(args.database_url, within_seconds=1))
-            journals = asyncio.run(drill.transfers_in_database(args.database_url))
-            expected = asyncio.run(
-                wallet_positions(
-                    args.database_url, sender_id["me"]["id"], follower.first_cursor or 0
-                )
-            )
-            new_master = cluster("master")
-            log = harness.logged_problems(server.log_path)
+            report["kill"] = asyncio.run(phase.run(lambda: cluster("kill", victim)))
+            report["kill"]["killed"] = victim
+            # the killed one back as a replica; then a switchover demotes the master, whose
+            # clients get READONLY on their next write (redis-py's Sentinel connection drops
+            # itself and asks the sentinels again)
+            cluster("rejoin", victim)
+            report["switchover"] = asyncio.run(phase.run(lambda: cluster("switchover")))
+            report["log"] = harness.logged_problems(server.log_path)
         verified, verify_output = harness.ledger_verify(args.database_url)
-        figures = drill.figures(tally, killed_at, journals)
-        subscriber = subscriber_figures(follower, expected, killed_at)
-        print(f"killed {victim}, master now {new_master}")
-        print(f"figures: {figures}")
-        print(f"subscriber: {subscriber}")
-        report.update(
-            {
-                "clients": args.clients,
-                "killed": victim,
-                "new_master": new_master,
-                "outbox_drained": drained,
-                "ledger_verified": verified,
-                "figures": figures,
-                "subscriber": subscriber,
-                "log": log,
-            }
-        )
-        problems += tally.problems[:10]
-        if new_master == victim:
-            problems.append("the sentinels did not promote the replica")
-        if figures["lost"] or figures["duplicated"] or figures["unacknowledged_in_database"]:
-            problems.append(f"exactly once broken: {figures}")
-        if subscriber["missed_without_cursor_expired"]:
-            problems.append(f"silent gap for the subscriber: {subscriber}")
-        if not drained:
-            problems.append(f"outbox: {left} events unpublished")
+        report["ledger_verified"] = verified
+        for name in ("kill", "switchover"):
+            problems += [f"{name}: {problem}" for problem in report[name].pop("problems")]
+            print(f"{name}: {report[name]}")
         if not verified:
             problems.append(f"ledger verify: {verify_output[-300:]}")
-        if not cluster.owned:
-            cluster("rejoin", victim)  # back, as a replica of the new master
     finally:
         cluster.stop_if_owned()
     report["problems"] = problems

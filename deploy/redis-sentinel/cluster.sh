@@ -8,6 +8,8 @@
 #   deploy/redis-sentinel/cluster.sh master DIR      the name (redis1, redis2) of the master now
 #   deploy/redis-sentinel/cluster.sh kill DIR NAME   SIGKILL one server
 #   deploy/redis-sentinel/cluster.sh rejoin DIR NAME restart it: the sentinels make it a replica
+#   deploy/redis-sentinel/cluster.sh switchover DIR  SENTINEL FAILOVER: the master is demoted
+#                                                    to a replica (its clients get READONLY)
 #   deploy/redis-sentinel/cluster.sh down DIR        stop everything started in DIR
 #
 # Ports: REDIS_SENTINEL_PORT (default 6640) for redis1, +1 for redis2, +10..+12 for the
@@ -112,6 +114,28 @@ cmd_kill() {
 
 cmd_rejoin() {
   start_server "$1" "$2"  # restarted as it was; the sentinels reconfigure it as a replica
+  wait_for "$2 to replicate the new master" 60 replica_online "$2"
+}
+
+replica_online() {
+  redis-cli -p "$(port_of "$1")" info replication | tr -d '\r' | grep -q '^master_link_status:up'
+}
+
+cmd_switchover() {
+  local before
+  before=$(cmd_master "$1")
+  # refused (NOGOODSLAVE) until the sentinels have seen a rejoined replica healthy
+  wait_for "the sentinels to start a failover" 30 failover_started
+  wait_for "a new master" 30 master_is_not "$1" "$before"
+  cmd_master "$1"
+}
+
+failover_started() {
+  [[ $(redis-cli -p "$(port_of sentinel1)" sentinel failover "$SERVICE" | tr -d '\r') == OK ]]
+}
+
+master_is_not() {
+  [[ $(cmd_master "$1") != "$2" && -n $(cmd_master "$1") ]]
 }
 
 cmd_down() {
