@@ -217,6 +217,8 @@ def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:
             print(f"MISMATCH        account {account}: cached balances differ from the journal")
         for account in report.miscounted_outflows:
             print(f"MISMATCH        wallet {account}: daily outflow differs from the journal")
+        for account in report.miscounted_revenue:
+            print(f"MISMATCH        revenue {account}: daily revenue differs from the journal")
         print("ledger          " + ("consistent" if report.consistent else "INCONSISTENT"))
         return report.consistent
 

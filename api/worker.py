@@ -28,6 +28,7 @@ from domain.clock import Clock, SystemClock
 from domain.consumer_credit.services.age_installments import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
 from domain.crowdfunding.services.outcome import close_due_campaigns
+from domain.disclosure.services.publish import publish_disclosure
 from domain.idempotency.services.pruning import prune_expired_keys
 from domain.ledger.services.expire_holds import expire_due_holds
 from domain.lending.services.age_installments import age_overdue_installments
@@ -110,6 +111,10 @@ async def _close_due_campaigns(w: WorkerContext) -> int:
     return await close_due_campaigns(w.sessions, w.clock)
 
 
+async def _publish_disclosure(w: WorkerContext) -> int:
+    return await publish_disclosure(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -146,6 +151,9 @@ JOBS = (
     ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
     # Payouts the bank answered PENDING: asked again until it pays or refuses.
     ScheduledJob("payout-resolution", _resolve_payouts, every_seconds=60.0),
+    # The public disclosure's live figures (a full recount: minutes apart, never per request);
+    # the first run of a month freezes the month just ended.
+    ScheduledJob("disclosure", _publish_disclosure, every_seconds=300.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

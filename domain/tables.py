@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 from domain.audit import tables as audit_tables
 from domain.consumer_credit import tables as consumer_credit_tables
 from domain.crowdfunding import tables as crowdfunding_tables
+from domain.disclosure import tables as disclosure_tables
 from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
 from domain.ledger import tables as ledger_tables
@@ -30,4 +31,5 @@ TABLE_MODULES = (
     payment_tables,
     consumer_credit_tables,
     crowdfunding_tables,
+    disclosure_tables,
 )

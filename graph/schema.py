@@ -16,6 +16,7 @@ from graph.consumer_credit.credit_decisions import BnplCreditMutations, BnplCred
 from graph.crowdfunding.mutations import CrowdfundingMutations
 from graph.crowdfunding.queries import CrowdfundingQueries
 from graph.crowdfunding.subscriptions import CrowdfundingSubscriptions
+from graph.disclosure.queries import DisclosureQueries
 from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
@@ -42,6 +43,7 @@ from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
+from graph.revenue.queries import RevenueQueries
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
@@ -92,6 +94,8 @@ class Query(
     BnplQueries,
     BnplCreditQueries,
     CrowdfundingQueries,
+    RevenueQueries,
+    DisclosureQueries,
 ):
     pass
 

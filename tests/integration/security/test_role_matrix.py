@@ -658,6 +658,12 @@ OPERATIONS = [
               PEOPLE_FIND_NOTHING, missing("Pledge")),
     Operation("markRewardFulfilled(missing)", PLEDGE_STEP.format(op="markRewardFulfilled"),
               PEOPLE_FIND_NOTHING, missing("Pledge")),
+    # economics
+    Operation("revenue", '{ revenue(currency: "CNY", from: "2026-12-01", to: "2026-12-31") '
+              "{ total { net { amount } } } }", OPERATORS_ONLY),
+    Operation("disclosure", '{ disclosure(currency: "CNY") { contentHash } }', expect(NULL)),
+    Operation("disclosureSnapshots", '{ disclosureSnapshots(currency: "CNY") { month } }',
+              PUBLIC),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),
