@@ -61,9 +61,10 @@ class Follower:
     first_cursor: int | None = None
 
 
-async def follow(base_url: str, token: str, follower: Follower, stop: asyncio.Event) -> None:
+async def follow(
+    base_url: str, token: str, follower: Follower, stop: asyncio.Event, cursor: int | None = None
+) -> None:
     url = base_url.replace("http", "ws") + "/graphql"
-    cursor: int | None = None
     while not stop.is_set():
         try:
             async with websockets.connect(
@@ -178,13 +179,18 @@ class Phase:
         self.args, self.base_url, self.redis_url = args, base_url, redis_url
         self.pairs, self.followed = pairs, followed
 
-    async def run(self, fail: Callable[[], str]) -> dict[str, Any]:
+    async def run(self, fail: Callable[[], str], *, one_away: bool = False) -> dict[str, Any]:
+        """`one_away`: a second subscriber leaves a second before the failure and comes back
+        after it with its cursor."""
         args = self.args
         earlier = set(await drill.transfers_in_database(args.database_url))
+        token = self.pairs[0].sender_token
         follower, stop = Follower(), asyncio.Event()
-        following = asyncio.create_task(
-            follow(self.base_url, self.pairs[0].sender_token, follower, stop)
-        )
+        following = asyncio.create_task(follow(self.base_url, token, follower, stop))
+        away, stop_away = Follower(), asyncio.Event()
+        if one_away:
+            leaving = asyncio.create_task(follow(self.base_url, token, away, stop_away))
+            asyncio.get_running_loop().call_later(args.before - 1, stop_away.set)
 
         async def failure() -> None:
             await asyncio.to_thread(fail)
@@ -212,6 +218,12 @@ class Phase:
         figures = drill.figures(tally, failed_at, journals)
         subscriber = subscriber_figures(follower, expected, failed_at)
         problems = tally.problems[:10]
+        result: dict[str, Any] = {}
+        if one_away:
+            await leaving
+            result["returning_subscriber"] = returning = await self.come_back(away)
+            if returning["missed_without_cursor_expired"]:
+                problems.append(f"silent gap for the returning subscriber: {returning}")
         if figures["lost"] or figures["duplicated"] or figures["unacknowledged_in_database"]:
             problems.append(f"exactly once broken: {figures}")
         if subscriber["missed_without_cursor_expired"]:
@@ -221,8 +233,31 @@ class Phase:
         return {
             "figures": figures,
             "subscriber": subscriber,
+            **result,
             "outbox_drained": drained,
             "problems": problems,
+        }
+
+    async def come_back(self, away: Follower) -> dict[str, Any]:
+        """Resume `away` from its last cursor; what it gets must be all it missed, or
+        CURSOR_EXPIRED."""
+        cursor = max(away.received, default=0)
+        back, stop = Follower(), asyncio.Event()
+        task = asyncio.create_task(
+            follow(self.base_url, self.pairs[0].sender_token, back, stop, cursor=cursor)
+        )
+        await asyncio.sleep(3)
+        stop.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(task, timeout=5)
+        expected = await wallet_positions(self.args.database_url, self.followed, cursor)
+        back.first_cursor = cursor
+        figures = subscriber_figures(back, expected, 0)
+        return {
+            "cursor": cursor,
+            "told_cursor_expired": bool(back.expired_at),
+            **{k: figures[k] for k in ("events_expected", "events_received")},
+            "missed_without_cursor_expired": figures["missed_without_cursor_expired"],
         }
 
 
@@ -258,10 +293,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             # itself and asks the sentinels again)
             cluster("rejoin", victim)
             report["switchover"] = asyncio.run(phase.run(lambda: cluster("switchover")))
+            # a replica that lags: frozen while the master takes events, then promoted
+            master = cluster("master")
+            report["lagging replica"] = asyncio.run(
+                phase.run(lambda: cluster("lose-unreplicated", master), one_away=True)
+            )
+            cluster("rejoin", master)
             report["log"] = harness.logged_problems(server.log_path)
         verified, verify_output = harness.ledger_verify(args.database_url)
         report["ledger_verified"] = verified
-        for name in ("kill", "switchover"):
+        for name in ("kill", "switchover", "lagging replica"):
             problems += [f"{name}: {problem}" for problem in report[name].pop("problems")]
             print(f"{name}: {report[name]}")
         if not verified:

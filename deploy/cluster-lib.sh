@@ -22,6 +22,7 @@ in_background() {
 dispatch() {
   local command=${1:-help}
   shift || true
+  command=${command//-/_}
   if declare -F "cmd_$command" >/dev/null; then
     "cmd_$command" "$@"
   else

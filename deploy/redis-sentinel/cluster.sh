@@ -8,6 +8,9 @@
 #   deploy/redis-sentinel/cluster.sh master DIR      the name (redis1, redis2) of the master now
 #   deploy/redis-sentinel/cluster.sh kill DIR NAME   SIGKILL one server
 #   deploy/redis-sentinel/cluster.sh rejoin DIR NAME restart it: the sentinels make it a replica
+#   deploy/redis-sentinel/cluster.sh lose-unreplicated DIR NAME  freeze the replica 1.5 s
+#                                    while master NAME takes writes, then kill NAME: what the
+#                                    replica missed is gone when it is promoted
 #   deploy/redis-sentinel/cluster.sh switchover DIR  SENTINEL FAILOVER: the master is demoted
 #                                                    to a replica (its clients get READONLY)
 #   deploy/redis-sentinel/cluster.sh down DIR        stop everything started in DIR
@@ -119,6 +122,17 @@ cmd_rejoin() {
 
 replica_online() {
   redis-cli -p "$(port_of "$1")" info replication | tr -d '\r' | grep -q '^master_link_status:up'
+}
+
+cmd_lose_unreplicated() {
+  local dir=$1 master=$2 replica
+  for replica in "${SERVERS[@]}"; do [[ $replica != "$master" ]] && break; done
+  kill -STOP "$(cat "$dir/$replica.pid")"
+  sleep 1.5
+  cmd_kill "$dir" "$master"
+  kill -CONT "$(cat "$dir/$replica.pid")"
+  local before=$master
+  wait_for "the replica to be promoted" 30 master_is_not "$dir" "$before"
 }
 
 cmd_switchover() {
