@@ -20,9 +20,11 @@ import asyncio
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+import httpx
 
 # isort: split
 import failover_drill as drill
@@ -51,6 +53,48 @@ async def replication(database_url: str) -> dict[str, Any]:
     }
 
 
+CAMPAIGNS = "{ campaigns(first: 5) { edges { node { id } } } }"
+
+
+@dataclass
+class Browsing:
+    """An anonymous client browsing campaigns throughout (DATABASE_READ_URL, prefer-standby)."""
+
+    answers: dict[str, int] = field(default_factory=dict)
+    standby_sessions: int = 0  # Agora's connections on the standby before the kill
+
+    def summary(self) -> dict[str, Any]:
+        return {"answers": self.answers, "agora_sessions_on_the_standby": self.standby_sessions}
+
+
+async def browse(base_url: str, browsing: Browsing, stop: asyncio.Event) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        while not stop.is_set():
+            try:
+                response = await client.post("/graphql", json={"query": CAMPAIGNS})
+                body = response.json()
+                codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or ()]
+                outcome = codes[0] if codes else f"{response.status_code} ok"
+            except (httpx.TransportError, ValueError) as error:
+                outcome = type(error).__name__
+            browsing.answers[outcome] = browsing.answers.get(outcome, 0) + 1
+            await asyncio.sleep(0.2)
+
+
+async def sessions_on(url: str) -> int:
+    """Agora's connections to the agora database on the server at `url` (not ours)."""
+    conn = await asyncpg.connect(url)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'agora'"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+        )
+    finally:
+        await conn.close()
+
+
 async def writable(database_url: str) -> bool:
     """Whether a connection that wants writes gets one now (what Agora's connections want)."""
     try:
@@ -71,7 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     database_url = cluster("url")
     redis_port = servers.free_port()
     redis_process = start_redis(redis_port)
-    env = harness.agora_env(database_url, f"redis://127.0.0.1:{redis_port}/0")
+    # browsing (listings, campaigns) on the standby while there is one: DATABASE_READ_URL
+    read_url = database_url.replace("read-write", "prefer-standby")
+    env = harness.agora_env(
+        database_url, f"redis://127.0.0.1:{redis_port}/0", DATABASE_READ_URL=read_url
+    )
     problems: list[str] = []
     report: dict[str, Any] = harness.report_head(
         "pg_failover", harness.revision(), ["asyncpg", "sqlalchemy"]
@@ -87,8 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             async def kill_primary() -> None:
                 await asyncio.to_thread(cluster, "kill", victim)
 
-            tally, killed_at = asyncio.run(
-                drill.drive(
+            async def drill_while_browsing() -> tuple[drill.Tally, float, Browsing]:
+                browsing, stop = Browsing(), asyncio.Event()
+                task = asyncio.create_task(browse(server.base_url, browsing, stop))
+                await asyncio.sleep(1)
+                browsing.standby_sessions = await sessions_on(cluster_standby_url(victim))
+                tally, killed_at = await drill.drive(
                     server.base_url,
                     pairs,
                     before_seconds=args.before,
@@ -97,7 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     after_recovery_seconds=args.after,
                     give_up_seconds=args.give_up,
                 )
-            )
+                stop.set()
+                await task
+                return tally, killed_at, browsing
+
+            def cluster_standby_url(primary: str) -> str:
+                standby = "node2" if primary == "node1" else "node1"
+                port = int(cluster("port", standby))
+                return f"postgresql://postgres@127.0.0.1:{port}/agora"
+
+            tally, killed_at, browsing = asyncio.run(drill_while_browsing())
             after = asyncio.run(replication(database_url))
             drained, left = asyncio.run(drill.outbox_drained(database_url, within_seconds=30))
             journals = [
@@ -118,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "clients": args.clients,
                 "killed": victim,
                 "replication_before": before,
+                "browsing": browsing.summary(),
                 "replication_after": after,
                 "outbox_drained": drained,
                 "ledger_verified": verified,

@@ -6,6 +6,7 @@
 #   deploy/pg-failover/cluster.sh install        apt-get the packages (CI runs this as root)
 #   deploy/pg-failover/cluster.sh up DIR         create and start the three nodes in DIR
 #   deploy/pg-failover/cluster.sh url DIR        the multi-host URL Agora connects with
+#   deploy/pg-failover/cluster.sh port DIR NODE  a node's port (monitor, node1, node2)
 #   deploy/pg-failover/cluster.sh state DIR      pg_autoctl show state (who is primary)
 #   deploy/pg-failover/cluster.sh primary DIR    the name of the node that is primary now
 #   deploy/pg-failover/cluster.sh kill DIR NODE  SIGKILL a node's service and its PostgreSQL
@@ -114,6 +115,10 @@ synchronous() {
   primary=$(cmd_primary "$1")
   [[ $(as_postgres "$1" psql -p "$(port_of "$primary")" -d postgres -Atc \
     "SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')") -ge 1 ]]
+}
+
+cmd_port() {
+  port_of "$2"
 }
 
 cmd_url() {
