@@ -5,10 +5,12 @@ loopback ports (or `--cluster-dir` reuses a running one); `agora serve` (product
 connects with the multi-host URL that finds the writable primary, on a Redis of its own.
 `--clients` clients send 0.01 CNY transfers, each key retried until acknowledged (see
 failover_drill.py); after `--before` seconds the primary's pg_autoctl and PostgreSQL are
-SIGKILLed. Then: every acknowledged transfer is on the new primary exactly once, retried
-keys converged, `agora ledger verify` passes on the new primary, the outbox drains. Figures:
-seconds from the kill to the first successful transfer, requests refused meanwhile (typed),
-acknowledged transfers lost (must be 0). Results go to stdout and bench/results/pg_failover.json.
+SIGKILLed, while an anonymous client browses `campaigns`, read on the standby
+(DATABASE_READ_URL with target_session_attrs=prefer-standby). Then: every acknowledged
+transfer is on the new primary exactly once, retried keys converged, `agora ledger verify`
+passes on the new primary, the outbox drains. Figures: seconds from the kill to the first
+successful transfer, requests refused meanwhile (typed), acknowledged transfers lost (must
+be 0). Results go to stdout and bench/results/pg_failover.json.
 
     deploy/pg-failover/cluster.sh install     # once, as root
     python bench/pg_failover.py [--clients 8] [--before 5] [--cluster-dir DIR]
