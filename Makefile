@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CHECK_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/agora_check
 
-.PHONY: install run test check lint format-check typecheck imports migrations-check schema-check schema bench
+.PHONY: install run test check lint format-check typecheck imports migrations-check schema-check schema bench drills
 
 $(BIN)/agora: pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,3 +48,9 @@ schema: install
 
 bench: install
 	$(BIN)/python bench/quote_loan.py
+
+drills: install  ## the failover drills (as root: installs pg_auto_failover and redis-sentinel; ~6 min)
+	deploy/pg-failover/cluster.sh install
+	deploy/redis-sentinel/cluster.sh install
+	$(BIN)/python bench/pg_failover.py
+	$(BIN)/python bench/redis_failover.py

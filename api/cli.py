@@ -207,16 +207,17 @@ def relay_command(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlalchemy.ext.asyncio import async_sessionmaker
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from api.database_urls import database_engine
     from api.ledger_verdict import verdict_lines
     from domain.ledger.services.verification import verify_ledger
 
     database_url = embedded.store_urls(settings, with_redis=False).database_url
 
     async def run() -> bool:
-        engine = create_async_engine(database_url)
+        engine = database_engine(database_url)
         try:
             async with async_sessionmaker(engine, class_=AsyncSession)() as session:
                 report = await verify_ledger(session)

@@ -39,6 +39,7 @@ from api.services import AppServices
 from domain.actors import Actor, Origin
 from domain.clock import Clock
 from domain.platform import PlatformProfile
+from domain.unit_of_work import database_unavailable
 from graph.context import Context
 from graph.errors import UNEXPECTED_MESSAGE
 from graph.hardening import HardeningPolicy
@@ -174,6 +175,13 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
                 response = rate_limited_response(
                     refused.retry_after_seconds, request.state.media_type
                 )
+            except Exception as error:  # an API key's check met PostgreSQL failing over
+                if not database_unavailable(error):
+                    raise
+                response = self._http_error(
+                    HTTPException(503, "the database is not answering: try again shortly"),
+                    request.state.media_type,
+                )
         await response(scope, receive, send)
 
     def _wants_ide(self, request: Request) -> bool:
@@ -283,6 +291,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             platform=self.platform,
             actor=actor,
             db=services.stores.sessions,
+            lagging_db=services.stores.lagging_sessions,
             identity=services.identity,
             hardening=self.hardening,
             rail=services.rail,

@@ -8,9 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import create_async_engine
 
 import migrations
+from api.database_urls import database_engine
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
@@ -33,7 +33,7 @@ def head_revision(database_url: str) -> str | None:
 
 async def current_revision(database_url: str) -> str | None:
     """The revision the database is at (None if never migrated)."""
-    engine = create_async_engine(database_url)
+    engine = database_engine(database_url)
     try:
         async with engine.connect() as conn:
             return await conn.run_sync(

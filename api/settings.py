@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("REDIS_URL", "AGORA_REDIS_URL"),
         description="Redis URL; unset starts the embedded Redis under data_dir.",
     )
+    database_read_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_READ_URL", "AGORA_DATABASE_READ_URL"),
+        description="Where reads that may lag a moment go (browsing listings and campaigns), "
+        "e.g. the cluster's hosts with target_session_attrs=prefer-standby; unset: the primary. "
+        "Money decisions always read DATABASE_URL.",
+    )
     data_dir: Path = Field(Path(".agora"), description="Where the embedded stores keep data.")
     currency: str = Field("CNY", description="The platform's home currency (ISO 4217).")
     log_level: str = Field("info")

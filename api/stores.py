@@ -10,10 +10,12 @@ from typing import Any
 import redis.asyncio as redis
 from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.database_urls import database_engine
 from api.events.outbox_queries import read_backlog
+from api.redis_clients import connection_pool, redis_client
 from api.redis_health import RedisHealth
 from api.settings import Settings
 
@@ -26,6 +28,8 @@ IDLE_BEFORE_PING_SECONDS = 1.0
 class Stores:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # Reads that may be a moment behind: a standby's, with DATABASE_READ_URL; else `sessions`.
+    lagging_sessions: async_sessionmaker[AsyncSession]
     # For the checks on a request's path: short socket and pool timeouts, and a pool that
     # queues a burst (up to the timeout) instead of failing at once.
     checks_redis: redis.Redis
@@ -37,6 +41,9 @@ class Stores:
         await self.checks_redis.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
+        lagging = self.lagging_sessions.kw["bind"]
+        if lagging is not self.engine:
+            await lagging.dispose()
 
     async def database_ready(self) -> bool:
         try:
@@ -88,13 +95,23 @@ def ping_when_idle(engine: AsyncEngine) -> None:
 
 def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Stores:
     """Pools are lazy: nothing connects until first use, so a process starts with a store down."""
-    engine = create_async_engine(
+    engine = database_engine(
         database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
     ping_when_idle(engine)
-    client = redis.Redis.from_url(
+    sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    lagging_sessions = sessions
+    if settings.database_read_url is not None:
+        lagging = database_engine(
+            settings.database_read_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        ping_when_idle(lagging)
+        lagging_sessions = async_sessionmaker(lagging, class_=AsyncSession, expire_on_commit=False)
+    client = redis_client(
         redis_url,
         max_connections=settings.redis_max_connections,
         socket_connect_timeout=PING_TIMEOUT_SECONDS,
@@ -102,8 +119,9 @@ def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Sto
     )
     timeout = settings.redis_request_timeout_seconds
     checks = redis.Redis.from_pool(  # from_pool: closing the client closes its pool
-        redis.BlockingConnectionPool.from_url(
+        connection_pool(
             redis_url,
+            blocking=True,
             max_connections=settings.redis_max_connections,
             timeout=timeout,
             socket_connect_timeout=timeout,
@@ -112,7 +130,8 @@ def open_stores(settings: Settings, *, database_url: str, redis_url: str) -> Sto
     )
     return Stores(
         engine=engine,
-        sessions=async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
+        sessions=sessions,
+        lagging_sessions=lagging_sessions,
         redis=client,
         checks_redis=checks,
     )

@@ -15,10 +15,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import domain.tables  # noqa: F401  # every table: foreign keys across contexts must resolve
+from api.database_urls import database_engine
 from api.security.keys import platform_keys
 from api.security.vault import AesGcmVault
 from api.settings import Settings
@@ -250,7 +251,7 @@ async def run_worker(
     settings: Settings, database_url: str, *, once: bool = False, clock: Clock | None = None
 ) -> None:
     """Run the jobs (once, or each on its own schedule until SIGTERM/SIGINT)."""
-    engine = create_async_engine(database_url, pool_size=4, max_overflow=0)
+    engine = database_engine(database_url, pool_size=4, max_overflow=0)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

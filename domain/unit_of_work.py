@@ -10,6 +10,9 @@ runs them here.
 - Anything else: roll back, re-raise.
 - PostgreSQL answers "try again" (a serialization failure or a deadlock victim): `run` replays
   the whole work in a fresh session, at most `MAX_ATTEMPTS` times, after a jittered pause.
+- PostgreSQL is out of reach (a failover, a restart, a connection cut mid-transaction): `run`
+  refuses with `DatabaseUnavailable` (TRY_AGAIN) and replays nothing itself, as a cut COMMIT
+  may have committed; the client's retry with the same idempotency key answers either way.
 
 Worker jobs go batch by batch, each batch in its own `transaction`, so a crash loses at most
 the batch in flight and a long run never holds locks for long.
@@ -24,6 +27,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +39,22 @@ Sessions = async_sessionmaker[AsyncSession]
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 MAX_ATTEMPTS = 3
+# PostgreSQL away or moving: shutting down or starting (57P0x), a read-only node (25006: the
+# connection reached a primary since demoted), any connection exception (class 08).
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "25006"})
+# asyncpg's refusal of every host it tried (none was read-write yet: mid-failover).
+_NO_FITTING_HOST = "TargetServerAttributeNotMatched"
+
+
+class DatabaseUnavailable(DomainError):
+    """PostgreSQL could not be reached or went away mid-request: nothing was done, unless the
+    commit itself was cut off, in which case it may have been. Retrying with the same
+    idempotency key is safe: it answers with what was done, or does it."""
+
+    code = "TRY_AGAIN"
+
+    def __init__(self) -> None:
+        super().__init__("the database is not answering (failing over?): try again shortly")
 
 
 @asynccontextmanager
@@ -64,7 +84,9 @@ class UnitOfWork:
             try:
                 async with transaction(self._sessions) as self._session:
                     return await work(self._session)
-            except DBAPIError as error:
+            except (DBAPIError, OSError, PoolTimeout) as error:
+                if database_unavailable(error):
+                    raise DatabaseUnavailable() from error
                 if attempt == MAX_ATTEMPTS or not retryable(error):
                     raise
                 await back_off(attempt)
@@ -75,13 +97,35 @@ class UnitOfWork:
         return key_use(self._session) if self._session is not None else None
 
 
-def retryable(error: DBAPIError) -> bool:
+def retryable(error: BaseException) -> bool:
     """PostgreSQL's "try again" answers (asyncpg reports them directly or as the cause)."""
-    cause = error.orig
+    cause = getattr(error, "orig", None)
     return (
         getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES
         or getattr(getattr(cause, "__cause__", None), "sqlstate", None) in RETRYABLE_SQLSTATES
     )
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` says PostgreSQL is out of reach, not that the work was wrong: a
+    connection refused, reset, timed out or found dead (SQLAlchemy then invalidates the pool's
+    connections), a server shutting down or read-only, no host fit to write, no pooled
+    connection free in time."""
+    if isinstance(error, PoolTimeout | OSError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        sqlstate = getattr(cause, "sqlstate", None) or ""
+        if isinstance(cause, OSError) or type(cause).__name__ == _NO_FITTING_HOST:
+            return True
+        if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+            return True
+        cause = getattr(cause, "orig", None) or cause.__cause__
+    return False
 
 
 async def back_off(attempt: int) -> None:

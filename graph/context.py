@@ -78,12 +78,20 @@ class Context:
     rate_limits: RateLimits
     events: EventFeed
     transfers: TransferQueue  # wallet-to-wallet transfers, grouped into batches (group commit)
+    # Reads that may be a moment behind (a standby's, when DATABASE_READ_URL is set): lists
+    # people browse. Never for what decides about money: that reads `db`, the primary.
+    lagging_db: async_sessionmaker[AsyncSession] | None = None
     # The WebSocket's connection_init payload, set by strawberry before on_ws_connect.
     connection_params: dict[str, object] | None = None
     # Where webhook endpoints may point: https to public addresses, unless configured.
     webhook_urls: EndpointUrlPolicy = field(default_factory=EndpointUrlPolicy)
     # DataLoaders of this request, made on first use (graph/loaders.py): one batch per field.
     loaders: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def browsing_db(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for lists people browse, which may lag a moment (`lagging_db`, else `db`)."""
+        return self.lagging_db or self.db
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

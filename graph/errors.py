@@ -5,6 +5,8 @@
   with several faults, each `violation`.
 - Errors in the client's own document (syntax, validation, variable coercion) are shown as
   graphql-core words them.
+- PostgreSQL out of reach (a failover, a restart) is TRY_AGAIN, whichever resolver met it:
+  a client retries (a mutation with the same idempotency key), it is not our bug.
 - Anything else is unexpected: the client sees "Unexpected error." with the request id to
   quote to support; the full error goes to our logs only.
 """
@@ -19,6 +21,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, InputRejected
 from domain.rate_limits import RateLimited
+from domain.unit_of_work import DatabaseUnavailable, database_unavailable
 
 UNEXPECTED_MESSAGE = "Unexpected error."
 
@@ -73,6 +76,8 @@ class ClientErrors(SchemaExtension):
 
     def _present(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
+        if original is not None and database_unavailable(original):
+            original = DatabaseUnavailable()
         if isinstance(original, DomainError):
             return GraphQLError(
                 client_message(original),

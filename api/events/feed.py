@@ -13,7 +13,10 @@ Is the cursor still good? PostgreSQL's outbox is the record of what was publishe
 keeps a bounded tail of it (MAXLEN trimming), and may have lost it all (a restart without
 persistence). For each topic the first event the outbox says was published after the cursor
 must be the first entry Redis still has after it; if Redis starts later, or has nothing,
-events were trimmed or lost: CURSOR_EXPIRED. This is exact on Redis 6.2 (the embedded one)
+events were trimmed or lost: CURSOR_EXPIRED. And each page read must hold every event the
+outbox numbered in its span: a Redis that failed over to a replica which lagged keeps the
+events before and after what it never received, a hole no first-entry check sees
+(CURSOR_EXPIRED too). This is exact on Redis 6.2 (the embedded one)
 and 7 alike — unlike XINFO's max-deleted-entry-id (Redis 7 only, blind to lost data) or a
 first-entry comparison (positions are gap-free across topics, not within one). A cursor
 beyond the last position the outbox ever gave is expired too (the stores were reset).
@@ -35,7 +38,7 @@ from api.events.streams import PublishedEvent, entry_id, position_of, stream_key
 from api.events.subscriber import LocalSubscriber
 from domain.events.errors import CursorExpired, EventsUnavailable
 from domain.events.interest import Interest
-from domain.events.repository import PublishedSince, published_since
+from domain.events.repository import PublishedSince, numbered_between, published_since
 
 REPLAY_PAGE = 500  # entries per stream per round
 READY_TIMEOUT_SECONDS = 5.0
@@ -101,12 +104,31 @@ class EventFeed:
             if first_round:
                 _check_retained(after, batches, since)
                 first_round = False
+            await self._check_unbroken(after, batches, cursors)
             for event in release_in_order(batches, cursors, count=self.page_size):
                 if interest.admits(event.type, event.audience):
                     yield event
             more = any(len(batch) >= self.page_size for batch in batches.values())
             if not more and not subscriber.overflowed:
                 return
+
+    async def _check_unbroken(
+        self, after: int, batches: dict[str, list[Entry]], cursors: dict[str, str]
+    ) -> None:
+        """Each page holds every event the outbox numbered in its span: Redis keeps a tail,
+        never a stream with holes, unless it failed over to a replica that lagged."""
+        spans = {
+            self.hub.streams[stream]: (position_of(cursors[stream]), position_of(batch[-1][0]))
+            for stream, batch in batches.items()
+            if batch
+        }
+        if not spans:
+            return
+        async with self.sessions() as session:
+            numbered = await numbered_between(session, spans=spans)
+        for stream, batch in batches.items():
+            if batch and len(batch) < numbered[self.hub.streams[stream]]:
+                raise CursorExpired(after)
 
     async def _read_round(self, cursors: dict[str, str]) -> dict[str, list[Entry]]:
         try:

@@ -8,11 +8,18 @@ found through an index by participant (plus the operators, who see all), so deli
 what the event's audience costs, not what the number of subscribers costs. If Redis drops,
 the reader reconnects with exponential backoff and resumes from the last ids it read: within
 the streams' retention nothing is lost.
+
+Unless the server it reconnects to is another one (Sentinel promoted the replica) or the same
+one restarted: replication is asynchronous, so entries the hub had not read yet may be gone,
+and reading on would skip them silently. Then every local subscription ends with
+EVENTS_UNAVAILABLE; a client resumes with its cursor, and the replay (api/events/feed.py)
+checks it against PostgreSQL's record: it gets what it missed, or CURSOR_EXPIRED.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -25,6 +32,7 @@ import redis.asyncio as redis
 from api.events.ordering import release_in_order
 from api.events.streams import PublishedEvent, stream_key
 from api.events.subscriber import LocalSubscriber
+from api.redis_clients import redis_client
 from domain.events.catalog import TOPICS
 from domain.events.interest import Interest
 
@@ -61,6 +69,8 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._client: redis.Redis | None = None
+        self.server_id: str | None = None  # the run_id of the Redis server read last
+        self.servers_changed = 0  # since start: each ended every local subscription
 
     # -- subscribers ---------------------------------------------------------------------
     def subscribe(self, interest: Interest) -> LocalSubscriber:
@@ -105,13 +115,25 @@ class EventHub:
             self.unsubscribe(subscriber)
 
     # -- the reader ----------------------------------------------------------------------
-    async def start(self) -> None:
-        self._client = redis.Redis.from_url(
+    def _connect(self) -> redis.Redis:
+        return redis_client(
             self.redis_url,
             single_connection_client=True,  # the one connection of this process's XREAD
             socket_connect_timeout=2,
             socket_timeout=self.block_ms / 1000 + 5,
         )
+
+    async def _reconnect(self) -> redis.Redis:
+        """A new client after a failure: a single-connection client reconnects to the address
+        it had, where Sentinel's new master is elsewhere (a new client asks the sentinels)."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+        self._client = self._connect()
+        return self._client
+
+    async def start(self) -> None:
+        self._client = self._connect()
         self._task = asyncio.create_task(self._read_forever(), name="agora-event-hub")
 
     @property
@@ -131,27 +153,29 @@ class EventHub:
             await self._client.aclose()  # ends a blocking read that kept the cancellation
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-        for subscriber in [*self._everyone, *(s for b in self._by_participant.values() for s in b)]:
+        for subscriber in self._all_subscribers():
             subscriber.close()
 
     async def _read_forever(self) -> None:
-        assert self._client is not None
+        client = self._client
+        assert client is not None
         delay = BACKOFF_FIRST_SECONDS
         while not self._stopping:
             try:
+                await self._same_server_or_restart(client)
                 if self.last_ids is None:
-                    self.last_ids = await self._stream_ends(self._client)
+                    self.last_ids = await self._stream_ends(client)
                     self._ready.set()
                 self.connected = True
                 # redis-py can swallow a cancellation that lands in a blocking read (the read
                 # returns empty): the flag ends the loop within one BLOCK.
                 while not self._stopping:
-                    woken = await self._client.xread(
+                    woken = await client.xread(
                         dict[Any, Any](self.last_ids), count=1, block=self.block_ms
                     )
                     delay = BACKOFF_FIRST_SECONDS
                     if woken:
-                        await self._read_all(self._client)
+                        await self._read_all(client)
             except Exception as error:
                 if self._stopping:
                     return
@@ -162,6 +186,26 @@ class EventHub:
             self.connected = False
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))  # noqa: S311 (jitter)
             delay = min(delay * 2, BACKOFF_MAX_SECONDS)
+            if not self._stopping:
+                client = await self._reconnect()
+
+    async def _same_server_or_restart(self, client: redis.Redis) -> None:
+        """End every local subscription when the server is not the one read before."""
+        server: Any = await client.info("server")
+        server_id = str(server["run_id"])
+        if self.server_id is not None and server_id != self.server_id:
+            logger.warning(
+                "event hub reads another Redis server (a failover or a restart): "
+                "subscriptions end with EVENTS_UNAVAILABLE and resume from their cursors"
+            )
+            self.servers_changed += 1
+            for subscriber in self._all_subscribers():
+                subscriber.close()
+                self.unsubscribe(subscriber)
+        self.server_id = server_id
+
+    def _all_subscribers(self) -> list[LocalSubscriber]:
+        return [*self._everyone, *(s for b in self._by_participant.values() for s in b)]
 
     async def _stream_ends(self, client: redis.Redis) -> dict[str, str]:
         """Each stream's last id ("0-0" for a stream not yet written): reading starts after."""

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import asyncpg
 import redis.asyncio as redis
 from redis.exceptions import RedisError
-from sqlalchemy.engine import make_url
 
+from api.database_urls import asyncpg_connect_args
 from api.events import outbox_queries as queries
 from api.events.publisher import publish
 from api.metrics import Metrics
@@ -42,11 +42,6 @@ class RelaySettings:
     publish_timeout_seconds: float = 5.0
 
 
-def asyncpg_dsn(database_url: str) -> str:
-    """The SQLAlchemy URL (postgresql+asyncpg://...) as asyncpg takes it."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(False)
-
-
 class OutboxRelay:
     def __init__(
         self,
@@ -56,7 +51,7 @@ class OutboxRelay:
         metrics: Metrics,
         settings: RelaySettings | None = None,
     ) -> None:
-        self._dsn = asyncpg_dsn(database_url)
+        self._connect_args = asyncpg_connect_args(database_url)
         self._redis = redis_client
         self._metrics = metrics
         self._settings = settings or RelaySettings()
@@ -81,7 +76,7 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self._settings.max_backoff_seconds)
 
     async def _lead(self) -> None:
-        conn = await asyncpg.connect(self._dsn)
+        conn = await asyncpg.connect(**self._connect_args)
         try:
             await conn.set_type_codec(
                 "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"

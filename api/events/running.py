@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import signal
 
-import redis.asyncio as redis
-
 from api.background import in_background
 from api.events.relay import OutboxRelay, RelaySettings
 from api.metrics import Metrics
+from api.redis_clients import redis_client
 from api.settings import Settings
 
 
@@ -24,7 +23,7 @@ def running_relay(relay: OutboxRelay) -> contextlib.AbstractAsyncContextManager[
 
 
 async def run_relay_until_signalled(settings: Settings, database_url: str, redis_url: str) -> None:
-    client = redis.Redis.from_url(redis_url)
+    client = redis_client(redis_url)
     relay = OutboxRelay(
         database_url=database_url,
         redis_client=client,

@@ -40,6 +40,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from api.rate_limits.keys import hashed_key
+from api.redis_clients import connection_pool, sentinel_target
 from api.redis_health import REDIS_OUTAGE, RedisHealth, RedisSkipped
 from domain.rate_limits import RateLimited
 
@@ -74,6 +75,9 @@ class Decision:
 
 
 def _limits_uri(redis_url: str) -> str:
+    # With Sentinel our pool finds the master; `limits` only needs a URL it parses.
+    if sentinel_target(redis_url) is not None:
+        return "redis://sentinel-managed:6379"
     # `limits` reads unix:// (the embedded Redis) as Valkey; its own spelling is redis+unix://.
     if redis_url.startswith("unix://"):
         return "redis+" + redis_url
@@ -115,7 +119,7 @@ class RateLimiter:
         self.redis_healthy.set(1)
         # The same window, in memory: what decides while Redis cannot (see the module's doc).
         self._in_process = MovingWindowRateLimiter(MemoryStorage())
-        self._pool: redis.BlockingConnectionPool | None = None
+        self._pool: redis.ConnectionPool | None = None
         self._health = RedisHealth()
         self._strategy: MovingWindowRateLimiter | None = None
         self._warned_at = -math.inf
@@ -132,8 +136,9 @@ class RateLimiter:
         # Our own pool, so we can close it (limits' storage has no close) and set timeouts.
         # A blocking one: a plain pool raises when all connections are busy, and a burst of
         # traffic must queue for a connection, not fall back at once.
-        self._pool = redis.BlockingConnectionPool.from_url(
+        self._pool = connection_pool(
             redis_url,
+            blocking=True,
             max_connections=self.max_connections,
             timeout=self.timeout_seconds,
             socket_connect_timeout=self.timeout_seconds,

@@ -53,6 +53,29 @@ async def published_since(
     )
 
 
+async def numbered_between(
+    session: AsyncSession, *, spans: dict[str, tuple[int, int]]
+) -> dict[str, int]:
+    """Per topic, how many events hold a position in (low, high]: each was published, or is
+    being published in position order, so a stream that holds `high` must hold them all
+    (what it lacks below was lost: Redis failed over to a replica that had not received it)."""
+    if not spans:
+        return {}
+    names = sorted(spans)
+    counts = [
+        select(func.count())
+        .where(
+            OUTBOX.c.topic == topic,
+            OUTBOX.c.position > spans[topic][0],
+            OUTBOX.c.position <= spans[topic][1],
+        )
+        .scalar_subquery()
+        for topic in names
+    ]
+    row = (await (await session.connection()).execute(select(*counts))).one()
+    return dict(zip(names, row, strict=True))
+
+
 _AFTER = (
     select(
         OUTBOX.c.id,

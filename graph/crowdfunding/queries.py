@@ -62,7 +62,7 @@ class CrowdfundingQueries:
     ) -> Connection[Campaign]:
         page = page_size(first, info.context.hardening)
         wanted = (filter or CampaignFilterInput()).to_domain()
-        async with info.context.db() as session:
+        async with info.context.browsing_db() as session:  # a standby's, if configured
             rows = await reads.browse_campaigns(
                 session,
                 actor=info.context.actor,

@@ -73,7 +73,7 @@ class InvestingQueries:
     ) -> Connection[Loan]:
         page = page_size(first, info.context.hardening)
         wanted = (filter or ListingFilterInput()).to_domain()
-        async with info.context.db() as session:
+        async with info.context.browsing_db() as session:  # a standby's, if configured
             rows = await open_listings(
                 session,
                 actor=info.context.actor,

@@ -26,6 +26,10 @@ class Query:
     def fine(self) -> str:
         return "ok"
 
+    @strawberry.field
+    def failing_over(self) -> str:
+        raise ConnectionRefusedError(111, "Connect call failed ('10.0.0.7', 5432)")
+
 
 schema = strawberry.Schema(query=Query, extensions=[ClientErrors])
 
@@ -55,3 +59,12 @@ async def test_request_errors_are_shown_as_written() -> None:
     [error] = result.errors or []
     assert "nope" in error.message
     assert error.path is None
+
+
+async def test_a_database_out_of_reach_is_try_again_not_our_bug() -> None:
+    result = await schema.execute("{ fine failingOver }")
+
+    [error] = result.errors or []
+    assert error.extensions == {"code": "TRY_AGAIN"}
+    assert error.path == ["failingOver"]
+    assert "10.0.0.7" not in str(error.formatted)

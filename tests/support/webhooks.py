@@ -27,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.database_urls import asyncpg_connect_args
 from api.events.outbox_queries import mark_published, number_next_batch
-from api.events.relay import asyncpg_dsn
 from api.security.vault import AesGcmVault
 from api.webhooks.sender import HttpWebhookSender
 from domain.actors import Actor, ActorKind
@@ -185,7 +185,9 @@ async def publish(sessions: Sessions) -> None:
     """Number every unpublished event and mark it published, with the relay's own queries
     (the relay's XADD to Redis is not what webhooks read: they follow the positions)."""
     engine = sessions.kw["bind"]
-    conn = await asyncpg.connect(asyncpg_dsn(engine.url.render_as_string(hide_password=False)))
+    conn = await asyncpg.connect(
+        **asyncpg_connect_args(engine.url.render_as_string(hide_password=False))
+    )
     try:
         while numbered := await number_next_batch(conn, 500):
             await mark_published(conn, [row["id"] for row in numbered])

@@ -156,3 +156,16 @@ async def test_another_topic_trimmed_does_not_expire_a_cursor_on_this_one(world:
     assert await first_events(world, Interest(me, WALLET), cursor, 1) == [wanted]
     with pytest.raises(CursorExpired):
         await first_events(world, Interest(me, ALL_TYPES), cursor, 1)
+
+
+async def test_a_cursor_is_refused_when_redis_lost_events_after_it(world: World) -> None:
+    """A failover to a replica that lagged: the stream has the events before and after the
+    ones it never received, and only the outbox knows they existed."""
+    me = uuid4()
+    published = await world.publish_many(me, 4)
+    await world.redis.xdel(stream_key("wallet"), f"{published[2]}-0")
+
+    with pytest.raises(CursorExpired):
+        await first_events(world, Interest(me, WALLET), published[0], 3)
+    # after the hole, nothing is missing
+    assert await first_events(world, Interest(me, WALLET), published[2], 1) == [published[3]]
