@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.background import in_background
-from api.events.relay import asyncpg_dsn
+from api.database_urls import asyncpg_connect_args
 from api.metrics import Metrics
 from api.settings import Settings
 from api.worker import STOP_GRACE_SECONDS, run_job_loops, worker_context
@@ -42,7 +42,7 @@ class InProcessWorker:
         cadence: float = 1.0,
     ) -> None:
         self._settings = settings
-        self._dsn = asyncpg_dsn(database_url)
+        self._connect_args = asyncpg_connect_args(database_url)
         self._sessions = sessions
         self._clock = clock
         self._metrics = metrics
@@ -64,7 +64,7 @@ class InProcessWorker:
             await self._sleep(RETRY_SECONDS)
 
     async def _lead(self) -> None:
-        conn = await asyncpg.connect(self._dsn)
+        conn = await asyncpg.connect(**self._connect_args)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                 if await self._sleep(RETRY_SECONDS):
