@@ -5,7 +5,7 @@ loan defaults and the platform's guarantee fund pays the note holders)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from enum import Enum
@@ -47,6 +47,15 @@ class Habit(Enum):
     NEVER = "NEVER"  # never again: the loan defaults
 
 
+# Loans of the book before the first day (day 0 is the eve of the first): (day, habits).
+HISTORY = (
+    (-54, (Habit.ON_TIME, Habit.LATE)),
+    (-44, (Habit.LATE, Habit.ON_TIME)),
+    (-34, (Habit.ON_TIME, Habit.ON_TIME, Habit.LATE)),
+)
+SAVINGS_FLOOR, SAVINGS_TOP_UP = 2_000_000, 5_000_000  # investors bring more below the floor
+
+
 @dataclass
 class Borrowing:
     borrower: Member
@@ -82,7 +91,7 @@ class LendingScene:
                 session=session,
                 clock=world.clock,
                 actor=operator,
-                product=PRODUCT,
+                product=replace(PRODUCT, code=f"DEMO-CASH-{world.seed}"),  # one per seed
                 market=Marketplace(max_investor_share=Decimal("0.6")),
             )
         )
@@ -109,20 +118,24 @@ class LendingScene:
         await post_offer(world, cast)
         for investor, grades in ((investors[0], {"A", "B"}), (investors[1], {"B", "C"})):
             await auto_invest(world, investor, grades)
-        # The book before the first simulated day, so that instalments fall due in it: a
-        # loan two months back whose borrower never repays (it defaults), and a month back
-        # three that pay, one of them late.
+        # The book before the first simulated day, so that instalments fall due all through
+        # it: a loan two months back whose borrower never repays (it defaults early in the
+        # run), and loans every ten days since, most repaid on time, some late.
         world.at(-64, 10)
-        await borrow(world, cast, Habit.NEVER)
-        world.at(-34, 10)
-        for habit in (Habit.ON_TIME, Habit.ON_TIME, Habit.LATE):
-            await borrow(world, cast, habit)
+        await borrow(world, cast, Habit.NEVER, income=INCOMES[-1])
+        for day, habits in HISTORY:
+            world.at(day, 10)
+            for habit in habits:
+                await borrow(world, cast, habit, income=INCOMES[-1])
 
     async def day(self, world: World, day: int) -> None:
         cast = cast_of(world)
         world.at(day, 9)
         if day % 7 == 0:
             await post_offer(world, cast)
+        for investor in cast.investors:
+            if await available(world, investor) < SAVINGS_FLOOR:
+                await top_up(world, investor, SAVINGS_TOP_UP)
         for _ in range(world.rng.randint(2, 4)):
             habit = world.rng.choices(list(Habit), weights=(80, 17, 3))[0]
             await borrow(world, cast, habit)
@@ -174,13 +187,12 @@ async def post_offer(world: World, cast: Cast) -> None:
     )
 
 
-async def borrow(world: World, cast: Cast, habit: Habit) -> None:
-    """A new borrower applies; approved, it takes the offer; investors buy what is left."""
+async def borrow(world: World, cast: Cast, habit: Habit, income: int | None = None) -> None:
+    """A new borrower applies (declaring `income`, or one at random); approved, it takes
+    the offer; investors buy what is left."""
     cast.borrowers += 1
     n = cast.borrowers
     borrower = await member(world, f"borrower{n}", f"Borrower {n}", {Role.BORROWER})
-    if n == 1:
-        world.accounts["borrower"] = borrower.email
     amount = world.amount(200_000, 3_000_000, 50_000)
     application = await world.attempt(
         lambda session: apply_for_loan(
@@ -191,7 +203,7 @@ async def borrow(world: World, cast: Cast, habit: Habit) -> None:
             amount=Money(amount, CURRENCY),
             term_months=world.rng.choice((3, 6, 12, 12, 24)),
             purpose=world.rng.choice(PURPOSES),
-            declared_monthly_income=world.rng.choice(INCOMES),
+            declared_monthly_income=income or world.rng.choice(INCOMES),
         )
     )
     if application is None:
@@ -220,6 +232,8 @@ async def borrow(world: World, cast: Cast, habit: Habit) -> None:
             bought = await invest(world, investor, loan.id, share)
             if bought is not None:
                 loan = bought.loan
+    if habit is Habit.ON_TIME and "borrower" not in world.accounts:  # a tour in good standing
+        world.accounts["borrower"] = borrower.email
     borrowing = Borrowing(borrower, loan.id, habit)
     cast.loans.append(borrowing)
     if loan.state == LoanState.ACTIVE.value:  # disbursed: the borrower takes the money
@@ -284,11 +298,16 @@ async def repay(world: World, cast: Cast) -> None:
             await top_up(world, borrowing.borrower, owed + 10_000)  # a little over, for penalty
 
 
+async def available(world: World, owner: Member) -> int:
+    """What the member's wallet may spend now (as its `wallet` query shows it)."""
+    async with world.sessions() as session:
+        wallets = await wallet_balances(session, owner_id=owner.id)
+    return sum(w.available.minor for w in wallets if w.currency == CURRENCY)
+
+
 async def spend(world: World, borrower: Member) -> None:
     """The borrower takes what its wallet holds (the loan) to its bank account."""
-    async with world.sessions() as session:
-        wallets = await wallet_balances(session, owner_id=borrower.id)
-    amount = sum(w.available.minor for w in wallets if w.currency == CURRENCY)
+    amount = await available(world, borrower)
     if amount <= 0:
         return
     await world.attempt(
