@@ -59,10 +59,11 @@ async def test_the_same_seed_plays_the_same_story(stores: StoreUrls) -> None:
     first, second = await once(), await once()
     assert first.ledger.consistent
     assert second.ledger.consistent
-    assert (first.operations, first.story, first.volume) == (
+    assert (first.operations, first.story, first.volume, first.refusals) == (
         second.operations,
         second.story,
         second.volume,
+        second.refusals,
     )
     assert first.figures == second.figures
 
