@@ -40,6 +40,7 @@ class InProcessWorker:
         clock: Clock,
         metrics: Metrics,
         cadence: float = 1.0,
+        retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._settings = settings
         self._dsn = asyncpg_dsn(database_url)
@@ -47,6 +48,7 @@ class InProcessWorker:
         self._clock = clock
         self._metrics = metrics
         self._cadence = cadence  # a job's period is multiplied by it (tests shorten them)
+        self._retry = retry_seconds
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -61,13 +63,13 @@ class InProcessWorker:
                 logger.warning("in-process worker lost PostgreSQL: %s", error)
             finally:
                 self._metrics.worker_leader.set(0)
-            await self._sleep(RETRY_SECONDS)
+            await self._sleep(self._retry)
 
     async def _lead(self) -> None:
         conn = await asyncpg.connect(self._dsn)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
-                if await self._sleep(RETRY_SECONDS):
+                if await self._sleep(self._retry):
                     return
             self._metrics.worker_leader.set(1)
             logger.info("in-process worker leads: running the jobs")
@@ -87,7 +89,7 @@ class InProcessWorker:
 
     async def _hold_lead(self, conn: asyncpg.Connection) -> None:
         """Until stopped, or until the connection that holds the lock stops answering."""
-        while not await self._sleep(RETRY_SECONDS):
+        while not await self._sleep(self._retry):
             await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=RETRY_SECONDS)
 
     async def _sleep(self, seconds: float) -> bool:
