@@ -1,12 +1,12 @@
-"""P2P and bank-funded lending: borrowers apply (the scorecard approves, refers or declines),
-banks post funding offers, investors buy notes and set auto-invest rules; borrowers spend
-their loans and repay when instalments fall due — most on time, some late, one never (its
+"""P2P and bank-funded lending: borrowers apply (the scorecard approves or declines, the fraud
+rules refer the implausible to the operator, who decides the next day), banks post funding
+offers, investors buy notes and set auto-invest rules; borrowers spend their loans and repay when instalments fall due — most on time, some late, one never (its
 loan defaults and the platform's guarantee fund pays the note holders)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from uuid import UUID
@@ -28,7 +28,8 @@ from domain.lending.services.funding_offers import create_funding_offer
 from domain.lending.services.guarantee_fund import fund_guarantee_fund
 from domain.lending.services.notes import NoteBought, buy_note
 from domain.lending.services.product_terms import Marketplace
-from domain.lending.states import LoanState
+from domain.lending.services.reviews import decide_loan_review
+from domain.lending.states import ApplicationStatus, LoanState
 from domain.lending.tables import Loan, LoanInstallment
 from domain.money import Money
 from domain.participants.roles import Role, Scope
@@ -37,8 +38,9 @@ from domain.wallets.services.accounts import wallet_balances
 from domain.wallets.services.movements import withdraw
 
 PURPOSES = ("a used car", "home repairs", "a wedding", "tuition", "a shop's stock", "a holiday")
-# Declared monthly incomes: the low ones are what the scorecard declines or refers.
-INCOMES = (300_000, 800_000, 1_200_000, 1_800_000, 2_500_000, 4_000_000)
+# Declared monthly incomes: the scorecard declines the low ones; the fraud rules refer the
+# last, above what is plausible without proof, to the operator.
+INCOMES = (300_000, 800_000, 1_200_000, 1_800_000, 2_500_000, 4_000_000, 60_000_000)
 
 
 class Habit(Enum):
@@ -53,6 +55,7 @@ HISTORY = (
     (-44, (Habit.LATE, Habit.ON_TIME)),
     (-34, (Habit.ON_TIME, Habit.ON_TIME, Habit.LATE)),
 )
+OUTCOMES = {"APPROVED": "approved", "DECLINED": "declined", "REVIEW": "referred to the operator"}
 SAVINGS_FLOOR, SAVINGS_TOP_UP = 2_000_000, 5_000_000  # investors bring more below the floor
 
 
@@ -65,12 +68,23 @@ class Borrowing:
 
 
 @dataclass
+class Referral:
+    """An application and who made it, waiting for the operator or for its acceptance."""
+
+    borrower: Member
+    application_id: UUID
+    habit: Habit
+    day: date = field(default_factory=lambda: date.min)
+
+
+@dataclass
 class Cast:
     product_id: UUID
     bank: Member
     bank_key: Actor
     investors: list[Member]
     loans: list[Borrowing] = field(default_factory=list)
+    referred: list[Referral] = field(default_factory=list)
     borrowers: int = 0
 
 
@@ -122,11 +136,11 @@ class LendingScene:
         # it: a loan two months back whose borrower never repays (it defaults early in the
         # run), and loans every ten days since, most repaid on time, some late.
         world.at(-64, 10)
-        await borrow(world, cast, Habit.NEVER, income=INCOMES[-1])
+        await borrow(world, cast, Habit.NEVER, income=INCOMES[-2])
         for day, habits in HISTORY:
             world.at(day, 10)
             for habit in habits:
-                await borrow(world, cast, habit, income=INCOMES[-1])
+                await borrow(world, cast, habit, income=INCOMES[-2])
 
     async def day(self, world: World, day: int) -> None:
         cast = cast_of(world)
@@ -139,6 +153,8 @@ class LendingScene:
         for _ in range(world.rng.randint(2, 4)):
             habit = world.rng.choices(list(Habit), weights=(80, 17, 3))[0]
             await borrow(world, cast, habit)
+        world.at(day, 17)
+        await decide_referrals(world, cast)
         world.at(day, 18)
         await repay(world, cast)
 
@@ -208,15 +224,48 @@ async def borrow(world: World, cast: Cast, habit: Habit, income: int | None = No
     )
     if application is None:
         return
-    world.story[f"loan applications {application.status.lower()}"] += 1
-    if application.status != "APPROVED":
-        return
+    world.story[f"loan applications {OUTCOMES[application.status]}"] += 1
+    if application.status == ApplicationStatus.REVIEW.value:  # the operator decides later
+        cast.referred.append(Referral(borrower, application.id, habit, world.clock.now().date()))
+    if application.status == ApplicationStatus.APPROVED.value:
+        await take_loan(world, cast, Referral(borrower, application.id, habit))
+
+
+async def decide_referrals(world: World, cast: Cast) -> None:
+    """The operator looks at yesterday's referred applications: approves most (the borrower
+    then takes the loan), declines the rest; today's wait in the queue until tomorrow."""
+    today = world.clock.now().date()
+    for referral in [r for r in cast.referred if r.day < today]:
+        cast.referred.remove(referral)
+        approve = world.rng.random() < 0.7
+        await decide(world, referral, approve)
+        world.story["referred applications " + ("approved" if approve else "declined")] += 1
+        if approve:
+            await take_loan(world, cast, referral)
+
+
+async def decide(world: World, referral: Referral, approve: bool) -> None:
+    await world.run(
+        lambda session: decide_loan_review(
+            session=session,
+            clock=world.clock,
+            actor=world.operator,
+            application_id=referral.application_id,
+            approve=approve,
+            reason="income confirmed by payslips" if approve else "no proof of income",
+        )
+    )
+
+
+async def take_loan(world: World, cast: Cast, offer: Referral) -> None:
+    """The borrower accepts its offer; the loan is matched, and investors buy what is left."""
+    borrower, habit = offer.borrower, offer.habit
     loan = await world.run(
         lambda session: accept_loan_offer(
             session=session,
             clock=world.clock,
             actor=borrower.actor,
-            application_id=application.id,
+            application_id=offer.application_id,
             idempotency_key=world.key("accept"),
         )
     )
