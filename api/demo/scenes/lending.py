@@ -1,7 +1,8 @@
 """P2P and bank-funded lending: borrowers apply (the scorecard approves or declines, the fraud
 rules refer the implausible to the operator, who decides the next day), banks post funding
-offers, investors buy notes and set auto-invest rules; borrowers spend their loans and repay when instalments fall due — most on time, some late, one never (its
-loan defaults and the platform's guarantee fund pays the note holders)."""
+offers, investors buy notes and set auto-invest rules; borrowers spend their loans and repay
+when instalments fall due — most on time, some late, one never (its loan defaults and the
+platform's guarantee fund pays the note holders)."""
 
 from __future__ import annotations
 
