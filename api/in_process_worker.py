@@ -14,7 +14,7 @@ import contextlib
 import logging
 
 import asyncpg
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.background import in_background
@@ -36,15 +36,14 @@ class InProcessWorker:
         *,
         settings: Settings,
         database_url: str,
-        sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         metrics: Metrics,
         cadence: float = 1.0,
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._settings = settings
+        self._database_url = database_url
         self._dsn = asyncpg_dsn(database_url)
-        self._sessions = sessions
         self._clock = clock
         self._metrics = metrics
         self._cadence = cadence  # a job's period is multiplied by it (tests shorten them)
@@ -74,15 +73,21 @@ class InProcessWorker:
             self._metrics.worker_leader.set(1)
             logger.info("in-process worker leads: running the jobs")
             lead_over = asyncio.Event()
-            async with worker_context(self._settings, self._sessions, self._clock) as context:
-                loops = asyncio.create_task(
-                    run_job_loops(context, lead_over, cadence=self._cadence)
-                )
-                try:
-                    await self._hold_lead(conn)
-                finally:
-                    lead_over.set()
-                    await loops
+            # A pool of its own, as `agora worker`'s: the jobs never take the requests' turn.
+            engine = create_async_engine(self._database_url, pool_size=4, max_overflow=0)
+            sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+            try:
+                async with worker_context(self._settings, sessions, self._clock) as context:
+                    loops = asyncio.create_task(
+                        run_job_loops(context, lead_over, cadence=self._cadence)
+                    )
+                    try:
+                        await self._hold_lead(conn)
+                    finally:
+                        lead_over.set()
+                        await loops
+            finally:
+                await engine.dispose()
         finally:
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)  # closing releases the leader lock

@@ -14,9 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
 from api.in_process_worker import InProcessWorker
@@ -137,14 +135,11 @@ async def test_of_several_api_processes_one_runs_the_jobs_and_another_takes_over
 ) -> None:
     # given three API processes' workers on one database (as `agora serve --workers 3`)
     settings = make_settings(clean_stores)
-    engine = create_async_engine(clean_stores.database_url)
-    sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     metrics = [Metrics() for _ in range(3)]
     workers = [
         InProcessWorker(
             settings=settings,
             database_url=clean_stores.database_url,
-            sessions=sessions,
             clock=SystemClock(),
             metrics=m,
             cadence=0.01,
@@ -171,7 +166,6 @@ async def test_of_several_api_processes_one_runs_the_jobs_and_another_takes_over
         for worker in workers:
             worker.stop()
         await asyncio.gather(*runs)
-        await engine.dispose()
 
 
 async def _some(condition: bool) -> bool | None:
