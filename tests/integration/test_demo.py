@@ -14,13 +14,18 @@ from api.demo.scenes import all_scenes
 from support.server import run_agora, server_env
 from support.stores import StoreUrls, empty_stores, make_settings
 
+DEMO_TIMEOUT_SECONDS = 300
+
 
 async def test_agora_demo_days_3_fills_the_stores_and_ends_with_a_verified_ledger(
     clean_stores: StoreUrls,
 ) -> None:
     # when `agora demo --days 3` runs on the stores
     env = server_env(clean_stores, AGORA_ENV="dev")
-    ran = await asyncio.to_thread(run_agora, "demo", "--days", "3", "--seed", "7", env=env)
+    # (seconds of CPU; minutes of wall time only when the machine is shared, as ours often is)
+    ran = await asyncio.to_thread(
+        run_agora, "demo", "--days", "3", "--seed", "7", env=env, timeout=DEMO_TIMEOUT_SECONDS
+    )
 
     # then it told each day, the figures, the ledger's verdict and whom to sign in as
     assert ran.returncode == 0, ran.stderr + ran.stdout
