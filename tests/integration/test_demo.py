@@ -79,3 +79,15 @@ def test_every_scene_module_adds_itself() -> None:
     assert names.index("lending") < names.index("secondary_market")
     assert {"sign_ups", "commerce", "bnpl", "crowdfunding"} <= set(names)
     assert len(names) == len(set(names))
+
+
+def test_the_demo_never_runs_in_production(stores: StoreUrls) -> None:
+    env = server_env(
+        stores,
+        AGORA_ENV="production",
+        AGORA_PASSWORD_HASH_ITERATIONS="2",
+        AGORA_PASSWORD_HASH_MEMORY_KIB="19456",
+    )
+    refused = run_agora("demo", "--days", "1", env=env)
+    assert refused.returncode == 2
+    assert "never runs in production" in refused.stderr
