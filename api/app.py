@@ -139,7 +139,6 @@ def create_app(
                     worker = InProcessWorker(
                         settings=settings,
                         database_url=urls.database_url,
-                        sessions=stores.sessions,
                         clock=clock,
                         metrics=metrics,
                         cadence=worker_cadence,

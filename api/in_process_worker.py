@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.background import in_background
-from api.database_urls import asyncpg_connect_args
+from api.database_urls import asyncpg_connect_args, database_engine
 from api.metrics import Metrics
 from api.settings import Settings
 from api.worker import STOP_GRACE_SECONDS, run_job_loops, worker_context
@@ -36,17 +36,18 @@ class InProcessWorker:
         *,
         settings: Settings,
         database_url: str,
-        sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         metrics: Metrics,
         cadence: float = 1.0,
+        retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._settings = settings
+        self._database_url = database_url
         self._connect_args = asyncpg_connect_args(database_url)
-        self._sessions = sessions
         self._clock = clock
         self._metrics = metrics
         self._cadence = cadence  # a job's period is multiplied by it (tests shorten them)
+        self._retry = retry_seconds
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -61,33 +62,39 @@ class InProcessWorker:
                 logger.warning("in-process worker lost PostgreSQL: %s", error)
             finally:
                 self._metrics.worker_leader.set(0)
-            await self._sleep(RETRY_SECONDS)
+            await self._sleep(self._retry)
 
     async def _lead(self) -> None:
         conn = await asyncpg.connect(**self._connect_args)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
-                if await self._sleep(RETRY_SECONDS):
+                if await self._sleep(self._retry):
                     return
             self._metrics.worker_leader.set(1)
             logger.info("in-process worker leads: running the jobs")
             lead_over = asyncio.Event()
-            async with worker_context(self._settings, self._sessions, self._clock) as context:
-                loops = asyncio.create_task(
-                    run_job_loops(context, lead_over, cadence=self._cadence)
-                )
-                try:
-                    await self._hold_lead(conn)
-                finally:
-                    lead_over.set()
-                    await loops
+            # A pool of its own, as `agora worker`'s: the jobs never take the requests' turn.
+            engine = database_engine(self._database_url, pool_size=4, max_overflow=0)
+            sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+            try:
+                async with worker_context(self._settings, sessions, self._clock) as context:
+                    loops = asyncio.create_task(
+                        run_job_loops(context, lead_over, cadence=self._cadence)
+                    )
+                    try:
+                        await self._hold_lead(conn)
+                    finally:
+                        lead_over.set()
+                        await loops
+            finally:
+                await engine.dispose()
         finally:
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)  # closing releases the leader lock
 
     async def _hold_lead(self, conn: asyncpg.Connection) -> None:
         """Until stopped, or until the connection that holds the lock stops answering."""
-        while not await self._sleep(RETRY_SECONDS):
+        while not await self._sleep(self._retry):
             await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=RETRY_SECONDS)
 
     async def _sleep(self, seconds: float) -> bool:

@@ -3,6 +3,8 @@ operator's grant), identity verification decided by the operator, API keys, top-
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.demo.world import CURRENCY, Member, World
@@ -56,6 +58,12 @@ async def member(
 
 async def verify(world: World, made: Member) -> None:
     """The member submits a passport; the operator verifies it."""
+    submission_id = await submit_passport(world, made)
+    await decide_identity(world, submission_id, KycDecision.VERIFY)
+
+
+async def submit_passport(world: World, made: Member) -> UUID:
+    """The member submits its passport for verification: the submission's id."""
     number = f"DEMO{world.rng.randrange(10**7):07d}"
     submission = await world.run(
         lambda session: submit_kyc(
@@ -68,14 +76,19 @@ async def verify(world: World, made: Member) -> None:
             document_number=number,
         )
     )
+    return submission.id
+
+
+async def decide_identity(world: World, submission_id: UUID, decision: KycDecision) -> None:
+    """The operator decides a submission (a rejection says why, as the API requires)."""
     await world.run(
         lambda session: decide_kyc(
             session=session,
             clock=world.clock,
             actor=world.operator,
-            submission_id=submission.id,
-            decision=KycDecision.VERIFY,
-            reason=None,
+            submission_id=submission_id,
+            decision=decision,
+            reason=None if decision is KycDecision.VERIFY else "the photo is unreadable",
         )
     )
 

@@ -17,6 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import col, select
 
 from api.app import create_app
+from api.in_process_worker import InProcessWorker
+from api.metrics import Metrics
 from api.settings import Settings
 from domain.clock import FixedClock, SystemClock
 from domain.payments.tables import PaymentIntent, SettlementBatchRow
@@ -126,6 +128,48 @@ async def test_escrow_settlement_and_webhooks_happen_with_the_api_alone(
             # and the merchant's endpoint heard of the release
             assert await eventually(release_delivered)
     assert _gauge(leading.text, "agora_worker_leader") == 1.0
+
+
+async def test_of_several_api_processes_one_runs_the_jobs_and_another_takes_over(
+    clean_stores: StoreUrls,
+) -> None:
+    # given three API processes' workers on one database (as `agora serve --workers 3`)
+    settings = make_settings(clean_stores)
+    metrics = [Metrics() for _ in range(3)]
+    workers = [
+        InProcessWorker(
+            settings=settings,
+            database_url=clean_stores.database_url,
+            clock=SystemClock(),
+            metrics=m,
+            cadence=0.01,
+            retry_seconds=0.1,
+        )
+        for m in metrics
+    ]
+
+    def leading() -> list[float]:
+        return [m.worker_leader._value.get() for m in metrics]  # type: ignore[attr-defined]
+
+    runs = [asyncio.create_task(worker.run()) for worker in workers]
+    try:
+        # then exactly one leads
+        await eventually(lambda: _some(sum(leading()) == 1))
+        await asyncio.sleep(0.5)
+        assert sorted(leading()) == [0.0, 0.0, 1.0]
+        # and when the leader's process stops, another takes the lead
+        first = leading().index(1.0)
+        workers[first].stop()
+        await runs[first]
+        await eventually(lambda: _some(sum(leading()) == 1 and leading()[first] == 0.0))
+    finally:
+        for worker in workers:
+            worker.stop()
+        await asyncio.gather(*runs)
+
+
+async def _some(condition: bool) -> bool | None:
+    return True if condition else None
 
 
 def _caller(person: Person) -> Caller:

@@ -45,7 +45,11 @@ def server_env(stores: StoreUrls, **extra: str) -> dict[str, str]:
 
 
 def run_agora(
-    *args: str, env: Mapping[str, str], cwd: Path = REPO, inherit: bool = True
+    *args: str,
+    env: Mapping[str, str],
+    cwd: Path = REPO,
+    inherit: bool = True,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     """`agora <args>` as a user runs it; `inherit=False` starts from an environment without
     the store URLs (as on a fresh machine)."""
@@ -60,7 +64,7 @@ def run_agora(
         env={**base, "AGORA_LOG_LEVEL": "warning", **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
 
 

@@ -43,7 +43,7 @@ async def ask_for_credit(world: World, shopper: Member) -> None:
 async def buy_in_installments(world: World, shop: Shop, shopper: Member) -> PlanWritten | None:
     """The merchant is paid at once; the shopper owes the plan's instalments."""
     amount = world.amount(30_000, 300_000, 1_000)
-    intent = await order(world, shop, amount, f"BNPL-{world.seed}-{world.key('o')}")
+    intent = await order(world, shop, amount, world.key("BNPL"))
     count = world.rng.choice((3, 6, 12))
     plan = await world.attempt(
         lambda session: pay_in_installments(

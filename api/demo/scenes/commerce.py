@@ -131,7 +131,7 @@ async def sell(world: World, cast: Cast, day: int) -> None:
     shopper = world.rng.choice(cast.shoppers)
     amount = world.amount(2_000, 80_000, 100)
     fate = world.rng.choices(("CONFIRM", "AUTO_RELEASE", "REFUND", "DISPUTE"), (70, 18, 8, 4))[0]
-    intent = await order(world, shop, amount, f"ORDER-{world.seed}-{len(cast.sales) + 1}")
+    intent = await order(world, shop, amount, world.key("ORDER"))
     paid = await world.attempt(
         lambda session: pay_intent(
             session=session,

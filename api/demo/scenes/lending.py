@@ -1,12 +1,13 @@
-"""P2P and bank-funded lending: borrowers apply (the scorecard approves, refers or declines),
-banks post funding offers, investors buy notes and set auto-invest rules; borrowers spend
-their loans and repay when instalments fall due — most on time, some late, one never (its
-loan defaults and the platform's guarantee fund pays the note holders)."""
+"""P2P and bank-funded lending: borrowers apply (the scorecard approves or declines, the fraud
+rules refer the implausible to the operator, who decides the next day), banks post funding
+offers, investors buy notes and set auto-invest rules; borrowers spend their loans and repay
+when instalments fall due — most on time, some late, one never (its loan defaults and the
+platform's guarantee fund pays the note holders)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from uuid import UUID
@@ -28,7 +29,8 @@ from domain.lending.services.funding_offers import create_funding_offer
 from domain.lending.services.guarantee_fund import fund_guarantee_fund
 from domain.lending.services.notes import NoteBought, buy_note
 from domain.lending.services.product_terms import Marketplace
-from domain.lending.states import LoanState
+from domain.lending.services.reviews import decide_loan_review
+from domain.lending.states import ApplicationStatus, LoanState
 from domain.lending.tables import Loan, LoanInstallment
 from domain.money import Money
 from domain.participants.roles import Role, Scope
@@ -37,14 +39,25 @@ from domain.wallets.services.accounts import wallet_balances
 from domain.wallets.services.movements import withdraw
 
 PURPOSES = ("a used car", "home repairs", "a wedding", "tuition", "a shop's stock", "a holiday")
-# Declared monthly incomes: the low ones are what the scorecard declines or refers.
-INCOMES = (300_000, 800_000, 1_200_000, 1_800_000, 2_500_000, 4_000_000)
+# Declared monthly incomes: the scorecard declines the low ones; the fraud rules refer the
+# last, above what is plausible without proof, to the operator.
+INCOMES = (300_000, 800_000, 1_200_000, 1_800_000, 2_500_000, 4_000_000, 60_000_000)
 
 
 class Habit(Enum):
     ON_TIME = "ON_TIME"  # deposits the instalment the day before it falls due
     LATE = "LATE"  # a week after
     NEVER = "NEVER"  # never again: the loan defaults
+
+
+# Loans of the book before the first day (day 0 is the eve of the first): (day, habits).
+HISTORY = (
+    (-54, (Habit.ON_TIME, Habit.LATE)),
+    (-44, (Habit.LATE, Habit.ON_TIME)),
+    (-34, (Habit.ON_TIME, Habit.ON_TIME, Habit.LATE)),
+)
+OUTCOMES = {"APPROVED": "approved", "DECLINED": "declined", "REVIEW": "referred to the operator"}
+SAVINGS_FLOOR, SAVINGS_TOP_UP = 2_000_000, 5_000_000  # investors bring more below the floor
 
 
 @dataclass
@@ -56,12 +69,23 @@ class Borrowing:
 
 
 @dataclass
+class Referral:
+    """An application and who made it, waiting for the operator or for its acceptance."""
+
+    borrower: Member
+    application_id: UUID
+    habit: Habit
+    day: date = field(default_factory=lambda: date.min)
+
+
+@dataclass
 class Cast:
     product_id: UUID
     bank: Member
     bank_key: Actor
     investors: list[Member]
     loans: list[Borrowing] = field(default_factory=list)
+    referred: list[Referral] = field(default_factory=list)
     borrowers: int = 0
 
 
@@ -82,7 +106,7 @@ class LendingScene:
                 session=session,
                 clock=world.clock,
                 actor=operator,
-                product=PRODUCT,
+                product=replace(PRODUCT, code=f"DEMO-CASH-{world.seed}"),  # one per seed
                 market=Marketplace(max_investor_share=Decimal("0.6")),
             )
         )
@@ -109,23 +133,29 @@ class LendingScene:
         await post_offer(world, cast)
         for investor, grades in ((investors[0], {"A", "B"}), (investors[1], {"B", "C"})):
             await auto_invest(world, investor, grades)
-        # The book before the first simulated day, so that instalments fall due in it: a
-        # loan two months back whose borrower never repays (it defaults), and a month back
-        # three that pay, one of them late.
+        # The book before the first simulated day, so that instalments fall due all through
+        # it: a loan two months back whose borrower never repays (it defaults early in the
+        # run), and loans every ten days since, most repaid on time, some late.
         world.at(-64, 10)
-        await borrow(world, cast, Habit.NEVER)
-        world.at(-34, 10)
-        for habit in (Habit.ON_TIME, Habit.ON_TIME, Habit.LATE):
-            await borrow(world, cast, habit)
+        await borrow(world, cast, Habit.NEVER, income=INCOMES[-2])
+        for day, habits in HISTORY:
+            world.at(day, 10)
+            for habit in habits:
+                await borrow(world, cast, habit, income=INCOMES[-2])
 
     async def day(self, world: World, day: int) -> None:
         cast = cast_of(world)
         world.at(day, 9)
         if day % 7 == 0:
             await post_offer(world, cast)
+        for investor in cast.investors:
+            if await available(world, investor) < SAVINGS_FLOOR:
+                await top_up(world, investor, SAVINGS_TOP_UP)
         for _ in range(world.rng.randint(2, 4)):
             habit = world.rng.choices(list(Habit), weights=(80, 17, 3))[0]
             await borrow(world, cast, habit)
+        world.at(day, 17)
+        await decide_referrals(world, cast)
         world.at(day, 18)
         await repay(world, cast)
 
@@ -174,13 +204,12 @@ async def post_offer(world: World, cast: Cast) -> None:
     )
 
 
-async def borrow(world: World, cast: Cast, habit: Habit) -> None:
-    """A new borrower applies; approved, it takes the offer; investors buy what is left."""
+async def borrow(world: World, cast: Cast, habit: Habit, income: int | None = None) -> None:
+    """A new borrower applies (declaring `income`, or one at random); approved, it takes
+    the offer; investors buy what is left."""
     cast.borrowers += 1
     n = cast.borrowers
     borrower = await member(world, f"borrower{n}", f"Borrower {n}", {Role.BORROWER})
-    if n == 1:
-        world.accounts["borrower"] = borrower.email
     amount = world.amount(200_000, 3_000_000, 50_000)
     application = await world.attempt(
         lambda session: apply_for_loan(
@@ -191,20 +220,53 @@ async def borrow(world: World, cast: Cast, habit: Habit) -> None:
             amount=Money(amount, CURRENCY),
             term_months=world.rng.choice((3, 6, 12, 12, 24)),
             purpose=world.rng.choice(PURPOSES),
-            declared_monthly_income=world.rng.choice(INCOMES),
+            declared_monthly_income=income or world.rng.choice(INCOMES),
         )
     )
     if application is None:
         return
-    world.story[f"loan applications {application.status.lower()}"] += 1
-    if application.status != "APPROVED":
-        return
+    world.story[f"loan applications {OUTCOMES[application.status]}"] += 1
+    if application.status == ApplicationStatus.REVIEW.value:  # the operator decides later
+        cast.referred.append(Referral(borrower, application.id, habit, world.clock.now().date()))
+    if application.status == ApplicationStatus.APPROVED.value:
+        await take_loan(world, cast, Referral(borrower, application.id, habit))
+
+
+async def decide_referrals(world: World, cast: Cast) -> None:
+    """The operator looks at yesterday's referred applications: approves most (the borrower
+    then takes the loan), declines the rest; today's wait in the queue until tomorrow."""
+    today = world.clock.now().date()
+    for referral in [r for r in cast.referred if r.day < today]:
+        cast.referred.remove(referral)
+        approve = world.rng.random() < 0.7
+        await decide(world, referral, approve)
+        world.story["referred applications " + ("approved" if approve else "declined")] += 1
+        if approve:
+            await take_loan(world, cast, referral)
+
+
+async def decide(world: World, referral: Referral, approve: bool) -> None:
+    await world.run(
+        lambda session: decide_loan_review(
+            session=session,
+            clock=world.clock,
+            actor=world.operator,
+            application_id=referral.application_id,
+            approve=approve,
+            reason="income confirmed by payslips" if approve else "no proof of income",
+        )
+    )
+
+
+async def take_loan(world: World, cast: Cast, offer: Referral) -> None:
+    """The borrower accepts its offer; the loan is matched, and investors buy what is left."""
+    borrower, habit = offer.borrower, offer.habit
     loan = await world.run(
         lambda session: accept_loan_offer(
             session=session,
             clock=world.clock,
             actor=borrower.actor,
-            application_id=application.id,
+            application_id=offer.application_id,
             idempotency_key=world.key("accept"),
         )
     )
@@ -220,6 +282,8 @@ async def borrow(world: World, cast: Cast, habit: Habit) -> None:
             bought = await invest(world, investor, loan.id, share)
             if bought is not None:
                 loan = bought.loan
+    if habit is Habit.ON_TIME and "borrower" not in world.accounts:  # a tour in good standing
+        world.accounts["borrower"] = borrower.email
     borrowing = Borrowing(borrower, loan.id, habit)
     cast.loans.append(borrowing)
     if loan.state == LoanState.ACTIVE.value:  # disbursed: the borrower takes the money
@@ -284,11 +348,16 @@ async def repay(world: World, cast: Cast) -> None:
             await top_up(world, borrowing.borrower, owed + 10_000)  # a little over, for penalty
 
 
+async def available(world: World, owner: Member) -> int:
+    """What the member's wallet may spend now (as its `wallet` query shows it)."""
+    async with world.sessions() as session:
+        wallets = await wallet_balances(session, owner_id=owner.id)
+    return sum(w.available.minor for w in wallets if w.currency == CURRENCY)
+
+
 async def spend(world: World, borrower: Member) -> None:
     """The borrower takes what its wallet holds (the loan) to its bank account."""
-    async with world.sessions() as session:
-        wallets = await wallet_balances(session, owner_id=borrower.id)
-    amount = sum(w.available.minor for w in wallets if w.currency == CURRENCY)
+    amount = await available(world, borrower)
     if amount <= 0:
         return
     await world.attempt(
