@@ -53,9 +53,17 @@ class InsuranceQueries:
         return [InsuranceProduct.of(row) for row in rows]
 
     @allow(SIGNED_IN, key=Scope.PROFILE_READ)
-    @strawberry.field(description="What a policy of the product costs for this amount, now.")
+    @strawberry.field(
+        description="What a policy of the product costs for this amount, now (`grade`: the "
+        "borrower's risk grade, A..E, for a product priced by grade)."
+    )
     async def insurance_quote(
-        self, info: Info, product_id: strawberry.ID, insured_amount: str, currency: str
+        self,
+        info: Info,
+        product_id: strawberry.ID,
+        insured_amount: str,
+        currency: str,
+        grade: str | None = None,
     ) -> InsuranceQuote:
         async with info.context.db() as session:
             quote = await policies.quote_policy(
@@ -63,6 +71,7 @@ class InsuranceQueries:
                 clock=info.context.clock,
                 product_id=uuid_of(product_id, "InsuranceProduct"),
                 insured=money_of(insured_amount, currency, "insured_amount"),
+                grade=grade,
             )
         return InsuranceQuote.of(quote)
 

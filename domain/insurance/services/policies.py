@@ -88,13 +88,19 @@ def price(
 
 
 async def quote_policy(
-    *, session: AsyncSession, clock: Clock, product_id: UUID, insured: Money
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    product_id: UUID,
+    insured: Money,
+    grade: str | None = None,
 ) -> Quote:
-    """What a policy of the product costs for `insured`, now."""
+    """What a policy of the product costs for `insured`, now (a product priced by risk
+    grade: for a borrower of `grade`)."""
     product = await product_on_sale(session, product_id)
     if insured.currency != product.currency:
         raise InvalidInput(f"the product insures {product.currency}", field="insured_amount")
-    return price(product, insured=insured.minor, now=clock.now())
+    return price(product, insured=insured.minor, now=clock.now(), grade=grade)
 
 
 async def issue_policy(

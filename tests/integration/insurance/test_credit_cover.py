@@ -222,3 +222,28 @@ async def test_what_the_borrower_repays_while_the_claim_waits_goes_to_the_funder
         1_000_000 + 8_500 - 700_000
     )
     assert await ledger_consistent(app)
+
+
+QUOTE = """query Q($id: ID!, $grade: String) {
+  insuranceQuote(productId: $id, insuredAmount: "10000.00", currency: "CNY", grade: $grade) {
+    premium { amount } toInsurer { amount } commission { amount } } }"""
+
+
+async def test_a_credit_product_quotes_by_the_borrowers_grade(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    operator = await create_person(app, "OperatorQ", roles=["OPERATOR"])
+    _, key = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])
+    published = (await gql(client, PUBLISH, {"input": CREDIT}, token=key))["data"]
+    product = published["publishInsuranceProduct"]["product"]["id"]
+    buyer = await create_person(app, "Quoted", roles=["BORROWER"])
+
+    graded = await gql(client, QUOTE, {"id": product, "grade": "B"}, token=buyer.token)
+    ungraded = await gql(client, QUOTE, {"id": product}, token=buyer.token)
+
+    assert graded["data"]["insuranceQuote"] == {
+        "premium": {"amount": "100.00"},
+        "toInsurer": {"amount": "85.00"},
+        "commission": {"amount": "15.00"},
+    }
+    assert ungraded["errors"][0]["extensions"]["code"] == "PRODUCT_NOT_ON_SALE"
