@@ -42,6 +42,7 @@ from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
+from graph.supply_chain.subscriptions import SupplyChainSubscriptions
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
@@ -122,7 +123,12 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions):
+class Subscription(
+    PlatformSubscriptions,
+    EventSubscriptions,
+    CrowdfundingSubscriptions,
+    SupplyChainSubscriptions,
+):
     pass
 
 

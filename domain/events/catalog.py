@@ -22,6 +22,8 @@ class EventType(Enum):
     PAYOUT_UPDATED = "payments.payout_updated"
     CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
     PLEDGE_UPDATED = "crowdfunding.pledge_updated"
+    RECEIVABLE_UPDATED = "supply_chain.receivable_updated"
+    CERTIFICATE_UPDATED = "supply_chain.certificate_updated"
 
     @property
     def topic(self) -> str:

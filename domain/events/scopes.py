@@ -25,6 +25,9 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # Campaigns and pledges, as myCampaigns and myPledges show them to their keys.
     EventType.CAMPAIGN_UPDATED: Scope.PROFILE_READ,
     EventType.PLEDGE_UPDATED: Scope.PROFILE_READ,
+    # Receivables and certificates: suppliers, core enterprises and the banks that fund them.
+    EventType.RECEIVABLE_UPDATED: Scope.PROFILE_READ,
+    EventType.CERTIFICATE_UPDATED: Scope.PROFILE_READ,
 }
 
 

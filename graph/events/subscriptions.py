@@ -31,6 +31,10 @@ DESCRIPTIONS: dict[Type, str] = {
     Type.CAMPAIGN_UPDATED: "Campaigns you run or back, as their progress or state changes "
     "(one campaign's with campaignId).",
     Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
+    Type.RECEIVABLE_UPDATED: "Invoices you registered, or that suppliers registered on you, "
+    "as they are confirmed, rejected, credited or paid.",
+    Type.CERTIFICATE_UPDATED: "Receivable certificates you hold, sold, funded or owe, as they "
+    "are split, transferred, financed, age overdue or are paid.",
 }
 
 

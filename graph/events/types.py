@@ -32,6 +32,7 @@ from domain.lending.events import (
 )
 from domain.money import Money as DomainMoney
 from domain.payments.events import PaymentUpdated, PayoutUpdated
+from domain.supply_chain.events import CertificateUpdated, ReceivableUpdated
 from domain.wallets.services.accounts import WalletBalance
 from graph.context import DeliveredEvent
 from graph.money import Money
@@ -429,6 +430,75 @@ class PledgeUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="An invoice registered on a core enterprise changed: as it is after.")
+class ReceivableUpdatedEvent(PayloadEvent):
+    receivable_id: strawberry.ID = strawberry.field(description="The Receivable.")
+    change: str = strawberry.field(description="REGISTERED, CREDITED, CONFIRMED, REJECTED or PAID.")
+    state: str
+    supplier_id: strawberry.ID = strawberry.field(description="The supplier (a Participant).")
+    buyer_id: strawberry.ID = strawberry.field(description="The core enterprise (a Participant).")
+    invoice_number: str
+    amount: Money
+    due_on: date
+    reason: str | None = strawberry.field(description="A rejection's reason.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> ReceivableUpdatedEvent:
+        p = payload_of(event, ReceivableUpdated)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            receivable_id=node_id("Receivable", p.receivable_id),
+            change=p.change,
+            state=p.state,
+            supplier_id=node_id("Participant", p.supplier_id),
+            buyer_id=node_id("Participant", p.buyer_id),
+            invoice_number=p.invoice_number,
+            amount=money(p.amount, p.currency),
+            due_on=date.fromisoformat(p.due_on),
+            reason=p.reason,
+        )
+
+
+@strawberry.type(description="A receivable certificate changed: as it is after.")
+class CertificateUpdatedEvent(PayloadEvent):
+    certificate_id: strawberry.ID = strawberry.field(description="The Certificate.")
+    receivable_id: strawberry.ID = strawberry.field(description="Its Receivable.")
+    change: str = strawberry.field(
+        description="ISSUED, SPLIT, TRANSFERRED, FINANCED, OVERDUE, RECOURSED, REMINDED or PAID."
+    )
+    state: str
+    holder_id: strawberry.ID = strawberry.field(description="Who is paid at maturity.")
+    buyer_id: strawberry.ID = strawberry.field(description="The core enterprise that pays.")
+    amount: Money
+    due_on: date
+    days_past_due: int
+    bucket: str
+    penalty_accrued: Money
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The Certificate it was split from."
+    )
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> CertificateUpdatedEvent:
+        p = payload_of(event, CertificateUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            certificate_id=node_id("Certificate", p.certificate_id),
+            receivable_id=node_id("Receivable", p.receivable_id),
+            change=p.change,
+            state=p.state,
+            holder_id=node_id("Participant", p.holder_id),
+            buyer_id=node_id("Participant", p.buyer_id),
+            amount=money(p.amount, c),
+            due_on=date.fromisoformat(p.due_on),
+            days_past_due=p.days_past_due,
+            bucket=p.bucket,
+            penalty_accrued=money(p.penalty_accrued, c),
+            parent_id=node_id("Certificate", p.parent_id),
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -444,5 +514,7 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.PAYOUT_UPDATED: PayoutUpdatedEvent,
     catalog.EventType.CAMPAIGN_UPDATED: CampaignUpdatedEvent,
     catalog.EventType.PLEDGE_UPDATED: PledgeUpdatedEvent,
+    catalog.EventType.RECEIVABLE_UPDATED: ReceivableUpdatedEvent,
+    catalog.EventType.CERTIFICATE_UPDATED: CertificateUpdatedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""
