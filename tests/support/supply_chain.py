@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.clock import FixedClock
+from domain.lending.funding_terms import OfferKind, OfferTerms
+from domain.lending.services import funding_offers
 from domain.money import Money
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
-from domain.supply_chain.services import confirmations, invoices, splitting
+from domain.supply_chain.services import confirmations, financing, invoices, splitting
+from domain.supply_chain.services.financing import EarlyPayment, EarlyPaymentOffer
 from domain.supply_chain.services.invoices import NewInvoice
 from domain.supply_chain.services.reads import ReceivableView
 from domain.supply_chain.services.splitting import PartTransfer, SplitView
@@ -122,3 +127,88 @@ async def split(
         )
         await session.commit()
     return view
+
+
+async def bank(sessions: Sessions, clock: FixedClock) -> Actor:
+    return await participant(sessions, clock, {Role.PARTNER_BANK}, kind=ParticipantKind.BUSINESS)
+
+
+def scf_terms(
+    rate: str,
+    *,
+    credit_line: int = 10_000_000_00,
+    capacity: int = 100_000_000_00,
+    tenor: int = 180,
+    cores: frozenset[UUID] = frozenset(),
+    min_amount: int = 1_000_00,
+    max_amount: int = 50_000_000_00,
+) -> OfferTerms:
+    return OfferTerms(
+        currency="CNY",
+        capacity=capacity,
+        rate_floor=Decimal(rate),
+        spread=None,
+        grades=frozenset(),
+        min_term_months=0,
+        max_term_months=0,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        per_borrower_cap=credit_line,
+        expires_at=None,
+        kind=OfferKind.SUPPLY_CHAIN.value,
+        max_tenor_days=tenor,
+        core_enterprise_ids=cores,
+    )
+
+
+async def scf_offer(sessions: Sessions, clock: FixedClock, who: Actor, terms: OfferTerms) -> UUID:
+    async with sessions() as session:
+        row = await funding_offers.create_funding_offer(
+            session=session, clock=clock, actor=who, terms=terms, idempotency_key=key("offer")
+        )
+        await session.commit()
+    return row.id
+
+
+async def finance(
+    sessions: Sessions,
+    clock: FixedClock,
+    holder: Actor,
+    certificate_id: UUID,
+    *,
+    idem: str | None = None,
+) -> EarlyPayment:
+    async with sessions() as session:
+        paid = await financing.request_early_payment(
+            session=session,
+            clock=clock,
+            actor=holder,
+            certificate_id=certificate_id,
+            idempotency_key=idem or key("early"),
+        )
+        await session.commit()
+    return paid
+
+
+async def quote(
+    sessions: Sessions, clock: FixedClock, holder: Actor, certificate_id: UUID
+) -> EarlyPaymentOffer:
+    async with sessions() as session:
+        return await financing.quote_early_payment(
+            session=session, clock=clock, actor=holder, certificate_id=certificate_id
+        )
+
+
+async def account_balance(
+    sessions: Sessions, kind: str, *, owner: UUID | None = None, label: str = ""
+) -> int:
+    """credits - debits posted of one CNY account (0 if it was never opened)."""
+    async with sessions() as session:
+        found = await (await session.connection()).execute(
+            text(
+                "SELECT credits_posted - debits_posted FROM ledger_account WHERE kind = :kind"
+                " AND currency = 'CNY' AND owner_id IS NOT DISTINCT FROM :owner AND label = :label"
+            ),
+            {"kind": kind, "owner": owner, "label": label},
+        )
+        return int(found.scalar() or 0)

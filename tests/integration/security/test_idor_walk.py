@@ -70,6 +70,9 @@ class Public(Exempt):
 OPERATORS_ONLY = Exempt("operators only: an operator may act on every participant's objects")
 NODE = Exempt("node/nodes: every Node type is walked in test_idor")
 ANY_PARTICIPANT = Exempt("anyone may pay anyone: the recipient need not be seen")
+SCF_BUYERS = Exempt(
+    "an offer lists the core enterprises it accepts; never looked up, so it reveals nothing"
+)
 
 # Position -> the Node type whose id it takes, or why it needs no check. The single truth.
 ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
@@ -163,6 +166,9 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.reconfirmPledge(pledgeId)": "Pledge",
     "Mutation.refundPledge(input.pledgeId)": "Pledge",
     "Mutation.markRewardFulfilled(pledgeId)": "Pledge",
+    # supply chain
+    "Mutation.createFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
+    "Mutation.updateFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
     "Subscription.campaignUpdated(campaignId)": Exempt(
         "a filter on the caller's own events: another's campaign's never reach it"
     ),
