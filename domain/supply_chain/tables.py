@@ -68,6 +68,13 @@ class Receivable(SQLModel, table=True):
         ),
         sa.Index("ix_scf_receivable_buyer_state", "buyer_id", "state", "due_on"),
         sa.Index("ix_scf_receivable_supplier_created", "supplier_id", "created_at"),
+        # The maturity job: confirmed invoices by due date.
+        sa.Index(
+            "ix_scf_receivable_confirmed_due",
+            "due_on",
+            "id",
+            postgresql_where=sa.text("state = 'CONFIRMED'"),
+        ),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
@@ -85,6 +92,7 @@ class Receivable(SQLModel, table=True):
     state: str = Field(max_length=16)  # InvoiceState
     reason: str | None = Field(default=None, max_length=500)  # a rejection's
     decided_at: datetime | None = _moment(nullable=True)
+    checked_on: date | None = None  # the business date the maturity job last tried it
     paid_at: datetime | None = _moment(nullable=True)
     created_at: datetime = _moment()
     updated_at: datetime = _moment()

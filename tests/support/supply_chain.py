@@ -212,3 +212,8 @@ async def account_balance(
             {"kind": kind, "owner": owner, "label": label},
         )
         return int(found.scalar() or 0)
+
+
+async def parties(sessions: Sessions, clock: FixedClock) -> tuple[Actor, Actor, Actor]:
+    """A supplier, a core enterprise and a bank."""
+    return await supplier(sessions, clock), await core(sessions, clock), await bank(sessions, clock)

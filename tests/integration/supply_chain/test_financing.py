@@ -22,6 +22,7 @@ from support.supply_chain import (
     confirmed,
     core,
     finance,
+    parties,
     quote,
     scf_offer,
     scf_terms,
@@ -93,11 +94,7 @@ async def test_a_full_credit_line_or_an_unaccepted_buyer_passes_to_the_next_offe
 async def test_no_offer_that_accepts_is_a_typed_refusal(
     sessions: Sessions, clock: FixedClock
 ) -> None:
-    seller, buyer, lender = (
-        await supplier(sessions, clock),
-        await core(sessions, clock),
-        await bank(sessions, clock),
-    )
+    seller, buyer, lender = await parties(sessions, clock)
     await scf_offer(sessions, clock, lender, scf_terms("0.03", tenor=30))
     [certificate] = (await confirmed(sessions, clock, seller, buyer, days=90)).certificates
     with pytest.raises(NoFinancingOffer):
@@ -107,11 +104,7 @@ async def test_no_offer_that_accepts_is_a_typed_refusal(
 async def test_a_certificate_asked_for_many_times_at_once_is_financed_once(
     sessions: Sessions, clock: FixedClock
 ) -> None:
-    seller, buyer, lender = (
-        await supplier(sessions, clock),
-        await core(sessions, clock),
-        await bank(sessions, clock),
-    )
+    seller, buyer, lender = await parties(sessions, clock)
     await scf_offer(sessions, clock, lender, scf_terms("0.05"))
     [certificate] = (await confirmed(sessions, clock, seller, buyer, 100_000_00)).certificates
 
