@@ -42,6 +42,8 @@ from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
+from graph.supply_chain.mutations import SupplyChainMutations
+from graph.supply_chain.queries import SupplyChainQueries
 from graph.supply_chain.subscriptions import SupplyChainSubscriptions
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
@@ -58,6 +60,7 @@ for _context in (
     "lending",
     "wallets",
     "crowdfunding",
+    "supply_chain",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 
@@ -93,6 +96,7 @@ class Query(
     BnplQueries,
     BnplCreditQueries,
     CrowdfundingQueries,
+    SupplyChainQueries,
 ):
     pass
 
@@ -118,6 +122,7 @@ class Mutation(
     BnplMutations,
     BnplCreditMutations,
     CrowdfundingMutations,
+    SupplyChainMutations,
 ):
     pass
 

@@ -132,7 +132,7 @@ async def _match(
 
 
 def _check_holder(row: Certificate, holder_id: UUID) -> None:
-    if holder_id not in (row.holder_id, row.seller_id):
+    if holder_id not in (row.holder_id, row.seller_id):  # holder_id: a participant, never None
         raise NotFound("no such certificate", field="certificate_id")
     if row.holder_id != holder_id or row.state != CertificateState.HELD.value:
         raise ReceivableStateConflict(

@@ -44,16 +44,15 @@ class PayablesTotal:
 
 
 def may_see_receivable(actor: Actor, row: Receivable) -> bool:
-    return actor.is_operator or actor.participant_id in (row.supplier_id, row.buyer_id)
+    me = actor.participant_id
+    return actor.is_operator or (me is not None and me in (row.supplier_id, row.buyer_id))
 
 
 def may_see_certificate(actor: Actor, row: Certificate) -> bool:
-    return actor.is_operator or actor.participant_id in (
-        row.holder_id,
-        row.seller_id,
-        row.buyer_id,
-        row.supplier_id,
-    )
+    # `seller_id` is None until it is financed: an anonymous caller's None must never match.
+    me = actor.participant_id
+    parties = (row.holder_id, row.seller_id, row.buyer_id, row.supplier_id)
+    return actor.is_operator or (me is not None and me in parties)
 
 
 async def certificates_of(session: AsyncSession, receivable_id: UUID) -> tuple[Certificate, ...]:

@@ -167,6 +167,22 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.refundPledge(input.pledgeId)": "Pledge",
     "Mutation.markRewardFulfilled(pledgeId)": "Pledge",
     # supply chain
+    "Query.receivable(id)": "Receivable",
+    "Query.certificate(id)": "Certificate",
+    "Query.quoteEarlyPayment(certificateId)": "Certificate",
+    "Mutation.registerInvoice(input.buyerId)": Exempt(
+        "any verified business may invoice any core enterprise; a missing buyer and one that "
+        "is not a core enterprise are answered alike"
+    ),
+    "Mutation.applyCreditNote(input.receivableId)": "Receivable",
+    "Mutation.confirmInvoice(receivableId)": "Receivable",
+    "Mutation.rejectInvoice(receivableId)": "Receivable",
+    "Mutation.payReceivable(receivableId)": "Receivable",
+    "Mutation.splitCertificate(input.certificateId)": "Certificate",
+    "Mutation.splitCertificate(input.parts.recipientId)": ANY_PARTICIPANT,
+    "Mutation.requestEarlyPayment(certificateId)": "Certificate",
+    "Mutation.exerciseRecourse(certificateId)": "Certificate",
+    "Mutation.setSupplyChainProgramme(input.coreEnterpriseId)": OPERATORS_ONLY,
     "Mutation.createFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
     "Mutation.updateFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
     "Subscription.campaignUpdated(campaignId)": Exempt(
