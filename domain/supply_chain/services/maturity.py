@@ -21,10 +21,12 @@ from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, NotFound
 from domain.clock import Clock
+from domain.events.services.outbox import record_events
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.errors import InsufficientFunds
@@ -38,9 +40,10 @@ from domain.supply_chain.services.programmes import terms_of
 from domain.supply_chain.services.reads import OWED, ReceivableView, certificates_of, receivable
 from domain.supply_chain.services.updates import (
     audit,
+    certificate_row,
     certificate_updated,
     lock_receivable,
-    receivable_updated,
+    receivable_row,
     step_certificate,
     step_invoice,
 )
@@ -74,15 +77,33 @@ class ReceivablePaid(StoredAnswer):
 async def settle(session: AsyncSession, row: Receivable, now: datetime) -> int:
     """Pay every outstanding certificate of the (locked) invoice from the core enterprise's
     wallet in one journal; what was paid. InsufficientFunds changes nothing."""
-    owed = [c for c in await certificates_of(session, row.id) if c.state in OWED]
-    if now.date() > row.due_on:  # late: the penalty runs to the day it is paid
-        terms = await terms_of(session, row.buyer_id)
-        for c in owed:
-            age(c, terms, now)
-    payer = wallet_key(row.buyer_id, row.currency)
+    return await settle_all(session, [row], now)
+
+
+async def settle_all(session: AsyncSession, rows: list[Receivable], now: datetime) -> int:
+    """`settle` for several locked invoices at once: one read of their certificates, one
+    journal, one flush, one write of their events (the maturity job's common case)."""
+    by_id = {row.id: row for row in rows}
+    owed = list(
+        (
+            await session.exec(
+                select(Certificate)
+                .where(
+                    col(Certificate.receivable_id).in_(by_id),
+                    col(Certificate.state).in_(OWED),
+                )
+                .order_by(col(Certificate.receivable_id), col(Certificate.created_at))
+            )
+        ).all()
+    )
+    late = {row.buyer_id for row in rows if now.date() > row.due_on}
+    terms = {buyer: await terms_of(session, buyer) for buyer in late}
+    for c in owed:
+        if c.buyer_id in terms:  # late: the penalty runs to the day it is paid
+            age(c, terms[c.buyer_id], now)
     legs = [
         KeyedLeg(
-            payer,
+            wallet_key(c.buyer_id, c.currency),
             owner_key(c),
             c.amount + c.penalty_accrued - c.penalty_paid,
             "SCF_MATURITY",
@@ -90,7 +111,9 @@ async def settle(session: AsyncSession, row: Receivable, now: datetime) -> int:
         )
         for c in owed
     ]
-    await post_by_key(session, legs=legs, now=now)
+    if legs:
+        await post_by_key(session, legs=legs, now=now)
+    events = []
     for c in owed:
         if c.offer_id is not None and c.recoursed_at is None:
             await restore_credit_line(
@@ -99,14 +122,14 @@ async def settle(session: AsyncSession, row: Receivable, now: datetime) -> int:
         c.penalty_paid = c.penalty_accrued
         c.paid_at = now
         step_certificate(c, CertificateEvent.PAY, now)
-        session.add(c)
-    row.paid_at = now
-    step_invoice(row, InvoiceEvent.PAY, now)
-    session.add(row)
+        events.append(certificate_row(c, "PAID", now, [c.seller_id]))
+    for row in rows:
+        row.paid_at = now
+        step_invoice(row, InvoiceEvent.PAY, now)
+        events.append(receivable_row(row, "PAID", now))
+    session.add_all([*owed, *rows])
     await session.flush()
-    for c in owed:
-        await certificate_updated(session, c, "PAID", now=now, audience=[c.seller_id])
-    await receivable_updated(session, row, "PAID", now=now)
+    await record_events(session, events)
     return sum(leg.amount for leg in legs)
 
 
@@ -185,17 +208,14 @@ async def _age_all(session: AsyncSession, row: Receivable, now: datetime) -> Non
 async def _try(session: AsyncSession, receivable_id: UUID, now: datetime) -> bool:
     """Pay the invoice, or age it when the core enterprise's wallet cannot; whether paid."""
     conn = await session.connection()
-    row = await session.get(Receivable, receivable_id, populate_existing=True)
-    assert row is not None
-    assert row.state == InvoiceState.CONFIRMED.value
+    row = await _row(session, receivable_id)
     await conn.exec_driver_sql("SAVEPOINT scf_maturity")
     try:
         await settle(session, row, now)
     except InsufficientFunds:
         await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT scf_maturity")
         session.expunge_all()
-        row = await session.get(Receivable, receivable_id, populate_existing=True)
-        assert row is not None
+        row = await _row(session, receivable_id)
         await _age_all(session, row, now)
         paid = False
     else:
@@ -204,6 +224,40 @@ async def _try(session: AsyncSession, receivable_id: UUID, now: datetime) -> boo
     session.add(row)
     await session.flush()
     return paid
+
+
+async def _settle_batch(session: AsyncSession, ids: list[UUID], now: datetime) -> int:
+    """Pay the claimed invoices in one journal; if a core enterprise cannot pay, one by one
+    (each paid, or aged); how many were paid."""
+    if not ids:
+        return 0
+    conn = await session.connection()
+    await conn.exec_driver_sql("SAVEPOINT scf_batch")
+    rows = list(
+        (
+            await session.exec(
+                select(Receivable)
+                .where(col(Receivable.id).in_(ids))
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+    )
+    for row in rows:
+        row.checked_on = now.date()
+    try:
+        await settle_all(session, rows, now)
+    except InsufficientFunds:
+        await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT scf_batch")
+        session.expunge_all()
+        return sum([await _try(session, receivable_id, now) for receivable_id in ids])
+    return len(rows)
+
+
+async def _row(session: AsyncSession, receivable_id: UUID) -> Receivable:
+    row = await session.get(Receivable, receivable_id, populate_existing=True)
+    assert row is not None
+    assert row.state == InvoiceState.CONFIRMED.value
+    return row
 
 
 async def settle_due_receivables(
@@ -224,7 +278,6 @@ async def settle_due_receivables(
                 .scalars()
                 .all()
             )
-            for receivable_id in claimed:
-                paid += await _try(session, receivable_id, now)
+            paid += await _settle_batch(session, list(claimed), now)
         if len(claimed) < batch:
             return paid

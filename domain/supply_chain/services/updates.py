@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, NotFound
 from domain.audit.service import Outcome, record
-from domain.events.services.outbox import emit
+from domain.events.rows import payload_row
+from domain.events.services.outbox import record_events
 from domain.supply_chain.events import CertificateUpdated, ReceivableUpdated
 from domain.supply_chain.states import (
     CertificateEvent,
@@ -52,10 +53,8 @@ def step_certificate(row: Certificate, event: CertificateEvent, now: datetime) -
     row.updated_at = now
 
 
-async def receivable_updated(
-    session: AsyncSession, row: Receivable, change: str, *, now: datetime
-) -> None:
-    """Tell the supplier and the core enterprise how the invoice stands after `change`."""
+def receivable_row(row: Receivable, change: str, now: datetime) -> dict[str, Any]:
+    """The outbox row telling the supplier and the core enterprise how the invoice stands."""
     event = ReceivableUpdated(
         receivable_id=str(row.id),
         change=change,
@@ -68,25 +67,22 @@ async def receivable_updated(
         due_on=row.due_on.isoformat(),
         reason=row.reason,
     )
-    await emit(
-        session,
-        event,
-        aggregate_id=row.id,
-        occurred_at=now,
-        audience=dict.fromkeys([row.supplier_id, row.buyer_id]),
-    )
+    audience = dict.fromkeys([row.supplier_id, row.buyer_id])
+    return payload_row(event, aggregate_id=row.id, audience=audience, occurred_at=now)
 
 
-async def certificate_updated(
-    session: AsyncSession,
-    row: Certificate,
-    change: str,
-    *,
-    now: datetime,
-    audience: Iterable[UUID | None] = (),
+async def receivable_updated(
+    session: AsyncSession, row: Receivable, change: str, *, now: datetime
 ) -> None:
-    """Tell the holder, the core enterprise (and `audience`: a seller, a new holder) how the
-    certificate stands after `change`."""
+    """Tell the supplier and the core enterprise how the invoice stands after `change`."""
+    await record_events(session, [receivable_row(row, change, now)])
+
+
+def certificate_row(
+    row: Certificate, change: str, now: datetime, audience: Iterable[UUID | None] = ()
+) -> dict[str, Any]:
+    """The outbox row telling the holder, the core enterprise (and `audience`: a seller, a
+    new holder) how the certificate stands."""
     event = CertificateUpdated(
         certificate_id=str(row.id),
         receivable_id=str(row.receivable_id),
@@ -103,7 +99,19 @@ async def certificate_updated(
         parent_id=str(row.parent_id) if row.parent_id else None,
     )
     people = [row.holder_id, row.buyer_id, *(who for who in audience if who is not None)]
-    await emit(session, event, aggregate_id=row.id, occurred_at=now, audience=dict.fromkeys(people))
+    return payload_row(event, aggregate_id=row.id, audience=dict.fromkeys(people), occurred_at=now)
+
+
+async def certificate_updated(
+    session: AsyncSession,
+    row: Certificate,
+    change: str,
+    *,
+    now: datetime,
+    audience: Iterable[UUID | None] = (),
+) -> None:
+    """Tell the holder, the core enterprise (and `audience`) how the certificate stands."""
+    await record_events(session, [certificate_row(row, change, now, audience)])
 
 
 def audit(

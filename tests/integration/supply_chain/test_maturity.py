@@ -194,3 +194,21 @@ async def test_without_recourse_the_bank_waits_for_the_core_enterprise(
                 certificate_id=paid.certificate.id,
                 idempotency_key=key("recourse"),
             )
+
+
+async def test_one_core_enterprise_short_of_money_does_not_hold_up_the_others(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    seller = await supplier(sessions, clock)
+    rich, poor = await core(sessions, clock), await core(sessions, clock)
+    paid_on_time = await confirmed(sessions, clock, seller, rich, 100_000_00)
+    unpaid = await confirmed(sessions, clock, seller, poor, 100_000_00)
+    await fund_wallet(sessions, clock, rich.participant_id, 100_000_00)  # type: ignore[arg-type]
+    on_due_date(clock, paid_on_time.certificates[0])
+
+    assert await maturity.settle_due_receivables(sessions, clock) == 1
+
+    assert (await certificate(sessions, paid_on_time.certificates[0].id)).state == "PAID"
+    assert (await certificate(sessions, unpaid.certificates[0].id)).state == "HELD"  # due today
+    assert await balance(sessions, seller) == (100_000_00, 0)
+    assert await ledger_consistent(sessions)
