@@ -16,10 +16,10 @@ number of workers share the book, and an invoice tried today is not tried again 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import or_, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,7 +31,7 @@ from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.errors import InsufficientFunds
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
-from domain.lending.overdue import age_installment, penalty_to_date
+from domain.lending.overdue import age_installment, penalty_to_date, reminder_due
 from domain.participants.roles import Role
 from domain.supply_chain.programme import ProgrammeTerms
 from domain.supply_chain.services.accounts import owner_key, wallet_key
@@ -57,6 +57,7 @@ from domain.supply_chain.tables import Certificate, Receivable
 from domain.unit_of_work import transaction
 
 BATCH = 200
+REMIND_DAYS = (3, 1)  # days before the due date, as lending reminds installments
 CLAIM_DUE = text(
     """
     SELECT id FROM scf_receivable
@@ -260,11 +261,43 @@ async def _row(session: AsyncSession, receivable_id: UUID) -> Receivable:
     return row
 
 
+async def remind_due_soon(session: AsyncSession, now: datetime, *, batch: int = BATCH) -> int:
+    """`certificateUpdated` REMINDED to the core enterprise and the holder 3 and 1 days
+    before a certificate falls due (lending's reminder days), once a day; how many."""
+    today = now.date()
+    due_days = [today + timedelta(days=n) for n in REMIND_DAYS]
+    rows = (
+        await session.exec(
+            select(Certificate)
+            .where(
+                col(Certificate.state).in_(OWED),
+                col(Certificate.due_on).in_(due_days),
+                or_(col(Certificate.reminded_on).is_(None), col(Certificate.reminded_on) < today),
+            )
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for c in rows:
+        assert reminder_due(c.due_on, today, days_before=REMIND_DAYS)
+        c.reminded_on = today
+    session.add_all(rows)
+    await session.flush()
+    await record_events(session, [certificate_row(c, "REMINDED", now) for c in rows])
+    return len(rows)
+
+
 async def settle_due_receivables(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, *, batch: int = BATCH
 ) -> int:
-    """The worker's job: every confirmed invoice due by today paid from its core enterprise's
-    wallet, or aged; a batch per transaction; how many were paid."""
+    """The worker's job: reminders of what falls due soon, then every confirmed invoice due
+    by today paid from its core enterprise's wallet, or aged; a batch per transaction; how
+    many were paid."""
+    while True:
+        async with transaction(sessions) as session:
+            reminded = await remind_due_soon(session, clock.now(), batch=batch)
+        if reminded < batch:
+            break
     paid = 0
     while True:
         async with transaction(sessions) as session:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from sqlalchemy import text
 
 from domain.actors import Actor
 from domain.clock import FixedClock
@@ -212,3 +213,32 @@ async def test_one_core_enterprise_short_of_money_does_not_hold_up_the_others(
     assert (await certificate(sessions, unpaid.certificates[0].id)).state == "HELD"  # due today
     assert await balance(sessions, seller) == (100_000_00, 0)
     assert await ledger_consistent(sessions)
+
+
+async def reminders(sessions: Sessions) -> int:
+    async with sessions() as session:
+        found = await (await session.connection()).execute(
+            text(
+                "SELECT count(*) FROM outbox_event WHERE type = 'supply_chain.certificate_updated'"
+                " AND payload->>'change' = 'REMINDED'"
+            )
+        )
+        return int(found.scalar_one())
+
+
+async def test_the_core_enterprise_is_reminded_three_days_and_one_day_before(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    seller, buyer = await supplier(sessions, clock), await core(sessions, clock)
+    [held] = (await confirmed(sessions, clock, seller, buyer, 100_000_00, days=10)).certificates
+
+    on_due_date(clock, held, days_after=-4)
+    await maturity.settle_due_receivables(sessions, clock)
+    assert await reminders(sessions) == 0
+    clock.advance(timedelta(days=1))  # 3 days before
+    await maturity.settle_due_receivables(sessions, clock)
+    await maturity.settle_due_receivables(sessions, clock)  # once a day
+    assert await reminders(sessions) == 1
+    clock.advance(timedelta(days=2))  # 1 day before
+    await maturity.settle_due_receivables(sessions, clock)
+    assert await reminders(sessions) == 2
