@@ -130,6 +130,9 @@ class Certificate(SQLModel, table=True):
     state: str = Field(max_length=16)  # CertificateState
     # Financing: who sold it to whom, through which offer, at what price.
     seller_id: UUID | None = Field(default=None, foreign_key="participant.id")
+    financier_id: UUID | None = Field(
+        default=None, foreign_key="participant.id"
+    )  # kept after recourse
     offer_id: UUID | None = Field(default=None, foreign_key="bank_funding_offer.id")
     annual_rate: Decimal | None = Field(default=None, sa_column=sa.Column(RATE, nullable=True))
     discount: int = _minor()

@@ -183,7 +183,7 @@ async def request_early_payment(
         quote = _priced(row, fill, now)
         financier = UUID(fill.funder_id)
         await _pay_holder(session, row, financier, quote, now)
-        row.seller_id, row.holder_id = row.holder_id, financier
+        row.seller_id, row.holder_id, row.financier_id = row.holder_id, financier, financier
         row.offer_id, row.annual_rate = offer_id, fill.annual_rate
         row.discount, row.fee, row.fee_version = quote.discount, quote.fee, CURRENT_FEE.version
         row.explanation = _explanation(result, fill) | {"implied_apr": str(quote.implied_apr)}

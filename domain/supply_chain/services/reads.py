@@ -51,7 +51,7 @@ def may_see_receivable(actor: Actor, row: Receivable) -> bool:
 def may_see_certificate(actor: Actor, row: Certificate) -> bool:
     # `seller_id` is None until it is financed: an anonymous caller's None must never match.
     me = actor.participant_id
-    parties = (row.holder_id, row.seller_id, row.buyer_id, row.supplier_id)
+    parties = (row.holder_id, row.seller_id, row.financier_id, row.buyer_id, row.supplier_id)
     return actor.is_operator or (me is not None and me in parties)
 
 

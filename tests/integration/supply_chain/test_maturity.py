@@ -16,7 +16,7 @@ from domain.clock import FixedClock
 from domain.ledger.errors import InsufficientFunds
 from domain.supply_chain.errors import RecourseRefused
 from domain.supply_chain.programme import ProgrammeTerms
-from domain.supply_chain.services import maturity, programmes, recourse
+from domain.supply_chain.services import maturity, programmes, reads, recourse
 from domain.supply_chain.tables import Certificate, CreditLine, Receivable
 from support.crowdfunding import balance, ledger_consistent
 from support.lending_world import fund_wallet
@@ -166,6 +166,9 @@ async def test_with_recourse_the_bank_turns_to_the_seller_who_then_holds_the_cla
     back = await take_recourse()
 
     assert (back.state, back.holder_id) == ("RECOURSED", seller.participant_id)
+    async with sessions() as session:  # the bank still sees what it funded
+        seen = await reads.certificate(session, lender, back.id)
+    assert seen.financier_id == lender.participant_id
     after = await account_balance(sessions, "BANK_FUNDING", owner=lender.participant_id)
     assert after - before == 100_000_00
     seller_before = (await balance(sessions, seller))[0]
