@@ -41,6 +41,7 @@ from domain.partners.services.booking import book_partner_shares
 from domain.payments.services.payouts import resolve_pending_payouts
 from domain.payments.services.release import release_due_payments
 from domain.payments.services.settle_merchants import run_settlement
+from domain.supply_chain.services.maturity import settle_due_receivables
 from domain.wallets.rails import SimulatedRail
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
@@ -130,6 +131,10 @@ async def _book_partner_shares(w: WorkerContext) -> int:
     return await book_partner_shares(w.sessions, w.clock)
 
 
+async def _settle_due_receivables(w: WorkerContext) -> int:
+    return await settle_due_receivables(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -164,6 +169,7 @@ JOBS = (
     ScheduledJob("escrow-auto-release", _release_escrow, every_seconds=30.0),
     ScheduledJob("bnpl-auto-debit", _debit_installments, every_seconds=60.0),
     ScheduledJob("bnpl-overdue", _age_bnpl_installments, every_seconds=60.0),
+    ScheduledJob("scf-maturity", _settle_due_receivables, every_seconds=60.0),
     # Once a day per merchant (a second run the same day finds the batch written).
     ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
     # Payouts the bank answered PENDING: asked again until it pays or refuses.

@@ -19,6 +19,7 @@ from domain.participants import tables as participant_tables
 from domain.partners import tables as partner_tables
 from domain.payments import tables as payment_tables
 from domain.revenue import tables as revenue_tables
+from domain.supply_chain import tables as supply_chain_tables
 from domain.webhooks import tables as webhook_tables
 
 metadata = SQLModel.metadata
@@ -38,4 +39,5 @@ TABLE_MODULES = (
     insurance_tables,
     liquidity_tables,
     partner_tables,
+    supply_chain_tables,
 )

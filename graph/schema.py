@@ -52,6 +52,9 @@ from graph.platform.figures import PlatformFigureQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
 from graph.revenue.queries import RevenueQueries
+from graph.supply_chain.mutations import SupplyChainMutations
+from graph.supply_chain.queries import SupplyChainQueries
+from graph.supply_chain.subscriptions import SupplyChainSubscriptions
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
@@ -68,6 +71,7 @@ for _context in (
     "wallets",
     "crowdfunding",
     "insurance",
+    "supply_chain",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 
@@ -109,6 +113,7 @@ class Query(
     InsuranceQueries,
     LiquidityQueries,
     PartnerQueries,
+    SupplyChainQueries,
 ):
     pass
 
@@ -136,6 +141,7 @@ class Mutation(
     CrowdfundingMutations,
     InsuranceMutations,
     PartnerMutations,
+    SupplyChainMutations,
 ):
     pass
 
@@ -147,6 +153,7 @@ class Subscription(
     CrowdfundingSubscriptions,
     InsuranceSubscriptions,
     LiquiditySubscriptions,
+    SupplyChainSubscriptions,
 ):
     pass
 

@@ -26,6 +26,8 @@ class EventType(Enum):
     POLICY_UPDATED = "insurance.policy_updated"
     CLAIM_UPDATED = "insurance.claim_updated"
     RISK_THRESHOLD_CROSSED = "risk.threshold_crossed"
+    RECEIVABLE_UPDATED = "supply_chain.receivable_updated"
+    CERTIFICATE_UPDATED = "supply_chain.certificate_updated"
 
     @property
     def topic(self) -> str:

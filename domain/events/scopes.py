@@ -32,6 +32,9 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     EventType.CLAIM_UPDATED: Scope.PROFILE_READ,
     # Operators' alone (an empty audience): a key never receives one.
     EventType.RISK_THRESHOLD_CROSSED: Scope.WALLET_READ,
+    # Receivables and certificates: suppliers, core enterprises and the banks that fund them.
+    EventType.RECEIVABLE_UPDATED: Scope.PROFILE_READ,
+    EventType.CERTIFICATE_UPDATED: Scope.PROFILE_READ,
 }
 
 

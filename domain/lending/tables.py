@@ -285,9 +285,20 @@ class BankFundingOffer(SQLModel, table=True):
     max_term_months: int
     min_amount: int = _minor()
     max_amount: int = _minor()
-    per_borrower_cap: int | None = _minor(nullable=True)
+    per_borrower_cap: int | None = _minor(nullable=True)  # supply chain: per core enterprise
     expires_at: datetime | None = _moment(nullable=True)
     status: str = Field(max_length=16)  # OPEN or WITHDRAWN
+    # LOAN offers fund loans; SUPPLY_CHAIN offers discount confirmed receivables at
+    # `rate_floor` (annual), up to `max_tenor_days`, on the core enterprises listed (any if
+    # none), each within a credit line of `per_borrower_cap` (domain/supply_chain).
+    kind: str = Field(
+        default="LOAN", sa_column=sa.Column(sa.String(16), nullable=False, server_default="LOAN")
+    )
+    max_tenor_days: int | None = None
+    core_enterprise_ids: list[UUID] = Field(
+        default_factory=list,
+        sa_column=sa.Column(ARRAY(sa.Uuid()), nullable=False, server_default="{}"),
+    )
     version: int = 1  # optimistic concurrency for the bank's updates
     created_at: datetime = _moment()
     updated_at: datetime = _moment()

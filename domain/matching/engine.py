@@ -1,4 +1,5 @@
-"""The matching engine: fund a loan from the cheapest sources first, then the earliest.
+"""The matching engine: fund a loan from the cheapest sources first, then the earliest; and
+(`match_receivable`) buy a supply-chain receivable whole from the cheapest offer that takes it.
 
 Every source is ranked by what it costs the platform (a bank's asking rate, the note rate
 for investors), then by time priority (created first), then by id, so the outcome does not
@@ -24,7 +25,9 @@ from domain.matching.sources import (
     BankOffer,
     LoanToFund,
     PlatformBook,
+    ReceivableToFinance,
     SourceKind,
+    SupplyChainOffer,
 )
 
 _NO_PRICE = Decimal("Infinity")  # a spread offer with no reference rate ranks last
@@ -273,6 +276,67 @@ def _price(asking: Decimal | None) -> Decimal:
 
 def _room(cap: int | None, used: int) -> int | None:
     return None if cap is None else cap - used
+
+
+def match_receivable(
+    receivable: ReceivableToFinance,
+    offers: Iterable[SupplyChainOffer],
+    *,
+    now: datetime,
+    excluded: frozenset[str] = frozenset(),
+) -> MatchResult:
+    """The one offer that buys the certificate whole: the cheapest discount rate, then time
+    priority, then id, among the offers that accept its buyer, tenor and amount within their
+    capacity and credit line to the buyer; each offer read is explained. `excluded`: offers
+    a previous attempt found taken by a concurrent request (they are passed over as
+    NO_CAPACITY)."""
+    if receivable.amount <= 0:
+        raise ValueError("a receivable to finance needs a positive amount")
+    ranked = sorted(offers, key=lambda o: (o.discount_rate, o.created_at, o.offer_id))
+    if len({o.offer_id for o in ranked}) != len(ranked):
+        raise ValueError("offer ids must be unique")
+    decisions: list[Decision] = []
+    fills: tuple[Fill, ...] = ()
+    kind = SourceKind.SUPPLY_CHAIN_OFFER
+    for offer in ranked:
+        code = _supply_chain_refusal(offer, receivable, now, excluded)
+        taken = receivable.amount if code is DecisionCode.TAKEN else 0
+        decisions.append(
+            Decision(offer.offer_id, kind, offer.funder_id, code, taken, offer.discount_rate)
+        )
+        if taken:
+            fills = (Fill(offer.offer_id, kind, offer.funder_id, taken, offer.discount_rate),)
+            break
+    unfilled = 0 if fills else receivable.amount
+    unread = len(ranked) - len(decisions)
+    return MatchResult(receivable.certificate_id, fills, unfilled, tuple(decisions), unread)
+
+
+def _supply_chain_refusal(
+    offer: SupplyChainOffer,
+    receivable: ReceivableToFinance,
+    now: datetime,
+    excluded: frozenset[str],
+) -> DecisionCode:
+    """TAKEN if the offer buys the whole certificate, else the first reason it cannot."""
+    amount = receivable.amount
+    checks = (
+        (DecisionCode.CURRENCY_MISMATCH, offer.currency == receivable.currency),
+        (
+            DecisionCode.BUYER_NOT_ACCEPTED,
+            not offer.core_enterprises or receivable.buyer_id in offer.core_enterprises,
+        ),
+        (DecisionCode.TERM_OUT_OF_RANGE, 0 < receivable.tenor_days <= offer.max_tenor_days),
+        (DecisionCode.EXPIRED, offer.expires_at is None or offer.expires_at > now),
+        (DecisionCode.BELOW_MINIMUM, amount >= offer.min_amount),
+        (DecisionCode.ABOVE_MAXIMUM, amount <= offer.max_amount),
+        (DecisionCode.NO_CAPACITY, amount <= offer.capacity and offer.offer_id not in excluded),
+        (DecisionCode.CREDIT_LINE_REACHED, amount <= offer.credit_line_room),
+    )
+    for code, met in checks:
+        if not met:
+            return code
+    return DecisionCode.TAKEN
 
 
 def _check_loan(loan: LoanToFund) -> None:

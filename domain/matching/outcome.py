@@ -23,6 +23,9 @@ class DecisionCode(Enum):
     BORROWER_CAP_REACHED = "BORROWER_CAP_REACHED"
     LOAN_LIMIT_REACHED = "LOAN_LIMIT_REACHED"  # the funder holds its most in this loan
     BELOW_MINIMUM = "BELOW_MINIMUM"  # what it could take is below its minimum or one note
+    BUYER_NOT_ACCEPTED = "BUYER_NOT_ACCEPTED"  # a supply-chain offer for other core enterprises
+    CREDIT_LINE_REACHED = "CREDIT_LINE_REACHED"  # its credit line to the buyer is used up
+    ABOVE_MAXIMUM = "ABOVE_MAXIMUM"  # the receivable is larger than the offer takes at once
 
 
 @dataclass(frozen=True, slots=True)

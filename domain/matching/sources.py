@@ -15,6 +15,7 @@ from enum import Enum
 
 class SourceKind(Enum):
     BANK_OFFER = "BANK_OFFER"
+    SUPPLY_CHAIN_OFFER = "SUPPLY_CHAIN_OFFER"  # a bank's offer to discount receivables
     AUTO_INVEST = "AUTO_INVEST"
     PLATFORM_BOOK = "PLATFORM_BOOK"
 
@@ -102,3 +103,35 @@ class PlatformBook:
     currency: str
     capacity: int  # what the operator lets it lend, less what its live notes still hold
     max_per_loan: int | None = None  # its most in one loan; None: no limit
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivableToFinance:
+    """A confirmed receivable's certificate whose holder asks to be paid early: one financier
+    buys it whole (a certificate has one owner)."""
+
+    certificate_id: str
+    holder_id: str
+    buyer_id: str  # the core enterprise that pays at maturity
+    amount: int
+    currency: str
+    tenor_days: int  # days to maturity
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyChainOffer:
+    """A partner bank's standing offer to discount receivables of the core enterprises it
+    accepts (any, when `core_enterprises` is empty) at `discount_rate` (annual)."""
+
+    offer_id: str
+    funder_id: str
+    currency: str
+    capacity: int  # still unused
+    discount_rate: Decimal
+    max_tenor_days: int
+    min_amount: int
+    max_amount: int
+    credit_line_room: int  # what is left of its credit line to this receivable's buyer
+    created_at: datetime
+    core_enterprises: frozenset[str] = frozenset()
+    expires_at: datetime | None = None

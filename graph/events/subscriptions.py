@@ -38,6 +38,10 @@ DESCRIPTIONS: dict[Type, str] = {
     "decided and paid.",
     Type.RISK_THRESHOLD_CROSSED: "Operators: risk thresholds (liquidity, cover, "
     "concentration) crossed, into breach or back within their limits.",
+    Type.RECEIVABLE_UPDATED: "Invoices you registered, or that suppliers registered on you, "
+    "as they are confirmed, rejected, credited or paid.",
+    Type.CERTIFICATE_UPDATED: "Receivable certificates you hold, sold, funded or owe, as they "
+    "are split, transferred, financed, age overdue or are paid.",
 }
 
 

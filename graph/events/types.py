@@ -35,6 +35,7 @@ from domain.liquidity.events import RiskThresholdCrossed
 from domain.money import Money as DomainMoney
 from domain.participants.events import KycDecided
 from domain.payments.events import PaymentUpdated, PayoutUpdated
+from domain.supply_chain.events import CertificateUpdated, ReceivableUpdated
 from domain.wallets.services.accounts import WalletBalance
 from graph.context import DeliveredEvent
 from graph.money import Money
@@ -526,6 +527,35 @@ class ClaimUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="An invoice registered on a core enterprise changed: as it is after.")
+class ReceivableUpdatedEvent(PayloadEvent):
+    receivable_id: strawberry.ID = strawberry.field(description="The Receivable.")
+    change: str = strawberry.field(description="REGISTERED, CREDITED, CONFIRMED, REJECTED or PAID.")
+    state: str
+    supplier_id: strawberry.ID = strawberry.field(description="The supplier (a Participant).")
+    buyer_id: strawberry.ID = strawberry.field(description="The core enterprise (a Participant).")
+    invoice_number: str
+    amount: Money
+    due_on: date
+    reason: str | None = strawberry.field(description="A rejection's reason.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> ReceivableUpdatedEvent:
+        p = payload_of(event, ReceivableUpdated)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            receivable_id=node_id("Receivable", p.receivable_id),
+            change=p.change,
+            state=p.state,
+            supplier_id=node_id("Participant", p.supplier_id),
+            buyer_id=node_id("Participant", p.buyer_id),
+            invoice_number=p.invoice_number,
+            amount=money(p.amount, p.currency),
+            due_on=date.fromisoformat(p.due_on),
+            reason=p.reason,
+        )
+
+
 @strawberry.type(description="A risk threshold was crossed: into breach, or back within its limit.")
 class RiskThresholdCrossedEvent(PayloadEvent):
     metric: str = strawberry.field(description="The RiskMetric.")
@@ -555,6 +585,46 @@ class RiskThresholdCrossedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="A receivable certificate changed: as it is after.")
+class CertificateUpdatedEvent(PayloadEvent):
+    certificate_id: strawberry.ID = strawberry.field(description="The Certificate.")
+    receivable_id: strawberry.ID = strawberry.field(description="Its Receivable.")
+    change: str = strawberry.field(
+        description="ISSUED, SPLIT, TRANSFERRED, FINANCED, OVERDUE, RECOURSED, REMINDED or PAID."
+    )
+    state: str
+    holder_id: strawberry.ID = strawberry.field(description="Who is paid at maturity.")
+    buyer_id: strawberry.ID = strawberry.field(description="The core enterprise that pays.")
+    amount: Money
+    due_on: date
+    days_past_due: int
+    bucket: str
+    penalty_accrued: Money
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The Certificate it was split from."
+    )
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> CertificateUpdatedEvent:
+        p = payload_of(event, CertificateUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            certificate_id=node_id("Certificate", p.certificate_id),
+            receivable_id=node_id("Receivable", p.receivable_id),
+            change=p.change,
+            state=p.state,
+            holder_id=node_id("Participant", p.holder_id),
+            buyer_id=node_id("Participant", p.buyer_id),
+            amount=money(p.amount, c),
+            due_on=date.fromisoformat(p.due_on),
+            days_past_due=p.days_past_due,
+            bucket=p.bucket,
+            penalty_accrued=money(p.penalty_accrued, c),
+            parent_id=node_id("Certificate", p.parent_id),
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -574,5 +644,7 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.POLICY_UPDATED: PolicyUpdatedEvent,
     catalog.EventType.CLAIM_UPDATED: ClaimUpdatedEvent,
     catalog.EventType.RISK_THRESHOLD_CROSSED: RiskThresholdCrossedEvent,
+    catalog.EventType.RECEIVABLE_UPDATED: ReceivableUpdatedEvent,
+    catalog.EventType.CERTIFICATE_UPDATED: CertificateUpdatedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

@@ -9,7 +9,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending import tables
-from domain.lending.funding_terms import OfferTerms
+from domain.lending.funding_terms import OfferKind, OfferTerms
 from domain.lending.services import funding_offers
 from domain.money import Money as DomainMoney
 from domain.participants.roles import Role, Scope
@@ -29,8 +29,16 @@ from graph.payloads import in_unit_of_work
 from graph.permissions import allow
 from graph.relay import Node, to_global_id, uuid_of
 
+FundingOfferKind = strawberry.enum(
+    OfferKind,
+    description="LOAN: funds loans; SUPPLY_CHAIN: discounts confirmed receivables.",
+)
 
-@strawberry.type(description="A partner bank's standing offer to fund loans it accepts.")
+
+@strawberry.type(
+    description="A partner bank's standing offer to fund loans it accepts, or (SUPPLY_CHAIN) "
+    "to discount confirmed receivables of core enterprises."
+)
 class FundingOffer(Node):
     id: strawberry.ID
     status: str = strawberry.field(description="OPEN or WITHDRAWN.")
@@ -47,6 +55,14 @@ class FundingOffer(Node):
     per_borrower_cap: Money | None
     expires_at: datetime | None
     created_at: datetime
+    kind: FundingOfferKind  # type: ignore[valid-type]
+    max_tenor_days: int | None = strawberry.field(
+        description="SUPPLY_CHAIN: the most days to maturity it discounts."
+    )
+    core_enterprise_ids: list[strawberry.ID] = strawberry.field(
+        description="SUPPLY_CHAIN: the core enterprises it accepts (any, if empty); "
+        "perBorrowerCap is its credit line to each."
+    )
 
     @classmethod
     def of(cls, row: tables.BankFundingOffer) -> FundingOffer:
@@ -69,6 +85,9 @@ class FundingOffer(Node):
             per_borrower_cap=None if row.per_borrower_cap is None else money(row.per_borrower_cap),
             expires_at=row.expires_at,
             created_at=row.created_at,
+            kind=OfferKind(row.kind),
+            max_tenor_days=row.max_tenor_days,
+            core_enterprise_ids=[to_global_id("Participant", c) for c in row.core_enterprise_ids],
         )
 
 
@@ -82,13 +101,26 @@ class FundingOfferInput:
     spread: str | None = strawberry.field(
         default=None, description="Or: the borrower's rate minus this is what it earns."
     )
-    grades: list[LoanGrade]
-    min_term_months: int
-    max_term_months: int
-    min_amount: str = strawberry.field(description="Per loan.")
-    max_amount: str = strawberry.field(description="Per loan.")
-    per_borrower_cap: str | None = None
+    grades: list[LoanGrade] | None = strawberry.field(
+        default=None, description="LOAN offers: the grades it funds."
+    )
+    min_term_months: int | None = strawberry.field(default=None, description="LOAN offers.")
+    max_term_months: int | None = strawberry.field(default=None, description="LOAN offers.")
+    min_amount: str = strawberry.field(description="Per loan or receivable.")
+    max_amount: str = strawberry.field(description="Per loan or receivable.")
+    per_borrower_cap: str | None = strawberry.field(
+        default=None,
+        description="Its most owed by one borrower; SUPPLY_CHAIN: its credit line to each "
+        "core enterprise, consumed when it finances and restored when the buyer pays.",
+    )
     expires_at: datetime | None = None
+    kind: FundingOfferKind = OfferKind.LOAN  # type: ignore[valid-type]
+    max_tenor_days: int | None = strawberry.field(
+        default=None, description="SUPPLY_CHAIN: the most days to maturity it discounts."
+    )
+    core_enterprise_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="SUPPLY_CHAIN: the core enterprises it accepts (any if none)."
+    )
 
     def to_domain(self) -> OfferTerms:
         return OfferTerms(
@@ -96,15 +128,20 @@ class FundingOfferInput:
             capacity=minor(self.capacity, self.currency, "capacity"),
             rate_floor=optional_rate(self.rate_floor, "rate_floor"),
             spread=optional_rate(self.spread, "spread"),
-            grades=grades(self.grades),
-            min_term_months=self.min_term_months,
-            max_term_months=self.max_term_months,
+            grades=grades(self.grades or []),
+            min_term_months=self.min_term_months or 0,
+            max_term_months=self.max_term_months or 0,
             min_amount=minor(self.min_amount, self.currency, "min_amount"),
             max_amount=minor(self.max_amount, self.currency, "max_amount"),
             per_borrower_cap=optional_minor(
                 self.per_borrower_cap, self.currency, "per_borrower_cap"
             ),
             expires_at=self.expires_at,
+            kind=OfferKind(self.kind).value,
+            max_tenor_days=self.max_tenor_days,
+            core_enterprise_ids=frozenset(
+                uuid_of(c, "Participant") for c in self.core_enterprise_ids or []
+            ),
         )
 
 

@@ -24,6 +24,7 @@ from domain.consumer_credit.tables import BnplFundingRow
 from domain.lending.tables import AutoInvestRuleRow, LoanMatch, LoanNote, NoteSale
 from domain.participants.roles import GRANTABLE_ROLES, grantable_scopes
 from domain.payments.tables import Payout, SettlementBatchRow
+from domain.supply_chain.tables import Certificate, Receivable
 from support.covers import provider, publish
 from support.graphql import gql
 from support.lending import CREATE_OFFER, offer_input, partner_bank, verified_borrower
@@ -377,6 +378,47 @@ async def node_objects(
     await _ok(client, REVIEW_CAMPAIGN, {"id": live["id"]}, operator, "reviewCampaign")
     pledge = await _ok(client, PLEDGE, {"id": live["id"]}, shopper, "pledge", "pledge", "id")
     objects["Pledge"] = NodeObject(pledge, [shopper, creator, operator])
+
+    # supply chain: a confirmed invoice and its certificate, the supplier's, its core
+    # enterprise's and the operators'
+    supplier = await create_person(app, "node-supplier", roles=["MERCHANT"], kind="BUSINESS")
+    buyer = await create_person(app, "node-core", roles=["INVESTOR"], kind="BUSINESS")
+    assert supplier.id is not None
+    assert buyer.id is not None
+    invoice = Receivable(
+        supplier_id=key_of(supplier.id),
+        buyer_id=key_of(buyer.id),
+        registration_number="91310000MA1FL0001X",
+        invoice_number="NODE-1",
+        currency="CNY",
+        face_amount=100_00,
+        amount=100_00,
+        issued_on=now.date(),
+        due_on=date(2099, 1, 1),
+        fingerprint=uuid.uuid4().hex,
+        state="CONFIRMED",
+        created_at=now,
+        updated_at=now,
+    )
+    claim = Certificate(
+        receivable_id=invoice.id,
+        buyer_id=invoice.buyer_id,
+        supplier_id=invoice.supplier_id,
+        holder_id=invoice.supplier_id,
+        currency="CNY",
+        amount=100_00,
+        due_on=invoice.due_on,
+        state="HELD",
+        created_at=now,
+        updated_at=now,
+    )
+    await insert(app, invoice, claim)
+    objects["Receivable"] = NodeObject(
+        global_id("Receivable", invoice.id), [supplier, buyer, operator]
+    )
+    objects["Certificate"] = NodeObject(
+        global_id("Certificate", claim.id), [supplier, buyer, operator]
+    )
 
     # covers: an insurer's standing offer to cover products' loans
     insurer, _ = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.consumer_credit.events import PlanMatchCreated
@@ -33,6 +33,7 @@ from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
 from domain.ledger.services.posting import Leg
 from domain.lending.services.accounts import bank_funding
+from domain.lending.services.funding_offers import commit_capacity
 from domain.lending.services.match_sources import LIVE_NOTES, bank_offer_sources
 from domain.lending.tables import BankFundingOffer, Loan
 from domain.matching.engine import match_loan
@@ -59,7 +60,7 @@ async def fund_purchase(
         if not fills:
             break
         for fill in sorted(fills, key=lambda fill: fill.source_id):
-            if await _commit_capacity(session, UUID(fill.source_id), fill.amount, now):
+            if await commit_capacity(session, UUID(fill.source_id), fill.amount, now):
                 taken[fill.funder_id] += fill.amount
                 claims.append(
                     BnplFundingRow(
@@ -171,24 +172,6 @@ async def _bank_exposure(session: AsyncSession, shopper_id: UUID) -> dict[str, i
     wanted = {"shopper": shopper_id, "live": list(LIVE_NOTES)}
     rows = await (await session.connection()).execute(BANK_EXPOSURE, wanted)
     return {str(bank): int(owed) for bank, owed in rows.all()}
-
-
-async def _commit_capacity(
-    session: AsyncSession, offer_id: UUID, amount: int, now: datetime
-) -> bool:
-    """Commit `amount` of the offer if it is still open with that much room."""
-    committed = await (await session.connection()).execute(
-        update(OFFERS)
-        .where(
-            OFFERS.c.id == offer_id,
-            OFFERS.c.status == "OPEN",
-            OFFERS.c.committed + amount <= OFFERS.c.capacity,
-            or_(OFFERS.c.expires_at.is_(None), OFFERS.c.expires_at > now),
-        )
-        .values(committed=OFFERS.c.committed + amount)
-        .returning(OFFERS.c.id)
-    )
-    return committed.first() is not None
 
 
 def _match_created(plan: BnplPlanRow, claim: BnplFundingRow, now: datetime) -> dict[str, Any]:

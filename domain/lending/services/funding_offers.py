@@ -7,10 +7,11 @@ fall below what is already committed to loans; the table's CHECK refuses it as w
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,6 +40,7 @@ def _bank(actor: Actor, scope: Scope) -> UUID:
 def _columns(terms: OfferTerms) -> dict[str, Any]:
     values = asdict(terms)
     values["grades"] = sorted(terms.grades)
+    values["core_enterprise_ids"] = sorted(terms.core_enterprise_ids)
     return values
 
 
@@ -116,6 +118,8 @@ async def update_funding_offer(
     check_offer(terms, now=now)
     if terms.currency != offer.currency:
         raise InvalidInput("an offer keeps its currency", field="currency")
+    if terms.kind != offer.kind:
+        raise InvalidInput("an offer keeps its kind", field="kind")
     # Compare-and-set on the version, and capacity kept above what matching committed.
     changed = await (await session.connection()).execute(
         update(OFFERS)
@@ -182,3 +186,22 @@ async def my_funding_offers(session: AsyncSession, *, actor: Actor) -> list[Bank
         .order_by(col(BankFundingOffer.created_at).desc(), col(BankFundingOffer.id))
     )
     return list(rows.all())
+
+
+async def commit_capacity(
+    session: AsyncSession, offer_id: UUID, amount: int, now: datetime
+) -> bool:
+    """Commit `amount` of the offer if it is still open, unexpired, with that much room; one
+    guarded UPDATE, so concurrent requests never commit beyond its capacity."""
+    committed = await (await session.connection()).execute(
+        update(OFFERS)
+        .where(
+            OFFERS.c.id == offer_id,
+            OFFERS.c.status == OPEN,
+            OFFERS.c.committed + amount <= OFFERS.c.capacity,
+            or_(OFFERS.c.expires_at.is_(None), OFFERS.c.expires_at > now),
+        )
+        .values(committed=OFFERS.c.committed + amount)
+        .returning(OFFERS.c.id)
+    )
+    return committed.first() is not None

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
+from domain.lending.funding_terms import OfferKind
 from domain.lending.states import NoteStatus
 from domain.lending.tables import (
     AutoInvestRuleRow,
@@ -98,7 +99,11 @@ _Screens = list[tuple[DecisionCode, ColumnElement[bool]]]
 
 def _offer_sources(loan: Loan) -> ColumnElement[bool]:
     """The bank offers that are sources for the loan at all: open, and not the borrower's."""
-    return sa.and_(OFFERS.c.status == "OPEN", OFFERS.c.bank_id != loan.borrower_id)
+    return sa.and_(
+        OFFERS.c.status == "OPEN",
+        OFFERS.c.kind == OfferKind.LOAN.value,
+        OFFERS.c.bank_id != loan.borrower_id,
+    )
 
 
 def _offer_screens(loan: Loan, now: datetime) -> _Screens:

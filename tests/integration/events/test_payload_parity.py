@@ -37,6 +37,7 @@ Sessions = async_sessionmaker[AsyncSession]
 # str fields that are not ids (ids are any UUID's text): a value of their own format.
 FORMATTED = {
     "due_date": "2026-12-01",
+    "due_on": "2026-12-01",
     "annual_rate": "0.085",
     "shipped_at": "2026-11-30T08:15:00+00:00",
     "auto_release_at": "2026-12-10T08:15:00+00:00",

@@ -70,6 +70,9 @@ class Public(Exempt):
 OPERATORS_ONLY = Exempt("operators only: an operator may act on every participant's objects")
 NODE = Exempt("node/nodes: every Node type is walked in test_idor")
 ANY_PARTICIPANT = Exempt("anyone may pay anyone: the recipient need not be seen")
+SCF_BUYERS = Exempt(
+    "an offer lists the core enterprises it accepts; never looked up, so it reveals nothing"
+)
 
 # Position -> the Node type whose id it takes, or why it needs no check. The single truth.
 ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
@@ -191,6 +194,25 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Query.partnerStatementCsv(partnerId)": Exempt(
         "read for operators alone: a partner always gets its own statements"
     ),
+    # supply chain
+    "Query.receivable(id)": "Receivable",
+    "Query.certificate(id)": "Certificate",
+    "Query.quoteEarlyPayment(certificateId)": "Certificate",
+    "Mutation.registerInvoice(input.buyerId)": Exempt(
+        "any verified business may invoice any core enterprise; a missing buyer and one that "
+        "is not a core enterprise are answered alike"
+    ),
+    "Mutation.applyCreditNote(input.receivableId)": "Receivable",
+    "Mutation.confirmInvoice(receivableId)": "Receivable",
+    "Mutation.rejectInvoice(receivableId)": "Receivable",
+    "Mutation.payReceivable(receivableId)": "Receivable",
+    "Mutation.splitCertificate(input.certificateId)": "Certificate",
+    "Mutation.splitCertificate(input.parts.recipientId)": ANY_PARTICIPANT,
+    "Mutation.requestEarlyPayment(certificateId)": "Certificate",
+    "Mutation.exerciseRecourse(certificateId)": "Certificate",
+    "Mutation.setSupplyChainProgramme(input.coreEnterpriseId)": OPERATORS_ONLY,
+    "Mutation.createFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
+    "Mutation.updateFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
     "Subscription.campaignUpdated(campaignId)": Exempt(
         "a filter on the caller's own events: another's campaign's never reach it"
     ),

@@ -12,6 +12,7 @@ import inspect
 import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -356,6 +357,31 @@ BUY_LISTED = """mutation B($id: ID!, $key: String!) {
 CANCEL_SALE = """mutation C($id: ID!) {
   cancelNoteSale(saleId: $id) { sale { id } errors { code } } }"""
 PEOPLE_FIND_NOTHING = expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN)
+SCF_RECEIVABLE = "query R($id: ID!) { receivable(id: $id) { id } }"
+SCF_CERTIFICATE = "query C($id: ID!) { certificate(id: $id) { id } }"
+SCF_QUOTE = "query Q($id: ID!) { quoteEarlyPayment(certificateId: $id) { net { amount } } }"
+REGISTER_INVOICE = """mutation R($input: RegisterInvoiceInput!, $key: String!) {
+  registerInvoice(input: $input, idempotencyKey: $key) { receivable { id } errors { code } } }"""
+CREDIT_NOTE = """mutation C($id: ID!) {
+  applyCreditNote(input: {receivableId: $id, amount: "1.00", currency: "CNY", reason: "m"}) {
+    receivable { id } errors { code } } }"""
+INVOICE_STEP = """mutation S($id: ID!) {{
+  {op}(receivableId: $id) {{ receivable {{ id }} errors {{ code }} }} }}"""
+REJECT_INVOICE = """mutation R($id: ID!) {
+  rejectInvoice(receivableId: $id, reason: "matrix") { receivable { id } errors { code } } }"""
+SPLIT_CERTIFICATE = """mutation S($id: ID!, $to: ID!, $key: String!) {
+  splitCertificate(input: {certificateId: $id, currency: "CNY",
+                           parts: [{recipientId: $to, amount: "1.00"}]},
+                   idempotencyKey: $key) { certificate { id } errors { code } } }"""
+CERTIFICATE_KEYED = """mutation M($id: ID!, $key: String!) {{
+  {op}(certificateId: $id, idempotencyKey: $key) {{ certificate {{ id }} errors {{ code }} }} }}"""
+PAY_RECEIVABLE = """mutation P($id: ID!, $key: String!) {
+  payReceivable(receivableId: $id, idempotencyKey: $key) { receivable { id } errors { code } } }"""
+SET_PROGRAMME = """mutation P($id: ID!) {
+  setSupplyChainProgramme(input: {coreEnterpriseId: $id, withRecourse: true}) {
+    programme { withRecourse } errors { code } } }"""
+CORE = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, core_enterprise=OK)
+CORE_ON_MISSING = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, core_enterprise=NOT_FOUND)
 
 
 def product_variables(m: Matrix, c: Caller) -> dict[str, object]:
@@ -733,6 +759,40 @@ OPERATIONS = [
     Operation("disclosure", '{ disclosure(currency: "CNY") { contentHash } }', expect(NULL)),
     Operation("disclosureSnapshots", '{ disclosureSnapshots(currency: "CNY") { month } }',
               PUBLIC),
+    # supply chain
+    Operation("receivable(missing)", SCF_RECEIVABLE, expect(NULL), missing("Receivable")),
+    Operation("certificate(missing)", SCF_CERTIFICATE, expect(NULL), missing("Certificate")),
+    Operation("quoteEarlyPayment(missing)", SCF_QUOTE, expect(NULL), missing("Certificate")),
+    Operation("myReceivables", "{ myReceivables { id } }", PEOPLE_ONLY),
+    Operation("myCertificates", "{ myCertificates { id } }", PEOPLE_ONLY),
+    Operation("invoicesToConfirm", "{ invoicesToConfirm { id } }", CORE),
+    Operation("payables", "{ payables { id } }", CORE),
+    Operation("confirmedPayables", "{ confirmedPayables { certificates } }", CORE),
+    Operation("supplyChainProgrammeTotals", "{ supplyChainProgrammeTotals { certificates } }",
+              OPERATORS_ONLY),
+    Operation("registerInvoice(unverified)", REGISTER_INVOICE,
+              expect("SUPPLIER_NOT_ELIGIBLE", anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
+              lambda m, c: {"key": f"matrix-{next(m.serials)}", "input": {
+                  "buyerId": m.subject.id, "registrationNumber": "91310000MA1FL0001X",
+                  "invoiceNumber": f"M-{next(m.serials)}", "amount": "100.00",
+                  "currency": "CNY", "issuedOn": str(date.today() - timedelta(days=1)),
+                  "dueOn": str(date.today() + timedelta(days=60))}}),
+    Operation("applyCreditNote(missing)", CREDIT_NOTE, PEOPLE_FIND_NOTHING, missing("Receivable")),
+    Operation("confirmInvoice(missing)", INVOICE_STEP.format(op="confirmInvoice"),
+              CORE_ON_MISSING, missing("Receivable")),
+    Operation("rejectInvoice(missing)", REJECT_INVOICE, CORE_ON_MISSING, missing("Receivable")),
+    Operation("splitCertificate(missing)", SPLIT_CERTIFICATE, PEOPLE_FIND_NOTHING,
+              lambda m, c: {**keyed_missing(m, "Certificate"), "to": m.subject.id}),
+    Operation("requestEarlyPayment(missing)", CERTIFICATE_KEYED.format(op="requestEarlyPayment"),
+              PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Certificate")),
+    Operation("payReceivable(missing)", PAY_RECEIVABLE, CORE_ON_MISSING,
+              lambda m, c: keyed_missing(m, "Receivable")),
+    Operation("exerciseRecourse(missing)", CERTIFICATE_KEYED.format(op="exerciseRecourse"),
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=NOT_FOUND),
+              lambda m, c: keyed_missing(m, "Certificate")),
+    Operation("setSupplyChainProgramme", SET_PROGRAMME,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator="NOT_A_CORE_ENTERPRISE"),
+              subject),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),

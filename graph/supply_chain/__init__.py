@@ -1,0 +1,1 @@
+"""Supply-chain finance over GraphQL: suppliers, core enterprises, financiers, operators."""
