@@ -37,6 +37,8 @@ from domain.payments.services.payouts import resolve_pending_payouts
 from domain.payments.services.release import release_due_payments
 from domain.payments.services.settle_merchants import run_settlement
 from domain.wallets.rails import SimulatedRail
+from domain.wealth.services.daily_income import post_daily_income
+from domain.wealth.services.pay_redemptions import pay_due_redemptions
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
 from domain.webhooks.services.fan_out import fan_out_events
@@ -109,6 +111,14 @@ async def _close_due_campaigns(w: WorkerContext) -> int:
     return await close_due_campaigns(w.sessions, w.clock)
 
 
+async def _post_fund_income(w: WorkerContext) -> int:
+    return await post_daily_income(w.sessions, w.clock)
+
+
+async def _pay_fund_redemptions(w: WorkerContext) -> int:
+    return await pay_due_redemptions(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -145,6 +155,10 @@ JOBS = (
     ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
     # Payouts the bank answered PENDING: asked again until it pays or refuses.
     ScheduledJob("payout-resolution", _resolve_payouts, every_seconds=60.0),
+    # Money-market funds: each closed, published day posted once and in order; T+1
+    # redemptions paid on their business day.
+    ScheduledJob("fund-daily-income", _post_fund_income, every_seconds=60.0),
+    ScheduledJob("fund-redemptions", _pay_fund_redemptions, every_seconds=60.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

@@ -15,6 +15,7 @@ from domain.lending import tables as lending_tables
 from domain.participants import tables as participant_tables
 from domain.payments import tables as payment_tables
 from domain.revenue import tables as revenue_tables
+from domain.wealth import tables as wealth_tables
 from domain.webhooks import tables as webhook_tables
 
 metadata = SQLModel.metadata
@@ -30,4 +31,5 @@ TABLE_MODULES = (
     payment_tables,
     consumer_credit_tables,
     crowdfunding_tables,
+    wealth_tables,
 )

@@ -45,6 +45,9 @@ from graph.platform.subscriptions import PlatformSubscriptions
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
+from graph.wealth.mutations import WealthMutations
+from graph.wealth.queries import WealthQueries
+from graph.wealth.subscriptions import WealthSubscriptions
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
 
@@ -57,6 +60,7 @@ for _context in (
     "lending",
     "wallets",
     "crowdfunding",
+    "wealth",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 
@@ -92,6 +96,7 @@ class Query(
     BnplQueries,
     BnplCreditQueries,
     CrowdfundingQueries,
+    WealthQueries,
 ):
     pass
 
@@ -117,12 +122,15 @@ class Mutation(
     BnplMutations,
     BnplCreditMutations,
     CrowdfundingMutations,
+    WealthMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions):
+class Subscription(
+    PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions, WealthSubscriptions
+):
     pass
 
 

@@ -22,6 +22,8 @@ class EventType(Enum):
     PAYOUT_UPDATED = "payments.payout_updated"
     CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
     PLEDGE_UPDATED = "crowdfunding.pledge_updated"
+    FUND_INCOME_POSTED = "wealth.income_posted"
+    FUND_REDEMPTION_UPDATED = "wealth.redemption_updated"
 
     @property
     def topic(self) -> str:

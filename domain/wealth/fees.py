@@ -22,8 +22,7 @@ def check_annual_rate(annual_rate: Decimal) -> Fraction:
     """The rate as an exact fraction; ValueError unless 0 <= rate <= 5 %, 6 places at most."""
     if not annual_rate.is_finite() or not Decimal(0) <= annual_rate <= MAX_ANNUAL_RATE:
         raise ValueError("an annual fee rate is between 0 and 5 %")
-    exponent = annual_rate.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -6:
+    if annual_rate != annual_rate.quantize(Decimal("0.000001")):
         raise ValueError("an annual fee rate has at most 6 decimal places")
     return Fraction(annual_rate)
 

@@ -36,8 +36,7 @@ def check_rate(per_ten_thousand: Decimal) -> Fraction:
     """The rate as an exact fraction; ValueError unless 0 <= rate < 100 with 4 places at most."""
     if not per_ten_thousand.is_finite() or not Decimal(0) <= per_ten_thousand < MAX_RATE:
         raise ValueError("the income per 10,000 units is between 0 and 100")
-    exponent = per_ten_thousand.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -RATE_PLACES:
+    if per_ten_thousand != per_ten_thousand.quantize(Decimal(1).scaleb(-RATE_PLACES)):
         raise ValueError("the income per 10,000 units has at most 4 decimal places")
     return Fraction(per_ten_thousand)
 

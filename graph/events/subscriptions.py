@@ -31,6 +31,10 @@ DESCRIPTIONS: dict[Type, str] = {
     Type.CAMPAIGN_UPDATED: "Campaigns you run or back, as their progress or state changes "
     "(one campaign's with campaignId).",
     Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
+    Type.FUND_INCOME_POSTED: "Asset managers: each day's income posted to your funds' "
+    "holders (one fund's with fundId).",
+    Type.FUND_REDEMPTION_UPDATED: "Your fund redemptions (asset managers: your funds'), as "
+    "they are asked for and paid.",
 }
 
 

@@ -82,6 +82,15 @@ REVIEW_CAMPAIGN = """mutation R($id: ID!) {
 PLEDGE = """mutation P($id: ID!) {
   pledge(input: {campaignId: $id, amount: "10.00", currency: "CNY"}, idempotencyKey: "node") {
     pledge { id } errors { code field message } } }"""
+CREATE_FUND = """mutation F($input: CreateFundInput!) {
+  createFund(input: $input) { fund { id } errors { code field message } } }"""
+SUBSCRIBE_FUND = """mutation S($id: ID!) {
+  subscribeFund(input: {fundId: $id, amount: "20.00", currency: "CNY"},
+                idempotencyKey: "node-buy") {
+    holding { id } errors { code field message } } }"""
+REDEEM_FUND = """mutation R($id: ID!) {
+  redeemFund(input: {fundId: $id, amount: "5.00", currency: "CNY"}, idempotencyKey: "node-sell") {
+    redemption { id } errors { code field message } } }"""
 REWARD_CAMPAIGN = {
     "kind": "REWARD",
     "fundingModel": "ALL_OR_NOTHING",
@@ -365,6 +374,21 @@ async def node_objects(
     insurer, _ = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])
     cover = await publish(client, insurer.token or "", "node-cover", kind="INSURANCE", share="0.8")
     objects["CoverOffer"] = NodeObject(cover["offer"]["id"], [insurer, operator])
+
+    # wealth: a fund (a product anyone may browse), the shopper's holding (theirs and the
+    # operators') and redemption (theirs, the fund's manager's and the operators')
+    manager, _ = await provider(app, client, operator, "ASSET_MANAGER", ["FUNDS_READ"])
+    terms = {"name": "node fund", "managerId": manager.id, "managementFeeRate": "0.003"}
+    fund = await _ok(client, CREATE_FUND, {"input": terms}, operator, "createFund", "fund", "id")
+    objects["Fund"] = NodeObject(fund, public=True, anonymous_too=True)
+    holding = await _ok(
+        client, SUBSCRIBE_FUND, {"id": fund}, shopper, "subscribeFund", "holding", "id"
+    )
+    objects["FundHolding"] = NodeObject(holding, [shopper, operator])
+    redemption = await _ok(
+        client, REDEEM_FUND, {"id": fund}, shopper, "redeemFund", "redemption", "id"
+    )
+    objects["FundRedemption"] = NodeObject(redemption, [shopper, manager, operator])
     return objects
 
 

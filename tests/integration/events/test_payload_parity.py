@@ -41,6 +41,11 @@ FORMATTED = {
     "shipped_at": "2026-11-30T08:15:00+00:00",
     "auto_release_at": "2026-12-10T08:15:00+00:00",
     "deadline": "2026-12-31T12:00:00+00:00",
+    "day": "2026-12-01",
+    "due_on": "2026-12-02",
+    "paid_at": "2026-12-02T08:15:00+00:00",
+    "income_per_10k": "0.6512",
+    "seven_day_yield": "0.023851",
 }
 COMMON = {f.name for f in dataclasses.fields(PayloadEvent)} | {  # type: ignore[arg-type]
     f.name

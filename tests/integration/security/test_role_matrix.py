@@ -244,6 +244,16 @@ REFUND_PLEDGE = """mutation R($id: ID!, $key: String!) {
   refundPledge(input: {pledgeId: $id}, idempotencyKey: $key) { pledge { id } errors { code } } }"""
 PLEDGE_STEP = """mutation S($id: ID!) {{
   {op}(pledgeId: $id) {{ pledge {{ id }} errors {{ code }} }} }}"""
+FUND = "query F($id: ID!) { fund(id: $id) { id } }"
+FUND_DAYS = "query F($id: ID!) { fundDays(fundId: $id) { day } }"
+CREATE_FUND = """mutation C($input: CreateFundInput!) {
+  createFund(input: $input) { fund { id } errors { code } } }"""
+PUBLISH_FUND_INCOME = """mutation P($id: ID!) {
+  publishFundIncome(input: {fundId: $id, day: "2026-01-01", incomePer10k: "0.6"}) {
+    fundDay { day } errors { code } } }"""
+FUND_MONEY = """mutation M($id: ID!, $key: String!) {{
+  {op}(input: {{fundId: $id, amount: "1.00", currency: "CNY"}}, idempotencyKey: $key) {{
+    errors {{ code }} }} }}"""
 # Merchants act on payments; the matrix's merchant key may read them, not write.
 MERCHANTS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK, merchant_key=OK)
 MERCHANT_WRITERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK)
@@ -658,6 +668,24 @@ OPERATIONS = [
               PEOPLE_FIND_NOTHING, missing("Pledge")),
     Operation("markRewardFulfilled(missing)", PLEDGE_STEP.format(op="markRewardFulfilled"),
               PEOPLE_FIND_NOTHING, missing("Pledge")),
+    # wealth: funds are public; holdings and redemptions a person's; books a manager's
+    Operation("funds", "{ funds { id } }", PUBLIC),
+    Operation("fund(missing)", FUND, expect(NULL), missing("Fund")),
+    Operation("myFundHoldings", "{ myFundHoldings { id } }", WALLET_OWNERS),
+    Operation("myFundRedemptions", "{ myFundRedemptions { id } }", WALLET_OWNERS),
+    Operation("managedFunds", "{ managedFunds { holders } }", OPERATORS_ONLY),
+    Operation("fundDays(missing)", FUND_DAYS,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NULL), missing("Fund")),
+    Operation("createFund(not a manager)", CREATE_FUND,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=INVALID_INPUT),
+              lambda m, c: {"input": {"name": "matrix", "managerId": m.subject.id,
+                                      "managementFeeRate": "0.003"}}),
+    Operation("publishFundIncome(missing)", PUBLISH_FUND_INCOME,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED), missing("Fund")),
+    Operation("subscribeFund(missing)", FUND_MONEY.format(op="subscribeFund"),
+              PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Fund")),
+    Operation("redeemFund(missing)", FUND_MONEY.format(op="redeemFund"),
+              PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Fund")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),
