@@ -57,8 +57,9 @@ async def redeem_fund(
         raise InvalidInput("must be greater than zero", field="amount")
 
     async def execute() -> FundRedeemed:
-        now, day = clock.now(), today(clock)
         fund = await lock_fund(session, fund_id)
+        # Read after the lock: a day the worker posted while we waited is closed to us.
+        now, day = clock.now(), today(clock)
         if amount.currency != fund.currency:
             raise InvalidInput(f"the fund is in {fund.currency}", field="amount")
         holding = await holding_of(session, fund, investor_id, now=now, open_one=False)

@@ -54,8 +54,9 @@ async def subscribe_fund(
         raise InvalidInput("must be greater than zero", field="amount")
 
     async def execute() -> FundBought:
-        now, day = clock.now(), today(clock)
         fund = await lock_fund(session, fund_id)
+        # Read after the lock: a day the worker posted while we waited is closed to us.
+        now, day = clock.now(), today(clock)
         if fund.state != FundState.OPEN.value:
             raise FundNotOpen("the fund takes no purchases", field="fund_id")
         if amount.currency != fund.currency:

@@ -210,3 +210,23 @@ async def test_a_day_not_published_holds_back_the_days_after_it(
     assert await post_daily_income(sessions, clock) == 2
     # 10,000.00 at 0.6 per 10,000: 0.60 a day, on 10,000.60 the second day: 0.60 (0.60036)
     assert (await _holding(sessions, fund.id, alice.participant_id)).units == 10_001_20
+
+
+async def test_a_named_custodian_is_paid_its_fee_from_the_earnings_as_the_platform_is(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    manager = await asset_manager(sessions, clock)
+    custodian = await asset_manager(sessions, clock)
+    assert custodian.participant_id is not None
+    fund = await open_fund(
+        sessions, clock, manager, custodian=custodian.participant_id, custodian_fee="0.001"
+    )
+    alice = await investor(sessions, clock)
+    await buy(sessions, clock, alice, fund.id, 200_000_00)
+    clock.advance(timedelta(days=1))
+    await next_day(sessions, clock, manager, fund.id, "0.6000")
+    # on 200,000.00: 0.3 % / 365 = 1.6438 -> 1.64 to the platform, 0.1 % / 365 = 0.548 -> 0.55
+    assert await revenue(sessions, "management_fee") == 164
+    assert (await balance(sessions, custodian))[0] == 55
+    assert (await _holding(sessions, fund.id, alice.participant_id)).units == 200_012_00
+    await balanced(sessions, fund.id)
