@@ -7,9 +7,11 @@ and a worker that was down catches up day by day. A day not yet published waits.
 
 Posting day D (income.py's rules, fees.py's fees):
 - holdings that bought or redeemed on D or later (few) have their units at the last close
-  rebuilt from their movements, and are paid one by one from one statement;
-- every other holding earns on all its units: one UPDATE of the fund's holdings, never one
-  row at a time, paying floor(units x rate / 10,000) where that is at least a minor unit;
+  rebuilt from their movements, and are paid one by one from one statement, each marked
+  paid for D (nothing as well);
+- every other holding earns on all its units: one UPDATE of the fund's holdings not marked
+  paid for D, never one row at a time, paying floor(units x rate / 10,000) where that is at
+  least a minor unit;
 - the fund's income on all earning units, rounded once, less what the holdings got, is the
   residue booked to the fund's residue account;
 - the management (and custodian) fee on the previous day's closing assets;
@@ -94,7 +96,7 @@ _PAY_ALL = text(
         SET units = units + units * :rate / :per,
             total_income = total_income + units * :rate / :per,
             last_income = units * :rate / :per, income_day = :day, updated_at = :now
-        WHERE fund_id = :fund AND units >= :least AND id <> ALL(CAST(:moved AS uuid[]))
+        WHERE fund_id = :fund AND units >= :least AND income_day IS DISTINCT FROM :day
         RETURNING last_income
     )
     SELECT count(*) AS holdings, coalesce(sum(last_income), 0) AS income FROM paid
@@ -110,7 +112,6 @@ def _scaled(rate: Decimal) -> int:
 class Moved:
     """The holdings that bought or redeemed on the day or later, and what they did."""
 
-    ids: list[UUID]
     units: int  # their units now, before the day's income
     at_close: int  # their units at the last close
     earning: int  # their units that earn the day
@@ -132,23 +133,22 @@ async def _pay_moved(
             held_at_last_close=closed, bought_today=row.bought, redeemed_today=row.redeemed
         )
         at_close, earning = at_close + closed, earning + units
-        income = holding_income(units, rate)
-        if income:
-            paid.append({"id": str(row.holding_id), "income": income})
+        # Every moved holding is marked paid for the day, nothing as well: the statement
+        # that pays everyone else passes over them.
+        paid.append({"id": str(row.holding_id), "income": holding_income(units, rate)})
     if paid:
         await conn.execute(_PAY_EACH, {"paid": json.dumps(paid), "day": day, "now": now})
     return Moved(
-        ids=[row.holding_id for row in rows],
         units=sum(row.units for row in rows),
         at_close=at_close,
         earning=earning,
         income=sum(p["income"] for p in paid),
-        paid=len(paid),
+        paid=sum(1 for p in paid if p["income"]),
     )
 
 
 async def _pay_everyone_else(
-    session: AsyncSession, fund: Fund, day: date, rate: Decimal, moved: list[UUID], now: datetime
+    session: AsyncSession, fund: Fund, day: date, rate: Decimal, now: datetime
 ) -> tuple[int, int]:
     """Pay every other holding on all its units, in one statement: (how many, how much)."""
     scaled = _scaled(rate)
@@ -165,7 +165,6 @@ async def _pay_everyone_else(
                 "per": per,
                 "least": least,
                 "fund": fund.id,
-                "moved": moved,
                 "day": day,
                 "now": now,
             },
@@ -196,7 +195,7 @@ async def post_day(session: AsyncSession, fund: Fund, row: FundDay, now: datetim
     assert day == fund.income_through + timedelta(days=1)
     assert row.posted_at is None
     moved = await _pay_moved(session, fund, day, rate, now)
-    others, others_income = await _pay_everyone_else(session, fund, day, rate, moved.ids, now)
+    others, others_income = await _pay_everyone_else(session, fund, day, rate, now)
     unmoved = fund.units - moved.units  # the others' units, at the last close and now
     earning = unmoved + moved.earning
     assets_before = unmoved + moved.at_close
