@@ -46,6 +46,7 @@ from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
 from graph.wealth.mutations import WealthMutations
+from graph.wealth.plans import PlanMutations, PlanQueries
 from graph.wealth.queries import WealthQueries
 from graph.wealth.subscriptions import WealthSubscriptions
 from graph.webhooks.mutations import WebhookMutations
@@ -97,6 +98,7 @@ class Query(
     BnplCreditQueries,
     CrowdfundingQueries,
     WealthQueries,
+    PlanQueries,
 ):
     pass
 
@@ -123,6 +125,7 @@ class Mutation(
     BnplCreditMutations,
     CrowdfundingMutations,
     WealthMutations,
+    PlanMutations,
 ):
     pass
 

@@ -27,3 +27,15 @@ class FundDayRefused(DomainError):
     earned anything, or is posted already."""
 
     code = "FUND_DAY_REFUSED"
+
+
+class PlanNotOpen(DomainError):
+    """The plan takes no subscriptions now (its window has not opened, or has closed)."""
+
+    code = "PLAN_NOT_OPEN"
+
+
+class PlanRefused(DomainError):
+    """A subscription the plan does not take: below its minimum, beyond what is left."""
+
+    code = "PLAN_REFUSED"

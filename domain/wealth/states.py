@@ -18,3 +18,7 @@ class MovementKind(Enum):
 class RedemptionState(Enum):
     PAID = "PAID"  # every part paid
     PENDING = "PENDING"  # the T+1 part waits for its business day
+
+
+class PlanState(Enum):
+    OPEN = "OPEN"  # taking subscriptions until it closes; then it invests until maturity

@@ -146,3 +146,54 @@ class FundDay(SQLModel, table=True):
     seven_day_yield: Decimal | None = Field(
         default=None, sa_column=sa.Column(sa.Numeric(12, 6), nullable=True)
     )
+
+
+class LendingPlan(SQLModel, table=True):
+    """An operator's lending plan (定期): investors' money pooled into loan notes."""
+
+    __tablename__ = "wealth_plan"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "capacity > 0 AND minimum > 0 AND subscribed >= 0 AND subscribed <= capacity",
+            name="capacity",
+        ),
+        sa.Index("ix_wealth_plan_state_closes", "state", "closes_at"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    name: str = Field(max_length=120)
+    currency: str = Field(max_length=3)
+    state: str = Field(max_length=16)  # PlanState
+    term_months: int
+    target_rate: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
+    capacity: int = _minor()
+    minimum: int = _minor()
+    opens_at: datetime = _moment()
+    closes_at: datetime = _moment()
+    grades: list[str] = Field(sa_column=sa.Column(sa.ARRAY(sa.String(8)), nullable=False))
+    max_loan_share: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
+    fee_kind: str = Field(max_length=16)  # PlanFeeKind
+    fee_rate: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
+    subscribed: int = _minor()  # what investors put in
+    investors: int = 0
+    created_by: UUID = Field(foreign_key="participant.id")
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+
+
+class PlanStake(SQLModel, table=True):
+    """An investor's money in a plan: its share of everything the plan holds."""
+
+    __tablename__ = "wealth_plan_stake"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "investor_id", name="wealth_plan_stake_one_per_investor"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.Index("ix_wealth_plan_stake_investor", "investor_id", "created_at"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    plan_id: UUID = Field(foreign_key="wealth_plan.id")
+    investor_id: UUID = Field(foreign_key="participant.id")
+    amount: int = _minor()
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()

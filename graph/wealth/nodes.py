@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.wealth.services import reads
+from domain.wealth.services import plans, reads
 from graph.context import Info
 from graph.nodes import in_key_order, register_node
+from graph.wealth.plans import LendingPlan, PlanStake
 from graph.wealth.types import Fund, FundHolding, FundRedemption
 
 
@@ -28,6 +29,20 @@ async def _redemptions(info: Info, keys: list[UUID]) -> list[FundRedemption | No
     return in_key_order(keys, rows, FundRedemption.of)
 
 
+async def _plans(info: Info, keys: list[UUID]) -> list[LendingPlan | None]:
+    async with info.context.db() as session:
+        rows = await plans.plans_by_id(session, keys)
+    return in_key_order(keys, rows, LendingPlan.of)
+
+
+async def _stakes(info: Info, keys: list[UUID]) -> list[PlanStake | None]:
+    async with info.context.db() as session:
+        views = await plans.stakes_by_id(session, actor=info.context.actor, ids=keys)
+    return in_key_order(keys, views, PlanStake.of, lambda v: v.stake.id)
+
+
 register_node("Fund", Fund, _funds)
+register_node("LendingPlan", LendingPlan, _plans)
+register_node("PlanStake", PlanStake, _stakes)
 register_node("FundHolding", FundHolding, _holdings)
 register_node("FundRedemption", FundRedemption, _redemptions)

@@ -91,6 +91,25 @@ SUBSCRIBE_FUND = """mutation S($id: ID!) {
 REDEEM_FUND = """mutation R($id: ID!) {
   redeemFund(input: {fundId: $id, amount: "5.00", currency: "CNY"}, idempotencyKey: "node-sell") {
     redemption { id } errors { code field message } } }"""
+PUBLISH_PLAN = """mutation P($input: PublishLendingPlanInput!) {
+  publishLendingPlan(input: $input) { plan { id } errors { code field message } } }"""
+JOIN_PLAN = """mutation J($id: ID!) {
+  joinLendingPlan(input: {planId: $id, amount: "10.00", currency: "CNY"},
+                  idempotencyKey: "node-plan") { stake { id } errors { code field message } } }"""
+PLAN = {
+    "name": "node plan",
+    "currency": "CNY",
+    "termMonths": 6,
+    "targetRate": "0.08",
+    "capacity": "100000.00",
+    "minimum": "10.00",
+    "opensAt": "2020-01-01T00:00:00+00:00",
+    "closesAt": "2099-01-01T00:00:00+00:00",
+    "grades": ["A", "B"],
+    "maxLoanShare": "0.2",
+    "feeKind": "ASSETS",
+    "feeRate": "0.01",
+}
 REWARD_CAMPAIGN = {
     "kind": "REWARD",
     "fundingModel": "ALL_OR_NOTHING",
@@ -389,6 +408,10 @@ async def node_objects(
         client, REDEEM_FUND, {"id": fund}, shopper, "redeemFund", "redemption", "id"
     )
     objects["FundRedemption"] = NodeObject(redemption, [shopper, manager, operator])
+    plan = await _ok(client, PUBLISH_PLAN, {"input": PLAN}, operator, "publishLendingPlan", "plan")
+    objects["LendingPlan"] = NodeObject(plan["id"], public=True, anonymous_too=True)
+    stake = await _ok(client, JOIN_PLAN, {"id": plan["id"]}, shopper, "joinLendingPlan", "stake")
+    objects["PlanStake"] = NodeObject(stake["id"], [shopper, operator])
     return objects
 
 

@@ -37,3 +37,8 @@ def earnings_key(fund_id: UUID, currency: str) -> AccountKey:
 
 def management_fee_key(currency: str) -> AccountKey:
     return revenue_key(MANAGEMENT_FEE_STREAM, currency)
+
+
+def plan_cash_key(plan_id: UUID, currency: str) -> AccountKey:
+    """`plan:<id>:cash` (ESCROW): investors' money in a plan not yet in loan notes."""
+    return AccountKey(AccountKind.ESCROW, currency, label=f"plan:{plan_id}:cash")

@@ -180,6 +180,9 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.redeemFund(input.fundId)": Public(
         "the fund is public; the caller redeems only its own holding", "Fund"
     ),
+    "Mutation.joinLendingPlan(input.planId)": Public(
+        "every plan is a product anyone may join", "LendingPlan"
+    ),
     "Subscription.fundIncomePosted(fundId)": Exempt(
         "a filter on the caller's own events: another's fund's never reach it"
     ),

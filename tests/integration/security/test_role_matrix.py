@@ -254,6 +254,15 @@ PUBLISH_FUND_INCOME = """mutation P($id: ID!) {
 FUND_MONEY = """mutation M($id: ID!, $key: String!) {{
   {op}(input: {{fundId: $id, amount: "1.00", currency: "CNY"}}, idempotencyKey: $key) {{
     errors {{ code }} }} }}"""
+PUBLISH_PLAN = """mutation P($input: PublishLendingPlanInput!) {
+  publishLendingPlan(input: $input) { plan { id } errors { code } } }"""
+PLAN_TERMS = {"name": "matrix plan", "currency": "CNY", "termMonths": 3, "targetRate": "0.07",
+              "capacity": "1000.00", "minimum": "1.00", "opensAt": "2020-01-01T00:00:00Z",
+              "closesAt": "2099-01-01T00:00:00Z", "grades": ["A"], "maxLoanShare": "0.5",
+              "feeKind": "EXCESS"}  # fmt: skip
+JOIN_PLAN = """mutation J($id: ID!, $key: String!) {
+  joinLendingPlan(input: {planId: $id, amount: "1.00", currency: "CNY"}, idempotencyKey: $key) {
+    stake { id } errors { code } } }"""
 # Merchants act on payments; the matrix's merchant key may read them, not write.
 MERCHANTS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK, merchant_key=OK)
 MERCHANT_WRITERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK)
@@ -686,6 +695,12 @@ OPERATIONS = [
               PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Fund")),
     Operation("redeemFund(missing)", FUND_MONEY.format(op="redeemFund"),
               PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Fund")),
+    Operation("lendingPlans", "{ lendingPlans { id } }", PUBLIC),
+    Operation("myPlanStakes", "{ myPlanStakes { id } }", WALLET_OWNERS),
+    Operation("publishLendingPlan", PUBLISH_PLAN, OPERATORS_ONLY,
+              lambda m, c: {"input": PLAN_TERMS}),
+    Operation("joinLendingPlan(missing)", JOIN_PLAN, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "LendingPlan")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),
