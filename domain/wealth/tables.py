@@ -91,7 +91,9 @@ class FundMovement(SQLModel, table=True):
         sa.Index("ix_wealth_movement_holding_day", "holding_id", "day"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
+    )
     fund_id: UUID = Field(foreign_key="wealth_fund.id")
     holding_id: UUID = Field(foreign_key="wealth_holding.id")
     day: date

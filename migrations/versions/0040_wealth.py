@@ -87,7 +87,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_wealth_holding_investor', 'wealth_holding', ['investor_id', 'created_at'], unique=False)
     op.create_table('wealth_movement',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('fund_id', sa.Uuid(), nullable=False),
     sa.Column('holding_id', sa.Uuid(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
