@@ -39,6 +39,7 @@ from domain.payments.services.settle_merchants import run_settlement
 from domain.wallets.rails import SimulatedRail
 from domain.wealth.services.daily_income import post_daily_income
 from domain.wealth.services.pay_redemptions import pay_due_redemptions
+from domain.wealth.services.plans import start_closed_plans
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
 from domain.webhooks.services.fan_out import fan_out_events
@@ -119,6 +120,10 @@ async def _pay_fund_redemptions(w: WorkerContext) -> int:
     return await pay_due_redemptions(w.sessions, w.clock)
 
 
+async def _start_closed_plans(w: WorkerContext) -> int:
+    return await start_closed_plans(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -159,6 +164,8 @@ JOBS = (
     # redemptions paid on their business day.
     ScheduledJob("fund-daily-income", _post_fund_income, every_seconds=60.0),
     ScheduledJob("fund-redemptions", _pay_fund_redemptions, every_seconds=60.0),
+    # Lending plans whose window closed start investing (their matching source goes live).
+    ScheduledJob("lending-plans", _start_closed_plans, every_seconds=30.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

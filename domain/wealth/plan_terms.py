@@ -1,7 +1,7 @@
 """What an operator's lending plan may say (pure): a term of 3, 6 or 12 months, a target
 annual rate (shown as a target, never promised) within 0..36 %, a capacity and a minimum,
 a subscription window that closes after it opens, the grades whose loans it may buy, at
-most a share of any one loan (concentration), and its fee rule (plans.py)."""
+most a share of its money in any one loan (concentration), and its fee rule (plans.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class PlanTerms:
     opens_at: datetime
     closes_at: datetime
     grades: frozenset[str]
-    max_loan_share: Decimal  # of any one loan's principal
+    max_loan_share: Decimal  # of the plan's money, in any one loan (concentration)
     fee_kind: PlanFeeKind
     fee_rate: Decimal  # ASSETS: a year; EXCESS: 0
 

@@ -21,4 +21,5 @@ class RedemptionState(Enum):
 
 
 class PlanState(Enum):
-    OPEN = "OPEN"  # taking subscriptions until it closes; then it invests until maturity
+    OPEN = "OPEN"  # taking subscriptions until its window closes
+    INVESTING = "INVESTING"  # its money in loan notes through the matching engine

@@ -178,6 +178,10 @@ class LendingPlan(SQLModel, table=True):
     fee_rate: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
     subscribed: int = _minor()  # what investors put in
     investors: int = 0
+    # Who holds the plan's notes: a participant of its own, whose wallet is the plan's cash
+    # once the window closes, and whose auto-invest rule is the plan's matching source.
+    holder_id: UUID = Field(foreign_key="participant.id")
+    rule_id: UUID | None = Field(default=None, foreign_key="auto_invest_rule.id")
     created_by: UUID = Field(foreign_key="participant.id")
     created_at: datetime = _moment()
     updated_at: datetime = _moment()

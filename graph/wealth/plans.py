@@ -48,7 +48,9 @@ class LendingPlan(Node):
     opens_at: datetime
     closes_at: datetime
     grades: list[str] = strawberry.field(description="Grades of the loans it may buy.")
-    max_loan_share: str = strawberry.field(description="At most this share of any one loan.")
+    max_loan_share: str = strawberry.field(
+        description="At most this share of its money in any one loan."
+    )
     fee_kind: PlanFeeKind  # type: ignore[valid-type]
     fee_rate: str
 

@@ -1,8 +1,8 @@
-"""Wealth: lending plans and investors' stakes in them.
+"""Wealth: lending plans, their holders and matching rules, and investors' stakes in them.
 
 Revision ID: 0041_wealth_plans
 Revises: 0040_wealth
-Create Date: 2026-12-07 14:44:21.074201
+Create Date: 2026-12-07 15:10:10.387826
 """
 
 from collections.abc import Sequence
@@ -37,11 +37,15 @@ def upgrade() -> None:
     sa.Column('fee_rate', sa.Numeric(precision=12, scale=8), nullable=False),
     sa.Column('subscribed', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('investors', sa.Integer(), nullable=False),
+    sa.Column('holder_id', sa.Uuid(), nullable=False),
+    sa.Column('rule_id', sa.Uuid(), nullable=True),
     sa.Column('created_by', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('capacity > 0 AND minimum > 0 AND subscribed >= 0 AND subscribed <= capacity', name='capacity'),
     sa.ForeignKeyConstraint(['created_by'], ['participant.id'], ),
+    sa.ForeignKeyConstraint(['holder_id'], ['participant.id'], ),
+    sa.ForeignKeyConstraint(['rule_id'], ['auto_invest_rule.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_wealth_plan_state_closes', 'wealth_plan', ['state', 'closes_at'], unique=False)

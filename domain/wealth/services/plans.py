@@ -2,16 +2,25 @@
 window, idempotently; each investor's share of what the plan holds is readable at any time.
 
 A subscription moves the money from the wallet to the plan's cash account (`plan:<id>:cash`)
-under the plan's row lock, so the plan never takes more than its capacity. Investing the
-cash in loan notes (the plan as a matching source), reinvestment and the exit at maturity
-come next; until then a plan's holdings are its cash.
+under the plan's row lock, so the plan never takes more than its capacity. Each plan has a
+participant of its own that holds its notes (no credentials: nobody signs in as it). When
+the window closes, the worker's `lending-plans` job moves the cash into that participant's
+wallet and gives it an auto-invest rule with the plan's constraints (its grades, loans no
+longer than its term, a note rate at least its target, at most its concentration share in
+one loan): the matching engine then invests the plan as one more source, and repayments
+landing in the wallet are reinvested by the same rule. The exit at maturity comes next.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
 from uuid import UUID
 
+from sqlalchemy import func, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,8 +29,17 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
+from domain.jobs.services.batches import each_claimed
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
-from domain.money import Money, currency_of
+from domain.ledger.tables import LedgerAccount
+from domain.lending.states import NoteStatus
+from domain.lending.tables import AutoInvestRuleRow, LoanNote
+from domain.money import Money, currency_of, round_half_up
+from domain.participants.credentials import ParticipantKind
+from domain.participants.kyc import KycStatus
+from domain.participants.roles import Role
+from domain.participants.tables import Participant
 from domain.wallets.services.accounts import wallet_key
 from domain.wealth.errors import PlanNotOpen, PlanRefused
 from domain.wealth.plan_terms import PlanTerms, check_plan_terms
@@ -30,6 +48,12 @@ from domain.wealth.services.accounts import plan_cash_key
 from domain.wealth.services.updates import audit
 from domain.wealth.states import PlanState
 from domain.wealth.tables import LendingPlan, PlanStake
+
+# No hash any password verifies against (and no email to sign in with): nobody is a plan.
+UNUSABLE_HASH = "!"
+ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]
+NOTES = LoanNote.__table__  # type: ignore[attr-defined]
+logger = logging.getLogger("agora.wealth")
 
 
 async def publish_plan(
@@ -40,7 +64,20 @@ async def publish_plan(
     currency_of(terms.currency)
     now = clock.now()
     check_plan_terms(terms, now=now)
+    holder = Participant(
+        kind=ParticipantKind.BUSINESS.value,
+        display_name=f"Lending plan: {terms.name.strip()}"[:120],
+        password_hash=UNUSABLE_HASH,
+        roles=[Role.INVESTOR.value],
+        kyc_status=KycStatus.VERIFIED.value,
+        kyc_level=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(holder)
+    await session.flush()
     plan = LendingPlan(
+        holder_id=holder.id,
         name=terms.name.strip(),
         currency=terms.currency,
         state=PlanState.OPEN.value,
@@ -170,6 +207,30 @@ async def plans(session: AsyncSession) -> list[LendingPlan]:
     return list((await session.exec(query)).all())
 
 
+async def plan_holdings(session: AsyncSession, plan: LendingPlan) -> tuple[int, int]:
+    """(cash, notes' principal outstanding) the plan holds: its cash account while it takes
+    subscriptions, then its holder's wallet and notes."""
+    if plan.state == PlanState.OPEN.value:
+        return plan.subscribed, 0
+    conn = await session.connection()
+    cash = await conn.execute(
+        select(
+            ACCOUNTS.c.credits_posted - ACCOUNTS.c.debits_posted - ACCOUNTS.c.debits_pending
+        ).where(
+            ACCOUNTS.c.kind == AccountKind.WALLET.value,
+            ACCOUNTS.c.owner_id == plan.holder_id,
+            ACCOUNTS.c.currency == plan.currency,
+        )
+    )
+    notes = await conn.execute(
+        select(func.coalesce(func.sum(NOTES.c.principal - NOTES.c.principal_received), 0)).where(
+            NOTES.c.holder_id == plan.holder_id,
+            NOTES.c.status.in_([NoteStatus.HELD.value, NoteStatus.ACTIVE.value]),
+        )
+    )
+    return int(cash.scalar() or 0), int(notes.scalar_one())
+
+
 async def stake_views(session: AsyncSession, stakes: list[PlanStake]) -> list[StakeView]:
     """Each stake's share of its plan's cash and notes (every share exact: plans.py)."""
     views = []
@@ -179,8 +240,9 @@ async def stake_views(session: AsyncSession, stakes: list[PlanStake]) -> list[St
         everyone = (
             await session.exec(select(PlanStake).where(col(PlanStake.plan_id) == plan_id))
         ).all()
+        cash, notes = await plan_holdings(session, plan)
         shares = holdings_of(
-            {"cash": plan.subscribed, "notes": 0}, {s.investor_id: s.amount for s in everyone}
+            {"cash": cash, "notes": notes}, {s.investor_id: s.amount for s in everyone}
         )
         views += [
             StakeView(s, plan, shares[s.investor_id]["cash"], shares[s.investor_id]["notes"])
@@ -188,6 +250,72 @@ async def stake_views(session: AsyncSession, stakes: list[PlanStake]) -> list[St
             if s.plan_id == plan_id
         ]
     return views
+
+
+_CLAIM_CLOSED = text(
+    """
+    SELECT id FROM wealth_plan
+    WHERE state = 'OPEN' AND closes_at <= :now AND id <> ALL(CAST(:skip AS uuid[]))
+    ORDER BY closes_at, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+    """
+)
+
+
+async def start_investing(session: AsyncSession, plan: LendingPlan, now: datetime) -> None:
+    """The plan's window has closed: its cash to its holder's wallet, and its rule."""
+    if plan.subscribed:
+        await post_by_key(
+            session,
+            now=now,
+            legs=[
+                KeyedLeg(
+                    plan_cash_key(plan.id, plan.currency),
+                    wallet_key(plan.holder_id, plan.currency),
+                    plan.subscribed,
+                    "PLAN_INVESTING",
+                    {"plan_id": str(plan.id)},
+                )
+            ],
+        )
+    rule = AutoInvestRuleRow(
+        investor_id=plan.holder_id,
+        currency=plan.currency,
+        grades=list(plan.grades),
+        min_term_months=1,
+        max_term_months=plan.term_months,
+        min_rate=plan.target_rate,
+        max_per_loan=round_half_up(plan.subscribed * Fraction(plan.max_loan_share)),
+        daily_budget=plan.capacity,
+        active=plan.subscribed > 0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(rule)
+    await session.flush()
+    plan.rule_id = rule.id
+    plan.state = PlanState.INVESTING.value
+    plan.updated_at = now
+    session.add(plan)
+
+
+async def start_closed_plans(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    """The worker's job: every plan whose window has closed starts investing, each in its
+    own transaction (any number of workers: SKIP LOCKED); how many started."""
+
+    async def claim(session: AsyncSession, skip: list[UUID]) -> UUID | None:
+        found = await (await session.connection()).execute(
+            _CLAIM_CLOSED, {"now": clock.now(), "skip": skip}
+        )
+        return found.scalar()
+
+    async def start(session: AsyncSession, plan_id: UUID) -> None:
+        plan = await session.get(LendingPlan, plan_id, populate_existing=True)
+        assert plan is not None
+        await start_investing(session, plan, clock.now())
+
+    return await each_claimed(sessions, claim, start, logger=logger, failure="plan not started")
 
 
 async def my_stakes(session: AsyncSession, *, actor: Actor) -> list[StakeView]:

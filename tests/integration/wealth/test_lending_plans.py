@@ -7,10 +7,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlmodel import col, select
 
 from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.errors import InputRejected
+from domain.lending.services.matching import match_listing
+from domain.lending.tables import Loan, LoanNote, LoanProductRow
 from domain.participants.roles import Role
 from domain.wealth.errors import PlanNotOpen, PlanRefused
 from domain.wealth.plan_terms import PlanTerms
@@ -18,7 +21,7 @@ from domain.wealth.plans import PlanFeeKind
 from domain.wealth.services import plans
 from domain.wealth.tables import LendingPlan
 from support.crowdfunding import Sessions, balance, ledger_consistent
-from support.lending_world import participant
+from support.lending_world import listed_loan, participant
 from support.wealth import cny, investor
 
 
@@ -105,3 +108,43 @@ async def test_a_plan_takes_nobody_outside_its_window_and_refuses_nonsense_terms
         )
     fields = {v.field for v in refused.value.violations}
     assert fields == {"term_months", "grades", "fee_rate"}
+
+
+async def test_when_its_window_closes_a_plan_invests_through_the_matching_engine(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    plan = await _publish(sessions, clock, _terms(clock))  # at most 20 % in one loan
+    alice, bob = await investor(sessions, clock), await investor(sessions, clock)
+    await _join(sessions, clock, alice, plan, 6_000_00, "a")
+    await _join(sessions, clock, bob, plan, 4_000_00, "b")
+    clock.advance(timedelta(days=7))
+    assert await plans.start_closed_plans(sessions, clock) == 1
+    assert await plans.start_closed_plans(sessions, clock) == 0
+    borrower = await participant(sessions, clock, {Role.BORROWER})
+    assert borrower.participant_id is not None
+    too_long = await listed_loan(sessions, clock, borrower.participant_id, term_months=12)
+    loan = await listed_loan(
+        sessions, clock, borrower.participant_id, principal=10_000_00, term_months=6
+    )
+
+    for listed in (too_long, loan):
+        async with sessions() as session:
+            locked = await session.get(Loan, listed.id, with_for_update=True)
+            product = await session.get(LoanProductRow, listed.product_id)
+            assert locked is not None
+            assert product is not None
+            await match_listing(session, loan=locked, product=product, now=clock.now())
+            await session.commit()
+
+    async with sessions() as session:
+        notes = list(
+            await session.exec(select(LoanNote).where(col(LoanNote.holder_id) == plan.holder_id))
+        )
+    assert [(n.loan_id, n.principal) for n in notes] == [(loan.id, 2_000_00)]  # 20 % of 10,000
+    views = []
+    for who in (alice, bob):
+        async with sessions() as session:
+            views += await plans.my_stakes(session, actor=who)
+    assert [(v.cash, v.notes) for v in views] == [(4_800_00, 1_200_00), (3_200_00, 800_00)]
+    assert views[0].plan.state == "INVESTING"
+    assert await ledger_consistent(sessions)
