@@ -108,7 +108,7 @@ class FundRedemption(SQLModel, table=True):
         sa.CheckConstraint("instant >= 0 AND pending >= 0 AND instant + pending > 0", name="parts"),
         sa.Index("ix_wealth_redemption_due", "state", "due_on"),
         sa.Index("ix_wealth_redemption_investor", "investor_id", "created_at"),
-        sa.Index("ix_wealth_redemption_fund", "fund_id", "requested_on"),
+        sa.Index("ix_wealth_redemption_holding_day", "holding_id", "requested_on"),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
