@@ -17,12 +17,16 @@ from starlette.routing import Route, WebSocketRoute
 
 from api import embedded, health
 from api.body_limit import BodySizeLimit
+from api.console.graphql import ConsoleGraphQL
+from api.console.routes import console_routes
 from api.events.feed import EventFeed
 from api.events.hub import EventHub
 from api.events.relay import OutboxRelay
 from api.events.running import relay_settings, running_relay
+from api.graphiql import graphiql_assets
 from api.graphql_http import GraphQLOverHTTP
 from api.graphql_metrics import GraphQLMetrics
+from api.in_process_worker import InProcessWorker, running_worker
 from api.metrics import Metrics
 from api.middleware import RequestObservation
 from api.rate_limits import RateLimiter, RateLimitGuard
@@ -55,8 +59,13 @@ def shared_schema(hardening: HardeningPolicy) -> AgoraSchema:
     return build_schema(policy=hardening, extra_extensions=[GraphQLMetrics])
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
-    """Build the app; stores open in the lifespan (embedded ones start if no URL is set)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, worker_cadence: float = 1.0
+) -> Starlette:
+    """Build the app; stores open in the lifespan (embedded ones start if no URL is set).
+
+    With `settings.runs_worker_in_process` the worker's jobs run in it too, each every
+    `worker_cadence` times its period."""
     settings = settings or Settings()
     metrics = Metrics()
     hardening = HardeningPolicy.for_environment(settings.env)
@@ -76,6 +85,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         platform=PlatformProfile(PLATFORM_NAME, platform_version(), settings.currency),
         graphiql=settings.graphiql_enabled,
         allowed_origins=settings.cors_origins,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        hardening=hardening,
+        max_json_depth=settings.max_json_depth,
+    )
+    # The operator console's pages call the same schema through their cookie session.
+    console = ConsoleGraphQL(
+        schema,
+        clock=clock,
+        platform=graphql.platform,
+        allowed_origins=settings.cors_origins,
+        trusted_origins=settings.cors_origins,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         hardening=hardening,
         max_json_depth=settings.max_json_depth,
@@ -115,6 +135,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             async with contextlib.AsyncExitStack() as background:
                 if settings.relay_enabled:
                     await background.enter_async_context(running_relay(relay))
+                if settings.runs_worker_in_process:
+                    worker = InProcessWorker(
+                        settings=settings,
+                        database_url=urls.database_url,
+                        sessions=stores.sessions,
+                        clock=clock,
+                        metrics=metrics,
+                        cadence=worker_cadence,
+                    )
+                    await background.enter_async_context(running_worker(worker))
                 yield
         finally:
             await app.state.open_sockets.stop()
@@ -130,6 +160,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
+            *([graphiql_assets()] if settings.graphiql_enabled else []),
+            *console_routes(console),
         ],
         middleware=[
             Middleware(RequestObservation, metrics=metrics),

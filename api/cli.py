@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--migrate", action="store_true", help="apply migrations first (always on embedded stores)"
     )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the worker's jobs in this process (on by default only on the "
+        "embedded database; AGORA_IN_PROCESS_WORKER=true|false decides otherwise)",
+    )
     serve.set_defaults(run=serve_command)
 
     migrate = commands.add_parser("migrate", help="apply database migrations up to head")
@@ -75,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(run=ledger_verify_command)
 
+    demo = commands.add_parser(
+        "demo", help="seed a lively marketplace and simulate N days (dev and test only)"
+    )
+    demo.add_argument("--days", type=int, default=30, help="simulated days (default 30)")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed plays the same story")
+    demo.set_defaults(run=demo_command)
+
     operator = commands.add_parser(
         "create-operator", help="create a platform operator (password from AGORA_OPERATOR_PASSWORD)"
     )
@@ -93,7 +106,10 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     assert redis_url is not None
     if settings.database_url is None or args.migrate:
         upgrade_to_head(database_url)
-    # Worker processes build their app from the environment: hand them the resolved URLs.
+    # Worker processes build their app from the environment: hand them the resolved URLs, and
+    # whether to run the jobs, decided before the URLs hide that the database is embedded.
+    in_process_worker = settings.runs_worker_in_process and not args.no_worker
+    os.environ["AGORA_IN_PROCESS_WORKER"] = "true" if in_process_worker else "false"
     os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = database_url, redis_url
     logger.info(
         "starting",
@@ -102,6 +118,7 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
             "port": args.port,
             "workers": args.workers,
             "embedded": settings.uses_embedded_stores,
+            "in_process_worker": in_process_worker,
             "stores_ready_ms": round((time.perf_counter() - started) * 1000),
         },
     )
@@ -193,6 +210,7 @@ def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from api.ledger_verdict import verdict_lines
     from domain.ledger.services.verification import verify_ledger
 
     database_url = embedded.store_urls(settings, with_redis=False).database_url
@@ -204,22 +222,54 @@ def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:
                 report = await verify_ledger(session)
         finally:
             await engine.dispose()
-        print(f"accounts        {report.accounts}")
-        for currency, totals in sorted(report.currencies.items()):
-            state = "balanced" if totals.balanced else "UNBALANCED"
-            print(
-                f"{currency}             debits {totals.debits_posted} = credits "
-                f"{totals.credits_posted} posted, {totals.debits_pending} = "
-                f"{totals.credits_pending} pending: {state}"
-            )
-        for account in report.mismatched_accounts:
-            print(f"MISMATCH        account {account}: cached balances differ from the journal")
-        for account in report.miscounted_outflows:
-            print(f"MISMATCH        wallet {account}: daily outflow differs from the journal")
-        print("ledger          " + ("consistent" if report.consistent else "INCONSISTENT"))
+        print("\n".join(verdict_lines(report)))
         return report.consistent
 
     return 0 if asyncio.run(run()) else 1
+
+
+def demo_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Seed the stores (the embedded default unless URLs are set) and simulate `--days` days."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from api.demo.run import DEMO_PASSWORD, AlreadyPlayed, account_lines, play, summary
+    from api.ledger_verdict import verdict_lines
+
+    if settings.env == "production":
+        print("agora: the demo never runs in production", file=sys.stderr)
+        return 2
+    if not 1 <= args.days <= 366:
+        print("agora: --days must be 1..366", file=sys.stderr)
+        return 2
+    configure_logging("warning", json=settings.log_json)
+    database_url = embedded.store_urls(settings, with_redis=False).database_url
+    if settings.database_url is None:
+        upgrade_to_head(database_url)
+
+    async def run() -> int:
+        engine = create_async_engine(database_url)
+        sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        try:
+            result = await play(
+                sessions=sessions,
+                settings=settings,
+                days=args.days,
+                seed=args.seed,
+                say=lambda line: print(line, flush=True),
+            )
+        except AlreadyPlayed as refusal:
+            print(f"agora: {refusal}", file=sys.stderr)
+            return 1
+        finally:
+            await engine.dispose()
+        print("\n".join(summary(result)))
+        print("\nagora ledger verify")
+        print("\n".join(verdict_lines(result.ledger)))
+        print("\n".join(account_lines(result, DEMO_PASSWORD)))
+        return 0 if result.ledger.consistent else 1
+
+    return asyncio.run(run())
 
 
 def create_operator_command(settings: Settings, args: argparse.Namespace) -> int:

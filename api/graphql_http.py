@@ -31,6 +31,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from api.authentication import AuthenticationFailed, AuthenticationUnavailable
+from api.graphiql import graphiql_page
 from api.graphql_ws import DepthCheckedWebSocket, RevocableLegacyWS, RevocableTransportWS
 from api.json_depth import DEFAULT_MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
 from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
@@ -141,6 +142,10 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         self.hardening = hardening
         self.platform = platform
         self.max_json_depth = max_json_depth
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_page()
 
     def decode_json(self, data: str | bytes) -> object:
         """Every JSON text the view reads (bodies, GET parameters, WebSocket messages)."""

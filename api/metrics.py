@@ -76,6 +76,11 @@ class Metrics:
             "1 while this process's relay is the publishing leader.",
             registry=self.registry,
         )
+        self.worker_leader = Gauge(
+            "agora_worker_leader",
+            "1 while this process runs the worker's jobs in-process (the embedded default).",
+            registry=self.registry,
+        )
 
     def watch_pool(self, engine: AsyncEngine) -> None:
         self.registry.register(DatabasePoolCollector(engine))

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     relay_enabled: bool = Field(
         True, description="Run the outbox relay in this process (one leader publishes at a time)."
     )
+    in_process_worker: bool | None = Field(
+        None,
+        description="Run the worker's jobs inside the API process (one leader at a time); "
+        "unset: on exactly when the database is the embedded one.",
+    )
     event_stream_maxlen: int = Field(
         100_000, ge=1000, description="Events kept per topic stream (approximate trimming)."
     )
@@ -192,6 +197,14 @@ class Settings(BaseSettings):
     @cached_property
     def uses_embedded_stores(self) -> bool:
         return self.database_url is None or self.redis_url is None
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        """The embedded default is the whole platform in one command; elsewhere `agora worker`
+        is a process of its own."""
+        if self.in_process_worker is None:
+            return self.database_url is None
+        return self.in_process_worker
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -27,7 +27,9 @@ from domain.clock import Clock, SystemClock
 from domain.consumer_credit.services.age_installments import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
 from domain.crowdfunding.services.outcome import close_due_campaigns
+from domain.disclosure.services.publish import publish_disclosure
 from domain.idempotency.services.pruning import prune_expired_keys
+from domain.insurance.services.jobs import insurance_upkeep
 from domain.ledger.services.expire_holds import expire_due_holds
 from domain.lending.services.age_installments import age_overdue_installments
 from domain.lending.services.expire_loans import expire_unfunded_loans
@@ -112,6 +114,14 @@ async def _close_due_campaigns(w: WorkerContext) -> int:
     return await close_due_campaigns(w.sessions, w.clock)
 
 
+async def _publish_disclosure(w: WorkerContext) -> int:
+    return await publish_disclosure(w.sessions, w.clock)
+
+
+async def _insurance_upkeep(w: WorkerContext) -> int:
+    return await insurance_upkeep(w.sessions, w.clock)
+
+
 async def _post_fund_income(w: WorkerContext) -> int:
     return await post_daily_income(w.sessions, w.clock)
 
@@ -148,6 +158,8 @@ JOBS = (
     ScheduledJob("hold-expiry", _expire_holds, every_seconds=5.0),
     ScheduledJob("loan-funding-expiry", _expire_unfunded_loans, every_seconds=5.0),
     ScheduledJob("crowdfunding-deadlines", _close_due_campaigns, every_seconds=5.0),
+    # Policies past their term expire; approved claims their insurer could not pay, retried.
+    ScheduledJob("insurance-upkeep", _insurance_upkeep, every_seconds=30.0),
     ScheduledJob("webhook-fan-out", _fan_out_webhooks, every_seconds=1.0),
     ScheduledJob("webhook-delivery", _deliver_webhooks, every_seconds=1.0),
     # Due dates: debit wallets first, then age what is still unpaid (once a day per loan).
@@ -160,6 +172,9 @@ JOBS = (
     ScheduledJob("settlement", _settle_merchants, every_seconds=60.0),
     # Payouts the bank answered PENDING: asked again until it pays or refuses.
     ScheduledJob("payout-resolution", _resolve_payouts, every_seconds=60.0),
+    # The public disclosure's live figures (a full recount: minutes apart, never per request);
+    # the first run of a month freezes the month just ended.
+    ScheduledJob("disclosure", _publish_disclosure, every_seconds=300.0),
     # Money-market funds: each closed, published day posted once and in order; T+1
     # redemptions paid on their business day.
     ScheduledJob("fund-daily-income", _post_fund_income, every_seconds=60.0),
@@ -207,16 +222,35 @@ async def worker_context(
         await sender.aclose()
 
 
-async def _every(job: ScheduledJob, context: WorkerContext, stop: asyncio.Event) -> None:
+async def _every(
+    job: ScheduledJob, context: WorkerContext, stop: asyncio.Event, *, cadence: float = 1.0
+) -> None:
     while not stop.is_set():
         try:
             await run_job(job, context)
         except Exception:  # one failed round must not end the worker; the next retries
             logger.exception("job failed", extra={"job": job.name})
         try:
-            await asyncio.wait_for(stop.wait(), timeout=job.every_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=job.every_seconds * cadence)
         except TimeoutError:
             continue
+
+
+async def run_job_loops(
+    context: WorkerContext, stop: asyncio.Event, *, cadence: float = 1.0
+) -> None:
+    """Every job on its own schedule (its period times `cadence`) until `stop` is set."""
+    loops = [asyncio.create_task(_every(job, context, stop, cadence=cadence)) for job in JOBS]
+    try:
+        await stop.wait()
+    finally:
+        stop.set()
+        # Rounds in flight may finish; one stuck on a slow receiver is cut short (its
+        # deliveries' leases run out and another worker retries them).
+        _, unfinished = await asyncio.wait(loops, timeout=STOP_GRACE_SECONDS)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
 
 
 async def run_worker(
@@ -234,14 +268,7 @@ async def run_worker(
             if once:
                 await run_jobs_once(context)
                 return
-            loops = [asyncio.create_task(_every(job, context, stop)) for job in JOBS]
-            await stop.wait()
-            logger.info("worker stopping")
-            # Rounds in flight may finish; one stuck on a slow receiver is cut short (its
-            # deliveries' leases run out and another worker retries them).
-            _, unfinished = await asyncio.wait(loops, timeout=STOP_GRACE_SECONDS)
-            for task in unfinished:
-                task.cancel()
-            await asyncio.gather(*unfinished, return_exceptions=True)
+            await run_job_loops(context, stop)
+            logger.info("worker stopped")
     finally:
         await engine.dispose()

@@ -8,8 +8,10 @@ from sqlmodel import SQLModel
 from domain.audit import tables as audit_tables
 from domain.consumer_credit import tables as consumer_credit_tables
 from domain.crowdfunding import tables as crowdfunding_tables
+from domain.disclosure import tables as disclosure_tables
 from domain.events import tables as event_tables
 from domain.idempotency import tables as idempotency_tables
+from domain.insurance import tables as insurance_tables
 from domain.ledger import tables as ledger_tables
 from domain.lending import tables as lending_tables
 from domain.participants import tables as participant_tables
@@ -31,5 +33,7 @@ TABLE_MODULES = (
     payment_tables,
     consumer_credit_tables,
     crowdfunding_tables,
+    disclosure_tables,
+    insurance_tables,
     wealth_tables,
 )

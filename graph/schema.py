@@ -16,9 +16,13 @@ from graph.consumer_credit.credit_decisions import BnplCreditMutations, BnplCred
 from graph.crowdfunding.mutations import CrowdfundingMutations
 from graph.crowdfunding.queries import CrowdfundingQueries
 from graph.crowdfunding.subscriptions import CrowdfundingSubscriptions
+from graph.disclosure.queries import DisclosureQueries
 from graph.errors import ClientErrors, is_unexpected
 from graph.events.subscriptions import EventSubscriptions
 from graph.hardening import HardeningPolicy, hardening_extensions
+from graph.insurance.mutations import InsuranceMutations
+from graph.insurance.queries import InsuranceQueries
+from graph.insurance.subscriptions import InsuranceSubscriptions
 from graph.lending.auto_invest import AutoInvestMutations, AutoInvestQueries
 from graph.lending.borrowing import BorrowingMutations, BorrowingQueries
 from graph.lending.covers import CoverMutations, CoverQueries
@@ -40,8 +44,10 @@ from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
+from graph.platform.figures import PlatformFigureQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
+from graph.revenue.queries import RevenueQueries
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
@@ -61,6 +67,7 @@ for _context in (
     "lending",
     "wallets",
     "crowdfunding",
+    "insurance",
     "wealth",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
@@ -75,6 +82,7 @@ DOCUMENT_CACHE_SIZE = 1024
 @strawberry.type
 class Query(
     PlatformQueries,
+    PlatformFigureQueries,
     LendingQueries,
     FundingOfferQueries,
     InvestingQueries,
@@ -97,6 +105,9 @@ class Query(
     BnplQueries,
     BnplCreditQueries,
     CrowdfundingQueries,
+    RevenueQueries,
+    DisclosureQueries,
+    InsuranceQueries,
     WealthQueries,
     PlanQueries,
 ):
@@ -124,6 +135,7 @@ class Mutation(
     BnplMutations,
     BnplCreditMutations,
     CrowdfundingMutations,
+    InsuranceMutations,
     WealthMutations,
     PlanMutations,
 ):
@@ -132,7 +144,11 @@ class Mutation(
 
 @strawberry.type
 class Subscription(
-    PlatformSubscriptions, EventSubscriptions, CrowdfundingSubscriptions, WealthSubscriptions
+    PlatformSubscriptions,
+    EventSubscriptions,
+    CrowdfundingSubscriptions,
+    InsuranceSubscriptions,
+    WealthSubscriptions,
 ):
     pass
 

@@ -15,14 +15,14 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.schema_migrations import upgrade_to_head
-from domain.actors import Actor
 from domain.clock import SystemClock
-from domain.participants.credentials import ParticipantKind
-from domain.participants.roles import Role
-from domain.participants.services.registration import register as register_participant
-from support.graphql import PASSWORD, Person, log_in, unique_email
+from support.examples import register_profiles
+from support.graphql import Person, log_in, unique_email
+from support.operators import register_operator
 from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, recreate_database
+
+register_profiles()  # before any test module is imported: their settings read it
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +55,26 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def shared_server_env(stores: StoreUrls) -> dict[str, str]:
+    # Sockets are re-checked against revocations too rarely to matter within a test: a
+    # revocation must close them by its own push (tests/e2e/test_revoked_sockets.py); the
+    # periodic re-check is tested in process (tests/integration/identity/test_open_sockets.py).
+    return server_env(stores, AGORA_REVOCATION_RECHECK_SECONDS="300")
+
+
 @pytest.fixture(scope="session")
 def server(stores: StoreUrls) -> Iterator[ServerProcess]:
     """One real `agora serve` for the e2e suite."""
-    process = ServerProcess(server_env(stores))
+    process = ServerProcess(shared_server_env(stores))
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def other_server(stores: StoreUrls, server: ServerProcess) -> Iterator[ServerProcess]:
+    """A second `agora serve` on the same stores, for what crosses processes."""
+    process = ServerProcess(shared_server_env(stores))
     process.start()
     yield process
     process.stop()
@@ -70,17 +86,8 @@ async def operator(app: Starlette, client: httpx.AsyncClient) -> Person:
     email = unique_email("operator")
     services = app.state.services
     async with services.stores.sessions() as session:
-        await register_participant(
-            session=session,
-            clock=SystemClock(),
-            actor=Actor.system(),
-            hasher=services.identity.hasher,
-            kind=ParticipantKind.PERSON,
-            display_name="Operator",
-            email=email,
-            phone=None,
-            password=PASSWORD,
-            roles=frozenset({Role.OPERATOR}),
+        await register_operator(
+            session, clock=SystemClock(), hasher=services.identity.hasher, email=email
         )
         await session.commit()
     tokens = await log_in(client, email)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
 
 import redis.asyncio as redis
 
+from api.background import in_background
 from api.events.relay import OutboxRelay, RelaySettings
 from api.metrics import Metrics
 from api.settings import Settings
@@ -18,18 +18,9 @@ def relay_settings(settings: Settings) -> RelaySettings:
     return RelaySettings(stream_maxlen=settings.event_stream_maxlen)
 
 
-@contextlib.asynccontextmanager
-async def running_relay(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
+def running_relay(relay: OutboxRelay) -> contextlib.AbstractAsyncContextManager[None]:
     """The relay runs in the background for the life of the block."""
-    task = asyncio.create_task(relay.run(), name="outbox-relay")
-    try:
-        yield relay
-    finally:
-        relay.stop()
-        try:
-            await asyncio.wait_for(task, timeout=5)
-        except TimeoutError:
-            task.cancel()
+    return in_background("outbox-relay", relay.run, relay.stop, grace_seconds=5)
 
 
 async def run_relay_until_signalled(settings: Settings, database_url: str, redis_url: str) -> None:

@@ -22,6 +22,9 @@ class EventType(Enum):
     PAYOUT_UPDATED = "payments.payout_updated"
     CAMPAIGN_UPDATED = "crowdfunding.campaign_updated"
     PLEDGE_UPDATED = "crowdfunding.pledge_updated"
+    KYC_DECIDED = "participants.kyc_decided"
+    POLICY_UPDATED = "insurance.policy_updated"
+    CLAIM_UPDATED = "insurance.claim_updated"
     FUND_INCOME_POSTED = "wealth.income_posted"
     FUND_REDEMPTION_UPDATED = "wealth.redemption_updated"
 

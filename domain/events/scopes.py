@@ -25,6 +25,11 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # Campaigns and pledges, as myCampaigns and myPledges show them to their keys.
     EventType.CAMPAIGN_UPDATED: Scope.PROFILE_READ,
     EventType.PLEDGE_UPDATED: Scope.PROFILE_READ,
+    # A decision on one's own KYC: the kycStatus and kycLevel `me` shows a key.
+    EventType.KYC_DECIDED: Scope.PROFILE_READ,
+    # Policies and claims, as myPolicies, insurerPolicies and insuranceClaims show them.
+    EventType.POLICY_UPDATED: Scope.PROFILE_READ,
+    EventType.CLAIM_UPDATED: Scope.PROFILE_READ,
     # A fund's days and redemptions, as managedFunds shows them to its manager's keys.
     EventType.FUND_INCOME_POSTED: Scope.FUNDS_READ,
     EventType.FUND_REDEMPTION_UPDATED: Scope.FUNDS_READ,

@@ -118,3 +118,23 @@ class DailyOutflow(SQLModel, table=True):
     day: date = Field(sa_column=sa.Column(sa.Date, primary_key=True, nullable=False))
     reason: str = Field(max_length=48, primary_key=True)
     amount: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class DailyRevenue(SQLModel, table=True):
+    """What one revenue account (a stream, in a currency) earned and gave back on one day
+    (UTC), posted only: the revenue reports read these rows instead of the journal. Kept by
+    the ledger under the account's lock, recomputed by `agora ledger verify`."""
+
+    __tablename__ = "ledger_daily_revenue"
+    __table_args__ = (
+        sa.CheckConstraint("credited >= 0 AND debited >= 0", name="revenue_not_negative"),
+    )
+
+    account_id: int = Field(
+        sa_column=sa.Column(
+            sa.BigInteger, sa.ForeignKey("ledger_account.id"), primary_key=True, nullable=False
+        )
+    )
+    day: date = Field(sa_column=sa.Column(sa.Date, primary_key=True, nullable=False))
+    credited: int = _money()
+    debited: int = _money()

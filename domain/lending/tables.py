@@ -129,6 +129,9 @@ class CoverOfferRow(SQLModel, table=True):
     share: Decimal = _rate()
     max_loan_amount: int | None = _minor(nullable=True)
     terms: str = Field(default="", max_length=500)
+    # INSURANCE: the insurer's CREDIT product each loan under the offer is sold a policy of
+    # (null: the funders' cover is the offer's share alone, as before policies existed).
+    insurance_product_id: UUID | None = Field(default=None, foreign_key="insurance_product.id")
     status: str = Field(max_length=16)  # OPEN or WITHDRAWN
     created_at: datetime = _moment()
     withdrawn_at: datetime | None = _moment(nullable=True)

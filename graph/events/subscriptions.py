@@ -31,6 +31,11 @@ DESCRIPTIONS: dict[Type, str] = {
     Type.CAMPAIGN_UPDATED: "Campaigns you run or back, as their progress or state changes "
     "(one campaign's with campaignId).",
     Type.PLEDGE_UPDATED: "Your pledges, and pledges to your campaigns, as they change.",
+    Type.KYC_DECIDED: "Decisions on your KYC submissions (operators: everyone's).",
+    Type.POLICY_UPDATED: "Policies you hold or underwrite, as they are issued, cancelled, "
+    "expire or are claimed out.",
+    Type.CLAIM_UPDATED: "Claims you filed, are paid by or decide, as they are opened, "
+    "decided and paid.",
     Type.FUND_INCOME_POSTED: "Asset managers: each day's income posted to your funds' "
     "holders (one fund's with fundId).",
     Type.FUND_REDEMPTION_UPDATED: "Your fund redemptions (asset managers: your funds'), as "
@@ -51,6 +56,7 @@ INSTALLMENT_DUE = typed_event(Type.INSTALLMENT_DUE)
 LOAN_DEFAULTED = typed_event(Type.LOAN_DEFAULTED)
 PAYMENT_UPDATED = typed_event(Type.PAYMENT_UPDATED)
 PAYOUT_UPDATED = typed_event(Type.PAYOUT_UPDATED)
+KYC_DECIDED = typed_event(Type.KYC_DECIDED)
 
 
 LENDING_EVENTS = {Scope.EVENTS_READ, Scope.OFFERS_READ}
@@ -90,3 +96,7 @@ class EventSubscriptions:
     ) -> AsyncGenerator[Event, None]:
         async for event in follow(info, types, after):
             yield Event.from_stream(event)
+
+    kyc_decided = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.PROFILE_READ})(
+        typed_subscription(KYC_DECIDED)
+    )

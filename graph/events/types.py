@@ -22,6 +22,7 @@ from domain.consumer_credit.events import (
 from domain.crowdfunding.events import CampaignUpdated, PledgeUpdated
 from domain.events import catalog
 from domain.events.payloads import EventPayload, parse
+from domain.insurance.events import ClaimUpdated, PolicyUpdated
 from domain.ledger.events import WalletChanged
 from domain.lending.events import (
     LoanDefaulted,
@@ -31,6 +32,7 @@ from domain.lending.events import (
     LoanRepaymentReceived,
 )
 from domain.money import Money as DomainMoney
+from domain.participants.events import KycDecided
 from domain.payments.events import PaymentUpdated, PayoutUpdated
 from domain.wallets.services.accounts import WalletBalance
 from domain.wealth.events import FundIncomePosted, FundRedemptionUpdated
@@ -430,6 +432,100 @@ class PledgeUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="A KYC submission was verified or rejected.")
+class KycDecidedEvent(PayloadEvent):
+    submission_id: strawberry.ID = strawberry.field(description="The KycSubmission.")
+    participant_id: strawberry.ID = strawberry.field(description="The Participant.")
+    status: str = strawberry.field(description="VERIFIED or REJECTED.")
+    kyc_level: int = strawberry.field(description="The participant's level after it.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> KycDecidedEvent:
+        p = payload_of(event, KycDecided)
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            submission_id=node_id("KycSubmission", p.submission_id),
+            participant_id=node_id("Participant", p.participant_id),
+            status=p.status,
+            kyc_level=p.kyc_level,
+        )
+
+
+# The node a policy's subject is, by its subject_type.
+SUBJECT_NODES = {"LOAN": "Loan", "PAYMENT": "PaymentIntent"}
+
+
+@strawberry.type(description="A policy was issued, cancelled, expired or claimed out.")
+class PolicyUpdatedEvent(PayloadEvent):
+    policy_id: strawberry.ID = strawberry.field(description="The Policy.")
+    change: str = strawberry.field(description="ISSUED, CANCELLED, EXPIRED or CLAIMED_OUT.")
+    state: str
+    kind: str
+    product_id: strawberry.ID = strawberry.field(description="The InsuranceProduct version.")
+    insured: Money
+    premium: Money
+    commission: Money
+    refunded: Money
+    starts_at: datetime
+    ends_at: datetime
+    subject_type: str | None = strawberry.field(description="LOAN or PAYMENT, or none.")
+    subject_id: strawberry.ID | None = strawberry.field(
+        description="The Loan or PaymentIntent it covers."
+    )
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PolicyUpdatedEvent:
+        p = payload_of(event, PolicyUpdated)
+        c = p.currency
+        subject = SUBJECT_NODES.get(p.subject_type or "")
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            policy_id=node_id("Policy", p.policy_id),
+            change=p.change,
+            state=p.state,
+            kind=p.kind,
+            product_id=node_id("InsuranceProduct", p.product_id),
+            insured=money(p.insured, c),
+            premium=money(p.premium, c),
+            commission=money(p.commission, c),
+            refunded=money(p.refunded, c),
+            starts_at=datetime.fromisoformat(p.starts_at),
+            ends_at=datetime.fromisoformat(p.ends_at),
+            subject_type=p.subject_type,
+            subject_id=node_id(subject, p.subject_id) if subject else p.subject_id,
+        )
+
+
+@strawberry.type(description="A claim was opened, decided or paid (or could not be paid yet).")
+class ClaimUpdatedEvent(PayloadEvent):
+    claim_id: strawberry.ID = strawberry.field(description="The Claim.")
+    policy_id: strawberry.ID = strawberry.field(description="The Policy.")
+    change: str = strawberry.field(description="OPENED, DECIDED, PAID or PAYMENT_FAILED.")
+    state: str
+    loss: Money
+    approved: Money
+    paid: Money
+    decision: str | None
+    reason: str
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> ClaimUpdatedEvent:
+        p = payload_of(event, ClaimUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            claim_id=node_id("Claim", p.claim_id),
+            policy_id=node_id("Policy", p.policy_id),
+            change=p.change,
+            state=p.state,
+            loss=money(p.loss, c),
+            approved=money(p.approved, c),
+            paid=money(p.paid, c),
+            decision=p.decision,
+            reason=p.reason,
+        )
+
+
 @strawberry.type(description="A fund day's income was paid to its holders in units.")
 class FundIncomePostedEvent(PayloadEvent):
     fund_id: strawberry.ID = strawberry.field(description="The Fund.")
@@ -507,6 +603,9 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.PAYOUT_UPDATED: PayoutUpdatedEvent,
     catalog.EventType.CAMPAIGN_UPDATED: CampaignUpdatedEvent,
     catalog.EventType.PLEDGE_UPDATED: PledgeUpdatedEvent,
+    catalog.EventType.KYC_DECIDED: KycDecidedEvent,
+    catalog.EventType.POLICY_UPDATED: PolicyUpdatedEvent,
+    catalog.EventType.CLAIM_UPDATED: ClaimUpdatedEvent,
     catalog.EventType.FUND_INCOME_POSTED: FundIncomePostedEvent,
     catalog.EventType.FUND_REDEMPTION_UPDATED: FundRedemptionUpdatedEvent,
 }

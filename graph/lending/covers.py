@@ -22,7 +22,7 @@ from graph.lending.products import CoverKind
 from graph.money import Money, MoneyInput
 from graph.payloads import in_unit_of_work
 from graph.permissions import ANY_KEY, allow
-from graph.relay import Node, to_global_id, uuid_of
+from graph.relay import Node, optional_uuid_of, to_global_id, uuid_of
 
 
 @strawberry.type(
@@ -42,6 +42,9 @@ class CoverOffer(Node):
         description="The largest loan it covers; null: any."
     )
     terms: str
+    insurance_product_id: strawberry.ID | None = strawberry.field(
+        description="INSURANCE: the CREDIT InsuranceProduct each loan is sold a policy of."
+    )
     status: str = strawberry.field(description="OPEN or WITHDRAWN.")
     created_at: datetime
     withdrawn_at: datetime | None
@@ -57,6 +60,9 @@ class CoverOffer(Node):
             share=rate_text(row.share) or "0",
             max_loan_amount=None if limit is None else Money.of(DomainMoney(limit, row.currency)),
             terms=row.terms,
+            insurance_product_id=to_global_id("InsuranceProduct", row.insurance_product_id)
+            if row.insurance_product_id
+            else None,
             status=row.status,
             created_at=row.created_at,
             withdrawn_at=row.withdrawn_at,
@@ -77,6 +83,12 @@ class CoverOfferInput:
         default=None, description="The largest loan it covers; absent: any."
     )
     terms: str = strawberry.field(default="", description="Your own words (at most 500).")
+    insurance_product_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="INSURANCE: your CREDIT product; each loan under the offer is sold a "
+        "policy of it at disbursement (its premium from the proceeds), and its claim pays the "
+        "funders on default.",
+    )
 
     def to_domain(self) -> cover_offers.CoverTerms:
         return cover_offers.CoverTerms(
@@ -85,6 +97,7 @@ class CoverOfferInput:
             share=rate(self.share, "share"),
             max_loan_amount=optional_minor(self.max_loan_amount, self.currency, "max_loan_amount"),
             terms=self.terms,
+            insurance_product_id=optional_uuid_of(self.insurance_product_id, "InsuranceProduct"),
         )
 
 

@@ -83,6 +83,15 @@ class BucketTotal:
     outstanding_principal: Money
 
 
+@strawberry.type(description="Active loans of one risk grade: what they owe, and what is late.")
+class GradeTotal:
+    grade: str
+    loans: int
+    outstanding_principal: Money
+    overdue_principal: Money = strawberry.field(description="Outstanding on installments past due.")
+    late_loans: int = strawberry.field(description="Loans with an installment past due.")
+
+
 @strawberry.type
 class PortfolioQueries:
     @allow(SIGNED_IN, key=Scope.OFFERS_READ)
@@ -133,6 +142,25 @@ class PortfolioQueries:
                 bucket=t.bucket,
                 loans=t.loans,
                 outstanding_principal=Money.of(DomainMoney(t.outstanding_principal, currency)),
+            )
+            for t in totals
+        ]
+
+    @allow(Role.OPERATOR)
+    @strawberry.field(description="Operators: the book's quality by risk grade, best first.")
+    async def book_quality_by_grade(self, info: Info, currency: str = "CNY") -> list[GradeTotal]:
+        currency_of(currency)
+        async with info.context.db() as session:
+            totals = await service.book_by_grade(
+                session, actor=info.context.actor, currency=currency
+            )
+        return [
+            GradeTotal(
+                grade=t.grade,
+                loans=t.loans,
+                outstanding_principal=Money.of(DomainMoney(t.outstanding_principal, currency)),
+                overdue_principal=Money.of(DomainMoney(t.overdue_principal, currency)),
+                late_loans=t.late_loans,
             )
             for t in totals
         ]

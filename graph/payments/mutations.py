@@ -3,6 +3,7 @@ dispute; operators resolve disputes. Every one that moves money takes an idempot
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -32,7 +33,7 @@ from graph.payments.types import (
     RefundPayload,
 )
 from graph.permissions import SIGNED_IN, allow
-from graph.relay import uuid_of
+from graph.relay import optional_uuid_of, uuid_of
 
 
 def intent_payload(row: IntentRow) -> PaymentIntentPayload:
@@ -93,6 +94,14 @@ class PaymentMutations:
         payment_id: strawberry.ID,
         idempotency_key: IdempotencyKey,
         source: PaymentSource = paying.PaymentSource.WALLET,
+        return_shipping_product_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Escrow payments: insure the return freight with this "
+                "RETURN_SHIPPING InsuranceProduct (its premium from your wallet too); a refund "
+                "of the payment pays the freight by the product's table."
+            ),
+        ] = None,
     ) -> PaymentIntentPayload:
         ctx = info.context
         return intent_payload(
@@ -104,6 +113,7 @@ class PaymentMutations:
                 payment_id=_payment(payment_id),
                 source=source,
                 idempotency_key=idempotency_key,
+                cover_product_id=optional_uuid_of(return_shipping_product_id, "InsuranceProduct"),
             )
         )
 

@@ -1,7 +1,7 @@
 """Wealth: money-market funds, holdings, their purchases and redemptions, and fund days.
 
 Revision ID: 0040_wealth
-Revises: 0025
+Revises: 0031_credit_policies
 Create Date: 2026-12-07 14:11:42.657790
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0040_wealth'
-down_revision: str | None = '0025'
+down_revision: str | None = '0031_credit_policies'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

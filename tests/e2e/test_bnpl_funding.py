@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 from gql import gql as parse
 
-from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
+from support.factories import make_operator
+from support.graphql import gql, log_in, signed_in
 from support.security import key_of, resident_id
 from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls
@@ -63,10 +64,7 @@ async def ok(client: httpx.AsyncClient, name: str, token: str, **variables: Any)
 async def test_a_bank_funds_a_purchase_and_is_repaid(
     server: ServerProcess, stores: StoreUrls
 ) -> None:
-    email = unique_email("bnpl-operator")
-    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-    made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
-    assert made.returncode == 0, made.stderr
+    email = await make_operator(stores, stem="bnpl-operator")
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         operator = (await log_in(client, email))["accessToken"]
         # a partner bank with an offer for grade C, 3 to 12 months, cheaper than any other

@@ -11,8 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.participants.identity_numbers import resident_id_check_char
-from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
-from support.server import ServerProcess, create_operator, run_agora, server_env
+from support.factories import make_operator
+from support.graphql import gql, log_in, signed_in
+from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls
 
 TRANSFER = """
@@ -23,9 +24,7 @@ mutation T($input: TransferInput!, $key: String!) {
 
 
 async def new_operator(stores: StoreUrls) -> str:
-    email = unique_email("crash-operator")
-    await asyncio.to_thread(create_operator, stores, email, PASSWORD)
-    return email
+    return await make_operator(stores, stem="crash-operator")
 
 
 async def funded_verified_sender(client: httpx.AsyncClient, operator_token: str) -> Any:

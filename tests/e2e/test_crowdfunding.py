@@ -22,7 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
-from support.graphql import PASSWORD, Person, gql, log_in, signed_in, unique_email
+from support.factories import make_operator
+from support.graphql import Person, gql, log_in, signed_in
 from support.security import resident_id
 from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls, make_settings
@@ -86,10 +87,7 @@ class World:
         self.operator = ""
 
     async def start(self) -> None:
-        email = unique_email("cf-operator")
-        env = {**server_env(self.stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-        made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
-        assert made.returncode == 0, made.stderr
+        email = await make_operator(self.stores, stem="cf-operator")
         self.operator = (await log_in(self.client, email))["accessToken"]
 
     async def verified(self, kind: str = "PERSON") -> Person:

@@ -5,31 +5,43 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
 import websockets
 
-from support.server import ServerProcess, server_env
-from support.stores import StoreUrls
+from support.server import ServerProcess
 from support.subscribers import LEGACY_WS, TRANSPORT_WS
 
 LEVELS = 50_000
 DEEP_VARIABLES = "[" * LEVELS + "]" * LEVELS
 
 
-@pytest.fixture(scope="module")
-def deep_server(stores: StoreUrls) -> Iterator[ServerProcess]:
-    """A server of its own, so its log holds only what these tests caused."""
-    process = ServerProcess(server_env(stores))
-    process.start()
-    yield process
-    process.stop()
+@dataclass(frozen=True)
+class Watched:
+    """The suite's server, and where its log stood when the test began."""
+
+    process: ServerProcess
+    mark: int
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    @property
+    def ws_url(self) -> str:
+        return self.process.ws_url
 
 
-def assert_nothing_logged_at_error(server: ServerProcess) -> None:
-    log = server.output()
+@pytest.fixture
+def deep_server(server: ServerProcess) -> Watched:
+    """The suite's server, its log read only from here on: what this test caused."""
+    return Watched(server, server.log_mark())
+
+
+def assert_nothing_logged_at_error(server: Watched) -> None:
+    log = server.process.output(since=server.mark)
     assert "RecursionError" not in log
     assert "Traceback" not in log
     assert '"level": "error"' not in log
@@ -37,7 +49,7 @@ def assert_nothing_logged_at_error(server: ServerProcess) -> None:
 
 
 @pytest.mark.parametrize("accept", ["application/graphql-response+json", "application/json"])
-def test_a_deeply_nested_body_is_a_bad_request(deep_server: ServerProcess, accept: str) -> None:
+def test_a_deeply_nested_body_is_a_bad_request(deep_server: Watched, accept: str) -> None:
     body = '{"query": "{ __typename }", "variables": {"v": ' + DEEP_VARIABLES + "}}"
 
     response = httpx.post(
@@ -51,7 +63,7 @@ def test_a_deeply_nested_body_is_a_bad_request(deep_server: ServerProcess, accep
     assert_nothing_logged_at_error(deep_server)
 
 
-def test_deeply_nested_get_variables_are_a_bad_request(deep_server: ServerProcess) -> None:
+def test_deeply_nested_get_variables_are_a_bad_request(deep_server: Watched) -> None:
     params = {"query": "{ __typename }", "variables": "[" * 5_000 + "]" * 5_000}
 
     response = httpx.get(deep_server.url + "/graphql", params=params)
@@ -60,7 +72,7 @@ def test_deeply_nested_get_variables_are_a_bad_request(deep_server: ServerProces
     assert response.json()["errors"][0]["message"] == "JSON nested deeper than 64 levels"
 
 
-def test_nesting_within_the_limit_still_works(deep_server: ServerProcess) -> None:
+def test_nesting_within_the_limit_still_works(deep_server: Watched) -> None:
     body = {"query": "{ __typename }", "extensions": {"deep": json.loads("[" * 60 + "]" * 60)}}
 
     response = httpx.post(deep_server.url + "/graphql", json=body)
@@ -71,7 +83,7 @@ def test_nesting_within_the_limit_still_works(deep_server: ServerProcess) -> Non
 
 @pytest.mark.parametrize("subprotocol", [TRANSPORT_WS, LEGACY_WS])
 async def test_a_deeply_nested_websocket_message_closes_with_4400(
-    deep_server: ServerProcess, subprotocol: str
+    deep_server: Watched, subprotocol: str
 ) -> None:
     async with websockets.connect(deep_server.ws_url, subprotocols=[subprotocol]) as ws:
         await ws.send('{"type": "connection_init", "payload": ' + DEEP_VARIABLES + "}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,7 @@ def test_serves_on_embedded_postgres_and_redis_with_no_configuration(tmp_path: P
             process.url + "/graphql", json={"query": "{ platform { name currency } }"}
         ).json()
         graphiql = httpx.get(process.url + "/graphql", headers={"accept": "text/html"})
+        metrics = worker_leading(process.url)
     finally:
         process.stop()
 
@@ -39,6 +41,7 @@ def test_serves_on_embedded_postgres_and_redis_with_no_configuration(tmp_path: P
     assert ready["status"] == "ready"
     assert ready["checks"] == {"database": "ok", "redis": "ok"}
     assert ready["events"]["unpublished"] == 0  # the embedded default runs the relay too
+    assert "agora_worker_leader 1.0" in metrics  # and the worker's jobs
     assert platform == {"data": {"platform": {"name": "Agora", "currency": "CNY"}}}
     assert (tmp_path / ".agora" / "pg" / "PG_VERSION").exists()
     cpu_seconds = started.user + started.system
@@ -47,6 +50,16 @@ def test_serves_on_embedded_postgres_and_redis_with_no_configuration(tmp_path: P
     assert "graphiql" in graphiql.text.lower()
     # and SIGTERM stopped the embedded PostgreSQL with the service, leaving nothing behind
     assert not embedded_postgres_running(tmp_path)
+
+
+def worker_leading(url: str, seconds: float = 10.0) -> str:
+    """/metrics once it shows the in-process worker leading (or when the time is up)."""
+    deadline = time.monotonic() + seconds
+    while "agora_worker_leader 1.0" not in (text := httpx.get(url + "/metrics").text):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    return text
 
 
 def embedded_postgres_running(data_dir: Path) -> bool:

@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from gql.transport.exceptions import TransportQueryError
 
-from support.server import ServerProcess, server_env
+from support.server import ServerProcess
 from support.stores import StoreUrls
 from support.subscribers import (
     EVENTS,
@@ -137,19 +137,14 @@ async def test_a_malformed_or_expired_cursor_is_a_clear_error(server: ServerProc
 
 
 async def test_an_event_made_through_one_process_reaches_a_subscriber_of_another(
-    server: ServerProcess, stores: StoreUrls
+    server: ServerProcess, other_server: ServerProcess, stores: StoreUrls
 ) -> None:
-    other = ServerProcess(server_env(stores))
-    await asyncio.to_thread(other.start)
-    try:
-        alice = await sign_up(other)
-        async with ws_session(server, alice) as session:
-            after = await published_high_water(stores)
-            listening = asyncio.create_task(received(session, WALLET_CHANGED, 1, after=after))
-            journal = await deposit(other, alice, "42.00")  # process B
-            [event] = await listening  # process A
-    finally:
-        await asyncio.to_thread(other.stop)
+    alice = await sign_up(other_server)
+    async with ws_session(server, alice) as session:
+        after = await published_high_water(stores)
+        listening = asyncio.create_task(received(session, WALLET_CHANGED, 1, after=after))
+        journal = await deposit(other_server, alice, "42.00")  # process B
+        [event] = await listening  # process A
 
     assert event["journalId"] == journal
     assert event["wallet"]["available"]["amount"] == "42.00"

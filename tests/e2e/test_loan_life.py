@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
+from support.factories import make_operator
 from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
 from support.security import resident_id
 from support.server import ServerProcess, run_agora, server_env
@@ -137,6 +138,8 @@ async def _age(stores: StoreUrls, sessions: object, clock: FixedClock) -> None:
 
 
 async def test_a_loan_from_application_to_closing(server: ServerProcess, stores: StoreUrls) -> None:
+    # The operator is made as the runbook makes one, by `agora create-operator` (the other
+    # tests make theirs with the same code in their own process: support/factories.py).
     email = unique_email("lending-operator")
     env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
     made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
@@ -391,101 +394,93 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
 
 
 async def test_investors_racing_through_two_processes_never_overfund_a_loan(
-    server: ServerProcess, stores: StoreUrls
+    server: ServerProcess, other_server: ServerProcess, stores: StoreUrls
 ) -> None:
     """The last notes of one listing, bought at once through two `agora serve` processes:
     exactly what the loan needs is sold, the rest refused, and the books balance."""
-    email = unique_email("race-operator")
-    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-    made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
-    assert made.returncode == 0, made.stderr
-    other = ServerProcess(server_env(stores))
-    await asyncio.to_thread(other.start)
-    try:
-        async with (
-            httpx.AsyncClient(base_url=server.url, timeout=30) as one,
-            httpx.AsyncClient(base_url=other.url, timeout=30) as two,
-        ):
-            operator = (await log_in(one, email))["accessToken"]
-            serial = (datetime.now(UTC).microsecond + 350) % 700
-            product = await ok(
+    email = await make_operator(stores, stem="race-operator")
+    async with (
+        httpx.AsyncClient(base_url=server.url, timeout=30) as one,
+        httpx.AsyncClient(base_url=other_server.url, timeout=30) as two,
+    ):
+        operator = (await log_in(one, email))["accessToken"]
+        serial = (datetime.now(UTC).microsecond + 350) % 700
+        product = await ok(
+            one,
+            "product",
+            {
+                "i": {
+                    "code": f"RACE{serial}",
+                    "name": "Notes only",
+                    "currency": "CNY",
+                    "minAmount": "1000.00",
+                    "maxAmount": "50000.00",
+                    "minTermMonths": 3,
+                    "maxTermMonths": 24,
+                    "repaymentMethod": "EQUAL_INSTALLMENT",
+                    "minRate": "0.05",
+                    "maxRate": "0.24",
+                    "fundingChannels": ["INVESTOR_NOTES"],
+                    "maxInvestorShare": "0.5",
+                }
+            },
+            token=operator,
+        )
+        borrower = await verified(one, operator, ["BORROWER"], serial)
+        applied = await ok(
+            one,
+            "apply",
+            {
+                "i": {
+                    "productId": product["product"]["id"],
+                    "amount": "10000.00",
+                    "currency": "CNY",
+                    "termMonths": 12,
+                    "purpose": "a kitchen",
+                    "declaredMonthlyIncome": "20000.00",
+                }
+            },
+            token=borrower.access_token,
+        )
+        listed = await ok(
+            one, "accept", {"id": applied["application"]["id"]}, token=borrower.access_token
+        )
+        loan_id = listed["loan"]["id"]
+        investors = [await signed_in(one, roles=["INVESTOR"]) for _ in range(12)]
+        for n, person in enumerate(investors):
+            await ok(
                 one,
-                "product",
+                "adjust",
                 {
                     "i": {
-                        "code": f"RACE{serial}",
-                        "name": "Notes only",
+                        "participantId": person.id,
+                        "amount": "5000.00",
                         "currency": "CNY",
-                        "minAmount": "1000.00",
-                        "maxAmount": "50000.00",
-                        "minTermMonths": 3,
-                        "maxTermMonths": 24,
-                        "repaymentMethod": "EQUAL_INSTALLMENT",
-                        "minRate": "0.05",
-                        "maxRate": "0.24",
-                        "fundingChannels": ["INVESTOR_NOTES"],
-                        "maxInvestorShare": "0.5",
-                    }
+                        "reason": "seed funds for the race test",
+                    },
+                    "k": f"race-{serial}-{n}",
                 },
                 token=operator,
             )
-            borrower = await verified(one, operator, ["BORROWER"], serial)
-            applied = await ok(
-                one,
-                "apply",
+
+        # when twelve investors each ask for 2,000.00 of the 10,000.00, half through each
+        async def buy(n: int, person: Any) -> list[Any]:
+            client = one if n % 2 else two
+            body = await gql(
+                client,
+                Q["buy"],
                 {
-                    "i": {
-                        "productId": product["product"]["id"],
-                        "amount": "10000.00",
-                        "currency": "CNY",
-                        "termMonths": 12,
-                        "purpose": "a kitchen",
-                        "declaredMonthlyIncome": "20000.00",
-                    }
+                    "i": {"loanId": loan_id, "amount": "2000.00", "currency": "CNY"},
+                    "k": f"race-{n}",
                 },
-                token=borrower.access_token,
+                token=person.access_token,
             )
-            listed = await ok(
-                one, "accept", {"id": applied["application"]["id"]}, token=borrower.access_token
-            )
-            loan_id = listed["loan"]["id"]
-            investors = [await signed_in(one, roles=["INVESTOR"]) for _ in range(12)]
-            for n, person in enumerate(investors):
-                await ok(
-                    one,
-                    "adjust",
-                    {
-                        "i": {
-                            "participantId": person.id,
-                            "amount": "5000.00",
-                            "currency": "CNY",
-                            "reason": "seed funds for the race test",
-                        },
-                        "k": f"race-{serial}-{n}",
-                    },
-                    token=operator,
-                )
+            assert "errors" not in body, body
+            return body["data"]["buyNote"]["errors"]  # type: ignore[no-any-return]
 
-            # when twelve investors each ask for 2,000.00 of the 10,000.00, half through each
-            async def buy(n: int, person: Any) -> list[Any]:
-                client = one if n % 2 else two
-                body = await gql(
-                    client,
-                    Q["buy"],
-                    {
-                        "i": {"loanId": loan_id, "amount": "2000.00", "currency": "CNY"},
-                        "k": f"race-{n}",
-                    },
-                    token=person.access_token,
-                )
-                assert "errors" not in body, body
-                return body["data"]["buyNote"]["errors"]  # type: ignore[no-any-return]
-
-            outcomes = await asyncio.gather(*(buy(n, p) for n, p in enumerate(investors)))
-            wallets = [await ok(one, "wallet", token=p.access_token) for p in investors]
-            borrower_wallet = await ok(two, "wallet", token=borrower.access_token)
-    finally:
-        await asyncio.to_thread(other.stop)
+        outcomes = await asyncio.gather(*(buy(n, p) for n, p in enumerate(investors)))
+        wallets = [await ok(one, "wallet", token=p.access_token) for p in investors]
+        borrower_wallet = await ok(two, "wallet", token=borrower.access_token)
 
     # then five bought (the loan is funded and disbursed), seven were refused, nothing else
     assert sum(errors == [] for errors in outcomes) == 5

@@ -15,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock, SystemClock
-from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
+from support.factories import make_operator
+from support.graphql import gql, log_in, signed_in
 from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls, make_settings
 
@@ -59,10 +60,7 @@ async def _data(client: httpx.AsyncClient, query: str, token: str, **variables: 
 
 
 async def test_a_sale_from_checkout_to_payout(server: ServerProcess, stores: StoreUrls) -> None:
-    email = unique_email("commerce-operator")
-    env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-    made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
-    assert made.returncode == 0, made.stderr
+    email = await make_operator(stores, stem="commerce-operator")
     engine = create_async_engine(stores.database_url)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:

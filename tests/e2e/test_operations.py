@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import websockets
 
+from api.app import create_app
 from support.server import ServerProcess, server_env
-from support.stores import StoreUrls
+from support.stores import StoreUrls, make_settings
 
 
 def test_healthz_says_alive(server: ServerProcess) -> None:
@@ -54,17 +57,47 @@ def test_request_id_is_echoed_or_made(server: ServerProcess) -> None:
     assert len(hostile.headers["x-request-id"]) == 32
 
 
-def test_readyz_reports_a_store_that_is_down(stores: StoreUrls) -> None:
-    # Port 9 (discard) has no Redis: the process must still start and say what is missing.
-    process = ServerProcess(server_env(stores, REDIS_URL="redis://127.0.0.1:9/0"))
-    process.start(wait_for="/healthz")
-    try:
-        response = httpx.get(process.url + "/readyz", timeout=10)
-    finally:
-        process.stop()
+async def test_readyz_reports_a_store_that_is_down(stores: StoreUrls) -> None:
+    # Port 9 (discard) has no Redis: the app must still start and say what is missing. In
+    # this process: its lifespan is what `agora serve` runs at start.
+    application = create_app(make_settings(stores, redis_url="redis://127.0.0.1:9/0"))
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application), base_url="http://agora.test"
+        ) as client,
+    ):
+        response = await client.get("/readyz", timeout=10)
 
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "redis": "down"}
+
+
+@pytest.fixture(scope="module")
+def chatty_server(stores: StoreUrls) -> Iterator[ServerProcess]:
+    """A server of its own that logs at INFO and drains for 3 s: its logs are read, then
+    it is sent SIGTERM (the last test here to use it)."""
+    process = ServerProcess(
+        server_env(stores, AGORA_SHUTDOWN_GRACE_SECONDS="3", AGORA_LOG_LEVEL="info")
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+def test_logs_are_json_lines_with_request_ids(chatty_server: ServerProcess) -> None:
+    httpx.get(chatty_server.url + "/healthz", headers={"x-request-id": "trace-me"})
+
+    written_by = time.monotonic() + 10  # the access line follows the answer closely
+    while "trace-me" not in chatty_server.output() and time.monotonic() < written_by:
+        time.sleep(0.05)
+    output = chatty_server.output()
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    access = [r for r in records if r.get("logger") == "agora.access" and r["path"] == "/healthz"]
+    assert access
+    assert access[-1]["request_id"] == "trace-me"
+    assert access[-1]["status"] == 200
+    assert {"timestamp", "level", "event"} <= access[-1].keys()
 
 
 async def read_until_closed(ws: websockets.ClientConnection) -> None:
@@ -72,11 +105,8 @@ async def read_until_closed(ws: websockets.ClientConnection) -> None:
         await asyncio.wait_for(ws.recv(), timeout=10)
 
 
-async def test_sigterm_closes_websockets_and_exits_cleanly(stores: StoreUrls) -> None:
-    process = ServerProcess(
-        server_env(stores, AGORA_SHUTDOWN_GRACE_SECONDS="3", AGORA_LOG_LEVEL="info")
-    )
-    process.start()
+async def test_sigterm_closes_websockets_and_exits_cleanly(chatty_server: ServerProcess) -> None:
+    process = chatty_server
     async with websockets.connect(process.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -92,22 +122,6 @@ async def test_sigterm_closes_websockets_and_exits_cleanly(stores: StoreUrls) ->
     # uvicorn re-raises the signal it handled once shutdown is complete.
     assert exit_code in (0, -signal.SIGTERM)
     assert "agora stopped" in process.output()
-
-
-def test_logs_are_json_lines_with_request_ids(stores: StoreUrls) -> None:
-    process = ServerProcess(server_env(stores, AGORA_LOG_LEVEL="info"))
-    process.start()
-    try:
-        httpx.get(process.url + "/healthz", headers={"x-request-id": "trace-me"})
-    finally:
-        process.stop()
-
-    records = [json.loads(line) for line in process.output().splitlines() if line.startswith("{")]
-    access = [r for r in records if r.get("logger") == "agora.access" and r["path"] == "/healthz"]
-    assert access
-    assert access[-1]["request_id"] == "trace-me"
-    assert access[-1]["status"] == 200
-    assert {"timestamp", "level", "event"} <= access[-1].keys()
 
 
 def test_several_workers_serve_the_same_api(stores: StoreUrls) -> None:

@@ -2,7 +2,7 @@
 logOut (that session's sockets), changePassword (all of the person's), revokeApiKey (the
 key's). The socket closes with 4401; other sessions' sockets go on.
 
-The servers here re-check open sockets only every 300 s: a close within seconds can only
+The suite's servers re-check open sockets only every 300 s: a close within seconds can only
 come from the revocation announced on Redis, whichever process revoked.
 """
 
@@ -20,8 +20,7 @@ import pytest
 import websockets
 
 from support.graphql import PASSWORD, Person, gql, log_in, signed_in
-from support.server import ServerProcess, server_env
-from support.stores import StoreUrls
+from support.server import ServerProcess
 from support.subscribers import LEGACY_WS, TRANSPORT_WS
 
 CLOSE_WITHIN_SECONDS = 10.0
@@ -38,22 +37,19 @@ _keys = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def servers(stores: StoreUrls) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    """Two processes on the same stores, re-checking sockets too rarely to matter here."""
-    pair = tuple(
-        ServerProcess(server_env(stores, AGORA_REVOCATION_RECHECK_SECONDS="300")) for _ in range(2)
-    )
-    try:
-        for process in pair:
-            process.start()
-        yield pair  # type: ignore[misc]
-    finally:
-        for process in pair:
-            process.stop()
+def servers(
+    server: ServerProcess, other_server: ServerProcess
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """The suite's two processes on the same stores (tests/conftest.py), which re-check
+    sockets too rarely to matter here."""
+    pair = (server, other_server)
+    marks = [process.log_mark() for process in pair]
+    yield pair
     # Ending sockets mid-subscription is routine: nothing of it is an error.
-    for process in pair:
-        assert "Traceback" not in process.output(), process.output()
-        assert '"level": "error"' not in process.output(), process.output()
+    for process, mark in zip(pair, marks, strict=True):
+        logged = process.output(since=mark)
+        assert "Traceback" not in logged, logged
+        assert '"level": "error"' not in logged, logged
 
 
 async def call(server: ServerProcess, query: str, token: str, **variables: Any) -> Any:

@@ -94,3 +94,19 @@ async def test_a_signed_in_client_over_its_limit_gets_429(strict_app: Starlette)
         "retryAfter": retry_after,
     }
     assert also_refused.status_code == 429
+
+
+async def test_the_console_s_sign_in_counts_toward_the_same_limits(strict_app: Starlette) -> None:
+    async with client_at(strict_app, "7.7.7.7") as client:
+        person = await signed_in(client, roles=["BORROWER"])  # one attempt used
+        attempts = [
+            await client.post(
+                "/console/session",
+                json={"login": person.email, "password": "wrong password!"},
+                headers={"origin": "http://agora.test"},
+            )
+            for _ in range(2)
+        ]
+
+    assert [a.status_code for a in attempts] == [401, 429]
+    assert attempts[1].json()["error"]["code"] == "RATE_LIMITED"

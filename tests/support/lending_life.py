@@ -31,6 +31,7 @@ async def disbursed_loan(
     shares: tuple[int, ...] = (600_000, 400_000),
     rate: Decimal = Decimal("0.12"),
     borrower: Actor | None = None,
+    grade: str = "B",
     **product: object,
 ) -> tuple[Loan, Actor, list[Actor]]:
     """A loan funded by one investor per share and disbursed now: (loan, borrower, investors)."""
@@ -38,7 +39,13 @@ async def disbursed_loan(
     assert borrower.participant_id
     row = product_row(clock.now(), max_investor_share=Decimal(1), **product)
     loan = await listed_loan(
-        sessions, clock, borrower.participant_id, principal=principal, rate=rate, product=row
+        sessions,
+        clock,
+        borrower.participant_id,
+        principal=principal,
+        rate=rate,
+        product=row,
+        grade=grade,
     )
     investors = []
     for n, share in enumerate(shares):

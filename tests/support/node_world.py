@@ -82,6 +82,23 @@ REVIEW_CAMPAIGN = """mutation R($id: ID!) {
 PLEDGE = """mutation P($id: ID!) {
   pledge(input: {campaignId: $id, amount: "10.00", currency: "CNY"}, idempotencyKey: "node") {
     pledge { id } errors { code field message } } }"""
+PUBLISH_PRODUCT = """mutation P($input: InsuranceProductInput!) {
+  publishInsuranceProduct(input: $input) { product { id } errors { code field message } } }"""
+BUY_POLICY = """mutation B($input: BuyPolicyInput!) {
+  buyPolicy(input: $input, idempotencyKey: "node-policy") {
+    policy { id } errors { code field message } } }"""
+FILE_CLAIM = """mutation F($input: FileClaimInput!) {
+  fileClaim(input: $input, idempotencyKey: "node-claim") {
+    claim { id } errors { code field message } } }"""
+TERM_PRODUCT = {
+    "code": "NODE-TERM",
+    "name": "node table cover",
+    "kind": "TERM",
+    "currency": "CNY",
+    "premium": {"basis": "FIXED", "amount": "5.00"},
+    "termDays": 30,
+    "commissionBasisPoints": 1000,
+}
 CREATE_FUND = """mutation F($input: CreateFundInput!) {
   createFund(input: $input) { fund { id } errors { code field message } } }"""
 SUBSCRIBE_FUND = """mutation S($id: ID!) {
@@ -394,6 +411,24 @@ async def node_objects(
     cover = await publish(client, insurer.token or "", "node-cover", kind="INSURANCE", share="0.8")
     objects["CoverOffer"] = NodeObject(cover["offer"]["id"], [insurer, operator])
 
+    # insurance: a product (public terms), a policy the shopper bought and a claim it filed
+    # (the holder's, the insurer's and the operators')
+    product = await _ok(
+        client,
+        PUBLISH_PRODUCT,
+        {"input": TERM_PRODUCT},
+        insurer,
+        "publishInsuranceProduct",
+        "product",
+        "id",
+    )
+    objects["InsuranceProduct"] = NodeObject(product, public=True, anonymous_too=True)
+    bought = {"productId": product, "insuredAmount": "100.00", "currency": "CNY"}
+    policy = await _ok(client, BUY_POLICY, {"input": bought}, shopper, "buyPolicy", "policy", "id")
+    objects["Policy"] = NodeObject(policy, [shopper, insurer, operator])
+    loss = {"policyId": policy, "loss": "10.00", "currency": "CNY"}
+    claim = await _ok(client, FILE_CLAIM, {"input": loss}, shopper, "fileClaim", "claim", "id")
+    objects["Claim"] = NodeObject(claim, [shopper, insurer, operator])
     # wealth: a fund (a product anyone may browse), the shopper's holding (theirs and the
     # operators') and redemption (theirs, the fund's manager's and the operators')
     manager, _ = await provider(app, client, operator, "ASSET_MANAGER", ["FUNDS_READ"])

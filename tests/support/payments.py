@@ -10,14 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor
+from domain.actors import Actor, ActorKind
 from domain.clock import FixedClock
 from domain.errors import DomainError
 from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.posting import ACCOUNTS
 from domain.ledger.services.verification import verify_ledger
 from domain.money import Money
-from domain.participants.roles import Role
+from domain.participants.roles import Role, Scope
 from domain.participants.tables import Participant
 from domain.payments.services import intents, paying
 from domain.payments.services.paying import PaymentSource
@@ -100,6 +100,32 @@ class Shop:
         return self.merchant.require_participant()
 
 
+async def open_shop(sessions: async_sessionmaker[AsyncSession], clock: FixedClock) -> Shop:
+    """A merchant (by its API key), a shopper with 10,000.00, a referrer and an operator."""
+    async with sessions() as session:
+        merchant = await make_participant(session, "Shop", Role.MERCHANT)
+        shopper = await make_participant(session, "Shopper", Role.INVESTOR)
+        referrer = await make_participant(session, "Referrer", Role.INVESTOR)
+        operator = await make_participant(session, "Operator", Role.OPERATOR)
+        await session.commit()
+    await fund(sessions, shopper, 1_000_000)
+    merchant_key = Actor(
+        ActorKind.API_KEY,
+        participant_id=merchant,
+        roles=frozenset({Role.MERCHANT}),
+        scopes=frozenset({Scope.PAYMENTS_READ, Scope.PAYMENTS_WRITE}),
+        api_key_id=merchant,
+    )
+    return Shop(
+        sessions,
+        clock,
+        merchant_key,
+        Actor(ActorKind.PERSON, participant_id=shopper, roles=frozenset({Role.INVESTOR})),
+        referrer,
+        Actor(ActorKind.PERSON, participant_id=operator, roles=frozenset({Role.OPERATOR})),
+    )
+
+
 async def books_balance(sessions: async_sessionmaker[AsyncSession]) -> bool:
     """`agora ledger verify` on the test database: every balance and every currency adds up."""
     async with sessions() as session:
@@ -136,6 +162,7 @@ async def pay(
     payment: UUID,
     source: PaymentSource = PaymentSource.WALLET,
     rail: SimulatedRail | None = None,
+    cover_product_id: UUID | None = None,
 ) -> str:
     """The shopper pays; the intent's state after."""
     async with shop.sessions() as session:
@@ -147,6 +174,7 @@ async def pay(
             payment_id=payment,
             source=source,
             idempotency_key=f"pay-{payment}",
+            cover_product_id=cover_product_id,
         )
         await session.commit()
     return str(answer.state)

@@ -251,6 +251,7 @@ AMOUNT_WORDS = (
     "deposit",
     "perloan",
     "budget",
+    "loss",
 )
 
 

@@ -16,10 +16,11 @@ from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from support.graphql import PASSWORD, Person, log_in, signed_in, unique_email
+from support.factories import make_operator
+from support.graphql import Person, log_in, signed_in
 from support.graphql import gql as post
 from support.security import key_of
-from support.server import ServerProcess, create_operator
+from support.server import ServerProcess
 from support.stores import StoreUrls
 
 TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # graphql-transport-ws
@@ -61,8 +62,7 @@ async def sign_up(server: ServerProcess, roles: tuple[str, ...] = ("INVESTOR",))
 
 
 async def sign_up_operator(server: ServerProcess, stores: StoreUrls) -> Subscriber:
-    email = unique_email("events-operator")
-    await asyncio.to_thread(create_operator, stores, email, PASSWORD)
+    email = await make_operator(stores, stem="events-operator")
     async with httpx.AsyncClient(base_url=server.url) as http:
         tokens = await log_in(http, email)
     person = Person(tokens["participant"]["id"], email, tokens["accessToken"], "")

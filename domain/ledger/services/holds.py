@@ -17,13 +17,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import InvalidInput
+from domain.ledger.account_kinds import AccountKind
 from domain.ledger.balances import TransferKind
 from domain.ledger.errors import HoldExpired, HoldNotPending
 from domain.ledger.services.journal_writes import write_posting
 from domain.ledger.services.outflow import Outflow, give_back
 from domain.ledger.services.posting import TRANSFERS, is_wallet, lock_accounts, move, write_back
+from domain.ledger.services.revenue_days import count_revenue
 from domain.ledger.wallet_events import wallet_changes
 from domain.money import Money
+
+REVENUE = AccountKind.PLATFORM_REVENUE.value
 
 
 async def _pending(session: AsyncSession, hold_id: UUID):  # type: ignore[no-untyped-def]
@@ -87,6 +91,11 @@ async def _resolve(
             )
     except IntegrityError:
         raise HoldNotPending("this hold was already posted, voided or expired") from None
+    if kind is TransferKind.POST_PENDING and REVENUE in (debit.kind, credit.kind):
+        captured = {"kind": kind.value, "debit_account_id": debit.id, "amount": moved}
+        await count_revenue(
+            session, [{**captured, "credit_account_id": credit.id, "created_at": now}]
+        )
     if kind is TransferKind.VOID_PENDING and is_wallet(debit):
         # A released hold gives back what it took of its day's limit.
         await give_back(session, Outflow(debit.id, hold.reason, hold.amount, hold.created_at))

@@ -1,5 +1,5 @@
-"""Writing a posting: its transfers, the new balances, the daily outflows and the events, in
-one statement.
+"""Writing a posting: its transfers, the new balances, the daily outflow and revenue counters
+and the events, in one statement.
 
 Each round trip to PostgreSQL costs more than the SQL it carries (a send, a wake-up, the
 driver's bookkeeping), so the rows travel as JSON documents that PostgreSQL expands
@@ -17,8 +17,9 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.services.outbox import INSERT_EVENTS_SQL, events_document
+from domain.ledger.services.revenue_days import REVENUE_DAYS_SQL
 
-# The events' INSERT is the outbox's own constant SQL, composed here, never input.
+# The events' and the revenue counters' INSERTs are constant SQL, composed here, never input.
 WRITE = text(
     f"""
     WITH transfers AS (
@@ -29,7 +30,9 @@ WRITE = text(
             id uuid, journal_id uuid, kind text, debit_account_id bigint,
             credit_account_id bigint, amount bigint, currency text, reason text,
             pending_id uuid, expires_at timestamptz, created_at timestamptz, details jsonb)
+        RETURNING kind, debit_account_id, credit_account_id, amount, created_at
     ),
+    revenue AS ({REVENUE_DAYS_SQL}),
     balances AS (
         UPDATE ledger_account AS a
         SET debits_pending = b.debits_pending, debits_posted = b.debits_posted,

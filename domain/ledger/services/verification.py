@@ -1,5 +1,6 @@
 """`agora ledger verify`: every cached balance recomputed from the journal, per currency all
-debits equal all credits, and every wallet's daily outflow counter equals its journal."""
+debits equal all credits, and every wallet's daily outflow counter and every revenue account's
+daily revenue counter equals its journal."""
 
 from __future__ import annotations
 
@@ -59,6 +60,32 @@ MISCOUNTED_OUTFLOWS = text(
     ORDER BY account_id
     """
 )
+# Per revenue account and day (UTC), what the journal says it was credited and debited
+# (posted), held against the counters the revenue reports read.
+MISCOUNTED_REVENUE = text(
+    """
+    WITH sides AS (
+        SELECT t.credit_account_id AS account_id, t.created_at, t.amount AS credited,
+               0::bigint AS debited, t.kind
+        FROM ledger_transfer t
+        UNION ALL
+        SELECT t.debit_account_id, t.created_at, 0::bigint, t.amount, t.kind
+        FROM ledger_transfer t
+    ),
+    journal AS (
+        SELECT s.account_id, (s.created_at AT TIME ZONE 'UTC')::date AS day,
+               SUM(s.credited) AS credited, SUM(s.debited) AS debited
+        FROM sides s JOIN ledger_account a ON a.id = s.account_id
+        WHERE a.kind = 'PLATFORM_REVENUE' AND s.kind IN ('POSTED', 'POST_PENDING')
+        GROUP BY 1, 2
+    )
+    SELECT DISTINCT account_id
+    FROM journal j FULL JOIN ledger_daily_revenue r USING (account_id, day)
+    WHERE COALESCE(j.credited, 0) <> COALESCE(r.credited, 0)
+       OR COALESCE(j.debited, 0) <> COALESCE(r.debited, 0)
+    ORDER BY account_id
+    """
+)
 COLUMNS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 
@@ -82,12 +109,14 @@ class LedgerReport:
     accounts: int = 0
     mismatched_accounts: list[int] = field(default_factory=list)
     miscounted_outflows: list[int] = field(default_factory=list)  # wallets' daily counters
+    miscounted_revenue: list[int] = field(default_factory=list)  # revenue accounts' days
     currencies: dict[str, CurrencyTotals] = field(default_factory=dict)
 
     @property
     def consistent(self) -> bool:
         balanced = all(totals.balanced for totals in self.currencies.values())
-        return balanced and not self.mismatched_accounts and not self.miscounted_outflows
+        miscounted = self.miscounted_outflows or self.miscounted_revenue
+        return balanced and not self.mismatched_accounts and not miscounted
 
 
 async def verify_ledger(session: AsyncSession) -> LedgerReport:
@@ -109,4 +138,6 @@ async def verify_ledger(session: AsyncSession) -> LedgerReport:
         totals.credits_posted += row.credits_posted
     outflows = await (await session.connection()).execute(MISCOUNTED_OUTFLOWS)
     report.miscounted_outflows = [row.account_id for row in outflows]
+    revenue = await (await session.connection()).execute(MISCOUNTED_REVENUE)
+    report.miscounted_revenue = [row.account_id for row in revenue]
     return report

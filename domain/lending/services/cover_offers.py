@@ -24,6 +24,8 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
+from domain.insurance.products import ProductKind
+from domain.insurance.tables import InsuranceProduct
 from domain.lending.errors import ApplicationRefused
 from domain.lending.products import CoverKind, LoanProduct
 from domain.lending.tables import CoverOfferRow, LoanProductRow
@@ -48,6 +50,7 @@ class CoverTerms:
     share: Decimal  # the most of the funders' outstanding principal it pays on a default
     max_loan_amount: int | None = None  # the largest principal it covers; None: any
     terms: str = ""  # the provider's own words (policy number, conditions)
+    insurance_product_id: UUID | None = None  # INSURANCE: the CREDIT product sold per loan
 
 
 def _provider(actor: Actor, kind: CoverKind) -> UUID:
@@ -68,6 +71,21 @@ def _check(terms: CoverTerms) -> None:
         raise InvalidInput("at most 500 characters", field="terms")
 
 
+async def check_credit_product(
+    session: AsyncSession, product_id: UUID, *, insurer_id: UUID, terms: CoverTerms
+) -> None:
+    """InvalidInput unless `product_id` is the insurer's own CREDIT product in the offer's
+    currency (an INSURANCE offer sells a policy of it with each loan)."""
+    product = await session.get(InsuranceProduct, product_id)
+    field = "insurance_product_id"
+    if product is None or product.insurer_id != insurer_id:
+        raise NotFound("no such insurance product", field=field)
+    if terms.kind is not CoverKind.INSURANCE or product.kind != ProductKind.CREDIT.value:
+        raise InvalidInput("an INSURANCE offer names a CREDIT product", field=field)
+    if product.currency != terms.currency:
+        raise InvalidInput(f"the product insures {product.currency}", field=field)
+
+
 @dataclass(frozen=True, slots=True)
 class CoverOfferPublished(StoredAnswer):
     """What a cover offer's key keeps: the offer it made."""
@@ -84,6 +102,10 @@ async def publish_cover_offer(
 
     async def execute() -> CoverOfferPublished:
         now = clock.now()
+        if terms.insurance_product_id is not None:
+            await check_credit_product(
+                session, terms.insurance_product_id, insurer_id=provider_id, terms=terms
+            )
         offer = CoverOfferRow(
             provider_id=provider_id,
             kind=terms.kind.value,
@@ -91,6 +113,7 @@ async def publish_cover_offer(
             share=terms.share,
             max_loan_amount=terms.max_loan_amount,
             terms=terms.terms,
+            insurance_product_id=terms.insurance_product_id,
             status=OPEN,
             created_at=now,
         )
@@ -114,6 +137,7 @@ async def publish_cover_offer(
         "share": str(terms.share),
         "max_loan_amount": terms.max_loan_amount,
         "terms": terms.terms,
+        "insurance_product": str(terms.insurance_product_id or ""),
     }
     answer = await run_once(
         session,

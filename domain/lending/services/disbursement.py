@@ -10,6 +10,7 @@ from uuid import uuid4
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.services.outbox import emit
+from domain.insurance.services.credit_cover import insure_loan
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
 from domain.lending.calendar import monthly_due_dates
 from domain.lending.events import LoanFunded
@@ -43,6 +44,8 @@ async def disburse(
         KeyedLeg(receivable, wallet, loan.principal - loan.upfront_fee, "LOAN_DISBURSEMENT", tag),
     )
     await post_by_key(session, legs=legs, now=now, journal_id=uuid4())
+    # Its credit policy, if its cover names one: the premium from the proceeds just paid.
+    await insure_loan(session, loan=loan, product=product, now=now)
     _write_schedule(session, loan, product, now)
     loan.state = transition(LoanState(loan.state), LoanEvent.DISBURSED).value
     loan.disbursed_at = now

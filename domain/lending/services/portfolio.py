@@ -1,5 +1,5 @@
 """What borrowers, investors, banks and the operator read about loans: my loans, a funder's
-portfolio and received repayments, and the book's quality by delinquency bucket."""
+portfolio and received repayments, and the book's quality by delinquency bucket and grade."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func
+import sqlalchemy as sa
+from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -223,25 +224,68 @@ class BucketTotal:
     outstanding_principal: int
 
 
+@dataclass(frozen=True, slots=True)
+class GradeTotal:
+    grade: str
+    loans: int
+    outstanding_principal: int
+    overdue_principal: int  # outstanding on installments past due
+    late_loans: int  # loans with an installment past due
+
+
+@dataclass(frozen=True, slots=True)
+class _ActiveLoan:
+    grade: str
+    worst_days_past_due: int
+    outstanding: int
+    overdue: int
+
+
+async def _active_book(session: AsyncSession, currency: str) -> list[_ActiveLoan]:
+    """Each active loan in `currency`: its grade, its worst delinquency, what it still owes
+    of principal and how much of that is past due."""
+    remaining = LoanInstallment.principal_due - LoanInstallment.principal_paid
+    rows = await (await session.connection()).execute(
+        sa.select(
+            col(LoanInstallment.loan_id),
+            col(Loan.grade),
+            func.max(LoanInstallment.days_past_due),
+            func.sum(remaining),
+            func.sum(case((col(LoanInstallment.days_past_due) > 0, remaining), else_=0)),
+        )
+        .join(Loan, col(Loan.id) == col(LoanInstallment.loan_id))
+        .where(col(Loan.state) == LoanState.ACTIVE.value, col(Loan.currency) == currency)
+        .group_by(col(LoanInstallment.loan_id), col(Loan.grade))
+    )
+    return [
+        _ActiveLoan(grade, int(worst), int(outstanding), int(overdue))
+        for _, grade, worst, outstanding, overdue in rows.all()
+    ]
+
+
 async def portfolio_quality(
     session: AsyncSession, *, actor: Actor, currency: str
 ) -> list[BucketTotal]:
     """The operator's view: active loans and their outstanding principal by the bucket of
     their most overdue installment."""
     actor.require_operator()
-    rows = await session.exec(
-        select(
-            LoanInstallment.loan_id,
-            func.max(LoanInstallment.days_past_due),
-            func.sum(LoanInstallment.principal_due - LoanInstallment.principal_paid),
-        )
-        .join(Loan, col(Loan.id) == col(LoanInstallment.loan_id))
-        .where(col(Loan.state) == LoanState.ACTIVE.value, col(Loan.currency) == currency)
-        .group_by(col(LoanInstallment.loan_id))
-    )
     counts: defaultdict[DelinquencyBucket, list[int]] = defaultdict(lambda: [0, 0])
-    for _, worst, outstanding in rows.all():
-        totals = counts[bucket_for(int(worst))]
+    for loan in await _active_book(session, currency):
+        totals = counts[bucket_for(loan.worst_days_past_due)]
         totals[0] += 1
-        totals[1] += int(outstanding)
+        totals[1] += loan.outstanding
     return [BucketTotal(b, *counts[b]) for b in DelinquencyBucket]
+
+
+async def book_by_grade(session: AsyncSession, *, actor: Actor, currency: str) -> list[GradeTotal]:
+    """The operator's view of the book's quality: active loans by risk grade, what they owe
+    and how much of it is overdue, best grade first."""
+    actor.require_operator()
+    totals: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for loan in await _active_book(session, currency):
+        grade = totals[loan.grade]
+        grade[0] += 1
+        grade[1] += loan.outstanding
+        grade[2] += loan.overdue
+        grade[3] += loan.worst_days_past_due > 0
+    return [GradeTotal(g, *totals[g]) for g in sorted(totals)]

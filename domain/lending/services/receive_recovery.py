@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.insurance.services.credit_cover import pending_cover
 from domain.ledger.services.account_locks import AccountKey, KeyedLeg, lock_accounts_by_key
 from domain.lending.products import LoanProduct
 from domain.lending.recovery import share_recovery
@@ -56,10 +57,11 @@ async def receive_recovery(
             )
         ).all()
     )
-    # The escrow still owes the cover exactly what the borrower has not repaid of it.
+    # The escrow still owes the cover exactly what the borrower has not repaid of it, less
+    # what it keeps for a credit claim its insurer has not paid yet (still the funders').
     shares = share_recovery(
         amount,
-        guarantor_claim=books.balances.available_credit,
+        guarantor_claim=books.balances.available_credit - await pending_cover(session, loan.id),
         note_claims=[n.principal - n.principal_received for n in notes],
     )
     if shares.applied == 0:

@@ -11,7 +11,9 @@ from domain.actors import Actor, Forbidden, NotFound
 from domain.audit.service import Outcome, record
 from domain.clock import Clock, today
 from domain.errors import InvalidInput
+from domain.events.services.outbox import emit
 from domain.participants.automated_kyc import automated_refusal
+from domain.participants.events import KycDecided
 from domain.participants.identity_numbers import mask, normalise_document_number
 from domain.participants.kyc import (
     DocumentType,
@@ -88,6 +90,7 @@ async def submit_kyc(
             target_id=submission.id,
             details={"decision": "REJECT", "reason": refusal, "automated": True},
         )
+        await _announce(session, participant, submission, clock)
     else:
         participant.kyc_status = status.value
     return submission
@@ -125,6 +128,24 @@ def _decide(
     participant.updated_at = clock.now()
 
 
+async def _announce(
+    session: AsyncSession, participant: Participant, submission: KycSubmission, clock: Clock
+) -> None:
+    """kyc_decided to the participant (and to operators, who follow every event)."""
+    await emit(
+        session,
+        KycDecided(
+            submission_id=str(submission.id),
+            participant_id=str(participant.id),
+            status=submission.status,
+            kyc_level=participant.kyc_level,
+        ),
+        aggregate_id=submission.id,
+        audience=[participant.id],
+        occurred_at=clock.now(),
+    )
+
+
 async def decide_kyc(
     *,
     session: AsyncSession,
@@ -148,6 +169,7 @@ async def decide_kyc(
     participant = await session.get(Participant, submission.participant_id, with_for_update=True)
     assert participant is not None
     _decide(participant, submission, decision, reason, by=actor.participant_id, clock=clock)
+    await _announce(session, participant, submission, clock)
     record(
         session,
         actor=actor,

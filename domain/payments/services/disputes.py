@@ -22,6 +22,7 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
+from domain.insurance.services.return_shipping import claim_return_freight
 from domain.ledger.services.holds import void_hold
 from domain.money import Money
 from domain.payments.errors import PaymentStateError
@@ -93,9 +94,11 @@ async def payment_disputes(
     return list((await session.exec(query.order_by(col(Dispute.opened_at)).limit(500))).all())
 
 
-def _refund_from_escrow(
+async def _refund_from_escrow(
     session: AsyncSession, intent: PaymentIntent, amount: int, actor: Actor, now: datetime
 ) -> None:
+    """Record what the escrow gave back; a return-shipping cover's claim opens with it."""
+    await claim_return_freight(session, intent, now=now)
     intent.escrow_refunded_amount += amount
     session.add(
         PaymentRefund(
@@ -152,7 +155,7 @@ async def resolve_dispute(
             assert intent.hold_id is not None
             await void_hold(session, hold_id=intent.hold_id, now=now)
             back = intent.amount
-            _refund_from_escrow(session, intent, back, actor, now)
+            await _refund_from_escrow(session, intent, back, actor, now)
             await transition(session, intent, PaymentEvent.RESOLVE_REFUND, now)
         else:
             if refund_amount is None or refund_amount.currency != intent.currency:
@@ -166,7 +169,7 @@ async def resolve_dispute(
                 )
             check_transition(intent, PaymentEvent.RESOLVE_PARTIAL)
             await capture(session, intent, amount=intent.amount - back, now=now)
-            _refund_from_escrow(session, intent, back, actor, now)
+            await _refund_from_escrow(session, intent, back, actor, now)
             await transition(session, intent, PaymentEvent.RESOLVE_PARTIAL, now)
         dispute.state, dispute.resolution, dispute.refund_amount = (
             "RESOLVED",

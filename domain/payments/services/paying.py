@@ -21,6 +21,7 @@ from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.events.services.outbox import record_events
+from domain.insurance.services.return_shipping import insure_return_shipping
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.posting import Leg, post_transfers
@@ -150,8 +151,11 @@ async def pay_intent(
     payment_id: UUID,
     source: PaymentSource,
     idempotency_key: str,
+    cover_product_id: UUID | None = None,
 ) -> PaymentIntent:
-    """Pay the intent; the intent after (HELD, SUCCEEDED, or FAILED when the card bounced)."""
+    """Pay the intent; the intent after (HELD, SUCCEEDED, or FAILED when the card bounced).
+    `cover_product_id`: a RETURN_SHIPPING product to insure the escrow payment with; its
+    premium is paid from the wallet too (domain/insurance/services/return_shipping.py)."""
     shopper_id = actor.require_person()
     # Another's payment the caller may not see (paid, by someone else) is no payment at all:
     # its state must not answer. Checked before the key is claimed, so probing leaves no trace.
@@ -174,6 +178,10 @@ async def pay_intent(
             collected = {"rail_reference": result.rail_reference}
         intent.paid_at = now
         _audit(session, actor, intent, source, now)
+        if cover_product_id is not None:  # before _paid: the escrow is locked last
+            await insure_return_shipping(
+                session, actor, intent=intent, product_id=cover_product_id, now=now
+            )
         await _paid(session, intent, now, [processing], collected)
         return intent
 
@@ -183,7 +191,11 @@ async def pay_intent(
         clock=clock,
         key=idempotency_key,
         operation="payments.pay",
-        request={"payment": str(payment_id), "source": source.value},
+        request={
+            "payment": str(payment_id),
+            "source": source.value,
+            **({"cover": str(cover_product_id)} if cover_product_id else {}),
+        },
         execute=execute,
         keep_state=True,
     )

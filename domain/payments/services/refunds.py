@@ -24,6 +24,7 @@ from domain.consumer_credit.services.refund_purchase import plan_of_payment, ref
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
+from domain.insurance.services.return_shipping import claim_return_freight
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.money import Money
 from domain.payments.errors import PaymentStateError, RefundTooLarge
@@ -140,6 +141,7 @@ async def refund_captured(
     session.add(settlement_line(intent, entry))
     intent.refunded_amount += amount
     await transition(session, intent, event, now)
+    await claim_return_freight(session, intent, now=now)
     return refund
 
 

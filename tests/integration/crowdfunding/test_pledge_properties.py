@@ -28,6 +28,7 @@ from support.crowdfunding import (
     revenue,
     reward_campaign,
 )
+from support.examples import examples
 from support.ledger import NOW
 
 FUNDS = 50_000
@@ -42,8 +43,7 @@ STEPS = st.lists(
 
 
 @settings(
-    max_examples=8,
-    deadline=None,
+    max_examples=examples(8),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=STEPS, keep_it_all=st.booleans())

@@ -181,3 +181,28 @@ async def test_anothers_submission_and_profile_look_missing(client: httpx.AsyncC
     seen = await gql(client, query, {"s": submission_id, "p": owner.id}, token=other.access_token)
 
     assert seen["data"] == {"node": None, "participant": None, "kycSubmissions": []}
+
+
+async def test_every_kyc_decision_is_announced_to_its_participant(
+    app: Starlette, client: httpx.AsyncClient, operator: Person
+) -> None:
+    verified, refused = [await signed_in(client, roles=["BORROWER"]) for _ in range(2)]
+    submitted = await submit(client, verified, resident_id("19900307", "789"))
+    await decide(client, operator, submitted["submission"]["id"], "VERIFY")
+    await submit(client, refused, resident_id("20150101", "789"))  # the automated check
+
+    async with app.state.services.stores.sessions() as session:
+        rows = (
+            await (await session.connection()).execute(
+                text(
+                    "SELECT payload, audience FROM outbox_event"
+                    " WHERE type = 'participants.kyc_decided' ORDER BY id"
+                )
+            )
+        ).all()
+
+    assert [(r.payload["status"], r.payload["kyc_level"]) for r in rows] == [
+        ("VERIFIED", 1),
+        ("REJECTED", 0),
+    ]
+    assert [str(r.audience[0]) for r in rows] == [r.payload["participant_id"] for r in rows]

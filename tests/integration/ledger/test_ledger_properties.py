@@ -19,6 +19,7 @@ from domain.ledger.services.accounts import open_account
 from domain.ledger.services.holds import post_hold, void_hold
 from domain.ledger.services.posting import Leg, lock_accounts, post_transfers
 from domain.ledger.services.verification import verify_ledger
+from support.examples import examples
 from support.ledger import NOW
 from support.stores import StoreUrls
 
@@ -98,9 +99,7 @@ async def apply(
     return []
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, max_size=25))
 def test_random_ledger_operations_keep_every_invariant(stores: StoreUrls, ops: list) -> None:
     asyncio.run(run_sequence(stores.database_url, ops))

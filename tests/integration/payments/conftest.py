@@ -8,11 +8,9 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor, ActorKind
 from domain.clock import FixedClock
-from domain.participants.roles import Role, Scope
 from support.ledger import NOW
-from support.payments import Shop, fund, make_participant
+from support.payments import Shop, open_shop
 from support.stores import StoreUrls
 
 
@@ -25,25 +23,4 @@ async def sessions(clean_stores: StoreUrls) -> AsyncIterator[async_sessionmaker[
 
 @pytest.fixture
 async def shop(sessions: async_sessionmaker[AsyncSession]) -> Shop:
-    async with sessions() as session:
-        merchant = await make_participant(session, "Shop", Role.MERCHANT)
-        shopper = await make_participant(session, "Shopper", Role.INVESTOR)
-        referrer = await make_participant(session, "Referrer", Role.INVESTOR)
-        operator = await make_participant(session, "Operator", Role.OPERATOR)
-        await session.commit()
-    await fund(sessions, shopper, 1_000_000)
-    merchant_key = Actor(
-        ActorKind.API_KEY,
-        participant_id=merchant,
-        roles=frozenset({Role.MERCHANT}),
-        scopes=frozenset({Scope.PAYMENTS_READ, Scope.PAYMENTS_WRITE}),
-        api_key_id=merchant,
-    )
-    return Shop(
-        sessions,
-        FixedClock(NOW),
-        merchant_key,
-        Actor(ActorKind.PERSON, participant_id=shopper, roles=frozenset({Role.INVESTOR})),
-        referrer,
-        Actor(ActorKind.PERSON, participant_id=operator, roles=frozenset({Role.OPERATOR})),
-    )
+    return await open_shop(sessions, FixedClock(NOW))

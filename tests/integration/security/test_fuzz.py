@@ -42,6 +42,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from graph.schema import build_schema
+from support.examples import examples
 from support.schema_walk import every_field
 from support.security import (
     LEAKS,
@@ -509,8 +510,7 @@ def requests(excluded: set[str], *, credentials: bool = True) -> st.SearchStrate
 
 def fuzz_settings(max_examples: int) -> settings:
     return settings(
-        max_examples=max_examples,
-        deadline=None,
+        max_examples=examples(max_examples),
         suppress_health_check=[
             HealthCheck.function_scoped_fixture,
             HealthCheck.too_slow,
@@ -523,7 +523,7 @@ def fuzz_settings(max_examples: int) -> settings:
 def test_anonymous_fuzz_breaks_nothing_and_writes_nothing(fuzzer: Fuzzer) -> None:
     before = fuzzer.row_counts()
 
-    @fuzz_settings(1500)
+    @fuzz_settings(400)
     @given(request=requests(WRITES_WHEN_ANONYMOUS))
     def fuzz(request: Request) -> None:
         check(request, fuzzer.send(request))
@@ -537,7 +537,7 @@ def test_anonymous_fuzz_breaks_nothing_and_writes_nothing(fuzzer: Fuzzer) -> Non
 def test_signed_in_fuzz_breaks_nothing(fuzzer: Fuzzer, caller: str) -> None:
     token = fuzzer.callers[caller].token
 
-    @fuzz_settings(600)
+    @fuzz_settings(150)
     @given(request=requests(ENDS_THE_SESSION, credentials=False))
     def fuzz(request: Request) -> None:
         check(request, fuzzer.send(request, token))

@@ -163,6 +163,26 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.reconfirmPledge(pledgeId)": "Pledge",
     "Mutation.refundPledge(input.pledgeId)": "Pledge",
     "Mutation.markRewardFulfilled(pledgeId)": "Pledge",
+    # insurance: product terms are public; policies and claims their holder's and insurer's
+    "Mutation.publishCoverOffer(input.insuranceProductId)": Public(
+        "product terms are public; another insurer's product answers NOT_FOUND", "InsuranceProduct"
+    ),
+    "Mutation.payIntent(returnShippingProductId)": Public(
+        "every product on sale is open to every buyer", "InsuranceProduct"
+    ),
+    "Query.insuranceProduct(id)": Public("product terms are public", "InsuranceProduct"),
+    "Query.insuranceQuote(productId)": Public("product terms are public", "InsuranceProduct"),
+    "Query.policy(id)": "Policy",
+    "Query.claim(id)": "Claim",
+    "Mutation.withdrawInsuranceProduct(productId)": Public(
+        "product terms are public; another insurer's product answers NOT_FOUND", "InsuranceProduct"
+    ),
+    "Mutation.buyPolicy(input.productId)": Public(
+        "every product on sale is open to every buyer", "InsuranceProduct"
+    ),
+    "Mutation.cancelPolicy(policyId)": "Policy",
+    "Mutation.fileClaim(input.policyId)": "Policy",
+    "Mutation.decideClaim(input.claimId)": "Claim",
     "Subscription.campaignUpdated(campaignId)": Exempt(
         "a filter on the caller's own events: another's campaign's never reach it"
     ),

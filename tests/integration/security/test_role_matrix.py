@@ -244,6 +244,28 @@ REFUND_PLEDGE = """mutation R($id: ID!, $key: String!) {
   refundPledge(input: {pledgeId: $id}, idempotencyKey: $key) { pledge { id } errors { code } } }"""
 PLEDGE_STEP = """mutation S($id: ID!) {{
   {op}(pledgeId: $id) {{ pledge {{ id }} errors {{ code }} }} }}"""
+INSURANCE_PRODUCT = "query P($id: ID!) { insuranceProduct(id: $id) { id } }"
+INSURANCE_QUOTE = """query Q($id: ID!) {
+  insuranceQuote(productId: $id, insuredAmount: "1.00", currency: "CNY") { premium { amount } } }"""
+POLICY = "query P($id: ID!) { policy(id: $id) { id } }"
+CLAIM = "query C($id: ID!) { claim(id: $id) { id } }"
+PUBLISH_INSURANCE = """mutation P($code: String!) {
+  publishInsuranceProduct(input: {code: $code, name: "m", kind: TERM, currency: "CNY",
+    premium: {basis: FIXED, amount: "1.00"}}) { product { id } errors { code } } }"""
+WITHDRAW_INSURANCE = """mutation W($id: ID!) {
+  withdrawInsuranceProduct(productId: $id) { product { id } errors { code } } }"""
+BUY_POLICY = """mutation B($id: ID!, $key: String!) {
+  buyPolicy(input: {productId: $id, insuredAmount: "1.00", currency: "CNY"},
+    idempotencyKey: $key) { policy { id } errors { code } } }"""
+CANCEL_POLICY = """mutation C($id: ID!, $key: String!) {
+  cancelPolicy(policyId: $id, idempotencyKey: $key) { policy { id } errors { code } } }"""
+FILE_CLAIM = """mutation F($id: ID!, $key: String!) {
+  fileClaim(input: {policyId: $id, loss: "1.00", currency: "CNY"}, idempotencyKey: $key) {
+    claim { id } errors { code } } }"""
+DECIDE_CLAIM = """mutation D($id: ID!, $key: String!) {
+  decideClaim(input: {claimId: $id, decision: APPROVE}, idempotencyKey: $key) {
+    claim { id } errors { code } } }"""
+INSURERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, insurer=OK)
 FUND = "query F($id: ID!) { fund(id: $id) { id } }"
 FUND_DAYS = "query F($id: ID!) { fundDays(fundId: $id) { day } }"
 CREATE_FUND = """mutation C($input: CreateFundInput!) {
@@ -529,6 +551,8 @@ OPERATIONS = [
     Operation("fundedLoans", "{ fundedLoans { loan { id } } }", BANKS),
     Operation("repaymentsReceived", "{ repaymentsReceived { kind } }", PEOPLE_ONLY),
     Operation("portfolioQuality", "{ portfolioQuality { bucket } }", OPERATORS_ONLY),
+    Operation("bookQualityByGrade", "{ bookQualityByGrade { grade } }", OPERATORS_ONLY),
+    Operation("dailyVolume", '{ dailyVolume(currency: "CNY") { day } }', OPERATORS_ONLY),
     Operation("scorecardVersions", "{ scorecardVersions { version } }", OPERATORS_ONLY),
     # Never set in USD (the row below sets EUR): the operator reads null.
     Operation("platformBook", '{ platformBook(currency: "USD") { capacity { amount } } }',
@@ -645,6 +669,36 @@ OPERATIONS = [
     Operation("repayInstallments(missing)", REPAY_INSTALLMENTS,
               expect(NOT_FOUND, anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
               lambda m, c: keyed_missing(m, "BnplPlan")),
+    # insurance
+    Operation("insuranceProducts", "{ insuranceProducts { id } }", PUBLIC),
+    Operation("insuranceProduct(missing)", INSURANCE_PRODUCT, expect(NULL),
+              missing("InsuranceProduct")),
+    Operation("myInsuranceProducts", "{ myInsuranceProducts { id } }", INSURERS),
+    Operation("insuranceQuote(missing)", INSURANCE_QUOTE, PEOPLE_FIND_NOTHING,
+              missing("InsuranceProduct")),
+    Operation("myPolicies", "{ myPolicies { id } }", WALLET_OWNERS),
+    Operation("myClaims", "{ myClaims { id } }", WALLET_OWNERS),
+    Operation("policy(missing)", POLICY, expect(NULL), missing("Policy")),
+    Operation("claim(missing)", CLAIM, expect(NULL), missing("Claim")),
+    Operation("underwrittenPolicies", "{ underwrittenPolicies { id } }", INSURERS),
+    Operation("insuranceClaims", "{ insuranceClaims { id } }",
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, insurer=OK, operator=OK)),
+    Operation("insuranceBook", "{ insuranceBook { code } }", INSURERS),
+    Operation("insurerSolvency", "{ insurerSolvency { covered } }", OPERATORS_ONLY),
+    Operation("publishInsuranceProduct", PUBLISH_INSURANCE, INSURERS,
+              lambda m, c: {"code": f"M{next(m.serials)}"}),
+    Operation("withdrawInsuranceProduct(missing)", WITHDRAW_INSURANCE,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, insurer=NOT_FOUND),
+              missing("InsuranceProduct")),
+    Operation("buyPolicy(missing)", BUY_POLICY, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "InsuranceProduct")),
+    Operation("cancelPolicy(missing)", CANCEL_POLICY, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "Policy")),
+    Operation("fileClaim(missing)", FILE_CLAIM, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "Policy")),
+    Operation("decideClaim(missing)", DECIDE_CLAIM,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, insurer=NOT_FOUND),
+              lambda m, c: keyed_missing(m, "Claim")),
     # crowdfunding
     Operation("campaigns", "{ campaigns { nodes { id } } }", PUBLIC),
     Operation("campaign(missing)", CAMPAIGN, expect(NULL), missing("Campaign")),
@@ -677,6 +731,12 @@ OPERATIONS = [
               PEOPLE_FIND_NOTHING, missing("Pledge")),
     Operation("markRewardFulfilled(missing)", PLEDGE_STEP.format(op="markRewardFulfilled"),
               PEOPLE_FIND_NOTHING, missing("Pledge")),
+    # economics
+    Operation("revenue", '{ revenue(currency: "CNY", from: "2026-12-01", to: "2026-12-31") '
+              "{ total { net { amount } } } }", OPERATORS_ONLY),
+    Operation("disclosure", '{ disclosure(currency: "CNY") { contentHash } }', expect(NULL)),
+    Operation("disclosureSnapshots", '{ disclosureSnapshots(currency: "CNY") { month } }',
+              PUBLIC),
     # wealth: funds are public; holdings and redemptions a person's; books a manager's
     Operation("funds", "{ funds { id } }", PUBLIC),
     Operation("fund(missing)", FUND, expect(NULL), missing("Fund")),

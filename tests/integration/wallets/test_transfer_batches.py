@@ -30,6 +30,7 @@ from domain.wallets.services.movements import transfer
 from domain.wallets.services.operations import adjust_wallet
 from domain.wallets.services.transfer_batch import MoneyMoved, TransferOrder, transfer_batch
 from domain.wallets.services.transfer_queue import TransferQueue
+from support.examples import examples
 from support.graphql import PASSWORD, unique_email
 from support.ledger import NOW
 from support.stores import StoreUrls
@@ -167,9 +168,7 @@ sender = st.sampled_from([0, 0, 0, 1, 2, 3])  # the richest sends most: it meets
 move = st.tuples(sender, st.integers(0, 4), amount).filter(lambda m: m[0] != m[1])
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=examples(30), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(moves=st.lists(move, min_size=1, max_size=16))
 @example(
     moves=[

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.consumer_credit.plans import (
@@ -81,7 +81,6 @@ def test_a_merchant_subsidised_plan_is_interest_free_for_the_buyer() -> None:
     assert merchant_pays.merchant_receives == cny(120_000 - 3_000) - buyer_pays.buyer_interest
 
 
-@settings(deadline=None)
 @given(
     st.integers(min_value=1, max_value=10**11),
     st.sampled_from(INSTALLMENT_COUNTS),

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.consumer_credit.credit_limit import CreditLine, consume_credit, restore_credit
@@ -117,7 +117,6 @@ def refund_stories(draw: st.DrawFn) -> tuple[int, int, int, bool, list[int]]:
     return price, count, repaid, draw(st.booleans()), refunds
 
 
-@settings(deadline=None)
 @given(refund_stories(), st.integers(min_value=0, max_value=10**10))
 def test_installments_always_sum_to_what_is_outstanding_and_the_line_stays_in_bounds(
     story: tuple[int, int, int, bool, list[int]], headroom: int

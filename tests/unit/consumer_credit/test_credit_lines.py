@@ -1,7 +1,7 @@
 """Credit lines: consumed by purchases, restored exactly, never negative, never over the limit."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.consumer_credit.credit_limit import (
@@ -53,7 +53,6 @@ operations = st.lists(
 )
 
 
-@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=10**6), operations)
 def test_any_sequence_keeps_the_line_within_zero_and_the_limit(
     limit: int, steps: list[tuple[str, int]]

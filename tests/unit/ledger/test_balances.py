@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.ledger.balances import Balances, Limits, TransferKind, apply
+from support.examples import examples
 
 WALLET = Limits(debits_must_not_exceed_credits=True)
 
@@ -77,7 +78,7 @@ operations = st.lists(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(operations)
 def test_random_operations_keep_the_books_balanced_and_wallets_solvent(ops: list) -> None:
     # given four wallets (0-3) funded from an unlimited settlement account (4)

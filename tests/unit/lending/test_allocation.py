@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.allocation import (
@@ -88,7 +88,6 @@ installments_due = st.lists(
 )
 
 
-@settings(deadline=None)
 @given(st.integers(0, 10**8), installments_due, st.permutations(list(Component)))
 def test_allocations_never_exceed_what_is_due_and_sum_with_the_leftover_to_the_payment(
     amount: int, installments: list[InstallmentDue], waterfall: list[Component]
@@ -103,7 +102,6 @@ def test_allocations_never_exceed_what_is_due_and_sum_with_the_leftover_to_the_p
         assert all(0 <= getattr(paid, c.value) <= getattr(due, c.value) for c in Component)
 
 
-@settings(deadline=None)
 @given(st.integers(0, 10**8), installments_due, st.permutations(list(Component)))
 def test_an_older_installment_and_an_earlier_component_are_paid_in_full_before_the_next(
     amount: int, installments: list[InstallmentDue], waterfall: list[Component]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from domain.lending.apr import annual_percentage_rate, monthly_irr
 from domain.lending.schedule import RepaymentMethod, build_schedule, monthly_rate
+from support.examples import examples
 
 
 def make_payments(
@@ -92,7 +93,7 @@ def test_irr_refuses_payments_that_do_not_repay_the_amount_lent(
         monthly_irr(amount_lent, payments)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(
     principal=st.integers(min_value=1, max_value=10**13),
     rate_units=st.integers(min_value=0, max_value=10**8),
@@ -116,7 +117,7 @@ def test_discounting_the_payments_at_the_irr_gives_back_the_amount_lent(
     assert abs(present_value(payments, irr) - principal) <= Decimal("1e-9") * principal
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(
     payments=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=120),
     extra=st.integers(min_value=1, max_value=10**9),

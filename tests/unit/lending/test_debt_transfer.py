@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.accrual import accrued_interest
@@ -59,7 +59,6 @@ def test_rules_outside_their_ranges_are_problems() -> None:
     assert RULES.problems() == []
 
 
-@settings(deadline=None)
 @given(st.integers(0, 10**9), st.integers(1, 62), st.integers(-10, 80))
 def test_accrued_interest_grows_with_the_date_and_never_passes_the_period_interest(
     interest: int, days: int, elapsed: int
@@ -73,7 +72,6 @@ def test_accrued_interest_grows_with_the_date_and_never_passes_the_period_intere
     assert 0 <= today <= tomorrow <= interest
 
 
-@settings(deadline=None)
 @given(st.integers(1, 10**10), st.integers(0, 10**8), st.integers(0, 10**4), st.integers(0, 10**4))
 def test_the_bounds_hold_fair_value_and_the_settlement_is_exact(
     principal: int, accrued: int, premium_bp: int, fee_bp: int

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.allocation import InstallmentAllocation, RepaymentAllocation
@@ -89,7 +89,6 @@ received_repayments = st.builds(
 borrower_rates = st.integers(0, 2400).map(lambda bp: Decimal(bp) / 10_000)
 
 
-@settings(deadline=None)
 @given(received_repayments, notes_held, borrower_rates)
 def test_every_part_is_distributed_exactly_for_any_shares(
     received: ReceivedRepayment, notes: list[NoteHolding], borrower_rate: Decimal
@@ -109,7 +108,6 @@ def test_every_part_is_distributed_exactly_for_any_shares(
         )
 
 
-@settings(deadline=None)
 @given(received_repayments, notes_held, borrower_rates, st.randoms(use_true_random=False))
 def test_the_order_of_the_notes_does_not_change_anything(
     received: ReceivedRepayment, notes: list[NoteHolding], borrower_rate: Decimal, random: object

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.allocation import InstallmentAllocation, InstallmentDue, allocate_repayment
@@ -75,7 +75,6 @@ def test_money_only_enough_for_what_is_due_changes_nothing_ahead() -> None:
     assert result.principal_prepaid == 0
 
 
-@settings(deadline=None)
 @given(
     st.integers(1_000, 10**9),
     st.integers(2, 36),

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.allocation import InstallmentAllocation, InstallmentDue
@@ -100,7 +100,6 @@ def test_a_prepayment_that_covers_the_payoff_is_refused() -> None:
         )
 
 
-@settings(deadline=None)
 @given(
     st.integers(1_000, 10**9),
     st.integers(2, 36),

@@ -3,7 +3,7 @@
 from collections import Counter
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.fees import (
@@ -53,7 +53,6 @@ def test_rule_problems_name_the_fee() -> None:
     ]
 
 
-@settings(deadline=None)
 @given(
     st.integers(1, 10**12),
     st.integers(1, 360),

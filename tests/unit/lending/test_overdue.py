@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.lending.overdue import (
@@ -97,7 +97,6 @@ def test_reminders_go_out_three_days_and_one_day_before() -> None:
     assert sent == [1, 3]
 
 
-@settings(deadline=None)
 @given(
     st.integers(0, 10**10),
     st.integers(0, 100).map(lambda n: Decimal(n) / 100_000),
@@ -114,7 +113,6 @@ def test_penalty_never_falls_as_days_pass(
     assert tomorrow - today in (0, daily_penalty(principal, rate))
 
 
-@settings(deadline=None)
 @given(st.integers(0, 2000), st.integers(1, 2000))
 def test_buckets_and_default_never_improve_as_days_pass(days: int, default_days: int) -> None:
     order = list(DelinquencyBucket)

@@ -13,6 +13,7 @@ from domain.lending.calendar import add_months
 from domain.lending.quote import LoanTerms, QuoteRejected, loan_terms, quote_loan
 from domain.lending.schedule import RepaymentMethod, RoundingMode
 from domain.money import Money
+from support.examples import examples
 
 TODAY = date(2024, 1, 15)
 
@@ -200,7 +201,7 @@ def test_bullet_quote_shows_its_lower_apr() -> None:
     assert quote.apr == Decimal("0.0427")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40))
 @given(
     principal_minor=st.integers(min_value=1, max_value=10**13),
     rate_units=st.integers(min_value=0, max_value=10**8),

@@ -19,6 +19,7 @@ from domain.lending.schedule import (
     ScheduledInstallment,
     build_schedule,
 )
+from support.examples import examples
 
 EQUAL_INSTALLMENT = RepaymentMethod.EQUAL_INSTALLMENT
 EQUAL_PRINCIPAL = RepaymentMethod.EQUAL_PRINCIPAL
@@ -79,7 +80,7 @@ def balances_before(principal: int, schedule: list[ScheduledInstallment]) -> lis
 # --- invariants of every schedule ------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(principals, annual_rates, any_terms, methods, roundings)
 @example(1, Decimal(1), 600, EQUAL_INSTALLMENT, HALF_UP)
 @example(10**13, Decimal(1), 600, EQUAL_INSTALLMENT, HALF_EVEN)
@@ -113,7 +114,7 @@ def test_principal_is_repaid_exactly_and_balances_run_down_to_zero(
     assert schedule[-1].remaining_principal == 0
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120))
 @given(
     principals,
     annual_rates,
@@ -157,7 +158,7 @@ def balances_with_half_unit_interest(draw: st.DrawFn) -> tuple[int, Decimal]:
     return step * odd, Decimal(units).scaleb(-8)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(balances_with_half_unit_interest(), roundings)
 @example((600, Decimal("0.13")), HALF_UP)
 def test_interest_of_exactly_half_a_minor_unit_is_rounded_by_the_mode(
@@ -181,7 +182,7 @@ def test_interest_of_exactly_half_a_minor_unit_is_rounded_by_the_mode(
     assert installment.interest == exact_round(interest, rounding)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(principals, annual_rates, any_terms, roundings)
 def test_bullet_pays_everything_with_simple_interest_in_the_last_period(
     principal: int, annual_rate: Decimal, term_months: int, rounding: RoundingMode
@@ -207,7 +208,7 @@ def test_bullet_pays_everything_with_simple_interest_in_the_last_period(
     assert (last.principal, last.interest) == (principal, expected_interest)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(principals, short_terms, methods, roundings)
 def test_zero_rate_charges_no_interest_with_any_method(
     principal: int, term_months: int, method: RepaymentMethod, rounding: RoundingMode
@@ -226,7 +227,7 @@ def test_zero_rate_charges_no_interest_with_any_method(
     assert sum(item.total for item in schedule) == principal
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(principals, annual_rates, short_terms, roundings)
 def test_interest_only_repays_principal_only_in_the_last_period(
     principal: int, annual_rate: Decimal, term_months: int, rounding: RoundingMode
@@ -250,7 +251,7 @@ def test_interest_only_repays_principal_only_in_the_last_period(
     assert last.principal == principal
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(principals, annual_rates, short_terms, roundings)
 def test_equal_principal_repays_p_over_n_until_the_balance_runs_out(
     principal: int, annual_rate: Decimal, term_months: int, rounding: RoundingMode
@@ -274,7 +275,7 @@ def test_equal_principal_repays_p_over_n_until_the_balance_runs_out(
     assert schedule[-1].principal == owed_before[-1]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(principals, annual_rates, short_terms, roundings)
 def test_equal_installment_totals_are_level_except_the_last(
     principal: int, annual_rate: Decimal, term_months: int, rounding: RoundingMode
@@ -301,7 +302,7 @@ def test_equal_installment_totals_are_level_except_the_last(
         assert item.total == payment or (item.total < payment and item.remaining_principal == 0)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100))
 @given(
     st.integers(min_value=10**7, max_value=10**13),
     st.integers(min_value=1, max_value=2400).map(lambda bp: Decimal(bp).scaleb(-4)),

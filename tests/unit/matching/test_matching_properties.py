@@ -18,6 +18,7 @@ from domain.matching.sources import (
     PlatformBook,
     SourceKind,
 )
+from support.examples import examples
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -136,7 +137,7 @@ def markets(draw: st.DrawFn) -> Market:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(50))
 @given(markets())
 def test_fills_and_remainder_sum_to_the_amount_and_every_fill_was_taken(market: Market) -> None:
     result = market.match()
@@ -152,7 +153,7 @@ def test_fills_and_remainder_sum_to_the_amount_and_every_fill_was_taken(market: 
     assert result.not_considered == 0 or result.unfilled == 0
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(50))
 @given(markets())
 def test_every_source_is_filled_passed_over_or_not_considered_exactly_once(
     market: Market,
@@ -170,7 +171,7 @@ def test_every_source_is_filled_passed_over_or_not_considered_exactly_once(
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(50))
 @given(markets())
 def test_no_fill_ever_breaks_a_constraint(market: Market) -> None:
     loan = market.loan
@@ -222,7 +223,7 @@ def fits_both(source: BankOffer | AutoInvestRule, loan: LoanToFund) -> bool:
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(30))
 @given(markets(), st.randoms(use_true_random=False))
 def test_the_same_sources_in_any_order_give_the_same_result(market: Market, random: Random) -> None:
     shuffled_offers, shuffled_rules = list(market.offers), list(market.rules)
@@ -235,7 +236,7 @@ def test_the_same_sources_in_any_order_give_the_same_result(market: Market, rand
     assert first == second
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(50))
 @given(markets())
 def test_sources_are_considered_best_price_first_then_earliest_then_by_id(market: Market) -> None:
     result = market.match()
@@ -263,7 +264,7 @@ def test_sources_are_considered_best_price_first_then_earliest_then_by_id(market
     assert [f.annual_rate for f in others] == sorted(f.annual_rate for f in others)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(50))
 @given(markets())
 def test_the_platform_book_lends_last_and_only_what_the_others_left(market: Market) -> None:
     result = market.match()

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.money import Money
@@ -140,7 +140,6 @@ def test_a_weekly_merchant_is_paid_on_its_weekday_only() -> None:
         )
 
 
-@settings(deadline=None)
 @given(st.lists(entries, max_size=30), st.integers(-(10**6), 10**6), st.integers(0, 10**7))
 def test_what_comes_in_is_paid_out_or_carried_over_to_the_unit(
     batch_entries: list[SettlementEntry], carried: int, minimum: int

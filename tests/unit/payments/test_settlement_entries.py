@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.money import Money
@@ -36,7 +36,6 @@ def payments_with_refunds(draw: st.DrawFn) -> tuple[CapturedSplit, list[int]]:
     return split, refunds
 
 
-@settings(deadline=None)
 @given(payments_with_refunds())
 def test_the_batch_pays_the_merchant_what_its_leg_kept(
     case: tuple[CapturedSplit, list[int]],

@@ -9,7 +9,7 @@ buyer paid net = the fee kept + what the parties kept), and no refund exceeds wh
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from revenue_strategies import split_rules
 
@@ -71,7 +71,6 @@ cases = captured_splits().flatmap(
 )
 
 
-@settings(deadline=None)
 @given(cases)
 def test_each_party_keeps_its_share_of_the_net_captured_within_a_unit(
     case: tuple[CapturedSplit, list[int]],
@@ -103,7 +102,6 @@ def test_each_party_keeps_its_share_of_the_net_captured_within_a_unit(
         assert gave_back == received(split)
 
 
-@settings(deadline=None)
 @given(cases, st.integers(min_value=1, max_value=10**6))
 def test_no_refund_exceeds_what_remains(case: tuple[CapturedSplit, list[int]], extra: int) -> None:
     # given

@@ -4,7 +4,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from revenue_strategies import split_rules
 
@@ -37,7 +37,6 @@ def make_rule(*shares: PercentShare | FixedShare, remainder: Party = MERCHANT) -
 amounts = st.integers(min_value=0, max_value=10**13)
 
 
-@settings(deadline=None)
 @given(amounts.flatmap(lambda amount: st.tuples(st.just(amount), split_rules(amount))))
 def test_legs_sum_to_the_amount_and_each_is_its_exact_share_rounded(
     case: tuple[int, SplitRule],

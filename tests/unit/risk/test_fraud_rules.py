@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.risk.fraud import (
@@ -81,7 +81,6 @@ def test_implausible_income_goes_to_review_and_negative_income_is_declined() -> 
     assert negative.action is FraudAction.DECLINE
 
 
-@settings(deadline=None)
 @given(
     st.lists(st.floats(0, 100), max_size=10),
     st.dictionaries(st.sampled_from(["phone", "device", "bank_card"]), st.integers(0, 5)),

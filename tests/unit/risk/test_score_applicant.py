@@ -3,7 +3,7 @@
 from dataclasses import fields, replace
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.risk.default_scorecard import DEFAULT_SCORECARD
@@ -130,7 +130,6 @@ def test_equal_losses_are_reported_in_the_scorecard_order() -> None:
     ]
 
 
-@settings(deadline=None)
 @given(applicants)
 def test_the_score_is_base_plus_the_points_of_each_feature(applicant: ApplicantFeatures) -> None:
     decision = score_applicant(applicant, CARD)
@@ -140,7 +139,6 @@ def test_the_score_is_base_plus_the_points_of_each_feature(applicant: ApplicantF
     assert decision == score_applicant(applicant, CARD)  # deterministic
 
 
-@settings(deadline=None)
 @given(applicants)
 def test_reasons_come_only_from_features_that_lost_points_largest_loss_first(
     applicant: ApplicantFeatures,
@@ -160,7 +158,6 @@ def test_reasons_come_only_from_features_that_lost_points_largest_loss_first(
     )
 
 
-@settings(deadline=None)
 @given(applicants, st.sampled_from(sorted(IMPROVEMENTS)), st.integers(1, 1000))
 def test_a_better_fact_never_lowers_the_score_nor_the_grade(
     applicant: ApplicantFeatures, fact: str, steps: int
@@ -174,7 +171,6 @@ def test_a_better_fact_never_lowers_the_score_nor_the_grade(
     assert after.limit >= before.limit
 
 
-@settings(deadline=None)
 @given(applicants)
 def test_grades_follow_the_cutoffs(applicant: ApplicantFeatures) -> None:
     decision = score_applicant(applicant, CARD)

@@ -1,0 +1,286 @@
+// The operator console: a client of Agora's public GraphQL API (at /console/graphql, signed
+// in by an HttpOnly cookie; every state-changing request carries the double-submit token).
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const DAYS = 30;
+  const state = { currency: "CNY", socket: null };
+  window.consoleTimings = {};
+
+  function csrf() {
+    const found = document.cookie.split("; ").find((c) => c.startsWith("agora_console_csrf="));
+    return found ? decodeURIComponent(found.split("=")[1]) : "";
+  }
+
+  class SignedOut extends Error {}
+
+  async function gql(query, variables) {
+    const response = await fetch("/console/graphql", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json",
+        "x-csrf-token": csrf() },
+      body: JSON.stringify({ query, variables: variables || {} }),
+    });
+    if (response.status === 401 || response.status === 403) throw new SignedOut();
+    const body = await response.json();
+    if (body.errors && body.errors.length) throw new Error(body.errors.map((e) => e.message).join("; "));
+    return body.data;
+  }
+
+  function show(signedIn) {
+    $("sign-in").hidden = signedIn;
+    $("dashboard").hidden = !signedIn;
+    $("whoami").hidden = !signedIn;
+  }
+
+  function signedOut(message) {
+    if (state.socket) state.socket.close();
+    show(false);
+    $("sign-in-error").textContent = message || "";
+  }
+
+  async function guarded(work) {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof SignedOut) signedOut("Your console session has ended: sign in again.");
+      else $("queue-error").textContent = error.message;
+    }
+  }
+
+  // --- signing in and out -------------------------------------------------------------------
+  $("sign-in-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("sign-in-error").textContent = "";
+    const response = await fetch("/console/session", {
+      method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ login: $("login").value, password: $("password").value }),
+    });
+    const body = await response.json();
+    $("password").value = "";
+    if (!response.ok) return signedOut(`${body.error.code}: ${body.error.message}`);
+    start();
+  });
+
+  $("sign-out").addEventListener("click", async () => {
+    const response = await fetch("/console/session/end", { method: "POST", credentials: "same-origin",
+      headers: { "x-csrf-token": csrf() } });
+    signedOut(response.ok ? "Signed out." : `Signing out failed (${response.status}): try again.`);
+  });
+
+  // --- the dashboard ------------------------------------------------------------------------
+  const DASHBOARD = `query ConsoleDashboard($currency: String!, $days: Int!, $from: Date!, $to: Date!) {
+    dailyVolume(currency: $currency, days: $days) { day businessLine count amount { amount } }
+    revenue(currency: $currency, from: $from, to: $to, groupBy: STREAM) {
+      lines { key net { amount currency } } }
+    portfolioQuality(currency: $currency) { bucket loans outstandingPrincipal { amount } }
+    bookQualityByGrade(currency: $currency) {
+      grade loans outstandingPrincipal { amount } overduePrincipal { amount } }
+  }`;
+
+  const number = (money) => parseFloat(money.amount);
+
+  // Every day of the window, quiet ones too, ending on the latest day with volume (the
+  // platform's clock, which a demo may have moved ahead of the browser's).
+  function lastDays(found, count) {
+    if (!found.length) return [];
+    const end = new Date([...found].sort().pop() + "T00:00:00Z");
+    return Array.from({ length: count }, (_, i) =>
+      new Date(end.getTime() - (count - 1 - i) * 86400000).toISOString().slice(0, 10));
+  }
+
+  async function drawDashboard() {
+    const today = new Date();
+    const from = new Date(today.getTime() - (DAYS - 1) * 86400000);
+    const data = await gql(DASHBOARD, { currency: state.currency, days: DAYS,
+      from: from.toISOString().slice(0, 10), to: today.toISOString().slice(0, 10) });
+    const days = lastDays(data.dailyVolume.map((v) => v.day), DAYS);
+    const lines = [...new Set(data.dailyVolume.map((v) => v.businessLine))].sort();
+    const series = lines.map((line) => ({ name: line.toLowerCase().replace(/_/g, " "),
+      values: days.map((day) => data.dailyVolume.filter((v) => v.day === day && v.businessLine === line)
+        .reduce((sum, v) => sum + number(v.amount), 0)) }));
+    AgoraCharts.stackedColumns($("chart-volume"), days.map((d) => d.slice(5)), series,
+      { emptyText: "no volume in the last " + DAYS + " days" });
+    const streams = [...data.revenue.lines].sort((a, b) => number(b.net) - number(a.net));
+    AgoraCharts.bars($("chart-revenue"), streams.map((r) => ({ label: r.key,
+      value: Math.max(number(r.net), 0), text: `${r.net.amount} ${r.net.currency}` })),
+      { emptyText: "no revenue in the last " + DAYS + " days" });
+    AgoraCharts.bars($("chart-buckets"), data.portfolioQuality.map((b, i) => ({
+      label: b.bucket.replace("DPD_", "").replace(/_/g, "-").toLowerCase(), value: number(b.outstandingPrincipal),
+      text: `${AgoraCharts.compact(number(b.outstandingPrincipal))} · ${b.loans} loans`,
+      color: i === 0 ? "#27ae60" : AgoraCharts.PALETTE[(i + 1) % AgoraCharts.PALETTE.length] })),
+      { emptyText: "no active loans" });
+    AgoraCharts.bars($("chart-grades"), data.bookQualityByGrade.map((g) => ({ label: `grade ${g.grade}`,
+      value: number(g.outstandingPrincipal),
+      text: `${AgoraCharts.compact(number(g.outstandingPrincipal))} · ${AgoraCharts.compact(number(g.overduePrincipal))} overdue` })),
+      { emptyText: "no active loans" });
+    if (!window.consoleTimings.chartsDrawn) {
+      window.consoleTimings.chartsDrawn = performance.now();
+      const paint = performance.getEntriesByType("paint").find((p) => p.name === "first-paint");
+      window.consoleTimings.firstPaint = paint ? paint.startTime : 0;
+    }
+    document.body.dataset.chartsDrawn = "1";
+  }
+
+  // Figures move with events: redraw once a burst of them has passed.
+  let redraw = null;
+  function redrawSoon() {
+    clearTimeout(redraw);
+    redraw = setTimeout(() => guarded(drawDashboard), 1500);
+  }
+
+  // --- live events, over the same subscription clients use ---------------------------------
+  function follow() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/console/graphql`, "graphql-transport-ws");
+    state.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ type: "connection_init", payload: { csrf: csrf() } }));
+    socket.onmessage = (message) => {
+      const frame = JSON.parse(message.data);
+      if (frame.type === "connection_ack") {
+        socket.send(JSON.stringify({ id: "events", type: "subscribe", payload: {
+          query: "subscription { events { cursor type occurredAt aggregateType aggregateId } }" } }));
+        $("live-state").textContent = "live";
+        $("live-state").classList.add("live");
+      } else if (frame.type === "next" && frame.payload.data) {
+        const event = frame.payload.data.events;
+        const item = document.createElement("li");
+        item.className = "event";
+        item.dataset.type = event.type;
+        item.textContent = `${event.occurredAt.slice(11, 19)} ${event.type} ${event.aggregateType} ${event.aggregateId.slice(0, 8)}`;
+        $("live-events").prepend(item);
+        while ($("live-events").children.length > 50) $("live-events").lastChild.remove();
+        redrawSoon();
+      } else if (frame.type === "ping") {
+        socket.send(JSON.stringify({ type: "pong" }));
+      }
+    };
+    socket.onclose = (closed) => {
+      $("live-state").textContent = closed.code === 4401 ? "session ended" : "disconnected";
+      $("live-state").classList.remove("live");
+      if (closed.code === 4401) signedOut("Your console session has ended: sign in again.");
+    };
+  }
+
+  // --- work queues: each action the API's own mutation, its typed errors shown ---------------
+  function key() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  const QUEUES = [
+    { table: "queue-kyc", columns: ["Legal name", "Document", "Submitted"],
+      query: `{ kycSubmissions(status: PENDING, first: 20) {
+        id legalName documentType documentNumberMasked submittedAt } }`,
+      rows: (d) => d.kycSubmissions,
+      cells: (s) => [s.legalName, `${s.documentType} ${s.documentNumberMasked}`, s.submittedAt.slice(0, 16)],
+      note: "reason (to reject)",
+      actions: [["Verify", "VERIFY"], ["Reject", "REJECT"]],
+      mutation: `mutation ($input: DecideKycInput!) { decideKyc(input: $input) {
+        submission { id status } errors { code message field } } }`,
+      variables: (s, decision, note) => ({ input: { submissionId: s.id, decision, reason: note || null } }),
+      payload: (d) => d.decideKyc },
+    { table: "queue-loans", columns: ["Amount", "Term", "Score"],
+      query: `{ loanApplications(status: REVIEW, first: 20) { nodes {
+        id amount { amount currency } termMonths score grade purpose } } }`,
+      rows: (d) => d.loanApplications.nodes,
+      cells: (a) => [`${a.amount.amount} ${a.amount.currency}`, `${a.termMonths} mo`, `${a.score ?? "–"} ${a.grade ?? ""}`],
+      note: "reason",
+      actions: [["Approve", "APPROVE"], ["Decline", "DECLINE"]],
+      mutation: `mutation ($input: DecideLoanReviewInput!) { decideLoanReview(input: $input) {
+        application { id status } errors { code message field } } }`,
+      variables: (a, decision, note) => ({ input: { applicationId: a.id, decision, reason: note } }),
+      payload: (d) => d.decideLoanReview },
+    { table: "queue-disputes", columns: ["Reason", "State", "Opened"],
+      query: `{ paymentDisputes(openOnly: true) { id paymentId reason state openedAt } }`,
+      rows: (d) => d.paymentDisputes,
+      cells: (x) => [x.reason, x.state, x.openedAt.slice(0, 16)],
+      note: "note",
+      actions: [["Release", "RELEASE"], ["Refund", "REFUND"]],
+      mutation: `mutation ($input: ResolveDisputeInput!, $key: String!) {
+        resolveDispute(input: $input, idempotencyKey: $key) {
+        dispute { id state } errors { code message field } } }`,
+      variables: (x, resolution, note) => ({ input: { disputeId: x.id, resolution, note }, key: key() }),
+      payload: (d) => d.resolveDispute },
+    { table: "queue-campaigns", columns: ["Title", "Kind", "Goal"],
+      query: `{ campaigns(filter: { state: SUBMITTED }, first: 20) { nodes {
+        id title kind goal { amount currency } } } }`,
+      rows: (d) => d.campaigns.nodes,
+      cells: (c) => [c.title, c.kind, `${c.goal.amount} ${c.goal.currency}`],
+      note: "reason (to reject)",
+      actions: [["Approve", true], ["Reject", false]],
+      mutation: `mutation ($input: ReviewCampaignInput!) { reviewCampaign(input: $input) {
+        campaign { id state } errors { code message field } } }`,
+      variables: (c, approve, note) => ({ input: { campaignId: c.id, approve, reason: note } }),
+      payload: (d) => d.reviewCampaign },
+  ];
+
+  function cell(row, text, tag) {
+    const node = document.createElement(tag || "td");
+    node.textContent = text;
+    row.appendChild(node);
+    return node;
+  }
+
+  async function loadQueue(queue) {
+    const table = $(queue.table);
+    const items = queue.rows(await gql(queue.query));
+    table.replaceChildren();
+    const head = document.createElement("tr");
+    [...queue.columns, ""].forEach((c) => cell(head, c, "th"));
+    table.appendChild(head);
+    if (!items.length) {
+      const row = document.createElement("tr");
+      const none = cell(row, "nothing waiting");
+      none.className = "empty";
+      none.colSpan = queue.columns.length + 1;
+      table.appendChild(row);
+    }
+    for (const item of items) {
+      const row = document.createElement("tr");
+      row.dataset.id = item.id;
+      queue.cells(item).forEach((text) => cell(row, text));
+      const actions = cell(row, "");
+      actions.className = "actions";
+      const note = document.createElement("input");
+      note.placeholder = queue.note;
+      actions.appendChild(note);
+      const problem = document.createElement("div");
+      problem.className = "row-error";
+      for (const [label, decision] of queue.actions) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = label;
+        button.dataset.action = String(decision);
+        button.addEventListener("click", () => guarded(async () => {
+          problem.textContent = "";
+          const answer = queue.payload(await gql(queue.mutation, queue.variables(item, decision, note.value)));
+          if (answer.errors.length) {
+            problem.textContent = answer.errors.map((e) => `${e.code}: ${e.message}${e.field ? ` (${e.field})` : ""}`).join("; ");
+            return;
+          }
+          row.remove();
+          drawDashboard().catch(() => {});
+        }));
+        actions.appendChild(button);
+      }
+      actions.appendChild(problem);
+      table.appendChild(row);
+    }
+  }
+
+  async function start() {
+    await guarded(async () => {
+      const who = await gql("{ me { displayName } platform { currency } }");
+      state.currency = who.platform.currency;
+      $("operator-name").textContent = who.me.displayName;
+      show(true);
+      follow();
+      await drawDashboard();
+      await Promise.all(QUEUES.map(loadQueue));
+    });
+  }
+
+  if (csrf()) start(); else show(false);
+})();

@@ -1,0 +1,1 @@
+"""Public disclosure: the marketplace's operating figures, live and frozen each month."""

@@ -1,0 +1,1 @@
+"""Internet insurance: insurers\x27 products sold on the platform, policies, premiums, claims."""

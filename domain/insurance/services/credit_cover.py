@@ -1,0 +1,115 @@
+"""Credit cover as a policy: a loan product whose INSURANCE cover offer names the insurer's
+CREDIT product sells each loan a policy of it at disbursement (the borrower pays the premium
+from the proceeds; the policy insures the principal for the loan's life and its default
+days). On default the loan opens the policy's claim, for the funders' outstanding principal;
+what the claim may pay stays on the loan's books until the insurer decides (the rest is
+written off at once), and its payment reaches the funders through lending's cover payout.
+Loans sold before policies existed, or under an offer naming no product, keep the cover
+their product version states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.actors import Actor
+from domain.insurance.claims import payable
+from domain.insurance.products import ProductKind
+from domain.insurance.services.claims import CREDIT_TRIGGER, open_claim
+from domain.insurance.services.policies import Subject, issue_policy, price
+from domain.insurance.services.updates import product_of, terms_of
+from domain.insurance.states import ClaimState
+from domain.insurance.tables import Claim, InsuranceProduct, Policy
+from domain.lending.products import CoverKind, LoanProduct
+from domain.lending.tables import CoverOfferRow, Loan
+
+LOAN = "LOAN"
+# Beyond its last installment a loan's cover runs through the default clock, and a margin.
+MARGIN_DAYS = 31
+
+
+async def insure_loan(
+    session: AsyncSession, *, loan: Loan, product: LoanProduct, now: datetime
+) -> Policy | None:
+    """Bind the credit policy the loan's cover offer names, if it names one."""
+    cover = product.cover
+    if cover.kind is not CoverKind.INSURANCE or cover.offer_id is None:
+        return None
+    offer = await session.get(CoverOfferRow, cover.offer_id)
+    if offer is None or offer.insurance_product_id is None:
+        return None
+    # The offer is the insurer's standing promise: the version it names sells, on sale or not.
+    insurance = await session.get(InsuranceProduct, offer.insurance_product_id)
+    assert insurance is not None  # product versions are never deleted
+    quote = price(insurance, insured=loan.principal, now=now, grade=loan.grade)
+    life = timedelta(days=31 * loan.term_months + product.default_days + MARGIN_DAYS)
+    quote = replace(quote, ends_at=max(quote.ends_at, now + life))
+    return await issue_policy(
+        session,
+        Actor.system(),
+        quote=quote,
+        holder_id=loan.borrower_id,
+        now=now,
+        subject=Subject(LOAN, loan.id),
+    )
+
+
+async def credit_policy_of(session: AsyncSession, loan_id: UUID) -> Policy | None:
+    """The loan's credit policy, locked; None for a loan sold without one."""
+    found = await session.exec(
+        select(Policy)
+        .where(
+            col(Policy.subject_type) == LOAN,
+            col(Policy.subject_id) == loan_id,
+            col(Policy.kind) == ProductKind.CREDIT.value,
+        )
+        .with_for_update()
+    )
+    return found.first()
+
+
+async def open_default_claim(
+    session: AsyncSession, policy: Policy, *, loan: Loan, outstanding: int, now: datetime
+) -> int:
+    """Open the defaulted loan's claim for the funders' `outstanding` principal; what it may
+    pay (kept on the loan's books for it)."""
+    if not outstanding:
+        return 0
+    terms = terms_of(await product_of(session, policy))
+    held = payable(
+        terms.coverage, insured=policy.insured, loss=outstanding, paid_before=policy.claimed
+    )
+    claim = await open_claim(
+        session,
+        policy,
+        trigger=f"{CREDIT_TRIGGER}{loan.id}",
+        loss=outstanding,
+        beneficiary_id=None,  # the funders, by their shares
+        now=now,
+    )
+    return held if claim is not None else 0
+
+
+async def pending_cover(session: AsyncSession, loan_id: UUID) -> int:
+    """What the loan's books keep for its credit claim that its insurer has not paid yet
+    (what an open claim may pay, what an approved one still owes): the funders', not the
+    insurer's, until it pays; 0 for a loan without a credit claim."""
+    found = await session.exec(
+        select(Claim).where(col(Claim.trigger) == f"{CREDIT_TRIGGER}{loan_id}")
+    )
+    claim = found.first()
+    if claim is None or claim.state in (ClaimState.PAID.value, ClaimState.REJECTED.value):
+        return 0
+    if claim.state != ClaimState.OPEN.value:
+        return claim.approved - claim.paid
+    policy = await session.get(Policy, claim.policy_id)
+    assert policy is not None  # policies are never deleted
+    terms = terms_of(await product_of(session, policy))
+    return payable(
+        terms.coverage, insured=policy.insured, loss=claim.loss, paid_before=policy.claimed
+    )

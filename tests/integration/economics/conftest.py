@@ -1,0 +1,31 @@
+"""Economics tests: sessions of their own engine, and a merchant world on a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.clock import FixedClock
+from support.ledger import NOW
+from support.payments import Shop, open_shop
+from support.stores import StoreUrls
+
+
+@pytest.fixture
+async def sessions(clean_stores: StoreUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_async_engine(clean_stores.database_url, pool_size=10, max_overflow=0)
+    yield async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+async def shop(sessions: async_sessionmaker[AsyncSession], clock: FixedClock) -> Shop:
+    return await open_shop(sessions, clock)

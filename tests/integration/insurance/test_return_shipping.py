@@ -1,0 +1,145 @@
+"""Return-shipping cover on an escrow payment: bound when the shopper pays, claimed by the
+refund itself and paid by the freight table, once per payment whatever the refunds or the
+redeliveries of their events."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+
+from domain.clock import FixedClock
+from domain.insurance.services.return_shipping import claim_return_freight
+from domain.insurance.tables import Claim, Policy
+from domain.money import Money
+from domain.payments.services import disputes, refunds, release
+from support.insurance import RETURN_SHIPPING, Sessions, insurer, publish
+from support.ledger import NOW
+from support.payments import (
+    Shop,
+    books_balance,
+    create_intent,
+    intent,
+    open_shop,
+    pay,
+    revenue,
+    ship,
+    wallet,
+)
+
+
+@pytest.fixture
+async def shop(sessions: Sessions) -> Shop:
+    return await open_shop(sessions, FixedClock(NOW))
+
+
+async def _refund(shop: Shop, payment: object, minor: int, key: str) -> None:
+    async with shop.sessions() as session:
+        await refunds.refund_payment(
+            session=session,
+            clock=shop.clock,
+            actor=shop.merchant,
+            payment_id=payment,  # type: ignore[arg-type]
+            amount=Money(minor, "CNY"),
+            reason="returned",
+            idempotency_key=key,
+        )
+        await session.commit()
+
+
+async def test_a_refunded_checkout_pays_the_freight_once(sessions: Sessions, shop: Shop) -> None:
+    # given an insurer's return-shipping product (1.00 a payment, 12.00 above 100.00)
+    company = await insurer(sessions, shop.clock, funds=100_000)
+    assert company.participant_id is not None
+    product = await publish(sessions, shop.clock, company, RETURN_SHIPPING)
+
+    # when the shopper pays 250.00 into escrow with the cover, receives and is refunded
+    payment = await create_intent(shop, 25_000, order="kettle-1")
+    assert await pay(shop, payment, cover_product_id=product.id) == "HELD"
+    async with sessions() as session:
+        [policy] = (await session.exec(select(Policy))).all()
+    assert (policy.state, policy.premium, policy.commission) == ("ACTIVE", 100, 20)
+    assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000 - 25_000 - 100
+    await ship(shop, payment)
+    async with sessions() as session:
+        await release.confirm_receipt(
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,
+            idempotency_key="receipt-1",
+        )
+        await session.commit()
+    await _refund(shop, payment, 10_000, "refund-1")
+    await _refund(shop, payment, 10_000, "refund-1")  # the merchant's retry
+
+    # then one claim, decided by the table and paid to the shopper
+    async with sessions() as session:
+        [claim] = (await session.exec(select(Claim))).all()
+    assert (claim.state, claim.approved, claim.paid) == ("PAID", 1_200, 1_200)
+    assert claim.beneficiary_id == shop.shopper_id
+    assert (await wallet(sessions, shop.shopper_id)).available.minor == (
+        1_000_000 - 25_000 - 100 + 10_000 + 1_200
+    )
+
+    # when the refund's event is delivered again, and a second refund follows
+    for _ in range(3):
+        async with sessions() as session:
+            refunded = await intent(shop, payment)
+            assert await claim_return_freight(session, refunded, now=shop.clock.now()) is None
+            await session.commit()
+    await _refund(shop, payment, 5_000, "refund-2")
+
+    # then still the one claim, paid once
+    async with sessions() as session:
+        claims = (await session.exec(select(Claim).where(col(Claim.policy_id) == policy.id))).all()
+    assert len(claims) == 1
+    assert (await wallet(sessions, company.participant_id)).available.minor == 100_000 + 80 - 1_200
+    assert await revenue(sessions, "insurance_commission") == 20
+    assert await books_balance(sessions)
+
+
+async def test_a_payment_without_cover_opens_no_claim(sessions: Sessions, shop: Shop) -> None:
+    payment = await create_intent(shop, 25_000, order="kettle-2")
+    assert await pay(shop, payment) == "HELD"
+    async with sessions() as session:
+        assert (
+            await claim_return_freight(session, await intent(shop, payment), now=shop.clock.now())
+            is None
+        )
+        assert (await session.exec(select(Claim))).all() == []
+
+
+async def test_a_disputes_refund_out_of_escrow_claims_the_freight(
+    sessions: Sessions, shop: Shop
+) -> None:
+    company = await insurer(sessions, shop.clock, funds=100_000)
+    product = await publish(sessions, shop.clock, company, RETURN_SHIPPING)
+    payment = await create_intent(shop, 5_000, order="mug-1")  # 50.00: the 8.00 band
+    assert await pay(shop, payment, cover_product_id=product.id) == "HELD"
+    async with sessions() as session:
+        opened = await disputes.open_dispute(
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,
+            reason="the mug came broken",
+        )
+        await session.commit()
+    async with sessions() as session:
+        await disputes.resolve_dispute(
+            session=session,
+            clock=shop.clock,
+            actor=shop.operator,
+            dispute_id=opened.dispute.id,
+            resolution=disputes.Resolution.REFUND,
+            refund_amount=None,
+            note="refunded",
+            idempotency_key="resolve-mug",
+        )
+        await session.commit()
+
+    async with sessions() as session:
+        [claim] = (await session.exec(select(Claim))).all()
+    assert (claim.state, claim.paid) == ("PAID", 800)
+    assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000 - 100 + 800
+    assert await books_balance(sessions)
