@@ -43,6 +43,9 @@ from domain.payments.services.release import release_due_payments
 from domain.payments.services.settle_merchants import run_settlement
 from domain.supply_chain.services.maturity import settle_due_receivables
 from domain.wallets.rails import SimulatedRail
+from domain.wealth.services.daily_income import post_daily_income
+from domain.wealth.services.pay_redemptions import pay_due_redemptions
+from domain.wealth.services.plans import start_closed_plans
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
 from domain.webhooks.services.fan_out import fan_out_events
@@ -135,6 +138,18 @@ async def _settle_due_receivables(w: WorkerContext) -> int:
     return await settle_due_receivables(w.sessions, w.clock)
 
 
+async def _post_fund_income(w: WorkerContext) -> int:
+    return await post_daily_income(w.sessions, w.clock)
+
+
+async def _pay_fund_redemptions(w: WorkerContext) -> int:
+    return await pay_due_redemptions(w.sessions, w.clock)
+
+
+async def _start_closed_plans(w: WorkerContext) -> int:
+    return await start_closed_plans(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -181,6 +196,12 @@ JOBS = (
     ScheduledJob("risk-thresholds", _watch_risk_thresholds, every_seconds=60.0),
     # Each ended month's revenue share to each channel partner, once (a statement per month).
     ScheduledJob("partner-shares", _book_partner_shares, every_seconds=600.0),
+    # Money-market funds: each closed, published day posted once and in order; T+1
+    # redemptions paid on their business day.
+    ScheduledJob("fund-daily-income", _post_fund_income, every_seconds=60.0),
+    ScheduledJob("fund-redemptions", _pay_fund_redemptions, every_seconds=60.0),
+    # Lending plans whose window closed start investing (their matching source goes live).
+    ScheduledJob("lending-plans", _start_closed_plans, every_seconds=30.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

@@ -20,6 +20,7 @@ from domain.partners import tables as partner_tables
 from domain.payments import tables as payment_tables
 from domain.revenue import tables as revenue_tables
 from domain.supply_chain import tables as supply_chain_tables
+from domain.wealth import tables as wealth_tables
 from domain.webhooks import tables as webhook_tables
 
 metadata = SQLModel.metadata
@@ -40,4 +41,5 @@ TABLE_MODULES = (
     liquidity_tables,
     partner_tables,
     supply_chain_tables,
+    wealth_tables,
 )

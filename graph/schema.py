@@ -58,6 +58,10 @@ from graph.supply_chain.subscriptions import SupplyChainSubscriptions
 from graph.wallets.mutations import WalletMutations
 from graph.wallets.operations import WalletOperations
 from graph.wallets.queries import WalletQueries
+from graph.wealth.mutations import WealthMutations
+from graph.wealth.plans import PlanMutations, PlanQueries
+from graph.wealth.queries import WealthQueries
+from graph.wealth.subscriptions import WealthSubscriptions
 from graph.webhooks.mutations import WebhookMutations
 from graph.webhooks.queries import WebhookQueries
 
@@ -72,6 +76,7 @@ for _context in (
     "crowdfunding",
     "insurance",
     "supply_chain",
+    "wealth",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 
@@ -114,6 +119,8 @@ class Query(
     LiquidityQueries,
     PartnerQueries,
     SupplyChainQueries,
+    WealthQueries,
+    PlanQueries,
 ):
     pass
 
@@ -142,6 +149,8 @@ class Mutation(
     InsuranceMutations,
     PartnerMutations,
     SupplyChainMutations,
+    WealthMutations,
+    PlanMutations,
 ):
     pass
 
@@ -154,6 +163,7 @@ class Subscription(
     InsuranceSubscriptions,
     LiquiditySubscriptions,
     SupplyChainSubscriptions,
+    WealthSubscriptions,
 ):
     pass
 

@@ -28,6 +28,8 @@ class EventType(Enum):
     RISK_THRESHOLD_CROSSED = "risk.threshold_crossed"
     RECEIVABLE_UPDATED = "supply_chain.receivable_updated"
     CERTIFICATE_UPDATED = "supply_chain.certificate_updated"
+    FUND_INCOME_POSTED = "wealth.income_posted"
+    FUND_REDEMPTION_UPDATED = "wealth.redemption_updated"
 
     @property
     def topic(self) -> str:

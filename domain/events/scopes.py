@@ -35,6 +35,9 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # Receivables and certificates: suppliers, core enterprises and the banks that fund them.
     EventType.RECEIVABLE_UPDATED: Scope.PROFILE_READ,
     EventType.CERTIFICATE_UPDATED: Scope.PROFILE_READ,
+    # A fund's days and redemptions, as managedFunds shows them to its manager's keys.
+    EventType.FUND_INCOME_POSTED: Scope.FUNDS_READ,
+    EventType.FUND_REDEMPTION_UPDATED: Scope.FUNDS_READ,
 }
 
 

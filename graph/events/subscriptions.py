@@ -42,6 +42,10 @@ DESCRIPTIONS: dict[Type, str] = {
     "as they are confirmed, rejected, credited or paid.",
     Type.CERTIFICATE_UPDATED: "Receivable certificates you hold, sold, funded or owe, as they "
     "are split, transferred, financed, age overdue or are paid.",
+    Type.FUND_INCOME_POSTED: "Asset managers: each day's income posted to your funds' "
+    "holders (one fund's with fundId).",
+    Type.FUND_REDEMPTION_UPDATED: "Your fund redemptions (asset managers: your funds'), as "
+    "they are asked for and paid.",
 }
 
 

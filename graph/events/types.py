@@ -37,6 +37,7 @@ from domain.participants.events import KycDecided
 from domain.payments.events import PaymentUpdated, PayoutUpdated
 from domain.supply_chain.events import CertificateUpdated, ReceivableUpdated
 from domain.wallets.services.accounts import WalletBalance
+from domain.wealth.events import FundIncomePosted, FundRedemptionUpdated
 from graph.context import DeliveredEvent
 from graph.money import Money
 from graph.relay import to_global_id
@@ -625,6 +626,68 @@ class CertificateUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="A fund day's income was paid to its holders in units.")
+class FundIncomePostedEvent(PayloadEvent):
+    fund_id: strawberry.ID = strawberry.field(description="The Fund.")
+    day: date
+    income_per_10k: str = strawberry.field(
+        description='The income of 10,000 units that day, a decimal string, e.g. "0.6512".'
+    )
+    seven_day_yield: str | None = strawberry.field(
+        description='The 7-day annualised yield after the day, e.g. "0.023851" (2.3851 %).'
+    )
+    earning_units: Money = strawberry.field(description="The units that earned the day.")
+    income: Money = strawberry.field(description="The fund's income on them, rounded once.")
+    residue: Money = strawberry.field(description="Of which booked to the fund's residue.")
+    management_fee: Money
+    custodian_fee: Money
+    units: Money = strawberry.field(description="The holders' units after the day.")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> FundIncomePostedEvent:
+        p = payload_of(event, FundIncomePosted)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            fund_id=node_id("Fund", p.fund_id),
+            day=date.fromisoformat(p.day),
+            income_per_10k=p.income_per_10k,
+            seven_day_yield=p.seven_day_yield,
+            earning_units=money(p.earning_units, c),
+            income=money(p.income, c),
+            residue=money(p.residue, c),
+            management_fee=money(p.management_fee, c),
+            custodian_fee=money(p.custodian_fee, c),
+            units=money(p.units, c),
+        )
+
+
+@strawberry.type(description="A fund redemption was asked for (its T+0 part paid) or paid.")
+class FundRedemptionUpdatedEvent(PayloadEvent):
+    redemption_id: strawberry.ID = strawberry.field(description="The FundRedemption.")
+    fund_id: strawberry.ID = strawberry.field(description="The Fund.")
+    state: str = strawberry.field(description="PAID, or PENDING until its business day.")
+    instant: Money = strawberry.field(description="Paid at once (T+0).")
+    pending: Money = strawberry.field(description="Paid on dueOn (T+1).")
+    due_on: date | None
+    paid_at: datetime | None
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> FundRedemptionUpdatedEvent:
+        p = payload_of(event, FundRedemptionUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            redemption_id=node_id("FundRedemption", p.redemption_id),
+            fund_id=node_id("Fund", p.fund_id),
+            state=p.state,
+            instant=money(p.instant, c),
+            pending=money(p.pending, c),
+            due_on=None if p.due_on is None else date.fromisoformat(p.due_on),
+            paid_at=_moment(p.paid_at),
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -646,5 +709,7 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.RISK_THRESHOLD_CROSSED: RiskThresholdCrossedEvent,
     catalog.EventType.RECEIVABLE_UPDATED: ReceivableUpdatedEvent,
     catalog.EventType.CERTIFICATE_UPDATED: CertificateUpdatedEvent,
+    catalog.EventType.FUND_INCOME_POSTED: FundIncomePostedEvent,
+    catalog.EventType.FUND_REDEMPTION_UPDATED: FundRedemptionUpdatedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

@@ -34,6 +34,8 @@ _describe(
     {
         "INSURER": "Publishes INSURANCE cover offers for loan products (publishCoverOffer).",
         "GUARANTOR": "Publishes GUARANTEE cover offers for loan products (publishCoverOffer).",
+        "ASSET_MANAGER": "Runs money-market funds: publishes each day's income per 10,000 "
+        "units (publishFundIncome) and sees its funds (managedFunds).",
         "CORE_ENTERPRISE": "Reserved for a later capability (confirming supply-chain "
         "receivables): nothing accepts or needs this role yet.",
         "CHANNEL_PARTNER": "Refers participants with its referral code (issueReferralCode) and "
@@ -45,6 +47,8 @@ _describe(
     {
         "POLICIES_WRITE": "An insurer's cover offers: publishCoverOffer, withdrawCoverOffer.",
         "GUARANTEES_WRITE": "A guarantor's cover offers: publishCoverOffer, withdrawCoverOffer.",
+        "FUNDS_READ": "An asset manager's funds, their days and redemptions: managedFunds.",
+        "FUNDS_WRITE": "An asset manager's daily income per 10,000 units: publishFundIncome.",
     },
 )
 ParticipantKind = strawberry.enum(DomainKind)

@@ -100,6 +100,34 @@ TERM_PRODUCT = {
     "termDays": 30,
     "commissionBasisPoints": 1000,
 }
+CREATE_FUND = """mutation F($input: CreateFundInput!) {
+  createFund(input: $input) { fund { id } errors { code field message } } }"""
+SUBSCRIBE_FUND = """mutation S($id: ID!) {
+  subscribeFund(input: {fundId: $id, amount: "20.00", currency: "CNY"},
+                idempotencyKey: "node-buy") {
+    holding { id } errors { code field message } } }"""
+REDEEM_FUND = """mutation R($id: ID!) {
+  redeemFund(input: {fundId: $id, amount: "5.00", currency: "CNY"}, idempotencyKey: "node-sell") {
+    redemption { id } errors { code field message } } }"""
+PUBLISH_PLAN = """mutation P($input: PublishLendingPlanInput!) {
+  publishLendingPlan(input: $input) { plan { id } errors { code field message } } }"""
+JOIN_PLAN = """mutation J($id: ID!) {
+  joinLendingPlan(input: {planId: $id, amount: "10.00", currency: "CNY"},
+                  idempotencyKey: "node-plan") { stake { id } errors { code field message } } }"""
+PLAN = {
+    "name": "node plan",
+    "currency": "CNY",
+    "termMonths": 6,
+    "targetRate": "0.08",
+    "capacity": "100000.00",
+    "minimum": "10.00",
+    "opensAt": "2020-01-01T00:00:00+00:00",
+    "closesAt": "2099-01-01T00:00:00+00:00",
+    "grades": ["A", "B"],
+    "maxLoanShare": "0.2",
+    "feeKind": "ASSETS",
+    "feeRate": "0.01",
+}
 REWARD_CAMPAIGN = {
     "kind": "REWARD",
     "fundingModel": "ALL_OR_NOTHING",
@@ -443,6 +471,24 @@ async def node_objects(
     loss = {"policyId": policy, "loss": "10.00", "currency": "CNY"}
     claim = await _ok(client, FILE_CLAIM, {"input": loss}, shopper, "fileClaim", "claim", "id")
     objects["Claim"] = NodeObject(claim, [shopper, insurer, operator])
+    # wealth: a fund (a product anyone may browse), the shopper's holding (theirs and the
+    # operators') and redemption (theirs, the fund's manager's and the operators')
+    manager, _ = await provider(app, client, operator, "ASSET_MANAGER", ["FUNDS_READ"])
+    terms = {"name": "node fund", "managerId": manager.id, "managementFeeRate": "0.003"}
+    fund = await _ok(client, CREATE_FUND, {"input": terms}, operator, "createFund", "fund", "id")
+    objects["Fund"] = NodeObject(fund, public=True, anonymous_too=True)
+    holding = await _ok(
+        client, SUBSCRIBE_FUND, {"id": fund}, shopper, "subscribeFund", "holding", "id"
+    )
+    objects["FundHolding"] = NodeObject(holding, [shopper, operator])
+    redemption = await _ok(
+        client, REDEEM_FUND, {"id": fund}, shopper, "redeemFund", "redemption", "id"
+    )
+    objects["FundRedemption"] = NodeObject(redemption, [shopper, manager, operator])
+    plan = await _ok(client, PUBLISH_PLAN, {"input": PLAN}, operator, "publishLendingPlan", "plan")
+    objects["LendingPlan"] = NodeObject(plan["id"], public=True, anonymous_too=True)
+    stake = await _ok(client, JOIN_PLAN, {"id": plan["id"]}, shopper, "joinLendingPlan", "stake")
+    objects["PlanStake"] = NodeObject(stake["id"], [shopper, operator])
     return objects
 
 

@@ -52,10 +52,10 @@ from domain.crowdfunding.states import (
 )
 from domain.crowdfunding.tables import Campaign, Pledge
 from domain.errors import InvalidInput
+from domain.jobs.services.batches import each_claimed
 from domain.ledger.services.account_locks import lock_accounts_by_key
 from domain.ledger.services.holds import post_hold, post_holds, void_hold
 from domain.ledger.services.posting import Leg, post_transfers
-from domain.unit_of_work import transaction
 
 logger = logging.getLogger("agora.crowdfunding")
 CAMPAIGNS = Campaign.__table__  # type: ignore[attr-defined]
@@ -271,29 +271,22 @@ async def lapse_reconfirmations(session: AsyncSession, campaign: Campaign, now: 
 async def _each_claimed(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, claim: Any, work: Any
 ) -> int:
-    """Claim and work one campaign at a time, each in its own transaction. One that fails
-    is rolled back, logged and left for the next round, so it never holds up the others."""
-    done, failed = 0, list[UUID]()
-    while True:
-        found: UUID | None = None
-        try:
-            async with transaction(sessions) as session:
-                now = clock.now()
-                found = (
-                    await (await session.connection()).execute(claim, {"now": now, "skip": failed})
-                ).scalar()
-                if found is None:
-                    return done
-                campaign = await session.get(Campaign, found, populate_existing=True)
-                assert campaign is not None
-                await work(session, campaign, now)
-        except Exception:
-            if found is None:  # the claim itself failed (the database is away): so does the job
-                raise
-            logger.exception("campaign not settled", extra={"campaign": str(found)})
-            failed.append(found)
-            continue
-        done += 1
+    """Claim and work one campaign at a time, each in its own transaction (each_claimed)."""
+
+    async def claim_one(session: AsyncSession, skip: list[UUID]) -> UUID | None:
+        found = await (await session.connection()).execute(
+            claim, {"now": clock.now(), "skip": skip}
+        )
+        return found.scalar()
+
+    async def work_one(session: AsyncSession, found: UUID) -> None:
+        campaign = await session.get(Campaign, found, populate_existing=True)
+        assert campaign is not None
+        await work(session, campaign, clock.now())
+
+    return await each_claimed(
+        sessions, claim_one, work_one, logger=logger, failure="campaign not settled"
+    )
 
 
 async def close_due_campaigns(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:

@@ -44,6 +44,10 @@ FORMATTED = {
     "deadline": "2026-12-31T12:00:00+00:00",
     "starts_at": "2026-12-01T12:00:00+00:00",
     "ends_at": "2027-12-01T12:00:00+00:00",
+    "day": "2026-12-01",
+    "paid_at": "2026-12-02T08:15:00+00:00",
+    "income_per_10k": "0.6512",
+    "seven_day_yield": "0.023851",
 }
 COMMON = {f.name for f in dataclasses.fields(PayloadEvent)} | {  # type: ignore[arg-type]
     f.name

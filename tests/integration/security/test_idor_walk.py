@@ -216,6 +216,26 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Subscription.campaignUpdated(campaignId)": Exempt(
         "a filter on the caller's own events: another's campaign's never reach it"
     ),
+    # wealth: funds are products anyone may browse; what a fund's id opens is the caller's
+    # own (holdings, redemptions) or its manager's (days: another's fund reads as missing)
+    "Query.fund(id)": Public("every fund is a product anyone may browse", "Fund"),
+    "Query.fundDays(fundId)": Public("the fund is public; its days are its manager's", "Fund"),
+    "Query.myFundRedemptions(fundId)": Exempt("a filter on the caller's own redemptions"),
+    "Mutation.createFund(input.managerId)": OPERATORS_ONLY,
+    "Mutation.createFund(input.custodianId)": OPERATORS_ONLY,
+    "Mutation.publishFundIncome(input.fundId)": Public(
+        "the fund is public; only its manager may publish its days", "Fund"
+    ),
+    "Mutation.subscribeFund(input.fundId)": Public("anyone may buy an open fund", "Fund"),
+    "Mutation.redeemFund(input.fundId)": Public(
+        "the fund is public; the caller redeems only its own holding", "Fund"
+    ),
+    "Mutation.joinLendingPlan(input.planId)": Public(
+        "every plan is a product anyone may join", "LendingPlan"
+    ),
+    "Subscription.fundIncomePosted(fundId)": Exempt(
+        "a filter on the caller's own events: another's fund's never reach it"
+    ),
 }
 
 

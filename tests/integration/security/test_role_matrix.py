@@ -267,6 +267,25 @@ DECIDE_CLAIM = """mutation D($id: ID!, $key: String!) {
   decideClaim(input: {claimId: $id, decision: APPROVE}, idempotencyKey: $key) {
     claim { id } errors { code } } }"""
 INSURERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, insurer=OK)
+FUND = "query F($id: ID!) { fund(id: $id) { id } }"
+FUND_DAYS = "query F($id: ID!) { fundDays(fundId: $id) { day } }"
+CREATE_FUND = """mutation C($input: CreateFundInput!) {
+  createFund(input: $input) { fund { id } errors { code } } }"""
+PUBLISH_FUND_INCOME = """mutation P($id: ID!) {
+  publishFundIncome(input: {fundId: $id, day: "2026-01-01", incomePer10k: "0.6"}) {
+    fundDay { day } errors { code } } }"""
+FUND_MONEY = """mutation M($id: ID!, $key: String!) {{
+  {op}(input: {{fundId: $id, amount: "1.00", currency: "CNY"}}, idempotencyKey: $key) {{
+    errors {{ code }} }} }}"""
+PUBLISH_PLAN = """mutation P($input: PublishLendingPlanInput!) {
+  publishLendingPlan(input: $input) { plan { id } errors { code } } }"""
+PLAN_TERMS = {"name": "matrix plan", "currency": "CNY", "termMonths": 3, "targetRate": "0.07",
+              "capacity": "1000.00", "minimum": "1.00", "opensAt": "2020-01-01T00:00:00Z",
+              "closesAt": "2099-01-01T00:00:00Z", "grades": ["A"], "maxLoanShare": "0.5",
+              "feeKind": "EXCESS"}  # fmt: skip
+JOIN_PLAN = """mutation J($id: ID!, $key: String!) {
+  joinLendingPlan(input: {planId: $id, amount: "1.00", currency: "CNY"}, idempotencyKey: $key) {
+    stake { id } errors { code } } }"""
 # Merchants act on payments; the matrix's merchant key may read them, not write.
 MERCHANTS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK, merchant_key=OK)
 MERCHANT_WRITERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK)
@@ -793,6 +812,30 @@ OPERATIONS = [
     Operation("setSupplyChainProgramme", SET_PROGRAMME,
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator="NOT_A_CORE_ENTERPRISE"),
               subject),
+    # wealth: funds are public; holdings and redemptions a person's; books a manager's
+    Operation("funds", "{ funds { id } }", PUBLIC),
+    Operation("fund(missing)", FUND, expect(NULL), missing("Fund")),
+    Operation("myFundHoldings", "{ myFundHoldings { id } }", WALLET_OWNERS),
+    Operation("myFundRedemptions", "{ myFundRedemptions { id } }", WALLET_OWNERS),
+    Operation("managedFunds", "{ managedFunds { holders } }", OPERATORS_ONLY),
+    Operation("fundDays(missing)", FUND_DAYS,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=NULL), missing("Fund")),
+    Operation("createFund(not a manager)", CREATE_FUND,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator=INVALID_INPUT),
+              lambda m, c: {"input": {"name": "matrix", "managerId": m.subject.id,
+                                      "managementFeeRate": "0.003"}}),
+    Operation("publishFundIncome(missing)", PUBLISH_FUND_INCOME,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED), missing("Fund")),
+    Operation("subscribeFund(missing)", FUND_MONEY.format(op="subscribeFund"),
+              PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Fund")),
+    Operation("redeemFund(missing)", FUND_MONEY.format(op="redeemFund"),
+              PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Fund")),
+    Operation("lendingPlans", "{ lendingPlans { id } }", PUBLIC),
+    Operation("myPlanStakes", "{ myPlanStakes { id } }", WALLET_OWNERS),
+    Operation("publishLendingPlan", PUBLISH_PLAN, OPERATORS_ONLY,
+              lambda m, c: {"input": PLAN_TERMS}),
+    Operation("joinLendingPlan(missing)", JOIN_PLAN, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "LendingPlan")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),

@@ -1,0 +1,52 @@
+"""Wealth's events: a fund day's income was posted; a redemption was asked for or paid.
+
+Money and units are minor units of `currency`; ids are the rows' ids as text; days and
+moments ISO text; rates decimal text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from domain.events.catalog import EventType
+from domain.events.payloads import EventPayload, event_payload
+
+
+@event_payload
+@dataclass(frozen=True)
+class FundIncomePosted(EventPayload):
+    """A fund day's income, paid in units to the holders (told to the fund's manager)."""
+
+    EVENT_TYPE: ClassVar[EventType] = EventType.FUND_INCOME_POSTED
+    AGGREGATE_TYPE: ClassVar[str] = "Fund"
+
+    fund_id: str
+    day: str
+    income_per_10k: str
+    seven_day_yield: str | None
+    currency: str
+    earning_units: int
+    income: int
+    residue: int
+    management_fee: int
+    custodian_fee: int
+    units: int  # the holders' units after the day
+
+
+@event_payload
+@dataclass(frozen=True)
+class FundRedemptionUpdated(EventPayload):
+    """A redemption as it is after the change: asked for (its T+0 part paid) or paid."""
+
+    EVENT_TYPE: ClassVar[EventType] = EventType.FUND_REDEMPTION_UPDATED
+    AGGREGATE_TYPE: ClassVar[str] = "FundRedemption"
+
+    redemption_id: str
+    fund_id: str
+    state: str
+    currency: str
+    instant: int
+    pending: int
+    due_on: str | None
+    paid_at: str | None

@@ -1,0 +1,25 @@
+"""A fund's, a movement's and a redemption's states and kinds (pure)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class FundState(Enum):
+    OPEN = "OPEN"  # takes purchases and redemptions
+    CLOSED = "CLOSED"  # redemptions only
+
+
+class MovementKind(Enum):
+    PURCHASE = "PURCHASE"
+    REDEMPTION = "REDEMPTION"
+
+
+class RedemptionState(Enum):
+    PAID = "PAID"  # every part paid
+    PENDING = "PENDING"  # the T+1 part waits for its business day
+
+
+class PlanState(Enum):
+    OPEN = "OPEN"  # taking subscriptions until its window closes
+    INVESTING = "INVESTING"  # its money in loan notes through the matching engine

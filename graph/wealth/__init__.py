@@ -1,0 +1,1 @@
+"""Online wealth management's GraphQL face: money-market funds."""
