@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -134,6 +134,13 @@ async def void_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: da
     await _resolve_all(session, hold_ids=hold_ids, now=now, kind=TransferKind.VOID_PENDING)
 
 
+# One array parameter whatever the number of holds (an IN list stops at 32,767 parameters:
+# a campaign has more backers than that).
+_IDS = bindparam("ids", type_=ARRAY(Uuid))
+_HOLDS = select(TRANSFERS).where(TRANSFERS.c.id == any_(_IDS))
+_ANY_RESOLVED = select(TRANSFERS.c.id).where(TRANSFERS.c.pending_id == any_(_IDS)).limit(1)
+
+
 async def _resolve_all(
     session: AsyncSession, *, hold_ids: Sequence[UUID], now: datetime, kind: TransferKind
 ) -> None:
@@ -142,7 +149,7 @@ async def _resolve_all(
     if not hold_ids:
         return
     conn = await session.connection()
-    found = await conn.execute(select(TRANSFERS).where(TRANSFERS.c.id.in_(hold_ids)))
+    found = await conn.execute(_HOLDS, {"ids": list(hold_ids)})
     holds = {hold.id: hold for hold in found}
     if len(holds) != len(set(hold_ids)) or any(
         hold.kind != TransferKind.PENDING.value for hold in holds.values()
@@ -150,9 +157,7 @@ async def _resolve_all(
         raise HoldNotPending("no such pending hold")
     ids = {a for hold in holds.values() for a in (hold.debit_account_id, hold.credit_account_id)}
     accounts = await lock_accounts(session, ids)
-    resolved = await conn.execute(
-        select(TRANSFERS.c.id).where(TRANSFERS.c.pending_id.in_(hold_ids)).limit(1)
-    )
+    resolved = await conn.execute(_ANY_RESOLVED, {"ids": list(hold_ids)})
     if resolved.first() is not None:
         raise HoldNotPending("a hold was already posted, voided or expired")
     posting = kind is TransferKind.POST_PENDING
