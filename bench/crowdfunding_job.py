@@ -11,7 +11,7 @@ one posting, then the payout journal) and once past the second (failure: every h
 in one posting). Ceiling, same run: one SQL INSERT of the campaign's resolving transfers
 (rolled back), what PostgreSQL alone takes to write the resolutions.
 
-    .venv/bin/python bench/crowdfunding_job.py            # ~3 min; --pledges 10000 for a quick run
+    .venv/bin/python bench/crowdfunding_job.py            # ~10 min; --pledges 10000 for a quick run
 """
 
 from __future__ import annotations
