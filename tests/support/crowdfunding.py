@@ -56,10 +56,12 @@ def reward_campaign(
     )
 
 
-def donation_campaign(goal: int = 100_000, *, days: int = 30) -> NewCampaign:
+def donation_campaign(
+    goal: int = 100_000, *, days: int = 30, model: FundingModel = FundingModel.KEEP_IT_ALL
+) -> NewCampaign:
     return NewCampaign(
         kind=CampaignKind.DONATION,
-        funding_model=FundingModel.KEEP_IT_ALL,
+        funding_model=model,
         goal=cny(goal),
         duration_days=days,
         title="Books for a village school",

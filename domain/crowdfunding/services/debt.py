@@ -19,11 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.crowdfunding.fees import fee_shares, platform_fee, schedule_of
 from domain.crowdfunding.services.accounts import FEE_STREAM, revenue_key, wallet_key
-from domain.crowdfunding.services.holds import release_pledge
 from domain.crowdfunding.services.settled import LivePledge, Settled
 from domain.crowdfunding.states import CampaignKind, PledgeState
 from domain.crowdfunding.tables import Campaign
 from domain.ledger.services.account_locks import lock_accounts_by_key
+from domain.ledger.services.holds import void_holds
 from domain.ledger.services.posting import Leg, post_transfers
 from domain.lending.services.commitments import Commitment, commit_all
 from domain.lending.services.list_loan import loan_for
@@ -70,9 +70,9 @@ async def lend_to_creator(
     session.add(loan)
     await session.flush()
     await session.refresh(loan, with_for_update=True)
+    await void_holds(session, hold_ids=[p.hold_id for p in pledges], now=now)
     commitments = []
     for p in pledges:
-        await release_pledge(session, p.hold_id, now)
         wallet = await wallet_account(
             session, owner_id=p.backer_id, currency=campaign.currency, now=now
         )

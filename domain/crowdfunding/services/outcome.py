@@ -39,7 +39,6 @@ from domain.crowdfunding.services.accounts import (
     wallet_key,
 )
 from domain.crowdfunding.services.debt import lend_to_creator
-from domain.crowdfunding.services.holds import release_pledge
 from domain.crowdfunding.services.reads import CampaignView, views
 from domain.crowdfunding.services.settled import LivePledge, Settled
 from domain.crowdfunding.services.updates import audit, campaign_updated, lock_campaign, step
@@ -54,7 +53,7 @@ from domain.crowdfunding.tables import Campaign, Pledge
 from domain.errors import InvalidInput
 from domain.jobs.services.batches import each_claimed
 from domain.ledger.services.account_locks import lock_accounts_by_key
-from domain.ledger.services.holds import post_hold, post_holds, void_hold
+from domain.ledger.services.holds import post_hold, post_holds, void_holds
 from domain.ledger.services.posting import Leg, post_transfers
 
 logger = logging.getLogger("agora.crowdfunding")
@@ -131,9 +130,8 @@ async def write_settled(session: AsyncSession, settled: Sequence[Settled], now: 
 async def release_all(
     session: AsyncSession, pledges: Sequence[LivePledge], now: datetime
 ) -> list[Settled]:
-    """Release every pledge's hold: the money is the backers' again."""
-    for p in pledges:
-        await release_pledge(session, p.hold_id, now)
+    """Release every pledge's hold, all in one posting: the money is the backers' again."""
+    await void_holds(session, hold_ids=[p.hold_id for p in pledges], now=now)
     settled = [Settled(p, PledgeState.RELEASED) for p in pledges]
     await write_settled(session, settled, now)
     return settled
@@ -161,10 +159,11 @@ async def _capture(
                 s.state = PledgeState.RELEASED
     whole = [s.pledge.hold_id for s in settled if s.captured == s.pledge.amount]
     await post_holds(session, hold_ids=whole, now=now)
+    await void_holds(
+        session, hold_ids=[s.pledge.hold_id for s in settled if s.captured == 0], now=now
+    )
     for s in settled:
-        if s.captured == 0:
-            await void_hold(session, hold_id=s.pledge.hold_id, now=now)
-        elif s.captured < s.pledge.amount:
+        if 0 < s.captured < s.pledge.amount:
             await post_hold(session, hold_id=s.pledge.hold_id, now=now, amount=s.captured)
     return settled
 

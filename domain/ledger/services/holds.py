@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, select
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -134,13 +134,31 @@ async def void_hold(
 
 
 async def post_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: datetime) -> None:
-    """Capture several holds in full at once (a loan's funders, when it is fully funded): one
-    read of the holds, one lock of all their accounts in id order, one write, where
-    post_hold would take seven round trips each."""
+    """Capture several holds in full at once (a loan's funders, when it is fully funded)."""
+    await _resolve_all(session, hold_ids=hold_ids, now=now, kind=TransferKind.POST_PENDING)
+
+
+async def void_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: datetime) -> None:
+    """Release several holds in full at once (a failed campaign's pledges)."""
+    await _resolve_all(session, hold_ids=hold_ids, now=now, kind=TransferKind.VOID_PENDING)
+
+
+# One array parameter whatever the number of holds (an IN list stops at 32,767 parameters:
+# a campaign has more backers than that).
+_IDS = bindparam("ids", type_=ARRAY(Uuid))
+_HOLDS = select(TRANSFERS).where(TRANSFERS.c.id == any_(_IDS))
+_ANY_RESOLVED = select(TRANSFERS.c.id).where(TRANSFERS.c.pending_id == any_(_IDS)).limit(1)
+
+
+async def _resolve_all(
+    session: AsyncSession, *, hold_ids: Sequence[UUID], now: datetime, kind: TransferKind
+) -> None:
+    """Resolve several holds in full at once: one read of the holds, one lock of all their
+    accounts in id order, one write, where a hold at a time takes seven round trips each."""
     if not hold_ids:
         return
     conn = await session.connection()
-    found = await conn.execute(select(TRANSFERS).where(TRANSFERS.c.id.in_(hold_ids)))
+    found = await conn.execute(_HOLDS, {"ids": list(hold_ids)})
     holds = {hold.id: hold for hold in found}
     if len(holds) != len(set(hold_ids)) or any(
         hold.kind != TransferKind.PENDING.value for hold in holds.values()
@@ -148,37 +166,40 @@ async def post_holds(session: AsyncSession, *, hold_ids: Sequence[UUID], now: da
         raise HoldNotPending("no such pending hold")
     ids = {a for hold in holds.values() for a in (hold.debit_account_id, hold.credit_account_id)}
     accounts = await lock_accounts(session, ids)
-    resolved = await conn.execute(
-        select(TRANSFERS.c.id).where(TRANSFERS.c.pending_id.in_(hold_ids)).limit(1)
-    )
+    resolved = await conn.execute(_ANY_RESOLVED, {"ids": list(hold_ids)})
     if resolved.first() is not None:
         raise HoldNotPending("a hold was already posted, voided or expired")
-    rows, events = [], []
+    posting = kind is TransferKind.POST_PENDING
+    rows, events, released = [], [], []
     for hold_id in hold_ids:
         hold = holds[hold_id]
-        if hold.expires_at is not None and hold.expires_at <= now:
+        if posting and hold.expires_at is not None and hold.expires_at <= now:
             raise HoldExpired("the hold expired before it was posted")
         debit, credit = accounts[hold.debit_account_id], accounts[hold.credit_account_id]
-        move(TransferKind.POST_PENDING, debit, credit, hold.amount, held=hold.amount)
+        move(kind, debit, credit, hold.amount, held=hold.amount)
         rows.append(
             {
                 "id": uuid4(),
                 "journal_id": hold.journal_id,
-                "kind": TransferKind.POST_PENDING.value,
+                "kind": kind.value,
                 "debit_account_id": debit.id,
                 "credit_account_id": credit.id,
                 "amount": hold.amount,
                 "currency": hold.currency,
-                "reason": "POST",
+                "reason": "POST" if posting else "VOID",
                 "pending_id": hold_id,
                 "expires_at": None,
                 "created_at": now,
                 "details": {},
             }
         )
+        if not posting and is_wallet(debit):
+            # A released hold gives back what it took of its day's limit.
+            released.append(Outflow(debit.id, hold.reason, hold.amount, hold.created_at))
         events += wallet_changes(
             [debit, credit], journal_id=hold.journal_id, reason=hold.reason, now=now
         )
+    await give_back(session, *released)
     # No savepoint: the accounts are locked and nothing resolved these holds; should the
     # UNIQUE pending_id still refuse one, the whole use case fails, as it must.
     await write_posting(
