@@ -89,3 +89,14 @@ def test_pure_domain_rules_import_no_tables_or_use_cases() -> None:
                     impure_imports.setdefault(str(path.relative_to(REPO)), []).append(module)
 
     assert impure_imports == {}
+
+
+def test_every_test_module_has_a_basename_of_its_own() -> None:
+    # pytest imports test modules by basename (rootdir-relative, no packages): two files named
+    # alike stop the whole suite's collection, though either runs alone.
+    tests = Path(__file__).resolve().parent
+    seen: dict[str, list[str]] = {}
+    for path in tests.rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(tests)))
+
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
