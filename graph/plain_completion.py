@@ -26,7 +26,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
     GraphQLScalarType,
     Undefined,
     is_leaf_type,
@@ -34,7 +33,6 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -44,48 +42,41 @@ _TYPENAME, _LEAF, _OBJECT = 0, 1, 2
 _Step = tuple[str, Callable[..., Any] | None, int, bool, Any]
 _Plan = tuple[_Step, ...]
 _NOT_PLAIN = object()  # cached: this selection has no plan
+_RESULT = 2  # the value to complete, after info and path
 
 
 class PlainCompletion(StrawberryGraphQLCoreExecutionContext):
     def complete_object_value(
-        self,
-        return_type: GraphQLObjectType,
-        field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo[Any],
-        path: Path,
-        result: Any,
-        position_context: Any,
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList, *rest: Any
     ) -> Any:
-        middleware = self.middleware_manager
-        if middleware is None or not middleware.middlewares:  # nothing wraps the resolvers
+        """`rest`: graphql-core's info, path, result and position context."""
+        if self._bare_resolvers():
             plan = self._plan(return_type, field_details_list)
             if plan is not None:
-                completed = _complete(plan, result)
+                completed = _complete(plan, rest[_RESULT])
                 if completed is not None:
                     return completed
-        return super().complete_object_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+        return super().complete_object_value(return_type, field_details_list, *rest)
 
     def complete_list_value(
         self,
         return_type: GraphQLList[GraphQLOutputType],
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo[Any],
-        path: Path,
-        result: Any,
-        position_context: Any,
+        *rest: Any,
     ) -> Any:
         """A list of leaves or of plain objects, each item completed by the plan; graphql-core
         completes the whole list when any item needs it."""
-        middleware = self.middleware_manager
-        if (middleware is None or not middleware.middlewares) and isinstance(result, list | tuple):
-            completed = self._plain_items(return_type.of_type, field_details_list, result)
+        items = rest[_RESULT]
+        if self._bare_resolvers() and isinstance(items, list | tuple):
+            completed = self._plain_items(return_type.of_type, field_details_list, items)
             if completed is not None:
                 return completed
-        return super().complete_list_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+        return super().complete_list_value(return_type, field_details_list, *rest)
+
+    def _bare_resolvers(self) -> bool:
+        """No middleware (an extension's `resolve`) wraps the resolvers."""
+        middleware = self.middleware_manager
+        return middleware is None or not middleware.middlewares
 
     def _plain_items(
         self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, items: Any
