@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -191,4 +192,9 @@ def app_from_environment() -> Starlette:
 
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
-    return create_app(settings)
+    app = create_app(settings)
+    # What is built by now (modules, the schema: ~225k objects) lives as long as the worker:
+    # out of the collector's generations, a full collection no longer walks all of it on
+    # every ~30 requests (a 360-month quote: 4.7 → 0.5 ms of collection per request).
+    gc.freeze()
+    return app

@@ -79,9 +79,9 @@ class Result(load.ScenarioFigures):
     ratio: float  # req/s over the ceiling's (bare strawberry)
 
 
-def quote_scenario(months: int) -> Scenario:
-    # Clients send variables, not inlined literals: one cached document for every loan.
-    variables = {
+def quote_variables(months: int) -> dict[str, Any]:
+    """A 100,000.00 CNY loan at 4.35 % over `months`, equal installments."""
+    return {
         "input": {
             "principal": "100000.00",
             "currency": "CNY",
@@ -90,6 +90,11 @@ def quote_scenario(months: int) -> Scenario:
             "method": "EQUAL_INSTALLMENT",
         }
     }
+
+
+def quote_scenario(months: int) -> Scenario:
+    # Clients send variables, not inlined literals: one cached document for every loan.
+    variables = quote_variables(months)
 
     def check(data: dict[str, Any]) -> str | None:
         count = len(data["quoteLoan"]["installments"])

@@ -48,6 +48,7 @@ from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
+from graph.plain_completion import PlainCompletion
 from graph.platform.figures import PlatformFigureQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
@@ -199,6 +200,7 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=PlainCompletion,
         # Every Node type: node() reaches them all, some through nothing else
         types=node_types(),
     )

@@ -66,21 +66,65 @@ class Installment:
         )
 
 
+@strawberry.type(
+    description="A quote's whole schedule as columns, one list per field, each in installment "
+    "order: the table at a fraction of `installments`' cost (one value per cell, no objects)."
+)
+class QuoteSchedule:
+    currency: str = strawberry.field(description="ISO 4217 code of every amount.")
+    number: list[int]
+    due_date: list[datetime.date]
+    principal: list[str] = strawberry.field(description="Decimal strings, as Money.amount.")
+    interest: list[str]
+    total: list[str]
+    remaining_principal: list[str] = strawberry.field(description="Still owed after each one.")
+
+    @classmethod
+    def of(cls, items: list[domain.QuotedInstallment], currency: str) -> "QuoteSchedule":
+        return cls(
+            currency=currency,
+            number=[item.number for item in items],
+            due_date=[item.due_date for item in items],
+            principal=[item.principal.to_decimal_string() for item in items],
+            interest=[item.interest.to_decimal_string() for item in items],
+            total=[item.total.to_decimal_string() for item in items],
+            remaining_principal=[item.remaining_principal.to_decimal_string() for item in items],
+        )
+
+
 @strawberry.type(description="A priced loan: its schedule, totals and APR.")
 class LoanQuote:
-    installments: list[Installment]
-    total_interest: Money
-    total_payment: Money
-    apr: str = strawberry.field(
+    """Built from the domain's quote as the selection asks: a 360-month schedule's 1,800
+    GraphQL objects are made only when `installments` is selected."""
+
+    quote: strawberry.Private[domain.LoanQuote]
+
+    @strawberry.field
+    def installments(self) -> list[Installment]:
+        return [Installment.of(item) for item in self.quote.installments]
+
+    @strawberry.field(
+        description="The same schedule as `installments`, as columns: for clients that "
+        "want the whole table."
+    )
+    def schedule(self) -> QuoteSchedule:
+        return QuoteSchedule.of(self.quote.installments, self.quote.total_payment.currency)
+
+    @strawberry.field
+    def total_interest(self) -> Money:
+        return Money.of(self.quote.total_interest)
+
+    @strawberry.field
+    def total_payment(self) -> Money:
+        return Money.of(self.quote.total_payment)
+
+    @strawberry.field(
         description='Annual percentage rate as a fraction with 4 decimals, e.g. "0.0435": '
         "twelve times the monthly internal rate of return of the schedule."
     )
+    def apr(self) -> str:
+        return str(self.quote.apr)
 
     @classmethod
     def of(cls, quote: domain.LoanQuote) -> "LoanQuote":
-        return cls(
-            installments=[Installment.of(item) for item in quote.installments],
-            total_interest=Money.of(quote.total_interest),
-            total_payment=Money.of(quote.total_payment),
-            apr=str(quote.apr),
-        )
+        return cls(quote=quote)

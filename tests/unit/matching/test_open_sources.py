@@ -1,0 +1,78 @@
+"""The index of open sources decides exactly what the engine decides over the same sources."""
+
+from collections import Counter
+from dataclasses import replace
+from random import Random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_matching_properties import NOW, Market, markets
+
+from domain.matching.engine import _common_skip, match_loan
+from domain.matching.index import OpenSources
+from support.examples import examples
+
+
+def _assert_same(index: OpenSources, market: Market) -> None:
+    loan = market.loan
+    got = index.match(loan, now=NOW, reference_rate=market.reference, platform_book=market.book)
+    fitting_offers = [o for o in market.offers if _common_skip(o, loan) is None]
+    fitting_rules = [r for r in market.rules if _common_skip(r, loan) is None]
+    want = match_loan(
+        loan,
+        fitting_offers,
+        fitting_rules,
+        now=NOW,
+        reference_rate=market.reference,
+        platform_book=market.book,
+    )
+    assert got.fills == want.fills
+    assert got.unfilled == want.unfilled
+    used = [(n, d) for n, d in enumerate(want.decisions, 1) if d.amount]
+    assert list(got.chosen) == [d for _, d in used]
+    assert list(got.ranks) == [n for n, _ in used]
+    assert Counter(got.refused) == want.passed_over()
+    assert got.not_considered == want.not_considered
+    screened = Counter(
+        code
+        for code in map(lambda s: _common_skip(s, loan), [*market.offers, *market.rules])
+        if code is not None
+    )
+    assert Counter(got.screened) == screened
+    everything = match_loan(
+        loan,
+        market.offers,
+        market.rules,
+        now=NOW,
+        reference_rate=market.reference,
+        platform_book=market.book,
+    )
+    assert got.fills == everything.fills  # sources that cannot take the loan never fill it
+
+
+@settings(max_examples=examples(100))
+@given(markets())
+def test_the_index_matches_as_the_engine_does(market: Market) -> None:
+    _assert_same(OpenSources.of(market.offers, market.rules), market)
+
+
+@settings(max_examples=examples(100))
+@given(markets(), markets(), st.randoms(use_true_random=False))
+def test_the_index_stays_true_as_sources_come_change_and_go(
+    before: Market, after: Market, random: Random
+) -> None:
+    index = OpenSources.of(before.offers, before.rules)
+    index.match(after.loan, now=NOW, reference_rate=after.reference)  # builds the view first
+    for offer in before.offers:
+        index.remove_offer(offer.offer_id)
+    for rule in before.rules:
+        index.remove_rule(rule.rule_id)
+    kept = [o for o in after.offers if random.random() < 0.5]
+    for offer in kept:  # added, then changed to what `after` says
+        index.put_offer(replace(offer, capacity=offer.capacity + 1, created_at=NOW))
+    for offer in after.offers:
+        index.put_offer(offer)
+    for rule in after.rules:
+        index.put_rule(replace(rule, min_rate=rule.min_rate + 1))
+        index.put_rule(rule)
+    _assert_same(index, after)
