@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from sqlalchemy import func
+from sqlmodel import col, select
+
 from api.demo.cast import member, top_up
 from api.demo.scenes.commerce import Sale, checkout
 from api.demo.scenes.commerce import cast_of as commerce_cast
@@ -23,6 +26,8 @@ from domain.insurance.products import (
     ProductKind,
 )
 from domain.insurance.services.products import publish_product
+from domain.insurance.states import ClaimState
+from domain.insurance.tables import Claim
 from domain.participants.roles import Role
 
 # 1.5 % of the principal a year, 90 % of a default's loss, 10 % of premiums to the platform.
@@ -80,6 +85,21 @@ class InsuranceScene:
         world.at(day, 17)
         for _ in range(world.rng.randint(1, 3)):
             await covered_checkout(world, day)
+        # commerce's refunds (at 15:00) opened their claims and paid them
+        world.story["return-shipping claims paid"] = await claims_paid(world, cast_of(world))
+
+
+async def claims_paid(world: World, cast: Cast) -> int:
+    async with world.sessions() as session:
+        found = await session.exec(
+            select(func.count())
+            .select_from(Claim)
+            .where(
+                col(Claim.insurer_id) == cast.insurer.id,
+                col(Claim.state) == ClaimState.PAID.value,
+            )
+        )
+        return int(found.one())
 
 
 async def publish(world: World, insurer: Member, terms: InsuranceTerms) -> UUID:

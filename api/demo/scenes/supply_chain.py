@@ -11,6 +11,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from sqlalchemy import func
+from sqlmodel import col, select
+
 from api.demo.cast import member, top_up
 from api.demo.scenes.lending import cast_of as lending_cast
 from api.demo.world import CURRENCY, Member, World
@@ -22,6 +25,7 @@ from domain.supply_chain.services.confirmations import confirm_invoice
 from domain.supply_chain.services.financing import request_early_payment
 from domain.supply_chain.services.invoices import NewInvoice, register_invoice
 from domain.supply_chain.services.splitting import PartTransfer, split_certificate
+from domain.supply_chain.states import CertificateState
 from domain.supply_chain.tables import Certificate
 
 SUPPLIERS = (
@@ -74,6 +78,8 @@ class SupplyChainScene:
     async def day(self, world: World, day: int) -> None:
         cast = cast_of(world)
         world.at(day, 13)
+        # what the worker paid at maturity, through yesterday's end
+        world.story["certificates paid at maturity"] = await paid_at_maturity(world, cast)
         supplier = world.rng.choice(cast.suppliers)
         due = world.clock.now().date() + timedelta(days=world.rng.randint(7, 60))
         certificate = await invoice(world, cast, supplier, due)
@@ -89,13 +95,26 @@ class SupplyChainScene:
             await early_payment(world, supplier, certificate.id)
 
 
+async def paid_at_maturity(world: World, cast: Cast) -> int:
+    async with world.sessions() as session:
+        found = await session.exec(
+            select(func.count())
+            .select_from(Certificate)
+            .where(
+                col(Certificate.buyer_id) == cast.core.id,
+                col(Certificate.state) == CertificateState.PAID.value,
+            )
+        )
+        return int(found.one())
+
+
 async def bank_offer(world: World, core: Member) -> None:
     """The partner bank buys the core enterprise's certificates at 4.5 % a year or more."""
     lending = lending_cast(world)
-    await top_up(world, lending.bank, 500_000_000)
+    await top_up(world, lending.bank, 2_000_000_000)
     terms = OfferTerms(
         currency=CURRENCY,
-        capacity=400_000_000,
+        capacity=1_500_000_000,
         rate_floor=Decimal("0.045"),
         spread=None,
         grades=frozenset(),
@@ -103,7 +122,7 @@ async def bank_offer(world: World, core: Member) -> None:
         max_term_months=0,
         min_amount=100_000,
         max_amount=100_000_000,
-        per_borrower_cap=100_000_000,
+        per_borrower_cap=500_000_000,
         expires_at=None,
         kind=OfferKind.SUPPLY_CHAIN.value,
         max_tenor_days=180,
