@@ -5,12 +5,17 @@
 from __future__ import annotations
 
 import asyncio
+import random
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.demo.run import DemoResult, play
 from api.demo.scenes import all_scenes
+from api.demo.world import World
+from domain.actors import Actor
+from domain.clock import FixedClock
 from support.server import run_agora, server_env
 from support.stores import StoreUrls, empty_stores, make_settings
 
@@ -35,9 +40,26 @@ async def test_agora_demo_days_3_fills_the_stores_and_ends_with_a_verified_ledge
         "2/3",
         "3/3",
     ]
-    for line in ("lending", "payments", "bnpl", "secondary market", "crowdfunding"):
+    for line in (
+        "lending",
+        "payments",
+        "bnpl",
+        "secondary market",
+        "crowdfunding",
+        "wealth",
+        "supply chain",
+    ):
         assert f"volume: {line}" in out, line
-    for stream in ("origination_fee", "mdr", "revenue_share", "transfer_fee", "crowdfunding_fee"):
+    for stream in (
+        "origination_fee",
+        "mdr",
+        "revenue_share",
+        "transfer_fee",
+        "crowdfunding_fee",
+        "insurance_commission",
+        "management_fee",
+        "scf_fee",
+    ):
         assert f"revenue: {stream}" in out, stream
     assert "outstanding: active loans" in out
     assert "ledger          consistent" in out
@@ -78,6 +100,10 @@ def test_every_scene_module_adds_itself() -> None:
     # loans before the scenes that trade them
     assert names.index("lending") < names.index("secondary_market")
     assert {"sign_ups", "commerce", "bnpl", "crowdfunding"} <= set(names)
+    assert {"insurance", "wealth", "supply_chain"} <= set(names)
+    # the covered checkouts sell through commerce's shops; the bank's offers come from lending
+    assert names.index("commerce") < names.index("insurance")
+    assert names.index("lending") < names.index("supply_chain")
     assert len(names) == len(set(names))
 
 
@@ -91,3 +117,21 @@ def test_the_demo_never_runs_in_production(stores: StoreUrls) -> None:
     refused = run_agora("demo", "--days", "1", env=env)
     assert refused.returncode == 2
     assert "never runs in production" in refused.stderr
+
+
+def test_order_references_never_repeat_even_when_a_sale_fails() -> None:
+    # A reference counted from the sales made repeated after a failed payment ("you already
+    # have a payment for this order" stopped `--days 30`): references come from a counter.
+    world = World(
+        sessions=None,  # type: ignore[arg-type]  # keys need no stores
+        clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        rng=random.Random(1),
+        seed=1,
+        hasher=None,  # type: ignore[arg-type]
+        vault=None,  # type: ignore[arg-type]
+        password="",
+        operator=Actor.system(),
+        started=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    references = [world.key("ORDER") for _ in range(50)] + [world.key("COVERED")]
+    assert len(set(references)) == len(references)

@@ -214,6 +214,21 @@
         campaign { id state } errors { code message field } } }`,
       variables: (c, approve, note) => ({ input: { campaignId: c.id, approve, reason: note } }),
       payload: (d) => d.reviewCampaign },
+    // Insurers decide their claims (decideClaim is theirs alone): operators watch the open
+    // ones and those approved but not yet paid from the insurer's account, read-only.
+    { table: "queue-claims", columns: ["Loss", "State", "Opened", "Pay by"],
+      query: `{ open: insuranceClaims(state: OPEN, first: 20) {
+        id state automatic loss { amount currency } approved { amount currency } createdAt payBy }
+        unpaid: insuranceClaims(state: APPROVED_UNPAID, first: 20) {
+        id state automatic loss { amount currency } approved { amount currency } createdAt payBy } }`,
+      rows: (d) => [...d.open, ...d.unpaid],
+      cells: (c) => [
+        `${c.loss.amount} ${c.loss.currency}`,
+        c.state === "APPROVED_UNPAID" ? `${c.state} (${c.approved.amount} approved)` : c.state,
+        `${c.createdAt.slice(0, 16)}${c.automatic ? " (automatic)" : ""}`,
+        c.payBy ? c.payBy.slice(0, 16) : "–"],
+      readOnly: "the insurer decides",
+      actions: [] },
   ];
 
   function cell(row, text, tag) {
@@ -241,8 +256,10 @@
       const row = document.createElement("tr");
       row.dataset.id = item.id;
       queue.cells(item).forEach((text) => cell(row, text));
-      const actions = cell(row, "");
-      actions.className = "actions";
+      const actions = cell(row, queue.readOnly || "");
+      actions.className = queue.readOnly ? "read-only" : "actions";
+      table.appendChild(row);
+      if (queue.readOnly) continue;
       const note = document.createElement("input");
       note.placeholder = queue.note;
       actions.appendChild(note);
@@ -266,7 +283,6 @@
         actions.appendChild(button);
       }
       actions.appendChild(problem);
-      table.appendChild(row);
     }
   }
 

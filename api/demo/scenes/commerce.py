@@ -5,8 +5,8 @@ refund, some open a dispute that the operator decides; the worker settles and pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from uuid import UUID
+from dataclasses import dataclass, field, replace
+from uuid import UUID, uuid4
 
 from api.demo.cast import api_key, member, top_up
 from api.demo.world import CURRENCY, Member, World
@@ -131,28 +131,41 @@ async def sell(world: World, cast: Cast, day: int) -> None:
     shopper = world.rng.choice(cast.shoppers)
     amount = world.amount(2_000, 80_000, 100)
     fate = world.rng.choices(("CONFIRM", "AUTO_RELEASE", "REFUND", "DISPUTE"), (70, 18, 8, 4))[0]
-    intent = await order(world, shop, amount, world.key("ORDER"))
+    sale = await checkout(world, Sale(shop, shopper, uuid4(), amount, day, fate), "ORDER")
+    if sale is None:  # the wallet ran dry: the shopper tops up for next time
+        await top_up(world, shopper, 1_000_000)
+        return
+    cast.sales.append(sale)
+
+
+async def checkout(
+    world: World, sale: Sale, reference: str, *, cover_product_id: UUID | None = None
+) -> Sale | None:
+    """The sale ordered under a fresh reference, paid from the shopper's wallet (insured by
+    `cover_product_id`, a return-shipping product, if given) and shipped: with its payment's
+    id, or None when the payment was refused."""
+    intent = await order(world, sale.shop, sale.amount, world.key(reference))
     paid = await world.attempt(
         lambda session: pay_intent(
             session=session,
             clock=world.clock,
-            actor=shopper.actor,
+            actor=sale.shopper.actor,
             rail=SimulatedRail(),
             payment_id=intent.id,
             source=PaymentSource.WALLET,
             idempotency_key=world.key("pay"),
+            cover_product_id=cover_product_id,
         )
     )
-    if paid is None:  # the wallet ran dry: the shopper tops up for next time
-        await top_up(world, shopper, 1_000_000)
-        return
-    world.volume["payments"] += amount
+    if paid is None:
+        return None
+    world.volume["payments"] += sale.amount
     await world.run(
         lambda session: confirm_shipment(
-            session=session, clock=world.clock, actor=shop.key, payment_id=intent.id
+            session=session, clock=world.clock, actor=sale.shop.key, payment_id=intent.id
         )
     )
-    cast.sales.append(Sale(shop, shopper, intent.id, amount, day, fate))
+    return replace(sale, payment_id=intent.id)
 
 
 async def follow_up(world: World, cast: Cast, day: int) -> None:

@@ -3,12 +3,16 @@ as the access token, CSRF-safe, revoked as the API's sessions are, audited as lo
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import httpx
 
 from support.graphql import PASSWORD, Person, gql, signed_in
 
 ORIGIN = "http://agora.test"
 ME = "{ me { id displayName roles } }"
+CONSOLE_JS = (Path(__file__).resolve().parents[3] / "api/console/static/console.js").read_text()
 AUDIT = '{ auditLog(first: 50, action: "auth.logout") { edges { node { action actorId } } } }'
 
 
@@ -151,3 +155,18 @@ async def test_a_session_revoked_through_the_api_ends_the_console(
     await gql(client, "mutation { logOut { ok } }", token=token)
 
     assert (await console_gql(client, ME, csrf=csrf)).status_code == 401
+
+
+async def test_the_work_queues_read_as_an_operator_without_errors(
+    client: httpx.AsyncClient, operator: Person
+) -> None:
+    # every queue's document the console sends when it starts (the insurance claims queue,
+    # read-only, among them): an operator's console shows each, none ends in an error
+    queues = CONSOLE_JS[CONSOLE_JS.index("const QUEUES") : CONSOLE_JS.index("function cell(")]
+    documents = re.findall(r"query: `([^`]*)`", queues)
+    assert any("insuranceClaims" in d for d in documents)
+    await sign_in(client, operator.email)
+    for document in documents:
+        answer = await console_gql(client, document, csrf=client.cookies["agora_console_csrf"])
+        assert answer.status_code == 200, answer.text
+        assert "errors" not in answer.json(), (document, answer.json())
