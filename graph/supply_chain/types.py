@@ -52,6 +52,10 @@ class Certificate(Node):
     seller_id: strawberry.ID | None = strawberry.field(
         description="Who sold it to a financier early."
     )
+    financier_id: strawberry.ID | None = strawberry.field(
+        description="The Participant that financed it early (a bank, or the platform's book); "
+        "null while unfinanced."
+    )
     funding_offer_id: strawberry.ID | None = strawberry.field(
         description="The FundingOffer that financed it."
     )
@@ -78,6 +82,7 @@ class Certificate(Node):
             holder_id=participant_id(row.holder_id),
             buyer_id=participant_id(row.buyer_id),
             seller_id=None if row.seller_id is None else participant_id(row.seller_id),
+            financier_id=None if row.financier_id is None else participant_id(row.financier_id),
             funding_offer_id=None
             if row.offer_id is None
             else to_global_id("FundingOffer", row.offer_id),

@@ -18,7 +18,7 @@ from domain.lending.services import funding_offers
 from domain.money import Money
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
-from domain.supply_chain.services import confirmations, financing, invoices, splitting
+from domain.supply_chain.services import confirmations, financing, invoices, maturity, splitting
 from domain.supply_chain.services.financing import EarlyPayment, EarlyPaymentOffer
 from domain.supply_chain.services.invoices import NewInvoice
 from domain.supply_chain.services.reads import ReceivableView
@@ -217,3 +217,16 @@ async def account_balance(
 async def parties(sessions: Sessions, clock: FixedClock) -> tuple[Actor, Actor, Actor]:
     """A supplier, a core enterprise and a bank."""
     return await supplier(sessions, clock), await core(sessions, clock), await bank(sessions, clock)
+
+
+async def pay(sessions: Sessions, clock: FixedClock, buyer: Actor, receivable_id: UUID) -> None:
+    """The core enterprise pays a confirmed invoice by hand."""
+    async with sessions() as session:
+        await maturity.pay_receivable(
+            session=session,
+            clock=clock,
+            actor=buyer,
+            receivable_id=receivable_id,
+            idempotency_key=key("pay"),
+        )
+        await session.commit()

@@ -49,9 +49,10 @@ def bank_funding_key(bank_id: UUID, currency: str) -> AccountKey:
     return AccountKey(AccountKind.BANK_FUNDING, currency, owner_id=bank_id)
 
 
-def platform_book_key(currency: str) -> AccountKey:
-    """What the platform lent of its own money (debits) and got back (credits)."""
-    return AccountKey(AccountKind.PLATFORM_BOOK, currency, label="lending")
+def platform_book_key(currency: str, book: str = "lending") -> AccountKey:
+    """What the platform lent of its own money (debits) and got back (credits), per book:
+    "lending" (loans), "supply_chain" (discounted receivables)."""
+    return AccountKey(AccountKind.PLATFORM_BOOK, currency, label=book)
 
 
 def holder_key(note: LoanNote, currency: str) -> AccountKey:

@@ -32,7 +32,7 @@ from domain.supply_chain.discount import EarlyPaymentQuote, days_to_maturity
 from domain.supply_chain.discount import quote_early_payment as quote_of
 from domain.supply_chain.errors import Matured, NoFinancingOffer, ReceivableStateConflict
 from domain.supply_chain.fees import CURRENT_FEE
-from domain.supply_chain.services.accounts import bank_funding_key, fee_key, wallet_key
+from domain.supply_chain.services.accounts import fee_key, financier_key, wallet_key
 from domain.supply_chain.services.offers import (
     consume_credit_line,
     open_offers,
@@ -240,7 +240,7 @@ async def _pay_holder(
     now: datetime,
 ) -> None:
     """One journal: the financier pays the holder the net and the platform the fee."""
-    funding = bank_funding_key(financier, row.currency)
+    funding = financier_key(financier, row.currency)
     tag = {"certificate": str(row.id)}
     legs = [
         KeyedLeg(

@@ -3,7 +3,7 @@
 `pay_receivable` is the core enterprise paying by hand (idempotent under its key); the
 worker's `settle_due_receivables` debits every confirmed invoice due by today from the core
 enterprise's wallet. Either way one journal pays each outstanding certificate's amount and
-late penalty to its owner (owner_key: a bank's funding account while a bank owns it, else the
+late penalty to its owner (owner_key: the financier's account while a financier owns it, else the
 holder's wallet), gives the financiers' credit lines back, and marks everything PAID.
 
 When the wallet cannot pay on or after the due date, the job ages each certificate as lending
@@ -36,6 +36,7 @@ from domain.participants.roles import Role
 from domain.supply_chain.programme import ProgrammeTerms
 from domain.supply_chain.services.accounts import owner_key, wallet_key
 from domain.supply_chain.services.offers import restore_credit_line
+from domain.supply_chain.services.platform_book import is_platform, release_book_capacity
 from domain.supply_chain.services.programmes import terms_of
 from domain.supply_chain.services.reads import OWED, ReceivableView, certificates_of, receivable
 from domain.supply_chain.services.updates import (
@@ -120,6 +121,8 @@ async def settle_all(session: AsyncSession, rows: list[Receivable], now: datetim
             await restore_credit_line(
                 session, offer_id=c.offer_id, buyer_id=c.buyer_id, amount=c.amount
             )
+            if is_platform(c.holder_id):
+                await release_book_capacity(session, offer_id=c.offer_id, amount=c.amount, now=now)
         c.penalty_paid = c.penalty_accrued
         c.paid_at = now
         step_certificate(c, CertificateEvent.PAY, now)

@@ -18,7 +18,7 @@ from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
 from domain.supply_chain.errors import RecourseRefused
-from domain.supply_chain.services.accounts import bank_funding_key, wallet_key
+from domain.supply_chain.services.accounts import financier_key, wallet_key
 from domain.supply_chain.services.offers import restore_credit_line
 from domain.supply_chain.services.programmes import terms_of
 from domain.supply_chain.services.updates import (
@@ -58,7 +58,7 @@ async def exercise_recourse(
             )
         leg = KeyedLeg(
             wallet_key(row.seller_id, row.currency),
-            bank_funding_key(financier, row.currency),
+            financier_key(financier, row.currency),
             row.amount,
             "SCF_RECOURSE",
             {"certificate": str(row.id)},

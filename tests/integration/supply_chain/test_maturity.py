@@ -28,22 +28,11 @@ from support.supply_chain import (
     finance,
     key,
     parties,
+    pay,
     scf_offer,
     scf_terms,
     supplier,
 )
-
-
-async def pay(sessions: Sessions, clock: FixedClock, buyer: Actor, receivable_id: UUID) -> None:
-    async with sessions() as session:
-        await maturity.pay_receivable(
-            session=session,
-            clock=clock,
-            actor=buyer,
-            receivable_id=receivable_id,
-            idempotency_key=key("pay"),
-        )
-        await session.commit()
 
 
 async def certificate(sessions: Sessions, certificate_id: UUID) -> Certificate:
