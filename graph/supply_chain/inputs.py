@@ -9,6 +9,7 @@ import strawberry
 from domain.money import Money, currency_of, parse_money
 from domain.supply_chain.programme import ProgrammeTerms
 from domain.supply_chain.services.invoices import NewInvoice
+from domain.supply_chain.services.platform_book import DEFAULT_TENOR_DAYS, BookTerms
 from domain.supply_chain.services.splitting import PartTransfer
 from graph.lending.inputs import rate
 from graph.relay import uuid_of
@@ -89,4 +90,26 @@ class SupplyChainProgrammeInput:
             penalty_daily_rate=rate(self.penalty_daily_rate, "penalty_daily_rate"),
             grace_days=self.grace_days,
             default_days=self.default_days,
+        )
+
+
+@strawberry.input(
+    description="Whether the platform's own book finances a core enterprise's certificates "
+    "in one currency, at what annual discount rate, within what limit (a revolving credit line)."
+)
+class SupplyChainPlatformBookInput:
+    core_enterprise_id: strawberry.ID
+    allowed: bool
+    currency: str
+    discount_rate: str = strawberry.field(description='Annual, a fraction: "0.04".')
+    limit: str = strawberry.field(description='Most outstanding at once: "5000000.00".')
+    max_tenor_days: int = DEFAULT_TENOR_DAYS
+
+    def terms(self) -> BookTerms:
+        return BookTerms(
+            allowed=self.allowed,
+            currency=self.currency,
+            discount_rate=rate(self.discount_rate, "discount_rate"),
+            limit=money_of(self.limit, self.currency, "limit").minor,
+            max_tenor_days=self.max_tenor_days,
         )

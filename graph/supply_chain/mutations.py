@@ -13,6 +13,7 @@ from domain.supply_chain.services import (
     financing,
     invoices,
     maturity,
+    platform_book,
     programmes,
     recourse,
     splitting,
@@ -26,6 +27,7 @@ from graph.supply_chain.inputs import (
     CreditNoteInput,
     RegisterInvoiceInput,
     SplitCertificateInput,
+    SupplyChainPlatformBookInput,
     SupplyChainProgrammeInput,
     money_of,
 )
@@ -36,6 +38,8 @@ from graph.supply_chain.types import (
     Receivable,
     ReceivablePayload,
     SplitCertificatePayload,
+    SupplyChainPlatformBook,
+    SupplyChainPlatformBookPayload,
     SupplyChainProgramme,
     SupplyChainProgrammePayload,
 )
@@ -242,3 +246,23 @@ class SupplyChainMutations:
                 default_days=terms.default_days,
             )
         )
+
+    @allow(Role.OPERATOR)
+    @strawberry.mutation(
+        description="Operators: let the platform's own book finance a core enterprise's "
+        "certificates at a discount rate within a limit, or stop it (what it financed still "
+        "matures and is paid back to the book)."
+    )
+    @in_unit_of_work
+    async def set_supply_chain_platform_book(
+        self, info: Info, session: AsyncSession, input: SupplyChainPlatformBookInput
+    ) -> SupplyChainPlatformBookPayload:
+        ctx = info.context
+        line = await platform_book.set_platform_book(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            core_enterprise_id=uuid_of(input.core_enterprise_id, "Participant"),
+            terms=input.terms(),
+        )
+        return SupplyChainPlatformBookPayload(platform_book=SupplyChainPlatformBook.of(line))

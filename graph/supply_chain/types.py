@@ -10,11 +10,13 @@ from strawberry.scalars import JSON
 from domain.money import Money as DomainMoney
 from domain.supply_chain import states
 from domain.supply_chain.services.financing import EarlyPayment, EarlyPaymentOffer
+from domain.supply_chain.services.platform_book import PlatformBookLine
 from domain.supply_chain.services.reads import PayablesTotal as Total
 from domain.supply_chain.services.reads import ReceivableView
 from domain.supply_chain.tables import Certificate as CertificateRow
 from graph.errors import UserError
 from graph.idempotency import IdempotentPayload
+from graph.lending.inputs import rate_text
 from graph.money import Money
 from graph.relay import Node, to_global_id
 
@@ -243,4 +245,37 @@ class SupplyChainProgramme:
 @strawberry.type
 class SupplyChainProgrammePayload:
     programme: SupplyChainProgramme | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(
+    description="The platform's own book as a financier of one core enterprise's certificates: "
+    "a supply-chain FundingOffer of the platform, weighed by the matching engine like a bank's."
+)
+class SupplyChainPlatformBook:
+    core_enterprise_id: strawberry.ID
+    allowed: bool
+    discount_rate: str
+    limit: Money = strawberry.field(description="Its credit line to the core enterprise.")
+    used: Money = strawberry.field(description="Financed and not yet paid at maturity.")
+    max_tenor_days: int
+    funding_offer_id: strawberry.ID
+
+    @classmethod
+    def of(cls, line: PlatformBookLine) -> SupplyChainPlatformBook:
+        o = line.offer
+        return cls(
+            core_enterprise_id=participant_id(line.core_enterprise_id),
+            allowed=line.allowed,
+            discount_rate=rate_text(o.rate_floor) or "0",
+            limit=money(o.per_borrower_cap or 0, o.currency),
+            used=money(line.used, o.currency),
+            max_tenor_days=o.max_tenor_days or 0,
+            funding_offer_id=to_global_id("FundingOffer", o.id),
+        )
+
+
+@strawberry.type
+class SupplyChainPlatformBookPayload:
+    platform_book: SupplyChainPlatformBook | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

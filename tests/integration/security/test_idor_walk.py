@@ -211,6 +211,7 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.requestEarlyPayment(certificateId)": "Certificate",
     "Mutation.exerciseRecourse(certificateId)": "Certificate",
     "Mutation.setSupplyChainProgramme(input.coreEnterpriseId)": OPERATORS_ONLY,
+    "Mutation.setSupplyChainPlatformBook(input.coreEnterpriseId)": OPERATORS_ONLY,
     "Mutation.createFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
     "Mutation.updateFundingOffer(input.coreEnterpriseIds)": SCF_BUYERS,
     "Subscription.campaignUpdated(campaignId)": Exempt(

@@ -399,6 +399,9 @@ PAY_RECEIVABLE = """mutation P($id: ID!, $key: String!) {
 SET_PROGRAMME = """mutation P($id: ID!) {
   setSupplyChainProgramme(input: {coreEnterpriseId: $id, withRecourse: true}) {
     programme { withRecourse } errors { code } } }"""
+SET_PLATFORM_BOOK = """mutation B($id: ID!) {
+  setSupplyChainPlatformBook(input: {coreEnterpriseId: $id, allowed: true, currency: "CNY",
+    discountRate: "0.04", limit: "1000.00"}) { platformBook { allowed } errors { code } } }"""
 CORE = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, core_enterprise=OK)
 CORE_ON_MISSING = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, core_enterprise=NOT_FOUND)
 
@@ -810,6 +813,9 @@ OPERATIONS = [
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=NOT_FOUND),
               lambda m, c: keyed_missing(m, "Certificate")),
     Operation("setSupplyChainProgramme", SET_PROGRAMME,
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator="NOT_A_CORE_ENTERPRISE"),
+              subject),
+    Operation("setSupplyChainPlatformBook", SET_PLATFORM_BOOK,
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator="NOT_A_CORE_ENTERPRISE"),
               subject),
     # wealth: funds are public; holdings and redemptions a person's; books a manager's

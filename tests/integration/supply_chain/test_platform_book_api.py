@@ -1,0 +1,87 @@
+"""The platform book over GraphQL: an operator allows it on a core enterprise; a supplier's
+confirmed certificate is then financed by it, and the certificate names it as financier."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import text
+from starlette.applications import Starlette
+
+from domain.clock import SystemClock, today
+from domain.lending.services.platform_book import PLATFORM_ID
+from graph.relay import to_global_id
+from support.graphql import gql
+from support.security import create_person, key_of
+
+BOOK = """mutation B($i: SupplyChainPlatformBookInput!) { setSupplyChainPlatformBook(input: $i) {
+  platformBook { allowed discountRate limit { amount } used { amount } fundingOfferId }
+  errors { code field } } }"""
+REGISTER = """mutation R($i: RegisterInvoiceInput!, $k: String!) { registerInvoice(input: $i,
+  idempotencyKey: $k) { receivable { id } errors { code field message } } }"""
+CONFIRM = """mutation C($id: ID!) { confirmInvoice(receivableId: $id) {
+  receivable { certificates { id financierId } } errors { code } } }"""
+EARLY = """mutation E($id: ID!, $k: String!) { requestEarlyPayment(certificateId: $id,
+  idempotencyKey: $k) { certificate { state holderId financierId fundingOfferId }
+  errors { code message } } }"""
+
+
+async def test_an_operator_lets_the_platform_book_finance_a_core_enterprise(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    operator = await create_person(app, "Operator", roles=["OPERATOR"])
+    buyer = await create_person(app, "Core", roles=["CORE_ENTERPRISE"], kind="BUSINESS")
+    seller = await create_person(app, "Supplier", roles=["MERCHANT"], kind="BUSINESS")
+    async with app.state.services.stores.sessions() as session:
+        await (await session.connection()).execute(
+            text("UPDATE participant SET kyc_level = 2 WHERE id = :id"),
+            {"id": key_of(seller.id or "")},
+        )
+        await session.commit()
+    book = {
+        "coreEnterpriseId": buyer.id,
+        "allowed": True,
+        "currency": "CNY",
+        "discountRate": "0.045",
+        "limit": "500000.00",
+    }
+    refused = await gql(client, BOOK, {"i": book}, token=seller.token)
+    assert refused["data"]["setSupplyChainPlatformBook"]["errors"][0]["code"] == "FORBIDDEN"
+    allowed = await gql(client, BOOK, {"i": book}, token=operator.token)
+    line = allowed["data"]["setSupplyChainPlatformBook"]["platformBook"]
+    assert (line["allowed"], line["discountRate"], line["limit"]["amount"]) == (
+        True,
+        "0.045",
+        "500000.00",
+    )
+
+    day = today(SystemClock())
+    invoice = {
+        "buyerId": buyer.id,
+        "registrationNumber": "91310000MA1FL7777X",
+        "invoiceNumber": "INV-BOOK-1",
+        "amount": "200000.00",
+        "currency": "CNY",
+        "issuedOn": (day - timedelta(days=3)).isoformat(),
+        "dueOn": (day + timedelta(days=60)).isoformat(),
+    }
+    registered = await gql(client, REGISTER, {"i": invoice, "k": "inv-1"}, token=seller.token)
+    receivable = registered["data"]["registerInvoice"]["receivable"]["id"]
+    confirmed = await gql(client, CONFIRM, {"id": receivable}, token=buyer.token)
+    [held] = confirmed["data"]["confirmInvoice"]["receivable"]["certificates"]
+    assert held["financierId"] is None  # null while unfinanced
+
+    paid = await gql(client, EARLY, {"id": held["id"], "k": "early-1"}, token=seller.token)
+    certificate = paid["data"]["requestEarlyPayment"]["certificate"]
+    platform = to_global_id("Participant", PLATFORM_ID)
+    assert certificate == {
+        "state": "FINANCED",
+        "holderId": platform,
+        "financierId": platform,
+        "fundingOfferId": line["fundingOfferId"],
+    }
+    again = await gql(client, BOOK, {"i": book}, token=operator.token)
+    assert again["data"]["setSupplyChainPlatformBook"]["platformBook"]["used"] == {
+        "amount": "200000.00"
+    }
