@@ -4,6 +4,7 @@ back at maturity as a bank is, its line and capacity restored."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time
 from decimal import Decimal
 
@@ -140,3 +141,34 @@ async def test_only_operators_set_the_book_and_only_on_core_enterprises(
     with pytest.raises(DomainError) as bad:
         await allow_book(sessions, clock, ops, buyer, rate="-0.01", limit=0)
     assert bad.value.code == "INVALID_INPUT"
+
+
+async def test_the_books_limit_is_never_exceeded_under_concurrent_requests(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    buyer = await core(sessions, clock)
+    book = await allow_book(
+        sessions, clock, await operator(sessions, clock), buyer, limit=350_000_00
+    )
+    holders = [await supplier(sessions, clock) for _ in range(6)]
+    certificates = [
+        (await confirmed(sessions, clock, who, buyer, 100_000_00)).certificates[0]
+        for who in holders
+    ]
+
+    async def attempt(n: int) -> str:
+        try:
+            await finance(sessions, clock, holders[n], certificates[n].id)
+        except DomainError as error:
+            return error.code
+        return "OK"
+
+    outcomes = await asyncio.gather(*(attempt(n) for n in range(6)))
+
+    assert outcomes.count("OK") == 3  # 300,000.00 of 350,000.00; a fourth would pass it
+    assert set(outcomes) == {"OK", NoFinancingOffer.code}
+    async with sessions() as session:
+        line = await session.get(CreditLine, (book.offer.id, buyer.participant_id))
+    assert line is not None
+    assert line.used == 300_000_00
+    assert await ledger_consistent(sessions)
