@@ -9,7 +9,7 @@ import strawberry
 
 from domain.errors import DomainError
 from domain.participants.roles import Role, Scope
-from domain.supply_chain.services import financing, reads
+from domain.supply_chain.services import financing, platform_book, reads
 from domain.supply_chain.services.reads import ReceivableView
 from graph.context import Info
 from graph.permissions import SIGNED_IN, allow
@@ -20,6 +20,7 @@ from graph.supply_chain.types import (
     EarlyPaymentQuote,
     PayablesTotal,
     Receivable,
+    SupplyChainPlatformBook,
 )
 
 LIMIT = 100
@@ -127,3 +128,13 @@ class SupplyChainQueries:
         async with info.context.db() as session:
             rows = await reads.confirmed_payables(session)
         return [PayablesTotal.of(r) for r in rows]
+
+    @allow(Role.OPERATOR)
+    @strawberry.field(
+        description="Operators: the platform book's standing on each core enterprise it may "
+        "finance (or was allowed to): rate, limit and what is used."
+    )
+    async def supply_chain_platform_books(self, info: Info) -> list[SupplyChainPlatformBook]:
+        async with info.context.db() as session:
+            lines = await platform_book.platform_books(session, actor=info.context.actor)
+        return [SupplyChainPlatformBook.of(line) for line in lines]

@@ -168,6 +168,26 @@ async def set_platform_book(
     return PlatformBookLine(core_enterprise_id, offer, used)
 
 
+async def platform_books(session: AsyncSession, *, actor: Actor) -> list[PlatformBookLine]:
+    """Operators: the book's standing on every core enterprise it was ever set on."""
+    actor.require_operator()
+    offers = (
+        await session.exec(
+            select(BankFundingOffer)
+            .where(
+                OFFERS.c.bank_id == PLATFORM_ID,
+                OFFERS.c.kind == OfferKind.SUPPLY_CHAIN.value,
+            )
+            .order_by(OFFERS.c.created_at, OFFERS.c.id)
+        )
+    ).all()
+    lines = []
+    for offer in offers:
+        [core] = offer.core_enterprise_ids
+        lines.append(PlatformBookLine(core, offer, await _used(session, offer.id, core)))
+    return lines
+
+
 async def release_book_capacity(
     session: AsyncSession, *, offer_id: UUID, amount: int, now: datetime
 ) -> None:

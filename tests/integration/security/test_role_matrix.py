@@ -792,6 +792,8 @@ OPERATIONS = [
     Operation("confirmedPayables", "{ confirmedPayables { certificates } }", CORE),
     Operation("supplyChainProgrammeTotals", "{ supplyChainProgrammeTotals { certificates } }",
               OPERATORS_ONLY),
+    Operation("supplyChainPlatformBooks", "{ supplyChainPlatformBooks { allowed } }",
+              OPERATORS_ONLY),
     Operation("registerInvoice(unverified)", REGISTER_INVOICE,
               expect("SUPPLIER_NOT_ELIGIBLE", anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
               lambda m, c: {"key": f"matrix-{next(m.serials)}", "input": {

@@ -22,6 +22,7 @@ REGISTER = """mutation R($i: RegisterInvoiceInput!, $k: String!) { registerInvoi
   idempotencyKey: $k) { receivable { id } errors { code field message } } }"""
 CONFIRM = """mutation C($id: ID!) { confirmInvoice(receivableId: $id) {
   receivable { certificates { id financierId } } errors { code } } }"""
+BOOKS = "{ supplyChainPlatformBooks { coreEnterpriseId allowed used { amount } } }"
 EARLY = """mutation E($id: ID!, $k: String!) { requestEarlyPayment(certificateId: $id,
   idempotencyKey: $k) { certificate { state holderId financierId fundingOfferId }
   errors { code message } } }"""
@@ -81,7 +82,10 @@ async def test_an_operator_lets_the_platform_book_finance_a_core_enterprise(
         "financierId": platform,
         "fundingOfferId": line["fundingOfferId"],
     }
-    again = await gql(client, BOOK, {"i": book}, token=operator.token)
-    assert again["data"]["setSupplyChainPlatformBook"]["platformBook"]["used"] == {
-        "amount": "200000.00"
-    }
+    book["allowed"] = False
+    stopped = await gql(client, BOOK, {"i": book}, token=operator.token)
+    assert stopped["data"]["setSupplyChainPlatformBook"]["platformBook"]["allowed"] is False
+    books = await gql(client, BOOKS, token=operator.token)
+    assert books["data"]["supplyChainPlatformBooks"] == [
+        {"coreEnterpriseId": buyer.id, "allowed": False, "used": {"amount": "200000.00"}}
+    ]
