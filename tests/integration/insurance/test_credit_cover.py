@@ -5,6 +5,7 @@ lending's cover payout; over GraphQL, with `agora ledger verify`'s check after e
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from domain.insurance.services.jobs import insurance_upkeep
 from domain.lending.services.applications import accept_loan_offer
 from domain.lending.services.repay_loan import repay_loan
 from domain.lending.tables import Loan, LoanApplication
+from domain.liquidity.services.position import liquidity_position
 from domain.money import Money
 from domain.participants.roles import Role
 from support.covers import (
@@ -294,8 +296,15 @@ async def test_a_borrower_who_turns_the_cover_down_leaves_the_funders_none(
         app, client, "od", funds=1_000_000, requires_cover=False
     )
 
-    # then no policy is sold, and the default opens no claim and pays no cover
+    # then no policy is sold, the insurer has nothing at risk on the loan, and the default
+    # opens no claim and pays no cover
     assert (await gql(client, POLICIES, token=key))["data"]["underwrittenPolicies"] == []
+    operator = Actor(ActorKind.PERSON, uuid4(), frozenset({Role.OPERATOR}))
+    async with app.state.services.stores.sessions() as session:
+        position = await liquidity_position(
+            session, actor=operator, currency="CNY", now=now_clock().now()
+        )
+    assert [c.at_risk for c in position.covers] == [0]
     await default(app, loan_id)
     assert (await gql(client, CLAIMS, token=key))["data"]["insuranceClaims"] == []
     async with app.state.services.stores.sessions() as session:
