@@ -26,3 +26,17 @@ class ClaimRefused(DomainError):
     what is left of the cover, ..."""
 
     code = "CLAIM_REFUSED"
+
+
+class CoverNotOffered(DomainError):
+    """The cover asked for is not sold here: the loan product's cover offer names no CREDIT
+    product, or the payment is not one return-shipping cover insures."""
+
+    code = "COVER_NOT_OFFERED"
+
+
+class CoverAlreadyAdded(DomainError):
+    """The subject already carries its cover (a payment the merchant insured): one policy
+    per subject at most."""
+
+    code = "COVER_ALREADY_ADDED"

@@ -132,6 +132,11 @@ class CoverOfferRow(SQLModel, table=True):
     # INSURANCE: the insurer's CREDIT product each loan under the offer is sold a policy of
     # (null: the funders' cover is the offer's share alone, as before policies existed).
     insurance_product_id: UUID | None = Field(default=None, foreign_key="insurance_product.id")
+    # Whether every loan under the offer is sold the policy (true, as before borrowers chose)
+    # or only those whose borrower buys it when accepting the offer (false).
+    requires_cover: bool = Field(
+        default=True, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.true())
+    )
     status: str = Field(max_length=16)  # OPEN or WITHDRAWN
     created_at: datetime = _moment()
     withdrawn_at: datetime | None = _moment(nullable=True)
@@ -207,6 +212,10 @@ class Loan(SQLModel, table=True):
     disbursed_at: datetime | None = _moment(nullable=True)
     ended_at: datetime | None = _moment(nullable=True)
     first_due_date: date | None = None
+    # The borrower bought the credit cover its product's offer sells but does not require.
+    buys_credit_cover: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
     version: int = 1
 
 

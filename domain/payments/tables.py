@@ -68,6 +68,11 @@ class PaymentIntent(SQLModel, table=True):
         default="BUYER",
         sa_column=sa.Column(sa.String(8), nullable=False, server_default=sa.text("'BUYER'")),
     )
+    # The RETURN_SHIPPING product the merchant insures the payment with (its premium from
+    # the merchant's wallet when the shopper pays); null: the shopper may add its own.
+    return_shipping_product_id: UUID | None = Field(
+        default=None, foreign_key="insurance_product.id"
+    )
     state: str = Field(max_length=24, index=True)  # PaymentState
     funding: str | None = Field(default=None, max_length=16)  # WALLET, BANK_CARD or BNPL
     hold_id: UUID | None = Field(default=None)  # the ledger hold on the shopper's wallet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import field
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -98,6 +99,14 @@ class BorrowingMutations:
         session: AsyncSession,
         application_id: strawberry.ID,
         idempotency_key: IdempotencyKey,
+        buy_credit_cover: Annotated[
+            bool,
+            strawberry.argument(
+                description="Buy the credit insurance the product's cover offer sells (its "
+                "premium from the loan's proceeds at disbursement); a product whose offer "
+                "requires it sells it anyway. COVER_NOT_OFFERED if it sells none."
+            ),
+        ] = False,
     ) -> AcceptLoanOfferPayload:
         ctx = info.context
         loan = await applications.accept_loan_offer(
@@ -106,6 +115,7 @@ class BorrowingMutations:
             actor=ctx.actor,
             application_id=uuid_of(application_id, "LoanApplication"),
             idempotency_key=idempotency_key,
+            buy_credit_cover=buy_credit_cover,
         )
         return AcceptLoanOfferPayload(loan=Loan.of(loan))
 

@@ -45,6 +45,10 @@ class CoverOffer(Node):
     insurance_product_id: strawberry.ID | None = strawberry.field(
         description="INSURANCE: the CREDIT InsuranceProduct each loan is sold a policy of."
     )
+    requires_cover: bool = strawberry.field(
+        description="Every loan is sold the policy (true), or only those whose borrower "
+        "buys it (acceptLoanOffer buyCreditCover: true)."
+    )
     status: str = strawberry.field(description="OPEN or WITHDRAWN.")
     created_at: datetime
     withdrawn_at: datetime | None
@@ -63,6 +67,7 @@ class CoverOffer(Node):
             insurance_product_id=to_global_id("InsuranceProduct", row.insurance_product_id)
             if row.insurance_product_id
             else None,
+            requires_cover=row.requires_cover,
             status=row.status,
             created_at=row.created_at,
             withdrawn_at=row.withdrawn_at,
@@ -89,6 +94,12 @@ class CoverOfferInput:
         "policy of it at disbursement (its premium from the proceeds), and its claim pays the "
         "funders on default.",
     )
+    requires_cover: bool = strawberry.field(
+        default=True,
+        description="False: only the borrowers who choose it when accepting their offer "
+        "(acceptLoanOffer buyCreditCover) are sold the policy; the others' funders have no "
+        "cover. Needs insuranceProductId.",
+    )
 
     def to_domain(self) -> cover_offers.CoverTerms:
         return cover_offers.CoverTerms(
@@ -98,6 +109,7 @@ class CoverOfferInput:
             max_loan_amount=optional_minor(self.max_loan_amount, self.currency, "max_loan_amount"),
             terms=self.terms,
             insurance_product_id=optional_uuid_of(self.insurance_product_id, "InsuranceProduct"),
+            requires_cover=self.requires_cover,
         )
 
 

@@ -47,6 +47,12 @@ class CreatePaymentIntentInput(MoneyInput):
         description="If the shopper pays in installments, who pays for the credit: the "
         "BUYER (interest), or the MERCHANT (it gives up the interest, the buyer pays none).",
     )
+    return_shipping_product_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="ESCROW payments: insure the shopper's return freight with this "
+        "RETURN_SHIPPING InsuranceProduct, bound when the shopper pays, its premium from your "
+        "wallet; the shopper then adds no cover of its own (COVER_ALREADY_ADDED).",
+    )
 
 
 @strawberry.input
@@ -96,4 +102,7 @@ def new_intent(input: CreatePaymentIntentInput) -> NewIntent:
         split_rule_id=optional_uuid_of(input.split_rule_id, "SplitRule"),
         split=tuple(share_input(share, input.currency) for share in input.split),
         installment_fee_payer=input.installment_fee_payer.value,
+        return_shipping_product_id=optional_uuid_of(
+            input.return_shipping_product_id, "InsuranceProduct"
+        ),
     )

@@ -123,6 +123,10 @@ class PaymentIntent(Node):
     release_extensions: int = strawberry.field(
         description="Times the shopper pushed the auto-release back (extendEscrow)."
     )
+    return_shipping_product_id: strawberry.ID | None = strawberry.field(
+        description="The RETURN_SHIPPING InsuranceProduct the merchant insures the payment's "
+        "return freight with (bound when the shopper pays, at the merchant's cost); null: none."
+    )
     paid_at: datetime | None
     released_at: datetime | None
     created_at: datetime
@@ -154,6 +158,11 @@ class PaymentIntent(Node):
             shipped_at=row.shipped_at,
             auto_release_at=row.auto_release_at,
             release_extensions=row.release_extensions,
+            return_shipping_product_id=to_global_id(
+                "InsuranceProduct", row.return_shipping_product_id
+            )
+            if row.return_shipping_product_id
+            else None,
             paid_at=row.paid_at,
             released_at=row.released_at,
             created_at=row.created_at,

@@ -27,8 +27,9 @@ CREATE_PRODUCT = """mutation C($input: LoanProductInput!) { createLoanProduct(in
   product { id cover { kind share providerId offerId } } errors { code field message } } }"""
 APPLY = """mutation A($input: ApplyForLoanInput!) { applyForLoan(input: $input) {
   application { id status } errors { code field message } } }"""
-ACCEPT = """mutation Acc($id: ID!, $key: String!) { acceptLoanOffer(applicationId: $id,
-  idempotencyKey: $key) { loan { id state } errors { code field message } } }"""
+ACCEPT = """mutation Acc($id: ID!, $key: String!, $cover: Boolean! = false) {
+  acceptLoanOffer(applicationId: $id, idempotencyKey: $key, buyCreditCover: $cover) {
+    loan { id state } errors { code field message } } }"""
 BUY = """mutation B($input: BuyNoteInput!, $key: String!) { buyNote(input: $input,
   idempotencyKey: $key) { loan { id state } errors { code field message } } }"""
 RECEIVED = "query { repaymentsReceived { loanId kind principal { amount } } }"
@@ -102,16 +103,22 @@ async def apply(client: httpx.AsyncClient, borrower: Caller, product_id: str) ->
 
 
 async def sold_loan(
-    app: Starlette, client: httpx.AsyncClient, clock: FixedClock, product_id: str, name: str
+    app: Starlette,
+    client: httpx.AsyncClient,
+    clock: FixedClock,
+    product_id: str,
+    name: str,
+    *,
+    buy_credit_cover: bool = False,
 ) -> tuple[str, list[Caller]]:
-    """A 10,000.00 loan of the product, applied for, accepted and bought by two investors
-    (6,000 and 4,000): (its global id, the investors)."""
+    """A 10,000.00 loan of the product, applied for, accepted (buying the credit cover its
+    offer sells, if `buy_credit_cover`) and bought by two investors (6,000 and 4,000): (its
+    global id, the investors)."""
     borrower = await verified_borrower(app, f"Borrower{name}")
     applied = await apply(client, borrower, product_id)
     assert applied["application"]["status"] == "APPROVED", applied
-    accepted = await gql(
-        client, ACCEPT, {"id": applied["application"]["id"], "key": name}, token=borrower.token
-    )
+    variables = {"id": applied["application"]["id"], "key": name, "cover": buy_credit_cover}
+    accepted = await gql(client, ACCEPT, variables, token=borrower.token)
     loan = accepted["data"]["acceptLoanOffer"]["loan"]
     assert loan, accepted
     investors = []

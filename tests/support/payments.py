@@ -133,9 +133,16 @@ async def books_balance(sessions: async_sessionmaker[AsyncSession]) -> bool:
 
 
 async def create_intent(
-    shop: Shop, minor: int, *, order: str, split: bool = True, mode: str = "ESCROW"
+    shop: Shop,
+    minor: int,
+    *,
+    order: str,
+    split: bool = True,
+    mode: str = "ESCROW",
+    return_shipping_product_id: UUID | None = None,
 ) -> UUID:
-    """The merchant's intent, split 90/10 with the referrer unless `split` is False."""
+    """The merchant's intent, split 90/10 with the referrer unless `split` is False (insured
+    by the merchant with `return_shipping_product_id`, if given)."""
     merchant = str(shop.merchant.participant_id)
     shares = (
         (
@@ -150,7 +157,13 @@ async def create_intent(
             session=session,
             clock=shop.clock,
             actor=shop.merchant,
-            new=intents.NewIntent(Money(minor, "CNY"), order, mode=mode, split=shares),
+            new=intents.NewIntent(
+                Money(minor, "CNY"),
+                order,
+                mode=mode,
+                split=shares,
+                return_shipping_product_id=return_shipping_product_id,
+            ),
             idempotency_key=f"create-{order}",
         )
         await session.commit()

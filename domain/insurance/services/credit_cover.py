@@ -5,7 +5,8 @@ days). On default the loan opens the policy's claim, for the funders' outstandin
 what the claim may pay stays on the loan's books until the insurer decides (the rest is
 written off at once), and its payment reaches the funders through lending's cover payout.
 Loans sold before policies existed, or under an offer naming no product, keep the cover
-their product version states.
+their product version states. An offer that does not require its cover sells it only to the
+borrowers who buy it when accepting their offer; the others' funders have no cover.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.insurance.claims import payable
+from domain.insurance.errors import CoverNotOffered
 from domain.insurance.products import ProductKind
 from domain.insurance.services.claims import CREDIT_TRIGGER, open_claim
 from domain.insurance.services.policies import Subject, issue_policy, price
@@ -33,16 +35,41 @@ LOAN = "LOAN"
 MARGIN_DAYS = 31
 
 
-async def insure_loan(
-    session: AsyncSession, *, loan: Loan, product: LoanProduct, now: datetime
-) -> Policy | None:
-    """Bind the credit policy the loan's cover offer names, if it names one."""
+async def _selling_offer(session: AsyncSession, product: LoanProduct) -> CoverOfferRow | None:
+    """The product's INSURANCE cover offer that sells a CREDIT policy, or None."""
     cover = product.cover
     if cover.kind is not CoverKind.INSURANCE or cover.offer_id is None:
         return None
     offer = await session.get(CoverOfferRow, cover.offer_id)
     if offer is None or offer.insurance_product_id is None:
         return None
+    return offer
+
+
+async def check_cover_choice(session: AsyncSession, product: LoanProduct, *, buys: bool) -> None:
+    """CoverNotOffered when the borrower buys credit cover the product's offer does not sell."""
+    if buys and await _selling_offer(session, product) is None:
+        raise CoverNotOffered(
+            "the loan product's cover offer sells no credit insurance", field="buy_credit_cover"
+        )
+
+
+async def cover_declined(session: AsyncSession, *, loan: Loan, product: LoanProduct) -> bool:
+    """Whether the borrower turned down the credit cover the product offers but does not
+    require: its funders then have no cover on default (not the share written on the offer)."""
+    offer = await _selling_offer(session, product)
+    return offer is not None and not offer.requires_cover and not loan.buys_credit_cover
+
+
+async def insure_loan(
+    session: AsyncSession, *, loan: Loan, product: LoanProduct, now: datetime
+) -> Policy | None:
+    """Bind the credit policy the loan's cover offer names, if it names one and requires it
+    or the borrower bought it."""
+    offer = await _selling_offer(session, product)
+    if offer is None or not (offer.requires_cover or loan.buys_credit_cover):
+        return None
+    assert offer.insurance_product_id is not None  # a selling offer names its product
     # The offer is the insurer's standing promise: the version it names sells, on sale or not.
     insurance = await session.get(InsuranceProduct, offer.insurance_product_id)
     assert insurance is not None  # product versions are never deleted

@@ -195,8 +195,11 @@ async def accept_loan_offer(
     actor: Actor,
     application_id: UUID,
     idempotency_key: str,
+    buy_credit_cover: bool = False,
 ) -> Loan:
-    """List the approved application's loan (matched at once); the loan (as it is now)."""
+    """List the approved application's loan (matched at once); the loan (as it is now).
+    `buy_credit_cover`: buy the credit cover the product's cover offer sells without
+    requiring it (a product that requires it sells it anyway); CoverNotOffered if none."""
     borrower_id = actor.require_person()
 
     async def execute() -> OfferAccepted:
@@ -214,7 +217,13 @@ async def accept_loan_offer(
             raise ApplicationRefused("the offer has lapsed: apply again", field="application_id")
         product = await session.get(LoanProductRow, application.product_id)
         assert product is not None
-        loan = await list_loan(session, application=application, product=product, now=now)
+        loan = await list_loan(
+            session,
+            application=application,
+            product=product,
+            now=now,
+            buys_credit_cover=buy_credit_cover,
+        )
         application.status = ApplicationStatus.ACCEPTED.value
         application.accepted_at = now
         record(
@@ -234,7 +243,10 @@ async def accept_loan_offer(
         clock=clock,
         key=idempotency_key,
         operation="lending.accept",
-        request={"application": str(application_id)},
+        request={
+            "application": str(application_id),
+            **({"cover": True} if buy_credit_cover else {}),
+        },
         execute=execute,
         answer=OfferAccepted,
     )

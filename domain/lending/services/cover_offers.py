@@ -51,6 +51,8 @@ class CoverTerms:
     max_loan_amount: int | None = None  # the largest principal it covers; None: any
     terms: str = ""  # the provider's own words (policy number, conditions)
     insurance_product_id: UUID | None = None  # INSURANCE: the CREDIT product sold per loan
+    # False: only the borrowers who buy it when accepting their offer are sold the policy.
+    requires_cover: bool = True
 
 
 def _provider(actor: Actor, kind: CoverKind) -> UUID:
@@ -69,6 +71,8 @@ def _check(terms: CoverTerms) -> None:
         raise InvalidInput("must be greater than zero", field="max_loan_amount")
     if len(terms.terms) > 500:
         raise InvalidInput("at most 500 characters", field="terms")
+    if not terms.requires_cover and terms.insurance_product_id is None:
+        raise InvalidInput("only an offer naming a CREDIT product sells it", field="requires_cover")
 
 
 async def check_credit_product(
@@ -114,6 +118,7 @@ async def publish_cover_offer(
             max_loan_amount=terms.max_loan_amount,
             terms=terms.terms,
             insurance_product_id=terms.insurance_product_id,
+            requires_cover=terms.requires_cover,
             status=OPEN,
             created_at=now,
         )
@@ -138,6 +143,7 @@ async def publish_cover_offer(
         "max_loan_amount": terms.max_loan_amount,
         "terms": terms.terms,
         "insurance_product": str(terms.insurance_product_id or ""),
+        **({} if terms.requires_cover else {"optional": True}),
     }
     answer = await run_once(
         session,

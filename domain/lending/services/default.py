@@ -15,7 +15,11 @@ from uuid import UUID, uuid4
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.services.outbox import emit
-from domain.insurance.services.credit_cover import credit_policy_of, open_default_claim
+from domain.insurance.services.credit_cover import (
+    cover_declined,
+    credit_policy_of,
+    open_default_claim,
+)
 from domain.ledger.services.account_locks import (
     AccountKey,
     KeyedLeg,
@@ -122,7 +126,11 @@ async def default_loan(
         )
     elif outstanding:
         account = cover_key(product.cover, currency)
-        if product.cover.kind is not CoverKind.NONE:
+        # A borrower who turned the offered cover down left its funders none.
+        covered = product.cover.kind is not CoverKind.NONE
+        if covered and await cover_declined(session, loan=loan, product=product):
+            covered, due = False, 0
+        if covered:
             locked = (await lock_accounts_by_key(session, {account}, now=now))[account]
             cover = cover_amount(
                 product.cover, outstanding, available=locked.balances.available_credit
@@ -133,7 +141,7 @@ async def default_loan(
             notes=notes,
             account=account,
             amount=cover,
-            due=due if product.cover.kind is not CoverKind.NONE else 0,
+            due=due if covered else 0,
             payout=payout,
             payer_id=guarantor,
             write_off=outstanding - cover,

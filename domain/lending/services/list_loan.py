@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.insurance.services.credit_cover import check_cover_choice
 from domain.lending.fees import plan_fees
 from domain.lending.services.cover_offers import require_cover_in_force
 from domain.lending.services.matching import match_listing
@@ -15,8 +16,15 @@ from domain.lending.states import LoanState
 from domain.lending.tables import Loan, LoanApplication, LoanProductRow
 
 
-def loan_for(application: LoanApplication, product: LoanProductRow, now: datetime) -> Loan:
-    """The LISTED loan an accepted application becomes under `product` (not yet written)."""
+def loan_for(
+    application: LoanApplication,
+    product: LoanProductRow,
+    now: datetime,
+    *,
+    buys_credit_cover: bool = False,
+) -> Loan:
+    """The LISTED loan an accepted application becomes under `product` (not yet written);
+    `buys_credit_cover`: the borrower bought the credit cover the product offers."""
     assert application.annual_rate is not None
     assert application.grade is not None
     plan = plan_fees(
@@ -41,15 +49,24 @@ def loan_for(application: LoanApplication, product: LoanProductRow, now: datetim
         state=LoanState.LISTED.value,
         listed_at=now,
         funding_deadline=now + timedelta(days=product.funding_days),
+        buys_credit_cover=buys_credit_cover,
     )
 
 
 async def list_loan(
-    session: AsyncSession, *, application: LoanApplication, product: LoanProductRow, now: datetime
+    session: AsyncSession,
+    *,
+    application: LoanApplication,
+    product: LoanProductRow,
+    now: datetime,
+    buys_credit_cover: bool = False,
 ) -> Loan:
-    """A LISTED loan for `application`, already matched as far as standing funding goes."""
+    """A LISTED loan for `application`, already matched as far as standing funding goes;
+    `buys_credit_cover`: the borrower buys the credit cover its product's offer sells
+    (CoverNotOffered if it sells none)."""
     await require_cover_in_force(session, product)
-    loan = loan_for(application, product, now)
+    await check_cover_choice(session, product_of(product), buys=buys_credit_cover)
+    loan = loan_for(application, product, now, buys_credit_cover=buys_credit_cover)
     session.add(loan)
     await session.flush()
     # Lock the new row like every funding path does: loan first, then offers by id.

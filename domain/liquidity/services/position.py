@@ -53,10 +53,15 @@ _PAYOUTS = text(
 # ACTIVE loans' outstanding principal (their receivable accounts) with their cover.
 _ACTIVE = """
     WITH active AS (
-        SELECT l.borrower_id, p.cover_kind, p.cover_share, p.cover_provider,
+        SELECT l.borrower_id, p.cover_kind, p.cover_provider,
+               -- a borrower who turned down the credit cover its offer sells has none
+               CASE WHEN o.insurance_product_id IS NOT NULL AND NOT o.requires_cover
+                         AND NOT l.buys_credit_cover THEN 0
+                    ELSE p.cover_share END AS cover_share,
                a.debits_posted - a.credits_posted AS owed
         FROM loan l
         JOIN loan_product p ON p.id = l.product_id
+        LEFT JOIN cover_offer o ON o.id = p.cover_offer_id
         JOIN ledger_account a ON a.kind = 'LOAN_RECEIVABLE' AND a.owner_id IS NULL
          AND a.currency = l.currency AND a.label = 'loan:' || l.id
         WHERE l.currency = :currency AND l.state = 'ACTIVE'

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.errors import InvalidInput, Violations
+from domain.insurance.services.return_shipping import return_shipping_product
 from domain.ledger.services.holds import void_hold
 from domain.money import Money
 from domain.participants.roles import Role as ParticipantRole
@@ -59,6 +60,8 @@ class NewIntent:
     split_rule_id: UUID | None = None
     split: tuple[ShareInput, ...] = ()  # this payment's own rule
     installment_fee_payer: str = "BUYER"  # or MERCHANT: it subsidises BNPL interest
+    # A RETURN_SHIPPING product the merchant insures the payment with (premium its own).
+    return_shipping_product_id: UUID | None = None
 
 
 def merchant_of(actor: Actor, *, write: bool) -> UUID:
@@ -148,6 +151,15 @@ async def create_payment_intent(
         )
         if taken.first() is not None:
             raise InvalidInput("you already have a payment for this order", field="order_reference")
+        cover = new.return_shipping_product_id
+        if cover is not None:
+            await return_shipping_product(
+                session,
+                cover,
+                mode=new.mode,
+                currency=new.amount.currency,
+                field="return_shipping_product_id",
+            )
         intent = PaymentIntent(
             merchant_id=merchant_id,
             amount=new.amount.minor,
@@ -164,6 +176,7 @@ async def create_payment_intent(
             created_at=now,
             updated_at=now,
             installment_fee_payer=new.installment_fee_payer,
+            return_shipping_product_id=cover,
         )
         session.add(intent)
         await announce(session, intent, now)
@@ -185,6 +198,11 @@ async def create_payment_intent(
             "rule": str(new.split_rule_id),
             "bnpl": new.installment_fee_payer,
             "split": [[s.role.value, s.party_id, s.percent_bps, s.amount] for s in new.split],
+            **(
+                {"cover": str(new.return_shipping_product_id)}
+                if new.return_shipping_product_id
+                else {}
+            ),
         },
         execute=execute,
     )

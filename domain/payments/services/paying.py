@@ -155,7 +155,9 @@ async def pay_intent(
 ) -> PaymentIntent:
     """Pay the intent; the intent after (HELD, SUCCEEDED, or FAILED when the card bounced).
     `cover_product_id`: a RETURN_SHIPPING product to insure the escrow payment with; its
-    premium is paid from the wallet too (domain/insurance/services/return_shipping.py)."""
+    premium is paid from the wallet too (domain/insurance/services/return_shipping.py). A
+    payment the merchant insured at creation is bound its cover here, at the merchant's
+    cost, and takes no other (CoverAlreadyAdded)."""
     shopper_id = actor.require_person()
     # Another's payment the caller may not see (paid, by someone else) is no payment at all:
     # its state must not answer. Checked before the key is claimed, so probing leaves no trace.
@@ -178,10 +180,10 @@ async def pay_intent(
             collected = {"rail_reference": result.rail_reference}
         intent.paid_at = now
         _audit(session, actor, intent, source, now)
-        if cover_product_id is not None:  # before _paid: the escrow is locked last
-            await insure_return_shipping(
-                session, actor, intent=intent, product_id=cover_product_id, now=now
-            )
+        # Before _paid: the escrow is locked last. The merchant's cover, or the shopper's.
+        await insure_return_shipping(
+            session, actor, intent=intent, product_id=cover_product_id, now=now
+        )
         await _paid(session, intent, now, [processing], collected)
         return intent
 

@@ -5,20 +5,27 @@ lending's cover payout; over GraphQL, with `agora ledger verify`'s check after e
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import httpx
+import pytest
 from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from domain.actors import Actor, ActorKind
 from domain.events.tables import OutboxEvent
+from domain.insurance.errors import CoverNotOffered
 from domain.insurance.services.jobs import insurance_upkeep
+from domain.lending.services.applications import accept_loan_offer
 from domain.lending.services.repay_loan import repay_loan
-from domain.lending.tables import Loan
+from domain.lending.tables import Loan, LoanApplication
+from domain.liquidity.services.position import liquidity_position
 from domain.money import Money
 from domain.participants.roles import Role
 from support.covers import (
+    ACCEPT,
     RECEIVED,
+    apply,
     create_product,
     default,
     ledger_consistent,
@@ -28,6 +35,7 @@ from support.covers import (
     sold_loan,
 )
 from support.graphql import gql
+from support.lending import verified_borrower
 from support.lending_world import fund_wallet
 from support.payments import revenue, wallet
 from support.security import create_person, key_of
@@ -56,9 +64,16 @@ CREDIT = {
 
 
 async def _credit_loan(
-    app: Starlette, client: httpx.AsyncClient, name: str, *, funds: int
+    app: Starlette,
+    client: httpx.AsyncClient,
+    name: str,
+    *,
+    funds: int,
+    requires_cover: bool = True,
+    buy_credit_cover: bool = False,
 ) -> tuple[str, list[Any], Any, str]:
-    """A 10,000.00 loan covered by a credit policy: (loan id, investors, insurer, its key)."""
+    """A 10,000.00 loan under an offer selling a credit policy (required, or bought by the
+    borrower if `buy_credit_cover`): (loan id, investors, insurer, its key)."""
     clock = now_clock()
     operator = await create_person(app, f"Operator{name}", roles=["OPERATOR"])
     insurer, key = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])
@@ -74,12 +89,15 @@ async def _credit_loan(
         kind="INSURANCE",
         share="0.8",
         insuranceProductId=product["id"],
+        requiresCover=requires_cover,
     )
     assert offer["errors"] == [], offer
     created = await create_product(
         client, operator, cover={"kind": "INSURANCE", "share": "0.8", "providerId": insurer.id}
     )
-    loan_id, investors = await sold_loan(app, client, clock, created["product"]["id"], name)
+    loan_id, investors = await sold_loan(
+        app, client, clock, created["product"]["id"], name, buy_credit_cover=buy_credit_cover
+    )
     return loan_id, investors, insurer, key
 
 
@@ -247,3 +265,97 @@ async def test_a_credit_product_quotes_by_the_borrowers_grade(
         "commission": {"amount": "15.00"},
     }
     assert ungraded["errors"][0]["extensions"]["code"] == "PRODUCT_NOT_ON_SALE"
+
+
+async def test_a_borrower_buys_the_cover_an_offer_sells_without_requiring_it(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    sessions = app.state.services.stores.sessions
+    # given an offer that does not require its cover, and a borrower who buys it
+    loan_id, _, _, key = await _credit_loan(
+        app, client, "ob", funds=0, requires_cover=False, buy_credit_cover=True
+    )
+
+    # then the loan is sold its policy, the premium from the proceeds, as a required one is
+    [policy] = (await gql(client, POLICIES, token=key))["data"]["underwrittenPolicies"]
+    assert (policy["kind"], policy["state"], policy["subjectType"]) == ("CREDIT", "ACTIVE", "LOAN")
+    assert policy["premium"] == {"amount": "100.00"}
+    assert await revenue(sessions, "insurance_commission") == 1_500
+    async with sessions() as session:
+        loan = await session.get(Loan, key_of(loan_id))
+    assert loan is not None
+    assert loan.buys_credit_cover
+    assert await ledger_consistent(app)
+
+
+async def test_a_borrower_who_turns_the_cover_down_leaves_the_funders_none(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # given an offer that does not require its cover, and a borrower who does not buy it
+    loan_id, _, _, key = await _credit_loan(
+        app, client, "od", funds=1_000_000, requires_cover=False
+    )
+
+    # then no policy is sold, the insurer has nothing at risk on the loan, and the default
+    # opens no claim and pays no cover
+    assert (await gql(client, POLICIES, token=key))["data"]["underwrittenPolicies"] == []
+    operator = Actor(ActorKind.PERSON, uuid4(), frozenset({Role.OPERATOR}))
+    async with app.state.services.stores.sessions() as session:
+        position = await liquidity_position(
+            session, actor=operator, currency="CNY", now=now_clock().now()
+        )
+    assert [c.at_risk for c in position.covers] == [0]
+    await default(app, loan_id)
+    assert (await gql(client, CLAIMS, token=key))["data"]["insuranceClaims"] == []
+    async with app.state.services.stores.sessions() as session:
+        [event] = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "lending.loan_defaulted")
+            )
+        ).all()
+    payload = event.payload
+    assert (payload["covered"], payload["cover_due"], payload["shortfall"]) == (0, 0, 0)
+    assert payload["written_off"] == 1_000_000
+    assert await ledger_consistent(app)
+
+
+async def test_buying_cover_a_product_does_not_sell_is_refused_and_changes_nothing(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    sessions = app.state.services.stores.sessions
+    # given an approved application under a product whose loans carry no credit cover
+    operator = await create_person(app, "OperatorNc", roles=["OPERATOR"])
+    created = await create_product(client, operator)
+    borrower = await verified_borrower(app, "BorrowerNc")
+    applied = await apply(client, borrower, created["product"]["id"])
+    application_id = key_of(applied["application"]["id"])
+    assert borrower.id
+    actor = Actor(ActorKind.PERSON, key_of(borrower.id), frozenset({Role.BORROWER}))
+
+    # when the borrower accepts it buying credit cover: refused, at the service
+    async with sessions() as session:
+        with pytest.raises(CoverNotOffered) as refused:
+            await accept_loan_offer(
+                session=session,
+                clock=now_clock(),
+                actor=actor,
+                application_id=application_id,
+                idempotency_key="nc-1",
+                buy_credit_cover=True,
+            )
+        await session.rollback()
+    assert refused.value.field == "buy_credit_cover"
+
+    # and over GraphQL, as a typed error
+    variables = {"id": applied["application"]["id"], "key": "nc-2", "cover": True}
+    answer = (await gql(client, ACCEPT, variables, token=borrower.token))["data"]
+    assert answer["acceptLoanOffer"]["loan"] is None
+    assert [e["code"] for e in answer["acceptLoanOffer"]["errors"]] == ["COVER_NOT_OFFERED"]
+
+    # then the application is still only APPROVED, and no loan was listed
+    async with sessions() as session:
+        application = await session.get(LoanApplication, application_id)
+        loans = (await session.exec(select(Loan))).all()
+    assert application is not None
+    assert application.status == "APPROVED"
+    assert loans == []

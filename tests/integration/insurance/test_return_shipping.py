@@ -8,6 +8,8 @@ import pytest
 from sqlmodel import col, select
 
 from domain.clock import FixedClock
+from domain.errors import InvalidInput
+from domain.insurance.errors import CoverAlreadyAdded
 from domain.insurance.services.return_shipping import claim_return_freight
 from domain.insurance.tables import Claim, Policy
 from domain.money import Money
@@ -18,6 +20,7 @@ from support.payments import (
     Shop,
     books_balance,
     create_intent,
+    fund,
     intent,
     open_shop,
     pay,
@@ -143,3 +146,73 @@ async def test_a_disputes_refund_out_of_escrow_claims_the_freight(
     assert (claim.state, claim.paid) == ("PAID", 800)
     assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000 - 100 + 800
     assert await books_balance(sessions)
+
+
+async def test_the_merchants_cover_pays_the_shoppers_freight_once_at_its_own_cost(
+    sessions: Sessions, shop: Shop
+) -> None:
+    # given a merchant (holding 50.00) that insures the payment's return freight itself
+    company = await insurer(sessions, shop.clock, funds=100_000)
+    assert company.participant_id is not None
+    product = await publish(sessions, shop.clock, company, RETURN_SHIPPING)
+    await fund(sessions, shop.merchant_id, 5_000)
+    payment = await create_intent(
+        shop, 25_000, order="kettle-m", return_shipping_product_id=product.id
+    )
+
+    # when the shopper pays (adding no cover of its own): the policy is bound, the merchant's
+    assert await pay(shop, payment) == "HELD"
+    async with sessions() as session:
+        [policy] = (await session.exec(select(Policy))).all()
+    assert (policy.state, policy.premium, policy.holder_id) == ("ACTIVE", 100, shop.merchant_id)
+    assert (await wallet(sessions, shop.merchant_id)).available.minor == 5_000 - 100
+    assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000 - 25_000
+
+    # when the goods come back and the merchant refunds twice (a retry, then more)
+    await ship(shop, payment)
+    async with sessions() as session:
+        await release.confirm_receipt(
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,
+            idempotency_key="receipt-m",
+        )
+        await session.commit()
+    await _refund(shop, payment, 10_000, "refund-m1")
+    await _refund(shop, payment, 10_000, "refund-m1")
+    await _refund(shop, payment, 5_000, "refund-m2")
+
+    # then exactly one claim, paid to the shopper: the freight is the shopper's
+    async with sessions() as session:
+        [claim] = (await session.exec(select(Claim))).all()
+    assert (claim.state, claim.paid, claim.beneficiary_id) == ("PAID", 1_200, shop.shopper_id)
+    assert (await wallet(sessions, shop.shopper_id)).available.minor == (
+        1_000_000 - 25_000 + 10_000 + 5_000 + 1_200
+    )
+    assert await books_balance(sessions)
+
+
+async def test_one_cover_per_payment_and_only_on_escrow(sessions: Sessions, shop: Shop) -> None:
+    company = await insurer(sessions, shop.clock, funds=0)
+    product = await publish(sessions, shop.clock, company, RETURN_SHIPPING)
+    await fund(sessions, shop.merchant_id, 5_000)
+    payment = await create_intent(
+        shop, 25_000, order="kettle-d", return_shipping_product_id=product.id
+    )
+
+    # a shopper adding its own cover to a payment the merchant insured is refused
+    with pytest.raises(CoverAlreadyAdded):
+        await pay(shop, payment, cover_product_id=product.id)
+    # and a merchant's cover on a DIRECT payment, at creation
+    with pytest.raises(InvalidInput) as refused:
+        await create_intent(
+            shop, 25_000, order="kettle-x", mode="DIRECT", return_shipping_product_id=product.id
+        )
+    assert refused.value.field == "return_shipping_product_id"
+
+    # then nothing was bound or paid
+    async with sessions() as session:
+        assert (await session.exec(select(Policy))).all() == []
+    assert (await wallet(sessions, shop.merchant_id)).available.minor == 5_000
+    assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000

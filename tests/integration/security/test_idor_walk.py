@@ -173,6 +173,9 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.payIntent(returnShippingProductId)": Public(
         "every product on sale is open to every buyer", "InsuranceProduct"
     ),
+    "Mutation.createPaymentIntent(input.returnShippingProductId)": Public(
+        "every product on sale is open to every buyer", "InsuranceProduct"
+    ),
     "Query.insuranceProduct(id)": Public("product terms are public", "InsuranceProduct"),
     "Query.insuranceQuote(productId)": Public("product terms are public", "InsuranceProduct"),
     "Query.policy(id)": "Policy",
