@@ -68,7 +68,9 @@ class Cluster:
         argv = [str(self.script), command]
         if command not in ("url", "install"):
             argv.append(str(self.directory))
-        done = subprocess.run([*argv, *args], capture_output=True, text=True, check=True)
+        done = subprocess.run([*argv, *args], capture_output=True, text=True, check=False)
+        if done.returncode:  # say why: the script's own words are on stderr
+            raise RuntimeError(f"{' '.join(argv[1:2] + list(args))}: {done.stderr.strip()}")
         return done.stdout.strip()
 
     def start_if_owned(self) -> None:

@@ -57,6 +57,7 @@ start_service() {
 }
 
 cmd_install() {
+  command -v pg_autoctl >/dev/null && return 0  # installed already: no trip to the mirror
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends postgresql-15 postgresql-15-auto-failover

@@ -56,6 +56,7 @@ start_server() {
 }
 
 cmd_install() {
+  command -v redis-sentinel >/dev/null && return 0  # installed already: no trip to the mirror
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends redis-server redis-sentinel
@@ -138,14 +139,20 @@ cmd_lose_unreplicated() {
 cmd_switchover() {
   local before
   before=$(cmd_master "$1")
-  # refused (NOGOODSLAVE) until the sentinels have seen a rejoined replica healthy
-  wait_for "the sentinels to start a failover" 30 failover_started
-  wait_for "a new master" 30 master_is_not "$1" "$before"
+  # refused (NOGOODSLAVE) until the sentinels have seen a rejoined replica healthy: they
+  # read a replica's link state every 10 s, so a just-rejoined one can look down for that long
+  # (and longer on a busy machine)
+  if ! wait_for "the sentinels to start a failover" 60 failover_started "$1"; then
+    echo "the sentinel's last answer: $(cat "$1/failover.reply")" >&2
+    return 1
+  fi
+  wait_for "a new master" 60 master_is_not "$1" "$before"
   cmd_master "$1"
 }
 
 failover_started() {
-  [[ $(redis-cli -p "$(port_of sentinel1)" sentinel failover "$SERVICE" | tr -d '\r') == OK ]]
+  redis-cli -p "$(port_of sentinel1)" sentinel failover "$SERVICE" | tr -d '\r' >"$1/failover.reply"
+  [[ $(cat "$1/failover.reply") == OK ]]
 }
 
 master_is_not() {
