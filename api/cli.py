@@ -81,6 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(run=ledger_verify_command)
 
+    insurance = commands.add_parser("insurance", help="insurance maintenance")
+    insurance_commands = insurance.add_subparsers(required=True, metavar="action")
+    migrate_covers = insurance_commands.add_parser(
+        "migrate-loan-covers",
+        help="bind each live loan whose product carries an insurer's share (sold before "
+        "policies existed) its zero-premium credit policy; idempotent",
+    )
+    migrate_covers.set_defaults(run=migrate_loan_covers_command)
+
     demo = commands.add_parser(
         "demo", help="seed a lively marketplace and simulate N days (dev and test only)"
     )
@@ -227,6 +236,36 @@ def ledger_verify_command(settings: Settings, _: argparse.Namespace) -> int:
         return report.consistent
 
     return 0 if asyncio.run(run()) else 1
+
+
+def migrate_loan_covers_command(settings: Settings, _: argparse.Namespace) -> int:
+    """Bind every uninsured loan its carried cover's policy, a batch per transaction."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from api.database_urls import database_engine
+    from domain.clock import SystemClock
+    from domain.insurance.services.carried_cover import migrate_carried_covers
+
+    database_url = embedded.store_urls(settings, with_redis=False).database_url
+
+    async def run() -> int:
+        engine = database_engine(database_url)
+        total, clock = 0, SystemClock()
+        try:
+            sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+            while True:
+                async with sessions() as session:
+                    bound = await migrate_carried_covers(session, now=clock.now())
+                    await session.commit()
+                if not bound:
+                    return total
+                total += bound
+        finally:
+            await engine.dispose()
+
+    print(f"loans bound their carried cover's policy: {asyncio.run(run())}")
+    return 0
 
 
 def demo_command(settings: Settings, args: argparse.Namespace) -> int:

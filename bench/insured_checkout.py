@@ -1,13 +1,16 @@
 """Benchmark: the cost of embedding insurance in a checkout.
 
 The same escrow checkout as payments_api.py's sale (the merchant's key creates an ESCROW
-intent of 100.00, a shopper pays it from the wallet into escrow), with and without a
-return-shipping policy bound in the same `payIntent` (`returnShippingProductId`: the premium
-priced by the merchant's 90-day return rate, paid from the wallet to the insurer and
-`insurance_commission` in one more journal, the policy row and its `insurance.policy_updated`
-event). Both run against `agora serve` (production settings, one uvicorn worker, real
-PostgreSQL and Redis) in the same run, alternated (without, with, without, with) so that
-load on the machine hits both alike; the ratio of their sales per second is the figure (aim
+intent of 100.00, a shopper pays it from the wallet into escrow), three ways: without cover;
+with the shopper's return-shipping policy bound in the same `payIntent`
+(`returnShippingProductId`: the premium priced by the merchant's 90-day return rate, paid
+from the shopper's wallet to the insurer and `insurance_commission` in one more journal, the
+policy row and its `insurance.policy_updated` event); and with the merchant's own cover named
+at `createPaymentIntent(input: {returnShippingProductId})`, bound as the shopper pays with the
+premium from the merchant's wallet (one wallet shared by every insured sale). All run against
+`agora serve` (production settings, one uvicorn worker, real PostgreSQL and Redis) in the
+same run, alternated (without, shopper's, merchant's, twice) so that load on the machine hits
+them alike; the ratios of their sales per second to the plain checkout's are the figures (aim
 for >= 0.8). The ceiling `{ __typename }` on the same server and clients is reported too.
 Checks: every answer 200 with `errors: []`, and `agora ledger verify` passes at the end.
 
@@ -73,6 +76,20 @@ def publish_cover(base_url: str) -> str:
     return str(published["product"]["id"])
 
 
+def fund_merchant(base_url: str, merchant_id: str) -> None:
+    """Premiums for every sale the merchant insures itself, credited by the operator."""
+    operator = harness.log_in(base_url, payments_api.OPERATOR_EMAIL)
+    fund = {
+        "participantId": merchant_id,
+        "amount": "10000000.00",
+        "currency": "CNY",
+        "reason": "bench merchant's premiums",
+    }
+    harness.call(
+        base_url, payments_api.FUND, {"i": fund, "k": "fund-merchant"}, "adjustWallet", operator
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = harness.arguments(__doc__, database_url=DATABASE_URL, redis_url=REDIS_URL)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -84,52 +101,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         world = payments_api.set_up(server.base_url, args.shoppers)
         cover = publish_cover(server.base_url)
 
+        fund_merchant(server.base_url, world["merchant_id"])
+
         async def run() -> dict[str, Any]:
             url, clients, seconds = server.base_url, args.clients, args.seconds
-            for warm in ("warm-plain", "warm-cover"):
+            ways = {"plain": {}, "cover": {"cover": cover}, "merchant": {"merchant_cover": cover}}
+            for way, extra in ways.items():
                 await payments_api.sales(
                     url,
                     world,
                     clients=clients,
                     seconds=3,
-                    run=warm,
+                    run=f"warm-{way}",
                     mode="ESCROW",
-                    cover=cover if warm.endswith("cover") else None,
+                    **extra,
                 )
-            plain, insured = [], []
+            runs: dict[str, list[dict[str, Any]]] = {way: [] for way in ways}
             for round_ in range(2):
-                plain.append(
-                    await payments_api.sales(
-                        url,
-                        world,
-                        clients=clients,
-                        seconds=seconds,
-                        run=f"plain-{round_}",
-                        mode="ESCROW",
+                for way, extra in ways.items():
+                    runs[way].append(
+                        await payments_api.sales(
+                            url,
+                            world,
+                            clients=clients,
+                            seconds=seconds,
+                            run=f"{way}-{round_}",
+                            mode="ESCROW",
+                            **extra,
+                        )
                     )
-                )
-                insured.append(
-                    await payments_api.sales(
-                        url,
-                        world,
-                        clients=clients,
-                        seconds=seconds,
-                        run=f"cover-{round_}",
-                        mode="ESCROW",
-                        cover=cover,
-                    )
-                )
             top = await payments_api.ceiling(url, clients=clients, seconds=seconds)
-            without = sum(r["sales"] for r in plain) / sum(r["seconds"] for r in plain)
-            with_cover = sum(r["sales"] for r in insured) / sum(r["seconds"] for r in insured)
+            rate = {
+                way: sum(r["sales"] for r in done) / sum(r["seconds"] for r in done)
+                for way, done in runs.items()
+            }
+            without = rate["plain"]
             return {
                 "clients": clients,
                 "ceiling_typename": top,
-                "without_cover": plain,
-                "with_cover": insured,
+                "without_cover": runs["plain"],
+                "with_cover": runs["cover"],
+                "with_merchant_cover": runs["merchant"],
                 "sales_per_second_without": round(without, 1),
-                "sales_per_second_with": round(with_cover, 1),
-                "ratio_with_to_without": round(with_cover / without, 3) if without else None,
+                "sales_per_second_with": round(rate["cover"], 1),
+                "sales_per_second_with_merchant_cover": round(rate["merchant"], 1),
+                "ratio_with_to_without": round(rate["cover"] / without, 3) if without else None,
+                "ratio_merchant_cover_to_without": (
+                    round(rate["merchant"] / without, 3) if without else None
+                ),
             }
 
         report = asyncio.run(run())
@@ -137,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["ledger_verify"] = "consistent" if verified else verify_output
     harness.write_results(RESULTS / "insured_checkout.json", report)
     print(json.dumps(report, indent=2))
-    failures = sum(r["failures"] for r in (*report["without_cover"], *report["with_cover"]))
+    done = (*report["without_cover"], *report["with_cover"], *report["with_merchant_cover"])
+    failures = sum(r["failures"] for r in done)
     return 0 if verified and failures == 0 else 1
 
 

@@ -110,7 +110,7 @@ def set_up(base_url: str, shoppers: int) -> dict[str, Any]:
             operator,
         )
         tokens.append(token)
-    return {"key": key, "shoppers": tokens}
+    return {"key": key, "shoppers": tokens, "merchant_id": merchant_id}
 
 
 async def sales(
@@ -122,9 +122,12 @@ async def sales(
     run: str,
     mode: str = "DIRECT",
     cover: str | None = None,
+    merchant_cover: str | None = None,
 ) -> dict[str, Any]:
     """Sales in a closed loop: DIRECT (or ESCROW: held until receipt), each paid with the
-    return-shipping `cover` product when one is given."""
+    return-shipping `cover` product when one is given, or created with the merchant's own
+    `merchant_cover` (its premium from the merchant's wallet when the shopper pays)."""
+    insured = {"returnShippingProductId": merchant_cover} if merchant_cover else {}
     creates: list[float] = []
     pays: list[float] = []
     totals: list[float] = []
@@ -148,6 +151,7 @@ async def sales(
                                 "currency": "CNY",
                                 "orderReference": f"{run}-o-{n}",
                                 "mode": mode,
+                                **insured,
                             },
                             "key": f"{run}-c-{n}",
                         },

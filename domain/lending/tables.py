@@ -181,6 +181,11 @@ class LoanApplication(SQLModel, table=True):
     reviewed_by: UUID | None = Field(default=None, foreign_key="participant.id")
     reviewed_at: datetime | None = _moment(nullable=True)
     review_reason: str | None = Field(default=None, max_length=500)
+    # The borrower chose, when applying, to buy the credit cover the product's offer sells;
+    # accepting the offer carries the choice to the loan.
+    buys_credit_cover: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
 
 
 class Loan(SQLModel, table=True):

@@ -84,6 +84,10 @@ class LoanApplication(Node):
     )
     review_reason: str | None = strawberry.field(description="The reviewer's reason.")
     offer: LoanOffer | None = strawberry.field(description="Only while APPROVED.")
+    buys_credit_cover: bool = strawberry.field(
+        description="The borrower chose at application to buy the credit cover the product's "
+        "offer sells: accepting the offer buys it."
+    )
 
     @classmethod
     def of(cls, row: tables.LoanApplication, offer: DomainOffer | None) -> LoanApplication:
@@ -113,4 +117,5 @@ class LoanApplication(Node):
             reviewed_at=row.reviewed_at,
             review_reason=row.review_reason,
             offer=LoanOffer.of(offer) if offer else None,
+            buys_credit_cover=row.buys_credit_cover,
         )

@@ -34,6 +34,12 @@ class ApplyForLoanInput:
     term_months: int
     purpose: str
     declared_monthly_income: str = strawberry.field(description="Monthly, in the same currency.")
+    buy_credit_cover: bool = strawberry.field(
+        default=False,
+        description="Choose now to buy the credit insurance the product's cover offer sells "
+        "(bought when the offer is accepted, its premium from the proceeds at disbursement). "
+        "COVER_NOT_OFFERED if it sells none.",
+    )
 
 
 @strawberry.type
@@ -84,6 +90,7 @@ class BorrowingMutations:
             declared_monthly_income=parse_money(
                 input.declared_monthly_income, currency, field="declared_monthly_income"
             ).minor,
+            buy_credit_cover=input.buy_credit_cover,
         )
         return LoanApplicationPayload(application=await application_view(session, info, row))
 
@@ -104,7 +111,8 @@ class BorrowingMutations:
             strawberry.argument(
                 description="Buy the credit insurance the product's cover offer sells (its "
                 "premium from the loan's proceeds at disbursement); a product whose offer "
-                "requires it sells it anyway. COVER_NOT_OFFERED if it sells none."
+                "requires it sells it anyway, and so does a choice made at applyForLoan. "
+                "COVER_NOT_OFFERED if it sells none."
             ),
         ] = False,
     ) -> AcceptLoanOfferPayload:

@@ -12,7 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role, Scope
-from domain.payments.services import disputes, extension, intents, paying, refunds, release
+from domain.payments.services import (
+    disputes,
+    extension,
+    intents,
+    paying,
+    refunds,
+    release,
+    return_cover,
+)
 from domain.payments.tables import PaymentIntent as IntentRow
 from graph.context import Info
 from graph.idempotency import IdempotencyKey
@@ -187,6 +195,32 @@ class PaymentMutations:
         ctx = info.context
         return intent_payload(
             await intents.cancel_payment(
+                session=session,
+                clock=ctx.clock,
+                actor=ctx.actor,
+                payment_id=_payment(payment_id),
+                idempotency_key=idempotency_key,
+            )
+        )
+
+    @allow(Role.MERCHANT, key=Scope.PAYMENTS_WRITE)
+    @strawberry.mutation(
+        description="Merchants: take back the return-shipping cover added at "
+        "createPaymentIntent while the shopper has not paid (the premium is only taken when "
+        "the shopper pays: nothing is charged). PAYMENT_STATE once paid (cancel the policy "
+        "instead), INVALID_INPUT if the payment carries none."
+    )
+    @in_unit_of_work
+    async def cancel_return_shipping_cover(
+        self,
+        info: Info,
+        session: AsyncSession,
+        payment_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
+    ) -> PaymentIntentPayload:
+        ctx = info.context
+        return intent_payload(
+            await return_cover.cancel_return_shipping_cover(
                 session=session,
                 clock=ctx.clock,
                 actor=ctx.actor,

@@ -33,6 +33,15 @@ def test_migrate_then_check_reports_everything_ok(stores: StoreUrls) -> None:
     assert "migrations      at head" in checked.stdout
 
 
+def test_migrate_loan_covers_runs_and_is_idempotent(stores: StoreUrls) -> None:
+    agora("migrate", env=server_env(stores))
+
+    runs = [agora("insurance", "migrate-loan-covers", env=server_env(stores)) for _ in range(2)]
+
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert all("loans bound their carried cover's policy: 0" in r.stdout for r in runs)
+
+
 def test_check_fails_when_a_store_is_unreachable(stores: StoreUrls) -> None:
     result = agora("check", env=server_env(stores, REDIS_URL="redis://127.0.0.1:9/0"))
 

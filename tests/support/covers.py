@@ -26,7 +26,7 @@ WITHDRAW = """mutation W($id: ID!) { withdrawCoverOffer(id: $id) {
 CREATE_PRODUCT = """mutation C($input: LoanProductInput!) { createLoanProduct(input: $input) {
   product { id cover { kind share providerId offerId } } errors { code field message } } }"""
 APPLY = """mutation A($input: ApplyForLoanInput!) { applyForLoan(input: $input) {
-  application { id status } errors { code field message } } }"""
+  application { id status buysCreditCover } errors { code field message } } }"""
 ACCEPT = """mutation Acc($id: ID!, $key: String!, $cover: Boolean! = false) {
   acceptLoanOffer(applicationId: $id, idempotencyKey: $key, buyCreditCover: $cover) {
     loan { id state } errors { code field message } } }"""
@@ -88,9 +88,14 @@ async def create_product(
     return payload
 
 
-async def apply(client: httpx.AsyncClient, borrower: Caller, product_id: str) -> Any:
+async def apply(
+    client: httpx.AsyncClient, borrower: Caller, product_id: str, *, buy_credit_cover: bool = False
+) -> Any:
+    """The payload of applyForLoan for 10,000.00 over 12 months (choosing the credit cover the
+    product's offer sells, if `buy_credit_cover`)."""
     variables = {
         "input": {
+            **({"buyCreditCover": True} if buy_credit_cover else {}),
             "productId": product_id,
             "amount": "10000.00",
             "currency": "CNY",
@@ -110,12 +115,13 @@ async def sold_loan(
     name: str,
     *,
     buy_credit_cover: bool = False,
+    cover_at_application: bool = False,
 ) -> tuple[str, list[Caller]]:
     """A 10,000.00 loan of the product, applied for, accepted (buying the credit cover its
-    offer sells, if `buy_credit_cover`) and bought by two investors (6,000 and 4,000): (its
-    global id, the investors)."""
+    offer sells, if `buy_credit_cover`, chosen at application if `cover_at_application`) and
+    bought by two investors (6,000 and 4,000): (its global id, the investors)."""
     borrower = await verified_borrower(app, f"Borrower{name}")
-    applied = await apply(client, borrower, product_id)
+    applied = await apply(client, borrower, product_id, buy_credit_cover=cover_at_application)
     assert applied["application"]["status"] == "APPROVED", applied
     variables = {"id": applied["application"]["id"], "key": name, "cover": buy_credit_cover}
     accepted = await gql(client, ACCEPT, variables, token=borrower.token)

@@ -272,8 +272,20 @@ async def settle_parametric(
     left = max(max_payout(terms.coverage, policy.insured) - policy.claimed, 0)
     amount = min(freight_payout(terms.freight_table, payment_amount), left)
     claim.loss = freight_payout(terms.freight_table, payment_amount)
+    await decide_automatically(
+        session, claim, policy, amount, why="parametric: the product's freight table", now=now
+    )
+
+
+async def decide_automatically(
+    session: AsyncSession, claim: Claim, policy: Policy, amount: int, *, why: str, now: datetime
+) -> None:
+    """A parametric product's decision, with no insurer in the loop: approve `amount` and
+    pay it within the product's stated hours (at once, or by the retries when the insurer
+    cannot pay), or reject a claim with nothing left to pay."""
+    terms = terms_of(await product_of(session, policy))
     claim.decision = Decision.APPROVE.value if amount else Decision.REJECT.value
-    claim.reason = "parametric: the product's freight table" if amount else "cover used up"
+    claim.reason = why if amount else "cover used up"
     claim.decided_at = now
     claim.pay_by = now + timedelta(hours=terms.payout_hours)
     if not amount:

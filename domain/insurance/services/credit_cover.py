@@ -4,35 +4,37 @@ from the proceeds; the policy insures the principal for the loan's life and its 
 days). On default the loan opens the policy's claim, for the funders' outstanding principal;
 what the claim may pay stays on the loan's books until the insurer decides (the rest is
 written off at once), and its payment reaches the funders through lending's cover payout.
-Loans sold before policies existed, or under an offer naming no product, keep the cover
-their product version states. An offer that does not require its cover sells it only to the
-borrowers who buy it when accepting their offer; the others' funders have no cover.
+Loans sold before policies existed, or under an offer naming no product, hold a policy of
+the share their product version states (carried_cover.py), settled at default by itself. An
+offer that does not require its cover sells it only to the borrowers who buy it when
+applying or accepting their offer; the others' funders have no cover.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.actors import Actor
 from domain.insurance.claims import payable
 from domain.insurance.errors import CoverNotOffered
 from domain.insurance.products import ProductKind
-from domain.insurance.services.claims import CREDIT_TRIGGER, open_claim
-from domain.insurance.services.policies import Subject, issue_policy, price
+from domain.insurance.services.carried_cover import (
+    LOAN,
+    bind_carried_cover,
+    bind_loan_policy,
+    cover_life,
+)
+from domain.insurance.services.claims import CREDIT_TRIGGER, decide_automatically, open_claim
+from domain.insurance.services.policies import price
 from domain.insurance.services.updates import product_of, terms_of
 from domain.insurance.states import ClaimState
 from domain.insurance.tables import Claim, InsuranceProduct, Policy
 from domain.lending.products import CoverKind, LoanProduct
 from domain.lending.tables import CoverOfferRow, Loan
-
-LOAN = "LOAN"
-# Beyond its last installment a loan's cover runs through the default clock, and a margin.
-MARGIN_DAYS = 31
 
 
 async def _selling_offer(session: AsyncSession, product: LoanProduct) -> CoverOfferRow | None:
@@ -54,36 +56,23 @@ async def check_cover_choice(session: AsyncSession, product: LoanProduct, *, buy
         )
 
 
-async def cover_declined(session: AsyncSession, *, loan: Loan, product: LoanProduct) -> bool:
-    """Whether the borrower turned down the credit cover the product offers but does not
-    require: its funders then have no cover on default (not the share written on the offer)."""
-    offer = await _selling_offer(session, product)
-    return offer is not None and not offer.requires_cover and not loan.buys_credit_cover
-
-
 async def insure_loan(
     session: AsyncSession, *, loan: Loan, product: LoanProduct, now: datetime
 ) -> Policy | None:
     """Bind the credit policy the loan's cover offer names, if it names one and requires it
     or the borrower bought it."""
     offer = await _selling_offer(session, product)
-    if offer is None or not (offer.requires_cover or loan.buys_credit_cover):
+    if offer is None:
+        return await bind_carried_cover(session, loan=loan, product=product, now=now)
+    if not (offer.requires_cover or loan.buys_credit_cover):
         return None
     assert offer.insurance_product_id is not None  # a selling offer names its product
     # The offer is the insurer's standing promise: the version it names sells, on sale or not.
     insurance = await session.get(InsuranceProduct, offer.insurance_product_id)
     assert insurance is not None  # product versions are never deleted
     quote = price(insurance, insured=loan.principal, now=now, grade=loan.grade)
-    life = timedelta(days=31 * loan.term_months + product.default_days + MARGIN_DAYS)
-    quote = replace(quote, ends_at=max(quote.ends_at, now + life))
-    return await issue_policy(
-        session,
-        Actor.system(),
-        quote=quote,
-        holder_id=loan.borrower_id,
-        now=now,
-        subject=Subject(LOAN, loan.id),
-    )
+    quote = replace(quote, ends_at=max(quote.ends_at, now + cover_life(loan, product)))
+    return await bind_loan_policy(session, loan=loan, quote=quote, now=now)
 
 
 async def credit_policy_of(session: AsyncSession, loan_id: UUID) -> Policy | None:
@@ -140,3 +129,26 @@ async def pending_cover(session: AsyncSession, loan_id: UUID) -> int:
     return payable(
         terms.coverage, insured=policy.insured, loss=claim.loss, paid_before=policy.claimed
     )
+
+
+async def settle_default_claim(
+    session: AsyncSession, policy: Policy, *, loan: Loan, now: datetime
+) -> int:
+    """Decide the defaulted loan's open claim at once if its product is parametric (the
+    share a loan product carried: carried_cover.py), paying what is payable to the funders
+    if the insurer can; what it paid (0 while an insurer is to decide, or cannot pay)."""
+    terms = terms_of(await product_of(session, policy))
+    if not terms.payout_hours:
+        return 0
+    found = await session.exec(
+        select(Claim).where(col(Claim.trigger) == f"{CREDIT_TRIGGER}{loan.id}").with_for_update()
+    )
+    claim = found.first()
+    if claim is None or claim.state != ClaimState.OPEN.value:
+        return 0
+    held = payable(
+        terms.coverage, insured=policy.insured, loss=claim.loss, paid_before=policy.claimed
+    )
+    why = "parametric: the share of the default the loan's product carried"
+    await decide_automatically(session, claim, policy, held, why=why, now=now)
+    return claim.paid

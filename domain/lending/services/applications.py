@@ -17,6 +17,7 @@ from domain.clock import Clock
 from domain.errors import InputRejected, InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
+from domain.insurance.services.credit_cover import check_cover_choice
 from domain.lending.errors import ApplicationRefused
 from domain.lending.products import LoanProduct, application_violations
 from domain.lending.schedule import build_schedule
@@ -104,9 +105,12 @@ async def apply_for_loan(
     term_months: int,
     purpose: str,
     declared_monthly_income: int,
+    buy_credit_cover: bool = False,
 ) -> LoanApplication:
     """Score the application and screen it for fraud; stored with the model version and
-    every reason, whatever the outcome."""
+    every reason, whatever the outcome. `buy_credit_cover`: the borrower chooses now the
+    credit cover the product's offer sells (accepting the offer buys it); CoverNotOffered,
+    and nothing stored, if the offer sells none."""
     borrower_id = actor.require_person()
     actor.require_role(Role.BORROWER)
     if not 1 <= len(purpose.strip()) <= 200:
@@ -122,6 +126,7 @@ async def apply_for_loan(
     await require_cover_in_force(session, row)
     product = product_of(row)
     _check_request(product, amount, term_months)
+    await check_cover_choice(session, product, buys=buy_credit_cover)
     decision, verdict = await assess_applicant(
         session,
         borrower=borrower,
@@ -154,6 +159,7 @@ async def apply_for_loan(
         fraud_rules_version=verdict.rules_version,
         fraud_reasons=fraud_records(verdict),
         created_at=now,
+        buys_credit_cover=buy_credit_cover,
     )
     session.add(application)
     await session.flush()
@@ -199,7 +205,8 @@ async def accept_loan_offer(
 ) -> Loan:
     """List the approved application's loan (matched at once); the loan (as it is now).
     `buy_credit_cover`: buy the credit cover the product's cover offer sells without
-    requiring it (a product that requires it sells it anyway); CoverNotOffered if none."""
+    requiring it (a product that requires it sells it anyway; chosen at application, it is
+    bought whatever this says); CoverNotOffered if none."""
     borrower_id = actor.require_person()
 
     async def execute() -> OfferAccepted:
@@ -222,7 +229,7 @@ async def accept_loan_offer(
             application=application,
             product=product,
             now=now,
-            buys_credit_cover=buy_credit_cover,
+            buys_credit_cover=buy_credit_cover or application.buys_credit_cover,
         )
         application.status = ApplicationStatus.ACCEPTED.value
         application.accepted_at = now

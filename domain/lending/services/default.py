@@ -1,9 +1,11 @@
-"""A loan past the product's default threshold: the cover (the platform's guarantee fund,
-or a guarantor's or insurer's wallet) pays each note holder its share of the principal
-they are still owed, and the claim for it passes to the cover; only the uncovered rest is
-written off. What the cover owed beyond what its account held is its shortfall, stated in
-the payout's row and the event, never silent. A loan sold with a credit policy opens its
-claim instead, which pays through the same `pay_funders_cover` once its insurer decides.
+"""A loan past the product's default threshold: a guarantee (the platform's guarantee fund,
+or a guarantor's wallet) pays each note holder its share of the principal they are still
+owed, and the claim for it passes to the guarantor; only the uncovered rest is written off.
+What the guarantee owed beyond what its account held is its shortfall, stated in the
+payout's row and the event, never silent. Insurance is always a credit policy: the default
+opens its claim, which pays through the same `pay_funders_cover` once decided (by its
+insurer, or at once for the share a loan product carried, whose policy a loan disbursed
+before policies existed is bound here if nobody bound it before).
 Later recoveries: receive_recovery.py."""
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from uuid import UUID, uuid4
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.events.services.outbox import emit
+from domain.insurance.services.carried_cover import bind_carried_cover
 from domain.insurance.services.credit_cover import (
-    cover_declined,
     credit_policy_of,
     open_default_claim,
+    settle_default_claim,
 )
 from domain.ledger.services.account_locks import (
     AccountKey,
@@ -97,10 +100,11 @@ async def pay_funders_cover(
 async def default_loan(
     session: AsyncSession, *, loan: Loan, product: LoanProduct, now: datetime
 ) -> None:
-    """Default the locked, ACTIVE loan: cover paid out and its claim kept, the rest written
-    off; the notes stay as claims on what the borrower may still repay. A loan sold with a
-    credit policy opens the policy's claim instead: what the claim may pay stays on the
-    books until its insurer decides and pays it (domain/insurance/services/credit_cover.py)."""
+    """Default the locked, ACTIVE loan: a guarantee paid out and its claim kept, the rest
+    written off; the notes stay as claims on what the borrower may still repay. An insured
+    loan opens its credit policy's claim instead: what the claim may pay stays on the books
+    until it is decided and paid (domain/insurance/services/credit_cover.py); a borrower who
+    turned the offered cover down left the funders none."""
     notes = await live_notes(session, loan.id)
     owed = [n.principal - n.principal_received for n in notes]
     outstanding = sum(owed)
@@ -109,7 +113,9 @@ async def default_loan(
     cover = 0
     due = cover_due(product.cover, outstanding)
     guarantor = product.cover.provider_id
-    policy = await credit_policy_of(session, loan.id)
+    policy = await credit_policy_of(session, loan.id) or await bind_carried_cover(
+        session, loan=loan, product=product, now=now
+    )
     if policy is not None:
         due = await open_default_claim(session, policy, loan=loan, outstanding=outstanding, now=now)
         await pay_funders_cover(
@@ -126,22 +132,20 @@ async def default_loan(
         )
     elif outstanding:
         account = cover_key(product.cover, currency)
-        # A borrower who turned the offered cover down left its funders none.
-        covered = product.cover.kind is not CoverKind.NONE
-        if covered and await cover_declined(session, loan=loan, product=product):
-            covered, due = False, 0
-        if covered:
+        if product.cover.kind is CoverKind.GUARANTEE:
             locked = (await lock_accounts_by_key(session, {account}, now=now))[account]
             cover = cover_amount(
                 product.cover, outstanding, available=locked.balances.available_credit
             )
+        else:  # insurance without a policy: the borrower turned the offered cover down
+            due = 0
         await pay_funders_cover(
             session,
             loan=loan,
             notes=notes,
             account=account,
             amount=cover,
-            due=due if covered else 0,
+            due=due,
             payout=payout,
             payer_id=guarantor,
             write_off=outstanding - cover,
@@ -154,11 +158,14 @@ async def default_loan(
     loan.version += 1
     await session.flush()
     shortfall = 0 if policy is not None else due - cover
+    written_off = outstanding - (due if policy is not None else cover)
+    if policy is not None:  # once the notes are DEFAULTED: the claim pays their holders
+        cover = await settle_default_claim(session, policy, loan=loan, now=now)
     defaulted = LoanDefaulted(
         loan_id=str(loan.id),
         outstanding=outstanding,
         covered=cover,
-        written_off=outstanding - cover - (due if policy is not None else 0),
+        written_off=written_off,
         cover_kind=product.cover.kind.value,
         paid_by=payout if cover else None,
         cover_provider=str(guarantor) if guarantor and (cover or policy) else None,

@@ -247,7 +247,7 @@ async def merchant_payments(
     return list((await session.exec(query)).all())
 
 
-async def _own_intent(session: AsyncSession, merchant_id: UUID, payment_id: UUID) -> PaymentIntent:
+async def own_intent(session: AsyncSession, merchant_id: UUID, payment_id: UUID) -> PaymentIntent:
     intent = await locked_intent(session, payment_id)
     if intent.merchant_id != merchant_id:
         raise NotFound("no such payment", field="payment_id")
@@ -259,7 +259,7 @@ async def confirm_shipment(
 ) -> PaymentIntent:
     """The merchant shipped a held payment's goods: the auto-release clock starts (once)."""
     merchant_id = merchant_of(actor, write=True)
-    intent = await _own_intent(session, merchant_id, payment_id)
+    intent = await own_intent(session, merchant_id, payment_id)
     if intent.mode != "ESCROW" or intent.state != PaymentState.HELD.value:
         raise PaymentStateError("only a payment held in escrow is shipped", field="payment_id")
     if intent.shipped_at is None:
@@ -281,7 +281,7 @@ async def cancel_payment(
 
     async def execute() -> PaymentIntent:
         now = clock.now()
-        intent = await _own_intent(session, merchant_id, payment_id)
+        intent = await own_intent(session, merchant_id, payment_id)
         held = intent.state == PaymentState.HELD.value
         await transition(session, intent, PaymentEvent.CANCEL, now)
         if held and intent.hold_id is not None:

@@ -71,9 +71,11 @@ async def _credit_loan(
     funds: int,
     requires_cover: bool = True,
     buy_credit_cover: bool = False,
+    cover_at_application: bool = False,
 ) -> tuple[str, list[Any], Any, str]:
     """A 10,000.00 loan under an offer selling a credit policy (required, or bought by the
-    borrower if `buy_credit_cover`): (loan id, investors, insurer, its key)."""
+    borrower if `buy_credit_cover`, chosen at application if `cover_at_application`): (loan
+    id, investors, insurer, its key)."""
     clock = now_clock()
     operator = await create_person(app, f"Operator{name}", roles=["OPERATOR"])
     insurer, key = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])
@@ -96,7 +98,13 @@ async def _credit_loan(
         client, operator, cover={"kind": "INSURANCE", "share": "0.8", "providerId": insurer.id}
     )
     loan_id, investors = await sold_loan(
-        app, client, clock, created["product"]["id"], name, buy_credit_cover=buy_credit_cover
+        app,
+        client,
+        clock,
+        created["product"]["id"],
+        name,
+        buy_credit_cover=buy_credit_cover,
+        cover_at_application=cover_at_application,
     )
     return loan_id, investors, insurer, key
 
@@ -267,13 +275,21 @@ async def test_a_credit_product_quotes_by_the_borrowers_grade(
     assert ungraded["errors"][0]["extensions"]["code"] == "PRODUCT_NOT_ON_SALE"
 
 
+@pytest.mark.parametrize("at_application", [False, True], ids=["at-acceptance", "at-application"])
 async def test_a_borrower_buys_the_cover_an_offer_sells_without_requiring_it(
-    app: Starlette, client: httpx.AsyncClient
+    app: Starlette, client: httpx.AsyncClient, at_application: bool
 ) -> None:
     sessions = app.state.services.stores.sessions
-    # given an offer that does not require its cover, and a borrower who buys it
+    # given an offer that does not require its cover, and a borrower who buys it when
+    # accepting the offer, or chose it when applying and accepts without saying it again
     loan_id, _, _, key = await _credit_loan(
-        app, client, "ob", funds=0, requires_cover=False, buy_credit_cover=True
+        app,
+        client,
+        f"ob{int(at_application)}",
+        funds=0,
+        requires_cover=False,
+        buy_credit_cover=not at_application,
+        cover_at_application=at_application,
     )
 
     # then the loan is sold its policy, the premium from the proceeds, as a required one is
@@ -283,9 +299,41 @@ async def test_a_borrower_buys_the_cover_an_offer_sells_without_requiring_it(
     assert await revenue(sessions, "insurance_commission") == 1_500
     async with sessions() as session:
         loan = await session.get(Loan, key_of(loan_id))
-    assert loan is not None
+        assert loan is not None
+        application = await session.get(LoanApplication, loan.application_id)
     assert loan.buys_credit_cover
+    assert application is not None
+    assert application.buys_credit_cover is at_application
     assert await ledger_consistent(app)
+
+
+async def test_choosing_cover_at_application_a_product_does_not_sell_is_refused(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    sessions = app.state.services.stores.sessions
+    # given a product whose loans carry no credit cover
+    operator = await create_person(app, "OperatorNa", roles=["OPERATOR"])
+    created = await create_product(client, operator)
+    borrower = await verified_borrower(app, "BorrowerNa")
+    assert borrower.id
+
+    # when the borrower applies choosing credit cover
+    applied = await apply(client, borrower, created["product"]["id"], buy_credit_cover=True)
+
+    # then a typed error on the field, and no application stored
+    assert applied["application"] is None
+    assert [(e["code"], e["field"]) for e in applied["errors"]] == [
+        ("COVER_NOT_OFFERED", "buyCreditCover")
+    ]
+    async with sessions() as session:
+        stored = await session.exec(
+            select(LoanApplication).where(col(LoanApplication.borrower_id) == key_of(borrower.id))
+        )
+        assert stored.all() == []
+    # and the same application without the choice is approved
+    plain = await apply(client, borrower, created["product"]["id"])
+    assert plain["application"]["status"] == "APPROVED"
+    assert plain["application"]["buysCreditCover"] is False
 
 
 async def test_a_borrower_who_turns_the_cover_down_leaves_the_funders_none(

@@ -143,6 +143,13 @@ BY_ID = [
         operator_may=False,
     ),
     ById(
+        "cancelReturnShippingCover",
+        "PaymentIntent",
+        """mutation M($id: ID!) { cancelReturnShippingCover(paymentId: $id,
+              idempotencyKey: "idor") { paymentIntent { id } errors { code field message } } }""",
+        operator_may=False,
+    ),
+    ById(
         "confirmReceipt",
         "PaymentIntent",
         """mutation M($id: ID!) { confirmReceipt(paymentId: $id, idempotencyKey: "idor")

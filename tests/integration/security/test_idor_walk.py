@@ -142,6 +142,7 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.confirmReceipt(paymentId)": "PaymentIntent",
     "Mutation.extendEscrow(paymentId)": "PaymentIntent",
     "Mutation.cancelPaymentIntent(paymentId)": "PaymentIntent",
+    "Mutation.cancelReturnShippingCover(paymentId)": "PaymentIntent",
     "Mutation.refundPayment(input.paymentId)": "PaymentIntent",
     "Mutation.openDispute(paymentId)": "PaymentIntent",
     "Mutation.resolveDispute(input.disputeId)": OPERATORS_ONLY,
