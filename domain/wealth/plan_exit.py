@@ -4,8 +4,8 @@
   the month's length, as loan due dates are: domain.lending.calendar), in UTC. Its notes
   then go on lending's secondary market at their fair value (outstanding principal plus
   the interest accrued in the current period, within the product's bounds); what nobody
-  bought `EXIT_DAYS` days later the platform's book buys at the same rule (through the open
-  sale, the plan paying the transfer fee; with no fee if the product's notes cannot be
+  bought `EXIT_DAYS` days later the platform's book buys at the same rule on that day (the
+  plan paying the product's transfer fee, as any seller; none if its notes cannot be
   resold). Then the plan's cash is what it realised: the fee (plans.plan_fee) goes to
   revenue stream `management_fee` and the rest to its investors by their stakes, exactly.
 - Early exit: refused until `lockup_months` after the window closes, and once the plan has

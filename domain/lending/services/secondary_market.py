@@ -119,27 +119,33 @@ async def sell_to_platform_book(
     session: AsyncSession, *, note: LoanNote, loan: Loan, now: datetime
 ) -> LoanNote:
     """The platform's book buys `note` (locked, ACTIVE, of an ACTIVE loan; a maturing
-    lending plan's note nobody bought): through its open sale at its price, the seller
-    paying its fee; or, not on sale, at its fair value today with no fee. Its money leaves
-    the book's account as when it lends, and the note is the book's (funder_kind PLATFORM)."""
+    lending plan's note nobody bought) at its fair value today, the seller paying the
+    product's transfer fee (none if its notes cannot be resold): an open sale of it, priced
+    before a repayment perhaps, is cancelled first. Its money leaves the book's account as
+    when it lends, and the note is the book's (funder_kind PLATFORM)."""
     found = await session.exec(
         select(NoteSale)
         .where(col(NoteSale.note_id) == note.id, col(NoteSale.status) == "OPEN")
         .with_for_update()
     )
-    sale = found.first()
-    if sale is None:
-        price = await fair_price(session, loan, note, now)
-        sale = NoteSale(
-            note_id=note.id,
-            seller_id=note.holder_id,
-            price=price,
-            transfer_fee=0,
-            status="OPEN",
-            created_at=now,
-        )
-        session.add(sale)
-        await session.flush()
+    for stale in found.all():
+        stale.status = "CANCELLED"
+        session.add(stale)
+    await session.flush()  # the one open sale a note may have is this one, from now
+    row = await session.get(LoanProductRow, loan.product_id)
+    assert row is not None
+    rules = product_of(row).transfer
+    price = await fair_price(session, loan, note, now)
+    sale = NoteSale(
+        note_id=note.id,
+        seller_id=note.holder_id,
+        price=price,
+        transfer_fee=0 if rules is None else transfer_fee(price, rules),
+        status="OPEN",
+        created_at=now,
+    )
+    session.add(sale)
+    await session.flush()
     buyer_id = await platform_participant(session, now=now)
     return await transfer_sold_note(
         session,
