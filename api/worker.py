@@ -45,6 +45,7 @@ from domain.supply_chain.services.maturity import settle_due_receivables
 from domain.wallets.rails import SimulatedRail
 from domain.wealth.services.daily_income import post_daily_income
 from domain.wealth.services.pay_redemptions import pay_due_redemptions
+from domain.wealth.services.plan_exit import exit_lending_plans
 from domain.wealth.services.plans import start_closed_plans
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
@@ -150,6 +151,10 @@ async def _start_closed_plans(w: WorkerContext) -> int:
     return await start_closed_plans(w.sessions, w.clock)
 
 
+async def _exit_lending_plans(w: WorkerContext) -> int:
+    return await exit_lending_plans(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -202,6 +207,9 @@ JOBS = (
     ScheduledJob("fund-redemptions", _pay_fund_redemptions, every_seconds=60.0),
     # Lending plans whose window closed start investing (their matching source goes live).
     ScheduledJob("lending-plans", _start_closed_plans, every_seconds=30.0),
+    # Matured plans: their notes on the market; past the exit deadline the platform's book
+    # buys the rest and the investors are paid (the fee to management_fee).
+    ScheduledJob("lending-plan-exits", _exit_lending_plans, every_seconds=60.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

@@ -166,6 +166,7 @@ class ErrorCode(Enum):
     FUND_DAY_REFUSED = "FUND_DAY_REFUSED"
     PLAN_NOT_OPEN = "PLAN_NOT_OPEN"
     PLAN_REFUSED = "PLAN_REFUSED"
+    PLAN_LOCKED_UP = "PLAN_LOCKED_UP"
 
 
 @strawberry.type(

@@ -38,6 +38,8 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # A fund's days and redemptions, as managedFunds shows them to its manager's keys.
     EventType.FUND_INCOME_POSTED: Scope.FUNDS_READ,
     EventType.FUND_REDEMPTION_UPDATED: Scope.FUNDS_READ,
+    # A lending plan's maturity and exit, to each of its investors (their keys: as funds).
+    EventType.PLAN_MATURED: Scope.FUNDS_READ,
 }
 
 

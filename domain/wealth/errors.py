@@ -39,3 +39,10 @@ class PlanRefused(DomainError):
     """A subscription the plan does not take: below its minimum, beyond what is left."""
 
     code = "PLAN_REFUSED"
+
+
+class PlanLockedUp(DomainError):
+    """An early exit while the plan's lock-up lasts (or before it invests, or once it has
+    matured: then it exits by itself); the message says until when."""
+
+    code = "PLAN_LOCKED_UP"

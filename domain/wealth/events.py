@@ -1,4 +1,5 @@
-"""Wealth's events: a fund day's income was posted; a redemption was asked for or paid.
+"""Wealth's events: a fund day's income was posted; a redemption was asked for or paid; a
+lending plan matured or exited.
 
 Money and units are minor units of `currency`; ids are the rows' ids as text; days and
 moments ISO text; rates decimal text.
@@ -50,3 +51,25 @@ class FundRedemptionUpdated(EventPayload):
     pending: int
     due_on: str | None
     paid_at: str | None
+
+
+@event_payload
+@dataclass(frozen=True)
+class PlanMatured(EventPayload):
+    """A lending plan an investor is in matured (MATURED: its notes are on the secondary
+    market until `exit_deadline`) or exited (EXITED: the investor's payout is in its wallet).
+    Told to that investor alone: the payout is its own."""
+
+    EVENT_TYPE: ClassVar[EventType] = EventType.PLAN_MATURED
+    AGGREGATE_TYPE: ClassVar[str] = "PlanStake"
+
+    plan_id: str
+    stake_id: str
+    state: str
+    currency: str
+    stake: int  # what the investor put in
+    payout: int | None  # EXITED: what it was paid
+    realised: int | None  # EXITED: what the plan realised
+    fee: int | None  # EXITED: the plan's management fee
+    matured_at: str
+    exit_deadline: str

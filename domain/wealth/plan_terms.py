@@ -1,7 +1,8 @@
 """What an operator's lending plan may say (pure): a term of 3, 6 or 12 months, a target
 annual rate (shown as a target, never promised) within 0..36 %, a capacity and a minimum,
 a subscription window that closes after it opens, the grades whose loans it may buy, at
-most a share of its money in any one loan (concentration), and its fee rule (plans.py)."""
+most a share of its money in any one loan (concentration), its fee rule (plans.py), and how
+long its investors are locked in and what leaving early costs (plan_exit.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class PlanTerms:
     max_loan_share: Decimal  # of the plan's money, in any one loan (concentration)
     fee_kind: PlanFeeKind
     fee_rate: Decimal  # ASSETS: a year; EXCESS: 0
+    lockup_months: int = 0  # no early exit until this long after the window closes
+    early_exit_fee_rate: Decimal = Decimal(0)  # of the value an investor leaves with early
 
 
 def check_plan_terms(terms: PlanTerms, *, now: datetime) -> None:
@@ -59,4 +62,8 @@ def check_plan_terms(terms: PlanTerms, *, now: datetime) -> None:
         found.add(
             "an excess fee takes no rate: it is what is earned above the target", field="fee_rate"
         )
+    if not 0 <= terms.lockup_months <= terms.term_months:
+        found.add("from 0 to the plan's term", field="lockup_months")
+    if not Decimal(0) <= terms.early_exit_fee_rate <= MAX_FEE_RATE:
+        found.add("between 0 and 5 %", field="early_exit_fee_rate")
     found.raise_if_any()

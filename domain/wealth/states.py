@@ -23,3 +23,5 @@ class RedemptionState(Enum):
 class PlanState(Enum):
     OPEN = "OPEN"  # taking subscriptions until its window closes
     INVESTING = "INVESTING"  # its money in loan notes through the matching engine
+    MATURED = "MATURED"  # its notes on the secondary market until its exit deadline
+    EXITED = "EXITED"  # its notes sold, its investors paid

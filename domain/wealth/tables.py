@@ -25,6 +25,10 @@ def _minor() -> Any:
     return Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
 
 
+def _nullable_minor() -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+
+
 def _moment(*, nullable: bool = False) -> Any:
     return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable))
 
@@ -176,12 +180,23 @@ class LendingPlan(SQLModel, table=True):
     max_loan_share: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
     fee_kind: str = Field(max_length=16)  # PlanFeeKind
     fee_rate: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
+    # Early exit: refused for `lockup_months` after the window closes, then at this fee.
+    lockup_months: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
+    early_exit_fee_rate: Decimal = Field(
+        default=Decimal(0), sa_column=sa.Column(RATE, nullable=False, server_default="0")
+    )
     subscribed: int = _minor()  # what investors put in
     investors: int = 0
     # Who holds the plan's notes: a participant of its own, whose wallet is the plan's cash
     # once the window closes, and whose auto-invest rule is the plan's matching source.
     holder_id: UUID = Field(foreign_key="participant.id")
     rule_id: UUID | None = Field(default=None, foreign_key="auto_invest_rule.id")
+    matured_at: datetime | None = _moment(nullable=True)  # its notes went on sale
+    exited_at: datetime | None = _moment(nullable=True)  # its investors were paid
+    realised: int | None = _nullable_minor()  # what its notes and cash came to at exit
+    fee: int | None = _nullable_minor()  # the management fee taken at exit
     created_by: UUID = Field(foreign_key="participant.id")
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
@@ -201,5 +216,8 @@ class PlanStake(SQLModel, table=True):
     plan_id: UUID = Field(foreign_key="wealth_plan.id")
     investor_id: UUID = Field(foreign_key="participant.id")
     amount: int = _minor()
+    payout: int | None = _nullable_minor()  # what the investor was paid on leaving
+    exit_fee: int | None = _nullable_minor()  # an early exit's fee (at maturity: none)
+    exited_at: datetime | None = _moment(nullable=True)  # early, or at the plan's exit
     created_at: datetime = _moment()
     updated_at: datetime = _moment()

@@ -46,6 +46,8 @@ DESCRIPTIONS: dict[Type, str] = {
     "holders (one fund's with fundId).",
     Type.FUND_REDEMPTION_UPDATED: "Your fund redemptions (asset managers: your funds'), as "
     "they are asked for and paid.",
+    Type.PLAN_MATURED: "Lending plans you are in, as they mature (their notes on the "
+    "secondary market) and exit (your payout paid).",
 }
 
 

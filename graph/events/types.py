@@ -37,7 +37,7 @@ from domain.participants.events import KycDecided
 from domain.payments.events import PaymentUpdated, PayoutUpdated
 from domain.supply_chain.events import CertificateUpdated, ReceivableUpdated
 from domain.wallets.services.accounts import WalletBalance
-from domain.wealth.events import FundIncomePosted, FundRedemptionUpdated
+from domain.wealth.events import FundIncomePosted, FundRedemptionUpdated, PlanMatured
 from graph.context import DeliveredEvent
 from graph.money import Money
 from graph.relay import to_global_id
@@ -688,6 +688,41 @@ class FundRedemptionUpdatedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(
+    description="A lending plan you are in matured (MATURED: its notes are on the secondary "
+    "market until exitDeadline) or exited (EXITED: your payout is in your wallet)."
+)
+class PlanMaturedEvent(PayloadEvent):
+    plan_id: strawberry.ID = strawberry.field(description="The LendingPlan.")
+    stake_id: strawberry.ID = strawberry.field(description="Your PlanStake.")
+    state: str = strawberry.field(description="MATURED or EXITED.")
+    stake: Money = strawberry.field(description="What you put in.")
+    payout: Money | None = strawberry.field(description="EXITED: what you were paid.")
+    realised: Money | None = strawberry.field(description="EXITED: what the plan realised.")
+    fee: Money | None = strawberry.field(description="EXITED: the plan's management fee.")
+    matured_at: datetime
+    exit_deadline: datetime = strawberry.field(
+        description="When the platform's book buys the notes nobody bought."
+    )
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PlanMaturedEvent:
+        p = payload_of(event, PlanMatured)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            plan_id=node_id("LendingPlan", p.plan_id),
+            stake_id=node_id("PlanStake", p.stake_id),
+            state=p.state,
+            stake=money(p.stake, c),
+            payout=None if p.payout is None else money(p.payout, c),
+            realised=None if p.realised is None else money(p.realised, c),
+            fee=None if p.fee is None else money(p.fee, c),
+            matured_at=datetime.fromisoformat(p.matured_at),
+            exit_deadline=datetime.fromisoformat(p.exit_deadline),
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -711,5 +746,6 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.CERTIFICATE_UPDATED: CertificateUpdatedEvent,
     catalog.EventType.FUND_INCOME_POSTED: FundIncomePostedEvent,
     catalog.EventType.FUND_REDEMPTION_UPDATED: FundRedemptionUpdatedEvent,
+    catalog.EventType.PLAN_MATURED: PlanMaturedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

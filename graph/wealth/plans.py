@@ -1,5 +1,5 @@
-"""Lending plans: operators publish them; investors join during the window and read their
-exact share of what each plan holds."""
+"""Lending plans: operators publish them; investors join during the window, read their exact
+share of what each plan holds, leave early after the lock-up, and see what the exit paid."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.money import currency_of, parse_decimal, parse_money
 from domain.participants.roles import Role
 from domain.wealth import plans as plan_rules
+from domain.wealth.plan_exit import exit_deadline, lockup_ends, matures_at
 from domain.wealth.plan_terms import PlanTerms
 from domain.wealth.services import plans
+from domain.wealth.services.plan_early_exit import leave_plan_early
 from domain.wealth.tables import LendingPlan as PlanRow
 from graph.context import Info
 from graph.errors import UserError
@@ -53,6 +55,24 @@ class LendingPlan(Node):
     )
     fee_kind: PlanFeeKind  # type: ignore[valid-type]
     fee_rate: str
+    lockup_months: int = strawberry.field(
+        description="No early exit until this many months after the window closes."
+    )
+    lockup_ends_at: datetime
+    early_exit_fee_rate: str = strawberry.field(
+        description="Of the value an investor leaves with early: the plan's fee."
+    )
+    matures_at: datetime = strawberry.field(
+        description="Its notes go on the secondary market; what is unsold by exitDeadline "
+        "the platform's book buys, and its investors are paid."
+    )
+    exit_deadline: datetime
+    matured_at: datetime | None
+    exited_at: datetime | None
+    realised: Money | None = strawberry.field(
+        description="Once exited: what its notes and cash came to."
+    )
+    fee: Money | None = strawberry.field(description="Once exited: the management fee.")
 
     @classmethod
     def of(cls, row: PlanRow) -> LendingPlan:
@@ -75,6 +95,15 @@ class LendingPlan(Node):
             max_loan_share=str(row.max_loan_share.normalize()),
             fee_kind=plan_rules.PlanFeeKind(row.fee_kind),
             fee_rate=str(row.fee_rate.normalize()),
+            lockup_months=row.lockup_months,
+            lockup_ends_at=lockup_ends(row.closes_at, row.lockup_months),
+            early_exit_fee_rate=str(row.early_exit_fee_rate.normalize()),
+            matures_at=(matures := matures_at(row.closes_at, row.term_months)),
+            exit_deadline=exit_deadline(matures),
+            matured_at=row.matured_at,
+            exited_at=row.exited_at,
+            realised=None if row.realised is None else money(row.realised, c),
+            fee=None if row.fee is None else money(row.fee, c),
         )
 
 
@@ -85,6 +114,11 @@ class PlanStake(Node):
     amount: Money = strawberry.field(description="What the investor put in.")
     cash: Money = strawberry.field(description="Its share of the plan's cash.")
     notes: Money = strawberry.field(description="Its share of the plan's notes' principal.")
+    payout: Money | None = strawberry.field(
+        description="Once it left (early, or at the plan's exit): what it was paid."
+    )
+    exit_fee: Money | None = strawberry.field(description="An early exit's fee.")
+    exited_at: datetime | None
 
     @classmethod
     def of(cls, view: plans.StakeView) -> PlanStake:
@@ -95,6 +129,9 @@ class PlanStake(Node):
             amount=money(view.stake.amount, c),
             cash=money(view.cash, c),
             notes=money(view.notes, c),
+            payout=None if view.stake.payout is None else money(view.stake.payout, c),
+            exit_fee=None if view.stake.exit_fee is None else money(view.stake.exit_fee, c),
+            exited_at=view.stake.exited_at,
         )
 
 
@@ -112,6 +149,11 @@ class PublishLendingPlanInput:
     max_loan_share: str
     fee_kind: PlanFeeKind  # type: ignore[valid-type]
     fee_rate: str = "0"
+    lockup_months: int | None = strawberry.field(
+        default=None,
+        description="Months after the window closes with no early exit; absent: the whole term.",
+    )
+    early_exit_fee_rate: str = "0"
 
     def to_domain(self) -> PlanTerms:
         currency = currency_of(self.currency)
@@ -128,6 +170,10 @@ class PublishLendingPlanInput:
             max_loan_share=parse_decimal(self.max_loan_share, field="max_loan_share"),
             fee_kind=self.fee_kind,
             fee_rate=parse_decimal(self.fee_rate, field="fee_rate"),
+            lockup_months=self.term_months if self.lockup_months is None else self.lockup_months,
+            early_exit_fee_rate=parse_decimal(
+                self.early_exit_fee_rate, field="early_exit_fee_rate"
+            ),
         )
 
 
@@ -136,6 +182,11 @@ class JoinLendingPlanInput:
     plan_id: strawberry.ID
     amount: str
     currency: str
+
+
+@strawberry.input
+class LeaveLendingPlanInput:
+    plan_id: strawberry.ID
 
 
 @strawberry.type
@@ -202,6 +253,30 @@ class PlanMutations:
             actor=ctx.actor,
             plan_id=uuid_of(input.plan_id, "LendingPlan"),
             amount=parse_money(input.amount, currency_of(input.currency), field="amount"),
+            idempotency_key=idempotency_key,
+        )
+        [view] = await plans.stake_views(session, [stake])
+        return PlanStakePayload(stake=PlanStake.of(view))
+
+    @allow(SIGNED_IN)
+    @strawberry.mutation(
+        description="Leave a plan before it matures, once its lock-up is over: your exact "
+        "share of its cash and notes, less its early-exit fee, into your wallet."
+    )
+    @in_unit_of_work
+    async def leave_lending_plan(
+        self,
+        info: Info,
+        session: AsyncSession,
+        input: LeaveLendingPlanInput,
+        idempotency_key: IdempotencyKey,
+    ) -> PlanStakePayload:
+        ctx = info.context
+        stake = await leave_plan_early(
+            session=session,
+            clock=ctx.clock,
+            actor=ctx.actor,
+            plan_id=uuid_of(input.plan_id, "LendingPlan"),
             idempotency_key=idempotency_key,
         )
         [view] = await plans.stake_views(session, [stake])

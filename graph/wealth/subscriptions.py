@@ -1,4 +1,4 @@
-"""`fundIncomePosted` (your funds', or one's) and `fundRedemptionUpdated`.
+"""`fundIncomePosted` (your funds', or one's), `fundRedemptionUpdated` and `planMatured`.
 
 No `from __future__ import annotations` here: strawberry reads the resolvers' real types.
 """
@@ -37,4 +37,7 @@ class WealthSubscriptions:
 
     fund_redemption_updated = allow(SIGNED_IN, key=WEALTH_EVENTS)(
         typed_subscription(typed_event(EventType.FUND_REDEMPTION_UPDATED))
+    )
+    plan_matured = allow(SIGNED_IN, key=WEALTH_EVENTS)(
+        typed_subscription(typed_event(EventType.PLAN_MATURED))
     )

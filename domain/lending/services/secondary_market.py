@@ -5,7 +5,7 @@ Until it is bought, the seller may take the note off the market."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 from sqlmodel import col, select
@@ -17,13 +17,19 @@ from domain.clock import Clock
 from domain.errors import InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
-from domain.ledger.services.account_locks import KeyedLeg, post_by_key
+from domain.ledger.services.account_locks import AccountKey, KeyedLeg, post_by_key
 from domain.lending.accrual import accrued_interest
-from domain.lending.debt_transfer import TransferRules, price_bounds, settle_transfer, transfer_fee
+from domain.lending.debt_transfer import (
+    TransferRules,
+    TransferSettlement,
+    price_bounds,
+    transfer_fee,
+)
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
 from domain.lending.errors import FundingRefused, SaleNotOpen
-from domain.lending.services.accounts import revenue_key
+from domain.lending.services.accounts import platform_book_key, revenue_key
 from domain.lending.services.note_sale_listings import NoteSaleListing, listing_of
+from domain.lending.services.platform_book import PLATFORM, platform_participant
 from domain.lending.services.product_terms import product_of
 from domain.lending.services.receive_repayment import live_notes
 from domain.lending.states import LoanState, NoteStatus
@@ -78,33 +84,106 @@ async def list_note_for_sale(
 ) -> NoteSale:
     """Offer your note at `price`, within the product's bounds on the day."""
     seller_id = actor.require_person()
-    now = clock.now()
     note = await session.get(LoanNote, note_id, with_for_update=True)
     if note is None or note.holder_id != seller_id:
         raise NotFound("no such note", field="note_id")
     loan = await session.get(Loan, note.loan_id)
     assert loan is not None
-    if note.status != NoteStatus.ACTIVE.value or loan.state != LoanState.ACTIVE.value:
-        raise FundingRefused("only a note of a loan being repaid can be sold", field="note_id")
     if price.currency != loan.currency:
         raise InvalidInput(f"the note is in {loan.currency}", field="price")
+    return await offer_note(session, note=note, loan=loan, price=price.minor, now=clock.now())
+
+
+async def resellable(session: AsyncSession, loan: Loan) -> bool:
+    """Whether the loan's product lets its notes be resold at all."""
+    row = await session.get(LoanProductRow, loan.product_id)
+    assert row is not None
+    return product_of(row).transfer is not None
+
+
+async def fair_price(session: AsyncSession, loan: Loan, note: LoanNote, now: datetime) -> int:
+    """A note's fair value today (its outstanding principal plus the interest accrued in the
+    current period), brought within the product's price bounds when it has any."""
+    row = await session.get(LoanProductRow, loan.product_id)
+    assert row is not None
+    rules = product_of(row).transfer
+    outstanding = note.principal - note.principal_received
+    fair = outstanding + await accrued_on_note(session, loan, note, now.astimezone(UTC).date())
+    if rules is None:
+        return fair
+    bounds = price_bounds(outstanding, fair - outstanding, rules)
+    return max(bounds.low, min(fair, bounds.high))
+
+
+async def sell_to_platform_book(
+    session: AsyncSession, *, note: LoanNote, loan: Loan, now: datetime
+) -> LoanNote:
+    """The platform's book buys `note` (locked, ACTIVE, of an ACTIVE loan; a maturing
+    lending plan's note nobody bought) at its fair value today, the seller paying the
+    product's transfer fee (none if its notes cannot be resold): an open sale of it, priced
+    before a repayment perhaps, is cancelled first. Its money leaves the book's account as
+    when it lends, and the note is the book's (funder_kind PLATFORM)."""
+    found = await session.exec(
+        select(NoteSale)
+        .where(col(NoteSale.note_id) == note.id, col(NoteSale.status) == "OPEN")
+        .with_for_update()
+    )
+    for stale in found.all():
+        stale.status = "CANCELLED"
+        session.add(stale)
+    await session.flush()  # the one open sale a note may have is this one, from now
+    row = await session.get(LoanProductRow, loan.product_id)
+    assert row is not None
+    rules = product_of(row).transfer
+    price = await fair_price(session, loan, note, now)
+    sale = NoteSale(
+        note_id=note.id,
+        seller_id=note.holder_id,
+        price=price,
+        transfer_fee=0 if rules is None else transfer_fee(price, rules),
+        status="OPEN",
+        created_at=now,
+    )
+    session.add(sale)
+    await session.flush()
+    buyer_id = await platform_participant(session, now=now)
+    return await transfer_sold_note(
+        session,
+        sale=sale,
+        note=note,
+        loan=loan,
+        buyer=platform_book_key(loan.currency),
+        buyer_id=buyer_id,
+        funder_kind=PLATFORM,
+        now=now,
+    )
+
+
+async def offer_note(
+    session: AsyncSession, *, note: LoanNote, loan: Loan, price: int, now: datetime
+) -> NoteSale:
+    """The market's one way onto it: `note` (locked, its holder the seller) offered at
+    `price`, which must be within the product's bounds today. Investors list through
+    list_note_for_sale; a maturing lending plan lists its notes here too."""
+    if note.status != NoteStatus.ACTIVE.value or loan.state != LoanState.ACTIVE.value:
+        raise FundingRefused("only a note of a loan being repaid can be sold", field="note_id")
     rules = await _rules(session, loan)
     outstanding = note.principal - note.principal_received
     accrued = await accrued_on_note(session, loan, note, now.astimezone(UTC).date())
     bounds = price_bounds(outstanding, accrued, rules)
-    if not bounds.admits(price.minor):
+    if not bounds.admits(price):
         low, high = Money(bounds.low, loan.currency).text(), Money(bounds.high, loan.currency)
         raise InvalidInput(f"must be within {low}..{high.text()} today", field="price")
     open_sale = await session.exec(
-        select(NoteSale).where(col(NoteSale.note_id) == note_id, col(NoteSale.status) == "OPEN")
+        select(NoteSale).where(col(NoteSale.note_id) == note.id, col(NoteSale.status) == "OPEN")
     )
     if open_sale.first() is not None:
         raise FundingRefused("the note is already for sale", field="note_id")
     sale = NoteSale(
-        note_id=note_id,
-        seller_id=seller_id,
-        price=price.minor,
-        transfer_fee=transfer_fee(price.minor, rules),
+        note_id=note.id,
+        seller_id=note.holder_id,
+        price=price,
+        transfer_fee=transfer_fee(price, rules),
         status="OPEN",
         created_at=now,
     )
@@ -138,6 +217,47 @@ async def cancel_note_sale(
         details={"note_id": str(sale.note_id)},
     )
     return sale
+
+
+async def transfer_sold_note(
+    session: AsyncSession,
+    *,
+    sale: NoteSale,
+    note: LoanNote,
+    loan: Loan,
+    buyer: AccountKey,
+    buyer_id: UUID,
+    funder_kind: str,
+    now: datetime,
+) -> LoanNote:
+    """The market's one settlement (`sale` OPEN and `note` ACTIVE, both locked): the buyer's
+    account pays the seller the price less the transfer fee and the fee to revenue, in one
+    journal; the buyer gets a note for what is outstanding, the sold note is SOLD. Investors
+    buy with their wallet; the platform's book buys what a maturing plan could not sell."""
+    # The fee the sale was listed with: the price the seller agreed to, less it.
+    settlement = TransferSettlement(sale.price, sale.transfer_fee, sale.price - sale.transfer_fee)
+    seller = wallet_key(sale.seller_id, loan.currency)
+    tag = {"note": str(note.id), "sale": str(sale.id)}
+    legs = [KeyedLeg(buyer, seller, settlement.seller_receives, "NOTE_SALE", tag)]
+    if settlement.fee:
+        revenue = revenue_key(TRANSFER_FEE, loan.currency)
+        legs.append(KeyedLeg(buyer, revenue, settlement.fee, "TRANSFER_FEE", tag))
+    await post_by_key(session, legs=legs, now=now, journal_id=uuid4())
+    bought = LoanNote(
+        loan_id=loan.id,
+        holder_id=buyer_id,
+        funder_kind=funder_kind,
+        source_id=sale.id,
+        principal=note.principal - note.principal_received,
+        annual_rate=note.annual_rate,
+        status=NoteStatus.ACTIVE.value,
+        created_at=now,
+    )
+    session.add(bought)
+    note.status = NoteStatus.SOLD.value
+    sale.status, sale.buyer_id, sale.sold_at = "SOLD", buyer_id, now
+    await session.flush()
+    return bought
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,29 +297,16 @@ async def buy_listed_note(
         assert loan is not None
         if note.status != NoteStatus.ACTIVE.value or loan.state != LoanState.ACTIVE.value:
             raise FundingRefused("the note can no longer be sold", field="sale_id")
-        settlement = settle_transfer(sale.price, await _rules(session, loan))
-        buyer = wallet_key(buyer_id, loan.currency)
-        seller = wallet_key(sale.seller_id, loan.currency)
-        tag = {"note": str(note.id), "sale": str(sale.id)}
-        legs = [KeyedLeg(buyer, seller, settlement.seller_receives, "NOTE_SALE", tag)]
-        if settlement.fee:
-            revenue = revenue_key(TRANSFER_FEE, loan.currency)
-            legs.append(KeyedLeg(buyer, revenue, settlement.fee, "TRANSFER_FEE", tag))
-        await post_by_key(session, legs=legs, now=now, journal_id=uuid4())
-        bought = LoanNote(
-            loan_id=loan.id,
-            holder_id=buyer_id,
+        bought = await transfer_sold_note(
+            session,
+            sale=sale,
+            note=note,
+            loan=loan,
+            buyer=wallet_key(buyer_id, loan.currency),
+            buyer_id=buyer_id,
             funder_kind="INVESTOR",
-            source_id=sale.id,
-            principal=note.principal - note.principal_received,
-            annual_rate=note.annual_rate,
-            status=NoteStatus.ACTIVE.value,
-            created_at=now,
+            now=now,
         )
-        session.add(bought)
-        note.status = NoteStatus.SOLD.value
-        sale.status, sale.buyer_id, sale.sold_at = "SOLD", buyer_id, now
-        await session.flush()
         return SaleKept(note_id=bought.id, sale_id=sale.id)
 
     answer = await run_once(

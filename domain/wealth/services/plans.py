@@ -8,7 +8,8 @@ the window closes, the worker's `lending-plans` job moves the cash into that par
 wallet and gives it an auto-invest rule with the plan's constraints (its grades, loans no
 longer than its term, a note rate at least its target, at most its concentration share in
 one loan): the matching engine then invests the plan as one more source, and repayments
-landing in the wallet are reinvested by the same rule. The exit at maturity comes next.
+landing in the wallet are reinvested by the same rule. The exit at maturity: plan_exit.py;
+an investor's early exit: plan_early_exit.py.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ async def publish_plan(
         max_loan_share=terms.max_loan_share,
         fee_kind=terms.fee_kind.value,
         fee_rate=terms.fee_rate,
+        lockup_months=terms.lockup_months,
+        early_exit_fee_rate=terms.early_exit_fee_rate,
         created_by=actor.require_participant(),
         created_at=now,
         updated_at=now,
@@ -241,11 +244,17 @@ async def stake_views(session: AsyncSession, stakes: list[PlanStake]) -> list[St
             await session.exec(select(PlanStake).where(col(PlanStake.plan_id) == plan_id))
         ).all()
         cash, notes = await plan_holdings(session, plan)
-        shares = holdings_of(
-            {"cash": cash, "notes": notes}, {s.investor_id: s.amount for s in everyone}
-        )
+        # Who left (early, or at the exit) holds nothing: its payout is in its wallet.
+        members = {s.investor_id: s.amount for s in everyone if s.exited_at is None}
+        shares = holdings_of({"cash": cash, "notes": notes}, members)
+        nothing = {"cash": 0, "notes": 0}
         views += [
-            StakeView(s, plan, shares[s.investor_id]["cash"], shares[s.investor_id]["notes"])
+            StakeView(
+                s,
+                plan,
+                shares.get(s.investor_id, nothing)["cash"],
+                shares.get(s.investor_id, nothing)["notes"],
+            )
             for s in stakes
             if s.plan_id == plan_id
         ]

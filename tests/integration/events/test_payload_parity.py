@@ -48,6 +48,8 @@ FORMATTED = {
     "paid_at": "2026-12-02T08:15:00+00:00",
     "income_per_10k": "0.6512",
     "seven_day_yield": "0.023851",
+    "matured_at": "2027-03-08T12:00:00+00:00",
+    "exit_deadline": "2027-03-15T12:00:00+00:00",
 }
 COMMON = {f.name for f in dataclasses.fields(PayloadEvent)} | {  # type: ignore[arg-type]
     f.name

@@ -238,6 +238,9 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     "Mutation.joinLendingPlan(input.planId)": Public(
         "every plan is a product anyone may join", "LendingPlan"
     ),
+    "Mutation.leaveLendingPlan(input.planId)": Public(
+        "the plan is public; the caller leaves only its own stake", "LendingPlan"
+    ),
     "Subscription.fundIncomePosted(fundId)": Exempt(
         "a filter on the caller's own events: another's fund's never reach it"
     ),

@@ -286,6 +286,8 @@ PLAN_TERMS = {"name": "matrix plan", "currency": "CNY", "termMonths": 3, "target
 JOIN_PLAN = """mutation J($id: ID!, $key: String!) {
   joinLendingPlan(input: {planId: $id, amount: "1.00", currency: "CNY"}, idempotencyKey: $key) {
     stake { id } errors { code } } }"""
+LEAVE_PLAN = """mutation L($id: ID!, $key: String!) {
+  leaveLendingPlan(input: {planId: $id}, idempotencyKey: $key) { stake { id } errors { code } } }"""
 # Merchants act on payments; the matrix's merchant key may read them, not write.
 MERCHANTS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK, merchant_key=OK)
 MERCHANT_WRITERS = expect(FORBIDDEN, anonymous=UNAUTHENTICATED, merchant=OK)
@@ -846,6 +848,8 @@ OPERATIONS = [
     Operation("publishLendingPlan", PUBLISH_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": PLAN_TERMS}),
     Operation("joinLendingPlan(missing)", JOIN_PLAN, PEOPLE_FIND_NOTHING,
+              lambda m, c: keyed_missing(m, "LendingPlan")),
+    Operation("leaveLendingPlan(missing)", LEAVE_PLAN, PEOPLE_FIND_NOTHING,
               lambda m, c: keyed_missing(m, "LendingPlan")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",

@@ -1,0 +1,253 @@
+"""A lending plan's life to the end: investors join, the matching engine invests it, a loan's
+repayment is reinvested, another loan defaults and the guarantee fund's cover reaches the
+plan; at maturity its notes go on the secondary market, an investor buys one, the platform's
+book buys the rest at the exit deadline, the fee goes to `management_fee` and each investor
+is paid its exact share; the ledger verifies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from sqlmodel import col, select
+
+from domain.actors import Actor
+from domain.clock import FixedClock
+from domain.events.tables import OutboxEvent
+from domain.lending.services.age_installments import age_overdue_installments
+from domain.lending.services.platform_book import PLATFORM_ID
+from domain.lending.services.secondary_market import buy_listed_note
+from domain.lending.tables import AutoInvestRuleRow, Loan, LoanNote, LoanProductRow, NoteSale
+from domain.participants.roles import Role
+from domain.wealth.plan_exit import EXIT_DAYS, matures_at
+from domain.wealth.plans import PlanFeeKind, PlanFeeRule, plan_fee, shares_of
+from domain.wealth.services import plans
+from domain.wealth.services.plan_exit import exit_lending_plans
+from domain.wealth.tables import LendingPlan, PlanStake
+from support.crowdfunding import Sessions, balance, ledger_consistent, revenue
+from support.lending_life import repay, seed_guarantee_fund
+from support.lending_world import (
+    fund_wallet,
+    installments_of,
+    listed_loan,
+    participant,
+    product_row,
+)
+from support.wealth import investor
+from support.wealth_plans import join, match, plan_terms, publish
+
+STAKES = (4_999_99, 3_000_01, 2_000_00)  # 10,000.00: shares that do not divide evenly
+
+
+@dataclass
+class World:
+    plan: LendingPlan
+    members: list[Actor]
+    product: LoanProductRow
+    repaid: Loan  # repaid on time, still running at maturity
+    defaulted: Loan
+    reinvested: Loan  # funded from the first loan's repayment
+
+
+async def _listed(
+    sessions: Sessions, clock: FixedClock, product: LoanProductRow, principal: int
+) -> tuple[Loan, Actor]:
+    borrower = await participant(sessions, clock, {Role.BORROWER})
+    loan = await listed_loan(
+        sessions,
+        clock,
+        borrower.require_participant(),
+        principal=principal,
+        rate=Decimal("0.12"),
+        term_months=3,
+        product=product,
+    )
+    return loan, borrower
+
+
+async def _pay_installment(
+    sessions: Sessions, clock: FixedClock, borrower: Actor, loan: Loan, number: int
+) -> None:
+    installment = (await installments_of(sessions, loan.id))[number - 1]
+    due = installment.principal_due + installment.interest_due
+    await fund_wallet(sessions, clock, borrower.require_participant(), due)
+    assert await repay(sessions, clock, borrower, loan, due, f"{loan.id}-{number}") == "OK"
+
+
+async def _notes(sessions: Sessions, holder: UUID) -> list[LoanNote]:
+    async with sessions() as session:
+        found = await session.exec(
+            select(LoanNote).where(col(LoanNote.holder_id) == holder).order_by(col(LoanNote.id))
+        )
+        return list(found.all())
+
+
+async def _plan(sessions: Sessions, plan_id: UUID) -> LendingPlan:
+    async with sessions() as session:
+        plan = await session.get(LendingPlan, plan_id)
+    assert plan is not None
+    return plan
+
+
+async def _invested_world(sessions: Sessions, clock: FixedClock) -> World:
+    """The plan invested in two loans, the first's repayment reinvested in a third."""
+    plan = await publish(sessions, clock, plan_terms(clock, term_months=3, max_loan_share="0.5"))
+    members = [await investor(sessions, clock, 20_000_00) for _ in STAKES]
+    for n, (who, amount) in enumerate(zip(members, STAKES, strict=True)):
+        await join(sessions, clock, who, plan, amount, f"join-{n}")
+    clock.set(plan.closes_at)
+    assert await plans.start_closed_plans(sessions, clock) == 1
+    product = product_row(
+        clock.now(),
+        max_investor_share=Decimal(1),
+        cover_kind="GUARANTEE",
+        cover_share=Decimal(1),
+        cover_provider=None,
+        default_days=30,
+    )
+    await seed_guarantee_fund(sessions, clock, 10_000_00)
+
+    clock.advance(timedelta(days=1))
+    repaid, first_borrower = await _listed(sessions, clock, product, 4_000_00)
+    defaulted, _ = await _listed(sessions, clock, product, 4_000_00)
+    for loan in (repaid, defaulted):
+        await match(sessions, clock, loan)
+    assert (await balance(sessions, plan.holder_id))[0] == 2_000_00  # 8,000.00 lent
+
+    clock.advance(timedelta(days=30))
+    await _pay_installment(sessions, clock, first_borrower, repaid, 1)
+    cash = (await balance(sessions, plan.holder_id))[0]
+    assert cash > 3_000_00  # only with the repayment does it cover the next loan
+    clock.advance(timedelta(days=2))
+    reinvested, third_borrower = await _listed(sessions, clock, product, 3_000_00)
+    await match(sessions, clock, reinvested)
+    assert (await balance(sessions, plan.holder_id))[0] == cash - 3_000_00
+    async with sessions() as session:
+        stored = await session.get(Loan, reinvested.id)
+    assert stored is not None
+    assert stored.state == "ACTIVE"
+    clock.advance(timedelta(days=27))
+    await _pay_installment(sessions, clock, first_borrower, repaid, 2)
+    await _pay_installment(sessions, clock, third_borrower, reinvested, 1)
+    return World(plan, members, product, repaid, defaulted, reinvested)
+
+
+async def test_repayments_are_reinvested_through_the_engine_until_maturity(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    world = await _invested_world(sessions, clock)
+    notes = await _notes(sessions, world.plan.holder_id)
+    assert sorted(n.principal for n in notes) == [3_000_00, 4_000_00, 4_000_00]
+    views = []
+    for who in world.members:
+        async with sessions() as session:
+            views += await plans.my_stakes(session, actor=who)
+    cash, outstanding = await _holdings(sessions, world.plan)
+    assert sum(v.cash for v in views) == cash
+    assert sum(v.notes for v in views) == outstanding
+    assert await ledger_consistent(sessions)
+
+
+async def _holdings(sessions: Sessions, plan: LendingPlan) -> tuple[int, int]:
+    async with sessions() as session:
+        stored = await session.get(LendingPlan, plan.id)
+        assert stored is not None
+        return await plans.plan_holdings(session, stored)
+
+
+async def test_a_default_is_covered_and_the_plan_exits_paying_each_investor_its_share(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    world = await _invested_world(sessions, clock)
+    plan = world.plan
+    before = [(await balance(sessions, who))[0] for who in world.members]
+
+    # The second loan's borrower never pays: 30 days past its first due date it defaults
+    # and the guarantee fund pays the plan the principal it is owed.
+    [first, *_] = await installments_of(sessions, world.defaulted.id)
+    clock.set(
+        datetime.combine(first.due_date + timedelta(days=30), time(12), tzinfo=clock.now().tzinfo)
+    )
+    cash_before_default = (await balance(sessions, plan.holder_id))[0]
+    await age_overdue_installments(sessions, clock)
+    assert (await balance(sessions, plan.holder_id))[0] == cash_before_default + 4_000_00
+
+    # Maturity: no more reinvesting; the two live notes go on the market.
+    matures = matures_at(plan.closes_at, 3)
+    clock.set(matures - timedelta(seconds=1))
+    assert await exit_lending_plans(sessions, clock) == 0
+    clock.set(matures)
+    assert await exit_lending_plans(sessions, clock) == 1
+    assert await exit_lending_plans(sessions, clock) == 0  # a second run finds nothing
+    matured = await _plan(sessions, plan.id)
+    assert (matured.state, matured.matured_at) == ("MATURED", matures)
+    async with sessions() as session:
+        assert matured.rule_id is not None
+        rule = await session.get(AutoInvestRuleRow, matured.rule_id)
+        assert rule is not None
+        assert not rule.active
+        sales = list(
+            (
+                await session.exec(
+                    select(NoteSale)
+                    .where(col(NoteSale.seller_id) == plan.holder_id)
+                    .order_by(col(NoteSale.price))
+                )
+            ).all()
+        )
+    assert [s.status for s in sales] == ["OPEN", "OPEN"]
+
+    # Someone buys one note on the market; the platform's book buys the other at the deadline.
+    dave = await investor(sessions, clock, 20_000_00)
+    async with sessions() as session:
+        await buy_listed_note(
+            session=session, clock=clock, actor=dave, sale_id=sales[-1].id, idempotency_key="d"
+        )
+        await session.commit()
+    clock.set(matures + timedelta(days=EXIT_DAYS) - timedelta(seconds=1))
+    assert await exit_lending_plans(sessions, clock) == 0
+    clock.set(matures + timedelta(days=EXIT_DAYS))
+    fees_before = await revenue(sessions, "management_fee")
+    assert await exit_lending_plans(sessions, clock) == 1
+    assert await exit_lending_plans(sessions, clock) == 0
+
+    exited = await _plan(sessions, plan.id)
+    assert exited.state == "EXITED"
+    assert exited.realised is not None
+    assert exited.fee is not None
+    assert await _notes(sessions, plan.holder_id) != []  # sold and defaulted notes remain
+    live = [n for n in await _notes(sessions, plan.holder_id) if n.status == "ACTIVE"]
+    assert live == []
+    book = [n for n in await _notes(sessions, PLATFORM_ID) if n.loan_id == world.repaid.id]
+    assert len(book) == 1
+    assert book[0].funder_kind == "PLATFORM"
+
+    rule = PlanFeeRule(PlanFeeKind.ASSETS, Decimal("0.01"))
+    days = (matures - plan.closes_at).days
+    expected_fee = plan_fee(
+        rule,
+        principal=sum(STAKES),
+        realised=exited.realised,
+        target_rate=plan.target_rate,
+        days=days,
+    )
+    assert exited.fee == expected_fee > 0
+    assert await revenue(sessions, "management_fee") - fees_before == expected_fee
+    expected = shares_of(exited.realised - exited.fee, dict(enumerate(STAKES)))
+    after = [(await balance(sessions, who))[0] for who in world.members]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [expected[n] for n in range(3)]
+    assert (await balance(sessions, plan.holder_id))[0] == 0
+    async with sessions() as session:
+        stakes = (
+            await session.exec(select(PlanStake).where(col(PlanStake.plan_id) == plan.id))
+        ).all()
+        told = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "wealth.plan_matured")
+            )
+        ).all()
+    assert sorted(s.payout or 0 for s in stakes) == sorted(expected.values())
+    assert sorted(e.payload["state"] for e in told) == ["EXITED"] * 3 + ["MATURED"] * 3
+    assert await ledger_consistent(sessions)
