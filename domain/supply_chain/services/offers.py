@@ -1,6 +1,7 @@
 """What the matching engine reads to finance a certificate: the open supply-chain offers
 that could buy it, each with its credit line to the buyer as it stands; and the guarded
-writes that consume a credit line and an offer's capacity (and give the line back).
+writes that consume a credit line and an offer's capacity (and give both back when the
+certificate is paid, or its seller repays it under recourse).
 
 The read screens in SQL what cannot take the certificate at all (currency, expiry, tenor,
 amount, buyer, room) and hands the engine the cheapest few in its order; the engine picks
@@ -142,3 +143,24 @@ async def restore_credit_line(
         .where(line.offer_id == offer_id, line.core_enterprise_id == buyer_id)
         .values(used=line.used - amount)
     )
+
+
+async def release_capacity(
+    session: AsyncSession, *, offer_id: UUID, amount: int, now: datetime
+) -> None:
+    """Give `amount` back to the offer's capacity: the financier has its money back, so what
+    it committed to the certificate is outstanding no more."""
+    await (await session.connection()).execute(
+        sa.update(OFFERS)
+        .where(OFFERS.c.id == offer_id)
+        .values(committed=OFFERS.c.committed - amount, updated_at=now)
+    )
+
+
+async def give_back(
+    session: AsyncSession, *, offer_id: UUID, buyer_id: UUID, amount: int, now: datetime
+) -> None:
+    """The financier was repaid `amount` of a certificate it bought from the offer: its credit
+    line to the buyer and its capacity are restored, for the bank and the platform book alike."""
+    await restore_credit_line(session, offer_id=offer_id, buyer_id=buyer_id, amount=amount)
+    await release_capacity(session, offer_id=offer_id, amount=amount, now=now)
