@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+from collections.abc import Awaitable
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.security.vault import AesGcmVault
 from domain.actors import Actor
 from domain.clock import FixedClock
+from domain.errors import DomainError
 from domain.lending.funding_terms import OfferKind, OfferTerms
 from domain.lending.services import funding_offers
 from domain.money import Money
@@ -354,3 +356,38 @@ async def take_recourse(
         )
         await session.commit()
     return row
+
+
+async def committed(sessions: Sessions, offer_id: UUID) -> tuple[int, int]:
+    """(the offer's committed capacity, what it owns unpaid at face value)."""
+    async with sessions() as session:
+        found = await (await session.connection()).execute(
+            text(
+                "SELECT o.committed, (SELECT coalesce(sum(c.amount), 0) FROM scf_certificate c"
+                " WHERE c.offer_id = o.id AND c.state IN ('FINANCED', 'OVERDUE'))"
+                " FROM bank_funding_offer o WHERE o.id = :offer"
+            ),
+            {"offer": offer_id},
+        )
+        used, owned = found.one()
+    return int(used), int(owned)
+
+
+async def outcome(work: Awaitable[object]) -> str:
+    """ "OK", or the code of the business refusal `work` met (for racing requests)."""
+    try:
+        await work
+    except DomainError as error:
+        return error.code
+    return "OK"
+
+
+async def held_certificates(
+    sessions: Sessions, clock: FixedClock, buyer: Actor, count: int, amount: int = 100_000_00
+) -> list[tuple[Actor, UUID]]:
+    """`count` suppliers, each holding one confirmed certificate of `amount` on `buyer`."""
+    holders = [await supplier(sessions, clock) for _ in range(count)]
+    return [
+        (who, (await confirmed(sessions, clock, who, buyer, amount)).certificates[0].id)
+        for who in holders
+    ]

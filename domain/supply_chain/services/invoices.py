@@ -97,10 +97,10 @@ async def register_invoice(
 
     async def execute() -> InvoiceRegistered:
         await verified_business(session, supplier_id, field="supplier", any_level=True)
+        licence = await verified_licence(session, vault, supplier_id, new.registration_number)
         if new.buyer_id == supplier_id:
             raise SupplierNotEligible("you cannot invoice yourself", field="buyer_id")
         await core_enterprise(session, new.buyer_id)
-        licence = await verified_licence(session, vault, supplier_id, new.registration_number)
         fingerprint = invoice_fingerprint(
             licence_fingerprint=licence,
             invoice_number=new.invoice_number,

@@ -29,13 +29,23 @@ CANDIDATES = 16  # the cheapest this many: enough for a few concurrent takers to
 
 
 async def open_offers(
-    session: AsyncSession, receivable: ReceivableToFinance, *, now: datetime
+    session: AsyncSession, receivable: ReceivableToFinance, *, now: datetime, parts: bool = False
 ) -> list[SupplyChainOffer]:
-    """The cheapest open offers that may buy the certificate, with their room on its buyer."""
+    """The cheapest open offers that may buy the certificate whole (or, with `parts`, a part
+    of it: any room left, a minimum within its amount), with their room on its buyer."""
     o, line = OFFERS.c, LINES.c
     buyer = UUID(receivable.buyer_id)
     used = sa.func.coalesce(line.used, 0)
     amount = receivable.amount
+    room = (
+        (o.committed < o.capacity, used < o.per_borrower_cap)
+        if parts
+        else (
+            o.max_amount >= amount,
+            o.committed + amount <= o.capacity,
+            used + amount <= o.per_borrower_cap,
+        )
+    )
     query = (
         sa.select(
             o.id,
@@ -64,9 +74,7 @@ async def open_offers(
             sa.or_(o.expires_at.is_(None), o.expires_at > now),
             o.max_tenor_days >= receivable.tenor_days,
             o.min_amount <= amount,
-            o.max_amount >= amount,
-            o.committed + amount <= o.capacity,
-            used + amount <= o.per_borrower_cap,
+            *room,
             sa.or_(
                 o.core_enterprise_ids == sa.text("'{}'::uuid[]"),
                 sa.literal(buyer, sa.Uuid()) == sa.any_(o.core_enterprise_ids),

@@ -5,7 +5,6 @@ seller when the programme is with recourse."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from datetime import datetime, time, timedelta
 from uuid import UUID
 
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import text
 
 from domain.clock import FixedClock
-from domain.errors import DomainError
 from domain.ledger.errors import InsufficientFunds
 from domain.lending.tables import BankFundingOffer
 from domain.supply_chain.errors import NoFinancingOffer, RecourseRefused
@@ -24,9 +22,11 @@ from support.lending_world import fund_wallet
 from support.supply_chain import (
     Sessions,
     account_balance,
+    committed,
     confirmed,
     core,
     finance,
+    outcome,
     parties,
     pay,
     scf_offer,
@@ -82,21 +82,6 @@ async def test_the_core_enterprise_pays_the_bank_face_value_and_the_line_is_rest
     assert await ledger_consistent(sessions)
 
 
-async def committed(sessions: Sessions, offer_id: UUID) -> tuple[int, int]:
-    """(the offer's committed capacity, what it owns unpaid at face value)."""
-    async with sessions() as session:
-        found = await (await session.connection()).execute(
-            text(
-                "SELECT o.committed, (SELECT coalesce(sum(c.amount), 0) FROM scf_certificate c"
-                " WHERE c.offer_id = o.id AND c.state IN ('FINANCED', 'OVERDUE'))"
-                " FROM bank_funding_offer o WHERE o.id = :offer"
-            ),
-            {"offer": offer_id},
-        )
-        used, owned = found.one()
-    return int(used), int(owned)
-
-
 async def test_the_banks_capacity_revolves_as_certificates_are_paid_under_concurrent_requests(
     sessions: Sessions, clock: FixedClock
 ) -> None:
@@ -113,17 +98,10 @@ async def test_the_banks_capacity_revolves_as_certificates_are_paid_under_concur
         await finance(sessions, clock, seller, new[0].certificates[0].id)
     await fund_wallet(sessions, clock, buyer.participant_id, 200_000_00)  # type: ignore[arg-type]
 
-    async def attempt(work: Awaitable[object]) -> str:
-        try:
-            await work
-        except DomainError as error:
-            return error.code
-        return "OK"
-
     # the core enterprise pays the two early (capacity comes back) while four ask to be paid
     outcomes = await asyncio.gather(
-        *(attempt(pay(sessions, clock, buyer, view.receivable.id)) for view in old),
-        *(attempt(finance(sessions, clock, seller, v.certificates[0].id)) for v in new),
+        *(outcome(pay(sessions, clock, buyer, view.receivable.id)) for view in old),
+        *(outcome(finance(sessions, clock, seller, v.certificates[0].id)) for v in new),
     )
 
     assert outcomes[:2] == ["OK", "OK"]
@@ -132,7 +110,7 @@ async def test_the_banks_capacity_revolves_as_certificates_are_paid_under_concur
     assert used == owned <= 200_000_00
     # whatever the race left, the restored capacity takes exactly two of the four, no more
     for view in new:
-        await attempt(finance(sessions, clock, seller, view.certificates[0].id))
+        await outcome(finance(sessions, clock, seller, view.certificates[0].id))
     assert await committed(sessions, offer) == (200_000_00, 200_000_00)
     async with sessions() as session:
         states = [

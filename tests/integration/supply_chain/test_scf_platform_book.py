@@ -32,6 +32,8 @@ from support.supply_chain import (
     confirmed,
     core,
     finance,
+    held_certificates,
+    outcome,
     parties,
     pay,
     quote,
@@ -154,20 +156,11 @@ async def test_the_books_limit_is_never_exceeded_under_concurrent_requests(
     book = await allow_book(
         sessions, clock, await operator(sessions, clock), buyer, limit=350_000_00
     )
-    holders = [await supplier(sessions, clock) for _ in range(6)]
-    certificates = [
-        (await confirmed(sessions, clock, who, buyer, 100_000_00)).certificates[0]
-        for who in holders
-    ]
+    held = await held_certificates(sessions, clock, buyer, 6)
 
-    async def attempt(n: int) -> str:
-        try:
-            await finance(sessions, clock, holders[n], certificates[n].id)
-        except DomainError as error:
-            return error.code
-        return "OK"
-
-    outcomes = await asyncio.gather(*(attempt(n) for n in range(6)))
+    outcomes = await asyncio.gather(
+        *(outcome(finance(sessions, clock, who, certificate)) for who, certificate in held)
+    )
 
     assert outcomes.count("OK") == 3  # 300,000.00 of 350,000.00; a fourth would pass it
     assert set(outcomes) == {"OK", NoFinancingOffer.code}
