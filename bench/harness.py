@@ -290,19 +290,25 @@ def sign_up(
 
 
 def pass_kyc(
-    base_url: str, token: str, operator: str, number: int, *, legal_name: str = "李雷"
+    base_url: str,
+    token: str,
+    operator: str,
+    number: int,
+    *,
+    legal_name: str = "李雷",
+    business_licence: str = "",
 ) -> None:
-    """Submit a resident ID unique by `number` (born 1985-06-12: an adult); the operator
-    verifies it."""
+    """Submit a resident ID unique by `number` (born 1985-06-12: an adult), or the business
+    licence given; the operator verifies it."""
     first_17 = "11010519850612" + f"{number:03d}"
     submitted = call(
         base_url,
         SUBMIT_KYC,
         {
             "input": {
-                "documentType": "RESIDENT_ID",
+                "documentType": "BUSINESS_LICENSE" if business_licence else "RESIDENT_ID",
                 "legalName": legal_name,
-                "documentNumber": first_17 + resident_id_check_char(first_17),
+                "documentNumber": business_licence or first_17 + resident_id_check_char(first_17),
             }
         },
         "submitKyc",

@@ -88,12 +88,13 @@ def set_up(
         _, token = harness.sign_up(
             url, f"supplier{n}@bench-scf.example", ["MERCHANT"], kind="BUSINESS"
         )
-        harness.pass_kyc(url, token, operator, n, legal_name="韩梅梅")
+        licence = f"91310000MA{n:07d}X"  # invoices carry the verified licence's number
+        harness.pass_kyc(url, token, operator, n, legal_name="韩梅梅", business_licence=licence)
         held = []
         for m in range(invoices):
             invoice = {
                 "buyerId": core_id,
-                "registrationNumber": f"9131{n:06d}",
+                "registrationNumber": licence,
                 "invoiceNumber": f"INV-{m}",
                 "amount": "10000.00",
                 "currency": "CNY",

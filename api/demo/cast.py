@@ -28,9 +28,11 @@ async def member(
     *,
     business: bool = False,
     verified: bool = True,
+    licence: str = "",
 ) -> Member:
     """A participant signed up with `roles` (granted by the operator where sign-up may not
-    take them) and, if `verified`, with an identity document the operator verified."""
+    take them) and, if `verified`, with an identity document the operator verified: its
+    business `licence` where one is given, a passport otherwise."""
     email = world.email(stem)
     self_service = roles <= SELF_SERVICE_ROLES
 
@@ -52,26 +54,28 @@ async def member(
 
     made = await world.run(sign_up)
     if verified:
-        await verify(world, made)
+        await verify(world, made, licence)
     return made
 
 
-async def verify(world: World, made: Member) -> None:
-    """The member submits a passport; the operator verifies it."""
-    submission_id = await submit_passport(world, made)
+async def verify(world: World, made: Member, licence: str = "") -> None:
+    """The member submits a passport (or its business licence); the operator verifies it."""
+    submission_id = await submit_passport(world, made, licence)
     await decide_identity(world, submission_id, KycDecision.VERIFY)
 
 
-async def submit_passport(world: World, made: Member) -> UUID:
-    """The member submits its passport for verification: the submission's id."""
-    number = f"DEMO{world.rng.randrange(10**7):07d}"
+async def submit_passport(world: World, made: Member, licence: str = "") -> UUID:
+    """The member submits its passport (or its business licence) for verification: the
+    submission's id."""
+    document = DocumentType.BUSINESS_LICENSE if licence else DocumentType.PASSPORT
+    number = licence or f"DEMO{world.rng.randrange(10**7):07d}"
     submission = await world.run(
         lambda session: submit_kyc(
             session=session,
             clock=world.clock,
             actor=made.actor,
             vault=world.vault,
-            document_type=DocumentType.PASSPORT,
+            document_type=document,
             legal_name=made.name,
             document_number=number,
         )

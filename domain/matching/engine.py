@@ -1,5 +1,6 @@
 """The matching engine: fund a loan from the cheapest sources first, then the earliest; and
-(`match_receivable`) buy a supply-chain receivable whole from the cheapest offer that takes it.
+(`match_receivable`) buy a supply-chain receivable whole from the cheapest offer that takes it,
+or in parts from several when none can.
 
 Every source is ranked by what it costs the platform (a bank's asking rate, the note rate
 for investors), then by time priority (created first), then by id, so the outcome does not
@@ -285,11 +286,12 @@ def match_receivable(
     now: datetime,
     excluded: frozenset[str] = frozenset(),
 ) -> MatchResult:
-    """The one offer that buys the certificate whole: the cheapest discount rate, then time
-    priority, then id, among the offers that accept its buyer, tenor and amount within their
-    capacity and credit line to the buyer; each offer read is explained. `excluded`: offers
-    a previous attempt found taken by a concurrent request (they are passed over as
-    NO_CAPACITY)."""
+    """Who buys the certificate: the one cheapest offer that takes it whole (discount rate,
+    then time priority, then id), among the offers that accept its buyer, tenor and amount
+    within their capacity and credit line to the buyer; when none can, several offers in
+    that order, each its part (as several offers fund a loan), all of it or nothing. Each
+    offer read is explained. `excluded`: offers a previous attempt found taken by a
+    concurrent request (they are passed over as NO_CAPACITY)."""
     if receivable.amount <= 0:
         raise ValueError("a receivable to finance needs a positive amount")
     ranked = sorted(offers, key=lambda o: (o.discount_rate, o.created_at, o.offer_id))
@@ -307,9 +309,72 @@ def match_receivable(
         if taken:
             fills = (Fill(offer.offer_id, kind, offer.funder_id, taken, offer.discount_rate),)
             break
+    if not fills:
+        parts = _in_parts(receivable, ranked, now, excluded)
+        if parts is not None:
+            return parts
     unfilled = 0 if fills else receivable.amount
     unread = len(ranked) - len(decisions)
     return MatchResult(receivable.certificate_id, fills, unfilled, tuple(decisions), unread)
+
+
+def _in_parts(
+    receivable: ReceivableToFinance,
+    ranked: list[SupplyChainOffer],
+    now: datetime,
+    excluded: frozenset[str],
+) -> MatchResult | None:
+    """The certificate bought in parts, cheapest offer first, each taking what its capacity,
+    credit line and maximum leave (at least its minimum); None unless the parts make the
+    whole. Greedy, as loans are funded: a remainder below every later offer's minimum fails."""
+    kind = SourceKind.SUPPLY_CHAIN_OFFER
+    left = receivable.amount
+    decisions: list[Decision] = []
+    fills: list[Fill] = []
+    for offer in ranked:
+        if not left:
+            break
+        code, take = _supply_chain_part(offer, receivable, left, now, excluded)
+        decisions.append(
+            Decision(offer.offer_id, kind, offer.funder_id, code, take, offer.discount_rate)
+        )
+        if take:
+            fills.append(Fill(offer.offer_id, kind, offer.funder_id, take, offer.discount_rate))
+            left -= take
+    if left or len(fills) < 2:
+        return None
+    unread = len(ranked) - len(decisions)
+    return MatchResult(receivable.certificate_id, tuple(fills), 0, tuple(decisions), unread)
+
+
+def _supply_chain_part(
+    offer: SupplyChainOffer,
+    receivable: ReceivableToFinance,
+    left: int,
+    now: datetime,
+    excluded: frozenset[str],
+) -> tuple[DecisionCode, int]:
+    """(TAKEN, what the offer takes of the `left` amount), or the first reason it takes none."""
+    whole = _supply_chain_refusal(offer, receivable, now, excluded)
+    if whole not in (DecisionCode.TAKEN, *_ROOM):
+        return whole, 0
+    take = min(left, offer.capacity, offer.credit_line_room, offer.max_amount)
+    if offer.offer_id in excluded or offer.capacity <= 0:
+        return DecisionCode.NO_CAPACITY, 0
+    if offer.credit_line_room <= 0:
+        return DecisionCode.CREDIT_LINE_REACHED, 0
+    if take < offer.min_amount:
+        return DecisionCode.BELOW_MINIMUM, 0
+    return DecisionCode.TAKEN, take
+
+
+# What stops an offer buying the whole certificate but not a part of it.
+_ROOM = (
+    DecisionCode.BELOW_MINIMUM,
+    DecisionCode.ABOVE_MAXIMUM,
+    DecisionCode.NO_CAPACITY,
+    DecisionCode.CREDIT_LINE_REACHED,
+)
 
 
 def _supply_chain_refusal(

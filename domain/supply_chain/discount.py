@@ -6,11 +6,13 @@ fraction and rounded half-up once to the minor unit; fee = `fees.service_fee` on
 amount. The holder receives net = amount - discount - fee; the financier pays
 amount - discount and is paid the amount at maturity. The implied APR is what the holder
 pays for the money it gets early, as a simple annual rate on what it receives:
-(discount + fee) / net x 365 / days, rounded half-up to APR_DECIMALS decimals.
+(discount + fee) / net x 365 / days, rounded half-up to APR_DECIMALS decimals. A certificate
+bought in parts by several offers is quoted part by part, and `total_quote` sums them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,6 +23,7 @@ from domain.supply_chain.fees import service_fee
 
 DAYS_IN_YEAR = 365
 APR_DECIMALS = 4  # 0.0612 = 6.12 %
+RATE_DECIMALS = 6  # a blended discount rate, as rates are stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +73,6 @@ def quote_early_payment(
     net = amount - discount - fee
     if net <= 0:
         raise ValueError("the discount and fee leave nothing to pay")
-    exact = implied_apr_exact(net=net, cost=discount + fee, days=days)
-    apr = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
-        Decimal(1).scaleb(-APR_DECIMALS), rounding=ROUND_HALF_UP
-    )
     return EarlyPaymentQuote(
         amount=amount,
         days=days,
@@ -81,6 +80,36 @@ def quote_early_payment(
         discount=discount,
         fee=fee,
         net=net,
-        implied_apr=apr,
+        implied_apr=_rounded(implied_apr_exact(net=net, cost=discount + fee, days=days)),
         fee_basis_points=fee_basis_points,
+    )
+
+
+def total_quote(parts: Sequence[EarlyPaymentQuote]) -> EarlyPaymentQuote:
+    """The quotes of a certificate's parts, bought by several offers, as one: amounts,
+    discounts, fees and nets are the parts' sums (each part rounded once, so the total is
+    exactly what moves); the rate is the amount-weighted mean (RATE_DECIMALS, half-up); the
+    implied APR is the totals'."""
+    if not parts or len({(p.days, p.fee_basis_points) for p in parts}) != 1:
+        raise ValueError("the parts of one certificate: same days to maturity, same fee")
+    amount = sum(p.amount for p in parts)
+    discount, fee = sum(p.discount for p in parts), sum(p.fee for p in parts)
+    net, days = amount - discount - fee, parts[0].days
+    weighted = Fraction(sum(Fraction(p.annual_rate) * p.amount for p in parts), amount)
+    rate = _rounded(weighted, RATE_DECIMALS)
+    return EarlyPaymentQuote(
+        amount=amount,
+        days=days,
+        annual_rate=rate,
+        discount=discount,
+        fee=fee,
+        net=net,
+        implied_apr=_rounded(implied_apr_exact(net=net, cost=discount + fee, days=days)),
+        fee_basis_points=parts[0].fee_basis_points,
+    )
+
+
+def _rounded(exact: Fraction, decimals: int = APR_DECIMALS) -> Decimal:
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
     )

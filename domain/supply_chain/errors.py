@@ -57,3 +57,17 @@ class RecourseRefused(DomainError):
     overdue long enough, or not financed."""
 
     code = "RECOURSE_REFUSED"
+
+
+class BusinessLicenseRequired(DomainError):
+    """Only a supplier whose business licence (统一社会信用代码) KYC verified registers invoices:
+    the licence, not typed text, says which company an invoice is from."""
+
+    code = "BUSINESS_LICENSE_REQUIRED"
+
+
+class RegistrationNumberMismatch(DomainError):
+    """The registration number on the invoice is not the one on the supplier's verified
+    business licence."""
+
+    code = "REGISTRATION_NUMBER_MISMATCH"

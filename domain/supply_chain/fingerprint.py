@@ -1,10 +1,12 @@
 """An invoice's fingerprint: what makes two registrations the same invoice (pure).
 
-The supplier's registration number, the invoice number, the amount (minor units, with its
-currency) and the issue date identify an invoice whoever submits it. Numbers are compared
-as their letters and digits only, upper case, so "inv-0001", "INV 0001" and "INV0001" are
-one invoice: formatting is the first thing a double-financing fraud varies. The fingerprint
-is a SHA-256 hex digest, unique across the platform (a unique index enforces it).
+The supplier's company, the invoice number, the amount (minor units, with its currency) and
+the issue date identify an invoice whoever submits it. The company is the fingerprint of the
+business licence its KYC verified (a keyed hash of the licence number), never the text a
+supplier types: a typed number is the first thing a double-financing fraud varies, and two
+accounts of one company share one licence. Invoice numbers are compared as their letters and
+digits only, upper case, so "inv-0001", "INV 0001" and "INV0001" are one invoice. The
+fingerprint is a SHA-256 hex digest, unique across the platform (a unique index enforces it).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import hashlib
 import unicodedata
 from datetime import date
 
-VERSION = "f1"
+# f1 hashed the typed registration number; f2 the verified licence's fingerprint.
+VERSION = "f2"
 
 
 def normalized(number: str) -> str:
@@ -23,15 +26,15 @@ def normalized(number: str) -> str:
 
 
 def invoice_fingerprint(
-    *, registration_number: str, invoice_number: str, amount: int, currency: str, issued_on: date
+    *, licence_fingerprint: str, invoice_number: str, amount: int, currency: str, issued_on: date
 ) -> str:
     """The invoice's identity as 64 hex characters."""
-    if not normalized(registration_number) or not normalized(invoice_number):
-        raise ValueError("an invoice needs a registration number and an invoice number")
+    if not licence_fingerprint or not normalized(invoice_number):
+        raise ValueError("an invoice needs a verified licence and an invoice number")
     text = "|".join(
         (
             VERSION,
-            normalized(registration_number),
+            licence_fingerprint,
             normalized(invoice_number),
             str(amount),
             currency.upper(),

@@ -23,7 +23,8 @@ def money_of(amount: str, currency: str, field: str) -> Money:
 class RegisterInvoiceInput:
     buyer_id: strawberry.ID = strawberry.field(description="The core enterprise (a Participant).")
     registration_number: str = strawberry.field(
-        description="Your registration number as on the invoice (统一社会信用代码)."
+        description="Your registration number as on the invoice (统一社会信用代码): that of "
+        "your verified business licence (REGISTRATION_NUMBER_MISMATCH otherwise)."
     )
     invoice_number: str
     amount: str = strawberry.field(description='"1000000.00"')

@@ -49,8 +49,9 @@ from graph.supply_chain.types import (
 class SupplyChainMutations:
     @allow(SIGNED_IN)
     @strawberry.mutation(
-        description="Verified businesses: register an invoice on a core enterprise "
-        "(DUPLICATE_INVOICE if the same invoice is registered already, by anyone)."
+        description="Businesses with a verified business licence: register an invoice on a "
+        "core enterprise (DUPLICATE_INVOICE if the same invoice is registered already, by "
+        "anyone; BUSINESS_LICENSE_REQUIRED without a verified licence)."
     )
     @in_unit_of_work
     async def register_invoice(
@@ -65,6 +66,7 @@ class SupplyChainMutations:
             session=session,
             clock=ctx.clock,
             actor=ctx.actor,
+            vault=ctx.identity.vault,
             new=input.to_domain(),
             idempotency_key=idempotency_key,
         )
@@ -197,10 +199,10 @@ class SupplyChainMutations:
         )
         return ReceivablePayload(receivable=Receivable.of(view))
 
-    @allow(Role.PARTNER_BANK, key=Scope.OFFERS_WRITE)
+    @allow(Role.PARTNER_BANK, Role.OPERATOR, key=Scope.OFFERS_WRITE)
     @strawberry.mutation(
         description="Financiers, in programmes with recourse: be repaid an overdue certificate "
-        "by the supplier that sold it (offers:write)."
+        "by the supplier that sold it (offers:write); operators, for the platform's book."
     )
     @in_unit_of_work
     async def exercise_recourse(

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from domain.money import Money as DomainMoney
 from domain.supply_chain import states
-from domain.supply_chain.services.financing import EarlyPayment, EarlyPaymentOffer
+from domain.supply_chain.services.financing import EarlyPayment, EarlyPaymentOffer, QuotedPart
 from domain.supply_chain.services.platform_book import PlatformBookLine
 from domain.supply_chain.services.reads import PayablesTotal as Total
 from domain.supply_chain.services.reads import ReceivableView
@@ -142,13 +142,46 @@ class Receivable(Node):
 
 
 @strawberry.type(
+    description="One offer's part of a certificate that no offer would buy whole, priced at "
+    "that offer's rate."
+)
+class EarlyPaymentQuotePart:
+    funding_offer_id: strawberry.ID
+    amount: Money
+    discount_rate: str
+    discount: Money
+    fee: Money
+    net: Money
+
+    @classmethod
+    def of(cls, part: QuotedPart, currency: str) -> EarlyPaymentQuotePart:
+        q = part.quote
+        return cls(
+            funding_offer_id=to_global_id("FundingOffer", part.offer_id),
+            amount=money(q.amount, currency),
+            discount_rate=f"{q.annual_rate.normalize():f}",
+            discount=money(q.discount, currency),
+            fee=money(q.fee, currency),
+            net=money(q.net, currency),
+        )
+
+
+@strawberry.type(
     description="What a holder would receive for a certificate now: discount = amount x annual "
-    "rate x days / 365 (half-up), the platform's fee, the net, and the implied APR."
+    "rate x days / 365 (half-up), the platform's fee, the net, and the implied APR. When no "
+    "offer would buy it whole, several would buy it in parts: the figures are their totals."
 )
 class EarlyPaymentQuote:
     certificate: Certificate
-    funding_offer_id: strawberry.ID = strawberry.field(description="The offer that would buy it.")
-    discount_rate: str
+    funding_offer_id: strawberry.ID = strawberry.field(
+        description="The offer that would buy it (the cheapest, when several would)."
+    )
+    discount_rate: str = strawberry.field(
+        description="The offer's annual rate (amount-weighted over the parts, when several)."
+    )
+    parts: list[EarlyPaymentQuotePart] = strawberry.field(
+        description="Each offer's part, cheapest first, when several would buy it; else empty."
+    )
     days: int = strawberry.field(description="To maturity, actual/365.")
     discount: Money
     fee: Money
@@ -167,6 +200,7 @@ class EarlyPaymentQuote:
             certificate=Certificate.of(offer.certificate),
             funding_offer_id=to_global_id("FundingOffer", offer.offer_id),
             discount_rate=f"{q.annual_rate.normalize():f}",
+            parts=[EarlyPaymentQuotePart.of(p, c) for p in offer.parts if len(offer.parts) > 1],
             days=q.days,
             discount=money(q.discount, c),
             fee=money(q.fee, c),
@@ -217,7 +251,12 @@ class SplitCertificatePayload(IdempotentPayload):
 @strawberry.type
 class EarlyPaymentPayload(IdempotentPayload):
     certificate: Certificate | None = strawberry.field(
-        default=None, description="Now the financier's."
+        default=None,
+        description="Now the financier's; or SPLIT, when several offers bought it in parts.",
+    )
+    parts: list[Certificate] = strawberry.field(
+        default_factory=list,
+        description="The parts several offers bought, each its financier's; else empty.",
     )
     net: Money | None = strawberry.field(default=None, description="Paid to you now.")
     implied_apr: str | None = None
@@ -227,6 +266,7 @@ class EarlyPaymentPayload(IdempotentPayload):
     def of(cls, paid: EarlyPayment) -> EarlyPaymentPayload:
         return cls(
             certificate=Certificate.of(paid.certificate),
+            parts=[Certificate.of(p) for p in paid.parts],
             net=money(paid.net, paid.certificate.currency),
             implied_apr=paid.implied_apr,
         )

@@ -24,7 +24,6 @@ from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
 from graph.relay import parse_global_id
 from support.graphql import PASSWORD, Person, gql, log_in, signed_in, unique_email
-from support.security import resident_id
 from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls, make_settings
 
@@ -59,6 +58,8 @@ Q = {
 CERTIFICATE_UPDATED = """subscription { certificateUpdated(after: "0") { change state
     amount { amount } } }"""
 _serial = itertools.count(datetime.now(UTC).microsecond % 500 + 500)
+# licence numbers unlike an earlier run's, whose verified licences may still be in the database
+_licences = itertools.count(int(datetime.now(UTC).timestamp()) % 10**6 * 10)
 
 
 async def ok(client: httpx.AsyncClient, name: str, variables: Any, token: str) -> Any:
@@ -73,6 +74,7 @@ class World:
     def __init__(self, server: ServerProcess, stores: StoreUrls, client: httpx.AsyncClient):
         self.server, self.stores, self.client = server, stores, client
         self.operator = ""
+        self.licences: dict[str, str] = {}  # participant id -> verified licence number
 
     async def start(self) -> None:
         email = unique_email("scf-operator")
@@ -81,18 +83,25 @@ class World:
         assert made.returncode == 0, made.stderr
         self.operator = (await log_in(self.client, email))["accessToken"]
 
-    async def business(self) -> Person:
-        """A verified business."""
-        person = await signed_in(self.client, roles=["MERCHANT"], kind="BUSINESS")
+    async def business(self, accounts: int = 1) -> list[Person]:
+        """`accounts` businesses verified on one fresh business licence (all submit before
+        the operator decides: KYC refuses a licence verified on another account already)."""
+        licence = f"91310000MA{next(_licences):07d}X"
+        people = [
+            await signed_in(self.client, roles=["MERCHANT"], kind="BUSINESS")
+            for _ in range(accounts)
+        ]
         submission = {
-            "documentType": "RESIDENT_ID",
+            "documentType": "BUSINESS_LICENSE",
             "legalName": "赵六",
-            "documentNumber": resident_id(next(_serial)),
+            "documentNumber": licence,
         }
-        made = await ok(self.client, "kyc", {"i": submission}, person.access_token)
-        decision = {"submissionId": made["submission"]["id"], "decision": "VERIFY"}
-        await ok(self.client, "decide", {"i": decision}, self.operator)
-        return person
+        made = [await ok(self.client, "kyc", {"i": submission}, p.access_token) for p in people]
+        for each in made:
+            decision = {"submissionId": each["submission"]["id"], "decision": "VERIFY"}
+            await ok(self.client, "decide", {"i": decision}, self.operator)
+        self.licences.update((p.id, licence) for p in people)
+        return people
 
     async def granted(self, role: str) -> Person:
         person = await signed_in(self.client, roles=["INVESTOR"], kind="BUSINESS")
@@ -177,7 +186,7 @@ async def test_an_invoice_split_down_the_chain_financed_by_two_banks_and_paid_at
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         world = World(server, stores, client)
         await world.start()
-        supplier, tier2 = await world.business(), await world.business()
+        (supplier, colleague), [tier2] = await world.business(2), await world.business()
         core = await world.granted("CORE_ENTERPRISE")
         cheap, dear = await world.granted("PARTNER_BANK"), await world.granted("PARTNER_BANK")
         cheap_offer = await ok(
@@ -199,7 +208,7 @@ async def test_an_invoice_split_down_the_chain_financed_by_two_banks_and_paid_at
 
         invoice = {
             "buyerId": core.id,
-            "registrationNumber": "91310000MA1FL0001X",
+            "registrationNumber": world.licences[supplier.id],
             "invoiceNumber": f"INV-E2E-{next(_serial)}",
             "amount": "1000000.00",
             "currency": "CNY",
@@ -211,10 +220,18 @@ async def test_an_invoice_split_down_the_chain_financed_by_two_banks_and_paid_at
             client, "register", {"i": invoice, "k": "inv-1"}, supplier.access_token
         )
         rid = registered["receivable"]["id"]
+        # the same invoice from another account of the company, its number typed otherwise
+        again = {**invoice, "registrationNumber": world.licences[supplier.id].lower()}
         twice = await gql(
-            client, Q["register"], {"i": invoice, "k": "inv-2"}, token=tier2.access_token
+            client, Q["register"], {"i": again, "k": "inv-2"}, token=colleague.access_token
         )
         assert twice["data"]["registerInvoice"]["errors"][0]["code"] == "DUPLICATE_INVOICE"
+        # another company cannot pass the invoice off as its own
+        theirs = await gql(
+            client, Q["register"], {"i": invoice, "k": "inv-3"}, token=tier2.access_token
+        )
+        [refused] = theirs["data"]["registerInvoice"]["errors"]
+        assert refused["code"] == "REGISTRATION_NUMBER_MISMATCH", refused
         [waiting] = await ok(client, "toConfirm", None, core.access_token)
         assert waiting["id"] == rid
         confirmed = await ok(client, "confirm", {"id": rid}, core.access_token)

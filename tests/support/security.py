@@ -273,12 +273,15 @@ def resident_id(serial: int) -> str:
     return first_17 + resident_id_check_char(first_17)
 
 
-async def submit_kyc(client: httpx.AsyncClient, person: Caller, serial: int) -> str:
-    """The global id of `person`'s new, pending KYC submission."""
+async def submit_kyc(
+    client: httpx.AsyncClient, person: Caller, serial: int, *, business_licence: str = ""
+) -> str:
+    """The global id of `person`'s new, pending KYC submission (a resident ID, or the
+    business licence given)."""
     document = {
-        "documentType": "RESIDENT_ID",
+        "documentType": "BUSINESS_LICENSE" if business_licence else "RESIDENT_ID",
         "legalName": "张三",
-        "documentNumber": resident_id(serial),
+        "documentNumber": business_licence or resident_id(serial),
     }
     payload = (await gql(client, SUBMIT_KYC, {"input": document}, token=person.token))["data"][
         "submitKyc"

@@ -1,8 +1,16 @@
-"""Supply-chain factories on the service layer: suppliers, core enterprises, banks, invoices."""
+"""Supply-chain factories on the service layer: suppliers, core enterprises, banks, invoices.
+
+Suppliers verify their business licence through the real KYC use cases (a distinct licence
+number each, unless several accounts of one company are asked for); an invoice's registration
+number is its supplier's licence number unless a test types another.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import os
+from collections.abc import Awaitable
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -11,23 +19,41 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.security.vault import AesGcmVault
 from domain.actors import Actor
 from domain.clock import FixedClock
+from domain.errors import DomainError
 from domain.lending.funding_terms import OfferKind, OfferTerms
 from domain.lending.services import funding_offers
 from domain.money import Money
 from domain.participants.credentials import ParticipantKind
+from domain.participants.kyc import DocumentType, KycDecision
 from domain.participants.roles import Role
-from domain.supply_chain.services import confirmations, financing, invoices, maturity, splitting
+from domain.participants.services.kyc_submissions import decide_kyc, submit_kyc
+from domain.supply_chain.programme import ProgrammeTerms
+from domain.supply_chain.services import (
+    confirmations,
+    financing,
+    invoices,
+    maturity,
+    programmes,
+    recourse,
+    splitting,
+)
 from domain.supply_chain.services.financing import EarlyPayment, EarlyPaymentOffer
 from domain.supply_chain.services.invoices import NewInvoice
 from domain.supply_chain.services.reads import ReceivableView
 from domain.supply_chain.services.splitting import PartTransfer, SplitView
+from domain.supply_chain.tables import Certificate
 from support.lending_world import participant
 
 Sessions = async_sessionmaker[AsyncSession]
 _keys = itertools.count(1)
 _invoices = itertools.count(1)
+_licences = itertools.count(1)
+VAULT = AesGcmVault(os.urandom(32))
+# Each supplier's verified licence number, which its invoices carry unless a test says otherwise.
+LICENCES: dict[UUID, str] = {}
 
 
 def cny(minor: int) -> Money:
@@ -38,9 +64,66 @@ def key(prefix: str = "scf") -> str:
     return f"{prefix}-{next(_keys)}"
 
 
+def licence_number() -> str:
+    """A fresh, valid unified social credit code (统一社会信用代码)."""
+    return f"91310000MA{next(_licences):07d}X"
+
+
+async def submit_licence(sessions: Sessions, clock: FixedClock, who: Actor, number: str) -> UUID:
+    """`who` submits its business licence to KYC: the pending (or refused) submission's id."""
+    async with sessions() as session:
+        submission = await submit_kyc(
+            session=session,
+            clock=clock,
+            actor=who,
+            vault=VAULT,
+            document_type=DocumentType.BUSINESS_LICENSE,
+            legal_name="上海钢材有限公司",
+            document_number=number,
+        )
+        await session.commit()
+    return submission.id
+
+
+async def verify(sessions: Sessions, clock: FixedClock, submission_id: UUID) -> None:
+    async with sessions() as session:
+        await decide_kyc(
+            session=session,
+            clock=clock,
+            actor=Actor.system(),
+            submission_id=submission_id,
+            decision=KycDecision.VERIFY,
+            reason=None,
+        )
+        await session.commit()
+
+
+async def unverified_business(sessions: Sessions, clock: FixedClock) -> Actor:
+    return await participant(
+        sessions, clock, {Role.MERCHANT}, kind=ParticipantKind.BUSINESS, kyc_level=0
+    )
+
+
+async def company_accounts(
+    sessions: Sessions, clock: FixedClock, accounts: int, *, licence: str | None = None
+) -> list[Actor]:
+    """`accounts` businesses verified on one business licence: all submit before the
+    operator decides, as KYC refuses a licence verified on another account already."""
+    number = licence or licence_number()
+    made = [await unverified_business(sessions, clock) for _ in range(accounts)]
+    submissions = [await submit_licence(sessions, clock, who, number) for who in made]
+    for submission_id in submissions:
+        await verify(sessions, clock, submission_id)
+    for who in made:
+        LICENCES[who.participant_id] = number  # type: ignore[index]
+    return made
+
+
 async def supplier(sessions: Sessions, clock: FixedClock) -> Actor:
-    """A verified business (it registers invoices, or receives parts of certificates)."""
-    return await participant(sessions, clock, {Role.MERCHANT}, kind=ParticipantKind.BUSINESS)
+    """A business whose licence KYC verified (it registers invoices, or receives parts of
+    certificates)."""
+    [made] = await company_accounts(sessions, clock, 1)
+    return made
 
 
 async def core(sessions: Sessions, clock: FixedClock) -> Actor:
@@ -54,8 +137,9 @@ def invoice(
     *,
     number: str | None = None,
     days: int = 90,
-    registration: str = "91310000MA1FL0001X",
+    registration: str = "",
 ) -> NewInvoice:
+    """An invoice on `buyer`; with no `registration`, `register` types its supplier's."""
     today: date = clock.now().date()
     assert buyer.participant_id is not None
     return NewInvoice(
@@ -72,9 +156,17 @@ def invoice(
 async def register(
     sessions: Sessions, clock: FixedClock, who: Actor, new: NewInvoice, *, idem: str | None = None
 ) -> ReceivableView:
+    if not new.registration_number:  # one without a licence types some valid number
+        typed = LICENCES.get(who.participant_id) or licence_number()  # type: ignore[arg-type]
+        new = dataclasses.replace(new, registration_number=typed)
     async with sessions() as session:
         view = await invoices.register_invoice(
-            session=session, clock=clock, actor=who, new=new, idempotency_key=idem or key()
+            session=session,
+            clock=clock,
+            actor=who,
+            vault=VAULT,
+            new=new,
+            idempotency_key=idem or key(),
         )
         await session.commit()
     return view
@@ -230,3 +322,72 @@ async def pay(sessions: Sessions, clock: FixedClock, buyer: Actor, receivable_id
             idempotency_key=key("pay"),
         )
         await session.commit()
+
+
+async def with_recourse(
+    sessions: Sessions, clock: FixedClock, buyer: Actor, *, after_days: int = 30
+) -> None:
+    """The operators set the core enterprise's programme with recourse after `after_days`."""
+    async with sessions() as session:
+        await programmes.set_programme(
+            session=session,
+            clock=clock,
+            actor=Actor.system(),
+            core_enterprise_id=buyer.participant_id,  # type: ignore[arg-type]
+            terms=ProgrammeTerms(
+                with_recourse=True,
+                recourse_after_days=after_days,
+                penalty_daily_rate=Decimal("0.0005"),
+            ),
+        )
+        await session.commit()
+
+
+async def take_recourse(
+    sessions: Sessions, clock: FixedClock, financier: Actor, certificate_id: UUID
+) -> Certificate:
+    async with sessions() as session:
+        row = await recourse.exercise_recourse(
+            session=session,
+            clock=clock,
+            actor=financier,
+            certificate_id=certificate_id,
+            idempotency_key=key("recourse"),
+        )
+        await session.commit()
+    return row
+
+
+async def committed(sessions: Sessions, offer_id: UUID) -> tuple[int, int]:
+    """(the offer's committed capacity, what it owns unpaid at face value)."""
+    async with sessions() as session:
+        found = await (await session.connection()).execute(
+            text(
+                "SELECT o.committed, (SELECT coalesce(sum(c.amount), 0) FROM scf_certificate c"
+                " WHERE c.offer_id = o.id AND c.state IN ('FINANCED', 'OVERDUE'))"
+                " FROM bank_funding_offer o WHERE o.id = :offer"
+            ),
+            {"offer": offer_id},
+        )
+        used, owned = found.one()
+    return int(used), int(owned)
+
+
+async def outcome(work: Awaitable[object]) -> str:
+    """ "OK", or the code of the business refusal `work` met (for racing requests)."""
+    try:
+        await work
+    except DomainError as error:
+        return error.code
+    return "OK"
+
+
+async def held_certificates(
+    sessions: Sessions, clock: FixedClock, buyer: Actor, count: int, amount: int = 100_000_00
+) -> list[tuple[Actor, UUID]]:
+    """`count` suppliers, each holding one confirmed certificate of `amount` on `buyer`."""
+    holders = [await supplier(sessions, clock) for _ in range(count)]
+    return [
+        (who, (await confirmed(sessions, clock, who, buyer, amount)).certificates[0].id)
+        for who in holders
+    ]

@@ -29,9 +29,9 @@ from domain.supply_chain.states import CertificateState
 from domain.supply_chain.tables import Certificate
 
 SUPPLIERS = (
-    ("steel", "Yangtze Steel Coils", "91310000MA1FL0001X"),
-    ("parts", "Delta Precision Parts", "91440300MA5EQ0002Y"),
-    ("packing", "Hillside Packaging", "91330100MA2CD0003Z"),
+    ("steel", "Yangtze Steel Coils", "91310000MA1FL{:05d}"),
+    ("parts", "Delta Precision Parts", "91440300MA5EQ{:05d}"),
+    ("packing", "Hillside Packaging", "91330100MA2CD{:05d}"),
 )
 
 
@@ -63,9 +63,15 @@ class SupplyChainScene:
             world, "core", "Great Wall Motors Group", {Role.CORE_ENTERPRISE}, business=True
         )
         await top_up(world, core, 2_000_000_000)  # what it pays its certificates from
+        # each verifies its business licence, which its invoices carry (one per seed: KYC
+        # refuses a licence verified on another account already)
+        licences = [pattern.format(world.seed % 10**5) for _, _, pattern in SUPPLIERS]
         suppliers = [
-            Supplier(await member(world, stem, name, {Role.MERCHANT}, business=True), number)
-            for stem, name, number in SUPPLIERS
+            Supplier(
+                await member(world, stem, name, {Role.MERCHANT}, business=True, licence=number),
+                number,
+            )
+            for (stem, name, _), number in zip(SUPPLIERS, licences, strict=True)
         ]
         world.accounts["core enterprise (Great Wall Motors Group)"] = core.email
         world.cast[self.name] = cast = Cast(core, suppliers)
@@ -158,6 +164,7 @@ async def invoice(world: World, cast: Cast, supplier: Supplier, due_on: date) ->
             session=session,
             clock=world.clock,
             actor=supplier.member.actor,
+            vault=world.vault,
             new=new,
             idempotency_key=world.key("invoice"),
         )

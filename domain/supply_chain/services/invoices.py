@@ -1,10 +1,13 @@
 """A supplier registers an invoice on a core enterprise; credit notes reduce it until the
 core enterprise confirms it.
 
-The invoice's fingerprint (fingerprint.py) is unique among invoices that are not rejected:
-the insert is `ON CONFLICT DO NOTHING` on that index, so whoever submits the same invoice,
-however often and however concurrently, exactly one registration exists and the others are
-refused with DUPLICATE_INVOICE. Registering is idempotent under the supplier's key.
+The invoice's fingerprint (fingerprint.py) is made of the supplier's verified business
+licence, not of the registration number it types (which must be that licence's number): two
+accounts of one company, or one account typing the number differently, register one invoice
+once. It is unique among invoices that are not rejected: the insert is `ON CONFLICT DO
+NOTHING` on that index, so whoever submits the same invoice, however often and however
+concurrently, exactly one registration exists and the others are refused with
+DUPLICATE_INVOICE. Registering is idempotent under the supplier's key.
 """
 
 from __future__ import annotations
@@ -23,9 +26,14 @@ from domain.errors import InputRejected, InvalidInput
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.money import MAX_MINOR, Money, currency_of
+from domain.participants.ports import SecretVault
 from domain.supply_chain.errors import DilutionRefused, DuplicateInvoice, SupplierNotEligible
 from domain.supply_chain.fingerprint import invoice_fingerprint, normalized
-from domain.supply_chain.services.parties import core_enterprise, verified_business
+from domain.supply_chain.services.parties import (
+    core_enterprise,
+    verified_business,
+    verified_licence,
+)
 from domain.supply_chain.services.reads import ReceivableView, receivable
 from domain.supply_chain.services.updates import audit, lock_receivable, receivable_updated
 from domain.supply_chain.states import InvoiceState
@@ -74,7 +82,13 @@ def check_invoice(new: NewInvoice, today: date) -> None:
 
 
 async def register_invoice(
-    *, session: AsyncSession, clock: Clock, actor: Actor, new: NewInvoice, idempotency_key: str
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    vault: SecretVault,
+    new: NewInvoice,
+    idempotency_key: str,
 ) -> ReceivableView:
     """Register an invoice on a core enterprise, SUBMITTED for its confirmation."""
     supplier_id = actor.require_participant()
@@ -82,12 +96,13 @@ async def register_invoice(
     check_invoice(new, now.date())
 
     async def execute() -> InvoiceRegistered:
-        await verified_business(session, supplier_id, field="supplier")
+        await verified_business(session, supplier_id, field="supplier", any_level=True)
+        licence = await verified_licence(session, vault, supplier_id, new.registration_number)
         if new.buyer_id == supplier_id:
             raise SupplierNotEligible("you cannot invoice yourself", field="buyer_id")
         await core_enterprise(session, new.buyer_id)
         fingerprint = invoice_fingerprint(
-            registration_number=new.registration_number,
+            licence_fingerprint=licence,
             invoice_number=new.invoice_number,
             amount=new.amount.minor,
             currency=new.amount.currency,
@@ -100,7 +115,7 @@ async def register_invoice(
                 id=row_id,
                 supplier_id=supplier_id,
                 buyer_id=new.buyer_id,
-                registration_number=new.registration_number.strip(),
+                registration_number=normalized(new.registration_number),
                 invoice_number=new.invoice_number.strip(),
                 goods_reference=new.goods_reference,
                 currency=new.amount.currency,

@@ -4,7 +4,8 @@
 worker's `settle_due_receivables` debits every confirmed invoice due by today from the core
 enterprise's wallet. Either way one journal pays each outstanding certificate's amount and
 late penalty to its owner (owner_key: the financier's account while a financier owns it, else the
-holder's wallet), gives the financiers' credit lines back, and marks everything PAID.
+holder's wallet), gives the financiers' credit lines and offers' capacity back, and marks
+everything PAID.
 
 When the wallet cannot pay on or after the due date, the job ages each certificate as lending
 ages an installment (`domain.lending.overdue.age_installment`: days past due, bucket, daily
@@ -15,6 +16,7 @@ number of workers share the book, and an invoice tried today is not tried again 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -35,8 +37,7 @@ from domain.lending.overdue import age_installment, penalty_to_date, reminder_du
 from domain.participants.roles import Role
 from domain.supply_chain.programme import ProgrammeTerms
 from domain.supply_chain.services.accounts import owner_key, wallet_key
-from domain.supply_chain.services.offers import restore_credit_line
-from domain.supply_chain.services.platform_book import is_platform, release_book_capacity
+from domain.supply_chain.services.offers import give_back
 from domain.supply_chain.services.programmes import terms_of
 from domain.supply_chain.services.reads import OWED, ReceivableView, certificates_of, receivable
 from domain.supply_chain.services.updates import (
@@ -113,16 +114,18 @@ async def settle_all(session: AsyncSession, rows: list[Receivable], now: datetim
         )
         for c in owed
     ]
+    # Lines and capacity first, in offer order: early payment takes them in the same order
+    # before it posts, so the two never wait on each other's locks.
+    repaid: dict[tuple[UUID, UUID], int] = defaultdict(int)
+    for c in owed:
+        if c.offer_id is not None and c.recoursed_at is None:
+            repaid[(c.offer_id, c.buyer_id)] += c.amount
+    for (offer_id, buyer_id), amount in sorted(repaid.items()):
+        await give_back(session, offer_id=offer_id, buyer_id=buyer_id, amount=amount, now=now)
     if legs:
         await post_by_key(session, legs=legs, now=now)
     events = []
     for c in owed:
-        if c.offer_id is not None and c.recoursed_at is None:
-            await restore_credit_line(
-                session, offer_id=c.offer_id, buyer_id=c.buyer_id, amount=c.amount
-            )
-            if is_platform(c.holder_id):
-                await release_book_capacity(session, offer_id=c.offer_id, amount=c.amount, now=now)
         c.penalty_paid = c.penalty_accrued
         c.paid_at = now
         step_certificate(c, CertificateEvent.PAY, now)

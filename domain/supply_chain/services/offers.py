@@ -1,6 +1,7 @@
 """What the matching engine reads to finance a certificate: the open supply-chain offers
 that could buy it, each with its credit line to the buyer as it stands; and the guarded
-writes that consume a credit line and an offer's capacity (and give the line back).
+writes that consume a credit line and an offer's capacity (and give both back when the
+certificate is paid, or its seller repays it under recourse).
 
 The read screens in SQL what cannot take the certificate at all (currency, expiry, tenor,
 amount, buyer, room) and hands the engine the cheapest few in its order; the engine picks
@@ -28,13 +29,23 @@ CANDIDATES = 16  # the cheapest this many: enough for a few concurrent takers to
 
 
 async def open_offers(
-    session: AsyncSession, receivable: ReceivableToFinance, *, now: datetime
+    session: AsyncSession, receivable: ReceivableToFinance, *, now: datetime, parts: bool = False
 ) -> list[SupplyChainOffer]:
-    """The cheapest open offers that may buy the certificate, with their room on its buyer."""
+    """The cheapest open offers that may buy the certificate whole (or, with `parts`, a part
+    of it: any room left, a minimum within its amount), with their room on its buyer."""
     o, line = OFFERS.c, LINES.c
     buyer = UUID(receivable.buyer_id)
     used = sa.func.coalesce(line.used, 0)
     amount = receivable.amount
+    room = (
+        (o.committed < o.capacity, used < o.per_borrower_cap)
+        if parts
+        else (
+            o.max_amount >= amount,
+            o.committed + amount <= o.capacity,
+            used + amount <= o.per_borrower_cap,
+        )
+    )
     query = (
         sa.select(
             o.id,
@@ -63,9 +74,7 @@ async def open_offers(
             sa.or_(o.expires_at.is_(None), o.expires_at > now),
             o.max_tenor_days >= receivable.tenor_days,
             o.min_amount <= amount,
-            o.max_amount >= amount,
-            o.committed + amount <= o.capacity,
-            used + amount <= o.per_borrower_cap,
+            *room,
             sa.or_(
                 o.core_enterprise_ids == sa.text("'{}'::uuid[]"),
                 sa.literal(buyer, sa.Uuid()) == sa.any_(o.core_enterprise_ids),
@@ -142,3 +151,24 @@ async def restore_credit_line(
         .where(line.offer_id == offer_id, line.core_enterprise_id == buyer_id)
         .values(used=line.used - amount)
     )
+
+
+async def release_capacity(
+    session: AsyncSession, *, offer_id: UUID, amount: int, now: datetime
+) -> None:
+    """Give `amount` back to the offer's capacity: the financier has its money back, so what
+    it committed to the certificate is outstanding no more."""
+    await (await session.connection()).execute(
+        sa.update(OFFERS)
+        .where(OFFERS.c.id == offer_id)
+        .values(committed=OFFERS.c.committed - amount, updated_at=now)
+    )
+
+
+async def give_back(
+    session: AsyncSession, *, offer_id: UUID, buyer_id: UUID, amount: int, now: datetime
+) -> None:
+    """The financier was repaid `amount` of a certificate it bought from the offer: its credit
+    line to the buyer and its capacity are restored, for the bank and the platform book alike."""
+    await restore_credit_line(session, offer_id=offer_id, buyer_id=buyer_id, amount=amount)
+    await release_capacity(session, offer_id=offer_id, amount=amount, now=now)

@@ -14,11 +14,9 @@ Stopping withdraws the offer: nothing new is financed, what is financed still ma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -186,14 +184,3 @@ async def platform_books(session: AsyncSession, *, actor: Actor) -> list[Platfor
         [core] = offer.core_enterprise_ids
         lines.append(PlatformBookLine(core, offer, await _used(session, offer.id, core)))
     return lines
-
-
-async def release_book_capacity(
-    session: AsyncSession, *, offer_id: UUID, amount: int, now: datetime
-) -> None:
-    """The core enterprise paid the book: what it committed is outstanding no more."""
-    await (await session.connection()).execute(
-        sa.update(OFFERS)
-        .where(OFFERS.c.id == offer_id, OFFERS.c.bank_id == PLATFORM_ID)
-        .values(committed=OFFERS.c.committed - amount, updated_at=now)
-    )

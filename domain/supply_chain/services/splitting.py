@@ -8,6 +8,7 @@ is SPLIT for good. Each recipient is a verified business. Idempotent under the h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -53,6 +54,31 @@ class SplitView:
     parts: tuple[Certificate, ...]
 
 
+def split_into(
+    whole: Certificate, parts: list[tuple[UUID, int]], now: datetime
+) -> list[Certificate]:
+    """The (held) certificate SPLIT into new HELD parts of (holder, amount), each keeping its
+    invoice, core enterprise and due date; the amounts are the caller's, summing to it."""
+    assert sum(amount for _, amount in parts) == whole.amount
+    step_certificate(whole, CertificateEvent.SPLIT, now)
+    return [
+        Certificate(
+            receivable_id=whole.receivable_id,
+            parent_id=whole.id,
+            buyer_id=whole.buyer_id,
+            supplier_id=whole.supplier_id,
+            holder_id=holder,
+            currency=whole.currency,
+            amount=amount,
+            due_on=whole.due_on,
+            state=CertificateState.HELD.value,
+            created_at=now,
+            updated_at=now,
+        )
+        for holder, amount in parts
+    ]
+
+
 async def split_certificate(
     *,
     session: AsyncSession,
@@ -88,23 +114,7 @@ async def split_certificate(
         holders = [t.recipient_id for t in transfers] + [holder_id] * (
             len(amounts) - len(transfers)
         )
-        step_certificate(whole, CertificateEvent.SPLIT, now)
-        parts = [
-            Certificate(
-                receivable_id=whole.receivable_id,
-                parent_id=whole.id,
-                buyer_id=whole.buyer_id,
-                supplier_id=whole.supplier_id,
-                holder_id=holder,
-                currency=whole.currency,
-                amount=amount,
-                due_on=whole.due_on,
-                state=CertificateState.HELD.value,
-                created_at=now,
-                updated_at=now,
-            )
-            for holder, amount in zip(holders, amounts, strict=True)
-        ]
+        parts = split_into(whole, list(zip(holders, amounts, strict=True)), now)
         session.add_all([whole, *parts])
         await session.flush()
         await certificate_updated(session, whole, "SPLIT", now=now)

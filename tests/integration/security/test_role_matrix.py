@@ -799,8 +799,11 @@ OPERATIONS = [
               OPERATORS_ONLY),
     Operation("supplyChainPlatformBooks", "{ supplyChainPlatformBooks { allowed } }",
               OPERATORS_ONLY),
+    # a person is no supplier; a business must verify its licence first
     Operation("registerInvoice(unverified)", REGISTER_INVOICE,
-              expect("SUPPLIER_NOT_ELIGIBLE", anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
+              expect("SUPPLIER_NOT_ELIGIBLE", anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN,
+                     **dict.fromkeys(("merchant", "partner_bank", "insurer", "core_enterprise"),
+                                     "BUSINESS_LICENSE_REQUIRED")),
               lambda m, c: {"key": f"matrix-{next(m.serials)}", "input": {
                   "buyerId": m.subject.id, "registrationNumber": "91310000MA1FL0001X",
                   "invoiceNumber": f"M-{next(m.serials)}", "amount": "100.00",
@@ -817,7 +820,8 @@ OPERATIONS = [
     Operation("payReceivable(missing)", PAY_RECEIVABLE, CORE_ON_MISSING,
               lambda m, c: keyed_missing(m, "Receivable")),
     Operation("exerciseRecourse(missing)", CERTIFICATE_KEYED.format(op="exerciseRecourse"),
-              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=NOT_FOUND),
+              expect(FORBIDDEN, anonymous=UNAUTHENTICATED, partner_bank=NOT_FOUND,
+                     operator=NOT_FOUND),  # operators act for the platform's book
               lambda m, c: keyed_missing(m, "Certificate")),
     Operation("setSupplyChainProgramme", SET_PROGRAMME,
               expect(FORBIDDEN, anonymous=UNAUTHENTICATED, operator="NOT_A_CORE_ENTERPRISE"),

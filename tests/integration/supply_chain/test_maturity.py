@@ -4,34 +4,36 @@ seller when the programme is with recourse."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 import pytest
 from sqlalchemy import text
 
-from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.ledger.errors import InsufficientFunds
-from domain.supply_chain.errors import RecourseRefused
-from domain.supply_chain.programme import ProgrammeTerms
-from domain.supply_chain.services import maturity, programmes, reads, recourse
+from domain.lending.tables import BankFundingOffer
+from domain.supply_chain.errors import NoFinancingOffer, RecourseRefused
+from domain.supply_chain.services import maturity, reads
 from domain.supply_chain.tables import Certificate, CreditLine, Receivable
 from support.crowdfunding import balance, ledger_consistent
 from support.lending_world import fund_wallet
 from support.supply_chain import (
     Sessions,
     account_balance,
+    committed,
     confirmed,
     core,
     finance,
-    key,
+    outcome,
     parties,
     pay,
     scf_offer,
     scf_terms,
     supplier,
+    take_recourse,
+    with_recourse,
 )
 
 
@@ -72,9 +74,49 @@ async def test_the_core_enterprise_pays_the_bank_face_value_and_the_line_is_rest
     async with sessions() as session:
         line = await session.get(CreditLine, (offer, buyer.participant_id))
         invoice = await session.get(Receivable, view.receivable.id)
+        row = await session.get(BankFundingOffer, offer)
     assert line is not None
     assert invoice is not None
-    assert (line.used, invoice.state) == (0, "PAID")
+    assert row is not None
+    assert (line.used, row.committed, invoice.state) == (0, 0, "PAID")  # line and capacity
+    assert await ledger_consistent(sessions)
+
+
+async def test_the_banks_capacity_revolves_as_certificates_are_paid_under_concurrent_requests(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    seller, buyer, lender = await parties(sessions, clock)
+    # capacity for two certificates; the credit line to the buyer does not bind
+    offer = await scf_offer(
+        sessions, clock, lender, scf_terms("0.05", capacity=200_000_00, credit_line=10**12)
+    )
+    old = [await confirmed(sessions, clock, seller, buyer, 100_000_00) for _ in range(2)]
+    for view in old:
+        await finance(sessions, clock, seller, view.certificates[0].id)
+    new = [await confirmed(sessions, clock, seller, buyer, 100_000_00) for _ in range(4)]
+    with pytest.raises(NoFinancingOffer):  # the capacity is taken
+        await finance(sessions, clock, seller, new[0].certificates[0].id)
+    await fund_wallet(sessions, clock, buyer.participant_id, 200_000_00)  # type: ignore[arg-type]
+
+    # the core enterprise pays the two early (capacity comes back) while four ask to be paid
+    outcomes = await asyncio.gather(
+        *(outcome(pay(sessions, clock, buyer, view.receivable.id)) for view in old),
+        *(outcome(finance(sessions, clock, seller, v.certificates[0].id)) for v in new),
+    )
+
+    assert outcomes[:2] == ["OK", "OK"]
+    assert set(outcomes[2:]) <= {"OK", NoFinancingOffer.code}
+    used, owned = await committed(sessions, offer)
+    assert used == owned <= 200_000_00
+    # whatever the race left, the restored capacity takes exactly two of the four, no more
+    for view in new:
+        await outcome(finance(sessions, clock, seller, view.certificates[0].id))
+    assert await committed(sessions, offer) == (200_000_00, 200_000_00)
+    async with sessions() as session:
+        states = [
+            (await reads.certificate(session, seller, v.certificates[0].id)).state for v in new
+        ]
+    assert sorted(states) == ["FINANCED", "FINANCED", "HELD", "HELD"]
     assert await ledger_consistent(sessions)
 
 
@@ -116,43 +158,21 @@ async def test_with_recourse_the_bank_turns_to_the_seller_who_then_holds_the_cla
     sessions: Sessions, clock: FixedClock
 ) -> None:
     seller, buyer, lender = await parties(sessions, clock)
-    async with sessions() as session:
-        await programmes.set_programme(
-            session=session,
-            clock=clock,
-            actor=Actor.system(),
-            core_enterprise_id=buyer.participant_id,  # type: ignore[arg-type]
-            terms=ProgrammeTerms(
-                with_recourse=True, recourse_after_days=30, penalty_daily_rate=Decimal("0.0005")
-            ),
-        )
-        await session.commit()
-    await scf_offer(sessions, clock, lender, scf_terms("0.05"))
+    await with_recourse(sessions, clock, buyer, after_days=30)
+    offer = await scf_offer(sessions, clock, lender, scf_terms("0.05"))
     view = await confirmed(sessions, clock, seller, buyer, 100_000_00)
     paid = await finance(sessions, clock, seller, view.certificates[0].id)
     await fund_wallet(sessions, clock, seller.participant_id, 100_000_00)  # type: ignore[arg-type]
 
-    async def take_recourse() -> Certificate:
-        async with sessions() as session:
-            row = await recourse.exercise_recourse(
-                session=session,
-                clock=clock,
-                actor=lender,
-                certificate_id=paid.certificate.id,
-                idempotency_key=key("recourse"),
-            )
-            await session.commit()
-        return row
-
     on_due_date(clock, paid.certificate, days_after=29)
     await maturity.settle_due_receivables(sessions, clock)
     with pytest.raises(RecourseRefused):
-        await take_recourse()
+        await take_recourse(sessions, clock, lender, paid.certificate.id)
     clock.advance(timedelta(days=1))
     await maturity.settle_due_receivables(sessions, clock)
     before = await account_balance(sessions, "BANK_FUNDING", owner=lender.participant_id)
 
-    back = await take_recourse()
+    back = await take_recourse(sessions, clock, lender, paid.certificate.id)
 
     assert (back.state, back.holder_id) == ("RECOURSED", seller.participant_id)
     async with sessions() as session:  # the bank still sees what it funded
@@ -160,6 +180,7 @@ async def test_with_recourse_the_bank_turns_to_the_seller_who_then_holds_the_cla
     assert seen.financier_id == lender.participant_id
     after = await account_balance(sessions, "BANK_FUNDING", owner=lender.participant_id)
     assert after - before == 100_000_00
+    assert await committed(sessions, offer) == (0, 0)  # repaid: its capacity is back
     seller_before = (await balance(sessions, seller))[0]
     await fund_wallet(sessions, clock, buyer.participant_id, 200_000_00)  # type: ignore[arg-type]
     await pay(sessions, clock, buyer, view.receivable.id)
@@ -178,15 +199,8 @@ async def test_without_recourse_the_bank_waits_for_the_core_enterprise(
     paid = await finance(sessions, clock, seller, view.certificates[0].id)
     on_due_date(clock, paid.certificate, days_after=60)
     await maturity.settle_due_receivables(sessions, clock)
-    async with sessions() as session:
-        with pytest.raises(RecourseRefused):
-            await recourse.exercise_recourse(
-                session=session,
-                clock=clock,
-                actor=lender,
-                certificate_id=paid.certificate.id,
-                idempotency_key=key("recourse"),
-            )
+    with pytest.raises(RecourseRefused):
+        await take_recourse(sessions, clock, lender, paid.certificate.id)
 
 
 async def test_one_core_enterprise_short_of_money_does_not_hold_up_the_others(

@@ -10,27 +10,35 @@ import pytest
 from domain.actors import NotFound
 from domain.clock import FixedClock
 from domain.errors import DomainError, InvalidInput
+from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
 from domain.supply_chain.errors import (
+    BusinessLicenseRequired,
     DilutionRefused,
     DuplicateInvoice,
     NotACoreEnterprise,
     ReceivableStateConflict,
+    RegistrationNumberMismatch,
     SplitRefused,
     SupplierNotEligible,
 )
 from domain.supply_chain.services import confirmations, invoices, reads
 from support.lending_world import participant
 from support.supply_chain import (
+    LICENCES,
     Sessions,
     cny,
+    company_accounts,
     confirm,
     confirmed,
     core,
     invoice,
+    licence_number,
     register,
     split,
+    submit_licence,
     supplier,
+    unverified_business,
 )
 
 
@@ -66,26 +74,83 @@ async def test_only_a_verified_business_invoices_only_a_core_enterprise(
         await register(sessions, clock, other, invoice(await supplier(sessions, clock), clock))
 
 
-async def test_the_same_invoice_is_refused_whoever_submits_it_however_formatted(
+async def test_the_same_invoice_is_refused_whichever_account_of_the_company_submits_it(
     sessions: Sessions, clock: FixedClock
 ) -> None:
-    seller, other, buyer = (
+    seller, other = await company_accounts(sessions, clock, 2)
+    buyer = await core(sessions, clock)
+    licence = LICENCES[seller.participant_id]  # type: ignore[index]
+    await register(sessions, clock, seller, invoice(buyer, clock, number="INV-2026-0042"))
+
+    # the invoice number and the licence number as each account types them
+    typed = (
+        (seller, "INV-2026-0042", licence),
+        (other, "inv 2026 0042", licence.lower()),
+        (other, "INV2026/0042", f" {licence[:9]} {licence[9:]} "),
+        (seller, "ＩＮＶ２０２６００４２", "-".join(licence)),
+    )
+    for who, number, registration in typed:
+        with pytest.raises(DuplicateInvoice):
+            await register(
+                sessions,
+                clock,
+                who,
+                invoice(buyer, clock, number=number, registration=registration),
+            )
+
+
+async def test_a_registration_number_other_than_the_verified_licence_is_refused(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    seller, other_company, buyer = (
         await supplier(sessions, clock),
         await supplier(sessions, clock),
         await core(sessions, clock),
     )
-    await register(sessions, clock, seller, invoice(buyer, clock, number="INV-2026-0042"))
+    await register(sessions, clock, seller, invoice(buyer, clock, number="INV-77"))
+    theirs = LICENCES[seller.participant_id]  # type: ignore[index]
 
-    for who, number in ((seller, "INV-2026-0042"), (other, "inv 2026 0042")):
-        with pytest.raises(DuplicateInvoice):
-            await register(sessions, clock, who, invoice(buyer, clock, number=number))
+    # another number (the fraud's variation), and another company's licence: both refused
+    for who, registration in ((seller, licence_number()), (other_company, theirs)):
+        with pytest.raises(RegistrationNumberMismatch) as refused:
+            await register(
+                sessions,
+                clock,
+                who,
+                invoice(buyer, clock, number="INV-77", registration=registration),
+            )
+        assert refused.value.field == "registration_number"
+    async with sessions() as session:
+        mine = await reads.my_receivables(session, seller)
+    assert len(mine) == 1
+
+
+async def test_a_business_without_a_verified_licence_is_refused_its_own_code(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    buyer = await core(sessions, clock)
+    pending = await unverified_business(sessions, clock)
+    await submit_licence(sessions, clock, pending, licence_number())
+    never = await unverified_business(sessions, clock)
+    # verified at business level without a licence on record (as a level set by hand)
+    levelled = await participant(
+        sessions, clock, {Role.MERCHANT}, kind=ParticipantKind.BUSINESS, kyc_level=2
+    )
+
+    for who in (pending, never, levelled):
+        with pytest.raises(BusinessLicenseRequired) as refused:
+            await register(sessions, clock, who, invoice(buyer, clock))
+        assert refused.value.code == "BUSINESS_LICENSE_REQUIRED"
+    async with sessions() as session:
+        waiting = await reads.invoices_to_confirm(session, buyer)
+    assert waiting == []
 
 
 async def test_concurrent_double_submissions_register_one_invoice(
     sessions: Sessions, clock: FixedClock
 ) -> None:
     buyer = await core(sessions, clock)
-    sellers = [await supplier(sessions, clock) for _ in range(3)]
+    sellers = await company_accounts(sessions, clock, 3)
     same = invoice(buyer, clock, number="INV-RACE-1")
 
     async def attempt(n: int) -> str:

@@ -5,17 +5,18 @@ back at maturity as a bank is, its line and capacity restored."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
-from domain.actors import Actor, Forbidden
+from domain.actors import Actor, Forbidden, NotFound
 from domain.clock import FixedClock
 from domain.errors import DomainError
 from domain.lending.services.platform_book import PLATFORM_ID
 from domain.lending.tables import BankFundingOffer
 from domain.supply_chain.errors import NoFinancingOffer
+from domain.supply_chain.services import maturity
 from domain.supply_chain.services.platform_book import (
     BookTerms,
     PlatformBookLine,
@@ -31,11 +32,16 @@ from support.supply_chain import (
     confirmed,
     core,
     finance,
+    held_certificates,
+    outcome,
+    parties,
     pay,
     quote,
     scf_offer,
     scf_terms,
     supplier,
+    take_recourse,
+    with_recourse,
 )
 
 
@@ -150,20 +156,11 @@ async def test_the_books_limit_is_never_exceeded_under_concurrent_requests(
     book = await allow_book(
         sessions, clock, await operator(sessions, clock), buyer, limit=350_000_00
     )
-    holders = [await supplier(sessions, clock) for _ in range(6)]
-    certificates = [
-        (await confirmed(sessions, clock, who, buyer, 100_000_00)).certificates[0]
-        for who in holders
-    ]
+    held = await held_certificates(sessions, clock, buyer, 6)
 
-    async def attempt(n: int) -> str:
-        try:
-            await finance(sessions, clock, holders[n], certificates[n].id)
-        except DomainError as error:
-            return error.code
-        return "OK"
-
-    outcomes = await asyncio.gather(*(attempt(n) for n in range(6)))
+    outcomes = await asyncio.gather(
+        *(outcome(finance(sessions, clock, who, certificate)) for who, certificate in held)
+    )
 
     assert outcomes.count("OK") == 3  # 300,000.00 of 350,000.00; a fourth would pass it
     assert set(outcomes) == {"OK", NoFinancingOffer.code}
@@ -171,4 +168,41 @@ async def test_the_books_limit_is_never_exceeded_under_concurrent_requests(
         line = await session.get(CreditLine, (book.offer.id, buyer.participant_id))
     assert line is not None
     assert line.used == 300_000_00
+    assert await ledger_consistent(sessions)
+
+
+async def test_an_operator_takes_recourse_for_the_book_as_a_bank_does(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    seller, buyer, lender = await parties(sessions, clock)
+    ops = await operator(sessions, clock)
+    await with_recourse(sessions, clock, buyer, after_days=30)
+    book = await allow_book(sessions, clock, ops, buyer, limit=300_000_00)
+    view = await confirmed(sessions, clock, seller, buyer, 100_000_00)
+    paid = await finance(sessions, clock, seller, view.certificates[0].id)
+    await fund_wallet(sessions, clock, seller.participant_id, 100_000_00)  # type: ignore[arg-type]
+    late = paid.certificate.due_on + timedelta(days=30)
+    clock.set(datetime.combine(late, time(9), clock.now().tzinfo))
+    await maturity.settle_due_receivables(sessions, clock)  # the core enterprise cannot pay
+    book_before = await account_balance(sessions, "PLATFORM_BOOK", label="supply_chain")
+
+    for outsider in (lender, seller):  # only an operator acts for the book
+        with pytest.raises(NotFound):
+            await take_recourse(sessions, clock, outsider, paid.certificate.id)
+    back = await take_recourse(sessions, clock, ops, paid.certificate.id)
+
+    assert (back.state, back.holder_id, back.financier_id) == (
+        "RECOURSED",
+        seller.participant_id,
+        PLATFORM_ID,
+    )
+    book_after = await account_balance(sessions, "PLATFORM_BOOK", label="supply_chain")
+    assert book_after - book_before == 100_000_00  # the seller repaid the face amount
+    assert await balance(sessions, seller) == (paid.net, 0)
+    async with sessions() as session:
+        line = await session.get(CreditLine, (book.offer.id, buyer.participant_id))
+        offer = await session.get(BankFundingOffer, book.offer.id)
+    assert line is not None
+    assert offer is not None
+    assert (line.used, offer.committed) == (0, 0)  # the book's limit is free again
     assert await ledger_consistent(sessions)

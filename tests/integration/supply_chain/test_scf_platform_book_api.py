@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import text
 from starlette.applications import Starlette
 
 from domain.clock import SystemClock, today
 from domain.lending.services.platform_book import PLATFORM_ID
 from graph.relay import to_global_id
 from support.graphql import gql
-from support.security import create_person, key_of
+from support.security import create_person, submit_kyc
 
 BOOK = """mutation B($i: SupplyChainPlatformBookInput!) { setSupplyChainPlatformBook(input: $i) {
   platformBook { allowed discountRate limit { amount } used { amount } fundingOfferId }
@@ -22,6 +21,7 @@ REGISTER = """mutation R($i: RegisterInvoiceInput!, $k: String!) { registerInvoi
   idempotencyKey: $k) { receivable { id } errors { code field message } } }"""
 CONFIRM = """mutation C($id: ID!) { confirmInvoice(receivableId: $id) {
   receivable { certificates { id financierId } } errors { code } } }"""
+DECIDE_KYC = "mutation D($i: DecideKycInput!) { decideKyc(input: $i) { errors { code } } }"
 BOOKS = "{ supplyChainPlatformBooks { coreEnterpriseId allowed used { amount } } }"
 EARLY = """mutation E($id: ID!, $k: String!) { requestEarlyPayment(certificateId: $id,
   idempotencyKey: $k) { certificate { state holderId financierId fundingOfferId }
@@ -34,12 +34,14 @@ async def test_an_operator_lets_the_platform_book_finance_a_core_enterprise(
     operator = await create_person(app, "Operator", roles=["OPERATOR"])
     buyer = await create_person(app, "Core", roles=["CORE_ENTERPRISE"], kind="BUSINESS")
     seller = await create_person(app, "Supplier", roles=["MERCHANT"], kind="BUSINESS")
-    async with app.state.services.stores.sessions() as session:
-        await (await session.connection()).execute(
-            text("UPDATE participant SET kyc_level = 2 WHERE id = :id"),
-            {"id": key_of(seller.id or "")},
-        )
-        await session.commit()
+    licence = await submit_kyc(client, seller, 0, business_licence="91310000MA1FL7777X")
+    decided = await gql(
+        client,
+        DECIDE_KYC,
+        {"i": {"submissionId": licence, "decision": "VERIFY"}},
+        token=operator.token,
+    )
+    assert decided["data"]["decideKyc"]["errors"] == []
     book = {
         "coreEnterpriseId": buyer.id,
         "allowed": True,

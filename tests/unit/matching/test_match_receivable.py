@@ -1,5 +1,5 @@
 """Supply-chain receivables through the matching engine: the cheapest offer that takes the
-certificate whole, every offer read explained."""
+certificate whole, or several in parts when none can; every offer read explained."""
 
 from __future__ import annotations
 
@@ -96,10 +96,63 @@ def test_it_picks_the_first_acceptable_offer_by_rate_then_time(
         for n, (rate, room, tenor, ago) in enumerate(specs)
     ]
     result = match_receivable(CERTIFICATE, offers, now=NOW)
-    acceptable = [o for o in offers if o.credit_line_room >= 100_000_00 and o.max_tenor_days >= 90]
-    if not acceptable:
-        assert result.fills == ()
-        return
-    best = min(acceptable, key=lambda o: (o.discount_rate, o.created_at, o.offer_id))
-    assert [f.source_id for f in result.fills] == [best.offer_id]
     assert len(result.decisions) + result.not_considered == len(offers)
+    acceptable = [o for o in offers if o.credit_line_room >= 100_000_00 and o.max_tenor_days >= 90]
+    if acceptable:
+        best = min(acceptable, key=lambda o: (o.discount_rate, o.created_at, o.offer_id))
+        assert [f.source_id for f in result.fills] == [best.offer_id]
+        return
+    # in parts, cheapest first, each within its room, all of it or nothing
+    assert result.filled in (0, CERTIFICATE.amount)
+    assert len(result.fills) != 1
+    by_id = {o.offer_id: o for o in offers}
+    ranks = [
+        (by_id[f.source_id].discount_rate, by_id[f.source_id].created_at) for f in result.fills
+    ]
+    assert ranks == sorted(ranks)
+    for fill in result.fills:
+        taker = by_id[fill.source_id]
+        assert taker.max_tenor_days >= 90
+        assert 1_000_00 <= fill.amount <= taker.credit_line_room
+        assert fill.annual_rate == taker.discount_rate
+
+
+def test_when_no_offer_can_take_it_whole_several_take_it_in_parts() -> None:
+    offers = [
+        offer("a", "0.030", capacity=40_000_00),
+        offer("b", "0.031", max_tenor_days=60),
+        offer("c", "0.040", credit_line_room=30_000_00),
+        # the 30,000.00 left is below its minimum
+        offer("d", "0.045", credit_line_room=80_000_00, min_amount=35_000_00),
+        offer("e", "0.050", max_amount=50_000_00),
+        offer("f", "0.060", capacity=99_999_99),  # short of the whole by a cent: not needed
+    ]
+
+    result = match_receivable(CERTIFICATE, offers, now=NOW)
+
+    assert [(f.source_id, f.amount, f.annual_rate) for f in result.fills] == [
+        ("a", 40_000_00, Decimal("0.030")),
+        ("c", 30_000_00, Decimal("0.040")),
+        ("e", 30_000_00, Decimal("0.050")),
+    ]
+    assert [(d.source_id, d.code, d.amount) for d in result.decisions] == [
+        ("a", DecisionCode.TAKEN, 40_000_00),
+        ("b", DecisionCode.TERM_OUT_OF_RANGE, 0),
+        ("c", DecisionCode.TAKEN, 30_000_00),
+        ("d", DecisionCode.BELOW_MINIMUM, 0),
+        ("e", DecisionCode.TAKEN, 30_000_00),
+    ]
+    assert (result.unfilled, result.not_considered) == (0, 1)
+
+
+def test_parts_that_cannot_make_the_whole_finance_nothing() -> None:
+    offers = [
+        offer("a", "0.03", capacity=60_000_00),
+        offer("b", "0.04", credit_line_room=30_000_00),
+    ]
+    result = match_receivable(CERTIFICATE, offers, now=NOW)
+    assert (result.fills, result.unfilled) == ((), 100_000_00)
+    assert [d.code for d in result.decisions] == [
+        DecisionCode.NO_CAPACITY,
+        DecisionCode.CREDIT_LINE_REACHED,
+    ]

@@ -16,6 +16,7 @@ from domain.supply_chain.discount import (
     discount_of,
     implied_apr_exact,
     quote_early_payment,
+    total_quote,
 )
 from domain.supply_chain.fees import service_fee
 
@@ -97,3 +98,39 @@ def test_a_matured_or_worthless_receivable_is_not_quoted() -> None:
             due_date=TODAY + timedelta(days=365),
             fee_basis_points=10_000,
         )
+
+
+@given(
+    st.lists(st.tuples(amounts, rates), min_size=2, max_size=8),
+    days,
+    fees,
+)
+def test_a_certificate_bought_in_parts_is_priced_part_by_part_and_the_total_conserved(
+    parts: list[tuple[int, Decimal]], term: int, bps: int
+) -> None:
+    quotes = []
+    for amount, rate in parts:
+        try:
+            quotes.append(quote_in(term, amount=amount, rate=rate, bps=bps))
+        except ValueError:  # a part with nothing left to pay is never offered
+            return
+    total = total_quote(quotes)
+
+    whole = sum(amount for amount, _ in parts)
+    assert total.amount == whole
+    assert total.net + total.discount + total.fee == whole  # nothing made or lost
+    for quote, (amount, rate) in zip(quotes, parts, strict=True):
+        assert quote.discount == discount_of(amount, rate, term)  # each at its own rate
+    assert total.discount == sum(q.discount for q in quotes)
+    assert total.fee == sum(service_fee(amount, bps) for amount, _ in parts)
+    exact = implied_apr_exact(net=total.net, cost=total.discount + total.fee, days=term)
+    assert abs(Fraction(total.implied_apr) - exact) <= Fraction(1, 2 * 10**APR_DECIMALS)
+    lowest, highest = min(r for _, r in parts), max(r for _, r in parts)
+    assert lowest <= total.annual_rate <= highest  # the amount-weighted mean
+
+
+def test_parts_of_different_terms_are_not_one_certificate() -> None:
+    one = quote_in(30, amount=100_000, rate=Decimal("0.05"), bps=10)
+    other = quote_in(31, amount=100_000, rate=Decimal("0.05"), bps=10)
+    with pytest.raises(ValueError, match="same days"):
+        total_quote([one, other])

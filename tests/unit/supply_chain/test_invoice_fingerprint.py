@@ -14,13 +14,13 @@ ISSUED = date(2026, 12, 1)
 
 
 def fingerprint(
-    reg: str = "91310000MA1FL",
+    licence: str = "5f1c0e",
     number: str = "INV-0001",
     amount: int = 100_000,
     issued_on: date = ISSUED,
 ) -> str:
     return invoice_fingerprint(
-        registration_number=reg,
+        licence_fingerprint=licence,
         invoice_number=number,
         amount=amount,
         currency="CNY",
@@ -37,14 +37,14 @@ def test_formatting_of_the_invoice_number_does_not_make_another_invoice(number: 
 
 def test_each_field_makes_another_invoice() -> None:
     base = fingerprint()
-    assert fingerprint(reg="91310000MA1FM") != base
+    assert fingerprint(licence="5f1c0f") != base
     assert fingerprint(number="INV-0002") != base
     assert fingerprint(amount=100_001) != base
     assert fingerprint(issued_on=date(2026, 12, 2)) != base
 
 
 def test_an_empty_number_is_refused() -> None:
-    with pytest.raises(ValueError, match="needs a registration"):
+    with pytest.raises(ValueError, match="needs a verified licence"):
         fingerprint(number=" - ")
 
 
