@@ -330,6 +330,22 @@ def metric_sum(samples: Sequence[Sample], name: str) -> float:
     return sum(sample.value for sample in samples if sample.name == name)
 
 
+def group_commit(base_url: str, name: str) -> tuple[float, float]:
+    """(committed batches, requests they carried) of a group-commit queue (`name`: transfer,
+    pledge) from the server's /metrics (with several workers: whichever answered)."""
+    samples = metric_samples(base_url)
+    return (
+        metric_sum(samples, f"agora_{name}_batches_total"),
+        metric_sum(samples, f"agora_{name}_batch_orders_total"),
+    )
+
+
+def per_batch(before: tuple[float, float], after: tuple[float, float]) -> float | None:
+    """Requests per committed batch between two group_commit readings."""
+    batches, orders = after[0] - before[0], after[1] - before[1]
+    return round(orders / batches, 1) if batches > 0 else None
+
+
 def agora_outcomes(base_url: str) -> dict[str, dict[str, float]]:
     """Agora's own count of what it answered: HTTP statuses and GraphQL outcomes."""
     served: dict[str, dict[str, float]] = {"http_status": {}, "graphql_outcome": {}}
