@@ -47,7 +47,7 @@ REQUEST_TIMEOUT_SECONDS = 10
 # CLI call of the run (a token one server signs is valid on another); nothing outlives it.
 RUN_KEYS = {
     name: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    for name in ("AGORA_JWT_SECRET", "AGORA_DATA_KEY")
+    for name in ("AGORA_JWT_SECRET", "AGORA_DATA_KEY", "AGORA_METRICS_TOKEN")
 }
 
 REGISTER = (
@@ -320,7 +320,10 @@ def pass_kyc(
 def metric_samples(base_url: str) -> list[Sample]:
     """Every sample the server's /metrics shows now (with several workers: whichever
     answered the scrape)."""
-    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
+    # Production answers /metrics only to its token's bearer (404 otherwise).
+    bearer = {"Authorization": f"Bearer {RUN_KEYS['AGORA_METRICS_TOKEN']}"}
+    request = urllib.request.Request(f"{base_url}/metrics", headers=bearer)
+    with urllib.request.urlopen(request, timeout=10) as response:
         text = response.read().decode()
     return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 

@@ -19,17 +19,21 @@ from domain.crowdfunding.services.pledge_checks import PledgeRequest
 from domain.crowdfunding.services.pledge_queue import PledgeQueue
 from domain.crowdfunding.tables import Campaign, Pledge, RewardTier
 from domain.ledger.errors import InsufficientFunds
+from domain.participants.credentials import ParticipantKind
+from domain.participants.roles import Role
 from support.crowdfunding import (
     Sessions,
     backer,
     balance,
     cny,
     creator,
+    debt_campaign,
     donation_campaign,
     ledger_consistent,
     live_campaign,
     reward_campaign,
 )
+from support.lending_world import participant, product_row
 
 
 def order(who: Actor, request: PledgeRequest, key: str = "k") -> PledgeOrder:
@@ -148,4 +152,28 @@ async def test_batched_pledges_racing_the_deadline_job_are_settled_exactly_once(
     for who, got in zip(racers, outcomes, strict=True):
         paid = 1_000 if got == "OK" and counted >= 5 else 0
         assert await balance(sessions, who) == (10_000 - paid, 0)
+    assert await ledger_consistent(sessions)
+
+
+async def test_batched_lenders_never_take_a_debt_campaign_past_its_goal(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    product = product_row(clock.now())
+    async with sessions() as session:
+        session.add(product)
+        await session.commit()
+    issuer = await participant(sessions, clock, {Role.BORROWER}, kind=ParticipantKind.BUSINESS)
+    live = await live_campaign(sessions, clock, issuer, debt_campaign(product.id, goal=500_000))
+    lenders = [await backer(sessions, clock) for _ in range(12)]
+    queue = PledgeQueue(sessions, clock)
+    request = PledgeRequest(live.campaign.id, cny(100_000))
+    results = await asyncio.gather(*(queue.submit(order(who, request)) for who in lenders))
+
+    codes = [r.refusal.code if r.refusal else "OK" for r in results]
+    assert codes.count("OK") == 5  # the goal is the loan's principal: exactly five fit
+    assert codes.count(PledgeRefused.code) == 7
+    async with sessions() as session:
+        campaign = await session.get(Campaign, live.campaign.id)
+        assert campaign is not None
+        assert (campaign.pledged, campaign.backers) == (500_000, 5)
     assert await ledger_consistent(sessions)
