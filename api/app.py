@@ -110,7 +110,8 @@ def create_app(
         metrics.watch_pool(stores.engine)
         app.state.stores = stores
         app.state.services = build_services(settings, stores, clock)
-        metrics.watch_transfers(app.state.services.transfers)
+        metrics.watch_group_commit(app.state.services.transfers, "transfer", "transfers")
+        metrics.watch_group_commit(app.state.services.pledges, "pledge", "pledges")
         app.state.open_sockets = OpenSockets(
             redis_client=stores.redis,
             revocations=app.state.services.revocations,

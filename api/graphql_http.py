@@ -298,6 +298,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             rate_limits=request.app.state.rate_limits,
             events=request.app.state.events,
             transfers=services.transfers,
+            pledges=services.pledges,
             webhook_urls=services.webhook_urls,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from api.events.hub import EventHub
-    from domain.wallets.services.transfer_queue import TransferQueue
+    from domain.services.group_commit import GroupCommit
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -88,8 +88,9 @@ class Metrics:
     def watch_events(self, hub: EventHub) -> None:
         self.registry.register(EventHubCollector(hub))
 
-    def watch_transfers(self, queue: TransferQueue) -> None:
-        self.registry.register(TransferQueueCollector(queue))
+    def watch_group_commit(self, queue: GroupCommit[Any, Any], name: str, plural: str) -> None:
+        """`agora_<name>_batches` and `agora_<name>_batch_orders` of a group-commit queue."""
+        self.registry.register(GroupCommitCollector(queue, name, plural))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -144,20 +145,20 @@ class EventHubCollector(Collector):
         )
 
 
-class TransferQueueCollector(Collector):
-    """Group commit at work: transfers per committed batch is the ratio of the two."""
+class GroupCommitCollector(Collector):
+    """Group commit at work: requests per committed batch is the ratio of the two."""
 
-    def __init__(self, queue: TransferQueue) -> None:
-        self.queue = queue
+    def __init__(self, queue: GroupCommit[Any, Any], name: str, plural: str) -> None:
+        self.queue, self.name, self.plural = queue, name, plural
 
     def collect(self) -> Iterator[Metric]:
         yield CounterMetricFamily(
-            "agora_transfer_batches",
-            "Committed transactions of grouped transfers.",
+            f"agora_{self.name}_batches",
+            f"Committed transactions of grouped {self.plural}.",
             value=float(self.queue.batches),
         )
         yield CounterMetricFamily(
-            "agora_transfer_batch_orders",
-            "Transfers (and replays) those batches carried.",
+            f"agora_{self.name}_batch_orders",
+            f"{self.plural.capitalize()} (and replays) those batches carried.",
             value=float(self.queue.orders),
         )

@@ -13,6 +13,7 @@ from api.security.vault import AesGcmVault
 from api.settings import Settings
 from api.stores import Stores
 from domain.clock import Clock
+from domain.crowdfunding.services.pledge_queue import PledgeQueue
 from domain.participants.ports import IdentityServices
 from domain.wallets.rails import PaymentRail, SimulatedRail
 from domain.wallets.services.transfer_queue import TransferQueue
@@ -25,6 +26,7 @@ class AppServices:
     identity: IdentityServices
     authenticator: Authenticator
     transfers: TransferQueue
+    pledges: PledgeQueue
     revocations: RedisRevocations
     # The simulated bank until a real rail is configured (a later capability).
     rail: PaymentRail = field(default_factory=SimulatedRail)
@@ -60,6 +62,7 @@ def build_services(settings: Settings, stores: Stores, clock: Clock) -> AppServi
         identity=identity,
         authenticator=authenticator,
         transfers=TransferQueue(stores.sessions, clock),
+        pledges=PledgeQueue(stores.sessions, clock),
         revocations=revocations,
         webhook_urls=settings.webhook_url_policy,
     )

@@ -9,7 +9,9 @@ passes KYC over the API, SQL clones that participant row (same password hash) --
 each gets an access token signed with the run's key (signing in thousands of people at
 production argon2 cost would measure the hasher, not the pledge). Then C clients, each with
 its own backers, pledge 1.00 to the one campaign (`pledge`, a fresh idempotency key): a hold
-from the backer's wallet into the campaign's escrow, the campaign's row locked. The ceiling,
+from the backer's wallet into the campaign's escrow, the campaign's row locked (pledges to one
+campaign are grouped, as transfers are: `per_commit` says how many a commit carried, from
+/metrics). The ceiling,
 same run, same clients and concurrency: `transfer` of 1.00 from C KYC-verified senders to the
 creator (a posted transfer between two wallets: what a pledge, a hold, should not cost more
 than). Checks every answer, the campaign's pledged total and `agora ledger verify`.
@@ -237,8 +239,16 @@ def api(argv: Sequence[str]) -> int:
         async def run() -> dict[str, Any]:
             await closed_loop(server.base_url, args.clients, pledges(warm, "warm"))
             await closed_loop(server.base_url, args.clients, transfers("warm"))
+            batched = harness.group_commit(server.base_url, "transfer")
             ceiling = await closed_loop(server.base_url, args.clients, transfers("measured"))
+            ceiling["per_commit"] = harness.per_batch(
+                batched, harness.group_commit(server.base_url, "transfer")
+            )
+            batched = harness.group_commit(server.base_url, "pledge")
             measured = await closed_loop(server.base_url, args.clients, pledges(hot, "measured"))
+            measured["per_commit"] = harness.per_batch(
+                batched, harness.group_commit(server.base_url, "pledge")
+            )
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
                 campaign = await call(client, PLEDGED, {"id": world["campaign"]}, backers[0])
             return {

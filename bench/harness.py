@@ -47,7 +47,7 @@ REQUEST_TIMEOUT_SECONDS = 10
 # CLI call of the run (a token one server signs is valid on another); nothing outlives it.
 RUN_KEYS = {
     name: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    for name in ("AGORA_JWT_SECRET", "AGORA_DATA_KEY")
+    for name in ("AGORA_JWT_SECRET", "AGORA_DATA_KEY", "AGORA_METRICS_TOKEN")
 }
 
 REGISTER = (
@@ -326,7 +326,10 @@ def pass_kyc(
 def metric_samples(base_url: str) -> list[Sample]:
     """Every sample the server's /metrics shows now (with several workers: whichever
     answered the scrape)."""
-    with urllib.request.urlopen(f"{base_url}/metrics", timeout=10) as response:
+    # Production answers /metrics only to its token's bearer (404 otherwise).
+    bearer = {"Authorization": f"Bearer {RUN_KEYS['AGORA_METRICS_TOKEN']}"}
+    request = urllib.request.Request(f"{base_url}/metrics", headers=bearer)
+    with urllib.request.urlopen(request, timeout=10) as response:
         text = response.read().decode()
     return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
@@ -334,6 +337,22 @@ def metric_samples(base_url: str) -> list[Sample]:
 def metric_sum(samples: Sequence[Sample], name: str) -> float:
     """The samples named `name`, over all their labels (0 when there are none)."""
     return sum(sample.value for sample in samples if sample.name == name)
+
+
+def group_commit(base_url: str, name: str) -> tuple[float, float]:
+    """(committed batches, requests they carried) of a group-commit queue (`name`: transfer,
+    pledge) from the server's /metrics (with several workers: whichever answered)."""
+    samples = metric_samples(base_url)
+    return (
+        metric_sum(samples, f"agora_{name}_batches_total"),
+        metric_sum(samples, f"agora_{name}_batch_orders_total"),
+    )
+
+
+def per_batch(before: tuple[float, float], after: tuple[float, float]) -> float | None:
+    """Requests per committed batch between two group_commit readings."""
+    batches, orders = after[0] - before[0], after[1] - before[1]
+    return round(orders / batches, 1) if batches > 0 else None
 
 
 def agora_outcomes(base_url: str) -> dict[str, dict[str, float]]:

@@ -86,6 +86,7 @@ def _context(hardening: HardeningPolicy) -> Context:
         rate_limits=unused,
         events=unused,
         transfers=unused,
+        pledges=unused,
         webhook_urls=unused,
     )
 

@@ -446,9 +446,9 @@ def run_rounds(
             if args.warmup:
                 warm = measure_agora(base_url, people, clients, args.warmup, f"w{number}c{clients}")
                 runs.append(replace(warm, side="agora warm-up"))
-            batched = transfer_batching(base_url)
+            batched = harness.group_commit(base_url, "transfer")
             run = measure_agora(base_url, people, clients, args.seconds, f"r{number}c{clients}")
-            run.per_batch = _per_batch(batched, transfer_batching(base_url))
+            run.per_batch = harness.per_batch(batched, harness.group_commit(base_url, "transfer"))
             runs.append(run)
             _report(f"round {number}", run)
     return runs
@@ -462,21 +462,6 @@ def _report(phase: str, run: Run) -> None:
         f"p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  failures: {failures}{batches}",
         flush=True,
     )
-
-
-def transfer_batching(base_url: str) -> tuple[float, float]:
-    """(committed batches, transfers they carried) from the server's /metrics (with several
-    workers: whichever answered the scrape, a sample of the whole)."""
-    samples = harness.metric_samples(base_url)
-    return (
-        harness.metric_sum(samples, "agora_transfer_batches_total"),
-        harness.metric_sum(samples, "agora_transfer_batch_orders_total"),
-    )
-
-
-def _per_batch(before: tuple[float, float], after: tuple[float, float]) -> float | None:
-    batches, orders = after[0] - before[0], after[1] - before[1]
-    return orders / batches if batches > 0 else None
 
 
 def measure_agora(

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from domain.actors import Actor
 from domain.clock import Clock
+from domain.crowdfunding.services.pledge_queue import PledgeQueue
 from domain.events.interest import Interest
 from domain.participants.ports import IdentityServices
 from domain.platform import PlatformProfile
@@ -78,6 +79,7 @@ class Context:
     rate_limits: RateLimits
     events: EventFeed
     transfers: TransferQueue  # wallet-to-wallet transfers, grouped into batches (group commit)
+    pledges: PledgeQueue  # pledges, grouped into batches per campaign (group commit)
     # Reads that may be a moment behind (a standby's, when DATABASE_READ_URL is set): lists
     # people browse. Never for what decides about money: that reads `db`, the primary.
     lagging_db: async_sessionmaker[AsyncSession] | None = None

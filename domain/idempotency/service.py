@@ -11,8 +11,9 @@ the same key gives the same refusal until it expires.
 
 The use case runs inside a savepoint, so a refusal undoes its changes and keeps the claim.
 run_once is the use case's whole transaction: call it before anything else is written.
-Batched use cases (several requests in one transaction) use its parts: `claim_keys` for all
-their keys at once, then `store_answers`. The worker's housekeeping is in services/pruning.py.
+Batched use cases (several requests in one transaction) use `answer_each`: every key claimed
+at once (`claim_keys`), the requests decided one by one, every answer kept (`store_answers`).
+The worker's housekeeping is in services/pruning.py.
 
 Either way, how the key was answered (run now, or replayed from its first attempt, and when
 that was) is a `KeyUse`, known from the claim itself: saying so costs no round trip. run_once
@@ -25,7 +26,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -208,6 +209,12 @@ def _replay(previous: Any, claim: Claim) -> Replay:
 _KEY_USE = "idempotency.key_use"
 
 
+def remember_key_use(session: AsyncSession, use: KeyUse | None) -> None:
+    """For a use case that claims its key with claim_keys: say how it was answered, as
+    run_once does (the edge reads it with `key_use`)."""
+    session.info[_KEY_USE] = use
+
+
 def key_use(session: AsyncSession) -> KeyUse | None:
     """How run_once answered the key of the use case that ran in `session`, if one did."""
     use: KeyUse | None = session.info.get(_KEY_USE)
@@ -230,6 +237,69 @@ async def store_answers(conn: AsyncConnection, answers: Sequence[Answer]) -> Non
 
 
 A = TypeVar("A", bound=StoredAnswer)
+C = TypeVar("C")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared(Generic[C]):
+    """What a batch's `prepare` made (None when every request was a replay)."""
+
+    value: C | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedResult(Generic[A]):
+    """One batched request's answer (first or replayed) or its refusal, and how its key was
+    answered."""
+
+    answer: A | None = None
+    refusal: DomainError | None = None
+    key_use: KeyUse | None = None
+
+
+async def answer_each(
+    conn: AsyncConnection,
+    claims: Sequence[Claim],
+    now: datetime,
+    *,
+    answer: type[A],
+    prepare: Callable[[list[int]], Awaitable[C]],
+    decide: Callable[[C, int], Awaitable[A]],
+) -> tuple[list[KeyedResult[A]], Prepared[C]]:
+    """A batch's requests (distinct keys), each answered at most once, in order: every key
+    claimed at once; the first attempts prepared together (`prepare(indexes)`: locks, reads;
+    not called when all are replays), then decided one after another (`decide(prepared, i)`:
+    the answer, or a DomainError: a refusal kept for its key, which must have written
+    nothing); every answer stored in one statement. The caller writes what was decided."""
+    claimed = await claim_keys(conn, claims, now)
+    results: list[KeyedResult[A]] = [
+        KeyedResult(
+            answer=None if c.answer is None else answer.from_stored(c.answer),
+            refusal=c.refusal,
+            key_use=c.key_use,
+        )
+        if isinstance(c, Replay)
+        else KeyedResult()
+        for c in claimed
+    ]
+    fresh = [(i, record_id) for i, record_id in enumerate(claimed) if isinstance(record_id, int)]
+    if not fresh:
+        return results, Prepared(None)
+    prepared = await prepare([i for i, _ in fresh])
+    answers: list[Answer] = []
+    for i, record_id in fresh:
+        use = KeyUse(claims[i].key, replayed=False, first_seen_at=now)
+        try:
+            done = await decide(prepared, i)
+        except DomainError as refusal:
+            answers.append(Answer(record_id, "REFUSED", refusal_answer(refusal)))
+            refusal.keeps_changes = True  # its refusal is kept for its key
+            results[i] = KeyedResult(refusal=refusal, key_use=use)
+            continue
+        answers.append(Answer(record_id, "SUCCEEDED", done.to_stored()))
+        results[i] = KeyedResult(answer=done, key_use=use)
+    await store_answers(conn, answers)
+    return results, Prepared(prepared)
 
 
 async def run_once(

@@ -12,7 +12,7 @@ from domain.crowdfunding.services.campaigns import (
     NewEquityTerms,
     NewTier,
 )
-from domain.crowdfunding.services.pledging import PledgeRequest
+from domain.crowdfunding.services.pledge_checks import PledgeRequest
 from domain.money import Money, currency_of, parse_decimal, parse_money
 from graph.crowdfunding.types import CampaignKind, FundingModel
 from graph.relay import optional_uuid_of, uuid_of

@@ -16,6 +16,8 @@ from domain.crowdfunding.services import (
     pledging,
     reads,
 )
+from domain.crowdfunding.services.pledge_batch import PledgeOrder
+from domain.errors import DomainError
 from domain.participants.roles import Role
 from graph.context import Info
 from graph.crowdfunding.inputs import (
@@ -37,8 +39,9 @@ from graph.crowdfunding.types import (
     PledgeChangePayload,
     PledgePayload,
 )
-from graph.idempotency import IdempotencyKey
-from graph.payloads import in_unit_of_work
+from graph.errors import user_errors
+from graph.idempotency import IdempotencyKey, with_key_use
+from graph.payloads import in_unit_of_work, run_mutation
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import uuid_of
 
@@ -157,21 +160,32 @@ class CrowdfundingMutations:
         description="Back a live campaign: the amount (and any tip) is held in your wallet "
         "until the outcome; nothing is captured before."
     )
-    @in_unit_of_work
     async def pledge(
-        self, info: Info, session: AsyncSession, input: PledgeInput, idempotency_key: IdempotencyKey
+        self, info: Info, input: PledgeInput, idempotency_key: IdempotencyKey
     ) -> PledgePayload:
         ctx = info.context
-        return await _pledge_payload(
-            session,
-            await pledging.pledge(
-                session=session,
-                clock=ctx.clock,
-                actor=ctx.actor,
-                request=pledge_request(input),
-                idempotency_key=idempotency_key,
-            ),
-        )
+        try:
+            order = PledgeOrder(ctx.actor, pledge_request(input), idempotency_key)
+            result = await ctx.pledges.submit(order)  # batched with the campaign's other pledges
+        except DomainError as error:
+            return PledgePayload(errors=user_errors(error))
+        try:
+            kept = result.unwrap()
+        except DomainError as error:
+            return with_key_use(PledgePayload(errors=user_errors(error)), result.key_use)
+        if result.view is not None and result.campaign is not None:  # as its batch left them
+            first = PledgePayload(
+                pledge=Pledge.of(result.view), campaign=Campaign.of(result.campaign)
+            )
+            return with_key_use(first, result.key_use)
+
+        async def answer(session: AsyncSession) -> PledgePayload:  # read after the commit
+            return await _pledge_payload(
+                session, await pledging.pledge_now(session, kept.pledge_id)
+            )
+
+        payload = await run_mutation(info, lambda errors: PledgePayload(errors=errors), answer)
+        return with_key_use(payload, result.key_use)
 
     @allow(SIGNED_IN)
     @strawberry.mutation(

@@ -47,6 +47,7 @@ def test_metrics_count_operations_by_root_field(server: ServerProcess) -> None:
     assert "agora_db_pool_size" in text
     assert "agora_websocket_connections" in text
     assert "agora_transfer_batches_total" in text  # group commit of transfers at work
+    assert "agora_pledge_batches_total" in text  # and of pledges
 
 
 def test_request_id_is_echoed_or_made(server: ServerProcess) -> None:

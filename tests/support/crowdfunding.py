@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor
 from domain.clock import FixedClock
-from domain.crowdfunding.services import campaigns, pledging
+from domain.crowdfunding.services import campaigns, pledge_checks, pledging
 from domain.crowdfunding.services.campaigns import (
     NewCampaign,
     NewDebtTerms,
@@ -148,7 +148,7 @@ async def pledge(
             session=session,
             clock=clock,
             actor=who,
-            request=pledging.PledgeRequest(campaign_id, cny(amount), **extra),  # type: ignore[arg-type]
+            request=pledge_checks.PledgeRequest(campaign_id, cny(amount), **extra),  # type: ignore[arg-type]
             idempotency_key=f"pledge-{next(_keys)}",
         )
         await session.commit()

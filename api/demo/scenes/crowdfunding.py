@@ -17,7 +17,8 @@ from domain.crowdfunding.services.campaigns import (
     review_campaign,
     submit_campaign,
 )
-from domain.crowdfunding.services.pledging import PledgeRequest, pledge
+from domain.crowdfunding.services.pledge_checks import PledgeRequest
+from domain.crowdfunding.services.pledging import pledge
 from domain.crowdfunding.services.reads import CampaignView
 from domain.crowdfunding.states import CampaignKind, FundingModel
 from domain.money import Money

@@ -13,7 +13,8 @@ from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.crowdfunding.errors import CampaignStateConflict, PledgeStateConflict
 from domain.crowdfunding.services.accounts import FEE_STREAM, revenue_key, wallet_key
-from domain.crowdfunding.services.pledging import PledgeKept, pledge_now
+from domain.crowdfunding.services.pledge_checks import PledgeKept
+from domain.crowdfunding.services.pledging import pledge_now
 from domain.crowdfunding.services.reads import PledgeView
 from domain.crowdfunding.services.updates import (
     audit,

@@ -16,7 +16,7 @@ from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.crowdfunding.errors import CampaignStateConflict
 from domain.crowdfunding.services.outcome import live_pledges
-from domain.crowdfunding.services.pledging import check_live
+from domain.crowdfunding.services.pledge_checks import check_live
 from domain.crowdfunding.services.reads import CampaignView, views
 from domain.crowdfunding.services.updates import audit, campaign_updated, lock_campaign
 from domain.crowdfunding.states import CampaignChange, CampaignKind

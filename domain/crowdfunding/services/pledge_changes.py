@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import Actor, NotFound
@@ -16,13 +15,14 @@ from domain.clock import Clock
 from domain.crowdfunding.errors import PledgeLocked, PledgeRefused, PledgeStateConflict
 from domain.crowdfunding.pledge_locks import cancellation_lock
 from domain.crowdfunding.services.holds import hold_pledge, release_pledge
-from domain.crowdfunding.services.pledging import (
+from domain.crowdfunding.services.pledge_checks import (
     PledgeKept,
     PledgeRequest,
     check_amount,
     check_live,
-    pledge_now,
+    give_back_unit,
 )
+from domain.crowdfunding.services.pledging import pledge_now
 from domain.crowdfunding.services.reads import PledgeView
 from domain.crowdfunding.services.updates import (
     audit,
@@ -71,15 +71,6 @@ def _check_change(campaign: Campaign, row: Pledge, reduction: int, now: datetime
         raise PledgeLocked(locked, field="pledge_id")
 
 
-async def _give_back_unit(session: AsyncSession, tier_id: UUID | None) -> RewardTier | None:
-    if tier_id is None:
-        return None
-    await (await session.connection()).execute(
-        update(TIERS).where(TIERS.c.id == tier_id).values(taken=TIERS.c.taken - 1)
-    )
-    return await session.get(RewardTier, tier_id, populate_existing=True)
-
-
 async def cancel_pledge(
     *, session: AsyncSession, clock: Clock, actor: Actor, pledge_id: UUID, idempotency_key: str
 ) -> PledgeView:
@@ -94,7 +85,7 @@ async def cancel_pledge(
         campaign.tips -= row.tip
         campaign.backers -= 1
         campaign.updated_at = now
-        tier = await _give_back_unit(session, row.tier_id)
+        tier = await give_back_unit(session, row.tier_id)
         session.add_all([row, campaign])
         await session.flush()
         await campaign_updated(

@@ -14,7 +14,8 @@ from domain.audit.service import Outcome, record
 from domain.crowdfunding.events import CampaignUpdated, PledgeUpdated
 from domain.crowdfunding.states import CampaignChange, CampaignEvent, CampaignState, transition
 from domain.crowdfunding.tables import Campaign, Pledge, RewardTier
-from domain.events.services.outbox import emit
+from domain.events.rows import payload_row
+from domain.events.services.outbox import record_events
 
 
 async def lock_campaign(session: AsyncSession, campaign_id: UUID) -> Campaign:
@@ -43,6 +44,20 @@ async def campaign_updated(
     tier: RewardTier | None = None,
 ) -> None:
     """Tell the creator (and `audience`) how the campaign stands after `change`."""
+    await record_events(
+        session, [campaign_updated_row(campaign, change, now=now, audience=audience, tier=tier)]
+    )
+
+
+def campaign_updated_row(
+    campaign: Campaign,
+    change: CampaignChange,
+    *,
+    now: datetime,
+    audience: Iterable[UUID] = (),
+    tier: RewardTier | None = None,
+) -> dict[str, Any]:
+    """campaign_updated's outbox row, for a use case that writes many events at once."""
     event = CampaignUpdated(
         campaign_id=str(campaign.id),
         change=change.value,
@@ -59,8 +74,7 @@ async def campaign_updated(
         tier_id=str(tier.id) if tier else None,
         tier_taken=tier.taken if tier else None,
     )
-    await emit(
-        session,
+    return payload_row(
         event,
         aggregate_id=campaign.id,
         occurred_at=now,
@@ -72,6 +86,11 @@ async def pledge_updated(
     session: AsyncSession, pledge: Pledge, *, creator_id: UUID, now: datetime
 ) -> None:
     """Tell the backer and the creator how the pledge stands."""
+    await record_events(session, [pledge_updated_row(pledge, creator_id=creator_id, now=now)])
+
+
+def pledge_updated_row(pledge: Pledge, *, creator_id: UUID, now: datetime) -> dict[str, Any]:
+    """pledge_updated's outbox row, for a use case that writes many events at once."""
     event = PledgeUpdated(
         pledge_id=str(pledge.id),
         campaign_id=str(pledge.campaign_id),
@@ -83,8 +102,7 @@ async def pledge_updated(
         refunded=pledge.refunded,
         shares=pledge.shares,
     )
-    await emit(
-        session,
+    return payload_row(
         event,
         aggregate_id=pledge.id,
         occurred_at=now,

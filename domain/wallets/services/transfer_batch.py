@@ -23,16 +23,7 @@ from domain.audit.service import Outcome, entry_row, record_rows
 from domain.clock import Clock
 from domain.errors import DomainError, InvalidInput
 from domain.idempotency.answers import StoredAnswer
-from domain.idempotency.service import (
-    Answer,
-    Claim,
-    KeyUse,
-    Replay,
-    claim_keys,
-    claim_of,
-    refusal_answer,
-    store_answers,
-)
+from domain.idempotency.service import Claim, KeyUse, answer_each, claim_of
 from domain.ledger.balances import TransferKind
 from domain.ledger.services.outflow import Outflow, outflow_today
 from domain.ledger.services.posting import Leg, LockedAccount, check_pair, move, transfer_row
@@ -135,7 +126,7 @@ class _Batch:
     audit: list[dict[str, Any]]
 
 
-def _decide(batch: _Batch, order: TransferOrder, holders: dict[UUID, Holder]) -> MoneyMoved:
+def _decide(batch: _Batch, holders: dict[UUID, Holder], order: TransferOrder) -> MoneyMoved:
     """Apply one transfer to the locked wallets in memory, or refuse it changing nothing."""
     sender, recipient = holders.get(order.sender_id), holders.get(order.recipient_id)
     if sender is None or recipient is None:
@@ -188,51 +179,43 @@ async def transfer_batch(
     if not orders:
         return []
     now = clock.now()
-    conn = await session.connection()
-    keys = [order.claim() for order in orders]
-    claims = await claim_keys(conn, keys, now)
-    fresh_use = [KeyUse(key.key, replayed=False, first_seen_at=now) for key in keys]
-    results: list[TransferResult] = [
-        TransferResult(
-            answer=None if c.answer is None else MoneyMoved.from_stored(c.answer),
-            refusal=c.refusal,
-            key_use=c.key_use,
+
+    async def prepare(fresh: list[int]) -> tuple[_Batch, dict[UUID, Holder]]:
+        owners = {p for i in fresh for p in (orders[i].sender_id, orders[i].recipient_id)}
+        holders = await lock_wallets(
+            session, owner_ids=owners, currency=orders[0].amount.currency, now=now
         )
-        if isinstance(c, Replay)
-        else TransferResult()
-        for c in claims
-    ]
-    fresh = [(i, record_id) for i, record_id in enumerate(claims) if isinstance(record_id, int)]
-    if not fresh:
-        return results
-    owners = {p for i, _ in fresh for p in (orders[i].sender_id, orders[i].recipient_id)}
-    holders = await lock_wallets(
-        session, owner_ids=owners, currency=orders[0].amount.currency, now=now
+        senders = [holders[o.sender_id].wallet.id for o in orders if o.sender_id in holders]
+        outflows = await outflow_today(session, senders, REASON, now)
+        return _Batch(now, outflows, [], [], [], {}, []), holders
+
+    async def decide(prepared: tuple[_Batch, dict[UUID, Holder]], i: int) -> MoneyMoved:
+        return _decide(*prepared, orders[i])
+
+    keyed, prepared = await answer_each(
+        await session.connection(),
+        [order.claim() for order in orders],
+        now,
+        answer=MoneyMoved,
+        prepare=prepare,
+        decide=decide,
     )
-    senders = [holders[o.sender_id].wallet.id for o in orders if o.sender_id in holders]
-    batch = _Batch(now, await outflow_today(session, senders, REASON, now), [], [], [], {}, [])
-    answers: list[Answer] = []
-    for i, record_id in fresh:
-        try:
-            answer = _decide(batch, orders[i], holders)
-        except DomainError as refusal:
-            answers.append(Answer(record_id, "REFUSED", refusal_answer(refusal)))
-            refusal.keeps_changes = True  # its refusal is kept for its key
-            results[i] = TransferResult(refusal=refusal, key_use=fresh_use[i])
-            continue
-        answers.append(Answer(record_id, "SUCCEEDED", answer.to_stored()))
-        results[i] = TransferResult(answer=answer, key_use=fresh_use[i])
-    if batch.transfers:
-        await write_postings(
-            session,
-            transfers=batch.transfers,
-            accounts=batch.touched.values(),
-            outflows=batch.outflows,
-            events=batch.events,
-        )
-        await record_rows(session, batch.audit)
-    await store_answers(conn, answers)
-    return [_with_wallet(result, orders[i], holders) for i, result in enumerate(results)]
+    holders: dict[UUID, Holder] = {}
+    if prepared.value is not None:
+        batch, holders = prepared.value
+        if batch.transfers:
+            await write_postings(
+                session,
+                transfers=batch.transfers,
+                accounts=batch.touched.values(),
+                outflows=batch.outflows,
+                events=batch.events,
+            )
+            await record_rows(session, batch.audit)
+    return [
+        _with_wallet(TransferResult(r.answer, r.refusal, key_use=r.key_use), order, holders)
+        for r, order in zip(keyed, orders, strict=True)
+    ]
 
 
 def _with_wallet(

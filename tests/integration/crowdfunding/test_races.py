@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 from domain.actors import Actor
 from domain.clock import FixedClock
 from domain.crowdfunding.errors import CampaignNotLive, TierSoldOut
-from domain.crowdfunding.services import pledging
+from domain.crowdfunding.services import pledge_checks, pledging
 from domain.crowdfunding.services.campaigns import NewTier
 from domain.crowdfunding.services.outcome import close_due_campaigns
 from domain.crowdfunding.tables import Campaign, Pledge, RewardTier
@@ -81,7 +81,7 @@ async def test_pledges_racing_the_deadline_job_either_count_or_are_refused(
     after = FixedClock(live.campaign.deadline)
 
     async def attempt(who: Actor) -> str:
-        request = pledging.PledgeRequest(live.campaign.id, cny(1_000))
+        request = pledge_checks.PledgeRequest(live.campaign.id, cny(1_000))
         try:
             async with sessions() as session:
                 await pledging.pledge(

@@ -16,7 +16,7 @@ from domain.crowdfunding.errors import (
     PledgeRefused,
     TierSoldOut,
 )
-from domain.crowdfunding.services import campaigns, pledge_changes, pledging
+from domain.crowdfunding.services import campaigns, pledge_changes, pledge_checks, pledging
 from domain.crowdfunding.services.campaigns import NewTier
 from domain.crowdfunding.states import CampaignState, FundingModel, PledgeState
 from domain.crowdfunding.tables import Campaign, Pledge
@@ -191,7 +191,7 @@ async def test_a_pledge_replayed_with_its_key_holds_once(
     owner = await creator(sessions, clock)
     live = await live_campaign(sessions, clock, owner, reward_campaign())
     who = await backer(sessions, clock)
-    request = pledging.PledgeRequest(live.campaign.id, cny(12_000))
+    request = pledge_checks.PledgeRequest(live.campaign.id, cny(12_000))
 
     made = []
     for _ in range(2):

@@ -267,6 +267,7 @@ class World:
             rate_limits=self.app.state.rate_limits,
             events=self.app.state.events,
             transfers=services.transfers,
+            pledges=services.pledges,
         )
         stream = await SCHEMA.subscribe(query, variables, context_value=context)
         if not hasattr(stream, "__aiter__"):
