@@ -15,8 +15,8 @@ from starlette.applications import Starlette
 from api.app import create_app
 from domain.clock import SystemClock
 from support.examples import register_profiles
+from support.factories import register_operator
 from support.graphql import Person, log_in, unique_email
-from support.operators import register_operator
 from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, migrated_database
 
