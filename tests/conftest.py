@@ -6,7 +6,6 @@ before each test; e2e tests share one `agora serve` process per run.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -14,13 +13,12 @@ import pytest
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.schema_migrations import upgrade_to_head
 from domain.clock import SystemClock
 from support.examples import register_profiles
+from support.factories import register_operator
 from support.graphql import Person, log_in, unique_email
-from support.operators import register_operator
 from support.server import ServerProcess, server_env
-from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, recreate_database
+from support.stores import StoreUrls, empty_stores, locate_stores, make_settings, migrated_database
 
 register_profiles()  # before any test module is imported: their settings read it
 
@@ -28,8 +26,7 @@ register_profiles()  # before any test module is imported: their settings read i
 @pytest.fixture(scope="session")
 async def stores() -> StoreUrls:
     located = await locate_stores()
-    await recreate_database(located.database_url)
-    await asyncio.to_thread(upgrade_to_head, located.database_url)  # alembic runs its own loop
+    await migrated_database(located.database_url)
     # Event streams of an earlier run hold positions the recreated database gives again.
     return await empty_stores(located)
 

@@ -6,6 +6,7 @@ a context of just what `platform` and `quoteLoan` read (no stores needed).
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -82,7 +83,11 @@ class Hardened:
         return await self.http.post("/graphql", content=json.dumps(body), headers=headers)
 
 
-def hardened_app(policy: HardeningPolicy, resolved: list[str]) -> Starlette:
+@functools.cache
+def hardened_app(policy: HardeningPolicy) -> tuple[Starlette, list[str]]:
+    """One app per policy for the module (building the schema is most of a test's CPU), and
+    the list its spy fills; each client empties it first."""
+    resolved: list[str] = []
     schema = build_schema(policy=policy, extra_extensions=[lambda: ResolverSpy(resolved)])
     graphql = BareGraphQL(
         schema,
@@ -93,12 +98,13 @@ def hardened_app(policy: HardeningPolicy, resolved: list[str]) -> Starlette:
         max_subscriptions_per_connection=10,
         hardening=policy,
     )
-    return Starlette(routes=[Route("/graphql", graphql)])
+    return Starlette(routes=[Route("/graphql", graphql)]), resolved
 
 
 async def client_for(policy: HardeningPolicy) -> AsyncIterator[Hardened]:
-    resolved: list[str] = []
-    transport = httpx.ASGITransport(app=hardened_app(policy, resolved))
+    app, resolved = hardened_app(policy)
+    resolved.clear()
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://agora.test") as http:
         yield Hardened(http, resolved)
 

@@ -73,8 +73,9 @@ async def locate_stores() -> StoreUrls:
     return StoreUrls(database_url, redis_url, embedded=True)
 
 
-async def recreate_database(url: str) -> None:
-    """Drop and create the test database, so every run starts from an empty schema.
+async def recreate_database(url: str, *, template: str | None = None) -> None:
+    """Drop and create the test database, so every run starts from an empty schema (or a
+    copy of the database `template`, which nobody may be connected to).
 
     Its commits do not wait for the disk (`synchronous_commit = off`, for this throwaway
     database only): a commit is still atomic and visible at once, and only a crash of
@@ -82,13 +83,32 @@ async def recreate_database(url: str) -> None:
     """
     name = make_url(url).database
     assert name, "the test database URL must name a database"
+    copy_of = f' TEMPLATE "{template}" STRATEGY WAL_LOG' if template else ""
     admin = await asyncpg.connect(_asyncpg_dsn(url, "postgres"))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"{copy_of}')
         await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     finally:
         await admin.close()
+
+
+def _beside(url: str, suffix: str) -> str:
+    """The URL of the database `<name>_<suffix>` on the same server."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(False)
+
+
+async def migrated_database(url: str) -> None:
+    """The test database at `url`, recreated at the migrations' head.
+
+    The migrations run once per run, into `<name>_template`, which no test connects to; the
+    test database and those of `stores_of_their_own` are copies of it (~0.3 s each, where
+    running the migrations took ~6 s of PostgreSQL's time on a loaded machine)."""
+    template = _beside(url, "template")
+    await recreate_database(template)
+    await asyncio.to_thread(upgrade_to_head, template)  # alembic runs its own loop
+    await recreate_database(url, template=make_url(template).database)
 
 
 # Empties the database in one round trip and one short transaction. Most tests leave rows in
@@ -142,10 +162,9 @@ async def truncate_all(url: str) -> None:
 async def stores_of_their_own(stores: StoreUrls, suffix: str, redis_url: str) -> StoreUrls:
     """A migrated database next to the test database (`<name>_<suffix>`), for tests that
     must not share theirs with the e2e server's relay; and the Redis at `redis_url`."""
-    url = make_url(stores.database_url)
-    database_url = url.set(database=f"{url.database}_{suffix}").render_as_string(False)
-    await recreate_database(database_url)
-    await asyncio.to_thread(upgrade_to_head, database_url)  # alembic runs its own loop
+    database_url = _beside(stores.database_url, suffix)
+    template = make_url(_beside(stores.database_url, "template")).database
+    await recreate_database(database_url, template=template)
     return StoreUrls(database_url, redis_url, embedded=stores.embedded)
 
 
