@@ -30,6 +30,7 @@ class EventType(Enum):
     CERTIFICATE_UPDATED = "supply_chain.certificate_updated"
     FUND_INCOME_POSTED = "wealth.income_posted"
     FUND_REDEMPTION_UPDATED = "wealth.redemption_updated"
+    PLACEMENT_UPDATED = "advertising.placement_updated"
 
     @property
     def topic(self) -> str:

@@ -38,6 +38,8 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     # A fund's days and redemptions, as managedFunds shows them to its manager's keys.
     EventType.FUND_INCOME_POSTED: Scope.FUNDS_READ,
     EventType.FUND_REDEMPTION_UPDATED: Scope.FUNDS_READ,
+    # An advertiser's placements, as myPlacements shows them (people only: keys get none).
+    EventType.PLACEMENT_UPDATED: Scope.PROFILE_READ,
 }
 
 

@@ -46,6 +46,8 @@ DESCRIPTIONS: dict[Type, str] = {
     "holders (one fund's with fundId).",
     Type.FUND_REDEMPTION_UPDATED: "Your fund redemptions (asset managers: your funds'), as "
     "they are asked for and paid.",
+    Type.PLACEMENT_UPDATED: "Advertisers: your placements, as they are created, charged a "
+    "batch and end (budget spent, end passed or cancelled).",
 }
 
 
