@@ -81,6 +81,7 @@ for _context in (
     "insurance",
     "supply_chain",
     "wealth",
+    "advertising",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 

@@ -19,3 +19,4 @@ ID_TYPES: dict[str, ItemKind] = {
     "Fund": ItemKind.FUND,
     "InsuranceProduct": ItemKind.INSURANCE_PRODUCT,
 }
+ITEM_TYPE_NAMES: dict[ItemKind, str] = {kind: name for name, kind in ID_TYPES.items()}

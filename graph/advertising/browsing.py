@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
+from uuid import UUID
 
-from domain.advertising.items import ID_TYPES, ItemKind
+from domain.actors import Actor, ActorKind
+from domain.advertising.items import ITEM_TYPE_NAMES, ItemKind
 from domain.advertising.services.showing import promote
 from domain.unit_of_work import transaction
 from graph.advertising.promotion import Promotion
@@ -17,7 +19,6 @@ from graph.context import Info
 from graph.pagination import Connection
 from graph.relay import to_global_id, uuid_of
 
-_TYPE_NAMES = {kind: name for name, kind in ID_TYPES.items()}
 SPONSORED = "Sponsored"
 
 
@@ -34,7 +35,7 @@ ItemT = TypeVar("ItemT", bound=Item)
 async def label_promoted(info: Info, kind: ItemKind, items: Sequence[Item]) -> None:
     """Set `promotion` on the items of `items` the auction promotes (their impressions counted
     for the caller, on the primary, in a transaction of their own)."""
-    by_id = {uuid_of(item.id, _TYPE_NAMES[kind]): item for item in items}
+    by_id = {uuid_of(item.id, ITEM_TYPE_NAMES[kind]): item for item in items}
     if not by_id:
         return
     ctx = info.context
@@ -43,7 +44,7 @@ async def label_promoted(info: Info, kind: ItemKind, items: Sequence[Item]) -> N
             session,
             kind=kind,
             item_ids=list(by_id),
-            viewer=ctx.actor.participant_id,
+            viewer=_audience(ctx.actor),
             now=ctx.clock.now(),
         )
     for item_id, where in shown.items():
@@ -52,6 +53,14 @@ async def label_promoted(info: Info, kind: ItemKind, items: Sequence[Item]) -> N
             slot=where.slot,
             label=SPONSORED,
         )
+
+
+def _audience(actor: Actor) -> UUID | None:
+    """Whose view counts: a signed-in person's; not a machine client's (a bank's program
+    reading listings is nobody's attention) nor an operator's at work."""
+    if actor.kind is not ActorKind.PERSON or actor.is_operator:
+        return None
+    return actor.participant_id
 
 
 def _order(item: Item) -> tuple[bool, int]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.actors import NotFound
 from domain.advertising import charging
-from domain.advertising.items import ID_TYPES
+from domain.advertising.errors import ItemNotPromotable
+from domain.advertising.items import ID_TYPES, ITEM_TYPE_NAMES, ItemKind
 from domain.advertising.services import placements, showing
 from domain.advertising.tables import AdPlacement
 from domain.money import currency_of, parse_money
@@ -20,8 +22,6 @@ from graph.money import MoneyInput
 from graph.payloads import in_unit_of_work
 from graph.permissions import SIGNED_IN, allow
 from graph.relay import parse_global_id, to_global_id, uuid_of
-
-_TYPE_NAMES = {kind.value: name for name, kind in ID_TYPES.items()}
 
 
 @strawberry.input
@@ -42,6 +42,19 @@ class CreatePlacementInput:
 @strawberry.input
 class PlacementIdInput:
     placement_id: strawberry.ID
+
+
+def _item_of(global_id: str) -> tuple[ItemKind, UUID]:
+    """The kind and id of a promotable item; anything else, as an item one may not promote
+    (another's, a missing one and a malformed id all answer alike)."""
+    try:
+        type_name, _ = parse_global_id(global_id)
+        kind = ID_TYPES[type_name]
+    except (NotFound, KeyError):
+        raise ItemNotPromotable(
+            "not an item of yours that its list shows", field="item_id"
+        ) from None
+    return kind, uuid_of(global_id, type_name)
 
 
 async def _answer(session: AsyncSession, placement_id: object) -> Placement:
@@ -68,17 +81,14 @@ class AdvertisingMutations:
         idempotency_key: IdempotencyKey,
     ) -> PlacementPayload:
         ctx = info.context
-        type_name, _ = parse_global_id(input.item_id)
-        kind = ID_TYPES.get(type_name)
-        if kind is None:
-            raise NotFound("no such item", field="item_id")
+        kind, item_id = _item_of(input.item_id)
         currency = currency_of(input.budget.currency)
         created = await placements.create_placement(
             session=session,
             clock=ctx.clock,
             actor=ctx.actor,
             item_kind=kind,
-            item_id=uuid_of(input.item_id, type_name),
+            item_id=item_id,
             pricing=input.pricing,
             bid=parse_money(input.bid.amount, currency_of(input.bid.currency), field="bid"),
             budget=parse_money(input.budget.amount, currency, field="budget"),
@@ -128,5 +138,5 @@ class AdvertisingMutations:
         )
         return ClickPromotionPayload(
             counted=clicked.counted,
-            item_id=to_global_id(_TYPE_NAMES[clicked.item_kind], clicked.item_id),
+            item_id=to_global_id(ITEM_TYPE_NAMES[ItemKind(clicked.item_kind)], clicked.item_id),
         )

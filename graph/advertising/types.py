@@ -11,6 +11,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.advertising import charging, items, states
+from domain.advertising.items import ITEM_TYPE_NAMES
 from domain.advertising.services.reads import placement_days
 from domain.advertising.tables import AdDay, AdPlacement
 from domain.money import Money as DomainMoney
@@ -19,14 +20,12 @@ from graph.errors import UserError
 from graph.idempotency import IdempotentPayload
 from graph.loaders import loader
 from graph.money import Money
-from graph.relay import to_global_id
+from graph.relay import Node, to_global_id
 
 # Enums as the domain spells them (registered once, here).
 strawberry.enum(charging.Pricing, description="CPM: per thousand impressions; CPC: per click.")
 strawberry.enum(states.PlacementState)
 strawberry.enum(items.ItemKind)
-
-_TYPE_NAMES = {kind: name for name, kind in items.ID_TYPES.items()}
 
 
 def _money(minor: int, currency: str) -> Money:
@@ -54,7 +53,7 @@ class PlacementDay:
 
 
 @strawberry.type(description="A paid promotion of one's own item in its browsing list.")
-class Placement:
+class Placement(Node):
     row: strawberry.Private[AdPlacement]
     id: strawberry.ID
     item_kind: items.ItemKind
@@ -76,7 +75,7 @@ class Placement:
             row=row,
             id=to_global_id("Placement", row.id),
             item_kind=kind,
-            item_id=to_global_id(_TYPE_NAMES[kind], row.item_id),
+            item_id=to_global_id(ITEM_TYPE_NAMES[kind], row.item_id),
             pricing=charging.Pricing(row.pricing),
             bid=_money(row.bid, c),
             budget=_money(row.budget, c),

@@ -15,6 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain.advertising.events import PlacementUpdated
+from domain.advertising.items import ITEM_TYPE_NAMES, ItemKind
 from domain.consumer_credit.events import (
     PlanInstallmentDue,
     PlanMatchCreated,
@@ -697,7 +698,9 @@ class PlacementUpdatedEvent(PayloadEvent):
     )
     state: str = strawberry.field(description="ACTIVE, EXHAUSTED, ENDED or CANCELLED.")
     item_kind: str = strawberry.field(description="LOAN, CAMPAIGN, FUND or INSURANCE_PRODUCT.")
-    item_id: strawberry.ID = strawberry.field(description="The promoted item's raw id.")
+    item_id: strawberry.ID = strawberry.field(
+        description="The promoted Loan, Campaign, Fund or InsuranceProduct."
+    )
     pricing: str = strawberry.field(description="CPM or CPC.")
     bid: Money
     budget: Money
@@ -715,7 +718,7 @@ class PlacementUpdatedEvent(PayloadEvent):
             change=p.change,
             state=p.state,
             item_kind=p.item_kind,
-            item_id=strawberry.ID(p.item_id),
+            item_id=node_id(ITEM_TYPE_NAMES[ItemKind(p.item_kind)], p.item_id),
             pricing=p.pricing,
             bid=money(p.bid, c),
             budget=money(p.budget, c),

@@ -39,3 +39,13 @@ async def placement_days(
     for row in (await session.exec(query)).all():
         days[row.placement_id].append(row)
     return days
+
+
+async def placements_by_id(
+    session: AsyncSession, *, actor: Actor, ids: Sequence[UUID]
+) -> list[AdPlacement]:
+    """Those of `ids` the caller may see: its own (operators: all); others' are as missing."""
+    query = select(AdPlacement).where(col(AdPlacement.id).in_(list(ids)))
+    if not actor.is_operator:
+        query = query.where(col(AdPlacement.advertiser_id) == actor.participant_id)
+    return list((await session.exec(query)).all())

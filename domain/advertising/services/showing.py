@@ -7,7 +7,7 @@ a repeat is no new row, under any concurrency). A click counts only for an impre
 to that viewer within the hour before, once per impression (its row's key). Each counted unit
 adds its price to the placement's day (impressions' for CPM, clicks' for CPC), which the
 worker charges from. Anonymous views are shown the promotion but count nothing: there is
-nobody to count them once for.
+nobody to count them once for (nor do machine clients' or operators': graph/advertising).
 """
 
 from __future__ import annotations
