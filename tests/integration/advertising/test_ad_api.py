@@ -32,6 +32,8 @@ CLICK = """mutation K($id: ID!) {
 FUNDS = "{ funds { id sponsored promotion { placementId slot label } } }"
 MINE = """{ myPlacements { id state charged { amount }
   days { day impressions clicks ctr spend { amount } } } }"""
+REVENUE = """query R($day: Date!) { revenue(currency: "CNY", from: $day, to: $day,
+  groupBy: BUSINESS_LINE) { lines { key net { amount } } } }"""
 LISTINGS = """{ listings(first: 10) {
   edges { cursor node { id sponsored promotion { slot } state noteRate borrowerRate
     remaining { amount } principal { amount } } }
@@ -98,6 +100,10 @@ async def test_a_promoted_fund_is_first_labelled_clicked_charged_and_refunded(
     assert (day["impressions"], day["clicks"], day["ctr"]) == (1, 1, "1.0000")
     assert day["spend"]["amount"] == "0.10"
     assert (await gql(client, MINE, token=viewer.token))["data"]["myPlacements"] == []
+    today = {"day": SystemClock().now().date().isoformat()}
+    books = await gql(client, REVENUE, today, token=operator.token)
+    lines = {line["key"]: line["net"]["amount"] for line in books["data"]["revenue"]["lines"]}
+    assert lines["ADVERTISING"] == "0.10"
 
     stopped = await gql(client, CANCEL, {"id": placement["id"]}, token=viewer.token)
     assert stopped["data"]["cancelPlacement"]["errors"] == [{"code": "NOT_FOUND"}]

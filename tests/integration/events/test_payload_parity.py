@@ -48,6 +48,7 @@ FORMATTED = {
     "paid_at": "2026-12-02T08:15:00+00:00",
     "income_per_10k": "0.6512",
     "seven_day_yield": "0.023851",
+    "item_kind": "FUND",
 }
 COMMON = {f.name for f in dataclasses.fields(PayloadEvent)} | {  # type: ignore[arg-type]
     f.name
