@@ -5,11 +5,13 @@ an advertiser's cancellation ends it the same way. Unspent budget goes back to t
 A batch locks the placement row (SKIP LOCKED in the worker: a placement another worker or a
 cancellation holds is left for the next run), so two charges of one placement never overlap;
 `charged` is cumulative and the pure rule charges only what the accrued total owes beyond it.
+Placements are taken in id order, and so are their day rows (as impressions take theirs).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -82,8 +84,14 @@ async def _batch(session: AsyncSession, after: UUID | None) -> list[AdPlacement]
     query = select(AdPlacement).where(col(AdPlacement.state) == PlacementState.ACTIVE.value)
     if after is not None:
         query = query.where(col(AdPlacement.id) > after)
-    query = query.order_by(col(AdPlacement.id)).limit(BATCH).with_for_update(skip_locked=True)
-    return list((await session.exec(query)).all())
+    query = query.order_by(col(AdPlacement.id)).limit(BATCH)
+    return list((await session.exec(lock(query, skip_locked=True))).all())
+
+
+def lock(query: Any, *, skip_locked: bool = False) -> Any:
+    """FOR NO KEY UPDATE: counting an impression or click (its foreign key to the placement
+    takes a KEY SHARE lock) never waits on a charge or a cancellation, nor they on it."""
+    return query.with_for_update(key_share=True, skip_locked=skip_locked)
 
 
 async def charge_placements(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:

@@ -16,7 +16,7 @@ from domain.advertising.charging import Pricing
 from domain.advertising.errors import BidBelowReserve, ItemNotPromotable, PlacementExists
 from domain.advertising.items import ItemKind
 from domain.advertising.services.budget import hold_budget
-from domain.advertising.services.charging import placement_event, settle_placement
+from domain.advertising.services.charging import lock, placement_event, settle_placement
 from domain.advertising.services.items import promotable_owner
 from domain.advertising.slots import CURRENT_SLOTS
 from domain.advertising.states import PlacementState
@@ -138,7 +138,7 @@ async def cancel_placement(
     advertiser = actor.require_participant()
 
     async def execute() -> PlacementChanged:
-        query = select(AdPlacement).where(col(AdPlacement.id) == placement_id).with_for_update()
+        query = lock(select(AdPlacement).where(col(AdPlacement.id) == placement_id))
         p = (await session.exec(query)).first()
         if p is None or (p.advertiser_id != advertiser and not actor.is_operator):
             raise NotFound("no such placement", field="placement_id")

@@ -52,6 +52,8 @@ _LIVE = text(
 )
 
 # Counted impressions: new rows only; each adds one impression (and, for CPM, its price).
+# Rows are taken in placement order, as the worker takes its placements' days: two
+# transactions never wait on each other's day rows in a circle.
 _SHOW = text(
     """
     WITH shown AS (
@@ -69,6 +71,7 @@ _SHOW = text(
     SELECT c.placement_id, (CAST(:now AS timestamptz) AT TIME ZONE 'UTC')::date, 1, 0,
            CASE WHEN s.cpm THEN s.price ELSE 0 END, 0
     FROM counted c JOIN shown s USING (placement_id)
+    ORDER BY c.placement_id
     ON CONFLICT (placement_id, day) DO UPDATE SET
         impressions = d.impressions + excluded.impressions,
         accrued = d.accrued + excluded.accrued
@@ -104,7 +107,7 @@ async def promote(
     if viewer is not None:
         counted = [
             {"placement_id": a.placement_id, "price": a.price, "cpm": a.pricing is Pricing.CPM}
-            for a in promotions
+            for a in sorted(promotions, key=lambda a: UUID(a.placement_id))
             if counts(str(viewer), str(live[UUID(a.placement_id)].advertiser_id))
         ]
         if counted:
