@@ -20,5 +20,7 @@ def verdict_lines(report: LedgerReport) -> list[str]:
         lines.append(f"MISMATCH        wallet {account}: daily outflow differs from the journal")
     for account in report.miscounted_revenue:
         lines.append(f"MISMATCH        revenue {account}: daily revenue differs from the journal")
+    for placement in report.misbilled_placements:
+        lines.append(f"MISMATCH        placement {placement}: charges or held budget differ")
     lines.append("ledger          " + ("consistent" if report.consistent else "INCONSISTENT"))
     return lines

@@ -24,6 +24,7 @@ from api.security.keys import platform_keys
 from api.security.vault import AesGcmVault
 from api.settings import Settings
 from api.webhooks.sender import HttpWebhookSender
+from domain.advertising.services.charging import charge_placements
 from domain.clock import Clock, SystemClock
 from domain.consumer_credit.services.age_installments import age_bnpl_installments
 from domain.consumer_credit.services.repayments import collect_due_installments
@@ -155,6 +156,10 @@ async def _exit_lending_plans(w: WorkerContext) -> int:
     return await exit_lending_plans(w.sessions, w.clock)
 
 
+async def _charge_placements(w: WorkerContext) -> int:
+    return await charge_placements(w.sessions, w.clock)
+
+
 async def _fan_out_webhooks(w: WorkerContext) -> int:
     return await fan_out_events(w.sessions, w.clock)
 
@@ -210,6 +215,9 @@ JOBS = (
     # Matured plans: their notes on the market; past the exit deadline the platform's book
     # buys the rest and the investors are paid (the fee to management_fee).
     ScheduledJob("lending-plan-exits", _exit_lending_plans, every_seconds=60.0),
+    # Promoted placements: each batch of counted impressions and clicks charged from its held
+    # budget (never beyond it); those spent or past their end give the rest back.
+    ScheduledJob("ad-charges", _charge_placements, every_seconds=60.0),
     # Housekeeping: what is kept only for a while goes once its time is up.
     ScheduledJob("idempotency-key-pruning", _prune_idempotency_keys, every_seconds=600.0),
     ScheduledJob("webhook-log-pruning", _prune_webhook_log, every_seconds=600.0),

@@ -5,6 +5,7 @@ Each context that adds tables adds its module here.
 
 from sqlmodel import SQLModel
 
+from domain.advertising import tables as advertising_tables
 from domain.audit import tables as audit_tables
 from domain.consumer_credit import tables as consumer_credit_tables
 from domain.crowdfunding import tables as crowdfunding_tables
@@ -42,4 +43,5 @@ TABLE_MODULES = (
     partner_tables,
     supply_chain_tables,
     wealth_tables,
+    advertising_tables,
 )

@@ -10,6 +10,9 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
+from graph.advertising.mutations import AdvertisingMutations
+from graph.advertising.queries import AdvertisingQueries
+from graph.advertising.subscriptions import AdvertisingSubscriptions
 from graph.audit.queries import AuditQueries
 from graph.consumer_credit.bnpl import BnplMutations, BnplQueries
 from graph.consumer_credit.credit_decisions import BnplCreditMutations, BnplCreditQueries
@@ -78,6 +81,7 @@ for _context in (
     "insurance",
     "supply_chain",
     "wealth",
+    "advertising",
 ):
     importlib.import_module(f"graph.{_context}.nodes")
 
@@ -122,6 +126,7 @@ class Query(
     SupplyChainQueries,
     WealthQueries,
     PlanQueries,
+    AdvertisingQueries,
 ):
     pass
 
@@ -152,6 +157,7 @@ class Mutation(
     SupplyChainMutations,
     WealthMutations,
     PlanMutations,
+    AdvertisingMutations,
 ):
     pass
 
@@ -165,6 +171,7 @@ class Subscription(
     LiquiditySubscriptions,
     SupplyChainSubscriptions,
     WealthSubscriptions,
+    AdvertisingSubscriptions,
 ):
     pass
 

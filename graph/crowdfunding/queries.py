@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.advertising.items import ItemKind
 from domain.crowdfunding.services import reads
 from domain.errors import DomainError
 from domain.participants.roles import Scope
+from graph.advertising.browsing import promoted_page
 from graph.context import Info
 from graph.crowdfunding.types import (
     Campaign,
@@ -51,7 +53,7 @@ class CrowdfundingQueries:
     @allow(ANYONE)
     @strawberry.field(
         description="Campaigns anyone may see (from the moment they go live), newest first "
-        "or ending soonest; operators see every campaign."
+        "or ending soonest, promoted ones (sponsored) first; operators see every campaign."
     )
     async def campaigns(
         self,
@@ -70,7 +72,8 @@ class CrowdfundingQueries:
                 after=time_and_id(after),
                 limit=page + 1,
             )
-        return connection(rows, page=page, key=_campaign_key(wanted), node=Campaign.of)
+        listed = connection(rows, page=page, key=_campaign_key(wanted), node=Campaign.of)
+        return await promoted_page(info, ItemKind.CAMPAIGN, listed)
 
     @allow(ANYONE)
     @strawberry.field(description="A campaign by id (null if there is none you may see).")

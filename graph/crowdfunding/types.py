@@ -12,6 +12,7 @@ from domain.crowdfunding.tables import Campaign as CampaignRow
 from domain.crowdfunding.tables import Pledge as PledgeRow
 from domain.crowdfunding.tables import RewardTier as TierRow
 from domain.money import Money as DomainMoney
+from graph.advertising.promotion import Promotable
 from graph.errors import UserError
 from graph.idempotency import IdempotentPayload
 from graph.money import Money
@@ -80,7 +81,7 @@ class DebtTerms:
 
 
 @strawberry.type(description="A crowdfunding campaign: its terms, progress and outcome.")
-class Campaign(Node):
+class Campaign(Node, Promotable):
     id: strawberry.ID
     creator_id: strawberry.ID
     kind: CampaignKind

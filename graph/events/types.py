@@ -14,6 +14,8 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.advertising.events import PlacementUpdated
+from domain.advertising.items import ITEM_TYPE_NAMES, ItemKind
 from domain.consumer_credit.events import (
     PlanInstallmentDue,
     PlanMatchCreated,
@@ -723,6 +725,44 @@ class PlanMaturedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(description="Your placement was created, charged a batch, or ended.")
+class PlacementUpdatedEvent(PayloadEvent):
+    placement_id: strawberry.ID = strawberry.field(description="The Placement.")
+    change: str = strawberry.field(
+        description="CREATED, CHARGED (a batch), EXHAUSTED, ENDED or CANCELLED."
+    )
+    state: str = strawberry.field(description="ACTIVE, EXHAUSTED, ENDED or CANCELLED.")
+    item_kind: str = strawberry.field(description="LOAN, CAMPAIGN, FUND or INSURANCE_PRODUCT.")
+    item_id: strawberry.ID = strawberry.field(
+        description="The promoted Loan, Campaign, Fund or InsuranceProduct."
+    )
+    pricing: str = strawberry.field(description="CPM or CPC.")
+    bid: Money
+    budget: Money
+    charged: Money = strawberry.field(description="Charged in all, this change included.")
+    charge: Money = strawberry.field(description="This change's batch.")
+    returned: Money = strawberry.field(description="Unspent budget given back (on an end).")
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PlacementUpdatedEvent:
+        p = payload_of(event, PlacementUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            placement_id=node_id("Placement", p.placement_id),
+            change=p.change,
+            state=p.state,
+            item_kind=p.item_kind,
+            item_id=node_id(ITEM_TYPE_NAMES[ItemKind(p.item_kind)], p.item_id),
+            pricing=p.pricing,
+            bid=money(p.bid, c),
+            budget=money(p.budget, c),
+            charged=money(p.charged, c),
+            charge=money(p.charge, c),
+            returned=money(p.returned, c),
+        )
+
+
 def _moment(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso)
 
@@ -747,5 +787,6 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.FUND_INCOME_POSTED: FundIncomePostedEvent,
     catalog.EventType.FUND_REDEMPTION_UPDATED: FundRedemptionUpdatedEvent,
     catalog.EventType.PLAN_MATURED: PlanMaturedEvent,
+    catalog.EventType.PLACEMENT_UPDATED: PlacementUpdatedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

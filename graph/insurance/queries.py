@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.advertising.items import ItemKind
 from domain.errors import DomainError
 from domain.insurance.services import policies, products, reads
 from domain.participants.roles import Role, Scope
+from graph.advertising.browsing import promoted_first
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.insurance.inputs import money_of
@@ -29,13 +31,17 @@ from graph.relay import uuid_of
 @strawberry.type
 class InsuranceQueries:
     @allow(ANYONE)
-    @strawberry.field(description="Insurance products on sale (of one kind), newest first.")
+    @strawberry.field(
+        description="Insurance products on sale (of one kind), newest first; promoted ones "
+        "(sponsored) first."
+    )
     async def insurance_products(
         self, info: Info, kind: InsuranceKind | None = None
     ) -> list[InsuranceProduct]:
         async with info.context.db() as session:
             rows = await products.products(session, kind=kind)
-        return [InsuranceProduct.of(row) for row in rows]
+        on_sale = [InsuranceProduct.of(row) for row in rows]
+        return await promoted_first(info, ItemKind.INSURANCE_PRODUCT, on_sale)
 
     @allow(ANYONE)
     @strawberry.field(description="A product version by id (null if there is none).")

@@ -14,6 +14,7 @@ from domain.insurance.services.updates import rule_of
 from domain.insurance.tables import Claim as ClaimRow
 from domain.insurance.tables import InsuranceProduct as ProductRow
 from domain.insurance.tables import Policy as PolicyRow
+from graph.advertising.promotion import Promotable
 from graph.errors import UserError
 from graph.events.types import SUBJECT_NODES, money
 from graph.idempotency import IdempotentPayload
@@ -64,7 +65,7 @@ class PremiumRule:
 
 
 @strawberry.type(description="One version of an insurer's product.")
-class InsuranceProduct(Node):
+class InsuranceProduct(Node, Promotable):
     id: strawberry.ID
     insurer_id: strawberry.ID = strawberry.field(description="The insurer (a Participant).")
     code: str

@@ -7,11 +7,13 @@ from dataclasses import field
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.advertising.items import ItemKind
 from domain.lending.services import notes
 from domain.lending.services.open_listings import ListingFilter, open_listings
 from domain.money import Money as DomainMoney
 from domain.money import currency_of, parse_money
 from domain.participants.roles import Role
+from graph.advertising.browsing import promoted_page
 from graph.context import Info
 from graph.errors import UserError
 from graph.hardening.policy import page_size
@@ -63,7 +65,9 @@ class BuyNotePayload(IdempotentPayload):
 @strawberry.type
 class InvestingQueries:
     @allow(SIGNED_IN, key=ANY_KEY)
-    @strawberry.field(description="Loans open for funding, newest first.")
+    @strawberry.field(
+        description="Loans open for funding, newest first; promoted ones (sponsored) first."
+    )
     async def listings(
         self,
         info: Info,
@@ -82,9 +86,10 @@ class InvestingQueries:
                 limit=page + 1,
                 after=time_and_id(after),
             )
-        return connection(
+        listed = connection(
             rows, page=page, key=lambda r: (r.listed_at.isoformat(), r.id), node=Loan.of
         )
+        return await promoted_page(info, ItemKind.LOAN, listed)
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from domain.lending.services.reads import (
     products_by_id,
 )
 from domain.money import Money as DomainMoney
+from graph.advertising.promotion import Promotable
 from graph.context import Info
 from graph.lending.inputs import LoanGrade, rate_text
 from graph.lending.types import RepaymentMethod
@@ -148,7 +149,7 @@ class LoanMatch(Node):
 
 
 @strawberry.type(description="A loan: listed for funding, then repaid on its schedule.")
-class Loan(Node):
+class Loan(Node, Promotable):
     row: strawberry.Private[tables.Loan]
     id: strawberry.ID
     state: str = strawberry.field(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.advertising.items import ItemKind
 from domain.participants.roles import Role, Scope
 from domain.wealth.services import reads
+from graph.advertising.browsing import promoted_first
 from graph.context import Info
 from graph.hardening.policy import page_size
 from graph.permissions import ANYONE, SIGNED_IN, allow
@@ -17,11 +19,14 @@ from graph.wealth.types import Fund, FundBook, FundDay, FundHolding, FundRedempt
 @strawberry.type
 class WealthQueries:
     @allow(ANYONE)
-    @strawberry.field(description="Money-market funds, newest first, with their latest yield.")
+    @strawberry.field(
+        description="Money-market funds, newest first (promoted ones, sponsored, first), with "
+        "their latest yield."
+    )
     async def funds(self, info: Info) -> list[Fund]:
         async with info.context.db() as session:
             views = await reads.funds(session)
-        return [Fund.of(view) for view in views]
+        return await promoted_first(info, ItemKind.FUND, [Fund.of(view) for view in views])
 
     @allow(ANYONE)
     @strawberry.field(description="A fund by id (null if there is none).")

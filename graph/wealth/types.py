@@ -13,6 +13,7 @@ from domain.wealth.caps import caps_of
 from domain.wealth.services.reads import FundView, HoldingView
 from domain.wealth.tables import FundDay as FundDayRow
 from domain.wealth.tables import FundRedemption as RedemptionRow
+from graph.advertising.promotion import Promotable
 from graph.errors import UserError
 from graph.idempotency import IdempotentPayload
 from graph.money import Money
@@ -46,7 +47,7 @@ class FundCaps:
 
 
 @strawberry.type(description="A money-market fund (活期): units worth 1.00, income paid daily.")
-class Fund(Node):
+class Fund(Node, Promotable):
     id: strawberry.ID
     name: str
     currency: str

@@ -100,6 +100,9 @@ TERM_PRODUCT = {
     "termDays": 30,
     "commissionBasisPoints": 1000,
 }
+CREATE_PLACEMENT = """mutation A($input: CreatePlacementInput!) {
+  createPlacement(input: $input, idempotencyKey: "node-ad") {
+    placement { id } errors { code field message } } }"""
 CREATE_FUND = """mutation F($input: CreateFundInput!) {
   createFund(input: $input) { fund { id } errors { code field message } } }"""
 SUBSCRIBE_FUND = """mutation S($id: ID!) {
@@ -485,6 +488,19 @@ async def node_objects(
         client, REDEEM_FUND, {"id": fund}, shopper, "redeemFund", "redemption", "id"
     )
     objects["FundRedemption"] = NodeObject(redemption, [shopper, manager, operator])
+    # advertising: the manager promotes its fund (the placement is its and the operators')
+    await _fund(client, operator, manager, "node-ad-budget")
+    promote = {
+        "itemId": fund,
+        "pricing": "CPM",
+        "bid": {"amount": "5.00", "currency": "CNY"},
+        "budget": {"amount": "50.00", "currency": "CNY"},
+        "endsAt": "2999-01-01T00:00:00+00:00",
+    }
+    placement = await _ok(
+        client, CREATE_PLACEMENT, {"input": promote}, manager, "createPlacement", "placement", "id"
+    )
+    objects["Placement"] = NodeObject(placement, [manager, operator])
     plan = await _ok(client, PUBLISH_PLAN, {"input": PLAN}, operator, "publishLendingPlan", "plan")
     objects["LendingPlan"] = NodeObject(plan["id"], public=True, anonymous_too=True)
     stake = await _ok(client, JOIN_PLAN, {"id": plan["id"]}, shopper, "joinLendingPlan", "stake")

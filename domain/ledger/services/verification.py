@@ -1,10 +1,12 @@
 """`agora ledger verify`: every cached balance recomputed from the journal, per currency all
 debits equal all credits, and every wallet's daily outflow counter and every revenue account's
-daily revenue counter equals its journal."""
+daily revenue counter equals its journal; every advertising placement's charges and held
+budget agree with it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -86,6 +88,29 @@ MISCOUNTED_REVENUE = text(
     ORDER BY account_id
     """
 )
+# Promoted placements (domain/advertising) against the journal: what each was charged is the
+# sum of its posted charges; an active one holds exactly its unspent budget, by its hold_id;
+# an ended one holds nothing.
+MISBILLED_PLACEMENTS = text(
+    """
+    WITH charges AS (
+        SELECT (details->>'placement')::uuid AS placement_id, SUM(amount) AS charged
+        FROM ledger_transfer WHERE kind = 'POSTED' AND reason = 'ADVERTISING_CHARGE'
+        GROUP BY 1
+    ), held AS (
+        SELECT (t.details->>'placement')::uuid AS placement_id, t.id, t.amount
+        FROM ledger_transfer t
+        WHERE t.kind = 'PENDING' AND t.reason = 'ADVERTISING_BUDGET'
+          AND NOT EXISTS (SELECT 1 FROM ledger_transfer r WHERE r.pending_id = t.id)
+    )
+    SELECT p.id FROM ad_placement p LEFT JOIN charges c ON c.placement_id = p.id
+    WHERE p.charged <> COALESCE(c.charged, 0)
+       OR (SELECT COALESCE(SUM(h.amount), 0) FROM held h WHERE h.placement_id = p.id)
+          <> CASE WHEN p.state = 'ACTIVE' THEN p.budget - p.charged ELSE 0 END
+       OR (p.state = 'ACTIVE' AND NOT EXISTS (SELECT 1 FROM held h WHERE h.id = p.hold_id))
+    ORDER BY p.id
+    """
+)
 COLUMNS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 
 
@@ -110,12 +135,15 @@ class LedgerReport:
     mismatched_accounts: list[int] = field(default_factory=list)
     miscounted_outflows: list[int] = field(default_factory=list)  # wallets' daily counters
     miscounted_revenue: list[int] = field(default_factory=list)  # revenue accounts' days
+    misbilled_placements: list[UUID] = field(default_factory=list)  # advertising budgets
     currencies: dict[str, CurrencyTotals] = field(default_factory=dict)
 
     @property
     def consistent(self) -> bool:
         balanced = all(totals.balanced for totals in self.currencies.values())
-        miscounted = self.miscounted_outflows or self.miscounted_revenue
+        miscounted = (
+            self.miscounted_outflows or self.miscounted_revenue or self.misbilled_placements
+        )
         return balanced and not self.mismatched_accounts and not miscounted
 
 
@@ -140,4 +168,6 @@ async def verify_ledger(session: AsyncSession) -> LedgerReport:
     report.miscounted_outflows = [row.account_id for row in outflows]
     revenue = await (await session.connection()).execute(MISCOUNTED_REVENUE)
     report.miscounted_revenue = [row.account_id for row in revenue]
+    misbilled = await (await session.connection()).execute(MISBILLED_PLACEMENTS)
+    report.misbilled_placements = [row.id for row in misbilled]
     return report

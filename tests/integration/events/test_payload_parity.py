@@ -50,6 +50,7 @@ FORMATTED = {
     "seven_day_yield": "0.023851",
     "matured_at": "2027-03-08T12:00:00+00:00",
     "exit_deadline": "2027-03-15T12:00:00+00:00",
+    "item_kind": "FUND",
 }
 COMMON = {f.name for f in dataclasses.fields(PayloadEvent)} | {  # type: ignore[arg-type]
     f.name

@@ -223,6 +223,12 @@ ID_TYPES: dict[str, str | OperatorsToo | Exempt] = {
     ),
     # wealth: funds are products anyone may browse; what a fund's id opens is the caller's
     # own (holdings, redemptions) or its manager's (days: another's fund reads as missing)
+    "Mutation.createPlacement(input.itemId)": "Campaign",
+    "Mutation.cancelPlacement(input.placementId)": "Placement",
+    "Mutation.clickPromotion(input.placementId)": Exempt(
+        "browsing lists show every promotion's placement id to anyone; a click answers only "
+        "the item the list showed"
+    ),
     "Query.fund(id)": Public("every fund is a product anyone may browse", "Fund"),
     "Query.fundDays(fundId)": Public("the fund is public; its days are its manager's", "Fund"),
     "Query.myFundRedemptions(fundId)": Exempt("a filter on the caller's own redemptions"),

@@ -277,6 +277,12 @@ PUBLISH_FUND_INCOME = """mutation P($id: ID!) {
 FUND_MONEY = """mutation M($id: ID!, $key: String!) {{
   {op}(input: {{fundId: $id, amount: "1.00", currency: "CNY"}}, idempotencyKey: $key) {{
     errors {{ code }} }} }}"""
+CREATE_PLACEMENT = """mutation A($input: CreatePlacementInput!, $key: String!) {
+  createPlacement(input: $input, idempotencyKey: $key) { errors { code } } }"""
+PLACEMENT_STEP = """mutation S($id: ID!, $key: String!) {{
+  {op}(input: {{placementId: $id}}, idempotencyKey: $key) {{ errors {{ code }} }} }}"""
+CLICK_PROMOTION = """mutation K($id: ID!) {
+  clickPromotion(input: {placementId: $id}) { errors { code } } }"""
 PUBLISH_PLAN = """mutation P($input: PublishLendingPlanInput!) {
   publishLendingPlan(input: $input) { plan { id } errors { code } } }"""
 PLAN_TERMS = {"name": "matrix plan", "currency": "CNY", "termMonths": 3, "targetRate": "0.07",
@@ -855,6 +861,20 @@ OPERATIONS = [
               lambda m, c: keyed_missing(m, "LendingPlan")),
     Operation("leaveLendingPlan(missing)", LEAVE_PLAN, PEOPLE_FIND_NOTHING,
               lambda m, c: keyed_missing(m, "LendingPlan")),
+    # advertising: placements are their advertisers' (people); an item not one's own or
+    # missing is not promotable, whoever asks
+    Operation("myPlacements", "{ myPlacements { id } }", WALLET_OWNERS),
+    Operation("createPlacement(missing)", CREATE_PLACEMENT,
+              expect("ITEM_NOT_PROMOTABLE", anonymous=UNAUTHENTICATED, merchant_key=FORBIDDEN),
+              lambda m, c: {"key": f"matrix-{next(m.serials)}", "input": {
+                  "itemId": missing_id("Fund"), "pricing": "CPC",
+                  "bid": {"amount": "1.00", "currency": "CNY"},
+                  "budget": {"amount": "1.00", "currency": "CNY"},
+                  "endsAt": str(date.today() + timedelta(days=30)) + "T00:00:00+00:00"}}),
+    Operation("cancelPlacement(missing)", PLACEMENT_STEP.format(op="cancelPlacement"),
+              PEOPLE_FIND_NOTHING, lambda m, c: keyed_missing(m, "Placement")),
+    Operation("clickPromotion(missing)", CLICK_PROMOTION, PEOPLE_FIND_NOTHING,
+              missing("Placement")),
     Operation("setMerchantFeePlan", SET_FEE_PLAN, OPERATORS_ONLY,
               lambda m, c: {"input": {"merchantId": m.subject.id, "currency": "CNY",
                                       "percentBps": 55}}),
