@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0065_wealth_plan_exit"
-down_revision: str | None = "0060_insurance_embedded"
+down_revision: str | None = "0061_cover_at_application"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0070_advertising'
-down_revision: str | None = '0060_insurance_embedded'
+down_revision: str | None = '0065_wealth_plan_exit'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
