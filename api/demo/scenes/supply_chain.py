@@ -24,9 +24,13 @@ from domain.participants.roles import Role
 from domain.supply_chain.services.confirmations import confirm_invoice
 from domain.supply_chain.services.financing import request_early_payment
 from domain.supply_chain.services.invoices import NewInvoice, register_invoice
+from domain.supply_chain.services.platform_book import BookTerms, set_platform_book
 from domain.supply_chain.services.splitting import PartTransfer, split_certificate
 from domain.supply_chain.states import CertificateState
 from domain.supply_chain.tables import Certificate
+
+BOOK_LIMIT = 100_000_000  # 1,000,000.00, as the bank's offer takes at most at once
+LARGE_INVOICE = 150_000_000  # 1,500,000.00: more than either takes whole
 
 SUPPLIERS = (
     ("steel", "Yangtze Steel Coils", "91310000MA1FL{:05d}"),
@@ -76,6 +80,7 @@ class SupplyChainScene:
         world.accounts["core enterprise (Great Wall Motors Group)"] = core.email
         world.cast[self.name] = cast = Cast(core, suppliers)
         await bank_offer(world, core)
+        await platform_book(world, core)
         # invoices from before the first day, falling due on its first two: paid at maturity
         for supplier in suppliers:
             due = world.started.date() + timedelta(days=world.rng.randint(0, 1))
@@ -99,6 +104,10 @@ class SupplyChainScene:
                 await early_payment(world, other, part_id)
         elif world.rng.random() < 0.5:
             await early_payment(world, supplier, certificate.id)
+        if day == 2:  # one larger than any offer buys whole: the bank and the book share it
+            large = await invoice(world, cast, cast.suppliers[0], due, amount=LARGE_INVOICE)
+            if large is not None:
+                await early_payment(world, cast.suppliers[0], large.id)
 
 
 async def paid_at_maturity(world: World, cast: Cast) -> int:
@@ -145,11 +154,31 @@ async def bank_offer(world: World, core: Member) -> None:
     )
 
 
-async def invoice(world: World, cast: Cast, supplier: Supplier, due_on: date) -> Certificate | None:
-    """The supplier registers an invoice; the core enterprise confirms it: the certificate."""
+async def platform_book(world: World, core: Member) -> None:
+    """The operator lets the platform's book finance the core enterprise too, dearer than the
+    bank (5 % a year) and up to 1,000,000.00: it takes what the bank cannot."""
+    terms = BookTerms(
+        allowed=True, currency=CURRENCY, discount_rate=Decimal("0.05"), limit=BOOK_LIMIT
+    )
+    await world.run(
+        lambda session: set_platform_book(
+            session=session,
+            clock=world.clock,
+            actor=world.operator,
+            core_enterprise_id=core.id,
+            terms=terms,
+        )
+    )
+
+
+async def invoice(
+    world: World, cast: Cast, supplier: Supplier, due_on: date, *, amount: int = 0
+) -> Certificate | None:
+    """The supplier registers an invoice (of `amount`, or one the dice choose); the core
+    enterprise confirms it: the certificate."""
     cast.invoices += 1
     today = world.clock.now().date()
-    amount = world.amount(2_000_000, 30_000_000, 10_000)
+    amount = amount or world.amount(2_000_000, 30_000_000, 10_000)
     new = NewInvoice(
         buyer_id=cast.core.id,
         registration_number=supplier.registration,
@@ -214,7 +243,9 @@ async def early_payment(world: World, holder: Supplier, certificate_id: UUID) ->
             idempotency_key=world.key("early"),
         )
     )
-    if paid is not None:
+    if paid is not None and paid.parts:
+        world.story["certificates paid early in parts by several offers"] += 1
+    elif paid is not None:
         world.story["certificates paid early by the bank"] += 1
 
 

@@ -45,7 +45,8 @@ async def test_two_banks_buy_a_certificate_in_parts_and_each_is_paid_its_part_at
     [whole] = (await confirmed(sessions, clock, seller, buyer, 1_000_000_00)).certificates
 
     shown = await quote(sessions, clock, seller, whole.id)
-    paid = await finance(sessions, clock, seller, whole.id)
+    paid = await finance(sessions, clock, seller, whole.id, idem="in-parts")
+    again = await finance(sessions, clock, seller, whole.id, idem="in-parts")  # a retry
 
     priced = [
         quote_early_payment(
@@ -61,6 +62,7 @@ async def test_two_banks_buy_a_certificate_in_parts_and_each_is_paid_its_part_at
     assert [(p.offer_id, p.quote) for p in shown.parts] == [(first, priced[0]), (second, priced[1])]
     assert (shown.quote, shown.offer_id) == (total, first)
     assert paid.certificate.state == "SPLIT"
+    assert ([p.id for p in again.parts], again.net) == ([p.id for p in paid.parts], paid.net)
     owners = ((small, first, priced[0]), (short, second, priced[1]))
     assert len(paid.parts) == 2
     for part, (financier, offer_id, priced_part) in zip(paid.parts, owners, strict=True):
