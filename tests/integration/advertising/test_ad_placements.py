@@ -8,11 +8,13 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlmodel import col, select
 
 from domain.advertising.charging import Pricing
 from domain.advertising.errors import BidBelowReserve, ItemNotPromotable, PlacementExists
 from domain.advertising.states import PlacementNotActive
 from domain.clock import FixedClock
+from domain.events.tables import OutboxEvent
 from domain.ledger.errors import InsufficientFunds
 from support.advertising import (
     advertiser,
@@ -151,6 +153,15 @@ async def test_the_worker_charges_in_batches_stops_at_the_budget_and_never_passe
     assert await counted(sessions, placed) == (3, 3, 30, 25)
     assert await browse(sessions, clock, viewers[0].participant_id, [ad.fund_id]) == {}
     assert await ledger_consistent(sessions)
+    async with sessions() as session:
+        events = (await session.exec(select(OutboxEvent).order_by(col(OutboxEvent.id)))).all()
+    told = [
+        (e.payload["change"], e.payload["charge"], e.payload["returned"], set(e.audience))
+        for e in events
+        if e.type == "advertising.placement_updated"
+    ]
+    assert told == [("CREATED", 0, 0, {ad.id}), ("CHARGED", 10, 0, {ad.id}),
+                    ("EXHAUSTED", 15, 0, {ad.id})]  # fmt: skip
 
 
 async def test_concurrent_charges_never_pass_any_budget(
