@@ -8,6 +8,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from domain.advertising.charging import Pricing
@@ -16,6 +17,7 @@ from domain.advertising.states import PlacementNotActive
 from domain.clock import FixedClock
 from domain.events.tables import OutboxEvent
 from domain.ledger.errors import InsufficientFunds
+from domain.ledger.services.verification import verify_ledger
 from support.advertising import (
     advertiser,
     browse,
@@ -225,3 +227,22 @@ async def test_a_placement_past_its_end_is_ended_by_the_worker_and_refunded(
     assert (row.state, row.charged) == ("ENDED", 0)
     assert await wallet(sessions, ad.id) == (10_000, 0)
     assert await ledger_consistent(sessions)
+
+
+async def test_ledger_verify_catches_a_placement_whose_books_disagree(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    ad = await advertiser(sessions, clock, funds=10_000)
+    placed = await place(sessions, clock, ad, budget=1_000)
+    assert await ledger_consistent(sessions)
+
+    async with sessions() as session:  # charged, as if, without a posting
+        await (await session.connection()).execute(
+            text("UPDATE ad_placement SET charged = charged + 1 WHERE id = :p"), {"p": placed}
+        )
+        await session.commit()
+
+    async with sessions() as session:
+        report = await verify_ledger(session)
+    assert report.misbilled_placements == [placed]
+    assert not report.consistent
