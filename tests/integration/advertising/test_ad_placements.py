@@ -246,3 +246,21 @@ async def test_ledger_verify_catches_a_placement_whose_books_disagree(
         report = await verify_ledger(session)
     assert report.misbilled_placements == [placed]
     assert not report.consistent
+
+
+async def test_a_placement_whose_item_left_its_list_ends_and_is_refunded(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    ad = await advertiser(sessions, clock, funds=10_000)
+    placed = await place(sessions, clock, ad, budget=3_000)
+    async with sessions() as session:  # the fund closes to purchases: nothing to promote
+        await (await session.connection()).execute(
+            text("UPDATE wealth_fund SET state = 'CLOSED' WHERE id = :f"), {"f": ad.fund_id}
+        )
+        await session.commit()
+
+    assert await charge(sessions, clock) == 1
+
+    assert (await placement(sessions, placed)).state == "ENDED"
+    assert await wallet(sessions, ad.id) == (10_000, 0)
+    assert await ledger_consistent(sessions)
