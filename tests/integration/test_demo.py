@@ -59,6 +59,7 @@ async def test_agora_demo_days_3_fills_the_stores_and_ends_with_a_verified_ledge
         "insurance_commission",
         "management_fee",
         "scf_fee",
+        "advertising",
     ):
         assert f"revenue: {stream}" in out, stream
     assert "outstanding: active loans" in out

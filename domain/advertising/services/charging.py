@@ -20,8 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.advertising.charging import Pricing, batch_charge
 from domain.advertising.events import PlacementUpdated
+from domain.advertising.items import ItemKind
 from domain.advertising.services.budget import charge_budget
 from domain.advertising.services.days import accrued_total, add_to_day
+from domain.advertising.services.items import promotable_owner
 from domain.advertising.states import PlacementState, next_state
 from domain.advertising.tables import AdPlacement
 from domain.clock import Clock
@@ -94,16 +96,24 @@ def lock(query: Any, *, skip_locked: bool = False) -> Any:
     return query.with_for_update(key_share=True, skip_locked=skip_locked)
 
 
+async def _over(session: AsyncSession, p: AdPlacement, now: datetime) -> bool:
+    """Past its end, or its item no longer in its list (a funded loan, a closed campaign, a
+    withdrawn product): its budget would otherwise stay held for nothing."""
+    if p.ends_at <= now:
+        return True
+    return await promotable_owner(session, ItemKind(p.item_kind), p.item_id) != p.advertiser_id
+
+
 async def charge_placements(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
     """One pass over the active placements, a batch per transaction: charge each what it owes,
-    end those past their end or out of budget. How many changed."""
+    end those past their end, out of budget or whose item left its list. How many changed."""
     changed, after = 0, None
     while True:
         async with transaction(sessions) as session:
             placements = await _batch(session, after)
             now = clock.now()
             for p in placements:
-                end = PlacementState.ENDED if p.ends_at <= now else None
+                end = PlacementState.ENDED if await _over(session, p, now) else None
                 changed += await settle_placement(session, p, now=now, end=end)
         if len(placements) < BATCH:
             return changed

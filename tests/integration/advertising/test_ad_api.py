@@ -163,3 +163,13 @@ def test_matching_lending_and_pricing_never_read_advertising() -> None:
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.ImportFrom) and node.module:
                     assert not node.module.startswith("domain.advertising"), path
+
+
+def test_every_item_a_list_may_promote_says_whether_it_is_advertising() -> None:
+    from graph.schema import build_schema
+
+    sdl = build_schema().as_str()
+    for type_name in ("Loan", "Campaign", "Fund", "InsuranceProduct"):
+        body = sdl.split(f"type {type_name} implements")[1].split("\n}")[0]
+        assert "sponsored: Boolean!" in body, type_name
+        assert "promotion: Promotion" in body, type_name

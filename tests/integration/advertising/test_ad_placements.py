@@ -8,12 +8,16 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlmodel import col, select
 
 from domain.advertising.charging import Pricing
 from domain.advertising.errors import BidBelowReserve, ItemNotPromotable, PlacementExists
 from domain.advertising.states import PlacementNotActive
 from domain.clock import FixedClock
+from domain.events.tables import OutboxEvent
 from domain.ledger.errors import InsufficientFunds
+from domain.ledger.services.verification import verify_ledger
 from support.advertising import (
     advertiser,
     browse,
@@ -151,6 +155,15 @@ async def test_the_worker_charges_in_batches_stops_at_the_budget_and_never_passe
     assert await counted(sessions, placed) == (3, 3, 30, 25)
     assert await browse(sessions, clock, viewers[0].participant_id, [ad.fund_id]) == {}
     assert await ledger_consistent(sessions)
+    async with sessions() as session:
+        events = (await session.exec(select(OutboxEvent).order_by(col(OutboxEvent.id)))).all()
+    told = [
+        (e.payload["change"], e.payload["charge"], e.payload["returned"], set(e.audience))
+        for e in events
+        if e.type == "advertising.placement_updated"
+    ]
+    assert told == [("CREATED", 0, 0, {ad.id}), ("CHARGED", 10, 0, {ad.id}),
+                    ("EXHAUSTED", 15, 0, {ad.id})]  # fmt: skip
 
 
 async def test_concurrent_charges_never_pass_any_budget(
@@ -212,5 +225,42 @@ async def test_a_placement_past_its_end_is_ended_by_the_worker_and_refunded(
 
     row = await placement(sessions, placed)
     assert (row.state, row.charged) == ("ENDED", 0)
+    assert await wallet(sessions, ad.id) == (10_000, 0)
+    assert await ledger_consistent(sessions)
+
+
+async def test_ledger_verify_catches_a_placement_whose_books_disagree(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    ad = await advertiser(sessions, clock, funds=10_000)
+    placed = await place(sessions, clock, ad, budget=1_000)
+    assert await ledger_consistent(sessions)
+
+    async with sessions() as session:  # charged, as if, without a posting
+        await (await session.connection()).execute(
+            text("UPDATE ad_placement SET charged = charged + 1 WHERE id = :p"), {"p": placed}
+        )
+        await session.commit()
+
+    async with sessions() as session:
+        report = await verify_ledger(session)
+    assert report.misbilled_placements == [placed]
+    assert not report.consistent
+
+
+async def test_a_placement_whose_item_left_its_list_ends_and_is_refunded(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    ad = await advertiser(sessions, clock, funds=10_000)
+    placed = await place(sessions, clock, ad, budget=3_000)
+    async with sessions() as session:  # the fund closes to purchases: nothing to promote
+        await (await session.connection()).execute(
+            text("UPDATE wealth_fund SET state = 'CLOSED' WHERE id = :f"), {"f": ad.fund_id}
+        )
+        await session.commit()
+
+    assert await charge(sessions, clock) == 1
+
+    assert (await placement(sessions, placed)).state == "ENDED"
     assert await wallet(sessions, ad.id) == (10_000, 0)
     assert await ledger_consistent(sessions)
