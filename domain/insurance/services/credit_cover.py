@@ -19,6 +19,7 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.errors import DomainError
 from domain.insurance.claims import payable
 from domain.insurance.errors import CoverNotOffered
 from domain.insurance.products import ProductKind
@@ -48,12 +49,36 @@ async def _selling_offer(session: AsyncSession, product: LoanProduct) -> CoverOf
     return offer
 
 
-async def check_cover_choice(session: AsyncSession, product: LoanProduct, *, buys: bool) -> None:
-    """CoverNotOffered when the borrower buys credit cover the product's offer does not sell."""
-    if buys and await _selling_offer(session, product) is None:
+async def check_cover_choice(
+    session: AsyncSession,
+    product: LoanProduct,
+    *,
+    buys: bool,
+    loan: tuple[int, str] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """CoverNotOffered when the borrower buys credit cover the product's offer does not sell,
+    or (given the `loan`'s principal and grade, and `now`) cannot sell it: a premium rule
+    that does not price the grade, an amount outside what the product insures."""
+    if not buys:
+        return
+    offer = await _selling_offer(session, product)
+    if offer is None:
         raise CoverNotOffered(
             "the loan product's cover offer sells no credit insurance", field="buy_credit_cover"
         )
+    if loan is None or now is None:
+        return
+    insurance = await session.get(InsuranceProduct, offer.insurance_product_id)
+    assert insurance is not None  # product versions are never deleted
+    principal, grade = loan
+    try:
+        price(insurance, insured=principal, now=now, grade=grade)
+    except DomainError as refusal:
+        raise CoverNotOffered(
+            f"the credit cover cannot be sold for this loan: {refusal.message}",
+            field="buy_credit_cover",
+        ) from None
 
 
 async def insure_loan(

@@ -138,6 +138,10 @@ async def apply_for_loan(
     if rate is not None:
         rate = None if rate > product.max_rate else max(rate, product.min_rate)
     status, extra_reasons = _status(decision, verdict.action, rate, amount.minor)
+    if status in (ApplicationStatus.APPROVED, ApplicationStatus.REVIEW):
+        # The cover chosen must be one the offer can sell this borrower: priced, or refused now.
+        choice = (amount.minor, decision.grade.value)
+        await check_cover_choice(session, product, buys=buy_credit_cover, loan=choice, now=now)
     application = LoanApplication(
         borrower_id=borrower_id,
         product_id=row.id,

@@ -65,7 +65,14 @@ async def list_loan(
     `buys_credit_cover`: the borrower buys the credit cover its product's offer sells
     (CoverNotOffered if it sells none)."""
     await require_cover_in_force(session, product)
-    await check_cover_choice(session, product_of(product), buys=buys_credit_cover)
+    assert application.grade is not None  # an approved application is graded
+    await check_cover_choice(
+        session,
+        product_of(product),
+        buys=buys_credit_cover,
+        loan=(application.amount, application.grade),
+        now=now,
+    )
     loan = loan_for(application, product, now, buys_credit_cover=buys_credit_cover)
     session.add(loan)
     await session.flush()

@@ -336,6 +336,53 @@ async def test_choosing_cover_at_application_a_product_does_not_sell_is_refused(
     assert plain["application"]["buysCreditCover"] is False
 
 
+async def test_choosing_cover_the_offer_cannot_sell_this_borrower_is_refused(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # given an offer selling a credit product priced only for grade E borrowers
+    operator = await create_person(app, "OperatorNg", roles=["OPERATOR"])
+    insurer, key = await provider(app, client, operator, "INSURER", ["POLICIES_WRITE"])
+    only_e = {
+        **CREDIT,
+        "premium": {"basis": "BY_GRADE", "byGrade": [{"grade": "E", "basisPoints": 300}]},
+    }
+    published = (await gql(client, PUBLISH, {"input": only_e}, token=key))["data"]
+    product_id = published["publishInsuranceProduct"]["product"]["id"]
+    offer = await publish(
+        client,
+        key,
+        "credit-ng",
+        kind="INSURANCE",
+        share="0.8",
+        insuranceProductId=product_id,
+        requiresCover=False,
+    )
+    assert offer["errors"] == [], offer
+    created = await create_product(
+        client, operator, cover={"kind": "INSURANCE", "share": "0.8", "providerId": insurer.id}
+    )
+    loan_product = created["product"]["id"]
+    borrower = await verified_borrower(app, "BorrowerNg")
+    plain = await apply(client, borrower, loan_product)
+    assert plain["application"]["status"] == "APPROVED", plain
+
+    # when the borrower, not of grade E, chooses the cover applying, or accepting the offer
+    chosen = await apply(client, borrower, loan_product, buy_credit_cover=True)
+    variables = {"id": plain["application"]["id"], "key": "ng-1", "cover": True}
+    accepted = (await gql(client, ACCEPT, variables, token=borrower.token))["data"]
+
+    # then both are refused with the typed error, and the plain offer is still open
+    assert chosen["application"] is None
+    assert [(e["code"], e["field"]) for e in chosen["errors"]] == [
+        ("COVER_NOT_OFFERED", "buyCreditCover")
+    ]
+    assert [e["code"] for e in accepted["acceptLoanOffer"]["errors"]] == ["COVER_NOT_OFFERED"]
+    async with app.state.services.stores.sessions() as session:
+        application = await session.get(LoanApplication, key_of(plain["application"]["id"]))
+    assert application is not None
+    assert (application.status, application.grade != "E") == ("APPROVED", True)
+
+
 async def test_a_borrower_who_turns_the_cover_down_leaves_the_funders_none(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
