@@ -1,8 +1,8 @@
-"""Lending plans: the operator publishes a 3-month plan two months before the first day;
-three investors join it, the worker starts it investing through the matching engine, one
-investor leaves early once the lock-up is over (paying the early-exit fee), and in a run of
-30 days or more the plan matures (its notes on the secondary market) and, a week later,
-exits: the platform's book buys what is unsold and the investors are paid."""
+"""Lending plans: the operator publishes a 3-month plan a month before the first day; three
+investors join it, the worker starts it investing through the matching engine, one investor
+leaves early on the first day (the lock-up over, paying the early-exit fee), and in a run of
+61 days or more the plan matures (its notes on the secondary market) and, a week later
+(68 days), exits: the platform's book buys what is unsold and the investors are paid."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """The secondary market: a holder lists a note within the product's price bounds; another
 investor buys it, the seller paying the transfer fee; future repayments go to the buyer.
-Until it is bought, the seller may take the note off the market."""
+Until it is bought, the seller may take the note off the market. A maturing lending plan
+lists its notes through the same `offer_note`, and what it does not sell the platform's book
+buys through the same settlement (`sell_to_platform_book`)."""
 
 from __future__ import annotations
 

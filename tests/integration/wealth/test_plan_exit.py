@@ -6,6 +6,7 @@ is paid its exact share; the ledger verifies."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -250,4 +251,25 @@ async def test_a_default_is_covered_and_the_plan_exits_paying_each_investor_its_
         ).all()
     assert sorted(s.payout or 0 for s in stakes) == sorted(expected.values())
     assert sorted(e.payload["state"] for e in told) == ["EXITED"] * 3 + ["MATURED"] * 3
+    assert await ledger_consistent(sessions)
+
+
+async def test_racing_workers_mature_and_exit_a_plan_once(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    plan = await publish(sessions, clock, plan_terms(clock, term_months=3))
+    members = [await investor(sessions, clock, 20_000_00) for _ in STAKES]
+    for n, (who, amount) in enumerate(zip(members, STAKES, strict=True)):
+        await join(sessions, clock, who, plan, amount, f"race-{n}")
+    clock.set(plan.closes_at)
+    await plans.start_closed_plans(sessions, clock)
+    clock.set(matures_at(plan.closes_at, 3) + timedelta(days=EXIT_DAYS))
+    before = [(await balance(sessions, who))[0] for who in members]
+
+    done = await asyncio.gather(*(exit_lending_plans(sessions, clock) for _ in range(3)))
+
+    assert sum(done) == 2  # matured once, exited once, whoever did which
+    after = [(await balance(sessions, who))[0] for who in members]
+    assert [a - b for a, b in zip(after, before, strict=True)] == list(STAKES)  # nothing earned
+    assert (await _plan(sessions, plan.id)).state == "EXITED"
     assert await ledger_consistent(sessions)
