@@ -9,6 +9,8 @@ the escrow locked at once (in id order), the pledges decided one after another i
 arrival order, exactly as if each ran alone (a reward tier's unit is still taken by a guarded
 UPDATE each, and an equity investor's 12-month sum still read each), then written together:
 the pledges, the campaign's totals, the events, the audit rows, the holds, every key's answer.
+The creator and the batch's backers hear one campaignUpdated per batch (per tier taken), with
+the totals the batch left: a hot campaign's followers get its progress, not every step of it.
 A refused pledge writes nothing but its refusal; the others go on. Nothing is acknowledged
 before the commit. The deadline job claims the campaign's row with SKIP LOCKED: a batch
 commits whole before it, or finds the campaign no longer live.
@@ -123,6 +125,8 @@ class _Batch:
     rows: dict[UUID, Pledge] = field(default_factory=dict)  # the new pledges, by id
     pledges: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Who hears campaignUpdated, by tier taken (None: none): one event per tier, not per pledge.
+    heard: dict[UUID | None, tuple[RewardTier | None, list[UUID]]] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -209,12 +213,9 @@ async def _decide(session: AsyncSession, batch: _Batch, order: PledgeOrder) -> P
     batch.backing.add(backer_id)
     batch.rows[row.id] = row
     batch.pledges.append({column.name: getattr(row, column.name) for column in PLEDGES.columns})
-    batch.events += [
-        campaign_updated_row(
-            campaign, CampaignChange.PLEDGED, now=now, audience=[backer_id], tier=tier
-        ),
-        pledge_updated_row(row, creator_id=campaign.creator_id, now=now),
-    ]
+    batch.events.append(pledge_updated_row(row, creator_id=campaign.creator_id, now=now))
+    _, backers = batch.heard.get(request.tier_id, (tier, []))
+    batch.heard[request.tier_id] = (tier, [*backers, backer_id])
     batch.audit.append(
         entry_row(
             actor=order.actor,
@@ -234,7 +235,15 @@ async def _write(session: AsyncSession, batch: _Batch) -> None:
         return
     await (await session.connection()).execute(insert(PLEDGES), batch.pledges)
     await session.flush()  # the campaign's running totals (and a tier's count)
-    await record_events(session, batch.events)
+    campaign = batch.campaign
+    assert campaign is not None  # there are pledges
+    updated = [
+        campaign_updated_row(
+            campaign, CampaignChange.PLEDGED, now=batch.now, audience=backers, tier=tier
+        )
+        for tier, backers in batch.heard.values()
+    ]
+    await record_events(session, [*batch.events, *updated])
     await record_rows(session, batch.audit)
     await batch.postings.write(session)
 

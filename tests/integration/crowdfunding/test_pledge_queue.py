@@ -18,6 +18,8 @@ from domain.crowdfunding.services.pledge_batch import PledgeOrder
 from domain.crowdfunding.services.pledge_checks import PledgeRequest
 from domain.crowdfunding.services.pledge_queue import PledgeQueue
 from domain.crowdfunding.tables import Campaign, Pledge, RewardTier
+from domain.events.catalog import EventType
+from domain.events.tables import OutboxEvent
 from domain.ledger.errors import InsufficientFunds
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
@@ -81,6 +83,18 @@ async def test_concurrent_pledges_share_batches_and_each_caller_is_answered_once
     assert await live_count(sessions, live.campaign.id) == 24
     for who in racers:
         assert await balance(sessions, who) == (8_990, 1_010)
+    async with sessions() as session:  # one campaignUpdated per batch, heard by its backers
+        updates = (
+            await session.exec(
+                select(OutboxEvent).where(
+                    col(OutboxEvent.type) == EventType.CAMPAIGN_UPDATED.value,
+                    col(OutboxEvent.aggregate_id) == str(live.campaign.id),
+                )
+            )
+        ).all()
+    audiences = [e.audience for e in updates if e.payload["change"] == "PLEDGED"]
+    assert len(audiences) <= queue.batches
+    assert {who.participant_id for who in racers} <= {p for a in audiences for p in a}
     assert await ledger_consistent(sessions)
 
 
