@@ -4,7 +4,8 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const DAYS = 30;
-  const state = { currency: "CNY", socket: null };
+  // leaving: the operator signed out; a 401 or a 4401 close that follows is that, not news.
+  const state = { currency: "CNY", socket: null, leaving: false };
   window.consoleTimings = {};
 
   function csrf() {
@@ -34,8 +35,17 @@
     $("whoami").hidden = !signedIn;
   }
 
+  function stopLive() {
+    clearTimeout(redraw);
+    if (state.socket) {
+      state.socket.onclose = null;
+      state.socket.close();
+      state.socket = null;
+    }
+  }
+
   function signedOut(message) {
-    if (state.socket) state.socket.close();
+    stopLive();
     show(false);
     $("sign-in-error").textContent = message || "";
   }
@@ -44,8 +54,8 @@
     try {
       return await work();
     } catch (error) {
-      if (error instanceof SignedOut) signedOut("Your console session has ended: sign in again.");
-      else $("queue-error").textContent = error.message;
+      if (!(error instanceof SignedOut)) $("queue-error").textContent = error.message;
+      else if (!state.leaving) signedOut("Your console session has ended: sign in again.");
     }
   }
 
@@ -53,6 +63,7 @@
   $("sign-in-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("sign-in-error").textContent = "";
+    state.leaving = false;
     const response = await fetch("/console/session", {
       method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" },
       body: JSON.stringify({ login: $("login").value, password: $("password").value }),
@@ -64,6 +75,8 @@
   });
 
   $("sign-out").addEventListener("click", async () => {
+    state.leaving = true;
+    stopLive();  // the session's end closes the socket with 4401 and fails a pending redraw
     const response = await fetch("/console/session/end", { method: "POST", credentials: "same-origin",
       headers: { "x-csrf-token": csrf() } });
     signedOut(response.ok ? "Signed out." : `Signing out failed (${response.status}): try again.`);
@@ -159,7 +172,9 @@
     socket.onclose = (closed) => {
       $("live-state").textContent = closed.code === 4401 ? "session ended" : "disconnected";
       $("live-state").classList.remove("live");
-      if (closed.code === 4401) signedOut("Your console session has ended: sign in again.");
+      if (closed.code === 4401 && !state.leaving) {
+        signedOut("Your console session has ended: sign in again.");
+      }
     };
   }
 
