@@ -285,6 +285,8 @@ async def rule_budgets(
 ) -> dict[UUID, int]:
     """What each (rule id, investor, currency, daily budget) may still spend: what is left of
     today's budget, and at most what its investor's wallet holds."""
+    if not rules:
+        return {}
     spent = await _spent_today(session, [rule_id for rule_id, *_ in rules], now)
     available: dict[tuple[UUID, str], int] = {}
     for currency in {currency for *_, currency, _ in rules}:

@@ -14,7 +14,11 @@ offer and rule with its transaction's id and a per-row increasing number (migrat
 Before each walk a process reads the rows written by transactions its previous read did not
 see (`source_xid` not visible in the snapshot that read took: those that committed since,
 whatever their order, and none twice-missed as a sequence read by position would miss a
-late commit), one indexed statement, usually returning nothing. A row replaces an entry only
+late commit; a snapshot counts its own transaction as seen, so the rows that transaction
+writes are read again too), one indexed statement per table, usually returning nothing.
+Chosen over the outbox (rules and offers do not all record events, and fixtures and
+operators write rows directly) and over a version counter (one hot row every write would
+update, and a counter read does not say what changed). A row replaces an entry only
 if its number is not older, so a slow read never undoes a newer one. What no row stamp
 shows (a deleted rule, a wallet spent, a day's budget) is caught by the re-read above.
 
