@@ -316,6 +316,10 @@ class BankFundingOffer(SQLModel, table=True):
     version: int = 1  # optimistic concurrency for the bank's updates
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
+    # Stamped by a trigger on every write (migration 0061): which transaction wrote the row
+    # last, and a per-row increasing number; processes' indexes of open sources follow them.
+    source_xid: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, index=True))
+    source_seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
 
 
 class PlatformBookRow(SQLModel, table=True):
@@ -352,6 +356,10 @@ class AutoInvestRuleRow(SQLModel, table=True):
     active: bool = True
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
+    # Stamped by a trigger on every write (migration 0061): which transaction wrote the row
+    # last, and a per-row increasing number; processes' indexes of open sources follow them.
+    source_xid: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, index=True))
+    source_seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
 
 
 class LoanMatch(SQLModel, table=True):

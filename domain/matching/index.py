@@ -75,6 +75,7 @@ class IndexedMatch:
     refused: Mapping[DecisionCode, int]  # sources read (or priced out) and not used, by reason
     screened: Mapping[DecisionCode, int]  # sources that cannot take the loan at all, by reason
     not_considered: int  # sources accepting the loan left unread once it was filled
+    read: tuple[str, ...] = ()  # the ids of the sources read, in order (the platform book's too)
 
     @property
     def filled(self) -> int:
@@ -106,6 +107,12 @@ class OpenSources:
 
     def __len__(self) -> int:
         return len(self._offers) + len(self._rules)
+
+    def offer(self, offer_id: str) -> BankOffer | None:
+        return self._offers.get(offer_id)
+
+    def rule(self, rule_id: str) -> AutoInvestRule | None:
+        return self._rules.get(rule_id)
 
     def put_offer(self, offer: BankOffer) -> None:
         """Add the offer, or replace the one with its id (its room, rate or terms changed)."""
@@ -177,11 +184,20 @@ class OpenSources:
         now: datetime,
         reference_rate: Decimal | None = None,
         platform_book: PlatformBook | None = None,
+        offers: bool = True,
+        rules: bool = True,
+        exclude_funder: str | None = None,
     ) -> IndexedMatch:
-        """What `match_loan(loan, offers, rules, ...)` decides over the sources held here."""
+        """What `match_loan(loan, offers, rules, ...)` decides over the sources held here.
+
+        `offers=False` or `rules=False` leaves that kind out of the walk, and
+        `exclude_funder`'s sources are skipped (a borrower never funds their own loan): the
+        fills, decisions and `read` are then `match_loan`'s over the sources left; the
+        counts (refused, screened, not_considered) still include the ones left out."""
         _check_loan(loan)
         view = self._view(loan.currency, loan.grade, loan.term_months)
-        return _Match(loan, view, now, reference_rate).run(platform_book, self._screened(loan))
+        walk = _Match(loan, view, now, reference_rate, offers, rules, exclude_funder)
+        return walk.run(platform_book, self._screened(loan))
 
     def _screened(self, loan: LoanToFund) -> dict[DecisionCode, int]:
         in_currency = self._by_currency[loan.currency]
@@ -199,17 +215,34 @@ class _Match:
     """One loan's walk over one view, best first."""
 
     def __init__(
-        self, loan: LoanToFund, view: _View, now: datetime, reference: Decimal | None
+        self,
+        loan: LoanToFund,
+        view: _View,
+        now: datetime,
+        reference: Decimal | None,
+        offers: bool = True,
+        rules: bool = True,
+        exclude: str | None = None,
     ) -> None:
         self.loan, self.view, self.now, self.reference = loan, view, now, reference
-        self.positions = [0, 0, 0, 0]
+        self.exclude = exclude
+        # A kind left out starts at its streams' ends: never read, never counted.
+        self.positions = [
+            0 if offers else len(view.floors),
+            0 if offers else len(view.spreads),
+            0 if offers else len(view.unpriced),
+            0 if rules else len(view.rules),
+        ]
         self.refused: Counter[DecisionCode] = Counter()
         rate = loan.annual_rate
         # How many sources could still be used: those priced at or under the loan's rate.
-        self.live = bisect_right(view.floors, rate, key=_first)
-        if reference is not None:
-            self.live += bisect_right(view.spreads, rate, key=lambda e: reference + e[0])
-        self.live += bisect_right(view.min_rates, loan.note_rate)
+        self.live = 0
+        if offers:
+            self.live += bisect_right(view.floors, rate, key=_first)
+            if reference is not None:
+                self.live += bisect_right(view.spreads, rate, key=lambda e: reference + e[0])
+        if rules:
+            self.live += bisect_right(view.min_rates, loan.note_rate)
 
     def _head(self, stream: int) -> tuple[Decimal, datetime, str, int, int] | None:
         view, n = self.view, self.positions[stream]
@@ -239,7 +272,9 @@ class _Match:
         fills: list[Fill] = []
         chosen: list[Decision] = []
         ranks: list[int] = []
+        read_ids: list[str] = []
         read = 0
+        exclude = self.exclude
         while heads and remaining and self.live:
             price, _, source_id, _, stream = heads[0]
             n = self.positions[stream]
@@ -249,10 +284,14 @@ class _Match:
                 heapq.heappop(heads)
             else:
                 heapq.heapreplace(heads, following)
-            read += 1
             if stream == _RULES:
                 rule = view.rules[n][2]
                 kind, funder_id, asking = SourceKind.AUTO_INVEST, rule.investor_id, price
+                if funder_id == exclude:  # not a source for this loan at all
+                    self.live -= loan.note_rate >= rule.min_rate
+                    continue
+                read += 1
+                read_ids.append(source_id)
                 if loan.note_rate < rule.min_rate:
                     self.refused[DecisionCode.RATE_TOO_LOW] += 1
                     continue
@@ -265,6 +304,10 @@ class _Match:
                 priced_in = price is not _NO_PRICE and price <= loan.annual_rate
                 if priced_in:
                     self.live -= 1
+                if funder_id == exclude:
+                    continue
+                read += 1
+                read_ids.append(source_id)
                 if offer.expires_at is not None and offer.expires_at <= self.now:
                     self.refused[DecisionCode.EXPIRED] += 1
                     continue
@@ -287,6 +330,7 @@ class _Match:
             code, amount = _platform_book(book, loan, remaining, funders)
             rate = loan.note_rate
             read += 1
+            read_ids.append(book.book_id)
             if amount:
                 kind = SourceKind.PLATFORM_BOOK
                 chosen.append(Decision(book.book_id, kind, book.funder_id, code, amount, rate))
@@ -305,6 +349,7 @@ class _Match:
             {code: n for code, n in self.refused.items() if n},
             screened,
             sources - read,
+            tuple(read_ids),
         )
 
     def _count_the_rest(self) -> int:

@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -27,7 +28,13 @@ from domain.lending.products import FundingChannel, LoanProduct
 from domain.lending.schedule import RepaymentMethod
 from domain.lending.services.product_terms import Marketplace, row_values
 from domain.lending.states import ApplicationStatus, LoanState
-from domain.lending.tables import Loan, LoanApplication, LoanInstallment, LoanProductRow
+from domain.lending.tables import (
+    BankFundingOffer,
+    Loan,
+    LoanApplication,
+    LoanInstallment,
+    LoanProductRow,
+)
 from domain.money import Money
 from domain.participants.credentials import ParticipantKind
 from domain.participants.roles import Role
@@ -199,3 +206,24 @@ async def installments_of(sessions: Sessions, loan_id: UUID) -> list[LoanInstall
             .order_by(col(LoanInstallment.number))
         )
         return list(rows.all())
+
+
+def offer_row(bank: UUID, now: datetime, **changes: Any) -> BankFundingOffer:
+    """An open LOAN offer row: 6 % floor, grades A and B, 3 to 24 months, 1,000.00 to
+    50,000.00 a loan, 1,000,000.00 of capacity; `changes` override any column."""
+    terms: dict[str, Any] = {
+        "bank_id": bank,
+        "currency": "CNY",
+        "capacity": 100_000_000,
+        "committed": 0,
+        "rate_floor": Decimal("0.06"),
+        "grades": ["A", "B"],
+        "min_term_months": 3,
+        "max_term_months": 24,
+        "min_amount": 100_000,
+        "max_amount": 5_000_000,
+        "status": "OPEN",
+        "created_at": now,
+        "updated_at": now,
+    }
+    return BankFundingOffer(**{**terms, **changes})

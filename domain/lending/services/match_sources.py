@@ -9,7 +9,7 @@ building an object for each refusal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 from uuid import UUID
@@ -80,7 +80,7 @@ async def bank_offer_sources(
     equal grade sets and bank ids are built once: the first version, ORM objects, took more
     of a listing's CPU than anything else it did."""
     rows = await (await session.connection()).execute(_open_offers(loan, now))
-    return _offers(rows)
+    return offers_of(rows)
 
 
 async def lock_offers(
@@ -91,7 +91,7 @@ async def lock_offers(
     ids = sorted(UUID(offer_id) for offer_id in offer_ids)
     query = _open_offers(loan, now).where(OFFERS.c.id.in_(ids)).order_by(OFFERS.c.id)
     rows = await (await session.connection()).execute(query.with_for_update())
-    return {offer.offer_id: offer for offer in _offers(rows)}
+    return {offer.offer_id: offer for offer in offers_of(rows)}
 
 
 _Screens = list[tuple[DecisionCode, ColumnElement[bool]]]
@@ -122,24 +122,29 @@ def _offer_screens(loan: Loan, now: datetime) -> _Screens:
     ]
 
 
+# What `offers_of` makes a BankOffer of, in its order.
+OFFER_COLUMNS = (
+    OFFERS.c.id,
+    OFFERS.c.bank_id,
+    OFFERS.c.currency,
+    OFFERS.c.capacity - OFFERS.c.committed,
+    sa.func.array_to_string(OFFERS.c.grades, ","),
+    OFFERS.c.min_term_months,
+    OFFERS.c.max_term_months,
+    OFFERS.c.min_amount,
+    OFFERS.c.max_amount,
+    OFFERS.c.created_at,
+    OFFERS.c.rate_floor,
+    OFFERS.c.spread,
+    OFFERS.c.per_borrower_cap,
+    OFFERS.c.expires_at,
+)
+
+
 def _open_offers(loan: Loan, now: datetime) -> Select[Any]:
-    o = OFFERS.c
-    return sa.select(
-        o.id,
-        o.bank_id,
-        o.currency,
-        o.capacity - o.committed,
-        sa.func.array_to_string(o.grades, _GRADES_SEPARATOR),
-        o.min_term_months,
-        o.max_term_months,
-        o.min_amount,
-        o.max_amount,
-        o.created_at,
-        o.rate_floor,
-        o.spread,
-        o.per_borrower_cap,
-        o.expires_at,
-    ).where(_offer_sources(loan), *(meets for _, meets in _offer_screens(loan, now)))
+    return sa.select(*OFFER_COLUMNS).where(
+        _offer_sources(loan), *(meets for _, meets in _offer_screens(loan, now))
+    )
 
 
 RULES = AutoInvestRuleRow.__table__  # type: ignore[attr-defined]
@@ -164,36 +169,39 @@ def _rule_screens(loan: Loan) -> _Screens:
 
 
 def _screened(table: sa.Table, sources: ColumnElement[bool], screens: _Screens) -> Select[Any]:
-    """The sources that fail a screen, each under the first it fails."""
-    reason = sa.case(*((~meets, code.value) for code, meets in screens)).label("reason")
-    return (
-        sa.select(reason)
-        .select_from(table)
-        .where(sources, ~sa.and_(*(meets for _, meets in screens)))
-    )
+    """Every source under the first screen it fails, or READ if it meets them all."""
+    reason = sa.case(*((~meets, code.value) for code, meets in screens), else_=_READ)
+    return sa.select(reason.label("reason")).select_from(table).where(sources)
+
+
+_READ = "READ"  # the reason of a source that meets every screen: the reads above return it
 
 
 async def screened_sources(
     session: AsyncSession, *, loan: Loan, now: datetime, offers: bool, rules: bool
-) -> dict[DecisionCode, int]:
+) -> tuple[dict[DecisionCode, int], int]:
     """How many open offers (if `offers`) and active rules (if `rules`) the reads above left
-    out because they cannot take the loan at all, by the engine's code; one statement."""
+    out because they cannot take the loan at all, by the engine's code, and how many they
+    return; one statement."""
     parts = (
         [_screened(OFFERS, _offer_sources(loan), _offer_screens(loan, now))] if offers else []
     ) + ([_screened(RULES, _rule_sources(loan), _rule_screens(loan))] if rules else [])
     if not parts:
-        return {}
+        return {}, 0
     screened = sa.union_all(*parts).subquery()
     rows = await (await session.connection()).execute(
         sa.select(screened.c.reason, func.count()).group_by(screened.c.reason)
     )
-    return {DecisionCode(reason): int(count) for reason, count in rows}
+    counts = {reason: int(count) for reason, count in rows}
+    readable = counts.pop(_READ, 0)
+    return {DecisionCode(reason): count for reason, count in counts.items()}, readable
 
 
-_GRADES_SEPARATOR = ","  # grades are short codes ("A".."E"), never containing it
+_GRADES_SEPARATOR = ","  # grades are short codes ("A".."E"), never containing it (OFFER_COLUMNS)
 
 
-def _offers(rows: Iterable[tuple[Any, ...]]) -> list[BankOffer]:
+def offers_of(rows: Iterable[Sequence[Any]]) -> list[BankOffer]:
+    """BankOffers of rows of OFFER_COLUMNS (the first 14 columns of each row)."""
     grade_sets: dict[str, frozenset[str]] = {}
     banks: dict[UUID, str] = {}
     offers = []
@@ -212,7 +220,7 @@ def _offers(rows: Iterable[tuple[Any, ...]]) -> list[BankOffer]:
         spread,
         cap,
         expires_at,
-    ) in rows:
+    ) in (row[:14] for row in rows):
         grade_set = grade_sets.get(grades)
         if grade_set is None:
             grade_set = grade_sets[grades] = frozenset(grades.split(_GRADES_SEPARATOR))
@@ -252,8 +260,9 @@ async def auto_invest_sources(
     ).all()
     if not rules:
         return []
-    spent = await _spent_today(session, [r.id for r in rules], now)
-    available = await _wallets_available(session, {r.investor_id for r in rules}, loan.currency)
+    budgets = await rule_budgets(
+        session, [(r.id, r.investor_id, r.currency, r.daily_budget) for r in rules], now
+    )
     return [
         AutoInvestRule(
             rule_id=str(r.id),
@@ -264,13 +273,30 @@ async def auto_invest_sources(
             max_term=r.max_term_months,
             min_rate=r.min_rate,
             max_per_loan=r.max_per_loan,
-            budget_remaining=max(
-                0, min(r.daily_budget - spent.get(r.id, 0), available.get(r.investor_id, 0))
-            ),
+            budget_remaining=budgets[r.id],
             created_at=r.created_at,
         )
         for r in rules
     ]
+
+
+async def rule_budgets(
+    session: AsyncSession, rules: list[tuple[UUID, UUID, str, int]], now: datetime
+) -> dict[UUID, int]:
+    """What each (rule id, investor, currency, daily budget) may still spend: what is left of
+    today's budget, and at most what its investor's wallet holds."""
+    if not rules:
+        return {}
+    spent = await _spent_today(session, [rule_id for rule_id, *_ in rules], now)
+    available: dict[tuple[UUID, str], int] = {}
+    for currency in {currency for *_, currency, _ in rules}:
+        owners = {investor for _, investor, c, _ in rules if c == currency}
+        for owner, amount in (await _wallets_available(session, owners, currency)).items():
+            available[owner, currency] = amount
+    return {
+        rule_id: max(0, min(daily - spent.get(rule_id, 0), available.get((investor, cur), 0)))
+        for rule_id, investor, cur, daily in rules
+    }
 
 
 async def _spent_today(

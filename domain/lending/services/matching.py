@@ -41,6 +41,7 @@ from domain.lending.services.match_sources import (
     lock_offers,
     screened_sources,
 )
+from domain.lending.services.open_sources import indexed_sources
 from domain.lending.services.platform_book import (
     PLATFORM,
     book_source,
@@ -50,8 +51,14 @@ from domain.lending.services.platform_book import (
 from domain.lending.states import LoanState
 from domain.lending.tables import BankFundingOffer, Loan, LoanMatch, LoanNote, LoanProductRow
 from domain.matching.engine import match_loan
-from domain.matching.outcome import DecisionCode, Fill, MatchResult
-from domain.matching.sources import BankOffer, PlatformBook, SourceKind
+from domain.matching.outcome import Decision, DecisionCode, Fill, MatchResult
+from domain.matching.sources import (
+    AutoInvestRule,
+    BankOffer,
+    LoanToFund,
+    PlatformBook,
+    SourceKind,
+)
 from domain.wallets.services.accounts import wallet_account
 
 OFFERS = BankFundingOffer.__table__  # type: ignore[attr-defined]
@@ -68,29 +75,26 @@ async def match_listing(
 ) -> list[LoanMatch]:
     """Fund what the engine finds for the locked, listed `loan`; the persisted matches."""
     channels = set(product.funding_channels)
-    banks = "BANK_OFFERS" in channels
-    offers = await bank_offer_sources(session, loan=loan, now=now) if banks else []
-    rules = (
-        await auto_invest_sources(session, loan=loan, now=now)
-        if "INVESTOR_NOTES" in channels
-        else []
-    )
+    banks, investors = "BANK_OFFERS" in channels, "INVESTOR_NOTES" in channels
     book = (
         await book_source(session, currency=loan.currency) if "PLATFORM_BOOK" in channels else None
     )
+    target = await loan_to_fund(session, loan=loan, product=product)
+    offers, rules = await _sources(session, loan, target, now, banks, investors)
     if not offers and not rules and book is None:
         return []
-    target = await loan_to_fund(session, loan=loan, product=product)
     result = match_loan(
         target, offers, rules, now=now, reference_rate=loan.borrower_rate, platform_book=book
     )
     screened: dict[DecisionCode, int] = {}
+    unread = 0
     if result.fills:  # only matches keep an explanation
-        screened = await screened_sources(
-            session, loan=loan, now=now, offers=banks, rules="INVESTOR_NOTES" in channels
+        screened, readable = await screened_sources(
+            session, loan=loan, now=now, offers=banks, rules=investors
         )
+        unread = readable - _sources_read(result)
     matches = []
-    why = _explanations(result, screened)
+    why = _explanations(result, screened, unread)
     for fill in result.fills:
         if fill.kind is SourceKind.AUTO_INVEST and loan.state == LoanState.LISTED.value:
             match = await _investor_fill(session, loan=loan, fill=fill, why=why, now=now)
@@ -105,11 +109,39 @@ async def match_listing(
             book=book,
             result=result,
             screened=screened,
+            unread=unread,
             now=now,
         )
     await session.flush()
     await record_events(session, [_event(loan, match, now) for match in matches])
     return matches
+
+
+async def _sources(
+    session: AsyncSession,
+    loan: Loan,
+    target: LoanToFund,
+    now: datetime,
+    banks: bool,
+    investors: bool,
+) -> tuple[list[BankOffer], list[AutoInvestRule]]:
+    """The sources the engine must see to match the loan as over every open one: from the
+    process's index, checked against the tables; from the tables when the index kept being
+    wrong (open_sources.py)."""
+    if not banks and not investors:
+        return [], []
+    found = await indexed_sources(
+        session, loan=loan, target=target, now=now, offers=banks, rules=investors
+    )
+    if found is not None:
+        return found
+    offers = await bank_offer_sources(session, loan=loan, now=now) if banks else []
+    rules = await auto_invest_sources(session, loan=loan, now=now) if investors else []
+    return offers, rules
+
+
+def _sources_read(result: MatchResult) -> int:
+    return sum(1 for d in result.decisions if d.kind is not SourceKind.PLATFORM_BOOK)
 
 
 async def _investor_fill(
@@ -152,6 +184,7 @@ async def _bank_and_book_fills(
     book: PlatformBook | None,
     result: MatchResult,
     screened: dict[DecisionCode, int],
+    unread: int,
     now: datetime,
 ) -> list[LoanMatch]:
     """Lock the chosen offers and check them, then the platform book; commit the banks' and
@@ -174,6 +207,7 @@ async def _bank_and_book_fills(
         if _as_read(fills, {o.offer_id: o for o in offers}, locked):
             await savepoint.commit()
             break
+        unread = 0  # a match again explains itself over what it read
         if attempt == _ATTEMPTS:  # the locked offers alone: they cannot change under us
             await savepoint.commit()
             result = await _rematch(session, loan, product, list(locked.values()), book, now)
@@ -181,7 +215,7 @@ async def _bank_and_book_fills(
         await savepoint.rollback()  # gives the locks back: the next read locks in id order again
         offers = await bank_offer_sources(session, loan=loan, now=now)
         result = await _rematch(session, loan, product, offers, book, now)
-    why = _explanations(result, screened)
+    why = _explanations(result, screened, unread)
     fills = await _within_book(session, loan, result, why)
     if not fills:
         return []
@@ -301,15 +335,28 @@ def _match(loan: Loan, fill: Fill, note: LoanNote, why: dict[str, Any], now: dat
 
 
 def _explanations(
-    result: MatchResult, screened: dict[DecisionCode, int]
+    result: MatchResult, screened: dict[DecisionCode, int], unread: int
 ) -> dict[str, dict[str, Any]]:
     """Why each filled source was taken, and how many sources were passed over and why: those
     the engine read and refused, and those the reads `screened` out (they cannot take the
-    loan at all); counted once per match, which may pass over thousands."""
+    loan at all); counted once per match, which may pass over thousands.
+
+    `unread`: the sources the tables would have given the engine that it was not given (the
+    index gave it only those it needs). Past the fill they are unread; when the sources did
+    not fill the loan they are those asking more than it pays, which the engine would have
+    read and refused, all before the platform book."""
     passed_over = Counter({code.value: n for code, n in screened.items()})
     for code, n in result.passed_over().items():
         passed_over[code.value] += n
+    exhausted = result.unfilled > 0 or len(result.decisions) > _sources_read(result)
+    if exhausted and unread:
+        passed_over[DecisionCode.RATE_TOO_LOW.value] += unread
+    not_considered = result.not_considered + (0 if exhausted else unread)
     ranks = {d.source_id: n for n, d in enumerate(result.decisions, 1) if d.amount}
+    if exhausted:
+        ranks.update(
+            {d.source_id: ranks[d.source_id] + unread for d in result.decisions if _booked(d)}
+        )
     return {
         fill.source_id: {
             "rule": "best price, then time priority",
@@ -318,11 +365,15 @@ def _explanations(
             "chosen": fill.amount,
             "taken": fill.amount,
             "passed_over": dict(sorted(passed_over.items())),
-            "not_considered": result.not_considered,
+            "not_considered": not_considered,
             "unfilled": result.unfilled,
         }
         for fill in result.fills
     }
+
+
+def _booked(decision: Decision) -> bool:
+    return decision.kind is SourceKind.PLATFORM_BOOK and decision.amount > 0
 
 
 def _event(loan: Loan, match: LoanMatch, now: datetime) -> dict[str, Any]:

@@ -6,41 +6,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
-from uuid import UUID
 
 import httpx
 from starlette.applications import Starlette
 
 from domain.clock import FixedClock
 from domain.lending.services.matching import match_listing
-from domain.lending.tables import AutoInvestRuleRow, BankFundingOffer, Loan, LoanProductRow
+from domain.lending.tables import AutoInvestRuleRow, Loan, LoanProductRow
 from domain.participants.roles import Role
 from support.graphql import gql
-from support.lending_world import listed_loan, participant
+from support.lending_world import listed_loan, offer_row, participant
 from support.security import create_person, key_of
 
 MY_LOANS = """{ myLoans { matches { amount { amount } explanation {
   rank askingRate passedOver { reason count } notConsidered unfilled { amount } } } } }"""
 
 
-def _offer(bank: UUID, now: datetime, **changes: Any) -> BankFundingOffer:
-    terms: dict[str, Any] = {
-        "bank_id": bank,
-        "currency": "CNY",
-        "capacity": 100_000_000,
-        "committed": 0,
-        "rate_floor": Decimal("0.06"),
-        "grades": ["A", "B"],
-        "min_term_months": 3,
-        "max_term_months": 24,
-        "min_amount": 100_000,
-        "max_amount": 5_000_000,
-        "status": "OPEN",
-        "created_at": now,
-        "updated_at": now,
-    }
-    return BankFundingOffer(**{**terms, **changes})
+_offer = offer_row
 
 
 async def test_a_cheaper_offer_of_another_grade_is_explained_and_every_source_counted(

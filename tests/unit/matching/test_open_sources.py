@@ -10,6 +10,7 @@ from test_matching_properties import NOW, Market, markets
 
 from domain.matching.engine import _common_skip, match_loan
 from domain.matching.index import OpenSources
+from domain.matching.outcome import DecisionCode
 from support.examples import examples
 
 
@@ -76,3 +77,46 @@ def test_the_index_stays_true_as_sources_come_change_and_go(
         index.put_rule(replace(rule, min_rate=rule.min_rate + 1))
         index.put_rule(rule)
     _assert_same(index, after)
+
+
+@settings(max_examples=examples(100))
+@given(markets(), st.booleans(), st.booleans(), st.randoms(use_true_random=False))
+def test_a_walk_without_a_funder_or_a_kind_reads_what_the_engine_reads_without_them(
+    market: Market, offers: bool, rules: bool, random: Random
+) -> None:
+    loan = market.loan
+    funders = sorted({o.funder_id for o in market.offers} | {r.investor_id for r in market.rules})
+    left_out = random.choice(funders) if funders else None
+    index = OpenSources.of(market.offers, market.rules)
+    got = index.match(
+        loan,
+        now=NOW,
+        reference_rate=market.reference,
+        platform_book=market.book,
+        offers=offers,
+        rules=rules,
+        exclude_funder=left_out,
+    )
+    fitting = [s for s in (*market.offers, *market.rules) if _common_skip(s, loan) is None]
+    want = match_loan(
+        loan,
+        [o for o in market.offers if offers and o in fitting and o.funder_id != left_out],
+        [r for r in market.rules if rules and r in fitting and r.investor_id != left_out],
+        now=NOW,
+        reference_rate=market.reference,
+        platform_book=market.book,
+    )
+    assert got.fills == want.fills
+    used = [(n, d) for n, d in enumerate(want.decisions, 1) if d.amount]
+    assert list(got.chosen) == [d for _, d in used]
+    # the walk reads what the engine reads, but for the sources it stops at once every one
+    # left refuses on price (or has expired): a book read last comes after those
+    engine_read = [d.source_id for d in want.decisions]
+    walk_read = [s for s in got.read if market.book is None or s != market.book.book_id]
+    assert engine_read[: len(walk_read)] == walk_read
+    unread = {d.code for d in want.decisions[len(walk_read) :] if d.source_id != "book"}
+    assert unread <= {
+        DecisionCode.RATE_TOO_LOW,
+        DecisionCode.EXPIRED,
+        DecisionCode.NO_REFERENCE_RATE,
+    }
