@@ -8,8 +8,8 @@ the rows whose transaction its last snapshot did not see) and a number from one 
 one: a process never lets an older read of a row replace a newer one). A trigger, not the
 services, stamps them: every writer (services, operators' SQL, fixtures) is seen.
 
-Revision ID: 0061_open_source_versions
-Revises: 0060_insurance_embedded
+Revision ID: 0075_open_source_versions
+Revises: 0070_advertising
 Create Date: 2026-12-07 17:30:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0061_open_source_versions"
-down_revision: str | None = "0060_insurance_embedded"
+revision: str = "0075_open_source_versions"
+down_revision: str | None = "0070_advertising"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
