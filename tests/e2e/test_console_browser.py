@@ -129,6 +129,8 @@ async def test_an_operator_sees_the_dashboard_and_decides_kyc_live(
     wait.until(lambda d: d.find_element(By.ID, "live-state").text == "live")
     row = f'#queue-kyc tr[data-id="{submission_id}"]'
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row))
+    for book in ("book-scf", "book-plans"):  # the read-only books drawn too
+        wait.until(lambda d, book=book: d.find_elements(By.CSS_SELECTOR, f"#{book} th"))
 
     assert bars(browser, "chart-volume") >= 1
     assert bars(browser, "chart-revenue") >= 1

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from domain.actors import Actor
-from domain.clock import FixedClock
+from domain.clock import FixedClock, SystemClock
 from domain.lending.services.matching import match_listing
 from domain.lending.tables import Loan, LoanProductRow
 from domain.participants.roles import Role
@@ -19,6 +20,27 @@ from domain.wealth.tables import LendingPlan, PlanStake
 from support.crowdfunding import Sessions
 from support.lending_world import participant
 from support.wealth import cny
+
+
+def plan_input(name: str, **changes: object) -> dict[str, Any]:
+    """publishLendingPlan's input: a 3-month plan targeting 8 %, open from an hour ago for
+    two hours (on the system clock, as the API's is), `changes` over it."""
+    now = SystemClock().now()
+    return {
+        "name": name,
+        "currency": "CNY",
+        "termMonths": 3,
+        "targetRate": "0.08",
+        "capacity": "10000.00",
+        "minimum": "1000.00",
+        "opensAt": (now - timedelta(hours=1)).isoformat(),
+        "closesAt": (now + timedelta(hours=1)).isoformat(),
+        "grades": ["A"],
+        "maxLoanShare": "0.2",
+        "feeKind": "ASSETS",
+        "feeRate": "0.01",
+        **changes,
+    }
 
 
 def plan_terms(clock: FixedClock, **changes: object) -> PlanTerms:

@@ -244,7 +244,49 @@
         c.payBy ? c.payBy.slice(0, 16) : "–"],
       readOnly: "the insurer decides",
       actions: [] },
+    // Books, read-only. Supply-chain finance: what each core enterprise owes its programme
+    // (confirmed certificates, per currency) beside the platform book's line on it.
+    { table: "book-scf", columns: ["Core enterprise", "Owed", "Certificates", "Platform book"],
+      query: `{ supplyChainProgrammeTotals { buyerId amount { amount currency } certificates overdue }
+        supplyChainPlatformBooks { coreEnterpriseId allowed discountRate
+        limit { amount currency } used { amount } } }`,
+      rows: programmes,
+      cells: (p) => [shortId(p.id),
+        p.total ? `${p.total.amount.amount} ${p.total.amount.currency}` : "–",
+        p.total ? `${p.total.certificates}${p.total.overdue ? ` (${p.total.overdue} overdue)` : ""}` : "–",
+        !p.book ? "–" : !p.book.allowed ? "not allowed"
+          : `${p.book.used.amount} of ${p.book.limit.amount} ${p.book.limit.currency} used at ${p.book.discountRate}`],
+      readOnly: "read-only", empty: "no programme yet",
+      actions: [] },
+    // Lending plans, newest first: their window, then their maturity and exit.
+    { table: "book-plans", columns: ["Plan", "State", "Subscribed", "Maturity · exit"],
+      query: `{ lendingPlans { id name state termMonths targetRate currency investors
+        capacity { amount } subscribed { amount } maturesAt exitDeadline maturedAt exitedAt
+        realised { amount } fee { amount } } }`,
+      rows: (d) => d.lendingPlans,
+      cells: (p) => [`${p.name} (${p.termMonths} mo, target ${p.targetRate})`, p.state,
+        `${p.subscribed.amount} of ${p.capacity.amount} ${p.currency} · ${p.investors} investors`,
+        p.exitedAt ? `exited ${p.exitedAt.slice(0, 10)}: ${p.realised.amount} realised, ${p.fee.amount} fee`
+          : `${p.maturedAt ? "matured " + p.maturedAt.slice(0, 10) : "matures " + p.maturesAt.slice(0, 10)}, exit by ${p.exitDeadline.slice(0, 10)}`],
+      readOnly: "read-only", empty: "no plan yet",
+      actions: [] },
   ];
+
+  // One row a core enterprise and currency owed; a book on one that owes nothing yet, too.
+  function programmes(d) {
+    const books = new Map(d.supplyChainPlatformBooks.map((b) => [b.coreEnterpriseId, b]));
+    const rows = d.supplyChainProgrammeTotals.map((t) => ({ id: t.buyerId, total: t, book: books.get(t.buyerId) }));
+    const owing = new Set(rows.map((r) => r.id));
+    d.supplyChainPlatformBooks.filter((b) => !owing.has(b.coreEnterpriseId))
+      .forEach((b) => rows.push({ id: b.coreEnterpriseId, total: null, book: b }));
+    return rows;
+  }
+
+  // A participant's global id ("Participant:<uuid>", URL-safe base64) as the events list
+  // shows ids: the uuid's first eight characters.
+  function shortId(id) {
+    return atob(id.replace(/-/g, "+").replace(/_/g, "/")).split(":").pop().slice(0, 8);
+  }
 
   function cell(row, text, tag) {
     const node = document.createElement(tag || "td");
@@ -262,7 +304,7 @@
     table.appendChild(head);
     if (!items.length) {
       const row = document.createElement("tr");
-      const none = cell(row, "nothing waiting");
+      const none = cell(row, queue.empty || "nothing waiting");
       none.className = "empty";
       none.colSpan = queue.columns.length + 1;
       table.appendChild(row);

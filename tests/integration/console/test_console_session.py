@@ -4,35 +4,14 @@ as the access token, CSRF-safe, revoked as the API's sessions are, audited as lo
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 
-from support.graphql import PASSWORD, Person, gql, signed_in
+from support.console import CONSOLE_JS, ORIGIN, console_gql, sign_in
+from support.graphql import Person, gql, signed_in
 
-ORIGIN = "http://agora.test"
 ME = "{ me { id displayName roles } }"
-CONSOLE_JS = (Path(__file__).resolve().parents[3] / "api/console/static/console.js").read_text()
 AUDIT = '{ auditLog(first: 50, action: "auth.logout") { edges { node { action actorId } } } }'
-
-
-async def sign_in(client: httpx.AsyncClient, login: str, *, origin: str = ORIGIN) -> httpx.Response:
-    return await client.post(
-        "/console/session",
-        json={"login": login, "password": PASSWORD},
-        headers={"origin": origin},
-    )
-
-
-async def console_gql(
-    client: httpx.AsyncClient, query: str, *, csrf: str | None, origin: str | None = ORIGIN
-) -> httpx.Response:
-    headers = {"accept": "application/graphql-response+json"}
-    if origin is not None:
-        headers["origin"] = origin
-    if csrf is not None:
-        headers["x-csrf-token"] = csrf
-    return await client.post("/console/graphql", json={"query": query}, headers=headers)
 
 
 def set_cookies(response: httpx.Response) -> dict[str, str]:

@@ -5,7 +5,6 @@ the worker's job matures and exits a plan, and each investor reads its payout an
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -19,6 +18,7 @@ from domain.wealth.services.plans import start_closed_plans
 from support.graphql import gql
 from support.lending_world import fund_wallet
 from support.security import create_person, key_of
+from support.wealth_plans import plan_input
 
 PUBLISH = """mutation P($input: PublishLendingPlanInput!) {
   publishLendingPlan(input: $input) { plan { id lockupMonths earlyExitFeeRate maturesAt
@@ -32,25 +32,6 @@ LEAVE = """mutation L($id: ID!, $key: String!) {
     idempotency { replayed } errors { code field message } } }"""
 STAKES = """{ myPlanStakes { id plan { id state realised { amount } fee { amount } }
   amount { amount } payout { amount } exitedAt } }"""
-
-
-def _terms(name: str, **changes: object) -> dict[str, Any]:
-    now = SystemClock().now()
-    return {
-        "name": name,
-        "currency": "CNY",
-        "termMonths": 3,
-        "targetRate": "0.08",
-        "capacity": "10000.00",
-        "minimum": "1000.00",
-        "opensAt": (now - timedelta(hours=1)).isoformat(),
-        "closesAt": (now + timedelta(hours=1)).isoformat(),
-        "grades": ["A"],
-        "maxLoanShare": "0.2",
-        "feeKind": "ASSETS",
-        "feeRate": "0.01",
-        **changes,
-    }
 
 
 async def _close(app: Starlette, plan_id: str, ago: timedelta) -> None:
@@ -79,11 +60,11 @@ async def test_a_plan_locks_up_lets_go_after_and_exits_over_graphql(
         await fund_wallet(
             sessions, FixedClock(SystemClock().now()), key_of(who.id or ""), 10_000_00
         )
-    locked = await gql(client, PUBLISH, {"input": _terms("Locked")}, token=operator.token)
+    locked = await gql(client, PUBLISH, {"input": plan_input("Locked")}, token=operator.token)
     free = await gql(
         client,
         PUBLISH,
-        {"input": _terms("Free", lockupMonths=0, earlyExitFeeRate="0.01")},
+        {"input": plan_input("Free", lockupMonths=0, earlyExitFeeRate="0.01")},
         token=operator.token,
     )
     locked_plan = locked["data"]["publishLendingPlan"]["plan"]
