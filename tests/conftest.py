@@ -1,7 +1,8 @@
 """The harness: one real PostgreSQL database migrated per run, a real Redis, apps and servers.
 
 Integration tests get a clean database (every table emptied) and an empty Redis database
-before each test; e2e tests share one `agora serve` process per run.
+before each test; e2e tests share one `agora serve` process per worker, on stores of their own
+(tests/e2e/conftest.py). Under pytest-xdist each worker has its own stores (support/stores.py).
 """
 
 from __future__ import annotations

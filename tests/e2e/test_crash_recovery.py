@@ -4,17 +4,20 @@ every transfer a client was told about is there exactly once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.participants.identity_numbers import resident_id_check_char
 from support.factories import make_operator
 from support.graphql import gql, log_in, signed_in
+from support.redis_server import OwnedRedis
 from support.server import ServerProcess, run_agora, server_env
-from support.stores import StoreUrls
+from support.stores import StoreUrls, stores_of_their_own
 
 TRANSFER = """
 mutation T($input: TransferInput!, $key: String!) {
@@ -70,8 +73,20 @@ async def funded_verified_sender(client: httpx.AsyncClient, operator_token: str)
     return sender
 
 
-async def test_a_killed_server_loses_no_acknowledged_transfer(clean_stores: StoreUrls) -> None:
-    stores = clean_stores
+@pytest.fixture
+async def crash_stores(stores: StoreUrls) -> AsyncIterator[StoreUrls]:
+    """Stores of this test's own: its servers are killed and restarted on them, and the
+    shared e2e server's relay must not see their events (nor have its stores emptied)."""
+    redis_server = OwnedRedis()
+    redis_server.start()
+    try:
+        yield await stores_of_their_own(stores, "crash", redis_server.url)
+    finally:
+        redis_server.stop()
+
+
+async def test_a_killed_server_loses_no_acknowledged_transfer(crash_stores: StoreUrls) -> None:
+    stores = crash_stores
     operator_email = await new_operator(stores)
     enough_acknowledged = asyncio.Event()
     first = ServerProcess(server_env(stores, AGORA_RATE_LIMITS_ENABLED="false"))

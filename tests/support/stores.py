@@ -27,6 +27,7 @@ class StoreUrls:
     database_url: str
     redis_url: str
     embedded: bool
+    template: str | None = None  # stores of their own: the database they were copied from
 
 
 def _asyncpg_dsn(url: str, database: str | None = None) -> str:
@@ -55,10 +56,28 @@ async def _redis_reachable(url: str) -> bool:
         await client.aclose()
 
 
+def for_this_worker(database_url: str, redis_url: str) -> tuple[str, str]:
+    """Under pytest-xdist each worker (gw0, gw1, ...) has stores of its own: the database
+    `<name>_gw<n>` (its template and siblings follow from that name) and Redis database
+    `<db> + n` (mod 16). Without xdist, the URLs as given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return database_url, redis_url
+    n = int(worker.removeprefix("gw"))
+    database = make_url(database_url)
+    database_url = database.set(database=f"{database.database}_{worker}").render_as_string(False)
+    redis_parsed = make_url(redis_url)
+    redis_db = (int(redis_parsed.database or 0) + n) % 16
+    return database_url, redis_parsed.set(database=str(redis_db)).render_as_string(False)
+
+
 async def locate_stores() -> StoreUrls:
-    """TEST_DATABASE_URL / TEST_REDIS_URL, else the local servers, else embedded ones."""
-    database_url = os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
-    redis_url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    """TEST_DATABASE_URL / TEST_REDIS_URL, else the local servers, else embedded ones
+    (one set per xdist worker)."""
+    database_url, redis_url = for_this_worker(
+        os.environ.get("TEST_DATABASE_URL", DEFAULT_DATABASE_URL),
+        os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL),
+    )
     postgres_up, redis_up = await asyncio.gather(
         _postgres_reachable(database_url), _redis_reachable(redis_url)
     )
@@ -163,9 +182,9 @@ async def stores_of_their_own(stores: StoreUrls, suffix: str, redis_url: str) ->
     """A migrated database next to the test database (`<name>_<suffix>`), for tests that
     must not share theirs with the e2e server's relay; and the Redis at `redis_url`."""
     database_url = _beside(stores.database_url, suffix)
-    template = make_url(_beside(stores.database_url, "template")).database
+    template = stores.template or make_url(_beside(stores.database_url, "template")).database
     await recreate_database(database_url, template=template)
-    return StoreUrls(database_url, redis_url, embedded=stores.embedded)
+    return StoreUrls(database_url, redis_url, embedded=stores.embedded, template=template)
 
 
 async def empty_stores(stores: StoreUrls) -> StoreUrls:
