@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,7 +15,7 @@ from gql import gql as parse
 
 from support.factories import make_operator
 from support.graphql import gql, log_in, signed_in
-from support.security import key_of, resident_id
+from support.security import key_of, unique_resident_id
 from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls
 from support.subscribers import Subscriber, published_high_water, received, ws_session
@@ -99,7 +98,6 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
             i={"amount": "300.00", "currency": "CNY", "orderReference": "bnpl-e2e"},
         )
         shopper = await signed_in(client, roles=["INVESTOR"])
-        serial = datetime.now(UTC).microsecond % 700 + 100
         submitted = await ok(
             client,
             "kyc",
@@ -107,7 +105,7 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
             i={
                 "documentType": "RESIDENT_ID",
                 "legalName": "王五",
-                "documentNumber": resident_id(serial),
+                "documentNumber": unique_resident_id(),
             },
         )
         await ok(

@@ -24,7 +24,7 @@ from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
 from support.factories import make_operator
 from support.graphql import Person, gql, log_in, signed_in
-from support.security import resident_id
+from support.security import unique_resident_id
 from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls, make_settings
 
@@ -99,7 +99,7 @@ class World:
                 "i": {
                     "documentType": "RESIDENT_ID",
                     "legalName": "王五",
-                    "documentNumber": resident_id(next(_serial)),
+                    "documentNumber": unique_resident_id(),
                 }
             },
             person.access_token,

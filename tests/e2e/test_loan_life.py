@@ -27,7 +27,7 @@ from domain.clock import FixedClock
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
 from support.factories import make_operator
 from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
-from support.security import resident_id
+from support.security import unique_resident_id
 from support.server import ServerProcess, run_agora, server_env
 from support.stores import StoreUrls, make_settings
 
@@ -111,13 +111,13 @@ async def ok(
 
 
 async def verified(
-    client: httpx.AsyncClient, operator: str, roles: list[str], serial: int, kind: str = "PERSON"
+    client: httpx.AsyncClient, operator: str, roles: list[str], kind: str = "PERSON"
 ) -> Any:
     person = await signed_in(client, roles=roles, kind=kind)
     document_ = {
         "documentType": "RESIDENT_ID",
         "legalName": "李四",
-        "documentNumber": resident_id(serial),
+        "documentNumber": unique_resident_id(),
     }
     submitted = await ok(client, "kyc", {"i": document_}, token=person.access_token)
     await ok(
@@ -169,7 +169,7 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             },
             token=operator,
         )
-        borrower = await verified(client, operator, ["BORROWER"], serial)
+        borrower = await verified(client, operator, ["BORROWER"])
         bank = await signed_in(client, roles=["INVESTOR"], kind="BUSINESS")
         await ok(client, "grant", {"id": bank.id}, token=operator)
         bank_token = (await log_in(client, bank.email))["accessToken"]
@@ -426,7 +426,7 @@ async def test_investors_racing_through_two_processes_never_overfund_a_loan(
             },
             token=operator,
         )
-        borrower = await verified(one, operator, ["BORROWER"], serial)
+        borrower = await verified(one, operator, ["BORROWER"])
         applied = await ok(
             one,
             "apply",
