@@ -35,6 +35,20 @@ async def shop(sessions: Sessions) -> Shop:
     return await open_shop(sessions, FixedClock(NOW))
 
 
+async def _shipped_and_received(shop: Shop, payment: object, key: str) -> None:
+    """The merchant ships and the shopper confirms receipt: the money leaves escrow."""
+    await ship(shop, payment)  # type: ignore[arg-type]
+    async with shop.sessions() as session:
+        await release.confirm_receipt(
+            session=session,
+            clock=shop.clock,
+            actor=shop.shopper,
+            payment_id=payment,  # type: ignore[arg-type]
+            idempotency_key=key,
+        )
+        await session.commit()
+
+
 async def _refund(shop: Shop, payment: object, minor: int, key: str) -> None:
     async with shop.sessions() as session:
         await refunds.refund_payment(
@@ -62,16 +76,7 @@ async def test_a_refunded_checkout_pays_the_freight_once(sessions: Sessions, sho
         [policy] = (await session.exec(select(Policy))).all()
     assert (policy.state, policy.premium, policy.commission) == ("ACTIVE", 100, 20)
     assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000 - 25_000 - 100
-    await ship(shop, payment)
-    async with sessions() as session:
-        await release.confirm_receipt(
-            session=session,
-            clock=shop.clock,
-            actor=shop.shopper,
-            payment_id=payment,
-            idempotency_key="receipt-1",
-        )
-        await session.commit()
+    await _shipped_and_received(shop, payment, "receipt-1")
     await _refund(shop, payment, 10_000, "refund-1")
     await _refund(shop, payment, 10_000, "refund-1")  # the merchant's retry
 
@@ -169,16 +174,7 @@ async def test_the_merchants_cover_pays_the_shoppers_freight_once_at_its_own_cos
     assert (await wallet(sessions, shop.shopper_id)).available.minor == 1_000_000 - 25_000
 
     # when the goods come back and the merchant refunds twice (a retry, then more)
-    await ship(shop, payment)
-    async with sessions() as session:
-        await release.confirm_receipt(
-            session=session,
-            clock=shop.clock,
-            actor=shop.shopper,
-            payment_id=payment,
-            idempotency_key="receipt-m",
-        )
-        await session.commit()
+    await _shipped_and_received(shop, payment, "receipt-m")
     await _refund(shop, payment, 10_000, "refund-m1")
     await _refund(shop, payment, 10_000, "refund-m1")
     await _refund(shop, payment, 5_000, "refund-m2")
