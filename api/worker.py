@@ -47,6 +47,7 @@ from domain.wallets.rails import SimulatedRail
 from domain.wealth.services.daily_income import post_daily_income
 from domain.wealth.services.pay_redemptions import pay_due_redemptions
 from domain.wealth.services.plan_exit import exit_lending_plans
+from domain.wealth.services.plan_exit_payouts import settle_early_exits
 from domain.wealth.services.plans import start_closed_plans
 from domain.webhooks.ports import WebhookSender
 from domain.webhooks.services.delivery import DeliveryPolicy, deliver_due_webhooks
@@ -156,6 +157,10 @@ async def _exit_lending_plans(w: WorkerContext) -> int:
     return await exit_lending_plans(w.sessions, w.clock)
 
 
+async def _settle_early_exits(w: WorkerContext) -> int:
+    return await settle_early_exits(w.sessions, w.clock)
+
+
 async def _charge_placements(w: WorkerContext) -> int:
     return await charge_placements(w.sessions, w.clock)
 
@@ -215,6 +220,9 @@ JOBS = (
     # Matured plans: their notes on the market; past the exit deadline the platform's book
     # buys the rest and the investors are paid (the fee to management_fee).
     ScheduledJob("lending-plan-exits", _exit_lending_plans, every_seconds=60.0),
+    # Early exits: what their notes bring (sales, repayments, recoveries) to the investor
+    # less the fee; past the deadline the platform's book buys what is unsold.
+    ScheduledJob("lending-plan-early-exits", _settle_early_exits, every_seconds=30.0),
     # Promoted placements: each batch of counted impressions and clicks charged from its held
     # budget (never beyond it); those spent or past their end give the rest back.
     ScheduledJob("ad-charges", _charge_placements, every_seconds=60.0),

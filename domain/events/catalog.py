@@ -31,6 +31,7 @@ class EventType(Enum):
     FUND_INCOME_POSTED = "wealth.income_posted"
     FUND_REDEMPTION_UPDATED = "wealth.redemption_updated"
     PLAN_MATURED = "wealth.plan_matured"
+    PLAN_EXIT_UPDATED = "wealth.plan_exit_updated"
     PLACEMENT_UPDATED = "advertising.placement_updated"
 
     @property

@@ -40,6 +40,7 @@ EVENT_READ_SCOPES: dict[EventType, Scope] = {
     EventType.FUND_REDEMPTION_UPDATED: Scope.FUNDS_READ,
     # A lending plan's maturity and exit, to each of its investors (their keys: as funds).
     EventType.PLAN_MATURED: Scope.FUNDS_READ,
+    EventType.PLAN_EXIT_UPDATED: Scope.FUNDS_READ,
     # An advertiser's placements, as myPlacements shows them (people only: keys get none).
     EventType.PLACEMENT_UPDATED: Scope.PROFILE_READ,
 }

@@ -64,5 +64,6 @@ class NoteStatus(Enum):
     ACTIVE = "ACTIVE"  # a claim on a disbursed loan
     RELEASED = "RELEASED"  # the loan expired unfunded; the hold was voided
     SOLD = "SOLD"  # passed to another investor on the secondary market
+    SPLIT = "SPLIT"  # divided into notes of its parts (note_split.py)
     CLOSED = "CLOSED"  # repaid
     DEFAULTED = "DEFAULTED"  # its loan defaulted: covered or written off, may still recover

@@ -73,3 +73,26 @@ class PlanMatured(EventPayload):
     fee: int | None  # EXITED: the plan's management fee
     matured_at: str
     exit_deadline: str
+
+
+@event_payload
+@dataclass(frozen=True)
+class PlanExitUpdated(EventPayload):
+    """An investor's early exit from a lending plan as it is after the change: it left (its
+    share of the cash paid, its notes listed), some of its notes sold or repaid, or it is
+    DONE. Told to that investor alone."""
+
+    EVENT_TYPE: ClassVar[EventType] = EventType.PLAN_EXIT_UPDATED
+    AGGREGATE_TYPE: ClassVar[str] = "PlanStake"
+
+    exit_id: str
+    plan_id: str
+    stake_id: str
+    state: str  # PlanExitState
+    currency: str
+    cash: int  # its share of the plan's cash, paid at once
+    notes: int  # principal of the notes carved for it
+    received: int  # everything the exit has brought so far
+    fee: int  # the early-exit fee taken of it so far
+    paid: int  # received less the fee: in the investor's wallet
+    deadline: str  # the platform's book buys what is unsold by then

@@ -9,20 +9,35 @@
   resold). Then the plan's cash is what it realised: the fee (plans.plan_fee) goes to
   revenue stream `management_fee` and the rest to its investors by their stakes, exactly.
 - Early exit: refused until `lockup_months` after the window closes, and once the plan has
-  matured. After it, the investor leaves with its exact share of the plan's cash and notes
-  (notes at their outstanding principal; accrued interest stays with the plan), less the
-  plan's early-exit fee (a percentage of that value, half-up), paid from the plan's cash:
-  the others' shares keep their value, and the plan must hold the cash.
+  matured. After it, the investor's exact shares of the plan's cash and of its notes'
+  principal (plans.holdings_of) leave the plan, so the others' shares keep their value:
+  - its share of the notes is spread over the plan's notes by their outstanding principal
+    (`note_parts`: largest remainder, so the parts sum to the share exactly and none
+    exceeds its note); each part of a note being repaid is split off into a note of the
+    exit's own holder (lending's note_split) and listed on the secondary market at the
+    maturity exit's price rule (fair value, within the product's bounds); a part of a note
+    still being funded is paid as cash instead, with its share of the cash, at once (refused
+    if the plan does not hold that much cash now);
+  - what the exit's notes bring (sales, repayments, a cover's payment or a recovery on a
+    defaulted one) reaches the investor as it arrives, less the plan's early-exit fee
+    (`exit_fee_due`: the rate on everything the exit has brought, half-up, charged as the
+    difference from what was taken before, so the total is one rounding of the whole);
+  - what is unsold `EXIT_DAYS` days after it left the platform's book buys, as at maturity;
+    the exit's state (`exit_state`) says how far it has got.
+  Accrued interest stays with the notes: their price carries it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 from domain.lending.calendar import add_months
 from domain.money import round_half_up
+from domain.wealth.plans import K, shares_of
+from domain.wealth.states import PlanExitState
 
 EXIT_DAYS = 7  # on the secondary market before the platform's book buys the rest
 
@@ -51,3 +66,24 @@ def early_exit_fee(value: int, fee_rate: Decimal) -> int:
     if value < 0 or fee_rate < 0:
         raise ValueError("the value and the rate are never negative")
     return min(round_half_up(value * Fraction(fee_rate)), value)
+
+
+def note_parts(share: int, outstanding: Mapping[K, int]) -> dict[K, int]:
+    """The investor's `share` of the plan's notes, spread over them by their outstanding
+    principal: exact, and no part above its note (share <= their sum)."""
+    if not 0 <= share <= sum(outstanding.values()):
+        raise ValueError("a share of the notes is within what they hold")
+    return shares_of(share, outstanding) if outstanding else {}
+
+
+def exit_fee_due(received: int, fee_rate: Decimal, charged: int) -> int:
+    """The fee on what an exit has just brought, `received` being everything it has brought
+    so far and `charged` the fee taken before: the fee on the whole, less that."""
+    return max(0, early_exit_fee(received, fee_rate) - charged)
+
+
+def exit_state(live_notes: int, carved_notes: int) -> PlanExitState:
+    """DONE once none of the carved notes is live; PENDING while all are."""
+    if live_notes == 0:
+        return PlanExitState.DONE
+    return PlanExitState.PENDING if live_notes >= carved_notes else PlanExitState.PARTLY_SOLD

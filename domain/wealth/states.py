@@ -25,3 +25,11 @@ class PlanState(Enum):
     INVESTING = "INVESTING"  # its money in loan notes through the matching engine
     MATURED = "MATURED"  # its notes on the secondary market until its exit deadline
     EXITED = "EXITED"  # its notes sold, its investors paid
+
+
+class PlanExitState(Enum):
+    """An early exit's notes on the secondary market (plan_exit.exit_state)."""
+
+    PENDING = "PENDING"  # none of its notes sold (or repaid) yet
+    PARTLY_SOLD = "PARTLY_SOLD"  # some sold or repaid, some still listed
+    DONE = "DONE"  # none left: everything they brought was paid to the investor

@@ -221,3 +221,38 @@ class PlanStake(SQLModel, table=True):
     exited_at: datetime | None = _moment(nullable=True)  # early, or at the plan's exit
     created_at: datetime = _moment()
     updated_at: datetime = _moment()
+
+
+class PlanEarlyExit(SQLModel, table=True):
+    """An investor's early exit from a lending plan (services/plan_early_exit.py): its share
+    of the plan's cash paid at once, its share of the plan's notes carved into notes of the
+    exit's own holder and sold on the secondary market; what they bring reaches the investor,
+    less the plan's early-exit fee, as it arrives."""
+
+    __tablename__ = "wealth_plan_exit"
+    __table_args__ = (
+        sa.UniqueConstraint("stake_id", name="wealth_plan_exit_one_per_stake"),
+        sa.CheckConstraint("0 <= fee AND fee <= received", name="fee_within_received"),
+        sa.Index("ix_wealth_plan_exit_state", "state", "deadline"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    plan_id: UUID = Field(foreign_key="wealth_plan.id", index=True)
+    stake_id: UUID = Field(foreign_key="wealth_plan_stake.id")
+    investor_id: UUID = Field(foreign_key="participant.id")
+    # Holds the carved notes and, in its wallet, what they bring until it is paid out: a
+    # participant of its own (as a plan's holder is), so the exit's money never mixes with
+    # the plan's or the investor's.
+    holder_id: UUID = Field(foreign_key="participant.id")
+    currency: str = Field(max_length=3)
+    state: str = Field(max_length=16)  # PlanExitState
+    fee_rate: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
+    cash: int = _minor()  # the investor's share of the plan's cash, paid at once
+    notes: int = _minor()  # principal of the notes carved for it
+    note_count: int = 0  # how many notes were carved
+    received: int = _minor()  # everything the exit has brought so far (before the fee)
+    fee: int = _minor()  # the early-exit fee taken of it so far
+    deadline: datetime = _moment()  # the platform's book buys what is unsold by then
+    done_at: datetime | None = _moment(nullable=True)
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()

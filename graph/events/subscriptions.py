@@ -48,6 +48,8 @@ DESCRIPTIONS: dict[Type, str] = {
     "they are asked for and paid.",
     Type.PLAN_MATURED: "Lending plans you are in, as they mature (their notes on the "
     "secondary market) and exit (your payout paid).",
+    Type.PLAN_EXIT_UPDATED: "Your early exits from lending plans, as their notes sell and "
+    "what they bring is paid to you (PENDING, PARTLY_SOLD, DONE).",
     Type.PLACEMENT_UPDATED: "Advertisers: your placements, as they are created, charged a "
     "batch and end (budget spent, end passed or cancelled).",
 }

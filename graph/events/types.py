@@ -39,7 +39,12 @@ from domain.participants.events import KycDecided
 from domain.payments.events import PaymentUpdated, PayoutUpdated
 from domain.supply_chain.events import CertificateUpdated, ReceivableUpdated
 from domain.wallets.services.accounts import WalletBalance
-from domain.wealth.events import FundIncomePosted, FundRedemptionUpdated, PlanMatured
+from domain.wealth.events import (
+    FundIncomePosted,
+    FundRedemptionUpdated,
+    PlanExitUpdated,
+    PlanMatured,
+)
 from graph.context import DeliveredEvent
 from graph.money import Money
 from graph.relay import to_global_id
@@ -725,6 +730,41 @@ class PlanMaturedEvent(PayloadEvent):
         )
 
 
+@strawberry.type(
+    description="Your early exit from a lending plan moved on: you left (your share of its "
+    "cash paid, your share of its notes listed), some of its notes sold or repaid, or DONE."
+)
+class PlanExitUpdatedEvent(PayloadEvent):
+    plan_id: strawberry.ID = strawberry.field(description="The LendingPlan.")
+    stake_id: strawberry.ID = strawberry.field(description="Your PlanStake.")
+    state: str = strawberry.field(description="PENDING, PARTLY_SOLD or DONE.")
+    cash: Money = strawberry.field(description="Your share of the plan's cash, paid at once.")
+    notes: Money = strawberry.field(description="Principal of the notes carved for you.")
+    received: Money = strawberry.field(description="Everything the exit has brought so far.")
+    fee: Money = strawberry.field(description="The early-exit fee taken of it so far.")
+    paid: Money = strawberry.field(description="Received less the fee: in your wallet.")
+    deadline: datetime = strawberry.field(
+        description="When the platform's book buys the notes nobody bought."
+    )
+
+    @classmethod
+    def from_stream(cls, event: DeliveredEvent) -> PlanExitUpdatedEvent:
+        p = payload_of(event, PlanExitUpdated)
+        c = p.currency
+        return cls.of(  # type: ignore[no-any-return]
+            event,
+            plan_id=node_id("LendingPlan", p.plan_id),
+            stake_id=node_id("PlanStake", p.stake_id),
+            state=p.state,
+            cash=money(p.cash, c),
+            notes=money(p.notes, c),
+            received=money(p.received, c),
+            fee=money(p.fee, c),
+            paid=money(p.paid, c),
+            deadline=datetime.fromisoformat(p.deadline),
+        )
+
+
 @strawberry.type(description="Your placement was created, charged a batch, or ended.")
 class PlacementUpdatedEvent(PayloadEvent):
     placement_id: strawberry.ID = strawberry.field(description="The Placement.")
@@ -787,6 +827,7 @@ TYPED_EVENTS: dict[catalog.EventType, Any] = {
     catalog.EventType.FUND_INCOME_POSTED: FundIncomePostedEvent,
     catalog.EventType.FUND_REDEMPTION_UPDATED: FundRedemptionUpdatedEvent,
     catalog.EventType.PLAN_MATURED: PlanMaturedEvent,
+    catalog.EventType.PLAN_EXIT_UPDATED: PlanExitUpdatedEvent,
     catalog.EventType.PLACEMENT_UPDATED: PlacementUpdatedEvent,
 }
 """The GraphQL type of each event type's subscription (a test checks it covers the catalog)."""

@@ -37,7 +37,9 @@ async def _plans(info: Info, keys: list[UUID]) -> list[LendingPlan | None]:
 
 async def _stakes(info: Info, keys: list[UUID]) -> list[PlanStake | None]:
     async with info.context.db() as session:
-        views = await plans.stakes_by_id(session, actor=info.context.actor, ids=keys)
+        views = await plans.stakes_by_id(
+            session, actor=info.context.actor, clock=info.context.clock, ids=keys
+        )
     return in_key_order(keys, views, PlanStake.of, lambda v: v.stake.id)
 
 

@@ -16,6 +16,7 @@ from domain.wealth.plan_terms import PlanTerms
 from domain.wealth.services import plans
 from domain.wealth.services.plan_early_exit import leave_plan_early
 from domain.wealth.tables import LendingPlan as PlanRow
+from domain.wealth.tables import PlanEarlyExit as PlanExitRow
 from graph.context import Info
 from graph.errors import UserError
 from graph.idempotency import IdempotencyKey, IdempotentPayload
@@ -107,6 +108,40 @@ class LendingPlan(Node):
         )
 
 
+@strawberry.type(
+    description="An early exit from a plan: your share of its cash was paid at once, your "
+    "share of its notes was split off and listed on the secondary market; what they bring "
+    "reaches your wallet less the plan's early-exit fee as they sell (or repay)."
+)
+class PlanExit:
+    state: str = strawberry.field(
+        description="PENDING (none of its notes sold yet), PARTLY_SOLD, or DONE (none left)."
+    )
+    cash: Money = strawberry.field(description="Your share of the plan's cash, paid at once.")
+    notes: Money = strawberry.field(description="Principal of the notes split off for you.")
+    received: Money = strawberry.field(description="Everything the exit has brought so far.")
+    fee: Money = strawberry.field(description="The early-exit fee taken of it so far.")
+    paid: Money = strawberry.field(description="Received less the fee: in your wallet.")
+    deadline: datetime = strawberry.field(
+        description="When the platform's book buys the notes nobody bought."
+    )
+    done_at: datetime | None
+
+    @classmethod
+    def of(cls, row: PlanExitRow) -> PlanExit:
+        c = row.currency
+        return cls(
+            state=row.state,
+            cash=money(row.cash, c),
+            notes=money(row.notes, c),
+            received=money(row.received, c),
+            fee=money(row.fee, c),
+            paid=money(row.received - row.fee, c),
+            deadline=row.deadline,
+            done_at=row.done_at,
+        )
+
+
 @strawberry.type(description="An investor's money in a plan, and its exact share of it.")
 class PlanStake(Node):
     id: strawberry.ID
@@ -114,10 +149,17 @@ class PlanStake(Node):
     amount: Money = strawberry.field(description="What the investor put in.")
     cash: Money = strawberry.field(description="Its share of the plan's cash.")
     notes: Money = strawberry.field(description="Its share of the plan's notes' principal.")
-    payout: Money | None = strawberry.field(
-        description="Once it left (early, or at the plan's exit): what it was paid."
+    accrued: Money = strawberry.field(
+        description="Its share of the interest the plan's notes have accrued, not yet received."
     )
-    exit_fee: Money | None = strawberry.field(description="An early exit's fee.")
+    exit: PlanExit | None = strawberry.field(
+        description="Once it left early: its exit (then cash, notes and accrued are what the "
+        "exit still holds for it)."
+    )
+    payout: Money | None = strawberry.field(
+        description="Once it left (early, or at the plan's exit): what it was paid (early: so far)."
+    )
+    exit_fee: Money | None = strawberry.field(description="An early exit's fee (so far).")
     exited_at: datetime | None
 
     @classmethod
@@ -129,6 +171,8 @@ class PlanStake(Node):
             amount=money(view.stake.amount, c),
             cash=money(view.cash, c),
             notes=money(view.notes, c),
+            accrued=money(view.accrued, c),
+            exit=None if view.exit is None else PlanExit.of(view.exit),
             payout=None if view.stake.payout is None else money(view.stake.payout, c),
             exit_fee=None if view.stake.exit_fee is None else money(view.stake.exit_fee, c),
             exited_at=view.stake.exited_at,
@@ -214,7 +258,9 @@ class PlanQueries:
     @strawberry.field(description="Your stakes in lending plans, with your share of each.")
     async def my_plan_stakes(self, info: Info) -> list[PlanStake]:
         async with info.context.db() as session:
-            views = await plans.my_stakes(session, actor=info.context.actor)
+            views = await plans.my_stakes(
+                session, actor=info.context.actor, clock=info.context.clock
+            )
         return [PlanStake.of(view) for view in views]
 
 
@@ -255,13 +301,14 @@ class PlanMutations:
             amount=parse_money(input.amount, currency_of(input.currency), field="amount"),
             idempotency_key=idempotency_key,
         )
-        [view] = await plans.stake_views(session, [stake])
+        [view] = await plans.stake_views(session, [stake], now=ctx.clock.now())
         return PlanStakePayload(stake=PlanStake.of(view))
 
     @allow(SIGNED_IN)
     @strawberry.mutation(
         description="Leave a plan before it matures, once its lock-up is over: your exact "
-        "share of its cash and notes, less its early-exit fee, into your wallet."
+        "share of its cash at once, your share of its notes split off and listed on the "
+        "secondary market, paid as they sell; its early-exit fee taken of what you receive."
     )
     @in_unit_of_work
     async def leave_lending_plan(
@@ -279,5 +326,5 @@ class PlanMutations:
             plan_id=uuid_of(input.plan_id, "LendingPlan"),
             idempotency_key=idempotency_key,
         )
-        [view] = await plans.stake_views(session, [stake])
+        [view] = await plans.stake_views(session, [stake], now=ctx.clock.now())
         return PlanStakePayload(stake=PlanStake.of(view))

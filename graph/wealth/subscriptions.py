@@ -1,4 +1,5 @@
-"""`fundIncomePosted` (your funds', or one's), `fundRedemptionUpdated` and `planMatured`.
+"""`fundIncomePosted` (your funds', or one's), `fundRedemptionUpdated`, `planMatured` and
+`planExitUpdated`.
 
 No `from __future__ import annotations` here: strawberry reads the resolvers' real types.
 """
@@ -40,4 +41,7 @@ class WealthSubscriptions:
     )
     plan_matured = allow(SIGNED_IN, key=WEALTH_EVENTS)(
         typed_subscription(typed_event(EventType.PLAN_MATURED))
+    )
+    plan_exit_updated = allow(SIGNED_IN, key=WEALTH_EVENTS)(
+        typed_subscription(typed_event(EventType.PLAN_EXIT_UPDATED))
     )

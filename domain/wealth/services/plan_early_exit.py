@@ -1,7 +1,10 @@
-"""An investor leaves a lending plan before it matures (the rule: plan_exit.py): refused
-while the lock-up lasts; after it, paid its exact share of the plan's cash and notes less
-the plan's early-exit fee (revenue stream `management_fee`), from the plan's cash, once
-(idempotent), under the plan's row lock so the shares it is computed from hold still."""
+"""An investor leaves a lending plan before it matures (the rules: plan_exit.py): refused
+while the lock-up lasts and once it has matured; after it, once (idempotent), under the
+plan's row lock so the shares it is computed from hold still: its share of the plan's cash
+(and of notes still being funded) goes at once, its share of the notes being repaid is split
+off into notes of the exit's own holder and listed on the secondary market at the maturity
+exit's price rule; what they bring reaches the investor less the early-exit fee
+(plan_exit_payouts.py), and the exit's row says how far it has got."""
 
 from __future__ import annotations
 
@@ -16,16 +19,42 @@ from domain.clock import Clock
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
+from domain.lending.services.note_split import split_note
+from domain.lending.services.secondary_market import fair_price, offer_note, resellable
+from domain.lending.states import LoanState, NoteStatus
+from domain.lending.tables import Loan, LoanNote
 from domain.money import Money
 from domain.wallets.services.accounts import wallet_key
 from domain.wealth.errors import PlanLockedUp, PlanRefused
-from domain.wealth.plan_exit import early_exit_fee, lockup_ends, matures_at
+from domain.wealth.plan_exit import exit_deadline, lockup_ends, matures_at, note_parts
 from domain.wealth.plans import holdings_of
-from domain.wealth.services.accounts import management_fee_key
+from domain.wealth.services.holders import new_holder
+from domain.wealth.services.plan_exit_payouts import exit_updated, pay_out_exit
 from domain.wealth.services.plans import plan_holdings
 from domain.wealth.services.updates import audit
-from domain.wealth.states import PlanState
-from domain.wealth.tables import LendingPlan, PlanStake
+from domain.wealth.states import PlanExitState, PlanState
+from domain.wealth.tables import LendingPlan, PlanEarlyExit, PlanStake
+
+
+async def _notes_of(session: AsyncSession, plan: LendingPlan) -> list[tuple[LoanNote, Loan]]:
+    """The plan's notes being funded or repaid (what plan_holdings counts), locked in id
+    order."""
+    rows = await session.exec(
+        select(LoanNote, Loan)
+        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
+        .where(
+            col(LoanNote.holder_id) == plan.holder_id,
+            col(LoanNote.status).in_([NoteStatus.HELD.value, NoteStatus.ACTIVE.value]),
+        )
+        .order_by(col(LoanNote.id))
+        .with_for_update(of=LoanNote)
+    )
+    return list(rows.all())
+
+
+def _carvable(note: LoanNote, loan: Loan) -> bool:
+    """A note being repaid can be split and sold; one still being funded cannot."""
+    return note.status == NoteStatus.ACTIVE.value and loan.state == LoanState.ACTIVE.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,32 +104,66 @@ async def leave_plan_early(
         share = holdings_of(
             {"cash": cash, "notes": notes}, {s.investor_id: s.amount for s in members}
         )[investor_id]
-        value = share["cash"] + share["notes"]
-        if value > cash:
-            held = Money(cash, plan.currency).text()
+        held = await _notes_of(session, plan)
+        parts = note_parts(
+            share["notes"], {note.id: note.principal - note.principal_received for note, _ in held}
+        )
+        carved = [(note, loan, parts[note.id]) for note, loan in held if _carvable(note, loan)]
+        at_once = share["cash"] + share["notes"] - sum(part for _, _, part in carved)
+        if at_once > cash:
+            have = Money(cash, plan.currency).text()
             raise PlanRefused(
-                f"the plan holds {held} in cash now, less than your share: try again after "
-                "its loans repay",
+                f"the plan holds {have} in cash now, less than your share of its cash and of "
+                "the loans it is funding: try again once they are funded",
                 field="plan_id",
             )
-        fee = early_exit_fee(value, plan.early_exit_fee_rate)
-        holder = wallet_key(plan.holder_id, plan.currency)
-        tag = {"plan_id": str(plan.id), "stake_id": str(stake.id)}
-        legs = [
-            KeyedLeg(holder, wallet_key(investor_id, plan.currency), value - fee, "PLAN_EXIT", tag)
-        ]
-        if fee:
-            legs.append(
-                KeyedLeg(holder, management_fee_key(plan.currency), fee, "PLAN_EXIT_FEE", tag)
+        left = PlanEarlyExit(
+            plan_id=plan.id,
+            stake_id=stake.id,
+            investor_id=investor_id,
+            holder_id=await new_holder(session, name=f"Early exit: {plan.name}", now=now),
+            currency=plan.currency,
+            state=PlanExitState.PENDING.value,
+            fee_rate=plan.early_exit_fee_rate,
+            cash=at_once,
+            notes=sum(part for _, _, part in carved if part),
+            note_count=sum(1 for _, _, part in carved if part),
+            deadline=exit_deadline(now),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(left)
+        await session.flush()
+        if at_once:
+            tag = {"plan_id": str(plan.id), "exit_id": str(left.id)}
+            await post_by_key(
+                session,
+                now=now,
+                legs=[
+                    KeyedLeg(
+                        wallet_key(plan.holder_id, plan.currency),
+                        wallet_key(left.holder_id, plan.currency),
+                        at_once,
+                        "PLAN_EARLY_EXIT",
+                        tag,
+                    )
+                ],
             )
-        legs = [leg for leg in legs if leg.amount]
-        if legs:
-            await post_by_key(session, legs=legs, now=now)
-        stake.payout, stake.exit_fee, stake.exited_at = value - fee, fee, now
-        stake.updated_at = plan.updated_at = now
+        for note, loan, part in carved:
+            if part:
+                mine = await split_note(
+                    session, note=note, part=part, to_holder=left.holder_id, now=now
+                )
+                if await resellable(session, loan):
+                    price = await fair_price(session, loan, mine, now)
+                    await offer_note(session, note=mine, loan=loan, price=price, now=now)
+        stake.exited_at = stake.updated_at = plan.updated_at = now
+        stake.payout, stake.exit_fee = 0, 0
         plan.investors -= 1
         session.add_all([plan, stake])
         await session.flush()
+        if not await pay_out_exit(session, left, now):
+            await exit_updated(session, left, now)
         audit(
             session,
             actor,
@@ -108,7 +171,7 @@ async def leave_plan_early(
             at=now,
             target_type="PlanStake",
             target_id=stake.id,
-            details={"payout": value - fee, "fee": fee},
+            details={"cash": left.cash, "notes": left.notes, "fee": left.fee},
         )
         return PlanLeft(stake_id=stake.id)
 

@@ -35,14 +35,13 @@ from domain.lending.services.secondary_market import (
     resellable,
     sell_to_platform_book,
 )
-from domain.lending.states import LoanState, NoteStatus
 from domain.lending.tables import AutoInvestRuleRow, Loan, LoanNote, NoteSale
 from domain.wallets.services.accounts import wallet_key
 from domain.wealth.events import PlanMatured
 from domain.wealth.plan_exit import EXIT_DAYS, exit_deadline, matures_at
 from domain.wealth.plans import PlanFeeKind, PlanFeeRule, plan_fee, shares_of
 from domain.wealth.services.accounts import management_fee_key
-from domain.wealth.services.plans import plan_holdings
+from domain.wealth.services.plans import notes_being_repaid, plan_holdings
 from domain.wealth.states import PlanState
 from domain.wealth.tables import LendingPlan, PlanStake
 
@@ -78,18 +77,7 @@ _CLAIM_DUE = text(
 
 async def _live_notes(session: AsyncSession, plan: LendingPlan) -> list[tuple[LoanNote, Loan]]:
     """The plan's notes on loans still being repaid, locked in id order."""
-    rows = await session.exec(
-        select(LoanNote, Loan)
-        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
-        .where(
-            col(LoanNote.holder_id) == plan.holder_id,
-            col(LoanNote.status) == NoteStatus.ACTIVE.value,
-            col(Loan.state) == LoanState.ACTIVE.value,
-        )
-        .order_by(col(LoanNote.id))
-        .with_for_update(of=LoanNote)
-    )
-    return list(rows.all())
+    return await notes_being_repaid(session, plan.holder_id, lock=True)
 
 
 async def _members(session: AsyncSession, plan: LendingPlan) -> list[PlanStake]:

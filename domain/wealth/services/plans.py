@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 from uuid import UUID
 
@@ -34,24 +34,20 @@ from domain.jobs.services.batches import each_claimed
 from domain.ledger.account_kinds import AccountKind
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
 from domain.ledger.tables import LedgerAccount
-from domain.lending.states import NoteStatus
-from domain.lending.tables import AutoInvestRuleRow, LoanNote
+from domain.lending.services.secondary_market import accrued_on_note
+from domain.lending.states import LoanState, NoteStatus
+from domain.lending.tables import AutoInvestRuleRow, Loan, LoanNote
 from domain.money import Money, currency_of, round_half_up
-from domain.participants.credentials import ParticipantKind
-from domain.participants.kyc import KycStatus
-from domain.participants.roles import Role
-from domain.participants.tables import Participant
 from domain.wallets.services.accounts import wallet_key
 from domain.wealth.errors import PlanNotOpen, PlanRefused
 from domain.wealth.plan_terms import PlanTerms, check_plan_terms
 from domain.wealth.plans import holdings_of
 from domain.wealth.services.accounts import plan_cash_key
+from domain.wealth.services.holders import new_holder
 from domain.wealth.services.updates import audit
 from domain.wealth.states import PlanState
-from domain.wealth.tables import LendingPlan, PlanStake
+from domain.wealth.tables import LendingPlan, PlanEarlyExit, PlanStake
 
-# No hash any password verifies against (and no email to sign in with): nobody is a plan.
-UNUSABLE_HASH = "!"
 ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]
 NOTES = LoanNote.__table__  # type: ignore[attr-defined]
 logger = logging.getLogger("agora.wealth")
@@ -65,20 +61,9 @@ async def publish_plan(
     currency_of(terms.currency)
     now = clock.now()
     check_plan_terms(terms, now=now)
-    holder = Participant(
-        kind=ParticipantKind.BUSINESS.value,
-        display_name=f"Lending plan: {terms.name.strip()}"[:120],
-        password_hash=UNUSABLE_HASH,
-        roles=[Role.INVESTOR.value],
-        kyc_status=KycStatus.VERIFIED.value,
-        kyc_level=1,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(holder)
-    await session.flush()
+    holder_id = await new_holder(session, name=f"Lending plan: {terms.name.strip()}", now=now)
     plan = LendingPlan(
-        holder_id=holder.id,
+        holder_id=holder_id,
         name=terms.name.strip(),
         currency=terms.currency,
         state=PlanState.OPEN.value,
@@ -196,12 +181,16 @@ async def join_plan(
 
 @dataclass(frozen=True, slots=True)
 class StakeView:
-    """A stake, its plan, and its exact share of what the plan holds."""
+    """A stake, its plan, and its exact share of what the plan holds: cash, notes' principal
+    outstanding and the interest they have accrued. A stake leaving early holds instead what
+    its exit still has (cash not yet paid out, notes not yet sold); `exit` is that exit."""
 
     stake: PlanStake
     plan: LendingPlan
     cash: int
     notes: int
+    accrued: int
+    exit: PlanEarlyExit | None = None
 
 
 async def plans(session: AsyncSession) -> list[LendingPlan]:
@@ -210,33 +199,85 @@ async def plans(session: AsyncSession) -> list[LendingPlan]:
     return list((await session.exec(query)).all())
 
 
-async def plan_holdings(session: AsyncSession, plan: LendingPlan) -> tuple[int, int]:
-    """(cash, notes' principal outstanding) the plan holds: its cash account while it takes
-    subscriptions, then its holder's wallet and notes."""
-    if plan.state == PlanState.OPEN.value:
-        return plan.subscribed, 0
+async def holder_holdings(session: AsyncSession, holder_id: UUID, currency: str) -> tuple[int, int]:
+    """(cash, notes' principal outstanding) a plan's or an exit's holder has: its wallet's
+    available balance, and its notes being funded or repaid."""
     conn = await session.connection()
     cash = await conn.execute(
         select(
             ACCOUNTS.c.credits_posted - ACCOUNTS.c.debits_posted - ACCOUNTS.c.debits_pending
         ).where(
             ACCOUNTS.c.kind == AccountKind.WALLET.value,
-            ACCOUNTS.c.owner_id == plan.holder_id,
-            ACCOUNTS.c.currency == plan.currency,
+            ACCOUNTS.c.owner_id == holder_id,
+            ACCOUNTS.c.currency == currency,
         )
     )
     notes = await conn.execute(
         select(func.coalesce(func.sum(NOTES.c.principal - NOTES.c.principal_received), 0)).where(
-            NOTES.c.holder_id == plan.holder_id,
+            NOTES.c.holder_id == holder_id,
             NOTES.c.status.in_([NoteStatus.HELD.value, NoteStatus.ACTIVE.value]),
         )
     )
     return int(cash.scalar() or 0), int(notes.scalar_one())
 
 
-async def stake_views(session: AsyncSession, stakes: list[PlanStake]) -> list[StakeView]:
-    """Each stake's share of its plan's cash and notes (every share exact: plans.py)."""
+async def plan_holdings(session: AsyncSession, plan: LendingPlan) -> tuple[int, int]:
+    """(cash, notes' principal outstanding) the plan holds: its cash account while it takes
+    subscriptions, then its holder's wallet and notes."""
+    if plan.state == PlanState.OPEN.value:
+        return plan.subscribed, 0
+    return await holder_holdings(session, plan.holder_id, plan.currency)
+
+
+async def notes_being_repaid(
+    session: AsyncSession, holder_id: UUID, *, lock: bool = False
+) -> list[tuple[LoanNote, Loan]]:
+    """`holder_id`'s notes on loans still being repaid, with their loans, in note id order
+    (with `lock`, the notes locked)."""
+    query = (
+        select(LoanNote, Loan)
+        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
+        .where(
+            col(LoanNote.holder_id) == holder_id,
+            col(LoanNote.status) == NoteStatus.ACTIVE.value,
+            col(Loan.state) == LoanState.ACTIVE.value,
+        )
+        .order_by(col(LoanNote.id))
+    )
+    rows = await session.exec(query.with_for_update(of=LoanNote) if lock else query)
+    return list(rows.all())
+
+
+async def accrued_of(session: AsyncSession, holder_id: UUID, now: datetime) -> int:
+    """Interest `holder_id`'s notes on loans being repaid have earned in their current period
+    and not yet received (lending's rule, as a note's fair price counts it)."""
+    today = now.astimezone(UTC).date()
+    held = await notes_being_repaid(session, holder_id)
+    return sum([await accrued_on_note(session, loan, note, today) for note, loan in held])
+
+
+async def _exit_view(
+    session: AsyncSession, stake: PlanStake, plan: LendingPlan, left: PlanEarlyExit, now: datetime
+) -> StakeView:
+    cash, notes = await holder_holdings(session, left.holder_id, left.currency)
+    accrued = await accrued_of(session, left.holder_id, now)
+    return StakeView(stake, plan, cash, notes, accrued, left)
+
+
+async def stake_views(
+    session: AsyncSession, stakes: list[PlanStake], *, now: datetime
+) -> list[StakeView]:
+    """Each stake's share of its plan's cash, notes and accrued interest (every share exact:
+    plans.py), or what its early exit still holds."""
     views = []
+    exits = {
+        e.stake_id: e
+        for e in (
+            await session.exec(
+                select(PlanEarlyExit).where(col(PlanEarlyExit.stake_id).in_([s.id for s in stakes]))
+            )
+        ).all()
+    }
     for plan_id in dict.fromkeys(s.plan_id for s in stakes):
         plan = await session.get(LendingPlan, plan_id)
         assert plan is not None
@@ -244,20 +285,23 @@ async def stake_views(session: AsyncSession, stakes: list[PlanStake]) -> list[St
             await session.exec(select(PlanStake).where(col(PlanStake.plan_id) == plan_id))
         ).all()
         cash, notes = await plan_holdings(session, plan)
-        # Who left (early, or at the exit) holds nothing: its payout is in its wallet.
+        accrued = (
+            0
+            if plan.state == PlanState.OPEN.value
+            else await accrued_of(session, plan.holder_id, now)
+        )
+        # Who left at the exit holds nothing: its payout is in its wallet.
         members = {s.investor_id: s.amount for s in everyone if s.exited_at is None}
-        shares = holdings_of({"cash": cash, "notes": notes}, members)
-        nothing = {"cash": 0, "notes": 0}
-        views += [
-            StakeView(
-                s,
-                plan,
-                shares.get(s.investor_id, nothing)["cash"],
-                shares.get(s.investor_id, nothing)["notes"],
-            )
-            for s in stakes
-            if s.plan_id == plan_id
-        ]
+        shares = holdings_of({"cash": cash, "notes": notes, "accrued": accrued}, members)
+        nothing = {"cash": 0, "notes": 0, "accrued": 0}
+        for s in stakes:
+            if s.plan_id != plan_id:
+                continue
+            if s.id in exits:
+                views.append(await _exit_view(session, s, plan, exits[s.id], now))
+                continue
+            mine = shares.get(s.investor_id, nothing)
+            views.append(StakeView(s, plan, mine["cash"], mine["notes"], mine["accrued"]))
     return views
 
 
@@ -327,7 +371,7 @@ async def start_closed_plans(sessions: async_sessionmaker[AsyncSession], clock: 
     return await each_claimed(sessions, claim, start, logger=logger, failure="plan not started")
 
 
-async def my_stakes(session: AsyncSession, *, actor: Actor) -> list[StakeView]:
+async def my_stakes(session: AsyncSession, *, actor: Actor, clock: Clock) -> list[StakeView]:
     """The caller's plan stakes, oldest first."""
     investor = actor.require_person()
     query = (
@@ -335,7 +379,7 @@ async def my_stakes(session: AsyncSession, *, actor: Actor) -> list[StakeView]:
         .where(col(PlanStake.investor_id) == investor)
         .order_by(col(PlanStake.created_at), col(PlanStake.id))
     )
-    return await stake_views(session, list((await session.exec(query)).all()))
+    return await stake_views(session, list((await session.exec(query)).all()), now=clock.now())
 
 
 async def plans_by_id(session: AsyncSession, ids: list[UUID]) -> list[LendingPlan]:
@@ -343,8 +387,10 @@ async def plans_by_id(session: AsyncSession, ids: list[UUID]) -> list[LendingPla
     return list((await session.exec(query)).all())
 
 
-async def stakes_by_id(session: AsyncSession, *, actor: Actor, ids: list[UUID]) -> list[StakeView]:
+async def stakes_by_id(
+    session: AsyncSession, *, actor: Actor, clock: Clock, ids: list[UUID]
+) -> list[StakeView]:
     """Stakes of `ids` the caller may see: its own (operators: any)."""
     query = select(PlanStake).where(col(PlanStake.id).in_(ids))
     rows = [s for s in (await session.exec(query)).all() if actor.may_see(s.investor_id)]
-    return await stake_views(session, rows)
+    return await stake_views(session, rows, now=clock.now())

@@ -39,7 +39,7 @@ async def test_investors_join_within_the_minimum_and_capacity_and_their_shares_a
     views = []
     for who in (alice, bob, carol):
         async with sessions() as session:
-            views += await plans.my_stakes(session, actor=who)
+            views += await plans.my_stakes(session, actor=who, clock=clock)
     assert sum(v.cash for v in views) == 10_000_00
     assert [v.cash for v in views] == [3_333_33, 3_333_33, 3_333_34]
     assert views[0].plan.investors == 3
@@ -92,7 +92,7 @@ async def test_when_its_window_closes_a_plan_invests_through_the_matching_engine
     views = []
     for who in (alice, bob):
         async with sessions() as session:
-            views += await plans.my_stakes(session, actor=who)
+            views += await plans.my_stakes(session, actor=who, clock=clock)
     assert [(v.cash, v.notes) for v in views] == [(4_800_00, 1_200_00), (3_200_00, 800_00)]
     assert views[0].plan.state == "INVESTING"
     assert await ledger_consistent(sessions)

@@ -1,6 +1,9 @@
 """Leaving a lending plan early: refused while the lock-up lasts and once it has matured;
-after the lock-up the investor is paid its exact share less the plan's early-exit fee, once
-(idempotent), and the others' shares still sum to what the plan holds."""
+after the lock-up the investor's share of the plan's cash is paid at once and its share of
+the plan's notes is split off and listed on the secondary market; what the notes bring (an
+investor's purchase, then the platform's book at the deadline) reaches the investor less the
+early-exit fee as they sell, the exit going PENDING -> PARTLY_SOLD -> DONE; the others'
+shares still sum to what the plan holds, and the ledger verifies after each step."""
 
 from __future__ import annotations
 
@@ -8,65 +11,176 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlmodel import col, select
 
 from domain.clock import FixedClock
+from domain.events.tables import OutboxEvent
+from domain.lending.services.secondary_market import buy_listed_note, fair_price
+from domain.lending.tables import Loan, LoanNote, NoteSale
 from domain.participants.roles import Role
 from domain.wealth.errors import PlanLockedUp
-from domain.wealth.plan_exit import lockup_ends, matures_at
+from domain.wealth.plan_exit import EXIT_DAYS, early_exit_fee, lockup_ends, matures_at
+from domain.wealth.plans import shares_of
 from domain.wealth.services import plans
+from domain.wealth.services.plan_exit_payouts import settle_early_exits
+from domain.wealth.tables import LendingPlan, PlanEarlyExit
 from support.crowdfunding import Sessions, balance, ledger_consistent, revenue
 from support.lending_world import listed_loan, participant, product_row
 from support.wealth import investor
 from support.wealth_plans import join, leave_early, match, plan_terms, publish
 
+ALICE, BOB = 3_333_33, 6_666_67
 
-async def test_an_investor_leaves_after_the_lock_up_with_its_share_less_the_fee(
-    sessions: Sessions, clock: FixedClock
-) -> None:
+
+async def _invested(sessions: Sessions, clock: FixedClock) -> tuple[LendingPlan, list, list]:
+    """A 3-month plan, 1 month locked, 1 % to leave early, in two loans (4,000 and 3,000)."""
     terms = plan_terms(
         clock, term_months=3, lockup_months=1, early_exit_fee_rate="0.01", max_loan_share="0.5"
     )
     plan = await publish(sessions, clock, terms)
     alice, bob = await investor(sessions, clock, 10_000_00), await investor(sessions, clock)
-    await join(sessions, clock, alice, plan, 3_333_33, "a")
-    await join(sessions, clock, bob, plan, 6_666_67, "b")
+    await join(sessions, clock, alice, plan, ALICE, "a")
+    await join(sessions, clock, bob, plan, BOB, "b")
     clock.set(plan.closes_at)
     await plans.start_closed_plans(sessions, clock)
-    borrower = await participant(sessions, clock, {Role.BORROWER})
     product = product_row(clock.now(), max_investor_share=Decimal(1))
-    loan = await listed_loan(
-        sessions, clock, borrower.require_participant(), principal=4_000_00, term_months=3,
-        rate=Decimal("0.12"), product=product,
-    )  # fmt: skip
-    await match(sessions, clock, loan)
+    loans = []
+    for principal in (4_000_00, 3_000_00):
+        borrower = await participant(sessions, clock, {Role.BORROWER})
+        loan = await listed_loan(
+            sessions, clock, borrower.require_participant(), principal=principal,
+            term_months=3, rate=Decimal("0.12"), product=product,
+        )  # fmt: skip
+        await match(sessions, clock, loan)
+        loans.append(loan)
+    return plan, [alice, bob], loans
 
+
+async def _exit(sessions: Sessions, plan: LendingPlan) -> PlanEarlyExit:
+    async with sessions() as session:
+        found = await session.exec(select(PlanEarlyExit).where(PlanEarlyExit.plan_id == plan.id))
+        return found.one()
+
+
+async def _open_sales(sessions: Sessions, seller: object) -> list[NoteSale]:
+    async with sessions() as session:
+        found = await session.exec(
+            select(NoteSale)
+            .where(col(NoteSale.seller_id) == seller, col(NoteSale.status) == "OPEN")
+            .order_by(col(NoteSale.price))
+        )
+        return list(found.all())
+
+
+async def test_leaving_is_refused_during_the_lock_up_and_once_the_plan_has_matured(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    plan, (alice, bob), _ = await _invested(sessions, clock)
     clock.set(lockup_ends(plan.closes_at, 1) - timedelta(seconds=1))
     with pytest.raises(PlanLockedUp, match="lock-up"):
         await leave_early(sessions, clock, alice, plan, "too-soon")
-    clock.set(lockup_ends(plan.closes_at, 1))
-    before, fees = (await balance(sessions, alice))[0], await revenue(sessions, "management_fee")
-    async with sessions() as session:
-        [view] = await plans.my_stakes(session, actor=alice)
-    value = view.cash + view.notes
-    assert (view.cash, view.notes) == (2_000_00, 1_333_33)
-    stake = await leave_early(sessions, clock, alice, plan, "leave")
-    again = await leave_early(sessions, clock, alice, plan, "leave")  # a replay: once
-    fee = 33_33  # 1 % of 3,333.33, half-up
-    assert (stake.payout, stake.exit_fee, again.id) == (value - fee, fee, stake.id)
-    assert (await balance(sessions, alice))[0] == before + value - fee
-    assert await revenue(sessions, "management_fee") == fees + fee
-
-    async with sessions() as session:
-        [left] = await plans.my_stakes(session, actor=alice)
-        [staying] = await plans.my_stakes(session, actor=bob)
-        stored = await session.get(type(plan), plan.id)
-        assert stored is not None
-        cash, notes = await plans.plan_holdings(session, stored)
-    assert (left.cash, left.notes) == (0, 0)
-    assert (staying.cash, staying.notes) == (cash, notes) == (2_666_67, 4_000_00)
-    assert stored.investors == 1
-
     clock.set(matures_at(plan.closes_at, 3))
     with pytest.raises(PlanLockedUp, match="matured"):
         await leave_early(sessions, clock, bob, plan, "at-maturity")
+    async with sessions() as session:
+        assert (await session.exec(select(PlanEarlyExit))).first() is None
+    assert await ledger_consistent(sessions)
+
+
+async def test_an_early_exit_sells_the_share_of_the_notes_and_pays_it_as_they_sell(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    plan, (alice, bob), _loans = await _invested(sessions, clock)
+    clock.set(lockup_ends(plan.closes_at, 1))
+    stakes = {"alice": ALICE, "bob": BOB}
+    cash_share = shares_of(3_000_00, stakes)["alice"]
+    notes_share = shares_of(7_000_00, stakes)["alice"]
+    before, fees = (await balance(sessions, alice))[0], await revenue(sessions, "management_fee")
+
+    # When: alice leaves (a replay of the key does nothing more)
+    stake = await leave_early(sessions, clock, alice, plan, "leave")
+    again = await leave_early(sessions, clock, alice, plan, "leave")
+
+    # Then: her share of the cash is paid at once, less the fee on it
+    left = await _exit(sessions, plan)
+    assert again.id == stake.id
+    assert left.state == "PENDING"
+    assert (left.cash, left.notes, left.note_count) == (cash_share, notes_share, 2)
+    fee = early_exit_fee(cash_share, Decimal("0.01"))
+    assert (left.received, left.fee, stake.payout) == (cash_share, fee, cash_share - fee)
+    assert (await balance(sessions, alice))[0] == before + cash_share - fee
+    # her share of each note split off by outstanding principal, listed at its fair value
+    sales = await _open_sales(sessions, left.holder_id)
+    assert len(sales) == 2
+    async with sessions() as session:
+        carved = [await session.get(LoanNote, s.note_id) for s in sales]
+        for sale, note in zip(sales, carved, strict=True):
+            assert note is not None
+            loan = await session.get(Loan, note.loan_id)
+            assert loan is not None
+            assert sale.price == await fair_price(session, loan, note, clock.now())
+        [view] = await plans.my_stakes(session, actor=alice, clock=clock)
+        [staying] = await plans.my_stakes(session, actor=bob, clock=clock)
+        stored = await session.get(LendingPlan, plan.id)
+        assert stored is not None
+        cash, notes = await plans.plan_holdings(session, stored)
+        accrued = await plans.accrued_of(session, stored.holder_id, clock.now())
+    assert sorted(n.principal for n in carved if n) == sorted(
+        shares_of(notes_share, {"4000": 4_000_00, "3000": 3_000_00}).values()
+    )
+    assert view.exit is not None
+    assert (view.cash, view.notes) == (0, notes_share)
+    # bob holds everything the plan still has, and the plan what it had less alice's share
+    assert (staying.cash, staying.notes, staying.accrued) == (cash, notes, accrued)
+    assert (cash, notes) == (3_000_00 - cash_share, 7_000_00 - notes_share)
+    assert stored.investors == 1
+    assert await ledger_consistent(sessions)
+
+    # When: an investor buys the cheaper note; the job pays what it brought
+    carol = await investor(sessions, clock)
+    async with sessions() as session:
+        await buy_listed_note(
+            session=session, clock=clock, actor=carol, sale_id=sales[0].id, idempotency_key="c"
+        )
+        await session.commit()
+    assert await settle_early_exits(sessions, clock) == 1
+    assert await settle_early_exits(sessions, clock) == 0  # nothing more to do
+    left = await _exit(sessions, plan)
+    brought = cash_share + sales[0].price - sales[0].transfer_fee
+    assert (left.state, left.received) == ("PARTLY_SOLD", brought)
+    assert left.fee == early_exit_fee(brought, Decimal("0.01"))
+    assert await ledger_consistent(sessions)
+
+    # When: the deadline passes with the other note unsold: the platform's book buys it
+    clock.advance(timedelta(days=EXIT_DAYS))
+    assert await settle_early_exits(sessions, clock) == 1
+    left = await _exit(sessions, plan)
+    async with sessions() as session:
+        [sold] = (await session.exec(select(NoteSale).where(NoteSale.id == sales[1].id))).all()
+        book_sale = (
+            await session.exec(
+                select(NoteSale).where(
+                    col(NoteSale.note_id) == sold.note_id, col(NoteSale.status) == "SOLD"
+                )
+            )
+        ).one()
+        [view] = await plans.my_stakes(session, actor=alice, clock=clock)
+        events = (
+            await session.exec(
+                select(OutboxEvent)
+                .where(col(OutboxEvent.type) == "wealth.plan_exit_updated")
+                .order_by(col(OutboxEvent.id))
+            )
+        ).all()
+    brought += book_sale.price - book_sale.transfer_fee
+    assert sold.status == "CANCELLED"  # the listing gave way to the book's purchase
+    assert (left.state, left.received) == ("DONE", brought)
+    assert left.fee == early_exit_fee(brought, Decimal("0.01"))
+    assert view.stake.payout == brought - left.fee
+    assert view.stake.exit_fee == left.fee
+    assert (view.cash, view.notes, view.accrued) == (0, 0, 0)
+    assert (await balance(sessions, alice))[0] == before + brought - left.fee
+    assert await revenue(sessions, "management_fee") == fees + left.fee
+    assert [e.payload["state"] for e in events] == ["PENDING", "PARTLY_SOLD", "DONE"]
+    assert await settle_early_exits(sessions, clock) == 0
     assert await ledger_consistent(sessions)

@@ -144,10 +144,14 @@ async def test_repayments_are_reinvested_through_the_engine_until_maturity(
     views = []
     for who in world.members:
         async with sessions() as session:
-            views += await plans.my_stakes(session, actor=who)
+            views += await plans.my_stakes(session, actor=who, clock=clock)
     cash, outstanding = await _holdings(sessions, world.plan)
+    async with sessions() as session:
+        accrued = await plans.accrued_of(session, world.plan.holder_id, clock.now())
     assert sum(v.cash for v in views) == cash
     assert sum(v.notes for v in views) == outstanding
+    assert accrued > 0  # a period under way on each live loan
+    assert sum(v.accrued for v in views) == accrued
     assert await ledger_consistent(sessions)
 
 
