@@ -31,3 +31,10 @@ class SaleNotOpen(DomainError):
     """The note on sale was bought or taken off the market already."""
 
     code = "SALE_NOT_OPEN"
+
+
+class PlatformBookFull(DomainError):
+    """The platform's book cannot buy a note: it was never set in the currency, or the note
+    would take it beyond its capacity or its most in one loan."""
+
+    code = "PLATFORM_BOOK_FULL"

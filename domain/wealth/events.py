@@ -73,6 +73,9 @@ class PlanMatured(EventPayload):
     fee: int | None  # EXITED: the plan's management fee
     matured_at: str
     exit_deadline: str
+    # EXITED: principal of the notes the platform's book could not buy, which the plan holds
+    # to maturity (their repayments paid to the investors as they come)
+    held: int = 0
 
 
 @event_payload
@@ -85,7 +88,6 @@ class PlanExitUpdated(EventPayload):
     EVENT_TYPE: ClassVar[EventType] = EventType.PLAN_EXIT_UPDATED
     AGGREGATE_TYPE: ClassVar[str] = "PlanStake"
 
-    exit_id: str
     plan_id: str
     stake_id: str
     state: str  # PlanExitState

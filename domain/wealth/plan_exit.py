@@ -6,8 +6,11 @@
   the interest accrued in the current period, within the product's bounds); what nobody
   bought `EXIT_DAYS` days later the platform's book buys at the same rule on that day (the
   plan paying the product's transfer fee, as any seller; none if its notes cannot be
-  resold). Then the plan's cash is what it realised: the fee (plans.plan_fee) goes to
-  revenue stream `management_fee` and the rest to its investors by their stakes, exactly.
+  resold), as far as the book's capacity lets it: the rest the plan holds to maturity.
+  Then the plan's cash is what it realised: the fee (plans.plan_fee) goes to revenue stream
+  `management_fee` and the rest to its investors by their stakes, exactly; what arrives
+  after (held notes' repayments, recoveries) is shared the same way, the fee being the
+  rule's on all that was realised less what was taken.
 - Early exit: refused until `lockup_months` after the window closes, and once the plan has
   matured. After it, the investor's exact shares of the plan's cash and of its notes'
   principal (plans.holdings_of) leave the plan, so the others' shares keep their value:
@@ -22,8 +25,9 @@
     defaulted one) reaches the investor as it arrives, less the plan's early-exit fee
     (`exit_fee_due`: the rate on everything the exit has brought, half-up, charged as the
     difference from what was taken before, so the total is one rounding of the whole);
-  - what is unsold `EXIT_DAYS` days after it left the platform's book buys, as at maturity;
-    the exit's state (`exit_state`) says how far it has got.
+  - what is unsold `EXIT_DAYS` days after it left the platform's book buys, as at maturity,
+    as far as its capacity lets it: the rest the exit holds to maturity (HELD), paying the
+    investor as they repay; the exit's state (`exit_state`) says how far it has got.
   Accrued interest stays with the notes: their price carries it.
 """
 
@@ -82,8 +86,11 @@ def exit_fee_due(received: int, fee_rate: Decimal, charged: int) -> int:
     return max(0, early_exit_fee(received, fee_rate) - charged)
 
 
-def exit_state(live_notes: int, carved_notes: int) -> PlanExitState:
-    """DONE once none of the carved notes is live; PENDING while all are."""
+def exit_state(live_notes: int, carved_notes: int, *, held: bool = False) -> PlanExitState:
+    """DONE once none of the carved notes is live; else HELD once the platform's book could
+    not buy them; else PENDING while all are live."""
     if live_notes == 0:
         return PlanExitState.DONE
+    if held:
+        return PlanExitState.HELD
     return PlanExitState.PENDING if live_notes >= carved_notes else PlanExitState.PARTLY_SOLD

@@ -32,4 +32,6 @@ class PlanExitState(Enum):
 
     PENDING = "PENDING"  # none of its notes sold (or repaid) yet
     PARTLY_SOLD = "PARTLY_SOLD"  # some sold or repaid, some still listed
+    HELD = "HELD"  # past its deadline, the platform's book could not buy the rest: they are
+    # kept to maturity, their repayments paid to the investor as they come
     DONE = "DONE"  # none left: everything they brought was paid to the investor

@@ -711,6 +711,10 @@ class PlanMaturedEvent(PayloadEvent):
     exit_deadline: datetime = strawberry.field(
         description="When the platform's book buys the notes nobody bought."
     )
+    held: Money = strawberry.field(
+        description="EXITED: principal of the notes the platform's book could not buy, which "
+        "the plan holds to maturity (their repayments paid to you as they come)."
+    )
 
     @classmethod
     def from_stream(cls, event: DeliveredEvent) -> PlanMaturedEvent:
@@ -727,6 +731,7 @@ class PlanMaturedEvent(PayloadEvent):
             fee=None if p.fee is None else money(p.fee, c),
             matured_at=datetime.fromisoformat(p.matured_at),
             exit_deadline=datetime.fromisoformat(p.exit_deadline),
+            held=money(p.held, c),
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from domain.actors import Actor
 from domain.clock import FixedClock, SystemClock
 from domain.lending.services.matching import match_listing
+from domain.lending.services.platform_book import set_platform_book
 from domain.lending.tables import Loan, LoanProductRow
 from domain.participants.roles import Role
 from domain.wealth.plan_terms import PlanTerms
@@ -75,6 +76,24 @@ async def match(sessions: Sessions, clock: FixedClock, loan: Loan) -> None:
         assert locked is not None
         assert product is not None
         await match_listing(session, loan=locked, product=product, now=clock.now())
+        await session.commit()
+
+
+async def open_platform_book(
+    sessions: Sessions, clock: FixedClock, capacity: int, max_per_loan: int | None = None
+) -> None:
+    """The operator lets the platform's book lend `capacity` CNY (what buys a maturing or
+    leaving plan's unsold notes)."""
+    ops = await participant(sessions, clock, {Role.OPERATOR})
+    async with sessions() as session:
+        await set_platform_book(
+            session=session,
+            clock=clock,
+            actor=ops,
+            currency="CNY",
+            capacity=capacity,
+            max_per_loan=max_per_loan,
+        )
         await session.commit()
 
 

@@ -25,6 +25,7 @@ from domain.actors import Actor
 from domain.audit.service import Outcome, record
 from domain.clock import Clock
 from domain.errors import InvalidInput
+from domain.lending.errors import PlatformBookFull
 from domain.lending.states import NoteStatus
 from domain.lending.tables import Loan, LoanNote, PlatformBookRow
 from domain.matching.sources import PlatformBook
@@ -133,6 +134,27 @@ async def _source(session: AsyncSession, currency: str, *, lock: bool) -> Platfo
         return None
     room = max(0, row.capacity - await _outstanding(session, currency))
     return PlatformBook(str(row.id), str(PLATFORM_ID), currency, room, row.max_per_loan)
+
+
+async def check_book_room(session: AsyncSession, *, loan: Loan, principal: int) -> None:
+    """PlatformBookFull unless the book (locked) can take `principal` more of `loan`: set in
+    its currency, within its capacity and its most in one loan."""
+    book = await lock_book(session, currency=loan.currency)
+    if book is None:
+        raise PlatformBookFull(f"the platform's book lends no {loan.currency}", field="loan_id")
+    if principal > book.capacity:
+        raise PlatformBookFull("beyond what the platform's book may lend now", field="loan_id")
+    if book.max_per_loan is not None:
+        query = select(
+            func.coalesce(func.sum(NOTES.c.principal - NOTES.c.principal_received), 0)
+        ).where(
+            NOTES.c.holder_id == PLATFORM_ID,
+            NOTES.c.loan_id == loan.id,
+            NOTES.c.status.in_(_LIVE),
+        )
+        held = int((await (await session.connection()).execute(query)).scalar_one())
+        if held + principal > book.max_per_loan:
+            raise PlatformBookFull("beyond the platform's book's most in one loan", field="loan_id")
 
 
 def _book(currency: str) -> Select[Any]:

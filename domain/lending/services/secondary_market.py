@@ -31,7 +31,11 @@ from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribu
 from domain.lending.errors import FundingRefused, SaleNotOpen
 from domain.lending.services.accounts import platform_book_key, revenue_key
 from domain.lending.services.note_sale_listings import NoteSaleListing, listing_of
-from domain.lending.services.platform_book import PLATFORM, platform_participant
+from domain.lending.services.platform_book import (
+    PLATFORM,
+    check_book_room,
+    platform_participant,
+)
 from domain.lending.services.product_terms import product_of
 from domain.lending.services.receive_repayment import live_notes
 from domain.lending.states import LoanState, NoteStatus
@@ -124,7 +128,9 @@ async def sell_to_platform_book(
     lending plan's note nobody bought) at its fair value today, the seller paying the
     product's transfer fee (none if its notes cannot be resold): an open sale of it, priced
     before a repayment perhaps, is cancelled first. Its money leaves the book's account as
-    when it lends, and the note is the book's (funder_kind PLATFORM)."""
+    when it lends, and the note is the book's (funder_kind PLATFORM). PlatformBookFull,
+    nothing changed, when the book cannot take the note (platform_book.check_book_room)."""
+    await check_book_room(session, loan=loan, principal=note.principal - note.principal_received)
     found = await session.exec(
         select(NoteSale)
         .where(col(NoteSale.note_id) == note.id, col(NoteSale.status) == "OPEN")
@@ -159,6 +165,20 @@ async def sell_to_platform_book(
         funder_kind=PLATFORM,
         now=now,
     )
+
+
+async def withdraw_open_sales(session: AsyncSession, holder_id: UUID) -> None:
+    """Every open sale of `holder_id`'s notes off the market (a lending plan's or its early
+    exit's, once what is left is held to maturity or its loan closed or defaulted)."""
+    stale = await session.exec(
+        select(NoteSale)
+        .join(LoanNote, col(LoanNote.id) == col(NoteSale.note_id))
+        .where(col(LoanNote.holder_id) == holder_id, col(NoteSale.status) == "OPEN")
+        .with_for_update(of=NoteSale)
+    )
+    for sale in stale.all():
+        sale.status = "CANCELLED"
+        session.add(sale)
 
 
 async def offer_note(

@@ -10,8 +10,15 @@ transaction:
    in one journal. A plan waits while a loan it committed to is still being funded (a HELD
    note): that note becomes one to sell, or its hold is released back to the plan.
 
-Notes of loans that defaulted were paid by their cover into the plan's cash (lending's
-rules); what such a loan recovers after the exit stays in the plan holder's wallet.
+The platform's book buys only what its capacity and its most in one loan let it
+(platform_book.check_book_room); a note it cannot take the plan holds to maturity, and its
+investors are told so (`held` on wealth.plan_matured). Notes of loans that defaulted were
+paid by their cover into the plan's cash (lending's rules).
+
+3. after the exit, whatever reaches the plan's wallet (a held note's repayments, a
+   recovery on a defaulted loan) is paid to the investors who were in it at the exit, by
+   their stakes, exactly, the fee being the rule's on everything realised so far less what
+   was taken (`pay_after_exit`): nothing is stranded in the plan.
 """
 
 from __future__ import annotations
@@ -29,13 +36,15 @@ from domain.clock import Clock
 from domain.events.services.outbox import emit
 from domain.jobs.services.batches import each_claimed
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
+from domain.lending.errors import PlatformBookFull
 from domain.lending.services.secondary_market import (
     fair_price,
     offer_note,
     resellable,
     sell_to_platform_book,
+    withdraw_open_sales,
 )
-from domain.lending.tables import AutoInvestRuleRow, Loan, LoanNote, NoteSale
+from domain.lending.tables import AutoInvestRuleRow, Loan, LoanNote
 from domain.wallets.services.accounts import wallet_key
 from domain.wealth.events import PlanMatured
 from domain.wealth.plan_exit import EXIT_DAYS, exit_deadline, matures_at
@@ -75,6 +84,20 @@ _CLAIM_DUE = text(
 )
 
 
+_CLAIM_PAID_AFTER = text(
+    """
+    SELECT p.id FROM wealth_plan p
+    JOIN ledger_account a
+      ON a.kind = 'WALLET' AND a.owner_id = p.holder_id AND a.currency = p.currency
+    WHERE p.state = 'EXITED' AND a.credits_posted - a.debits_posted - a.debits_pending > 0
+      AND p.id <> ALL(CAST(:skip AS uuid[]))
+    ORDER BY p.exited_at, p.id
+    LIMIT 1
+    FOR UPDATE OF p SKIP LOCKED
+    """
+)
+
+
 async def _live_notes(session: AsyncSession, plan: LendingPlan) -> list[tuple[LoanNote, Loan]]:
     """The plan's notes on loans still being repaid, locked in id order."""
     return await notes_being_repaid(session, plan.holder_id, lock=True)
@@ -93,6 +116,8 @@ async def _members(session: AsyncSession, plan: LendingPlan) -> list[PlanStake]:
 
 async def _tell(session: AsyncSession, plan: LendingPlan, stakes: list[PlanStake]) -> None:
     assert plan.matured_at is not None
+    exited = plan.state == PlanState.EXITED.value
+    held = (await plan_holdings(session, plan))[1] if exited else 0
     for stake in stakes:
         event = PlanMatured(
             plan_id=str(plan.id),
@@ -105,6 +130,7 @@ async def _tell(session: AsyncSession, plan: LendingPlan, stakes: list[PlanStake
             fee=plan.fee,
             matured_at=plan.matured_at.isoformat(),
             exit_deadline=exit_deadline(plan.matured_at).isoformat(),
+            held=held,
         )
         await emit(
             session,
@@ -133,46 +159,81 @@ async def mature_plan(session: AsyncSession, plan: LendingPlan, now: datetime) -
     await _tell(session, plan, await _members(session, plan))
 
 
-async def exit_plan(session: AsyncSession, plan: LendingPlan, now: datetime) -> None:
-    """Step 2 (the plan locked, past its exit deadline, no loan of it in funding): the
-    platform's book buys what is left, the fee is taken and the investors are paid."""
+async def _pay_members(
+    session: AsyncSession, plan: LendingPlan, members: list[PlanStake], brought: int, now: datetime
+) -> None:
+    """`brought` more realised (in the plan's wallet) to the investors in the plan at its
+    exit, by their stakes, exactly: the fee is the rule's on everything realised so far,
+    less what was taken before (never more than what arrived: the rule only grows with
+    what is realised)."""
     assert plan.matured_at is not None
-    for note, loan in await _live_notes(session, plan):
-        await sell_to_platform_book(session, note=note, loan=loan, now=now)
-    # Sales of notes whose loans closed or defaulted meanwhile: off the market.
-    stale = await session.exec(
-        select(NoteSale)
-        .join(LoanNote, col(LoanNote.id) == col(NoteSale.note_id))
-        .where(col(LoanNote.holder_id) == plan.holder_id, col(NoteSale.status) == "OPEN")
-        .with_for_update(of=NoteSale)
-    )
-    for sale in stale.all():
-        sale.status = "CANCELLED"
-        session.add(sale)
-    realised, notes = await plan_holdings(session, plan)
-    assert notes == 0, "every live note was sold"
-    members = await _members(session, plan)
-    principal = sum(s.amount for s in members)
+    realised = (plan.realised or 0) + brought
     rule = PlanFeeRule(PlanFeeKind(plan.fee_kind), plan.fee_rate)
-    days = (plan.matured_at - plan.closes_at).days
-    fee = plan_fee(
-        rule, principal=principal, realised=realised, target_rate=plan.target_rate, days=days
+    fee_total = plan_fee(
+        rule,
+        principal=sum(s.amount for s in members),
+        realised=realised,
+        target_rate=plan.target_rate,
+        days=(plan.matured_at - plan.closes_at).days,
     )
-    payouts = shares_of(realised - fee, {s.id: s.amount for s in members})
+    fee = fee_total - (plan.fee or 0)
+    payouts = shares_of(brought - fee, {s.id: s.amount for s in members})
     cash = wallet_key(plan.holder_id, plan.currency)
     tag = {"plan_id": str(plan.id)}
     legs = [KeyedLeg(cash, management_fee_key(plan.currency), fee, "PLAN_FEE", tag)] if fee else []
     for stake in members:
-        stake.payout, stake.exited_at, stake.updated_at = payouts[stake.id], now, now
-        if stake.payout:
+        stake.payout = (stake.payout or 0) + payouts[stake.id]
+        stake.updated_at = now
+        if payouts[stake.id]:
             investor = wallet_key(stake.investor_id, plan.currency)
-            legs.append(KeyedLeg(cash, investor, stake.payout, "PLAN_PAYOUT", tag))
+            legs.append(KeyedLeg(cash, investor, payouts[stake.id], "PLAN_PAYOUT", tag))
         session.add(stake)
     if legs:
         await post_by_key(session, legs=legs, now=now)
-    plan.realised, plan.fee, plan.exited_at = realised, fee, now
-    plan.state, plan.updated_at = PlanState.EXITED.value, now
+    plan.realised, plan.fee, plan.updated_at = realised, fee_total, now
     session.add(plan)
+
+
+async def exit_plan(session: AsyncSession, plan: LendingPlan, now: datetime) -> None:
+    """Step 2 (the plan locked, past its exit deadline, no loan of it in funding): the
+    platform's book buys what is left, as far as its capacity lets it (the rest the plan
+    holds to maturity, its investors told so), the fee is taken and the investors are paid."""
+    assert plan.matured_at is not None
+    for note, loan in await _live_notes(session, plan):
+        try:
+            await sell_to_platform_book(session, note=note, loan=loan, now=now)
+        except PlatformBookFull:
+            logger.info("plan note held to maturity", extra={"note_id": str(note.id)})
+    # Sales of notes whose loans closed or defaulted meanwhile, or that the plan now holds
+    # to maturity: off the market.
+    await withdraw_open_sales(session, plan.holder_id)
+    realised, _ = await plan_holdings(session, plan)
+    members = await _members(session, plan)
+    for stake in members:
+        stake.exited_at = now
+    plan.exited_at, plan.state = now, PlanState.EXITED.value
+    await _pay_members(session, plan, members, realised, now)
+    await session.flush()
+    await _tell(session, plan, members)
+
+
+async def _at_exit(session: AsyncSession, plan: LendingPlan) -> list[PlanStake]:
+    """The investors who were in the plan at its exit (not those who left early), locked."""
+    rows = await session.exec(
+        select(PlanStake)
+        .where(col(PlanStake.plan_id) == plan.id, col(PlanStake.exited_at) == plan.exited_at)
+        .order_by(col(PlanStake.id))
+        .with_for_update()
+    )
+    return list(rows.all())
+
+
+async def pay_after_exit(session: AsyncSession, plan: LendingPlan, now: datetime) -> None:
+    """Step 3 (an EXITED plan, locked, with money in its wallet: a note it held to maturity
+    repaid, or a recovery on a defaulted loan): to the investors at its exit, as at step 2."""
+    brought, _ = await plan_holdings(session, plan)
+    members = await _at_exit(session, plan)
+    await _pay_members(session, plan, members, brought, now)
     await session.flush()
     await _tell(session, plan, members)
 
@@ -205,6 +266,13 @@ async def exit_lending_plans(sessions: async_sessionmaker[AsyncSession], clock: 
     async def pay(session: AsyncSession, plan_id: UUID) -> None:
         await exit_plan(session, await locked(session, plan_id), clock.now())
 
+    async def claim_paid_after(session: AsyncSession, skip: list[UUID]) -> UUID | None:
+        found = await (await session.connection()).execute(_CLAIM_PAID_AFTER, {"skip": skip})
+        return found.scalar()
+
+    async def pay_after(session: AsyncSession, plan_id: UUID) -> None:
+        await pay_after_exit(session, await locked(session, plan_id), clock.now())
+
     matured = await each_claimed(
         sessions,
         claim_matured,
@@ -219,4 +287,11 @@ async def exit_lending_plans(sessions: async_sessionmaker[AsyncSession], clock: 
         logger=logger,
         failure="plan not exited",
     )
-    return matured + exited
+    paid_after = await each_claimed(
+        sessions,
+        claim_paid_after,
+        pay_after,
+        logger=logger,
+        failure="plan's late money not paid",
+    )
+    return matured + exited + paid_after

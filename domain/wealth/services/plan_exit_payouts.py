@@ -22,7 +22,11 @@ from domain.clock import Clock
 from domain.events.services.outbox import emit
 from domain.jobs.services.batches import each_claimed
 from domain.ledger.services.account_locks import KeyedLeg, post_by_key
-from domain.lending.services.secondary_market import sell_to_platform_book
+from domain.lending.errors import PlatformBookFull
+from domain.lending.services.secondary_market import (
+    sell_to_platform_book,
+    withdraw_open_sales,
+)
 from domain.lending.states import NoteStatus
 from domain.lending.tables import LoanNote
 from domain.wallets.services.accounts import wallet_key
@@ -34,9 +38,11 @@ from domain.wealth.states import PlanExitState
 from domain.wealth.tables import PlanEarlyExit, PlanStake
 
 logger = logging.getLogger("agora.wealth")
+_ON_THE_MARKET = (PlanExitState.PENDING.value, PlanExitState.PARTLY_SOLD.value)
 
 # Exits with money in their holder's wallet (a recovery after DONE too), or whose state may
-# move: past the deadline, no live note left, or a first note gone while PENDING.
+# move: on the market past the deadline, no live note left, or a first note gone while
+# PENDING.
 _CLAIM_EXIT = text(
     """
     SELECT e.id FROM wealth_plan_exit e
@@ -46,7 +52,7 @@ _CLAIM_EXIT = text(
       AND (
         COALESCE(a.credits_posted - a.debits_posted - a.debits_pending, 0) > 0
         OR (e.state <> 'DONE' AND (
-          e.deadline <= :now
+          (e.deadline <= :now AND e.state IN ('PENDING', 'PARTLY_SOLD'))
           OR NOT EXISTS (
             SELECT 1 FROM loan_note n WHERE n.holder_id = e.holder_id AND n.status = 'ACTIVE'
           )
@@ -76,7 +82,6 @@ async def _live_count(session: AsyncSession, holder_id: UUID) -> int:
 async def exit_updated(session: AsyncSession, left: PlanEarlyExit, now: datetime) -> None:
     """Tell the investor how its exit stands."""
     event = PlanExitUpdated(
-        exit_id=str(left.id),
         plan_id=str(left.plan_id),
         stake_id=str(left.stake_id),
         state=left.state,
@@ -93,7 +98,9 @@ async def exit_updated(session: AsyncSession, left: PlanEarlyExit, now: datetime
     )
 
 
-async def pay_out_exit(session: AsyncSession, left: PlanEarlyExit, now: datetime) -> bool:
+async def pay_out_exit(
+    session: AsyncSession, left: PlanEarlyExit, now: datetime, *, held: bool = False
+) -> bool:
     """`left` (locked): what its holder's wallet holds to the investor, less the fee, and its
     state brought up to date; whether anything changed (then the investor is told)."""
     brought, _ = await holder_holdings(session, left.holder_id, left.currency)
@@ -115,7 +122,8 @@ async def pay_out_exit(session: AsyncSession, left: PlanEarlyExit, now: datetime
         assert stake is not None
         stake.payout, stake.exit_fee, stake.updated_at = left.received - left.fee, left.fee, now
         session.add(stake)
-    state = exit_state(await _live_count(session, left.holder_id), left.note_count)
+    held = held or left.state == PlanExitState.HELD.value
+    state = exit_state(await _live_count(session, left.holder_id), left.note_count, held=held)
     left.state = state.value
     if state is PlanExitState.DONE and left.done_at is None:
         left.done_at = now
@@ -128,10 +136,19 @@ async def pay_out_exit(session: AsyncSession, left: PlanEarlyExit, now: datetime
     return True
 
 
-async def buy_out_exit(session: AsyncSession, left: PlanEarlyExit, now: datetime) -> None:
-    """Past `left`'s deadline: the platform's book buys every note of it still unsold."""
+async def buy_out_exit(session: AsyncSession, left: PlanEarlyExit, now: datetime) -> bool:
+    """Past `left`'s deadline: the platform's book buys every note of it still unsold, as
+    far as its capacity lets it; whether it left any (the exit then holds them to maturity,
+    off the market)."""
+    held = False
     for note, loan in await notes_being_repaid(session, left.holder_id, lock=True):
-        await sell_to_platform_book(session, note=note, loan=loan, now=now)
+        try:
+            await sell_to_platform_book(session, note=note, loan=loan, now=now)
+        except PlatformBookFull:
+            held = True
+    if held:
+        await withdraw_open_sales(session, left.holder_id)
+    return held
 
 
 async def settle_early_exits(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
@@ -152,8 +169,9 @@ async def settle_early_exits(sessions: async_sessionmaker[AsyncSession], clock: 
         left = await session.get(PlanEarlyExit, exit_id, populate_existing=True)
         assert left is not None
         now = clock.now()
-        if left.state != PlanExitState.DONE.value and left.deadline <= now:
-            await buy_out_exit(session, left, now)
-        await pay_out_exit(session, left, now)
+        held = False
+        if left.state in _ON_THE_MARKET and left.deadline <= now:
+            held = await buy_out_exit(session, left, now)
+        await pay_out_exit(session, left, now, held=held)
 
     return await each_claimed(sessions, claim, settle, logger=logger, failure="exit not settled")

@@ -290,8 +290,9 @@ async def stake_views(
             if plan.state == PlanState.OPEN.value
             else await accrued_of(session, plan.holder_id, now)
         )
-        # Who left at the exit holds nothing: its payout is in its wallet.
-        members = {s.investor_id: s.amount for s in everyone if s.exited_at is None}
+        # After the exit, those in the plan at its exit share what it still holds (notes the
+        # platform's book could not buy); before, those still in it.
+        members = {s.investor_id: s.amount for s in everyone if s.exited_at == plan.exited_at}
         shares = holdings_of({"cash": cash, "notes": notes, "accrued": accrued}, members)
         nothing = {"cash": 0, "notes": 0, "accrued": 0}
         for s in stakes:

@@ -27,7 +27,14 @@ from domain.wealth.tables import LendingPlan, PlanEarlyExit
 from support.crowdfunding import Sessions, balance, ledger_consistent, revenue
 from support.lending_world import listed_loan, participant, product_row
 from support.wealth import investor
-from support.wealth_plans import join, leave_early, match, plan_terms, publish
+from support.wealth_plans import (
+    join,
+    leave_early,
+    match,
+    open_platform_book,
+    plan_terms,
+    publish,
+)
 
 ALICE, BOB = 3_333_33, 6_666_67
 
@@ -70,6 +77,17 @@ async def _open_sales(sessions: Sessions, seller: object) -> list[NoteSale]:
             .order_by(col(NoteSale.price))
         )
         return list(found.all())
+
+
+async def _exit_states(sessions: Sessions) -> list[str]:
+    """The states the leaver was told, in order."""
+    async with sessions() as session:
+        told = await session.exec(
+            select(OutboxEvent)
+            .where(col(OutboxEvent.type) == "wealth.plan_exit_updated")
+            .order_by(col(OutboxEvent.id))
+        )
+        return [e.payload["state"] for e in told.all()]
 
 
 async def test_leaving_is_refused_during_the_lock_up_and_once_the_plan_has_matured(
@@ -153,6 +171,7 @@ async def test_an_early_exit_sells_the_share_of_the_notes_and_pays_it_as_they_se
 
     # When: the deadline passes with the other note unsold: the platform's book buys it
     clock.advance(timedelta(days=EXIT_DAYS))
+    await open_platform_book(sessions, clock, 100_000_00)
     assert await settle_early_exits(sessions, clock) == 1
     left = await _exit(sessions, plan)
     async with sessions() as session:
@@ -165,13 +184,6 @@ async def test_an_early_exit_sells_the_share_of_the_notes_and_pays_it_as_they_se
             )
         ).one()
         [view] = await plans.my_stakes(session, actor=alice, clock=clock)
-        events = (
-            await session.exec(
-                select(OutboxEvent)
-                .where(col(OutboxEvent.type) == "wealth.plan_exit_updated")
-                .order_by(col(OutboxEvent.id))
-            )
-        ).all()
     brought += book_sale.price - book_sale.transfer_fee
     assert sold.status == "CANCELLED"  # the listing gave way to the book's purchase
     assert (left.state, left.received) == ("DONE", brought)
@@ -181,6 +193,29 @@ async def test_an_early_exit_sells_the_share_of_the_notes_and_pays_it_as_they_se
     assert (view.cash, view.notes, view.accrued) == (0, 0, 0)
     assert (await balance(sessions, alice))[0] == before + brought - left.fee
     assert await revenue(sessions, "management_fee") == fees + left.fee
-    assert [e.payload["state"] for e in events] == ["PENDING", "PARTLY_SOLD", "DONE"]
+    assert await _exit_states(sessions) == ["PENDING", "PARTLY_SOLD", "DONE"]
     assert await settle_early_exits(sessions, clock) == 0
+    assert await ledger_consistent(sessions)
+
+
+async def test_what_the_book_cannot_buy_the_exit_holds_to_maturity_off_the_market(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    plan, (alice, _), _ = await _invested(sessions, clock)
+    clock.set(lockup_ends(plan.closes_at, 1))
+    await leave_early(sessions, clock, alice, plan, "leave")
+    left = await _exit(sessions, plan)
+    await open_platform_book(sessions, clock, 1_00)  # far less than the notes
+
+    clock.advance(timedelta(days=EXIT_DAYS))
+    assert await settle_early_exits(sessions, clock) == 1
+    assert await settle_early_exits(sessions, clock) == 0  # not tried again and again
+
+    held = await _exit(sessions, plan)
+    assert (held.state, held.received) == ("HELD", left.received)
+    assert await _open_sales(sessions, left.holder_id) == []
+    async with sessions() as session:
+        [view] = await plans.my_stakes(session, actor=alice, clock=clock)
+    assert view.notes == left.notes  # still its, repaid to it as the loans repay
+    assert await _exit_states(sessions) == ["PENDING", "HELD"]
     assert await ledger_consistent(sessions)

@@ -37,7 +37,7 @@ from support.lending_world import (
     product_row,
 )
 from support.wealth import investor
-from support.wealth_plans import join, match, plan_terms, publish
+from support.wealth_plans import join, match, open_platform_book, plan_terms, publish
 
 STAKES = (4_999_99, 3_000_01, 2_000_00)  # 10,000.00: shares that do not divide evenly
 
@@ -50,6 +50,7 @@ class World:
     repaid: Loan  # repaid on time, still running at maturity
     defaulted: Loan
     reinvested: Loan  # funded from the first loan's repayment
+    borrowers: dict[UUID, Actor]  # by loan
 
 
 async def _listed(
@@ -92,7 +93,9 @@ async def _plan(sessions: Sessions, plan_id: UUID) -> LendingPlan:
     return plan
 
 
-async def _invested_world(sessions: Sessions, clock: FixedClock) -> World:
+async def _invested_world(
+    sessions: Sessions, clock: FixedClock, cover_share: Decimal = Decimal(1)
+) -> World:
     """The plan invested in two loans, the first's repayment reinvested in a third."""
     plan = await publish(sessions, clock, plan_terms(clock, term_months=3, max_loan_share="0.5"))
     members = [await investor(sessions, clock, 20_000_00) for _ in STAKES]
@@ -104,7 +107,7 @@ async def _invested_world(sessions: Sessions, clock: FixedClock) -> World:
         clock.now(),
         max_investor_share=Decimal(1),
         cover_kind="GUARANTEE",
-        cover_share=Decimal(1),
+        cover_share=cover_share,
         cover_provider=None,
         default_days=30,
     )
@@ -112,7 +115,7 @@ async def _invested_world(sessions: Sessions, clock: FixedClock) -> World:
 
     clock.advance(timedelta(days=1))
     repaid, first_borrower = await _listed(sessions, clock, product, 4_000_00)
-    defaulted, _ = await _listed(sessions, clock, product, 4_000_00)
+    defaulted, defaulter = await _listed(sessions, clock, product, 4_000_00)
     for loan in (repaid, defaulted):
         await match(sessions, clock, loan)
     assert (await balance(sessions, plan.holder_id))[0] == 2_000_00  # 8,000.00 lent
@@ -132,7 +135,12 @@ async def _invested_world(sessions: Sessions, clock: FixedClock) -> World:
     clock.advance(timedelta(days=27))
     await _pay_installment(sessions, clock, first_borrower, repaid, 2)
     await _pay_installment(sessions, clock, third_borrower, reinvested, 1)
-    return World(plan, members, product, repaid, defaulted, reinvested)
+    borrowers = {
+        repaid.id: first_borrower,
+        defaulted.id: defaulter,
+        reinvested.id: third_borrower,
+    }
+    return World(plan, members, product, repaid, defaulted, reinvested, borrowers)
 
 
 async def test_repayments_are_reinvested_through_the_engine_until_maturity(
@@ -214,6 +222,7 @@ async def test_a_default_is_covered_and_the_plan_exits_paying_each_investor_its_
     clock.set(matures + timedelta(days=EXIT_DAYS) - timedelta(seconds=1))
     assert await exit_lending_plans(sessions, clock) == 0
     clock.set(matures + timedelta(days=EXIT_DAYS))
+    await open_platform_book(sessions, clock, 100_000_00)
     fees_before = await revenue(sessions, "management_fee")
     assert await exit_lending_plans(sessions, clock) == 1
     assert await exit_lending_plans(sessions, clock) == 0
@@ -277,3 +286,96 @@ async def test_racing_workers_mature_and_exit_a_plan_once(
     assert [a - b for a, b in zip(after, before, strict=True)] == list(STAKES)  # nothing earned
     assert (await _plan(sessions, plan.id)).state == "EXITED"
     assert await ledger_consistent(sessions)
+
+
+async def _late_money_paid(
+    sessions: Sessions, clock: FixedClock, world: World, fee_before: int
+) -> None:
+    """What reached the exited plan's wallet is paid to its investors by their stakes, the
+    fee being the rule's on everything realised less what was taken."""
+    plan = await _plan(sessions, world.plan.id)
+    assert plan.realised is not None
+    assert plan.fee is not None
+    arrived = (await balance(sessions, plan.holder_id))[0]
+    assert arrived > 0
+    before = [(await balance(sessions, who))[0] for who in world.members]
+    assert await exit_lending_plans(sessions, clock) == 1
+    assert await exit_lending_plans(sessions, clock) == 0
+    after_plan = await _plan(sessions, plan.id)
+    fee = plan_fee(
+        PlanFeeRule(PlanFeeKind.ASSETS, Decimal("0.01")),
+        principal=sum(STAKES),
+        realised=plan.realised + arrived,
+        target_rate=plan.target_rate,
+        days=(matures_at(plan.closes_at, 3) - plan.closes_at).days,
+    )
+    assert (after_plan.realised, after_plan.fee) == (plan.realised + arrived, fee)
+    expected = shares_of(arrived - (fee - plan.fee), dict(enumerate(STAKES)))
+    after = [(await balance(sessions, who))[0] for who in world.members]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [expected[n] for n in range(3)]
+    assert await revenue(sessions, "management_fee") == fee_before + fee - plan.fee
+    assert (await balance(sessions, plan.holder_id))[0] == 0
+    assert await ledger_consistent(sessions)
+
+
+async def test_notes_beyond_the_books_capacity_are_held_and_late_money_reaches_the_investors(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    # Given: a plan whose defaulted loan was covered by half, and a platform's book that can
+    # lend 1.00 only
+    world = await _invested_world(sessions, clock, cover_share=Decimal("0.5"))
+    plan = world.plan
+    [first, *_] = await installments_of(sessions, world.defaulted.id)
+    clock.set(
+        datetime.combine(first.due_date + timedelta(days=30), time(12), tzinfo=clock.now().tzinfo)
+    )
+    await age_overdue_installments(sessions, clock)
+    await open_platform_book(sessions, clock, 1_00)
+    matures = matures_at(plan.closes_at, 3)
+    clock.set(matures)
+    assert await exit_lending_plans(sessions, clock) == 1
+
+    # When: the deadline passes with nothing sold: the book cannot buy, the plan holds them
+    clock.set(matures + timedelta(days=EXIT_DAYS))
+    assert await exit_lending_plans(sessions, clock) == 1
+    exited = await _plan(sessions, plan.id)
+    held = [n for n in await _notes(sessions, plan.holder_id) if n.status == "ACTIVE"]
+    outstanding = sum(n.principal - n.principal_received for n in held)
+    assert exited.state == "EXITED"
+    assert len(held) == 2
+    assert await _notes(sessions, PLATFORM_ID) == []
+    async with sessions() as session:
+        told = (
+            await session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == "wealth.plan_matured")
+            )
+        ).all()
+        told = [e for e in told if e.payload["state"] == "EXITED"]
+        open_sales = (
+            await session.exec(
+                select(NoteSale).where(
+                    col(NoteSale.seller_id) == plan.holder_id, col(NoteSale.status) == "OPEN"
+                )
+            )
+        ).all()
+    assert [e.payload["held"] for e in told] == [outstanding] * 3  # each investor told
+    assert open_sales == []
+    # Each investor's share of what the plan still holds, exactly
+    views = []
+    for who in world.members:
+        async with sessions() as session:
+            views += await plans.my_stakes(session, actor=who, clock=clock)
+    assert [v.notes for v in views] == [
+        shares_of(outstanding, dict(enumerate(STAKES)))[n] for n in range(3)
+    ]
+    assert await ledger_consistent(sessions)
+
+    # Then: a held loan's last installment reaches the investors, and so does a recovery on
+    # the defaulted loan (after the guarantee fund's claim)
+    fees = await revenue(sessions, "management_fee")
+    await _pay_installment(sessions, clock, world.borrowers[world.repaid.id], world.repaid, 3)
+    await _late_money_paid(sessions, clock, world, fees)
+    defaulter = world.borrowers[world.defaulted.id]
+    await fund_wallet(sessions, clock, defaulter.require_participant(), 3_000_00)
+    assert await repay(sessions, clock, defaulter, world.defaulted, 3_000_00, "recover") == "OK"
+    await _late_money_paid(sessions, clock, world, await revenue(sessions, "management_fee"))

@@ -54,3 +54,5 @@ def test_an_exit_is_pending_until_a_note_goes_and_done_when_none_is_left() -> No
     assert exit_state(2, 3) is PlanExitState.PARTLY_SOLD
     assert exit_state(0, 3) is PlanExitState.DONE
     assert exit_state(0, 0) is PlanExitState.DONE
+    assert exit_state(2, 3, held=True) is PlanExitState.HELD  # the book could not buy them
+    assert exit_state(0, 3, held=True) is PlanExitState.DONE  # and they have all repaid
