@@ -249,7 +249,8 @@ class PlanEarlyExit(SQLModel, table=True):
     fee_rate: Decimal = Field(sa_column=sa.Column(RATE, nullable=False))
     cash: int = _minor()  # the investor's share of the plan's cash, paid at once
     notes: int = _minor()  # principal of the notes carved for it
-    note_count: int = 0  # how many notes were carved
+    note_count: int = 0  # how many notes being repaid were carved (and listed)
+    claims: int = _minor()  # its share of the plan's unrecovered claims on defaulted loans
     received: int = _minor()  # everything the exit has brought so far (before the fee)
     fee: int = _minor()  # the early-exit fee taken of it so far
     deadline: datetime = _moment()  # the platform's book buys what is unsold by then

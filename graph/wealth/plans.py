@@ -119,6 +119,10 @@ class PlanExit:
     )
     cash: Money = strawberry.field(description="Your share of the plan's cash, paid at once.")
     notes: Money = strawberry.field(description="Principal of the notes split off for you.")
+    claims: Money = strawberry.field(
+        description="Your share of the plan's unrecovered claims on defaulted loans, split off "
+        "for you too: what they recover reaches you."
+    )
     received: Money = strawberry.field(description="Everything the exit has brought so far.")
     fee: Money = strawberry.field(description="The early-exit fee taken of it so far.")
     paid: Money = strawberry.field(description="Received less the fee: in your wallet.")
@@ -134,6 +138,7 @@ class PlanExit:
             state=row.state,
             cash=money(row.cash, c),
             notes=money(row.notes, c),
+            claims=money(row.claims, c),
             received=money(row.received, c),
             fee=money(row.fee, c),
             paid=money(row.received - row.fee, c),

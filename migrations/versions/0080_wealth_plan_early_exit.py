@@ -37,6 +37,7 @@ def upgrade() -> None:
         _minor("cash"),
         _minor("notes"),
         sa.Column("note_count", sa.Integer(), nullable=False),
+        _minor("claims"),
         _minor("received"),
         _minor("fee"),
         sa.Column("deadline", MOMENT, nullable=False),

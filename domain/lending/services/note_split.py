@@ -1,8 +1,10 @@
 """Dividing a note in two: `part` of what it has outstanding goes to a new holder, the rest
-stays with its holder, each as a note of its own (ACTIVE, the same rate); the note divided is
-SPLIT, as a note sold is SOLD. No money moves: the two claims are the one it was, so the
-loan's repayments (distribution.py shares them by outstanding principal) still sum to the
-same. A lending plan's early exit carves its leaving investor's share of each note so."""
+stays with its holder, each as a note of its own (in the note's state, ACTIVE or DEFAULTED,
+at the same rate); the note divided is SPLIT, as a note sold is SOLD. No money moves: the two
+claims are the one it was, so the loan's repayments (distribution.py shares them by
+outstanding principal), a defaulted loan's recoveries (recovery.py, by claim) and an
+insurer's late payment still sum to the same. A lending plan's early exit carves its
+leaving investor's share of each note so."""
 
 from __future__ import annotations
 
@@ -16,16 +18,19 @@ from domain.lending.errors import FundingRefused
 from domain.lending.states import NoteStatus
 from domain.lending.tables import LoanNote, NoteSale
 
+_DIVISIBLE = (NoteStatus.ACTIVE.value, NoteStatus.DEFAULTED.value)
+
 
 async def split_note(
     session: AsyncSession, *, note: LoanNote, part: int, to_holder: UUID, now: datetime
 ) -> LoanNote:
-    """`note` (locked, ACTIVE, not on sale) divided: `part` (0 < part <= outstanding) to
-    `to_holder`, the new note returned; the rest, if any, a new note of its holder's."""
+    """`note` (locked, ACTIVE or DEFAULTED, not on sale) divided: `part` (0 < part <=
+    outstanding) to `to_holder`, the new note returned; the rest, if any, a new note of its
+    holder's."""
     outstanding = note.principal - note.principal_received
-    if note.status != NoteStatus.ACTIVE.value or not 0 < part <= outstanding:
+    if note.status not in _DIVISIBLE or not 0 < part <= outstanding:
         raise FundingRefused(
-            "only part of a live note's principal can be split off", field="note_id"
+            "only part of a live or defaulted note's claim can be split off", field="note_id"
         )
     on_sale = await session.exec(
         select(NoteSale.id).where(col(NoteSale.note_id) == note.id, col(NoteSale.status) == "OPEN")
@@ -41,7 +46,7 @@ async def split_note(
             source_id=note.id,
             principal=amount,
             annual_rate=note.annual_rate,
-            status=NoteStatus.ACTIVE.value,
+            status=note.status,
             created_at=now,
         )
         for holder, amount in parts

@@ -9,6 +9,7 @@ exit's price rule; what they bring reaches the investor less the early-exit fee
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -36,25 +37,49 @@ from domain.wealth.states import PlanExitState, PlanState
 from domain.wealth.tables import LendingPlan, PlanEarlyExit, PlanStake
 
 
-async def _notes_of(session: AsyncSession, plan: LendingPlan) -> list[tuple[LoanNote, Loan]]:
-    """The plan's notes being funded or repaid (what plan_holdings counts), locked in id
-    order."""
+async def _notes_of(
+    session: AsyncSession, plan: LendingPlan
+) -> tuple[list[tuple[LoanNote, Loan]], list[tuple[LoanNote, Loan]]]:
+    """The plan's notes, locked in id order: those being funded or repaid (what
+    plan_holdings counts), and those of defaulted loans with a claim left to recover."""
     rows = await session.exec(
         select(LoanNote, Loan)
         .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
-        .where(
-            col(LoanNote.holder_id) == plan.holder_id,
-            col(LoanNote.status).in_([NoteStatus.HELD.value, NoteStatus.ACTIVE.value]),
-        )
+        .where(col(LoanNote.holder_id) == plan.holder_id, col(LoanNote.status).in_(_OWNED))
         .order_by(col(LoanNote.id))
         .with_for_update(of=LoanNote)
     )
-    return list(rows.all())
+    found = list(rows.all())
+    defaulted = [(n, loan) for n, loan in found if n.status == NoteStatus.DEFAULTED.value]
+    live = [(n, loan) for n, loan in found if n.status != NoteStatus.DEFAULTED.value]
+    return live, [(n, loan) for n, loan in defaulted if _claim(n)]
+
+
+def _claim(note: LoanNote) -> int:
+    return note.principal - note.principal_received
 
 
 def _carvable(note: LoanNote, loan: Loan) -> bool:
     """A note being repaid can be split and sold; one still being funded cannot."""
     return note.status == NoteStatus.ACTIVE.value and loan.state == LoanState.ACTIVE.value
+
+
+async def _list_carved(
+    session: AsyncSession,
+    left: PlanEarlyExit,
+    carved: list[tuple[LoanNote, Loan, int]],
+    now: datetime,
+) -> None:
+    """Each part split off to the exit's holder and listed at the maturity exit's price
+    rule (a product whose notes cannot be resold: kept for the platform's book)."""
+    for note, loan, part in carved:
+        mine = await split_note(session, note=note, part=part, to_holder=left.holder_id, now=now)
+        if await resellable(session, loan):
+            price = await fair_price(session, loan, mine, now)
+            await offer_note(session, note=mine, loan=loan, price=price, now=now)
+
+
+_OWNED = (NoteStatus.HELD.value, NoteStatus.ACTIVE.value, NoteStatus.DEFAULTED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +126,13 @@ async def leave_plan_early(
             )
         ).all()
         cash, notes = await plan_holdings(session, plan)
+        live, defaulted = await _notes_of(session, plan)
         share = holdings_of(
-            {"cash": cash, "notes": notes}, {s.investor_id: s.amount for s in members}
+            {"cash": cash, "notes": notes, "claims": sum(_claim(n) for n, _ in defaulted)},
+            {s.investor_id: s.amount for s in members},
         )[investor_id]
-        held = await _notes_of(session, plan)
-        parts = note_parts(
-            share["notes"], {note.id: note.principal - note.principal_received for note, _ in held}
-        )
-        carved = [(note, loan, parts[note.id]) for note, loan in held if _carvable(note, loan)]
+        parts = note_parts(share["notes"], {n.id: _claim(n) for n, _ in live})
+        carved = [(n, loan, parts[n.id]) for n, loan in live if _carvable(n, loan) and parts[n.id]]
         at_once = share["cash"] + share["notes"] - sum(part for _, _, part in carved)
         if at_once > cash:
             have = Money(cash, plan.currency).text()
@@ -126,8 +150,9 @@ async def leave_plan_early(
             state=PlanExitState.PENDING.value,
             fee_rate=plan.early_exit_fee_rate,
             cash=at_once,
-            notes=sum(part for _, _, part in carved if part),
-            note_count=sum(1 for _, _, part in carved if part),
+            notes=sum(part for _, _, part in carved),
+            note_count=len(carved),
+            claims=share["claims"],
             deadline=exit_deadline(now),
             created_at=now,
             updated_at=now,
@@ -149,14 +174,13 @@ async def leave_plan_early(
                     )
                 ],
             )
-        for note, loan, part in carved:
-            if part:
-                mine = await split_note(
-                    session, note=note, part=part, to_holder=left.holder_id, now=now
+        await _list_carved(session, left, carved, now)
+        claim_parts = note_parts(share["claims"], {n.id: _claim(n) for n, _ in defaulted})
+        for note, _ in defaulted:
+            if claim_parts[note.id]:
+                await split_note(
+                    session, note=note, part=claim_parts[note.id], to_holder=left.holder_id, now=now
                 )
-                if await resellable(session, loan):
-                    price = await fair_price(session, loan, mine, now)
-                    await offer_note(session, note=mine, loan=loan, price=price, now=now)
         stake.exited_at = stake.updated_at = plan.updated_at = now
         stake.payout, stake.exit_fee = 0, 0
         plan.investors -= 1

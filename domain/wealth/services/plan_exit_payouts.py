@@ -56,8 +56,8 @@ _CLAIM_EXIT = text(
           OR NOT EXISTS (
             SELECT 1 FROM loan_note n WHERE n.holder_id = e.holder_id AND n.status = 'ACTIVE'
           )
-          OR (e.state = 'PENDING' AND EXISTS (
-            SELECT 1 FROM loan_note n WHERE n.holder_id = e.holder_id AND n.status <> 'ACTIVE'
+          OR (e.state = 'PENDING' AND e.note_count > (
+            SELECT count(*) FROM loan_note n WHERE n.holder_id = e.holder_id AND n.status = 'ACTIVE'
           ))
         ))
       )

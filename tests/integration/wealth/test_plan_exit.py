@@ -26,7 +26,8 @@ from domain.wealth.plan_exit import EXIT_DAYS, matures_at
 from domain.wealth.plans import PlanFeeKind, PlanFeeRule, plan_fee, shares_of
 from domain.wealth.services import plans
 from domain.wealth.services.plan_exit import exit_lending_plans
-from domain.wealth.tables import LendingPlan, PlanStake
+from domain.wealth.services.plan_exit_payouts import settle_early_exits
+from domain.wealth.tables import LendingPlan, PlanEarlyExit, PlanStake
 from support.crowdfunding import Sessions, balance, ledger_consistent, revenue
 from support.lending_life import repay, seed_guarantee_fund
 from support.lending_world import (
@@ -37,7 +38,14 @@ from support.lending_world import (
     product_row,
 )
 from support.wealth import investor
-from support.wealth_plans import join, match, open_platform_book, plan_terms, publish
+from support.wealth_plans import (
+    join,
+    leave_early,
+    match,
+    open_platform_book,
+    plan_terms,
+    publish,
+)
 
 STAKES = (4_999_99, 3_000_01, 2_000_00)  # 10,000.00: shares that do not divide evenly
 
@@ -379,3 +387,48 @@ async def test_notes_beyond_the_books_capacity_are_held_and_late_money_reaches_t
     await fund_wallet(sessions, clock, defaulter.require_participant(), 3_000_00)
     assert await repay(sessions, clock, defaulter, world.defaulted, 3_000_00, "recover") == "OK"
     await _late_money_paid(sessions, clock, world, await revenue(sessions, "management_fee"))
+
+
+async def test_an_early_leaver_takes_its_share_of_a_defaulted_loans_claim_and_its_recovery(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    # Given: the plan's defaulted loan covered by half, 2,000.00 of its claim unrecovered
+    world = await _invested_world(sessions, clock, cover_share=Decimal("0.5"))
+    [first, *_] = await installments_of(sessions, world.defaulted.id)
+    clock.set(
+        datetime.combine(first.due_date + timedelta(days=30), time(12), tzinfo=clock.now().tzinfo)
+    )
+    await age_overdue_installments(sessions, clock)
+    await leave_early(sessions, clock, world.members[2], world.plan, "leave")
+    async with sessions() as session:
+        left = (await session.exec(select(PlanEarlyExit))).one()
+    share = shares_of(2_000_00, dict(enumerate(STAKES)))[2]
+    assert left.claims == share
+    claims = {
+        n.holder_id: n.principal - n.principal_received
+        for n in await _notes(sessions, left.holder_id)
+        + await _notes(sessions, world.plan.holder_id)
+        if n.status == "DEFAULTED" and n.loan_id == world.defaulted.id
+    }
+    assert claims == {left.holder_id: share, world.plan.holder_id: 2_000_00 - share}
+    assert await settle_early_exits(sessions, clock) == 0  # nothing to pay yet
+    received = left.received
+
+    # When: the borrower pays 3,000.00: 2,000.00 to the guarantee fund, 1,000.00 to the claims
+    plan_cash = (await balance(sessions, world.plan.holder_id))[0]
+    defaulter = world.borrowers[world.defaulted.id]
+    await fund_wallet(sessions, clock, defaulter.require_participant(), 3_000_00)
+    assert await repay(sessions, clock, defaulter, world.defaulted, 3_000_00, "recover") == "OK"
+    to_plan = (await balance(sessions, world.plan.holder_id))[0] - plan_cash
+    to_exit = (await balance(sessions, left.holder_id))[0]
+    assert to_plan + to_exit == 1_000_00
+    assert abs(to_exit * 2_000_00 - 1_000_00 * share) < 2_000_00  # by claim, within a unit
+
+    # Then: the leaver's part reaches it (its plan charging no early-exit fee)
+    assert await settle_early_exits(sessions, clock) == 1
+    async with sessions() as session:
+        after = await session.get(PlanEarlyExit, left.id)
+    assert after is not None
+    assert (after.received, after.fee) == (received + to_exit, 0)
+    assert (await balance(sessions, left.holder_id))[0] == 0
+    assert await ledger_consistent(sessions)
