@@ -40,14 +40,16 @@ from domain.wealth.tables import LendingPlan, PlanEarlyExit, PlanStake
 async def _notes_of(
     session: AsyncSession, plan: LendingPlan
 ) -> tuple[list[tuple[LoanNote, Loan]], list[tuple[LoanNote, Loan]]]:
-    """The plan's notes, locked in id order: those being funded or repaid (what
-    plan_holdings counts), and those of defaulted loans with a claim left to recover."""
+    """The plan's notes: those being funded or repaid (what plan_holdings counts), and those
+    of defaulted loans with a claim left to recover. Their loans are locked too, in id order,
+    as a repayment or a recovery locks its loan before it credits the notes: neither can
+    credit a note this exit is splitting."""
     rows = await session.exec(
         select(LoanNote, Loan)
         .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
         .where(col(LoanNote.holder_id) == plan.holder_id, col(LoanNote.status).in_(_OWNED))
-        .order_by(col(LoanNote.id))
-        .with_for_update(of=LoanNote)
+        .order_by(col(Loan.id), col(LoanNote.id))
+        .with_for_update(of=[LoanNote, Loan])
     )
     found = list(rows.all())
     defaulted = [(n, loan) for n, loan in found if n.status == NoteStatus.DEFAULTED.value]
