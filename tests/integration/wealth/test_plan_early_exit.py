@@ -19,7 +19,7 @@ from domain.events.tables import OutboxEvent
 from domain.lending.services.secondary_market import buy_listed_note, fair_price
 from domain.lending.tables import Loan, LoanNote, NoteSale
 from domain.participants.roles import Role
-from domain.wealth.errors import PlanLockedUp
+from domain.wealth.errors import PlanLockedUp, PlanRefused
 from domain.wealth.plan_exit import EXIT_DAYS, early_exit_fee, lockup_ends, matures_at
 from domain.wealth.plans import shares_of
 from domain.wealth.services import plans
@@ -220,4 +220,32 @@ async def test_what_the_book_cannot_buy_the_exit_holds_to_maturity_off_the_marke
         [view] = await plans.my_stakes(session, actor=alice, clock=clock)
     assert view.notes == left.notes  # still its, repaid to it as the loans repay
     assert await _exit_states(sessions) == ["PENDING", "HELD"]
+    assert await ledger_consistent(sessions)
+
+
+async def test_leaving_is_refused_while_the_plans_cash_cannot_pay_its_share_of_a_loan_in_funding(
+    sessions: Sessions, clock: FixedClock
+) -> None:
+    # Given: the plan's cash all committed to a loan still being funded
+    plan, (alice, _), _ = await _invested(sessions, clock)
+    borrower = await participant(sessions, clock, {Role.BORROWER})
+    funding = await listed_loan(
+        sessions, clock, borrower.require_participant(), principal=9_000_00, term_months=3,
+        rate=Decimal("0.12"), product=product_row(clock.now(), max_investor_share=Decimal(1)),
+    )  # fmt: skip
+    await match(sessions, clock, funding)
+    async with sessions() as session:
+        stored = await session.get(LendingPlan, plan.id)
+        assert stored is not None
+        # its last 3,000.00 on hold for the new loan: no cash, 10,000.00 in notes
+        assert await plans.plan_holdings(session, stored) == (0, 10_000_00)
+    clock.set(lockup_ends(plan.closes_at, 1))
+    before = await balance(sessions, alice)
+
+    # When / then: her share of the note still being funded would be paid in cash: refused
+    with pytest.raises(PlanRefused, match="in cash now"):
+        await leave_early(sessions, clock, alice, plan, "leave")
+    async with sessions() as session:
+        assert (await session.exec(select(PlanEarlyExit))).first() is None
+    assert await balance(sessions, alice) == before
     assert await ledger_consistent(sessions)
