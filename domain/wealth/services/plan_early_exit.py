@@ -19,7 +19,7 @@ from domain.actors import Actor, NotFound
 from domain.clock import Clock
 from domain.idempotency.answers import StoredAnswer
 from domain.idempotency.service import run_once
-from domain.ledger.services.account_locks import KeyedLeg, post_by_key
+from domain.ledger.services.account_locks import KeyedLeg, lock_accounts_by_key, post_by_key
 from domain.lending.services.note_split import split_note
 from domain.lending.services.secondary_market import fair_price, offer_note, resellable
 from domain.lending.states import LoanState, NoteStatus
@@ -127,8 +127,11 @@ async def leave_plan_early(
                 .with_for_update()
             )
         ).all()
-        cash, notes = await plan_holdings(session, plan)
+        # Loans and notes, then the plan's wallet, locked before they are read (a repayment
+        # locks in that order), so the shares below are of what the plan holds until commit.
         live, defaulted = await _notes_of(session, plan)
+        await lock_accounts_by_key(session, {wallet_key(plan.holder_id, plan.currency)}, now=now)
+        cash, notes = await plan_holdings(session, plan)
         share = holdings_of(
             {"cash": cash, "notes": notes, "claims": sum(_claim(n) for n, _ in defaulted)},
             {s.investor_id: s.amount for s in members},
