@@ -37,22 +37,32 @@ OFFERS = BankFundingOffer.__table__  # type: ignore[attr-defined]
 LIVE_NOTES = (NoteStatus.HELD.value, NoteStatus.ACTIVE.value)
 
 
+NOTES = LoanNote.__table__  # type: ignore[attr-defined]
+LOANS = Loan.__table__  # type: ignore[attr-defined]
+
+
 async def loan_to_fund(session: AsyncSession, *, loan: Loan, product: LoanProductRow) -> LoanToFund:
-    shares = await session.exec(
-        select(LoanNote.holder_id, func.sum(LoanNote.principal))
-        .where(col(LoanNote.loan_id) == loan.id, col(LoanNote.status).in_(LIVE_NOTES))
-        .group_by(col(LoanNote.holder_id))
-    )
-    exposure = await session.exec(
-        select(LoanNote.holder_id, func.sum(LoanNote.principal - LoanNote.principal_received))
-        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
-        .where(
-            col(Loan.borrower_id) == loan.borrower_id,
-            col(LoanNote.status).in_(LIVE_NOTES),
-            col(LoanNote.funder_kind) == "BANK",
+    """The loan's open part, with what each holder already has of it and what each bank is
+    owed by its borrower; one statement over the borrower's live notes (the loan's among
+    them), plain rows."""
+    rows = await (await session.connection()).execute(
+        sa.select(
+            NOTES.c.holder_id,
+            func.sum(NOTES.c.principal).filter(NOTES.c.loan_id == loan.id),
+            func.sum(NOTES.c.principal - NOTES.c.principal_received).filter(
+                NOTES.c.funder_kind == "BANK"
+            ),
         )
-        .group_by(col(LoanNote.holder_id))
+        .join(LOANS, LOANS.c.id == NOTES.c.loan_id)
+        .where(LOANS.c.borrower_id == loan.borrower_id, NOTES.c.status.in_(LIVE_NOTES))
+        .group_by(NOTES.c.holder_id)
     )
+    shares, exposure = {}, {}
+    for holder, share, owed in rows:
+        if share is not None:
+            shares[str(holder)] = int(share)
+        if owed is not None:
+            exposure[str(holder)] = int(owed)
     return LoanToFund(
         loan_id=str(loan.id),
         borrower_id=str(loan.borrower_id),
@@ -65,8 +75,8 @@ async def loan_to_fund(session: AsyncSession, *, loan: Loan, product: LoanProduc
         note_size=product.note_size,
         min_investment=product.min_investment,
         max_per_investor=int(product.max_investor_share * loan.principal),
-        borrower_debt_by_funder={str(h): int(s) for h, s in exposure.all()},
-        loan_share_by_funder={str(h): int(s) for h, s in shares.all()},
+        borrower_debt_by_funder=exposure,
+        loan_share_by_funder=shares,
     )
 
 

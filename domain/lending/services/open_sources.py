@@ -35,6 +35,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.lending.funding_terms import OfferKind
@@ -83,25 +84,54 @@ _RULE_COLUMNS = (
 _Seen = tuple[str, int | None]
 
 
-def _since(table: sa.Table, seen: _Seen | None, member: sa.ColumnElement[bool]) -> Any:
+def _written(table: sa.Table, seen: _Seen | None, member: sa.ColumnElement[bool]) -> Any:
     """Every member row if nothing was `seen`, else every row written by a transaction that
-    read did not see; with this statement's snapshot and transaction on each row (a left
-    join keeps them when no row comes)."""
+    read did not see."""
     if seen is None:
-        written: sa.ColumnElement[bool] = member
-    else:
-        snapshot = sa.cast(sa.literal(seen[0]), _Snapshot())
-        written = sa.and_(
-            table.c.source_xid >= sa.func.txid_snapshot_xmin(snapshot),
-            ~sa.func.txid_visible_in_snapshot(table.c.source_xid, snapshot),
-        )
-        if seen[1] is not None:
-            written = sa.or_(written, table.c.source_xid == seen[1])
-    current = sa.select(
-        sa.cast(sa.func.txid_current_snapshot(), sa.Text).label("snap"),
-        sa.func.txid_current_if_assigned().label("mine"),
+        return member
+    snapshot = sa.cast(sa.literal(seen[0]), _Snapshot())
+    written = sa.and_(
+        table.c.source_xid >= sa.func.txid_snapshot_xmin(snapshot),
+        ~sa.func.txid_visible_in_snapshot(table.c.source_xid, snapshot),
     )
-    return current.subquery(), written
+    if seen[1] is not None:
+        written = sa.or_(written, table.c.source_xid == seen[1])
+    return written
+
+
+def _type_of(column: sa.ColumnElement[Any]) -> Any:
+    return sa.Text() if isinstance(column.type, sa.types.NullType) else column.type
+
+
+# One statement reads everything a listing asks of the tables before matching, so its rows
+# are of four kinds (the first column says which), each filling its own slots and NULL in
+# the others: the statement's snapshot ("s": snapshot, own transaction), offers written
+# since the last read ("o": OFFER_COLUMNS, open, seq), rules written since, or walked ("r":
+# _RULE_COLUMNS, active, seq), and walked offers no longer in the table ("g": id).
+_SNAPSHOT, _OFFER, _RULE = 1, 3, 3 + len(OFFER_COLUMNS) + 2
+_SLOT_TYPES = [
+    sa.Text(),
+    sa.Text(),
+    sa.BigInteger(),
+    *(_type_of(c) for c in OFFER_COLUMNS),
+    sa.Boolean(),
+    sa.BigInteger(),
+    *(_type_of(c) for c in _RULE_COLUMNS),
+    sa.Boolean(),
+    sa.BigInteger(),
+]
+
+
+def _rows_of(kind: str, at: int, columns: Sequence[Any]) -> sa.Select[Any]:
+    """A select of every slot: `columns` from slot `at`, NULL (of the slot's type) elsewhere."""
+    slots: list[Any] = [sa.cast(sa.null(), t) for t in _SLOT_TYPES]
+    slots[0] = sa.literal(kind, sa.Text())
+    slots[at : at + len(columns)] = columns
+    return sa.select(*(slot.label(f"c{n}") for n, slot in enumerate(slots)))
+
+
+def _uuids(ids: Sequence[str]) -> Any:
+    return sa.bindparam(None, [UUID(i) for i in ids], type_=postgresql.ARRAY(sa.Uuid()))
 
 
 class SourceCache:
@@ -113,39 +143,74 @@ class SourceCache:
     def _reset(self) -> None:
         self.index = OpenSources()
         self.seqs: dict[str, int] = {}  # each entry's row number as last applied
-        self.offers_seen: _Seen | None = None  # what the last read of offers saw
-        self.rules_seen: _Seen | None = None
+        self.seen: _Seen | None = None  # what the last read saw
         self.rebuild = False
 
     async def refresh(self, session: AsyncSession, now: datetime) -> None:
         """Take in what was written since the last read (everything, the first time)."""
+        await self.take_in(session, now, [], [])
+
+    async def take_in(
+        self, session: AsyncSession, now: datetime, offer_ids: list[str], rule_ids: list[str]
+    ) -> bool:
+        """Take in, in one statement, what was written since the last read (everything, the
+        first time), and what a walk read that no stamp shows: the rules among `rule_ids`
+        with their budgets as they stand (rule_budgets: two statements more, only if any
+        rule is read), and which of `offer_ids` and `rule_ids` are gone from the tables.
+        Whether any entry changed."""
         if self.rebuild:
             self._reset()
+        parts = [
+            _rows_of(
+                "s",
+                _SNAPSHOT,
+                [
+                    sa.cast(sa.func.txid_current_snapshot(), sa.Text),
+                    sa.func.txid_current_if_assigned(),
+                ],
+            ),
+            _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq]).where(
+                _written(OFFERS, self.seen, _OFFER_OPEN)
+            ),
+        ]
+        rules_read = _written(RULES, self.seen, RULES.c.active)
+        if rule_ids:
+            rules_read = sa.or_(rules_read, RULES.c.id == sa.any_(_uuids(rule_ids)))
+        parts.append(
+            _rows_of("r", _RULE, [*_RULE_COLUMNS, RULES.c.active, RULES.c.source_seq]).where(
+                rules_read
+            )
+        )
+        if offer_ids:
+            walked = sa.func.unnest(_uuids(offer_ids)).table_valued("id").render_derived("walked")
+            parts.append(
+                _rows_of("g", _OFFER, [walked.c.id])
+                .select_from(walked)
+                .where(~sa.exists().where(OFFERS.c.id == walked.c.id))
+            )
         connection = await session.connection()
-        snap, written = _since(OFFERS, self.offers_seen, _OFFER_OPEN)
-        rows = (
-            await connection.execute(
-                sa.select(
-                    snap.c.snap, snap.c.mine, *OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq
-                )
-                .select_from(snap.outerjoin(OFFERS, written))
-                .order_by(OFFERS.c.id)
-            )
-        ).all()
-        self._take_offers([row[2:] for row in rows if row[2] is not None])
-        offers_seen = (rows[0][0], rows[0][1])
-        snap, written = _since(RULES, self.rules_seen, RULES.c.active)
-        rule_rows = (
-            await connection.execute(
-                sa.select(
-                    snap.c.snap, snap.c.mine, *_RULE_COLUMNS, RULES.c.active, RULES.c.source_seq
-                )
-                .select_from(snap.outerjoin(RULES, written))
-                .order_by(RULES.c.id)
-            )
-        ).all()
-        await self._take_rules(session, [row[2:] for row in rule_rows if row[2] is not None], now)
-        self.offers_seen, self.rules_seen = offers_seen, (rule_rows[0][0], rule_rows[0][1])
+        rows = (await connection.execute(sa.union_all(*parts))).all()
+        seen: _Seen | None = None
+        offers, rules, gone = [], [], set()
+        for row in rows:
+            kind = row[0]
+            if kind == "o":
+                offers.append(row[_OFFER:_RULE])
+            elif kind == "r":
+                rules.append(row[_RULE:])
+            elif kind == "g":
+                gone.add(str(row[_OFFER]))
+            else:
+                seen = (row[_SNAPSHOT], row[_SNAPSHOT + 1])
+        changed = self._take_offers(offers)
+        for offer_id in gone:  # not in the table at all any more
+            self.index.remove_offer(offer_id)
+        changed = await self._take_rules(session, rules, now) or changed
+        for rule_id in set(rule_ids) - {str(row[0]) for row in rules}:  # deleted: no stamp
+            self.index.remove_rule(rule_id)
+            changed = True
+        self.seen = seen
+        return changed or bool(gone)
 
     def _take_offers(self, rows: Sequence[Sequence[Any]]) -> bool:
         """Apply offer rows (OFFER_COLUMNS, open, seq); whether any entry changed."""
@@ -192,48 +257,6 @@ class SourceCache:
                 changed = True
         return changed
 
-    async def read_again(
-        self, session: AsyncSession, offer_ids: list[str], rule_ids: list[str], now: datetime
-    ) -> tuple[list[BankOffer], list[AutoInvestRule], bool]:
-        """The walk's sources as the tables have them now, taken into the index; whether any
-        entry was wrong."""
-        connection = await session.connection()
-        offers: list[BankOffer] = []
-        rules: list[AutoInvestRule] = []
-        wrong = False
-        if offer_ids:
-            rows = (
-                await connection.execute(
-                    sa.select(*OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq).where(
-                        OFFERS.c.id.in_([UUID(i) for i in offer_ids])
-                    )
-                )
-            ).all()
-            gone = set(offer_ids) - {str(row[0]) for row in rows}
-            for offer_id in gone:  # not in the table at all any more
-                self.index.remove_offer(offer_id)
-            wrong = self._take_offers(rows) or bool(gone)
-            offers = [
-                o
-                for i in offer_ids
-                if (o := self.index.offer(i)) is not None
-                and (o.expires_at is None or o.expires_at > now)
-            ]
-        if rule_ids:
-            rows = (
-                await connection.execute(
-                    sa.select(*_RULE_COLUMNS, RULES.c.active, RULES.c.source_seq).where(
-                        RULES.c.id.in_([UUID(i) for i in rule_ids])
-                    )
-                )
-            ).all()
-            gone = set(rule_ids) - {str(row[0]) for row in rows}
-            for rule_id in gone:  # deleted: no stamp said so
-                self.index.remove_rule(rule_id)
-            wrong = await self._take_rules(session, rows, now) or bool(gone) or wrong
-            rules = [r for i in rule_ids if (r := self.index.rule(i)) is not None]
-        return offers, rules, wrong
-
 
 def _rule(row: Sequence[Any], budget: int) -> AutoInvestRule:
     return AutoInvestRule(
@@ -273,22 +296,55 @@ async def indexed_sources(
     source (those it reads before the loan is filled, or every one priced within the loan's
     rate when it is not), as PostgreSQL has them now; None if the index kept being wrong
     (the caller reads every source from the tables, and the index is built again).
-    `cache`: another index than this process's (tests stand for other processes with it)."""
+    `cache`: another index than this process's (tests stand for other processes with it).
+
+    The walk runs first, on the index as the last read left it; one statement then takes in
+    what was written since and checks what no stamp shows (take_in). If nothing changed the
+    walk stands. If something did, the walk runs again on the index now as the tables are:
+    if it reads no source the first did not (all checked by that statement), it stands;
+    else its new sources are checked the same way."""
     cache = cache or await cache_of(session)
-    await cache.refresh(session, now)
+    if cache.seen is None or cache.rebuild:
+        await cache.refresh(session, now)  # first use in this process: build the index
+    walk = _walk(cache, loan, target, now, offers, rules)
     for _ in range(_WALKS):
-        walk = cache.index.match(
-            target,
-            now=now,
-            reference_rate=loan.borrower_rate,
-            offers=offers,
-            rules=rules,
-            exclude_funder=str(loan.borrower_id),
-        )
-        offer_ids = [i for i in walk.read if cache.index.offer(i) is not None]
-        rule_ids = [i for i in walk.read if cache.index.rule(i) is not None]
-        fresh_offers, fresh_rules, wrong = await cache.read_again(session, offer_ids, rule_ids, now)
-        if not wrong:
-            return fresh_offers, [r for r in fresh_rules if r.min_rate <= loan.funder_rate]
+        offer_ids = [i for i in walk if cache.index.offer(i) is not None]
+        rule_ids = [i for i in walk if cache.index.rule(i) is not None]
+        checked = set(walk)
+        if await cache.take_in(session, now, offer_ids, rule_ids):
+            walk = _walk(cache, loan, target, now, offers, rules)
+            if not checked.issuperset(walk):
+                continue
+        fresh_offers = [
+            o
+            for i in walk
+            if (o := cache.index.offer(i)) is not None
+            and (o.expires_at is None or o.expires_at > now)
+        ]
+        fresh_rules = [
+            r
+            for i in walk
+            if (r := cache.index.rule(i)) is not None and r.min_rate <= loan.funder_rate
+        ]
+        return fresh_offers, fresh_rules
     cache.rebuild = True
     return None
+
+
+def _walk(
+    cache: SourceCache,
+    loan: Loan,
+    target: LoanToFund,
+    now: datetime,
+    offers: bool,
+    rules: bool,
+) -> tuple[str, ...]:
+    """The ids of the sources the index's walk reads for the loan, in order."""
+    return cache.index.match(
+        target,
+        now=now,
+        reference_rate=loan.borrower_rate,
+        offers=offers,
+        rules=rules,
+        exclude_funder=str(loan.borrower_id),
+    ).read
