@@ -41,21 +41,27 @@ NOTES = LoanNote.__table__  # type: ignore[attr-defined]
 LOANS = Loan.__table__  # type: ignore[attr-defined]
 
 
+# Every holder's share of the loan (`loan_id`), and what each bank is owed by its borrower
+# (`borrower_id`), over the borrower's live notes, the loan's among them.
+_HOLDINGS = (
+    sa.select(
+        NOTES.c.holder_id,
+        func.sum(NOTES.c.principal).filter(NOTES.c.loan_id == sa.bindparam("loan_id")),
+        func.sum(NOTES.c.principal - NOTES.c.principal_received).filter(
+            NOTES.c.funder_kind == "BANK"
+        ),
+    )
+    .join(LOANS, LOANS.c.id == NOTES.c.loan_id)
+    .where(LOANS.c.borrower_id == sa.bindparam("borrower_id"), NOTES.c.status.in_(LIVE_NOTES))
+    .group_by(NOTES.c.holder_id)
+)
+
+
 async def loan_to_fund(session: AsyncSession, *, loan: Loan, product: LoanProductRow) -> LoanToFund:
     """The loan's open part, with what each holder already has of it and what each bank is
-    owed by its borrower; one statement over the borrower's live notes (the loan's among
-    them), plain rows."""
+    owed by its borrower: one statement, plain rows."""
     rows = await (await session.connection()).execute(
-        sa.select(
-            NOTES.c.holder_id,
-            func.sum(NOTES.c.principal).filter(NOTES.c.loan_id == loan.id),
-            func.sum(NOTES.c.principal - NOTES.c.principal_received).filter(
-                NOTES.c.funder_kind == "BANK"
-            ),
-        )
-        .join(LOANS, LOANS.c.id == NOTES.c.loan_id)
-        .where(LOANS.c.borrower_id == loan.borrower_id, NOTES.c.status.in_(LIVE_NOTES))
-        .group_by(NOTES.c.holder_id)
+        _HOLDINGS, {"loan_id": loan.id, "borrower_id": loan.borrower_id}
     )
     shares, exposure = {}, {}
     for holder, share, owed in rows:

@@ -29,6 +29,7 @@ reads its sources from the tables, as without the index).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -84,18 +85,19 @@ _RULE_COLUMNS = (
 _Seen = tuple[str, int | None]
 
 
-def _written(table: sa.Table, seen: _Seen | None, member: sa.ColumnElement[bool]) -> Any:
-    """Every member row if nothing was `seen`, else every row written by a transaction that
-    read did not see."""
-    if seen is None:
+def _written(table: sa.Table, seen: bool, mine: bool, member: sa.ColumnElement[bool]) -> Any:
+    """Every member row if nothing was `seen`, else every row written by a transaction the
+    last read (its snapshot: parameter `snapshot`) did not see, and if that read's
+    transaction had written (parameter `mine`), that transaction's rows."""
+    if not seen:
         return member
-    snapshot = sa.cast(sa.literal(seen[0]), _Snapshot())
+    snapshot = sa.cast(sa.bindparam("snapshot", type_=sa.Text()), _Snapshot())
     written = sa.and_(
         table.c.source_xid >= sa.func.txid_snapshot_xmin(snapshot),
         ~sa.func.txid_visible_in_snapshot(table.c.source_xid, snapshot),
     )
-    if seen[1] is not None:
-        written = sa.or_(written, table.c.source_xid == seen[1])
+    if mine:
+        written = sa.or_(written, table.c.source_xid == sa.bindparam("mine", type_=sa.BigInteger()))
     return written
 
 
@@ -130,17 +132,52 @@ def _rows_of(kind: str, at: int, columns: Sequence[Any]) -> sa.Select[Any]:
     return sa.select(*(slot.label(f"c{n}") for n, slot in enumerate(slots)))
 
 
-def _uuids(ids: Sequence[str]) -> Any:
-    return sa.bindparam(None, [UUID(i) for i in ids], type_=postgresql.ARRAY(sa.Uuid()))
+def _ids(name: str) -> Any:
+    return sa.bindparam(name, type_=postgresql.ARRAY(sa.Uuid()))
+
+
+@functools.cache
+def _take_in_statement(seen: bool, mine: bool, offers: bool, rules: bool) -> Any:
+    """take_in's statement, built once for each shape: whether a read was `seen` before and
+    its transaction had written (`mine`), whether walked `offers` (parameter `offer_ids`)
+    and `rules` (`rule_ids`) are checked."""
+    snapshot = [
+        sa.cast(sa.func.txid_current_snapshot(), sa.Text),
+        sa.func.txid_current_if_assigned(),
+    ]
+    parts = [
+        _rows_of("s", _SNAPSHOT, snapshot),
+        _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq]).where(
+            _written(OFFERS, seen, mine, _OFFER_OPEN)
+        ),
+    ]
+    rules_read = _written(RULES, seen, mine, RULES.c.active)
+    if rules:
+        rules_read = sa.or_(rules_read, RULES.c.id == sa.any_(_ids("rule_ids")))
+    parts.append(
+        _rows_of("r", _RULE, [*_RULE_COLUMNS, RULES.c.active, RULES.c.source_seq]).where(rules_read)
+    )
+    if offers:
+        walked = sa.func.unnest(_ids("offer_ids")).table_valued("id").render_derived("walked")
+        parts.append(
+            _rows_of("g", _OFFER, [walked.c.id])
+            .select_from(walked)
+            .where(~sa.exists().where(OFFERS.c.id == walked.c.id))
+        )
+    return sa.union_all(*parts)
 
 
 class SourceCache:
     """One process's index of one database's open sources, and how far it has read."""
 
     def __init__(self) -> None:
+        # Counts the index's changes (and rebuilds): a walk made at one count stands only
+        # if the index is still at it once the tables have been read (indexed_sources).
+        self.version = 0
         self._reset()
 
     def _reset(self) -> None:
+        self.version += 1
         self.index = OpenSources()
         self.seqs: dict[str, int] = {}  # each entry's row number as last applied
         self.seen: _Seen | None = None  # what the last read saw
@@ -152,45 +189,30 @@ class SourceCache:
 
     async def take_in(
         self, session: AsyncSession, now: datetime, offer_ids: list[str], rule_ids: list[str]
-    ) -> bool:
+    ) -> None:
         """Take in, in one statement, what was written since the last read (everything, the
         first time), and what a walk read that no stamp shows: the rules among `rule_ids`
         with their budgets as they stand (rule_budgets: two statements more, only if any
         rule is read), and which of `offer_ids` and `rule_ids` are gone from the tables.
-        Whether any entry changed."""
+        `version` counts on if any entry changed."""
         if self.rebuild:
             self._reset()
-        parts = [
-            _rows_of(
-                "s",
-                _SNAPSHOT,
-                [
-                    sa.cast(sa.func.txid_current_snapshot(), sa.Text),
-                    sa.func.txid_current_if_assigned(),
-                ],
-            ),
-            _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq]).where(
-                _written(OFFERS, self.seen, _OFFER_OPEN)
-            ),
-        ]
-        rules_read = _written(RULES, self.seen, RULES.c.active)
-        if rule_ids:
-            rules_read = sa.or_(rules_read, RULES.c.id == sa.any_(_uuids(rule_ids)))
-        parts.append(
-            _rows_of("r", _RULE, [*_RULE_COLUMNS, RULES.c.active, RULES.c.source_seq]).where(
-                rules_read
-            )
+        seen = self.seen
+        statement = _take_in_statement(
+            seen is not None,
+            seen is not None and seen[1] is not None,
+            bool(offer_ids),
+            bool(rule_ids),
         )
+        parameters: dict[str, Any] = {}
+        if seen is not None:
+            parameters["snapshot"], parameters["mine"] = seen
         if offer_ids:
-            walked = sa.func.unnest(_uuids(offer_ids)).table_valued("id").render_derived("walked")
-            parts.append(
-                _rows_of("g", _OFFER, [walked.c.id])
-                .select_from(walked)
-                .where(~sa.exists().where(OFFERS.c.id == walked.c.id))
-            )
+            parameters["offer_ids"] = [UUID(i) for i in offer_ids]
+        if rule_ids:
+            parameters["rule_ids"] = [UUID(i) for i in rule_ids]
         connection = await session.connection()
-        rows = (await connection.execute(sa.union_all(*parts))).all()
-        seen: _Seen | None = None
+        rows = (await connection.execute(statement, parameters)).all()
         offers, rules, gone = [], [], set()
         for row in rows:
             kind = row[0]
@@ -210,7 +232,8 @@ class SourceCache:
             self.index.remove_rule(rule_id)
             changed = True
         self.seen = seen
-        return changed or bool(gone)
+        if changed or gone:
+            self.version += 1
 
     def _take_offers(self, rows: Sequence[Sequence[Any]]) -> bool:
         """Apply offer rows (OFFER_COLUMNS, open, seq); whether any entry changed."""
@@ -306,13 +329,18 @@ async def indexed_sources(
     cache = cache or await cache_of(session)
     if cache.seen is None or cache.rebuild:
         await cache.refresh(session, now)  # first use in this process: build the index
-    walk = _walk(cache, loan, target, now, offers, rules)
+    version, walk = cache.version, _walk(cache, loan, target, now, offers, rules)
     for _ in range(_WALKS):
-        offer_ids = [i for i in walk if cache.index.offer(i) is not None]
-        rule_ids = [i for i in walk if cache.index.rule(i) is not None]
         checked = set(walk)
-        if await cache.take_in(session, now, offer_ids, rule_ids):
-            walk = _walk(cache, loan, target, now, offers, rules)
+        await cache.take_in(
+            session,
+            now,
+            [i for i in walk if cache.index.offer(i) is not None],
+            [i for i in walk if cache.index.rule(i) is not None],
+        )
+        # Other listings of this process may have changed the index meanwhile too.
+        if cache.version != version:
+            version, walk = cache.version, _walk(cache, loan, target, now, offers, rules)
             if not checked.issuperset(walk):
                 continue
         fresh_offers = [
