@@ -30,6 +30,7 @@ from api.graphql_metrics import GraphQLMetrics
 from api.in_process_worker import InProcessWorker, running_worker
 from api.metrics import Metrics
 from api.middleware import RequestObservation
+from api.open_sources_warmup import index_open_sources
 from api.rate_limits import RateLimiter, RateLimitGuard
 from api.rate_limits.middleware import IpRateLimit
 from api.security.open_sockets import OpenSockets
@@ -126,6 +127,7 @@ def create_app(
         await app.state.events.start()
         rate_limiter.open(urls.redis_url, health=stores.redis_health)
         app.state.rate_limits = RateLimitGuard(rate_limiter, rate_limit_policy)
+        await index_open_sources(stores.sessions, clock)
         relay = OutboxRelay(
             database_url=urls.database_url,
             redis_client=stores.redis,

@@ -132,6 +132,9 @@ def _rows_of(kind: str, at: int, columns: Sequence[Any]) -> sa.Select[Any]:
     return sa.select(*(slot.label(f"c{n}") for n, slot in enumerate(slots)))
 
 
+_SEQS = postgresql.ARRAY(sa.BigInteger())
+
+
 def _ids(name: str) -> Any:
     return sa.bindparam(name, type_=postgresql.ARRAY(sa.Uuid()))
 
@@ -158,12 +161,22 @@ def _take_in_statement(seen: bool, mine: bool, offers: bool, rules: bool) -> Any
         _rows_of("r", _RULE, [*_RULE_COLUMNS, RULES.c.active, RULES.c.source_seq]).where(rules_read)
     )
     if offers:
-        walked = sa.func.unnest(_ids("offer_ids")).table_valued("id").render_derived("walked")
-        parts.append(
+        # The walked offers whose row is not the one the index holds (its number differs, or
+        # it is closed): a stamp read since says so too, unless a first read that raced
+        # another left a closed offer in; and those gone from the table.
+        walked = (
+            sa.func.unnest(_ids("offer_ids"), sa.bindparam("offer_seqs", type_=_SEQS))
+            .table_valued("id", "seq")
+            .render_derived("walked")
+        )
+        parts += [
+            _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq])
+            .select_from(OFFERS.join(walked, OFFERS.c.id == walked.c.id))
+            .where(sa.or_(OFFERS.c.source_seq.is_distinct_from(walked.c.seq), ~_OFFER_OPEN)),
             _rows_of("g", _OFFER, [walked.c.id])
             .select_from(walked)
-            .where(~sa.exists().where(OFFERS.c.id == walked.c.id))
-        )
+            .where(~sa.exists().where(OFFERS.c.id == walked.c.id)),
+        ]
     return sa.union_all(*parts)
 
 
@@ -191,9 +204,11 @@ class SourceCache:
         self, session: AsyncSession, now: datetime, offer_ids: list[str], rule_ids: list[str]
     ) -> None:
         """Take in, in one statement, what was written since the last read (everything, the
-        first time), and what a walk read that no stamp shows: the rules among `rule_ids`
-        with their budgets as they stand (rule_budgets: two statements more, only if any
-        rule is read), and which of `offer_ids` and `rule_ids` are gone from the tables.
+        first time), and what a walk read that the index may not hold as the tables do: the
+        offers among `offer_ids` whose row differs (by number: the versions are compared in
+        SQL, only those that differ come back), the rules among `rule_ids` with their
+        budgets as they stand (rule_budgets: two statements more, only if any rule is read),
+        and which of them are gone from the tables.
         `version` counts on if any entry changed."""
         if self.rebuild:
             self._reset()
@@ -209,6 +224,7 @@ class SourceCache:
             parameters["snapshot"], parameters["mine"] = seen
         if offer_ids:
             parameters["offer_ids"] = [UUID(i) for i in offer_ids]
+            parameters["offer_seqs"] = [self.seqs.get(i, 0) for i in offer_ids]
         if rule_ids:
             parameters["rule_ids"] = [UUID(i) for i in rule_ids]
         connection = await session.connection()
@@ -303,6 +319,14 @@ async def cache_of(session: AsyncSession) -> SourceCache:
     """This process's index of the session's database (one per database: tests use several)."""
     url = (await session.connection()).engine.url.render_as_string(hide_password=True)
     return _CACHES.setdefault(url, SourceCache())
+
+
+async def build_index(session: AsyncSession, now: datetime) -> int:
+    """Build (or bring up to date) this process's index of the session's database, as a
+    process does at start rather than on its first listing; how many sources it holds."""
+    cache = await cache_of(session)
+    await cache.refresh(session, now)
+    return len(cache.index)
 
 
 async def indexed_sources(
