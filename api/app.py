@@ -30,7 +30,7 @@ from api.graphql_metrics import GraphQLMetrics
 from api.in_process_worker import InProcessWorker, running_worker
 from api.metrics import Metrics
 from api.middleware import RequestObservation
-from api.open_sources_warmup import index_open_sources
+from api.open_sources_warmup import indexing_open_sources
 from api.rate_limits import RateLimiter, RateLimitGuard
 from api.rate_limits.middleware import IpRateLimit
 from api.security.open_sockets import OpenSockets
@@ -127,7 +127,6 @@ def create_app(
         await app.state.events.start()
         rate_limiter.open(urls.redis_url, health=stores.redis_health)
         app.state.rate_limits = RateLimitGuard(rate_limiter, rate_limit_policy)
-        await index_open_sources(stores.sessions, clock)
         relay = OutboxRelay(
             database_url=urls.database_url,
             redis_client=stores.redis,
@@ -137,6 +136,7 @@ def create_app(
         logger.info("agora ready", extra={"env": settings.env})
         try:
             async with contextlib.AsyncExitStack() as background:
+                await background.enter_async_context(indexing_open_sources(stores.sessions, clock))
                 if settings.relay_enabled:
                     await background.enter_async_context(running_relay(relay))
                 if settings.runs_worker_in_process:
