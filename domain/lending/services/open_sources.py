@@ -2,29 +2,31 @@
 handful of sources from PostgreSQL instead of every open one.
 
 The index (domain.matching.index.OpenSources) only narrows the candidates; PostgreSQL
-decides. A listing walks the index best first, as the engine would, then reads the sources
-the walk read again, by id, in its own transaction: if any differs from the index (changed,
-used up, withdrawn, expired, a wallet or a day's budget spent) the index takes the fresh
-rows and the walk runs again; once every source it read is as PostgreSQL has it, those rows
-are what the engine matches, and the chosen bank offers are then locked and checked as
-before (services/matching.py). So a stale entry never funds anything: it costs a walk.
+decides. A listing walks the index best first, as the engine would, then sends one
+statement (take_in) that brings the index up to date and checks what the walk read: if the
+index changed (an offer or rule written since, a walked offer whose row is not the one the
+index holds, closed or gone, a walked rule's budget or wallet spent, or deleted) the walk
+runs again, and stands if it reads nothing the statement did not check; once it stands, its
+sources as the index now holds them are what the engine matches, and the chosen bank offers
+are then locked and checked as before (services/matching.py). So a stale entry never funds
+anything: it costs a walk.
 
 Keeping up (several API processes, each with its own index): a trigger stamps every written
-offer and rule with its transaction's id and a per-row increasing number (migration 0061).
-Before each walk a process reads the rows written by transactions its previous read did not
-see (`source_xid` not visible in the snapshot that read took: those that committed since,
+offer and rule with its transaction's id and a per-row increasing number (migration 0075).
+Each take_in reads the rows written by transactions the previous one did not see
+(`source_xid` not visible in the snapshot that read took: those that committed since,
 whatever their order, and none twice-missed as a sequence read by position would miss a
 late commit; a snapshot counts its own transaction as seen, so the rows that transaction
-writes are read again too), one indexed statement per table, usually returning nothing.
-Chosen over the outbox (rules and offers do not all record events, and fixtures and
-operators write rows directly) and over a version counter (one hot row every write would
-update, and a counter read does not say what changed). A row replaces an entry only
-if its number is not older, so a slow read never undoes a newer one. What no row stamp
-shows (a deleted rule, a wallet spent, a day's budget) is caught by the re-read above.
+writes are read again too), by index, usually none. Chosen over the outbox (rules and offers
+do not all record events, and fixtures and operators write rows directly) and over a
+version counter (one hot row every write would update, and a counter read does not say what
+changed). A row replaces an entry only if its number is not older, so a slow read never
+undoes a newer one. What no row stamp shows (a deleted row, a wallet spent, a day's budget)
+is checked for the walked sources in the same statement (rules' budgets: two more).
 
-The index is built from the tables on first use in a process (one read of every open offer
-and active rule), and again if a listing's walks keep finding it wrong (the listing then
-reads its sources from the tables, as without the index).
+The index is built as the app starts (api/open_sources_warmup.py; else on first use in a
+process: one read of every open offer and active rule), and again if a listing's walks keep
+finding it wrong (the listing then reads its sources from the tables, as without the index).
 """
 
 from __future__ import annotations
