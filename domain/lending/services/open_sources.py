@@ -72,7 +72,9 @@ _RULE_COLUMNS = (
     RULES.c.id,
     RULES.c.investor_id,
     RULES.c.currency,
-    RULES.c.grades,
+    # One string, as OFFER_COLUMNS has the offers' grades: an array column's result
+    # processing runs on every row of take_in's statement, the offers' too.
+    sa.func.array_to_string(RULES.c.grades, ","),
     RULES.c.min_term_months,
     RULES.c.max_term_months,
     RULES.c.min_rate,
@@ -304,7 +306,7 @@ def _rule(row: Sequence[Any], budget: int) -> AutoInvestRule:
         rule_id=str(row[0]),
         investor_id=str(row[1]),
         currency=row[2],
-        grades=frozenset(row[3]),
+        grades=frozenset(row[3].split(",")),
         min_term=row[4],
         max_term=row[5],
         min_rate=row[6],
