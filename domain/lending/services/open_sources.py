@@ -112,8 +112,9 @@ def _type_of(column: sa.ColumnElement[Any]) -> Any:
 # One statement reads everything a listing asks of the tables before matching, so its rows
 # are of four kinds (the first column says which), each filling its own slots and NULL in
 # the others: the statement's snapshot ("s": snapshot, own transaction), offers written
-# since the last read ("o": OFFER_COLUMNS, open, seq), rules written since, or walked ("r":
-# _RULE_COLUMNS, active, seq), and walked offers no longer in the table ("g": id).
+# since the last read or walked and not as the index holds them ("o": OFFER_COLUMNS, open,
+# seq), rules written since or walked ("r": _RULE_COLUMNS, active, seq), and walked offers
+# no longer in the table ("g": id).
 _SNAPSHOT, _OFFER, _RULE = 1, 3, 3 + len(OFFER_COLUMNS) + 2
 _SLOT_TYPES = [
     sa.Text(),
