@@ -16,7 +16,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, any_, func, or_
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.account_kinds import AccountKind
@@ -319,14 +319,14 @@ async def _spent_today(
     session: AsyncSession, rule_ids: list[UUID], now: datetime
 ) -> dict[UUID, int]:
     midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    rows = await session.exec(
-        select(LoanNote.source_id, func.sum(LoanNote.principal))
+    rows = await (await session.connection()).execute(  # Core: rows, not the ORM's path
+        sa.select(NOTES.c.source_id, func.sum(NOTES.c.principal))
         .where(
-            col(LoanNote.source_id).in_(rule_ids),
-            col(LoanNote.created_at) >= midnight,
-            col(LoanNote.status) != NoteStatus.RELEASED.value,
+            NOTES.c.source_id.in_(rule_ids),
+            NOTES.c.created_at >= midnight,
+            NOTES.c.status != NoteStatus.RELEASED.value,
         )
-        .group_by(col(LoanNote.source_id))
+        .group_by(NOTES.c.source_id)
     )
     return {source: int(total) for source, total in rows.all() if source is not None}
 
