@@ -30,6 +30,7 @@ from api.graphql_metrics import GraphQLMetrics
 from api.in_process_worker import InProcessWorker, running_worker
 from api.metrics import Metrics
 from api.middleware import RequestObservation
+from api.open_sources_warmup import indexing_open_sources
 from api.rate_limits import RateLimiter, RateLimitGuard
 from api.rate_limits.middleware import IpRateLimit
 from api.security.open_sockets import OpenSockets
@@ -135,6 +136,7 @@ def create_app(
         logger.info("agora ready", extra={"env": settings.env})
         try:
             async with contextlib.AsyncExitStack() as background:
+                await background.enter_async_context(indexing_open_sources(stores.sessions, clock))
                 if settings.relay_enabled:
                     await background.enter_async_context(running_relay(relay))
                 if settings.runs_worker_in_process:

@@ -18,6 +18,7 @@ key) are interleaved run by run. Figures are p50 of --runs, in this process's CP
 (PostgreSQL's share is in the wall-clock figure only).
 
     .venv/bin/python bench/matching_service.py [--sizes 100000] [--runs 11] [--seed 7]
+        [--database-url postgresql+asyncpg://…/agora_bench_matching]
 """
 
 from __future__ import annotations
@@ -240,13 +241,13 @@ async def _timed(work: Any) -> tuple[float, float, Any]:
     return (time.perf_counter() - wall) * 1000, (time.process_time() - used) * 1000, result
 
 
-async def measure(size: int, runs: int, seed: int) -> list[dict[str, Any]]:
+async def measure(size: int, runs: int, seed: int, url: str) -> list[dict[str, Any]]:
     offers, rules = market(size, seed)
     # The service quotes spreads over the loan's own rate (the borrower's), not the market
     # rate bench/matching.py uses: here every spread offer asks more than the loan pays.
-    await migrated_database(DATABASE_URL)
-    await fill(DATABASE_URL, offers, rules)
-    engine = create_async_engine(DATABASE_URL, pool_size=2)
+    await migrated_database(url)
+    await fill(url, offers, rules)
+    engine = create_async_engine(url, pool_size=2)
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     product, cache = _product(), SourceCache()
     rows = []
@@ -338,11 +339,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", default=DATABASE_URL, help="recreated on each run")
     args = parser.parse_args()
     before = cpu.snapshot([])
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        rows += asyncio.run(measure(size, args.runs, args.seed))
+        rows += asyncio.run(measure(size, args.runs, args.seed, args.database_url))
     share = cpu.foreign_share(before, cpu.snapshot([]))
     if share is not None:
         print(f"other work on the machine meanwhile: {share:.0%} of its cores")

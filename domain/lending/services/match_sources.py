@@ -16,7 +16,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, any_, func, or_
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ledger.account_kinds import AccountKind
@@ -37,22 +37,38 @@ OFFERS = BankFundingOffer.__table__  # type: ignore[attr-defined]
 LIVE_NOTES = (NoteStatus.HELD.value, NoteStatus.ACTIVE.value)
 
 
+NOTES = LoanNote.__table__  # type: ignore[attr-defined]
+LOANS = Loan.__table__  # type: ignore[attr-defined]
+
+
+# Every holder's share of the loan (`loan_id`), and what each bank is owed by its borrower
+# (`borrower_id`), over the borrower's live notes, the loan's among them.
+_HOLDINGS = (
+    sa.select(
+        NOTES.c.holder_id,
+        func.sum(NOTES.c.principal).filter(NOTES.c.loan_id == sa.bindparam("loan_id")),
+        func.sum(NOTES.c.principal - NOTES.c.principal_received).filter(
+            NOTES.c.funder_kind == "BANK"
+        ),
+    )
+    .join(LOANS, LOANS.c.id == NOTES.c.loan_id)
+    .where(LOANS.c.borrower_id == sa.bindparam("borrower_id"), NOTES.c.status.in_(LIVE_NOTES))
+    .group_by(NOTES.c.holder_id)
+)
+
+
 async def loan_to_fund(session: AsyncSession, *, loan: Loan, product: LoanProductRow) -> LoanToFund:
-    shares = await session.exec(
-        select(LoanNote.holder_id, func.sum(LoanNote.principal))
-        .where(col(LoanNote.loan_id) == loan.id, col(LoanNote.status).in_(LIVE_NOTES))
-        .group_by(col(LoanNote.holder_id))
+    """The loan's open part, with what each holder already has of it and what each bank is
+    owed by its borrower: one statement, plain rows."""
+    rows = await (await session.connection()).execute(
+        _HOLDINGS, {"loan_id": loan.id, "borrower_id": loan.borrower_id}
     )
-    exposure = await session.exec(
-        select(LoanNote.holder_id, func.sum(LoanNote.principal - LoanNote.principal_received))
-        .join(Loan, col(Loan.id) == col(LoanNote.loan_id))
-        .where(
-            col(Loan.borrower_id) == loan.borrower_id,
-            col(LoanNote.status).in_(LIVE_NOTES),
-            col(LoanNote.funder_kind) == "BANK",
-        )
-        .group_by(col(LoanNote.holder_id))
-    )
+    shares, exposure = {}, {}
+    for holder, share, owed in rows:
+        if share is not None:
+            shares[str(holder)] = int(share)
+        if owed is not None:
+            exposure[str(holder)] = int(owed)
     return LoanToFund(
         loan_id=str(loan.id),
         borrower_id=str(loan.borrower_id),
@@ -65,8 +81,8 @@ async def loan_to_fund(session: AsyncSession, *, loan: Loan, product: LoanProduc
         note_size=product.note_size,
         min_investment=product.min_investment,
         max_per_investor=int(product.max_investor_share * loan.principal),
-        borrower_debt_by_funder={str(h): int(s) for h, s in exposure.all()},
-        loan_share_by_funder={str(h): int(s) for h, s in shares.all()},
+        borrower_debt_by_funder=exposure,
+        loan_share_by_funder=shares,
     )
 
 
@@ -303,14 +319,14 @@ async def _spent_today(
     session: AsyncSession, rule_ids: list[UUID], now: datetime
 ) -> dict[UUID, int]:
     midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    rows = await session.exec(
-        select(LoanNote.source_id, func.sum(LoanNote.principal))
+    rows = await (await session.connection()).execute(  # Core: rows, not the ORM's path
+        sa.select(NOTES.c.source_id, func.sum(NOTES.c.principal))
         .where(
-            col(LoanNote.source_id).in_(rule_ids),
-            col(LoanNote.created_at) >= midnight,
-            col(LoanNote.status) != NoteStatus.RELEASED.value,
+            NOTES.c.source_id.in_(rule_ids),
+            NOTES.c.created_at >= midnight,
+            NOTES.c.status != NoteStatus.RELEASED.value,
         )
-        .group_by(col(LoanNote.source_id))
+        .group_by(NOTES.c.source_id)
     )
     return {source: int(total) for source, total in rows.all() if source is not None}
 
