@@ -106,7 +106,7 @@ class OutboxRelay:
 
     async def _lead(self) -> None:
         conn = await asyncpg.connect(
-            **self._connect_args, command_timeout=self._settings.database_timeout_seconds
+            **{**self._connect_args, "command_timeout": self._settings.database_timeout_seconds}
         )
         stopped = False
         try:
