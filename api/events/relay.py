@@ -94,8 +94,7 @@ class OutboxRelay:
                 self._metrics.relay_leader.set(0)
                 self._metrics.relay_reconnects.inc()
                 logger.warning(
-                    "relay's PostgreSQL connection failed (%s: %s): discarded, reconnecting in"
-                    " %.1f s",
+                    "relay lost its PostgreSQL connection (%s: %s): connecting again in %.1f s",
                     type(error).__name__,
                     error,
                     self._backoff,
