@@ -49,7 +49,7 @@ schema: install
 bench: install
 	$(BIN)/python bench/quote_loan.py
 
-drills: install  ## the failover drills (as root: installs pg_auto_failover and redis-sentinel; 4-6 min)
+drills: install  ## the failover drills (as root: installs pg_auto_failover and redis-sentinel; 4-6 min; CI runs it)
 	deploy/pg-failover/cluster.sh install
 	deploy/redis-sentinel/cluster.sh install
 	$(BIN)/python bench/pg_failover.py

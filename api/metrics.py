@@ -76,6 +76,12 @@ class Metrics:
             "1 while this process's relay is the publishing leader.",
             registry=self.registry,
         )
+        self.relay_reconnects = Counter(
+            "agora_outbox_relay_reconnects",
+            "Times this process's relay discarded its PostgreSQL connection (an error, a"
+            " timeout, a failover) and connected again.",
+            registry=self.registry,
+        )
         self.worker_leader = Gauge(
             "agora_worker_leader",
             "1 while this process runs the worker's jobs in-process (the embedded default).",

@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     relay_enabled: bool = Field(
         True, description="Run the outbox relay in this process (one leader publishes at a time)."
     )
+    relay_database_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="How long the relay waits on one step on PostgreSQL before it drops its "
+        "connection and connects again (a failed-over primary, a statement stuck on a lock).",
+    )
     in_process_worker: bool | None = Field(
         None,
         description="Run the worker's jobs inside the API process (one leader at a time); "

@@ -14,7 +14,10 @@ from api.settings import Settings
 
 
 def relay_settings(settings: Settings) -> RelaySettings:
-    return RelaySettings(stream_maxlen=settings.event_stream_maxlen)
+    return RelaySettings(
+        stream_maxlen=settings.event_stream_maxlen,
+        database_timeout_seconds=settings.relay_database_timeout_seconds,
+    )
 
 
 def running_relay(relay: OutboxRelay) -> contextlib.AbstractAsyncContextManager[None]:

@@ -8,13 +8,15 @@ import time
 from collections.abc import AsyncIterator
 from uuid import uuid4
 
+import asyncpg
 import pytest
 import redis.asyncio as redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.events.relay import OutboxRelay, RelaySettings
+from api.database_urls import asyncpg_connect_args
+from api.events.relay import APPLICATION_NAME, OutboxRelay, RelaySettings
 from api.events.running import running_relay
 from api.events.streams import decode_event, stream_key
 from api.metrics import Metrics
@@ -253,3 +255,117 @@ async def test_a_frozen_redis_does_not_wedge_the_leader(
     # once each, in order, whatever the attempts that timed out had already written
     assert [e[0] for e in after] == [1, 2, 3, 4]
     assert time.monotonic() - stopped_at < 5
+
+
+async def _on_database(stores: StoreUrls) -> asyncpg.Connection:
+    return await asyncpg.connect(**asyncpg_connect_args(stores.database_url))
+
+
+async def _relay_sessions(conn: asyncpg.Connection) -> list[int]:
+    """The backends of relays on this database (their pids), the newest last."""
+    rows = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity"
+        " WHERE application_name = $1 AND datname = current_database() ORDER BY backend_start",
+        APPLICATION_NAME,
+    )
+    return [row["pid"] for row in rows]
+
+
+async def _outbox_positions(conn: asyncpg.Connection) -> list[int]:
+    """Every event's position, once all are published."""
+    rows = await conn.fetch(
+        "SELECT position, published_at FROM outbox_event ORDER BY position NULLS LAST"
+    )
+    assert all(row["published_at"] is not None for row in rows)
+    return [row["position"] for row in rows]
+
+
+async def test_a_killed_relay_session_is_replaced_and_nothing_is_skipped_or_doubled(
+    clean_stores: StoreUrls, sessions: Sessions, bus: redis.Redis
+) -> None:
+    """What a failover does to the relay: its session gone mid-stream (pg_terminate_backend),
+    again and again; each time it connects again and goes on from the outbox."""
+    metrics = Metrics()
+    settings = RelaySettings(poll_seconds=0.05, max_backoff_seconds=0.2, batch_size=7)
+    relay = OutboxRelay(
+        database_url=clean_stores.database_url, redis_client=bus, metrics=metrics, settings=settings
+    )
+    admin, killed = await _on_database(clean_stores), set[int]()
+    try:
+        async with running_relay(relay):
+            for round_ in range(1, 4):
+
+                async def connected_again() -> bool:
+                    return bool(set(await _relay_sessions(admin)) - killed)
+
+                await eventually(connected_again, within=30)
+                session = (await _relay_sessions(admin))[-1]
+                await record(sessions, EventType.REPAYMENT_RECEIVED, f"L{round_}", n=40)
+                assert await admin.fetchval("SELECT pg_terminate_backend($1)", session)
+                killed.add(session)
+                await eventually(lambda n=round_: _reconnects_at_least(metrics, n), within=30)
+            await eventually(lambda: _no_backlog(sessions), within=30)
+            await eventually(lambda: _leading(metrics), within=30)
+            positions = await _outbox_positions(admin)
+    finally:
+        await admin.close()
+
+    events = await streamed(bus)
+    assert len(positions) == 120
+    # each event once, under the position the outbox gave it (a numbering cut short by the
+    # kill may have spent sequence values: positions need not be consecutive)
+    assert [e[0] for e in events] == positions
+    assert [e[2]["i"] for e in events] == list(range(40)) * 3  # every round's, in order
+
+
+async def test_a_statement_stuck_on_a_lock_costs_the_connection_not_the_relay(
+    clean_stores: StoreUrls, sessions: Sessions, bus: redis.Redis
+) -> None:
+    """The drill's stall: marking events published never answered, and the relay waited on
+    it for good. Now the step times out, the connection is terminated, the relay connects
+    again, publishes again (Redis keeps each entry once) and drains when the lock goes."""
+    await record(sessions, EventType.MATCH_CREATED, "L1", n=4)
+    metrics = Metrics()
+    settings = RelaySettings(
+        poll_seconds=0.05, max_backoff_seconds=0.2, database_timeout_seconds=1.0
+    )
+    relay = OutboxRelay(
+        database_url=clean_stores.database_url, redis_client=bus, metrics=metrics, settings=settings
+    )
+    admin, blocker = await _on_database(clean_stores), await _on_database(clean_stores)
+    try:
+        # numbered by a leader that stopped, then the table locked against updates (reads
+        # and the relay's lock go on): publishing works, marking the rows published waits
+        await blocker.execute(
+            "UPDATE outbox_event SET position = nextval('outbox_position') WHERE position IS NULL"
+        )
+        lock = blocker.transaction()
+        await lock.start()
+        await blocker.execute("LOCK TABLE outbox_event IN SHARE MODE")
+        async with running_relay(relay):
+            await eventually(lambda: _reconnects_at_least(metrics, 2), within=60)
+            assert await unpublished(sessions) == 4
+            await eventually(lambda: _count(bus, 4), within=30)
+
+            await lock.rollback()
+            await eventually(lambda: _no_backlog(sessions), within=60)
+            # the abandoned sessions did not linger (nor hold the leader lock)
+            await eventually(lambda: _relay_sessions_exactly(admin, 1), within=60)
+            await eventually(lambda: _leading(metrics), within=30)
+    finally:
+        await blocker.close()
+        await admin.close()
+
+    assert [e[0] for e in await streamed(bus)] == [1, 2, 3, 4]  # published again, kept once
+
+
+async def _relay_sessions_exactly(conn: asyncpg.Connection, n: int) -> bool:
+    return len(await _relay_sessions(conn)) == n
+
+
+async def _leading(metrics: Metrics) -> bool:
+    return bool(metrics.relay_leader._value.get() == 1)
+
+
+async def _reconnects_at_least(metrics: Metrics, n: int) -> bool:
+    return bool(metrics.relay_reconnects._value.get() >= n)
