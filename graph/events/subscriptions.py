@@ -14,6 +14,7 @@ from domain.events.catalog import EventType as Type
 from domain.participants.roles import Scope
 from graph.context import Info
 from graph.events.following import AFTER, TypedEvent, follow, typed_subscription
+from graph.events.sharing import shared_event
 from graph.events.types import TYPED_EVENTS, Event, EventType
 from graph.permissions import SIGNED_IN, allow
 
@@ -105,7 +106,7 @@ class EventSubscriptions:
         after: Annotated[str | None, AFTER] = None,
     ) -> AsyncGenerator[Event, None]:
         async for event in follow(info, types, after):
-            yield Event.from_stream(event)
+            yield shared_event(event, Event.from_stream)
 
     kyc_decided = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.PROFILE_READ})(
         typed_subscription(KYC_DECIDED)

@@ -41,6 +41,7 @@ from domain.supply_chain.events import CertificateUpdated, ReceivableUpdated
 from domain.wallets.services.accounts import WalletBalance
 from domain.wealth.events import FundIncomePosted, FundRedemptionUpdated, PlanMatured
 from graph.context import DeliveredEvent
+from graph.events.sharing import viewer_independent
 from graph.money import Money
 from graph.relay import to_global_id
 from graph.wallets.types import Wallet
@@ -82,6 +83,7 @@ class PayloadEvent(DomainEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="Any event: what the generic `events` subscription streams.")
 class Event(PayloadEvent):
     type: EventType  # type: ignore[valid-type]
@@ -123,6 +125,7 @@ def node_id(type_name: str, key: str | None) -> strawberry.ID | None:
     return None if key is None else to_global_id(type_name, UUID(key))
 
 
+@viewer_independent
 @strawberry.type(description="A wallet's balances changed: every posting that touches it.")
 class WalletChangedEvent(DomainEvent):
     wallet: Wallet = strawberry.field(description="The wallet right after the change.")
@@ -150,6 +153,8 @@ class WalletChangedEvent(DomainEvent):
 
 # Typed events keep the generic fields (aggregateType, aggregateId, version, payload) beside
 # their own, so a client may read either.
+@viewer_independent
+@viewer_independent
 @strawberry.type(
     description="A funder was matched with a loan listing (loanId) or a bank's offer with a "
     "BNPL purchase's plan (planId)."
@@ -186,6 +191,7 @@ class MatchCreatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A loan was fully funded and disbursed.")
 class LoanFundedEvent(PayloadEvent):
     loan_id: strawberry.ID = strawberry.field(description="The Loan.")
@@ -205,6 +211,8 @@ class LoanFundedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
+@viewer_independent
 @strawberry.type(
     description="A repayment (or recovery) was received on a loan (loanId), or a shopper "
     "paid towards a BNPL plan (planId), and allocated."
@@ -260,6 +268,7 @@ class RepaymentReceivedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="An installment of a loan (loanId) or a BNPL plan (planId) fell due.")
 class InstallmentDueEvent(PayloadEvent):
     loan_id: strawberry.ID | None = strawberry.field(description="Lending: the Loan.")
@@ -281,6 +290,7 @@ class InstallmentDueEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A loan defaulted: what was outstanding, covered, written off.")
 class LoanDefaultedEvent(PayloadEvent):
     loan_id: strawberry.ID = strawberry.field(description="The Loan.")
@@ -315,6 +325,7 @@ class LoanDefaultedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A payment changed state: the intent as it is after.")
 class PaymentUpdatedEvent(PayloadEvent):
     payment_id: strawberry.ID = strawberry.field(description="The PaymentIntent.")
@@ -347,6 +358,7 @@ class PaymentUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A payout changed state.")
 class PayoutUpdatedEvent(PayloadEvent):
     payout_id: strawberry.ID = strawberry.field(description="The Payout.")
@@ -368,6 +380,7 @@ class PayoutUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A campaign's progress or state changed: as it is after.")
 class CampaignUpdatedEvent(PayloadEvent):
     campaign_id: strawberry.ID = strawberry.field(description="The Campaign.")
@@ -408,6 +421,7 @@ class CampaignUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A pledge changed: as it is after.")
 class PledgeUpdatedEvent(PayloadEvent):
     pledge_id: strawberry.ID = strawberry.field(description="The Pledge.")
@@ -436,6 +450,7 @@ class PledgeUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A KYC submission was verified or rejected.")
 class KycDecidedEvent(PayloadEvent):
     submission_id: strawberry.ID = strawberry.field(description="The KycSubmission.")
@@ -459,6 +474,7 @@ class KycDecidedEvent(PayloadEvent):
 SUBJECT_NODES = {"LOAN": "Loan", "PAYMENT": "PaymentIntent"}
 
 
+@viewer_independent
 @strawberry.type(description="A policy was issued, cancelled, expired or claimed out.")
 class PolicyUpdatedEvent(PayloadEvent):
     policy_id: strawberry.ID = strawberry.field(description="The Policy.")
@@ -500,6 +516,7 @@ class PolicyUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A claim was opened, decided or paid (or could not be paid yet).")
 class ClaimUpdatedEvent(PayloadEvent):
     claim_id: strawberry.ID = strawberry.field(description="The Claim.")
@@ -530,6 +547,7 @@ class ClaimUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="An invoice registered on a core enterprise changed: as it is after.")
 class ReceivableUpdatedEvent(PayloadEvent):
     receivable_id: strawberry.ID = strawberry.field(description="The Receivable.")
@@ -559,6 +577,7 @@ class ReceivableUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A risk threshold was crossed: into breach, or back within its limit.")
 class RiskThresholdCrossedEvent(PayloadEvent):
     metric: str = strawberry.field(description="The RiskMetric.")
@@ -588,6 +607,7 @@ class RiskThresholdCrossedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A receivable certificate changed: as it is after.")
 class CertificateUpdatedEvent(PayloadEvent):
     certificate_id: strawberry.ID = strawberry.field(description="The Certificate.")
@@ -628,6 +648,7 @@ class CertificateUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A fund day's income was paid to its holders in units.")
 class FundIncomePostedEvent(PayloadEvent):
     fund_id: strawberry.ID = strawberry.field(description="The Fund.")
@@ -664,6 +685,7 @@ class FundIncomePostedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A fund redemption was asked for (its T+0 part paid) or paid.")
 class FundRedemptionUpdatedEvent(PayloadEvent):
     redemption_id: strawberry.ID = strawberry.field(description="The FundRedemption.")
@@ -690,6 +712,8 @@ class FundRedemptionUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
+@viewer_independent
 @strawberry.type(
     description="A lending plan you are in matured (MATURED: its notes are on the secondary "
     "market until exitDeadline) or exited (EXITED: your payout is in your wallet)."
@@ -725,6 +749,7 @@ class PlanMaturedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="Your placement was created, charged a batch, or ended.")
 class PlacementUpdatedEvent(PayloadEvent):
     placement_id: strawberry.ID = strawberry.field(description="The Placement.")
