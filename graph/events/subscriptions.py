@@ -1,8 +1,9 @@
 """Event subscriptions: one typed field per event type, and the generic stream.
 
 Adding a typed subscription: the event's payload dataclass (domain/<context>/events.py), a
-GraphQL type with a `from_stream(event)` that reads it (graph/events/types.py, TYPED_EVENTS),
-a TypedEvent below, and one line in EventSubscriptions with its @allow.
+GraphQL type with a `from_stream(event)` that reads it (graph/events/types.py, TYPED_EVENTS,
+declared @viewer_independent so that its subscribers share one result: graph/events/
+sharing.py), a TypedEvent below, and one line in EventSubscriptions with its @allow.
 """
 
 from collections.abc import AsyncGenerator
