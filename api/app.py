@@ -205,6 +205,6 @@ def app_from_environment() -> Starlette:
     # flight then (an event fanned out to 10,000 subscribers is ~500k allocations, its
     # subscriptions' tasks mid-way), and promoted objects count toward the next full
     # collection, which walks every open subscription: seconds at 10,000. Collecting the
-    # young every 50,000 allocations promotes a few hundred times less (~2 ms a collection).
+    # young every 50,000 allocations promotes a few hundred times less (~1 ms a collection).
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     return app
