@@ -62,7 +62,11 @@ class SharedRoots:
             if entry is not None and entry[0]() is None:
                 del results[key]
 
-        results[key] = (weakref.ref(root, forget), {})
+        try:
+            ref = weakref.ref(root, forget)
+        except TypeError:
+            return  # no weak reference to it (a slotted object): completed per subscriber
+        results[key] = (ref, {})
 
     def results_of(self, root: object) -> dict[Hashable, Any] | None:
         """The results shared on `root`, or None when `root` is no shared event object."""

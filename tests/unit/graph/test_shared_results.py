@@ -13,7 +13,13 @@ import strawberry
 from strawberry.extensions import ParserCache
 
 from domain.actors import Actor, ActorKind, Origin
-from graph.events.sharing import SharedData, shared_event, shared_next_message, viewer_independent
+from graph.events.sharing import (
+    SharedData,
+    SharedRoots,
+    shared_event,
+    shared_next_message,
+    viewer_independent,
+)
 from graph.shared_results import SharedEventResults
 
 
@@ -33,6 +39,10 @@ class Told:
     @strawberry.field
     def scaled(self, by: int = 1) -> int:
         return self.amount * by
+
+    @strawberry.field
+    def share_of(self, among: int) -> int | None:
+        return self.amount // among  # among: 0 fails
 
     @classmethod
     def of(cls, event: Happened) -> Told:
@@ -175,3 +185,37 @@ def test_messages_with_more_than_shared_data_are_encoded_as_usual() -> None:
     assert shared_next_message(with_errors, json.dumps) is None
     assert shared_next_message(plain, json.dumps) is None
     assert shared_next_message({"id": "1", "type": "complete"}, json.dumps) is None
+
+
+def test_a_root_that_cannot_be_weakly_referenced_is_not_shared() -> None:
+    roots = SharedRoots()
+    slotted = (1, 2)  # no weak references to a tuple
+
+    roots.register(slotted)
+
+    assert roots.results_of(slotted) is None
+    assert len(roots) == 0
+
+
+def test_a_shared_root_is_forgotten_with_its_event() -> None:
+    roots = SharedRoots()
+    told = Told(amount=1)
+    roots.register(told)
+    assert roots.results_of(told) == {}
+
+    del told
+
+    assert len(roots) == 0
+
+
+async def test_a_result_with_errors_is_never_shared() -> None:
+    events = [Happened(5)]
+    query = "subscription { told { amount shareOf(among: 0) } }"
+    (first,) = await results(query, viewer(1, events))
+    (second,) = await results(query, viewer(2, events))
+
+    assert first.errors
+    assert second.errors
+    assert first.data == second.data == {"told": {"amount": 5, "shareOf": None}}
+    assert first.data is not second.data
+    assert type(first.data) is dict
