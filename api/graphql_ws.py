@@ -13,7 +13,9 @@ from collections.abc import AsyncGenerator
 from contextlib import suppress
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -27,6 +29,7 @@ from api.security.open_sockets import (
     WatchedSocket,
 )
 from graph.context import Context
+from graph.events.sharing import shared_next_message
 
 
 class DepthCheckedWebSocket(ASGIWebSocketAdapter):
@@ -41,6 +44,13 @@ class DepthCheckedWebSocket(ASGIWebSocketAdapter):
                 yield message
         except JsonTooDeep as refused:
             await self.close(4400, str(refused))
+
+    async def send_text(self, text: str) -> None:
+        """A message serialized already (a shared `next`, graph/events/sharing.py)."""
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 def _watch(context: Context, end: Any) -> WatchedSocket | None:
@@ -103,7 +113,15 @@ class Revocable:
 
 
 class RevocableTransportWS(Revocable, BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, ending with 4401 when the socket's credentials are revoked."""
+    """graphql-transport-ws, ending with 4401 when the socket's credentials are revoked; a
+    `next` whose data other subscriptions share is serialized once for all of them."""
+
+    async def send_message(self, message: Any) -> None:
+        shared = shared_next_message(message, self.view.encode_json)
+        if shared is None:
+            await super().send_message(message)
+        else:
+            await self.websocket.send_text(shared)
 
     async def stop_operations(self) -> None:
         for operation_id in list(self.operations):

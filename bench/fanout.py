@@ -11,7 +11,9 @@ graphql-transport-ws, permessage-deflate off), it measures:
 - fan-out: N subscribers (all to `walletChanged` of one participant, so one deposit concerns
   them all) on one server process; one deposit; the time until all N received it, and the
   spread between the first and the last;
-- memory per idle subscription: the server's RSS with N idle subscribers minus before, / N.
+- memory per idle subscription: the server's RSS with N idle subscribers minus before, / N;
+- the server's CPU time from the trigger until all N received (its work, where the wall
+  time also counts what other processes took from it on a loaded machine).
 
 The baseline, bench/bare_fanout.py, is a minimal Starlette relay (one XREAD BLOCK task, a
 queue and a task per socket, no GraphQL, no authentication, no filtering): the same N
@@ -125,6 +127,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "bare": theirs,
                 "ratio_all_received": round(mine["all_received_ms"] / theirs["all_received_ms"], 2),
                 "ratio_spread": round(mine["spread_ms"] / max(theirs["spread_ms"], 0.001), 2),
+                "ratio_server_cpu": round(
+                    mine["server_cpu_ms"] / max(theirs["server_cpu_ms"], 1), 2
+                ),
                 "ratio_memory": round(mine["kib_per_subscriber"] / theirs["kib_per_subscriber"], 2),
             }
     await store.aclose()
@@ -163,6 +168,13 @@ def bare_server(args: argparse.Namespace) -> Iterator[servers.Server]:
         log_path=RESULTS / "fanout_bare.log",
     ) as server:
         yield server
+
+
+def cpu_seconds(server: servers.Server) -> float:
+    """The server process's CPU time (user + system) so far: on a loaded machine, the work
+    a fan-out costs, which its wall time is not."""
+    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(server: servers.Server) -> int:
@@ -290,9 +302,11 @@ async def fan_out(
 
     waiting = [asyncio.create_task(first_message(ws)) for ws in sockets]
     await asyncio.sleep(0.5)
+    cpu_before = cpu_seconds(server)
     fired = time.perf_counter()
     await trigger()
     await asyncio.wait_for(asyncio.gather(*waiting), timeout=120)
+    cpu = cpu_seconds(server) - cpu_before
     for ws in sockets:  # a reset, not a close handshake: no TIME_WAIT left on 10k ports
         ws.transport.abort()
     await wait_for_subscribers(server, 0)
@@ -303,6 +317,7 @@ async def fan_out(
         "first_received_ms": round((min(arrivals) - fired) * 1000, 1),
         "median_received_ms": round((statistics.median(arrivals) - fired) * 1000, 1),
         "spread_ms": round((max(arrivals) - min(arrivals)) * 1000, 1),
+        "server_cpu_ms": round(cpu * 1000),
         "rss_before_mib": round(before / 1024, 1),
         "rss_idle_mib": round(idle / 1024, 1),
         "kib_per_subscriber": round((idle - before) / n, 1),

@@ -51,11 +51,11 @@ from graph.payments.mutations import PaymentMutations
 from graph.payments.queries import PaymentQueries
 from graph.payments.revenue import RevenueMutations
 from graph.payments.settlement import SettlementQueries
-from graph.plain_completion import PlainCompletion
 from graph.platform.figures import PlatformFigureQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
 from graph.revenue.queries import RevenueQueries
+from graph.shared_results import SharedEventResults
 from graph.supply_chain.mutations import SupplyChainMutations
 from graph.supply_chain.queries import SupplyChainQueries
 from graph.supply_chain.subscriptions import SupplyChainSubscriptions
@@ -207,7 +207,7 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=PlainCompletion,
+        execution_context_class=SharedEventResults,
         # Every Node type: node() reaches them all, some through nothing else
         types=node_types(),
     )

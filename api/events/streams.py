@@ -8,7 +8,7 @@ topic stream at once, and a republished event is refused by Redis instead of dup
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -29,6 +29,9 @@ class PublishedEvent:
     payload: dict[str, Any]
     correlation_id: str | None
     occurred_at: datetime
+    # What this process's subscriptions derive from the event (its GraphQL object), made once
+    # for all of them: the hub hands each local subscriber this same object.
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def concerns(self, participant_id: UUID | None) -> bool:
         return participant_id is not None and participant_id in self.audience

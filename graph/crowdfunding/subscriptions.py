@@ -12,6 +12,7 @@ from domain.events.catalog import EventType
 from domain.participants.roles import Scope
 from graph.context import Info
 from graph.events.following import AFTER, follow, typed_subscription
+from graph.events.sharing import shared_event
 from graph.events.subscriptions import DESCRIPTIONS, typed_event
 from graph.events.types import CampaignUpdatedEvent
 from graph.permissions import SIGNED_IN, allow
@@ -33,7 +34,7 @@ class CrowdfundingSubscriptions:
         wanted = optional_uuid_of(campaign_id, "Campaign")
         async for event in follow(info, [EventType.CAMPAIGN_UPDATED], after):
             if wanted is None or event.aggregate_id == str(wanted):
-                yield CampaignUpdatedEvent.from_stream(event)
+                yield shared_event(event, CampaignUpdatedEvent.from_stream)
 
     pledge_updated = allow(SIGNED_IN, key=CROWDFUNDING_EVENTS)(
         typed_subscription(typed_event(EventType.PLEDGE_UPDATED))

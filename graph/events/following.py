@@ -14,6 +14,7 @@ from domain.errors import InvalidInput
 from domain.events.catalog import EventType
 from domain.events.interest import interest_of
 from graph.context import DeliveredEvent, Info
+from graph.events.sharing import shared_event
 
 AFTER = strawberry.argument(
     description="The cursor of the last event received: what came after it is replayed first."
@@ -55,7 +56,7 @@ def typed_subscription(spec: TypedEvent) -> Any:
 
     async def resolve(info: Info, after: Annotated[str | None, AFTER] = None) -> Any:
         async for event in follow(info, [spec.event_type], after):
-            yield spec.convert(event)
+            yield shared_event(event, spec.convert)
 
     resolve.__annotations__["return"] = AsyncGenerator[spec.graphql_type, None]  # type: ignore[name-defined]
     return strawberry.subscription(resolver=resolve, description=spec.description)

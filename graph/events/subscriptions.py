@@ -1,8 +1,9 @@
 """Event subscriptions: one typed field per event type, and the generic stream.
 
 Adding a typed subscription: the event's payload dataclass (domain/<context>/events.py), a
-GraphQL type with a `from_stream(event)` that reads it (graph/events/types.py, TYPED_EVENTS),
-a TypedEvent below, and one line in EventSubscriptions with its @allow.
+GraphQL type with a `from_stream(event)` that reads it (graph/events/types.py, TYPED_EVENTS,
+declared @viewer_independent so that its subscribers share one result: graph/events/
+sharing.py), a TypedEvent below, and one line in EventSubscriptions with its @allow.
 """
 
 from collections.abc import AsyncGenerator
@@ -14,6 +15,7 @@ from domain.events.catalog import EventType as Type
 from domain.participants.roles import Scope
 from graph.context import Info
 from graph.events.following import AFTER, TypedEvent, follow, typed_subscription
+from graph.events.sharing import shared_event
 from graph.events.types import TYPED_EVENTS, Event, EventType
 from graph.permissions import SIGNED_IN, allow
 
@@ -107,7 +109,7 @@ class EventSubscriptions:
         after: Annotated[str | None, AFTER] = None,
     ) -> AsyncGenerator[Event, None]:
         async for event in follow(info, types, after):
-            yield Event.from_stream(event)
+            yield shared_event(event, Event.from_stream)
 
     kyc_decided = allow(SIGNED_IN, key={Scope.EVENTS_READ, Scope.PROFILE_READ})(
         typed_subscription(KYC_DECIDED)

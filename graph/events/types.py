@@ -46,6 +46,7 @@ from domain.wealth.events import (
     PlanMatured,
 )
 from graph.context import DeliveredEvent
+from graph.events.sharing import viewer_independent
 from graph.money import Money
 from graph.relay import to_global_id
 from graph.wallets.types import Wallet
@@ -87,6 +88,7 @@ class PayloadEvent(DomainEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="Any event: what the generic `events` subscription streams.")
 class Event(PayloadEvent):
     type: EventType  # type: ignore[valid-type]
@@ -128,6 +130,7 @@ def node_id(type_name: str, key: str | None) -> strawberry.ID | None:
     return None if key is None else to_global_id(type_name, UUID(key))
 
 
+@viewer_independent
 @strawberry.type(description="A wallet's balances changed: every posting that touches it.")
 class WalletChangedEvent(DomainEvent):
     wallet: Wallet = strawberry.field(description="The wallet right after the change.")
@@ -155,6 +158,8 @@ class WalletChangedEvent(DomainEvent):
 
 # Typed events keep the generic fields (aggregateType, aggregateId, version, payload) beside
 # their own, so a client may read either.
+@viewer_independent
+@viewer_independent
 @strawberry.type(
     description="A funder was matched with a loan listing (loanId) or a bank's offer with a "
     "BNPL purchase's plan (planId)."
@@ -191,6 +196,7 @@ class MatchCreatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A loan was fully funded and disbursed.")
 class LoanFundedEvent(PayloadEvent):
     loan_id: strawberry.ID = strawberry.field(description="The Loan.")
@@ -210,6 +216,8 @@ class LoanFundedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
+@viewer_independent
 @strawberry.type(
     description="A repayment (or recovery) was received on a loan (loanId), or a shopper "
     "paid towards a BNPL plan (planId), and allocated."
@@ -265,6 +273,7 @@ class RepaymentReceivedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="An installment of a loan (loanId) or a BNPL plan (planId) fell due.")
 class InstallmentDueEvent(PayloadEvent):
     loan_id: strawberry.ID | None = strawberry.field(description="Lending: the Loan.")
@@ -286,6 +295,7 @@ class InstallmentDueEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A loan defaulted: what was outstanding, covered, written off.")
 class LoanDefaultedEvent(PayloadEvent):
     loan_id: strawberry.ID = strawberry.field(description="The Loan.")
@@ -320,6 +330,7 @@ class LoanDefaultedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A payment changed state: the intent as it is after.")
 class PaymentUpdatedEvent(PayloadEvent):
     payment_id: strawberry.ID = strawberry.field(description="The PaymentIntent.")
@@ -352,6 +363,7 @@ class PaymentUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A payout changed state.")
 class PayoutUpdatedEvent(PayloadEvent):
     payout_id: strawberry.ID = strawberry.field(description="The Payout.")
@@ -373,6 +385,7 @@ class PayoutUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A campaign's progress or state changed: as it is after.")
 class CampaignUpdatedEvent(PayloadEvent):
     campaign_id: strawberry.ID = strawberry.field(description="The Campaign.")
@@ -413,6 +426,7 @@ class CampaignUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A pledge changed: as it is after.")
 class PledgeUpdatedEvent(PayloadEvent):
     pledge_id: strawberry.ID = strawberry.field(description="The Pledge.")
@@ -441,6 +455,7 @@ class PledgeUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A KYC submission was verified or rejected.")
 class KycDecidedEvent(PayloadEvent):
     submission_id: strawberry.ID = strawberry.field(description="The KycSubmission.")
@@ -464,6 +479,7 @@ class KycDecidedEvent(PayloadEvent):
 SUBJECT_NODES = {"LOAN": "Loan", "PAYMENT": "PaymentIntent"}
 
 
+@viewer_independent
 @strawberry.type(description="A policy was issued, cancelled, expired or claimed out.")
 class PolicyUpdatedEvent(PayloadEvent):
     policy_id: strawberry.ID = strawberry.field(description="The Policy.")
@@ -505,6 +521,7 @@ class PolicyUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A claim was opened, decided or paid (or could not be paid yet).")
 class ClaimUpdatedEvent(PayloadEvent):
     claim_id: strawberry.ID = strawberry.field(description="The Claim.")
@@ -535,6 +552,7 @@ class ClaimUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="An invoice registered on a core enterprise changed: as it is after.")
 class ReceivableUpdatedEvent(PayloadEvent):
     receivable_id: strawberry.ID = strawberry.field(description="The Receivable.")
@@ -564,6 +582,7 @@ class ReceivableUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A risk threshold was crossed: into breach, or back within its limit.")
 class RiskThresholdCrossedEvent(PayloadEvent):
     metric: str = strawberry.field(description="The RiskMetric.")
@@ -593,6 +612,7 @@ class RiskThresholdCrossedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A receivable certificate changed: as it is after.")
 class CertificateUpdatedEvent(PayloadEvent):
     certificate_id: strawberry.ID = strawberry.field(description="The Certificate.")
@@ -633,6 +653,7 @@ class CertificateUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A fund day's income was paid to its holders in units.")
 class FundIncomePostedEvent(PayloadEvent):
     fund_id: strawberry.ID = strawberry.field(description="The Fund.")
@@ -669,6 +690,7 @@ class FundIncomePostedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="A fund redemption was asked for (its T+0 part paid) or paid.")
 class FundRedemptionUpdatedEvent(PayloadEvent):
     redemption_id: strawberry.ID = strawberry.field(description="The FundRedemption.")
@@ -695,6 +717,8 @@ class FundRedemptionUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
+@viewer_independent
 @strawberry.type(
     description="A lending plan you are in matured (MATURED: its notes are on the secondary "
     "market until exitDeadline) or exited (EXITED: your payout is in your wallet)."
@@ -770,6 +794,7 @@ class PlanExitUpdatedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(description="Your placement was created, charged a batch, or ended.")
 class PlacementUpdatedEvent(PayloadEvent):
     placement_id: strawberry.ID = strawberry.field(description="The Placement.")

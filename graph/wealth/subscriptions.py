@@ -13,6 +13,7 @@ from domain.events.catalog import EventType
 from domain.participants.roles import Scope
 from graph.context import Info
 from graph.events.following import AFTER, follow, typed_subscription
+from graph.events.sharing import shared_event
 from graph.events.subscriptions import DESCRIPTIONS, typed_event
 from graph.events.types import FundIncomePostedEvent
 from graph.permissions import SIGNED_IN, allow
@@ -34,7 +35,7 @@ class WealthSubscriptions:
         wanted = optional_uuid_of(fund_id, "Fund")
         async for event in follow(info, [EventType.FUND_INCOME_POSTED], after):
             if wanted is None or event.aggregate_id == str(wanted):
-                yield FundIncomePostedEvent.from_stream(event)
+                yield shared_event(event, FundIncomePostedEvent.from_stream)
 
     fund_redemption_updated = allow(SIGNED_IN, key=WEALTH_EVENTS)(
         typed_subscription(typed_event(EventType.FUND_REDEMPTION_UPDATED))

@@ -8,8 +8,12 @@ live), which is what a returning app does too.
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+import websockets
 from gql.transport.exceptions import TransportQueryError
 
 from support.server import ServerProcess
@@ -19,6 +23,7 @@ from support.subscribers import (
     LEGACY_WS,
     TRANSPORT_WS,
     WALLET_CHANGED,
+    Subscriber,
     deposit,
     published_high_water,
     received,
@@ -148,3 +153,69 @@ async def test_an_event_made_through_one_process_reaches_a_subscriber_of_another
 
     assert event["journalId"] == journal
     assert event["wallet"]["available"]["amount"] == "42.00"
+
+
+SAME_QUESTION = (
+    "subscription W($after: String) { walletChanged(after: $after) "
+    "{ cursor journalId wallet { available { amount } } } }"
+)
+
+
+async def test_subscribers_asking_the_same_question_get_one_answer_with_their_own_ids(
+    server: ServerProcess, stores: StoreUrls
+) -> None:
+    """Shared results (graph/events/sharing.py): the owner on two subscriptions and an
+    operator receive the same `next`, each under its own id; another person nothing."""
+    alice, bob = await sign_up(server), await sign_up(server)
+    operator = await sign_up_operator(server, stores)
+    after = await published_high_water(stores)
+    async with (
+        raw_socket(server, alice) as alice_ws,
+        raw_socket(server, bob) as bob_ws,
+        raw_socket(server, operator) as operator_ws,
+    ):
+        for ws, ids in ((alice_ws, ("a", "a2")), (bob_ws, ("b",)), (operator_ws, ("o",))):
+            for operation_id in ids:
+                await ws.send(subscribe(operation_id, SAME_QUESTION, after=after))
+        journal = await deposit(server, alice, "4.20")
+        alice_got = [await next_message(alice_ws), await next_message(alice_ws)]
+        operator_got = await next_message(operator_ws)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(1):
+                await bob_ws.recv()
+
+    assert sorted(m["id"] for m in alice_got) == ["a", "a2"]
+    assert operator_got["id"] == "o"
+    payloads = [m["payload"] for m in [*alice_got, operator_got]]
+    assert payloads[0] == payloads[1] == payloads[2]
+    event = payloads[0]["data"]["walletChanged"]
+    assert event["journalId"] == journal
+    assert event["wallet"] == {"available": {"amount": "4.20"}}
+
+
+def subscribe(operation_id: str, query: str, **variables: object) -> str:
+    message = {"id": operation_id, "type": "subscribe", "payload": {"query": query}}
+    message["payload"]["variables"] = variables  # type: ignore[index]
+    return json.dumps(message)
+
+
+async def next_message(ws: websockets.ClientConnection) -> dict[str, object]:
+    async with asyncio.timeout(15):
+        message: dict[str, object] = json.loads(await ws.recv())
+    assert message["type"] == "next", message
+    return message
+
+
+@asynccontextmanager
+async def raw_socket(
+    server: ServerProcess, who: Subscriber
+) -> AsyncIterator[websockets.ClientConnection]:
+    async with websockets.connect(server.ws_url, subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {who.token}"}}
+            )
+        )
+        ack = json.loads(await ws.recv())
+        assert ack["type"] == "connection_ack", ack
+        yield ws
