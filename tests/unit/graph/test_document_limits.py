@@ -91,11 +91,12 @@ def test_a_fragment_bomb_is_measured_once_per_fragment() -> None:
     query = "{ me { ...F0 } } " + fragments + " fragment F40 on User { a: best { id } }"
 
     # when validated
-    started = time.perf_counter()
+    started = time.process_time()
     found = errors(query, depth_limit(12), alias_limit(30))
 
-    # then at once, with the exact count
-    assert time.perf_counter() - started < 0.5
+    # then at once, with the exact count: this process's CPU time, which other work on the
+    # machine does not inflate (a walk of 2^40 spreads would take hours, not seconds)
+    assert time.process_time() - started < 2.0
     [error] = found
     assert error.extensions == {"code": "TOO_MANY_ALIASES", "aliases": 2**40, "limit": 30}
 
