@@ -68,5 +68,5 @@ def count_operation(
         outcome = "rejected"
     else:
         outcome = "error"
-    metrics.graphql_operations.labels(operation_type, operation, outcome).inc()
-    metrics.graphql_latency.labels(operation_type, operation).observe(elapsed)
+    metrics.child(metrics.graphql_operations, operation_type, operation, outcome).inc()
+    metrics.child(metrics.graphql_latency, operation_type, operation).observe(elapsed)

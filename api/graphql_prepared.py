@@ -27,6 +27,9 @@ from graph.prepared import PreparedOperations, run_prepared, stands_in_for
 
 _POST_ALLOWS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 _STREAMING = ("multipart", "event-stream")
+# Tuples, not `str | None`: a union written in the check is built again on every request.
+_TEXT = (str, type(None))
+_OBJECT = (dict, type(None))
 
 
 def counts_operations(schema: Any) -> bool:
@@ -82,10 +85,10 @@ class PreparedOperationsPath:
         query, variables = data.get("query"), data.get("variables")
         name, extensions = data.get("operationName"), data.get("extensions")
         if not (
-            isinstance(query, str | None)
-            and isinstance(variables, dict | None)
-            and isinstance(name, str | None)
-            and isinstance(extensions, dict | None)
+            isinstance(query, _TEXT)
+            and isinstance(variables, _OBJECT)
+            and isinstance(name, _TEXT)
+            and isinstance(extensions, _OBJECT)
         ):
             return None
         query = await self.persisted_queries.document_for(query, extensions)
