@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -146,7 +147,10 @@ class GraphQLOverHTTP(PreparedOperationsPath, GraphQL[Context, None]):
         self.hardening = hardening
         self.platform = platform
         self.max_json_depth = max_json_depth
-        self.persisted_queries = persisted_queries or PersistedQueries()
+        # `is None`, not `or`: an empty store is falsy (it has a length).
+        self.persisted_queries = (
+            PersistedQueries() if persisted_queries is None else persisted_queries
+        )
         self.prepared = prepared_operations_of(schema)
         self.counts_operations = counts_operations(schema)
 
@@ -198,6 +202,11 @@ class GraphQLOverHTTP(PreparedOperationsPath, GraphQL[Context, None]):
                     request.state.media_type,
                 )
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET that names a persisted query instead of sending one."""
+        named = "extensions" in request.query_params
+        return not named and super().should_render_graphql_ide(request)
 
     def _wants_ide(self, request: Request) -> bool:
         accept = request.headers.get("accept", "")
