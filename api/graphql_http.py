@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -65,6 +66,22 @@ _SUPPORTED = (GRAPHQL_RESPONSE_JSON, JSON)
 
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None when nothing we serve fits."""
+    if accept is not None and len(accept) <= _CACHED_ACCEPT_LENGTH:
+        return _negotiate_cached(accept)
+    return _negotiate(accept)
+
+
+# Clients send a handful of distinct Accept headers: each is worked out once (a long one, which
+# no real client sends, every time, so that the cache stays small whatever anyone sends).
+_CACHED_ACCEPT_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate_cached(accept: str) -> str | None:
+    return _negotiate(accept)
+
+
+def _negotiate(accept: str | None) -> str | None:
     if accept is None or not accept.strip():
         return GRAPHQL_RESPONSE_JSON
     best: tuple[float, int, str] | None = None

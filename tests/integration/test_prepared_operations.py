@@ -199,3 +199,17 @@ async def test_rate_limits_count_every_request_on_the_short_way(strict_app: Star
 
     # The per-client limit (3/minute) refuses the fourth, as the per-IP one would the seventh.
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
+
+
+async def test_an_oversized_body_is_refused_on_the_short_way(app: Starlette) -> None:
+    transport = httpx.ASGITransport(app=app)
+    query = unseen(TYPENAME)
+    async with httpx.AsyncClient(transport=transport, base_url="http://agora.test") as client:
+        await client.post("/graphql", json={"query": query})  # prepared
+        limit = app.state.settings.max_body_bytes
+
+        refused = await client.post(
+            "/graphql", json={"query": query, "variables": {"pad": "x" * limit}}
+        )
+
+    assert refused.status_code == 413
