@@ -316,15 +316,19 @@ class GraphQLOverHTTP(PreparedOperationsPath, GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        services: AppServices = request.app.state.services
+        state = request.app.state
+        services: AppServices = state.services
         origin = origin_of(request)
-        if isinstance(request, WebSocket):
-            actor = Actor.anonymous(origin)  # until connection_init (on_ws_connect)
+        authorization = (
+            None if isinstance(request, WebSocket) else request.headers.get("authorization")
+        )
+        if not authorization:
+            # No credential to check: anonymous (a WebSocket until connection_init names
+            # someone, in on_ws_connect), which the per-IP middleware has counted already.
+            actor = Actor.anonymous(origin)
         else:
             try:
-                actor = await services.authenticator.actor_for(
-                    request.headers.get("authorization"), origin
-                )
+                actor = await services.authenticator.actor_for(authorization, origin)
             except AuthenticationFailed as failure:
                 raise HTTPException(401, str(failure)) from failure
             except AuthenticationUnavailable as unavailable:
@@ -341,8 +345,8 @@ class GraphQLOverHTTP(PreparedOperationsPath, GraphQL[Context, None]):
             identity=services.identity,
             hardening=self.hardening,
             rail=services.rail,
-            rate_limits=request.app.state.rate_limits,
-            events=request.app.state.events,
+            rate_limits=state.rate_limits,
+            events=state.events,
             transfers=services.transfers,
             pledges=services.pledges,
             webhook_urls=services.webhook_urls,
