@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 import pytest
+import redis.asyncio as redis
 
 from api.persisted_queries import (
     BadPersistedQuery,
@@ -94,3 +95,21 @@ async def test_the_store_is_bounded_by_characters_too() -> None:
     assert len(store) == 2
     with pytest.raises(PersistedQueryNotFound):
         await store.document_for(None, persisted(documents[0]))
+
+
+async def test_redis_out_of_reach_is_the_same_as_not_knowing_the_hash() -> None:
+    store = PersistedQueries()
+    nowhere = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    store.share_through(nowhere)
+
+    try:
+        registered = await store.document_for(QUERY, persisted())  # kept in the process only
+        other = PersistedQueries()
+        other.share_through(nowhere)
+        with pytest.raises(PersistedQueryNotFound):
+            await other.document_for(None, persisted())
+    finally:
+        await nowhere.aclose()
+
+    assert registered == QUERY
+    assert await store.document_for(None, persisted()) == QUERY
