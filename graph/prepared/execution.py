@@ -79,17 +79,11 @@ async def run_prepared(
         return None
     name = prepared.operation.name.value if prepared.operation.name else None
     graphql_schema = schema._schema
-    if variables:
-        if variable_faults(graphql_schema, prepared.document, name, variables):
-            return None
-        if prepared.fixed_cost is None:
-            policy = operations.policy
-            cost = operation_cost(schema, prepared.document, name, variables, policy)
-            if cost > policy.max_cost:
-                return None
-    elif prepared.fixed_cost is None:
-        cost = operation_cost(schema, prepared.document, name, None, operations.policy)
-        if cost > operations.policy.max_cost:
+    if variables and variable_faults(graphql_schema, prepared.document, name, variables):
+        return None
+    if prepared.fixed_cost is None:  # a page size comes from a variable: price this request
+        policy = operations.policy
+        if operation_cost(schema, prepared.document, name, variables, policy) > policy.max_cost:
             return None
     outcome = execute(
         graphql_schema,
