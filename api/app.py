@@ -31,6 +31,7 @@ from api.in_process_worker import InProcessWorker, running_worker
 from api.metrics import Metrics
 from api.middleware import RequestObservation
 from api.open_sources_warmup import indexing_open_sources
+from api.persisted_queries import PersistedQueries
 from api.rate_limits import RateLimiter, RateLimitGuard
 from api.rate_limits.middleware import IpRateLimit
 from api.security.open_sockets import OpenSockets
@@ -81,6 +82,8 @@ def create_app(
         max_connections=settings.redis_max_connections,
         timeout_seconds=settings.redis_request_timeout_seconds,
     )
+    # One store for both views: a document the console sent is known to /graphql too.
+    persisted_queries = PersistedQueries(max_documents=settings.persisted_queries)
     graphql = GraphQLOverHTTP(
         schema,
         clock=clock,
@@ -90,6 +93,7 @@ def create_app(
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         hardening=hardening,
         max_json_depth=settings.max_json_depth,
+        persisted_queries=persisted_queries,
     )
     # The operator console's pages call the same schema through their cookie session.
     console = ConsoleGraphQL(
@@ -101,6 +105,7 @@ def create_app(
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         hardening=hardening,
         max_json_depth=settings.max_json_depth,
+        persisted_queries=persisted_queries,
     )
 
     @asynccontextmanager
@@ -111,6 +116,7 @@ def create_app(
         metrics.watch_pool(stores.engine)
         app.state.stores = stores
         app.state.services = build_services(settings, stores, clock)
+        persisted_queries.share_through(stores.checks_redis)
         metrics.watch_group_commit(app.state.services.transfers, "transfer", "transfers")
         metrics.watch_group_commit(app.state.services.pledges, "pledge", "pledges")
         app.state.open_sockets = OpenSockets(

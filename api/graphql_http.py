@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -25,16 +26,30 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from api.authentication import AuthenticationFailed, AuthenticationUnavailable
 from api.graphiql import graphiql_page
+from api.graphql_prepared import (
+    PreparedOperationsPath,
+    counts_operations,
+    prepared_operations_of,
+)
 from api.graphql_ws import DepthCheckedWebSocket, RevocableLegacyWS, RevocableTransportWS
 from api.json_depth import DEFAULT_MAX_JSON_DEPTH, JsonTooDeep, check_json_depth
+from api.persisted_queries import (
+    BAD_PERSISTED_QUERY,
+    NOT_FOUND_MESSAGE,
+    PERSISTED_QUERY_NOT_FOUND,
+    BadPersistedQuery,
+    PersistedQueries,
+    PersistedQueryNotFound,
+)
 from api.rate_limits import RateLimited, RateLimitGuard, rate_limited_response
+from api.request_errors import is_request_error
 from api.services import AppServices
 from domain.actors import Actor, Origin
 from domain.clock import Clock
@@ -51,6 +66,22 @@ _SUPPORTED = (GRAPHQL_RESPONSE_JSON, JSON)
 
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None when nothing we serve fits."""
+    if accept is not None and len(accept) <= _CACHED_ACCEPT_LENGTH:
+        return _negotiate_cached(accept)
+    return _negotiate(accept)
+
+
+# Clients send a handful of distinct Accept headers: each is worked out once (a long one, which
+# no real client sends, every time, so that the cache stays small whatever anyone sends).
+_CACHED_ACCEPT_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate_cached(accept: str) -> str | None:
+    return _negotiate(accept)
+
+
+def _negotiate(accept: str | None) -> str | None:
     if accept is None or not accept.strip():
         return GRAPHQL_RESPONSE_JSON
     best: tuple[float, int, str] | None = None
@@ -84,18 +115,6 @@ def _quality(params: str) -> float:
     return 1.0
 
 
-def is_request_error(result: ExecutionResult) -> bool:
-    """True when the operation never started executing (GraphQL spec: a request error)."""
-    if isinstance(result, PreExecutionError):
-        return True
-    # Execution errors always carry a path; request errors (variable coercion) never do.
-    return (
-        result.data is None
-        and bool(result.errors)
-        and all(e.path is None for e in result.errors or ())
-    )
-
-
 def graphql_error_body(message: str, *, code: str | None = None) -> bytes:
     error: dict[str, object] = {"message": message}
     if code is not None:
@@ -111,8 +130,9 @@ def origin_of(request: Request | WebSocket) -> Origin:
     )
 
 
-class GraphQLOverHTTP(GraphQL[Context, None]):
-    """strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec."""
+class GraphQLOverHTTP(PreparedOperationsPath, GraphQL[Context, None]):
+    """strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec, with automatic
+    persisted queries and a short way for prepared operations (api/graphql_prepared.py)."""
 
     websocket_adapter_class = DepthCheckedWebSocket
     graphql_transport_ws_handler_class = RevocableTransportWS
@@ -129,6 +149,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         max_subscriptions_per_connection: int,
         hardening: HardeningPolicy,
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+        persisted_queries: PersistedQueries | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -143,6 +164,12 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         self.hardening = hardening
         self.platform = platform
         self.max_json_depth = max_json_depth
+        # `is None`, not `or`: an empty store is falsy (it has a length).
+        self.persisted_queries = (
+            PersistedQueries() if persisted_queries is None else persisted_queries
+        )
+        self.prepared = prepared_operations_of(schema)
+        self.counts_operations = counts_operations(schema)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -168,7 +195,16 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         else:
             request.state.media_type = media_type or JSON
             try:
-                response = await self.run(request)
+                response = await self.answer(request)
+            except PersistedQueryNotFound:
+                # 200 whatever the media type: Apollo's clients resend the query on this.
+                body = graphql_error_body(NOT_FOUND_MESSAGE, code=PERSISTED_QUERY_NOT_FOUND)
+                media = f"{request.state.media_type}; charset=utf-8"
+                response = Response(body, media_type=media)
+            except BadPersistedQuery as refused:
+                body = graphql_error_body(str(refused), code=BAD_PERSISTED_QUERY)
+                media = f"{request.state.media_type}; charset=utf-8"
+                response = Response(body, status_code=400, media_type=media)
             except HTTPException as error:
                 response = self._http_error(error, request.state.media_type)
             except RateLimited as refused:  # the per-client limit, checked in get_context
@@ -183,6 +219,11 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
                     request.state.media_type,
                 )
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET that names a persisted query instead of sending one."""
+        named = "extensions" in request.query_params
+        return not named and super().should_render_graphql_ide(request)
 
     def _wants_ide(self, request: Request) -> bool:
         accept = request.headers.get("accept", "")
@@ -259,26 +300,35 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         """strawberry's parsing, with every malformed body a 400 (not a 500): JSON that is
         not an object, bytes that are not UTF-8."""
         try:
-            return await super().parse_http_body(request)
+            parsed = await super().parse_http_body(request)
         except JsonTooDeep as refused:
             raise HTTPException(400, str(refused)) from None
         except (json.JSONDecodeError, HTTPException):
             raise
         except (AttributeError, TypeError, UnicodeDecodeError, ValueError) as error:
             raise HTTPException(400, "The body must be a JSON object with a query") from error
+        if isinstance(parsed, GraphQLRequestData):  # a persisted query's hash names its text
+            parsed.query = await self.persisted_queries.document_for(
+                parsed.query, parsed.extensions
+            )
+        return parsed
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        services: AppServices = request.app.state.services
+        state = request.app.state
+        services: AppServices = state.services
         origin = origin_of(request)
-        if isinstance(request, WebSocket):
-            actor = Actor.anonymous(origin)  # until connection_init (on_ws_connect)
+        authorization = (
+            None if isinstance(request, WebSocket) else request.headers.get("authorization")
+        )
+        if not authorization:
+            # No credential to check: anonymous (a WebSocket until connection_init names
+            # someone, in on_ws_connect), which the per-IP middleware has counted already.
+            actor = Actor.anonymous(origin)
         else:
             try:
-                actor = await services.authenticator.actor_for(
-                    request.headers.get("authorization"), origin
-                )
+                actor = await services.authenticator.actor_for(authorization, origin)
             except AuthenticationFailed as failure:
                 raise HTTPException(401, str(failure)) from failure
             except AuthenticationUnavailable as unavailable:
@@ -295,8 +345,8 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             identity=services.identity,
             hardening=self.hardening,
             rail=services.rail,
-            rate_limits=request.app.state.rate_limits,
-            events=request.app.state.events,
+            rate_limits=state.rate_limits,
+            events=state.events,
             transfers=services.transfers,
             pledges=services.pledges,
             webhook_urls=services.webhook_urls,
@@ -347,6 +397,9 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
         await rate_limits.check_client(client)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        made: Response | None = getattr(request.state, "sub_response", None)
+        if made is not None:  # the short way made it, then handed the request to the long way
+            return made
         sub_response = await super().get_sub_response(request)
         sub_response.media_type = getattr(request.state, "media_type", JSON)
         request.state.sub_response = sub_response

@@ -7,13 +7,14 @@ clients give their operations.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from graphql import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-from api.graphql_http import is_request_error
 from api.metrics import Metrics
+from api.request_errors import is_request_error
 
 MAX_LABEL_LENGTH = 120
 
@@ -27,16 +28,8 @@ class GraphQLMetrics(SchemaExtension):
         yield
         elapsed = time.perf_counter() - started
         operation_type, operation = self._labels()
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            outcome = "ok"
-        elif is_request_error(result):  # type: ignore[arg-type]
-            outcome = "rejected"
-        else:
-            outcome = "error"
         metrics: Metrics = self.execution_context.context.request.app.state.metrics
-        metrics.graphql_operations.labels(operation_type, operation, outcome).inc()
-        metrics.graphql_latency.labels(operation_type, operation).observe(elapsed)
+        count_operation(metrics, operation_type, operation, self.execution_context.result, elapsed)
 
     def _labels(self) -> tuple[str, str]:
         document = self.execution_context.graphql_document
@@ -47,13 +40,33 @@ class GraphQLMetrics(SchemaExtension):
             if isinstance(definition, OperationDefinitionNode) and (
                 name is None or (definition.name and definition.name.value == name)
             ):
-                fields = sorted(
-                    {
-                        s.name.value
-                        for s in definition.selection_set.selections
-                        if isinstance(s, FieldNode)
-                    }
-                )
-                label = ",".join(fields)[:MAX_LABEL_LENGTH] or "(fragments)"
-                return definition.operation.value, label
+                fields = [
+                    s.name.value
+                    for s in definition.selection_set.selections
+                    if isinstance(s, FieldNode)
+                ]
+                return definition.operation.value, operation_label(fields)
         return "unknown", "(no operation)"
+
+
+def operation_label(root_fields: Iterable[str]) -> str:
+    """The label of an operation: its root fields, sorted and bounded."""
+    return ",".join(sorted(set(root_fields)))[:MAX_LABEL_LENGTH] or "(fragments)"
+
+
+def count_operation(
+    metrics: Metrics,
+    operation_type: str,
+    operation: str,
+    result: Any,  # strawberry's or graphql-core's result, or None
+    elapsed: float,
+) -> None:
+    """One operation's outcome and time (api/graphql_prepared.py counts through this too)."""
+    if result is None or not result.errors:
+        outcome = "ok"
+    elif is_request_error(result):
+        outcome = "rejected"
+    else:
+        outcome = "error"
+    metrics.child(metrics.graphql_operations, operation_type, operation, outcome).inc()
+    metrics.child(metrics.graphql_latency, operation_type, operation).observe(elapsed)

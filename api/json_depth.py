@@ -27,6 +27,8 @@ class JsonTooDeep(Exception):
 def check_json_depth(text: str | bytes, limit: int) -> None:
     """JsonTooDeep when `text` nests more than `limit` arrays/objects; the text is not parsed."""
     if isinstance(text, bytes | bytearray):
+        if text.count(b"[") + text.count(b"{") <= limit:
+            return  # most bodies: fewer brackets in all than the limit
         text = bytes(text).decode("utf-8", errors="replace")
     if text.count("[") + text.count("{") <= limit:
         return

@@ -23,6 +23,7 @@ class Metrics:
     """One registry per app, so tests can build many apps in one process."""
 
     def __init__(self) -> None:
+        self._children: dict[tuple[object, ...], Any] = {}
         self.registry = CollectorRegistry()
         self.http_requests = Counter(
             "agora_http_requests",
@@ -87,6 +88,15 @@ class Metrics:
             "1 while this process runs the worker's jobs in-process (the embedded default).",
             registry=self.registry,
         )
+
+    def child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        """`metric.labels(*labels)`, looked up once: every request counts into a few of them
+        (label values are bounded: routes, statuses, root fields of our schema)."""
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def watch_pool(self, engine: AsyncEngine) -> None:
         self.registry.register(DatabasePoolCollector(engine))

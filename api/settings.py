@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     subscriber_buffer: int = Field(
         1000, ge=1, description="Events one subscription may have waiting; beyond, SLOW_CONSUMER."
     )
+    persisted_queries: int = Field(
+        1000,
+        ge=1,
+        description="Documents each process keeps for automatic persisted queries (by their "
+        "SHA-256); Redis keeps them too, for every process, a day each.",
+    )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Larger request bodies get 413.")
     max_json_depth: int = Field(
         64, ge=8, le=1000, description="JSON nested deeper (body, WebSocket message) is refused."

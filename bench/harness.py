@@ -207,10 +207,17 @@ def post_graphql(
     base_url: str, query: str, variables: Mapping[str, Any] | None = None, token: str = ""
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body) of one request; `token` is an access token or an API key."""
+    return post_json(base_url, {"query": query, "variables": variables or {}}, token)
+
+
+def post_json(
+    base_url: str, payload: Mapping[str, Any], token: str = ""
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body) of one POST of `payload` to /graphql (e.g. a persisted query)."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    body = json.dumps(payload).encode()
     request = urllib.request.Request(f"{base_url}/graphql", data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:

@@ -5,7 +5,9 @@ bench/bare_strawberry.py, each one uvicorn worker on a free port, then measures 
 interleaved rounds:
 
     bare    { __typename } on bare strawberry: the ceiling
+    before  { __typename } on another checkout's Agora (only with --baseline DIR)
     agora   { __typename } on Agora: the cost of our HTTP and GraphQL layers
+    apq     { __typename } on Agora sent as an automatic persisted query (its hash only)
     q12     quoteLoan, 12 months, EQUAL_INSTALLMENT, every field
     q360    quoteLoan, 360 months, EQUAL_INSTALLMENT, every field
 
@@ -15,12 +17,14 @@ work took meanwhile. Results go to stdout and bench/results/quote_loan.json. Exi
 answer was wrong: a bad first answer, a failed request, or an error in Agora's own metrics.
 
     python bench/quote_loan.py [--seconds 10] [--rounds 3] [--connections 16]
+                               [--baseline /path/to/other/checkout]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import sys
 import urllib.parse
@@ -64,14 +68,23 @@ Check = Callable[[dict[str, Any]], str | None]  # the problem with `data`, or No
 class Scenario:
     key: str
     label: str
-    server: str  # "bare" or "agora"
+    server: str  # "bare", "agora" or "before"
     query: str
     variables: dict[str, Any]
     check: Check
+    persisted: bool = False  # sends the query's hash instead of its text (APQ)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if not self.persisted:
+            return {"query": self.query, "variables": self.variables}
+        sha = hashlib.sha256(self.query.encode()).hexdigest()
+        persisted = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+        return {"variables": self.variables, "extensions": persisted}
 
     @property
     def body(self) -> bytes:
-        return json.dumps({"query": self.query, "variables": self.variables}).encode()
+        return json.dumps(self.payload).encode()
 
 
 @dataclass(frozen=True)
@@ -114,12 +127,26 @@ def typename_check(data: dict[str, Any]) -> str | None:
     return None if data == {"__typename": "Query"} else f"unexpected data {data}"
 
 
+BARE = Scenario(
+    "bare", "bare strawberry { __typename }", "bare", TYPENAME_QUERY, {}, typename_check
+)
+BEFORE = Scenario(
+    "before", "Agora before { __typename }", "before", TYPENAME_QUERY, {}, typename_check
+)
 SCENARIOS = (
-    Scenario("bare", "bare strawberry { __typename }", "bare", TYPENAME_QUERY, {}, typename_check),
+    BARE,
     Scenario("agora", "Agora { __typename }", "agora", TYPENAME_QUERY, {}, typename_check),
+    Scenario(
+        "apq", "Agora { __typename }, persisted", "agora", TYPENAME_QUERY, {}, typename_check, True
+    ),
     quote_scenario(12),
     quote_scenario(360),
 )
+
+
+def scenarios_for(args: argparse.Namespace) -> tuple[Scenario, ...]:
+    """With --baseline, the other checkout's `{ __typename }` right after the ceiling."""
+    return (BARE, BEFORE, *SCENARIOS[1:]) if args.baseline else SCENARIOS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,19 +154,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.run(harness.ensure_database(args.database_url))
     revision = harness.revision()  # now: the servers load this code; the tree may move
     load.print_plan(revision, args)
-    with agora_server(args) as agora, bare_server() as bare:
+    scenarios = scenarios_for(args)
+    with (
+        agora_server(args) as agora,
+        bare_server() as bare,
+        baseline_server(args) as before,
+    ):
         urls = {"agora": agora.base_url, "bare": bare.base_url}
-        if not harness.answers_right(first_response_problem(s, urls[s.server]) for s in SCENARIOS):
+        pids = [agora.process.pid, bare.process.pid]
+        if before is not None:
+            urls["before"] = before.base_url
+            pids.append(before.process.pid)
+        if not harness.answers_right(first_response_problem(s, urls[s.server]) for s in scenarios):
             return 1
 
         def measure_one(scenario: Scenario, connections: int, seconds: int) -> load.Measurement:
             url = f"{urls[scenario.server]}/graphql"
             return load.measure(url, scenario.body, connections=connections, seconds=seconds)
 
-        pids = [agora.process.pid, bare.process.pid]
-        rounds = load.measure_scenarios(SCENARIOS, measure_one, args, server_pids=pids, key_width=6)
+        rounds = load.measure_scenarios(scenarios, measure_one, args, server_pids=pids, key_width=6)
         served = harness.agora_outcomes(urls["agora"])
-    results = summarize(rounds)
+    results = summarize(rounds, scenarios)
     load.print_figures(results, label_width=34, extra=("vs ceiling", "ratio", 12, 3))
     load.print_foreign_share(rounds.foreign_share)
     anomalies = find_anomalies(results, served)
@@ -154,6 +189,12 @@ def _parser() -> argparse.ArgumentParser:
         __doc__, database_url=DATABASE_URL, redis_url=REDIS_URL, output="quote_loan.json"
     )
     load.add_round_arguments(parser)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of Agora (e.g. `git worktree add --detach /tmp/base main`) "
+        "whose `{ __typename }` is measured in the same rounds, as `before`",
+    )
     parser.add_argument(
         "--rate-limits",
         action="store_true",
@@ -175,6 +216,25 @@ def agora_server(args: argparse.Namespace) -> Iterator[servers.Server]:
 
 
 @contextmanager
+def baseline_server(args: argparse.Namespace) -> Iterator[servers.Server | None]:
+    """The other checkout's `agora serve` (its own code, this interpreter and database)."""
+    if args.baseline is None:
+        yield None
+        return
+    env = harness.agora_env(
+        args.database_url,
+        args.redis_url,
+        AGORA_RATE_LIMITS_ENABLED="true" if args.rate_limits else "false",
+        AGORA_RATE_LIMIT_PER_IP=UNREACHABLE_LIMIT,
+        PYTHONPATH=str(args.baseline.resolve()),
+    )
+    with harness.agora_server(
+        env, "agora_before.log", name="agora before", app_dir=args.baseline.resolve()
+    ) as server:
+        yield server
+
+
+@contextmanager
 def bare_server() -> Iterator[servers.Server]:
     port = servers.free_port()
     argv = [sys.executable, str(REPO / "bench" / "bare_strawberry.py"), "--port", str(port)]
@@ -191,15 +251,24 @@ def bare_server() -> Iterator[servers.Server]:
 
 
 def first_response_problem(scenario: Scenario, base_url: str) -> str | None:
-    """What is wrong with one answer to the scenario's request, or None if it is right."""
-    status, answer = harness.post_graphql(base_url, scenario.query, scenario.variables)
+    """What is wrong with one answer to the scenario's request, or None if it is right.
+    A persisted query unknown to the server (Redis keeps them a day: an earlier run may have
+    sent it) must be answered PERSISTED_QUERY_NOT_FOUND, then be known once sent with its text."""
+    if scenario.persisted:
+        status, answer = harness.post_json(base_url, scenario.payload)
+        codes = [e.get("extensions", {}).get("code") for e in answer.get("errors", ())]
+        if codes == ["PERSISTED_QUERY_NOT_FOUND"] and status == 200:
+            harness.post_json(base_url, {**scenario.payload, "query": scenario.query})
+        elif status != 200 or codes:
+            return f"{scenario.key}: unknown hash answered HTTP {status} {json.dumps(answer)}"
+    status, answer = harness.post_json(base_url, scenario.payload)
     if status != 200 or answer.get("errors") or not answer.get("data"):
         return f"{scenario.key}: HTTP {status} {json.dumps(answer)[:500]}"
     problem = scenario.check(answer["data"])
     return f"{scenario.key}: {problem}" if problem else None
 
 
-def summarize(rounds: load.Rounds) -> list[Result]:
+def summarize(rounds: load.Rounds, scenarios: Sequence[Scenario]) -> list[Result]:
     ceiling = load.median(rounds.measured["bare"], "rps")
     return [
         Result(
@@ -207,7 +276,7 @@ def summarize(rounds: load.Rounds) -> list[Result]:
             ratio=load.median(rounds.measured[s.key], "rps") / ceiling,
             **load.figures(rounds, s.key),
         )
-        for s in SCENARIOS
+        for s in scenarios
     ]
 
 
@@ -230,7 +299,11 @@ def write_json(
             "quote_loan", revision, ("strawberry-graphql", "graphql-core", "uvicorn")
         ),
         "other_work_share_of_cores": foreign_share,
-        "settings": {**load.round_settings(args), "agora_rate_limits": args.rate_limits},
+        "settings": {
+            **load.round_settings(args),
+            "agora_rate_limits": args.rate_limits,
+            "baseline": str(args.baseline) if args.baseline else None,
+        },
         "results": [asdict(r) for r in results],
         "agora_served": served,
         "anomalies": anomalies,

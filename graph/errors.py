@@ -61,39 +61,42 @@ class ClientErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        self._present_all(self.execution_context.result)
+        present_errors(self.execution_context.result)
 
     def on_stream_result(self, result: object) -> Iterator[None]:
         """Each result of a subscription or stream, before it is sent."""
-        self._present_all(result)
+        present_errors(result)
         yield
 
-    def _present_all(self, result: object) -> None:
-        # Presenting is idempotent, so a stream's last result may pass here twice.
-        errors = getattr(result, "errors", None)
-        if errors:
-            result.errors = [self._present(error) for error in errors]  # type: ignore[attr-defined]
 
-    def _present(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if original is not None and database_unavailable(original):
-            original = DatabaseUnavailable()
-        if isinstance(original, DomainError):
-            return GraphQLError(
-                client_message(original),
-                nodes=error.nodes,
-                path=error.path,
-                original_error=original,
-                extensions=typed_extensions(original),
-            )
-        if is_unexpected(error):
-            return GraphQLError(
-                UNEXPECTED_MESSAGE,
-                nodes=error.nodes,
-                path=error.path,
-                extensions={"code": "INTERNAL_ERROR"},
-            )
-        return error
+def present_errors(result: object) -> None:
+    """Every error of `result` as the client may see it (graph/prepared runs this too)."""
+    # Presenting is idempotent, so a stream's last result may pass here twice.
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [present(error) for error in errors]  # type: ignore[attr-defined]
+
+
+def present(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is not None and database_unavailable(original):
+        original = DatabaseUnavailable()
+    if isinstance(original, DomainError):
+        return GraphQLError(
+            client_message(original),
+            nodes=error.nodes,
+            path=error.path,
+            original_error=original,
+            extensions=typed_extensions(original),
+        )
+    if is_unexpected(error):
+        return GraphQLError(
+            UNEXPECTED_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_ERROR"},
+        )
+    return error
 
 
 @strawberry.enum(description="Why a mutation did not do what was asked.")

@@ -3,6 +3,7 @@
 import importlib
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -54,6 +55,7 @@ from graph.payments.settlement import SettlementQueries
 from graph.platform.figures import PlatformFigureQueries
 from graph.platform.queries import PlatformQueries
 from graph.platform.subscriptions import PlatformSubscriptions
+from graph.prepared import PreparedOperations, RecordPrepared
 from graph.revenue.queries import RevenueQueries
 from graph.shared_results import SharedEventResults
 from graph.supply_chain.mutations import SupplyChainMutations
@@ -180,6 +182,9 @@ ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
 
 
 class AgoraSchema(strawberry.Schema):
+    # The operations this schema's pipeline let through, for requests that skip it.
+    prepared: PreparedOperations
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -194,15 +199,19 @@ def build_schema(
 ) -> AgoraSchema:
     """The schema with its standard extensions and the limits of `policy` (secure defaults);
     callers may add their own extensions (metrics, ...)."""
+    policy = policy or HardeningPolicy()
+    prepared = PreparedOperations(policy, maxsize=DOCUMENT_CACHE_SIZE)
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        *hardening_extensions(policy or HardeningPolicy()),
+        *hardening_extensions(policy),
         RequireOperationName,
         ClientErrors,
         *extra_extensions,
+        # Last: it keeps only what every extension before it let through to execution.
+        partial(RecordPrepared, prepared),
     ]
-    return AgoraSchema(
+    schema = AgoraSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -211,3 +220,5 @@ def build_schema(
         # Every Node type: node() reaches them all, some through nothing else
         types=node_types(),
     )
+    schema.prepared = prepared
+    return schema

@@ -14,6 +14,7 @@ from typing import Any
 
 import strawberry
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -28,12 +29,14 @@ from graphql import (
     Undefined,
     ValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
     is_list_type,
     parse,
     value_from_ast_untyped,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -163,6 +166,31 @@ class _Pricing:
             return self.variables[name]
         default = self.variable_defaults.get(name)
         return None if default is None else value_from_ast_untyped(default)
+
+
+def prices_variables(document: DocumentNode) -> bool:
+    """Whether a request's variables can change the cost of an operation of `document`: the
+    pricing reads them only through a `first`/`last` argument that holds a variable."""
+    finder = _PageVariables()
+    visit(document, finder)
+    return finder.found
+
+
+class _PageVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_argument(self, node: ArgumentNode, *_args: object) -> None:
+        if node.name.value in PAGE_ARGUMENTS and _holds_variable(node.value):
+            self.found = True
+
+
+def _holds_variable(node: ValueNode) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    inner = [*getattr(node, "values", ()), *(f.value for f in getattr(node, "fields", ()))]
+    return any(_holds_variable(value) for value in inner)
 
 
 def default_of(argument: GraphQLArgument) -> Any:
