@@ -48,6 +48,12 @@ async def _borrowers_with_5_and_50_loans(app: Starlette) -> tuple[Caller, Caller
     return few, many
 
 
+def _tables_read(statements: list[str]) -> list[str]:
+    """Each statement by what it reads, sorted: the loaders run concurrently, in no fixed
+    order."""
+    return sorted(statement.split(" FROM ")[-1][:60] for statement in statements)
+
+
 async def test_my_loans_cost_the_same_statements_for_5_or_50(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
@@ -65,8 +71,7 @@ async def test_my_loans_cost_the_same_statements_for_5_or_50(
         assert all(len(loan["notes"]) == 2 for loan in loans)
         assert all(loan["nextDue"]["number"] == 1 for loan in loans)
         assert all(loan["matches"] == [] for loan in loans)  # funded by investors' purchases
-        # The loaders run concurrently: their order varies.
-        return sorted(statement.split(" FROM ")[-1][:60] for statement in sent)
+        return _tables_read(sent)
 
     # Compared as lists so a failure names the statement that differs.
     assert await statements_for(few.token, 5) == await statements_for(many.token, 50)
@@ -84,7 +89,7 @@ async def test_the_home_screen_costs_the_same_statements_for_5_or_50_loans(
         with statements_sent(engine) as sent:
             body = await gql(client, HOME_SCREEN, token=caller.token)
         assert "errors" not in body, body
-        return body["data"], sorted(statement.split(" FROM ")[-1][:60] for statement in sent)
+        return body["data"], _tables_read(sent)
 
     # when each asks for the home screen
     five, five_sent = await home_screen(few)
