@@ -66,6 +66,21 @@ def process_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
     return ticks / _TICKS
 
 
+def wait_idle(
+    pid: int, *, busy_share: float = 0.1, window: float = 0.5, timeout: float = 60.0
+) -> float:
+    """Wait until process `pid` uses under `busy_share` of a core over `window` seconds (an
+    overloaded server still working through requests its clients gave up on): the seconds
+    waited, `timeout` at the most."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = _cpu_seconds_or_zero(pid)
+        time.sleep(window)
+        if _cpu_seconds_or_zero(pid) - before < busy_share * window:
+            break
+    return time.monotonic() - started
+
+
 def cpu_seconds_of(pids: Iterable[int]) -> float:
     """CPU seconds the processes have used so far; 0 for those gone meanwhile."""
     return sum(_cpu_seconds_or_zero(pid) for pid in pids)

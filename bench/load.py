@@ -1,5 +1,6 @@
 """Closed-loop HTTP load: POST one body over keep-alive connections, report req/s, p50, p99.
-Also what benchmarks do with it: scenarios measured in interleaved rounds, their medians.
+Also what benchmarks do with it: scenarios measured in interleaved rounds, their medians;
+and open-loop load (`measure_at_rate`): requests sent at a fixed rate whatever the answers do.
 
 wrk when it is installed (C, so the client steals little of the 2 cores from the server);
 otherwise an asyncio client on raw streams, which costs more CPU and so reads lower.
@@ -30,6 +31,8 @@ from urllib.parse import urlsplit
 import cpu
 
 REQUEST_TIMEOUT_SECONDS = 10
+# Connections idle longer are not reused: uvicorn closes them after 5 s without a request.
+IDLE_REUSE_SECONDS = 2.0
 # Marks the line a wrk script's `done` hook prints, amid wrk's own report.
 WRK_MARKER = "WRK_JSON "
 
@@ -89,15 +92,20 @@ def measure(
 ) -> Measurement:
     """POST `body` (with extra `headers`, e.g. Authorization) to `url` for `seconds` over
     `connections` keep-alive connections."""
-    headers = dict(headers or {})
-    for name, value in headers.items():
-        if not _SAFE_HEADER.fullmatch(name) or any(c in value for c in "\r\n]"):
-            raise ValueError(f"header {name!r} cannot be sent safely")
+    headers = _safe_headers(headers)
     if shutil.which("wrk"):
         return _measure_wrk(url, body, headers, connections=connections, seconds=seconds)
     return asyncio.run(
         _measure_asyncio(url, body, headers, connections=connections, seconds=seconds)
     )
+
+
+def _safe_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    checked = dict(headers or {})
+    for name, value in checked.items():
+        if not _SAFE_HEADER.fullmatch(name) or any(c in value for c in "\r\n]"):
+            raise ValueError(f"header {name!r} cannot be sent safely")
+    return checked
 
 
 def _measure_wrk(
@@ -147,14 +155,7 @@ def run_wrk(url: str, script_path: Path, *, connections: int, seconds: int) -> d
 async def _measure_asyncio(
     url: str, body: bytes, headers: Mapping[str, str], *, connections: int, seconds: int
 ) -> Measurement:
-    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    request = (
-        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-        f"Content-Type: application/json\r\nAccept: application/json\r\n{extra}"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+    host, port, request = _http_request(url, body, headers)
     latencies: list[float] = []
     errors = [0]
     started = time.perf_counter()
@@ -162,15 +163,31 @@ async def _measure_asyncio(
     await asyncio.gather(
         *(_connection(host, port, request, deadline, latencies, errors) for _ in range(connections))
     )
-    elapsed = time.perf_counter() - started
+    return _measurement(latencies, time.perf_counter() - started, errors[0])
+
+
+def _measurement(latencies: list[float], seconds: float, errors: int) -> Measurement:
+    """The Measurement of answers that took `latencies` seconds each over `seconds`."""
     latencies.sort()
     return Measurement(
         requests=len(latencies),
-        seconds=elapsed,
+        seconds=seconds,
         p50_ms=percentile(latencies, 50) * 1000,
         p99_ms=percentile(latencies, 99) * 1000,
-        errors=errors[0],
+        errors=errors,
     )
+
+
+def _http_request(url: str, body: bytes, headers: Mapping[str, str]) -> tuple[str, int, bytes]:
+    """(host, port, the bytes of one keep-alive POST of `body` to `url`)."""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    parts = urlsplit(url)
+    request = (
+        f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"Content-Type: application/json\r\nAccept: application/json\r\n{extra}"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    return parts.hostname or "127.0.0.1", parts.port or 80, request
 
 
 async def _connection(
@@ -207,6 +224,65 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
         raise ConnectionError("response without Content-Length")
     await reader.readexactly(int(found.group(1)))
     return status
+
+
+# -- open loop: a fixed arrival rate ---------------------------------------------------------
+
+
+def measure_at_rate(
+    url: str,
+    body: bytes,
+    *,
+    rate: float,
+    seconds: float,
+    headers: Mapping[str, str] | None = None,
+) -> Measurement:
+    """POST `body` to `url` at `rate` requests a second for `seconds`, open loop: each request
+    leaves at its scheduled time whether or not earlier ones were answered (on an idle
+    keep-alive connection, or a new one), and its latency counts from that time, so a server
+    that falls behind shows it in the percentiles instead of slowing the client down
+    (no coordinated omission). `requests` / `seconds` is the rate achieved."""
+    return asyncio.run(_at_rate(url, body, _safe_headers(headers), rate=rate, seconds=seconds))
+
+
+async def _at_rate(
+    url: str, body: bytes, headers: Mapping[str, str], *, rate: float, seconds: float
+) -> Measurement:
+    host, port, request = _http_request(url, body, headers)
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []  # and since
+    opened: list[asyncio.StreamWriter] = []
+    latencies: list[float] = []
+    refused = [0]  # answered, but not 2xx/3xx
+
+    async def send(scheduled: float) -> None:
+        while idle and time.perf_counter() - idle[-1][2] > IDLE_REUSE_SECONDS:
+            idle.pop()[1].close()  # the most recently used first: the rest are older still
+        if idle:
+            reader, writer, _ = idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(host, port)
+            opened.append(writer)
+        writer.write(request)
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
+                status = await _read_response(reader)
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+            return  # counted as unanswered; the connection's state is unknown: not put back
+        latencies.append(time.perf_counter() - scheduled)
+        refused[0] += not 200 <= status < 400
+        idle.append((reader, writer, time.perf_counter()))
+
+    started = time.perf_counter()
+    sending = []
+    for number in range(int(rate * seconds)):
+        scheduled = started + number / rate
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        sending.append(asyncio.create_task(send(scheduled)))
+    await asyncio.gather(*sending, return_exceptions=True)
+    elapsed = time.perf_counter() - started
+    for writer in opened:
+        writer.close()
+    return _measurement(latencies, elapsed, len(sending) - len(latencies) + refused[0])
 
 
 def percentile(values: Sequence[float], percent: float) -> float:

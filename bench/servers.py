@@ -42,14 +42,17 @@ def running(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    poll_seconds: float = 0.2,
+    timeout: float = STARTUP_TIMEOUT_SECONDS,
 ) -> Iterator[Server]:
-    """Run `argv` until the block exits; its output goes to `log_path` (read it on failure)."""
+    """Run `argv` until the block exits; its output goes to `log_path` (read it on failure).
+    `ready_path` is asked every `poll_seconds` until it answers 200, for `timeout` seconds."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     server = Server(name, f"http://127.0.0.1:{port}", log_path, process)
     try:
-        _wait_ready(server, ready_path)
+        _wait_ready(server, ready_path, poll_seconds, timeout)
         yield server
     finally:
         _stop(process)
@@ -60,8 +63,8 @@ def log_tail(server: Server, lines: int = 20) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _wait_ready(server: Server, path: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+def _wait_ready(server: Server, path: str, poll_seconds: float, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(
@@ -69,8 +72,8 @@ def _wait_ready(server: Server, path: str) -> None:
             )
         if _answers_200(server.base_url + path):
             return
-        time.sleep(0.2)
-    raise RuntimeError(f"{server.name} not ready after {STARTUP_TIMEOUT_SECONDS} s")
+        time.sleep(poll_seconds)
+    raise RuntimeError(f"{server.name} not ready after {timeout} s")
 
 
 def _answers_200(url: str) -> bool:
