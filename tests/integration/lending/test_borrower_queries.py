@@ -54,14 +54,15 @@ def _tables_read(statements: list[str]) -> list[str]:
     return sorted(statement.split(" FROM ")[-1][:60] for statement in statements)
 
 
-async def test_my_loans_cost_the_same_statements_for_5_or_50(
+async def test_my_loans_and_the_home_screen_cost_the_same_statements_for_5_or_50(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
+    # given a borrower with 5 loans and one with 50 (built once: 55 loans are the test's cost)
     few, many = await _borrowers_with_5_and_50_loans(app)
     other = await create_person(app, "Other", roles=["BORROWER"])
     engine = app.state.services.stores.engine
 
-    async def statements_for(token: str | None, expected: int) -> list[str]:
+    async def my_loans(token: str | None, expected: int) -> list[str]:
         with statements_sent(engine) as sent:
             body = await gql(client, MY_LOANS, token=token)
         assert "data" in body, body
@@ -73,36 +74,28 @@ async def test_my_loans_cost_the_same_statements_for_5_or_50(
         assert all(loan["matches"] == [] for loan in loans)  # funded by investors' purchases
         return _tables_read(sent)
 
-    # Compared as lists so a failure names the statement that differs.
-    assert await statements_for(few.token, 5) == await statements_for(many.token, 50)
-    assert (await gql(client, MY_LOANS, token=other.token))["data"]["myLoans"] == []
-
-
-async def test_the_home_screen_costs_the_same_statements_for_5_or_50_loans(
-    app: Starlette, client: httpx.AsyncClient
-) -> None:
-    # given a borrower with 5 loans and one with 50, each with its wallet
-    few, many = await _borrowers_with_5_and_50_loans(app)
-    engine = app.state.services.stores.engine
-
     async def home_screen(caller: Caller) -> tuple[dict[str, Any], list[str]]:
         with statements_sent(engine) as sent:
             body = await gql(client, HOME_SCREEN, token=caller.token)
         assert "errors" not in body, body
         return body["data"], _tables_read(sent)
 
-    # when each asks for the home screen
+    # then myLoans for 50 costs the statements it costs for 5 (lists: a failure names the
+    # statement that differs), and another borrower sees none of them
+    assert await my_loans(few.token, 5) == await my_loans(many.token, 50)
+    assert (await gql(client, MY_LOANS, token=other.token))["data"]["myLoans"] == []
+
+    # and the home screen (bench/home_screen.graphql) shows each their own profile, wallet and
+    # loans with schedules and notes
     five, five_sent = await home_screen(few)
     fifty, fifty_sent = await home_screen(many)
-
-    # then each sees their own profile, wallet and loans with their schedules and notes
     for caller, data, count in ((few, five, 5), (many, fifty, 50)):
         assert data["me"]["id"] == caller.id
         assert [wallet["currency"] for wallet in data["wallets"]] == ["CNY"]
         assert len(data["myLoans"]) == count
         assert all(len(loan["installments"]) == 12 for loan in data["myLoans"])
         assert all(len(loan["notes"]) == 2 for loan in data["myLoans"])
-    # and 50 loans cost the very statements 5 do (a list, so a failure names the one added)
+    # in the very statements for 50 loans as for 5: me, wallets, the loans, their
+    # installments, their notes, one statement each
     assert fifty_sent == five_sent
-    # me, wallets, the loans, their installments, their notes: one statement each
     assert len(five_sent) == 5, five_sent
