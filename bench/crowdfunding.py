@@ -38,6 +38,7 @@ import httpx
 
 # isort: split
 # Siblings in bench/: running a script puts its own directory first on sys.path.
+import cpu
 import crowdfunding_job
 import harness
 import load
@@ -171,10 +172,30 @@ def set_up(base_url: str, database_url: str, backers: int, clients: int) -> dict
     }
 
 
+async def backend_pids(database_url: str) -> list[int]:
+    """The PostgreSQL backends serving the run's database (the server's pooled connections)."""
+    conn = await asyncpg.connect(harness.plain_url(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return [row["pid"] for row in rows]
+
+
 async def closed_loop(
-    base_url: str, clients: int, requests: list[list[tuple[str, dict[str, Any], str]]]
+    base_url: str,
+    clients: int,
+    requests: list[list[tuple[str, dict[str, Any], str]]],
+    server_pid: int | None = None,
+    database_url: str = "",
 ) -> dict[str, Any]:
-    """Each client sends its own requests one after another; every answer must be clean."""
+    """Each client sends its own requests one after another; every answer must be clean.
+    With `server_pid` (and `database_url`), the CPU each request cost the server process
+    (and the run's PostgreSQL backends): unlike requests per second, that does not move
+    with what else the shared machine runs meanwhile."""
     latencies: list[float] = []
     failures: list[str] = []
 
@@ -190,10 +211,25 @@ async def closed_loop(
                     continue
                 latencies.append(time.perf_counter() - started)
 
+    pids = await backend_pids(database_url) if database_url else []
+    server_cpu = cpu.process_cpu_seconds(server_pid) if server_pid else 0.0
+    backends_cpu = {pid: cpu.cpu_seconds_of([pid]) for pid in pids}
+    before = cpu.snapshot([server_pid] if server_pid else [])
     began = time.perf_counter()
     await asyncio.gather(*(loop(requests[c]) for c in range(clients)))
     elapsed = time.perf_counter() - began
+    costs: dict[str, Any] = {}
+    if server_pid and latencies:
+        server_cpu = cpu.process_cpu_seconds(server_pid) - server_cpu
+        costs["server_cpu_ms"] = round(server_cpu * 1000 / len(latencies), 2)
+        other = cpu.foreign_share(before, cpu.snapshot([server_pid]))
+        costs["machine_taken_by_other_work"] = None if other is None else round(other, 2)
+    if database_url and latencies:  # backends opened meanwhile count from zero
+        pids = await backend_pids(database_url)
+        used = sum(cpu.cpu_seconds_of([pid]) - backends_cpu.get(pid, 0.0) for pid in pids)
+        costs["postgres_cpu_ms"] = round(used * 1000 / len(latencies), 2)
     return {
+        **costs,
         "requests": len(latencies),
         "seconds": round(elapsed, 2),
         "per_second": round(len(latencies) / elapsed, 1),
@@ -236,16 +272,18 @@ def api(argv: Sequence[str]) -> int:
                 for c in range(args.clients)
             ]
 
+        measure, costs = (server.base_url, args.clients), (server.process.pid, args.database_url)
+
         async def run() -> dict[str, Any]:
             await closed_loop(server.base_url, args.clients, pledges(warm, "warm"))
             await closed_loop(server.base_url, args.clients, transfers("warm"))
             batched = harness.group_commit(server.base_url, "transfer")
-            ceiling = await closed_loop(server.base_url, args.clients, transfers("measured"))
+            ceiling = await closed_loop(*measure, transfers("measured"), *costs)
             ceiling["per_commit"] = harness.per_batch(
                 batched, harness.group_commit(server.base_url, "transfer")
             )
             batched = harness.group_commit(server.base_url, "pledge")
-            measured = await closed_loop(server.base_url, args.clients, pledges(hot, "measured"))
+            measured = await closed_loop(*measure, pledges(hot, "measured"), *costs)
             measured["per_commit"] = harness.per_batch(
                 batched, harness.group_commit(server.base_url, "pledge")
             )
@@ -256,6 +294,7 @@ def api(argv: Sequence[str]) -> int:
                 "ceiling_transfer": ceiling,
                 "pledges": measured,
                 "pledge_to_transfer": round(measured["per_second"] / ceiling["per_second"], 2),
+                "cpu_pledge_to_transfer": _cpu_ratio(measured, ceiling),
                 "campaign": campaign,
             }
 
@@ -270,6 +309,14 @@ def api(argv: Sequence[str]) -> int:
     ] == len(backers)
     failures = report["pledges"]["failures"] + report["ceiling_transfer"]["failures"]
     return 0 if verified and right and failures == 0 else 1
+
+
+def _cpu_ratio(pledges: dict[str, Any], transfers: dict[str, Any]) -> float | None:
+    """Server and PostgreSQL CPU per pledge over the same per transfer (1.0: as costly)."""
+    keys = ("server_cpu_ms", "postgres_cpu_ms")
+    if not all(key in run for run in (pledges, transfers) for key in keys):
+        return None
+    return round(sum(pledges[k] for k in keys) / sum(transfers[k] for k in keys), 2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
