@@ -14,9 +14,12 @@ campaign are grouped, as transfers are: `per_commit` says how many a commit carr
 /metrics). The ceiling,
 same run, same clients and concurrency: `transfer` of 1.00 from C KYC-verified senders to the
 creator (a posted transfer between two wallets: what a pledge, a hold, should not cost more
-than). Checks every answer, the campaign's pledged total and `agora ledger verify`.
+than). Each backer reads the campaign first (its token is not new at its pledge, as the
+senders' are not). The two phases alternate in --rounds rounds, so the shared machine's load
+drifting falls on both. Checks every answer, the campaign's pledged total and `agora ledger
+verify`.
 
-    python bench/crowdfunding.py [api] [--clients 32] [--pledges-per-client 40]
+    python bench/crowdfunding.py [api] [--clients 32] [--pledges-per-client 40] [--rounds 4]
     python bench/crowdfunding.py job [--pledges 100000]     # see crowdfunding_job.py
 """
 
@@ -30,6 +33,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +42,7 @@ import httpx
 
 # isort: split
 # Siblings in bench/: running a script puts its own directory first on sys.path.
+import cpu
 import crowdfunding_job
 import harness
 import load
@@ -50,6 +55,7 @@ from domain.participants.roles import Role
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_bench_crowdfunding_api"
 REDIS_URL = "redis://127.0.0.1:6379/10"
 OPERATOR_EMAIL = "operator@bench-crowdfunding.example"
+GROUPS = ("transfer", "pledge")  # the group-commit queues, ceiling first
 
 CREATE = (
     "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { "
@@ -171,12 +177,61 @@ def set_up(base_url: str, database_url: str, backers: int, clients: int) -> dict
     }
 
 
+async def backend_pids(database_url: str) -> list[int]:
+    """The PostgreSQL backends serving the run's database (the server's pooled connections;
+    not autovacuum's workers, whose turns would land on whichever phase they fell in)."""
+    conn = await asyncpg.connect(harness.plain_url(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return [row["pid"] for row in rows]
+
+
+@dataclass
+class Tally:
+    """A phase's requests over its rounds: their latencies and failures, the time they took,
+    and the CPU they cost the server and the run's PostgreSQL backends."""
+
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+    postgres_cpu: float = 0.0
+    other_work: float = 0.0  # the machine's share other processes took, times the seconds
+
+    def summary(self) -> dict[str, Any]:
+        done, seconds = len(self.latencies), self.seconds
+        return {
+            "server_cpu_ms": round(self.server_cpu * 1000 / done, 2) if done else None,
+            "postgres_cpu_ms": round(self.postgres_cpu * 1000 / done, 2) if done else None,
+            "machine_taken_by_other_work": round(self.other_work / seconds, 2) if seconds else None,
+            "requests": done,
+            "seconds": round(seconds, 2),
+            "per_second": round(done / seconds, 1) if seconds else None,
+            "p50_ms": round(statistics.median(self.latencies) * 1000, 1) if done else None,
+            "p99_ms": round(load.percentile(self.latencies, 99) * 1000, 1) if done else None,
+            "failures": len(self.failures),
+            "failure_samples": self.failures[:3],
+        }
+
+
 async def closed_loop(
-    base_url: str, clients: int, requests: list[list[tuple[str, dict[str, Any], str]]]
-) -> dict[str, Any]:
-    """Each client sends its own requests one after another; every answer must be clean."""
-    latencies: list[float] = []
-    failures: list[str] = []
+    base_url: str,
+    clients: int,
+    requests: list[list[tuple[str, dict[str, Any], str]]],
+    server_pid: int | None = None,
+    database_url: str = "",
+    tally: Tally | None = None,
+) -> Tally:
+    """Each client sends its own requests one after another; every answer must be clean.
+    With `server_pid` (and `database_url`), the CPU each request cost the server process
+    (and the run's PostgreSQL backends): unlike requests per second, that does not move
+    with what else the shared machine runs meanwhile. Added to `tally` when given."""
+    tally = Tally() if tally is None else tally
 
     async def loop(mine: list[tuple[str, dict[str, Any], str]]) -> None:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
@@ -186,28 +241,48 @@ async def closed_loop(
                     answer = await call(client, query, variables, token)
                     assert answer["errors"] == [], answer
                 except Exception as error:  # every failure is counted and shown
-                    failures.append(repr(error)[:300])
+                    tally.failures.append(repr(error)[:300])
                     continue
-                latencies.append(time.perf_counter() - started)
+                tally.latencies.append(time.perf_counter() - started)
 
+    pids = await backend_pids(database_url) if database_url else []
+    server_cpu = cpu.process_cpu_seconds(server_pid) if server_pid else 0.0
+    backends_cpu = {pid: cpu.cpu_seconds_of([pid]) for pid in pids}
+    before = cpu.snapshot([server_pid] if server_pid else [])
     began = time.perf_counter()
     await asyncio.gather(*(loop(requests[c]) for c in range(clients)))
     elapsed = time.perf_counter() - began
-    return {
-        "requests": len(latencies),
-        "seconds": round(elapsed, 2),
-        "per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-        "p99_ms": round(load.percentile(latencies, 99) * 1000, 1) if latencies else None,
-        "failures": len(failures),
-        "failure_samples": failures[:3],
-    }
+    tally.seconds += elapsed
+    if server_pid:
+        tally.server_cpu += cpu.process_cpu_seconds(server_pid) - server_cpu
+        tally.other_work += (cpu.foreign_share(before, cpu.snapshot([server_pid])) or 0) * elapsed
+    if database_url:  # backends opened meanwhile count from zero
+        pids = await backend_pids(database_url)
+        used = sum(cpu.cpu_seconds_of([pid]) - backends_cpu.get(pid, 0.0) for pid in pids)
+        tally.postgres_cpu += used
+    return tally
+
+
+async def look_first(base_url: str, clients: int, tokens: list[str], campaign_id: str) -> None:
+    """Each backer reads the campaign before pledging, as one does: the server has seen its
+    access token before the pledge (a token is verified once, then cached), as it has seen
+    the senders' before the transfers are measured. Otherwise every pledge, each by a backer
+    of its own, and no transfer, would pay a first verification (the CPU ratio, pledge to
+    transfer, was 1.53 without this and 1.20-1.24 with it, same code, 7 December 2026)."""
+
+    async def loop(mine: list[str]) -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            for token in mine:
+                await call(client, PLEDGED, {"id": campaign_id}, token)
+
+    await asyncio.gather(*(loop(tokens[c::clients]) for c in range(clients)))
 
 
 def api(argv: Sequence[str]) -> int:
     parser = harness.arguments(__doc__, database_url=DATABASE_URL, redis_url=REDIS_URL)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--pledges-per-client", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=4, help="transfer and pledge phases")
     args = parser.parse_args(argv)
     per = args.pledges_per_client
     with harness.fresh_agora(args, "crowdfunding_agora.log") as (server, env):
@@ -236,19 +311,30 @@ def api(argv: Sequence[str]) -> int:
                 for c in range(args.clients)
             ]
 
+        measure, costs = (server.base_url, args.clients), (server.process.pid, args.database_url)
+
+        def round_of(requests: list[list[Any]], r: int) -> list[list[Any]]:
+            """Round `r` of `args.rounds`: each client's next share of its requests."""
+            return [
+                mine[r * len(mine) // args.rounds : (r + 1) * len(mine) // args.rounds]
+                for mine in requests
+            ]
+
         async def run() -> dict[str, Any]:
             await closed_loop(server.base_url, args.clients, pledges(warm, "warm"))
             await closed_loop(server.base_url, args.clients, transfers("warm"))
-            batched = harness.group_commit(server.base_url, "transfer")
-            ceiling = await closed_loop(server.base_url, args.clients, transfers("measured"))
-            ceiling["per_commit"] = harness.per_batch(
-                batched, harness.group_commit(server.base_url, "transfer")
-            )
-            batched = harness.group_commit(server.base_url, "pledge")
-            measured = await closed_loop(server.base_url, args.clients, pledges(hot, "measured"))
-            measured["per_commit"] = harness.per_batch(
-                batched, harness.group_commit(server.base_url, "pledge")
-            )
+            await look_first(server.base_url, args.clients, hot, world["campaign"])
+            sent, pledged = transfers("measured"), pledges(hot, "measured")
+            batched = [harness.group_commit(server.base_url, name) for name in GROUPS]
+            ceiling_tally, pledge_tally = Tally(), Tally()
+            for r in range(args.rounds):  # interleaved: the load's drift falls on both
+                await closed_loop(*measure, round_of(sent, r), *costs, ceiling_tally)
+                await closed_loop(*measure, round_of(pledged, r), *costs, pledge_tally)
+            ceiling, measured = ceiling_tally.summary(), pledge_tally.summary()
+            for phase, name, before in zip((ceiling, measured), GROUPS, batched, strict=True):
+                phase["per_commit"] = harness.per_batch(
+                    before, harness.group_commit(server.base_url, name)
+                )
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
                 campaign = await call(client, PLEDGED, {"id": world["campaign"]}, backers[0])
             return {
@@ -256,6 +342,7 @@ def api(argv: Sequence[str]) -> int:
                 "ceiling_transfer": ceiling,
                 "pledges": measured,
                 "pledge_to_transfer": round(measured["per_second"] / ceiling["per_second"], 2),
+                "cpu_pledge_to_transfer": _cpu_ratio(measured, ceiling),
                 "campaign": campaign,
             }
 
@@ -270,6 +357,14 @@ def api(argv: Sequence[str]) -> int:
     ] == len(backers)
     failures = report["pledges"]["failures"] + report["ceiling_transfer"]["failures"]
     return 0 if verified and right and failures == 0 else 1
+
+
+def _cpu_ratio(pledges: dict[str, Any], transfers: dict[str, Any]) -> float | None:
+    """Server and PostgreSQL CPU per pledge over the same per transfer (1.0: as costly)."""
+    keys = ("server_cpu_ms", "postgres_cpu_ms")
+    if not all(run.get(key) for run in (pledges, transfers) for key in keys):
+        return None
+    return round(sum(pledges[k] for k in keys) / sum(transfers[k] for k in keys), 2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -63,15 +63,16 @@ class PostingBatch:
         transfer_id: UUID = row["id"]
         return transfer_id
 
-    async def write(self, session: AsyncSession) -> None:
-        """Write every posting added, in one statement (nothing if none was)."""
+    async def write(self, session: AsyncSession, *, events: Sequence[dict[str, Any]] = ()) -> None:
+        """Write every posting added, in one statement (nothing if none was), with the
+        caller's own `events` (outbox rows, recorded before the postings'): one round trip."""
         if self.transfers:
             await write_postings(
                 session,
                 transfers=self.transfers,
                 accounts=self.touched.values(),
                 outflows=self.outflows,
-                events=self.events,
+                events=[*events, *self.events],
             )
 
 
