@@ -357,8 +357,9 @@ def refresh_tokens(base_url: str, people: list[Participant]) -> list[Participant
     return [Participant(p.id, p.email, t) for p, t in zip(people, tokens, strict=True)]
 
 
-async def set_up_pgbench_accounts(url: str, count: int) -> int:
-    """`count` funded WALLET accounts with consecutive ids for pgbench; the first id.
+async def set_up_pgbench_accounts(url: str, count: int, kind: str = "WALLET") -> int:
+    """`count` funded accounts of `kind` (WALLET, or an ESCROW for a writer that keeps no
+    daily outflow counters) with consecutive ids for pgbench; the first id.
 
     Funded through the journal (a ledger_transfer from a settlement account), so the
     ledger still verifies with pgbench's transfers in it.
@@ -371,22 +372,24 @@ async def set_up_pgbench_accounts(url: str, count: int) -> int:
                      debits_posted, credits_pending, credits_posted,
                      debits_must_not_exceed_credits, credits_must_not_exceed_debits, frozen,
                      created_at)
-                   VALUES ('SETTLEMENT', 'CNY', NULL, 'pgbench-funding', 0, $1, 0, 0,
-                           false, false, false, now())
+                   VALUES ('SETTLEMENT', 'CNY', NULL, 'pgbench-funding-' || $2::text, 0, $1,
+                           0, 0, false, false, false, now())
                    RETURNING id""",
                 PGBENCH_FUNDING * count,
+                kind,
             )
             ids = await connection.fetch(
                 """INSERT INTO ledger_account (kind, currency, owner_id, label, debits_pending,
                      debits_posted, credits_pending, credits_posted,
                      debits_must_not_exceed_credits, credits_must_not_exceed_debits, frozen,
                      created_at)
-                   SELECT 'WALLET', 'CNY', NULL, 'pgbench-' || n, 0, 0, 0, $1,
+                   SELECT $3::text, 'CNY', NULL, 'pgbench-' || $3::text || '-' || n, 0, 0, 0, $1,
                           true, false, false, now()
                    FROM generate_series(1, $2) AS n ORDER BY n
                    RETURNING id""",
                 PGBENCH_FUNDING,
                 count,
+                kind,
             )
             first, last = min(r["id"] for r in ids), max(r["id"] for r in ids)
             if last - first != count - 1:
@@ -513,7 +516,12 @@ def measure_agora(
 
 
 def measure_pgbench(
-    pgbench: str, clients: int, seconds: int, base: int, args: argparse.Namespace
+    pgbench: str,
+    clients: int,
+    seconds: int,
+    base: int,
+    args: argparse.Namespace,
+    script: Path = PGBENCH_SCRIPT,
 ) -> Run:
     threads = 1 if clients == 1 else 2  # -j: the machine has 2 cores
     with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as scratch, Probe() as probe:
@@ -521,7 +529,7 @@ def measure_pgbench(
             pgbench,
             "-n",
             "-f",
-            str(PGBENCH_SCRIPT),
+            str(script),
             "-c",
             str(clients),
             "-j",
