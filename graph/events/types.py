@@ -159,7 +159,6 @@ class WalletChangedEvent(DomainEvent):
 # Typed events keep the generic fields (aggregateType, aggregateId, version, payload) beside
 # their own, so a client may read either.
 @viewer_independent
-@viewer_independent
 @strawberry.type(
     description="A funder was matched with a loan listing (loanId) or a bank's offer with a "
     "BNPL purchase's plan (planId)."
@@ -216,7 +215,6 @@ class LoanFundedEvent(PayloadEvent):
         )
 
 
-@viewer_independent
 @viewer_independent
 @strawberry.type(
     description="A repayment (or recovery) was received on a loan (loanId), or a shopper "
@@ -718,7 +716,6 @@ class FundRedemptionUpdatedEvent(PayloadEvent):
 
 
 @viewer_independent
-@viewer_independent
 @strawberry.type(
     description="A lending plan you are in matured (MATURED: its notes are on the secondary "
     "market until exitDeadline) or exited (EXITED: your payout is in your wallet)."
@@ -759,6 +756,7 @@ class PlanMaturedEvent(PayloadEvent):
         )
 
 
+@viewer_independent
 @strawberry.type(
     description="Your early exit from a lending plan moved on: you left (your share of its "
     "cash paid, your share of its notes listed), some of its notes sold or repaid, or DONE."
