@@ -14,6 +14,7 @@ from domain.clock import FixedClock
 from domain.participants.roles import Role
 from support.graphql import gql
 from support.lending_life import disbursed_loan
+from support.lending_world import fund_wallet, participant
 from support.security import create_person, key_of
 
 MY_LOANS = """query MyLoans { myLoans { id state principal { amount }
@@ -31,6 +32,12 @@ async def test_my_loans_cost_the_same_statements_for_5_or_50(
     few = await create_person(app, "Few", roles=["BORROWER"])
     many = await create_person(app, "Many", roles=["BORROWER"])
     other = await create_person(app, "Other", roles=["BORROWER"])
+    # The same two investors fund every loan: 110 people made and funded cost more than the
+    # queries they serve, and whose a note is changes nothing of what myLoans reads.
+    investors = [await participant(sessions, clock, {Role.INVESTOR}) for _ in range(2)]
+    for investor in investors:
+        assert investor.participant_id
+        await fund_wallet(sessions, clock, investor.participant_id, 55 * 50_000)
     for person, count in ((few, 5), (many, 50)):
         assert person.id
         actor = Actor(
@@ -38,7 +45,12 @@ async def test_my_loans_cost_the_same_statements_for_5_or_50(
         )
         for _ in range(count):
             await disbursed_loan(
-                sessions, clock, borrower=actor, principal=100_000, shares=(50_000, 50_000)
+                sessions,
+                clock,
+                borrower=actor,
+                principal=100_000,
+                shares=(50_000, 50_000),
+                investors=investors,
             )
     engine = app.state.services.stores.engine
 
