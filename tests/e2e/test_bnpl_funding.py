@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 from gql import gql as parse
 
+from support.cli import agora_here
 from support.factories import make_operator
 from support.graphql import gql, log_in, signed_in
 from support.security import key_of, unique_resident_id
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, server_env
 from support.stores import StoreUrls
 from support.subscribers import Subscriber, published_high_water, received, ws_session
 
@@ -152,5 +153,5 @@ async def test_a_bank_funds_a_purchase_and_is_repaid(
         assert funded["planState"] == "PAID"
         assert funded["interestReceived"]["amount"] != "0.00"
 
-    verified = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
+    verified = await asyncio.to_thread(agora_here, "ledger", "verify", env=server_env(stores))
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -13,10 +13,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.participants.identity_numbers import resident_id_check_char
+from support.cli import agora_here
 from support.factories import make_operator
 from support.graphql import gql, log_in, signed_in
 from support.redis_server import OwnedRedis
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, stores_of_their_own
 
 TRANSFER = """
@@ -133,7 +134,7 @@ async def test_a_killed_server_loses_no_acknowledged_transfer(crash_stores: Stor
     second = ServerProcess(server_env(stores, AGORA_RATE_LIMITS_ENABLED="false"))
     second.start()
     second.stop()
-    verify = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
+    verify = await asyncio.to_thread(agora_here, "ledger", "verify", env=server_env(stores))
     engine = create_async_engine(stores.database_url)
     async with engine.connect() as conn:
         journals = [

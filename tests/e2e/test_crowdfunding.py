@@ -22,10 +22,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
+from support.cli import agora_here
 from support.factories import make_operator
 from support.graphql import Person, gql, log_in, signed_in
 from support.security import unique_resident_id
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, make_settings
 
 Q = {
@@ -157,7 +158,9 @@ class World:
             await engine.dispose()
 
     async def ledger_verified(self) -> None:
-        result = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(self.stores))
+        result = await asyncio.to_thread(
+            agora_here, "ledger", "verify", env=server_env(self.stores)
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 from gql import gql as document
 
+from support.cli import agora_here
 from support.graphql import gql, log_in, signed_in
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, server_env
 from support.stores import StoreUrls
 from support.subscribers import Subscriber, deposit, received, sign_up_operator, ws_session
 
@@ -103,5 +104,5 @@ async def test_a_policy_bought_claimed_and_paid_is_heard_over_websocket(
         ("DECIDED", "APPROVED", "0.00"),
         ("PAID", "PAID", "3.00"),
     ]
-    verified = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
+    verified = await asyncio.to_thread(agora_here, "ledger", "verify", env=server_env(stores))
     assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
 from domain.lending.distribution import NoteHolding, ReceivedRepayment, distribute_repayment
+from support.cli import agora_here
 from support.factories import make_operator
 from support.graphql import PASSWORD, gql, log_in, signed_in, unique_email
 from support.security import unique_resident_id
@@ -348,7 +349,7 @@ async def test_a_loan_from_application_to_closing(server: ServerProcess, stores:
             assert repayments[-1]["payload"]["loan_state"] == "CLOSED", who
 
         verified_ledger = await asyncio.to_thread(
-            run_agora, "ledger", "verify", env=server_env(stores)
+            agora_here, "ledger", "verify", env=server_env(stores)
         )
         assert verified_ledger.returncode == 0, verified_ledger.stdout + verified_ledger.stderr
 
@@ -489,5 +490,7 @@ async def test_investors_racing_through_two_processes_never_overfund_a_loan(
     spent = sorted(minor(w["available"]["amount"]) for w in wallets)
     assert spent == [3_000_00] * 5 + [5_000_00] * 7  # buyers' holds captured, others untouched
     assert borrower_wallet["available"] == {"amount": "10000.00"}  # disbursed once, no fee
-    verified_ledger = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
+    verified_ledger = await asyncio.to_thread(
+        agora_here, "ledger", "verify", env=server_env(stores)
+    )
     assert verified_ledger.returncode == 0, verified_ledger.stdout + verified_ledger.stderr

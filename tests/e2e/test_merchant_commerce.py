@@ -15,9 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock, SystemClock
+from support.cli import agora_here
 from support.factories import make_operator
 from support.graphql import gql, log_in, signed_in
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, make_settings
 
 KEY = """mutation { createApiKey(input: {name: "till",
@@ -130,5 +131,5 @@ async def test_a_sale_from_checkout_to_payout(server: ServerProcess, stores: Sto
         }
     await engine.dispose()
 
-    verify = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
+    verify = await asyncio.to_thread(agora_here, "ledger", "verify", env=server_env(stores))
     assert verify.returncode == 0, verify.stdout

@@ -23,8 +23,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
 from graph.relay import parse_global_id
+from support.cli import agora_here
 from support.graphql import PASSWORD, Person, gql, log_in, signed_in, unique_email
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, make_settings
 
 Q = {
@@ -79,7 +80,7 @@ class World:
     async def start(self) -> None:
         email = unique_email("scf-operator")
         env = {**server_env(self.stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-        made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
+        made = await asyncio.to_thread(agora_here, "create-operator", "--email", email, env=env)
         assert made.returncode == 0, made.stderr
         self.operator = (await log_in(self.client, email))["accessToken"]
 
@@ -149,7 +150,9 @@ class World:
             await engine.dispose()
 
     async def ledger_verified(self) -> None:
-        result = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(self.stores))
+        result = await asyncio.to_thread(
+            agora_here, "ledger", "verify", env=server_env(self.stores)
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -19,8 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.worker import JOBS, run_job, worker_context
 from domain.clock import FixedClock
+from support.cli import agora_here
 from support.graphql import PASSWORD, Person, gql, log_in, signed_in, unique_email
-from support.server import ServerProcess, run_agora, server_env
+from support.server import ServerProcess, server_env
 from support.stores import StoreUrls, make_settings
 
 Q = {
@@ -79,7 +80,7 @@ async def test_a_redemption_beyond_the_quota_is_heard_pending_then_paid(
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         email = unique_email("mmf-operator")
         env = {**server_env(stores), "AGORA_OPERATOR_PASSWORD": PASSWORD}
-        made = await asyncio.to_thread(run_agora, "create-operator", "--email", email, env=env)
+        made = await asyncio.to_thread(agora_here, "create-operator", "--email", email, env=env)
         assert made.returncode == 0, made.stderr
         operator = (await log_in(client, email))["accessToken"]
         manager: Person = await signed_in(client, roles=["INVESTOR"], kind="BUSINESS")
@@ -116,5 +117,5 @@ async def test_a_redemption_beyond_the_quota_is_heard_pending_then_paid(
             ]
         wallet = await ok(client, "wallet", None, investor.access_token)
         assert wallet["available"] == {"amount": "22000.00"}
-        verified = await asyncio.to_thread(run_agora, "ledger", "verify", env=server_env(stores))
+        verified = await asyncio.to_thread(agora_here, "ledger", "verify", env=server_env(stores))
         assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -1,17 +1,20 @@
-"""The `agora` commands other than serve, run as a user would run them."""
+"""The `agora` commands other than serve, through the entry point a user's `agora` runs: in this
+process where what a command prints and answers is the point, as a process of its own where
+its working directory or environment is."""
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
 
+from support.cli import agora_here
 from support.server import REPO, run_agora, server_env
 from support.stores import StoreUrls
 
 KEY = base64.b64encode(b"k" * 32).decode()
 
 
-agora = run_agora
+agora = agora_here
 
 
 def test_export_schema_prints_the_committed_sdl() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -32,9 +33,13 @@ async def disbursed_loan(
     rate: Decimal = Decimal("0.12"),
     borrower: Actor | None = None,
     grade: str = "B",
+    investors: Sequence[Actor] = (),
     **product: object,
 ) -> tuple[Loan, Actor, list[Actor]]:
-    """A loan funded by one investor per share and disbursed now: (loan, borrower, investors)."""
+    """A loan funded by one investor per share and disbursed now: (loan, borrower, investors).
+
+    New investors, each funded with its share, unless `investors` are given (one per share,
+    funded enough already): tests that make dozens of loans need no new people for each."""
     borrower = borrower or await participant(sessions, clock, {Role.BORROWER})
     assert borrower.participant_id
     row = product_row(clock.now(), max_investor_share=Decimal(1), **product)
@@ -47,11 +52,15 @@ async def disbursed_loan(
         product=row,
         grade=grade,
     )
-    investors = []
+    assert not investors or len(investors) == len(shares), "one investor per share"
+    funders = list(investors)
     for n, share in enumerate(shares):
-        investor = await participant(sessions, clock, {Role.INVESTOR})
-        assert investor.participant_id
-        await fund_wallet(sessions, clock, investor.participant_id, share)
+        if not investors:
+            funder = await participant(sessions, clock, {Role.INVESTOR})
+            assert funder.participant_id
+            await fund_wallet(sessions, clock, funder.participant_id, share)
+            funders.append(funder)
+        investor = funders[n]
         async with sessions() as session:
             await buy_note(
                 session=session,
@@ -62,12 +71,11 @@ async def disbursed_loan(
                 idempotency_key=f"fund-{loan.id}-{n}",
             )
             await session.commit()
-        investors.append(investor)
     async with sessions() as session:
         stored = await session.get(Loan, loan.id)
     assert stored is not None
     assert stored.state == "ACTIVE"
-    return stored, borrower, investors
+    return stored, borrower, funders
 
 
 async def repay(

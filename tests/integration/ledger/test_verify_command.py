@@ -1,20 +1,18 @@
-"""`agora ledger verify`, run as an operator would run it."""
+"""`agora ledger verify`, through the entry point an operator's `agora` runs."""
 
 from __future__ import annotations
-
-import subprocess
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from support.cli import Ran, agora_here
 from support.ledger import funded_wallets
-from support.server import run_agora
 from support.stores import StoreUrls
 
 
-def verify(stores: StoreUrls) -> subprocess.CompletedProcess[str]:
-    return run_agora("ledger", "verify", env={"DATABASE_URL": stores.database_url})
+def verify(stores: StoreUrls) -> Ran:
+    return agora_here("ledger", "verify", env={"DATABASE_URL": stores.database_url})
 
 
 async def test_verify_passes_on_sound_books_and_fails_on_a_tampered_balance(

@@ -15,6 +15,7 @@ from domain.clock import FixedClock
 from domain.participants.roles import Role
 from support.graphql import gql
 from support.lending_life import disbursed_loan
+from support.lending_world import fund_wallet, participant
 from support.security import Caller, create_person, key_of
 from support.statements import statements_sent
 
@@ -36,6 +37,12 @@ async def _borrowers_with_5_and_50_loans(app: Starlette) -> tuple[Caller, Caller
     clock = FixedClock(datetime.now(UTC))
     few = await create_person(app, "Few", roles=["BORROWER"])
     many = await create_person(app, "Many", roles=["BORROWER"])
+    # The same two investors fund every loan: 110 people made and funded cost more than the
+    # queries they serve, and whose a note is changes nothing of what myLoans reads.
+    investors = [await participant(sessions, clock, {Role.INVESTOR}) for _ in range(2)]
+    for investor in investors:
+        assert investor.participant_id
+        await fund_wallet(sessions, clock, investor.participant_id, 55 * 50_000)
     for person, count in ((few, 5), (many, 50)):
         assert person.id
         actor = Actor(
@@ -43,7 +50,12 @@ async def _borrowers_with_5_and_50_loans(app: Starlette) -> tuple[Caller, Caller
         )
         for _ in range(count):
             await disbursed_loan(
-                sessions, clock, borrower=actor, principal=100_000, shares=(50_000, 50_000)
+                sessions,
+                clock,
+                borrower=actor,
+                principal=100_000,
+                shares=(50_000, 50_000),
+                investors=investors,
             )
     return few, many
 

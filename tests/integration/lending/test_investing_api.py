@@ -12,7 +12,11 @@ import httpx
 from sqlalchemy import event
 from starlette.applications import Starlette
 
+from domain.actors import Actor, ActorKind
 from domain.clock import FixedClock
+from domain.lending.services.notes import buy_note
+from domain.money import Money
+from domain.participants.roles import Role
 from graph.relay import to_global_id
 from support.graphql import gql
 from support.lending_world import fund_wallet, listed_loan, product_row
@@ -47,6 +51,28 @@ async def _borrower_and_investor(app: Starlette) -> tuple[Any, FixedClock, UUID,
     assert investor.id
     await fund_wallet(sessions, clock, key_of(investor.id), 10_000_000)
     return sessions, clock, key_of(borrower.id), investor
+
+
+async def bought_note(
+    sessions: Any, clock: FixedClock, investor: Caller, loan: UUID, key: str
+) -> UUID:
+    """A 100.00 note of `loan`, bought by the buyNote use case (the tests of a page's
+    statements set up 50 of them: through GraphQL the setup cost more than the test)."""
+    assert investor.id
+    actor = Actor(
+        ActorKind.PERSON, participant_id=key_of(investor.id), roles=frozenset({Role.INVESTOR})
+    )
+    async with sessions() as session:
+        bought = await buy_note(
+            session=session,
+            clock=clock,
+            actor=actor,
+            loan_id=loan,
+            amount=Money(100_00, "CNY"),
+            idempotency_key=key,
+        )
+        await session.commit()
+    return bought.note_id
 
 
 async def test_listings_filter_and_page_and_a_purchase_commits_funds(
@@ -102,8 +128,7 @@ async def test_a_page_of_loans_with_notes_costs_the_same_statements_for_5_or_50(
     sessions, clock, borrower, investor = await _borrower_and_investor(app)
     for n in range(50):
         loan = await listed_loan(sessions, clock, borrower)
-        purchase = {"loanId": to_global_id("Loan", loan.id), "amount": "100.00", "currency": "CNY"}
-        await gql(client, BUY, {"input": purchase, "key": f"k{n}"}, token=investor.token)
+        await bought_note(sessions, clock, investor, loan.id, f"k{n}")
     query = """query Q($first: Int) { listings(first: $first) { nodes {
         id noteSize { amount } minInvestment { amount } installments { number }
         notes { principal { amount } status } } } }"""
@@ -140,13 +165,8 @@ async def test_nodes_reads_5_or_50_loans_and_their_notes_in_the_same_statements(
     for n in range(50):
         loan = await listed_loan(sessions, clock, borrower)
         loans.append(to_global_id("Loan", loan.id))
-        note = await gql(
-            client,
-            BUY,
-            {"input": {"loanId": loans[-1], "amount": "100.00", "currency": "CNY"}, "key": f"n{n}"},
-            token=investor.token,
-        )
-        loans.append(note["data"]["buyNote"]["noteId"])
+        note = await bought_note(sessions, clock, investor, loan.id, f"n{n}")
+        loans.append(to_global_id("LoanNote", note))
     query = """query Q($ids: [ID!]!) { nodes(ids: $ids) { id
         ... on Loan { noteSize { amount } notes { status } }
         ... on LoanNote { status } } }"""
