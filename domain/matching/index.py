@@ -97,7 +97,7 @@ class OpenSources:
         # By kind, so a listing open to one kind counts only that kind's (screen).
         self._by_currency: Counter[tuple[SourceKind, str]] = Counter()
         self._by_grade: Counter[tuple[SourceKind, str, str]] = Counter()
-        self._by_funder: dict[str, set[str]] = {}  # each funder's sources' ids
+        self._by_funder: dict[tuple[SourceKind, str], set[str]] = {}  # each one's ids
 
     @classmethod
     def of(cls, offers: Iterable[BankOffer], rules: Iterable[AutoInvestRule]) -> OpenSources:
@@ -168,7 +168,7 @@ class OpenSources:
         self._by_currency[kind, source.currency] += sign
         for grade in source.grades:
             self._by_grade[kind, source.currency, grade] += sign
-        ids = self._by_funder.setdefault(_funder(source), set())
+        ids = self._by_funder.setdefault((kind, _funder(source)), set())
         if sign > 0:
             ids.add(_id(source))
         else:
@@ -253,15 +253,13 @@ class OpenSources:
             counts[DecisionCode.TERM_OUT_OF_RANGE] += in_grade - in_view
             counts[last_code] += failing
             passing += in_view - failing
-        for source_id in self._by_funder.get(exclude_funder or "", ()):
-            source = self._offers.get(source_id) or self._rules[source_id]
-            if not (offers if isinstance(source, BankOffer) else rules):
-                continue
-            code = screen_code(source, loan, now)
-            if code is None:
-                passing -= 1
-            else:
-                counts[code] -= 1
+            for source_id in self._by_funder.get((kind, exclude_funder or ""), ()):
+                source = (self._offers if kind is SourceKind.BANK_OFFER else self._rules)[source_id]
+                code = screen_code(source, loan, now)
+                if code is None:
+                    passing -= 1
+                else:
+                    counts[code] -= 1
         return +counts, passing
 
     def _of_kind(self, kind: SourceKind) -> int:
