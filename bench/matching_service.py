@@ -50,6 +50,7 @@ from domain.lending.services.match_sources import (
     auto_invest_sources,
     bank_offer_sources,
     loan_to_fund,
+    screened_sources,
 )
 from domain.lending.services.open_sources import SourceCache, indexed_sources
 from domain.lending.tables import Loan, LoanProductRow
@@ -290,13 +291,31 @@ async def measure(size: int, runs: int, seed: int, url: str) -> list[dict[str, A
                     await session.rollback()
                     return result, len(found[0]) + len(found[1])
 
+            async def scan(loan: Loan = loan) -> Any:
+                async with sessions() as session:
+                    counted = await screened_sources(
+                        session, loan=loan, now=NOW, offers=True, rules=True
+                    )
+                    await session.rollback()
+                    return counted
+
+            async with sessions() as session:
+                target = await loan_to_fund(session, loan=loan, product=product)
+                await session.rollback()
+
+            async def counts(loan: Loan = loan, target: Any = target) -> Any:
+                return cache.screened(loan, target, NOW, True, True)  # no statement
+
             (want, read_all), (got, read_few) = await tables(), await index()
             assert got.fills == want.fills
             assert got.unfilled == want.unfilled
-            before, after, ceiling = [], [], []
+            assert await scan() == await counts()  # the explanation's counts, two ways
+            before, after, ceiling, scanned, counted = [], [], [], [], []
             for _ in range(runs):
                 before.append((await _timed(tables()))[:2])
                 after.append((await _timed(index()))[:2])
+                scanned.append((await _timed(scan()))[:2])
+                counted.append((await _timed(counts()))[:2])
                 wall, used = time.perf_counter(), time.process_time()
                 sort_ceiling(offers, rules)
                 ceiling.append(
@@ -312,7 +331,13 @@ async def measure(size: int, runs: int, seed: int, url: str) -> list[dict[str, A
                 "index_build_wall_ms": build[0],
                 **{
                     f"{label}_{kind}_p50_ms": statistics.median(x[i] for x in series)
-                    for label, series in (("tables", before), ("index", after), ("sorted", ceiling))
+                    for label, series in (
+                        ("tables", before),
+                        ("index", after),
+                        ("sorted", ceiling),
+                        ("screen_scan", scanned),
+                        ("screen_index", counted),
+                    )
                     for i, kind in enumerate(("wall", "cpu"))
                 },
             }
@@ -327,6 +352,14 @@ async def measure(size: int, runs: int, seed: int, url: str) -> list[dict[str, A
                 f"{row['index_wall_p50_ms']:.2f}) | sorted() cpu p50 "
                 f"{row['sorted_cpu_p50_ms']:.1f} | vs sorted: tables "
                 f"{row['tables_vs_sorted_cpu']:.2f}, index {row['index_vs_sorted_cpu']:.3f}",
+                flush=True,
+            )
+            print(
+                f"{size:>7} sources {name:<8} explanation's screened counts: scan "
+                f"(screened_sources) cpu p50 {row['screen_scan_cpu_p50_ms']:.2f} ms (wall "
+                f"{row['screen_scan_wall_p50_ms']:.1f}) | index "
+                f"(SourceCache.screened) cpu p50 {row['screen_index_cpu_p50_ms']:.2f} ms (wall "
+                f"{row['screen_index_wall_p50_ms']:.2f})",
                 flush=True,
             )
     finally:

@@ -431,3 +431,15 @@ class NoteSale(SQLModel, table=True):
     buyer_id: UUID | None = Field(default=None, foreign_key="participant.id")
     created_at: datetime = _moment()
     sold_at: datetime | None = _moment(nullable=True)
+
+
+class OpenSourceDeletion(SQLModel, table=True):
+    """A deleted bank offer or auto-invest rule, written by a trigger (migration 0080): a
+    deleted row has no stamp left, and each process's index of open sources (which counts
+    every source for explanations) must still learn it is gone. Rows are few (a rule's
+    owner deleting it) and kept: an index built later never held the ids."""
+
+    __tablename__ = "open_source_deletion"
+
+    id: UUID = Field(primary_key=True)  # the offer's or rule's
+    source_xid: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False, index=True))

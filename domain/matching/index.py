@@ -60,6 +60,7 @@ class _View:
     unpriced: list[_OfferEntry] = field(default_factory=list)  # neither floor nor spread
     rules: list[_RuleEntry] = field(default_factory=list)
     min_rates: list[Decimal] = field(default_factory=list)  # the rules', sorted
+    expiries: list[datetime] = field(default_factory=list)  # the offers' that expire, sorted
 
     def __len__(self) -> int:
         return len(self.floors) + len(self.spreads) + len(self.unpriced) + len(self.rules)
@@ -93,8 +94,10 @@ class OpenSources:
         self._offers: dict[str, BankOffer] = {}
         self._rules: dict[str, AutoInvestRule] = {}
         self._views: dict[tuple[str, str, int], _View] = {}
-        self._by_currency: Counter[str] = Counter()
-        self._by_grade: Counter[tuple[str, str]] = Counter()
+        # By kind, so a listing open to one kind counts only that kind's (screen).
+        self._by_currency: Counter[tuple[SourceKind, str]] = Counter()
+        self._by_grade: Counter[tuple[SourceKind, str, str]] = Counter()
+        self._by_funder: dict[tuple[SourceKind, str], set[str]] = {}  # each one's ids
 
     @classmethod
     def of(cls, offers: Iterable[BankOffer], rules: Iterable[AutoInvestRule]) -> OpenSources:
@@ -122,6 +125,8 @@ class OpenSources:
         for key, view in self._views.items():
             if _accepts(offer, key):
                 insort(_stream(view, offer), _offer_entry(offer))
+                if offer.expires_at is not None:
+                    insort(view.expiries, offer.expires_at)
 
     def put_rule(self, rule: AutoInvestRule) -> None:
         """Add the rule, or replace the one with its id."""
@@ -144,6 +149,8 @@ class OpenSources:
             if _accepts(offer, key):
                 stream = _stream(view, offer)
                 del stream[bisect_left(stream, entry)]
+                if offer.expires_at is not None:
+                    del view.expiries[bisect_left(view.expiries, offer.expires_at)]
 
     def remove_rule(self, rule_id: str) -> None:
         rule = self._rules.pop(rule_id, None)
@@ -157,9 +164,15 @@ class OpenSources:
                 del view.min_rates[bisect_left(view.min_rates, rule.min_rate)]
 
     def _count(self, source: BankOffer | AutoInvestRule, sign: int) -> None:
-        self._by_currency[source.currency] += sign
+        kind = _kind(source)
+        self._by_currency[kind, source.currency] += sign
         for grade in source.grades:
-            self._by_grade[source.currency, grade] += sign
+            self._by_grade[kind, source.currency, grade] += sign
+        ids = self._by_funder.setdefault((kind, _funder(source)), set())
+        if sign > 0:
+            ids.add(_id(source))
+        else:
+            ids.discard(_id(source))
 
     def _view(self, currency: str, grade: str, term: int) -> _View:
         key = (currency, grade, term)
@@ -174,6 +187,12 @@ class OpenSources:
                 stream.sort()
             view.rules.sort()
             view.min_rates = sorted(entry[2].min_rate for entry in view.rules)
+            view.expiries = sorted(
+                o.expires_at
+                for stream in (view.floors, view.spreads, view.unpriced)
+                for *_, o in stream
+                if o.expires_at is not None
+            )
             self._views[key] = view
         return view
 
@@ -199,9 +218,56 @@ class OpenSources:
         walk = _Match(loan, view, now, reference_rate, offers, rules, exclude_funder)
         return walk.run(platform_book, self._screened(loan))
 
+    def screen(
+        self,
+        loan: LoanToFund,
+        *,
+        now: datetime,
+        offers: bool = True,
+        rules: bool = True,
+        exclude_funder: str | None = None,
+    ) -> tuple[Counter[DecisionCode], int]:
+        """The sources held here of the kinds asked (`offers`, `rules`), `exclude_funder`'s
+        left out, that cannot take the loan at all, by the first condition they fail:
+        currency, grade, term, then an offer's expiry or a rule's rate (`screen_code`); and
+        how many pass them all. Counted, not read one by one: what a listing's explanation
+        says of every open source besides those the match read."""
+        view = self._view(loan.currency, loan.grade, loan.term_months)
+        counts: Counter[DecisionCode] = Counter()
+        passing = 0
+        for kind, asked in ((SourceKind.BANK_OFFER, offers), (SourceKind.AUTO_INVEST, rules)):
+            if not asked:
+                continue
+            in_currency = self._by_currency[kind, loan.currency]
+            in_grade = self._by_grade[kind, loan.currency, loan.grade]
+            if kind is SourceKind.BANK_OFFER:
+                in_view = len(view.floors) + len(view.spreads) + len(view.unpriced)
+                last_code = DecisionCode.EXPIRED
+                failing = bisect_right(view.expiries, now)  # expires_at <= now
+            else:
+                in_view = len(view.rules)
+                last_code = DecisionCode.RATE_TOO_LOW
+                failing = len(view.min_rates) - bisect_right(view.min_rates, loan.note_rate)
+            counts[DecisionCode.CURRENCY_MISMATCH] += self._of_kind(kind) - in_currency
+            counts[DecisionCode.GRADE_NOT_ACCEPTED] += in_currency - in_grade
+            counts[DecisionCode.TERM_OUT_OF_RANGE] += in_grade - in_view
+            counts[last_code] += failing
+            passing += in_view - failing
+            for source_id in self._by_funder.get((kind, exclude_funder or ""), ()):
+                source = (self._offers if kind is SourceKind.BANK_OFFER else self._rules)[source_id]
+                code = screen_code(source, loan, now)
+                if code is None:
+                    passing -= 1
+                else:
+                    counts[code] -= 1
+        return +counts, passing
+
+    def _of_kind(self, kind: SourceKind) -> int:
+        return len(self._offers) if kind is SourceKind.BANK_OFFER else len(self._rules)
+
     def _screened(self, loan: LoanToFund) -> dict[DecisionCode, int]:
-        in_currency = self._by_currency[loan.currency]
-        in_grade = self._by_grade[loan.currency, loan.grade]
+        in_currency = sum(self._by_currency[kind, loan.currency] for kind in _KINDS)
+        in_grade = sum(self._by_grade[kind, loan.currency, loan.grade] for kind in _KINDS)
         counts = {
             DecisionCode.CURRENCY_MISMATCH: len(self) - in_currency,
             DecisionCode.GRADE_NOT_ACCEPTED: in_currency - in_grade,
@@ -373,6 +439,37 @@ class _Match:
         rules = len(view.rules) - positions[_RULES]
         self.refused[DecisionCode.RATE_TOO_LOW] += rules
         return counted + rules
+
+
+_KINDS = (SourceKind.BANK_OFFER, SourceKind.AUTO_INVEST)
+
+
+def screen_code(
+    source: BankOffer | AutoInvestRule, loan: LoanToFund, now: datetime
+) -> DecisionCode | None:
+    """The first condition of `OpenSources.screen` the source fails for the loan, if any."""
+    if source.currency != loan.currency:
+        return DecisionCode.CURRENCY_MISMATCH
+    if loan.grade not in source.grades:
+        return DecisionCode.GRADE_NOT_ACCEPTED
+    if not source.min_term <= loan.term_months <= source.max_term:
+        return DecisionCode.TERM_OUT_OF_RANGE
+    if isinstance(source, BankOffer):
+        expired = source.expires_at is not None and source.expires_at <= now
+        return DecisionCode.EXPIRED if expired else None
+    return DecisionCode.RATE_TOO_LOW if source.min_rate > loan.note_rate else None
+
+
+def _kind(source: BankOffer | AutoInvestRule) -> SourceKind:
+    return SourceKind.BANK_OFFER if isinstance(source, BankOffer) else SourceKind.AUTO_INVEST
+
+
+def _funder(source: BankOffer | AutoInvestRule) -> str:
+    return source.funder_id if isinstance(source, BankOffer) else source.investor_id
+
+
+def _id(source: BankOffer | AutoInvestRule) -> str:
+    return source.offer_id if isinstance(source, BankOffer) else source.rule_id
 
 
 def _priced_out(asking: Decimal) -> DecisionCode:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from api import embedded
 from api.schema_migrations import upgrade_to_head
 from api.settings import Settings
+from domain.lending.services.open_sources import forget_indexes
 
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/agora_test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -170,12 +171,14 @@ $$
 
 
 async def truncate_all(url: str) -> None:
-    """Empty every table but Alembic's, fast enough to run before each test."""
+    """Empty every table but Alembic's, fast enough to run before each test; and this
+    process's indexes of open sources, which deleted rows leave no trace for."""
     conn = await asyncpg.connect(_asyncpg_dsn(url))
     try:
         await conn.execute(EMPTY_DATABASE)
     finally:
         await conn.close()
+    forget_indexes()
 
 
 async def stores_of_their_own(stores: StoreUrls, suffix: str, redis_url: str) -> StoreUrls:

@@ -4,7 +4,9 @@ fund it, with capacity, budgets and exposures as they stand (net of holds).
 The reads leave out, in SQL, the open offers and active rules that cannot take the loan at
 all (currency, grade, term, expiry, room, rate); `screened_sources` counts those by reason,
 with the same conditions, so an explanation accounts for every source without the engine
-building an object for each refusal.
+building an object for each refusal. A listing whose sources the process's index chose
+counts them from the index instead (SourceCache.screened: no scan of every source); this
+scan serves when the tables chose, and tests hold the index's counts to it.
 """
 
 from __future__ import annotations

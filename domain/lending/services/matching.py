@@ -41,7 +41,7 @@ from domain.lending.services.match_sources import (
     lock_offers,
     screened_sources,
 )
-from domain.lending.services.open_sources import indexed_sources
+from domain.lending.services.open_sources import SourceCache, cache_of, indexed_sources
 from domain.lending.services.platform_book import (
     PLATFORM,
     book_source,
@@ -80,7 +80,7 @@ async def match_listing(
         await book_source(session, currency=loan.currency) if "PLATFORM_BOOK" in channels else None
     )
     target = await loan_to_fund(session, loan=loan, product=product)
-    offers, rules = await _sources(session, loan, target, now, banks, investors)
+    offers, rules, index = await _sources(session, loan, target, now, banks, investors)
     if not offers and not rules and book is None:
         return []
     result = match_loan(
@@ -89,9 +89,12 @@ async def match_listing(
     screened: dict[DecisionCode, int] = {}
     unread = 0
     if result.fills:  # only matches keep an explanation
-        screened, readable = await screened_sources(
-            session, loan=loan, now=now, offers=banks, rules=investors
-        )
+        if index is not None:  # counted as the walk left the index: no await since
+            screened, readable = index.screened(loan, target, now, banks, investors)
+        else:
+            screened, readable = await screened_sources(
+                session, loan=loan, now=now, offers=banks, rules=investors
+            )
         unread = readable - _sources_read(result)
     matches = []
     why = _explanations(result, screened, unread)
@@ -124,20 +127,22 @@ async def _sources(
     now: datetime,
     banks: bool,
     investors: bool,
-) -> tuple[list[BankOffer], list[AutoInvestRule]]:
+) -> tuple[list[BankOffer], list[AutoInvestRule], SourceCache | None]:
     """The sources the engine must see to match the loan as over every open one: from the
-    process's index, checked against the tables; from the tables when the index kept being
-    wrong (open_sources.py)."""
+    process's index, checked against the tables, with the index that chose them (it counts
+    the sources screened out for the explanation); from the tables when the index kept
+    being wrong (open_sources.py), with None."""
     if not banks and not investors:
-        return [], []
+        return [], [], None
+    cache = await cache_of(session)
     found = await indexed_sources(
-        session, loan=loan, target=target, now=now, offers=banks, rules=investors
+        session, loan=loan, target=target, now=now, offers=banks, rules=investors, cache=cache
     )
     if found is not None:
-        return found
+        return *found, cache
     offers = await bank_offer_sources(session, loan=loan, now=now) if banks else []
     rules = await auto_invest_sources(session, loan=loan, now=now) if investors else []
-    return offers, rules
+    return offers, rules, None
 
 
 def _sources_read(result: MatchResult) -> int:

@@ -49,10 +49,12 @@ from domain.lending.services.match_sources import (
     offers_of,
     rule_budgets,
 )
-from domain.lending.tables import Loan
+from domain.lending.tables import Loan, OpenSourceDeletion
 from domain.matching.index import OpenSources
+from domain.matching.outcome import DecisionCode
 from domain.matching.sources import AutoInvestRule, BankOffer, LoanToFund
 
+DELETIONS = OpenSourceDeletion.__table__  # type: ignore[attr-defined]
 _WALKS = 3  # walks that may find the index wrong before a listing reads the tables instead
 
 
@@ -63,11 +65,10 @@ class _Snapshot(sa.types.UserDefinedType[str]):
         return "txid_snapshot"
 
 
-_OFFER_OPEN = sa.and_(
-    OFFERS.c.status == "OPEN",
-    OFFERS.c.kind == OfferKind.LOAN.value,
-    OFFERS.c.committed < OFFERS.c.capacity,
-)
+# A listed offer is a source; with room left it is an open one (the index), without it
+# is kept apart (SourceCache.full), only to be counted in explanations.
+_OFFER_LISTED = sa.and_(OFFERS.c.status == "OPEN", OFFERS.c.kind == OfferKind.LOAN.value)
+_OFFER_OPEN = sa.and_(_OFFER_LISTED, OFFERS.c.committed < OFFERS.c.capacity)
 _RULE_COLUMNS = (
     RULES.c.id,
     RULES.c.investor_id,
@@ -112,9 +113,9 @@ def _type_of(column: sa.ColumnElement[Any]) -> Any:
 # One statement reads everything a listing asks of the tables before matching, so its rows
 # are of four kinds (the first column says which), each filling its own slots and NULL in
 # the others: the statement's snapshot ("s": snapshot, own transaction), offers written
-# since the last read or walked and not as the index holds them ("o": OFFER_COLUMNS, open,
+# since the last read or walked and not as the index holds them ("o": OFFER_COLUMNS, listed,
 # seq), rules written since or walked ("r": _RULE_COLUMNS, active, seq), and walked offers
-# no longer in the table ("g": id).
+# no longer in the table or offers and rules deleted since ("g": id).
 _SNAPSHOT, _OFFER, _RULE = 1, 3, 3 + len(OFFER_COLUMNS) + 2
 _SLOT_TYPES = [
     sa.Text(),
@@ -155,8 +156,8 @@ def _take_in_statement(seen: bool, mine: bool, offers: bool, rules: bool) -> Any
     ]
     parts = [
         _rows_of("s", _SNAPSHOT, snapshot),
-        _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq]).where(
-            _written(OFFERS, seen, mine, _OFFER_OPEN)
+        _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_LISTED, OFFERS.c.source_seq]).where(
+            _written(OFFERS, seen, mine, _OFFER_LISTED)
         ),
     ]
     rules_read = _written(RULES, seen, mine, RULES.c.active)
@@ -165,6 +166,9 @@ def _take_in_statement(seen: bool, mine: bool, offers: bool, rules: bool) -> Any
     parts.append(
         _rows_of("r", _RULE, [*_RULE_COLUMNS, RULES.c.active, RULES.c.source_seq]).where(rules_read)
     )
+    if seen:  # deleted since: no row left to stamp (migration 0080)
+        deleted = _written(DELETIONS, seen, mine, sa.true())
+        parts.append(_rows_of("g", _OFFER, [DELETIONS.c.id]).where(deleted))
     if offers:
         # The walked offers whose row is not the one the index holds (its number differs, or
         # it is closed): a stamp read since says so too, unless a first read that raced
@@ -175,7 +179,7 @@ def _take_in_statement(seen: bool, mine: bool, offers: bool, rules: bool) -> Any
             .render_derived("walked")
         )
         parts += [
-            _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_OPEN, OFFERS.c.source_seq])
+            _rows_of("o", _OFFER, [*OFFER_COLUMNS, _OFFER_LISTED, OFFERS.c.source_seq])
             .select_from(OFFERS.join(walked, OFFERS.c.id == walked.c.id))
             .where(sa.or_(OFFERS.c.source_seq.is_distinct_from(walked.c.seq), ~_OFFER_OPEN)),
             _rows_of("g", _OFFER, [walked.c.id])
@@ -197,6 +201,7 @@ class SourceCache:
     def _reset(self) -> None:
         self.version += 1
         self.index = OpenSources()
+        self.full = OpenSources()  # listed offers without room: counted, never matched
         self.seqs: dict[str, int] = {}  # each entry's row number as last applied
         self.seen: _Seen | None = None  # what the last read saw
         self.rebuild = False
@@ -213,7 +218,7 @@ class SourceCache:
         offers among `offer_ids` whose row differs (by number: the versions are compared in
         SQL, only those that differ come back), the rules among `rule_ids` with their
         budgets as they stand (rule_budgets: two statements more, only if any rule is read),
-        and which of them are gone from the tables.
+        which of them are gone from the tables, and every offer and rule deleted since.
         `version` counts on if any entry changed."""
         if self.rebuild:
             self._reset()
@@ -246,8 +251,10 @@ class SourceCache:
             else:
                 seen = (row[_SNAPSHOT], row[_SNAPSHOT + 1])
         changed = self._take_offers(offers)
-        for offer_id in gone:  # not in the table at all any more
-            self.index.remove_offer(offer_id)
+        for source_id in gone:  # not in the table at all any more
+            self.index.remove_offer(source_id)
+            self.index.remove_rule(source_id)
+            self.full.remove_offer(source_id)
         changed = await self._take_rules(session, rules, now) or changed
         for rule_id in set(rule_ids) - {str(row[0]) for row in rules}:  # deleted: no stamp
             self.index.remove_rule(rule_id)
@@ -257,16 +264,22 @@ class SourceCache:
             self.version += 1
 
     def _take_offers(self, rows: Sequence[Sequence[Any]]) -> bool:
-        """Apply offer rows (OFFER_COLUMNS, open, seq); whether any entry changed."""
+        """Apply offer rows (OFFER_COLUMNS, listed, seq); whether any entry of the index
+        changed (the offers without room, `full`, are not the walk's)."""
         changed = False
         for row, offer in zip(rows, offers_of(rows), strict=True):
-            is_open, seq = row[14], row[15] or 0
+            listed, seq = row[14], row[15] or 0
+            is_open = listed and offer.capacity > 0
             if seq < self.seqs.get(offer.offer_id, 0):
                 changed = True  # the index already holds a newer write: read again
                 continue
             self.seqs[offer.offer_id] = seq
             # Expired offers stay (the walk refuses them at its own `now`): a clock that
             # goes back, as tests' do, finds them open again.
+            if listed and not is_open:
+                self.full.put_offer(offer)
+            else:
+                self.full.remove_offer(offer.offer_id)
             if is_open:
                 if self.index.offer(offer.offer_id) != offer:
                     self.index.put_offer(offer)
@@ -275,6 +288,23 @@ class SourceCache:
                 self.index.remove_offer(offer.offer_id)
                 changed = True
         return changed
+
+    def screened(
+        self, loan: Loan, target: LoanToFund, now: datetime, offers: bool, rules: bool
+    ) -> tuple[dict[DecisionCode, int], int]:
+        """What `screened_sources` counts over the tables, from the index as the last
+        read left it: the listed offers (if `offers`) and active rules (if `rules`) that
+        cannot take the loan at all, by the engine's code, and how many can; the
+        borrower's own left out. No statement: counts the index keeps, not a scan."""
+        borrower = str(loan.borrower_id)
+        counts, passing = self.index.screen(
+            target, now=now, offers=offers, rules=rules, exclude_funder=borrower
+        )
+        if offers:  # offers without room: what else they fail first, else NO_CAPACITY
+            full, roomless = self.full.screen(target, now=now, rules=False, exclude_funder=borrower)
+            counts += full
+            counts[DecisionCode.NO_CAPACITY] += roomless
+        return dict(+counts), passing
 
     async def _take_rules(
         self, session: AsyncSession, rows: Sequence[Sequence[Any]], now: datetime
@@ -324,6 +354,12 @@ async def cache_of(session: AsyncSession) -> SourceCache:
     """This process's index of the session's database (one per database: tests use several)."""
     url = (await session.connection()).engine.url.render_as_string(hide_password=True)
     return _CACHES.setdefault(url, SourceCache())
+
+
+def forget_indexes() -> None:
+    """Drop this process's indexes: a test empties the tables without a trace the index
+    could read (rows deleted, not written)."""
+    _CACHES.clear()
 
 
 async def build_index(session: AsyncSession, now: datetime) -> int:

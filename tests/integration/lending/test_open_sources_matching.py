@@ -1,6 +1,8 @@
 """Matching through a process's index picks exactly the sources matching over every open
 one read from the tables picks, whatever the offers and rules, what other processes changed
-since the index was built, and whose offers they are (never the borrower's)."""
+since the index was built, and whose offers they are (never the borrower's); and the index
+counts the sources that cannot take the loan at all, by reason, as the tables' scan
+(`screened_sources`) does."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from domain.lending.services.match_sources import (
     auto_invest_sources,
     bank_offer_sources,
     loan_to_fund,
+    screened_sources,
 )
 from domain.lending.services.open_sources import SourceCache, indexed_sources
 from domain.lending.tables import AutoInvestRuleRow, BankFundingOffer, Loan, LoanProductRow
@@ -36,6 +39,7 @@ from support.lending_world import fund_wallet, participant, product_row
 from support.stores import StoreUrls
 
 GRADES = "AB"
+KINDS = [(True, True), (True, False), (False, True)]  # offers, rules: a product's channels
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ async def world(clean_stores: StoreUrls) -> World:
     return World(clean_stores.database_url, funders, product)
 
 
+currency = st.sampled_from(["CNY", "CNY", "CNY", "USD"])
 rate = st.sampled_from([Decimal(r) for r in ("0.03", "0.05", "0.06", "0.08", "0.12")])
 grades = st.sets(st.sampled_from(GRADES), min_size=1).map(sorted)
 terms = st.tuples(st.sampled_from([3, 6, 12]), st.sampled_from([0, 6, 24, 24]))
@@ -75,6 +80,7 @@ when = st.integers(0, 3).map(lambda n: NOW - timedelta(hours=n))  # ties: the id
 offer = st.fixed_dictionaries(
     {
         "funder": st.integers(0, 3),
+        "currency": currency,
         "rate_floor": st.one_of(st.none(), rate),
         "spread": st.sampled_from([Decimal("-0.02"), Decimal("0"), Decimal("0.01")]),
         "grades": grades,
@@ -92,6 +98,7 @@ offer = st.fixed_dictionaries(
 rule = st.fixed_dictionaries(
     {
         "funder": st.integers(0, 3),
+        "currency": currency,
         "grades": grades,
         "terms": terms,
         "min_rate": rate,
@@ -121,7 +128,7 @@ def _offer_row(world: World, o: dict[str, Any]) -> BankFundingOffer:
     expires = None if o["expires"] is None else NOW + timedelta(days=o["expires"])
     return BankFundingOffer(
         bank_id=world.funders[o["funder"]],
-        currency="CNY",
+        currency=o["currency"],
         capacity=o["capacity"],
         committed=o["capacity"] * o["used"] // 100,
         rate_floor=o["rate_floor"],
@@ -143,7 +150,7 @@ def _rule_row(world: World, r: dict[str, Any]) -> AutoInvestRuleRow:
     low, extra = r["terms"]
     return AutoInvestRuleRow(
         investor_id=world.funders[r["funder"]],
-        currency="CNY",
+        currency=r["currency"],
         grades=r["grades"],
         min_term_months=low,
         max_term_months=low + extra,
@@ -235,6 +242,11 @@ async def _compare(
             found = await indexed_sources(
                 session, loan=listing, target=target, now=NOW, offers=True, rules=True, cache=cache
             )
+            counted = [cache.screened(listing, target, NOW, o, r) for o, r in KINDS]
+            scanned = [
+                await screened_sources(session, loan=listing, now=NOW, offers=o, rules=r)
+                for o, r in KINDS
+            ]
             await session.rollback()
         assert found is not None  # the index, not the tables' fallback, chose
         indexed = match_loan(target, *found, now=NOW, reference_rate=listing.borrower_rate)
@@ -242,6 +254,7 @@ async def _compare(
         assert indexed.unfilled == every.unfilled
         borrower = str(world.funders[3])
         assert all(fill.funder_id != borrower for fill in indexed.fills)
+        assert counted == scanned  # expired, closed, full, another currency, spent budgets
     finally:
         async with sessions() as session:
             await session.exec(delete(BankFundingOffer))  # type: ignore[call-overload]

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from test_matching_properties import NOW, Market, markets
 
 from domain.matching.engine import _common_skip, match_loan
-from domain.matching.index import OpenSources
+from domain.matching.index import OpenSources, screen_code
 from domain.matching.outcome import DecisionCode
+from domain.matching.sources import BankOffer
 from support.examples import examples
 
 
@@ -49,6 +50,23 @@ def _assert_same(index: OpenSources, market: Market) -> None:
         platform_book=market.book,
     )
     assert got.fills == everything.fills  # sources that cannot take the loan never fill it
+    _assert_screened(index, market)
+
+
+def _assert_screened(index: OpenSources, market: Market) -> None:
+    """`screen`'s counts are those of every source, one by one, by its first failed screen."""
+    loan = market.loan
+    funder = next((o.funder_id for o in market.offers), None)  # as the borrower would be
+    for offers, rules in ((True, True), (True, False), (False, True)):
+        sources = [*(market.offers if offers else []), *(market.rules if rules else [])]
+        codes = Counter(
+            screen_code(s, loan, NOW)
+            for s in sources
+            if (s.funder_id if isinstance(s, BankOffer) else s.investor_id) != funder
+        )
+        passing = codes.pop(None, 0)
+        got = index.screen(loan, now=NOW, offers=offers, rules=rules, exclude_funder=funder)
+        assert got == (+codes, passing)
 
 
 @settings(max_examples=examples(100))
