@@ -3,8 +3,8 @@ index of open sources (domain/lending/services/open_sources.py) learns they are 
 deleted row carries no stamp (migration 0075), and the index counts every source, read or
 not, for a match's explanation.
 
-Revision ID: 0080_open_source_deletions
-Revises: 0075_open_source_versions
+Revision ID: 0085_open_source_deletions
+Revises: 0080_wealth_plan_early_exit
 Create Date: 2026-12-07 21:20:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0080_open_source_deletions"
-down_revision: str | None = "0075_open_source_versions"
+revision: str = "0085_open_source_deletions"
+down_revision: str | None = "0080_wealth_plan_early_exit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
