@@ -181,7 +181,7 @@ def _bank_refusal(
     offer: BankOffer, loan: LoanToFund, asking: Decimal | None, now: datetime
 ) -> DecisionCode | None:
     """Why the offer cannot fund this loan at all; None if it may."""
-    common = _common_skip(offer, loan)
+    common = common_skip(offer, loan)
     if common is not None:
         return common
     if offer.expires_at is not None and offer.expires_at <= now:
@@ -205,7 +205,7 @@ def _bank_take(offer: BankOffer, remaining: int, funders: _Funders) -> tuple[Dec
 
 def _rule_refusal(rule: AutoInvestRule, loan: LoanToFund) -> DecisionCode | None:
     """Why the rule cannot buy notes of this loan at all; None if it may."""
-    common = _common_skip(rule, loan)
+    common = common_skip(rule, loan)
     if common is not None:
         return common
     if loan.note_rate < rule.min_rate:
@@ -240,7 +240,8 @@ def _platform_book(
     return _take(rooms, remaining, granule=1, minimum=1)
 
 
-def _common_skip(source: Source, loan: LoanToFund) -> DecisionCode | None:
+def common_skip(source: Source, loan: LoanToFund) -> DecisionCode | None:
+    """What refuses any source, offer or rule, before its own conditions: currency, grade, term."""
     if source.currency != loan.currency:
         return DecisionCode.CURRENCY_MISMATCH
     if loan.grade not in source.grades:

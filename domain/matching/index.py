@@ -32,6 +32,7 @@ from domain.matching.engine import (
     _Funders,
     _platform_book,
     _rule_take,
+    common_skip,
 )
 from domain.matching.outcome import Decision, DecisionCode, Fill
 from domain.matching.sources import (
@@ -448,12 +449,9 @@ def screen_code(
     source: BankOffer | AutoInvestRule, loan: LoanToFund, now: datetime
 ) -> DecisionCode | None:
     """The first condition of `OpenSources.screen` the source fails for the loan, if any."""
-    if source.currency != loan.currency:
-        return DecisionCode.CURRENCY_MISMATCH
-    if loan.grade not in source.grades:
-        return DecisionCode.GRADE_NOT_ACCEPTED
-    if not source.min_term <= loan.term_months <= source.max_term:
-        return DecisionCode.TERM_OUT_OF_RANGE
+    common = common_skip(source, loan)
+    if common is not None:
+        return common
     if isinstance(source, BankOffer):
         expired = source.expires_at is not None and source.expires_at <= now
         return DecisionCode.EXPIRED if expired else None

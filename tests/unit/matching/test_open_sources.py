@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_matching_properties import NOW, Market, markets
 
-from domain.matching.engine import _common_skip, match_loan
+from domain.matching.engine import common_skip, match_loan
 from domain.matching.index import OpenSources, screen_code
 from domain.matching.outcome import DecisionCode
 from domain.matching.sources import BankOffer
@@ -18,8 +18,8 @@ from support.examples import examples
 def _assert_same(index: OpenSources, market: Market) -> None:
     loan = market.loan
     got = index.match(loan, now=NOW, reference_rate=market.reference, platform_book=market.book)
-    fitting_offers = [o for o in market.offers if _common_skip(o, loan) is None]
-    fitting_rules = [r for r in market.rules if _common_skip(r, loan) is None]
+    fitting_offers = [o for o in market.offers if common_skip(o, loan) is None]
+    fitting_rules = [r for r in market.rules if common_skip(r, loan) is None]
     want = match_loan(
         loan,
         fitting_offers,
@@ -37,7 +37,7 @@ def _assert_same(index: OpenSources, market: Market) -> None:
     assert got.not_considered == want.not_considered
     screened = Counter(
         code
-        for code in map(lambda s: _common_skip(s, loan), [*market.offers, *market.rules])
+        for code in map(lambda s: common_skip(s, loan), [*market.offers, *market.rules])
         if code is not None
     )
     assert Counter(got.screened) == screened
@@ -115,7 +115,7 @@ def test_a_walk_without_a_funder_or_a_kind_reads_what_the_engine_reads_without_t
         rules=rules,
         exclude_funder=left_out,
     )
-    fitting = [s for s in (*market.offers, *market.rules) if _common_skip(s, loan) is None]
+    fitting = [s for s in (*market.offers, *market.rules) if common_skip(s, loan) is None]
     want = match_loan(
         loan,
         [o for o in market.offers if offers and o in fitting and o.funder_id != left_out],
