@@ -48,7 +48,7 @@ from graph.relay import uuid_of
 
 async def _pledge_payload(session: AsyncSession, view: reads.PledgeView) -> PledgePayload:
     [campaign] = await reads.views(session, [view.campaign])
-    return PledgePayload(pledge=Pledge.of(view), campaign=Campaign.of(campaign))
+    return PledgePayload(view=view, campaign_view=campaign)
 
 
 @strawberry.type
@@ -174,9 +174,7 @@ class CrowdfundingMutations:
         except DomainError as error:
             return with_key_use(PledgePayload(errors=user_errors(error)), result.key_use)
         if result.view is not None and result.campaign is not None:  # as its batch left them
-            first = PledgePayload(
-                pledge=Pledge.of(result.view), campaign=Campaign.of(result.campaign)
-            )
+            first = PledgePayload(view=result.view, campaign_view=result.campaign)
             return with_key_use(first, result.key_use)
 
         async def answer(session: AsyncSession) -> PledgePayload:  # read after the commit
