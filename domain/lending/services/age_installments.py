@@ -84,21 +84,25 @@ AGE_LATE = text(
 ).bindparams(bindparam("ids", expanding=True))
 
 # Installments coming due within the reminder window, marked seen today; those due in one
-# of REMIND_DAYS days come back for their reminder.
+# of REMIND_DAYS days come back, in the order the events are written, for their reminder.
 AGE_COMING = text(
     """
-    UPDATE loan_installment i SET
-      aged_on = :today,
-      reminded_on = CASE WHEN i.due_date - :today IN :remind_days THEN :today
-                         ELSE i.reminded_on END
-    FROM loan l
-    WHERE l.id IN :ids AND i.loan_id = l.id
-      AND i.paid_at IS NULL AND i.due_date >= :today AND i.due_date <= :horizon
-      AND (i.aged_on IS NULL OR i.aged_on < :today)
-    RETURNING l.id AS loan_id, l.borrower_id, l.currency, i.number, i.due_date,
-      i.reminded_on = :today AS reminded,
-      i.principal_due + i.interest_due + i.fee_due + i.penalty_accrued
-        - i.principal_paid - i.interest_paid - i.fee_paid - i.penalty_paid AS owed
+    WITH seen AS (
+      UPDATE loan_installment i SET
+        aged_on = :today,
+        reminded_on = CASE WHEN i.due_date - :today IN :remind_days THEN :today
+                           ELSE i.reminded_on END
+      FROM loan l
+      WHERE l.id IN :ids AND i.loan_id = l.id
+        AND i.paid_at IS NULL AND i.due_date >= :today AND i.due_date <= :horizon
+        AND (i.aged_on IS NULL OR i.aged_on < :today)
+      RETURNING l.id AS loan_id, l.borrower_id, l.currency, i.number, i.due_date,
+        i.reminded_on = :today AS reminded,
+        i.principal_due + i.interest_due + i.fee_due + i.penalty_accrued
+          - i.principal_paid - i.interest_paid - i.fee_paid - i.penalty_paid AS owed
+    )
+    SELECT loan_id, borrower_id, currency, number, due_date, owed FROM seen
+    WHERE reminded ORDER BY loan_id, number
     """
 ).bindparams(bindparam("ids", expanding=True), bindparam("remind_days", expanding=True))
 
@@ -118,7 +122,7 @@ async def age_loans(
         AGE_COMING,
         {"ids": ids, "today": today, "horizon": horizon, "remind_days": list(REMIND_DAYS)},
     )
-    events = [_reminder(row, now) for row in coming if row.reminded]
+    events = [_reminder(row, now) for row in coming]
     for loan_id in defaulted:
         loan = await session.get(Loan, loan_id)
         assert loan is not None
