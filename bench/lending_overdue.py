@@ -3,10 +3,10 @@
 Fills a fresh database (`agora_bench_overdue`) with 83,334 disbursed loans of 12 unpaid
 installments each (1,000,008 rows; SQL `generate_series`, no Python per row), every one
 of them past due, then runs the job the worker runs (`age_overdue_installments`: claim
-loans with SKIP LOCKED in batches of 500, age each installment with the pure rules, accrue
-penalty, write back) once, as the first run over a fresh book: the worst case. The same
-run times a ceiling: one SQL UPDATE that sets days past due on the same rows (what the
-database alone takes to touch them, with no rules and no penalty).
+loans with SKIP LOCKED in batches of 500, then one set-based UPDATE per batch sets days past
+due, bucket and penalty by the same rules) once, as the first run over a fresh book: the
+worst case. The same run times a ceiling: one SQL UPDATE that sets days past due on the
+same rows (what the database alone takes to touch them, with no rules and no penalty).
 
     .venv/bin/python bench/lending_overdue.py            # ~5 min; --loans 8334 for 100k
 """

@@ -47,6 +47,11 @@ def days_past_due(due_date: date, on: date) -> int:
     return max((on - due_date).days, 0)
 
 
+def bucket_bounds() -> tuple[tuple[int, DelinquencyBucket], ...]:
+    """Each bucket's most days past due, in order (the overdue job's SQL reads the same)."""
+    return _BUCKETS
+
+
 def bucket_for(days: int) -> DelinquencyBucket:
     for upper, bucket in _BUCKETS:
         if days <= upper:

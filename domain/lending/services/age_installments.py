@@ -4,35 +4,30 @@ product's threshold (the guarantee fund covers its share; the rest is written of
 
 Loans are claimed in batches with FOR UPDATE SKIP LOCKED, each batch in its own
 transaction: several workers share the book, and a loan aged today is not aged again.
+Each batch's installments are aged by two set-based statements (late ones, then the ones
+coming due), not row by row in Python: the database returns only what the job acts on
+(loans that defaulted, reminders to send).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, text, update
-from sqlalchemy import select as core_select
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.clock import Clock
 from domain.events.rows import payload_row
 from domain.events.services.outbox import record_events
 from domain.lending.events import LoanInstallmentDue
-from domain.lending.overdue import age_installment, days_past_due, penalty_to_date, reminder_due
+from domain.lending.overdue import DelinquencyBucket, bucket_bounds
 from domain.lending.services.default import default_loan
 from domain.lending.services.product_terms import product_of
-from domain.lending.tables import Loan, LoanInstallment, LoanProductRow
+from domain.lending.tables import Loan, LoanProductRow
 from domain.unit_of_work import transaction
-
-LOANS = Loan.__table__  # type: ignore[attr-defined]
-INSTALLMENTS = LoanInstallment.__table__  # type: ignore[attr-defined]
 
 # Loans with an open installment due within the reminder window or already late, not yet
 # aged today.
@@ -51,23 +46,65 @@ CLAIM_LOANS = text(
 )
 REMIND_DAYS = (3, 1)
 
+# The bucket of `days` past due, from the same bounds `bucket_for` reads.
+_BUCKET = (
+    "CASE "
+    + " ".join(
+        f"WHEN {{days}} <= {upper} THEN '{bucket.value}'" for upper, bucket in bucket_bounds()
+    )
+    + f" ELSE '{DelinquencyBucket.DPD_90_PLUS.value}' END"
+)
+# The chargeable days (past the grace period) of an installment `days` late.
+_CHARGEABLE = "greatest({days} - p.grace_days, 0)"
+_DAYS_NOW = "(:today - i.due_date)"
+_DAYS_BEFORE = "coalesce(greatest(i.aged_on - i.due_date, 0), 0)"
 
-@dataclass
-class _Open:
-    """An open installment as the job reads and rewrites it (Core rows: no ORM per row)."""
+# Every late installment of the claimed loans brought up to today, charging the penalty of
+# each chargeable day since it was last aged (the overdue principal stood still meanwhile;
+# one day's penalty rounded half-up, as `daily_penalty`: PostgreSQL's numeric round() takes
+# a tie away from zero). Returns the loans that reached the product's default threshold.
+AGE_LATE = text(
+    f"""
+    WITH aged AS (
+      UPDATE loan_installment i SET
+        penalty_accrued = i.penalty_accrued
+          + round((i.principal_due - i.principal_paid) * p.penalty_daily_rate)::bigint
+          * ({_CHARGEABLE.format(days=_DAYS_NOW)} - {_CHARGEABLE.format(days=_DAYS_BEFORE)}),
+        days_past_due = {_DAYS_NOW},
+        bucket = {_BUCKET.format(days=_DAYS_NOW)},
+        aged_on = :today
+      FROM loan l JOIN loan_product p ON p.id = l.product_id
+      WHERE l.id IN :ids AND i.loan_id = l.id
+        AND i.paid_at IS NULL AND i.due_date < :today
+        AND (i.aged_on IS NULL OR i.aged_on < :today)
+      RETURNING i.loan_id, i.days_past_due >= p.default_days AND p.default_days > 0 AS defaulted
+    )
+    SELECT DISTINCT loan_id FROM aged WHERE defaulted ORDER BY loan_id
+    """  # noqa: S608  # constant SQL, composed here
+).bindparams(bindparam("ids", expanding=True))
 
-    id: int
-    loan_id: UUID
-    number: int
-    due_date: date
-    principal_due: int
-    principal_paid: int
-    owed: int
-    penalty_accrued: int
-    days_past_due: int
-    bucket: str
-    aged_on: date | None
-    reminded_on: date | None
+# Installments coming due within the reminder window, marked seen today; those due in one
+# of REMIND_DAYS days come back, in the order the events are written, for their reminder.
+AGE_COMING = text(
+    """
+    WITH seen AS (
+      UPDATE loan_installment i SET
+        aged_on = :today,
+        reminded_on = CASE WHEN i.due_date - :today IN :remind_days THEN :today
+                           ELSE i.reminded_on END
+      FROM loan l
+      WHERE l.id IN :ids AND i.loan_id = l.id
+        AND i.paid_at IS NULL AND i.due_date >= :today AND i.due_date <= :horizon
+        AND (i.aged_on IS NULL OR i.aged_on < :today)
+      RETURNING l.id AS loan_id, l.borrower_id, l.currency, i.number, i.due_date,
+        i.reminded_on = :today AS reminded,
+        i.principal_due + i.interest_due + i.fee_due + i.penalty_accrued
+          - i.principal_paid - i.interest_paid - i.fee_paid - i.penalty_paid AS owed
+    )
+    SELECT loan_id, borrower_id, currency, number, due_date, owed FROM seen
+    WHERE reminded ORDER BY loan_id, number
+    """
+).bindparams(bindparam("ids", expanding=True), bindparam("remind_days", expanding=True))
 
 
 async def age_loans(
@@ -80,139 +117,31 @@ async def age_loans(
     ids: list[UUID] = list((await conn.execute(CLAIM_LOANS, wanted)).scalars())
     if not ids:
         return ids
-    loans = {
-        row.id: row
-        for row in await conn.execute(
-            core_select(
-                LOANS.c.id, LOANS.c.borrower_id, LOANS.c.product_id, LOANS.c.currency
-            ).where(LOANS.c.id.in_(ids))
-        )
-    }
-    products = {
-        row.id: product_of(row)
-        for row in (
-            await session.exec(
-                select(LoanProductRow).where(
-                    col(LoanProductRow.id).in_({loan.product_id for loan in loans.values()})
-                )
-            )
-        ).all()
-    }
-    i = INSTALLMENTS.c
-    owed = (
-        i.principal_due
-        + i.interest_due
-        + i.fee_due
-        + i.penalty_accrued
-        - i.principal_paid
-        - i.interest_paid
-        - i.fee_paid
-        - i.penalty_paid
-    ).label("owed")
-    installments: defaultdict[UUID, list[_Open]] = defaultdict(list)
-    for row in await conn.execute(
-        core_select(
-            i.id,
-            i.loan_id,
-            i.number,
-            i.due_date,
-            i.principal_due,
-            i.principal_paid,
-            owed,
-            i.penalty_accrued,
-            i.days_past_due,
-            i.bucket,
-            i.aged_on,
-            i.reminded_on,
-        )
-        .where(i.loan_id.in_(ids), i.paid_at.is_(None), i.due_date <= horizon)
-        .order_by(i.loan_id, i.number)
-    ):
-        installments[row.loan_id].append(_Open(**row._asdict()))
-    events, changed, defaulted = [], [], []
-    for loan_id in ids:
-        loan, product = loans[loan_id], products[loans[loan_id].product_id]
-        late = False
-        for item in installments[loan_id]:
-            if item.aged_on is not None and item.aged_on >= today:
-                continue
-            if item.due_date < today:
-                late |= _age(
-                    item,
-                    today,
-                    product.penalty_daily_rate,
-                    product.grace_days,
-                    product.default_days,
-                )
-            elif reminder_due(item.due_date, today, days_before=REMIND_DAYS):
-                events.append(_reminder(loan, item, now))
-                item.reminded_on = today
-            item.aged_on = today
-            changed.append(item)
-        if late:
-            defaulted.append((loan_id, product))
-    if changed:
-        await conn.execute(
-            update(INSTALLMENTS)
-            .where(i.id == bindparam("b_id"))
-            .values(
-                penalty_accrued=bindparam("b_penalty"),
-                days_past_due=bindparam("b_days"),
-                bucket=bindparam("b_bucket"),
-                aged_on=bindparam("b_aged"),
-                reminded_on=bindparam("b_reminded"),
-            ),
-            [
-                {
-                    "b_id": c.id,
-                    "b_penalty": c.penalty_accrued,
-                    "b_days": c.days_past_due,
-                    "b_bucket": c.bucket,
-                    "b_aged": c.aged_on,
-                    "b_reminded": c.reminded_on,
-                }
-                for c in changed
-            ],
-        )
-    for loan_id, product in defaulted:
-        full = await session.get(Loan, loan_id)
-        assert full is not None
-        await default_loan(session, loan=full, product=product, now=now)
+    defaulted = list((await conn.execute(AGE_LATE, {"ids": ids, "today": today})).scalars())
+    coming = await conn.execute(
+        AGE_COMING,
+        {"ids": ids, "today": today, "horizon": horizon, "remind_days": list(REMIND_DAYS)},
+    )
+    events = [_reminder(row, now) for row in coming]
+    for loan_id in defaulted:
+        loan = await session.get(Loan, loan_id)
+        assert loan is not None
+        product_row = await session.get(LoanProductRow, loan.product_id)
+        assert product_row is not None
+        await default_loan(session, loan=loan, product=product_of(product_row), now=now)
     await record_events(session, events)
     return ids
 
 
-def _age(row: _Open, today: date, daily_rate: Decimal, grace: int, default_days: int) -> bool:
-    """Bring one late installment up to `today`, charging the penalty of every day since it
-    was last aged (the overdue principal stood still meanwhile); whether it defaulted."""
-    overdue_principal = row.principal_due - row.principal_paid
-    aging = age_installment(
-        due_date=row.due_date,
-        on=today,
-        overdue_principal=overdue_principal,
-        daily_rate=daily_rate,
-        grace_days=grace,
-        default_days=default_days,
-    )
-    before = days_past_due(row.due_date, row.aged_on) if row.aged_on else 0
-    row.penalty_accrued += penalty_to_date(
-        overdue_principal, daily_rate, days_late=aging.days_past_due, grace_days=grace
-    ) - penalty_to_date(overdue_principal, daily_rate, days_late=before, grace_days=grace)
-    row.days_past_due = aging.days_past_due
-    row.bucket = aging.bucket.value
-    return aging.defaulted
-
-
-def _reminder(loan: Any, row: _Open, now: datetime) -> dict[str, Any]:
-    owed = row.owed
+def _reminder(row: Any, now: datetime) -> dict[str, Any]:
     due = LoanInstallmentDue(
-        loan_id=str(loan.id),
+        loan_id=str(row.loan_id),
         number=row.number,
         due_date=row.due_date.isoformat(),
-        amount=owed,
-        currency=loan.currency,
+        amount=row.owed,
+        currency=row.currency,
     )
-    return payload_row(due, aggregate_id=loan.id, audience=[loan.borrower_id], occurred_at=now)
+    return payload_row(due, aggregate_id=row.loan_id, audience=[row.borrower_id], occurred_at=now)
 
 
 async def age_overdue_installments(
