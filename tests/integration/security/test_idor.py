@@ -9,6 +9,7 @@ details show only to their owner and the operator.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from collections.abc import AsyncIterator
@@ -194,6 +195,16 @@ async def ask(
     return body
 
 
+async def ask_each(
+    world: NodeWorld, caller: Caller, document: str, object_ids: list[str | list[str]]
+) -> list[dict[str, Any]]:
+    """`ask` for each id: a query's at once (reading changes nothing, so no answer can depend
+    on another), a mutation's in turn."""
+    if document.lstrip().startswith("query"):
+        return list(await asyncio.gather(*(ask(world, caller, document, i) for i in object_ids)))
+    return [await ask(world, caller, document, object_id) for object_id in object_ids]
+
+
 INTRUDERS = ("anonymous", "borrower", "investor", "merchant", "merchant_key", "operator")
 
 
@@ -212,8 +223,9 @@ async def test_anothers_object_looks_exactly_like_a_missing_one(
 ) -> None:
     caller = world.intruders[intruder]
 
-    theirs = await ask(world, caller, check.document, world.ids[check.type_name])
-    missing = await ask(world, caller, check.document, missing_id(check.type_name))
+    theirs, missing = await ask_each(
+        world, caller, check.document, [world.ids[check.type_name], missing_id(check.type_name)]
+    )
 
     assert theirs == missing
 
@@ -221,8 +233,12 @@ async def test_anothers_object_looks_exactly_like_a_missing_one(
 @pytest.mark.parametrize("check", [c for c in BY_ID if c.reads], ids=lambda c: c.name)
 async def test_the_ids_are_real_their_owner_sees_them(world: NodeWorld, check: ById) -> None:
     """The control for the test above: the same request by the owner finds the object."""
-    seen = await ask(world, world.owner, check.document, world.ids[check.type_name])
-    missing = await ask(world, world.owner, check.document, missing_id(check.type_name))
+    seen, missing = await ask_each(
+        world,
+        world.owner,
+        check.document,
+        [world.ids[check.type_name], missing_id(check.type_name)],
+    )
 
     assert seen != missing
     assert seen["data"][next(iter(seen["data"]))] is not None
@@ -284,14 +300,15 @@ async def test_a_malformed_id_is_just_a_missing_one(
     world: NodeWorld, check: ById, caller_name: str
 ) -> None:
     caller = world.intruders[caller_name]
-    missing = without_messages(
-        await ask(world, caller, check.document, missing_id(check.type_name))
+    malformed = malformed_ids(check.type_name)
+    missing, *bodies = map(
+        without_messages,
+        await ask_each(
+            world, caller, check.document, [missing_id(check.type_name), *malformed.values()]
+        ),
     )
 
-    answers = {
-        name: without_messages(await ask(world, caller, check.document, malformed))
-        for name, malformed in malformed_ids(check.type_name).items()
-    }
+    answers = dict(zip(malformed, bodies, strict=True))
 
     assert {name: answer for name, answer in answers.items() if answer != missing} == {}
 
@@ -423,12 +440,16 @@ async def test_whoever_its_query_shows_it_to_finds_it_by_node_and_nodes(
     object_id = world.nodes[type_name].id
     expected = {"__typename": type_name, "id": object_id}
 
-    for caller in _seers(world, type_name):
-        by_node = await ask(world, caller, NODE, object_id)
-        by_nodes = await ask(world, caller, NODES, [object_id, missing_id(id_type(object_id))])
+    async def check(caller: Caller) -> None:
+        by_node, by_nodes = await asyncio.gather(
+            ask(world, caller, NODE, object_id),
+            ask(world, caller, NODES, [object_id, missing_id(id_type(object_id))]),
+        )
 
         assert by_node == {"data": {"node": expected}}, caller.name
         assert by_nodes == {"data": {"nodes": [expected, None]}}, caller.name
+
+    await asyncio.gather(*map(check, _seers(world, type_name)))
 
 
 @pytest.mark.parametrize("type_name", NODE_TYPES)
@@ -438,15 +459,19 @@ async def test_anyone_else_gets_exactly_what_a_missing_id_gets(
     object_id = world.nodes[type_name].id
     missing = missing_id(id_type(object_id))
 
-    for name in _blind(world, type_name):
+    async def check(name: str) -> None:
         caller = world.intruders[name]
-        theirs = await ask(world, caller, NODE, object_id)
-        none = await ask(world, caller, NODE, missing)
-        theirs_in_a_list = await ask(world, caller, NODES, [object_id])
-        none_in_a_list = await ask(world, caller, NODES, [missing])
+        theirs, none, theirs_in_a_list, none_in_a_list = await asyncio.gather(
+            ask(world, caller, NODE, object_id),
+            ask(world, caller, NODE, missing),
+            ask(world, caller, NODES, [object_id]),
+            ask(world, caller, NODES, [missing]),
+        )
 
         assert theirs == none == {"data": {"node": None}}, name
         assert theirs_in_a_list == none_in_a_list == {"data": {"nodes": [None]}}, name
+
+    await asyncio.gather(*map(check, _blind(world, type_name)))
 
 
 @pytest.mark.parametrize("type_name", NODE_TYPES)
@@ -456,9 +481,10 @@ async def test_an_id_never_opens_another_type(world: NodeWorld, type_name: str) 
     key = key_of(object_id)
     others = [global_id(t, key) for t in registered_id_types() if t != id_type(object_id)]
 
-    for caller in _seers(world, type_name):
-        body = await ask(world, caller, NODES, others)
+    seers = _seers(world, type_name)
+    bodies = await asyncio.gather(*(ask(world, caller, NODES, others) for caller in seers))
 
+    for caller, body in zip(seers, bodies, strict=True):
         assert body == {"data": {"nodes": [None] * len(others)}}, caller.name
 
 

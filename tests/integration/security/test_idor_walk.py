@@ -13,6 +13,7 @@ too, to the owner as well.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from collections.abc import AsyncIterator
@@ -374,35 +375,51 @@ def call_of(walk: Walk, name: str) -> Call:
     return Call(position, theirs, query, variables, isinstance(named, OperatorsToo))
 
 
+def by_participant(callers: list[Caller]) -> list[list[Caller]]:
+    """The callers grouped by whose they are (the stranger and its key are one participant)."""
+    groups: dict[str, list[Caller]] = {}
+    for caller in callers:
+        groups.setdefault(caller.id or caller.name, []).append(caller)
+    return list(groups.values())
+
+
 @pytest.mark.parametrize("name", CHECKED)
 async def test_anothers_object_answers_exactly_as_a_missing_one(walk: Walk, name: str) -> None:
     call = call_of(walk, name)
-    differ = {}
-    # What a missing id gets, asked once per caller and id type: the object's variants (a
-    # payment held, shipped, cancelled, ...) are each compared with it.
-    missing_answers: dict[tuple[str, str], Any] = {}
-    for object_id in (call.theirs.id, *call.theirs.variants):
-        for caller in walk.intruders(call):
-            seen_as = (caller.name, id_type(object_id))
-            if seen_as not in missing_answers:
-                missing = call.naming(missing_id(id_type(object_id)))
-                missing_answers[seen_as] = await ask(walk, caller, call.query, missing)
-            missing_answer = missing_answers[seen_as]
-            theirs_answer = await ask(walk, caller, call.query, call.naming(object_id))
+    object_ids = (call.theirs.id, *call.theirs.variants)
 
-            if theirs_answer != missing_answer:
-                differ[caller.name, object_id] = (theirs_answer, missing_answer)
-            # The id was judged: no other argument was refused first.
-            assert "INVALID_INPUT" not in str(missing_answer), (call.query, missing_answer)
+    # Participants are asked at once, each one's requests in turn: none waits on its own
+    # wallet or keys, and every answer is the same whoever else is asking.
+    async def compare(callers: list[Caller]) -> dict[tuple[str, str], Any]:
+        differ = {}
+        # What a missing id gets, asked once per caller and id type: the object's variants (a
+        # payment held, shipped, cancelled, ...) are each compared with it.
+        missing_answers: dict[tuple[str, str], Any] = {}
+        for object_id in object_ids:
+            for caller in callers:
+                seen_as = (caller.name, id_type(object_id))
+                if seen_as not in missing_answers:
+                    missing = call.naming(missing_id(id_type(object_id)))
+                    missing_answers[seen_as] = await ask(walk, caller, call.query, missing)
+                missing_answer = missing_answers[seen_as]
+                theirs_answer = await ask(walk, caller, call.query, call.naming(object_id))
 
-    assert differ == {}, call.query
+                if theirs_answer != missing_answer:
+                    differ[caller.name, object_id] = (theirs_answer, missing_answer)
+                # The id was judged: no other argument was refused first.
+                assert "INVALID_INPUT" not in str(missing_answer), (call.query, missing_answer)
+        return differ
+
+    found = await asyncio.gather(*map(compare, by_participant(walk.intruders(call))))
+
+    assert {k: v for differ in found for k, v in differ.items()} == {}, call.query
 
 
 @pytest.mark.parametrize("name", CHECKED)
 async def test_a_malformed_id_answers_as_a_missing_one(walk: Walk, name: str) -> None:
     call = call_of(walk, name)
-    # The owner too: an id that names nothing must not read as "no id" (all of mine).
-    for caller in (walk.stranger, walk.world.operator, walk.world.owner):
+
+    async def wrong_for(caller: Caller) -> dict[str, Any]:
         missing = await ask(
             walk, caller, call.query, call.naming(missing_id(id_type(call.theirs.id)))
         )
@@ -412,8 +429,14 @@ async def test_a_malformed_id_answers_as_a_missing_one(walk: Walk, name: str) ->
             for kind, malformed in malformed_ids(id_type(call.theirs.id)).items()
         }
 
-        wrong = {kind: a for kind, a in answers.items() if a != without_messages(missing)}
-        assert wrong == {}, (caller.name, call.query)
+        return {kind: a for kind, a in answers.items() if a != without_messages(missing)}
+
+    # The owner too: an id that names nothing must not read as "no id" (all of mine). Three
+    # participants, asked at once.
+    callers = (walk.stranger, walk.world.operator, walk.world.owner)
+    wrong = await asyncio.gather(*map(wrong_for, callers))
+
+    assert {c.name: w for c, w in zip(callers, wrong, strict=True) if w} == {}, call.query
 
 
 async def test_what_is_exempt_as_public_is_public(walk: Walk) -> None:
