@@ -99,10 +99,16 @@ async def lock_accounts_by_key(
     wanted = set(keys)
     locked = await _lock(session, wanted)
     if len(locked) < len(wanted):  # a first use: open what is missing, then lock them all
-        for key in wanted - locked.keys():
+        # In one order for every transaction: two opening the same accounts in the set's
+        # arbitrary orders would each wait on the other's uncommitted insert (a deadlock).
+        for key in sorted(wanted - locked.keys(), key=_opening_order):
             await open_by_key(session, key, now=now)
         locked = await _lock(session, wanted)
     return locked
+
+
+def _opening_order(key: AccountKey) -> tuple[str, str, str, str]:
+    return (key.kind.value, key.currency, str(key.owner_id or ""), key.label)
 
 
 async def open_by_key(session: AsyncSession, key: AccountKey, *, now: datetime) -> int:
